@@ -1,0 +1,249 @@
+/**
+ * The shapes of the Secure Inbox HTTP API v1 (see docs/api.md and the server's OpenAPI document).
+ * The server validates requests with these schemas; the elements type their data with them.
+ * Request schemas are strict: an unknown field is a validation error, never silently dropped.
+ */
+import { z } from 'zod';
+
+export const API_BASE_PATH = '/api/v1';
+
+// ---------------------------------------------------------------- enums
+export const roles = ['customer', 'staff', 'admin'] as const;
+export const Role = z.enum(roles);
+export type Role = z.infer<typeof Role>;
+
+export const conversationStatuses = ['open', 'attentive', 'answered', 'resolved'] as const;
+export const ConversationStatus = z.enum(conversationStatuses);
+export type ConversationStatus = z.infer<typeof ConversationStatus>;
+
+export const messageKinds = ['message', 'public_note', 'resolve_note', 'internal_note', 'status_update'] as const;
+export const MessageKind = z.enum(messageKinds);
+export type MessageKind = z.infer<typeof MessageKind>;
+
+export const messageActions = ['reply', 'send', 'send_leave_open', 'resolve', 'internal_note', 'status_update'] as const;
+export const MessageAction = z.enum(messageActions);
+export type MessageAction = z.infer<typeof MessageAction>;
+
+/** Actions only staff and admins may take. */
+export const staffActions: readonly MessageAction[] = ['send', 'send_leave_open', 'resolve', 'internal_note', 'status_update'];
+
+export const folders = ['inbox', 'sent', 'trash'] as const;
+export const Folder = z.enum(folders);
+export type Folder = z.infer<typeof Folder>;
+
+// ---------------------------------------------------------------- limits
+export const limits = {
+  subject: 200,
+  body: 20000,
+  tip: 500,
+  contextKind: 50,
+  contextRef: 200,
+  contextTitle: 200,
+  contextUrl: 2000,
+  id: 200,
+  recipients: 50,
+  attachments: 20,
+  query: 200,
+  pageSize: { default: 25, max: 100 },
+  threadPage: { default: 50, max: 200 },
+} as const;
+
+// ---------------------------------------------------------------- shared pieces
+const Id = z.string().trim().min(1).max(limits.id);
+const HttpUrl = z
+  .string()
+  .max(limits.contextUrl)
+  .url()
+  .refine((value) => /^https?:\/\//i.test(value), { message: 'must be an http(s) URL' });
+
+export const Context = z.strictObject({
+  kind: z.string().trim().min(1).max(limits.contextKind),
+  ref: z.string().trim().min(1).max(limits.contextRef),
+  title: z.string().trim().max(limits.contextTitle).optional(),
+  url: HttpUrl.optional(),
+});
+export type Context = z.infer<typeof Context>;
+
+export const UserRef = z.object({ id: z.string(), name: z.string(), role: Role });
+export type UserRef = z.infer<typeof UserRef>;
+
+export const Topic = z.object({ id: z.string(), name: z.string(), description: z.string() });
+export type Topic = z.infer<typeof Topic>;
+
+export const Account = z.object({ id: z.string(), name: z.string() });
+export type Account = z.infer<typeof Account>;
+
+export const Attachment = z.object({ id: z.string(), name: z.string(), size: z.number().int(), contentType: z.string() });
+export type Attachment = z.infer<typeof Attachment>;
+
+// ---------------------------------------------------------------- resources
+export const Conversation = z.object({
+  id: z.string(),
+  subject: z.string(),
+  status: ConversationStatus,
+  accountId: z.string(),
+  topic: z.object({ id: z.string(), name: z.string() }).nullable(),
+  context: z
+    .object({ kind: z.string(), ref: z.string(), title: z.string().nullable(), url: z.string().nullable() })
+    .nullable(),
+  assigneeId: z.string().nullable(),
+  participants: z.array(UserRef),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+export const Message = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  kind: MessageKind,
+  body: z.string(),
+  author: UserRef,
+  createdAt: z.string(),
+  attachments: z.array(Attachment),
+  tip: z.string().nullable(),
+  doNotReply: z.boolean(),
+  /** Extensible interaction properties (doNotReply is also here). */
+  properties: z.record(z.string(), z.union([z.string(), z.boolean(), z.number()])),
+});
+export type Message = z.infer<typeof Message>;
+
+export const ConversationSummary = z.object({
+  id: z.string(),
+  subject: z.string(),
+  status: ConversationStatus,
+  accountId: z.string(),
+  topic: z.object({ id: z.string(), name: z.string() }).nullable(),
+  context: Conversation.shape.context,
+  unreadCount: z.number().int(),
+  updatedAt: z.string(),
+  lastMessage: z.object({
+    id: z.string(),
+    preview: z.string(),
+    authorName: z.string(),
+    /** Extension: the author's role, for the sender-type flag. */
+    authorRole: Role,
+    createdAt: z.string(),
+  }),
+  assigneeId: z.string().nullable(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+export const Me = z.object({
+  user: z.object({ id: z.string(), name: z.string(), email: z.string().nullable(), role: Role }),
+  accounts: z.array(Account),
+  unread: z.object({ inbox: z.number().int() }),
+});
+export type Me = z.infer<typeof Me>;
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+export const errorCodes = [
+  'bad_request',
+  'invalid',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'too_large',
+  'unsupported_type',
+  'rate_limited',
+  'internal',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+// ---------------------------------------------------------------- requests
+export const CreateConversationBody = z.strictObject({
+  accountId: Id,
+  subject: z.string().trim().min(1).max(limits.subject),
+  body: z.string().trim().min(1).max(limits.body),
+  topicId: Id.optional(),
+  recipientIds: z.array(Id).max(limits.recipients).optional(),
+  context: Context.optional(),
+  attachmentIds: z.array(Id).max(limits.attachments).optional(),
+  /** Extension (seed 002): also notify every administrator. */
+  notifyAdmins: z.boolean().optional(),
+});
+export type CreateConversationBody = z.infer<typeof CreateConversationBody>;
+
+export const PostMessageBody = z.strictObject({
+  body: z.string().trim().min(1).max(limits.body),
+  action: MessageAction.optional(),
+  tip: z.string().trim().min(1).max(limits.tip).optional(),
+  attachmentIds: z.array(Id).max(limits.attachments).optional(),
+  notifyAdmins: z.boolean().optional(),
+});
+export type PostMessageBody = z.infer<typeof PostMessageBody>;
+
+export const AddParticipantsBody = z.strictObject({ userIds: z.array(Id).min(1).max(limits.recipients) });
+export type AddParticipantsBody = z.infer<typeof AddParticipantsBody>;
+
+export const PatchConversationBody = z
+  .strictObject({ status: ConversationStatus.optional(), assigneeId: Id.nullable().optional() })
+  .refine((value) => value.status !== undefined || value.assigneeId !== undefined, {
+    message: 'name at least one of status, assigneeId',
+  });
+export type PatchConversationBody = z.infer<typeof PatchConversationBody>;
+
+export const PutAccountBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+
+const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
+const intQuery = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+export const ListConversationsQuery = z.strictObject({
+  folder: Folder.optional(),
+  q: z.string().max(limits.query).optional(),
+  unread: booleanQuery.optional(),
+  status: ConversationStatus.optional(),
+  accountId: Id.optional(),
+  cursor: z.string().max(200).optional(),
+  limit: intQuery(1, limits.pageSize.max).optional(),
+  /** Extension for staff queues: `me` | `none` | a user id. */
+  assignee: z.string().min(1).max(limits.id).optional(),
+  /** Extension: `oldest` lists the longest-waiting first. */
+  sort: z.enum(['newest', 'oldest']).optional(),
+});
+export type ListConversationsQuery = z.infer<typeof ListConversationsQuery>;
+
+export const ThreadQuery = z.strictObject({
+  before: z.string().max(200).optional(),
+  limit: intQuery(1, limits.threadPage.max).optional(),
+});
+
+export const AccountQuery = z.strictObject({ accountId: Id });
+
+// ---------------------------------------------------------------- token claims
+export const TokenClaims = z.object({
+  sub: z.string().min(1).max(limits.id),
+  name: z.string().min(1).max(200),
+  email: z.string().email().max(320).optional(),
+  role: Role,
+  accounts: z.array(z.string().min(1).max(limits.id)).max(1000),
+});
+export type TokenClaims = z.infer<typeof TokenClaims>;
+
+// ---------------------------------------------------------------- events
+export const eventTypes = ['message.created', 'conversation.updated', 'unread.changed'] as const;
+export type EventType = (typeof eventTypes)[number];
+export const EventData = z.object({
+  conversationId: z.string(),
+  messageId: z.string().optional(),
+  unread: z.number().int().optional(),
+});
+export type EventData = z.infer<typeof EventData>;
+
+// ---------------------------------------------------------------- rich text
+/** The one allow-list for rich text, used by the server on write and by the elements before rendering. */
+export const richText = {
+  allowedTags: ['p', 'br', 'strong', 'b', 'em', 'i', 'u', 's', 'a', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre'],
+  allowedAttributes: ['href', 'rel', 'target'],
+  allowedUriPattern: /^(?:https?:|mailto:)/i,
+  linkRel: 'noopener noreferrer nofollow',
+} as const;

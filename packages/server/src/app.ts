@@ -1,0 +1,86 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import { requireUser } from './auth/require-user.js';
+import { bundleRoute } from './bundle.js';
+import type { AppDeps, AppEnv } from './context.js';
+import { noEffects } from './domain/messages.js';
+import { ApiError } from './errors.js';
+import { rateLimitWrites } from './rate-limit.js';
+import { conversations } from './routes/conversations.js';
+import { openapi } from './routes/openapi.js';
+import { people } from './routes/people.js';
+
+export interface CreateAppOptions {
+  /** Where the widget bundle is read from (tests point it elsewhere). */
+  bundlePath?: string;
+  /** Extra routes mounted before the API (the demo's login page). */
+  mount?: (app: Hono<AppEnv>) => void;
+}
+
+const JSON_BODY_LIMIT = 1024 * 1024;
+
+export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
+  const deps: Required<AppDeps> = { effects: noEffects, ...input };
+  const { config } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: false, crossOriginOpenerPolicy: 'same-origin' }));
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.route('/', bundleRoute(options.bundlePath));
+  options.mount?.(app);
+
+  const api = new Hono<AppEnv>();
+  api.use('*', cors({ origin: config.allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After'], maxAge: 600 }));
+  api.use('*', async (c, next) => {
+    // A state-changing request from a page whose origin is not allowed is refused outright.
+    const origin = c.req.header('origin');
+    if (origin && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+      const own = new URL(c.req.url).origin;
+      if (origin !== own && !config.allowedOrigins.includes(origin)) {
+        throw new ApiError(403, 'forbidden', `Requests from ${origin} are not allowed; add it to SECURE_INBOX_ALLOWED_ORIGINS.`);
+      }
+    }
+    await next();
+  });
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: JSON_BODY_LIMIT,
+      onError: () => {
+        throw new ApiError(413, 'too_large', `The request body is larger than ${JSON_BODY_LIMIT} bytes.`);
+      },
+    }),
+  );
+  api.route('/', openapi);
+  api.use('*', requireUser(deps));
+  api.use('*', rateLimitWrites(config.rateLimitPerMinute));
+  api.route('/', people);
+  api.route('/conversations', conversations);
+  app.route('/api/v1', api);
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+      return c.json({ error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } }, error.status);
+    }
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      const code = status === 400 ? 'bad_request' : status === 401 ? 'unauthorized' : status === 413 ? 'too_large' : status === 404 ? 'not_found' : 'bad_request';
+      return c.json({ error: { code, message: error.message || 'The request could not be processed.' } }, status >= 500 ? 400 : status);
+    }
+    console.error(error);
+    return c.json({ error: { code: 'internal', message: 'Something went wrong on our side; the request was not completed.' } }, 500);
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

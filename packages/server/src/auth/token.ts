@@ -1,0 +1,69 @@
+import { TokenClaims } from '@secure-inbox/protocol';
+import { errors as joseErrors, importSPKI, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import type { Config } from '../config.js';
+
+export interface Identity {
+  id: string;
+  name: string;
+  email: string | null;
+  role: 'customer' | 'staff' | 'admin';
+  /** Account ids from the token; `'*'` (admins only) means every account. */
+  accounts: string[] | '*';
+}
+
+export class TokenError extends Error {}
+
+const CLOCK_SKEW_SECONDS = 30;
+
+/** Builds the verifier once: the accepted algorithms come from configuration, never from the token. */
+export function createTokenVerifier(config: Config['jwt']) {
+  const publicKey = config.publicKeyPem
+    ? (() => {
+        const asymmetric = config.algorithms.find((a) => !a.startsWith('HS'));
+        return asymmetric ? importSPKI(config.publicKeyPem!, asymmetric) : undefined;
+      })()
+    : undefined;
+
+  async function keyFor(header: JWTHeaderParameters) {
+    // HS/RS confusion: an HMAC algorithm only ever gets the shared secret, an asymmetric one only the public key.
+    if (header.alg.startsWith('HS')) return config.secret;
+    if (!publicKey) throw new TokenError('algorithm not accepted');
+    return publicKey;
+  }
+
+  return async function verify(token: string): Promise<Identity> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keyFor, {
+        algorithms: config.algorithms,
+        audience: config.audience,
+        issuer: config.issuer,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new TokenError('the token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed) throw new TokenError(`the token's ${error.claim} claim is not accepted`);
+      throw new TokenError('the token is malformed, forged or uses an algorithm that is not accepted');
+    }
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const start = typeof payload.iat === 'number' ? payload.iat : nowSeconds;
+    if ((payload.exp as number) - start > config.maxAgeSeconds + CLOCK_SKEW_SECONDS) {
+      throw new TokenError(`the token lives longer than the ${config.maxAgeSeconds} s allowed`);
+    }
+    if (typeof payload.iat === 'number' && payload.iat > nowSeconds + CLOCK_SKEW_SECONDS) {
+      throw new TokenError('the token was issued in the future');
+    }
+    const claims = TokenClaims.safeParse(payload);
+    if (!claims.success) {
+      const field = claims.error.issues[0]?.path.join('.') || 'claims';
+      throw new TokenError(`the token's ${field} claim is missing or invalid`);
+    }
+    const { sub, name, email, role, accounts } = claims.data;
+    const wildcard = accounts.includes('*');
+    if (wildcard && (role !== 'admin' || accounts.length !== 1)) {
+      throw new TokenError('accounts ["*"] is only for admins');
+    }
+    return { id: sub, name, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)] };
+  };
+}

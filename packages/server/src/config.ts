@@ -1,0 +1,150 @@
+/**
+ * Configuration, parsed once from the environment. A bad value stops start-up with one sentence
+ * that says what to set.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type NotifyMode = 'secure' | 'full';
+
+export interface Config {
+  port: number;
+  host: string;
+  dbFile: string;
+  jwt: {
+    secret: Uint8Array;
+    audience: string;
+    issuer: string | undefined;
+    algorithms: string[];
+    maxAgeSeconds: number;
+    publicKeyPem: string | undefined;
+  };
+  allowedOrigins: string[];
+  publicUrl: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  notifyMode: NotifyMode;
+  rateLimitPerMinute: number;
+  maxUploadBytes: number;
+  mailBatchSeconds: number;
+  dataDir: string;
+}
+
+const HMAC = ['HS256', 'HS384', 'HS512'];
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (it is "${raw}").`);
+  }
+  return Number(raw);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL such as ${protocols[0]}//host:port (it is "${raw}").`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(' or ')} (it is "${raw}").`);
+  }
+  return raw;
+}
+
+/**
+ * Reads the configuration. `defaults` lets the demo supply a secret of its own; `pnpm serve` does not,
+ * so it refuses to start without SECURE_INBOX_JWT_SECRET.
+ */
+export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}): Config {
+  const e: Env = { ...defaults, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) };
+
+  const port = int(e, 'PORT', 8787, 0, 65535);
+  const host = e.HOST?.trim() || '127.0.0.1';
+
+  const secret = e.SECURE_INBOX_JWT_SECRET;
+  if (!secret) {
+    throw new ConfigError(
+      'Set SECURE_INBOX_JWT_SECRET to a random secret of at least 32 bytes (for example: openssl rand -base64 48); the host site signs widget tokens with it.',
+    );
+  }
+  if (Buffer.byteLength(secret, 'utf8') < 32) {
+    throw new ConfigError(
+      `SECURE_INBOX_JWT_SECRET is ${Buffer.byteLength(secret, 'utf8')} bytes; set it to a random secret of at least 32 bytes.`,
+    );
+  }
+
+  const algorithms = (e.SECURE_INBOX_JWT_ALGORITHMS ?? 'HS256')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (algorithms.length === 0) throw new ConfigError('SECURE_INBOX_JWT_ALGORITHMS must name at least one algorithm, e.g. HS256.');
+  for (const alg of algorithms) {
+    if (!HMAC.includes(alg) && !ASYMMETRIC.includes(alg)) {
+      throw new ConfigError(
+        `SECURE_INBOX_JWT_ALGORITHMS names "${alg}", which is not supported; use any of ${[...HMAC, ...ASYMMETRIC].join(', ')}.`,
+      );
+    }
+  }
+  const publicKeyPem = e.SECURE_INBOX_JWT_PUBLIC_KEY?.trim() || undefined;
+  if (algorithms.some((a) => ASYMMETRIC.includes(a)) && !publicKeyPem) {
+    throw new ConfigError(
+      'SECURE_INBOX_JWT_ALGORITHMS names an asymmetric algorithm; set SECURE_INBOX_JWT_PUBLIC_KEY to the PEM (SPKI) public key that verifies it.',
+    );
+  }
+
+  const origins = (e.SECURE_INBOX_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(
+        `SECURE_INBOX_ALLOWED_ORIGINS must be a comma-separated list of origins such as https://portal.example.com (no path, no trailing slash); "${origin}" is not one.`,
+      );
+    }
+  }
+
+  const notifyMode = (e.SECURE_INBOX_NOTIFY_MODE ?? 'secure').trim();
+  if (notifyMode !== 'secure' && notifyMode !== 'full') {
+    throw new ConfigError(`SECURE_INBOX_NOTIFY_MODE must be "secure" or "full" (it is "${notifyMode}").`);
+  }
+
+  const dbFile = e.SECURE_INBOX_DB?.trim() || './data/secure-inbox.db';
+  return {
+    port,
+    host,
+    dbFile,
+    jwt: {
+      secret: new TextEncoder().encode(secret),
+      audience: e.SECURE_INBOX_JWT_AUDIENCE?.trim() || 'secure-inbox',
+      issuer: e.SECURE_INBOX_JWT_ISSUER?.trim() || undefined,
+      algorithms,
+      maxAgeSeconds: int(e, 'SECURE_INBOX_JWT_MAX_AGE', 3600, 1, 31 * 24 * 3600),
+      publicKeyPem,
+    },
+    allowedOrigins: origins,
+    publicUrl: url(e, 'SECURE_INBOX_PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`,
+    smtpUrl: url(e, 'SECURE_INBOX_SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: e.SECURE_INBOX_MAIL_FROM?.trim() || 'Secure Inbox <no-reply@localhost>',
+    notifyMode,
+    rateLimitPerMinute: int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000),
+    maxUploadBytes: int(e, 'SECURE_INBOX_MAX_UPLOAD_BYTES', 26_214_400, 1, 2 ** 40),
+    mailBatchSeconds: int(e, 'SECURE_INBOX_MAIL_BATCH_SECONDS', 5, 0, 3600),
+    dataDir: e.SECURE_INBOX_DATA_DIR?.trim() || './data',
+  };
+}

@@ -1,0 +1,37 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+/**
+ * Opens the one writer connection, set up for a server: WAL, foreign keys, a busy timeout,
+ * synchronous=FULL so that an acknowledged write survives a crash, and migrations applied.
+ */
+export function openDb(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -32000');
+  sqlite.pragma('temp_store = MEMORY');
+  const db = drizzle(sqlite, { schema, casing: 'snake_case' }) as Db;
+  migrate(db, { migrationsFolder });
+  return db;
+}
+
+/**
+ * Runs fn in one IMMEDIATE transaction: the write lock is taken up front, so two writers never
+ * deadlock on a lock upgrade and no SQLITE_BUSY reaches a client.
+ */
+export function writeTx<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn).immediate();
+}

@@ -1,0 +1,332 @@
+/**
+ * Conversations: create, read one, list folders and search, participants and workflow.
+ * Every read goes through ./visibility.ts.
+ */
+import type {
+  AddParticipantsBody,
+  Conversation,
+  ConversationSummary,
+  CreateConversationBody,
+  ListConversationsQuery,
+  PatchConversationBody,
+  Role,
+} from '@secure-inbox/protocol';
+import { sql, type SQL } from 'drizzle-orm';
+import { writeTx, type Db } from '../db/client.js';
+import { ApiError, forbidden, invalid } from '../errors.js';
+import { audit } from './audit.js';
+import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
+import { insertMessage, type MessageEffects } from './messages.js';
+import { cleanPlainText, preview } from './text.js';
+import {
+  actsIn,
+  conversationVisible,
+  lastVisibleSeq,
+  loadVisibleConversation,
+  messageVisible,
+  searchScope,
+  visibleUpdatedAt,
+  type VisibleConversationRow,
+  type Viewer,
+} from './visibility.js';
+
+// ------------------------------------------------------------------ helpers
+/** The subset of `userIds` who belong to the account (by membership) — or are admins. */
+function membersOf(db: Db, accountId: string, userIds: string[]): Map<string, { id: string; role: Role }> {
+  if (userIds.length === 0) return new Map();
+  const rows = db.all<{ id: string; role: Role }>(sql`
+    SELECT u.id, u.role FROM users u
+    WHERE u.id IN (${sql.join(userIds.map((id) => sql`${id}`), sql`, `)})
+      AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}))`);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+function requireMembers(db: Db, accountId: string, userIds: string[], field: string) {
+  const found = membersOf(db, accountId, userIds);
+  const missing = userIds.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    throw new ApiError(422, 'invalid', `${field}: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not belong to account ${accountId}.`, [
+      { field, message: `not members of the account: ${missing.join(', ')}` },
+    ]);
+  }
+  return found;
+}
+
+function upsertParticipant(db: Db, conversationId: string, userId: string) {
+  db.run(sql`
+    INSERT INTO conversation_users (conversation_id, user_id, participant, left) VALUES (${conversationId}, ${userId}, 1, 0)
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = 1, left = 0`);
+}
+
+// ------------------------------------------------------------------ one conversation
+export function conversationView(db: Db, row: VisibleConversationRow): Conversation {
+  const topic = row.topicId ? db.get<{ id: string; name: string }>(sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
+  const participants = db.all<{ id: string; name: string; role: Role }>(sql`
+    SELECT u.id, u.name, u.role FROM conversation_users cu JOIN users u ON u.id = cu.user_id
+    WHERE cu.conversation_id = ${row.id} AND cu.participant = 1 ORDER BY cu.joined_at, u.name`);
+  return {
+    id: row.id,
+    subject: row.subject,
+    status: row.status,
+    accountId: row.accountId,
+    topic: topic ?? null,
+    context: row.contextKind
+      ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl }
+      : null,
+    assigneeId: row.assigneeId,
+    participants,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function getConversation(db: Db, viewer: Viewer, id: string): Conversation {
+  return conversationView(db, loadVisibleConversation(db, viewer, id));
+}
+
+// ------------------------------------------------------------------ create
+export function createConversation(db: Db, viewer: Viewer, input: CreateConversationBody, effects: MessageEffects): Conversation {
+  if (!actsIn(viewer, input.accountId)) {
+    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId });
+    throw forbidden(`You do not act in account ${input.accountId}.`);
+  }
+  const subject = cleanPlainText(input.subject);
+  if (!subject) throw invalid('subject', 'must contain visible characters');
+  const recipientIds = [...new Set(input.recipientIds ?? [])].filter((id) => id !== viewer.id);
+  if (viewer.role !== 'customer' && recipientIds.length === 0) {
+    throw invalid('recipientIds', 'staff must name at least one recipient');
+  }
+
+  const id = newId('c');
+  writeTx(db, () => {
+    const account = db.get<{ id: string }>(sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
+    if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
+    let assigneeId: string | null = null;
+    if (input.topicId) {
+      const topic = db.get<{ defaultAssigneeId: string | null }>(sql`SELECT default_assignee_id AS defaultAssigneeId FROM topics WHERE id = ${input.topicId}`);
+      if (!topic) throw invalid('topicId', `there is no topic ${input.topicId}`);
+      if (viewer.role === 'customer' && topic.defaultAssigneeId && membersOf(db, input.accountId, [topic.defaultAssigneeId]).size > 0) {
+        assigneeId = topic.defaultAssigneeId;
+      }
+    }
+    requireMembers(db, input.accountId, recipientIds, 'recipientIds');
+    const at = nowIso();
+    const context = input.context;
+    db.run(sql`
+      INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
+                                 status, assignee_id, created_by, created_at, updated_at, public_updated_at)
+      VALUES (${id}, ${input.accountId}, ${subject}, ${input.topicId ?? null}, ${context ? cleanPlainText(context.kind) : null},
+              ${context ? cleanPlainText(context.ref) : null}, ${context?.title ? cleanPlainText(context.title) : null}, ${context?.url ?? null},
+              ${viewer.role === 'customer' ? 'open' : 'attentive'}, ${assigneeId}, ${viewer.id}, ${at}, ${at}, ${at})`);
+    upsertParticipant(db, id, viewer.id);
+    for (const recipient of recipientIds) upsertParticipant(db, id, recipient);
+    insertMessage(db, viewer, { id, accountId: input.accountId, subject }, {
+      kind: 'message',
+      body: input.body,
+      doNotReply: false,
+      attachmentIds: input.attachmentIds ?? [],
+      createdAt: at,
+      isFirst: true,
+      notifyAdmins: input.notifyAdmins ?? false,
+    }, effects);
+    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'ok', targetType: 'conversation', targetId: id });
+  });
+  return getConversation(db, viewer, id);
+}
+
+// ------------------------------------------------------------------ list, folders, search
+interface SummaryRow {
+  id: string;
+  subject: string;
+  status: ConversationSummary['status'];
+  accountId: string;
+  topicId: string | null;
+  topicName: string | null;
+  contextKind: string | null;
+  contextRef: string | null;
+  contextTitle: string | null;
+  contextUrl: string | null;
+  assigneeId: string | null;
+  updatedAt: string;
+  sortKey: number;
+  unreadCount: number;
+  forcedUnread: number | null;
+  lastId: string;
+  lastText: string;
+  lastAt: string;
+  lastAuthorName: string;
+  lastAuthorRole: Role;
+}
+
+/** Turns `q` into an FTS5 query: words AND-ed, `word%` a prefix; null for "everything". */
+export function ftsTerms(q: string | undefined): string | null | false {
+  const trimmed = (q ?? '').trim();
+  if (trimmed === '' || trimmed === '%') return null;
+  const phrases: string[] = [];
+  for (const piece of trimmed.split(/\s+/)) {
+    const runs = piece.match(/[\p{L}\p{N}]+/gu);
+    if (!runs) continue;
+    const prefix = piece.endsWith('%');
+    phrases.push(`"${runs.join(' ').toLowerCase()}"${prefix ? ' *' : ''}`);
+  }
+  return phrases.length === 0 ? false : phrases.join(' AND ');
+}
+
+function unreadCondition(viewer: Viewer): SQL {
+  return sql`(coalesce(cu.forced_unread, 0) = 1 OR EXISTS (
+    SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
+      AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}))`;
+}
+
+function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {
+  switch (folder) {
+    case 'inbox':
+      return sql`coalesce(cu.left, 0) = 0 AND coalesce(cu.trashed, 0) = 0`;
+    case 'sent':
+      return sql`cu.last_sent_seq > 0 AND cu.left = 0 AND cu.trashed = 0`;
+    case 'trash':
+      return sql`cu.trashed = 1 AND cu.left = 0`;
+  }
+}
+
+export function listConversations(db: Db, viewer: Viewer, query: ListConversationsQuery) {
+  const folder = query.folder ?? 'inbox';
+  const limit = query.limit ?? 25;
+  const oldestFirst = query.sort === 'oldest';
+  const sortKey = folder === 'sent' ? sql.raw('cu.last_sent_seq') : oldestFirst ? sql.raw('c.first_seq') : lastVisibleSeq(viewer);
+  const where: SQL[] = [conversationVisible(viewer), folderCondition(viewer, folder)];
+
+  if (query.cursor !== undefined) {
+    const position = decodeCursor(query.cursor);
+    if (position === null) throw invalid('cursor', 'is not a cursor this API returned');
+    where.push(oldestFirst && folder !== 'sent' ? sql`${sortKey} > ${position}` : sql`${sortKey} < ${position}`);
+  }
+  if (query.unread) where.push(unreadCondition(viewer));
+  if (query.status) where.push(sql`c.status = ${query.status}`);
+  if (query.accountId) where.push(sql`c.account_id = ${query.accountId}`);
+  if (query.assignee) {
+    if (viewer.role === 'customer') throw forbidden('Only staff can filter by assignee.');
+    if (query.assignee === 'none') where.push(sql`c.assignee_id IS NULL`);
+    else where.push(sql`c.assignee_id = ${query.assignee === 'me' ? viewer.id : query.assignee}`);
+  }
+  const terms = ftsTerms(query.q);
+  if (terms === false) return { items: [], nextCursor: null };
+  if (terms) {
+    const participations =
+      viewer.role === 'staff'
+        ? db
+            .all<{ id: string }>(sql`SELECT conversation_id AS id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = 1`)
+            .map((r) => r.id)
+        : [];
+    const scope = searchScope(viewer, participations);
+    const match = `{subject body} : (${terms})${scope ? ` AND ${scope}` : ''}`;
+    where.push(sql`c.id IN (SELECT sm.conversation_id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
+                            WHERE message_search MATCH ${match})`);
+  }
+
+  const rows = db.all<SummaryRow>(sql`
+    SELECT c.id, c.subject, c.status, c.account_id AS accountId, c.topic_id AS topicId, t.name AS topicName,
+           c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
+           c.assignee_id AS assigneeId, ${visibleUpdatedAt(viewer)} AS updatedAt, ${sortKey} AS sortKey,
+           cu.forced_unread AS forcedUnread,
+           (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
+              AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}) AS unreadCount,
+           lm.id AS lastId, lm.text AS lastText, lm.created_at AS lastAt, lu.name AS lastAuthorName, lu.role AS lastAuthorRole
+    FROM conversations c
+    LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+    LEFT JOIN topics t ON t.id = c.topic_id
+    JOIN messages lm ON lm.seq = ${lastVisibleSeq(viewer)}
+    JOIN users lu ON lu.id = lm.author_id
+    WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY ${sortKey} ${sql.raw(oldestFirst && folder !== 'sent' ? 'ASC' : 'DESC')}
+    LIMIT ${limit + 1}`);
+
+  const page = rows.slice(0, limit);
+  const items: ConversationSummary[] = page.map((r) => ({
+    id: r.id,
+    subject: r.subject,
+    status: r.status,
+    accountId: r.accountId,
+    topic: r.topicId ? { id: r.topicId, name: r.topicName ?? '' } : null,
+    context: r.contextKind ? { kind: r.contextKind, ref: r.contextRef ?? '', title: r.contextTitle, url: r.contextUrl } : null,
+    unreadCount: r.unreadCount > 0 ? r.unreadCount : r.forcedUnread ? 1 : 0,
+    updatedAt: r.updatedAt,
+    lastMessage: { id: r.lastId, preview: preview(r.lastText), authorName: r.lastAuthorName, authorRole: r.lastAuthorRole, createdAt: r.lastAt },
+    assigneeId: r.assigneeId,
+  }));
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.sortKey) : null };
+}
+
+/** Conversations in the viewer's Inbox with something unread. */
+export function inboxUnreadCount(db: Db, viewer: Viewer): number {
+  const row = db.get<{ n: number }>(sql`
+    SELECT count(*) AS n FROM conversations c
+    LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+    WHERE ${conversationVisible(viewer)} AND ${folderCondition(viewer, 'inbox')} AND ${unreadCondition(viewer)}`);
+  return row?.n ?? 0;
+}
+
+// ------------------------------------------------------------------ per-user state
+export type StateChange = 'read' | 'unread' | 'trash' | 'restore' | 'leave';
+
+export function changeState(db: Db, viewer: Viewer, id: string, change: StateChange): void {
+  writeTx(db, () => {
+    const row = loadVisibleConversation(db, viewer, id, `conversation.${change}`);
+    const seq = seesAll(viewer) ? row.lastSeq : row.lastPublicSeq;
+    db.run(sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
+    const set: Record<StateChange, SQL> = {
+      read: sql`last_read_seq = max(last_read_seq, ${seq}), forced_unread = 0`,
+      unread: sql`forced_unread = 1`,
+      trash: sql`trashed = 1`,
+      restore: sql`trashed = 0`,
+      leave: sql`participant = 0, left = 1`,
+    };
+    db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
+    if (change !== 'read') audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
+    if (change === 'leave') touch(db, id, true);
+  });
+}
+
+const seesAll = (viewer: Viewer) => viewer.role !== 'customer';
+
+function touch(db: Db, id: string, visibleToCustomers: boolean) {
+  const at = nowIso();
+  db.run(
+    visibleToCustomers
+      ? sql`UPDATE conversations SET updated_at = ${at}, public_updated_at = ${at} WHERE id = ${id}`
+      : sql`UPDATE conversations SET updated_at = ${at} WHERE id = ${id}`,
+  );
+}
+
+// ------------------------------------------------------------------ participants and workflow
+export function addParticipants(db: Db, viewer: Viewer, id: string, input: AddParticipantsBody): Conversation {
+  writeTx(db, () => {
+    const row = loadVisibleConversation(db, viewer, id, 'conversation.participants');
+    const userIds = [...new Set(input.userIds)];
+    requireMembers(db, row.accountId, userIds, 'userIds');
+    for (const userId of userIds) upsertParticipant(db, id, userId);
+    touch(db, id, true);
+    audit(db, { actorId: viewer.id, action: 'conversation.participants', outcome: 'ok', targetType: 'conversation', targetId: id, detail: { added: userIds } });
+  });
+  return getConversation(db, viewer, id);
+}
+
+export function patchConversation(db: Db, viewer: Viewer, id: string, input: PatchConversationBody): Conversation {
+  writeTx(db, () => {
+    const row = loadVisibleConversation(db, viewer, id, 'conversation.update');
+    if (viewer.role === 'customer') {
+      audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'denied', targetType: 'conversation', targetId: id });
+      throw forbidden('Only staff can change the status or the assignee.');
+    }
+    if (input.assigneeId) {
+      const found = membersOf(db, row.accountId, [input.assigneeId]).get(input.assigneeId);
+      if (!found || found.role === 'customer') throw invalid('assigneeId', `${input.assigneeId} is not a staff member of account ${row.accountId}`);
+    }
+    if (input.status !== undefined) db.run(sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
+    if (input.assigneeId !== undefined) db.run(sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
+    touch(db, id, true);
+    audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'ok', targetType: 'conversation', targetId: id, detail: input });
+  });
+  return getConversation(db, viewer, id);
+}

@@ -1,0 +1,219 @@
+/**
+ * Messages: the six actions of API.md, threads, and the account Status tab.
+ */
+import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role } from '@secure-inbox/protocol';
+import { sql } from 'drizzle-orm';
+import { writeTx, type Db } from '../db/client.js';
+import { ApiError, forbidden, invalid } from '../errors.js';
+import { audit } from './audit.js';
+import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
+import { cleanPlainText, htmlToText, sanitizeRichText } from './text.js';
+import { actsIn, loadVisibleConversation, messageVisible, searchScopeTokens, type Viewer } from './visibility.js';
+
+/** What an action creates and does to the conversation's status. */
+const actions: Record<MessageAction, { kind: MessageKind; doNotReply: boolean; status: (role: Role) => 'open' | 'answered' | 'resolved' | null }> = {
+  reply: { kind: 'message', doNotReply: false, status: (role) => (role === 'customer' ? 'open' : null) },
+  send: { kind: 'resolve_note', doNotReply: false, status: () => 'answered' },
+  send_leave_open: { kind: 'public_note', doNotReply: false, status: () => null },
+  resolve: { kind: 'resolve_note', doNotReply: true, status: () => 'resolved' },
+  internal_note: { kind: 'internal_note', doNotReply: true, status: () => null },
+  status_update: { kind: 'status_update', doNotReply: false, status: () => null },
+};
+
+export interface CreatedMessage {
+  seq: number;
+  id: string;
+  conversationId: string;
+  accountId: string;
+  kind: MessageKind;
+  doNotReply: boolean;
+  authorId: string;
+  authorRole: Role;
+  notifyAdmins: boolean;
+  isFirst: boolean;
+}
+
+/**
+ * Side effects that belong to the same transaction as the message (notification outbox, event log).
+ * Called inside the write transaction: they commit or roll back with the message.
+ */
+export interface MessageEffects {
+  messageCreated(db: Db, message: CreatedMessage): void;
+}
+
+export const noEffects: MessageEffects = { messageCreated() {} };
+
+interface NewMessage {
+  kind: MessageKind;
+  body: string;
+  doNotReply: boolean;
+  tip?: string;
+  attachmentIds: string[];
+  createdAt: string;
+  isFirst?: boolean;
+  notifyAdmins: boolean;
+}
+
+/** Inserts a message inside the caller's write transaction and moves the conversation's pointers. */
+export function insertMessage(
+  db: Db,
+  author: Viewer,
+  conversation: { id: string; accountId: string; subject: string },
+  input: NewMessage,
+  effects: MessageEffects,
+): { seq: number; id: string } {
+  const body = sanitizeRichText(input.body);
+  const text = htmlToText(body);
+  if (!text && !/<a\b/i.test(body)) throw invalid('body', 'has no content left after removing what is not allowed');
+  const id = newId('m');
+  const inserted = db.get<{ seq: number }>(sql`
+    INSERT INTO messages (id, conversation_id, account_id, kind, body, text, author_id, tip, do_not_reply, created_at)
+    VALUES (${id}, ${conversation.id}, ${conversation.accountId}, ${input.kind}, ${body}, ${text}, ${author.id},
+            ${input.tip ?? null}, ${input.doNotReply ? 1 : 0}, ${input.createdAt})
+    RETURNING seq`)!;
+  const seq = inserted.seq;
+  db.run(sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${seq}, 'doNotReply', ${String(input.doNotReply)})`);
+
+  const attachmentIds = [...new Set(input.attachmentIds)];
+  for (const attachmentId of attachmentIds) {
+    const claimed = db.run(sql`UPDATE attachments SET message_seq = ${seq}
+                               WHERE id = ${attachmentId} AND uploader_id = ${author.id} AND message_seq IS NULL`);
+    if (claimed.changes !== 1) throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [{ field: 'attachmentIds', message: `no such attachment: ${attachmentId}` }]);
+  }
+
+  db.run(sql`INSERT INTO message_search (rowid, subject, body, scope)
+             VALUES (${seq}, ${conversation.subject}, ${text}, ${searchScopeTokens(conversation, input)})`);
+  db.run(
+    input.doNotReply
+      ? sql`UPDATE conversations SET last_seq = ${seq}, updated_at = ${input.createdAt} WHERE id = ${conversation.id}`
+      : sql`UPDATE conversations SET last_seq = ${seq}, last_public_seq = ${seq}, updated_at = ${input.createdAt},
+                   public_updated_at = ${input.createdAt} WHERE id = ${conversation.id}`,
+  );
+  if (input.isFirst) db.run(sql`UPDATE conversations SET first_seq = ${seq} WHERE id = ${conversation.id}`);
+  // Writing makes the author a participant who has read everything up to their own message.
+  db.run(sql`
+    INSERT INTO conversation_users (conversation_id, user_id, participant, last_read_seq, last_sent_seq)
+    VALUES (${conversation.id}, ${author.id}, 1, ${seq}, ${seq})
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = 1, left = 0, last_read_seq = ${seq},
+      last_sent_seq = ${seq}, forced_unread = 0`);
+
+  effects.messageCreated(db, {
+    seq,
+    id,
+    conversationId: conversation.id,
+    accountId: conversation.accountId,
+    kind: input.kind,
+    doNotReply: input.doNotReply,
+    authorId: author.id,
+    authorRole: author.role,
+    notifyAdmins: input.notifyAdmins,
+    isFirst: input.isFirst ?? false,
+  });
+  return { seq, id };
+}
+
+export function postMessage(db: Db, viewer: Viewer, conversationId: string, input: PostMessageBody, effects: MessageEffects): Message {
+  const action = input.action ?? 'reply';
+  const rule = actions[action];
+  const seq = writeTx(db, () => {
+    const conversation = loadVisibleConversation(db, viewer, conversationId, 'message.create');
+    if (viewer.role === 'customer' && (staffActions.includes(action) || input.tip !== undefined || input.notifyAdmins)) {
+      audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'denied', targetType: 'conversation', targetId: conversationId });
+      throw forbidden(input.tip !== undefined && !staffActions.includes(action) ? 'Only staff can add a tip.' : `Only staff can use the "${action}" action.`);
+    }
+    const createdAt = nowIso();
+    const created = insertMessage(db, viewer, conversation, {
+      kind: rule.kind,
+      body: input.body,
+      doNotReply: rule.doNotReply,
+      tip: input.tip ? cleanPlainText(input.tip, true) : undefined,
+      attachmentIds: input.attachmentIds ?? [],
+      createdAt,
+      notifyAdmins: input.notifyAdmins ?? false,
+    }, effects);
+    const status = rule.status(viewer.role);
+    if (status && status !== conversation.status) {
+      // A status change is visible to customers even when the note that caused it is not.
+      db.run(sql`UPDATE conversations SET status = ${status}, public_updated_at = ${createdAt} WHERE id = ${conversationId}`);
+    }
+    audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'ok', targetType: 'message', targetId: created.id, detail: { conversationId } });
+    return created.seq;
+  });
+  const [message] = loadMessages(db, viewer, sql`m.seq = ${seq}`, 1);
+  return message!;
+}
+
+// ------------------------------------------------------------------ reading
+interface MessageRow {
+  seq: number;
+  id: string;
+  conversationId: string;
+  kind: MessageKind;
+  body: string;
+  tip: string | null;
+  doNotReply: number;
+  createdAt: string;
+  authorId: string;
+  authorName: string;
+  authorRole: Role;
+}
+
+/** Loads visible messages matching `where`, newest first, and shapes them as the API's Message. */
+function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, limit: number): Message[] {
+  const rows = db.all<MessageRow>(sql`
+    SELECT m.seq, m.id, m.conversation_id AS conversationId, m.kind, m.body, m.tip, m.do_not_reply AS doNotReply,
+           m.created_at AS createdAt, u.id AS authorId, u.name AS authorName, u.role AS authorRole
+    FROM messages m JOIN users u ON u.id = m.author_id
+    WHERE ${where} AND ${messageVisible(viewer)}
+    ORDER BY m.seq DESC LIMIT ${limit}`);
+  if (rows.length === 0) return [];
+  const seqs = sql.join(rows.map((r) => sql`${r.seq}`), sql`, `);
+  const files = db.all<{ messageSeq: number; id: string; name: string; size: number; contentType: string }>(sql`
+    SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType FROM attachments
+    WHERE message_seq IN (${seqs}) ORDER BY created_at, id`);
+  const properties = db.all<{ messageSeq: number; key: string; value: string }>(sql`
+    SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`);
+  return rows.map((r) => ({
+    id: r.id,
+    conversationId: r.conversationId,
+    kind: r.kind,
+    body: r.body,
+    author: { id: r.authorId, name: r.authorName, role: r.authorRole },
+    createdAt: r.createdAt,
+    attachments: files.filter((f) => f.messageSeq === r.seq).map(({ id, name, size, contentType }) => ({ id, name, size, contentType })),
+    tip: r.tip,
+    doNotReply: Boolean(r.doNotReply),
+    properties: Object.fromEntries(
+      properties.filter((p) => p.messageSeq === r.seq).map((p) => [p.key, p.value === 'true' ? true : p.value === 'false' ? false : p.value]),
+    ),
+  }));
+}
+
+/** A page of a thread: the newest `limit` messages before the cursor, returned oldest first. */
+export function threadPage(db: Db, viewer: Viewer, conversationId: string, before: string | undefined, limit: number) {
+  let position = Number.MAX_SAFE_INTEGER;
+  if (before !== undefined) {
+    const decoded = decodeCursor(before);
+    if (decoded === null) throw invalid('before', 'is not a cursor this API returned');
+    position = decoded;
+  }
+  const page = loadMessages(db, viewer, sql`m.conversation_id = ${conversationId} AND m.seq < ${position}`, limit + 1);
+  const more = page.length > limit;
+  const shown = page.slice(0, limit);
+  const oldest = shown[shown.length - 1];
+  let nextCursor: string | null = null;
+  if (more && oldest) {
+    const seq = db.get<{ seq: number }>(sql`SELECT seq FROM messages WHERE id = ${oldest.id}`)!.seq;
+    nextCursor = encodeCursor(seq);
+  }
+  return { messages: shown.reverse(), nextCursor };
+}
+
+/** The account's Status tab: its status updates, newest first. Account-wide news for its members. */
+export function statusUpdates(db: Db, viewer: Viewer, accountId: string): Message[] {
+  if (!actsIn(viewer, accountId)) {
+    audit(db, { actorId: viewer.id, action: 'status_updates.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+    throw forbidden(`You do not act in account ${accountId}.`);
+  }
+  return loadMessages(db, viewer, sql`m.account_id = ${accountId} AND m.kind = 'status_update'`, 100);
+}

@@ -1,0 +1,151 @@
+/**
+ * Visibility: the ONLY place that decides who sees what. Every read of conversations, messages,
+ * previews, counts, search hits, events, notifications and attachments goes through these
+ * predicates. Default deny: a viewer sees nothing unless a rule below grants it.
+ *
+ * - admin: every conversation and every message.
+ * - staff: conversations of the accounts in their token, and any they currently participate in;
+ *   every message in them, hidden notes included.
+ * - customer: conversations they currently participate in AND whose account is in their token;
+ *   only messages without DoNotReply. Ordering, previews, `updatedAt`, unread counts and search use
+ *   only what the customer may see, so a hidden note leaves no trace (not even a changed timestamp).
+ * - Status tab: status updates are account-wide news; every member of the account may read them.
+ *
+ * SQL fragments below expect the aliases `c` (conversations), `cu` (the viewer's conversation_users
+ * row, LEFT JOINed) and `m` (messages).
+ */
+import { createHash } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Identity } from '../auth/token.js';
+import type { Db } from '../db/client.js';
+import { notFound } from '../errors.js';
+import { audit } from './audit.js';
+
+export type Viewer = Identity;
+
+export const seesHiddenNotes = (viewer: Viewer) => viewer.role !== 'customer';
+
+/** True when the viewer acts in the account (admins act in all). */
+export function actsIn(viewer: Viewer, accountId: string): boolean {
+  return viewer.role === 'admin' || viewer.accounts === '*' || viewer.accounts.includes(accountId);
+}
+
+function accountList(viewer: Viewer): SQL {
+  const ids = viewer.accounts === '*' ? [] : viewer.accounts;
+  if (ids.length === 0) return sql`(NULL)`;
+  return sql`(${sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  )})`;
+}
+
+/** The conversations the viewer may see. */
+export function conversationVisible(viewer: Viewer): SQL {
+  switch (viewer.role) {
+    case 'admin':
+      return sql`1 = 1`;
+    case 'staff':
+      return sql`(c.account_id IN ${accountList(viewer)} OR cu.participant = 1)`;
+    case 'customer':
+      return sql`(cu.participant = 1 AND c.account_id IN ${accountList(viewer)})`;
+    default:
+      return sql`1 = 0`;
+  }
+}
+
+/** The messages the viewer may see, within a visible conversation. */
+export function messageVisible(viewer: Viewer): SQL {
+  return seesHiddenNotes(viewer) ? sql`1 = 1` : sql`m.do_not_reply = 0`;
+}
+
+/** The conversation column holding the seq of the newest message the viewer may see. */
+export function lastVisibleSeq(viewer: Viewer): SQL {
+  return seesHiddenNotes(viewer) ? sql.raw('c.last_seq') : sql.raw('c.last_public_seq');
+}
+
+/** The conversation column holding the time of the last change the viewer may see. */
+export function visibleUpdatedAt(viewer: Viewer): SQL {
+  return seesHiddenNotes(viewer) ? sql.raw('c.updated_at') : sql.raw('c.public_updated_at');
+}
+
+/** Whether a given user may see a message of a conversation (events, notifications, attachments). */
+export function userSeesMessage(
+  user: { id: string; role: string },
+  membership: { participant: boolean; inAccount: boolean },
+  message: { doNotReply: boolean },
+): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role === 'staff') return membership.inAccount || membership.participant;
+  if (user.role === 'customer') return membership.participant && membership.inAccount && !message.doNotReply;
+  return false;
+}
+
+// ------------------------------------------------------------------ search scope
+const token = (prefix: string, value: string) => prefix + createHash('sha256').update(value).digest('hex').slice(0, 24);
+export const accountToken = (accountId: string) => token('a', accountId);
+export const conversationToken = (conversationId: string) => token('c', conversationId);
+const PUBLIC_TOKEN = 'vpublic';
+const HIDDEN_TOKEN = 'vhidden';
+
+/** The scope tokens stored with a message in the search index. */
+export function searchScopeTokens(conversation: { id: string; accountId: string }, message: { doNotReply: boolean }): string {
+  return [accountToken(conversation.accountId), conversationToken(conversation.id), message.doNotReply ? HIDDEN_TOKEN : PUBLIC_TOKEN].join(' ');
+}
+
+/**
+ * The part of an FTS5 query that limits matches to rows the viewer may see, or null for admins.
+ * `participations` are conversation ids outside the viewer's accounts that they take part in (staff).
+ */
+export function searchScope(viewer: Viewer, participations: string[] = []): string | null {
+  if (viewer.role === 'admin') return null;
+  const accountsPart = viewer.accounts === '*' ? [] : viewer.accounts.map(accountToken);
+  const reach = [...accountsPart, ...(viewer.role === 'staff' ? participations.map(conversationToken) : [])];
+  if (reach.length === 0) return `scope : ${HIDDEN_TOKEN} AND scope : ${PUBLIC_TOKEN}`; // matches nothing
+  const reachQuery = `scope : (${reach.join(' OR ')})`;
+  return viewer.role === 'customer' ? `${reachQuery} AND scope : ${PUBLIC_TOKEN}` : reachQuery;
+}
+
+// ------------------------------------------------------------------ single conversation
+export interface VisibleConversationRow {
+  id: string;
+  accountId: string;
+  subject: string;
+  status: 'open' | 'attentive' | 'answered' | 'resolved';
+  assigneeId: string | null;
+  topicId: string | null;
+  contextKind: string | null;
+  contextRef: string | null;
+  contextTitle: string | null;
+  contextUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastSeq: number;
+  lastPublicSeq: number;
+  participant: number | null;
+  left: number | null;
+  trashed: number | null;
+  lastReadSeq: number | null;
+  forcedUnread: number | null;
+}
+
+/**
+ * Loads a conversation the viewer may see, or throws the same 404 for unknown and foreign ids.
+ * A foreign id is recorded in the audit log as a denied access.
+ */
+export function loadVisibleConversation(db: Db, viewer: Viewer, id: string, action = 'conversation.read'): VisibleConversationRow {
+  const row = db.get<VisibleConversationRow & { visible: number }>(sql`
+    SELECT c.id, c.account_id AS accountId, c.subject, c.status, c.assignee_id AS assigneeId, c.topic_id AS topicId,
+           c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
+           c.created_at AS createdAt, ${visibleUpdatedAt(viewer)} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
+           cu.participant, cu.left, cu.trashed, cu.last_read_seq AS lastReadSeq, cu.forced_unread AS forcedUnread,
+           (${conversationVisible(viewer)}) AS visible
+    FROM conversations c
+    LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+    WHERE c.id = ${id}`);
+  if (!row) throw notFound();
+  if (!row.visible) {
+    audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'conversation', targetId: id });
+    throw notFound();
+  }
+  return row;
+}

@@ -1,0 +1,60 @@
+import {
+  AddParticipantsBody,
+  CreateConversationBody,
+  ListConversationsQuery,
+  PatchConversationBody,
+  PostMessageBody,
+  ThreadQuery,
+  limits,
+} from '@secure-inbox/protocol';
+import { Hono } from 'hono';
+import type { AppEnv } from '../context.js';
+import {
+  addParticipants,
+  changeState,
+  conversationView,
+  createConversation,
+  listConversations,
+  patchConversation,
+  type StateChange,
+} from '../domain/conversations.js';
+import { postMessage, threadPage } from '../domain/messages.js';
+import { loadVisibleConversation } from '../domain/visibility.js';
+import { jsonBody, query } from '../validate.js';
+
+const stateChanges: readonly StateChange[] = ['read', 'unread', 'trash', 'restore', 'leave'];
+
+export const conversations = new Hono<AppEnv>()
+  .get('/', query(ListConversationsQuery), (c) => {
+    return c.json(listConversations(c.get('deps').db, c.get('viewer'), c.req.valid('query')));
+  })
+  .post('/', jsonBody(CreateConversationBody), (c) => {
+    const { db, effects } = c.get('deps');
+    return c.json({ conversation: createConversation(db, c.get('viewer'), c.req.valid('json'), effects) }, 201);
+  })
+  .get('/:id', query(ThreadQuery), (c) => {
+    const { db } = c.get('deps');
+    const viewer = c.get('viewer');
+    const { before, limit } = c.req.valid('query');
+    const row = loadVisibleConversation(db, viewer, c.req.param('id'));
+    const page = threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
+    return c.json({ conversation: conversationView(db, row), ...page });
+  })
+  .patch('/:id', jsonBody(PatchConversationBody), (c) => {
+    const conversation = patchConversation(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
+    return c.json({ conversation });
+  })
+  .post('/:id/messages', jsonBody(PostMessageBody), (c) => {
+    const { db, effects } = c.get('deps');
+    return c.json({ message: postMessage(db, c.get('viewer'), c.req.param('id'), c.req.valid('json'), effects) }, 201);
+  })
+  .post('/:id/participants', jsonBody(AddParticipantsBody), (c) => {
+    const conversation = addParticipants(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
+    return c.json({ conversation });
+  })
+  .post('/:id/:change{read|unread|trash|restore|leave}', (c) => {
+    const change = c.req.param('change') as StateChange;
+    if (!stateChanges.includes(change)) throw new Error('unreachable: the route pattern lists the changes');
+    changeState(c.get('deps').db, c.get('viewer'), c.req.param('id'), change);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,76 @@
+import * as p from '@secure-inbox/protocol';
+import { Hono } from 'hono';
+import { z } from 'zod';
+
+type Op = {
+  method: 'get' | 'post' | 'patch' | 'put';
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  ok: number;
+  response?: z.ZodType;
+  public?: boolean;
+};
+
+const conversationOut = z.object({ conversation: p.Conversation });
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** Every route of the API; a test checks this list against the app's routes so the document cannot drift. */
+export const operations: Op[] = [
+  { method: 'get', path: '/me', summary: 'The caller, their accounts and unread count', ok: 200, response: p.Me },
+  { method: 'get', path: '/topics', summary: 'Topics for the compose form', ok: 200, response: z.object({ items: z.array(p.Topic) }) },
+  { method: 'get', path: '/directory', summary: 'People the caller may address in an account', query: p.AccountQuery, ok: 200, response: z.object({ items: z.array(p.UserRef) }) },
+  { method: 'get', path: '/status-updates', summary: "The account's Status tab", query: p.AccountQuery, ok: 200, response: z.object({ items: z.array(p.Message) }) },
+  { method: 'put', path: '/accounts/{id}', summary: 'Provision an account name (admin)', body: p.PutAccountBody, ok: 200, response: z.object({ account: p.Account }) },
+  { method: 'get', path: '/conversations', summary: 'List a folder, search, filter (keyset pagination)', query: p.ListConversationsQuery, ok: 200, response: page(p.ConversationSummary) },
+  { method: 'post', path: '/conversations', summary: 'Start a conversation', body: p.CreateConversationBody, ok: 201, response: conversationOut },
+  { method: 'get', path: '/conversations/{id}', summary: 'A conversation and a page of its messages (oldest first)', query: p.ThreadQuery, ok: 200, response: z.object({ conversation: p.Conversation, messages: z.array(p.Message), nextCursor: z.string().nullable() }) },
+  { method: 'patch', path: '/conversations/{id}', summary: 'Change status or assignee (staff)', body: p.PatchConversationBody, ok: 200, response: conversationOut },
+  { method: 'post', path: '/conversations/{id}/messages', summary: 'Post a message with one of the six actions', body: p.PostMessageBody, ok: 201, response: z.object({ message: p.Message }) },
+  { method: 'post', path: '/conversations/{id}/participants', summary: 'Add participants from the account', body: p.AddParticipantsBody, ok: 200, response: conversationOut },
+  ...(['read', 'unread', 'trash', 'restore', 'leave'] as const).map(
+    (change): Op => ({ method: 'post', path: `/conversations/{id}/${change}`, summary: `Per-user state: ${change}`, ok: 204 }),
+  ),
+  { method: 'get', path: '/openapi.json', summary: 'This document', ok: 200, public: true },
+];
+
+function toJsonSchema(schema: z.ZodType) {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+}
+
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const parameters: unknown[] = [];
+    for (const match of op.path.matchAll(/\{(\w+)\}/g)) parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
+    if (op.query) {
+      const schema = toJsonSchema(op.query) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, s] of Object.entries(schema.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: s });
+      }
+    }
+    paths[op.path] ??= {};
+    paths[op.path]![op.method] = {
+      summary: op.summary,
+      ...(op.public ? { security: [] } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(op.body) } } } } : {}),
+      responses: {
+        [op.ok]: op.response ? { description: 'OK', content: { 'application/json': { schema: toJsonSchema(op.response) } } } : { description: 'Done' },
+        default: { description: 'Error', content: { 'application/json': { schema: toJsonSchema(p.ErrorBody) } } },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Secure Inbox API', version: '1.0.0', description: 'The backend-for-frontend of the Secure Inbox message centre.' },
+    servers: [{ url: p.API_BASE_PATH }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}
+
+let cached: ReturnType<typeof openApiDocument> | undefined;
+export const openapi = new Hono().get('/openapi.json', (c) => c.json((cached ??= openApiDocument())));

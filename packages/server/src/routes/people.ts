@@ -1,0 +1,65 @@
+import { AccountQuery, PutAccountBody } from '@secure-inbox/protocol';
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import type { AppEnv } from '../context.js';
+import { audit } from '../domain/audit.js';
+import { inboxUnreadCount } from '../domain/conversations.js';
+import { statusUpdates } from '../domain/messages.js';
+import { actsIn } from '../domain/visibility.js';
+import { forbidden } from '../errors.js';
+import { jsonBody, query } from '../validate.js';
+
+/** `/me`, topics, the directory, the Status tab and account provisioning. */
+export const people = new Hono<AppEnv>()
+  .get('/me', (c) => {
+    const { db } = c.get('deps');
+    const viewer = c.get('viewer');
+    const accounts =
+      viewer.accounts === '*'
+        ? db.all<{ id: string; name: string }>(sql`SELECT id, coalesce(name, id) AS name FROM accounts ORDER BY coalesce(name, id)`)
+        : viewer.accounts.map((id) => {
+            const row = db.get<{ name: string | null }>(sql`SELECT name FROM accounts WHERE id = ${id}`);
+            return { id, name: row?.name ?? id };
+          });
+    return c.json({
+      user: { id: viewer.id, name: viewer.name, email: viewer.email, role: viewer.role },
+      accounts,
+      unread: { inbox: inboxUnreadCount(db, viewer) },
+    });
+  })
+  .get('/topics', (c) => {
+    const items = c
+      .get('deps')
+      .db.all<{ id: string; name: string; description: string }>(sql`SELECT id, name, description FROM topics ORDER BY position, name`);
+    return c.json({ items });
+  })
+  .get('/directory', query(AccountQuery), (c) => {
+    const { db } = c.get('deps');
+    const viewer = c.get('viewer');
+    const { accountId } = c.req.valid('query');
+    if (!actsIn(viewer, accountId)) {
+      audit(db, { actorId: viewer.id, action: 'directory.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+      throw forbidden(`You do not act in account ${accountId}.`);
+    }
+    const items = db.all<{ id: string; name: string; role: string }>(sql`
+      SELECT u.id, u.name, u.role FROM memberships ms JOIN users u ON u.id = ms.user_id
+      WHERE ms.account_id = ${accountId} AND u.id <> ${viewer.id} ORDER BY u.name, u.id`);
+    return c.json({ items });
+  })
+  .get('/status-updates', query(AccountQuery), (c) => {
+    const { accountId } = c.req.valid('query');
+    return c.json({ items: statusUpdates(c.get('deps').db, c.get('viewer'), accountId) });
+  })
+  .put('/accounts/:id', jsonBody(PutAccountBody), (c) => {
+    const { db } = c.get('deps');
+    const viewer = c.get('viewer');
+    const id = c.req.param('id');
+    if (viewer.role !== 'admin') {
+      audit(db, { actorId: viewer.id, action: 'account.update', outcome: 'denied', targetType: 'account', targetId: id });
+      throw forbidden('Only admins can provision accounts.');
+    }
+    const { name } = c.req.valid('json');
+    db.run(sql`INSERT INTO accounts (id, name) VALUES (${id}, ${name}) ON CONFLICT (id) DO UPDATE SET name = ${name}`);
+    audit(db, { actorId: viewer.id, action: 'account.update', outcome: 'ok', targetType: 'account', targetId: id, detail: { name } });
+    return c.json({ account: { id, name } });
+  });

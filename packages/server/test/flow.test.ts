@@ -1,0 +1,56 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makeTestApp, people, signInAll } from './helpers.js';
+
+describe('a customer question and a staff answer', () => {
+  let t: ReturnType<typeof makeTestApp>;
+  beforeEach(async () => {
+    t = makeTestApp();
+    await signInAll(t);
+  });
+
+  it('goes from open to answered, with hidden notes kept from the customer', async () => {
+    const created = await t.call(people.alice, 'POST', '/conversations', {
+      accountId: 'acme',
+      subject: 'Permit question',
+      body: '<p>When is my <strong>inspection</strong>?</p>',
+      context: { kind: 'permit', ref: 'BP-1', title: 'Building permit', url: 'https://city.example/permits/BP-1' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.conversation.id;
+    expect(created.json.conversation.status).toBe('open');
+
+    expect((await t.call(people.sam, 'GET', '/me')).json.unread.inbox).toBe(1);
+    const note = await t.call(people.sam, 'POST', `/conversations/${id}/messages`, { body: 'zebracorn internal', action: 'internal_note' });
+    expect(note.status).toBe(201);
+    expect(note.json.message.doNotReply).toBe(true);
+    const sent = await t.call(people.sam, 'POST', `/conversations/${id}/messages`, { body: 'Tuesday at 9.', action: 'send', tip: 'Bring the plans' });
+    expect(sent.status).toBe(201);
+
+    const thread = await t.call(people.alice, 'GET', `/conversations/${id}`);
+    expect(thread.status).toBe(200);
+    expect(thread.json.conversation.status).toBe('answered');
+    expect(thread.json.messages.map((m: any) => m.kind)).toEqual(['message', 'resolve_note']);
+    expect(thread.text).not.toContain('zebracorn');
+
+    const staffThread = await t.call(people.sam, 'GET', `/conversations/${id}`);
+    expect(staffThread.json.messages.map((m: any) => m.kind)).toEqual(['message', 'internal_note', 'resolve_note']);
+
+    const list = await t.call(people.alice, 'GET', '/conversations');
+    expect(list.json.items).toHaveLength(1);
+    expect(list.json.items[0].unreadCount).toBe(1);
+    expect(list.json.items[0].lastMessage.preview).toBe('Tuesday at 9.');
+
+    const search = await t.call(people.alice, 'GET', '/conversations?q=zebra%25');
+    expect(search.json.items).toHaveLength(0);
+    const staffSearch = await t.call(people.sam, 'GET', '/conversations?q=zebra%25');
+    expect(staffSearch.json.items).toHaveLength(1);
+    const found = await t.call(people.alice, 'GET', '/conversations?q=inspect%25');
+    expect(found.json.items).toHaveLength(1);
+
+    expect((await t.call(people.alice, 'POST', `/conversations/${id}/read`)).status).toBe(204);
+    expect((await t.call(people.alice, 'GET', '/me')).json.unread.inbox).toBe(0);
+
+    expect((await t.call(people.bob, 'GET', `/conversations/${id}`)).status).toBe(404);
+    expect((await t.call(people.alice, 'GET', `/conversations/c_unknown`)).status).toBe(404);
+  });
+});
