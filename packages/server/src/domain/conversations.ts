@@ -283,7 +283,7 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
       leave: sql`participant = 0, left = 1`,
     };
     db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
-    if (change !== 'read') audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
+    audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
     if (change === 'leave') touch(db, id, true);
   });
 }
