@@ -31,7 +31,22 @@ export function createTokenVerifier(config: Config['jwt']) {
     return publicKey;
   }
 
+  // Verified tokens are remembered until they expire, so a busy reader pays for the signature once.
+  const verified = new Map<string, { identity: Identity; expiresAtMs: number }>();
+
   return async function verify(token: string): Promise<Identity> {
+    const hit = verified.get(token);
+    if (hit) {
+      if (Date.now() <= hit.expiresAtMs) return hit.identity;
+      verified.delete(token);
+    }
+    const entry = await verifyUncached(token);
+    if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
+    verified.set(token, entry);
+    return entry.identity;
+  };
+
+  async function verifyUncached(token: string): Promise<{ identity: Identity; expiresAtMs: number }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keyFor, {
@@ -64,6 +79,7 @@ export function createTokenVerifier(config: Config['jwt']) {
     if (wildcard && (role !== 'admin' || accounts.length !== 1)) {
       throw new TokenError('accounts ["*"] is only for admins');
     }
-    return { id: sub, name, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)] };
-  };
+    const identity: Identity = { id: sub, name, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)] };
+    return { identity, expiresAtMs: ((payload.exp as number) + CLOCK_SKEW_SECONDS) * 1000 };
+  }
 }
