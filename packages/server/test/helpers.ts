@@ -80,3 +80,64 @@ export async function signInAll(t: ReturnType<typeof makeTestApp>) {
     if (res.status !== 200) throw new Error(`sign-in of ${user.sub} failed: ${res.status} ${res.text}`);
   }
 }
+
+export type TestApp = ReturnType<typeof makeTestApp>;
+export type CallResult = Awaited<ReturnType<TestApp['call']>>;
+
+/** Asserts the API's error shape: `{"error":{"code","message","details"?}}` with the given status and code. */
+export function expectError(res: CallResult, status: number, code: string) {
+  if (res.status !== status || res.json?.error?.code !== code) {
+    throw new Error(`expected ${status} ${code}, got ${res.status} ${res.text}`);
+  }
+  const error = res.json.error;
+  if (typeof error.message !== 'string' || error.message.length === 0) throw new Error(`error without a message: ${res.text}`);
+  const extra = Object.keys(error).filter((k) => !['code', 'message', 'details'].includes(k));
+  if (extra.length > 0 || Object.keys(res.json).length !== 1) throw new Error(`unexpected keys in error body: ${res.text}`);
+  if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) throw new Error('error is not JSON');
+  return error as { code: string; message: string; details?: unknown };
+}
+
+/** The field names a 422's `details` lists. */
+export const problemFields = (res: CallResult): string[] =>
+  Array.isArray(res.json?.error?.details) ? res.json.error.details.map((d: { field: string }) => d.field) : [];
+
+/** Starts a conversation as `user` and returns it; throws unless it was created. */
+export async function startConversation(t: TestApp, user: TestUser, overrides: Record<string, unknown> = {}) {
+  const res = await t.call(user, 'POST', '/conversations', {
+    accountId: user.accounts[0] === '*' ? 'acme' : user.accounts[0],
+    subject: 'A question',
+    body: '<p>Hello</p>',
+    ...(user.role === 'customer' ? {} : { recipientIds: ['alice'] }),
+    ...overrides,
+  });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
+  return res.json.conversation as { id: string; status: string; accountId: string; subject: string; updatedAt: string; participants: { id: string }[] };
+}
+
+/** Posts a message and returns it; throws unless it was created. */
+export async function postMessage(t: TestApp, user: TestUser, conversationId: string, body: Record<string, unknown>) {
+  const res = await t.call(user, 'POST', `/conversations/${conversationId}/messages`, body);
+  if (res.status !== 201) throw new Error(`post failed: ${res.status} ${res.text}`);
+  return res.json.message as { id: string; kind: string; body: string; doNotReply: boolean; tip: string | null };
+}
+
+/**
+ * The app's API routes as `METHOD /api/v1/...`, one per concrete path: middleware (`*`) entries
+ * are skipped, duplicates (validator + handler) merged and `:param{a|b}` alternatives expanded.
+ */
+export function apiRoutes(app: TestApp['app']): { method: string; path: string }[] {
+  const seen = new Set<string>();
+  const out: { method: string; path: string }[] = [];
+  for (const route of app.routes) {
+    if (route.method === 'ALL' || route.path.includes('*') || !route.path.startsWith('/api/v1/')) continue;
+    const alternatives = route.path.match(/:\w+\{([\w|]+)\}/);
+    const paths = alternatives ? alternatives[1]!.split('|').map((a) => route.path.replace(alternatives[0], a)) : [route.path];
+    for (const path of paths) {
+      const key = `${route.method} ${path}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ method: route.method, path });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,749 @@
+/**
+ * Every route of API.md that the server has, called in-process on a real SQLite file:
+ * success paths and the documented behaviour of each.
+ */
+import { Conversation, ConversationSummary, Me, Message } from '@secure-inbox/protocol';
+import { sql } from 'drizzle-orm';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  expectError,
+  makeTestApp,
+  people,
+  postMessage,
+  problemFields,
+  signInAll,
+  startConversation,
+  type TestApp,
+  type TestUser,
+} from './helpers.js';
+
+const { alice, adam, bob, sam, gina, root } = people;
+
+let t: TestApp;
+beforeEach(async () => {
+  t = makeTestApp();
+  await signInAll(t);
+});
+
+const unread = async (user: TestUser) => {
+  const me = await t.call(user, 'GET', '/me');
+  expect(me.status).toBe(200);
+  return me.json.unread.inbox as number;
+};
+const listIds = async (user: TestUser, query = '') => {
+  const res = await t.call(user, 'GET', `/conversations${query}`);
+  expect(res.status, res.text).toBe(200);
+  return (res.json.items as { id: string }[]).map((i) => i.id);
+};
+const statusOf = async (id: string) => (await t.call(sam, 'GET', `/conversations/${id}`)).json.conversation.status as string;
+
+describe('GET /me', () => {
+  it('returns the caller from the token, their accounts and the unread count', async () => {
+    const res = await t.call(alice, 'GET', '/me');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(Me.parse(res.json)).toEqual({
+      user: { id: 'alice', name: 'Alice Applicant', email: 'alice@example.com', role: 'customer' },
+      accounts: [{ id: 'acme', name: 'acme' }],
+      unread: { inbox: 0 },
+    });
+    expect((await t.call(adam, 'GET', '/me')).json.user.email).toBeNull();
+  });
+
+  it('lists every account for an admin', async () => {
+    const res = await t.call(root, 'GET', '/me');
+    expect(res.json.accounts.map((a: { id: string }) => a.id).sort()).toEqual(['acme', 'globex']);
+  });
+});
+
+describe('GET /topics and topics on conversations', () => {
+  it('lists the provisioned topics in order and ties a conversation to one', async () => {
+    expect((await t.call(alice, 'GET', '/topics')).json).toEqual({ items: [] });
+    t.db.run(sql`INSERT INTO topics (id, name, description, position) VALUES ('t-permits', 'Permits', 'Building permits', 2), ('t-tax', 'Taxes', 'Tax questions', 1)`);
+    const res = await t.call(alice, 'GET', '/topics');
+    expect(res.status).toBe(200);
+    expect(res.json.items).toEqual([
+      { id: 't-tax', name: 'Taxes', description: 'Tax questions' },
+      { id: 't-permits', name: 'Permits', description: 'Building permits' },
+    ]);
+    const conversation = await startConversation(t, alice, { topicId: 't-permits' });
+    expect(conversation).toMatchObject({ topic: { id: 't-permits', name: 'Permits' } });
+    const list = await t.call(alice, 'GET', '/conversations');
+    expect(list.json.items[0].topic).toEqual({ id: 't-permits', name: 'Permits' });
+
+    const unknown = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 'x', body: 'y', topicId: 'nope' });
+    expectError(unknown, 422, 'invalid');
+    expect(problemFields(unknown)).toEqual(['topicId']);
+  });
+
+  it('assigns a customer question to the topic default assignee', async () => {
+    t.db.run(sql`INSERT INTO topics (id, name, default_assignee_id) VALUES ('t-permits', 'Permits', 'sam')`);
+    const conversation = await startConversation(t, alice, { topicId: 't-permits' });
+    expect(Conversation.parse(conversation).assigneeId).toBe('sam');
+  });
+});
+
+describe('POST /conversations', () => {
+  it("starts a customer's question open, with context, visible to the account's staff", async () => {
+    const res = await t.call(alice, 'POST', '/conversations', {
+      accountId: 'acme',
+      subject: 'Permit question',
+      body: '<p>When?</p>',
+      context: { kind: 'permit', ref: 'BP-1', title: 'Building permit', url: 'https://city.example/permits/BP-1' },
+    });
+    expect(res.status).toBe(201);
+    const c = Conversation.parse(res.json.conversation);
+    expect(c).toMatchObject({
+      status: 'open',
+      accountId: 'acme',
+      subject: 'Permit question',
+      assigneeId: null,
+      topic: null,
+      context: { kind: 'permit', ref: 'BP-1', title: 'Building permit', url: 'https://city.example/permits/BP-1' },
+      participants: [{ id: 'alice', name: 'Alice Applicant', role: 'customer' }],
+    });
+    expect(await listIds(sam)).toEqual([c.id]);
+    expect(await listIds(root)).toEqual([c.id]);
+    expect(await listIds(gina)).toEqual([]);
+    expect(await listIds(adam)).toEqual([]);
+    expect(await listIds(bob)).toEqual([]);
+  });
+
+  it('starts a staff conversation attentive, with the named recipients as participants', async () => {
+    const res = await t.call(sam, 'POST', '/conversations', { accountId: 'acme', subject: 'Your permit', body: 'Ready', recipientIds: ['alice', 'adam'] });
+    expect(res.status).toBe(201);
+    expect(res.json.conversation.status).toBe('attentive');
+    expect(res.json.conversation.participants.map((p: { id: string }) => p.id).sort()).toEqual(['adam', 'alice', 'sam']);
+    expect(await listIds(alice)).toEqual([res.json.conversation.id]);
+    expect(await listIds(adam)).toEqual([res.json.conversation.id]);
+    expect(await unread(alice)).toBe(1);
+  });
+
+  it('lets a customer address a co-owner of the same account but not another client', async () => {
+    const ok = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b', recipientIds: ['adam'] });
+    expect(ok.status).toBe(201);
+    expect(await listIds(adam)).toEqual([ok.json.conversation.id]);
+    const foreign = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b', recipientIds: ['bob'] });
+    expectError(foreign, 422, 'invalid');
+    expect(problemFields(foreign)).toEqual(['recipientIds']);
+    expect(foreign.json.error.message).toContain('bob');
+    expect(await listIds(bob)).toEqual([]);
+  });
+
+  it('requires staff to name recipients, all of them in the account', async () => {
+    const none = await t.call(sam, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b' });
+    expectError(none, 422, 'invalid');
+    expect(problemFields(none)).toEqual(['recipientIds']);
+
+    // Sam acts in acme and globex, but a conversation of acme cannot reach globex's client.
+    const crossClient = await t.call(sam, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b', recipientIds: ['alice', 'bob'] });
+    expectError(crossClient, 422, 'invalid');
+    expect(problemFields(crossClient)).toEqual(['recipientIds']);
+    expect(crossClient.json.error.message).toContain('bob');
+    expect(await listIds(bob)).toEqual([]);
+    expect(await listIds(alice)).toEqual([]);
+
+    const unknownUser = await t.call(sam, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b', recipientIds: ['nobody'] });
+    expectError(unknownUser, 422, 'invalid');
+  });
+
+  it('refuses an account outside the claims with 403', async () => {
+    expectError(await t.call(alice, 'POST', '/conversations', { accountId: 'globex', subject: 's', body: 'b' }), 403, 'forbidden');
+    expectError(await t.call(gina, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b', recipientIds: ['alice'] }), 403, 'forbidden');
+    expect(await listIds(sam)).toEqual([]);
+  });
+
+  it('lets an admin start a conversation in any account', async () => {
+    const res = await t.call(root, 'POST', '/conversations', { accountId: 'globex', subject: 's', body: 'b', recipientIds: ['bob'] });
+    expect(res.status).toBe(201);
+    expect(res.json.conversation.status).toBe('attentive');
+    expect(await listIds(bob)).toEqual([res.json.conversation.id]);
+  });
+});
+
+describe('validation', () => {
+  it('answers 400 for JSON that does not parse', async () => {
+    for (const raw of ['{', '{"subject":', 'not json', '', "{'a':1}"]) {
+      const res = await t.call(alice, 'POST', '/conversations', raw);
+      expectError(res, 400, 'bad_request');
+    }
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const body = JSON.stringify({ accountId: 'acme', subject: 's', body: 'b' });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp']) {
+      expectError(await t.call(alice, 'POST', '/conversations', body, { 'content-type': type }), 415, 'unsupported_type');
+    }
+    // application/json with a charset is JSON.
+    expect((await t.call(alice, 'POST', '/conversations', body, { 'content-type': 'application/json; charset=utf-8' })).status).toBe(201);
+  });
+
+  it('answers 422 naming the field for bad and unknown fields', async () => {
+    const base = { accountId: 'acme', subject: 'Subject', body: 'Body' };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...base, subject: 'x'.repeat(201) }, 'subject'],
+      [{ ...base, subject: '' }, 'subject'],
+      [{ ...base, subject: '   ' }, 'subject'],
+      [{ ...base, body: '' }, 'body'],
+      [{ ...base, body: 'x'.repeat(20001) }, 'body'],
+      [{ ...base, foo: 1 }, 'foo'],
+      [{ ...base, context: { kind: 'permit', ref: 'BP-1', url: 'javascript:alert(1)' } }, 'context.url'],
+      [{ ...base, context: { kind: 'permit', ref: 'BP-1', url: 'ftp://example.com/x' } }, 'context.url'],
+      [{ ...base, context: { kind: 'permit', ref: 'BP-1', extra: 'x' } }, 'context.extra'],
+      [{ ...base, context: { kind: 'permit' } }, 'context.ref'],
+      [{ ...base, recipientIds: 'adam' }, 'recipientIds'],
+      [{ ...base, accountId: 7 }, 'accountId'],
+      [{ subject: 'x', body: 'y' }, 'accountId'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await t.call(alice, 'POST', '/conversations', body);
+      expectError(res, 422, 'invalid');
+      expect(problemFields(res), JSON.stringify(body).slice(0, 80)).toContain(field);
+      expect(res.json.error.message).toContain(field);
+    }
+    for (const body of [[], 'string', 42, null]) {
+      expectError(await t.call(alice, 'POST', '/conversations', JSON.stringify(body)), 422, 'invalid');
+    }
+    expect(await listIds(alice)).toEqual([]);
+  });
+
+  it('names unknown query parameters, including prototype keys', async () => {
+    for (const key of ['foo', 'constructor', 'toString']) {
+      const res = await t.call(alice, 'GET', `/conversations?${key}=x`);
+      expectError(res, 422, 'invalid');
+      expect(problemFields(res)).toEqual([key]);
+    }
+    const repeated = await t.call(alice, 'GET', '/conversations?folder=inbox&folder=trash');
+    expectError(repeated, 422, 'invalid');
+    expect(problemFields(repeated)).toEqual(['folder']);
+    expectError(await t.call(alice, 'GET', '/conversations?folder=spam'), 422, 'invalid');
+    expectError(await t.call(alice, 'GET', '/conversations?unread=yes'), 422, 'invalid');
+    expectError(await t.call(alice, 'GET', '/conversations?status=closed'), 422, 'invalid');
+  });
+
+  it('refuses a tip from a customer with 403 rather than dropping it', async () => {
+    const c = await startConversation(t, alice);
+    const res = await t.call(alice, 'POST', `/conversations/${c.id}/messages`, { body: 'hi', tip: 'psst' });
+    expectError(res, 403, 'forbidden');
+    expect((await t.call(alice, 'GET', `/conversations/${c.id}`)).json.messages).toHaveLength(1);
+  });
+});
+
+describe('rich text and plain text', () => {
+  it('sanitizes message bodies on write and keeps safe formatting', async () => {
+    const dirty =
+      '<p>Hi <strong>there</strong> <a href="https://example.com/x">link</a></p>' +
+      '<script>alert(1)</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">bad</a>' +
+      '<p onclick="alert(4)" style="color:red">para</p><iframe src="https://evil.example"></iframe>';
+    const c = await startConversation(t, alice, { body: dirty });
+    const { messages } = (await t.call(sam, 'GET', `/conversations/${c.id}`)).json;
+    const body: string = messages[0].body;
+    for (const bad of ['<script', 'alert(1)', 'onerror', 'javascript:', 'onclick', 'style=', '<iframe', '<img']) expect(body).not.toContain(bad);
+    expect(body).toContain('<strong>there</strong>');
+    expect(body).toMatch(/<a href="https:\/\/example\.com\/x"[^>]*>link<\/a>/);
+    const safeLink = body.match(/<a href="https:\/\/example\.com\/x"[^>]*>/)![0];
+    expect(safeLink).toContain('rel="noopener noreferrer nofollow"');
+    expect(body).toContain('para');
+
+    const reply = await postMessage(t, sam, c.id, { body: '<em>ok</em><svg onload="alert(1)"></svg>', action: 'send' });
+    expect(reply.body).toBe('<em>ok</em>');
+  });
+
+  it('refuses a body with nothing left after sanitizing', async () => {
+    const res = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: '<script>alert(1)</script>' });
+    expectError(res, 422, 'invalid');
+    expect(problemFields(res)).toEqual(['body']);
+  });
+
+  it('keeps the subject as plain text, exactly as written', async () => {
+    const subject = '<b>Fees</b> & "charges" <script>x</script>';
+    const c = await startConversation(t, alice, { subject });
+    expect(c.subject).toBe(subject);
+    expect((await t.call(sam, 'GET', `/conversations/${c.id}`)).json.conversation.subject).toBe(subject);
+    expect((await t.call(sam, 'GET', '/conversations')).json.items[0].subject).toBe(subject);
+    // Control characters and bidi overrides are removed.
+    const odd = await startConversation(t, alice, { subject: 'Pay\u202Egnp.exe\u0007 now' });
+    expect(odd.subject).toBe('Paygnp.exe now');
+  });
+});
+
+describe('POST /conversations/:id/messages: the six actions', () => {
+  it('creates the documented kinds and statuses', async () => {
+    const c = await startConversation(t, alice);
+    expect(c.status).toBe('open');
+
+    const steps: { who: TestUser; action?: string; kind: string; doNotReply: boolean; status: string }[] = [
+      { who: sam, action: 'send', kind: 'resolve_note', doNotReply: false, status: 'answered' },
+      { who: alice, kind: 'message', doNotReply: false, status: 'open' },
+      { who: sam, action: 'send_leave_open', kind: 'public_note', doNotReply: false, status: 'open' },
+      { who: sam, action: 'internal_note', kind: 'internal_note', doNotReply: true, status: 'open' },
+      { who: sam, action: 'status_update', kind: 'status_update', doNotReply: false, status: 'open' },
+      { who: sam, action: 'reply', kind: 'message', doNotReply: false, status: 'open' },
+      { who: sam, action: 'resolve', kind: 'resolve_note', doNotReply: true, status: 'resolved' },
+      { who: sam, action: 'reply', kind: 'message', doNotReply: false, status: 'resolved' },
+      { who: alice, action: 'reply', kind: 'message', doNotReply: false, status: 'open' },
+      { who: root, action: 'send', kind: 'resolve_note', doNotReply: false, status: 'answered' },
+      { who: sam, action: 'send_leave_open', kind: 'public_note', doNotReply: false, status: 'answered' },
+      { who: sam, action: 'internal_note', kind: 'internal_note', doNotReply: true, status: 'answered' },
+      { who: sam, action: 'status_update', kind: 'status_update', doNotReply: false, status: 'answered' },
+      { who: root, action: 'resolve', kind: 'resolve_note', doNotReply: true, status: 'resolved' },
+    ];
+    const ids: string[] = [];
+    for (const [i, step] of steps.entries()) {
+      const res = await t.call(step.who, 'POST', `/conversations/${c.id}/messages`, { body: `step ${i}`, ...(step.action ? { action: step.action } : {}) });
+      expect(res.status, `step ${i}: ${res.text}`).toBe(201);
+      const message = Message.parse(res.json.message);
+      expect(message).toMatchObject({ kind: step.kind, doNotReply: step.doNotReply, conversationId: c.id, author: { id: step.who.sub } });
+      expect(message.properties.doNotReply).toBe(step.doNotReply);
+      expect(await statusOf(c.id), `status after step ${i}`).toBe(step.status);
+      ids.push(message.id);
+    }
+    const staff = (await t.call(sam, 'GET', `/conversations/${c.id}`)).json;
+    expect(staff.messages).toHaveLength(steps.length + 1);
+    expect(staff.messages.slice(1).map((m: { id: string }) => m.id)).toEqual(ids);
+    const customer = (await t.call(alice, 'GET', `/conversations/${c.id}`)).json;
+    expect(customer.conversation.status).toBe('resolved');
+    expect(customer.messages.slice(1).map((m: { id: string }) => m.id)).toEqual(ids.filter((_, i) => !steps[i]!.doNotReply));
+  });
+
+  it('keeps an attentive staff conversation attentive on a staff reply and opens it on a customer reply', async () => {
+    const c = await startConversation(t, sam);
+    expect(c.status).toBe('attentive');
+    await postMessage(t, sam, c.id, { body: 'one more thing' });
+    expect(await statusOf(c.id)).toBe('attentive');
+    await postMessage(t, alice, c.id, { body: 'thanks' });
+    expect(await statusOf(c.id)).toBe('open');
+  });
+
+  it('refuses every staff action to a customer with 403 and changes nothing', async () => {
+    const c = await startConversation(t, alice);
+    for (const action of ['send', 'send_leave_open', 'resolve', 'internal_note', 'status_update']) {
+      const res = await t.call(alice, 'POST', `/conversations/${c.id}/messages`, { body: 'x', action });
+      expectError(res, 403, 'forbidden');
+      expect(res.json.error.message).toContain(action);
+    }
+    expectError(await t.call(alice, 'POST', `/conversations/${c.id}/messages`, { body: 'x', action: 'reply', tip: 't' }), 403, 'forbidden');
+    const thread = (await t.call(sam, 'GET', `/conversations/${c.id}`)).json;
+    expect(thread.messages).toHaveLength(1);
+    expect(thread.conversation.status).toBe('open');
+  });
+
+  it('stores a staff tip as plain text and shows it to the customer', async () => {
+    const c = await startConversation(t, alice);
+    const sent = await postMessage(t, sam, c.id, { body: 'See the form', action: 'send', tip: 'Page 2, box <b>4</b>' });
+    expect(sent.tip).toBe('Page 2, box <b>4</b>');
+    const thread = (await t.call(alice, 'GET', `/conversations/${c.id}`)).json;
+    expect(thread.messages[1].tip).toBe('Page 2, box <b>4</b>');
+    expect(thread.messages[0].tip).toBeNull();
+  });
+
+  it('rejects an unknown action and bad bodies with 422', async () => {
+    const c = await startConversation(t, alice);
+    for (const body of [{ body: 'x', action: 'delete' }, { body: '' }, { text: 'x' }, { body: 'x', attachmentIds: 'a' }]) {
+      expectError(await t.call(sam, 'POST', `/conversations/${c.id}/messages`, body), 422, 'invalid');
+    }
+  });
+
+  it('lets a staff member who only sees the conversation through the account answer it', async () => {
+    const c = await startConversation(t, bob);
+    await postMessage(t, gina, c.id, { body: 'On it', action: 'send' });
+    expect((await t.call(bob, 'GET', `/conversations/${c.id}`)).json.conversation.status).toBe('answered');
+    expect((await t.call(gina, 'GET', `/conversations/${c.id}`)).json.conversation.participants.map((p: { id: string }) => p.id)).toEqual(['bob', 'gina']);
+  });
+});
+
+describe('per-user state and folders', () => {
+  it('read, unread, trash, restore and leave move the conversation between folders and counts', async () => {
+    const c = await startConversation(t, sam, { recipientIds: ['alice', 'adam'] });
+    expect(await unread(alice)).toBe(1);
+    expect(await listIds(alice)).toEqual([c.id]);
+    expect(await listIds(alice, '?folder=sent')).toEqual([]);
+    expect(await listIds(sam, '?folder=sent')).toEqual([c.id]);
+
+    // GET never changes state.
+    await t.call(alice, 'GET', `/conversations/${c.id}`);
+    expect(await unread(alice)).toBe(1);
+
+    expect((await t.call(alice, 'POST', `/conversations/${c.id}/read`)).status).toBe(204);
+    expect(await unread(alice)).toBe(0);
+    expect((await t.call(alice, 'GET', '/conversations')).json.items[0].unreadCount).toBe(0);
+    expect(await listIds(alice, '?unread=true')).toEqual([]);
+
+    const marked = await t.call(alice, 'POST', `/conversations/${c.id}/unread`);
+    expect(marked.status).toBe(204);
+    expect(marked.text).toBe('');
+    expect(await unread(alice)).toBe(1);
+    expect((await t.call(alice, 'GET', '/conversations')).json.items[0].unreadCount).toBe(1);
+    expect(await listIds(alice, '?unread=true')).toEqual([c.id]);
+    await t.call(alice, 'GET', `/conversations/${c.id}`);
+    expect(await unread(alice)).toBe(1);
+    await t.call(alice, 'POST', `/conversations/${c.id}/read`);
+    expect(await unread(alice)).toBe(0);
+
+    await postMessage(t, alice, c.id, { body: 'answer' });
+    expect(await listIds(alice, '?folder=sent')).toEqual([c.id]);
+    expect(await unread(alice)).toBe(0);
+
+    expect((await t.call(alice, 'POST', `/conversations/${c.id}/trash`)).status).toBe(204);
+    expect(await listIds(alice)).toEqual([]);
+    expect(await listIds(alice, '?folder=sent')).toEqual([]);
+    expect(await listIds(alice, '?folder=trash')).toEqual([c.id]);
+    // Trash is per user.
+    expect(await listIds(adam)).toEqual([c.id]);
+    expect(await listIds(sam)).toEqual([c.id]);
+    // A new message to a trashed conversation does not count in the Inbox.
+    await postMessage(t, sam, c.id, { body: 'news' });
+    expect(await unread(alice)).toBe(0);
+
+    expect((await t.call(alice, 'POST', `/conversations/${c.id}/restore`)).status).toBe(204);
+    expect(await listIds(alice)).toEqual([c.id]);
+    expect(await listIds(alice, '?folder=sent')).toEqual([c.id]);
+    expect(await listIds(alice, '?folder=trash')).toEqual([]);
+    expect(await unread(alice)).toBe(1);
+
+    expect((await t.call(alice, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
+    for (const folder of ['inbox', 'sent', 'trash']) expect(await listIds(alice, `?folder=${folder}`)).toEqual([]);
+    expect(await unread(alice)).toBe(0);
+    expectError(await t.call(alice, 'GET', `/conversations/${c.id}`), 404, 'not_found');
+    expectError(await t.call(alice, 'POST', `/conversations/${c.id}/read`), 404, 'not_found');
+    const view = (await t.call(sam, 'GET', `/conversations/${c.id}`)).json.conversation;
+    expect(view.participants.map((p: { id: string }) => p.id).sort()).toEqual(['adam', 'sam']);
+  });
+
+  it('lets staff leave a conversation of their account: it leaves their folders but stays reachable', async () => {
+    const c = await startConversation(t, alice);
+    await postMessage(t, sam, c.id, { body: 'ok', action: 'send' });
+    expect(await listIds(sam, '?folder=sent')).toEqual([c.id]);
+    expect((await t.call(sam, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
+    expect(await listIds(sam)).toEqual([]);
+    expect(await listIds(sam, '?folder=sent')).toEqual([]);
+    expect((await t.call(sam, 'GET', `/conversations/${c.id}`)).status).toBe(200);
+  });
+
+  it('counts unread conversations in /me and messages in summaries, never hidden notes for customers', async () => {
+    const c = await startConversation(t, alice);
+    expect(await unread(alice)).toBe(0); // her own message
+    expect(await unread(sam)).toBe(1);
+    expect(await unread(gina)).toBe(0);
+
+    await postMessage(t, sam, c.id, { body: 'hidden', action: 'internal_note' });
+    await postMessage(t, root, c.id, { body: 'hidden 2', action: 'internal_note' });
+    expect(await unread(alice)).toBe(0);
+    expect((await t.call(alice, 'GET', '/conversations')).json.items[0].unreadCount).toBe(0);
+    expect(await listIds(alice, '?unread=true')).toEqual([]);
+    // Staff count the admin's note (their own message marks everything before it read).
+    expect((await t.call(sam, 'GET', '/conversations')).json.items[0].unreadCount).toBe(1);
+
+    await postMessage(t, sam, c.id, { body: 'one', action: 'send_leave_open' });
+    await postMessage(t, sam, c.id, { body: 'two', action: 'send' });
+    await postMessage(t, sam, c.id, { body: 'closing', action: 'resolve' });
+    expect(await unread(alice)).toBe(1);
+    const summary = ConversationSummary.parse((await t.call(alice, 'GET', '/conversations')).json.items[0]);
+    expect(summary.unreadCount).toBe(2);
+    expect(summary.lastMessage.preview).toBe('two');
+
+    await t.call(alice, 'POST', `/conversations/${c.id}/read`);
+    expect(await unread(alice)).toBe(0);
+    await postMessage(t, sam, c.id, { body: 'after read', action: 'internal_note' });
+    expect(await unread(alice)).toBe(0);
+  });
+
+  it('answers 404 for every change on an unknown conversation', async () => {
+    for (const change of ['read', 'unread', 'trash', 'restore', 'leave']) {
+      expectError(await t.call(alice, 'POST', `/conversations/c_nope/${change}`), 404, 'not_found');
+    }
+  });
+});
+
+describe('POST /conversations/:id/participants', () => {
+  it('adds users of the account, and refuses anyone else with 422', async () => {
+    const c = await startConversation(t, alice);
+    expect(await listIds(adam)).toEqual([]);
+    const res = await t.call(alice, 'POST', `/conversations/${c.id}/participants`, { userIds: ['adam'] });
+    expect(res.status).toBe(200);
+    expect(Conversation.parse(res.json.conversation).participants.map((p) => p.id)).toEqual(['alice', 'adam']);
+    expect(await listIds(adam)).toEqual([c.id]);
+
+    const foreign = await t.call(sam, 'POST', `/conversations/${c.id}/participants`, { userIds: ['bob'] });
+    expectError(foreign, 422, 'invalid');
+    expect(problemFields(foreign)).toEqual(['userIds']);
+    expectError(await t.call(sam, 'POST', `/conversations/${c.id}/participants`, { userIds: ['ghost'] }), 422, 'invalid');
+    expect(await listIds(bob)).toEqual([]);
+
+    const staff = await t.call(sam, 'POST', `/conversations/${c.id}/participants`, { userIds: ['sam'] });
+    expect(staff.json.conversation.participants.map((p: { id: string }) => p.id)).toEqual(['alice', 'adam', 'sam']);
+    expectError(await t.call(alice, 'POST', `/conversations/${c.id}/participants`, { userIds: [] }), 422, 'invalid');
+    expectError(await t.call(alice, 'POST', `/conversations/${c.id}/participants`, { users: ['adam'] }), 422, 'invalid');
+  });
+});
+
+describe('PATCH /conversations/:id', () => {
+  it('lets staff and admins change status and assignee, not customers', async () => {
+    const c = await startConversation(t, alice);
+    const res = await t.call(sam, 'PATCH', `/conversations/${c.id}`, { status: 'resolved', assigneeId: 'sam' });
+    expect(res.status).toBe(200);
+    expect(Conversation.parse(res.json.conversation)).toMatchObject({ status: 'resolved', assigneeId: 'sam' });
+    expect((await t.call(alice, 'GET', `/conversations/${c.id}`)).json.conversation).toMatchObject({ status: 'resolved', assigneeId: 'sam' });
+
+    const admin = await t.call(root, 'PATCH', `/conversations/${c.id}`, { assigneeId: null });
+    expect(admin.json.conversation).toMatchObject({ status: 'resolved', assigneeId: null });
+
+    const customer = await t.call(alice, 'PATCH', `/conversations/${c.id}`, { status: 'open' });
+    expectError(customer, 403, 'forbidden');
+    expect(await statusOf(c.id)).toBe('resolved');
+
+    const notStaff = await t.call(sam, 'PATCH', `/conversations/${c.id}`, { assigneeId: 'adam' });
+    expectError(notStaff, 422, 'invalid');
+    expect(problemFields(notStaff)).toEqual(['assigneeId']);
+    expectError(await t.call(sam, 'PATCH', `/conversations/${c.id}`, { assigneeId: 'gina' }), 422, 'invalid');
+    expectError(await t.call(sam, 'PATCH', `/conversations/${c.id}`, {}), 422, 'invalid');
+    expectError(await t.call(sam, 'PATCH', `/conversations/${c.id}`, { status: 'closed' }), 422, 'invalid');
+    expectError(await t.call(sam, 'PATCH', `/conversations/${c.id}`, { status: 'open', subject: 'x' }), 422, 'invalid');
+  });
+
+  it('filters staff lists by assignee and status', async () => {
+    const a = await startConversation(t, alice);
+    const b = await startConversation(t, alice);
+    await t.call(sam, 'PATCH', `/conversations/${a.id}`, { assigneeId: 'sam' });
+    expect(await listIds(sam, '?assignee=me')).toEqual([a.id]);
+    expect(await listIds(sam, '?assignee=none')).toEqual([b.id]);
+    await t.call(sam, 'PATCH', `/conversations/${b.id}`, { status: 'answered' });
+    expect(await listIds(sam, '?status=answered')).toEqual([b.id]);
+    expect(await listIds(sam, '?status=open')).toEqual([a.id]);
+    expectError(await t.call(alice, 'GET', '/conversations?assignee=me'), 403, 'forbidden');
+  });
+});
+
+describe('GET /directory', () => {
+  it('lists the people of an account the caller acts in', async () => {
+    const res = await t.call(alice, 'GET', '/directory?accountId=acme');
+    expect(res.status).toBe(200);
+    expect(res.json.items).toEqual([
+      { id: 'adam', name: 'Adam Co-owner', role: 'customer' },
+      { id: 'sam', name: 'Sam Staff', role: 'staff' },
+    ]);
+    expect((await t.call(sam, 'GET', '/directory?accountId=globex')).json.items.map((u: { id: string }) => u.id)).toEqual(['bob', 'gina']);
+    expect((await t.call(root, 'GET', '/directory?accountId=globex')).status).toBe(200);
+    expectError(await t.call(alice, 'GET', '/directory?accountId=globex'), 403, 'forbidden');
+    expectError(await t.call(gina, 'GET', '/directory?accountId=acme'), 403, 'forbidden');
+    const missing = await t.call(alice, 'GET', '/directory');
+    expectError(missing, 422, 'invalid');
+    expect(problemFields(missing)).toEqual(['accountId']);
+  });
+});
+
+describe('GET /status-updates', () => {
+  it("lists the account's status updates, newest first, for its members", async () => {
+    const c = await startConversation(t, alice);
+    await postMessage(t, sam, c.id, { body: 'Office closed Friday', action: 'status_update' });
+    await postMessage(t, sam, c.id, { body: 'Not a status update', action: 'send_leave_open' });
+    await postMessage(t, sam, c.id, { body: 'Office open again', action: 'status_update' });
+    const res = await t.call(alice, 'GET', '/status-updates?accountId=acme');
+    expect(res.status).toBe(200);
+    expect(res.json.items.map((m: { body: string }) => m.body)).toEqual(['Office open again', 'Office closed Friday']);
+    for (const item of res.json.items) expect(Message.parse(item).kind).toBe('status_update');
+    expect((await t.call(adam, 'GET', '/status-updates?accountId=acme')).json.items).toHaveLength(2);
+    expect((await t.call(sam, 'GET', '/status-updates?accountId=globex')).json.items).toEqual([]);
+    expectError(await t.call(bob, 'GET', '/status-updates?accountId=acme'), 403, 'forbidden');
+    expectError(await t.call(gina, 'GET', '/status-updates?accountId=acme'), 403, 'forbidden');
+    expectError(await t.call(alice, 'GET', '/status-updates'), 422, 'invalid');
+  });
+});
+
+describe('PUT /accounts/:id', () => {
+  it('lets an admin name an account, which /me then shows', async () => {
+    const res = await t.call(root, 'PUT', '/accounts/acme', { name: 'Acme Holdings' });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ account: { id: 'acme', name: 'Acme Holdings' } });
+    expect((await t.call(alice, 'GET', '/me')).json.accounts).toEqual([{ id: 'acme', name: 'Acme Holdings' }]);
+    expect((await t.call(root, 'PUT', '/accounts/initech', { name: 'Initech' })).status).toBe(200);
+    const all = (await t.call(root, 'GET', '/me')).json.accounts;
+    expect(all).toHaveLength(3);
+    expect(all).toEqual(
+      expect.arrayContaining([
+        { id: 'acme', name: 'Acme Holdings' },
+        { id: 'globex', name: 'globex' },
+        { id: 'initech', name: 'Initech' },
+      ]),
+    );
+  });
+
+  it('refuses non-admins with 403 and bad names with 422', async () => {
+    expectError(await t.call(sam, 'PUT', '/accounts/acme', { name: 'Mine' }), 403, 'forbidden');
+    expectError(await t.call(alice, 'PUT', '/accounts/acme', { name: 'Mine' }), 403, 'forbidden');
+    expect((await t.call(alice, 'GET', '/me')).json.accounts).toEqual([{ id: 'acme', name: 'acme' }]);
+    for (const body of [{}, { name: '' }, { name: 'x'.repeat(201) }, { name: 'ok', extra: 1 }]) {
+      expectError(await t.call(root, 'PUT', '/accounts/acme', body), 422, 'invalid');
+    }
+  });
+});
+
+describe('keyset pagination', () => {
+  async function walk(user: TestUser, query: string, limit: number) {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await t.call(user, 'GET', `/conversations?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(res.status, res.text).toBe(200);
+      expect(res.json.items.length).toBeLessThanOrEqual(limit);
+      seen.push(...res.json.items.map((i: { id: string }) => i.id));
+      cursor = res.json.nextCursor;
+      if (cursor !== null) expect(res.json.items).toHaveLength(limit);
+      pages += 1;
+      expect(pages).toBeLessThan(50);
+    } while (cursor !== null);
+    return { seen, pages };
+  }
+
+  it('walks every conversation exactly once, newest activity first, ending with a null cursor', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await startConversation(t, alice, { subject: `Question ${i}` })).id);
+    // Activity reorders: the oldest conversation gets the newest message.
+    await postMessage(t, sam, ids[0]!, { body: 'bump', action: 'send' });
+    const expected = [ids[0]!, ...ids.slice(1).reverse()];
+
+    for (const limit of [1, 2, 3, 7, 100]) {
+      const { seen, pages } = await walk(alice, 'folder=inbox', limit);
+      expect(seen).toEqual(expected);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(pages).toBe(Math.max(1, Math.ceil(7 / limit)));
+    }
+    expect((await walk(sam, 'folder=inbox', 3)).seen).toEqual(expected);
+    expect((await walk(alice, 'folder=sent', 2)).seen).toEqual([...ids].reverse());
+    expect((await walk(sam, 'folder=inbox&sort=oldest', 3)).seen).toEqual(ids);
+    expect((await walk(alice, 'q=question', 2)).seen).toEqual(expected);
+
+    const first = await t.call(alice, 'GET', '/conversations?limit=7');
+    expect(first.json.nextCursor).toBeNull();
+    expect((await t.call(alice, 'GET', '/conversations')).json.items).toHaveLength(7);
+  });
+
+  it('defaults to 25 and bounds limit to 1..100', async () => {
+    for (let i = 0; i < 26; i++) await startConversation(t, alice);
+    const page = await t.call(alice, 'GET', '/conversations');
+    expect(page.json.items).toHaveLength(25);
+    expect(page.json.nextCursor).toEqual(expect.any(String));
+    expect((await t.call(alice, 'GET', '/conversations?limit=100')).json.items).toHaveLength(26);
+    for (const limit of ['0', '101', '-1', 'abc', '1.5', '']) {
+      const res = await t.call(alice, 'GET', `/conversations?limit=${limit}`);
+      expectError(res, 422, 'invalid');
+      expect(problemFields(res)).toEqual(['limit']);
+    }
+    const badCursor = await t.call(alice, 'GET', '/conversations?cursor=garbage');
+    expectError(badCursor, 422, 'invalid');
+    expect(problemFields(badCursor)).toEqual(['cursor']);
+  });
+
+  it('pages a thread from the newest messages back, oldest first within a page', async () => {
+    const c = await startConversation(t, alice, { body: 'm0' });
+    for (let i = 1; i < 8; i++) await postMessage(t, i % 2 ? sam : alice, c.id, { body: `m${i}` });
+    const all = Array.from({ length: 8 }, (_, i) => `m${i}`);
+
+    const whole = await t.call(alice, 'GET', `/conversations/${c.id}`);
+    expect(whole.json.messages.map((m: { body: string }) => m.body)).toEqual(all);
+    expect(whole.json.nextCursor).toBeNull();
+
+    for (const limit of [1, 3, 8]) {
+      const pages: string[][] = [];
+      let before: string | null = null;
+      do {
+        const res = await t.call(alice, 'GET', `/conversations/${c.id}?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ''}`);
+        expect(res.status, res.text).toBe(200);
+        pages.push(res.json.messages.map((m: { body: string }) => m.body));
+        before = res.json.nextCursor;
+      } while (before !== null);
+      expect(pages[0]).toEqual(all.slice(-limit));
+      expect(pages.reverse().flat()).toEqual(all);
+    }
+    for (const limit of ['0', '201', 'x']) expectError(await t.call(alice, 'GET', `/conversations/${c.id}?limit=${limit}`), 422, 'invalid');
+    expect((await t.call(alice, 'GET', `/conversations/${c.id}?limit=200`)).status).toBe(200);
+    expectError(await t.call(alice, 'GET', `/conversations/${c.id}?before=nope`), 422, 'invalid');
+  });
+
+  it('pages a customer thread over visible messages only', async () => {
+    const c = await startConversation(t, alice, { body: 'm0' });
+    await postMessage(t, sam, c.id, { body: 'hidden a', action: 'internal_note' });
+    await postMessage(t, sam, c.id, { body: 'm1', action: 'send_leave_open' });
+    await postMessage(t, sam, c.id, { body: 'hidden b', action: 'internal_note' });
+    await postMessage(t, alice, c.id, { body: 'm2' });
+    const first = await t.call(alice, 'GET', `/conversations/${c.id}?limit=2`);
+    expect(first.json.messages.map((m: { body: string }) => m.body)).toEqual(['m1', 'm2']);
+    const second = await t.call(alice, 'GET', `/conversations/${c.id}?limit=2&before=${first.json.nextCursor}`);
+    expect(second.json.messages.map((m: { body: string }) => m.body)).toEqual(['m0']);
+    expect(second.json.nextCursor).toBeNull();
+  });
+});
+
+describe('search', () => {
+  let permit: string, invoice: string, globexPermit: string;
+  beforeEach(async () => {
+    permit = (await startConversation(t, alice, { subject: 'Building permit', body: 'When is the Inspection of the garage?' })).id;
+    invoice = (await startConversation(t, alice, { subject: 'Invoice', body: 'The fee seems high for the garage' })).id;
+    globexPermit = (await startConversation(t, bob, { subject: 'Permit renewal', body: 'Kumquat orchard permit' })).id;
+    await postMessage(t, sam, invoice, { body: 'Customer is quarrelsome', action: 'internal_note' });
+    await postMessage(t, sam, invoice, { body: 'closing remark wombat', action: 'resolve' });
+  });
+  const search = (user: TestUser, q: string) => listIds(user, `?q=${encodeURIComponent(q)}`);
+
+  it('lists everything for % alone', async () => {
+    expect((await search(alice, '%')).sort()).toEqual([permit, invoice].sort());
+    expect((await search(sam, '%')).sort()).toEqual([permit, invoice, globexPermit].sort());
+    expect(await search(bob, '%')).toEqual([globexPermit]);
+  });
+
+  it('matches whole words, prefixes with %, case-insensitively, in subjects and bodies', async () => {
+    expect(await search(alice, 'inspection')).toEqual([permit]);
+    expect(await search(alice, 'INSPECTION')).toEqual([permit]);
+    expect(await search(alice, 'inspect')).toEqual([]);
+    expect(await search(alice, 'inspect%')).toEqual([permit]);
+    expect(await search(alice, 'InSpEc%')).toEqual([permit]);
+    expect(await search(alice, 'perm%')).toEqual([permit]);
+    expect(await search(alice, 'permit')).toEqual([permit]);
+    expect((await search(alice, 'garage')).sort()).toEqual([permit, invoice].sort());
+  });
+
+  it('ANDs several words', async () => {
+    expect(await search(alice, 'garage fee')).toEqual([invoice]);
+    expect(await search(alice, 'garage insp%')).toEqual([permit]);
+    expect(await search(alice, 'garage kumquat')).toEqual([]);
+    expect(await search(sam, 'permit kumquat')).toEqual([globexPermit]);
+  });
+
+  it("never matches another account's words or a hidden note's words for a customer", async () => {
+    expect(await search(alice, 'kumquat')).toEqual([]);
+    expect(await search(alice, 'kum%')).toEqual([]);
+    expect(await search(alice, 'renewal')).toEqual([]);
+    expect(await search(alice, 'quarrelsome')).toEqual([]);
+    expect(await search(alice, 'quarrel%')).toEqual([]);
+    expect(await search(alice, 'wombat')).toEqual([]);
+    expect(await search(alice, 'garage quarrelsome')).toEqual([]);
+    expect(await search(bob, 'garage')).toEqual([]);
+    expect(await search(adam, 'garage')).toEqual([]);
+    // Staff of the account see their notes; staff of another account do not.
+    expect(await search(sam, 'quarrelsome')).toEqual([invoice]);
+    expect(await search(sam, 'wom%')).toEqual([invoice]);
+    expect(await search(gina, 'quarrelsome')).toEqual([]);
+    expect(await search(gina, 'kumquat')).toEqual([globexPermit]);
+    expect(await search(root, 'wombat')).toEqual([invoice]);
+  });
+
+  it('treats search syntax in the query as plain text', async () => {
+    for (const q of ['"', 'NEAR(a b)', 'subject:permit', 'a OR b', '*', '^permit', 'permit AND', '(', '%%', '-', 'NOT garage']) {
+      const res = await t.call(alice, 'GET', `/conversations?q=${encodeURIComponent(q)}`);
+      expect(res.status, `${q}: ${res.text}`).toBe(200);
+    }
+    expect(await search(alice, 'garage OR kumquat')).toEqual([]);
+    expectError(await t.call(alice, 'GET', `/conversations?q=${'a'.repeat(201)}`), 422, 'invalid');
+  });
+});
+
+describe('list filters', () => {
+  it('filters by account for staff who act in several', async () => {
+    const a = await startConversation(t, alice);
+    const b = await startConversation(t, bob);
+    expect(await listIds(sam, '?accountId=acme')).toEqual([a.id]);
+    expect(await listIds(sam, '?accountId=globex')).toEqual([b.id]);
+    expect(await listIds(alice, '?accountId=globex')).toEqual([]);
+  });
+});
