@@ -27,6 +27,10 @@ export interface Config {
   notifyMode: NotifyMode;
   rateLimitPerMinute: number;
   maxUploadBytes: number;
+  /** Bytes of uploads (sent or not) one user may hold in all. */
+  uploadQuotaBytes: number;
+  /** ClamAV's clamd (tcp://host:3310) that scans uploads; none means uploads are not scanned. */
+  clamdUrl: string | undefined;
   mailBatchSeconds: number;
   dataDir: string;
 }
@@ -144,6 +148,8 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     notifyMode,
     rateLimitPerMinute: int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000),
     maxUploadBytes: int(e, 'SECURE_INBOX_MAX_UPLOAD_BYTES', 26_214_400, 1, 2 ** 40),
+    uploadQuotaBytes: int(e, 'SECURE_INBOX_UPLOAD_QUOTA_BYTES', 1_073_741_824, 1, 2 ** 50),
+    clamdUrl: url(e, 'SECURE_INBOX_CLAMD_URL', ['tcp:']),
     mailBatchSeconds: int(e, 'SECURE_INBOX_MAIL_BATCH_SECONDS', 5, 0, 3600),
     dataDir: e.SECURE_INBOX_DATA_DIR?.trim() || './data',
   };
