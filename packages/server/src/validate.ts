@@ -53,7 +53,8 @@ export const jsonBody = <S extends z.ZodType>(schema: S) =>
 export const query = <S extends z.ZodType>(schema: S) =>
   validator('query', (_value, c) => {
     const all = c.req.queries();
-    const single: Record<string, string> = {};
+    // No prototype: a parameter named `__proto__` must stay a key (and be refused as unknown), not vanish.
+    const single: Record<string, string> = Object.create(null);
     for (const [key, values] of Object.entries(all)) {
       if (values.length > 1) throw new ApiError(422, 'invalid', `Invalid query: ${key} is given more than once.`, [{ field: key, message: 'is given more than once' }]);
       single[key] = values[0] ?? '';

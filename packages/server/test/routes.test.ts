@@ -208,7 +208,7 @@ describe('validation', () => {
   });
 
   it('names unknown query parameters, including prototype keys', async () => {
-    for (const key of ['foo', 'constructor', 'toString']) {
+    for (const key of ['foo', 'constructor', '__proto__', 'toString']) {
       const res = await t.call(alice, 'GET', `/conversations?${key}=x`);
       expectError(res, 422, 'invalid');
       expect(problemFields(res)).toEqual([key]);
