@@ -73,7 +73,14 @@ export type Topic = z.infer<typeof Topic>;
 export const Account = z.object({ id: z.string(), name: z.string() });
 export type Account = z.infer<typeof Account>;
 
-export const Attachment = z.object({ id: z.string(), name: z.string(), size: z.number().int(), contentType: z.string() });
+export const Attachment = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+  /** Extension: the virus scan's verdict; a `pending` or `infected` file cannot be downloaded. */
+  scanStatus: z.enum(['pending', 'clean', 'infected']).optional(),
+});
 export type Attachment = z.infer<typeof Attachment>;
 
 // ---------------------------------------------------------------- resources
