@@ -168,8 +168,8 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
     ORDER BY m.seq DESC LIMIT ${limit}`);
   if (rows.length === 0) return [];
   const seqs = sql.join(rows.map((r) => sql`${r.seq}`), sql`, `);
-  const files = db.all<{ messageSeq: number; id: string; name: string; size: number; contentType: string }>(sql`
-    SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType FROM attachments
+  const files = db.all<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(sql`
+    SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType, scan_status AS scanStatus FROM attachments
     WHERE message_seq IN (${seqs}) ORDER BY created_at, id`);
   const properties = db.all<{ messageSeq: number; key: string; value: string }>(sql`
     SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`);
@@ -180,7 +180,7 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
     body: r.body,
     author: { id: r.authorId, name: r.authorName, role: r.authorRole },
     createdAt: r.createdAt,
-    attachments: files.filter((f) => f.messageSeq === r.seq).map(({ id, name, size, contentType }) => ({ id, name, size, contentType })),
+    attachments: files.filter((f) => f.messageSeq === r.seq).map(({ id, name, size, contentType, scanStatus }) => ({ id, name, size, contentType, scanStatus })),
     tip: r.tip,
     doNotReply: Boolean(r.doNotReply),
     properties: Object.fromEntries(
