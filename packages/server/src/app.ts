@@ -6,12 +6,14 @@ import { secureHeaders } from 'hono/secure-headers';
 import { requireUser } from './auth/require-user.js';
 import { bundleRoute } from './bundle.js';
 import type { AppDeps, AppEnv } from './context.js';
-import { noEffects } from './domain/messages.js';
 import { ApiError } from './errors.js';
+import { notifyEffects } from './notify/effects.js';
+import { notificationsRoute, notifyAdminsRoute } from './notify/routes.js';
 import { rateLimitWrites } from './rate-limit.js';
 import { conversations } from './routes/conversations.js';
 import { openapi } from './routes/openapi.js';
 import { people } from './routes/people.js';
+import { eventsRoute } from './realtime/stream.js';
 
 export interface CreateAppOptions {
   /** Where the widget bundle is read from (tests point it elsewhere). */
@@ -23,7 +25,7 @@ export interface CreateAppOptions {
 const JSON_BODY_LIMIT = 1024 * 1024;
 
 export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
-  const deps: Required<AppDeps> = { effects: noEffects, ...input };
+  const deps: Required<AppDeps> = { effects: notifyEffects(input.config), realtime: {}, ...input };
   const { config } = deps;
   const app = new Hono<AppEnv>();
 
@@ -64,6 +66,9 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   api.use('*', rateLimitWrites(config.rateLimitPerMinute));
   api.route('/', people);
   api.route('/conversations', conversations);
+  api.route('/conversations', notifyAdminsRoute);
+  api.route('/notifications', notificationsRoute);
+  api.route('/', eventsRoute(deps.realtime));
   app.route('/api/v1', api);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}.` } }, 404));

@@ -2,12 +2,15 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { MessageEffects } from './domain/messages.js';
 import type { Viewer } from './domain/visibility.js';
+import type { RealtimeOptions } from './realtime/stream.js';
 
 /** What the app is built from; tests pass their own. */
 export interface AppDeps {
   db: Db;
   config: Config;
   effects?: MessageEffects;
+  /** The live event stream's settings (tests shorten the heartbeat). */
+  realtime?: RealtimeOptions;
 }
 
 export interface AppEnv {

@@ -17,6 +17,7 @@ import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { insertMessage, type MessageEffects } from './messages.js';
+import { conversationUpdated, userStateChanged } from '../realtime/fanout.js';
 import { cleanPlainText, preview } from './text.js';
 import {
   actsIn,
@@ -285,6 +286,8 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
     db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
     audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
     if (change === 'leave') touch(db, id, true);
+    userStateChanged(db, viewer.id, id);
+    if (change === 'leave') conversationUpdated(db, id);
   });
 }
 
@@ -307,6 +310,7 @@ export function addParticipants(db: Db, viewer: Viewer, id: string, input: AddPa
     requireMembers(db, row.accountId, userIds, 'userIds');
     for (const userId of userIds) upsertParticipant(db, id, userId);
     touch(db, id, true);
+    conversationUpdated(db, id, userIds);
     audit(db, { actorId: viewer.id, action: 'conversation.participants', outcome: 'ok', targetType: 'conversation', targetId: id, detail: { added: userIds } });
   });
   return getConversation(db, viewer, id);
@@ -326,6 +330,7 @@ export function patchConversation(db: Db, viewer: Viewer, id: string, input: Pat
     if (input.status !== undefined) db.run(sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
     if (input.assigneeId !== undefined) db.run(sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
     touch(db, id, true);
+    conversationUpdated(db, id);
     audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'ok', targetType: 'conversation', targetId: id, detail: input });
   });
   return getConversation(db, viewer, id);

@@ -8,6 +8,7 @@ import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { cleanPlainText, htmlToText, sanitizeRichText } from './text.js';
+import { conversationUpdated } from '../realtime/fanout.js';
 import { actsIn, loadVisibleConversation, messageVisible, searchScopeTokens, type Viewer } from './visibility.js';
 
 /** What an action creates and does to the conversation's status. */
@@ -135,6 +136,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
     if (status && status !== conversation.status) {
       // A status change is visible to customers even when the note that caused it is not.
       db.run(sql`UPDATE conversations SET status = ${status}, public_updated_at = ${createdAt} WHERE id = ${conversationId}`);
+      conversationUpdated(db, conversationId);
     }
     audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'ok', targetType: 'message', targetId: created.id, detail: { conversationId } });
     return created.seq;

@@ -1,6 +1,7 @@
 import * as p from '@secure-inbox/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { NotificationList, NotificationsQuery, NotifyAdminsResult, UnreadNotifications } from '../notify/routes.js';
 
 type Op = {
   method: 'get' | 'post' | 'patch' | 'put';
@@ -32,6 +33,12 @@ export const operations: Op[] = [
   ...(['read', 'unread', 'trash', 'restore', 'leave'] as const).map(
     (change): Op => ({ method: 'post', path: `/conversations/{id}/${change}`, summary: `Per-user state: ${change}`, ok: 204 }),
   ),
+  { method: 'post', path: '/conversations/{id}/notify-admins', summary: 'Notify all administrators about a conversation (staff)', ok: 202, response: NotifyAdminsResult },
+  { method: 'get', path: '/notifications', summary: "The caller's notification centre, newest first (staff; keyset pagination)", query: NotificationsQuery, ok: 200, response: NotificationList },
+  { method: 'get', path: '/notifications/unread-count', summary: 'Unread notices in the notification centre (staff)', ok: 200, response: UnreadNotifications },
+  { method: 'post', path: '/notifications/{id}/read', summary: 'Mark one notice read (staff)', ok: 204 },
+  { method: 'post', path: '/notifications/read-all', summary: 'Mark every notice read (staff)', ok: 204 },
+  { method: 'get', path: '/events', summary: 'Live events as text/event-stream (message.created, conversation.updated, unread.changed); resume with Last-Event-ID', ok: 200 },
   { method: 'get', path: '/openapi.json', summary: 'This document', ok: 200, public: true },
 ];
 

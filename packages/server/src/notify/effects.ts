@@ -1,0 +1,17 @@
+import type { Config } from '../config.js';
+import type { MessageEffects } from '../domain/messages.js';
+import { messageEvents } from '../realtime/fanout.js';
+import { enqueueMessageNotices } from './outbox.js';
+
+/**
+ * What a new message causes, inside its own write transaction: the outbox rows (e-mail and the staff
+ * notification centre) and the per-user events of the live stream.
+ */
+export function notifyEffects(config: Pick<Config, 'mailBatchSeconds'>): MessageEffects {
+  return {
+    messageCreated(db, message) {
+      enqueueMessageNotices(db, message, config.mailBatchSeconds);
+      messageEvents(db, message);
+    },
+  };
+}

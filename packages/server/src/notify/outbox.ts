@@ -1,0 +1,146 @@
+/**
+ * The notifications outbox. Rows are written in the transaction of the message (or action) that
+ * caused them, so a notice exists exactly when its cause was committed. The dedupe key, unique per
+ * recipient, channel and cause, keeps the same notice from being queued twice.
+ */
+import type { Role } from '@secure-inbox/protocol';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import type { CreatedMessage } from '../domain/messages.js';
+import { userSeesMessage } from '../domain/visibility.js';
+
+export type NotifyReason = 'message' | 'question' | 'notify_admins';
+
+export const reasonText: Record<NotifyReason, string> = {
+  message: 'New message in a conversation you take part in',
+  question: 'A customer is waiting for an answer',
+  notify_admins: 'Administrators were asked to look at this conversation',
+};
+
+interface Candidate {
+  id: string;
+  role: Role;
+  email: string | null;
+  participant: number;
+  inAccount: number;
+}
+
+function loadCandidates(db: Db, conversationId: string, accountId: string, userIds: string[]): Candidate[] {
+  if (userIds.length === 0) return [];
+  return db.all<Candidate>(sql`
+    SELECT u.id, u.role, u.email, coalesce(cu.participant, 0) AS participant,
+           EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}) AS inAccount
+    FROM users u
+    LEFT JOIN conversation_users cu ON cu.conversation_id = ${conversationId} AND cu.user_id = u.id
+    WHERE u.id IN (SELECT value FROM json_each(${JSON.stringify(userIds)}))`);
+}
+
+const allAdmins = (db: Db) => db.all<{ id: string }>(sql`SELECT id FROM users WHERE role = 'admin'`).map((r) => r.id);
+
+/**
+ * Who is told about a message:
+ * - a customer's message: the assignee, or every staff member of the account when there is none;
+ * - a staff or admin message: the other current participants (customers only when they may see it,
+ *   so a hidden note never reaches one);
+ * - with `notifyAdmins`: every admin as well. Never the author.
+ */
+export function messageRecipients(db: Db, message: CreatedMessage): { user: Candidate; reason: NotifyReason }[] {
+  const conversation = db.get<{ assigneeId: string | null }>(sql`SELECT assignee_id AS assigneeId FROM conversations WHERE id = ${message.conversationId}`);
+  if (!conversation) return [];
+  const reasons = new Map<string, NotifyReason>();
+  if (message.authorRole === 'customer') {
+    const staff = conversation.assigneeId
+      ? [conversation.assigneeId]
+      : db
+          .all<{ id: string }>(sql`
+            SELECT u.id FROM memberships ms JOIN users u ON u.id = ms.user_id
+            WHERE ms.account_id = ${message.accountId} AND u.role = 'staff'`)
+          .map((r) => r.id);
+    for (const id of staff) reasons.set(id, 'question');
+  } else {
+    const others = db.all<{ id: string }>(sql`
+      SELECT user_id AS id FROM conversation_users WHERE conversation_id = ${message.conversationId} AND participant = 1`);
+    for (const { id } of others) reasons.set(id, 'message');
+  }
+  if (message.notifyAdmins) for (const id of allAdmins(db)) if (!reasons.has(id)) reasons.set(id, 'notify_admins');
+  reasons.delete(message.authorId);
+
+  return loadCandidates(db, message.conversationId, message.accountId, [...reasons.keys()])
+    .filter((user) => userSeesMessage(user, { participant: user.participant === 1, inAccount: user.inAccount === 1 }, message))
+    .map((user) => ({ user, reason: reasons.get(user.id)! }));
+}
+
+interface QueuedNotice {
+  userId: string;
+  channel: 'email' | 'in_app';
+  reason: NotifyReason;
+  conversationId: string;
+  messageSeq: number | null;
+  dedupeKey: string;
+  createdAt: string;
+  /** When the e-mail may go out: the end of the batching window. */
+  notBefore: string;
+}
+
+function insertNotice(db: Db, n: QueuedNotice): boolean {
+  const result = db.run(sql`
+    INSERT INTO notifications (user_id, channel, reason, conversation_id, message_seq, dedupe_key, status, created_at, next_attempt_at)
+    VALUES (${n.userId}, ${n.channel}, ${n.reason}, ${n.conversationId}, ${n.messageSeq}, ${n.dedupeKey}, 'pending', ${n.createdAt}, ${n.notBefore})
+    ON CONFLICT (dedupe_key) DO NOTHING`);
+  return result.changes === 1;
+}
+
+/** The channels a user is told through: e-mail when they have an address; the notification centre for staff and admins. */
+function channelsOf(user: { role: Role; email: string | null }): ('email' | 'in_app')[] {
+  const channels: ('email' | 'in_app')[] = [];
+  if (user.email) channels.push('email');
+  if (user.role !== 'customer') channels.push('in_app');
+  return channels;
+}
+
+/** Queues the notices a new message causes. Runs inside the message's write transaction. */
+export function enqueueMessageNotices(db: Db, message: CreatedMessage, batchSeconds: number, now = Date.now()): number {
+  const createdAt = new Date(now).toISOString();
+  const notBefore = new Date(now + batchSeconds * 1000).toISOString();
+  let queued = 0;
+  for (const { user, reason } of messageRecipients(db, message)) {
+    for (const channel of channelsOf(user)) {
+      const key = `${channel}:${user.id}:message:${message.seq}`;
+      if (insertNotice(db, { userId: user.id, channel, reason, conversationId: message.conversationId, messageSeq: message.seq, dedupeKey: key, createdAt, notBefore })) queued++;
+    }
+  }
+  return queued;
+}
+
+/**
+ * "Notify all administrators" as a later action; returns how many admins were newly notified. Keyed by the conversation's newest message, so
+ * asking twice about the same state queues one notice per admin, not two.
+ */
+export function enqueueAdminNotices(
+  db: Db,
+  conversation: { id: string; lastSeq: number },
+  requestedBy: string,
+  batchSeconds: number,
+  now = Date.now(),
+): number {
+  const createdAt = new Date(now).toISOString();
+  const notBefore = new Date(now + batchSeconds * 1000).toISOString();
+  let queued = 0;
+  const admins = loadCandidates(db, conversation.id, '', allAdmins(db).filter((id) => id !== requestedBy));
+  for (const user of admins) {
+    let any = false;
+    for (const channel of channelsOf(user)) {
+      const key = `${channel}:${user.id}:notify_admins:${conversation.id}:${conversation.lastSeq}`;
+      if (insertNotice(db, { userId: user.id, channel, reason: 'notify_admins', conversationId: conversation.id, messageSeq: null, dedupeKey: key, createdAt, notBefore })) any = true;
+    }
+    if (any) queued++;
+  }
+  return queued;
+}
+
+/** The link an e-mail points to: the portal page with `conversation=<id>` added, other query parameters kept. */
+export function conversationLink(publicUrl: string, conversationId: string): string {
+  const url = new URL(publicUrl);
+  url.searchParams.set('conversation', conversationId);
+  return url.toString();
+}

@@ -1,0 +1,275 @@
+/**
+ * The delivery worker: sends pending e-mail notices from the outbox.
+ *
+ * - Batching: a recipient's notices whose causes fall within `mailBatchSeconds` of the oldest pending
+ *   one (the batch leader) make one e-mail, sent once that window has closed. Once closed, no new
+ *   notice can join it, so a retried batch has exactly the same content.
+ * - At least once, without visible duplicates: a batch is leased (attempts + 1, next attempt pushed
+ *   out) before sending and marked sent only after the SMTP server accepted it. A crash in between
+ *   resends it later with the same Message-ID (derived from the leader row), which mail stores
+ *   recognise as the same message.
+ * - Retries with exponential backoff capped at 30 s; SMTP outages only delay delivery. A message the
+ *   server refuses outright (5xx) is given up after `maxPermanentFailures` attempts.
+ * - Visibility is checked again when sending: a notice whose message the recipient may no longer see
+ *   is dropped, and the secure mode's view holds no subject or content at all.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import { writeTx, type Db } from '../db/client.js';
+import { userSeesMessage } from '../domain/visibility.js';
+import { isPermanentMailError, mailerFor, type Mailer } from './mailer.js';
+import { conversationLink, reasonText, type NotifyReason } from './outbox.js';
+import { Templates, type FullItem } from './templates.js';
+
+export const MAX_RETRY_MS = 30_000;
+
+export interface WorkerOptions {
+  mailer?: Mailer;
+  templates?: Templates;
+  /** How often to look for due notices. */
+  pollMs?: number;
+  /** First retry delay; doubles per attempt up to `retryCapMs` (at most 30 s). */
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  /** How long a batch being sent is held back from other attempts. */
+  leaseMs?: number;
+  maxPermanentFailures?: number;
+  /** Batches sent at the same time. */
+  concurrency?: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+interface Leader {
+  userId: string;
+  leaderId: number;
+}
+
+interface BatchRow {
+  id: number;
+  reason: NotifyReason;
+  conversationId: string;
+  messageSeq: number | null;
+  createdAt: string;
+  subject: string;
+  accountId: string;
+  messageBody: string | null;
+  messageText: string | null;
+  doNotReply: number | null;
+  authorName: string | null;
+}
+
+export function retryDelay(attempts: number, baseMs: number, capMs: number): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+function mailDomain(from: string): string {
+  return from.match(/@([A-Za-z0-9.-]+)>?\s*$/)?.[1] ?? 'localhost';
+}
+
+export class DeliveryWorker {
+  private readonly mailer: Mailer;
+  private readonly templates: Templates;
+  private readonly pollMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryCapMs: number;
+  private readonly leaseMs: number;
+  private readonly maxPermanentFailures: number;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom' | 'publicUrl' | 'notifyMode' | 'mailBatchSeconds'> & { mailTemplatesDir?: string },
+    options: WorkerOptions = {},
+  ) {
+    this.mailer = options.mailer ?? mailerFor(config);
+    this.templates = options.templates ?? new Templates(config.mailTemplatesDir);
+    this.pollMs = options.pollMs ?? 1000;
+    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.retryCapMs = Math.min(options.retryCapMs ?? MAX_RETRY_MS, MAX_RETRY_MS);
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.maxPermanentFailures = options.maxPermanentFailures ?? 5;
+    this.concurrency = options.concurrency ?? 4;
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? ((line) => console.warn(line));
+  }
+
+  start(): this {
+    if (!this.stopped) return this;
+    this.stopped = false;
+    this.schedule(0);
+    return this;
+  }
+
+  /** Stops polling, waits for the batch in flight, closes the SMTP connections. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    this.mailer.close();
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .catch((error) => this.log(`notification delivery failed: ${(error as Error).message}`))
+        .finally(() => this.schedule(this.pollMs));
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  /** Sends everything that is due; resolves with the number of e-mails the server accepted. */
+  async runOnce(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const leaders = this.dueLeaders();
+      if (leaders.length === 0) return sent;
+      let progressed = false;
+      for (let i = 0; i < leaders.length; i += this.concurrency) {
+        const results = await Promise.all(leaders.slice(i, i + this.concurrency).map((l) => this.deliver(l)));
+        for (const r of results) {
+          if (r === 'sent') sent++;
+          if (r !== 'retry') progressed = true;
+        }
+      }
+      if (!progressed || this.stopped) return sent;
+    }
+  }
+
+  private dueLeaders(): Leader[] {
+    const now = new Date(this.now()).toISOString();
+    return this.db.all<Leader>(sql`
+      SELECT user_id AS userId, min(id) AS leaderId FROM notifications
+      WHERE channel = 'email' AND status = 'pending' AND next_attempt_at <= ${now}
+      GROUP BY user_id ORDER BY leaderId LIMIT 50`);
+  }
+
+  /** Claims the leader's batch (a lease), or returns null when it is not ready or someone else holds it. */
+  private claim(leader: Leader): { ids: number[]; attempts: number; createdAt: string } | null {
+    return writeTx(this.db, () => {
+      const now = this.now();
+      const nowIso = new Date(now).toISOString();
+      const head = this.db.get<{ createdAt: string; attempts: number; status: string; nextAttemptAt: string }>(sql`
+        SELECT created_at AS createdAt, attempts, status, next_attempt_at AS nextAttemptAt FROM notifications WHERE id = ${leader.leaderId}`);
+      if (!head || head.status !== 'pending' || head.nextAttemptAt > nowIso) return null;
+      const windowEnd = new Date(Date.parse(head.createdAt) + this.config.mailBatchSeconds * 1000).toISOString();
+      // The batch is complete only once its window has closed.
+      if (windowEnd > nowIso) return null;
+      const ids = this.db
+        .all<{ id: number }>(sql`
+          SELECT id FROM notifications
+          WHERE user_id = ${leader.userId} AND channel = 'email' AND status = 'pending' AND id >= ${leader.leaderId}
+            AND (id = ${leader.leaderId} OR created_at < ${windowEnd})
+          ORDER BY id`)
+        .map((r) => r.id);
+      const lease = new Date(now + this.leaseMs).toISOString();
+      this.db.run(sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease}
+                      WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+      return { ids, attempts: head.attempts + 1, createdAt: head.createdAt };
+    });
+  }
+
+  private finish(ids: number[], status: 'sent' | 'failed', error: string | null) {
+    const at = new Date(this.now()).toISOString();
+    writeTx(this.db, () => {
+      this.db.run(sql`UPDATE notifications SET status = ${status}, last_error = ${error},
+                        delivered_at = ${status === 'sent' ? at : null}
+                      WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND status = 'pending'`);
+    });
+  }
+
+  private async deliver(leader: Leader): Promise<'sent' | 'dropped' | 'retry' | 'skipped'> {
+    const batch = this.claim(leader);
+    if (!batch) return 'skipped';
+    const recipient = this.db.get<{ id: string; name: string; email: string | null; role: string }>(sql`
+      SELECT id, name, email, role FROM users WHERE id = ${leader.userId}`);
+    if (!recipient?.email) {
+      this.finish(batch.ids, 'failed', 'the recipient has no e-mail address');
+      return 'dropped';
+    }
+    const rows = this.db.all<BatchRow>(sql`
+      SELECT n.id, n.reason, n.conversation_id AS conversationId, n.message_seq AS messageSeq, n.created_at AS createdAt,
+             c.subject, c.account_id AS accountId, m.body AS messageBody, m.text AS messageText, m.do_not_reply AS doNotReply,
+             a.name AS authorName
+      FROM notifications n
+      JOIN conversations c ON c.id = n.conversation_id
+      LEFT JOIN messages m ON m.seq = n.message_seq
+      LEFT JOIN users a ON a.id = m.author_id
+      WHERE n.id IN (SELECT value FROM json_each(${JSON.stringify(batch.ids)}))
+      ORDER BY n.id`);
+    const visible = rows.filter((row) => this.stillVisible(recipient, row));
+    const gone = batch.ids.filter((id) => !visible.some((row) => row.id === id));
+    if (gone.length) this.finish(gone, 'failed', 'the recipient may no longer see this');
+    const ids = visible.map((row) => row.id);
+    if (ids.length === 0) return 'dropped';
+
+    const mail = this.compose(recipient, visible);
+    const hash = createHash('sha256').update(`${leader.leaderId}:${leader.userId}:${batch.createdAt}`).digest('hex').slice(0, 16);
+    const messageId = `<notice.${leader.leaderId}.${hash}@${mailDomain(this.config.mailFrom)}>`;
+    try {
+      await this.mailer.send({ from: this.config.mailFrom, to: { name: recipient.name, address: recipient.email }, messageId, ...mail });
+    } catch (error) {
+      const reason = String((error as Error)?.message ?? error).slice(0, 500);
+      if (isPermanentMailError(error) && batch.attempts >= this.maxPermanentFailures) {
+        this.finish(ids, 'failed', reason);
+        this.log(`notification ${messageId} refused by the mail server, given up: ${reason}`);
+        return 'dropped';
+      }
+      const next = new Date(this.now() + retryDelay(batch.attempts, this.retryBaseMs, this.retryCapMs)).toISOString();
+      writeTx(this.db, () => {
+        this.db.run(sql`UPDATE notifications SET next_attempt_at = ${next}, last_error = ${reason}
+                        WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND status = 'pending'`);
+      });
+      return 'retry';
+    }
+    this.finish(ids, 'sent', null);
+    return 'sent';
+  }
+
+  private stillVisible(recipient: { id: string; role: string }, row: BatchRow): boolean {
+    const membership = this.db.get<{ participant: number; inAccount: number }>(sql`
+      SELECT coalesce((SELECT participant FROM conversation_users WHERE conversation_id = ${row.conversationId} AND user_id = ${recipient.id}), 0) AS participant,
+             EXISTS (SELECT 1 FROM memberships WHERE user_id = ${recipient.id} AND account_id = ${row.accountId}) AS inAccount`)!;
+    return userSeesMessage(
+      recipient,
+      { participant: membership.participant === 1, inAccount: membership.inAccount === 1 },
+      // A notice without a message (notify-admins) concerns only the conversation.
+      { doNotReply: row.messageSeq !== null && row.doNotReply !== 0 },
+    );
+  }
+
+  private compose(recipient: { name: string }, rows: BatchRow[]) {
+    const count = rows.length;
+    const several = count > 1;
+    if (this.config.notifyMode === 'secure') {
+      const conversations = [...new Set(rows.map((r) => r.conversationId))];
+      return this.templates.render('secure', {
+        recipientName: recipient.name,
+        count,
+        several,
+        title: '',
+        links: conversations.map((id) => ({ url: conversationLink(this.config.publicUrl, id) })),
+      });
+    }
+    const items: FullItem[] = rows.map((row) => ({
+      subject: row.subject,
+      authorName: row.authorName ?? 'Secure Inbox',
+      reasonText: reasonText[row.reason] ?? '',
+      html: row.messageBody ?? `<p>${escapeHtml(reasonText[row.reason] ?? '')}</p>`,
+      text: row.messageText ?? reasonText[row.reason] ?? '',
+      url: conversationLink(this.config.publicUrl, row.conversationId),
+    }));
+    return this.templates.render('full', { recipientName: recipient.name, count, several, title: '', items });
+  }
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

@@ -1,0 +1,98 @@
+/**
+ * Writes events to the per-user durable log, inside the transaction of the change that caused them,
+ * and wakes the connected streams after commit. Who receives an event is decided here with
+ * domain/visibility.ts `userSeesMessage`, once per user, at write time.
+ */
+import type { EventData, EventType } from '@secure-inbox/protocol';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { userSeesMessage } from '../domain/visibility.js';
+import { eventBus } from './bus.js';
+
+export interface AudienceMember {
+  id: string;
+  role: string;
+  participant: boolean;
+  inAccount: boolean;
+}
+
+const ADMIN_CACHE_MS = 2000;
+const adminCache = new WeakMap<object, { at: number; ids: string[] }>();
+
+/**
+ * Admins see every conversation. `users.role` has no index, so the list is cached briefly per
+ * database instead of scanning the users table on every message.
+ */
+function adminIds(db: Db): string[] {
+  const cached = adminCache.get(db.$client);
+  const now = Date.now();
+  if (cached && now - cached.at < ADMIN_CACHE_MS) return cached.ids;
+  const ids = db.all<{ id: string }>(sql`SELECT id FROM users WHERE role = 'admin'`).map((r) => r.id);
+  adminCache.set(db.$client, { at: now, ids });
+  return ids;
+}
+
+/** Everyone who might see the conversation: its participants, the members of its account, the admins. */
+export function conversationAudience(db: Db, conversationId: string): AudienceMember[] {
+  const conversation = db.get<{ accountId: string }>(sql`SELECT account_id AS accountId FROM conversations WHERE id = ${conversationId}`);
+  if (!conversation) return [];
+  const admins = adminIds(db);
+  const rows = db.all<{ id: string; role: string; participant: number; inAccount: number }>(sql`
+    WITH candidates(id) AS (
+      SELECT user_id FROM conversation_users WHERE conversation_id = ${conversationId} AND participant = 1
+      UNION SELECT user_id FROM memberships WHERE account_id = ${conversation.accountId}
+      ${admins.length ? sql`UNION SELECT value FROM json_each(${JSON.stringify(admins)})` : sql``}
+    )
+    SELECT u.id, u.role, coalesce(cu.participant, 0) AS participant,
+           EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${conversation.accountId}) AS inAccount
+    FROM candidates k JOIN users u ON u.id = k.id
+    LEFT JOIN conversation_users cu ON cu.conversation_id = ${conversationId} AND cu.user_id = u.id`);
+  return rows.map((r) => ({ id: r.id, role: r.role, participant: r.participant === 1, inAccount: r.inAccount === 1 }));
+}
+
+/** Appends one event per user and wakes their streams after commit. */
+export function appendEvents(db: Db, userIds: Iterable<string>, type: EventType, data: EventData): void {
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) return;
+  const json = JSON.stringify(data);
+  db.run(sql`INSERT INTO events (user_id, type, data) SELECT value, ${type}, ${json} FROM json_each(${JSON.stringify(ids)})`);
+  eventBus(db).wakeAfterCommit(ids);
+}
+
+/** A message was written: `message.created` to everyone who may see it, `unread.changed` to all of them but the author. */
+export function messageEvents(
+  db: Db,
+  message: { id: string; conversationId: string; authorId: string; doNotReply: boolean },
+): void {
+  const seeing = conversationAudience(db, message.conversationId)
+    .filter((u) => userSeesMessage(u, u, message))
+    .map((u) => u.id);
+  appendEvents(db, seeing, 'message.created', { conversationId: message.conversationId, messageId: message.id });
+  appendEvents(
+    db,
+    seeing.filter((id) => id !== message.authorId),
+    'unread.changed',
+    { conversationId: message.conversationId },
+  );
+}
+
+export type ConversationChange = 'status' | 'assignee' | 'participants' | 'left';
+
+/**
+ * A change to the conversation itself (status, assignee, participants) that every viewer may see:
+ * `conversation.updated` to everyone who sees the conversation. `alsoUnreadFor` names users whose
+ * inbox count changed with it (new participants).
+ */
+export function conversationUpdated(db: Db, conversationId: string, alsoUnreadFor: string[] = []): void {
+  const seeing = conversationAudience(db, conversationId)
+    .filter((u) => userSeesMessage(u, u, { doNotReply: false }))
+    .map((u) => u.id);
+  appendEvents(db, seeing, 'conversation.updated', { conversationId });
+  const unread = alsoUnreadFor.filter((id) => seeing.includes(id));
+  if (unread.length) appendEvents(db, unread, 'unread.changed', { conversationId });
+}
+
+/** The caller's own per-user state changed (read, unread, trash, restore, leave): their unread count may have moved. */
+export function userStateChanged(db: Db, userId: string, conversationId: string): void {
+  appendEvents(db, [userId], 'unread.changed', { conversationId });
+}

@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm';
+import { writeTx, type Db } from '../db/client.js';
+
+/** Replay covers at least each user's last KEEP_PER_USER events or the last KEEP_HOURS hours, whichever is more. */
+export const KEEP_PER_USER = 1000;
+export const KEEP_HOURS = 24;
+
+/** Deletes events that are both older than the retention window and beyond each user's newest KEEP_PER_USER. */
+export function pruneEvents(db: Db, now = Date.now()): number {
+  const cutoff = new Date(now - KEEP_HOURS * 3600_000).toISOString();
+  return writeTx(db, () => {
+    const result = db.run(sql`
+      DELETE FROM events WHERE id IN (
+        SELECT id FROM (
+          SELECT id, created_at, row_number() OVER (PARTITION BY user_id ORDER BY id DESC) AS position
+          FROM events WHERE user_id IN (SELECT DISTINCT user_id FROM events WHERE created_at < ${cutoff})
+        ) WHERE position > ${KEEP_PER_USER} AND created_at < ${cutoff})`);
+    return result.changes;
+  });
+}
+
+/** Prunes once now and then every `intervalMs`; returns a function that stops it. */
+export function startEventPruner(db: Db, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => void {
+  const run = () => {
+    try {
+      pruneEvents(db);
+    } catch (error) {
+      log(`pruning the event log failed: ${(error as Error).message}`);
+    }
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,134 @@
+/**
+ * `GET /api/v1/events`: the caller's event stream (text/event-stream). Events come from the durable
+ * per-user log; a reconnecting client sends `Last-Event-ID` and receives what it missed. Visibility was
+ * decided when the event was written and is checked again here, so an event about a conversation or
+ * message the caller can no longer see is not delivered.
+ */
+import type { EventType } from '@secure-inbox/protocol';
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { AppEnv } from '../context.js';
+import type { Db } from '../db/client.js';
+import { inboxUnreadCount } from '../domain/conversations.js';
+import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
+import { ApiError } from '../errors.js';
+import { eventBus } from './bus.js';
+
+export interface RealtimeOptions {
+  /** Milliseconds between comment lines that keep proxies from closing an idle stream (15–25 s in production). */
+  heartbeatMs?: number;
+}
+
+const DEFAULT_HEARTBEAT_MS = 20_000;
+const BATCH = 500;
+/** Browsers reconnect after this many milliseconds when the stream drops. */
+const RETRY_MS = 3000;
+
+interface EventRow {
+  id: number;
+  type: EventType;
+  data: string;
+}
+
+/** The newest event id of a user: where a stream without Last-Event-ID starts. */
+function latestEventId(db: Db, userId: string): number {
+  return db.get<{ id: number | null }>(sql`SELECT max(id) AS id FROM events WHERE user_id = ${userId}`)?.id ?? 0;
+}
+
+/** Of the rows read, the ones the viewer may still see. */
+function stillVisible(db: Db, viewer: Viewer, rows: EventRow[]): { row: EventRow; data: Record<string, unknown> }[] {
+  const parsed = rows.map((row) => ({ row, data: JSON.parse(row.data) as { conversationId: string; messageId?: string } }));
+  const conversationIds = [...new Set(parsed.map((p) => p.data.conversationId))];
+  if (conversationIds.length === 0) return [];
+  const visibleConversations = new Set(
+    db
+      .all<{ id: string }>(sql`
+        SELECT c.id FROM conversations c
+        LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+        WHERE c.id IN (SELECT value FROM json_each(${JSON.stringify(conversationIds)})) AND ${conversationVisible(viewer)}`)
+      .map((r) => r.id),
+  );
+  const messageIds = [...new Set(parsed.flatMap((p) => (p.data.messageId ? [p.data.messageId] : [])))];
+  const visibleMessages = new Set(
+    messageIds.length === 0
+      ? []
+      : db
+          .all<{ id: string }>(sql`
+            SELECT m.id FROM messages m WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(messageIds)})) AND ${messageVisible(viewer)}`)
+          .map((r) => r.id),
+  );
+  return parsed.filter(
+    (p) => visibleConversations.has(p.data.conversationId) && (p.data.messageId === undefined || visibleMessages.has(p.data.messageId)),
+  );
+}
+
+function parseLastEventId(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  if (!/^\d{1,15}$/.test(header.trim())) {
+    throw new ApiError(422, 'invalid', 'Last-Event-ID must be the id of an event this stream sent (a whole number).', [
+      { field: 'Last-Event-ID', message: 'is not an event id' },
+    ]);
+  }
+  return Number(header.trim());
+}
+
+export function eventsRoute(options: RealtimeOptions = {}) {
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  return new Hono<AppEnv>().get('/events', (c) => {
+    const { db } = c.get('deps');
+    const viewer = c.get('viewer');
+    const resumeFrom = parseLastEventId(c.req.header('last-event-id'));
+    const bus = eventBus(db);
+    // Read the starting point before answering, so nothing written after the request is missed.
+    let lastId = resumeFrom ?? latestEventId(db, viewer.id);
+    c.header('X-Accel-Buffering', 'no');
+
+    return streamSSE(c, async (stream) => {
+      let wake: (() => void) | undefined;
+      let dirty = true;
+      const unsubscribe = bus.subscribe(viewer.id, () => {
+        dirty = true;
+        wake?.();
+      });
+      const heartbeat = setInterval(() => {
+        void stream.write(': keep-alive\n\n');
+      }, heartbeatMs);
+      heartbeat.unref?.();
+      const stop = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        wake?.();
+      };
+      stream.onAbort(stop);
+      try {
+        await stream.write(`retry: ${RETRY_MS}\n: connected\n\n`);
+        while (!stream.aborted && !stream.closed) {
+          if (!dirty) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+            continue;
+          }
+          dirty = false;
+          const rows = db.all<EventRow>(sql`
+            SELECT id, type, data FROM events WHERE user_id = ${viewer.id} AND id > ${lastId} ORDER BY id LIMIT ${BATCH}`);
+          if (rows.length === 0) continue;
+          lastId = rows[rows.length - 1]!.id;
+          if (rows.length === BATCH) dirty = true;
+          const deliver = stillVisible(db, viewer, rows);
+          const unread = deliver.some((d) => d.row.type === 'unread.changed') ? inboxUnreadCount(db, viewer) : undefined;
+          let chunk = '';
+          for (const { row, data } of deliver) {
+            const payload = row.type === 'unread.changed' ? { ...data, unread } : data;
+            chunk += `event: ${row.type}\ndata: ${JSON.stringify(payload)}\nid: ${row.id}\n\n`;
+          }
+          // Events the viewer may no longer see still move the position, so a reconnect does not re-read them.
+          if (chunk === '') chunk = `id: ${lastId}\n\n`;
+          await stream.write(chunk);
+        }
+      } finally {
+        stop();
+      }
+    });
+  });
+}
