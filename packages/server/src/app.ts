@@ -10,6 +10,7 @@ import { ApiError } from './errors.js';
 import { notifyEffects } from './notify/effects.js';
 import { notificationsRoute, notifyAdminsRoute } from './notify/routes.js';
 import { rateLimitWrites } from './rate-limit.js';
+import { attachments } from './routes/attachments.js';
 import { conversations } from './routes/conversations.js';
 import { openapi } from './routes/openapi.js';
 import { people } from './routes/people.js';
@@ -52,15 +53,14 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
     }
     await next();
   });
-  api.use(
-    '*',
-    bodyLimit({
-      maxSize: JSON_BODY_LIMIT,
-      onError: () => {
-        throw new ApiError(413, 'too_large', `The request body is larger than ${JSON_BODY_LIMIT} bytes.`);
-      },
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT,
+    onError: () => {
+      throw new ApiError(413, 'too_large', `The request body is larger than ${JSON_BODY_LIMIT} bytes.`);
+    },
+  });
+  // Uploads are streamed to disk under their own limit (SECURE_INBOX_MAX_UPLOAD_BYTES).
+  api.use('*', (c, next) => (c.req.method === 'POST' && /^\/api\/v1\/attachments\/?$/.test(c.req.path) ? next() : jsonBodyLimit(c, next)));
   api.route('/', openapi);
   api.use('*', requireUser(deps));
   api.use('*', rateLimitWrites(config.rateLimitPerMinute));
@@ -69,6 +69,7 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   api.route('/conversations', notifyAdminsRoute);
   api.route('/notifications', notificationsRoute);
   api.route('/', eventsRoute(deps.realtime));
+  api.route('/attachments', attachments);
   app.route('/api/v1', api);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}.` } }, 404));

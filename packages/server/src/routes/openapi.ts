@@ -12,6 +12,8 @@ type Op = {
   ok: number;
   response?: z.ZodType;
   public?: boolean;
+  /** A multipart/form-data upload with one `file` field instead of a JSON body. */
+  upload?: boolean;
 };
 
 const conversationOut = z.object({ conversation: p.Conversation });
@@ -33,6 +35,8 @@ export const operations: Op[] = [
   ...(['read', 'unread', 'trash', 'restore', 'leave'] as const).map(
     (change): Op => ({ method: 'post', path: `/conversations/{id}/${change}`, summary: `Per-user state: ${change}`, ok: 204 }),
   ),
+  { method: 'post', path: '/attachments', summary: 'Upload a file (multipart, field `file`), typed from its bytes', upload: true, ok: 201, response: z.object({ attachment: p.Attachment }) },
+  { method: 'get', path: '/attachments/{id}', summary: 'Download a file, always as an attachment (409 while scanning or when infected)', ok: 200 },
   { method: 'post', path: '/conversations/{id}/notify-admins', summary: 'Notify all administrators about a conversation (staff)', ok: 202, response: NotifyAdminsResult },
   { method: 'get', path: '/notifications', summary: "The caller's notification centre, newest first (staff; keyset pagination)", query: NotificationsQuery, ok: 200, response: NotificationList },
   { method: 'get', path: '/notifications/unread-count', summary: 'Unread notices in the notification centre (staff)', ok: 200, response: UnreadNotifications },
@@ -63,6 +67,9 @@ export function openApiDocument() {
       ...(op.public ? { security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(op.body) } } } } : {}),
+      ...(op.upload
+        ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } } } }
+        : {}),
       responses: {
         [op.ok]: op.response ? { description: 'OK', content: { 'application/json': { schema: toJsonSchema(op.response) } } } : { description: 'Done' },
         default: { description: 'Error', content: { 'application/json': { schema: toJsonSchema(p.ErrorBody) } } },

@@ -1,0 +1,227 @@
+/**
+ * Attachments: receiving an upload (streamed, typed from its bytes, scanned, stored) and handing its
+ * bytes out again to those who may see them. Who may see an attachment is decided by
+ * domain/visibility.ts: its uploader until it is sent, afterwards whoever may see the message
+ * carrying it (so files on hidden notes never reach customers).
+ */
+import type { Attachment } from '@secure-inbox/protocol';
+import { sql } from 'drizzle-orm';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Config } from '../config.js';
+import { writeTx, type Db } from '../db/client.js';
+import { audit } from '../domain/audit.js';
+import { newId } from '../domain/ids.js';
+import { loadVisibleConversation, messageVisible, type Viewer } from '../domain/visibility.js';
+import { ApiError, notFound } from '../errors.js';
+import { cleanFileName } from './names.js';
+import { noScanner, scannerFor, type Scanner, type ScanVerdict } from './scanner.js';
+import { decideType } from './sniff.js';
+import { diskStore, discard, prepareTempDir, type BlobStore } from './storage.js';
+import { receiveUpload } from './upload.js';
+
+export type ScanStatus = 'pending' | 'clean' | 'infected';
+
+export interface AttachmentServices {
+  store: BlobStore;
+  scanner: Scanner;
+}
+
+const services = new WeakMap<Config, AttachmentServices>();
+
+/** The store and scanner used with a configuration: local disk under `<dataDir>/attachments` and the configured scanner. */
+export function attachmentServices(config: Config): AttachmentServices {
+  let found = services.get(config);
+  if (!found) {
+    found = { store: diskStore(join(config.dataDir, 'attachments')), scanner: scannerFor(config.clamdUrl) };
+    services.set(config, found);
+  }
+  return found;
+}
+
+/** Replaces the store or the scanner used with `config` (an embedding that keeps files elsewhere). */
+export function useAttachmentServices(config: Config, replace: Partial<AttachmentServices>): void {
+  services.set(config, { ...attachmentServices(config), ...replace });
+}
+
+interface AttachmentRow {
+  id: string;
+  uploaderId: string;
+  name: string;
+  size: number;
+  contentType: string;
+  sha256: string;
+  messageSeq: number | null;
+  scanStatus: ScanStatus;
+  conversationId: string | null;
+}
+
+export const attachmentJson = (row: Pick<AttachmentRow, 'id' | 'name' | 'size' | 'contentType' | 'scanStatus'>): Attachment => ({
+  id: row.id,
+  name: row.name,
+  size: row.size,
+  contentType: row.contentType,
+  scanStatus: row.scanStatus,
+});
+
+const usedBytes = (db: Db, userId: string) =>
+  db.get<{ used: number }>(sql`SELECT COALESCE(SUM(size), 0) AS used FROM attachments WHERE uploader_id = ${userId}`)!.used;
+
+const overQuota = (used: number, quota: number) =>
+  new ApiError(
+    413,
+    'too_large',
+    `Your attachments already take ${used} of your ${quota}-byte upload quota and this file does not fit (SECURE_INBOX_UPLOAD_QUOTA_BYTES).`,
+    { used, quota },
+  );
+
+// ------------------------------------------------------------------ scanning
+/** Scans in flight, by SHA-256: the same bytes are never scanned twice at once. */
+const inFlight = new Map<string, Promise<ScanStatus>>();
+
+/** Records a verdict for every upload of the same bytes; infected bytes are removed from the store. */
+async function recordVerdict(db: Db, store: BlobStore, sha256: string, verdict: ScanVerdict): Promise<ScanStatus> {
+  if (verdict.infected) {
+    writeTx(db, () => {
+      db.run(sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
+      audit(db, { actorId: null, action: 'attachment.quarantine', outcome: 'ok', targetType: 'sha256', targetId: sha256, detail: { signature: verdict.signature } });
+    });
+    await store.delete(sha256);
+    return 'infected';
+  }
+  db.run(sql`UPDATE attachments SET scan_status = 'clean' WHERE sha256 = ${sha256} AND scan_status = 'pending'`);
+  return 'clean';
+}
+
+/** Scans bytes, or answers null when the scanner could not say (the upload stays pending). */
+async function tryScan(scanner: Scanner, open: () => Promise<Readable | null>): Promise<ScanVerdict | null> {
+  try {
+    const bytes = await open();
+    return bytes ? await scanner.scan(bytes) : null;
+  } catch (error) {
+    console.warn(`Attachment scan with ${scanner.name} failed; the upload stays pending: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+function once(sha256: string, run: () => Promise<ScanStatus>): Promise<ScanStatus> {
+  let running = inFlight.get(sha256);
+  if (!running) {
+    running = run().finally(() => inFlight.delete(sha256));
+    inFlight.set(sha256, running);
+  }
+  return running;
+}
+
+// ------------------------------------------------------------------ upload
+/**
+ * Receives one upload for `viewer`: 415/413/422 as receiveUpload and decideType say, 413 over the
+ * user's quota. Scanned before its bytes are stored, so infected bytes never reach the store.
+ */
+export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, request: Request): Promise<Attachment> {
+  const { store, scanner } = attachmentServices(config);
+  const quota = config.uploadQuotaBytes;
+  const before = usedBytes(db, viewer.id);
+  if (before >= quota) throw overQuota(before, quota);
+
+  await prepareTempDir(store);
+  const file = await receiveUpload(request, store.tempDir, config.maxUploadBytes);
+  try {
+    const decided = await decideType(file.path, cleanFileName(file.clientName), file);
+    const id = newId('att');
+    const scanned = scanner !== noScanner;
+    writeTx(db, () => {
+      const used = usedBytes(db, viewer.id);
+      if (used + file.size > quota) throw overQuota(used, quota);
+      db.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
+                 VALUES (${id}, ${viewer.id}, ${decided.name}, ${file.size}, ${decided.contentType}, ${file.sha256},
+                         ${scanned ? 'pending' : 'clean'})`);
+      audit(db, { actorId: viewer.id, action: 'attachment.upload', outcome: 'ok', targetType: 'attachment', targetId: id, detail: { size: file.size, contentType: decided.contentType } });
+    });
+
+    let status: ScanStatus = scanned ? 'pending' : 'clean';
+    const verdict = scanned ? await tryScan(scanner, async () => createReadStream(file.path)) : null;
+    if (verdict?.infected) {
+      status = await recordVerdict(db, store, file.sha256, verdict);
+    } else {
+      try {
+        await store.put(file.sha256, file.path);
+      } catch (error) {
+        db.run(sql`DELETE FROM attachments WHERE id = ${id}`);
+        throw error;
+      }
+      if (verdict) status = await recordVerdict(db, store, file.sha256, verdict);
+    }
+    return attachmentJson({ id, name: decided.name, size: file.size, contentType: decided.contentType, scanStatus: status });
+  } finally {
+    await discard(file.path);
+  }
+}
+
+// ------------------------------------------------------------------ download
+function loadRow(db: Db, id: string): AttachmentRow | undefined {
+  return db.get<AttachmentRow>(sql`
+    SELECT a.id, a.uploader_id AS uploaderId, a.name, a.size, a.content_type AS contentType, a.sha256,
+           a.message_seq AS messageSeq, a.scan_status AS scanStatus, m.conversation_id AS conversationId
+    FROM attachments a LEFT JOIN messages m ON m.seq = a.message_seq
+    WHERE a.id = ${id}`);
+}
+
+/**
+ * Throws the attachment 404 unless the viewer may see it: the uploader before it is sent, afterwards
+ * whoever may see its message (conversation and message visibility, hidden notes included).
+ */
+function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): void {
+  const deny = () => {
+    audit(db, { actorId: viewer.id, action: 'attachment.read', outcome: 'denied', targetType: 'attachment', targetId: row.id });
+    return notFound('attachment');
+  };
+  if (row.messageSeq === null || row.conversationId === null) {
+    if (row.uploaderId !== viewer.id) throw deny();
+    return;
+  }
+  try {
+    loadVisibleConversation(db, viewer, row.conversationId, 'attachment.read');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) throw notFound('attachment');
+    throw error;
+  }
+  const visible = db.get(sql`SELECT 1 AS ok FROM messages m WHERE m.seq = ${row.messageSeq} AND ${messageVisible(viewer)}`);
+  if (!visible) throw deny();
+}
+
+export interface OpenedAttachment {
+  name: string;
+  size: number;
+  contentType: string;
+  bytes: Readable;
+}
+
+/**
+ * Opens an attachment's bytes for `viewer`. The same 404 for unknown ids and ones the viewer may not
+ * see; 409 while it waits for its virus scan (one more scan is tried first) and once it was found infected.
+ */
+export async function openAttachment(db: Db, config: Config, viewer: Viewer, id: string): Promise<OpenedAttachment> {
+  const row = loadRow(db, id);
+  if (!row) throw notFound('attachment');
+  assertVisible(db, viewer, row);
+
+  const { store, scanner } = attachmentServices(config);
+  let status = row.scanStatus;
+  if (status === 'pending') {
+    status = await once(row.sha256, async () => {
+      const verdict = await tryScan(scanner, () => store.get(row.sha256));
+      return verdict ? recordVerdict(db, store, row.sha256, verdict) : 'pending';
+    });
+  }
+  if (status === 'infected') {
+    throw new ApiError(409, 'conflict', `"${row.name}" was found to carry malware and has been quarantined; it cannot be downloaded.`, { scanStatus: 'infected' });
+  }
+  if (status === 'pending') {
+    throw new ApiError(409, 'conflict', `"${row.name}" is still waiting for its virus scan; try again in a minute.`, { scanStatus: 'pending' }, { 'Retry-After': '30' });
+  }
+  const bytes = await store.get(row.sha256);
+  if (!bytes) throw notFound('attachment');
+  return { name: row.name, size: row.size, contentType: row.contentType, bytes };
+}

@@ -1,0 +1,25 @@
+import { Hono } from 'hono';
+import { Readable } from 'node:stream';
+import { contentDisposition } from '../attachments/names.js';
+import { openAttachment, uploadAttachment } from '../attachments/service.js';
+import { servedType } from '../attachments/sniff.js';
+import type { AppEnv } from '../context.js';
+
+/** Upload (multipart, field `file`) and download. Downloads are always attachments, never rendered. */
+export const attachments = new Hono<AppEnv>()
+  .post('/', async (c) => {
+    const { db, config } = c.get('deps');
+    return c.json({ attachment: await uploadAttachment(db, config, c.get('viewer'), c.req.raw) }, 201);
+  })
+  .get('/:id', async (c) => {
+    const { db, config } = c.get('deps');
+    const file = await openAttachment(db, config, c.get('viewer'), c.req.param('id'));
+    return c.body(Readable.toWeb(file.bytes) as ReadableStream, 200, {
+      'Content-Type': servedType(file.contentType),
+      'Content-Length': String(file.size),
+      'Content-Disposition': contentDisposition(file.name),
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': 'private, no-store',
+    });
+  });
