@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDb } from '../db/client.js';
+import { startBackgroundJobs } from '../notify/background.js';
 import { demoRoutes } from './page.js';
 import { seedDemo } from './seed.js';
 import { demoAlgorithm } from './token.js';
@@ -48,6 +49,7 @@ function start() {
   const seed = seedDemo(db);
 
   const app = createApp({ db, config }, { mount: (root) => root.route('/', demoRoutes()) });
+  const jobs = startBackgroundJobs(db, config);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
     const lines = [
@@ -60,11 +62,13 @@ function start() {
   });
 
   const stop = () => {
-    server.close(() => {
+    // Open event streams would keep close() waiting: give them a moment, then leave anyway.
+    setTimeout(() => process.exit(0), 2_000).unref();
+    server.close();
+    void jobs.stop().finally(() => {
       db.$client.close();
       process.exit(0);
     });
-    setTimeout(() => process.exit(0), 2_000).unref();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
