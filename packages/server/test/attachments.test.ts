@@ -1,5 +1,6 @@
+import { serve } from '@hono/node-server';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -327,6 +328,10 @@ describe('downloading attachments', () => {
     expect(res.headers.get('content-security-policy')).toContain('sandbox');
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength('Zählerstand 4711\n')));
+    const headOnly = await t.app.request(`/api/v1/attachments/${text.json.attachment.id}`, { method: 'HEAD', headers: await auth(t, people.alice) });
+    expect(headOnly.status).toBe(200);
+    expect(headOnly.headers.get('content-disposition')).toBe(res.headers.get('content-disposition'));
+    expect(await headOnly.text()).toBe('');
 
     const png = await download(t, people.alice, (await upload(t, people.alice, PNG, 'p.png')).json.attachment.id);
     expect(png.headers.get('content-type')).toBe('image/png');
@@ -509,5 +514,64 @@ describe('virus scanning', () => {
     const released = await download(t, people.alice, id);
     expect(released.status).toBe(200);
     expect(released.body.equals(PNG)).toBe(true);
+  });
+});
+
+// ------------------------------------------------------------------ over a real connection
+describe('uploads over a real HTTP connection', () => {
+  let t: T;
+  let port: number;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    t = makeTestApp({ SECURE_INBOX_MAX_UPLOAD_BYTES: '100000' });
+    await signInAll(t);
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((done) => server.once('listening', done));
+    port = (server.address() as AddressInfo).port;
+    close = () => new Promise((done) => server.close(() => done()));
+  });
+  afterAll(() => close());
+
+  const headers = async (extra: string) =>
+    `POST /api/v1/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${await t.token(people.alice)}\r\n` +
+    `Content-Type: multipart/form-data; boundary=bnd\r\n${extra}\r\n`;
+  const partStart = `--bnd\r\nContent-Disposition: form-data; name="file"; filename="part.txt"\r\n\r\n`;
+  const open = async () => {
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((done) => socket.once('connect', done));
+    return socket;
+  };
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 100 && !check(); i++) await new Promise((done) => setTimeout(done, 20));
+    return check();
+  };
+  const rows = () => (t.db.$client.prepare('SELECT COUNT(*) AS n FROM attachments').get() as { n: number }).n;
+
+  it('leaves nothing behind when the client hangs up halfway', async () => {
+    const socket: Socket = await open();
+    socket.write((await headers('Content-Length: 60000\r\n')) + partStart + 'b'.repeat(20_000));
+    expect(await until(() => tempFiles(t).length === 1)).toBe(true);
+    socket.destroy();
+    expect(await until(() => tempFiles(t).length === 0)).toBe(true);
+    expect(storedFiles(t)).toEqual([]);
+    expect(rows()).toBe(0);
+  });
+
+  it('answers a chunked upload over the limit with a 413 the client can read', async () => {
+    const socket = await open();
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.write(await headers('Transfer-Encoding: chunked\r\n'));
+    socket.write(`${partStart.length.toString(16)}\r\n${partStart}\r\n`);
+    for (let i = 0; i < 20 && !answer; i++) {
+      socket.write(`2000\r\n${'c'.repeat(0x2000)}\r\n`);
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    expect(await until(() => answer.includes('too_large'))).toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    socket.destroy();
+    expect(await until(() => tempFiles(t).length === 0)).toBe(true);
+    expect(rows()).toBe(0);
   });
 });

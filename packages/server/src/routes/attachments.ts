@@ -14,12 +14,17 @@ export const attachments = new Hono<AppEnv>()
   .get('/:id', async (c) => {
     const { db, config } = c.get('deps');
     const file = await openAttachment(db, config, c.get('viewer'), c.req.param('id'));
-    return c.body(Readable.toWeb(file.bytes) as ReadableStream, 200, {
+    const headers = {
       'Content-Type': servedType(file.contentType),
       'Content-Length': String(file.size),
       'Content-Disposition': contentDisposition(file.name),
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': "default-src 'none'; sandbox",
       'Cache-Control': 'private, no-store',
-    });
+    };
+    if (c.req.method === 'HEAD') {
+      file.bytes.destroy();
+      return c.body(null, 200, headers);
+    }
+    return c.body(Readable.toWeb(file.bytes) as ReadableStream, 200, headers);
   });
