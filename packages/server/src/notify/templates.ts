@@ -98,6 +98,8 @@ export interface RenderedMail {
 }
 
 const noEscape = (value: unknown) => String(value);
+const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (value: unknown) => String(value).replace(/[&<>"']/g, (ch) => htmlEscapes[ch]!);
 
 export class Templates {
   private readonly templates: Record<TemplateName, string>;
@@ -129,7 +131,7 @@ export class Templates {
       .trim();
     return {
       subject,
-      html: Mustache.render(this.templates[`${mode}.html`], { ...view, title: subject }),
+      html: Mustache.render(this.templates[`${mode}.html`], { ...view, title: subject }, {}, { escape: escapeHtml }),
       text: Mustache.render(this.templates[`${mode}.txt`], view, {}, { escape: noEscape }),
     };
   }

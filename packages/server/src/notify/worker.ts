@@ -82,6 +82,7 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
+  private closing = false;
 
   constructor(
     private readonly db: Db,
@@ -110,6 +111,7 @@ export class DeliveryWorker {
   /** Stops polling, waits for the batch in flight, closes the SMTP connections. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.closing = true;
     clearTimeout(this.timer);
     await this.running;
     this.mailer.close();
@@ -139,7 +141,7 @@ export class DeliveryWorker {
           if (r !== 'retry') progressed = true;
         }
       }
-      if (!progressed || this.stopped) return sent;
+      if (!progressed || this.closing) return sent;
     }
   }
 
