@@ -421,7 +421,7 @@ describe('downloading attachments', () => {
 // ------------------------------------------------------------------ virus scanning through clamd
 /** A stand-in clamd speaking INSTREAM: flags the EICAR test string; while `broken`, hangs up without an answer. */
 function fakeClamd() {
-  const state = { broken: false, scans: 0 };
+  const state = { broken: false, scans: 0, received: Buffer.alloc(0) };
   const server: Server = createServer((socket) => {
     let buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
@@ -435,6 +435,7 @@ function fakeClamd() {
         const length = buffer.readUInt32BE(at);
         if (length === 0) {
           state.scans++;
+          state.received = Buffer.concat(data);
           if (state.broken) return void socket.destroy();
           const found = Buffer.concat(data).toString('latin1').includes(EICAR);
           return void socket.end(found ? 'stream: Eicar-Test-Signature FOUND\0' : 'stream: OK\0');
@@ -473,6 +474,13 @@ describe('virus scanning', () => {
     expect(up.json.attachment.scanStatus).toBe('clean');
     expect(clamd.state.scans).toBe(before + 1);
     expect((await download(t, people.alice, up.json.attachment.id)).status).toBe(200);
+  });
+
+  it('streams a large file to clamd in chunks, byte for byte', async () => {
+    const big = Buffer.alloc(300 * 1024, 'line of text\n');
+    const up = await upload(t, people.alice, big, 'big.log');
+    expect(up.json.attachment.scanStatus).toBe('clean');
+    expect(clamd.state.received.equals(big)).toBe(true);
   });
 
   it('quarantines an infected file: both sides see "infected", nobody can download it', async () => {
