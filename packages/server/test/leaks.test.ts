@@ -73,8 +73,8 @@ describe('an internal note', () => {
       for (const id of hiddenIds) expect(res.text).not.toContain(id);
     }
     const thread = (await t.call(alice, 'GET', `/conversations/${older.id}`)).json;
-    expect(thread.messages).toEqual(before.olderThread.messages);
-    expect(thread.conversation.updatedAt).toBe(before.olderThread.conversation.updatedAt);
+    // Same messages, same updatedAt, same participants: no trace at all.
+    expect(thread).toEqual(before.olderThread);
   });
 
   it('changes neither order, previews, updatedAt nor counts in the customer list', async () => {
@@ -89,6 +89,8 @@ describe('an internal note', () => {
     const thread = await t.call(sam, 'GET', `/conversations/${older.id}`);
     expect(thread.text).toContain(INTERNAL_WORD);
     expect(thread.json.messages.at(-1)).toMatchObject({ kind: 'internal_note', doNotReply: true, tip: `Tip ${TIP_WORD}` });
+    // Sam writing a hidden note does not list him as a participant (customers see that list).
+    expect(thread.json.conversation.participants.map((p: { id: string }) => p.id)).toEqual(['alice', 'adam']);
     const list = (await t.call(sam, 'GET', '/conversations')).json.items;
     expect(list[0].id).toBe(older.id);
     expect(list[0].lastMessage.preview).toContain(INTERNAL_WORD);

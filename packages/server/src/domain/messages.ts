@@ -91,11 +91,13 @@ export function insertMessage(
                    public_updated_at = ${input.createdAt} WHERE id = ${conversation.id}`,
   );
   if (input.isFirst) db.run(sql`UPDATE conversations SET first_seq = ${seq} WHERE id = ${conversation.id}`);
-  // Writing makes the author a participant who has read everything up to their own message.
+  // Writing makes the author a participant who has read everything up to their own message. A hidden
+  // note does not make its author a participant: customers see the participant list.
+  const joins = input.doNotReply ? 0 : 1;
   db.run(sql`
     INSERT INTO conversation_users (conversation_id, user_id, participant, last_read_seq, last_sent_seq)
-    VALUES (${conversation.id}, ${author.id}, 1, ${seq}, ${seq})
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = 1, left = 0, last_read_seq = ${seq},
+    VALUES (${conversation.id}, ${author.id}, ${joins}, ${seq}, ${seq})
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = max(participant, ${joins}), left = 0, last_read_seq = ${seq},
       last_sent_seq = ${seq}, forced_unread = 0`);
 
   effects.messageCreated(db, {
