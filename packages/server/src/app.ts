@@ -41,7 +41,7 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   options.mount?.(app);
 
   const api = new Hono<AppEnv>();
-  api.use('*', cors({ origin: config.allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After'], maxAge: 600 }));
+  api.use('*', cors({ origin: config.allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After', 'Content-Disposition'], maxAge: 600 }));
   api.use('*', async (c, next) => {
     // A state-changing request from a page whose origin is not allowed is refused outright.
     const origin = c.req.header('origin');
