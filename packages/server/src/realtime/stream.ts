@@ -20,7 +20,7 @@ export interface RealtimeOptions {
   heartbeatMs?: number;
 }
 
-const DEFAULT_HEARTBEAT_MS = 20_000;
+export const DEFAULT_HEARTBEAT_MS = 20_000;
 const BATCH = 500;
 /** Browsers reconnect after this many milliseconds when the stream drops. */
 const RETRY_MS = 3000;
