@@ -1,0 +1,257 @@
+import { consume } from '@lit/context';
+import type { Account, Context, CreateConversationBody, Topic, UserRef } from '@secure-inbox/protocol';
+import { html, nothing } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { sessionContext } from '../../internal/context.js';
+import { deepActiveElement, flagLabel } from '../../internal/format.js';
+import { SecureElement } from '../../internal/secure-element.js';
+import type { Session } from '../../internal/session.js';
+import { shared } from '../../internal/shared.styles.js';
+import { errorMessage, renderError, renderLoading } from '../../internal/states.js';
+import type { SecureRichEditor } from '../rich-editor/rich-editor.js';
+import '../rich-editor/rich-editor.js';
+import { styles } from './compose-dialog.styles.js';
+
+/**
+ * @summary The new-message dialog (a native modal `<dialog>`): account picker when the user has several accounts,
+ * topic, recipients from the account's directory (required for staff, optional for customers), subject and a
+ * formatted body. Focus returns to the opener when it closes.
+ *
+ * @csspart compose - The dialog.
+ * @csspart compose-title - The heading.
+ * @csspart field - Each labelled field.
+ * @csspart recipients - The recipient group.
+ * @csspart editor - The body's editable area.
+ * @csspart toolbar - The formatting toolbar.
+ * @csspart button - Every button.
+ * @csspart error - A validation or send error.
+ *
+ * @cssprop --secure-compose-width - The dialog's width (default 36rem).
+ *
+ * @fires secure-before-send - Cancelable; `detail: { request }` (the POST /conversations body). Call `preventDefault()` to veto.
+ * @fires secure-sent - The conversation was created; `detail: { conversation }`.
+ * @fires secure-compose-close - The dialog closed.
+ * @fires secure-error - `detail: { error }`.
+ */
+export class SecureComposeDialog extends SecureElement {
+  static override styles = [shared, styles];
+
+  @consume({ context: sessionContext, subscribe: true })
+  @state()
+  session?: Session;
+
+  /** A host record new conversations are tied to (a permit, a matter). */
+  @property({ attribute: false }) context?: Context;
+
+  @state() private ready = false;
+  @state() private loadError?: unknown;
+  @state() private accounts: Account[] = [];
+  @state() private topics: Topic[] = [];
+  @state() private staff = false;
+  @state() private accountId = '';
+  @state() private directory?: UserRef[];
+  @state() private directoryError?: unknown;
+  @state() private errors: { subject?: string; recipients?: string; body?: string } = {};
+  @state() private sendError = '';
+  @state() private sending = false;
+
+  @query('dialog') private dialog!: HTMLDialogElement;
+  @query('secure-rich-editor') private editor!: SecureRichEditor;
+
+  #opener?: HTMLElement;
+
+  /** Whether the dialog is showing. */
+  get open(): boolean {
+    return this.dialog?.open ?? false;
+  }
+
+  /** Opens the dialog (optionally for one account) and loads what the form needs. */
+  async show(options: { accountId?: string } = {}): Promise<void> {
+    await this.updateComplete;
+    if (this.dialog.open) return;
+    this.#opener = (deepActiveElement() as HTMLElement | null) ?? undefined;
+    this.errors = {};
+    this.sendError = '';
+    this.dialog.showModal();
+    await this.#load(options.accountId);
+    this.renderRoot.querySelector<HTMLElement>('select, input')?.focus();
+  }
+
+  /** Closes without sending. */
+  hide(): void {
+    if (this.dialog?.open) this.dialog.close();
+  }
+
+  async #load(accountId?: string): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    this.loadError = undefined;
+    try {
+      const [me, topics] = await Promise.all([session.loadMe(), session.api.topics()]);
+      this.accounts = me.accounts;
+      this.topics = topics;
+      this.staff = me.user.role !== 'customer';
+      const chosen = accountId && me.accounts.some((a) => a.id === accountId) ? accountId : this.accountId || me.accounts[0]?.id || '';
+      this.ready = true;
+      await this.#selectAccount(chosen);
+    } catch (error) {
+      this.loadError = error;
+      this.emit('secure-error', { error });
+    }
+  }
+
+  async #selectAccount(accountId: string): Promise<void> {
+    if (accountId === this.accountId && this.directory) return;
+    this.accountId = accountId;
+    this.directory = undefined;
+    this.directoryError = undefined;
+    if (!accountId || !this.session) return;
+    try {
+      const people = await this.session.api.directory(accountId);
+      if (accountId === this.accountId) this.directory = people.filter((person) => person.id !== this.session?.me?.user.id);
+    } catch (error) {
+      this.directoryError = error;
+      this.emit('secure-error', { error });
+    }
+  }
+
+  #onClose(): void {
+    this.emit('secure-compose-close');
+    const opener = this.#opener;
+    this.#opener = undefined;
+    if (opener?.isConnected) opener.focus();
+  }
+
+  async #submit(event: Event): Promise<void> {
+    event.preventDefault();
+    if (this.sending) return;
+    const t = this.t;
+    const form = event.target as HTMLFormElement;
+    const data = new FormData(form);
+    const subject = String(data.get('subject') ?? '').trim();
+    const topicId = String(data.get('topicId') ?? '');
+    const recipientIds = data.getAll('recipientId').map(String);
+    const body = this.editor.value;
+    const errors: typeof this.errors = {};
+    if (!subject) errors.subject = t.subjectRequired;
+    if (this.staff && !recipientIds.length) errors.recipients = t.recipientsRequired;
+    if (!body) errors.body = t.bodyRequired;
+    this.errors = errors;
+    this.editor.error = errors.body ?? '';
+    this.sendError = '';
+    if (Object.keys(errors).length) {
+      await this.updateComplete;
+      const first = errors.subject ? '#subject' : errors.recipients ? '[name="recipientId"]' : null;
+      if (first) this.renderRoot.querySelector<HTMLElement>(first)?.focus();
+      else this.editor.focus();
+      return;
+    }
+    const request: CreateConversationBody = { accountId: this.accountId, subject, body };
+    if (topicId) request.topicId = topicId;
+    if (recipientIds.length) request.recipientIds = recipientIds;
+    if (this.context) request.context = this.context;
+    if (this.emit('secure-before-send', { request }, { cancelable: true }).defaultPrevented) {
+      this.sendError = t.sendVetoed;
+      return;
+    }
+    this.sending = true;
+    try {
+      const conversation = await this.session!.api.createConversation(request);
+      form.reset();
+      this.editor.clear();
+      this.dialog.close();
+      this.emit('secure-sent', { conversation });
+    } catch (error) {
+      this.sendError = errorMessage(t, error);
+      this.emit('secure-error', { error });
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  override render() {
+    const t = this.t;
+    return html`<dialog part="compose" class="dialog" aria-labelledby="compose-title" @close=${this.#onClose}>
+      <div class="head">
+        <h2 id="compose-title" part="compose-title">${t.composeTitle}</h2>
+        <button part="button close" class="button quiet icon" type="button" aria-label=${t.close} title=${t.close} @click=${() => this.hide()}>
+          <span aria-hidden="true">×</span>
+        </button>
+      </div>
+      ${this.loadError
+        ? renderError(t, this.loadError, () => this.#load())
+        : !this.ready
+          ? renderLoading(t)
+          : this.#renderForm()}
+    </dialog>`;
+  }
+
+  #renderForm() {
+    const t = this.t;
+    const errors = this.errors;
+    return html`<form class="form" novalidate @submit=${this.#submit}>
+      ${this.accounts.length > 1
+        ? html`<label part="field" class="field"
+            >${t.chooseAccount}
+            <select name="accountId" @change=${(event: Event) => this.#selectAccount((event.target as HTMLSelectElement).value)}>
+              ${this.accounts.map((a) => html`<option value=${a.id} ?selected=${a.id === this.accountId}>${a.name}</option>`)}
+            </select></label
+          >`
+        : nothing}
+      ${this.topics.length
+        ? html`<label part="field" class="field"
+            >${t.topic}
+            <select name="topicId">
+              <option value="">${t.noTopic}</option>
+              ${this.topics.map((topic) => html`<option value=${topic.id} title=${topic.description}>${topic.name}</option>`)}
+            </select></label
+          >`
+        : nothing}
+      <fieldset part="field recipients" class="recipients" aria-describedby="recipients-hint recipients-error" aria-invalid=${errors.recipients ? 'true' : 'false'}>
+        <legend>${t.recipients}${this.staff ? html`<span aria-hidden="true"> *</span>` : nothing}</legend>
+        ${this.directoryError
+          ? renderError(t, this.directoryError, () => {
+              this.directory = undefined;
+              const id = this.accountId;
+              this.accountId = '';
+              this.#selectAccount(id);
+            })
+          : !this.directory
+            ? renderLoading(t)
+            : this.directory.map(
+                (person) => html`<label class="check"
+                  ><input type="checkbox" name="recipientId" value=${person.id} /> ${person.name}
+                  <span class="muted">(${flagLabel(t, person.role)})</span></label
+                >`,
+              )}
+        <p id="recipients-hint" class="hint">${this.staff ? t.recipientsRequired : t.recipientsOptional}</p>
+        <p id="recipients-error" part="error" class="error-text" ?hidden=${!errors.recipients}>${errors.recipients}</p>
+      </fieldset>
+      <label part="field" class="field" for="subject">${t.subject}</label>
+      <input
+        id="subject"
+        name="subject"
+        maxlength="200"
+        required
+        autocomplete="off"
+        aria-invalid=${errors.subject ? 'true' : 'false'}
+        aria-describedby="subject-error"
+      />
+      <p id="subject-error" part="error" class="error-text" ?hidden=${!errors.subject}>${errors.subject}</p>
+      <secure-rich-editor .label=${t.body} exportparts="editor, toolbar"></secure-rich-editor>
+      <p part="error" class="error-text" role="alert">${this.sendError}</p>
+      <div class="actions">
+        <button part="button" class="button" type="button" @click=${() => this.hide()}>${t.cancel}</button>
+        <button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>
+      </div>
+    </form>`;
+  }
+}
+
+SecureComposeDialog.define('secure-compose-dialog');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'secure-compose-dialog': SecureComposeDialog;
+  }
+}

@@ -1,0 +1,305 @@
+import { consume } from '@lit/context';
+import { Task, TaskStatus } from '@lit/task';
+import type { ConversationSummary, Folder } from '@secure-inbox/protocol';
+import { html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { sessionContext } from '../../internal/context.js';
+import { flagLabel, flagOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
+import { fmt } from '../../internal/i18n.js';
+import { SecureElement } from '../../internal/secure-element.js';
+import type { Session, SessionEvent } from '../../internal/session.js';
+import { shared } from '../../internal/shared.styles.js';
+import { renderEmpty, renderError, renderLoading } from '../../internal/states.js';
+import { styles } from './conversation-list.styles.js';
+
+/**
+ * @summary The conversations of one folder, newest activity first: sender in bold, subject, preview, account,
+ * last update, unread marker and a flag coloured by sender type. A listbox: arrow keys, Home/End, Enter opens.
+ * More rows load by cursor as the end scrolls into view (or with the "Load more" button).
+ *
+ * @slot empty - Shown when the folder (or search) has no conversations.
+ *
+ * @csspart list - The listbox.
+ * @csspart row - One conversation; also `row-unread`, `row-selected`.
+ * @csspart flag - The sender-type flag; also `flag-customer`, `flag-staff`, `flag-support`.
+ * @csspart sender - The sender's name (bold).
+ * @csspart subject - The subject line.
+ * @csspart preview - The latest message preview.
+ * @csspart account - The account name.
+ * @csspart time - When it was last updated.
+ * @csspart unread-marker - The unread count.
+ * @csspart load-more - The "Load more" button.
+ * @csspart loading - The loading state.
+ * @csspart empty - The empty state.
+ * @csspart error - The error state.
+ * @csspart button - Every button.
+ *
+ * @cssprop --secure-list-row-gap - Space between rows' contents.
+ *
+ * @fires secure-conversation-open - A conversation was chosen; `detail: { id, conversation }`.
+ * @fires secure-error - Loading failed; `detail: { error }`.
+ */
+export class SecureConversationList extends SecureElement {
+  static override styles = [shared, styles];
+
+  @consume({ context: sessionContext, subscribe: true })
+  @state()
+  session?: Session;
+
+  /** Which folder to list. */
+  @property({ reflect: true }) folder: Folder = 'inbox';
+
+  /** Search words (`%` for all, `word%` for a prefix). */
+  @property() q = '';
+
+  /** Only conversations with unread messages. */
+  @property({ type: Boolean, attribute: 'unread-only' }) unreadOnly = false;
+
+  /** The id of the conversation shown next to the list. */
+  @property() selected?: string;
+
+  /** Page size. */
+  @property({ type: Number }) limit = 25;
+
+  @state() private items: ConversationSummary[] = [];
+  @state() private cursor: string | null = null;
+  @state() private active = 0;
+  @state() private loadingMore = false;
+  @state() private moreError?: unknown;
+  @state() private generation = 0;
+  @state() private loaded = false;
+
+  #accounts = new Map<string, string>();
+  #key = '';
+  #run = 0;
+  #unsubscribe?: () => void;
+  #observer?: IntersectionObserver;
+  #lastUnread?: number;
+
+  #task = new Task(this, {
+    task: async ([session, folder, q, unreadOnly, limit]) => {
+      if (!session) return;
+      const run = ++this.#run;
+      const key = `${folder}|${q}|${unreadOnly}`;
+      if (key !== this.#key) {
+        this.#key = key;
+        this.items = [];
+        this.active = 0;
+        this.loaded = false;
+      }
+      this.moreError = undefined;
+      try {
+        const [page, me] = await Promise.all([
+          session.api.conversations({ folder, q: q.trim() || undefined, unread: unreadOnly || undefined, limit }),
+          session.loadMe().catch(() => undefined),
+        ]);
+        if (run !== this.#run) return;
+        for (const account of me?.accounts ?? []) this.#accounts.set(account.id, account.name);
+        this.items = page.items;
+        this.cursor = page.nextCursor;
+        this.loaded = true;
+        this.active = Math.min(this.active, Math.max(0, page.items.length - 1));
+      } catch (error) {
+        this.reportError(error);
+      }
+    },
+    args: () => [this.session, this.folder, this.q, this.unreadOnly, this.limit, this.generation] as const,
+  });
+
+  /** Loads the first page again. */
+  reload(): void {
+    this.generation++;
+  }
+
+  /** The conversation after `id` in the list, if one is loaded. */
+  idAfter(id: string | undefined): string | undefined {
+    const index = this.items.findIndex((item) => item.id === id);
+    return this.items[index + 1]?.id;
+  }
+
+  /** Moves focus to the selected (or active) row. */
+  focusRow(): void {
+    const index = this.items.findIndex((item) => item.id === this.selected);
+    if (index >= 0) this.active = index;
+    this.updateComplete.then(() => this.#row(this.active)?.focus());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#observer?.disconnect();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('session')) {
+      this.#unsubscribe?.();
+      this.#unsubscribe = this.session?.subscribe((event) => this.#onSessionEvent(event));
+      this.#lastUnread = this.session?.unread;
+    }
+    if (changed.has('selected') && this.selected) {
+      const index = this.items.findIndex((item) => item.id === this.selected);
+      if (index >= 0) this.active = index;
+    }
+  }
+
+  protected override updated(): void {
+    const more = this.renderRoot.querySelector('[part~="load-more"]');
+    this.#observer?.disconnect();
+    if (more && !this.moreError) {
+      this.#observer ??= new IntersectionObserver((entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) this.loadMore();
+      });
+      this.#observer.observe(more);
+    }
+  }
+
+  #onSessionEvent(event: SessionEvent): void {
+    if (event.type === 'credentials.changed') this.reload();
+    if (event.type === 'unread.changed') {
+      const grew = this.#lastUnread !== undefined && event.unread > this.#lastUnread;
+      this.#lastUnread = event.unread;
+      // New mail: refresh, unless someone is moving through the list with the keyboard right now.
+      if (grew && !this.matches(':focus-within')) this.reload();
+    }
+    if (event.type === 'message.created' || event.type === 'conversation.updated') {
+      if (!this.matches(':focus-within')) this.reload();
+    }
+  }
+
+  /** Fetches the next page by cursor and appends it. */
+  async loadMore(): Promise<void> {
+    const session = this.session;
+    if (!session || !this.cursor || this.loadingMore) return;
+    const run = this.#run;
+    this.loadingMore = true;
+    this.moreError = undefined;
+    try {
+      const page = await session.api.conversations({
+        folder: this.folder,
+        q: this.q.trim() || undefined,
+        unread: this.unreadOnly || undefined,
+        limit: this.limit,
+        cursor: this.cursor,
+      });
+      if (run !== this.#run) return;
+      const known = new Set(this.items.map((item) => item.id));
+      this.items = [...this.items, ...page.items.filter((item) => !known.has(item.id))];
+      this.cursor = page.nextCursor;
+    } catch (error) {
+      this.moreError = error;
+      this.emit('secure-error', { error });
+    } finally {
+      this.loadingMore = false;
+    }
+  }
+
+  #row(index: number): HTMLElement | null {
+    return this.renderRoot.querySelector(`#row-${index}`);
+  }
+
+  #open(index: number): void {
+    const item = this.items[index];
+    if (!item) return;
+    this.active = index;
+    if (item.unreadCount) this.items = this.items.map((other) => (other === item ? { ...item, unreadCount: 0 } : other));
+    this.emit('secure-conversation-open', { id: item.id, conversation: item });
+  }
+
+  async #onKeydown(event: KeyboardEvent): Promise<void> {
+    const count = this.items.length;
+    if (!count) return;
+    let index = this.active;
+    switch (event.key) {
+      case 'ArrowDown':
+        index = Math.min(count - 1, index + 1);
+        if (index === this.active && this.cursor) this.loadMore();
+        break;
+      case 'ArrowUp':
+        index = Math.max(0, index - 1);
+        break;
+      case 'Home':
+        index = 0;
+        break;
+      case 'End':
+        index = count - 1;
+        break;
+      case 'Enter':
+      case ' ':
+        event.preventDefault();
+        this.#open(this.active);
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+    this.active = index;
+    await this.updateComplete;
+    this.#row(index)?.focus();
+  }
+
+  override render() {
+    const t = this.t;
+    const status = this.#task.status;
+    if (status === TaskStatus.ERROR && !this.items.length) return renderError(t, this.#task.error, () => this.reload());
+    if (!this.items.length) {
+      if (this.loaded && status === TaskStatus.COMPLETE) return renderEmpty(this.unreadOnly && !this.q ? t.emptyUnread : t.empty);
+      return renderLoading(t);
+    }
+    return html`
+      ${status === TaskStatus.ERROR ? renderError(t, this.#task.error, () => this.reload()) : nothing}
+      <ul part="list" role="listbox" aria-label=${t.conversations} @keydown=${this.#onKeydown}>
+        ${this.items.map((item, index) => this.#renderRow(item, index))}
+      </ul>
+      ${this.cursor
+        ? html`<div class="more">
+            ${this.moreError ? renderError(t, this.moreError) : nothing}
+            <button part="button load-more" class="button" type="button" ?disabled=${this.loadingMore} @click=${() => this.loadMore()}>
+              ${this.loadingMore ? t.loadingMore : t.loadMore}
+            </button>
+          </div>`
+        : nothing}
+    `;
+  }
+
+  #renderRow(item: ConversationSummary, index: number) {
+    const t = this.t;
+    const flag = flagOf(item.lastMessage.authorRole);
+    const unread = item.unreadCount > 0;
+    const selected = item.id === this.selected;
+    const parts = ['row', unread ? 'row-unread' : '', selected ? 'row-selected' : ''].filter(Boolean).join(' ');
+    return html`<li
+      id="row-${index}"
+      part=${parts}
+      class="row flag-${flag} ${unread ? 'unread' : ''}"
+      role="option"
+      aria-selected=${selected ? 'true' : 'false'}
+      tabindex=${index === this.active ? '0' : '-1'}
+      @click=${() => this.#open(index)}
+      @focus=${() => (this.active = index)}
+    >
+      <span part="flag flag-${flag}" class="flag"><span class="sr-only">${flagLabel(t, item.lastMessage.authorRole)}</span></span>
+      <span class="top">
+        <strong part="sender" class="sender">${item.lastMessage.authorName}</strong>
+        <time part="time" class="time" datetime=${item.updatedAt} title=${longDate(item.updatedAt)}>${shortDate(item.updatedAt)}</time>
+      </span>
+      <span part="subject" class="subject">${item.subject}</span>
+      <span part="preview" class="preview">${item.lastMessage.preview}</span>
+      <span class="meta">
+        <span part="account" class="account">${this.#accounts.get(item.accountId) ?? item.accountId}</span>
+        <span part="status" class="status">${statusLabel(t, item.status)}</span>
+        ${unread
+          ? html`<span part="unread-marker" class="unread-marker">${fmt(t.unreadMessages, { count: item.unreadCount })}</span>`
+          : nothing}
+      </span>
+    </li>`;
+  }
+}
+
+SecureConversationList.define('secure-conversation-list');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'secure-conversation-list': SecureConversationList;
+  }
+}

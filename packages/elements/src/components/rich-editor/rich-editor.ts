@@ -1,0 +1,232 @@
+import { html, nothing } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { richText, sanitize } from '../../internal/sanitize.js';
+import { SecureElement } from '../../internal/secure-element.js';
+import { shared } from '../../internal/shared.styles.js';
+import { styles } from './rich-editor.styles.js';
+
+type Command = 'bold' | 'italic' | 'insertUnorderedList';
+
+/**
+ * @summary A small rich-text field: a contenteditable with a toolbar for bold, italic, bulleted list and link.
+ * Its `value` is sanitized HTML with the same allow-list the server applies.
+ *
+ * @csspart label - The visible label.
+ * @csspart toolbar - The formatting toolbar.
+ * @csspart button - Every toolbar button.
+ * @csspart editor - The editable area.
+ * @csspart link-form - The link address field shown by the Link button.
+ * @csspart error - The validation message.
+ *
+ * @cssprop --secure-editor-min-height - Smallest height of the editable area (default 6rem).
+ *
+ * @fires secure-input - The content changed.
+ */
+export class SecureRichEditor extends SecureElement {
+  static override styles = [shared, styles];
+  static override shadowRootOptions = { ...SecureElement.shadowRootOptions, delegatesFocus: true };
+
+  /** The visible label. */
+  @property() label = '';
+
+  /** A validation message; set to show it and mark the field invalid. */
+  @property() error = '';
+
+  @state() private linking = false;
+  @state() private linkError = '';
+  @state() private activeTool = 0;
+
+  @query('[part~="editor"]') private editor!: HTMLElement;
+
+  #range?: Range;
+
+  /** Sanitized HTML of the content (empty string when there is no text). */
+  get value(): string {
+    if (!this.editor || this.isEmpty) return '';
+    const clone = this.editor.cloneNode(true) as HTMLElement;
+    // Chromium splits lines into <div>s; keep them as paragraphs.
+    for (const div of clone.querySelectorAll('div')) {
+      const p = document.createElement('p');
+      p.append(...div.childNodes);
+      div.replaceWith(p);
+    }
+    return sanitize(clone.innerHTML).trim();
+  }
+
+  set value(html: string) {
+    this.updateComplete.then(() => {
+      this.editor.innerHTML = sanitize(html);
+    });
+  }
+
+  get isEmpty(): boolean {
+    return !this.editor || (this.editor.textContent ?? '').trim() === '';
+  }
+
+  clear(): void {
+    if (this.editor) this.editor.replaceChildren();
+    this.error = '';
+  }
+
+  override focus(): void {
+    this.editor?.focus();
+  }
+
+  #selection(): Selection | null {
+    const root = this.shadowRoot as ShadowRoot & { getSelection?: () => Selection | null };
+    return root.getSelection?.() ?? document.getSelection();
+  }
+
+  #saveRange(): void {
+    const selection = this.#selection();
+    if (selection && selection.rangeCount && this.editor.contains(selection.getRangeAt(0).commonAncestorContainer)) {
+      this.#range = selection.getRangeAt(0).cloneRange();
+    }
+  }
+
+  #restoreRange(): void {
+    this.editor.focus();
+    const selection = this.#selection();
+    if (selection && this.#range) {
+      selection.removeAllRanges();
+      selection.addRange(this.#range);
+    }
+  }
+
+  #exec(command: Command): void {
+    this.#restoreRange();
+    document.execCommand(command);
+    this.#saveRange();
+    this.#changed();
+  }
+
+  #changed(): void {
+    if (this.error && !this.isEmpty) this.error = '';
+    this.emit('secure-input');
+  }
+
+  async #startLink(): Promise<void> {
+    this.linking = true;
+    this.linkError = '';
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>('#link-url')?.focus();
+  }
+
+  #applyLink(event: Event): void {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#link-url')!;
+    const url = input.value.trim();
+    if (!richText.allowedUriPattern.test(url)) {
+      this.linkError = this.t.invalidLink;
+      return;
+    }
+    this.linking = false;
+    this.#restoreRange();
+    const selection = this.#selection();
+    if (!selection || selection.isCollapsed) {
+      // Nothing selected: the address becomes the link text.
+      const link = document.createElement('a');
+      link.href = url;
+      link.textContent = url;
+      document.execCommand('insertHTML', false, link.outerHTML);
+    } else {
+      document.execCommand('createLink', false, url);
+    }
+    this.#saveRange();
+    this.#changed();
+  }
+
+  #cancelLink(): void {
+    this.linking = false;
+    this.#restoreRange();
+  }
+
+  #onToolbarKeydown(event: KeyboardEvent): void {
+    const tools = [...this.renderRoot.querySelectorAll<HTMLButtonElement>('[part~="toolbar"] button')];
+    const index = tools.indexOf(event.target as HTMLButtonElement);
+    if (index < 0) return;
+    const rtl = getComputedStyle(this).direction === 'rtl';
+    let next = index;
+    if (event.key === (rtl ? 'ArrowLeft' : 'ArrowRight')) next = (index + 1) % tools.length;
+    else if (event.key === (rtl ? 'ArrowRight' : 'ArrowLeft')) next = (index - 1 + tools.length) % tools.length;
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = tools.length - 1;
+    else return;
+    event.preventDefault();
+    this.activeTool = next;
+    tools[next].focus();
+  }
+
+  override render() {
+    const t = this.t;
+    const tools: [string, string, () => void][] = [
+      ['B', t.bold, () => this.#exec('bold')],
+      ['I', t.italic, () => this.#exec('italic')],
+      ['•', t.bulletList, () => this.#exec('insertUnorderedList')],
+      ['🔗', t.link, () => this.#startLink()],
+    ];
+    return html`
+      <div part="label" id="label" class="label">${this.label}</div>
+      <div class="frame ${this.error ? 'invalid' : ''}">
+        <div part="toolbar" class="toolbar" role="toolbar" aria-label=${t.formatting} aria-controls="editor" @keydown=${this.#onToolbarKeydown}>
+          ${tools.map(
+            ([glyph, name, run], index) =>
+              html`<button
+                part="button tool"
+                class="button quiet icon tool-${index}"
+                type="button"
+                tabindex=${index === this.activeTool ? '0' : '-1'}
+                aria-label=${name}
+                title=${name}
+                @mousedown=${(event: Event) => event.preventDefault()}
+                @click=${() => {
+                  this.activeTool = index;
+                  this.#saveRange();
+                  run();
+                }}
+              >
+                <span aria-hidden="true">${glyph}</span>
+              </button>`,
+          )}
+        </div>
+        ${this.linking
+          ? html`<form part="link-form" class="link-form" @submit=${this.#applyLink}>
+              <label for="link-url">${t.linkAddress}</label>
+              <input id="link-url" type="url" inputmode="url" placeholder="https://" aria-invalid=${this.linkError ? 'true' : 'false'} aria-describedby="link-error" />
+              <button part="button" class="button" type="submit">${t.applyLink}</button>
+              <button part="button" class="button quiet" type="button" @click=${this.#cancelLink}>${t.cancel}</button>
+              <span id="link-error" class="error-text" role="alert">${this.linkError}</span>
+            </form>`
+          : nothing}
+        <div
+          id="editor"
+          part="editor"
+          class="editor"
+          contenteditable="true"
+          role="textbox"
+          aria-multiline="true"
+          aria-labelledby="label"
+          aria-invalid=${this.error ? 'true' : 'false'}
+          aria-describedby="error"
+          @input=${this.#changed}
+          @keyup=${this.#saveRange}
+          @mouseup=${this.#saveRange}
+          @blur=${this.#saveRange}
+        ></div>
+      </div>
+      <div part="error" id="error" class="error-text" ?hidden=${!this.error}>${this.error}</div>
+    `;
+  }
+
+  protected override firstUpdated(): void {
+    document.execCommand('defaultParagraphSeparator', false, 'p');
+  }
+}
+
+SecureRichEditor.define('secure-rich-editor');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'secure-rich-editor': SecureRichEditor;
+  }
+}

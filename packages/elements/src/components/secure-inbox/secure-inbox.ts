@@ -1,0 +1,300 @@
+import { provide } from '@lit/context';
+import type { Context, Folder } from '@secure-inbox/protocol';
+import { html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { sessionContext, stringsContext } from '../../internal/context.js';
+import { fmt, type Strings } from '../../internal/i18n.js';
+import { SessionRoot } from '../../internal/session-root.js';
+import type { Session, SessionEvent } from '../../internal/session.js';
+import { shared } from '../../internal/shared.styles.js';
+import type { SecureComposeDialog } from '../compose-dialog/compose-dialog.js';
+import '../compose-dialog/compose-dialog.js';
+import type { SecureConversationList } from '../conversation-list/conversation-list.js';
+import '../conversation-list/conversation-list.js';
+import '../status-tab/status-tab.js';
+import type { SecureThreadView } from '../thread-view/thread-view.js';
+import '../thread-view/thread-view.js';
+import { styles } from './secure-inbox.styles.js';
+
+const folders: Folder[] = ['inbox', 'sent', 'trash'];
+const listParts = 'list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, unread-marker, load-more';
+const threadParts =
+  'thread, thread-header, record-link, thread-actions, participants, panel, messages, message, message-internal, message-status-update, message-header, message-body, internal-label, attachments, attachment, tip-button, tip, tip-text, tip-close, reply, reply-quote, action, editor, toolbar';
+const commonParts = 'button, loading, empty, error, retry';
+
+/**
+ * @summary The secure message centre: folders (Inbox, Sent, Trash) with the unread count, search with an
+ * "unread only" toggle, the conversation list, the thread, compose and the Status tab.
+ *
+ * @slot banner - Above everything: custom links, a logo.
+ * @slot header - Above the message centre, below the banner.
+ * @slot footer - Below the message centre.
+ * @slot empty - Shown instead of the default text when a folder or search is empty.
+ *
+ * @csspart base - The outer frame.
+ * @csspart nav - The folder navigation.
+ * @csspart folder - A folder button; also `folder-current`.
+ * @csspart count - The Inbox unread count.
+ * @csspart compose-button - The "New message" button.
+ * @csspart search - The search form.
+ * @csspart search-input - The search field.
+ * @csspart unread-toggle - The "Unread only" checkbox.
+ * @csspart list-pane - The column holding search and list.
+ * @csspart detail - The column holding the thread or Status tab.
+ * @csspart placeholder - "Select a conversation".
+ * @csspart compose - The compose dialog.
+ * @csspart status-tab - The Status tab.
+ * @csspart list, row, thread, message, message-body, tip-button, tip, reply, … - Exported from the inner elements.
+ *
+ * @cssprop --secure-inbox-height - Height of the message centre (default 40rem).
+ * @cssprop --secure-nav-width - Width of the folder column (default 11rem).
+ * @cssprop --secure-list-width - Width of the list column (default 24rem).
+ * @cssprop --secure-thread-max-width - Widest a message gets (default 48rem).
+ *
+ * @fires secure-folder-change - `detail: { folder }`.
+ * @fires secure-conversation-open - A thread opened; `detail: { id }`.
+ * @fires secure-before-send - Cancelable; from compose (`detail: { request }`) and replies (`detail: { conversationId, body, action }`).
+ * @fires secure-sent - A conversation or reply was created.
+ * @fires secure-error - Any failure; `detail: { error }` (an `ApiError` with `status`, `code`, `message`).
+ */
+export class SecureInbox extends SessionRoot {
+  static override styles = [shared, styles];
+
+  /** The folder shown (reflected, so a host can deep-link to it). */
+  @property({ reflect: true }) folder: Folder = 'inbox';
+
+  /** The id of the conversation shown (reflected; set it to open a thread, as an e-mail link does). */
+  @property({ reflect: true }) conversation?: string;
+
+  /** A host record that new conversations are tied to (`{ kind, ref, title?, url? }`). */
+  @property({ attribute: false }) context?: Context;
+
+  @provide({ context: sessionContext }) protected session: Session = this.ownSession;
+  @provide({ context: stringsContext }) protected providedStrings?: Strings;
+
+  @state() private view: 'folder' | 'status' = 'folder';
+  @state() private q = '';
+  @state() private unreadOnly = true;
+  @state() private unread?: number;
+  @state() private announcement = '';
+
+  @query('secure-conversation-list') private list?: SecureConversationList;
+  @query('secure-thread-view') private thread?: SecureThreadView;
+  @query('secure-compose-dialog') private compose!: SecureComposeDialog;
+
+  #stop: (() => void)[] = [];
+  #searchTimer?: ReturnType<typeof setTimeout>;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#stop.push(
+      this.session.subscribe((event) => this.#onSessionEvent(event)),
+      this.session.watch(),
+    );
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const stop of this.#stop.splice(0)) stop();
+    clearTimeout(this.#searchTimer);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('apiBase') || changed.has('token') || changed.has('tokenProvider')) this.configureSession(this.session);
+    if (this.t !== this.providedStrings) this.providedStrings = this.t;
+    if (changed.has('folder')) {
+      if (!folders.includes(this.folder)) this.folder = 'inbox';
+      this.unreadOnly = this.folder === 'inbox';
+    }
+  }
+
+  protected override firstUpdated(): void {
+    this.session.loadMe().catch(() => undefined);
+  }
+
+  #onSessionEvent(event: SessionEvent): void {
+    if (event.type === 'unread.changed') this.unread = event.unread;
+    if (event.type === 'credentials.changed') this.session.loadMe().catch(() => undefined);
+  }
+
+  /** Opens the compose dialog. */
+  openCompose(): void {
+    this.compose.show();
+  }
+
+  #showFolder(folder: Folder): void {
+    this.view = 'folder';
+    if (folder !== this.folder) {
+      this.folder = folder;
+      this.conversation = undefined;
+      this.emit('secure-folder-change', { folder });
+    }
+  }
+
+  #openConversation(event: CustomEvent<{ id: string }>): void {
+    // Re-dispatched from the list: the host sees it on <secure-inbox> as well.
+    this.conversation = event.detail.id;
+    this.view = 'folder';
+    this.updateComplete.then(() => this.thread?.focusWhenReady());
+  }
+
+  #closeThread(): void {
+    const hadFocus = this.matches(':focus-within');
+    this.conversation = undefined;
+    if (hadFocus) this.updateComplete.then(() => this.list?.focusRow());
+  }
+
+  #next(): void {
+    const next = this.list?.idAfter(this.conversation);
+    if (next) {
+      this.conversation = next;
+      this.emit('secure-conversation-open', { id: next });
+      this.updateComplete.then(() => this.thread?.focusWhenReady());
+    } else {
+      this.announcement = '';
+      this.updateComplete.then(() => (this.announcement = this.t.noNext));
+    }
+  }
+
+  #leftThread(): void {
+    this.#closeThread();
+    this.list?.reload();
+  }
+
+  #sent(event: CustomEvent<{ conversation?: { id: string } }>): void {
+    if (event.detail.conversation) {
+      this.view = 'folder';
+      this.conversation = event.detail.conversation.id;
+    }
+    this.list?.reload();
+  }
+
+  #search(value: string, delay: number): void {
+    clearTimeout(this.#searchTimer);
+    this.#searchTimer = setTimeout(() => (this.q = value.trim()), delay);
+  }
+
+  override render() {
+    const t = this.t;
+    const label = { inbox: t.inbox, sent: t.sent, trash: t.trash };
+    const thread = Boolean(this.conversation) && this.view === 'folder';
+    return html`<div part="base" class="base ${thread || this.view === 'status' ? 'has-detail' : 'no-detail'}">
+      <slot name="banner"></slot>
+      <slot name="header"></slot>
+      <div class="layout">
+        <nav part="nav" class="nav" aria-label=${t.folders}>
+          <button part="button compose-button" class="button primary compose-button" type="button" @click=${this.openCompose}>${t.compose}</button>
+          <ul class="folders">
+            ${folders.map((folder) => {
+              const current = this.view === 'folder' && this.folder === folder;
+              return html`<li>
+                <button
+                  part=${current ? 'folder folder-current' : 'folder'}
+                  class="folder"
+                  type="button"
+                  aria-current=${current ? 'page' : 'false'}
+                  @click=${() => this.#showFolder(folder)}
+                >
+                  <span class="folder-name">${label[folder]}</span>
+                  ${folder === 'inbox' && this.unread
+                    ? html`<span part="count" class="count"
+                        ><span aria-hidden="true">${this.unread}</span><span class="sr-only">${fmt(t.unreadMessages, { count: this.unread })}</span></span
+                      >`
+                    : nothing}
+                </button>
+              </li>`;
+            })}
+            <li>
+              <button
+                part=${this.view === 'status' ? 'folder folder-current' : 'folder'}
+                class="folder"
+                type="button"
+                aria-current=${this.view === 'status' ? 'page' : 'false'}
+                @click=${() => {
+                  this.view = 'status';
+                  this.conversation = undefined;
+                }}
+              >
+                ${t.statusTab}
+              </button>
+            </li>
+          </ul>
+          <span class="sr-only" role="status">${this.unread !== undefined ? fmt(t.unreadInInbox, { count: this.unread }) : ''}</span>
+        </nav>
+        <section part="list-pane" class="list-pane" aria-label=${label[this.folder]} ?hidden=${this.view === 'status'}>
+          <form part="search" class="search" role="search" @submit=${(event: Event) => {
+            event.preventDefault();
+            this.#search((event.target as HTMLFormElement).q.value, 0);
+          }}>
+            <label class="sr-only" for="q">${t.search}</label>
+            <input
+              part="search-input"
+              id="q"
+              name="q"
+              type="search"
+              placeholder=${t.searchPlaceholder}
+              autocomplete="off"
+              @input=${(event: Event) => this.#search((event.target as HTMLInputElement).value, 400)}
+            />
+            <button part="button search-button" class="button" type="submit">${t.searchButton}</button>
+            <label class="toggle"
+              ><input
+                part="unread-toggle"
+                type="checkbox"
+                .checked=${this.unreadOnly}
+                @change=${(event: Event) => (this.unreadOnly = (event.target as HTMLInputElement).checked)}
+              />
+              ${t.unreadOnly}</label
+            >
+          </form>
+          <secure-conversation-list
+            class="list"
+            exportparts="${listParts}, ${commonParts}"
+            theme=${this.theme}
+            .folder=${this.folder}
+            .q=${this.q}
+            .unreadOnly=${this.unreadOnly}
+            .selected=${this.conversation}
+            @secure-conversation-open=${this.#openConversation}
+            ><slot name="empty" slot="empty"></slot
+          ></secure-conversation-list>
+        </section>
+        <section part="detail" class="detail" aria-label=${this.view === 'status' ? t.statusTab : t.messages}>
+          ${this.view === 'status'
+            ? html`<secure-status-tab exportparts="status-tab, messages, message, message-body, ${commonParts}" theme=${this.theme}></secure-status-tab>`
+            : this.conversation
+              ? html`<secure-thread-view
+                  exportparts="${threadParts}, ${commonParts}"
+                  theme=${this.theme}
+                  .conversationId=${this.conversation}
+                  .folder=${this.folder}
+                  @secure-thread-close=${this.#closeThread}
+                  @secure-next-conversation=${this.#next}
+                  @secure-conversation-unread=${this.#leftThread}
+                  @secure-conversation-trash=${this.#leftThread}
+                  @secure-conversation-restore=${this.#leftThread}
+                  @secure-conversation-leave=${this.#leftThread}
+                  @secure-sent=${this.#sent}
+                ></secure-thread-view>`
+              : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`}
+          <div class="sr-only" role="status">${this.announcement}</div>
+        </section>
+      </div>
+      <slot name="footer"></slot>
+      <secure-compose-dialog
+        exportparts="compose, compose-title, field, recipients, editor, toolbar, ${commonParts}"
+        theme=${this.theme}
+        .context=${this.context}
+        @secure-sent=${this.#sent}
+      ></secure-compose-dialog>
+    </div>`;
+  }
+}
+
+SecureInbox.define('secure-inbox');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'secure-inbox': SecureInbox;
+  }
+}

@@ -1,0 +1,106 @@
+import { consume } from '@lit/context';
+import { Task, TaskStatus } from '@lit/task';
+import type { Account, Message } from '@secure-inbox/protocol';
+import { html, nothing } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import { sessionContext } from '../../internal/context.js';
+import { longDate } from '../../internal/format.js';
+import { sanitize } from '../../internal/sanitize.js';
+import { SecureElement } from '../../internal/secure-element.js';
+import type { Session } from '../../internal/session.js';
+import { shared } from '../../internal/shared.styles.js';
+import { renderEmpty, renderError, renderLoading } from '../../internal/states.js';
+import { styles } from './status-tab.styles.js';
+
+/**
+ * @summary The account's Status tab: the messages staff posted as status updates, newest first as the server sends them.
+ * With several accounts, a picker chooses which one.
+ *
+ * @csspart status-tab - The section.
+ * @csspart field - The account picker.
+ * @csspart messages - The feed.
+ * @csspart message - One status update.
+ * @csspart message-body - Its sanitized body.
+ * @csspart loading - The loading state.
+ * @csspart empty - The empty state.
+ * @csspart error - The error state.
+ * @csspart button - Every button.
+ *
+ * @fires secure-error - `detail: { error }`.
+ */
+export class SecureStatusTab extends SecureElement {
+  static override styles = [shared, styles];
+
+  @consume({ context: sessionContext, subscribe: true })
+  @state()
+  session?: Session;
+
+  /** The account to show; defaults to the user's first account. */
+  @property({ attribute: 'account-id' }) accountId?: string;
+
+  @state() private accounts: Account[] = [];
+  @state() private generation = 0;
+
+  #task = new Task(this, {
+    task: async ([session, accountId]): Promise<Message[] | undefined> => {
+      if (!session) return undefined;
+      try {
+        const me = await session.loadMe();
+        this.accounts = me.accounts;
+        const account = accountId ?? me.accounts[0]?.id;
+        return account ? await session.api.statusUpdates(account) : [];
+      } catch (error) {
+        this.reportError(error);
+      }
+    },
+    args: () => [this.session, this.accountId, this.generation] as const,
+  });
+
+  override render() {
+    const t = this.t;
+    return html`<section part="status-tab" class="status-tab" aria-labelledby="status-title">
+      <h2 id="status-title">${t.statusUpdates}</h2>
+      ${this.accounts.length > 1
+        ? html`<label part="field" class="field"
+            >${t.chooseAccount}
+            <select @change=${(event: Event) => (this.accountId = (event.target as HTMLSelectElement).value)}>
+              ${this.accounts.map((a) => html`<option value=${a.id} ?selected=${a.id === this.accountId}>${a.name}</option>`)}
+            </select></label
+          >`
+        : nothing}
+      ${this.#task.status === TaskStatus.ERROR
+        ? renderError(t, this.#task.error, () => this.generation++)
+        : this.#task.status !== TaskStatus.COMPLETE || !this.#task.value
+          ? renderLoading(t)
+          : this.#task.value.length
+            ? html`<div part="messages" class="messages" role="feed" aria-label=${t.statusUpdates}>
+                ${this.#task.value.map(
+                  (message, index, all) => html`<article
+                    part="message"
+                    class="message"
+                    tabindex="0"
+                    aria-posinset=${index + 1}
+                    aria-setsize=${all.length}
+                    aria-labelledby="time-${message.id}"
+                  >
+                    <header class="message-header">
+                      <strong>${message.author.name}</strong>
+                      <time id="time-${message.id}" datetime=${message.createdAt}>${longDate(message.createdAt)}</time>
+                    </header>
+                    <div part="message-body" class="body">${unsafeHTML(sanitize(message.body))}</div>
+                  </article>`,
+                )}
+              </div>`
+            : renderEmpty(t.noStatusUpdates)}
+    </section>`;
+  }
+}
+
+SecureStatusTab.define('secure-status-tab');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'secure-status-tab': SecureStatusTab;
+  }
+}

@@ -1,0 +1,529 @@
+import { consume } from '@lit/context';
+import { Task, TaskStatus } from '@lit/task';
+import type { Attachment, Conversation, Folder, Message, MessageAction, UserRef } from '@secure-inbox/protocol';
+import { html, nothing } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import type { StateChange } from '../../internal/api.js';
+import { sessionContext } from '../../internal/context.js';
+import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
+import { fmt, type Strings } from '../../internal/i18n.js';
+import { sanitize, textOf } from '../../internal/sanitize.js';
+import { SecureElement } from '../../internal/secure-element.js';
+import type { Session, SessionEvent } from '../../internal/session.js';
+import { shared } from '../../internal/shared.styles.js';
+import { errorMessage, renderError, renderLoading } from '../../internal/states.js';
+import type { SecureRichEditor } from '../rich-editor/rich-editor.js';
+import '../rich-editor/rich-editor.js';
+import '../tip-popover/tip-popover.js';
+import { styles } from './thread-view.styles.js';
+
+const actions: MessageAction[] = ['reply', 'send', 'send_leave_open', 'resolve', 'internal_note', 'status_update'];
+const actionLabel = (t: Strings, action: MessageAction) =>
+  ({
+    reply: t.actionReply,
+    send: t.actionSend,
+    send_leave_open: t.actionSendLeaveOpen,
+    resolve: t.actionResolve,
+    internal_note: t.actionInternalNote,
+    status_update: t.actionStatusUpdate,
+  })[action];
+
+/** Hidden from customers: internal notes and resolve notes made by the `resolve` action. */
+export const isInternal = (message: Message) => message.doNotReply || message.kind === 'internal_note';
+
+interface Loaded {
+  conversation: Conversation;
+  messages: Message[];
+  nextCursor: string | null;
+}
+
+/**
+ * @summary One conversation: messages oldest first, a link to the host record, a reply box that shows the message
+ * being answered, and the actions mark as unread, next message, add recipients, trash and leave. Opening it marks it read.
+ *
+ * @csspart thread - The whole thread.
+ * @csspart thread-header - Subject, status and actions.
+ * @csspart subject - The subject heading.
+ * @csspart record-link - The link to the host record ("View permit").
+ * @csspart thread-actions - The action buttons.
+ * @csspart participants - The participant list.
+ * @csspart panel - The add-recipients and leave panels.
+ * @csspart messages - The feed of messages.
+ * @csspart message - One message; also `message-internal`, `message-status-update`.
+ * @csspart message-header - Author, role and time.
+ * @csspart message-body - The sanitized body.
+ * @csspart internal-label - The "Internal" marker.
+ * @csspart attachments - The attachment list.
+ * @csspart attachment - One download link.
+ * @csspart tip-button - The light bulb of a message with a tip.
+ * @csspart tip - The tip popover.
+ * @csspart reply - The reply form.
+ * @csspart reply-quote - The message being answered.
+ * @csspart action - The staff action picker.
+ * @csspart button - Every button.
+ * @csspart loading - The loading state.
+ * @csspart error - An error.
+ *
+ * @cssprop --secure-thread-max-width - Widest a message gets (default 48rem).
+ *
+ * @fires secure-thread-close - The Back button.
+ * @fires secure-next-conversation - "Next message"; `detail: { id }` of the current conversation.
+ * @fires secure-conversation-read - The thread was opened and marked read; `detail: { id }`.
+ * @fires secure-conversation-unread - Marked unread; `detail: { id }`.
+ * @fires secure-conversation-trash - Moved to trash; `detail: { id }`.
+ * @fires secure-conversation-restore - Restored from trash; `detail: { id }`.
+ * @fires secure-conversation-leave - The user left; `detail: { id }`.
+ * @fires secure-participants-added - `detail: { conversation }`.
+ * @fires secure-before-send - Cancelable, before a reply is posted; `detail: { conversationId, body, action }`.
+ * @fires secure-sent - A reply was posted; `detail: { conversationId, message }`.
+ * @fires secure-error - `detail: { error }`.
+ */
+export class SecureThreadView extends SecureElement {
+  static override styles = [shared, styles];
+
+  @consume({ context: sessionContext, subscribe: true })
+  @state()
+  session?: Session;
+
+  /** The conversation to show. */
+  @property({ attribute: 'conversation-id', reflect: true }) conversationId?: string;
+
+  /** The folder it was opened from (Trash offers Restore instead of Move to trash). */
+  @property() folder: Folder = 'inbox';
+
+  @state() private data?: Loaded;
+  @state() private staff = false;
+  @state() private replyTo?: string;
+  @state() private panel?: 'add' | 'leave';
+  @state() private directory?: UserRef[];
+  @state() private actionError?: unknown;
+  @state() private sending = false;
+  @state() private sendError = '';
+  @state() private announcement = '';
+  @state() private loadingOlder = false;
+  @state() private generation = 0;
+
+  @query('secure-rich-editor') private editor?: SecureRichEditor;
+
+  #focusOnLoad = false;
+  #unsubscribe?: () => void;
+
+  #task = new Task(this, {
+    task: async ([session, id]) => {
+      if (!session || !id) return;
+      try {
+        const [thread, me] = await Promise.all([session.api.thread(id), session.loadMe().catch(() => undefined)]);
+        if (id !== this.conversationId) return;
+        this.staff = me?.user.role === 'staff' || me?.user.role === 'admin';
+        const reset = this.data?.conversation.id !== id;
+        this.data = thread;
+        if (reset) {
+          this.replyTo = undefined;
+          this.panel = undefined;
+          this.actionError = undefined;
+          this.sendError = '';
+          this.announcement = '';
+          this.editor?.clear();
+        }
+        session.api
+          .change(id, 'read')
+          .then(() => {
+            this.emit('secure-conversation-read', { id });
+            session.refreshCounts();
+          })
+          .catch(() => undefined);
+      } catch (error) {
+        this.reportError(error);
+      }
+    },
+    args: () => [this.session, this.conversationId, this.generation] as const,
+  });
+
+  /** Loads the conversation again. */
+  reload(): void {
+    this.generation++;
+  }
+
+  /** Moves focus to the subject heading as soon as the thread is shown. */
+  focusWhenReady(): void {
+    this.#focusOnLoad = true;
+    this.requestUpdate();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unsubscribe = this.session?.subscribe((event) => this.#onSessionEvent(event));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('session') && this.isConnected) {
+      this.#unsubscribe?.();
+      this.#unsubscribe = this.session?.subscribe((event) => this.#onSessionEvent(event));
+    }
+  }
+
+  protected override updated(): void {
+    if (this.#focusOnLoad && this.#current) {
+      const heading = this.renderRoot.querySelector<HTMLElement>('[part~="subject"]');
+      if (heading) {
+        this.#focusOnLoad = false;
+        heading.focus();
+      }
+    }
+  }
+
+  #onSessionEvent(event: SessionEvent): void {
+    if (event.type === 'credentials.changed') this.reload();
+    if ((event.type === 'message.created' || event.type === 'conversation.updated') && event.conversationId === this.conversationId) {
+      this.#refresh(event.type === 'message.created' ? this.t.newMessages : '');
+    }
+  }
+
+  get #current(): Loaded | undefined {
+    return this.data && this.data.conversation.id === this.conversationId ? this.data : undefined;
+  }
+
+  /** Re-reads the thread without a loading state (after a reply or a live event). */
+  async #refresh(announce = ''): Promise<void> {
+    const id = this.conversationId;
+    if (!this.session || !id) return;
+    try {
+      const thread = await this.session.api.thread(id);
+      if (id !== this.conversationId) return;
+      const known = new Set(thread.messages.map((message) => message.id));
+      const older = (this.data?.messages ?? []).filter((message) => !known.has(message.id) && message.createdAt < (thread.messages[0]?.createdAt ?? ''));
+      this.data = { ...thread, messages: [...older, ...thread.messages], nextCursor: older.length ? this.data!.nextCursor : thread.nextCursor };
+      if (announce) this.announcement = announce;
+    } catch {
+      // The next refresh or a Retry will show the problem.
+    }
+  }
+
+  async #loadOlder(): Promise<void> {
+    const data = this.#current;
+    if (!this.session || !data?.nextCursor) return;
+    this.loadingOlder = true;
+    try {
+      const page = await this.session.api.thread(data.conversation.id, { before: data.nextCursor });
+      this.data = { ...data, messages: [...page.messages, ...data.messages], nextCursor: page.nextCursor };
+    } catch (error) {
+      this.actionError = error;
+      this.emit('secure-error', { error });
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  async #change(change: StateChange, event: `secure-${string}`): Promise<void> {
+    const id = this.conversationId;
+    if (!this.session || !id) return;
+    this.actionError = undefined;
+    try {
+      await this.session.api.change(id, change);
+      this.session.refreshCounts();
+      this.emit(event, { id });
+    } catch (error) {
+      this.actionError = error;
+      this.emit('secure-error', { error });
+    }
+  }
+
+  async #openAdd(): Promise<void> {
+    this.panel = this.panel === 'add' ? undefined : 'add';
+    this.actionError = undefined;
+    const data = this.#current;
+    if (this.panel !== 'add' || !data || !this.session) return;
+    this.directory = undefined;
+    try {
+      this.directory = await this.session.api.directory(data.conversation.accountId);
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLInputElement>('[part~="panel"] input')?.focus();
+    } catch (error) {
+      this.actionError = error;
+      this.panel = undefined;
+      this.emit('secure-error', { error });
+    }
+  }
+
+  async #add(event: Event): Promise<void> {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const ids = [...form.querySelectorAll<HTMLInputElement>('input:checked')].map((input) => input.value);
+    if (!ids.length) {
+      this.actionError = this.t.chooseRecipient;
+      return;
+    }
+    const data = this.#current;
+    if (!data || !this.session) return;
+    try {
+      const conversation = await this.session.api.addParticipants(data.conversation.id, ids);
+      this.data = { ...data, conversation };
+      this.panel = undefined;
+      this.actionError = undefined;
+      this.announcement = this.t.recipientsAdded;
+      this.emit('secure-participants-added', { conversation });
+    } catch (error) {
+      this.actionError = error;
+      this.emit('secure-error', { error });
+    }
+  }
+
+  async #openLeave(): Promise<void> {
+    this.panel = this.panel === 'leave' ? undefined : 'leave';
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>('[part~="panel"] .danger')?.focus();
+  }
+
+  async #download(event: Event, attachment: Attachment): Promise<void> {
+    event.preventDefault();
+    if (!this.session) return;
+    try {
+      const blob = await this.session.api.download(attachment);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = attachment.name;
+      link.hidden = true;
+      this.renderRoot.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (error) {
+      this.actionError = error;
+      this.emit('secure-error', { error });
+    }
+  }
+
+  async #replyTo(message: Message): Promise<void> {
+    this.replyTo = message.id;
+    await this.updateComplete;
+    this.editor?.focus();
+  }
+
+  async #send(event: Event): Promise<void> {
+    event.preventDefault();
+    const data = this.#current;
+    const editor = this.editor;
+    if (!data || !editor || !this.session || this.sending) return;
+    const t = this.t;
+    const body = editor.value;
+    if (!body) {
+      editor.error = t.bodyRequired;
+      editor.focus();
+      return;
+    }
+    const select = this.renderRoot.querySelector<HTMLSelectElement>('[part~="action"]');
+    const action = (select?.value ?? 'reply') as MessageAction;
+    const detail = { conversationId: data.conversation.id, body, action };
+    this.sendError = '';
+    if (this.emit('secure-before-send', detail, { cancelable: true }).defaultPrevented) {
+      this.sendError = t.sendVetoed;
+      return;
+    }
+    this.sending = true;
+    try {
+      const message = await this.session.api.postMessage(data.conversation.id, action === 'reply' ? { body } : { body, action });
+      editor.clear();
+      if (select) select.value = 'reply';
+      this.replyTo = undefined;
+      const current = this.#current ?? data;
+      this.data = { ...current, messages: [...current.messages.filter((m) => m.id !== message.id), message] };
+      this.announcement = t.messageSent;
+      this.emit('secure-sent', { conversationId: data.conversation.id, message });
+      this.#refresh();
+    } catch (error) {
+      this.sendError = errorMessage(t, error);
+      this.emit('secure-error', { error });
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  override render() {
+    const t = this.t;
+    if (!this.conversationId) return nothing;
+    const data = this.#current;
+    if (this.#task.status === TaskStatus.ERROR) return renderError(t, this.#task.error, () => this.reload());
+    if (!data) return renderLoading(t);
+    const { conversation, messages } = data;
+    const context = conversation.context;
+    return html`
+      <section part="thread" class="thread" aria-labelledby="subject">
+        <header part="thread-header" class="header">
+          <button part="button back" class="button quiet back" type="button" @click=${() => this.emit('secure-thread-close', { id: conversation.id })}>
+            <span aria-hidden="true" class="arrow">←</span>${t.back}
+          </button>
+          <h2 id="subject" part="subject" class="subject" tabindex="-1">${conversation.subject}</h2>
+          <p class="meta">
+            <span part="status" class="chip">${statusLabel(t, conversation.status)}</span>
+            ${conversation.topic ? html`<span>${t.topic}: ${conversation.topic.name}</span>` : nothing}
+            ${context?.url
+              ? html`<a part="record-link" class="record-link" href=${context.url} target="_blank" rel="noopener noreferrer"
+                  >${fmt(t.viewRecord, { kind: context.kind })}${context.title ? html`: ${context.title}` : nothing}</a
+                >`
+              : nothing}
+          </p>
+          <p part="participants" class="participants">
+            <span>${t.participants}:</span>
+            ${conversation.participants.map((p, i) => html`${i ? ', ' : ''}<span>${p.name}</span>`)}
+          </p>
+          <div part="thread-actions" class="actions" role="group" aria-label=${t.conversationActions}>
+            <button part="button" class="button" type="button" @click=${() => this.#change('unread', 'secure-conversation-unread')}>${t.markUnread}</button>
+            <button part="button" class="button" type="button" @click=${() => this.emit('secure-next-conversation', { id: conversation.id })}>
+              ${t.nextMessage}
+            </button>
+            <button part="button" class="button" type="button" aria-expanded=${this.panel === 'add' ? 'true' : 'false'} @click=${this.#openAdd}>
+              ${t.addRecipients}
+            </button>
+            ${this.folder === 'trash'
+              ? html`<button part="button" class="button" type="button" @click=${() => this.#change('restore', 'secure-conversation-restore')}>${t.restore}</button>`
+              : html`<button part="button" class="button" type="button" @click=${() => this.#change('trash', 'secure-conversation-trash')}>
+                  ${t.moveToTrash}
+                </button>`}
+            <button part="button" class="button" type="button" aria-expanded=${this.panel === 'leave' ? 'true' : 'false'} @click=${this.#openLeave}>
+              ${t.leave}
+            </button>
+          </div>
+          ${this.#renderPanel(conversation)}
+          ${this.actionError
+            ? html`<p part="error" class="error-text" role="alert">
+                ${typeof this.actionError === 'string' ? this.actionError : errorMessage(t, this.actionError)}
+              </p>`
+            : nothing}
+        </header>
+        ${data.nextCursor
+          ? html`<button part="button older" class="button quiet older" type="button" ?disabled=${this.loadingOlder} @click=${this.#loadOlder}>
+              ${this.loadingOlder ? t.loading : t.olderMessages}
+            </button>`
+          : nothing}
+        <div part="messages" class="messages" role="feed" aria-label=${t.messages} aria-busy=${this.loadingOlder ? 'true' : 'false'}>
+          ${messages.map((message, index) => this.#renderMessage(message, index, messages.length))}
+        </div>
+        <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
+        ${this.#renderReply(messages)}
+      </section>
+    `;
+  }
+
+  #renderPanel(conversation: Conversation) {
+    const t = this.t;
+    if (this.panel === 'leave') {
+      return html`<div part="panel" class="panel" role="group" aria-labelledby="leave-text">
+        <p id="leave-text">${t.leaveConfirm}</p>
+        <button part="button" class="button danger" type="button" @click=${() => this.#change('leave', 'secure-conversation-leave')}>${t.leave}</button>
+        <button part="button" class="button" type="button" @click=${() => (this.panel = undefined)}>${t.cancel}</button>
+      </div>`;
+    }
+    if (this.panel !== 'add') return nothing;
+    if (!this.directory) return renderLoading(t);
+    const present = new Set(conversation.participants.map((p) => p.id));
+    const candidates = this.directory.filter((person) => !present.has(person.id));
+    return html`<form part="panel" class="panel" @submit=${this.#add}>
+      <fieldset>
+        <legend>${t.addRecipients}</legend>
+        ${candidates.length
+          ? candidates.map(
+              (person) => html`<label class="check"
+                ><input type="checkbox" name="userId" value=${person.id} /> ${person.name}
+                <span class="muted">(${flagLabel(t, person.role)})</span></label
+              >`,
+            )
+          : html`<p>${t.noOneToAdd}</p>`}
+      </fieldset>
+      ${candidates.length ? html`<button part="button" class="button primary" type="submit">${t.add}</button>` : nothing}
+      <button part="button" class="button" type="button" @click=${() => (this.panel = undefined)}>${t.cancel}</button>
+    </form>`;
+  }
+
+  #renderMessage(message: Message, index: number, count: number) {
+    const t = this.t;
+    const internal = isInternal(message);
+    const flag = flagOf(message.author.role);
+    const parts = ['message', internal ? 'message-internal' : '', message.kind === 'status_update' ? 'message-status-update' : '']
+      .filter(Boolean)
+      .join(' ');
+    return html`<article
+      part=${parts}
+      class="message flag-${flag} ${internal ? 'internal' : ''}"
+      tabindex="0"
+      aria-posinset=${index + 1}
+      aria-setsize=${this.#current?.nextCursor ? -1 : count}
+      aria-labelledby="author-${message.id} time-${message.id}"
+    >
+      <header part="message-header" class="message-header">
+        <strong id="author-${message.id}" class="author">${message.author.name}</strong>
+        <span class="role">${flagLabel(t, message.author.role)}</span>
+        ${internal ? html`<span part="internal-label" class="chip internal-label" title=${t.internalHint}>${t.internal}</span>` : nothing}
+        ${message.kind === 'status_update' ? html`<span class="chip">${t.statusUpdate}</span>` : nothing}
+        <time id="time-${message.id}" datetime=${message.createdAt}>${longDate(message.createdAt)}</time>
+        ${message.tip ? html`<secure-tip-popover exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>` : nothing}
+      </header>
+      ${internal ? html`<p class="sr-only">${t.internalHint}</p>` : nothing}
+      <div part="message-body" class="body">${unsafeHTML(sanitize(message.body))}</div>
+      ${message.attachments.length
+        ? html`<ul part="attachments" class="attachments" aria-label=${t.attachments}>
+            ${message.attachments.map(
+              (attachment) => html`<li>
+                <a
+                  part="attachment"
+                  href=${this.session?.api.attachmentUrl(attachment.id) ?? '#'}
+                  download=${attachment.name}
+                  @click=${(event: Event) => this.#download(event, attachment)}
+                  >${attachment.name}</a
+                >
+                <span class="muted">(${fileSize(attachment.size)})</span>
+              </li>`,
+            )}
+          </ul>`
+        : nothing}
+      <button part="button reply-to" class="button quiet reply-to" type="button" @click=${() => this.#replyTo(message)}>
+        ${t.reply}<span class="sr-only">: ${message.author.name}, ${longDate(message.createdAt)}</span>
+      </button>
+    </article>`;
+  }
+
+  #renderReply(messages: Message[]) {
+    const t = this.t;
+    const answering =
+      messages.find((message) => message.id === this.replyTo) ??
+      [...messages].reverse().find((message) => !isInternal(message) || this.staff) ??
+      undefined;
+    return html`<form part="reply" class="reply" @submit=${this.#send} aria-labelledby="reply-title">
+      <h3 id="reply-title" class="sr-only">${t.reply}</h3>
+      ${answering
+        ? html`<figure part="reply-quote" class="quote">
+            <figcaption>${fmt(t.replyingTo, { name: answering.author.name })}</figcaption>
+            <blockquote>${textOf(answering.body)}</blockquote>
+          </figure>`
+        : nothing}
+      ${this.staff
+        ? html`<label class="action-label"
+            >${t.action}
+            <select part="action">
+              ${actions.map((action) => html`<option value=${action}>${actionLabel(t, action)}</option>`)}
+            </select></label
+          >`
+        : nothing}
+      <secure-rich-editor .label=${t.yourReply} exportparts="editor, toolbar"></secure-rich-editor>
+      <div class="reply-actions">
+        <button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>
+        <span part="error" class="error-text" role="alert">${this.sendError}</span>
+      </div>
+    </form>`;
+  }
+}
+
+SecureThreadView.define('secure-thread-view');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'secure-thread-view': SecureThreadView;
+  }
+}

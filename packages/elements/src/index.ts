@@ -1,0 +1,17 @@
+/**
+ * Secure Inbox: one module that registers every element. Loading it twice is safe (the second copy warns).
+ */
+export { SecureInbox } from './components/secure-inbox/secure-inbox.js';
+export { SecureConversationList } from './components/conversation-list/conversation-list.js';
+export { SecureThreadView } from './components/thread-view/thread-view.js';
+export { SecureComposeDialog } from './components/compose-dialog/compose-dialog.js';
+export { SecureRichEditor } from './components/rich-editor/rich-editor.js';
+export { SecureTipPopover } from './components/tip-popover/tip-popover.js';
+export { SecureUnreadBadge } from './components/unread-badge/unread-badge.js';
+export { SecureStatusTab } from './components/status-tab/status-tab.js';
+export { ApiClient, ApiError } from './internal/api.js';
+export { Session } from './internal/session.js';
+export { defaultStrings } from './internal/i18n.js';
+export type { Strings } from './internal/i18n.js';
+export type { TokenProvider, ErrorKind } from './internal/api.js';
+export type { SessionEvent } from './internal/session.js';

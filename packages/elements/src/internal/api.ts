@@ -1,0 +1,249 @@
+import type {
+  Attachment,
+  Conversation,
+  ConversationSummary,
+  CreateConversationBody,
+  Folder,
+  Me,
+  Message,
+  MessageAction,
+  PostMessageBody,
+  Topic,
+  UserRef,
+} from '@secure-inbox/protocol';
+
+/** Mirrors `API_BASE_PATH` in protocol; kept as a literal so the bundle does not pull in zod. */
+export const apiBasePath = '/api/v1';
+
+/** What went wrong, in the terms the error state explains to a person. */
+export type ErrorKind =
+  | 'offline'
+  | 'unreachable'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'invalid'
+  | 'rate_limited'
+  | 'server';
+
+/** An API failure: the HTTP status (0 when no answer arrived) and the `{"error":{code,message,details}}` body. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get kind(): ErrorKind {
+    if (this.status === 0) return this.code === 'offline' ? 'offline' : 'unreachable';
+    if (this.status === 401) return 'unauthorized';
+    if (this.status === 403) return 'forbidden';
+    if (this.status === 404) return 'not_found';
+    if (this.status === 429) return 'rate_limited';
+    if (this.status >= 400 && this.status < 500) return 'invalid';
+    return 'server';
+  }
+
+  /** Field names from a 422 `details` (an object keyed by field, or a list of `{path}` issues). */
+  get fields(): string[] {
+    const d = this.details as unknown;
+    if (Array.isArray(d)) {
+      return d.map((issue) => (Array.isArray(issue?.path) ? issue.path.join('.') : String(issue?.path ?? issue?.field ?? ''))).filter(Boolean);
+    }
+    if (d && typeof d === 'object') {
+      const fields = (d as { fields?: unknown }).fields;
+      return Object.keys(fields && typeof fields === 'object' ? fields : d);
+    }
+    return [];
+  }
+}
+
+/** Returns a fresh token; called at start and again after a 401. */
+export type TokenProvider = () => string | Promise<string>;
+
+export interface Credentials {
+  token?: string;
+  tokenProvider?: TokenProvider;
+}
+
+export interface ConversationQuery {
+  folder?: Folder;
+  q?: string;
+  unread?: boolean;
+  accountId?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Thread {
+  conversation: Conversation;
+  messages: Message[];
+  nextCursor: string | null;
+}
+
+export type StateChange = 'read' | 'unread' | 'trash' | 'restore' | 'leave';
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+interface RequestOptions {
+  method?: string;
+  query?: Query;
+  json?: unknown;
+  body?: BodyInit;
+}
+
+/** A typed client for the API.md contract. No cookies: the token travels only in the Authorization header. */
+export class ApiClient {
+  #credentials: Credentials = {};
+  #token?: Promise<string | undefined>;
+
+  constructor(public base: string, credentials: Credentials = {}) {
+    this.credentials = credentials;
+  }
+
+  get credentials(): Credentials {
+    return this.#credentials;
+  }
+
+  set credentials(value: Credentials) {
+    this.#credentials = { ...value };
+    this.#token = undefined;
+  }
+
+  get hasCredentials(): boolean {
+    return Boolean(this.#credentials.token || this.#credentials.tokenProvider);
+  }
+
+  url(path: string, query: Query = {}): string {
+    const url = new URL(apiBasePath + path, this.base);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null && value !== '' && value !== false) url.searchParams.set(key, String(value));
+    }
+    return url.href;
+  }
+
+  /** The token for the next request; a provider's answer is shared by concurrent requests until it is refreshed. */
+  #tokenFor(stale?: Promise<string | undefined>): Promise<string | undefined> {
+    const { token, tokenProvider } = this.#credentials;
+    if (!tokenProvider) return Promise.resolve(token);
+    if (!this.#token || this.#token === stale) {
+      this.#token = Promise.resolve()
+        .then(tokenProvider)
+        .catch((cause: unknown) => {
+          this.#token = undefined;
+          throw new ApiError(401, 'unauthorized', `The token provider failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+        });
+    }
+    return this.#token;
+  }
+
+  /** Sends a request; after a 401 the token provider is asked again and the request retried once. */
+  async fetch(path: string, options: RequestOptions = {}): Promise<Response> {
+    const { method = 'GET', query, json } = options;
+    const body = json === undefined ? options.body : JSON.stringify(json);
+    let tokenPromise = this.#tokenFor();
+    for (let attempt = 0; ; attempt++) {
+      const token = await tokenPromise;
+      const headers: Record<string, string> = { Accept: 'application/json' };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      if (json !== undefined) headers['Content-Type'] = 'application/json';
+      let response: Response;
+      try {
+        response = await fetch(this.url(path, query), { method, headers, body, credentials: 'omit', cache: 'no-store' });
+      } catch (cause) {
+        const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
+        throw new ApiError(0, offline ? 'offline' : 'unreachable', cause instanceof Error ? cause.message : 'Network error');
+      }
+      if (response.status === 401 && attempt === 0 && this.#credentials.tokenProvider) {
+        tokenPromise = this.#tokenFor(tokenPromise);
+        continue;
+      }
+      if (!response.ok) throw await toApiError(response);
+      return response;
+    }
+  }
+
+  async json<T>(path: string, options?: RequestOptions): Promise<T> {
+    const response = await this.fetch(path, options);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  me(): Promise<Me> {
+    return this.json('/me');
+  }
+
+  async topics(): Promise<Topic[]> {
+    return (await this.json<{ items: Topic[] }>('/topics')).items;
+  }
+
+  async directory(accountId: string): Promise<UserRef[]> {
+    return (await this.json<{ items: UserRef[] }>('/directory', { query: { accountId } })).items;
+  }
+
+  async statusUpdates(accountId: string): Promise<Message[]> {
+    return (await this.json<{ items: Message[] }>('/status-updates', { query: { accountId } })).items;
+  }
+
+  conversations(query: ConversationQuery = {}): Promise<Page<ConversationSummary>> {
+    return this.json('/conversations', { query: { ...query } });
+  }
+
+  thread(id: string, query: { before?: string; limit?: number } = {}): Promise<Thread> {
+    return this.json(`/conversations/${encodeURIComponent(id)}`, { query });
+  }
+
+  async createConversation(body: CreateConversationBody): Promise<Conversation> {
+    return (await this.json<{ conversation: Conversation }>('/conversations', { method: 'POST', json: body })).conversation;
+  }
+
+  async postMessage(id: string, body: PostMessageBody): Promise<Message> {
+    const path = `/conversations/${encodeURIComponent(id)}/messages`;
+    return (await this.json<{ message: Message }>(path, { method: 'POST', json: body })).message;
+  }
+
+  async change(id: string, change: StateChange): Promise<void> {
+    await this.fetch(`/conversations/${encodeURIComponent(id)}/${change}`, { method: 'POST' });
+  }
+
+  async addParticipants(id: string, userIds: string[]): Promise<Conversation> {
+    const path = `/conversations/${encodeURIComponent(id)}/participants`;
+    return (await this.json<{ conversation: Conversation }>(path, { method: 'POST', json: { userIds } })).conversation;
+  }
+
+  attachmentUrl(id: string): string {
+    return this.url(`/attachments/${encodeURIComponent(id)}`);
+  }
+
+  /** Downloads with the Authorization header (a plain link cannot carry it). */
+  async download(attachment: Attachment): Promise<Blob> {
+    return (await this.fetch(`/attachments/${encodeURIComponent(attachment.id)}`, {})).blob();
+  }
+}
+
+export type { MessageAction };
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let body: { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const error = body?.error;
+  return new ApiError(
+    response.status,
+    typeof error?.code === 'string' ? error.code : `http_${response.status}`,
+    typeof error?.message === 'string' ? error.message : response.statusText || `HTTP ${response.status}`,
+    error?.details,
+  );
+}

@@ -1,0 +1,65 @@
+import type { Role } from '@secure-inbox/protocol';
+import type { Strings } from './i18n.js';
+
+const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
+let timeFormat: Intl.DateTimeFormat | undefined;
+let dateFormat: Intl.DateTimeFormat | undefined;
+let fullFormat: Intl.DateTimeFormat | undefined;
+
+/** Short: the time for today, the date otherwise. */
+export function shortDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  if (sameDay(date, new Date())) return (timeFormat ??= new Intl.DateTimeFormat(undefined, { timeStyle: 'short' })).format(date);
+  return (dateFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' })).format(date);
+}
+
+export function longDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return (fullFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })).format(date);
+}
+
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** Sender type for the flag colour: customers, staff, and admins acting as support. */
+export type Flag = 'customer' | 'staff' | 'support';
+
+export const flagOf = (role: Role | undefined): Flag => (role === 'admin' ? 'support' : role === 'staff' ? 'staff' : 'customer');
+
+export function flagLabel(t: Strings, role: Role | undefined): string {
+  const flag = flagOf(role);
+  return flag === 'support' ? t.flagSupport : flag === 'staff' ? t.flagStaff : t.flagCustomer;
+}
+
+export function statusLabel(t: Strings, status: string): string {
+  switch (status) {
+    case 'open':
+      return t.statusOpen;
+    case 'attentive':
+      return t.statusAttentive;
+    case 'answered':
+      return t.statusAnswered;
+    case 'resolved':
+      return t.statusResolved;
+    default:
+      return status;
+  }
+}
+
+/** The active element, looking through shadow roots. */
+export function deepActiveElement(): Element | null {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}

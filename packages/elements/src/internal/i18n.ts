@@ -1,0 +1,135 @@
+/**
+ * Every string a person can see or hear, in one catalogue. Hosts override any of them with the `strings`
+ * property (a partial object merged over these defaults), e.g. to translate the widget.
+ * Placeholders in braces (`{count}`) are filled by `fmt`.
+ */
+export const defaultStrings = {
+  folders: 'Folders',
+  inbox: 'Inbox',
+  sent: 'Sent',
+  trash: 'Trash',
+  statusTab: 'Status',
+  compose: 'New message',
+  unreadInInbox: '{count} unread in Inbox',
+  search: 'Search messages',
+  searchPlaceholder: 'Words, % for all, perm% for a prefix',
+  searchButton: 'Search',
+  unreadOnly: 'Unread only',
+  conversations: 'Conversations',
+  loading: 'Loading…',
+  loadMore: 'Load more',
+  loadingMore: 'Loading more…',
+  empty: 'No messages here.',
+  emptyUnread: 'No unread messages. Turn off “Unread only” to see all messages.',
+  selectConversation: 'Select a conversation to read it.',
+  unread: 'Unread',
+  unreadMessages: '{count} unread',
+  account: 'Account',
+  updated: 'Updated',
+  flagCustomer: 'Customer',
+  flagStaff: 'Staff',
+  flagSupport: 'Support',
+  statusOpen: 'Open',
+  statusAttentive: 'Reply needed',
+  statusAnswered: 'Answered',
+  statusResolved: 'Resolved',
+  back: 'Back to the list',
+  viewRecord: 'View {kind}',
+  markUnread: 'Mark as unread',
+  nextMessage: 'Next message',
+  noNext: 'There is no next message.',
+  moveToTrash: 'Move to trash',
+  restore: 'Restore',
+  addRecipients: 'Add recipients',
+  add: 'Add',
+  cancel: 'Cancel',
+  noOneToAdd: 'Everyone who can be addressed in this account is already in the conversation.',
+  chooseRecipient: 'Choose at least one person.',
+  recipientsAdded: 'Recipients added.',
+  leave: 'Leave',
+  leaveConfirm: 'Leave this conversation? It will disappear from all your folders.',
+  participants: 'Participants',
+  conversationActions: 'Conversation actions',
+  topic: 'Topic',
+  messages: 'Messages',
+  olderMessages: 'Load older messages',
+  internal: 'Internal',
+  internalHint: 'Not visible to the customer',
+  statusUpdate: 'Status update',
+  note: 'Note',
+  attachments: 'Attachments',
+  download: 'Download',
+  reply: 'Reply',
+  replyingTo: 'Replying to {name}',
+  yourReply: 'Your reply',
+  send: 'Send',
+  sending: 'Sending…',
+  messageSent: 'Message sent.',
+  newMessages: 'New messages in this conversation.',
+  action: 'Action',
+  actionReply: 'Reply',
+  actionSend: 'Send and mark answered',
+  actionSendLeaveOpen: 'Send and leave open',
+  actionResolve: 'Resolve (hidden from the customer)',
+  actionInternalNote: 'Internal note',
+  actionStatusUpdate: 'Post as status update',
+  sendVetoed: 'The message was not sent.',
+  bodyRequired: 'Write a message first.',
+  tip: 'Tip',
+  showTip: 'Show tip',
+  closeTip: 'Close tip',
+  composeTitle: 'New message',
+  chooseAccount: 'Account',
+  noTopic: 'No topic',
+  recipients: 'Recipients',
+  recipientsOptional: 'Optional: leave empty to write to the team that handles this account.',
+  recipientsRequired: 'Choose at least one recipient.',
+  subject: 'Subject',
+  subjectRequired: 'Enter a subject.',
+  body: 'Message',
+  close: 'Close',
+  formatting: 'Formatting',
+  bold: 'Bold',
+  italic: 'Italic',
+  bulletList: 'Bulleted list',
+  link: 'Link',
+  linkAddress: 'Link address',
+  applyLink: 'Add link',
+  invalidLink: 'Use an address starting with https://, http:// or mailto:',
+  errorOffline: 'You are offline. Check your connection, then retry.',
+  errorUnreachable: 'The message server cannot be reached right now.',
+  errorUnauthorized: 'Your sign-in has expired or was rejected. Sign in again, then retry.',
+  errorForbidden: 'You are not allowed to do this.',
+  errorNotFound: 'This conversation does not exist, or you no longer have access to it.',
+  errorInvalid: 'Please check: {fields}.',
+  errorRateLimited: 'Too many requests. Wait a moment, then retry.',
+  errorServer: 'Something went wrong on the message server.',
+  retry: 'Retry',
+  statusUpdates: 'Status updates',
+  noStatusUpdates: 'No status updates yet.',
+  messagesButton: 'Messages',
+  unreadCount: '{count} unread messages',
+  latestUnread: 'Latest unread messages',
+  noUnread: 'No unread messages.',
+  viewAll: 'View all messages',
+  attachmentSize: '{size}',
+};
+
+export type Strings = { [K in keyof typeof defaultStrings]: string };
+
+/** Merges partial overrides over the defaults; later sources win, `undefined` values are ignored. */
+export function mergeStrings(...sources: (Partial<Strings> | undefined)[]): Strings {
+  const merged: Strings = { ...defaultStrings };
+  for (const source of sources) {
+    if (!source) continue;
+    for (const [key, value] of Object.entries(source)) {
+      if (typeof value === 'string' && key in defaultStrings) merged[key as keyof Strings] = value;
+    }
+  }
+  return merged;
+}
+
+/** Fills `{name}` placeholders. */
+export function fmt(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}

@@ -1,0 +1,55 @@
+import { consume } from '@lit/context';
+import { LitElement } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { ApiError } from './api.js';
+import { stringsContext } from './context.js';
+import { mergeStrings, type Strings } from './i18n.js';
+
+/**
+ * The base of every Secure Inbox element: safe registration, typed `secure-*` events and the string catalogue.
+ */
+export class SecureElement extends LitElement {
+  /**
+   * Registers the element unless the tag is taken. Loading the bundle twice (or two versions of it) warns
+   * instead of throwing, and the first registration stays in use.
+   */
+  static define(this: CustomElementConstructor, tag: string): void {
+    const existing = customElements.get(tag);
+    if (existing) {
+      if (existing !== this) console.warn(`<${tag}> is already registered, probably because Secure Inbox was loaded twice; keeping the first one.`);
+      return;
+    }
+    customElements.define(tag, this);
+  }
+
+  /** Overrides for any user-visible string (merged over the catalogue and over what an enclosing `<secure-inbox>` provides). */
+  @property({ attribute: false }) strings?: Partial<Strings>;
+
+  @consume({ context: stringsContext, subscribe: true })
+  @state()
+  protected inheritedStrings?: Strings;
+
+  #t?: { inherited?: Strings; own?: Partial<Strings>; merged: Strings };
+
+  /** The strings in effect. */
+  get t(): Strings {
+    const cached = this.#t;
+    if (cached && cached.inherited === this.inheritedStrings && cached.own === this.strings) return cached.merged;
+    const merged = mergeStrings(this.inheritedStrings, this.strings);
+    this.#t = { inherited: this.inheritedStrings, own: this.strings, merged };
+    return merged;
+  }
+
+  /** Dispatches a `secure-*` event that bubbles out of shadow roots. Returns the event (check `defaultPrevented`). */
+  emit<T = undefined>(name: `secure-${string}`, detail?: T, options: { cancelable?: boolean } = {}): CustomEvent<T> {
+    const event = new CustomEvent<T>(name, { bubbles: true, composed: true, cancelable: options.cancelable ?? false, detail: detail as T });
+    this.dispatchEvent(event);
+    return event;
+  }
+
+  /** Reports a failure to the host (`secure-error`) and passes it on to the caller. */
+  protected reportError(error: unknown): never {
+    this.emit('secure-error', { error: error instanceof ApiError ? error : new ApiError(0, 'unreachable', String(error)) });
+    throw error;
+  }
+}

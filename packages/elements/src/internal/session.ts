@@ -1,0 +1,97 @@
+import type { Me } from '@secure-inbox/protocol';
+import { ApiClient, type Credentials } from './api.js';
+
+/** The origin the bundle was loaded from: the default `api-base`. */
+export const scriptOrigin = new URL(import.meta.url).origin;
+
+/**
+ * What a live source tells the widget. Today a poller of `GET /me` produces `unread.changed`; the event stream
+ * (`GET /api/v1/events`) will push the same shapes through `Session.push`, so elements need no change.
+ */
+export type SessionEvent =
+  | { type: 'unread.changed'; unread: number }
+  | { type: 'message.created'; conversationId: string; messageId?: string }
+  | { type: 'conversation.updated'; conversationId: string }
+  | { type: 'credentials.changed' };
+
+export type SessionListener = (event: SessionEvent) => void;
+
+/**
+ * A tiny store shared by the elements of one widget: the api client, the current user and the unread count.
+ * Sources (`poll`, later an SSE reader) call `push`; elements `subscribe`.
+ */
+export class Session {
+  readonly api: ApiClient;
+  /** The latest `GET /me`, once loaded. */
+  me?: Me;
+  /** The Inbox unread count, once known. */
+  unread?: number;
+  /** How often `watch` refreshes the counts, in milliseconds. */
+  pollInterval = 60_000;
+
+  #listeners = new Set<SessionListener>();
+  #me?: Promise<Me>;
+  #watchers = 0;
+  #timer?: ReturnType<typeof setInterval>;
+
+  constructor(base: string = scriptOrigin, credentials: Credentials = {}) {
+    this.api = new ApiClient(base, credentials);
+  }
+
+  /** New base or credentials: cached data is dropped and subscribers reload. */
+  configure(base: string, credentials: Credentials): void {
+    const { token, tokenProvider } = this.api.credentials;
+    if (base === this.api.base && credentials.token === token && credentials.tokenProvider === tokenProvider) return;
+    this.api.base = base;
+    this.api.credentials = credentials;
+    this.me = undefined;
+    this.#me = undefined;
+    this.push({ type: 'credentials.changed' });
+  }
+
+  /** `GET /me`, shared by every element; `fresh` asks the server again. Updates the unread count. */
+  loadMe(fresh = false): Promise<Me> {
+    if (!this.#me || fresh) {
+      const request = this.api.me().then((me) => {
+        this.me = me;
+        if (me.unread.inbox !== this.unread) this.push({ type: 'unread.changed', unread: me.unread.inbox });
+        return me;
+      });
+      request.catch(() => {
+        if (this.#me === request) this.#me = undefined;
+      });
+      this.#me = request;
+    }
+    return this.#me;
+  }
+
+  /** Re-reads the counts (after reading or marking a conversation unread). Failures are left to the next poll. */
+  refreshCounts(): void {
+    this.loadMe(true).catch(() => undefined);
+  }
+
+  push(event: SessionEvent): void {
+    if (event.type === 'unread.changed') this.unread = event.unread;
+    for (const listener of [...this.#listeners]) listener(event);
+  }
+
+  subscribe(listener: SessionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Keeps the counts fresh while at least one element watches; returns the function that stops watching. */
+  watch(): () => void {
+    if (this.#watchers++ === 0) {
+      this.#timer = setInterval(() => {
+        if (typeof document === 'undefined' || document.visibilityState !== 'hidden') this.refreshCounts();
+      }, this.pollInterval);
+    }
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      if (--this.#watchers === 0) clearInterval(this.#timer);
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { ApiError } from './api.js';
+import { fmt, type Strings } from './i18n.js';
+
+/** A sentence a person understands for any failure. */
+export function errorMessage(t: Strings, error: unknown): string {
+  const kind = error instanceof ApiError ? error.kind : 'unreachable';
+  switch (kind) {
+    case 'offline':
+      return t.errorOffline;
+    case 'unauthorized':
+      return t.errorUnauthorized;
+    case 'forbidden':
+      return t.errorForbidden;
+    case 'not_found':
+      return t.errorNotFound;
+    case 'rate_limited':
+      return t.errorRateLimited;
+    case 'invalid': {
+      const fields = (error as ApiError).fields;
+      return fields.length ? fmt(t.errorInvalid, { fields: fields.join(', ') }) : (error as ApiError).message;
+    }
+    case 'server':
+      return t.errorServer;
+    default:
+      return typeof navigator !== 'undefined' && navigator.onLine === false ? t.errorOffline : t.errorUnreachable;
+  }
+}
+
+export function renderLoading(t: Strings): TemplateResult {
+  return html`<div part="loading" class="state loading" role="status"><span class="spinner" aria-hidden="true"></span>${t.loading}</div>`;
+}
+
+export function renderError(t: Strings, error: unknown, retry?: () => void): TemplateResult {
+  return html`<div part="error" class="state error" role="alert">
+    <p class="error-text">${errorMessage(t, error)}</p>
+    ${retry ? html`<button part="button retry" class="button" type="button" @click=${retry}>${t.retry}</button>` : nothing}
+  </div>`;
+}
+
+export function renderEmpty(text: string): TemplateResult {
+  return html`<div part="empty" class="state empty"><slot name="empty">${text}</slot></div>`;
+}
