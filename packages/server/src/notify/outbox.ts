@@ -4,10 +4,10 @@
  * recipient, channel and cause, keeps the same notice from being queued twice.
  */
 import type { Role } from '@secure-inbox/protocol';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { CreatedMessage } from '../domain/messages.js';
 import { userSeesMessage } from '../domain/visibility.js';
+import { statement } from '../realtime/statements.js';
 
 export type NotifyReason = 'message' | 'question' | 'notify_admins';
 
@@ -27,15 +27,17 @@ interface Candidate {
 
 function loadCandidates(db: Db, conversationId: string, accountId: string, userIds: string[]): Candidate[] {
   if (userIds.length === 0) return [];
-  return db.all<Candidate>(sql`
-    SELECT u.id, u.role, u.email, coalesce(cu.participant, 0) AS participant,
-           EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}) AS inAccount
-    FROM users u
-    LEFT JOIN conversation_users cu ON cu.conversation_id = ${conversationId} AND cu.user_id = u.id
-    WHERE u.id IN (SELECT value FROM json_each(${JSON.stringify(userIds)}))`);
+  return statement(
+    db,
+    `SELECT u.id, u.role, u.email, coalesce(cu.participant, 0) AS participant,
+            EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = @accountId) AS inAccount
+     FROM users u
+     LEFT JOIN conversation_users cu ON cu.conversation_id = @conversationId AND cu.user_id = u.id
+     WHERE u.id IN (SELECT value FROM json_each(@userIds))`,
+  ).all({ conversationId, accountId, userIds: JSON.stringify(userIds) }) as Candidate[];
 }
 
-const allAdmins = (db: Db) => db.all<{ id: string }>(sql`SELECT id FROM users WHERE role = 'admin'`).map((r) => r.id);
+const allAdmins = (db: Db) => (statement(db, "SELECT id FROM users WHERE role = 'admin'").all() as { id: string }[]).map((r) => r.id);
 
 /**
  * Who is told about a message:
@@ -45,21 +47,24 @@ const allAdmins = (db: Db) => db.all<{ id: string }>(sql`SELECT id FROM users WH
  * - with `notifyAdmins`: every admin as well. Never the author.
  */
 export function messageRecipients(db: Db, message: CreatedMessage): { user: Candidate; reason: NotifyReason }[] {
-  const conversation = db.get<{ assigneeId: string | null }>(sql`SELECT assignee_id AS assigneeId FROM conversations WHERE id = ${message.conversationId}`);
+  const conversation = statement(db, 'SELECT assignee_id AS assigneeId FROM conversations WHERE id = ?').get(message.conversationId) as
+    | { assigneeId: string | null }
+    | undefined;
   if (!conversation) return [];
   const reasons = new Map<string, NotifyReason>();
   if (message.authorRole === 'customer') {
     const staff = conversation.assigneeId
       ? [conversation.assigneeId]
-      : db
-          .all<{ id: string }>(sql`
-            SELECT u.id FROM memberships ms JOIN users u ON u.id = ms.user_id
-            WHERE ms.account_id = ${message.accountId} AND u.role = 'staff'`)
-          .map((r) => r.id);
+      : (
+          statement(db, `SELECT u.id FROM memberships ms JOIN users u ON u.id = ms.user_id WHERE ms.account_id = ? AND u.role = 'staff'`).all(
+            message.accountId,
+          ) as { id: string }[]
+        ).map((r) => r.id);
     for (const id of staff) reasons.set(id, 'question');
   } else {
-    const others = db.all<{ id: string }>(sql`
-      SELECT user_id AS id FROM conversation_users WHERE conversation_id = ${message.conversationId} AND participant = 1`);
+    const others = statement(db, 'SELECT user_id AS id FROM conversation_users WHERE conversation_id = ? AND participant = 1').all(
+      message.conversationId,
+    ) as { id: string }[];
     for (const { id } of others) reasons.set(id, 'message');
   }
   if (message.notifyAdmins) for (const id of allAdmins(db)) if (!reasons.has(id)) reasons.set(id, 'notify_admins');
@@ -83,10 +88,12 @@ interface QueuedNotice {
 }
 
 function insertNotice(db: Db, n: QueuedNotice): boolean {
-  const result = db.run(sql`
-    INSERT INTO notifications (user_id, channel, reason, conversation_id, message_seq, dedupe_key, status, created_at, next_attempt_at)
-    VALUES (${n.userId}, ${n.channel}, ${n.reason}, ${n.conversationId}, ${n.messageSeq}, ${n.dedupeKey}, 'pending', ${n.createdAt}, ${n.notBefore})
-    ON CONFLICT (dedupe_key) DO NOTHING`);
+  const result = statement(
+    db,
+    `INSERT INTO notifications (user_id, channel, reason, conversation_id, message_seq, dedupe_key, status, created_at, next_attempt_at)
+     VALUES (@userId, @channel, @reason, @conversationId, @messageSeq, @dedupeKey, 'pending', @createdAt, @notBefore)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+  ).run(n);
   return result.changes === 1;
 }
 

@@ -4,10 +4,10 @@
  * domain/visibility.ts `userSeesMessage`, once per user, at write time.
  */
 import type { EventData, EventType } from '@secure-inbox/protocol';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { eventBus } from './bus.js';
+import { statement } from './statements.js';
 
 export interface AudienceMember {
   id: string;
@@ -27,26 +27,33 @@ function adminIds(db: Db): string[] {
   const cached = adminCache.get(db.$client);
   const now = Date.now();
   if (cached && now - cached.at < ADMIN_CACHE_MS) return cached.ids;
-  const ids = db.all<{ id: string }>(sql`SELECT id FROM users WHERE role = 'admin'`).map((r) => r.id);
+  const ids = (statement(db, "SELECT id FROM users WHERE role = 'admin'").all() as { id: string }[]).map((r) => r.id);
   adminCache.set(db.$client, { at: now, ids });
   return ids;
 }
 
+const AUDIENCE = `
+  WITH candidates(id) AS (
+    SELECT user_id FROM conversation_users WHERE conversation_id = @conversationId AND participant = 1
+    UNION SELECT user_id FROM memberships WHERE account_id = @accountId
+    UNION SELECT value FROM json_each(@admins)
+  )
+  SELECT u.id, u.role, coalesce(cu.participant, 0) AS participant,
+         EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = @accountId) AS inAccount
+  FROM candidates k JOIN users u ON u.id = k.id
+  LEFT JOIN conversation_users cu ON cu.conversation_id = @conversationId AND cu.user_id = u.id`;
+
 /** Everyone who might see the conversation: its participants, the members of its account, the admins. */
 export function conversationAudience(db: Db, conversationId: string): AudienceMember[] {
-  const conversation = db.get<{ accountId: string }>(sql`SELECT account_id AS accountId FROM conversations WHERE id = ${conversationId}`);
+  const conversation = statement(db, 'SELECT account_id AS accountId FROM conversations WHERE id = ?').get(conversationId) as
+    | { accountId: string }
+    | undefined;
   if (!conversation) return [];
-  const admins = adminIds(db);
-  const rows = db.all<{ id: string; role: string; participant: number; inAccount: number }>(sql`
-    WITH candidates(id) AS (
-      SELECT user_id FROM conversation_users WHERE conversation_id = ${conversationId} AND participant = 1
-      UNION SELECT user_id FROM memberships WHERE account_id = ${conversation.accountId}
-      ${admins.length ? sql`UNION SELECT value FROM json_each(${JSON.stringify(admins)})` : sql``}
-    )
-    SELECT u.id, u.role, coalesce(cu.participant, 0) AS participant,
-           EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${conversation.accountId}) AS inAccount
-    FROM candidates k JOIN users u ON u.id = k.id
-    LEFT JOIN conversation_users cu ON cu.conversation_id = ${conversationId} AND cu.user_id = u.id`);
+  const rows = statement(db, AUDIENCE).all({
+    conversationId,
+    accountId: conversation.accountId,
+    admins: JSON.stringify(adminIds(db)),
+  }) as { id: string; role: string; participant: number; inAccount: number }[];
   return rows.map((r) => ({ id: r.id, role: r.role, participant: r.participant === 1, inAccount: r.inAccount === 1 }));
 }
 
@@ -54,8 +61,7 @@ export function conversationAudience(db: Db, conversationId: string): AudienceMe
 export function appendEvents(db: Db, userIds: Iterable<string>, type: EventType, data: EventData): void {
   const ids = [...new Set(userIds)];
   if (ids.length === 0) return;
-  const json = JSON.stringify(data);
-  db.run(sql`INSERT INTO events (user_id, type, data) SELECT value, ${type}, ${json} FROM json_each(${JSON.stringify(ids)})`);
+  statement(db, 'INSERT INTO events (user_id, type, data) SELECT value, ?, ? FROM json_each(?)').run(type, JSON.stringify(data), JSON.stringify(ids));
   eventBus(db).wakeAfterCommit(ids);
 }
 

@@ -14,6 +14,7 @@ import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
 import { eventBus } from './bus.js';
+import { allCached, statement } from './statements.js';
 
 export interface RealtimeOptions {
   /** Milliseconds between comment lines that keep proxies from closing an idle stream (15–25 s in production). */
@@ -33,7 +34,7 @@ interface EventRow {
 
 /** The newest event id of a user: where a stream without Last-Event-ID starts. */
 function latestEventId(db: Db, userId: string): number {
-  return db.get<{ id: number | null }>(sql`SELECT max(id) AS id FROM events WHERE user_id = ${userId}`)?.id ?? 0;
+  return (statement(db, 'SELECT max(id) AS id FROM events WHERE user_id = ?').get(userId) as { id: number | null } | undefined)?.id ?? 0;
 }
 
 /** Of the rows read, the ones the viewer may still see. */
@@ -42,21 +43,19 @@ function stillVisible(db: Db, viewer: Viewer, rows: EventRow[]): { row: EventRow
   const conversationIds = [...new Set(parsed.map((p) => p.data.conversationId))];
   if (conversationIds.length === 0) return [];
   const visibleConversations = new Set(
-    db
-      .all<{ id: string }>(sql`
+    allCached<{ id: string }>(db, sql`
         SELECT c.id FROM conversations c
         LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-        WHERE c.id IN (SELECT value FROM json_each(${JSON.stringify(conversationIds)})) AND ${conversationVisible(viewer)}`)
-      .map((r) => r.id),
+        WHERE c.id IN (SELECT value FROM json_each(${JSON.stringify(conversationIds)})) AND ${conversationVisible(viewer)}`).map((r) => r.id),
   );
   const messageIds = [...new Set(parsed.flatMap((p) => (p.data.messageId ? [p.data.messageId] : [])))];
   const visibleMessages = new Set(
     messageIds.length === 0
       ? []
-      : db
-          .all<{ id: string }>(sql`
-            SELECT m.id FROM messages m WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(messageIds)})) AND ${messageVisible(viewer)}`)
-          .map((r) => r.id),
+      : allCached<{ id: string }>(
+          db,
+          sql`SELECT m.id FROM messages m WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(messageIds)})) AND ${messageVisible(viewer)}`,
+        ).map((r) => r.id),
   );
   return parsed.filter(
     (p) => visibleConversations.has(p.data.conversationId) && (p.data.messageId === undefined || visibleMessages.has(p.data.messageId)),
@@ -110,8 +109,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
             continue;
           }
           dirty = false;
-          const rows = db.all<EventRow>(sql`
-            SELECT id, type, data FROM events WHERE user_id = ${viewer.id} AND id > ${lastId} ORDER BY id LIMIT ${BATCH}`);
+          const rows = statement(db, 'SELECT id, type, data FROM events WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?').all(viewer.id, lastId, BATCH) as EventRow[];
           if (rows.length === 0) continue;
           lastId = rows[rows.length - 1]!.id;
           if (rows.length === BATCH) dirty = true;

@@ -1,0 +1,27 @@
+import type { Statement } from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/client.js';
+
+const caches = new WeakMap<object, Map<string, Statement>>();
+
+/**
+ * A prepared statement, prepared once per connection. The per-message fan-out and the event streams
+ * run the same few queries thousands of times a second, where preparing each time costs more than
+ * running them.
+ */
+export function statement(db: Db, source: string): Statement {
+  let cache = caches.get(db.$client);
+  if (!cache) caches.set(db.$client, (cache = new Map()));
+  let prepared = cache.get(source);
+  if (!prepared) cache.set(source, (prepared = db.$client.prepare(source)));
+  return prepared;
+}
+
+const dialect = new SQLiteSyncDialect();
+
+/** Runs a drizzle `sql` query through the per-connection statement cache. */
+export function allCached<T>(db: Db, query: SQL): T[] {
+  const { sql: source, params } = dialect.sqlToQuery(query);
+  return statement(db, source).all(...params) as T[];
+}
