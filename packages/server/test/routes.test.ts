@@ -747,3 +747,70 @@ describe('list filters', () => {
     expect(await listIds(alice, '?accountId=globex')).toEqual([]);
   });
 });
+
+describe('transport', () => {
+  it('answers /healthz', async () => {
+    const res = await t.app.request('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+
+  it('serves the widget bundle publicly with CORS *, and a JSON 404 before it is built', async () => {
+    const missing = await t.app.request('/secure-inbox.js');
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    writeFileSync(join(t.dir, 'missing-bundle.js'), 'export const loaded = true;\n');
+    const res = await t.app.request('/secure-inbox.js', { headers: { origin: 'https://anywhere.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await res.text()).toContain('loaded');
+  });
+
+  it('answers CORS only for the configured origins', async () => {
+    const app = makeTestApp({ SECURE_INBOX_ALLOWED_ORIGINS: 'https://portal.example' });
+    await signInAll(app);
+    const preflight = (origin: string) =>
+      app.app.request('/api/v1/conversations', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
+    const allowed = await preflight('https://portal.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://portal.example');
+    expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    // A write from a page of another origin is refused before it does anything.
+    const fromEvil = await app.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b' }, { origin: 'https://evil.example' });
+    expectError(fromEvil, 403, 'forbidden');
+    expect((await app.call(alice, 'GET', '/conversations')).json.items).toEqual([]);
+    const fromPortal = await app.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b' }, { origin: 'https://portal.example' });
+    expect(fromPortal.status).toBe(201);
+    expect(fromPortal.headers.get('access-control-allow-origin')).toBe('https://portal.example');
+  });
+
+  it('answers 413 for a JSON body over the limit', async () => {
+    const res = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'x'.repeat(2 * 1024 * 1024) });
+    expectError(res, 413, 'too_large');
+  });
+
+  it('answers JSON 404 for an unknown route', async () => {
+    expectError(await t.call(alice, 'GET', '/nothing-here'), 404, 'not_found');
+    expectError(await t.call(alice, 'DELETE', '/conversations'), 404, 'not_found');
+  });
+
+  it('limits writes per user with 429 and Retry-After', async () => {
+    const limited = makeTestApp({ SECURE_INBOX_RATE_LIMIT: '3' });
+    await signInAll(limited);
+    const c = await startConversation(limited, alice);
+    await postMessage(limited, alice, c.id, { body: 'two' });
+    await postMessage(limited, alice, c.id, { body: 'three' });
+    const refused = await limited.call(alice, 'POST', `/conversations/${c.id}/messages`, { body: 'four' });
+    expectError(refused, 429, 'rate_limited');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Reads and other users are not limited.
+    expect((await limited.call(alice, 'GET', `/conversations/${c.id}`)).json.messages).toHaveLength(3);
+    expect((await limited.call(adam, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b' })).status).toBe(201);
+  });
+});
