@@ -122,7 +122,8 @@ export const messages = sqliteTable(
   },
   (t) => [
     uniqueIndex('messages_id_idx').on(t.id),
-    index('messages_conversation_idx').on(t.conversationId, t.seq),
+    // Covers unread counts (author and visibility read from the index, not the table).
+    index('messages_conversation_idx').on(t.conversationId, t.seq, t.authorId, t.doNotReply),
     index('messages_status_updates_idx').on(t.accountId, t.kind, t.seq),
   ],
 );
