@@ -1,37 +1,110 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
+import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
-import { focused, q, qa, requestsTo, text, until, useMocks } from '../../internal/test/mocks.js';
+
+const rows = (el: Element) => qa(el, 'secure-conversation-list', '[part~="row"]');
+const loaded = (el: Element, count = 1) => until(() => (rows(el).length >= count ? rows(el) : null));
+
+/** The list lives inside <secure-inbox>, which provides its session. */
+async function allMail(): Promise<SecureInbox> {
+  const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+  await loaded(el);
+  el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.click();
+  await until(() => requestsTo('/conversations').some((r) => !r.query.has('unread')));
+  await until(() => text(rows(el)[0]?.querySelector('[part~="subject"]')) === 'Strange formatting' && rows(el).length > 9);
+  return el;
+}
 
 describe('conversation list', () => {
   useMocks();
 
-  async function inbox(attrs = html``) {
-    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="sent">${attrs}</secure-inbox>`);
-    return el;
-  }
-
-  it('shows rows with sender in bold, subject, preview, account, time and sender-type flag', async () => {
-    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
-    el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.click();
-    const rows = await until(() => {
-      const found = qa(el, 'secure-conversation-list', '[part~="row"]');
-      return found.length ? found : null;
-    });
-    const first = rows[0];
+  it('shows sender in bold, subject, preview, account, time, unread marker and a sender-type flag', async () => {
+    const el = await allMail();
+    const [first, permit] = rows(el);
     expect(text(first.querySelector('[part~="sender"]'))).to.equal('Alice Ng');
     expect(first.querySelector('[part~="sender"]')!.tagName).to.equal('STRONG');
     expect(text(first.querySelector('[part~="subject"]'))).to.equal('Strange formatting');
+    expect(text(first.querySelector('[part~="preview"]'))).to.contain('Hello');
     expect(text(first.querySelector('[part~="account"]'))).to.equal('Permit 2024-117, 12 Elm St');
-    expect(first.querySelector('[part~="time"]')).to.exist;
-    expect(first.querySelector('[part~="flag"]')!.getAttribute('part')).to.contain('flag-customer');
+    expect(first.querySelector('time[part~="time"]')!.getAttribute('datetime')).to.match(/^2025-03-01T/);
+    expect(first.getAttribute('part')).to.contain('row-unread');
     expect(text(first.querySelector('[part~="unread-marker"]'))).to.equal('1 unread');
+    expect(first.querySelector('[part~="flag"]')!.getAttribute('part')).to.contain('flag-customer');
+    expect(text(first.querySelector('[part~="flag"]'))).to.equal('Customer');
+    // The customer never sees the internal note: the preview is Alice's last visible message.
+    expect(text(permit.querySelector('[part~="preview"]'))).to.contain('Here is the plan');
+    const staffRow = rows(el).find((row) => text(row.querySelector('[part~="sender"]')) === 'Bob Staff')!;
+    expect(staffRow.querySelector('[part~="flag"]')!.getAttribute('part')).to.contain('flag-staff');
+    const supportRow = rows(el).find((row) => text(row.querySelector('[part~="sender"]')) === 'Sam Support')!;
+    expect(supportRow.querySelector('[part~="flag"]')!.getAttribute('part')).to.contain('flag-support');
+    const colour = (row: Element) => getComputedStyle(row).borderInlineStartColor;
+    expect(new Set([colour(first), colour(staffRow), colour(supportRow)]).size).to.equal(3);
     await expect(el).to.be.accessible();
-    void inbox;
-    void focused;
-    void sendKeys;
-    void q;
-    void requestsTo;
+  });
+
+  it('is a listbox with one tab stop, arrow keys, Home/End and Enter to open', async () => {
+    const el = await allMail();
+    const listbox = q(el, 'secure-conversation-list', '[part~="list"]')!;
+    expect(listbox.getAttribute('role')).to.equal('listbox');
+    expect(rows(el).filter((row) => row.tabIndex === 0)).to.have.length(1);
+    rows(el)[0].focus();
+    await sendKeys({ press: 'ArrowDown' });
+    expect(focused()).to.equal(rows(el)[1]);
+    expect(rows(el)[1].tabIndex).to.equal(0);
+    expect(rows(el)[0].tabIndex).to.equal(-1);
+    await sendKeys({ press: 'ArrowUp' });
+    expect(focused()).to.equal(rows(el)[0]);
+    await sendKeys({ press: 'End' });
+    expect(focused()).to.equal(rows(el).at(-1));
+    await sendKeys({ press: 'Home' });
+    expect(focused()).to.equal(rows(el)[0]);
+    await sendKeys({ press: 'ArrowDown' });
+    const opened = oneEvent(el, 'secure-conversation-open');
+    await sendKeys({ press: 'Enter' });
+    const event = (await opened) as CustomEvent;
+    expect(event.detail.id).to.equal('c-permit');
+    await el.updateComplete;
+    expect(rows(el)[1].getAttribute('aria-selected')).to.equal('true');
+    expect(rows(el)[1].getAttribute('part')).to.contain('row-selected');
+  });
+
+  it('loads the next page by cursor when the end of the list scrolls into view', async () => {
+    db.pageSize = 10;
+    const el = await allMail();
+    const list = q(el, 'secure-conversation-list')!;
+    // The page size comes from the element.
+    (list as unknown as { limit: number }).limit = 10;
+    await until(() => requestsTo('/conversations').some((r) => r.query.get('limit') === '10' && !r.query.has('cursor')));
+    await until(() => rows(el).length === 10 || rows(el).length > 10);
+    const more = await until(() => q<HTMLButtonElement>(el, 'secure-conversation-list', '[part~="load-more"]'));
+    more.scrollIntoView();
+    await until(() => requestsTo('/conversations').some((r) => r.query.has('cursor')));
+    const all = await loaded(el, 30);
+    expect(all).to.have.length(30);
+    expect(new Set(all.map((row) => text(row.querySelector('[part~="subject"]')))).size).to.equal(30);
+    expect(q(el, 'secure-conversation-list', '[part~="load-more"]')).to.equal(null);
+  });
+
+  it('keeps what it has and offers Retry when a later page fails', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await loaded(el);
+    worker.use();
+    failWith('get', '/conversations', 503);
+    el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.click();
+    const error = await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
+    expect(text(error)).to.contain('Something went wrong');
+    worker.resetHandlers();
+    q<HTMLButtonElement>(el, 'secure-conversation-list', '[part~="retry"]')!.click();
+    await loaded(el, 25);
+  });
+
+  it('says when there are no unread messages, and how to see the rest', async () => {
+    for (const stored of db.conversations.values()) stored.unread = 0;
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const empty = await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
+    expect(text(empty)).to.equal('No unread messages. Turn off “Unread only” to see all messages.');
+    await expect(el).to.be.accessible();
   });
 });

@@ -6,6 +6,7 @@ import { shared } from '../../internal/shared.styles.js';
 import { styles } from './rich-editor.styles.js';
 
 type Command = 'bold' | 'italic' | 'insertUnorderedList';
+const blocks = new Set(['p', 'ul', 'ol', 'blockquote', 'pre']);
 
 /**
  * @summary A small rich-text field: a contenteditable with a toolbar for bold, italic, bulleted list and link.
@@ -50,6 +51,20 @@ export class SecureRichEditor extends SecureElement {
       p.append(...div.childNodes);
       div.replaceWith(p);
     }
+    // Text typed straight into the field becomes a paragraph too, so every body has the same shape.
+    let paragraph: HTMLParagraphElement | undefined;
+    for (const node of [...clone.childNodes]) {
+      if (node instanceof Element && blocks.has(node.localName)) {
+        paragraph = undefined;
+      } else {
+        if (!paragraph) {
+          paragraph = document.createElement('p');
+          node.before(paragraph);
+        }
+        paragraph.append(node);
+      }
+    }
+    for (const p of clone.querySelectorAll('p')) if (!p.textContent?.trim() && !p.querySelector('br')) p.remove();
     return sanitize(clone.innerHTML).trim();
   }
 

@@ -1,0 +1,237 @@
+import { expect, fixture, fixtureSync, html, oneEvent } from '@open-wc/testing';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
+import { http, HttpResponse } from 'msw';
+import { failWith, focused, q, qa, requestsTo, text, unreachable, until, useMocks, worker } from '../../internal/test/mocks.js';
+import './secure-inbox.js';
+import type { SecureInbox } from './secure-inbox.js';
+
+const rows = (el: Element) => qa(el, 'secure-conversation-list', '[part~="row"]');
+const loaded = (el: Element) => until(() => (rows(el).length ? rows(el) : null));
+const thread = (el: Element) => q(el, 'secure-thread-view');
+const folderButtons = (el: Element) => [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~="folder"]')];
+
+describe('<secure-inbox>', () => {
+  useMocks();
+
+  it('shows folders with the Inbox unread count, Inbox current and unread only on', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await loaded(el);
+    const nav = el.shadowRoot!.querySelector('nav[part~="nav"]')!;
+    expect(nav.getAttribute('aria-label')).to.equal('Folders');
+    expect(folderButtons(el).map((b) => text(b.querySelector('.folder-name') ?? b))).to.deep.equal(['Inbox', 'Sent', 'Trash', 'Status']);
+    expect(text(el.shadowRoot!.querySelector('[part~="count"] .sr-only'))).to.equal('9 unread');
+    expect(folderButtons(el)[0].getAttribute('aria-current')).to.equal('page');
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.checked).to.equal(true);
+    expect(requestsTo('/conversations')[0].query.get('unread')).to.equal('true');
+    expect(rows(el)).to.have.length(9);
+    await expect(el).to.be.accessible();
+  });
+
+  it('switches folders, reflects the folder attribute and turns unread only off outside the Inbox', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await loaded(el);
+    setTimeout(() => folderButtons(el)[1].click());
+    const event = (await oneEvent(el, 'secure-folder-change')) as CustomEvent;
+    expect(event.detail).to.deep.equal({ folder: 'sent' });
+    await el.updateComplete;
+    expect(el.getAttribute('folder')).to.equal('sent');
+    expect(folderButtons(el)[1].getAttribute('aria-current')).to.equal('page');
+    expect(el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.checked).to.equal(false);
+    await until(() => requestsTo('/conversations').some((r) => r.query.get('folder') === 'sent'));
+    const sent = requestsTo('/conversations').find((r) => r.query.get('folder') === 'sent')!;
+    expect(sent.query.has('unread')).to.equal(false);
+  });
+
+  it('opens the folder named by the folder attribute', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="trash"></secure-inbox>`);
+    await until(() => requestsTo('/conversations').length);
+    expect(requestsTo('/conversations')[0].query.get('folder')).to.equal('trash');
+    await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
+    expect(text(q(el, 'secure-conversation-list', '[part~="empty"]'))).to.equal('No messages here.');
+  });
+
+  it('searches with % for everything and word% for a prefix', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await loaded(el);
+    el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.click();
+    const input = el.shadowRoot!.querySelector<HTMLInputElement>('[part~="search-input"]')!;
+    input.focus();
+    await sendKeys({ type: 'inspect%' });
+    await sendKeys({ press: 'Enter' });
+    await until(() => requestsTo('/conversations').some((r) => r.query.get('q') === 'inspect%'));
+    await until(() => rows(el).length === 1 && rows(el));
+    expect(text(rows(el)[0].querySelector('[part~="subject"]'))).to.equal('Inspection date for permit 2024-117');
+    input.value = '%';
+    input.form!.requestSubmit();
+    await until(() => rows(el).length === 25 && rows(el));
+    expect(requestsTo('/conversations').at(-1)!.query.get('q')).to.equal('%');
+  });
+
+  it('opens a conversation from the list, reflects it, marks it read and focuses the subject', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const list = await loaded(el);
+    const permit = list.find((row) => text(row).includes('Inspection date'))!;
+    setTimeout(() => permit.click());
+    const event = (await oneEvent(el, 'secure-conversation-open')) as CustomEvent;
+    expect(event.detail.id).to.equal('c-permit');
+    await el.updateComplete;
+    expect(el.getAttribute('conversation')).to.equal('c-permit');
+    await until(() => requestsTo('/conversations/c-permit/read', 'POST').length);
+    await until(() => focused()?.getAttribute('part') === 'subject');
+    expect(text(focused())).to.equal('Inspection date for permit 2024-117');
+    await expect(el).to.be.accessible();
+  });
+
+  it('deep-links to a conversation through the conversation attribute and goes back to the list', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" conversation="c-permit"></secure-inbox>`);
+    await until(() => q(el, 'secure-thread-view', '[part~="subject"]'));
+    expect(requestsTo('/conversations/c-permit', 'GET')).to.have.length(1);
+    await until(() => requestsTo('/conversations/c-permit/read', 'POST').length);
+    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="back"]')!.click();
+    await el.updateComplete;
+    expect(el.hasAttribute('conversation')).to.equal(false);
+    expect(thread(el)).to.equal(null);
+    el.setAttribute('conversation', 'c-xss');
+    await until(() => text(q(el, 'secure-thread-view', '[part~="subject"]')) === 'Strange formatting');
+  });
+
+  it('moves to the next message in the list', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const list = await loaded(el);
+    const secondSubject = text(list[1].querySelector('[part~="subject"]'));
+    list[0].click();
+    await until(() => q(el, 'secure-thread-view', '[part~="subject"]'));
+    const next = qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="thread-actions"] button').find((b) => text(b) === 'Next message')!;
+    next.click();
+    await until(() => text(q(el, 'secure-thread-view', '[part~="subject"]')) === secondSubject);
+  });
+
+  it('explains a rejected sign-in and recovers after Retry', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="wrong-token"></secure-inbox>`);
+    const error = await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
+    expect(error.getAttribute('role')).to.equal('alert');
+    expect(text(error)).to.contain('Your sign-in has expired or was rejected.');
+    await expect(el).to.be.accessible();
+    el.token = 'token-alice';
+    await loaded(el);
+  });
+
+  it('calls the token provider again after a 401 and retries', async () => {
+    const issued: string[] = [];
+    const el = await fixture<SecureInbox>(
+      html`<secure-inbox
+        .tokenProvider=${async () => {
+          issued.push(issued.length ? 'token-alice' : 'expired');
+          return issued.at(-1)!;
+        }}
+      ></secure-inbox>`,
+    );
+    await loaded(el);
+    expect(issued).to.deep.equal(['expired', 'token-alice']);
+    expect(requestsTo('/conversations').map((r) => r.auth)).to.include('Bearer token-alice');
+  });
+
+  it('shows a server failure with a Retry that works', async () => {
+    failWith('get', '/conversations', 500);
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const error = await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
+    expect(text(error)).to.contain('Something went wrong on the message server.');
+    worker.resetHandlers();
+    q<HTMLButtonElement>(el, 'secure-conversation-list', '[part~="retry"]')!.click();
+    await loaded(el);
+  });
+
+  it('says so when the server cannot be reached, and fires secure-error', async () => {
+    unreachable('get', '/conversations');
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const event = (await oneEvent(el, 'secure-error')) as CustomEvent;
+    expect(event.detail.error.kind).to.equal('unreachable');
+    const error = await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
+    expect(text(error)).to.contain('The message server cannot be reached right now.');
+  });
+
+  it('shows a not-found conversation as such', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" conversation="c-cafe"></secure-inbox>`);
+    const error = await until(() => q(el, 'secure-thread-view', '[part~="error"]'));
+    expect(text(error)).to.contain('This conversation does not exist, or you no longer have access to it.');
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows a loading state while waiting', async () => {
+    worker.use(http.get('*/api/v1/conversations', async () => new Promise(() => undefined)));
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const loading = await until(() => q(el, 'secure-conversation-list', '[part~="loading"]'));
+    expect(loading.getAttribute('role')).to.equal('status');
+    expect(text(loading)).to.equal('Loading…');
+  });
+
+  it('puts host content into the banner, header, footer and empty slots', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="trash">
+      <nav slot="banner"><a href="/help">Help</a></nav>
+      <h1 slot="header">City messages</h1>
+      <p slot="footer">Footer text</p>
+      <p slot="empty">Nothing in the bin</p>
+    </secure-inbox>`);
+    const slotted = (name: string) => (el.shadowRoot!.querySelector<HTMLSlotElement>(`slot[name="${name}"]`)?.assignedElements() ?? []).map(text);
+    expect(slotted('banner')).to.deep.equal(['Help']);
+    expect(slotted('header')).to.deep.equal(['City messages']);
+    expect(slotted('footer')).to.deep.equal(['Footer text']);
+    const empty = await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
+    const inner = empty.querySelector('slot')!.assignedElements({ flatten: true });
+    expect(inner.map(text)).to.deep.equal(['Nothing in the bin']);
+  });
+
+  it('takes translated strings and passes them to nested elements', async () => {
+    const strings = { inbox: 'Posteingang', unreadOnly: 'Nur ungelesene', conversations: 'Unterhaltungen' };
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" .strings=${strings}></secure-inbox>`);
+    await loaded(el);
+    expect(text(folderButtons(el)[0])).to.contain('Posteingang');
+    expect(text(el.shadowRoot!.querySelector('.toggle'))).to.equal('Nur ungelesene');
+    expect(q(el, 'secure-conversation-list', '[part~="list"]')!.getAttribute('aria-label')).to.equal('Unterhaltungen');
+  });
+
+  it('reflects the theme attribute and switches to dark colours', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" theme="dark"></secure-inbox>`);
+    const base = el.shadowRoot!.querySelector('[part~="base"]')!;
+    expect(getComputedStyle(base).backgroundColor).to.equal('rgb(27, 30, 35)');
+    el.theme = 'light';
+    await el.updateComplete;
+    expect(getComputedStyle(base).backgroundColor).to.equal('rgb(255, 255, 255)');
+    expect(q(el, 'secure-conversation-list')!.getAttribute('theme')).to.equal('light');
+  });
+
+  it('lets the page theme it with --secure-* tokens', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    el.style.setProperty('--secure-color-surface', 'rgb(1, 2, 3)');
+    el.style.setProperty('--secure-radius', '9px');
+    const base = el.shadowRoot!.querySelector('[part~="base"]')!;
+    expect(getComputedStyle(base).backgroundColor).to.equal('rgb(1, 2, 3)');
+    expect(getComputedStyle(base).borderTopLeftRadius).to.equal('9px');
+  });
+
+  it('works right to left', async () => {
+    await setViewport({ width: 1200, height: 800 });
+    // fixtureSync: a plain wrapper would make fixture() wait for an animation frame, which background tabs may not get.
+    const host = fixtureSync(html`<div dir="rtl"><secure-inbox token="token-alice"></secure-inbox></div>`);
+    const el = host.querySelector('secure-inbox')!;
+    const [row] = await loaded(el);
+    const nav = el.shadowRoot!.querySelector('[part~="nav"]')!.getBoundingClientRect();
+    const pane = el.shadowRoot!.querySelector('[part~="list-pane"]')!.getBoundingClientRect();
+    expect(nav.left).to.be.greaterThan(pane.left);
+    await setViewport({ width: 800, height: 600 });
+    // The sender-type flag is the row's inline-start border: on the right in RTL.
+    const style = getComputedStyle(row);
+    expect(style.borderRightWidth).to.equal('4px');
+    expect(style.borderLeftWidth).to.equal('0px');
+    await expect(el).to.be.accessible();
+  });
+
+  it('refreshes the count when a live source pushes a change', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await loaded(el);
+    (el as unknown as { session: { push(e: unknown): void } }).session.push({ type: 'unread.changed', unread: 12 });
+    await el.updateComplete;
+    expect(text(el.shadowRoot!.querySelector('[part~="count"]'))).to.contain('12');
+  });
+});
+

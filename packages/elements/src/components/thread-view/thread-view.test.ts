@@ -1,0 +1,220 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks } from '../../internal/test/mocks.js';
+import '../secure-inbox/secure-inbox.js';
+import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
+
+const open = async (token: string, id = 'c-permit') => {
+  const el = await fixture<SecureInbox>(html`<secure-inbox token=${token} conversation=${id}></secure-inbox>`);
+  await until(() => q(el, 'secure-thread-view', '[part~="subject"]'));
+  return el;
+};
+const messages = (el: Element) => qa(el, 'secure-thread-view', '[part~="message"]');
+const actionButton = (el: Element, label: string) =>
+  qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="thread-actions"] button').find((b) => text(b) === label)!;
+const editor = (el: Element) => q(el, 'secure-thread-view', 'secure-rich-editor', '[part~="editor"]')!;
+
+async function typeReply(el: Element, words: string) {
+  editor(el).focus();
+  await sendKeys({ type: words });
+}
+
+describe('thread view', () => {
+  useMocks();
+
+  it('shows the messages oldest first in a feed, with a link to the host record', async () => {
+    const el = await open('token-alice');
+    const feed = q(el, 'secure-thread-view', '[part~="messages"]')!;
+    expect(feed.getAttribute('role')).to.equal('feed');
+    const shown = messages(el);
+    expect(shown.map((m) => m.tagName)).to.deep.equal(['ARTICLE', 'ARTICLE', 'ARTICLE']);
+    expect(shown.map((m) => text(m.querySelector('[part~="message-body"]')))).to.deep.equal([
+      'When can the inspection take place?',
+      'We can come on Tuesday. Please upload the plan.',
+      'Here is the plan, see the drawing.',
+    ]);
+    expect(shown[0].getAttribute('aria-posinset')).to.equal('1');
+    expect(shown[0].getAttribute('aria-setsize')).to.equal('3');
+    const body = shown[0].querySelector('[part~="message-body"]')!;
+    expect(body.querySelector('strong')).to.exist;
+    const record = q<HTMLAnchorElement>(el, 'secure-thread-view', '[part~="record-link"]')!;
+    expect(text(record)).to.equal('View permit: Permit 2024-117');
+    expect(record.href).to.equal('https://portal.example/permits/2024-117');
+    expect(record.rel).to.contain('noopener');
+    expect(text(q(el, 'secure-thread-view', '[part~="participants"]'))).to.contain('Alice Ng, Bob Staff, Carl Ode');
+    const link = shown[2].querySelector<HTMLAnchorElement>('[part~="message-body"] a')!;
+    expect(link.target).to.equal('_blank');
+    expect(link.rel).to.equal('noopener noreferrer nofollow');
+    await expect(el).to.be.accessible();
+  });
+
+  it('marks internal notes for staff and never shows them to customers', async () => {
+    const staff = await open('token-bob');
+    const internal = messages(staff).filter((m) => m.getAttribute('part')!.includes('message-internal'));
+    expect(internal).to.have.length(1);
+    expect(text(internal[0].querySelector('[part~="internal-label"]'))).to.equal('Internal');
+    expect(text(internal[0])).to.contain('Not visible to the customer');
+    expect(getComputedStyle(internal[0]).borderInlineStartColor).to.not.equal(getComputedStyle(messages(staff)[0]).borderInlineStartColor);
+    await expect(staff).to.be.accessible();
+    const customer = await open('token-alice');
+    expect(messages(customer).some((m) => text(m).includes('be kind'))).to.equal(false);
+  });
+
+  it('lists attachments with download links that carry the token', async () => {
+    const el = await open('token-alice');
+    const links = qa<HTMLAnchorElement>(el, 'secure-thread-view', '[part~="attachment"]');
+    expect(links.map(text)).to.deep.equal(['inspection-checklist.pdf', 'plan.pdf']);
+    expect(links[1].getAttribute('download')).to.equal('plan.pdf');
+    expect(text(links[1].parentElement)).to.contain('1.2 MB');
+    links[1].click();
+    await until(() => requestsTo('/attachments/att-plan').length);
+    expect(requestsTo('/attachments/att-plan')[0].auth).to.equal('Bearer token-alice');
+  });
+
+  it('shows which message a reply answers, and lets the person pick another', async () => {
+    const el = await open('token-alice');
+    const quote = () => text(q(el, 'secure-thread-view', '[part~="reply-quote"]'));
+    expect(quote()).to.equal('Replying to Alice Ng Here is the plan, see the drawing.');
+    const replyTo = messages(el)[1].querySelector<HTMLButtonElement>('[part~="reply-to"]')!;
+    replyTo.click();
+    await until(() => quote().startsWith('Replying to Bob Staff'));
+    expect(quote()).to.contain('We can come on Tuesday.');
+    await until(() => focused()?.getAttribute('part') === 'editor');
+  });
+
+  it('sends a reply: fires secure-before-send, posts, shows it and announces it', async () => {
+    const el = await open('token-alice');
+    await typeReply(el, 'Thanks, Tuesday works.');
+    const before = oneEvent(el, 'secure-before-send');
+    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="send"]')!.click();
+    const check = (await before) as CustomEvent;
+    expect(check.cancelable).to.equal(true);
+    expect(check.detail).to.deep.include({ conversationId: 'c-permit', action: 'reply' });
+    const sent = (await oneEvent(el, 'secure-sent')) as CustomEvent;
+    expect(sent.detail.message.body).to.contain('Thanks, Tuesday works.');
+    const [post] = requestsTo('/conversations/c-permit/messages', 'POST');
+    expect(post.body).to.deep.equal({ body: '<p>Thanks, Tuesday works.</p>' });
+    await until(() => messages(el).length === 4);
+    expect(text(messages(el)[3].querySelector('[part~="message-body"]'))).to.equal('Thanks, Tuesday works.');
+    expect(text(q(el, 'secure-thread-view', '[role="status"]'))).to.equal('Message sent.');
+    expect(text(editor(el))).to.equal('');
+  });
+
+  it('lets the host veto a reply', async () => {
+    const el = await open('token-alice');
+    await typeReply(el, 'Not this one');
+    el.addEventListener('secure-before-send', (event) => event.preventDefault(), { once: true });
+    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="send"]')!.click();
+    await until(() => text(q(el, 'secure-thread-view', '[part~="reply"] [role="alert"]')) === 'The message was not sent.');
+    expect(requestsTo('/conversations/c-permit/messages', 'POST')).to.have.length(0);
+  });
+
+  it('asks for a body before sending', async () => {
+    const el = await open('token-alice');
+    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="send"]')!.click();
+    await until(() => editor(el).getAttribute('aria-invalid') === 'true');
+    expect(text(q(el, 'secure-thread-view', 'secure-rich-editor', '[part~="error"]'))).to.equal('Write a message first.');
+    expect(requestsTo('/conversations/c-permit/messages', 'POST')).to.have.length(0);
+  });
+
+  it('offers staff the answer actions and posts the one chosen', async () => {
+    const el = await open('token-bob');
+    const select = q<HTMLSelectElement>(el, 'secure-thread-view', '[part~="action"]')!;
+    expect([...select.options].map((o) => o.value)).to.deep.equal(['reply', 'send', 'send_leave_open', 'resolve', 'internal_note', 'status_update']);
+    select.value = 'internal_note';
+    await typeReply(el, 'Check the plan first');
+    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="send"]')!.click();
+    await until(() => messages(el).length === 5);
+    expect(requestsTo('/conversations/c-permit/messages', 'POST')[0].body).to.deep.equal({ body: '<p>Check the plan first</p>', action: 'internal_note' });
+    expect(messages(el)[4].getAttribute('part')).to.contain('message-internal');
+  });
+
+  it('gives customers no staff actions', async () => {
+    const el = await open('token-alice');
+    expect(q(el, 'secure-thread-view', '[part~="action"]')).to.equal(null);
+  });
+
+  it('marks the conversation unread and returns to the list', async () => {
+    const el = await open('token-alice');
+    await until(() => requestsTo('/conversations/c-permit/read', 'POST').length);
+    actionButton(el, 'Mark as unread').click();
+    await until(() => requestsTo('/conversations/c-permit/unread', 'POST').length);
+    await until(() => !el.hasAttribute('conversation'));
+    expect(db.conversations.get('c-permit')!.unread).to.be.greaterThan(0);
+  });
+
+  it('adds recipients from the account directory', async () => {
+    const el = await open('token-alice');
+    actionButton(el, 'Add recipients').click();
+    const panel = await until(() => q(el, 'secure-thread-view', 'form[part~="panel"]'));
+    await until(() => panel.querySelector('input'));
+    const choices = [...panel.querySelectorAll('label')].map(text);
+    expect(choices).to.deep.equal(['Dora Reviewer (Staff)']);
+    expect(requestsTo('/directory')[0].query.get('accountId')).to.equal('acc-permit');
+    await expect(el).to.be.accessible();
+    panel.querySelector<HTMLInputElement>('input')!.click();
+    panel.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+    await until(() => text(q(el, 'secure-thread-view', '[part~="participants"]')).includes('Dora Reviewer'));
+    expect(requestsTo('/conversations/c-permit/participants', 'POST')[0].body).to.deep.equal({ userIds: ['u-dora'] });
+  });
+
+  it('leaves the conversation after a confirmation', async () => {
+    const el = await open('token-alice');
+    actionButton(el, 'Leave').click();
+    const panel = await until(() => q(el, 'secure-thread-view', '[part~="panel"]'));
+    expect(text(panel)).to.contain('Leave this conversation?');
+    await until(() => focused()?.textContent?.trim() === 'Leave');
+    const left = oneEvent(el, 'secure-conversation-leave');
+    (focused() as HTMLButtonElement).click();
+    expect(((await left) as CustomEvent).detail.id).to.equal('c-permit');
+    await until(() => !el.hasAttribute('conversation'));
+    expect(requestsTo('/conversations/c-permit/leave', 'POST')).to.have.length(1);
+  });
+
+  it('moves a conversation to the trash and restores it from there', async () => {
+    const el = await open('token-alice');
+    actionButton(el, 'Move to trash').click();
+    await until(() => db.conversations.get('c-permit')!.trashed);
+    await until(() => !el.hasAttribute('conversation'));
+    el.folder = 'trash';
+    el.conversation = 'c-permit';
+    await until(() => actionButton(el, 'Restore'));
+    actionButton(el, 'Restore').click();
+    await until(() => !db.conversations.get('c-permit')!.trashed);
+  });
+
+  it('never executes script from a message body', async () => {
+    (window as unknown as { __xss?: number }).__xss = undefined;
+    const el = await open('token-alice', 'c-xss');
+    const body = messages(el)[0].querySelector('[part~="message-body"]')!;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((window as unknown as { __xss?: number }).__xss).to.equal(undefined);
+    expect(body.querySelector('img, script, iframe, svg, [onclick], [style]')).to.equal(null);
+    const links = [...body.querySelectorAll('a')];
+    expect(links.filter((a) => a.hasAttribute('href')).map((a) => a.getAttribute('href'))).to.deep.equal(['mailto:help@example.com']);
+    expect(text(body)).to.contain('click me');
+  });
+
+  it('reports a conversation that failed to load with a working Retry', async () => {
+    failWith('get', '/conversations/c-permit', 500);
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" conversation="c-permit"></secure-inbox>`);
+    const error = await until(() => q(el, 'secure-thread-view', '[part~="error"]'));
+    expect(text(error)).to.contain('Something went wrong on the message server.');
+    const { worker } = await import('../../internal/test/mocks.js');
+    worker.resetHandlers();
+    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="retry"]')!.click();
+    await until(() => q(el, 'secure-thread-view', '[part~="subject"]'));
+  });
+
+  it('loads older messages by cursor', async () => {
+    const stored = db.conversations.get('c-permit')!;
+    for (let i = 0; i < 60; i++) stored.messages.unshift({ ...stored.messages[0], id: `m-older-${i}`, body: `<p>Older ${i}</p>`, attachments: [], tip: null, createdAt: `2025-02-01T00:00:${String(i).padStart(2, '0')}Z` });
+    const el = await open('token-alice');
+    expect(messages(el)).to.have.length(50);
+    const older = q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="older"]')!;
+    older.click();
+    await until(() => messages(el).length === 63);
+    expect(requestsTo('/conversations/c-permit').at(-1)!.query.get('before')).to.be.a('string');
+    expect(q(el, 'secure-thread-view', '[part~="older"]')).to.equal(null);
+  });
+});

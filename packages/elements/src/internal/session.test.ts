@@ -1,0 +1,60 @@
+import { expect } from '@open-wc/testing';
+import { Session, type SessionEvent } from './session.js';
+import { db, requestsTo, until, useMocks } from './test/mocks.js';
+
+describe('Session', () => {
+  useMocks();
+
+  it('defaults the API base to the origin the script came from', () => {
+    expect(new Session().api.base).to.equal(location.origin);
+  });
+
+  it('shares one GET /me and publishes the unread count', async () => {
+    const session = new Session(location.origin, { token: 'token-alice' });
+    const events: SessionEvent[] = [];
+    session.subscribe((event) => events.push(event));
+    await Promise.all([session.loadMe(), session.loadMe()]);
+    expect(requestsTo('/me')).to.have.length(1);
+    expect(session.unread).to.equal(9);
+    expect(events).to.deep.equal([{ type: 'unread.changed', unread: 9 }]);
+  });
+
+  it('accepts pushed events from a live source', () => {
+    const session = new Session();
+    const events: SessionEvent[] = [];
+    const stop = session.subscribe((event) => events.push(event));
+    session.push({ type: 'unread.changed', unread: 4 });
+    session.push({ type: 'message.created', conversationId: 'c-1', messageId: 'm-1' });
+    stop();
+    session.push({ type: 'unread.changed', unread: 5 });
+    expect(session.unread).to.equal(5);
+    expect(events).to.have.length(2);
+  });
+
+  it('polls while watched and stops when the last watcher leaves', async () => {
+    const session = new Session(location.origin, { token: 'token-alice' });
+    session.pollInterval = 30;
+    const stopA = session.watch();
+    const stopB = session.watch();
+    await until(() => requestsTo('/me').length >= 2);
+    stopA();
+    stopB();
+    const count = requestsTo('/me').length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestsTo('/me').length).to.be.at.most(count + 1);
+  });
+
+  it('tells subscribers when the credentials change', async () => {
+    const session = new Session(location.origin, { token: 'token-alice' });
+    await session.loadMe();
+    const events: SessionEvent[] = [];
+    session.subscribe((event) => events.push(event));
+    session.configure(location.origin, { token: 'token-alice' });
+    expect(events).to.deep.equal([]);
+    session.configure(location.origin, { token: 'token-bob' });
+    expect(events).to.deep.equal([{ type: 'credentials.changed' }]);
+    expect(session.me).to.equal(undefined);
+    expect((await session.loadMe()).user.id).to.equal('u-bob');
+    void db;
+  });
+});
