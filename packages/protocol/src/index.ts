@@ -157,6 +157,7 @@ export const errorCodes = [
   'too_large',
   'unsupported_type',
   'rate_limited',
+  'unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -225,6 +226,17 @@ export const ThreadQuery = z.strictObject({
 });
 
 export const AccountQuery = z.strictObject({ accountId: Id });
+
+export const QueueQuery = z.strictObject({
+  accountId: Id.optional(),
+  status: ConversationStatus.optional(),
+  assignee: z.string().min(1).max(limits.id).optional(),
+});
+export const QueueCounts = z.object({
+  status: z.object({ open: z.number().int(), attentive: z.number().int(), answered: z.number().int(), resolved: z.number().int() }),
+  assignee: z.object({ me: z.number().int(), none: z.number().int(), all: z.number().int() }),
+});
+export type QueueCounts = z.infer<typeof QueueCounts>;
 
 // ---------------------------------------------------------------- token claims
 export const TokenClaims = z.object({

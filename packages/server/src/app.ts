@@ -9,11 +9,13 @@ import type { AppDeps, AppEnv } from './context.js';
 import { ApiError } from './errors.js';
 import { notifyEffects } from './notify/effects.js';
 import { notificationsRoute, notifyAdminsRoute } from './notify/routes.js';
-import { rateLimitWrites } from './rate-limit.js';
+import { rateLimitCreatesPerAddress, rateLimitWrites, signInGuard } from './rate-limit.js';
+import { auditRoute } from './routes/audit.js';
 import { attachments } from './routes/attachments.js';
 import { conversations } from './routes/conversations.js';
 import { openapi } from './routes/openapi.js';
 import { people } from './routes/people.js';
+import { queues } from './routes/queues.js';
 import { eventsRoute } from './realtime/stream.js';
 
 export interface CreateAppOptions {
@@ -41,6 +43,12 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   options.mount?.(app);
 
   const api = new Hono<AppEnv>();
+  api.use('*', async (c, next) => {
+    await next();
+    // API answers are data for the widget, never documents: nothing in them may run, frame or be cached.
+    c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
+  });
   api.use('*', cors({ origin: config.allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After', 'Content-Disposition'], maxAge: 600 }));
   api.use('*', async (c, next) => {
     // A state-changing request from a page whose origin is not allowed is refused outright.
@@ -62,14 +70,17 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   // Uploads are streamed to disk under their own limit (SECURE_INBOX_MAX_UPLOAD_BYTES).
   api.use('*', (c, next) => (c.req.method === 'POST' && /^\/api\/v1\/attachments\/?$/.test(c.req.path) ? next() : jsonBodyLimit(c, next)));
   api.route('/', openapi);
-  api.use('*', requireUser(deps));
+  api.use('*', requireUser(deps, signInGuard(config, deps.db)));
   api.use('*', rateLimitWrites(config.rateLimitPerMinute));
+  api.use('*', rateLimitCreatesPerAddress(config));
   api.route('/', people);
   api.route('/conversations', conversations);
   api.route('/conversations', notifyAdminsRoute);
   api.route('/notifications', notificationsRoute);
   api.route('/', eventsRoute(deps.realtime));
   api.route('/attachments', attachments);
+  api.route('/audit', auditRoute);
+  api.route('/queues', queues);
   app.route('/api/v1', api);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
@@ -83,6 +94,11 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
       const code = status === 400 ? 'bad_request' : status === 401 ? 'unauthorized' : status === 413 ? 'too_large' : status === 404 ? 'not_found' : 'bad_request';
       return c.json({ error: { code, message: error.message || 'The request could not be processed.' } }, status >= 500 ? 400 : status);
     }
+    const storage = storageProblem(error);
+    if (storage) {
+      console.error(`Storage unavailable (${storage.cause}):`, error instanceof Error ? error.message : error);
+      return c.json({ error: { code: 'unavailable', message: storage.message } }, storage.status, { 'Retry-After': '30' });
+    }
     console.error(error);
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side; the request was not completed.' } }, 500);
   });
@@ -90,3 +106,20 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * A database or disk that cannot take the write (full, read-only, locked beyond the busy timeout,
+ * failing) is the server's condition, not the request's: 507/503 with a sentence, never a stack.
+ */
+function storageProblem(error: unknown): { status: 503 | 507; message: string; cause: string } | null {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+      return { status: 507, cause: code, message: 'The server has run out of storage space; nothing was saved. Please try again later.' };
+    }
+    if (/^SQLITE_(READONLY|BUSY|LOCKED|IOERR|CANTOPEN)/.test(code) || code === 'EROFS') {
+      return { status: 503, cause: code, message: 'The server cannot save changes right now; nothing was saved. Please try again shortly.' };
+    }
+  }
+  return null;
+}

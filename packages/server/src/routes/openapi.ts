@@ -26,6 +26,7 @@ export const operations: Op[] = [
   { method: 'get', path: '/directory', summary: 'People the caller may address in an account', query: p.AccountQuery, ok: 200, response: z.object({ items: z.array(p.UserRef) }) },
   { method: 'get', path: '/status-updates', summary: "The account's Status tab", query: p.AccountQuery, ok: 200, response: z.object({ items: z.array(p.Message) }) },
   { method: 'put', path: '/accounts/{id}', summary: 'Provision an account name (admin)', body: p.PutAccountBody, ok: 200, response: z.object({ account: p.Account }) },
+  { method: 'get', path: '/queues', summary: 'Staff queue counts per status and assignee filter', query: p.QueueQuery, ok: 200, response: p.QueueCounts },
   { method: 'get', path: '/conversations', summary: 'List a folder, search, filter (keyset pagination)', query: p.ListConversationsQuery, ok: 200, response: page(p.ConversationSummary) },
   { method: 'post', path: '/conversations', summary: 'Start a conversation', body: p.CreateConversationBody, ok: 201, response: conversationOut },
   { method: 'get', path: '/conversations/{id}', summary: 'A conversation and a page of its messages (oldest first)', query: p.ThreadQuery, ok: 200, response: z.object({ conversation: p.Conversation, messages: z.array(p.Message), nextCursor: z.string().nullable() }) },
