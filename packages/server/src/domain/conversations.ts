@@ -179,7 +179,7 @@ function unreadCondition(viewer: Viewer): SQL {
       AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}))`;
 }
 
-function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {
+export function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {
   switch (folder) {
     case 'inbox':
       return sql`coalesce(cu.left, 0) = 0 AND coalesce(cu.trashed, 0) = 0`;
