@@ -33,6 +33,8 @@ export interface Config {
   clamdUrl: string | undefined;
   mailBatchSeconds: number;
   dataDir: string;
+  /** A directory whose e-mail templates replace the defaults (see src/notify/templates.ts). */
+  mailTemplatesDir?: string;
 }
 
 const HMAC = ['HS256', 'HS384', 'HS512'];
@@ -152,5 +154,6 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     clamdUrl: url(e, 'SECURE_INBOX_CLAMD_URL', ['tcp:']),
     mailBatchSeconds: int(e, 'SECURE_INBOX_MAIL_BATCH_SECONDS', 5, 0, 3600),
     dataDir: e.SECURE_INBOX_DATA_DIR?.trim() || './data',
+    mailTemplatesDir: e.SECURE_INBOX_MAIL_TEMPLATES?.trim() || undefined,
   };
 }

@@ -197,8 +197,19 @@ describe('e-mail content', () => {
     expect(readable(mail!)).not.toContain('Kiwi');
   });
 
-  it('refuses a template that does not parse, naming it', () => {
+  it('refuses a template that does not parse, or a directory that does not exist, naming it', () => {
     expect(() => new Templates(undefined, { 'full.html': '{{#items}}unclosed' })).toThrow(/full\.html/);
+    expect(() => new Templates('/nonexistent/templates')).toThrow(/SECURE_INBOX_MAIL_TEMPLATES names \/nonexistent\/templates/);
+  });
+
+  it('reads the templates directory from SECURE_INBOX_MAIL_TEMPLATES', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-templates-'));
+    writeFileSync(join(dir, 'secure.subject.txt'), 'Your portal has news');
+    const t = await setup({ SECURE_INBOX_MAIL_TEMPLATES: dir });
+    await startConversation(t, people.sam);
+    await worker(t).runOnce();
+    const [file] = readdirSync(join(t.dir, 'outbox'));
+    expect((await simpleParser(readFileSync(join(t.dir, 'outbox', file!)))).subject).toBe('Your portal has news');
   });
 
   it('writes .eml files under <dataDir>/outbox when no SMTP server is configured', async () => {

@@ -1,7 +1,7 @@
 /**
  * Notification e-mail templates (Mustache). Each mode has a subject, an HTML part and a text part.
- * A deployment may replace any of them by putting a file of the same name in a templates directory
- * (`secure.subject.txt`, `secure.html`, `secure.txt`, `full.subject.txt`, `full.html`, `full.txt`).
+ * A deployment may replace any of them by putting a file of the same name in the directory named by
+ * SECURE_INBOX_MAIL_TEMPLATES (`secure.subject.txt`, `secure.html`, `secure.txt`, `full.subject.txt`, `full.html`, `full.txt`).
  *
  * The secure mode's view carries no subject, body, author or attachment names at all, so not even a
  * custom template can put them into an e-mail.
@@ -9,7 +9,7 @@
 import Mustache from 'mustache';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NotifyMode } from '../config.js';
+import { ConfigError, type NotifyMode } from '../config.js';
 
 export type TemplateName = `${NotifyMode}.${'subject.txt' | 'html' | 'txt'}`;
 
@@ -107,6 +107,9 @@ export class Templates {
   /** `dir`: an optional directory whose files replace the defaults of the same name. */
   constructor(dir?: string, overrides: Partial<Record<TemplateName, string>> = {}) {
     const fromDir: Partial<Record<TemplateName, string>> = {};
+    if (dir && !existsSync(dir)) {
+      throw new ConfigError(`SECURE_INBOX_MAIL_TEMPLATES names ${dir}, which does not exist; create it or unset the variable to use the built-in e-mail templates.`);
+    }
     if (dir) {
       for (const name of Object.keys(defaultTemplates) as TemplateName[]) {
         const file = join(dir, name);
@@ -118,7 +121,7 @@ export class Templates {
       try {
         Mustache.parse(template);
       } catch (error) {
-        throw new Error(`The e-mail template ${name} cannot be parsed: ${(error as Error).message}`);
+        throw new ConfigError(`The e-mail template ${name} cannot be parsed (${(error as Error).message}); fix it in SECURE_INBOX_MAIL_TEMPLATES.`);
       }
     }
   }

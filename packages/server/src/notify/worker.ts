@@ -86,7 +86,7 @@ export class DeliveryWorker {
 
   constructor(
     private readonly db: Db,
-    private readonly config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom' | 'publicUrl' | 'notifyMode' | 'mailBatchSeconds'> & { mailTemplatesDir?: string },
+    private readonly config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom' | 'publicUrl' | 'notifyMode' | 'mailBatchSeconds' | 'mailTemplatesDir'>,
     options: WorkerOptions = {},
   ) {
     this.mailer = options.mailer ?? mailerFor(config);
