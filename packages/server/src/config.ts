@@ -26,6 +26,12 @@ export interface Config {
   mailFrom: string;
   notifyMode: NotifyMode;
   rateLimitPerMinute: number;
+  /** Sends, new conversations and uploads per client address per minute; 0 turns it off. */
+  rateLimitPerIpPerMinute: number;
+  /** Failed sign-ins per client address per minute before that address gets 429; 0 turns it off. */
+  authFailuresPerMinute: number;
+  /** Take the client address from X-Forwarded-For (the entry the nearest proxy added), not from the socket. */
+  trustProxy: boolean;
   maxUploadBytes: number;
   /** Bytes of uploads (sent or not) one user may hold in all. */
   uploadQuotaBytes: number;
@@ -49,6 +55,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (it is "${raw}").`);
   }
   return Number(raw);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (it is "${env[name]}").`);
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -131,6 +145,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
   }
 
   const dbFile = e.SECURE_INBOX_DB?.trim() || './data/secure-inbox.db';
+  const rateLimitPerMinute = int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000);
   return {
     port,
     host,
@@ -148,7 +163,11 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     smtpUrl: url(e, 'SECURE_INBOX_SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: e.SECURE_INBOX_MAIL_FROM?.trim() || 'Secure Inbox <no-reply@localhost>',
     notifyMode,
-    rateLimitPerMinute: int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000),
+    rateLimitPerMinute,
+    // SECURE_INBOX_RATE_LIMIT=0 turns every limit off unless one is set on its own.
+    rateLimitPerIpPerMinute: int(e, 'SECURE_INBOX_RATE_LIMIT_IP', rateLimitPerMinute === 0 ? 0 : 600, 0, 1_000_000),
+    authFailuresPerMinute: int(e, 'SECURE_INBOX_AUTH_FAILURES_PER_MINUTE', rateLimitPerMinute === 0 ? 0 : 30, 0, 1_000_000),
+    trustProxy: bool(e, 'SECURE_INBOX_TRUST_PROXY', false),
     maxUploadBytes: int(e, 'SECURE_INBOX_MAX_UPLOAD_BYTES', 26_214_400, 1, 2 ** 40),
     uploadQuotaBytes: int(e, 'SECURE_INBOX_UPLOAD_QUOTA_BYTES', 1_073_741_824, 1, 2 ** 50),
     clamdUrl: url(e, 'SECURE_INBOX_CLAMD_URL', ['tcp:']),

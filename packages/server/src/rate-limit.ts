@@ -1,27 +1,157 @@
+/**
+ * Rate limits (fixed one-minute windows, kept in memory: one server process holds the one writer
+ * connection, so there is no second process to share counts with).
+ *
+ *  - writes per user (SECURE_INBOX_RATE_LIMIT): every POST/PUT/PATCH/DELETE of a signed-in user;
+ *  - sends, new conversations and uploads per client address (SECURE_INBOX_RATE_LIMIT_IP);
+ *  - failed sign-ins per client address (SECURE_INBOX_AUTH_FAILURES_PER_MINUTE): above it the address
+ *    gets 429 for every request that needs a token until its minute is over.
+ *
+ * Every refusal is 429 `rate_limited` with Retry-After; the first refusal of a window is audited
+ * (one row, not one per request, so a flood cannot flood the audit table as well).
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import type { Config } from './config.js';
 import type { AppEnv } from './context.js';
+import type { Db } from './db/client.js';
+import { audit } from './domain/audit.js';
 import { ApiError } from './errors.js';
 
-/** Writes per user per minute (fixed window). 0 turns the limit off. */
-export function rateLimitWrites(perMinute: number) {
-  const windows = new Map<string, { start: number; count: number }>();
-  return createMiddleware<AppEnv>(async (c, next) => {
-    if (perMinute === 0 || c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
-    const key = c.get('viewer').id;
-    const now = Date.now();
-    let window = windows.get(key);
-    if (!window || now - window.start >= 60_000) {
-      window = { start: now, count: 0 };
-      windows.set(key, window);
-      if (windows.size > 100_000) for (const [k, w] of windows) if (now - w.start >= 60_000) windows.delete(k);
+const MINUTE = 60_000;
+const MAX_KEYS = 100_000;
+
+interface Window {
+  start: number;
+  count: number;
+  refused: boolean;
+}
+
+/** Counts per key in fixed windows. `limit` 0 never refuses. */
+export class FixedWindows {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(
+    readonly limit: number,
+    private readonly windowMs = MINUTE,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private current(key: string): Window {
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (!window || now - window.start >= this.windowMs) {
+      window = { start: now, count: 0, refused: false };
+      this.windows.set(key, window);
+      if (this.windows.size > MAX_KEYS) for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
     }
+    return window;
+  }
+
+  /** Counts one event; returns the seconds to wait when it is over the limit. */
+  hit(key: string): { retryAfter: number; first: boolean } | null {
+    if (this.limit === 0) return null;
+    const window = this.current(key);
     window.count += 1;
-    if (window.count > perMinute) {
-      const retryAfter = Math.max(1, Math.ceil((window.start + 60_000 - now) / 1000));
-      throw new ApiError(429, 'rate_limited', `Too many changes: at most ${perMinute} a minute. Try again in ${retryAfter} s.`, undefined, {
-        'Retry-After': String(retryAfter),
-      });
-    }
+    return window.count > this.limit ? this.refusal(window) : null;
+  }
+
+  /** Counts one event without refusing it. */
+  count(key: string): void {
+    if (this.limit !== 0) this.current(key).count += 1;
+  }
+
+  /** Whether the key is already at its limit, without counting. */
+  over(key: string): { retryAfter: number; first: boolean } | null {
+    if (this.limit === 0) return null;
+    const window = this.current(key);
+    return window.count >= this.limit ? this.refusal(window) : null;
+  }
+
+  private refusal(window: Window) {
+    const first = !window.refused;
+    window.refused = true;
+    return { retryAfter: Math.max(1, Math.ceil((window.start + this.windowMs - this.now()) / 1000)), first };
+  }
+}
+
+/**
+ * The client's address: the socket's peer, or with `trustProxy` the last X-Forwarded-For entry (the one
+ * the nearest proxy added; earlier entries are whatever the client claimed). Undefined when the request
+ * did not come over a socket (in-process calls), in which case no per-address limit applies.
+ */
+export function clientAddress(c: Context, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for');
+    const last = forwarded?.split(',').map((s) => s.trim()).filter(Boolean).pop();
+    if (last) return normalize(last);
+  }
+  try {
+    const address = getConnInfo(c).remote.address;
+    return address ? normalize(address) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const normalize = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+
+function refuse(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): never {
+  if (first) audit(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
+  throw new ApiError(429, 'rate_limited', `Too many ${what}: at most ${limit} a minute. Try again in ${retryAfter} s.`, undefined, {
+    'Retry-After': String(retryAfter),
+  });
+}
+
+/** Writes per user per minute. 0 turns the limit off. */
+export function rateLimitWrites(perMinute: number) {
+  const windows = new FixedWindows(perMinute);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+    const viewer = c.get('viewer');
+    const refused = windows.hit(viewer.id);
+    if (refused) refuse(c.get('deps').db, 'changes', perMinute, refused.retryAfter, refused.first, viewer.id, 'user');
     return next();
   });
+}
+
+/** The requests that create something: a message, a conversation, an upload. */
+const CREATES = /^\/api\/v1\/(conversations(\/[^/]+\/messages)?|attachments)\/?$/;
+
+/** Sends, new conversations and uploads per client address per minute. */
+export function rateLimitCreatesPerAddress(config: Pick<Config, 'rateLimitPerIpPerMinute' | 'trustProxy'>) {
+  const windows = new FixedWindows(config.rateLimitPerIpPerMinute);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method !== 'POST' || !CREATES.test(c.req.path)) return next();
+    const address = clientAddress(c, config.trustProxy);
+    if (address === undefined) return next();
+    const refused = windows.hit(address);
+    if (refused) refuse(c.get('deps').db, 'messages, conversations and uploads from your network', windows.limit, refused.retryAfter, refused.first, c.get('viewer')?.id ?? null, 'address');
+    return next();
+  });
+}
+
+/** Failed sign-ins per client address; used by requireUser. */
+export interface SignInGuard {
+  /** Throws 429 when the address is over its failures for this minute. */
+  check(c: Context<AppEnv>): void;
+  /** Counts one failure. */
+  failed(c: Context<AppEnv>): void;
+}
+
+export function signInGuard(config: Pick<Config, 'authFailuresPerMinute' | 'trustProxy'>, db: Db): SignInGuard {
+  const windows = new FixedWindows(config.authFailuresPerMinute);
+  return {
+    check(c) {
+      const address = clientAddress(c, config.trustProxy);
+      if (address === undefined) return;
+      const refused = windows.over(address);
+      if (refused) refuse(db, 'failed sign-ins from your network', windows.limit, refused.retryAfter, refused.first, null, 'sign-in');
+    },
+    failed(c) {
+      const address = clientAddress(c, config.trustProxy);
+      if (address !== undefined) windows.count(address);
+    },
+  };
 }

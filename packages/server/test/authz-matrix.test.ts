@@ -72,6 +72,7 @@ const table: Record<string, Entry> = {
     forbidden: [{ as: alice }, { as: adam }, { as: sam }, { as: gina }],
   },
   'GET /api/v1/queues': { ok: { as: sam, status: 200 }, forbidden: [{ as: alice }, { as: bob }] },
+  'GET /api/v1/audit': { ok: { as: root, status: 200 }, forbidden: [{ as: alice }, { as: sam }, { as: gina }] },
   'GET /api/v1/conversations': { ok: { as: alice, status: 200 } },
   'POST /api/v1/conversations': {
     request: { body: { accountId: 'acme', subject: 'Hello', body: 'Hi' } },

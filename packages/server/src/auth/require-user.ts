@@ -3,16 +3,18 @@ import type { AppEnv } from '../context.js';
 import { audit } from '../domain/audit.js';
 import { createUserSync } from '../domain/users.js';
 import { ApiError } from '../errors.js';
+import type { SignInGuard } from '../rate-limit.js';
 import { createTokenVerifier, TokenError } from './token.js';
 
 /**
  * Verifies the bearer token (header only: tokens are never accepted in the URL), upserts the user
  * from its claims and sets `viewer`. Failures answer 401 and are audited.
  */
-export function requireUser(deps: AppEnv['Variables']['deps']) {
+export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGuard) {
   const verify = createTokenVerifier(deps.config.jwt);
   const syncUser = createUserSync(deps.db);
   return createMiddleware<AppEnv>(async (c, next) => {
+    guard?.check(c);
     const header = c.req.header('authorization');
     const match = header?.match(/^Bearer ([A-Za-z0-9_\-.=]+)$/);
     let reason = 'no bearer token in the Authorization header';
@@ -27,6 +29,7 @@ export function requireUser(deps: AppEnv['Variables']['deps']) {
         reason = error.message;
       }
     }
+    guard?.failed(c);
     audit(deps.db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason, path: c.req.path } });
     throw new ApiError(401, 'unauthorized', `Sign-in rejected: ${reason}.`, undefined, { 'WWW-Authenticate': 'Bearer' });
   });

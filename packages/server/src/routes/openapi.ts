@@ -2,6 +2,7 @@ import * as p from '@secure-inbox/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotificationList, NotificationsQuery, NotifyAdminsResult, UnreadNotifications } from '../notify/routes.js';
+import { AuditList, AuditQuery } from './audit.js';
 
 type Op = {
   method: 'get' | 'post' | 'patch' | 'put';
@@ -44,6 +45,7 @@ export const operations: Op[] = [
   { method: 'post', path: '/notifications/{id}/read', summary: 'Mark one notice read (staff)', ok: 204 },
   { method: 'post', path: '/notifications/read-all', summary: 'Mark every notice read (staff)', ok: 204 },
   { method: 'get', path: '/events', summary: 'Live events as text/event-stream (message.created, conversation.updated, unread.changed); resume with Last-Event-ID', ok: 200 },
+  { method: 'get', path: '/audit', summary: 'The audit log, newest first (admin; keyset pagination, filters actor, action, outcome)', query: AuditQuery, ok: 200, response: AuditList },
   { method: 'get', path: '/openapi.json', summary: 'This document', ok: 200, public: true },
 ];
 

@@ -1,0 +1,86 @@
+/**
+ * The audit log for administrators: `GET /api/v1/audit`, newest first, keyset pagination on the
+ * row id (the primary key), filtered by actor, action and outcome.
+ *
+ * Rows hold values as data (columns and a JSON `detail`), never as formatted log lines, and they
+ * leave here as JSON: a CR/LF, an ANSI escape or a fake log line inside a name or an id stays a
+ * string value, escaped by JSON, and can never start a record of its own.
+ */
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../context.js';
+import { audit } from '../domain/audit.js';
+import { decodeCursor, encodeCursor } from '../domain/ids.js';
+import { forbidden, invalid } from '../errors.js';
+import { query } from '../validate.js';
+
+export const AuditQuery = z.strictObject({
+  cursor: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  /** The acting user's id; `-` for requests without a signed-in user (failed sign-ins, system jobs). */
+  actor: z.string().min(1).max(200).optional(),
+  /** An exact action such as `message.reply`, or a prefix ending in `.` such as `conversation.`. */
+  action: z.string().min(1).max(100).optional(),
+  outcome: z.enum(['ok', 'denied']).optional(),
+});
+
+export const AuditEvent = z.object({
+  id: z.string(),
+  at: z.string(),
+  actorId: z.string().nullable(),
+  action: z.string(),
+  outcome: z.enum(['ok', 'denied']),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  detail: z.unknown().nullable(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+export const AuditList = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() });
+
+function parseDetail(raw: string | null): unknown {
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export const auditRoute = new Hono<AppEnv>().get('/', query(AuditQuery), (c) => {
+  const { db } = c.get('deps');
+  const viewer = c.get('viewer');
+  if (viewer.role !== 'admin') {
+    audit(db, { actorId: viewer.id, action: 'audit.read', outcome: 'denied' });
+    throw forbidden('Only administrators can read the audit log.');
+  }
+  const { cursor, limit = 50, actor, action, outcome } = c.req.valid('query');
+  let before = Number.MAX_SAFE_INTEGER;
+  if (cursor !== undefined) {
+    const position = decodeCursor(cursor);
+    if (position === null) throw invalid('cursor', 'is not a cursor this API returned');
+    before = position;
+  }
+  const actorFilter = actor === undefined ? sql`` : actor === '-' ? sql`AND actor_id IS NULL` : sql`AND actor_id = ${actor}`;
+  const actionFilter =
+    action === undefined ? sql`` : action.endsWith('.') ? sql`AND substr(action, 1, ${action.length}) = ${action}` : sql`AND action = ${action}`;
+  const outcomeFilter = outcome === undefined ? sql`` : sql`AND outcome = ${outcome}`;
+  const rows = db.all<{
+    id: number;
+    at: string;
+    actorId: string | null;
+    action: string;
+    outcome: 'ok' | 'denied';
+    targetType: string | null;
+    targetId: string | null;
+    detail: string | null;
+  }>(sql`
+    SELECT id, at, actor_id AS actorId, action, outcome, target_type AS targetType, target_id AS targetId, detail
+    FROM audit_events
+    WHERE id < ${before} ${actorFilter} ${actionFilter} ${outcomeFilter}
+    ORDER BY id DESC LIMIT ${limit + 1}`);
+  const page = rows.slice(0, limit);
+  const items: AuditEvent[] = page.map((r) => ({ ...r, id: String(r.id), detail: parseDetail(r.detail) }));
+  const last = page[page.length - 1];
+  return c.json({ items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null });
+});
