@@ -11,7 +11,9 @@ import type {
   PatchConversationBody,
   Role,
 } from '@secure-inbox/protocol';
+import type { Statement } from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { writeTx, type Db } from '../db/client.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
@@ -179,6 +181,37 @@ function unreadCondition(viewer: Viewer): SQL {
       AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}))`;
 }
 
+// The list, count and search queries run on every widget load: their statements are prepared once
+// per SQL text (the text varies only with the filters and the number of accounts in the token).
+const dialect = new SQLiteSyncDialect();
+const statements = new WeakMap<Db, Map<string, Statement>>();
+function cachedAll<T>(db: Db, query: SQL): T[] {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(text);
+  if (!statement) {
+    if (cache.size >= 256) cache.clear();
+    statement = db.$client.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement.all(...params) as T[];
+}
+
+/**
+ * For staff, the conversations worth looking at: those of their accounts and those they take part
+ * in. It only narrows where SQLite looks (by index, instead of every conversation); who sees what is
+ * still decided by conversationVisible() beside it.
+ */
+function staffCandidates(viewer: Viewer): SQL | null {
+  if (viewer.role !== 'staff') return null;
+  const accounts = viewer.accounts === '*' ? [] : viewer.accounts;
+  const inAccounts = accounts.length
+    ? sql`SELECT id FROM conversations WHERE account_id IN (${sql.join(accounts.map((a) => sql`${a}`), sql`, `)}) UNION ALL `
+    : sql``;
+  return sql`c.id IN (${inAccounts}SELECT conversation_id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = 1)`;
+}
+
 export function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {
   switch (folder) {
     case 'inbox':
@@ -212,20 +245,35 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
   }
   const terms = ftsTerms(query.q);
   if (terms === false) return { items: [], nextCursor: null };
+  const direction = sql.raw(oldestFirst && folder !== 'sent' ? 'ASC' : 'DESC');
+  let source = sql`conversations c`;
   if (terms) {
+    // Staff reach their accounts' conversations through the account tokens; only the conversations
+    // they take part in outside those accounts need tokens of their own (usually none).
     const participations =
       viewer.role === 'staff'
-        ? db
-            .all<{ id: string }>(sql`SELECT conversation_id AS id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = 1`)
+        ? cachedAll<{ id: string; accountId: string }>(db, sql`
+            SELECT cu.conversation_id AS id, c.account_id AS accountId FROM conversation_users cu JOIN conversations c ON c.id = cu.conversation_id
+            WHERE cu.user_id = ${viewer.id} AND cu.participant = 1`)
+            .filter((r) => !actsIn(viewer, r.accountId))
             .map((r) => r.id)
         : [];
     const scope = searchScope(viewer, participations);
     const match = `{subject body} : (${terms})${scope ? ` AND ${scope}` : ''}`;
-    where.push(sql`c.id IN (SELECT sm.conversation_id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
-                            WHERE message_search MATCH ${match})`);
+    // The page is picked among the matching conversations first (ids and sort keys only), so that
+    // previews and unread counts are computed for the page's rows alone.
+    source = sql`(
+      SELECT c.id FROM (SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
+                        WHERE message_search MATCH ${match}) AS hits
+      CROSS JOIN conversations c ON c.id = hits.id
+      LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+      WHERE ${sql.join(where, sql` AND `)}
+      ORDER BY ${sortKey} ${direction}
+      LIMIT ${limit + 1}) AS page
+    CROSS JOIN conversations c ON c.id = page.id`;
   }
 
-  const rows = db.all<SummaryRow>(sql`
+  const rows = cachedAll<SummaryRow>(db, sql`
     SELECT c.id, c.subject, c.status, c.account_id AS accountId, c.topic_id AS topicId, t.name AS topicName,
            c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
            c.assignee_id AS assigneeId, ${visibleUpdatedAt(viewer)} AS updatedAt, ${sortKey} AS sortKey,
@@ -233,13 +281,13 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
            (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
               AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}) AS unreadCount,
            lm.id AS lastId, lm.text AS lastText, lm.created_at AS lastAt, lu.name AS lastAuthorName, lu.role AS lastAuthorRole
-    FROM conversations c
+    FROM ${source}
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
     LEFT JOIN topics t ON t.id = c.topic_id
     JOIN messages lm ON lm.seq = ${lastVisibleSeq(viewer)}
     JOIN users lu ON lu.id = lm.author_id
     WHERE ${sql.join(where, sql` AND `)}
-    ORDER BY ${sortKey} ${sql.raw(oldestFirst && folder !== 'sent' ? 'ASC' : 'DESC')}
+    ORDER BY ${sortKey} ${direction}
     LIMIT ${limit + 1}`);
 
   const page = rows.slice(0, limit);
@@ -261,10 +309,11 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
 
 /** Conversations in the viewer's Inbox with something unread. */
 export function inboxUnreadCount(db: Db, viewer: Viewer): number {
-  const row = db.get<{ n: number }>(sql`
+  const candidates = staffCandidates(viewer);
+  const [row] = cachedAll<{ n: number }>(db, sql`
     SELECT count(*) AS n FROM conversations c
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE ${conversationVisible(viewer)} AND ${folderCondition(viewer, 'inbox')} AND ${unreadCondition(viewer)}`);
+    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${folderCondition(viewer, 'inbox')} AND ${unreadCondition(viewer)}`);
   return row?.n ?? 0;
 }
 

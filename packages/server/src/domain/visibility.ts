@@ -102,7 +102,9 @@ export function searchScope(viewer: Viewer, participations: string[] = []): stri
   const reach = [...accountsPart, ...(viewer.role === 'staff' ? participations.map(conversationToken) : [])];
   if (reach.length === 0) return `scope : ${HIDDEN_TOKEN} AND scope : ${PUBLIC_TOKEN}`; // matches nothing
   const reachQuery = `scope : (${reach.join(' OR ')})`;
-  return viewer.role === 'customer' ? `${reachQuery} AND scope : ${PUBLIC_TOKEN}` : reachQuery;
+  // Every row carries exactly one of the two visibility tokens, so "not hidden" is "public"; FTS5
+  // evaluates NOT against the short hidden list much faster than AND against the long public one.
+  return viewer.role === 'customer' ? `${reachQuery} NOT scope : ${HIDDEN_TOKEN}` : reachQuery;
 }
 
 // ------------------------------------------------------------------ single conversation
