@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { searchScopeTokens } from '../../packages/server/src/domain/visibility.js';
 
 export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const rootDir = resolve(benchDir, '..');
@@ -31,8 +32,8 @@ export function sizesFromArgs(argv: string[], fallback: string[]): string[] {
 }
 
 /**
- * A fingerprint of everything a generated file depends on: the generator, the migrations and the
- * server's search-scope and text functions. A change to any of them makes a new file.
+ * A fingerprint of everything a generated file depends on: the generator, the migrations, the
+ * server's text functions and the scope tokens it stores. A change to any of them makes a new file.
  */
 export function generatorFingerprint(): string {
   const hash = createHash('sha256');
@@ -42,7 +43,7 @@ export function generatorFingerprint(): string {
     hash.update(file);
     hash.update(readFileSync(join(migrations, file)));
   }
-  hash.update(readFileSync(join(serverDir, 'src/domain/visibility.ts')));
   hash.update(readFileSync(join(serverDir, 'src/domain/text.ts')));
+  for (const doNotReply of [false, true]) hash.update(searchScopeTokens({ id: 'c_x', accountId: 'a_x' }, { doNotReply }));
   return hash.digest('hex').slice(0, 10);
 }

@@ -1,0 +1,81 @@
+/**
+ * Search benchmarks: GET /api/v1/conversations?q=… for rare, common, frequent and very common
+ * terms, as a customer and as staff (and as an admin for reference), at each size. The budget: at
+ * 1,000,000 messages, terms with at most 100k hits answer with p95 ≤ 10 ms.
+ *
+ *   pnpm bench:search [--sizes 10k,100k,1m]     BENCH_DURATION=8 BENCH_CONNECTIONS=16 BENCH_SAMPLES=300
+ */
+import { join } from 'node:path';
+import { ensureDb, type Persona } from './generate.js';
+import { fetchJson, measure, type Figures } from './lib/load.js';
+import { dataDir, sizesFromArgs } from './lib/paths.js';
+import { fmt, machine, printChecks, printTable, saveResults, type Check } from './lib/report.js';
+import { startApiServer, tokenFor } from './lib/server.js';
+
+const BUDGET_HITS = 100_000;
+
+export async function searchBenchmarks(size: string) {
+  const { file, meta } = ensureDb(size);
+  const server = await startApiServer(file, join(dataDir, 'run'));
+  const rows: (Figures & { term: string; who: string; hits: number; items: number })[] = [];
+  try {
+    const auth = async (p: Persona) => ({ authorization: `Bearer ${await tokenFor(p)}` });
+    const who = {
+      customer: await auth(meta.personas.customer),
+      staff: await auth(meta.personas.staff),
+      admin: await auth(meta.personas.admin),
+    };
+    const terms: [string, string, number][] = [
+      ['rare', meta.terms.rare, meta.termHits[meta.terms.rare] ?? 0],
+      ['common', meta.terms.common, meta.termHits[meta.terms.common] ?? 0],
+      ['frequent', meta.terms.frequent, meta.termHits[meta.terms.frequent] ?? 0],
+      ['very common', meta.terms.veryCommon, meta.termHits[meta.terms.veryCommon] ?? 0],
+      ['prefix', `${meta.terms.common.slice(0, 5)}%`, (meta.termHits[meta.terms.common] ?? 0) + (meta.termHits[meta.terms.frequent] ?? 0)],
+    ];
+    for (const [label, term, hits] of terms) {
+      for (const [name, headers] of Object.entries(who)) {
+        if (name === 'admin' && label === 'prefix') continue;
+        const path = `/api/v1/conversations?q=${encodeURIComponent(term)}`;
+        const first = await fetchJson(server.url, { path, headers });
+        const f = await measure(`"${term}" (${hits.toLocaleString('en')} msgs), ${name}`, server.url, [{ path, headers }]);
+        rows.push({ ...f, term: label, who: name, hits, items: first.items.length });
+        console.log(`  ${f.name}: p50 ${fmt(f.p50)} ms, p95 ${fmt(f.p95)} ms, ${fmt(f.rps, 0)} req/s, ${first.items.length} on page 1`);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  return { meta, rows };
+}
+
+async function main() {
+  const sizes = sizesFromArgs(process.argv, ['10k', '100k', '1m']);
+  console.log(`Search benchmarks on ${machine()}`);
+  const all: Record<string, unknown> = {};
+  const checks: Check[] = [];
+  for (const size of sizes) {
+    console.log(`\n== ${size}`);
+    const { meta, rows } = await searchBenchmarks(size);
+    printTable(`${size}: ${meta.messages.toLocaleString('en')} messages — search (q=…) as customer / staff / admin`, rows);
+    for (const r of rows) {
+      if (r.who === 'admin') continue;
+      const inBudget = r.hits <= BUDGET_HITS * (meta.messages / 1_000_000);
+      checks.push({
+        what: `${size} search ${r.term} as ${r.who}`,
+        figure: `p95 ${fmt(r.p95)} ms`,
+        budget: inBudget ? '≤ 10 ms at 1M' : 'none (more than 100k hits at 1M)',
+        ok: size === '1m' && inBudget ? r.p95 <= 10 : null,
+      });
+    }
+    all[size] = rows;
+  }
+  printChecks(checks);
+  saveResults('search', { sizes: all, checks });
+}
+
+if (process.argv[1] && /search\.ts$/.test(process.argv[1])) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
