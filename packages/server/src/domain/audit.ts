@@ -10,8 +10,33 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-/** Appends one audit row. Values are stored as data (JSON), never interpolated into a log line. */
+const deferred = new WeakMap<Db, AuditEntry[]>();
+
+/**
+ * Appends one audit row. Values are stored as data (JSON), never interpolated into a log line.
+ *
+ * A refusal is usually recorded just before an error is thrown, and often inside a write transaction
+ * that the error then rolls back; so a denied row met inside a transaction is written right after it
+ * ends (transactions are synchronous, so a microtask runs once it has committed or rolled back).
+ */
 export function audit(db: Db, entry: AuditEntry): void {
+  if (entry.outcome === 'denied' && db.$client.inTransaction) {
+    const pending = deferred.get(db);
+    if (pending) pending.push(entry);
+    else {
+      deferred.set(db, [entry]);
+      queueMicrotask(() => {
+        const entries = deferred.get(db) ?? [];
+        deferred.delete(db);
+        for (const e of entries) insert(db, e);
+      });
+    }
+    return;
+  }
+  insert(db, entry);
+}
+
+function insert(db: Db, entry: AuditEntry): void {
   db.insert(auditEvents)
     .values({
       actorId: entry.actorId,
