@@ -1,0 +1,146 @@
+/**
+ * GET /api/v1/audit: admins only, newest first, keyset pages, filters; and values that look like log
+ * lines or terminal escapes stay data — stored as written, answered JSON-escaped.
+ */
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError, makeTestApp, people, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+
+const { alice, bob, sam, root } = people;
+
+interface Row {
+  id: string;
+  at: string;
+  actorId: string | null;
+  action: string;
+  outcome: 'ok' | 'denied';
+  targetType: string | null;
+  targetId: string | null;
+  detail: unknown;
+}
+
+let t: TestApp;
+beforeAll(async () => {
+  t = makeTestApp();
+  await signInAll(t);
+  const c = await startConversation(t, alice, { subject: 'Audited' });
+  await t.call(alice, 'POST', `/conversations/${c.id}/messages`, { body: 'reply' });
+  await t.call(alice, 'POST', `/conversations/${c.id}/messages`, { body: 'x', action: 'internal_note' }); // denied
+  await t.call(bob, 'GET', `/conversations/${c.id}`); // denied (404)
+  await t.call(null, 'GET', '/me'); // auth denied
+  for (let i = 0; i < 7; i++) await t.call(alice, 'POST', `/conversations/${c.id}/read`);
+});
+
+const list = async (query = '', as: TestUser = root) => {
+  const res = await t.call(as, 'GET', `/audit${query ? `?${query}` : ''}`);
+  expect(res.status, res.text).toBe(200);
+  return res.json as { items: Row[]; nextCursor: string | null };
+};
+
+describe('GET /api/v1/audit', () => {
+  it('lists rows newest first with their fields, detail as JSON', async () => {
+    const { items } = await list();
+    const ids = items.map((r) => Number(r.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const create = items.find((r) => r.action === 'conversation.create')!;
+    expect(create).toMatchObject({ actorId: 'alice', outcome: 'ok', targetType: 'conversation', targetId: expect.stringMatching(/^c_/) });
+    expect(create.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/);
+    const auth = items.find((r) => r.action === 'auth')!;
+    expect(auth).toMatchObject({ actorId: null, outcome: 'denied', detail: { path: '/api/v1/me', reason: expect.any(String) } });
+  });
+
+  it('walks every row exactly once with the keyset cursor', async () => {
+    const all = (await list('limit=200')).items.map((r) => r.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Row[]; nextCursor: string | null } = await list(`limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.items.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all);
+    expect(all.length).toBeGreaterThan(10);
+  });
+
+  it('filters by actor (and "-" for none), action (exact or a prefix ending in "."), and outcome', async () => {
+    const byAlice = (await list('actor=alice&limit=200')).items;
+    expect(byAlice.length).toBeGreaterThan(0);
+    expect(byAlice.every((r) => r.actorId === 'alice')).toBe(true);
+    const anonymous = (await list('actor=-')).items;
+    expect(anonymous.length).toBeGreaterThan(0);
+    expect(anonymous.every((r) => r.actorId === null)).toBe(true);
+    const reads = (await list('action=conversation.read&limit=200')).items;
+    expect(reads.filter((r) => r.outcome === 'ok' && r.actorId === 'alice')).toHaveLength(7);
+    expect(reads.every((r) => r.action === 'conversation.read')).toBe(true);
+    const conversationRows = (await list('action=conversation.&limit=200')).items;
+    expect(new Set(conversationRows.map((r) => r.action))).toEqual(new Set(['conversation.create', 'conversation.read']));
+    const denied = (await list('outcome=denied&limit=200')).items;
+    expect(denied.every((r) => r.outcome === 'denied')).toBe(true);
+    expect(denied.map((r) => `${r.actorId} ${r.action}`)).toEqual(expect.arrayContaining(['alice message.internal_note', 'bob conversation.read', 'null auth']));
+    const combined = (await list('actor=bob&outcome=denied')).items;
+    expect(combined.map((r) => r.action)).toEqual(['conversation.read']);
+  });
+
+  it('answers 422 for a bad cursor, limit, outcome or unknown parameter', async () => {
+    for (const q of ['cursor=nope', 'limit=0', 'limit=201', 'outcome=maybe', 'actorId=alice', 'actor=']) {
+      const res = await t.call(root, 'GET', `/audit?${q}`);
+      expectError(res, 422, 'invalid');
+    }
+  });
+
+  it('refuses customers and staff with 403, and records the refusal', async () => {
+    for (const user of [alice, sam]) {
+      expectError(await t.call(user, 'GET', '/audit'), 403, 'forbidden');
+    }
+    const refusals = (await list('action=audit.read')).items;
+    expect(refusals.map((r) => `${r.actorId} ${r.outcome}`)).toEqual(['sam denied', 'alice denied']);
+  });
+});
+
+describe('log injection', () => {
+  const CRLF_LINE = 'mallory\r\n2026-11-23T10:00:00.000Z INFO auth ok actor=ada.nwosu action=account.update';
+  const ANSI = '\u001b[2J\u001b[1;31mADMIN\u001b[0m\u0007';
+  const fakeJson = '"},{"actorId":"root","action":"account.update","outcome":"ok"}';
+  const nasty: TestUser = { sub: `${CRLF_LINE}${ANSI}`, name: `Eve\r\n[INFO] login ok${ANSI}`, role: 'customer', accounts: [`acme\nX-Injected: 1${ANSI}`] };
+  const admin2: TestUser = { sub: `ops\r\n${fakeJson}\u0000`, name: 'Ops', role: 'admin', accounts: ['*'] };
+
+  it('stores CR/LF, ANSI escapes and fake log lines in ids and names as data, and answers them JSON-escaped', async () => {
+    // A denied action by a user whose id is a fake log line.
+    expectError(await t.call(nasty, 'POST', '/conversations', { accountId: 'globex', subject: 's', body: 'b' }), 403, 'forbidden');
+    // An admin provisioning an account whose id and name carry escapes and line breaks.
+    const accountId = `acc\r\nFAKE ${ANSI}`;
+    const put = await t.call(admin2, 'PUT', `/accounts/${encodeURIComponent(accountId)}`, { name: `Name\n${fakeJson}${ANSI}` });
+    expect(put.status, put.text).toBe(200);
+    // A rejected token on a path with encoded line breaks.
+    expect((await t.app.request('/api/v1/me%0D%0A2026%20INFO%20ok', { headers: { authorization: 'Bearer x' } })).status).toBe(401);
+
+    const stored = t.db.all<{ actorId: string | null; action: string; targetId: string | null; detail: string | null }>(
+      sql`SELECT actor_id AS actorId, action, target_id AS targetId, detail FROM audit_events WHERE actor_id IN (${nasty.sub}, ${admin2.sub}) ORDER BY id`,
+    );
+    expect(stored.map((r) => [r.actorId, r.action])).toEqual([
+      [nasty.sub, 'conversation.create'],
+      [admin2.sub, 'account.update'],
+    ]);
+    expect(stored[1]!.targetId).toBe(accountId);
+    expect(JSON.parse(stored[1]!.detail!)).toEqual({ name: `Name\n${fakeJson}${ANSI}` });
+
+    const res = await t.call(root, 'GET', '/audit?limit=200');
+    expect(res.status).toBe(200);
+    // The raw answer holds no line break, escape or NUL character: JSON escaped them all.
+    expect(res.text).not.toMatch(/[\r\n\u0000-\u001f]/);
+    expect(res.text).toContain('mallory\\r\\n2026-11-23T10:00:00.000Z INFO');
+    expect(res.text).toContain('\\u001b[2J');
+    const items = res.json.items as Row[];
+    // Parsed back, the values are exactly what was written, and the fake JSON did not create a row.
+    expect(items.find((r) => r.actorId === nasty.sub)).toMatchObject({ action: 'conversation.create', outcome: 'denied', targetId: 'globex' });
+    expect(items.find((r) => r.actorId === admin2.sub)).toMatchObject({ action: 'account.update', targetId: accountId, detail: { name: `Name\n${fakeJson}${ANSI}` } });
+    expect(items.filter((r) => r.actorId === 'root' && r.action === 'account.update')).toEqual([]);
+    const path = items.find((r) => r.action === 'auth' && String((r.detail as { path: string }).path).includes('INFO'));
+    expect((path!.detail as { path: string }).path).toContain('2026');
+
+    // The filter finds the exact value, line breaks and all.
+    const filtered = await t.call(root, 'GET', `/audit?actor=${encodeURIComponent(nasty.sub)}`);
+    expect(filtered.json.items.map((r: Row) => r.actorId)).toEqual([nasty.sub]);
+  });
+});
