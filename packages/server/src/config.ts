@@ -12,6 +12,8 @@ export interface Config {
   port: number;
   host: string;
   dbFile: string;
+  /** `normal`: commits survive a crash of the process (kill -9); `full`: also a power cut, at a cost per write. */
+  dbSynchronous: 'normal' | 'full';
   jwt: {
     secret: Uint8Array;
     audience: string;
@@ -145,11 +147,16 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
   }
 
   const dbFile = e.SECURE_INBOX_DB?.trim() || './data/secure-inbox.db';
+  const dbSynchronous = (e.SECURE_INBOX_DB_SYNCHRONOUS ?? 'normal').trim().toLowerCase();
+  if (dbSynchronous !== 'normal' && dbSynchronous !== 'full') {
+    throw new ConfigError(`SECURE_INBOX_DB_SYNCHRONOUS must be "normal" or "full" (it is "${dbSynchronous}").`);
+  }
   const rateLimitPerMinute = int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000);
   return {
     port,
     host,
     dbFile,
+    dbSynchronous,
     jwt: {
       secret: new TextEncoder().encode(secret),
       audience: e.SECURE_INBOX_JWT_AUDIENCE?.trim() || 'secure-inbox',

@@ -1,0 +1,52 @@
+import { serve } from '@hono/node-server';
+import { createApp, type CreateAppOptions } from './app.js';
+import { ConfigError, type Config } from './config.js';
+import { openDb, type Db } from './db/client.js';
+import { startBackgroundJobs } from './notify/background.js';
+
+export interface StartOptions extends CreateAppOptions {
+  /** Runs after the database is open and before the app answers (the demo seeds here). */
+  prepare?: (db: Db) => void;
+  /** Called once listening, with the URL. */
+  onListening?: (url: string) => void;
+}
+
+/**
+ * Opens the database, starts the background jobs and serves the app; stops gracefully on SIGINT and
+ * SIGTERM (no new connections, background jobs drained, the database closed).
+ */
+export function startServer(config: Config, options: StartOptions = {}) {
+  const db = openDb(config.dbFile, { synchronous: config.dbSynchronous });
+  options.prepare?.(db);
+  const app = createApp({ db, config }, options);
+  const jobs = startBackgroundJobs(db, config);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const host = info.address.includes(':') ? `[${info.address}]` : info.address;
+    (options.onListening ?? ((url) => console.log(`Secure Inbox listening on ${url}`)))(`http://${host}:${info.port}/`);
+  });
+  const stop = () => {
+    // Open event streams would keep close() waiting: give them a moment, then leave anyway.
+    setTimeout(() => process.exit(0), 2_000).unref();
+    server.close();
+    void jobs.stop().finally(() => {
+      db.$client.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { db, app, server, stop };
+}
+
+/** Runs `start`, turning a configuration mistake into one sentence and exit code 1. */
+export function runOrExplain(what: string, start: () => void) {
+  try {
+    start();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`${what} cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
