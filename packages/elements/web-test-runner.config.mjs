@@ -23,7 +23,8 @@ const strictCsp = [
 export default {
   files: ['src/**/*.test.ts', '!src/**/*.csp.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'production'] },
-  concurrency: 2,
+  // One page at a time: a page in a background tab gets no animation frames or intersection callbacks.
+  concurrency: 1,
   browserStartTimeout: 60000,
   testsFinishTimeout: 180000,
   testFramework: { config: { timeout: 8000 } },

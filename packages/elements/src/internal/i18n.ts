@@ -82,6 +82,7 @@ export const defaultStrings = {
   chooseAccount: 'Account',
   noTopic: 'No topic',
   recipients: 'Recipients',
+  noOneToAddress: 'There is no one else to address in this account.',
   recipientsOptional: 'Optional: leave empty to write to the team that handles this account.',
   recipientsRequired: 'Choose at least one recipient.',
   subject: 'Subject',

@@ -84,14 +84,23 @@ export class Session {
   watch(): () => void {
     if (this.#watchers++ === 0) {
       this.#timer = setInterval(() => {
-        if (typeof document === 'undefined' || document.visibilityState !== 'hidden') this.refreshCounts();
+        if (document.visibilityState !== 'hidden') this.refreshCounts();
       }, this.pollInterval);
+      document.addEventListener('visibilitychange', this.#onVisible);
     }
     let stopped = false;
     return () => {
       if (stopped) return;
       stopped = true;
-      if (--this.#watchers === 0) clearInterval(this.#timer);
+      if (--this.#watchers === 0) {
+        clearInterval(this.#timer);
+        document.removeEventListener('visibilitychange', this.#onVisible);
+      }
     };
   }
+
+  /** Hidden pages are not polled; catch up as soon as the page is shown again. */
+  #onVisible = (): void => {
+    if (document.visibilityState === 'visible') this.refreshCounts();
+  };
 }

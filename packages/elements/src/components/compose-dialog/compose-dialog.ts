@@ -218,7 +218,9 @@ export class SecureComposeDialog extends SecureElement {
             })
           : !this.directory
             ? renderLoading(t)
-            : this.directory.map(
+            : !this.directory.length
+              ? html`<p class="hint">${t.noOneToAddress}</p>`
+              : this.directory.map(
                 (person) => html`<label class="check"
                   ><input type="checkbox" name="recipientId" value=${person.id} /> ${person.name}
                   <span class="muted">(${flagLabel(t, person.role)})</span></label

@@ -59,7 +59,7 @@ export class SecureUnreadBadge extends SessionRoot {
   @query('[part~="menu"]') private menu!: HTMLElement;
 
   #stop: (() => void)[] = [];
-  #connected = false;
+  #itemsRun = 0;
 
   /** The session in use: the enclosing `<secure-inbox>`'s, or this element's own. */
   get session(): Session {
@@ -68,7 +68,10 @@ export class SecureUnreadBadge extends SessionRoot {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#connected = false;
+    // After the first update, so attributes and a provided session are in place.
+    this.updateComplete.then(() => {
+      if (this.isConnected && !this.#stop.length) this.#start();
+    });
   }
 
   override disconnectedCallback(): void {
@@ -82,9 +85,7 @@ export class SecureUnreadBadge extends SessionRoot {
     }
   }
 
-  protected override updated(): void {
-    if (this.#connected) return;
-    this.#connected = true;
+  #start(): void {
     const session = this.session;
     this.#stop.push(session.subscribe((event) => this.#onSessionEvent(event)), session.watch());
     this.count = session.unread;
@@ -114,10 +115,14 @@ export class SecureUnreadBadge extends SessionRoot {
   }
 
   async #loadItems(): Promise<void> {
+    // Only the latest request decides what is shown (a poll may start one while another is under way).
+    const run = ++this.#itemsRun;
     this.itemsError = undefined;
     try {
-      this.items = (await this.session.api.conversations({ unread: true, limit: 5 })).items;
+      const page = await this.session.api.conversations({ unread: true, limit: 5 });
+      if (run === this.#itemsRun) this.items = page.items;
     } catch (error) {
+      if (run !== this.#itemsRun) return;
       this.itemsError = error;
       this.emit('secure-error', { error });
     }

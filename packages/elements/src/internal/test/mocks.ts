@@ -15,6 +15,7 @@ export const users = {
   bob: { id: 'u-bob', name: 'Bob Staff', email: 'bob@city.example', role: 'staff', accounts: ['acc-permit', 'acc-cafe'] },
   sam: { id: 'u-sam', name: 'Sam Support', email: 'sam@city.example', role: 'admin', accounts: ['*'] },
   dora: { id: 'u-dora', name: 'Dora Reviewer', email: null, role: 'staff', accounts: ['acc-permit'] },
+  erin: { id: 'u-erin', name: 'Erin Harbour', email: null, role: 'customer', accounts: ['acc-cafe'] },
 } satisfies Record<string, User>;
 
 /** Bearer tokens the mock accepts, and whose they are. */

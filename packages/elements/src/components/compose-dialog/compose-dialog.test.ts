@@ -1,0 +1,136 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import { focused, q, qa, requestsTo, text, until, useMocks } from '../../internal/test/mocks.js';
+import '../secure-inbox/secure-inbox.js';
+import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
+
+const dialog = (el: Element) => q<HTMLDialogElement>(el, 'secure-compose-dialog', 'dialog')!;
+const field = <E extends Element = HTMLElement>(el: Element, selector: string) => q<E>(el, 'secure-compose-dialog', selector)!;
+
+async function openCompose(token: string, extra = {}) {
+  const el = await fixture<SecureInbox>(html`<secure-inbox token=${token} .context=${(extra as { context?: unknown }).context}></secure-inbox>`);
+  const button = el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="compose-button"]')!;
+  button.focus();
+  button.click();
+  await until(() => dialog(el).open && q(el, 'secure-compose-dialog', '#subject') && q(el, 'secure-compose-dialog', '[name="recipientId"]'));
+  return { el, button };
+}
+
+async function fill(el: SecureInbox, subject: string, body: string) {
+  field<HTMLInputElement>(el, '#subject').focus();
+  await sendKeys({ type: subject });
+  q<HTMLElement>(el, 'secure-compose-dialog', 'secure-rich-editor', '[part~="editor"]')!.focus();
+  await sendKeys({ type: body });
+}
+
+describe('compose dialog', () => {
+  useMocks();
+
+  it('opens as a modal dialog with topics and the account directory, focus inside', async () => {
+    const { el } = await openCompose('token-alice');
+    const d = dialog(el);
+    expect(d.matches(':modal')).to.equal(true);
+    expect(d.getAttribute('aria-labelledby')).to.equal('compose-title');
+    expect(text(field(el, '#compose-title'))).to.equal('New message');
+    // One account: no account picker.
+    expect(q(el, 'secure-compose-dialog', '[name="accountId"]')).to.equal(null);
+    const topics = [...field<HTMLSelectElement>(el, '[name="topicId"]').options].map((o) => o.text);
+    expect(topics).to.deep.equal(['No topic', 'Building permits', 'Fees and billing']);
+    const people = qa(el, 'secure-compose-dialog', '.recipients label').map(text);
+    expect(people).to.deep.equal(['Carl Ode (Customer)', 'Bob Staff (Staff)', 'Dora Reviewer (Staff)']);
+    expect(text(field(el, '#recipients-hint'))).to.contain('Optional');
+    expect(d.contains(focused()) || d.getRootNode() === focused()?.getRootNode()).to.equal(true);
+    await expect(el).to.be.accessible();
+  });
+
+  it('sends a customer question without recipients and opens it', async () => {
+    const { el, button } = await openCompose('token-alice', {
+      context: { kind: 'permit', ref: '2024-117', title: 'Permit 2024-117', url: 'https://portal.example/permits/2024-117' },
+    });
+    field<HTMLSelectElement>(el, '[name="topicId"]').value = 'top-permits';
+    await fill(el, 'Fence height', 'How high may it be?');
+    const before = oneEvent(el, 'secure-before-send');
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    const check = (await before) as CustomEvent;
+    expect(check.cancelable).to.equal(true);
+    const sent = (await oneEvent(el, 'secure-sent')) as CustomEvent;
+    expect(sent.detail.conversation.subject).to.equal('Fence height');
+    expect(requestsTo('/conversations', 'POST')[0].body).to.deep.equal({
+      accountId: 'acc-permit',
+      subject: 'Fence height',
+      body: '<p>How high may it be?</p>',
+      topicId: 'top-permits',
+      context: { kind: 'permit', ref: '2024-117', title: 'Permit 2024-117', url: 'https://portal.example/permits/2024-117' },
+    });
+    expect(dialog(el).open).to.equal(false);
+    expect(focused()).to.equal(button);
+    await el.updateComplete;
+    expect(el.conversation).to.equal(sent.detail.conversation.id);
+  });
+
+  it('asks staff to pick an account and at least one recipient', async () => {
+    const { el } = await openCompose('token-bob');
+    const accounts = field<HTMLSelectElement>(el, '[name="accountId"]');
+    expect([...accounts.options].map((o) => o.text)).to.deep.equal(['Permit 2024-117, 12 Elm St', 'Harbour Café Ltd']);
+    await fill(el, 'Inspection', 'Please be home.');
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => !field(el, '#recipients-error').hidden);
+    expect(text(field(el, '#recipients-error'))).to.equal('Choose at least one recipient.');
+    expect(field(el, '.recipients').getAttribute('aria-invalid')).to.equal('true');
+    expect(focused()?.getAttribute('name')).to.equal('recipientId');
+    expect(requestsTo('/conversations', 'POST')).to.have.length(0);
+    await expect(el).to.be.accessible();
+    // Another account: its own directory.
+    accounts.value = 'acc-cafe';
+    accounts.dispatchEvent(new Event('change'));
+    await until(() => requestsTo('/directory').some((r) => r.query.get('accountId') === 'acc-cafe'));
+    await until(() => qa(el, 'secure-compose-dialog', '.recipients label').length === 1);
+    expect(qa(el, 'secure-compose-dialog', '.recipients label').map(text)).to.deep.equal(['Erin Harbour (Customer)']);
+    q<HTMLInputElement>(el, 'secure-compose-dialog', '[name="recipientId"]')!.click();
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => requestsTo('/conversations', 'POST').length);
+    expect(requestsTo('/conversations', 'POST')[0].body).to.deep.include({ accountId: 'acc-cafe', recipientIds: ['u-erin'] });
+  });
+
+  it('requires a subject and a body', async () => {
+    const { el } = await openCompose('token-alice');
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => !field(el, '#subject-error').hidden);
+    expect(text(field(el, '#subject-error'))).to.equal('Enter a subject.');
+    expect(field(el, '#subject').getAttribute('aria-invalid')).to.equal('true');
+    expect(focused()).to.equal(field(el, '#subject'));
+    expect(text(q(el, 'secure-compose-dialog', 'secure-rich-editor', '[part~="error"]'))).to.equal('Write a message first.');
+  });
+
+  it('lets the host veto sending', async () => {
+    const { el } = await openCompose('token-alice');
+    await fill(el, 'Vetoed', 'Body');
+    el.addEventListener('secure-before-send', (event) => event.preventDefault(), { once: true });
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => text(field(el, 'form [role="alert"]')) === 'The message was not sent.');
+    expect(dialog(el).open).to.equal(true);
+    expect(requestsTo('/conversations', 'POST')).to.have.length(0);
+  });
+
+  it('closes with Escape and gives focus back to the opener', async () => {
+    const { el, button } = await openCompose('token-alice');
+    const closed = oneEvent(el, 'secure-compose-close');
+    await sendKeys({ press: 'Escape' });
+    await closed;
+    expect(dialog(el).open).to.equal(false);
+    expect(focused()).to.equal(button);
+  });
+
+  it('formats the body with the toolbar', async () => {
+    const { el } = await openCompose('token-alice');
+    const editor = q<HTMLElement>(el, 'secure-compose-dialog', 'secure-rich-editor', '[part~="editor"]')!;
+    editor.focus();
+    await sendKeys({ type: 'bold words' });
+    await sendKeys({ down: 'Shift' });
+    for (let i = 0; i < 5; i++) await sendKeys({ press: 'ArrowLeft' });
+    await sendKeys({ up: 'Shift' });
+    q<HTMLButtonElement>(el, 'secure-compose-dialog', 'secure-rich-editor', '[aria-label="Bold"]')!.click();
+    const value = (q(el, 'secure-compose-dialog', 'secure-rich-editor') as unknown as { value: string }).value;
+    expect(value).to.match(/^<p>bold <b>words<\/b><\/p>$/);
+  });
+});
