@@ -102,6 +102,7 @@ export const defaultStrings = {
   errorUnauthorized: 'Your sign-in has expired or was rejected. Sign in again, then retry.',
   errorForbidden: 'You are not allowed to do this.',
   errorNotFound: 'This conversation does not exist, or you no longer have access to it.',
+  errorMissing: 'The message service was not found at this address.',
   errorInvalid: 'Please check: {fields}.',
   errorRateLimited: 'Too many requests. Wait a moment, then retry.',
   errorServer: 'Something went wrong on the message server.',

@@ -3,7 +3,7 @@ import { ApiError } from './api.js';
 import { fmt, type Strings } from './i18n.js';
 
 /** A sentence a person understands for any failure. */
-export function errorMessage(t: Strings, error: unknown): string {
+export function errorMessage(t: Strings, error: unknown, notFound = t.errorNotFound): string {
   const kind = error instanceof ApiError ? error.kind : 'unreachable';
   switch (kind) {
     case 'offline':
@@ -13,7 +13,7 @@ export function errorMessage(t: Strings, error: unknown): string {
     case 'forbidden':
       return t.errorForbidden;
     case 'not_found':
-      return t.errorNotFound;
+      return notFound;
     case 'rate_limited':
       return t.errorRateLimited;
     case 'invalid': {
@@ -31,9 +31,10 @@ export function renderLoading(t: Strings): TemplateResult {
   return html`<div part="loading" class="state loading" role="status"><span class="spinner" aria-hidden="true"></span>${t.loading}</div>`;
 }
 
-export function renderError(t: Strings, error: unknown, retry?: () => void): TemplateResult {
+/** The error state: a sentence and, when it can help, a Retry button. `notFound` words a 404 for lists. */
+export function renderError(t: Strings, error: unknown, retry?: () => void, notFound?: string): TemplateResult {
   return html`<div part="error" class="state error" role="alert">
-    <p class="error-text">${errorMessage(t, error)}</p>
+    <p class="error-text">${errorMessage(t, error, notFound)}</p>
     ${retry ? html`<button part="button retry" class="button" type="button" @click=${retry}>${t.retry}</button>` : nothing}
   </div>`;
 }

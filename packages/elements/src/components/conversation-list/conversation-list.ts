@@ -241,13 +241,13 @@ export class SecureConversationList extends SecureElement {
   override render() {
     const t = this.t;
     const status = this.#task.status;
-    if (status === TaskStatus.ERROR && !this.items.length) return renderError(t, this.#task.error, () => this.reload());
+    if (status === TaskStatus.ERROR && !this.items.length) return renderError(t, this.#task.error, () => this.reload(), t.errorMissing);
     if (!this.items.length) {
       if (this.loaded && status === TaskStatus.COMPLETE) return renderEmpty(this.unreadOnly && !this.q ? t.emptyUnread : t.empty);
       return renderLoading(t);
     }
     return html`
-      ${status === TaskStatus.ERROR ? renderError(t, this.#task.error, () => this.reload()) : nothing}
+      ${status === TaskStatus.ERROR ? renderError(t, this.#task.error, () => this.reload(), t.errorMissing) : nothing}
       <ul part="list" role="listbox" aria-label=${t.conversations} @keydown=${this.#onKeydown}>
         ${this.items.map((item, index) => this.#renderRow(item, index))}
       </ul>

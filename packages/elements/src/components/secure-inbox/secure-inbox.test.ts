@@ -235,3 +235,26 @@ describe('<secure-inbox>', () => {
   });
 });
 
+
+describe('<secure-inbox> offline', () => {
+  useMocks();
+  afterEach(() => {
+    delete (navigator as { onLine?: boolean }).onLine;
+  });
+
+  it('says the person is offline when the network is down', async () => {
+    Object.defineProperty(navigator, 'onLine', { value: false, configurable: true });
+    unreachable('get', '/conversations');
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const error = await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
+    expect(text(error)).to.contain('You are offline. Check your connection, then retry.');
+    await expect(el).to.be.accessible();
+  });
+
+  it('words a missing service differently from a missing conversation', async () => {
+    failWith('get', '/conversations', 404, { error: { code: 'not_found', message: 'Not found' } });
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const error = await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
+    expect(text(error)).to.contain('The message service was not found at this address.');
+  });
+});

@@ -70,7 +70,7 @@ export class SecureStatusTab extends SecureElement {
           >`
         : nothing}
       ${this.#task.status === TaskStatus.ERROR
-        ? renderError(t, this.#task.error, () => this.generation++)
+        ? renderError(t, this.#task.error, () => this.generation++, t.errorMissing)
         : this.#task.status !== TaskStatus.COMPLETE || !this.#task.value
           ? renderLoading(t)
           : this.#task.value.length

@@ -174,7 +174,7 @@ export class SecureUnreadBadge extends SessionRoot {
 
   #renderItems() {
     const t = this.t;
-    if (this.itemsError) return renderError(t, this.itemsError, () => this.#loadItems());
+    if (this.itemsError) return renderError(t, this.itemsError, () => this.#loadItems(), t.errorMissing);
     if (!this.items) return renderLoading(t);
     if (!this.items.length) return html`<p part="empty" class="state">${t.noUnread}</p>`;
     return html`<ul class="items">
