@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// `pnpm screenshots`: regenerates the pictures in docs/images/ from the real thing. Starts the demo server on a
+// fresh data folder and the examples server next to it, drives headless Chromium, and writes one PNG per view.
+// Needs the bundle (`pnpm build`) and Chromium (/usr/bin/chromium, or CHROME_PATH).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'docs/images');
+const { chromium } = createRequire(join(root, 'e2e/package.json'))('playwright-core');
+
+if (!existsSync(join(root, 'packages/elements/dist/secure-inbox.js'))) {
+  console.error('The widget bundle is missing: run `pnpm build` first.');
+  process.exit(1);
+}
+
+const freePort = () =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+
+const children = [];
+async function run(args, cwd, env, url) {
+  let log = '';
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  child.stdout.on('data', (chunk) => (log += chunk));
+  child.stderr.on('data', (chunk) => (log += chunk));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited:\n${log}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet listening
+    }
+    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'secure-inbox-screenshots-'));
+const [demoPort, examplesPort] = [await freePort(), await freePort()];
+const demo = `http://127.0.0.1:${demoPort}`;
+const examples = `http://127.0.0.1:${examplesPort}`;
+
+let browser;
+try {
+  await Promise.all([
+    run(['--import', 'tsx', 'src/demo/main.ts'], join(root, 'packages/server'), {
+      PORT: String(demoPort),
+      HOST: '127.0.0.1',
+      SECURE_INBOX_DATA_DIR: dataDir,
+      SECURE_INBOX_DB: join(dataDir, 'secure-inbox.db'),
+      SECURE_INBOX_ALLOWED_ORIGINS: examples,
+      SECURE_INBOX_RATE_LIMIT: '0',
+      SECURE_INBOX_SMTP_URL: '',
+    }, `${demo}/healthz`),
+    run(['serve.mjs'], join(root, 'examples'), { EXAMPLES_PORT: String(examplesPort), SECURE_INBOX_URL: demo }, `${examples}/config.json`),
+  ]);
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, colorScheme: 'light', reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  mkdirSync(out, { recursive: true });
+
+  const inbox = 'secure-inbox';
+  const rowWith = (subject) => page.locator(`${inbox} [part~="row"]`).filter({ has: page.locator('[part~="subject"]', { hasText: subject }) });
+  const settle = () => page.waitForTimeout(400);
+  const shot = async (name, options = {}) => {
+    await settle();
+    const file = join(out, `${name}.png`);
+    await page.screenshot({ path: file, animations: 'disabled', ...options });
+    console.log(`wrote docs/images/${name}.png`);
+  };
+
+  // 1. A customer's inbox: the unread count, the list with sender, preview, account, status.
+  await page.goto(`${demo}/?as=maria.lopez`);
+  await page.locator(`${inbox} [part~="row-unread"]`).first().waitFor();
+  await page.locator(`${inbox} [part~="unread-toggle"]`).uncheck();
+  await page.locator(`${inbox} [part~="row"]`).nth(1).waitFor();
+  await shot('customer-inbox');
+
+  // 2. A thread with the staff tip open (the light bulb on a message).
+  await rowWith('Revised site plan').click();
+  await page.locator(`${inbox} [part~="thread"] h2`).waitFor();
+  const bulb = page.locator(`${inbox} [part~="tip-button"]`).first();
+  await bulb.scrollIntoViewIfNeeded();
+  await bulb.click();
+  await page.locator(`${inbox} [part~="tip"]`).first().waitFor({ state: 'visible' });
+  await shot('thread-tip');
+
+  // 3. The staff answer panel: the inspector answering the applicant, with the action picker and an internal note.
+  await page.goto(`${demo}/?as=ines.kowalski`);
+  await page.locator(`${inbox} [part~="unread-toggle"]`).uncheck();
+  await rowWith('Framing inspection on Thursday').click();
+  const reply = page.locator(`${inbox} [part~="reply"]`);
+  await reply.waitFor();
+  await reply.locator('[part~="action"]').selectOption('send');
+  await reply.locator('[part~="editor"]').fill('Thank you, Ms López. I will be there at 8 am; please keep the stamped plans on site.');
+  await reply.scrollIntoViewIfNeeded();
+  await shot('staff-answer-panel');
+
+  // 4. Three branded portals side by side (examples/branded-portal), each its own brand and customer.
+  await page.setViewportSize({ width: 1600, height: 900 });
+  await page.goto(`${examples}/branded-portal/index.html?theme=light`);
+  for (const brand of ['permits', 'accounting', 'law']) await page.locator(`.portal-${brand} ${inbox} [part~="row"]`).first().waitFor();
+  await shot('themed-portals', { fullPage: true });
+
+  // 5. One portal on its own page: banner links, header and footer content, the header badge.
+  await page.setViewportSize({ width: 1400, height: 860 });
+  await page.goto(`${examples}/branded-portal/permits.html?theme=light`);
+  await rowWith('Framing inspection on Thursday').click();
+  await page.locator(`${inbox} [part~="thread"] h2`).waitFor();
+  await shot('branded-portal');
+
+  // 6. Dark mode: the law firm's portal with a thread open.
+  await page.goto(`${examples}/branded-portal/law.html?theme=dark`);
+  await page.locator(`${inbox} [part~="unread-toggle"]`).uncheck();
+  await rowWith("Landlord's response").click();
+  await page.locator(`${inbox} [part~="thread"] h2`).waitFor();
+  await shot('dark-mode');
+} finally {
+  await browser?.close();
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(dataDir, { recursive: true, force: true });
+}
