@@ -18,9 +18,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { openDb, type Db } from '../src/db/client.js';
 import * as schema from '../src/db/schema.js';
-import { expectError, makeTestApp, people, postMessage, SECRET, signInAll, startConversation, type CallResult, type TestApp } from './helpers.js';
+import { expectError, makeTestApp, people, postMessage, SECRET, signInAll, startConversation, type CallResult, type TestApp, type TestUser } from './helpers.js';
 
-const { alice, adam, sam } = people;
+const { alice, sam } = people;
 const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const children: ChildProcess[] = [];
 
@@ -92,7 +92,7 @@ describe('several processes writing one database', () => {
     openDb(dbFile).$client.close();
     const servers = await Promise.all([0, 1, 2].map((i) => startServer(dbFile, join(dir, `data-${i}`))));
     const t = makeTestApp();
-    const auth = async (user: typeof alice) => ({ authorization: `Bearer ${await t.token(user)}`, 'content-type': 'application/json' });
+    const auth = async (user: TestUser) => ({ authorization: `Bearer ${await t.token(user)}`, 'content-type': 'application/json' });
 
     const created = await fetch(`${servers[0]!.base}/api/v1/conversations`, {
       method: 'POST',
@@ -155,7 +155,7 @@ function appOver(t: TestApp, open: (file: string) => Database.Database) {
   const sqlite = open(t.config.dbFile);
   const db = drizzle(sqlite, { schema, casing: 'snake_case' }) as Db;
   const app = createApp({ db, config: t.config });
-  const call = async (user: typeof alice, method: string, path: string, body?: unknown): Promise<CallResult> => {
+  const call = async (user: TestUser, method: string, path: string, body?: unknown): Promise<CallResult> => {
     const res = await app.request(`/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${await t.token(user)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -167,7 +167,7 @@ function appOver(t: TestApp, open: (file: string) => Database.Database) {
   return { sqlite, call };
 }
 
-async function uploadAs(t: TestApp, user: typeof alice): Promise<CallResult> {
+async function uploadAs(t: TestApp, user: TestUser): Promise<CallResult> {
   const form = new FormData();
   form.append('file', new Blob(['notes\n'.repeat(50)], { type: 'text/plain' }), 'n.txt');
   const res = await t.app.request('/api/v1/attachments', { method: 'POST', headers: { authorization: `Bearer ${await t.token(user)}` }, body: form });
