@@ -3,23 +3,58 @@ import type { Plugin, UserConfig } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** Collapses whitespace in the elements' `css` tagged templates (the minifier leaves template text alone). */
-function minifyCssTemplates(): Plugin {
+interface Node {
+  type: string;
+  start: number;
+  end: number;
+  [key: string]: unknown;
+}
+
+/** Collapses whitespace in the static text of `html` and `css` tagged templates (the minifier keeps template text as is). */
+function minifyTemplates(): Plugin {
   const source = /[\\/]packages[\\/]elements[\\/]src[\\/].*\.ts$/;
+  const squeeze = (tag: string, text: string) => {
+    if (tag === 'css') {
+      return text
+        .replace(/\/\*[^]*?\*\//g, '')
+        .replace(/\s+/g, ' ')
+        .replace(/\s*([{};])\s*/g, '$1')
+        .replace(/;}/g, '}');
+    }
+    // HTML: whitespace runs become one space, which renders the same (no <pre> or <textarea> in our templates).
+    return text.replace(/\s+/g, ' ');
+  };
   return {
-    name: 'secure-inbox:minify-css-templates',
+    name: 'secure-inbox:minify-templates',
+    enforce: 'post',
     transform(code, id) {
-      if (!source.test(id) || !code.includes('css`')) return null;
-      const minified = code.replace(/\bcss`([^`]*)`/g, (_whole, text: string) => {
-        const css = text
-          .replace(/\/\*[^]*?\*\//g, '')
-          .replace(/\s+/g, ' ')
-          .replace(/\s*([{};])\s*/g, '$1')
-          .replace(/;}/g, '}')
-          .trim();
-        return `css\`${css}\``;
-      });
-      return { code: minified, map: null };
+      if (!source.test(id) || !/\b(html|css)`/.test(code)) return null;
+      const edits: { start: number; end: number; text: string }[] = [];
+      const visit = (node: unknown): void => {
+        if (!node || typeof node !== 'object') return;
+        if (Array.isArray(node)) return node.forEach(visit);
+        const n = node as Node;
+        if (n.type === 'TaggedTemplateExpression') {
+          const tag = n.tag as Node & { name?: string };
+          if (tag.type === 'Identifier' && (tag.name === 'html' || tag.name === 'css')) {
+            for (const quasi of (n.quasi as { quasis: (Node & { value: { raw: string } })[] }).quasis) {
+              const raw = quasi.value.raw;
+              const text = squeeze(tag.name, raw);
+              if (text !== raw) {
+                // The quasi's span covers its raw text (ESTree positions exclude the backtick and `${`).
+                const start = code.indexOf(raw, quasi.start);
+                if (start >= 0 && start <= quasi.start + 2) edits.push({ start, end: start + raw.length, text });
+              }
+            }
+          }
+        }
+        for (const key of Object.keys(n)) if (key !== 'type' && key !== 'start' && key !== 'end') visit(n[key]);
+      };
+      visit(this.parse(code));
+      if (!edits.length) return null;
+      let out = code;
+      for (const edit of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+      return { code: out, map: null };
     },
   };
 }
@@ -30,7 +65,7 @@ function minifyCssTemplates(): Plugin {
  * (A plain object: vite is a dependency of packages/elements, not of the root, so nothing is imported from it at runtime.)
  */
 const config: UserConfig = {
-  plugins: [minifyCssTemplates()],
+  plugins: [minifyTemplates()],
   publicDir: false,
   logLevel: 'warn',
   build: {

@@ -21,22 +21,36 @@ purify.addHook('afterSanitizeAttributes', (node) => {
   node.setAttribute('rel', richText.linkRel);
 });
 
-const config = {
+// Set once: passing a config to every sanitize() call would re-parse it each time (slow in long threads).
+purify.setConfig({
   ALLOWED_TAGS: [...richText.allowedTags],
   ALLOWED_ATTR: [...richText.allowedAttributes],
   ALLOWED_URI_REGEXP: richText.allowedUriPattern,
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: false,
-};
+  IN_PLACE: true,
+});
+
+/**
+ * Parsing happens in the inert document of a `<template>` (no scripts run, nothing loads), reusing one root, and
+ * DOMPurify cleans that tree in place: much cheaper than a fresh DOMParser document per message in long threads.
+ */
+let root: HTMLElement | undefined;
+
+function clean(html: string): HTMLElement {
+  root ??= document.createElement('template').content.ownerDocument.createElement('blockquote');
+  root.innerHTML = html;
+  purify.sanitize(root);
+  return root;
+}
 
 /** Sanitizes message HTML with the shared allow-list; the only input ever given to `unsafeHTML`. */
 export function sanitize(html: string): string {
-  return purify.sanitize(html, config) as unknown as string;
+  return clean(html).innerHTML;
 }
 
 /** Plain text of a message body, for quotes and previews (rendered as text, never as HTML). */
 export function textOf(html: string, max = 160): string {
-  const fragment = purify.sanitize(html, { ...config, RETURN_DOM_FRAGMENT: true }) as unknown as DocumentFragment;
-  const text = (fragment.textContent ?? '').replace(/\s+/g, ' ').trim();
+  const text = (clean(html).textContent ?? '').replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -258,3 +258,30 @@ describe('<secure-inbox> offline', () => {
     expect(text(error)).to.contain('The message service was not found at this address.');
   });
 });
+
+describe('<secure-inbox> parts', () => {
+  useMocks();
+
+  it('exposes the nodes of nested elements to ::part() through exportparts', async () => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(`
+      .themed::part(message-body) { outline: 3px solid rgb(1, 2, 3); }
+      .themed::part(tip-button) { outline: 3px solid rgb(4, 5, 6); }
+      .themed::part(row) { outline: 3px solid rgb(7, 8, 9); }
+      .themed::part(editor) { outline: 3px solid rgb(10, 11, 12); }
+    `);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    try {
+      const el = await fixture<SecureInbox>(html`<secure-inbox class="themed" token="token-alice" conversation="c-permit"></secure-inbox>`);
+      await until(() => q(el, 'secure-thread-view', '[part~="message-body"]'));
+      await until(() => rows(el).length);
+      const outline = (node: Element | null) => getComputedStyle(node!).outlineColor;
+      expect(outline(q(el, 'secure-thread-view', '[part~="message-body"]'))).to.equal('rgb(1, 2, 3)');
+      expect(outline(q(el, 'secure-thread-view', 'secure-tip-popover', '[part~="tip-button"]'))).to.equal('rgb(4, 5, 6)');
+      expect(outline(rows(el)[0])).to.equal('rgb(7, 8, 9)');
+      expect(outline(q(el, 'secure-thread-view', 'secure-rich-editor', '[part~="editor"]'))).to.equal('rgb(10, 11, 12)');
+    } finally {
+      document.adoptedStyleSheets = document.adoptedStyleSheets.filter((s) => s !== sheet);
+    }
+  });
+});

@@ -17,9 +17,12 @@ import '../thread-view/thread-view.js';
 import { styles } from './secure-inbox.styles.js';
 
 const folders: Folder[] = ['inbox', 'sent', 'trash'];
-const listParts = 'list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, unread-marker, load-more';
-const threadParts =
-  'thread, thread-header, record-link, thread-actions, participants, panel, messages, message, message-internal, message-status-update, message-header, message-body, internal-label, attachments, attachment, tip-button, tip, tip-text, tip-close, reply, reply-quote, action, editor, toolbar';
+const listParts =
+  'list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, status, unread-marker, load-more';
+const editorParts = 'label, toolbar, tool, editor, link-form';
+const threadParts = `thread, thread-header, back, subject, status, record-link, participants, thread-actions, panel, older, messages, message,
+  message-internal, message-status-update, message-header, internal-label, message-body, attachments, attachment, reply-to,
+  tip-button, tip, tip-text, tip-close, reply, reply-quote, action, send, ${editorParts}`;
 const commonParts = 'button, loading, empty, error, retry';
 
 /**
@@ -282,7 +285,7 @@ export class SecureInbox extends SessionRoot {
       </div>
       <slot name="footer"></slot>
       <secure-compose-dialog
-        exportparts="compose, compose-title, field, recipients, editor, toolbar, ${commonParts}"
+        exportparts="compose, compose-title, field, recipients, close, send, ${editorParts}, ${commonParts}"
         theme=${this.theme}
         .context=${this.context}
         @secure-sent=${this.#sent}

@@ -84,6 +84,9 @@ export const styles = css`
     gap: var(--_space-m);
   }
   .message {
+    /* Long threads: the browser skips layout and paint of messages far off screen. */
+    content-visibility: auto;
+    contain-intrinsic-size: auto 8rem;
     max-inline-size: var(--secure-thread-max-width, 48rem);
     padding: var(--_space-s) var(--_space-m);
     border: 1px solid color-mix(in srgb, var(--_color-border) 45%, transparent);

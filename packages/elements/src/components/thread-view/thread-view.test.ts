@@ -1,6 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks } from '../../internal/test/mocks.js';
+import type { Session } from '../../internal/session.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
 
@@ -206,15 +207,45 @@ describe('thread view', () => {
     await until(() => q(el, 'secure-thread-view', '[part~="subject"]'));
   });
 
-  it('loads older messages by cursor', async () => {
+  it('draws the newest messages first and older ones on request, then loads more by cursor', async () => {
     const stored = db.conversations.get('c-permit')!;
-    for (let i = 0; i < 60; i++) stored.messages.unshift({ ...stored.messages[0], id: `m-older-${i}`, body: `<p>Older ${i}</p>`, attachments: [], tip: null, createdAt: `2025-02-01T00:00:${String(i).padStart(2, '0')}Z` });
+    const template = stored.messages[0];
+    for (let i = 0; i < 260; i++) {
+      stored.messages.unshift({ ...template, id: `m-older-${i}`, body: `<p>Older ${i}</p>`, createdAt: new Date(Date.UTC(2025, 1, 1, 0, 260 - i)).toISOString() });
+    }
+    // Bigger pages than the default, to exercise drawing older messages from memory first.
+    db.threadPageSize = 200;
     const el = await open('token-alice');
-    expect(messages(el)).to.have.length(50);
-    const older = q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="older"]')!;
-    older.click();
-    await until(() => messages(el).length === 63);
-    expect(requestsTo('/conversations/c-permit').at(-1)!.query.get('before')).to.be.a('string');
-    expect(q(el, 'secure-thread-view', '[part~="older"]')).to.equal(null);
+    const older = () => q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="older"]');
+    await until(() => messages(el).length === 50);
+    expect(messages(el)[0].getAttribute('aria-setsize')).to.equal('-1');
+    expect(messages(el)[0].getAttribute('aria-posinset')).to.equal('151');
+    const requests = requestsTo('/conversations/c-permit', 'GET').length;
+    older()!.click();
+    await until(() => messages(el).length === 100);
+    expect(requestsTo('/conversations/c-permit', 'GET').length).to.equal(requests);
+    older()!.click();
+    older()!.click();
+    await until(() => messages(el).length === 200);
+    older()!.click();
+    await until(() => messages(el).length === 263);
+    expect(requestsTo('/conversations/c-permit', 'GET').at(-1)!.query.get('before')).to.be.a('string');
+    expect(older()).to.equal(null);
+    expect(messages(el)[0].getAttribute('aria-setsize')).to.equal('263');
+  });
+
+  it('re-reads the open thread when new mail is reported, announces it and marks it read', async () => {
+    const el = await open('token-alice');
+    await until(() => requestsTo('/conversations/c-permit/read', 'POST').length === 1);
+    const session = (el as unknown as { session: Session }).session;
+    await until(() => session.unread !== undefined);
+    const stored = db.conversations.get('c-permit')!;
+    stored.messages.push({ ...stored.messages[1], id: 'm-live', body: '<p>Tuesday at 10.</p>', attachments: [], tip: null, createdAt: '2025-03-02T10:00:00Z' });
+    stored.unread = 1;
+    session.push({ type: 'unread.changed', unread: (session.unread ?? 0) + 1 });
+    await until(() => messages(el).length === 4);
+    expect(text(messages(el)[3].querySelector('[part~="message-body"]'))).to.equal('Tuesday at 10.');
+    expect(text(q(el, 'secure-thread-view', '[role="status"]'))).to.equal('New messages in this conversation.');
+    await until(() => requestsTo('/conversations/c-permit/read', 'POST').length === 2);
   });
 });

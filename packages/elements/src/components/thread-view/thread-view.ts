@@ -3,6 +3,7 @@ import { Task, TaskStatus } from '@lit/task';
 import type { Attachment, Conversation, Folder, Message, MessageAction, UserRef } from '@secure-inbox/protocol';
 import { html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { StateChange } from '../../internal/api.js';
 import { sessionContext } from '../../internal/context.js';
@@ -18,6 +19,9 @@ import '../rich-editor/rich-editor.js';
 import '../tip-popover/tip-popover.js';
 import { styles } from './thread-view.styles.js';
 
+/** Messages drawn at first and added per "Load older messages". */
+const pageOfMessages = 50;
+
 const actions: MessageAction[] = ['reply', 'send', 'send_leave_open', 'resolve', 'internal_note', 'status_update'];
 const actionLabel = (t: Strings, action: MessageAction) =>
   ({
@@ -28,6 +32,14 @@ const actionLabel = (t: Strings, action: MessageAction) =>
     internal_note: t.actionInternalNote,
     status_update: t.actionStatusUpdate,
   })[action];
+
+/** Sanitized bodies, remembered per message object so re-renders of long threads do not sanitize again. */
+const bodies = new WeakMap<Message, string>();
+const safeBody = (message: Message) => {
+  let html = bodies.get(message);
+  if (html === undefined) bodies.set(message, (html = sanitize(message.body)));
+  return html;
+};
 
 /** Hidden from customers: internal notes and resolve notes made by the `resolve` action. */
 export const isInternal = (message: Message) => message.doNotReply || message.kind === 'internal_note';
@@ -103,10 +115,14 @@ export class SecureThreadView extends SecureElement {
   @state() private announcement = '';
   @state() private loadingOlder = false;
   @state() private generation = 0;
+  /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
+  @state() private shown = pageOfMessages;
 
   @query('secure-rich-editor') private editor?: SecureRichEditor;
 
   #focusOnLoad = false;
+  #refreshing = false;
+  #unread?: number;
   #unsubscribe?: () => void;
 
   #task = new Task(this, {
@@ -119,6 +135,7 @@ export class SecureThreadView extends SecureElement {
         const reset = this.data?.conversation.id !== id;
         this.data = thread;
         if (reset) {
+          this.shown = pageOfMessages;
           this.replyTo = undefined;
           this.panel = undefined;
           this.actionError = undefined;
@@ -181,8 +198,14 @@ export class SecureThreadView extends SecureElement {
 
   #onSessionEvent(event: SessionEvent): void {
     if (event.type === 'credentials.changed') this.reload();
+    // A poll (or, later, the event stream) saw something new: re-read the open thread quietly.
+    if (event.type === 'unread.changed') {
+      const grew = this.#unread !== undefined && event.unread > this.#unread;
+      this.#unread = event.unread;
+      if (grew && this.#current) this.#refresh();
+    }
     if ((event.type === 'message.created' || event.type === 'conversation.updated') && event.conversationId === this.conversationId) {
-      this.#refresh(event.type === 'message.created' ? this.t.newMessages : '');
+      this.#refresh();
     }
   }
 
@@ -190,29 +213,44 @@ export class SecureThreadView extends SecureElement {
     return this.data && this.data.conversation.id === this.conversationId ? this.data : undefined;
   }
 
-  /** Re-reads the thread without a loading state (after a reply or a live event). */
-  async #refresh(announce = ''): Promise<void> {
+  /** Re-reads the thread without a loading state (after a reply or a live event); announces and reads new messages. */
+  async #refresh(): Promise<void> {
     const id = this.conversationId;
-    if (!this.session || !id) return;
+    const session = this.session;
+    if (!session || !id || this.#refreshing) return;
+    this.#refreshing = true;
     try {
-      const thread = await this.session.api.thread(id);
+      const thread = await session.api.thread(id);
       if (id !== this.conversationId) return;
+      const before = new Set((this.data?.messages ?? []).map((message) => message.id));
       const known = new Set(thread.messages.map((message) => message.id));
       const older = (this.data?.messages ?? []).filter((message) => !known.has(message.id) && message.createdAt < (thread.messages[0]?.createdAt ?? ''));
       this.data = { ...thread, messages: [...older, ...thread.messages], nextCursor: older.length ? this.data!.nextCursor : thread.nextCursor };
-      if (announce) this.announcement = announce;
+      const arrived = thread.messages.filter((message) => !before.has(message.id) && message.author.id !== session.me?.user.id);
+      if (arrived.length) {
+        this.announcement = this.t.newMessages;
+        await session.api.change(id, 'read');
+        session.refreshCounts();
+      }
     } catch {
       // The next refresh or a Retry will show the problem.
+    } finally {
+      this.#refreshing = false;
     }
   }
 
   async #loadOlder(): Promise<void> {
     const data = this.#current;
+    if (data && data.messages.length > this.shown) {
+      this.shown += pageOfMessages;
+      return;
+    }
     if (!this.session || !data?.nextCursor) return;
     this.loadingOlder = true;
     try {
       const page = await this.session.api.thread(data.conversation.id, { before: data.nextCursor });
       this.data = { ...data, messages: [...page.messages, ...data.messages], nextCursor: page.nextCursor };
+      this.shown = this.data.messages.length;
     } catch (error) {
       this.actionError = error;
       this.emit('secure-error', { error });
@@ -353,6 +391,9 @@ export class SecureThreadView extends SecureElement {
     if (this.#task.status === TaskStatus.ERROR) return renderError(t, this.#task.error, () => this.reload());
     if (!data) return renderLoading(t);
     const { conversation, messages } = data;
+    const first = Math.max(0, messages.length - this.shown);
+    const visible = messages.slice(first);
+    const complete = !data.nextCursor && first === 0;
     const context = conversation.context;
     return html`
       <section part="thread" class="thread" aria-labelledby="subject">
@@ -398,13 +439,17 @@ export class SecureThreadView extends SecureElement {
               </p>`
             : nothing}
         </header>
-        ${data.nextCursor
+        ${data.nextCursor || messages.length > this.shown
           ? html`<button part="button older" class="button quiet older" type="button" ?disabled=${this.loadingOlder} @click=${this.#loadOlder}>
               ${this.loadingOlder ? t.loading : t.olderMessages}
             </button>`
           : nothing}
         <div part="messages" class="messages" role="feed" aria-label=${t.messages} aria-busy=${this.loadingOlder ? 'true' : 'false'}>
-          ${messages.map((message, index) => this.#renderMessage(message, index, messages.length))}
+          ${repeat(
+            visible,
+            (message) => message.id,
+            (message, index) => this.#renderMessage(message, first + index, complete ? messages.length : -1),
+          )}
         </div>
         <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
         ${this.#renderReply(messages)}
@@ -442,7 +487,7 @@ export class SecureThreadView extends SecureElement {
     </form>`;
   }
 
-  #renderMessage(message: Message, index: number, count: number) {
+  #renderMessage(message: Message, index: number, setSize: number) {
     const t = this.t;
     const internal = isInternal(message);
     const flag = flagOf(message.author.role);
@@ -454,7 +499,7 @@ export class SecureThreadView extends SecureElement {
       class="message flag-${flag} ${internal ? 'internal' : ''}"
       tabindex="0"
       aria-posinset=${index + 1}
-      aria-setsize=${this.#current?.nextCursor ? -1 : count}
+      aria-setsize=${setSize}
       aria-labelledby="author-${message.id} time-${message.id}"
     >
       <header part="message-header" class="message-header">
@@ -466,7 +511,7 @@ export class SecureThreadView extends SecureElement {
         ${message.tip ? html`<secure-tip-popover exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>` : nothing}
       </header>
       ${internal ? html`<p class="sr-only">${t.internalHint}</p>` : nothing}
-      <div part="message-body" class="body">${unsafeHTML(sanitize(message.body))}</div>
+      <div part="message-body" class="body">${unsafeHTML(safeBody(message))}</div>
       ${message.attachments.length
         ? html`<ul part="attachments" class="attachments" aria-label=${t.attachments}>
             ${message.attachments.map(
@@ -511,7 +556,7 @@ export class SecureThreadView extends SecureElement {
             </select></label
           >`
         : nothing}
-      <secure-rich-editor .label=${t.yourReply} exportparts="editor, toolbar"></secure-rich-editor>
+      <secure-rich-editor .label=${t.yourReply} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
       <div class="reply-actions">
         <button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>
         <span part="error" class="error-text" role="alert">${this.sendError}</span>

@@ -100,6 +100,8 @@ export const db = {
   requests: [] as Recorded[],
   /** The API's default page size is 25; tests may lower it. */
   pageSize: 25,
+  /** The API's default thread page is 50 messages. */
+  threadPageSize: 50,
 };
 
 function store(conv: Conversation, messages: Message[], unread = 0): Stored {
@@ -114,6 +116,7 @@ export function resetMocks(): void {
   db.conversations.clear();
   db.requests.length = 0;
   db.pageSize = 25;
+  db.threadPageSize = 50;
   const { alice, bob, sam, carl } = users;
   // 28 older conversations so the Inbox needs a second page.
   for (let i = 1; i <= 28; i++) {
@@ -317,7 +320,7 @@ export const handlers = [
     const stored = find(user, String(params.id));
     if (!stored) return notFound();
     const query = new URL(request.url).searchParams;
-    const limit = Number(query.get('limit') ?? 50);
+    const limit = Number(query.get('limit') ?? db.threadPageSize);
     const all = visibleMessages(user, stored);
     const before = query.get('before');
     const end = before ? all.findIndex((m) => m.id === before) : all.length;
@@ -429,7 +432,7 @@ export function unreachable(method: 'get' | 'post', path: string) {
 }
 
 /** Waits until `check` passes (the elements load asynchronously). */
-export async function until<T>(check: () => T | undefined | null | false, timeout = 3000): Promise<T> {
+export async function until<T>(check: () => T | undefined | null | false, timeout = 5000): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = check();
