@@ -36,7 +36,17 @@ export const SAMPLES = env('BENCH_SAMPLES', 300);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function once(base: string, target: Target): Promise<{ ms: number; status: number; body: string }> {
+/** One request; a keep-alive socket the server closed meanwhile is retried once on a fresh one. */
+async function once(base: string, target: Target): Promise<{ ms: number; status: number; body: string }> {
+  try {
+    return await attempt(base, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    return attempt(base, target);
+  }
+}
+
+function attempt(base: string, target: Target): Promise<{ ms: number; status: number; body: string }> {
   const url = new URL(target.path, base);
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
