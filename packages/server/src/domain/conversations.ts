@@ -181,6 +181,9 @@ function unreadCondition(viewer: Viewer): SQL {
       AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}))`;
 }
 
+/** Up to this many matching conversations, a search page is picked among the matches themselves. */
+const FEW_HITS = 300;
+
 // The list, count and search queries run on every widget load: their statements are prepared once
 // per SQL text (the text varies only with the filters and the number of accounts in the token).
 const dialect = new SQLiteSyncDialect();
@@ -260,17 +263,26 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
         : [];
     const scope = searchScope(viewer, participations);
     const match = `{subject body} : (${terms})${scope ? ` AND ${scope}` : ''}`;
-    // The page is picked among the matching conversations first (ids and sort keys only), so that
-    // previews and unread counts are computed for the page's rows alone.
-    source = sql`(
-      SELECT c.id FROM (SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
-                        WHERE message_search MATCH ${match}) AS hits
-      CROSS JOIN conversations c ON c.id = hits.id
-      LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-      WHERE ${sql.join(where, sql` AND `)}
-      ORDER BY ${sortKey} ${direction}
-      LIMIT ${limit + 1}) AS page
-    CROSS JOIN conversations c ON c.id = page.id`;
+    const matching = sql`SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
+                         WHERE message_search MATCH ${match}`;
+    const hits = cachedAll<{ id: string }>(db, sql`${matching} LIMIT ${FEW_HITS + 1}`);
+    if (hits.length === 0) return { items: [], nextCursor: null };
+    if (hits.length <= FEW_HITS) {
+      const ids = JSON.stringify(hits.map((h) => h.id));
+      // Few matching conversations: the page is picked among them (ids and sort keys only), so that
+      // previews and unread counts are computed for the page's rows alone.
+      source = sql`(
+        SELECT c.id FROM json_each(${ids}) AS hits
+        CROSS JOIN conversations c ON c.id = hits.value
+        LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+        WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY ${sortKey} ${direction}
+        LIMIT ${limit + 1}) AS page
+      CROSS JOIN conversations c ON c.id = page.id`;
+    } else {
+      // Many: walking the viewer's conversations in order meets a page of them soon.
+      where.push(sql`c.id IN (${matching})`);
+    }
   }
 
   const rows = cachedAll<SummaryRow>(db, sql`
