@@ -54,6 +54,8 @@ export async function readBenchmarks(size: string, hello: Running, log = true) {
 
     const helloF = await run('hello (bare Hono)', hello.url, [{ path: '/', headers: {} }]);
     const typical = await run('inbox p1, 50 typical customers', base, customers.map((headers) => ({ path: inbox, headers })));
+    // The widget opens the Inbox with "unread only" on.
+    await run('inbox p1 unread only, customers', base, customers.map((headers) => ({ path: `${inbox}?unread=true`, headers })));
     const pages: Record<string, { first: Figures; deep: Figures; page: number }> = {};
     for (const [who, headers] of [['heavy customer', heavy], ['staff', staff], ['admin', admin]] as const) {
       const first = await run(`inbox p1, ${who}`, base, [{ path: inbox, headers }]);

@@ -57,7 +57,7 @@ export interface GeneratedMeta {
 
 export const MARKERS = { rare: 'qxrare', common: 'qxcommon', frequent: 'qxfrequent' } as const;
 /** Fractions of messages carrying each marker. */
-const MARKER_RATES = { rare: 0.0001, common: 0.01, frequent: 0.1 } as const;
+const MARKER_RATES = { rare: 0.0001, common: 0.01, frequent: 0.098 } as const;
 /** At least this many messages carry the rare marker, so small sizes still find something. */
 const MIN_RARE = 10;
 
