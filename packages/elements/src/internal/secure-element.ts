@@ -5,6 +5,9 @@ import { ApiError } from './api.js';
 import { stringsContext } from './context.js';
 import { mergeStrings, type Strings } from './i18n.js';
 
+/** Colour schemes: `auto` follows the operating system. */
+export type Theme = 'light' | 'dark' | 'auto';
+
 /**
  * The base of every Secure Inbox element: safe registration, typed `secure-*` events and the string catalogue.
  */
@@ -21,6 +24,9 @@ export class SecureElement extends LitElement {
     }
     customElements.define(tag, this);
   }
+
+  /** Colour scheme; nested elements receive it from their parent. */
+  @property({ reflect: true }) theme: Theme = 'auto';
 
   /** Overrides for any user-visible string (merged over the catalogue and over what an enclosing `<secure-inbox>` provides). */
   @property({ attribute: false }) strings?: Partial<Strings>;

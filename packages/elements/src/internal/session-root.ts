@@ -3,9 +3,6 @@ import type { TokenProvider } from './api.js';
 import { SecureElement } from './secure-element.js';
 import { scriptOrigin, Session } from './session.js';
 
-/** Themes: `auto` follows the operating system. */
-export type Theme = 'light' | 'dark' | 'auto';
-
 /**
  * An element that can talk to the API on its own: `api-base`, `token` and `tokenProvider`, as in the embedding contract.
  */
@@ -18,9 +15,6 @@ export class SessionRoot extends SecureElement {
 
   /** An async function returning a fresh token; called at start and again after a 401. */
   @property({ attribute: false }) tokenProvider?: TokenProvider;
-
-  /** Colour scheme. */
-  @property({ reflect: true }) theme: Theme = 'auto';
 
   protected ownSession = new Session(scriptOrigin);
 

@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { focused, q, qa, requestsTo, text, until, useMocks } from '../../internal/test/mocks.js';
+import { failWith, focused, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
 
@@ -132,5 +132,28 @@ describe('compose dialog', () => {
     q<HTMLButtonElement>(el, 'secure-compose-dialog', 'secure-rich-editor', '[aria-label="Bold"]')!.click();
     const value = (q(el, 'secure-compose-dialog', 'secure-rich-editor') as unknown as { value: string }).value;
     expect(value).to.match(/^<p>bold <b>words<\/b><\/p>$/);
+  });
+
+  it('shows why the form could not load, with Retry', async () => {
+    failWith('get', '/topics', 500);
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    el.openCompose();
+    const error = await until(() => q(el, 'secure-compose-dialog', '[part~="error"][role="alert"]'));
+    expect(text(error)).to.contain('Something went wrong on the message server.');
+    await expect(el).to.be.accessible();
+    worker.resetHandlers();
+    q<HTMLButtonElement>(el, 'secure-compose-dialog', '[part~="retry"]')!.click();
+    await until(() => q(el, 'secure-compose-dialog', '#subject'));
+  });
+
+  it('names the fields the server rejected and keeps the dialog open', async () => {
+    const { el } = await openCompose('token-alice');
+    failWith('post', '/conversations', 422, {
+      error: { code: 'invalid', message: 'Invalid request body: subject.', details: [{ field: 'subject', message: 'Too big' }] },
+    });
+    await fill(el, 'Too long', 'Body');
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => text(field(el, 'form [role="alert"]')) === 'Please check: subject.');
+    expect(dialog(el).open).to.equal(true);
   });
 });

@@ -240,7 +240,7 @@ export class SecureComposeDialog extends SecureElement {
         aria-describedby="subject-error"
       />
       <p id="subject-error" part="error" class="error-text" ?hidden=${!errors.subject}>${errors.subject}</p>
-      <secure-rich-editor .label=${t.body} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
+      <secure-rich-editor theme=${this.theme} .label=${t.body} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
       <p part="error" class="error-text" role="alert">${this.sendError}</p>
       <div class="actions">
         <button part="button" class="button" type="button" @click=${() => this.hide()}>${t.cancel}</button>

@@ -163,6 +163,7 @@ describe('<secure-inbox>', () => {
     const loading = await until(() => q(el, 'secure-conversation-list', '[part~="loading"]'));
     expect(loading.getAttribute('role')).to.equal('status');
     expect(text(loading)).to.equal('Loading…');
+    await expect(el).to.be.accessible();
   });
 
   it('puts host content into the banner, header, footer and empty slots', async () => {
@@ -198,6 +199,14 @@ describe('<secure-inbox>', () => {
     await el.updateComplete;
     expect(getComputedStyle(base).backgroundColor).to.equal('rgb(255, 255, 255)');
     expect(q(el, 'secure-conversation-list')!.getAttribute('theme')).to.equal('light');
+  });
+
+  it('hands the theme down to elements nested deeper', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" theme="dark" conversation="c-permit"></secure-inbox>`);
+    const editor = await until(() => q(el, 'secure-thread-view', 'secure-rich-editor', '.frame'));
+    expect(getComputedStyle(editor).backgroundColor).to.equal('rgb(27, 30, 35)');
+    expect(q(el, 'secure-thread-view', 'secure-tip-popover')!.getAttribute('theme')).to.equal('dark');
+    await expect(el).to.be.accessible();
   });
 
   it('lets the page theme it with --secure-* tokens', async () => {

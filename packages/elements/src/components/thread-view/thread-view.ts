@@ -508,7 +508,7 @@ export class SecureThreadView extends SecureElement {
         ${internal ? html`<span part="internal-label" class="chip internal-label" title=${t.internalHint}>${t.internal}</span>` : nothing}
         ${message.kind === 'status_update' ? html`<span class="chip">${t.statusUpdate}</span>` : nothing}
         <time id="time-${message.id}" datetime=${message.createdAt}>${longDate(message.createdAt)}</time>
-        ${message.tip ? html`<secure-tip-popover exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>` : nothing}
+        ${message.tip ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>` : nothing}
       </header>
       ${internal ? html`<p class="sr-only">${t.internalHint}</p>` : nothing}
       <div part="message-body" class="body">${unsafeHTML(safeBody(message))}</div>
@@ -556,7 +556,7 @@ export class SecureThreadView extends SecureElement {
             </select></label
           >`
         : nothing}
-      <secure-rich-editor .label=${t.yourReply} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
+      <secure-rich-editor theme=${this.theme} .label=${t.yourReply} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
       <div class="reply-actions">
         <button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>
         <span part="error" class="error-text" role="alert">${this.sendError}</span>
