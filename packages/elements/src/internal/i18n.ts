@@ -111,6 +111,7 @@ export const defaultStrings = {
   noStatusUpdates: 'No status updates yet.',
   messagesButton: 'Messages',
   unreadCount: '{count} unread messages',
+  unreadCountOne: '1 unread message',
   latestUnread: 'Latest unread messages',
   noUnread: 'No unread messages.',
   viewAll: 'View all messages',

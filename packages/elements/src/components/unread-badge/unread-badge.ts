@@ -159,7 +159,7 @@ export class SecureUnreadBadge extends SessionRoot {
         <span class="sr-only">${t.messagesButton}</span>
         <span part="count" class=${count ? 'count' : 'count zero'} aria-live="polite" aria-atomic="true"
           ><span aria-hidden="true">${this.count === undefined ? '' : count > 99 ? '99+' : count}</span
-          ><span class="sr-only">${this.count === undefined ? '' : fmt(t.unreadCount, { count })}</span></span
+          ><span class="sr-only">${this.count === undefined ? '' : count === 1 ? t.unreadCountOne : fmt(t.unreadCount, { count })}</span></span
         >
       </button>
       <div id="menu" part="menu" class="menu" popover aria-labelledby="menu-title" @toggle=${this.#onToggle}>
