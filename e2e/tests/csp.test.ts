@@ -1,0 +1,151 @@
+/**
+ * The widget under a strict Content Security Policy on the host page — no 'unsafe-inline', no
+ * 'unsafe-eval', scripts and styles only from the widget's origin, connections only to the API —
+ * still renders the inbox and a thread, opens a tip, the Status tab, the compose form and the badge,
+ * and sends a reply, without one policy violation.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type RunningServer } from '../harness.js';
+import { api, mintToken, startApi, startHost, type Claims, type Host } from './security-host.js';
+
+const maria: Claims = { sub: 'maria', name: 'Maria Lopez', role: 'customer', accounts: ['acme'] };
+const dan: Claims = { sub: 'dan', name: 'Dan Reyes', role: 'staff', accounts: ['acme'] };
+
+let host: Host;
+let server: RunningServer & { dbFile: string };
+let browser: Browser;
+let conversation: string;
+
+/** The recipe from docs/security.md, for a widget served from `api`. */
+const policy = (api: string) =>
+  [
+    "default-src 'none'",
+    `script-src ${api}`,
+    `style-src ${api}`,
+    `connect-src ${api}`,
+    `img-src ${api}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+
+beforeAll(async () => {
+  host = await startHost();
+  server = await startApi(host.origin);
+  await api(server.url, maria, 'GET', '/me');
+  await api(server.url, dan, 'GET', '/me');
+  conversation = (await api(server.url, maria, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence permit question', body: '<p>Is a <strong>fence</strong> permit needed?</p>' })).json.conversation.id;
+  await api(server.url, dan, 'POST', `/conversations/${conversation}/messages`, {
+    body: '<p>Yes, above 1.2 m. See <a href="https://example.com/fences">the rules</a>.</p>',
+    action: 'send_leave_open',
+    tip: 'Measure from the lowest ground level.',
+  });
+  await api(server.url, dan, 'POST', `/conversations/${conversation}/messages`, { body: 'Office closed on Friday.', action: 'status_update' });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await host?.close();
+});
+
+interface Watch {
+  violations: string[];
+  consoleErrors: string[];
+}
+
+async function open(claims: Claims): Promise<{ page: Page; watch: Watch }> {
+  const token = mintToken(claims);
+  const csp = policy(server.url);
+  host.page(
+    `/csp-${claims.sub}`,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strict portal</title>
+<script type="module" src="${server.url}/secure-inbox.js"></script></head>
+<body><secure-unread-badge api-base="${server.url}" token="${token}"></secure-unread-badge>
+<secure-inbox api-base="${server.url}" token="${token}"></secure-inbox></body></html>`,
+    { 'content-security-policy': csp },
+  );
+  const context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+  const watch: Watch = { violations: [], consoleErrors: [] };
+  await context.exposeBinding('__cspViolation', (_source, text: string) => {
+    watch.violations.push(text);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener(
+      'securitypolicyviolation',
+      (e) => (window as unknown as { __cspViolation: (t: string) => void }).__cspViolation(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`),
+      true,
+    );
+  });
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) watch.consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => watch.consoleErrors.push(error.message));
+  const response = await page.goto(`${host.origin}/csp-${claims.sub}`);
+  expect(response?.headers()['content-security-policy']).toBe(csp);
+  return { page, watch };
+}
+
+describe('under a strict CSP on the host page', () => {
+  it('the policy is enforced: something the recipe does not allow is reported', async () => {
+    const { page, watch } = await open(dan);
+    try {
+      await page.evaluate(() => {
+        const img = document.createElement('img');
+        img.src = 'https://example.com/tracker.png';
+        document.body.append(img);
+      });
+      await expect.poll(() => watch.violations.length).toBeGreaterThan(0);
+      expect(watch.violations[0]).toMatch(/img-src/);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('renders the inbox and a thread, opens a tip, the Status tab, the compose form and the badge, and sends a reply, with no violation', { timeout: 120_000 }, async () => {
+    const { page, watch } = await open(maria);
+    try {
+      const row = page.locator('secure-inbox [part~="row"]', { has: page.locator('[part~="subject"]', { hasText: 'Fence permit question' }) });
+      await row.waitFor();
+      // Styles apply (constructable stylesheets need no 'unsafe-inline'): the nav is laid out, not raw.
+      const display = await page.locator('secure-inbox [part~="nav"]').evaluate((el) => getComputedStyle(el).display);
+      expect(display).not.toBe('inline');
+
+      await page.locator('secure-unread-badge [part~="badge-button"]').click();
+      await page.locator('secure-unread-badge [part~="item"]').first().waitFor();
+      await page.keyboard.press('Escape');
+
+      await row.click();
+      const messages = page.locator('secure-inbox [part~="thread"] [part~="message"]');
+      await messages.filter({ hasText: 'above 1.2 m' }).waitFor();
+      await page.locator('secure-inbox [part~="tip-button"]').first().click();
+      await page.locator('secure-inbox [part~="tip"]').filter({ hasText: 'lowest ground level' }).waitFor({ state: 'visible' });
+      await page.keyboard.press('Escape');
+
+      // A reply from the thread.
+      const reply = page.locator('secure-inbox [part~="reply"]');
+      await reply.locator('[part~="editor"]').fill('Thanks, we will keep it at 1.1 m.');
+      await reply.locator('[part~="send"]').click();
+      await messages.filter({ hasText: 'we will keep it at 1.1 m' }).waitFor();
+      const thread = (await api(server.url, dan, 'GET', `/conversations/${conversation}`)).json;
+      expect(thread.messages.map((m: { body: string }) => m.body).join(' ')).toContain('we will keep it at 1.1 m');
+
+      await page.locator('secure-inbox [part~="folder"]').last().click();
+      await page.locator('secure-inbox [part~="status-tab"] [part~="message"]', { hasText: 'Office closed on Friday.' }).waitFor();
+
+      await page.locator('secure-inbox [part~="compose-button"]').click();
+      await page.locator('secure-inbox [part~="compose"]').waitFor({ state: 'visible' });
+      await page.keyboard.press('Escape');
+
+      await page.waitForTimeout(300);
+      expect(watch.violations, 'securitypolicyviolation events').toEqual([]);
+      expect(watch.consoleErrors, 'console errors').toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+});
