@@ -42,6 +42,8 @@ interface Timing {
   inDom: number;
   painted: number;
   rows: number;
+  /** Until the last API response of the step had arrived. */
+  network: number;
 }
 
 /** In the page: waits (yielding to the event loop) until `count()` reaches `want`, then for the next frame. */
@@ -57,7 +59,11 @@ const WAIT_SOURCE = `
     }
     const inDom = performance.now() - t0;
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    return { inDom, painted: performance.now() - t0, rows };
+    const painted = performance.now() - t0;
+    // The part spent waiting for the API: until the last API response that started after t0 ended.
+    const api = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/') && e.startTime >= t0 && e.responseEnd - t0 <= inDom);
+    const network = api.length ? Math.max(...api.map((e) => e.responseEnd)) - t0 : 0;
+    return { inDom, painted, rows, network };
   };
   window.__listRows = (el) => el.shadowRoot?.querySelector('secure-conversation-list')?.shadowRoot?.querySelectorAll('[part~="row"]').length ?? 0;
   window.__messages = (el) => el.shadowRoot?.querySelector('secure-thread-view')?.shadowRoot?.querySelectorAll('[part~="message"]').length ?? 0;
@@ -182,7 +188,17 @@ export async function renderBenchmark(size = arg('size', '100k'), runs = Number(
       }
     }
     const summary = Object.fromEntries(
-      Object.entries(results).map(([k, v]) => [k, { rows: v[0]?.rows ?? 0, inDomMedian: median(v.map((t) => t.inDom)), paintedMedian: median(v.map((t) => t.painted)), paintedMax: max(v.map((t) => t.painted)) }]),
+      Object.entries(results).map(([k, v]) => [
+        k,
+        {
+          rows: v[0]?.rows ?? 0,
+          networkMedian: median(v.map((t) => t.network)),
+          inDomMedian: median(v.map((t) => t.inDom)),
+          paintedMedian: median(v.map((t) => t.painted)),
+          paintedMax: max(v.map((t) => t.painted)),
+          afterNetworkMedian: median(v.map((t) => t.painted - t.network)),
+        },
+      ]),
     );
     return { size, runs, summary, thread1000Messages: all.length };
   } finally {
@@ -203,9 +219,11 @@ async function main() {
     thread1000All: 'thread of 1,000: all rendered',
   };
   console.log(`\n${result.size} database, ${result.runs} runs (ms)`);
-  console.log(`${''.padEnd(40)}${'rows'.padStart(6)}${'in DOM p50'.padStart(12)}${'painted p50'.padStart(13)}${'painted max'.padStart(13)}`);
+  console.log(`${''.padEnd(40)}${'rows'.padStart(6)}${'API p50'.padStart(10)}${'in DOM p50'.padStart(12)}${'painted p50'.padStart(13)}${'painted max'.padStart(13)}${'after API'.padStart(11)}`);
   for (const [k, s] of Object.entries(result.summary)) {
-    console.log(`${labels[k]!.padEnd(40)}${String(s.rows).padStart(6)}${fmt(s.inDomMedian, 1).padStart(12)}${fmt(s.paintedMedian, 1).padStart(13)}${fmt(s.paintedMax, 1).padStart(13)}`);
+    console.log(
+      `${labels[k]!.padEnd(40)}${String(s.rows).padStart(6)}${fmt(s.networkMedian, 1).padStart(10)}${fmt(s.inDomMedian, 1).padStart(12)}${fmt(s.paintedMedian, 1).padStart(13)}${fmt(s.paintedMax, 1).padStart(13)}${fmt(s.afterNetworkMedian, 1).padStart(11)}`,
+    );
   }
   const t = result.summary.thread1000All!;
   const o = result.summary.thread1000!;
