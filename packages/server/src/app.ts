@@ -46,7 +46,7 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   api.use('*', async (c, next) => {
     await next();
     // API answers are data for the widget, never documents: nothing in them may run, frame or be cached.
-    c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    if (!c.res.headers.has('content-security-policy')) c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
     if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
   });
   api.use('*', cors({ origin: config.allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After', 'Content-Disposition'], maxAge: 600 }));
