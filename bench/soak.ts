@@ -166,8 +166,11 @@ async function main() {
           }
           const decoder = new TextDecoder();
           let buffer = '';
-          for await (const chunk of res.body) {
-            buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          const reader = res.body.getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            buffer += decoder.decode(value, { stream: true });
             let end: number;
             while ((end = buffer.indexOf('\n\n')) >= 0) {
               const frame = buffer.slice(0, end);
@@ -216,7 +219,12 @@ async function main() {
     const growth = (late - early) / early;
     const peak = Math.max(...samples.map((s) => s.rss));
     const memoryFlat = late - early <= Math.max(0.15 * early, 25 * 2 ** 20);
-    console.log(`\nServer memory (RSS, ${samples.length} samples): after warm-up ${mb(early)} MB, at the end ${mb(late)} MB (${(growth * 100).toFixed(1)} %), peak ${mb(peak)} MB`);
+    // Least-squares slope of RSS over the second half of the run, in MB per minute.
+    const half = samples.slice(Math.floor(samples.length / 2));
+    const mx = (half.length - 1) / 2;
+    const my = half.reduce((sum, s) => sum + s.rss, 0) / half.length;
+    const slope = (half.reduce((sum, s, i) => sum + (i - mx) * (s.rss - my), 0) / Math.max(1, half.reduce((sum, _, i) => sum + (i - mx) ** 2, 0))) * 60 / 2 ** 20;
+    console.log(`\nServer memory (RSS, ${samples.length} samples): after warm-up ${mb(early)} MB, at the end ${mb(late)} MB (${(growth * 100).toFixed(1)} %), peak ${mb(peak)} MB; second-half trend ${slope.toFixed(1)} MB/min`);
     const row = (xs: typeof samples) => xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / 12)) === 0).map((s) => mb(s.rss)).join(' ');
     console.log(`  over time (MB): ${row(samples)}`);
 
@@ -231,7 +239,7 @@ async function main() {
       requests: Object.fromEntries([...stats].map(([k, s]) => [k, { count: s.count, errors: s.errors, p50: quantile(s.latencies, 0.5), p95: quantile(s.latencies, 0.95) }])),
       events,
       reconnects,
-      rss: { early, late, peak, samples: samples.map((s) => s.rss) },
+      rss: { early, late, peak, slopeMbPerMinute: slope, samples: samples.map((s) => s.rss) },
       ok,
     });
     process.exitCode = ok ? 0 : 1;
