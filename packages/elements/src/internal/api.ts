@@ -7,7 +7,9 @@ import type {
   Me,
   Message,
   MessageAction,
+  PatchConversationBody,
   PostMessageBody,
+  QueueCounts,
   Topic,
   UserRef,
 } from '@secure-inbox/protocol';
@@ -77,6 +79,17 @@ export interface ConversationQuery {
   accountId?: string;
   cursor?: string;
   limit?: number;
+  /** Staff queues: one status, `me` | `none` | a user id, and `oldest` for the longest-waiting first. */
+  status?: string;
+  assignee?: string;
+  sort?: 'oldest' | 'newest';
+}
+
+/** The filters of `GET /queues` (staff). */
+export interface QueueQuery {
+  accountId?: string;
+  status?: string;
+  assignee?: string;
 }
 
 export interface Page<T> {
@@ -218,6 +231,21 @@ export class ApiClient {
   async addParticipants(id: string, userIds: string[]): Promise<Conversation> {
     const path = `/conversations/${encodeURIComponent(id)}/participants`;
     return (await this.json<{ conversation: Conversation }>(path, { method: 'POST', json: { userIds } })).conversation;
+  }
+
+  /** Staff: counts per status and assignee filter. */
+  queues(query: QueueQuery = {}): Promise<QueueCounts> {
+    return this.json('/queues', { query: { ...query } });
+  }
+
+  /** Staff: sets the status and/or the assignee. */
+  async patchConversation(id: string, body: PatchConversationBody): Promise<Conversation> {
+    return (await this.json<{ conversation: Conversation }>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', json: body })).conversation;
+  }
+
+  /** Staff: notifies every administrator; resolves to how many were notified. */
+  async notifyAdmins(id: string): Promise<number> {
+    return (await this.json<{ notified: number }>(`/conversations/${encodeURIComponent(id)}/notify-admins`, { method: 'POST' })).notified;
   }
 
   attachmentUrl(id: string): string {
