@@ -19,6 +19,8 @@ function minifyTemplates(): Plugin {
         .replace(/\/\*[^]*?\*\//g, '')
         .replace(/\s+/g, ' ')
         .replace(/\s*([{};])\s*/g, '$1')
+        // `: ` and `, ` only: a space before `:` or `,` can be a descendant combinator (`.a :focus`).
+        .replace(/([:,]) /g, '$1')
         .replace(/;}/g, '}');
     }
     // HTML: whitespace runs become one space, which renders the same (no <pre> or <textarea> in our templates).
@@ -76,7 +78,7 @@ const config: UserConfig = {
     sourcemap: false,
     reportCompressedSize: false,
     // Library mode keeps whitespace in ES output by default; this file is an end product, so minify it fully.
-    rolldownOptions: { output: { minify: true } },
+    rolldownOptions: { output: { minify: true, comments: false } },
     lib: {
       entry: here('packages/elements/src/index.ts'),
       formats: ['es'],
