@@ -28,7 +28,14 @@ export function audit(db: Db, entry: AuditEntry): void {
       queueMicrotask(() => {
         const entries = deferred.get(db) ?? [];
         deferred.delete(db);
-        for (const e of entries) insert(db, e);
+        for (const e of entries) {
+          try {
+            insert(db, e);
+          } catch (error) {
+            // Outside any request now: a database that cannot take the row must not take the process down.
+            console.error(`Audit row for a refused ${e.action} could not be written: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
       });
     }
     return;
