@@ -259,10 +259,4 @@ export const EventData = z.object({
 export type EventData = z.infer<typeof EventData>;
 
 // ---------------------------------------------------------------- rich text
-/** The one allow-list for rich text, used by the server on write and by the elements before rendering. */
-export const richText = {
-  allowedTags: ['p', 'br', 'strong', 'b', 'em', 'i', 'u', 's', 'a', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre'],
-  allowedAttributes: ['href', 'rel', 'target'],
-  allowedUriPattern: /^(?:https?:|mailto:)/i,
-  linkRel: 'noopener noreferrer nofollow',
-} as const;
+export { richText } from './rich-text.js';

@@ -1,15 +1,8 @@
+import { richText } from '@secure-inbox/protocol/rich-text';
 import DOMPurify from 'dompurify';
 
-/**
- * The rich-text allow-list, identical to `richText` in @secure-inbox/protocol (a test keeps the two equal).
- * It is repeated here so the bundle does not pull zod in with the protocol module.
- */
-export const richText = {
-  allowedTags: ['p', 'br', 'strong', 'b', 'em', 'i', 'u', 's', 'a', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre'],
-  allowedAttributes: ['href', 'rel', 'target'],
-  allowedUriPattern: /^(?:https?:|mailto:)/i,
-  linkRel: 'noopener noreferrer nofollow',
-} as const;
+/** The allow-list shared with the server, re-exported for the editor. */
+export { richText };
 
 const purify = DOMPurify(window);
 
