@@ -182,6 +182,8 @@ export const PostMessageBody = z.strictObject({
   tip: z.string().trim().min(1).max(limits.tip).optional(),
   attachmentIds: z.array(Id).max(limits.attachments).optional(),
   notifyAdmins: z.boolean().optional(),
+  /** Extension: the message being answered (shown as a quote); returned as `properties.replyToId`. */
+  replyToId: Id.optional(),
 });
 export type PostMessageBody = z.infer<typeof PostMessageBody>;
 

@@ -54,3 +54,31 @@ describe('a customer question and a staff answer', () => {
     expect((await t.call(people.alice, 'GET', `/conversations/c_unknown`)).status).toBe(404);
   });
 });
+
+describe('replying to a message', () => {
+  it('records the message answered, and only one the author may see in the same conversation', async () => {
+    const t = makeTestApp();
+    await signInAll(t);
+    const id = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence', body: 'How high may it be?' })).json
+      .conversation.id;
+    const other = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Other', body: 'Unrelated' })).json
+      .conversation.id;
+    const note = (await t.call(people.sam, 'POST', `/conversations/${id}/messages`, { body: 'Check the by-law', action: 'internal_note' })).json.message;
+    const answer = (await t.call(people.sam, 'POST', `/conversations/${id}/messages`, { body: 'Two metres.', action: 'send' })).json.message;
+
+    const reply = await t.call(people.alice, 'POST', `/conversations/${id}/messages`, { body: 'Thanks!', replyToId: answer.id });
+    expect(reply.status).toBe(201);
+    expect(reply.json.message.properties.replyToId).toBe(answer.id);
+    const thread = await t.call(people.sam, 'GET', `/conversations/${id}`);
+    expect(thread.json.messages.at(-1).properties.replyToId).toBe(answer.id);
+
+    // A hidden note and a message of another conversation are answered the same way as an unknown id.
+    const otherFirst = (await t.call(people.alice, 'GET', `/conversations/${other}`)).json.messages[0].id;
+    for (const replyToId of [note.id, otherFirst, 'm_unknown']) {
+      const refused = await t.call(people.alice, 'POST', `/conversations/${id}/messages`, { body: 'Hm', replyToId });
+      expect(refused.status).toBe(422);
+      expect(refused.json.error.details).toEqual([{ field: 'replyToId', message: 'is not a message of this conversation' }]);
+    }
+    expect((await t.call(people.sam, 'POST', `/conversations/${id}/messages`, { body: 'Noted', replyToId: note.id })).status).toBe(201);
+  });
+});

@@ -124,6 +124,11 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
       audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'denied', targetType: 'conversation', targetId: conversationId });
       throw forbidden(input.tip !== undefined && !staffActions.includes(action) ? 'Only staff can add a tip.' : `Only staff can use the "${action}" action.`);
     }
+    if (input.replyToId !== undefined) {
+      const original = db.get(sql`SELECT m.seq FROM messages m
+                                  WHERE m.id = ${input.replyToId} AND m.conversation_id = ${conversationId} AND ${messageVisible(viewer)}`);
+      if (!original) throw invalid('replyToId', 'is not a message of this conversation');
+    }
     const createdAt = nowIso();
     const created = insertMessage(db, viewer, conversation, {
       kind: rule.kind,
@@ -134,6 +139,10 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
       createdAt,
       notifyAdmins: input.notifyAdmins ?? false,
     }, effects);
+    if (input.replyToId !== undefined) {
+      // The message answered, for the "replying to" quote; an interaction property like DoNotReply.
+      db.run(sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${created.seq}, 'replyToId', ${input.replyToId})`);
+    }
     const status = rule.status(viewer.role);
     if (status && status !== conversation.status) {
       // A status change is visible to customers even when the note that caused it is not.
