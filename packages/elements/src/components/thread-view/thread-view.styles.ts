@@ -159,13 +159,14 @@ export const styles = css`
     margin: 0;
     color: var(--_color-muted);
   }
-  .action-label {
-    display: grid;
-    gap: var(--_space-xs);
+  .internal-hint {
+    margin: 0;
+    color: var(--_color-internal);
     font-weight: 600;
   }
   .reply-actions {
     display: flex;
+    flex-wrap: wrap;
     gap: var(--_space-m);
     align-items: center;
   }

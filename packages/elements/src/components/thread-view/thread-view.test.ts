@@ -118,13 +118,13 @@ describe('thread view', () => {
     expect(requestsTo('/conversations/c-permit/messages', 'POST')).to.have.length(0);
   });
 
-  it('offers staff the answer actions and posts the one chosen', async () => {
+  it('offers staff the answer panel and posts the action chosen', async () => {
     const el = await open('token-bob');
-    const select = q<HTMLSelectElement>(el, 'secure-thread-view', '[part~="action"]')!;
-    expect([...select.options].map((o) => o.value)).to.deep.equal(['reply', 'send', 'send_leave_open', 'resolve', 'internal_note', 'status_update']);
-    select.value = 'internal_note';
+    const buttons = qa<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', '[part~="answer-button"]');
+    expect(buttons.map((b) => text(b))).to.deep.equal(['Send', 'Send & leave open', 'Post as status update', 'Resolve', 'Internal note']);
+    expect(q(el, 'secure-thread-view', '[part~="send"]')).to.equal(null);
     await typeReply(el, 'Check the plan first');
-    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="send"]')!.click();
+    buttons.find((b) => text(b) === 'Internal note')!.click();
     await until(() => messages(el).length === 5);
     expect(requestsTo('/conversations/c-permit/messages', 'POST')[0].body).to.deep.equal({ body: '<p>Check the plan first</p>', action: 'internal_note' });
     expect(messages(el)[4].getAttribute('part')).to.contain('message-internal');
@@ -132,7 +132,8 @@ describe('thread view', () => {
 
   it('gives customers no staff actions', async () => {
     const el = await open('token-alice');
-    expect(q(el, 'secure-thread-view', '[part~="action"]')).to.equal(null);
+    expect(q(el, 'secure-thread-view', 'secure-answer-panel')).to.equal(null);
+    expect(q(el, 'secure-thread-view', 'secure-conversation-controls')).to.equal(null);
   });
 
   it('marks the conversation unread and returns to the list', async () => {

@@ -1,6 +1,6 @@
 import { consume } from '@lit/context';
 import { Task, TaskStatus } from '@lit/task';
-import type { Attachment, Conversation, Folder, Message, MessageAction, UserRef } from '@secure-inbox/protocol';
+import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure-inbox/protocol';
 import { html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
@@ -8,12 +8,15 @@ import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { StateChange } from '../../internal/api.js';
 import { sessionContext } from '../../internal/context.js';
 import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
-import { fmt, type Strings } from '../../internal/i18n.js';
+import { fmt } from '../../internal/i18n.js';
 import { sanitize, textOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
 import { errorMessage, renderError, renderLoading } from '../../internal/states.js';
+import type { Answer, SecureAnswerPanel } from '../answer-panel/answer-panel.js';
+import '../answer-panel/answer-panel.js';
+import '../conversation-controls/conversation-controls.js';
 import type { SecureRichEditor } from '../rich-editor/rich-editor.js';
 import '../rich-editor/rich-editor.js';
 import '../tip-popover/tip-popover.js';
@@ -21,17 +24,6 @@ import { styles } from './thread-view.styles.js';
 
 /** Messages drawn at first and added per "Load older messages". */
 const pageOfMessages = 50;
-
-const actions: MessageAction[] = ['reply', 'send', 'send_leave_open', 'resolve', 'internal_note', 'status_update'];
-const actionLabel = (t: Strings, action: MessageAction) =>
-  ({
-    reply: t.actionReply,
-    send: t.actionSend,
-    send_leave_open: t.actionSendLeaveOpen,
-    resolve: t.actionResolve,
-    internal_note: t.actionInternalNote,
-    status_update: t.actionStatusUpdate,
-  })[action];
 
 /** Sanitized bodies, remembered per message object so re-renders of long threads do not sanitize again. */
 const bodies = new WeakMap<Message, string>();
@@ -72,7 +64,7 @@ interface Loaded {
  * @csspart tip - The tip popover.
  * @csspart reply - The reply form.
  * @csspart reply-quote - The message being answered.
- * @csspart action - The staff action picker.
+ * @csspart answer-panel - Staff: the answer buttons (see `<secure-answer-panel>`); `controls` holds assignee and status.
  * @csspart button - Every button.
  * @csspart loading - The loading state.
  * @csspart error - An error.
@@ -87,7 +79,7 @@ interface Loaded {
  * @fires secure-conversation-restore - Restored from trash; `detail: { id }`.
  * @fires secure-conversation-leave - The user left; `detail: { id }`.
  * @fires secure-participants-added - `detail: { conversation }`.
- * @fires secure-before-send - Cancelable, before a reply is posted; `detail: { conversationId, body, action }`.
+ * @fires secure-before-send - Cancelable, before a reply is posted; `detail: { conversationId, body, action, tip?, notifyAdmins? }`.
  * @fires secure-sent - A reply was posted; `detail: { conversationId, message }`.
  * @fires secure-error - `detail: { error }`.
  */
@@ -119,6 +111,7 @@ export class SecureThreadView extends SecureElement {
   @state() private shown = pageOfMessages;
 
   @query('secure-rich-editor') private editor?: SecureRichEditor;
+  @query('secure-answer-panel') private answerPanel?: SecureAnswerPanel;
 
   #focusOnLoad = false;
   #refreshing = false;
@@ -345,7 +338,12 @@ export class SecureThreadView extends SecureElement {
     this.editor?.focus();
   }
 
-  async #send(event: Event): Promise<void> {
+  /** Ctrl/Cmd+Enter sends with the default action (staff: Send). */
+  #onReplyKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.#send(event, this.answerPanel?.collect('send'));
+  }
+
+  async #send(event: Event, answer: Answer = {}): Promise<void> {
     event.preventDefault();
     const data = this.#current;
     const editor = this.editor;
@@ -357,9 +355,8 @@ export class SecureThreadView extends SecureElement {
       editor.focus();
       return;
     }
-    const select = this.renderRoot.querySelector<HTMLSelectElement>('[part~="action"]');
-    const action = (select?.value ?? 'reply') as MessageAction;
-    const detail = { conversationId: data.conversation.id, body, action };
+    const action = answer.action ?? 'reply';
+    const detail = { conversationId: data.conversation.id, body, ...answer, action };
     this.sendError = '';
     if (this.emit('secure-before-send', detail, { cancelable: true }).defaultPrevented) {
       this.sendError = t.sendVetoed;
@@ -367,9 +364,9 @@ export class SecureThreadView extends SecureElement {
     }
     this.sending = true;
     try {
-      const message = await this.session.api.postMessage(data.conversation.id, action === 'reply' ? { body } : { body, action });
+      const message = await this.session.api.postMessage(data.conversation.id, { body, ...answer });
       editor.clear();
-      if (select) select.value = 'reply';
+      this.answerPanel?.reset();
       this.replyTo = undefined;
       const current = this.#current ?? data;
       this.data = { ...current, messages: [...current.messages.filter((m) => m.id !== message.id), message] };
@@ -432,6 +429,15 @@ export class SecureThreadView extends SecureElement {
               ${t.leave}
             </button>
           </div>
+          ${this.staff
+            ? html`<secure-conversation-controls
+                exportparts="controls, assignee, status-select, notify-admins, result, button, error"
+                theme=${this.theme}
+                .conversation=${conversation}
+                @secure-conversation-update=${(event: CustomEvent<{ conversation: Conversation }>) =>
+                  (this.data = { ...this.#current!, conversation: event.detail.conversation })}
+              ></secure-conversation-controls>`
+            : nothing}
           ${this.#renderPanel(conversation)}
           ${this.actionError
             ? html`<p part="error" class="error-text" role="alert">
@@ -510,7 +516,7 @@ export class SecureThreadView extends SecureElement {
         <time id="time-${message.id}" datetime=${message.createdAt}>${longDate(message.createdAt)}</time>
         ${message.tip ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>` : nothing}
       </header>
-      ${internal ? html`<p class="sr-only">${t.internalHint}</p>` : nothing}
+      ${internal ? html`<p part="internal-hint" class="internal-hint">${t.internalHint}</p>` : nothing}
       <div part="message-body" class="body">${unsafeHTML(safeBody(message))}</div>
       ${message.attachments.length
         ? html`<ul part="attachments" class="attachments" aria-label=${t.attachments}>
@@ -540,7 +546,7 @@ export class SecureThreadView extends SecureElement {
       messages.find((message) => message.id === this.replyTo) ??
       [...messages].reverse().find((message) => !isInternal(message) || this.staff) ??
       undefined;
-    return html`<form part="reply" class="reply" @submit=${this.#send} aria-labelledby="reply-title">
+    return html`<form part="reply" class="reply" @submit=${this.#send} @keydown=${this.#onReplyKeydown} aria-labelledby="reply-title">
       <h3 id="reply-title" class="sr-only">${t.reply}</h3>
       ${answering
         ? html`<figure part="reply-quote" class="quote">
@@ -548,17 +554,16 @@ export class SecureThreadView extends SecureElement {
             <blockquote>${textOf(answering.body)}</blockquote>
           </figure>`
         : nothing}
-      ${this.staff
-        ? html`<label class="action-label"
-            >${t.action}
-            <select part="action">
-              ${actions.map((action) => html`<option value=${action}>${actionLabel(t, action)}</option>`)}
-            </select></label
-          >`
-        : nothing}
       <secure-rich-editor theme=${this.theme} .label=${t.yourReply} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
       <div class="reply-actions">
-        <button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>
+        ${this.staff
+          ? html`<secure-answer-panel
+              theme=${this.theme}
+              exportparts="answer-panel, answer-button, answer-internal, internal-banner, confirm, tip-field, notify, button"
+              ?sending=${this.sending}
+              @secure-answer=${(event: CustomEvent<Answer>) => this.#send(event, event.detail)}
+            ></secure-answer-panel>`
+          : html`<button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>`}
         <span part="error" class="error-text" role="alert">${this.sendError}</span>
       </div>
     </form>`;

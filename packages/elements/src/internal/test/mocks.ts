@@ -117,6 +117,7 @@ export function resetMocks(): void {
   db.requests.length = 0;
   db.pageSize = 25;
   db.threadPageSize = 50;
+  adminCount.value = 3;
   const { alice, bob, sam, carl } = users;
   // 28 older conversations so the Inbox needs a second page.
   for (let i = 1; i <= 28; i++) {
@@ -210,6 +211,16 @@ function match(stored: Stored, user: User, q: string): boolean {
 
 const api = (path: string) => `*/api/v1${path}`;
 
+/** The staff queue filter: `me`, `none`, a user id, or absent for all. */
+function assigneeMatches(user: User, stored: Stored, assignee: string | null): boolean {
+  if (!assignee || assignee === 'all') return true;
+  const id = stored.conversation.assigneeId;
+  return assignee === 'none' ? id === null : id === (assignee === 'me' ? user.id : assignee);
+}
+
+/** Administrators `notify-admins` reaches. */
+export const adminCount = { value: 3 };
+
 async function record(request: Request, params: Record<string, unknown> = {}): Promise<{ user?: User; body: unknown }> {
   const url = new URL(request.url);
   let body: unknown;
@@ -277,9 +288,12 @@ export const handlers = [
       .filter((s) => (folder === 'trash' ? s.trashed : !s.trashed && (folder === 'inbox' || s.authors.has(user.id))))
       .filter((s) => query.get('unread') !== 'true' || s.unread > 0)
       .filter((s) => !query.get('accountId') || s.conversation.accountId === query.get('accountId'))
+      .filter((s) => !query.get('status') || s.conversation.status === query.get('status'))
+      .filter((s) => assigneeMatches(user, s, query.get('assignee')))
       .filter((s) => match(s, user, query.get('q') ?? ''))
       .map((s) => summary(user, s))
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id));
+    if (query.get('sort') === 'oldest') all.reverse();
     // Opaque keyset cursor: the (updatedAt, id) of the last row sent.
     const cursor = query.get('cursor');
     let start = 0;
@@ -367,6 +381,47 @@ export const handlers = [
     for (const u of added) if (!stored.conversation.participants.some((p) => p.id === u.id)) stored.conversation.participants.push(ref(u));
     return HttpResponse.json({ conversation: stored.conversation });
   }),
+  http.get(api('/queues'), async ({ request }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Queues are for staff.');
+    const query = new URL(request.url).searchParams;
+    const inbox = [...db.conversations.values()]
+      .filter((s) => visible(user, s) && !s.trashed)
+      .filter((s) => !query.get('accountId') || s.conversation.accountId === query.get('accountId'));
+    const byAssignee = inbox.filter((s) => assigneeMatches(user, s, query.get('assignee')));
+    const byStatus = inbox.filter((s) => !query.get('status') || s.conversation.status === query.get('status'));
+    const count = (list: Stored[], test: (s: Stored) => boolean) => list.filter(test).length;
+    return HttpResponse.json({
+      status: Object.fromEntries(['open', 'attentive', 'answered', 'resolved'].map((st) => [st, count(byAssignee, (s) => s.conversation.status === st)])),
+      assignee: {
+        me: count(byStatus, (s) => s.conversation.assigneeId === user.id),
+        none: count(byStatus, (s) => s.conversation.assigneeId === null),
+        all: byStatus.length,
+      },
+    });
+  }),
+  http.patch(api('/conversations/:id'), async ({ request, params }) => {
+    const { user, body } = await record(request);
+    if (!user) return unauthorized();
+    const stored = find(user, String(params.id));
+    if (!stored) return notFound();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Only staff may change the status or assignee.');
+    const input = body as { status?: Conversation['status']; assigneeId?: string | null };
+    if (input.assigneeId && !Object.values(users as Record<string, User>).some((u) => u.id === input.assigneeId && u.role !== 'customer')) {
+      return error(422, 'invalid', 'Invalid request body: assigneeId.', [{ field: 'assigneeId', message: 'must be staff of the account' }]);
+    }
+    if (input.status) stored.conversation.status = input.status;
+    if (input.assigneeId !== undefined) stored.conversation.assigneeId = input.assigneeId;
+    return HttpResponse.json({ conversation: stored.conversation });
+  }),
+  http.post(api('/conversations/:id/notify-admins'), async ({ request, params }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    if (!find(user, String(params.id))) return notFound();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Only staff can notify the administrators.');
+    return HttpResponse.json({ notified: adminCount.value }, { status: 202 });
+  }),
   http.post(api('/conversations/:id/:change'), async ({ request, params }) => {
     const { user } = await record(request);
     if (!user) return unauthorized();
@@ -417,7 +472,7 @@ export const requestsTo = (path: string, method?: string) =>
   db.requests.filter((r) => r.path === `/api/v1${path}` && (!method || r.method === method));
 
 /** Answers every request to `path` with an error, for the error-state tests. */
-export function failWith(method: 'get' | 'post', path: string, status: number, body?: JsonBodyType) {
+export function failWith(method: 'get' | 'post' | 'patch', path: string, status: number, body?: JsonBodyType) {
   worker.use(
     http[method](api(path), async ({ request }) => {
       await record(request);
