@@ -112,6 +112,8 @@ interface RequestOptions {
   query?: Query;
   json?: unknown;
   body?: BodyInit;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
 }
 
 /** A typed client for the API.md contract. No cookies: the token travels only in the Authorization header. */
@@ -159,6 +161,11 @@ export class ApiClient {
     return this.#token;
   }
 
+  /** The token for a request made outside `fetch` (uploads with progress); `refresh` asks the provider again. */
+  token(refresh = false): Promise<string | undefined> {
+    return this.#tokenFor(refresh ? this.#token : undefined);
+  }
+
   /** Sends a request; after a 401 the token provider is asked again and the request retried once. */
   async fetch(path: string, options: RequestOptions = {}): Promise<Response> {
     const { method = 'GET', query, json } = options;
@@ -166,12 +173,12 @@ export class ApiClient {
     let tokenPromise = this.#tokenFor();
     for (let attempt = 0; ; attempt++) {
       const token = await tokenPromise;
-      const headers: Record<string, string> = { Accept: 'application/json' };
+      const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
       if (token) headers.Authorization = `Bearer ${token}`;
       if (json !== undefined) headers['Content-Type'] = 'application/json';
       let response: Response;
       try {
-        response = await fetch(this.url(path, query), { method, headers, body, credentials: 'omit', cache: 'no-store' });
+        response = await fetch(this.url(path, query), { method, headers, body, credentials: 'omit', cache: 'no-store', signal: options.signal });
       } catch (cause) {
         const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
         throw new ApiError(0, offline ? 'offline' : 'unreachable', cause instanceof Error ? cause.message : 'Network error');
