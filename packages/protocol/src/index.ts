@@ -140,6 +140,12 @@ export const Me = z.object({
   user: z.object({ id: z.string(), name: z.string(), email: z.string().nullable(), role: Role }),
   accounts: z.array(Account),
   unread: z.object({ inbox: z.number().int() }),
+  /** Extension: conversations per folder and how many have something unread. */
+  folders: z.object({
+    inbox: z.object({ total: z.number().int(), unread: z.number().int() }),
+    sent: z.object({ total: z.number().int(), unread: z.number().int() }),
+    trash: z.object({ total: z.number().int(), unread: z.number().int() }),
+  }),
 });
 export type Me = z.infer<typeof Me>;
 

@@ -82,3 +82,31 @@ describe('replying to a message', () => {
     expect((await t.call(people.sam, 'POST', `/conversations/${id}/messages`, { body: 'Noted', replyToId: note.id })).status).toBe(201);
   });
 });
+
+describe('folder counts in /me', () => {
+  it('count each folder and its unread conversations, as the lists show them', async () => {
+    const t = makeTestApp();
+    await signInAll(t);
+    const ask = async (subject: string) =>
+      (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject, body: 'Question' })).json.conversation.id as string;
+    const a = await ask('One');
+    const b = await ask('Two');
+    await ask('Three');
+    await t.call(people.sam, 'POST', `/conversations/${a}/messages`, { body: 'Answer', action: 'send' });
+    await t.call(people.sam, 'POST', `/conversations/${b}/messages`, { body: 'Answer', action: 'send' });
+    await t.call(people.sam, 'POST', `/conversations/${b}/messages`, { body: 'hidden', action: 'internal_note' });
+    await t.call(people.alice, 'POST', `/conversations/${b}/trash`);
+
+    const me = (await t.call(people.alice, 'GET', '/me')).json;
+    expect(me.folders).toEqual({ inbox: { total: 2, unread: 1 }, sent: { total: 2, unread: 1 }, trash: { total: 1, unread: 1 } });
+    expect(me.unread.inbox).toBe(me.folders.inbox.unread);
+    for (const folder of ['inbox', 'sent', 'trash'] as const) {
+      const listed = (await t.call(people.alice, 'GET', `/conversations?folder=${folder}`)).json.items;
+      expect(listed.length).toBe(me.folders[folder].total);
+      expect(listed.filter((i: any) => i.unreadCount > 0).length).toBe(me.folders[folder].unread);
+    }
+    const staff = (await t.call(people.sam, 'GET', '/me')).json;
+    expect(staff.folders.sent.total).toBe(2);
+    expect(staff.folders.inbox.total).toBe(3);
+  });
+});

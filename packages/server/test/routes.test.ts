@@ -46,6 +46,7 @@ describe('GET /me', () => {
       user: { id: 'alice', name: 'Alice Applicant', email: 'alice@example.com', role: 'customer' },
       accounts: [{ id: 'acme', name: 'acme' }],
       unread: { inbox: 0 },
+      folders: { inbox: { total: 0, unread: 0 }, sent: { total: 0, unread: 0 }, trash: { total: 0, unread: 0 } },
     });
     expect((await t.call(adam, 'GET', '/me')).json.user.email).toBeNull();
   });

@@ -329,6 +329,36 @@ export function inboxUnreadCount(db: Db, viewer: Viewer): number {
   return row?.n ?? 0;
 }
 
+export interface FolderCounts {
+  inbox: { total: number; unread: number };
+  sent: { total: number; unread: number };
+  trash: { total: number; unread: number };
+}
+
+/** Conversations in each folder, and how many of them have something unread, in one pass. */
+export function folderCounts(db: Db, viewer: Viewer): FolderCounts {
+  const candidates = staffCandidates(viewer);
+  const folders = (['inbox', 'sent', 'trash'] as const).map((folder) => [folder, folderCondition(viewer, folder)] as const);
+  const [row] = cachedAll<Record<string, number | null>>(db, sql`
+    SELECT ${sql.join(
+      folders.map(
+        ([name, condition]) =>
+          sql`sum(CASE WHEN ${condition} THEN 1 ELSE 0 END) AS ${sql.identifier(`${name}Total`)},
+              sum(CASE WHEN ${condition} AND ${unreadCondition(viewer)} THEN 1 ELSE 0 END) AS ${sql.identifier(`${name}Unread`)}`,
+      ),
+      sql`, `,
+    )}
+    FROM conversations c
+    LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)}`);
+  const n = (key: string) => Number(row?.[key] ?? 0);
+  return {
+    inbox: { total: n('inboxTotal'), unread: n('inboxUnread') },
+    sent: { total: n('sentTotal'), unread: n('sentUnread') },
+    trash: { total: n('trashTotal'), unread: n('trashUnread') },
+  };
+}
+
 // ------------------------------------------------------------------ per-user state
 export type StateChange = 'read' | 'unread' | 'trash' | 'restore' | 'leave';
 

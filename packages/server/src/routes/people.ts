@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
 import { audit } from '../domain/audit.js';
-import { inboxUnreadCount } from '../domain/conversations.js';
+import { folderCounts } from '../domain/conversations.js';
 import { statusUpdates } from '../domain/messages.js';
 import { actsIn } from '../domain/visibility.js';
 import { forbidden } from '../errors.js';
@@ -21,10 +21,12 @@ export const people = new Hono<AppEnv>()
             const row = db.get<{ name: string | null }>(sql`SELECT name FROM accounts WHERE id = ${id}`);
             return { id, name: row?.name ?? id };
           });
+    const folders = folderCounts(db, viewer);
     return c.json({
       user: { id: viewer.id, name: viewer.name, email: viewer.email, role: viewer.role },
       accounts,
-      unread: { inbox: inboxUnreadCount(db, viewer) },
+      unread: { inbox: folders.inbox.unread },
+      folders,
     });
   })
   .get('/topics', (c) => {
