@@ -1,18 +1,20 @@
 import type { Me } from '@secure-inbox/protocol';
 import { ApiClient, type Credentials } from './api.js';
+import { listen, type ConnectionState } from './events.js';
 
 /** The origin the bundle was loaded from: the default `api-base`. */
 export const scriptOrigin = new URL(import.meta.url).origin;
 
 /**
- * What a live source tells the widget. Today a poller of `GET /me` produces `unread.changed`; the event stream
- * (`GET /api/v1/events`) will push the same shapes through `Session.push`, so elements need no change.
+ * What a live source tells the widget: the event stream (`GET /api/v1/events`, shared by every element of the
+ * page) pushes these through `Session.push`; a poll of `GET /me` produces `unread.changed` while it is down.
  */
 export type SessionEvent =
   | { type: 'unread.changed'; unread: number }
   | { type: 'message.created'; conversationId: string; messageId?: string }
   | { type: 'conversation.updated'; conversationId: string }
-  | { type: 'credentials.changed' };
+  | { type: 'credentials.changed' }
+  | { type: 'connection'; state: ConnectionState };
 
 export type SessionListener = (event: SessionEvent) => void;
 
@@ -26,13 +28,16 @@ export class Session {
   me?: Me;
   /** The Inbox unread count, once known. */
   unread?: number;
-  /** How often `watch` refreshes the counts, in milliseconds. */
+  /** How often `watch` refreshes the counts while the event stream is down, in milliseconds. */
   pollInterval = 60_000;
+  /** The event stream's state while watched. */
+  connection?: ConnectionState;
 
   #listeners = new Set<SessionListener>();
   #me?: Promise<Me>;
   #watchers = 0;
   #timer?: ReturnType<typeof setInterval>;
+  #unlisten?: () => void;
 
   constructor(base: string = scriptOrigin, credentials: Credentials = {}) {
     this.api = new ApiClient(base, credentials);
@@ -46,7 +51,32 @@ export class Session {
     this.api.credentials = credentials;
     this.me = undefined;
     this.#me = undefined;
+    if (this.#watchers) this.#listen();
     this.push({ type: 'credentials.changed' });
+  }
+
+  /** (Re)joins the page's event stream for the current base and credentials. */
+  #listen(): void {
+    this.#unlisten?.();
+    this.#unlisten = this.api.hasCredentials
+      ? listen(this.api, {
+          event: (event) => {
+            const { type, conversationId, messageId, unread } = event;
+            if (type === 'unread.changed') {
+              if (typeof unread === 'number') this.push({ type, unread });
+              else this.refreshCounts();
+            } else if (type === 'message.created' || type === 'conversation.updated') {
+              this.push({ type, conversationId, messageId });
+            }
+          },
+          state: (state) => {
+            // Back after a gap: the replay brings the events, a fresh `/me` the counts.
+            if (state === 'live' && this.connection && this.connection !== 'live') this.refreshCounts();
+            this.connection = state;
+            this.push({ type: 'connection', state });
+          },
+        })
+      : undefined;
   }
 
   /** `GET /me`, shared by every element; `fresh` asks the server again. Updates the unread count. */
@@ -84,9 +114,10 @@ export class Session {
   watch(): () => void {
     if (this.#watchers++ === 0) {
       this.#timer = setInterval(() => {
-        if (document.visibilityState !== 'hidden') this.refreshCounts();
+        if (document.visibilityState !== 'hidden' && this.connection !== 'live') this.refreshCounts();
       }, this.pollInterval);
       document.addEventListener('visibilitychange', this.#onVisible);
+      this.#listen();
     }
     let stopped = false;
     return () => {
@@ -95,6 +126,8 @@ export class Session {
       if (--this.#watchers === 0) {
         clearInterval(this.#timer);
         document.removeEventListener('visibilitychange', this.#onVisible);
+        this.#unlisten?.();
+        this.#unlisten = this.connection = undefined;
       }
     };
   }

@@ -347,7 +347,7 @@ export const handlers = [
     if (!user) return unauthorized();
     const stored = find(user, String(params.id));
     if (!stored) return notFound();
-    const input = body as { body?: string; action?: string; tip?: string };
+    const input = body as { body?: string; action?: string; tip?: string; attachmentIds?: string[] };
     if (!input?.body?.trim()) return error(422, 'invalid', 'Invalid request body: body.', [{ field: 'body', message: 'Required' }]);
     const action = input.action ?? 'reply';
     if (action !== 'reply' && user.role === 'customer') return error(403, 'forbidden', 'Only staff may use this action.');
@@ -361,6 +361,7 @@ export const handlers = [
     };
     const hidden = action === 'resolve' || action === 'internal_note';
     const created = message(stored.conversation.id, user, input.body, { kind: kinds[action], doNotReply: hidden, tip: input.tip ?? null });
+    created.attachments = (input.attachmentIds ?? []).map((id) => live.uploads.get(id)!);
     stored.messages.push(created);
     stored.authors.add(user.id);
     if (action === 'send') stored.conversation.status = 'answered';
@@ -454,7 +455,114 @@ export const handlers = [
   }),
 ];
 
-export const worker = setupWorker(...handlers);
+// ---------------------------------------------------------------- events, uploads, notifications
+export interface Notice {
+  id: string;
+  reason: string;
+  reasonText: string;
+  conversationId: string;
+  subject: string;
+  messageId: string | null;
+  preview: string | null;
+  authorName: string | null;
+  createdAt: string;
+  read: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The event stream and the other newer endpoints: tests write events to the open streams with `send`,
+ * drop them with `drop`, refuse new ones with `refuse`, and read what each connection sent in `connects`.
+ */
+export const live = {
+  streams: new Set<ReadableStreamDefaultController<Uint8Array>>(),
+  connects: [] as { auth: string | null; lastEventId: string | null }[],
+  /** A status to answer `GET /events` with instead of a stream. */
+  refuse: 0,
+  uploads: new Map<string, { id: string; name: string; size: number; contentType: string; scanStatus?: 'pending' | 'clean' | 'infected' }>(),
+  uploadLimit: 1024 * 1024,
+  notices: [] as Notice[],
+  write(text: string): void {
+    for (const stream of live.streams) stream.enqueue(encoder.encode(text));
+  },
+  send(type: string, data: Record<string, unknown>, id: string | number): void {
+    live.write(`event: ${type}\ndata: ${JSON.stringify(data)}\nid: ${id}\n\n`);
+  },
+  drop(): void {
+    for (const stream of live.streams) stream.close();
+    live.streams.clear();
+  },
+  reset(): void {
+    live.drop();
+    live.connects = [];
+    live.refuse = 0;
+    live.uploads.clear();
+    live.uploadLimit = 1024 * 1024;
+    live.notices = [
+      { id: '2', reason: 'new_message', reasonText: 'New message from a customer', conversationId: 'c-permit', subject: 'Inspection date', messageId: null, preview: 'Here is the plan.', authorName: 'Alice Ng', createdAt: '2025-03-01T10:00:00Z', read: false },
+      { id: '1', reason: 'assigned', reasonText: 'Assigned to you', conversationId: 'c-xss', subject: 'Strange formatting', messageId: null, preview: null, authorName: null, createdAt: '2025-03-01T09:00:00Z', read: true },
+    ];
+  },
+};
+
+const staffOnly = (user: User | undefined) =>
+  !user ? unauthorized() : user.role === 'customer' ? error(403, 'forbidden', 'The notification centre is for staff and administrators.') : undefined;
+const unreadNotices = () => live.notices.filter((n) => !n.read).length;
+
+export const liveHandlers = [
+  http.get(api('/events'), async ({ request }) => {
+    const { user } = await record(request);
+    live.connects.push({ auth: request.headers.get('authorization'), lastEventId: request.headers.get('last-event-id') });
+    if (!user) return unauthorized();
+    if (live.refuse) return error(live.refuse, live.refuse === 403 ? 'forbidden' : 'not_found', 'Refused for the test.');
+    let controller: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        live.streams.add(c);
+        c.enqueue(encoder.encode(': connected\n\n'));
+      },
+      cancel() {
+        live.streams.delete(controller);
+      },
+    });
+    return new HttpResponse(stream, { headers: { 'Content-Type': 'text/event-stream' } });
+  }),
+  http.post(api('/attachments'), async ({ request }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    const file = (await request.formData()).get('file');
+    if (!(file instanceof File) || !file.size) return error(422, 'invalid', 'The file is empty.', [{ field: 'file', message: 'is empty' }]);
+    if (file.size > live.uploadLimit) return error(413, 'too_large', `The file is larger than the ${live.uploadLimit}-byte limit.`, { limit: live.uploadLimit });
+    if (file.name.endsWith('.svg')) return error(415, 'unsupported_type', 'Files of type image/svg+xml are not accepted.');
+    const attachment = { id: `att-up-${live.uploads.size + 1}`, name: file.name, size: file.size, contentType: file.type || 'application/octet-stream', scanStatus: 'clean' as const };
+    live.uploads.set(attachment.id, attachment);
+    return HttpResponse.json({ attachment }, { status: 201 });
+  }),
+  http.get(api('/notifications'), async ({ request }) => {
+    const { user } = await record(request);
+    return staffOnly(user) ?? HttpResponse.json({ items: live.notices, nextCursor: null, unread: unreadNotices() });
+  }),
+  http.get(api('/notifications/unread-count'), async ({ request }) => {
+    const { user } = await record(request);
+    return staffOnly(user) ?? HttpResponse.json({ unread: unreadNotices() });
+  }),
+  http.post(api('/notifications/read-all'), async ({ request }) => {
+    const { user } = await record(request);
+    for (const notice of live.notices) notice.read = true;
+    return staffOnly(user) ?? new HttpResponse(null, { status: 204 });
+  }),
+  http.post(api('/notifications/:id/read'), async ({ request, params }) => {
+    const { user } = await record(request);
+    const notice = live.notices.find((n) => n.id === params.id);
+    if (!notice) return staffOnly(user) ?? error(404, 'not_found', 'No such notification.');
+    notice.read = true;
+    return staffOnly(user) ?? new HttpResponse(null, { status: 204 });
+  }),
+];
+
+export const worker = setupWorker(...handlers, ...liveHandlers);
 let started: Promise<unknown> | undefined;
 
 /** Registers mocha hooks: start the worker once, fresh data before each test, per-test overrides removed after. */
@@ -463,7 +571,10 @@ export function useMocks(): void {
     started ??= worker.start({ serviceWorker: { url: '/mockServiceWorker.js' }, onUnhandledRequest: 'bypass', quiet: true });
     await started;
   });
-  beforeEach(() => resetMocks());
+  beforeEach(() => {
+    resetMocks();
+    live.reset();
+  });
   afterEach(() => worker.resetHandlers());
 }
 
