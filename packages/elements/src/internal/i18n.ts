@@ -143,6 +143,27 @@ export const defaultStrings = {
   allAccounts: 'All accounts',
   oldestFirst: 'Oldest waiting first',
   withCount: '{label} ({count})',
+  // Live updates, attachments, notifications
+  connectionLive: 'Live',
+  connectionReconnecting: 'Reconnecting…',
+  connectionOffline: 'Offline',
+  attachFiles: 'Attach files',
+  uploading: 'Uploading {name}',
+  cancelUpload: 'Cancel upload of {name}',
+  remove: 'Remove {name}',
+  attached: '{name} attached.',
+  removed: '{name} removed.',
+  uploadCancelled: 'Upload of {name} cancelled.',
+  uploadTooLarge: 'larger than the {limit} limit.',
+  waitForUploads: 'Wait until the files have uploaded.',
+  downloadFile: 'Download {name}',
+  scanPending: 'Scanning…',
+  scanInfected: 'Blocked: failed virus scan',
+  notifications: 'Notifications',
+  noNotifications: 'No notifications.',
+  markAllRead: 'Mark all read',
+  markRead: 'Mark read',
+  unreadNotifications: '{count} unread notifications',
 };
 
 export type Strings = { [K in keyof typeof defaultStrings]: string };
