@@ -174,11 +174,16 @@ export class SecureRichEditor extends SecureElement {
 
   override render() {
     const t = this.t;
-    const tools: [string, string, () => void][] = [
+    const tools: [unknown, string, () => void][] = [
       ['B', t.bold, () => this.#exec('bold')],
       ['I', t.italic, () => this.#exec('italic')],
       ['•', t.bulletList, () => this.#exec('insertUnorderedList')],
-      ['🔗', t.link, () => this.#startLink()],
+      // An inline drawing: the link emoji is missing from the fonts of some systems (an empty box).
+      [
+        html`<svg viewBox="0 0 24 24" width="16" height="16"><path fill="none" stroke="currentColor" stroke-width="2" d="M10 14a4 4 0 0 0 6 0l3-3a4 4 0 0 0-6-6l-1 1m2 4a4 4 0 0 0-6 0l-3 3a4 4 0 0 0 6 6l1-1" /></svg>`,
+        t.link,
+        () => this.#startLink(),
+      ],
     ];
     return html`
       <div part="label" id="label" class="label">${this.label}</div>
