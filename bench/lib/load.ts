@@ -33,6 +33,8 @@ const env = (name: string, fallback: number) => (process.env[name] ? Number(proc
 export const DURATION = env('BENCH_DURATION', 8);
 export const CONNECTIONS = env('BENCH_CONNECTIONS', 16);
 export const SAMPLES = env('BENCH_SAMPLES', 300);
+/** Seconds of load before each measurement (JIT, caches, first sign-in of each user). */
+export const WARMUP = env('BENCH_WARMUP', 2);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -108,6 +110,7 @@ export async function throughput(base: string, targets: Target[], options: { dur
 
 /** Both passes for one benchmark. */
 export async function measure(name: string, base: string, targets: Target[], options: { duration?: number; connections?: number; samples?: number } = {}): Promise<Figures> {
+  if (WARMUP > 0) await throughput(base, targets, { ...options, duration: Math.min(WARMUP, options.duration ?? WARMUP) });
   const latency = await sequential(base, targets, options.samples);
   const load = await throughput(base, targets, options);
   return {
