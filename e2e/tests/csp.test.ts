@@ -2,7 +2,7 @@
  * The widget under a strict Content Security Policy on the host page — no 'unsafe-inline', no
  * 'unsafe-eval', scripts and styles only from the widget's origin, connections only to the API —
  * still renders the inbox and a thread, opens a tip, the Status tab, the compose form and the badge,
- * and sends a reply, without one policy violation.
+ * receives a live event and sends a reply, without one policy violation.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe('under a strict CSP on the host page', () => {
     }
   });
 
-  it('renders the inbox and a thread, opens a tip, the Status tab, the compose form and the badge, and sends a reply, with no violation', { timeout: 120_000 }, async () => {
+  it('renders the inbox and a thread, opens a tip, the Status tab, the compose form and the badge, receives a live event and sends a reply, with no violation', { timeout: 120_000 }, async () => {
     const { page, watch } = await open(maria);
     try {
       const row = page.locator('secure-inbox [part~="row"]', { has: page.locator('[part~="subject"]', { hasText: 'Fence permit question' }) });
@@ -125,6 +125,10 @@ describe('under a strict CSP on the host page', () => {
       await page.locator('secure-inbox [part~="tip-button"]').first().click();
       await page.locator('secure-inbox [part~="tip"]').filter({ hasText: 'lowest ground level' }).waitFor({ state: 'visible' });
       await page.keyboard.press('Escape');
+
+      // A live event over the event stream (fetch to the API, within connect-src): staff answer, the open thread shows it.
+      await api(server.url, dan, 'POST', `/conversations/${conversation}/messages`, { body: 'Live answer from the office.' });
+      await messages.filter({ hasText: 'Live answer from the office.' }).waitFor({ timeout: 20_000 });
 
       // A reply from the thread.
       const reply = page.locator('secure-inbox [part~="reply"]');
