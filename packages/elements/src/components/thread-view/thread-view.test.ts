@@ -61,13 +61,13 @@ describe('thread view', () => {
     expect(messages(customer).some((m) => text(m).includes('be kind'))).to.equal(false);
   });
 
-  it('lists attachments with download links that carry the token', async () => {
+  it('lists attachments with download buttons that fetch with the token', async () => {
     const el = await open('token-alice');
-    const links = qa<HTMLAnchorElement>(el, 'secure-thread-view', '[part~="attachment"]');
-    expect(links.map(text)).to.deep.equal(['inspection-checklist.pdf', 'plan.pdf']);
-    expect(links[1].getAttribute('download')).to.equal('plan.pdf');
-    expect(text(links[1].parentElement)).to.contain('1.2 MB');
-    links[1].click();
+    const items = qa(el, 'secure-thread-view', '[part~="attachment"]');
+    expect(items.map(text)).to.deep.equal(['inspection-checklist.pdf (47 KB) Download', 'plan.pdf (1.2 MB) Download']);
+    const button = items[1].querySelector<HTMLButtonElement>('[part~="attachment-download"]')!;
+    expect(button.getAttribute('aria-label')).to.equal('Download plan.pdf');
+    button.click();
     await until(() => requestsTo('/attachments/att-plan').length);
     expect(requestsTo('/attachments/att-plan')[0].auth).to.equal('Bearer token-alice');
   });

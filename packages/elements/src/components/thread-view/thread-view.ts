@@ -16,6 +16,7 @@ import { shared } from '../../internal/shared.styles.js';
 import { errorMessage, renderError, renderLoading } from '../../internal/states.js';
 import type { Answer, SecureAnswerPanel } from '../answer-panel/answer-panel.js';
 import '../answer-panel/answer-panel.js';
+import { allowDrop, type SecureAttachmentPicker } from '../attachment-picker/attachment-picker.js';
 import '../conversation-controls/conversation-controls.js';
 import type { SecureRichEditor } from '../rich-editor/rich-editor.js';
 import '../rich-editor/rich-editor.js';
@@ -59,7 +60,10 @@ interface Loaded {
  * @csspart message-body - The sanitized body.
  * @csspart internal-label - The "Internal" marker.
  * @csspart attachments - The attachment list.
- * @csspart attachment - One download link.
+ * @csspart attachment - One attachment: name, size, scan status and its Download button.
+ * @csspart attachment-download - The Download button (fetches with the token, then saves).
+ * @csspart scan-status - "Scanning…" or "Blocked: failed virus scan".
+ * @csspart attach - The reply's "Attach files" button; also `attachment-list`, `attachment-chip`, `progress`, `cancel-upload`, `remove-attachment`.
  * @csspart tip-button - The light bulb of a message with a tip.
  * @csspart tip - The tip popover.
  * @csspart reply - The reply form.
@@ -112,6 +116,7 @@ export class SecureThreadView extends SecureElement {
 
   @query('secure-rich-editor') private editor?: SecureRichEditor;
   @query('secure-answer-panel') private answerPanel?: SecureAnswerPanel;
+  @query('secure-attachment-picker') private picker?: SecureAttachmentPicker;
 
   #focusOnLoad = false;
   #refreshing = false;
@@ -355,6 +360,12 @@ export class SecureThreadView extends SecureElement {
       editor.focus();
       return;
     }
+    const picker = this.picker;
+    if (picker?.busy) {
+      this.sendError = t.waitForUploads;
+      return;
+    }
+    const attachmentIds = picker?.ids ?? [];
     const action = answer.action ?? 'reply';
     const detail = { conversationId: data.conversation.id, body, ...answer, action };
     this.sendError = '';
@@ -364,8 +375,9 @@ export class SecureThreadView extends SecureElement {
     }
     this.sending = true;
     try {
-      const message = await this.session.api.postMessage(data.conversation.id, { body, ...answer });
+      const message = await this.session.api.postMessage(data.conversation.id, { body, ...answer, ...(attachmentIds.length ? { attachmentIds } : {}) });
       editor.clear();
+      picker?.clear();
       this.answerPanel?.reset();
       this.replyTo = undefined;
       const current = this.#current ?? data;
@@ -521,15 +533,21 @@ export class SecureThreadView extends SecureElement {
       ${message.attachments.length
         ? html`<ul part="attachments" class="attachments" aria-label=${t.attachments}>
             ${message.attachments.map(
-              (attachment) => html`<li>
-                <a
-                  part="attachment"
-                  href=${this.session?.api.attachmentUrl(attachment.id) ?? '#'}
-                  download=${attachment.name}
-                  @click=${(event: Event) => this.#download(event, attachment)}
-                  >${attachment.name}</a
-                >
+              (attachment) => html`<li part="attachment">
+                <span>${attachment.name}</span>
                 <span class="muted">(${fileSize(attachment.size)})</span>
+                ${attachment.scanStatus === 'infected'
+                  ? html`<strong part="scan-status" class="danger">${t.scanInfected}</strong>`
+                  : html`${attachment.scanStatus === 'pending' ? html`<span part="scan-status" class="muted">${t.scanPending}</span>` : nothing}
+                      <button
+                        part="button attachment-download"
+                        class="button quiet"
+                        type="button"
+                        aria-label=${fmt(t.downloadFile, { name: attachment.name })}
+                        @click=${(event: Event) => this.#download(event, attachment)}
+                      >
+                        ${t.download}
+                      </button>`}
               </li>`,
             )}
           </ul>`
@@ -546,7 +564,15 @@ export class SecureThreadView extends SecureElement {
       messages.find((message) => message.id === this.replyTo) ??
       [...messages].reverse().find((message) => !isInternal(message) || this.staff) ??
       undefined;
-    return html`<form part="reply" class="reply" @submit=${this.#send} @keydown=${this.#onReplyKeydown} aria-labelledby="reply-title">
+    return html`<form
+      part="reply"
+      class="reply"
+      @submit=${this.#send}
+      @keydown=${this.#onReplyKeydown}
+      @dragover=${allowDrop}
+      @drop=${(event: DragEvent) => this.picker?.drop(event)}
+      aria-labelledby="reply-title"
+    >
       <h3 id="reply-title" class="sr-only">${t.reply}</h3>
       ${answering
         ? html`<figure part="reply-quote" class="quote">
@@ -555,6 +581,11 @@ export class SecureThreadView extends SecureElement {
           </figure>`
         : nothing}
       <secure-rich-editor theme=${this.theme} .label=${t.yourReply} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
+      <secure-attachment-picker
+        theme=${this.theme}
+        .session=${this.session}
+        exportparts="attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment, button, error"
+      ></secure-attachment-picker>
       <div class="reply-actions">
         ${this.staff
           ? html`<secure-answer-panel
