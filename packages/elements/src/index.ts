@@ -8,6 +8,8 @@ export { SecureComposeDialog } from './components/compose-dialog/compose-dialog.
 export { SecureRichEditor } from './components/rich-editor/rich-editor.js';
 export { SecureTipPopover } from './components/tip-popover/tip-popover.js';
 export { SecureUnreadBadge } from './components/unread-badge/unread-badge.js';
+export { SecureNotificationCentre } from './components/notification-centre/notification-centre.js';
+export { SecureAttachmentPicker } from './components/attachment-picker/attachment-picker.js';
 export { SecureStatusTab } from './components/status-tab/status-tab.js';
 export { ApiClient, ApiError } from './internal/api.js';
 export { Session } from './internal/session.js';
@@ -15,3 +17,4 @@ export { defaultStrings } from './internal/i18n.js';
 export type { Strings } from './internal/i18n.js';
 export type { TokenProvider, ErrorKind } from './internal/api.js';
 export type { SessionEvent } from './internal/session.js';
+export type { ConnectionState } from './internal/events.js';
