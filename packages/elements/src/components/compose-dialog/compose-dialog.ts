@@ -2,6 +2,7 @@ import { consume } from '@lit/context';
 import type { Account, Context, CreateConversationBody, Topic, UserRef } from '@secure-inbox/protocol';
 import { html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { ApiError } from '../../internal/api.js';
 import { sessionContext } from '../../internal/context.js';
 import { deepActiveElement, flagLabel } from '../../internal/format.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -10,6 +11,7 @@ import { shared } from '../../internal/shared.styles.js';
 import { errorMessage, renderError, renderLoading } from '../../internal/states.js';
 import type { SecureRichEditor } from '../rich-editor/rich-editor.js';
 import '../rich-editor/rich-editor.js';
+import { allowDrop, type SecureAttachmentPicker } from '../attachment-picker/attachment-picker.js';
 import { styles } from './compose-dialog.styles.js';
 
 /**
@@ -25,6 +27,7 @@ import { styles } from './compose-dialog.styles.js';
  * @csspart toolbar - The formatting toolbar.
  * @csspart button - Every button.
  * @csspart error - A validation or send error.
+ * @csspart attach - The "Attach files" button; also `attachment-list`, `attachment-chip`, `progress`, `cancel-upload`, `remove-attachment`.
  *
  * @cssprop --secure-compose-width - The dialog's width (default 36rem).
  *
@@ -57,6 +60,7 @@ export class SecureComposeDialog extends SecureElement {
 
   @query('dialog') private dialog!: HTMLDialogElement;
   @query('secure-rich-editor') private editor!: SecureRichEditor;
+  @query('secure-attachment-picker') private picker?: SecureAttachmentPicker;
 
   #opener?: HTMLElement;
 
@@ -150,6 +154,12 @@ export class SecureComposeDialog extends SecureElement {
     if (topicId) request.topicId = topicId;
     if (recipientIds.length) request.recipientIds = recipientIds;
     if (this.context) request.context = this.context;
+    if (this.picker?.busy) {
+      this.sendError = t.waitForUploads;
+      return;
+    }
+    if (this.picker?.ids.length) request.attachmentIds = this.picker.ids;
+    if (data.get('notifyAdmins')) request.notifyAdmins = true;
     if (this.emit('secure-before-send', { request }, { cancelable: true }).defaultPrevented) {
       this.sendError = t.sendVetoed;
       return;
@@ -159,10 +169,13 @@ export class SecureComposeDialog extends SecureElement {
       const conversation = await this.session!.api.createConversation(request);
       form.reset();
       this.editor.clear();
+      this.picker?.clear();
       this.dialog.close();
       this.emit('secure-sent', { conversation });
     } catch (error) {
-      this.sendError = errorMessage(t, error);
+      // The server insists on a recipient (staff): say so at the field, not only at the bottom.
+      if (error instanceof ApiError && error.fields.includes('recipientIds')) this.errors = { recipients: t.recipientsRequired };
+      else this.sendError = errorMessage(t, error);
       this.emit('secure-error', { error });
     } finally {
       this.sending = false;
@@ -189,7 +202,13 @@ export class SecureComposeDialog extends SecureElement {
   #renderForm() {
     const t = this.t;
     const errors = this.errors;
-    return html`<form class="form" novalidate @submit=${this.#submit}>
+    return html`<form
+      class="form"
+      novalidate
+      @submit=${this.#submit}
+      @dragover=${allowDrop}
+      @drop=${(event: DragEvent) => this.picker?.drop(event)}
+    >
       ${this.accounts.length > 1
         ? html`<label part="field" class="field"
             >${t.chooseAccount}
@@ -241,6 +260,12 @@ export class SecureComposeDialog extends SecureElement {
       />
       <p id="subject-error" part="error" class="error-text" ?hidden=${!errors.subject}>${errors.subject}</p>
       <secure-rich-editor theme=${this.theme} .label=${t.body} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
+      <secure-attachment-picker
+        theme=${this.theme}
+        .session=${this.session}
+        exportparts="attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment, button, error"
+      ></secure-attachment-picker>
+      ${this.staff ? html`<label class="check"><input type="checkbox" name="notifyAdmins" /> ${t.notifyAllAdmins}</label>` : nothing}
       <p part="error" class="error-text" role="alert">${this.sendError}</p>
       <div class="actions">
         <button part="button" class="button" type="button" @click=${() => this.hide()}>${t.cancel}</button>

@@ -27,7 +27,7 @@ export const styles = css`
     background: color-mix(in srgb, var(--_color-accent) 12%, var(--_color-surface));
   }
   .flag {
-    position: absolute;
+    font-weight: 600;
   }
   .top,
   .meta {

@@ -3,6 +3,7 @@ import { Task, TaskStatus } from '@lit/task';
 import type { ConversationSummary, Folder } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import type { ConversationQuery } from '../../internal/api.js';
 import { sessionContext } from '../../internal/context.js';
 import { flagLabel, flagOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
@@ -61,6 +62,9 @@ export class SecureConversationList extends SecureElement {
   /** Page size. */
   @property({ type: Number }) limit = 25;
 
+  /** Staff queues: one status, `me` | `none` | a user id, one account, and `oldest` for the longest-waiting first. */
+  @property({ attribute: false }) queue?: { status?: string; assignee?: string; accountId?: string; sort?: string };
+
   @state() private items: ConversationSummary[] = [];
   @state() private cursor: string | null = null;
   @state() private active = 0;
@@ -77,10 +81,10 @@ export class SecureConversationList extends SecureElement {
   #lastUnread?: number;
 
   #task = new Task(this, {
-    task: async ([session, folder, q, unreadOnly, limit]) => {
+    task: async ([session, folder, q, unreadOnly, limit, queue]) => {
       if (!session) return;
       const run = ++this.#run;
-      const key = `${folder}|${q}|${unreadOnly}`;
+      const key = `${folder}|${q}|${unreadOnly}|${JSON.stringify(queue)}`;
       if (key !== this.#key) {
         this.#key = key;
         this.items = [];
@@ -90,7 +94,7 @@ export class SecureConversationList extends SecureElement {
       this.moreError = undefined;
       try {
         const [page, me] = await Promise.all([
-          session.api.conversations({ folder, q: q.trim() || undefined, unread: unreadOnly || undefined, limit }),
+          session.api.conversations(this.#query()),
           session.loadMe().catch(() => undefined),
         ]);
         if (run !== this.#run) return;
@@ -103,7 +107,7 @@ export class SecureConversationList extends SecureElement {
         this.reportError(error);
       }
     },
-    args: () => [this.session, this.folder, this.q, this.unreadOnly, this.limit, this.generation] as const,
+    args: () => [this.session, this.folder, this.q, this.unreadOnly, this.limit, this.queue, this.generation] as const,
   });
 
   /** Loads the first page again. */
@@ -175,13 +179,7 @@ export class SecureConversationList extends SecureElement {
     this.loadingMore = true;
     this.moreError = undefined;
     try {
-      const page = await session.api.conversations({
-        folder: this.folder,
-        q: this.q.trim() || undefined,
-        unread: this.unreadOnly || undefined,
-        limit: this.limit,
-        cursor: this.cursor,
-      });
+      const page = await session.api.conversations({ ...this.#query(), cursor: this.cursor });
       if (run !== this.#run) return;
       const known = new Set(this.items.map((item) => item.id));
       this.items = [...this.items, ...page.items.filter((item) => !known.has(item.id))];
@@ -192,6 +190,10 @@ export class SecureConversationList extends SecureElement {
     } finally {
       this.loadingMore = false;
     }
+  }
+
+  #query(): ConversationQuery {
+    return { ...this.queue, folder: this.folder, q: this.q.trim() || undefined, unread: this.unreadOnly || undefined, limit: this.limit } as ConversationQuery;
   }
 
   #row(index: number): HTMLElement | null {
@@ -278,7 +280,6 @@ export class SecureConversationList extends SecureElement {
       @click=${() => this.#open(index)}
       @focus=${() => (this.active = index)}
     >
-      <span part="flag flag-${flag}" class="flag"><span class="sr-only">${flagLabel(t, item.lastMessage.authorRole)}</span></span>
       <span class="top">
         <strong part="sender" class="sender">${item.lastMessage.authorName}</strong>
         <time part="time" class="time" datetime=${item.updatedAt} title=${longDate(item.updatedAt)}>${shortDate(item.updatedAt)}</time>
@@ -286,6 +287,7 @@ export class SecureConversationList extends SecureElement {
       <span part="subject" class="subject">${item.subject}</span>
       <span part="preview" class="preview">${item.lastMessage.preview}</span>
       <span class="meta">
+        <span part="flag flag-${flag}" class="flag">${flagLabel(t, item.lastMessage.authorRole)}</span>
         <span part="account" class="account">${this.#accounts.get(item.accountId) ?? item.accountId}</span>
         <span part="status" class="status">${statusLabel(t, item.status)}</span>
         ${unread

@@ -6,11 +6,15 @@ import { sessionContext, stringsContext } from '../../internal/context.js';
 import { fmt, type Strings } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
+import type { ConnectionState } from '../../internal/events.js';
+import '../notification-centre/notification-centre.js';
 import { shared } from '../../internal/shared.styles.js';
 import type { SecureComposeDialog } from '../compose-dialog/compose-dialog.js';
 import '../compose-dialog/compose-dialog.js';
 import type { SecureConversationList } from '../conversation-list/conversation-list.js';
 import '../conversation-list/conversation-list.js';
+import type { QueueFilter, SecureQueueFilters } from '../queue-filters/queue-filters.js';
+import '../queue-filters/queue-filters.js';
 import '../status-tab/status-tab.js';
 import type { SecureThreadView } from '../thread-view/thread-view.js';
 import '../thread-view/thread-view.js';
@@ -18,11 +22,13 @@ import { styles } from './secure-inbox.styles.js';
 
 const folders: Folder[] = ['inbox', 'sent', 'trash'];
 const listParts =
-  'list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, status, unread-marker, load-more';
+  'queues, queue-status, queue-assignee, queue-account, queue-oldest, list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, status, unread-marker, load-more';
 const editorParts = 'label, toolbar, tool, editor, link-form';
+const attachParts = 'attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment';
 const threadParts = `thread, thread-header, back, subject, status, record-link, participants, thread-actions, panel, older, messages, message,
-  message-internal, message-status-update, message-header, internal-label, message-body, attachments, attachment, reply-to,
-  tip-button, tip, tip-text, tip-close, reply, reply-quote, action, send, ${editorParts}`;
+  message-internal, message-status-update, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
+  tip-button, tip, tip-text, tip-close, reply, reply-quote, send, answer-panel, answer-button, answer-internal, internal-banner, confirm,
+  tip-field, notify, controls, assignee, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;
 const commonParts = 'button, loading, empty, error, retry';
 
 /**
@@ -38,10 +44,14 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart nav - The folder navigation.
  * @csspart folder - A folder button; also `folder-current`.
  * @csspart count - The Inbox unread count.
+ * @csspart connection - Whether updates arrive live: "Live", "Reconnecting…" or "Offline" (in words, not only colour).
+ * @csspart notifications-button - Staff: the notification centre (see `<secure-notification-centre>`); also `notifications-count`,
+ *   `notifications`, `notification`, `notification-unread`, `mark-all-read`.
  * @csspart compose-button - The "New message" button.
  * @csspart search - The search form.
  * @csspart search-input - The search field.
  * @csspart unread-toggle - The "Unread only" checkbox.
+ * @csspart queues - Staff: the queue filters above the list (see `<secure-queue-filters>`).
  * @csspart list-pane - The column holding search and list.
  * @csspart detail - The column holding the thread or Status tab.
  * @csspart placeholder - "Select a conversation".
@@ -58,6 +68,8 @@ const commonParts = 'button, loading, empty, error, retry';
  * @fires secure-conversation-open - A thread opened; `detail: { id }`.
  * @fires secure-before-send - Cancelable; from compose (`detail: { request }`) and replies (`detail: { conversationId, body, action }`).
  * @fires secure-sent - A conversation or reply was created.
+ * @fires secure-queue-change - Staff changed a queue filter; `detail: { status, assignee, accountId, sort }`.
+ * @fires secure-conversation-update - Staff changed a status or assignee; `detail: { conversation }`.
  * @fires secure-error - Any failure; `detail: { error }` (an `ApiError` with `status`, `code`, `message`).
  */
 export class SecureInbox extends SessionRoot {
@@ -80,10 +92,14 @@ export class SecureInbox extends SessionRoot {
   @state() private unreadOnly = true;
   @state() private unread?: number;
   @state() private announcement = '';
+  @state() private staff = false;
+  @state() private connection?: ConnectionState;
+  @state() private queue?: QueueFilter;
 
   @query('secure-conversation-list') private list?: SecureConversationList;
   @query('secure-thread-view') private thread?: SecureThreadView;
   @query('secure-compose-dialog') private compose!: SecureComposeDialog;
+  @query('secure-queue-filters') private queues?: SecureQueueFilters;
 
   #stop: (() => void)[] = [];
   #searchTimer?: ReturnType<typeof setTimeout>;
@@ -107,17 +123,30 @@ export class SecureInbox extends SessionRoot {
     if (this.t !== this.providedStrings) this.providedStrings = this.t;
     if (changed.has('folder')) {
       if (!folders.includes(this.folder)) this.folder = 'inbox';
-      this.unreadOnly = this.folder === 'inbox';
+      this.unreadOnly = this.folder === 'inbox' && !this.staff;
     }
   }
 
   protected override firstUpdated(): void {
-    this.session.loadMe().catch(() => undefined);
+    this.#loadMe();
+  }
+
+  /** Staff and admins get the queue filters, and see every conversation rather than the unread ones. */
+  #loadMe(): void {
+    this.session
+      .loadMe()
+      .then((me) => {
+        const staff = me.user.role !== 'customer';
+        if (staff && !this.staff && this.folder === 'inbox') this.unreadOnly = false;
+        this.staff = staff;
+      })
+      .catch(() => undefined);
   }
 
   #onSessionEvent(event: SessionEvent): void {
     if (event.type === 'unread.changed') this.unread = event.unread;
-    if (event.type === 'credentials.changed') this.session.loadMe().catch(() => undefined);
+    if (event.type === 'connection') this.connection = event.state;
+    if (event.type === 'credentials.changed') this.#loadMe();
   }
 
   /** Opens the compose dialog. */
@@ -169,7 +198,13 @@ export class SecureInbox extends SessionRoot {
       this.view = 'folder';
       this.conversation = event.detail.conversation.id;
     }
+    this.#changed();
+  }
+
+  /** Something was answered or re-assigned: the list and the queue counts are read again. */
+  #changed(): void {
     this.list?.reload();
+    this.queues?.refresh();
   }
 
   #search(value: string, delay: number): void {
@@ -223,6 +258,18 @@ export class SecureInbox extends SessionRoot {
             </li>
           </ul>
           <span class="sr-only" role="status">${this.unread !== undefined ? fmt(t.unreadInInbox, { count: this.unread }) : ''}</span>
+          ${this.staff
+            ? html`<secure-notification-centre
+                theme=${this.theme}
+                exportparts="notifications-button, notifications-count, notifications, notification, notification-unread, mark-all-read, ${commonParts}"
+                @secure-conversation-open=${this.#openConversation}
+              ></secure-notification-centre>`
+            : nothing}
+          ${this.connection && this.connection !== 'connecting'
+            ? html`<span part="connection" class="chip" role="status"
+                >${this.connection === 'live' ? t.connectionLive : this.connection === 'offline' ? t.connectionOffline : t.connectionReconnecting}</span
+              >`
+            : nothing}
         </nav>
         <section part="list-pane" class="list-pane" aria-label=${label[this.folder]} ?hidden=${this.view === 'status'}>
           <form part="search" class="search" role="search" @submit=${(event: Event) => {
@@ -250,6 +297,17 @@ export class SecureInbox extends SessionRoot {
               ${t.unreadOnly}</label
             >
           </form>
+          ${this.staff && this.folder === 'inbox'
+            ? html`<secure-queue-filters
+                exportparts="queues, queue-status, queue-assignee, queue-account, queue-oldest"
+                theme=${this.theme}
+                .status=${this.queue?.status ?? ''}
+                .assignee=${this.queue?.assignee ?? ''}
+                .accountId=${this.queue?.accountId ?? ''}
+                .oldest=${this.queue?.sort === 'oldest'}
+                @secure-queue-change=${(event: CustomEvent<QueueFilter>) => (this.queue = event.detail)}
+              ></secure-queue-filters>`
+            : nothing}
           <secure-conversation-list
             class="list"
             exportparts="${listParts}, ${commonParts}"
@@ -258,6 +316,7 @@ export class SecureInbox extends SessionRoot {
             .q=${this.q}
             .unreadOnly=${this.unreadOnly}
             .selected=${this.conversation}
+            .queue=${this.staff && this.folder === 'inbox' ? this.queue : undefined}
             @secure-conversation-open=${this.#openConversation}
             ><slot name="empty" slot="empty"></slot
           ></secure-conversation-list>
@@ -278,6 +337,7 @@ export class SecureInbox extends SessionRoot {
                   @secure-conversation-restore=${this.#leftThread}
                   @secure-conversation-leave=${this.#leftThread}
                   @secure-sent=${this.#sent}
+                  @secure-conversation-update=${this.#changed}
                 ></secure-thread-view>`
               : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`}
           <div class="sr-only" role="status">${this.announcement}</div>
@@ -285,7 +345,7 @@ export class SecureInbox extends SessionRoot {
       </div>
       <slot name="footer"></slot>
       <secure-compose-dialog
-        exportparts="compose, compose-title, field, recipients, close, send, ${editorParts}, ${commonParts}"
+        exportparts="compose, compose-title, field, recipients, close, send, ${editorParts}, ${commonParts}, ${attachParts}"
         theme=${this.theme}
         .context=${this.context}
         @secure-sent=${this.#sent}

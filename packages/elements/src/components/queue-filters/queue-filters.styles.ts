@@ -1,0 +1,18 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    display: block;
+  }
+  .queues {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_space-xs) var(--_space-s);
+    align-items: center;
+  }
+  label {
+    display: inline-flex;
+    gap: var(--_space-xs);
+    align-items: center;
+  }
+`;
