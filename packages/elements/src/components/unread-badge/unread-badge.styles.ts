@@ -34,8 +34,9 @@ export const styles = css`
     background: var(--_color-accent);
     border-radius: 999px;
   }
+  /* Nothing unread: no bubble, only the spoken count. */
   .count.zero {
-    background: transparent;
+    display: contents;
   }
   .menu {
     position-area: block-end span-inline-start;

@@ -158,7 +158,7 @@ export class SecureUnreadBadge extends SessionRoot {
         </svg>
         <span class="sr-only">${t.messagesButton}</span>
         <span part="count" class=${count ? 'count' : 'count zero'} aria-live="polite" aria-atomic="true"
-          ><span aria-hidden="true">${this.count === undefined ? '' : count > 99 ? '99+' : count}</span
+          ><span aria-hidden="true">${!count ? '' : count > 99 ? '99+' : count}</span
           ><span class="sr-only">${this.count === undefined ? '' : count === 1 ? t.unreadCountOne : fmt(t.unreadCount, { count })}</span></span
         >
       </button>
