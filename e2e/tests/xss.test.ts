@@ -1,6 +1,6 @@
 /**
  * Cross-site scripting, end to end: over a hundred payloads put through every field a user controls
- * — message body, subject, display name (the token's name claim), staff tip, context title and url,
+ * — message body, subject, display name (the token's name claim, of staff and of customers), staff tip, context title and url,
  * attachment name, topic name — stored through the real API of the real server, then rendered by the
  * real bundle in Chromium for a customer and for staff: the list (every page), the thread (every
  * message, every tip popover opened), each conversation's header, the Status tab, the compose form's
@@ -17,6 +17,7 @@ import { FORMATTED, payloads } from './xss-payloads.js';
 const maria: Claims = { sub: 'maria', name: 'Maria Lopez', role: 'customer', accounts: ['acme'] };
 const dan: Claims = { sub: 'dan', name: 'Dan Reyes', role: 'staff', accounts: ['acme'] };
 const author = (n: number, name: string): Claims => ({ sub: `author-${n}`, name: name.slice(0, 200), role: 'staff', accounts: ['acme'] });
+const asker = (n: number, name: string): Claims => ({ sub: `asker-${n}`, name: name.slice(0, 200), role: 'customer', accounts: ['acme'] });
 const BIG_SUBJECT = 'Formatting and every payload';
 
 let host: Host;
@@ -61,11 +62,15 @@ beforeAll(async () => {
     stored.bodies += 1;
     stored.tips += 1;
 
-    // A conversation of its own: subject, context title and url, topic.
+    // A conversation of its own, started by a customer who is named by the payload too (and who
+    // addresses Maria, so she sees it): subject, context title and url, topic.
+    const customer = asker(p.n, p.text);
+    await api(base, customer, 'GET', '/me');
+    stored.names += 1;
     const create = (url?: string) =>
       api(
         base,
-        who,
+        customer,
         'POST',
         '/conversations',
         {
@@ -290,7 +295,7 @@ describe.each([
 ])('rendered for %s', (_who, viewer) => {
   it('stores every payload in every field first', () => {
     expect(payloads.length).toBeGreaterThanOrEqual(100);
-    expect(stored).toMatchObject({ bodies: payloads.length, tips: payloads.length, names: payloads.length, subjects: payloads.length, titles: payloads.length, topics: payloads.length });
+    expect(stored).toMatchObject({ bodies: payloads.length, tips: payloads.length, names: 2 * payloads.length, subjects: payloads.length, titles: payloads.length, topics: payloads.length });
     expect(stored.attachments).toBeGreaterThanOrEqual(payloads.length - 5);
     // Context urls must be http(s): every script URL was refused, breakouts inside an https URL were kept.
     expect(stored.urlsRefused).toBeGreaterThanOrEqual(payloads.length - 1);
