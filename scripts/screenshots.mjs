@@ -103,13 +103,12 @@ try {
   await page.locator(`${inbox} [part~="tip"]`).first().waitFor({ state: 'visible' });
   await shot('thread-tip');
 
-  // 3. The staff answer panel: the inspector answering the applicant, with the action picker and an internal note.
+  // 3. The staff answer panel: the inspector answering the applicant, with the answer buttons and the internal ones.
   await page.goto(`${demo}/?as=ines.kowalski`);
   await page.locator(`${inbox} [part~="unread-toggle"]`).uncheck();
   await rowWith('Framing inspection on Thursday').click();
   const reply = page.locator(`${inbox} [part~="reply"]`);
   await reply.waitFor();
-  await reply.locator('[part~="action"]').selectOption('send');
   await reply.locator('[part~="editor"]').fill('Thank you, Ms López. I will be there at 8 am; please keep the stamped plans on site.');
   await reply.scrollIntoViewIfNeeded();
   await shot('staff-answer-panel');

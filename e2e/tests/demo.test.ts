@@ -32,11 +32,11 @@ const row = (page: Page, subject: string) => rows(page).filter({ has: page.locat
 const messages = (page: Page) => page.locator('secure-inbox [part~="message"]');
 const threadAction = (page: Page, name: string) => page.locator('secure-inbox [part~="thread-actions"] button', { hasText: name });
 
-async function reply(page: Page, text: string, action?: string): Promise<void> {
+/** Replies as a customer, or answers with a staff answer-panel button (`Send`, `Internal note`, …). */
+async function reply(page: Page, text: string, answer?: string): Promise<void> {
   const form = page.locator('secure-inbox [part~="reply"]');
-  if (action) await form.locator('[part~="action"]').selectOption(action);
   await form.locator('[part~="editor"]').fill(text);
-  await form.locator('[part~="send"]').click();
+  await (answer ? form.locator('[part~="answer-button"]', { hasText: new RegExp(`^\\s*${answer}\\s*$`) }) : form.locator('[part~="send"]')).click();
   await messages(page).filter({ hasText: text }).waitFor();
 }
 
@@ -96,9 +96,9 @@ describe('the demo, customer and staff', () => {
     await expect.poll(() => new URL(staff.url()).searchParams.get('conversation')).toMatch(/\S/);
 
     // The answer panel: an internal note first (hidden from the customer), then the answer.
-    await reply(staff, internalText, 'internal_note');
+    await reply(staff, internalText, 'Internal note');
     expect(await staff.locator('secure-inbox [part~="message-internal"]', { hasText: internalText }).count()).toBe(1);
-    await reply(staff, answerText, 'send');
+    await reply(staff, answerText, 'Send');
 
     // The customer opens the conversation (the deep link an e-mail carries) and reads the answer, not the note.
     const id = new URL(staff.url()).searchParams.get('conversation');
