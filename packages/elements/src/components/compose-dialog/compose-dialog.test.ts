@@ -156,4 +156,32 @@ describe('compose dialog', () => {
     await until(() => text(field(el, 'form [role="alert"]')) === 'Please check: subject.');
     expect(dialog(el).open).to.equal(true);
   });
+
+  it('lets staff write to staff only, notify all administrators, and shows a refused recipient list at the field', async () => {
+    const { el } = await openCompose('token-bob');
+    await until(() => qa(el, 'secure-compose-dialog', '.recipients label').length === 3);
+    expect(qa(el, 'secure-compose-dialog', '.recipients label').map(text)).to.deep.equal(['Alice Ng (Customer)', 'Carl Ode (Customer)', 'Dora Reviewer (Staff)']);
+    const notify = q<HTMLInputElement>(el, 'secure-compose-dialog', '[name="notifyAdmins"]')!;
+    expect(text(notify.closest('label'))).to.equal('Notify all administrators');
+    q<HTMLInputElement>(el, 'secure-compose-dialog', '[name="recipientId"][value="u-dora"]')!.click();
+    notify.click();
+    failWith('post', '/conversations', 422, {
+      error: { code: 'invalid', message: 'Invalid request body: recipientIds.', details: [{ field: 'recipientIds', message: 'staff must name at least one recipient' }] },
+    });
+    await fill(el, 'Second opinion', 'Can you look at the plan?');
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => !field(el, '#recipients-error').hidden);
+    expect(text(field(el, '#recipients-error'))).to.equal('Choose at least one recipient.');
+    expect(requestsTo('/conversations', 'POST')[0].body).to.deep.include({ recipientIds: ['u-dora'], notifyAdmins: true });
+    await expect(el).to.be.accessible();
+    worker.resetHandlers();
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    const sent = (await oneEvent(el, 'secure-sent')) as CustomEvent;
+    expect(sent.detail.conversation.participants.map((p: { id: string }) => p.id)).to.deep.equal(['u-bob', 'u-dora']);
+  });
+
+  it('offers customers no administrator notice', async () => {
+    const { el } = await openCompose('token-alice');
+    expect(q(el, 'secure-compose-dialog', '[name="notifyAdmins"]')).to.equal(null);
+  });
 });
