@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes, makeTestApp, people, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+
 /** Every status seen, to prove the inputs reach past authentication and parsing. */
 const seen = new Map<number, number>();
 const { alice, sam, root } = people;
@@ -172,7 +173,8 @@ describe('fuzzing every route', () => {
       fc.asyncProperty(fc.constantFrom(alice, sam, root), idSegment, queryString, bodyText, contentType, async (user, id, query, body, type) => {
         await check(route.method, route.path, user, id, query, body, type);
       }),
-      { numRuns: NUM_RUNS },
+      // Besides the random runs, every route also gets each valid template as is, so success paths are always exercised.
+      { numRuns: NUM_RUNS, examples: templates.map((t) => [alice, 'OWN', '', JSON.stringify(t), 'application/json'] as [TestUser, string, string, string, string]) },
     );
   });
 
