@@ -244,11 +244,18 @@ export const handlers = [
   http.get(api('/me'), async ({ request }) => {
     const { user } = await record(request);
     if (!user) return unauthorized();
-    const mine = [...db.conversations.values()].filter((s) => visible(user, s) && !s.trashed && s.unread > 0);
+    const seen = [...db.conversations.values()].filter((s) => visible(user, s));
+    const mine = seen.filter((s) => !s.trashed && s.unread > 0);
+    const folder = (list: Stored[]) => ({ total: list.length, unread: list.filter((s) => s.unread > 0).length });
     const me: Me = {
       user: { id: user.id, name: user.name, email: user.email, role: user.role as Role },
       accounts: accounts.filter((a) => seesAccount(user, a.id)),
       unread: { inbox: mine.length },
+      folders: {
+        inbox: folder(seen.filter((s) => !s.trashed)),
+        sent: folder(seen.filter((s) => !s.trashed && s.authors.has(user.id))),
+        trash: folder(seen.filter((s) => s.trashed)),
+      },
     };
     return HttpResponse.json(me);
   }),
