@@ -121,6 +121,7 @@ export const notificationsRoute = new Hono<AppEnv>()
     staffOnly(viewer, db, 'notifications.read_all');
     writeTx(db, () => {
       db.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
+      audit(db, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
     });
     return c.body(null, 204);
   })
@@ -138,6 +139,7 @@ export const notificationsRoute = new Hono<AppEnv>()
         return false;
       }
       db.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
+      audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
       return true;
     });
     if (!changed) throw notFound('notification');
