@@ -1,4 +1,4 @@
-import { ApiClient, ApiError } from './api.js';
+import { ApiError, type ApiClient } from './api.js';
 
 /** One event of `GET /api/v1/events`: the SSE `event:` type, its `id`, and the JSON `data:` fields. */
 export interface LiveEvent {
@@ -72,8 +72,8 @@ class Connection {
   #closed = false;
 
   constructor(api: ApiClient) {
-    // Its own client: a session that is reconfigured later must not change this stream's credentials under it.
-    this.#api = new ApiClient(api.base, api.credentials);
+    // The first listener's client, so its token is shared (a session that is reconfigured listens again under a new key).
+    this.#api = api;
     addEventListener('online', this.#online);
     this.#run();
   }
@@ -104,11 +104,21 @@ class Connection {
   async #run(): Promise<void> {
     const abort = (this.#abort = new AbortController());
     const parser = sseParser((type, data, id) => {
+      let event: LiveEvent;
       try {
-        const event = { ...JSON.parse(data), type, id } as LiveEvent;
-        for (const listener of [...this.listeners]) listener.event(event);
+        event = { ...JSON.parse(data), type, id };
       } catch {
-        // Not JSON: not an event of this API.
+        return; // Not JSON: not an event of this API.
+      }
+      // One failing listener must not keep the event from the others.
+      for (const listener of [...this.listeners]) {
+        try {
+          listener.event(event);
+        } catch (error) {
+          setTimeout(() => {
+            throw error;
+          });
+        }
       }
     });
     parser.id = this.#lastId;
