@@ -1,8 +1,7 @@
-import { consume } from '@lit/context';
 import { LitElement } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { ApiError } from './api.js';
-import { stringsContext } from './context.js';
+import { contextRequest, type Provided } from './context.js';
 import { mergeStrings, type Strings } from './i18n.js';
 
 /** Colour schemes: `auto` follows the operating system. */
@@ -31,9 +30,36 @@ export class SecureElement extends LitElement {
   /** Overrides for any user-visible string (merged over the catalogue and over what an enclosing `<secure-inbox>` provides). */
   @property({ attribute: false }) strings?: Partial<Strings>;
 
-  @consume({ context: stringsContext, subscribe: true })
   @state()
   protected inheritedStrings?: Strings;
+
+  /** The field that receives an enclosing `<secure-inbox>`'s session (set by `@consumeSession`). */
+  static sessionField?: string;
+
+  #release?: () => void;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Asks the nearest enclosing provider for its strings (and session); it answers at once and after every change.
+    this.dispatchEvent(
+      new CustomEvent(contextRequest, {
+        bubbles: true,
+        composed: true,
+        detail: (provided: Provided, release: () => void) => {
+          this.#release = release;
+          this.inheritedStrings = provided.strings;
+          const field = (this.constructor as typeof SecureElement).sessionField;
+          if (field) (this as unknown as Record<string, unknown>)[field] = provided.session;
+        },
+      }),
+    );
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#release?.();
+    this.#release = undefined;
+  }
 
   #t?: { inherited?: Strings; own?: Partial<Strings>; merged: Strings };
 

@@ -1,9 +1,8 @@
-import { consume } from '@lit/context';
 import type { Account, Context, CreateConversationBody, Topic, UserRef } from '@secure-inbox/protocol';
 import { html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { ApiError } from '../../internal/api.js';
-import { sessionContext } from '../../internal/context.js';
+import { consumeSession } from '../../internal/context.js';
 import { deepActiveElement, flagLabel } from '../../internal/format.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session } from '../../internal/session.js';
@@ -39,7 +38,7 @@ import { styles } from './compose-dialog.styles.js';
 export class SecureComposeDialog extends SecureElement {
   static override styles = [shared, styles];
 
-  @consume({ context: sessionContext, subscribe: true })
+  @consumeSession
   @state()
   session?: Session;
 

@@ -1,8 +1,7 @@
-import { consume } from '@lit/context';
 import type { Conversation, PatchConversationBody, UserRef } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { sessionContext } from '../../internal/context.js';
+import { consumeSession } from '../../internal/context.js';
 import { statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -31,7 +30,7 @@ const statuses = ['open', 'attentive', 'answered', 'resolved'] as const;
 export class SecureConversationControls extends SecureElement {
   static override styles = [shared, styles];
 
-  @consume({ context: sessionContext, subscribe: true })
+  @consumeSession
   @state()
   session?: Session;
 

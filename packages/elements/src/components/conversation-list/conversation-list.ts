@@ -1,10 +1,9 @@
-import { consume } from '@lit/context';
-import { Task, TaskStatus } from '@lit/task';
 import type { ConversationSummary, Folder } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { ConversationQuery } from '../../internal/api.js';
-import { sessionContext } from '../../internal/context.js';
+import { consumeSession } from '../../internal/context.js';
+import { COMPLETE, ERROR, Load } from '../../internal/load.js';
 import { flagLabel, flagOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -43,7 +42,7 @@ import { styles } from './conversation-list.styles.js';
 export class SecureConversationList extends SecureElement {
   static override styles = [shared, styles];
 
-  @consume({ context: sessionContext, subscribe: true })
+  @consumeSession
   @state()
   session?: Session;
 
@@ -80,8 +79,9 @@ export class SecureConversationList extends SecureElement {
   #observer?: IntersectionObserver;
   #lastUnread?: number;
 
-  #task = new Task(this, {
-    task: async ([session, folder, q, unreadOnly, limit, queue]) => {
+  #task = new Load(
+    this,
+    async ([session, folder, q, unreadOnly, limit, queue]) => {
       if (!session) return;
       const run = ++this.#run;
       const key = `${folder}|${q}|${unreadOnly}|${JSON.stringify(queue)}`;
@@ -107,8 +107,8 @@ export class SecureConversationList extends SecureElement {
         this.reportError(error);
       }
     },
-    args: () => [this.session, this.folder, this.q, this.unreadOnly, this.limit, this.queue, this.generation] as const,
-  });
+    () => [this.session, this.folder, this.q, this.unreadOnly, this.limit, this.queue, this.generation] as const,
+  );
 
   /** Loads the first page again. */
   reload(): void {
@@ -243,13 +243,13 @@ export class SecureConversationList extends SecureElement {
   override render() {
     const t = this.t;
     const status = this.#task.status;
-    if (status === TaskStatus.ERROR && !this.items.length) return renderError(t, this.#task.error, () => this.reload(), t.errorMissing);
+    if (status === ERROR && !this.items.length) return renderError(t, this.#task.error, () => this.reload(), t.errorMissing);
     if (!this.items.length) {
-      if (this.loaded && status === TaskStatus.COMPLETE) return renderEmpty(this.unreadOnly && !this.q ? t.emptyUnread : t.empty);
+      if (this.loaded && status === COMPLETE) return renderEmpty(this.unreadOnly && !this.q ? t.emptyUnread : t.empty);
       return renderLoading(t);
     }
     return html`
-      ${status === TaskStatus.ERROR ? renderError(t, this.#task.error, () => this.reload(), t.errorMissing) : nothing}
+      ${status === ERROR ? renderError(t, this.#task.error, () => this.reload(), t.errorMissing) : nothing}
       <ul part="list" role="listbox" aria-label=${t.conversations} @keydown=${this.#onKeydown}>
         ${this.items.map((item, index) => this.#renderRow(item, index))}
       </ul>

@@ -1,7 +1,6 @@
-import { consume } from '@lit/context';
 import { html, nothing, type PropertyValues } from 'lit';
 import { query, state } from 'lit/decorators.js';
-import { sessionContext } from '../../internal/context.js';
+import { consumeSession } from '../../internal/context.js';
 import { shortDate } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
@@ -46,7 +45,7 @@ export interface Notice {
 export class SecureNotificationCentre extends SessionRoot {
   static override styles = [shared, styles];
 
-  @consume({ context: sessionContext })
+  @consumeSession
   @state()
   private inherited?: Session;
 

@@ -1,8 +1,7 @@
-import { consume } from '@lit/context';
 import type { Account, QueueCounts } from '@secure-inbox/protocol';
 import { html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { sessionContext } from '../../internal/context.js';
+import { consumeSession } from '../../internal/context.js';
 import { statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -36,7 +35,7 @@ export interface QueueFilter {
 export class SecureQueueFilters extends SecureElement {
   static override styles = [shared, styles];
 
-  @consume({ context: sessionContext, subscribe: true })
+  @consumeSession
   @state()
   session?: Session;
 

@@ -1,8 +1,7 @@
-import { provide } from '@lit/context';
 import type { Context, Folder } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { sessionContext, stringsContext } from '../../internal/context.js';
+import { provide } from '../../internal/context.js';
 import { fmt, type Strings } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
@@ -84,8 +83,10 @@ export class SecureInbox extends SessionRoot {
   /** A host record that new conversations are tied to (`{ kind, ref, title?, url? }`). */
   @property({ attribute: false }) context?: Context;
 
-  @provide({ context: sessionContext }) protected session: Session = this.ownSession;
-  @provide({ context: stringsContext }) protected providedStrings?: Strings;
+  protected session: Session = this.ownSession;
+  #providedStrings?: Strings;
+  /** Shares the session and the merged strings with every element inside. */
+  #share = provide(this, () => ({ session: this.session, strings: this.#providedStrings }));
 
   @state() private view: 'folder' | 'status' = 'folder';
   @state() private q = '';
@@ -120,7 +121,10 @@ export class SecureInbox extends SessionRoot {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('apiBase') || changed.has('token') || changed.has('tokenProvider')) this.configureSession(this.session);
-    if (this.t !== this.providedStrings) this.providedStrings = this.t;
+    if (this.t !== this.#providedStrings) {
+      this.#providedStrings = this.t;
+      this.#share();
+    }
     if (changed.has('folder')) {
       if (!folders.includes(this.folder)) this.folder = 'inbox';
       this.unreadOnly = this.folder === 'inbox' && !this.staff;

@@ -1,10 +1,9 @@
-import { consume } from '@lit/context';
-import { Task, TaskStatus } from '@lit/task';
 import type { Account, Message } from '@secure-inbox/protocol';
 import { html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import { sessionContext } from '../../internal/context.js';
+import { consumeSession } from '../../internal/context.js';
+import { COMPLETE, ERROR, Load } from '../../internal/load.js';
 import { longDate } from '../../internal/format.js';
 import { sanitize } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -32,7 +31,7 @@ import { styles } from './status-tab.styles.js';
 export class SecureStatusTab extends SecureElement {
   static override styles = [shared, styles];
 
-  @consume({ context: sessionContext, subscribe: true })
+  @consumeSession
   @state()
   session?: Session;
 
@@ -42,8 +41,9 @@ export class SecureStatusTab extends SecureElement {
   @state() private accounts: Account[] = [];
   @state() private generation = 0;
 
-  #task = new Task(this, {
-    task: async ([session, accountId]): Promise<Message[] | undefined> => {
+  #task = new Load(
+    this,
+    async ([session, accountId]): Promise<Message[] | undefined> => {
       if (!session) return undefined;
       try {
         const me = await session.loadMe();
@@ -54,8 +54,8 @@ export class SecureStatusTab extends SecureElement {
         this.reportError(error);
       }
     },
-    args: () => [this.session, this.accountId, this.generation] as const,
-  });
+    () => [this.session, this.accountId, this.generation] as const,
+  );
 
   override render() {
     const t = this.t;
@@ -69,9 +69,9 @@ export class SecureStatusTab extends SecureElement {
             </select></label
           >`
         : nothing}
-      ${this.#task.status === TaskStatus.ERROR
+      ${this.#task.status === ERROR
         ? renderError(t, this.#task.error, () => this.generation++, t.errorMissing)
-        : this.#task.status !== TaskStatus.COMPLETE || !this.#task.value
+        : this.#task.status !== COMPLETE || !this.#task.value
           ? renderLoading(t)
           : this.#task.value.length
             ? html`<div part="messages" class="messages" role="feed" aria-label=${t.statusUpdates}>

@@ -1,12 +1,11 @@
-import { consume } from '@lit/context';
-import { Task, TaskStatus } from '@lit/task';
 import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure-inbox/protocol';
 import { html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { StateChange } from '../../internal/api.js';
-import { sessionContext } from '../../internal/context.js';
+import { consumeSession } from '../../internal/context.js';
+import { ERROR, Load } from '../../internal/load.js';
 import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { sanitize, textOf } from '../../internal/sanitize.js';
@@ -90,7 +89,7 @@ interface Loaded {
 export class SecureThreadView extends SecureElement {
   static override styles = [shared, styles];
 
-  @consume({ context: sessionContext, subscribe: true })
+  @consumeSession
   @state()
   session?: Session;
 
@@ -123,8 +122,9 @@ export class SecureThreadView extends SecureElement {
   #unread?: number;
   #unsubscribe?: () => void;
 
-  #task = new Task(this, {
-    task: async ([session, id]) => {
+  #task = new Load(
+    this,
+    async ([session, id]) => {
       if (!session || !id) return;
       try {
         const [thread, me] = await Promise.all([session.api.thread(id), session.loadMe().catch(() => undefined)]);
@@ -152,8 +152,8 @@ export class SecureThreadView extends SecureElement {
         this.reportError(error);
       }
     },
-    args: () => [this.session, this.conversationId, this.generation] as const,
-  });
+    () => [this.session, this.conversationId, this.generation] as const,
+  );
 
   /** Loads the conversation again. */
   reload(): void {
@@ -397,7 +397,7 @@ export class SecureThreadView extends SecureElement {
     const t = this.t;
     if (!this.conversationId) return nothing;
     const data = this.#current;
-    if (this.#task.status === TaskStatus.ERROR) return renderError(t, this.#task.error, () => this.reload());
+    if (this.#task.status === ERROR) return renderError(t, this.#task.error, () => this.reload());
     if (!data) return renderLoading(t);
     const { conversation, messages } = data;
     const first = Math.max(0, messages.length - this.shown);

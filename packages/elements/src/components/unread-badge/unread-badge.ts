@@ -1,8 +1,7 @@
-import { consume } from '@lit/context';
 import type { ConversationSummary } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { sessionContext } from '../../internal/context.js';
+import { consumeSession } from '../../internal/context.js';
 import { shortDate } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
@@ -43,7 +42,7 @@ const linkTo = (href: string, id: string) => {
 export class SecureUnreadBadge extends SessionRoot {
   static override styles = [shared, styles];
 
-  @consume({ context: sessionContext })
+  @consumeSession
   @state()
   private inherited?: Session;
 
