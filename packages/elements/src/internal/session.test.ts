@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { Session, type SessionEvent } from './session.js';
-import { db, requestsTo, until, useMocks } from './test/mocks.js';
+import { db, live, requestsTo, until, useMocks } from './test/mocks.js';
 
 describe('Session', () => {
   useMocks();
@@ -31,7 +31,8 @@ describe('Session', () => {
     expect(events).to.have.length(2);
   });
 
-  it('polls while watched and stops when the last watcher leaves', async () => {
+  it('polls GET /me while the event stream is down, and stops when the last watcher leaves', async () => {
+    live.refuse = 503;
     const session = new Session(location.origin, { token: 'token-alice' });
     session.pollInterval = 30;
     const stopA = session.watch();
@@ -42,6 +43,21 @@ describe('Session', () => {
     const count = requestsTo('/me').length;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(requestsTo('/me').length).to.be.at.most(count + 1);
+  });
+
+  it('does not poll while the event stream is live', async () => {
+    const session = new Session(location.origin, { token: 'token-alice' });
+    session.pollInterval = 30;
+    const connected: string[] = [];
+    session.subscribe((event) => event.type === 'connection' && connected.push(event.state));
+    const stop = session.watch();
+    await until(() => connected.includes('live'));
+    // Going live re-reads the counts once; after that only events move them.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const count = requestsTo('/me').length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop();
+    expect(requestsTo('/me').length).to.equal(count);
   });
 
   it('tells subscribers when the credentials change', async () => {
