@@ -27,6 +27,19 @@ describe('<secure-inbox>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('shows the unread conversations of every folder from /me, Sent and Trash included', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await loaded(el);
+    const me = await (await fetch('/api/v1/me', { headers: { authorization: 'Bearer token-alice' } })).json();
+    const shown = folderButtons(el)
+      .slice(0, 3)
+      .map((b) => text(b.querySelector('[part~="count"] .sr-only')));
+    const expected = (['inbox', 'sent', 'trash'] as const).map((f) => (me.folders[f].unread ? `${me.folders[f].unread} unread` : ''));
+    expect(shown).to.deep.equal(expected);
+    expect(expected.filter(Boolean).length).to.be.greaterThan(1);
+    await expect(el).to.be.accessible();
+  });
+
   it('switches folders, reflects the folder attribute and turns unread only off outside the Inbox', async () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
     await loaded(el);

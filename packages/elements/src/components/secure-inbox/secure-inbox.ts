@@ -1,4 +1,4 @@
-import type { Context, Folder } from '@secure-inbox/protocol';
+import type { Context, Folder, Me } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { provide } from '../../internal/context.js';
@@ -42,7 +42,7 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart base - The outer frame.
  * @csspart nav - The folder navigation.
  * @csspart folder - A folder button; also `folder-current`.
- * @csspart count - The Inbox unread count.
+ * @csspart count - A folder's count of unread conversations (Inbox, Sent, Trash).
  * @csspart connection - Whether updates arrive live: "Live", "Reconnecting…" or "Offline" (in words, not only colour).
  * @csspart notifications-button - Staff: the notification centre (see `<secure-notification-centre>`); also `notifications-count`,
  *   `notifications`, `notification`, `notification-unread`, `mark-all-read`.
@@ -92,6 +92,8 @@ export class SecureInbox extends SessionRoot {
   @state() private q = '';
   @state() private unreadOnly = true;
   @state() private unread?: number;
+  /** Unread conversations per folder from `/me` (Sent and Trash show theirs too). */
+  @state() private folderUnread?: Me['folders'];
   @state() private announcement = '';
   @state() private staff = false;
   @state() private connection?: ConnectionState;
@@ -148,7 +150,10 @@ export class SecureInbox extends SessionRoot {
   }
 
   #onSessionEvent(event: SessionEvent): void {
-    if (event.type === 'unread.changed') this.unread = event.unread;
+    if (event.type === 'unread.changed') {
+      this.unread = event.unread;
+      this.folderUnread = this.session.me?.folders;
+    }
     if (event.type === 'connection') this.connection = event.state;
     if (event.type === 'credentials.changed') this.#loadMe();
   }
@@ -238,11 +243,14 @@ export class SecureInbox extends SessionRoot {
                   @click=${() => this.#showFolder(folder)}
                 >
                   <span class="folder-name">${label[folder]}</span>
-                  ${folder === 'inbox' && this.unread
-                    ? html`<span part="count" class="count"
-                        ><span aria-hidden="true">${this.unread}</span><span class="sr-only">${fmt(t.unreadMessages, { count: this.unread })}</span></span
-                      >`
-                    : nothing}
+                  ${(() => {
+                    const count = folder === 'inbox' ? this.unread : this.folderUnread?.[folder].unread;
+                    return count
+                      ? html`<span part="count" class="count"
+                          ><span aria-hidden="true">${count}</span><span class="sr-only">${fmt(t.unreadMessages, { count })}</span></span
+                        >`
+                      : nothing;
+                  })()}
                 </button>
               </li>`;
             })}
