@@ -174,7 +174,7 @@ describe('fuzzing every route', () => {
         await check(route.method, route.path, user, id, query, body, type);
       }),
       // Besides the random runs, every route also gets each valid template as is, so success paths are always exercised.
-      { numRuns: NUM_RUNS, examples: templates.map((t) => [alice, 'OWN', '', JSON.stringify(t), 'application/json'] as [TestUser, string, string, string, string]) },
+      { numRuns: NUM_RUNS, examples: templates.map((t) => [alice, 'OWN', '', JSON.stringify(t), 'application/json'] as [typeof alice, string, string, string, 'application/json']) },
     );
   });
 
