@@ -26,6 +26,25 @@ async function fill(el: SecureInbox, subject: string, body: string) {
 describe('compose dialog', () => {
   useMocks();
 
+  it('takes a file dropped on the form, uploads it and sends it with the question', async () => {
+    const { el } = await openCompose('token-alice');
+    await fill(el, 'Site plan', 'Attached.');
+    const files = new DataTransfer();
+    files.items.add(new File(['%PDF-1.4 plan'], 'site-plan.pdf', { type: 'application/pdf' }));
+    const form = field<HTMLFormElement>(el, 'form');
+    const over = new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true, composed: true });
+    form.dispatchEvent(over);
+    expect(over.defaultPrevented, 'the form accepts the drag').to.equal(true);
+    form.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true, composed: true }));
+    const chip = () => q(el, 'secure-compose-dialog', 'secure-attachment-picker', '[part~="attachment-chip"]');
+    await until(() => chip() && !q(el, 'secure-compose-dialog', 'secure-attachment-picker', '[part~="progress"]'));
+    expect(text(chip())).to.contain('site-plan.pdf');
+    expect(requestsTo('/attachments', 'POST')).to.have.length(1);
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => requestsTo('/conversations', 'POST').length);
+    expect((requestsTo('/conversations', 'POST')[0].body as { attachmentIds?: string[] }).attachmentIds).to.have.length(1);
+  });
+
   it('opens as a modal dialog with topics and the account directory, focus inside', async () => {
     const { el } = await openCompose('token-alice');
     const d = dialog(el);
