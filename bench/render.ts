@@ -17,21 +17,12 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureDb } from './generate.js';
 import { fetchJson } from './lib/load.js';
+import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
 import { dataDir, rootDir } from './lib/paths.js';
 import { fmt, machine, printChecks, saveResults, type Check } from './lib/report.js';
 import { startApiServer, tokenFor } from './lib/server.js';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
+const CHROMIUM_ARGS = ['--headless=new', ...chromiumArgs];
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -155,7 +146,7 @@ export async function renderBenchmark(size = arg('size', '100k'), runs = Number(
     const bigThread = JSON.stringify({ ...thread, messages: all, nextCursor: null });
     const firstPage = await fetchJson(base, { path: `/api/v1/conversations/${meta.bigThreadId}`, headers });
 
-    browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
     const results: Record<string, Timing[]> = { inbox: [], threadFirstPage: [], thread1000: [], thread1000All: [] };
     for (let run = 0; run < runs; run++) {
       for (const kind of ['threadFirstPage', 'thread1000'] as const) {
@@ -209,7 +200,7 @@ export async function renderBenchmark(size = arg('size', '100k'), runs = Number(
 }
 
 async function main() {
-  console.log(`Rendering benchmark on ${machine()}; Chromium at ${process.env.CHROME_PATH ?? '/usr/bin/chromium'}`);
+  console.log(`Rendering benchmark on ${machine()}; Chromium at ${chromiumPath}`);
   const result = await renderBenchmark();
   if (!result) return;
   const labels: Record<string, string> = {

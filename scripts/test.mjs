@@ -2,8 +2,9 @@
 // `pnpm test`: type check every package, build the bundle, then the server, element and end-to-end suites.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { chromiumPath } from './chromium.mjs';
 
-const chrome = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+const chrome = chromiumPath;
 if (!existsSync(chrome)) {
   console.error(
     `Chromium is needed for the element and end-to-end tests and was not found at ${chrome}.\n` +
