@@ -2,13 +2,12 @@
 // `pnpm screenshots`: regenerates the pictures in docs/images/ from the real thing. Starts the demo server on a
 // fresh data folder and the examples server next to it, drives headless Chromium, and writes one PNG per view.
 // Needs the bundle (`pnpm build`) and Chromium (/usr/bin/chromium, or CHROME_PATH).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, startChild } from './child-server.mjs';
 import { chromiumArgs, chromiumPath } from './chromium.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,34 +19,9 @@ if (!existsSync(join(root, 'packages/elements/dist/secure-inbox.js'))) {
   process.exit(1);
 }
 
-const freePort = () =>
-  new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-
 const children = [];
-async function run(args, cwd, env, url) {
-  let log = '';
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stdout.on('data', (chunk) => (log += chunk));
-  child.stderr.on('data', (chunk) => (log += chunk));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited:\n${log}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet listening
-    }
-    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+async function run(args, cwd, env, readyUrl) {
+  children.push(await startChild({ args, cwd, env, readyUrl }));
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'secure-inbox-screenshots-'));
@@ -135,7 +109,7 @@ try {
   await shot('dark-mode');
 } finally {
   await browser?.close();
-  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => child.stop()));
   await new Promise((r) => setTimeout(r, 500));
   rmSync(dataDir, { recursive: true, force: true });
 }
