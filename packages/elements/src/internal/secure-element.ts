@@ -1,5 +1,4 @@
-import { LitElement } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { LitElement, type PropertyDeclarations } from 'lit';
 import { ApiError } from './api.js';
 import { contextRequest, type Provided } from './context.js';
 import { mergeStrings, type Strings } from './i18n.js';
@@ -11,6 +10,12 @@ export type Theme = 'light' | 'dark' | 'auto';
  * The base of every Secure Inbox element: safe registration, typed `secure-*` events and the string catalogue.
  */
 export class SecureElement extends LitElement {
+  static override properties: PropertyDeclarations = {
+    theme: { reflect: true },
+    strings: { attribute: false },
+    inheritedStrings: { state: true },
+  };
+
   /**
    * Registers the element unless the tag is taken. Loading the bundle twice (or two versions of it) warns
    * instead of throwing, and the first registration stays in use.
@@ -25,15 +30,14 @@ export class SecureElement extends LitElement {
   }
 
   /** Colour scheme; nested elements receive it from their parent. */
-  @property({ reflect: true }) theme: Theme = 'auto';
+  theme: Theme = 'auto';
 
   /** Overrides for any user-visible string (merged over the catalogue and over what an enclosing `<secure-inbox>` provides). */
-  @property({ attribute: false }) strings?: Partial<Strings>;
+  strings?: Partial<Strings>;
 
-  @state()
   protected inheritedStrings?: Strings;
 
-  /** The field that receives an enclosing `<secure-inbox>`'s session (set by `@consumeSession`). */
+  /** The field that receives an enclosing `<secure-inbox>`'s session (declared by the subclass). */
   static sessionField?: string;
 
   #release?: () => void;

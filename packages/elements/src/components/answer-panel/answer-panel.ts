@@ -1,6 +1,5 @@
 import type { MessageAction, PostMessageBody } from '@secure-inbox/protocol';
-import { html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { SecureElement } from '../../internal/secure-element.js';
 import { shared } from '../../internal/shared.styles.js';
 import { styles } from './answer-panel.styles.js';
@@ -23,13 +22,19 @@ export type Answer = Pick<PostMessageBody, 'action' | 'tip' | 'notifyAdmins'>;
  * @fires secure-answer - A button was chosen (Resolve: after confirming); `detail: { action, tip?, notifyAdmins? }`.
  */
 export class SecureAnswerPanel extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    sending: { type: Boolean },
+    confirming: { state: true },
+    tipOpen: { state: true },
+  };
+
   static override styles = [shared, styles];
 
   /** A post is under way: the buttons are disabled. */
-  @property({ type: Boolean }) sending = false;
+  sending = false;
 
-  @state() private confirming = false;
-  @state() private tipOpen = false;
+  private confirming = false;
+  private tipOpen = false;
 
   /** The answer for `action` with the tip and notice as currently filled in. */
   collect(action: MessageAction): Answer {

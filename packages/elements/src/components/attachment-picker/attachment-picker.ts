@@ -1,6 +1,5 @@
 import type { Attachment } from '@secure-inbox/protocol';
-import { html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { ApiError } from '../../internal/api.js';
 import { fileSize } from '../../internal/format.js';
@@ -44,16 +43,23 @@ let keys = 0;
  * @fires secure-error - An upload failed; `detail: { error }`.
  */
 export class SecureAttachmentPicker extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    session: { attribute: false },
+    transport: { attribute: false },
+    items: { state: true },
+    announcement: { state: true },
+  };
+
   static override styles = [shared, styles];
 
   /** The session whose api client uploads (set by the enclosing element). */
-  @property({ attribute: false }) session?: Session;
+  session?: Session;
 
   /** How files travel; XMLHttpRequest by default (tests give another). */
-  @property({ attribute: false }) transport: Transport = xhrTransport;
+  transport: Transport = xhrTransport;
 
-  @state() private items: Item[] = [];
-  @state() private announcement = '';
+  private items: Item[] = [];
+  private announcement = '';
 
   /** The ids of the uploaded files, for `attachmentIds`. */
   get ids(): string[] {

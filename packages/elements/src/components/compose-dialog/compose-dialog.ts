@@ -1,8 +1,6 @@
 import type { Account, Context, CreateConversationBody, Topic, UserRef } from '@secure-inbox/protocol';
-import { html, nothing } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiError } from '../../internal/api.js';
-import { consumeSession } from '../../internal/context.js';
 import { deepActiveElement, flagLabel } from '../../internal/format.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session } from '../../internal/session.js';
@@ -36,30 +34,52 @@ import { styles } from './compose-dialog.styles.js';
  * @fires secure-error - `detail: { error }`.
  */
 export class SecureComposeDialog extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    session: { state: true },
+    context: { attribute: false },
+    ready: { state: true },
+    loadError: { state: true },
+    accounts: { state: true },
+    topics: { state: true },
+    staff: { state: true },
+    accountId: { state: true },
+    directory: { state: true },
+    directoryError: { state: true },
+    errors: { state: true },
+    sendError: { state: true },
+    sending: { state: true },
+  };
+
+  static override sessionField = 'session';
+
   static override styles = [shared, styles];
 
-  @consumeSession
-  @state()
   session?: Session;
 
   /** A host record new conversations are tied to (a permit, a matter). */
-  @property({ attribute: false }) context?: Context;
+  context?: Context;
 
-  @state() private ready = false;
-  @state() private loadError?: unknown;
-  @state() private accounts: Account[] = [];
-  @state() private topics: Topic[] = [];
-  @state() private staff = false;
-  @state() private accountId = '';
-  @state() private directory?: UserRef[];
-  @state() private directoryError?: unknown;
-  @state() private errors: { subject?: string; recipients?: string; body?: string } = {};
-  @state() private sendError = '';
-  @state() private sending = false;
+  private ready = false;
+  private loadError?: unknown;
+  private accounts: Account[] = [];
+  private topics: Topic[] = [];
+  private staff = false;
+  private accountId = '';
+  private directory?: UserRef[];
+  private directoryError?: unknown;
+  private errors: { subject?: string; recipients?: string; body?: string } = {};
+  private sendError = '';
+  private sending = false;
 
-  @query('dialog') private dialog!: HTMLDialogElement;
-  @query('secure-rich-editor') private editor!: SecureRichEditor;
-  @query('secure-attachment-picker') private picker?: SecureAttachmentPicker;
+  private get dialog() {
+    return this.renderRoot?.querySelector('dialog') as HTMLDialogElement;
+  }
+  private get editor() {
+    return this.renderRoot?.querySelector('secure-rich-editor') as SecureRichEditor;
+  }
+  private get picker() {
+    return this.renderRoot?.querySelector('secure-attachment-picker') as SecureAttachmentPicker | null;
+  }
 
   #opener?: HTMLElement;
 

@@ -1,7 +1,5 @@
 import type { Conversation, PatchConversationBody, UserRef } from '@secure-inbox/protocol';
-import { html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import { consumeSession } from '../../internal/context.js';
+import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -28,19 +26,28 @@ const statuses = ['open', 'attentive', 'answered', 'resolved'] as const;
  * @fires secure-error - `detail: { error }`.
  */
 export class SecureConversationControls extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    session: { state: true },
+    conversation: { attribute: false },
+    people: { state: true },
+    result: { state: true },
+    error: { state: true },
+    busy: { state: true },
+  };
+
+  static override sessionField = 'session';
+
   static override styles = [shared, styles];
 
-  @consumeSession
-  @state()
   session?: Session;
 
   /** The conversation being handled. */
-  @property({ attribute: false }) conversation?: Conversation;
+  conversation?: Conversation;
 
-  @state() private people?: UserRef[];
-  @state() private result = '';
-  @state() private error?: unknown;
-  @state() private busy = false;
+  private people?: UserRef[];
+  private result = '';
+  private error?: unknown;
+  private busy = false;
 
   #account?: string;
 

@@ -1,7 +1,5 @@
 import type { Account, QueueCounts } from '@secure-inbox/protocol';
-import { html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import { consumeSession } from '../../internal/context.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -33,26 +31,36 @@ export interface QueueFilter {
  * @fires secure-error - Counts could not be loaded; `detail: { error }`.
  */
 export class SecureQueueFilters extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    session: { state: true },
+    status: {},
+    assignee: {},
+    accountId: { attribute: 'account-id' },
+    oldest: { type: Boolean },
+    counts: { state: true },
+    accounts: { state: true },
+  };
+
+  static override sessionField = 'session';
+
   static override styles = [shared, styles];
 
-  @consumeSession
-  @state()
   session?: Session;
 
   /** `open` | `attentive` | `answered` | `resolved`, or empty for all. */
-  @property() status = '';
+  status = '';
 
   /** `me`, `none`, or empty for all. */
-  @property() assignee = '';
+  assignee = '';
 
   /** One account, or empty for all. */
-  @property({ attribute: 'account-id' }) accountId = '';
+  accountId = '';
 
   /** Oldest waiting first. */
-  @property({ type: Boolean }) oldest = false;
+  oldest = false;
 
-  @state() private counts?: QueueCounts;
-  @state() private accounts: Account[] = [];
+  private counts?: QueueCounts;
+  private accounts: Account[] = [];
 
   #run = 0;
 

@@ -1,5 +1,4 @@
-import { html, nothing } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { richText, sanitize } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -24,20 +23,30 @@ const blocks = new Set(['p', 'ul', 'ol', 'blockquote', 'pre']);
  * @fires secure-input - The content changed.
  */
 export class SecureRichEditor extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    label: {},
+    error: {},
+    linking: { state: true },
+    linkError: { state: true },
+    activeTool: { state: true },
+  };
+
   static override styles = [shared, styles];
   static override shadowRootOptions = { ...SecureElement.shadowRootOptions, delegatesFocus: true };
 
   /** The visible label. */
-  @property() label = '';
+  label = '';
 
   /** A validation message; set to show it and mark the field invalid. */
-  @property() error = '';
+  error = '';
 
-  @state() private linking = false;
-  @state() private linkError = '';
-  @state() private activeTool = 0;
+  private linking = false;
+  private linkError = '';
+  private activeTool = 0;
 
-  @query('[part~="editor"]') private editor!: HTMLElement;
+  private get editor() {
+    return this.renderRoot?.querySelector('[part~="editor"]') as HTMLElement;
+  }
 
   #range?: Range;
 

@@ -1,6 +1,5 @@
 import type { Context, Folder, Me } from '@secure-inbox/protocol';
-import { html, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { provide } from '../../internal/context.js';
 import { fmt, type Strings } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
@@ -72,37 +71,60 @@ const commonParts = 'button, loading, empty, error, retry';
  * @fires secure-error - Any failure; `detail: { error }` (an `ApiError` with `status`, `code`, `message`).
  */
 export class SecureInbox extends SessionRoot {
+  static override properties: PropertyDeclarations = {
+    folder: { reflect: true },
+    conversation: { reflect: true },
+    context: { attribute: false },
+    view: { state: true },
+    q: { state: true },
+    unreadOnly: { state: true },
+    unread: { state: true },
+    folderUnread: { state: true },
+    announcement: { state: true },
+    staff: { state: true },
+    connection: { state: true },
+    queue: { state: true },
+  };
+
   static override styles = [shared, styles];
 
   /** The folder shown (reflected, so a host can deep-link to it). */
-  @property({ reflect: true }) folder: Folder = 'inbox';
+  folder: Folder = 'inbox';
 
   /** The id of the conversation shown (reflected; set it to open a thread, as an e-mail link does). */
-  @property({ reflect: true }) conversation?: string;
+  conversation?: string;
 
   /** A host record that new conversations are tied to (`{ kind, ref, title?, url? }`). */
-  @property({ attribute: false }) context?: Context;
+  context?: Context;
 
   protected session: Session = this.ownSession;
   #providedStrings?: Strings;
   /** Shares the session and the merged strings with every element inside. */
   #share = provide(this, () => ({ session: this.session, strings: this.#providedStrings }));
 
-  @state() private view: 'folder' | 'status' = 'folder';
-  @state() private q = '';
-  @state() private unreadOnly = true;
-  @state() private unread?: number;
+  private view: 'folder' | 'status' = 'folder';
+  private q = '';
+  private unreadOnly = true;
+  private unread?: number;
   /** Unread conversations per folder from `/me` (Sent and Trash show theirs too). */
-  @state() private folderUnread?: Me['folders'];
-  @state() private announcement = '';
-  @state() private staff = false;
-  @state() private connection?: ConnectionState;
-  @state() private queue?: QueueFilter;
+  private folderUnread?: Me['folders'];
+  private announcement = '';
+  private staff = false;
+  private connection?: ConnectionState;
+  private queue?: QueueFilter;
 
-  @query('secure-conversation-list') private list?: SecureConversationList;
-  @query('secure-thread-view') private thread?: SecureThreadView;
-  @query('secure-compose-dialog') private compose!: SecureComposeDialog;
-  @query('secure-queue-filters') private queues?: SecureQueueFilters;
+  private get list() {
+    return this.renderRoot?.querySelector('secure-conversation-list') as SecureConversationList | null;
+  }
+  private get thread() {
+    return this.renderRoot?.querySelector('secure-thread-view') as SecureThreadView | null;
+  }
+  private get compose() {
+    return this.renderRoot?.querySelector('secure-compose-dialog') as SecureComposeDialog;
+  }
+  private get queues() {
+    return this.renderRoot?.querySelector('secure-queue-filters') as SecureQueueFilters | null;
+  }
 
   #stop: (() => void)[] = [];
   #searchTimer?: ReturnType<typeof setTimeout>;

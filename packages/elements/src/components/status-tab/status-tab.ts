@@ -1,8 +1,6 @@
 import type { Account, Message } from '@secure-inbox/protocol';
-import { html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import { consumeSession } from '../../internal/context.js';
 import { COMPLETE, ERROR, Load } from '../../internal/load.js';
 import { longDate } from '../../internal/format.js';
 import { sanitize } from '../../internal/sanitize.js';
@@ -29,17 +27,24 @@ import { styles } from './status-tab.styles.js';
  * @fires secure-error - `detail: { error }`.
  */
 export class SecureStatusTab extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    session: { state: true },
+    accountId: { attribute: 'account-id' },
+    accounts: { state: true },
+    generation: { state: true },
+  };
+
+  static override sessionField = 'session';
+
   static override styles = [shared, styles];
 
-  @consumeSession
-  @state()
   session?: Session;
 
   /** The account to show; defaults to the user's first account. */
-  @property({ attribute: 'account-id' }) accountId?: string;
+  accountId?: string;
 
-  @state() private accounts: Account[] = [];
-  @state() private generation = 0;
+  private accounts: Account[] = [];
+  private generation = 0;
 
   #task = new Load(
     this,

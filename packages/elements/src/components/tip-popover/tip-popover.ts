@@ -1,5 +1,4 @@
-import { html } from 'lit';
-import { property, query } from 'lit/decorators.js';
+import { html, type PropertyDeclarations } from 'lit';
 import { SecureElement } from '../../internal/secure-element.js';
 import { shared } from '../../internal/shared.styles.js';
 import { styles } from './tip-popover.styles.js';
@@ -20,13 +19,21 @@ import { styles } from './tip-popover.styles.js';
  * @fires secure-tip-toggle - The tip opened or closed; `detail: { open }`.
  */
 export class SecureTipPopover extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    tip: {},
+  };
+
   static override styles = [shared, styles];
 
   /** The tip, shown as text. */
-  @property() tip = '';
+  tip = '';
 
-  @query('[part~="tip-button"]') private bulb!: HTMLButtonElement;
-  @query('[part~="tip"]') private panel!: HTMLElement;
+  private get bulb() {
+    return this.renderRoot?.querySelector('[part~="tip-button"]') as HTMLButtonElement;
+  }
+  private get panel() {
+    return this.renderRoot?.querySelector('[part~="tip"]') as HTMLElement;
+  }
 
   /** Whether the tip is showing. */
   get open(): boolean {
