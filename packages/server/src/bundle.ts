@@ -2,14 +2,38 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { ApiError } from './errors.js';
 
 export const defaultBundlePath = resolve(dirname(fileURLToPath(import.meta.url)), '../../elements/dist/secure-inbox.js');
 
-/** Serves the widget bundle: public, CORS `*`, revalidated by ETag. Re-read when the file changes. */
+type Encoding = 'br' | 'gzip' | 'identity';
+
+interface Variant {
+  body: Uint8Array;
+  etag: string;
+}
+
+/** The encodings a request accepts (`q=0` refuses one), best first. */
+export function preferredEncoding(acceptEncoding: string | undefined): Encoding {
+  const accepted = new Set<string>();
+  for (const entry of (acceptEncoding ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = entry.split(';').map((part) => part.trim());
+    const q = params.find((param) => param.startsWith('q='));
+    if (name && !(q && Number(q.slice(2)) === 0)) accepted.add(name);
+  }
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
+  return 'identity';
+}
+
+/**
+ * Serves the widget bundle: public, CORS `*`, revalidated by ETag, compressed once (brotli or gzip, as the browser
+ * accepts) and kept in memory. Re-read when the file changes.
+ */
 export function bundleRoute(file = defaultBundlePath) {
-  let cache: { mtimeMs: number; body: Buffer; etag: string } | undefined;
+  let cache: { mtimeMs: number; size: number; variants: Record<Encoding, Variant> } | undefined;
   const load = () => {
     let stat;
     try {
@@ -17,20 +41,34 @@ export function bundleRoute(file = defaultBundlePath) {
     } catch {
       throw new ApiError(404, 'not_found', 'The widget bundle has not been built yet: run `pnpm build`.');
     }
-    if (!cache || cache.mtimeMs !== stat.mtimeMs) {
+    if (!cache || cache.mtimeMs !== stat.mtimeMs || cache.size !== stat.size) {
       const body = readFileSync(file);
-      cache = { mtimeMs: stat.mtimeMs, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+      const tag = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+      // Each encoding has its own ETag, so a cache never answers one encoding's validator with another's bytes.
+      const variant = (bytes: Buffer, suffix: string): Variant => ({ body: new Uint8Array(bytes), etag: `"${tag}${suffix}"` });
+      cache = {
+        mtimeMs: stat.mtimeMs,
+        size: stat.size,
+        variants: {
+          identity: variant(body, ''),
+          gzip: variant(gzipSync(body, { level: 9 }), '-gz'),
+          br: variant(brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }), '-br'),
+        },
+      };
     }
-    return cache;
+    return cache.variants;
   };
   return new Hono().get('/secure-inbox.js', (c) => {
-    const { body, etag } = load();
+    const encoding = preferredEncoding(c.req.header('accept-encoding'));
+    const { body, etag } = load()[encoding];
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cross-Origin-Resource-Policy', 'cross-origin');
     c.header('Cache-Control', 'public, max-age=300, must-revalidate');
+    c.header('Vary', 'Accept-Encoding');
     c.header('ETag', etag);
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
     c.header('Content-Type', 'text/javascript; charset=utf-8');
-    return c.body(new Uint8Array(body));
+    if (encoding !== 'identity') c.header('Content-Encoding', encoding);
+    return c.body(body);
   });
 }

@@ -770,6 +770,40 @@ describe('transport', () => {
     expect(await res.text()).toContain('loaded');
   });
 
+  it('serves the widget bundle compressed as the browser accepts, each encoding with its own ETag', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { brotliDecompressSync, gunzipSync } = await import('node:zlib');
+    const source = `export const words = ${JSON.stringify('secure inbox '.repeat(500))};\n`;
+    writeFileSync(join(t.dir, 'missing-bundle.js'), source);
+    const get = (headers: Record<string, string>) => t.app.request('/secure-inbox.js', { headers });
+    const bytes = async (res: Response) => Buffer.from(await res.arrayBuffer());
+
+    const br = await get({ 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(br.headers.get('vary')).toBe('Accept-Encoding');
+    const brBody = await bytes(br);
+    expect(brBody.length).toBeLessThan(source.length / 10);
+    expect(brotliDecompressSync(brBody).toString()).toBe(source);
+
+    const gzip = await get({ 'accept-encoding': 'gzip' });
+    expect(gzip.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(await bytes(gzip)).toString()).toBe(source);
+
+    for (const refusing of ['', 'identity', 'br;q=0, gzip;q=0']) {
+      const plain = await get(refusing ? { 'accept-encoding': refusing } : {});
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(await plain.text()).toBe(source);
+    }
+
+    const etags = new Set([br, gzip].map((res) => res.headers.get('etag')));
+    expect(etags.size).toBe(2);
+    const revalidated = await get({ 'accept-encoding': 'br', 'if-none-match': br.headers.get('etag')! });
+    expect(revalidated.status).toBe(304);
+    // A validator of the gzip bytes does not match the brotli variant.
+    expect((await get({ 'accept-encoding': 'br', 'if-none-match': gzip.headers.get('etag')! })).status).toBe(200);
+  });
+
   it('answers CORS only for the configured origins', async () => {
     const app = makeTestApp({ SECURE_INBOX_ALLOWED_ORIGINS: 'https://portal.example' });
     await signInAll(app);
