@@ -257,12 +257,14 @@ export const TokenClaims = z.object({
 export type TokenClaims = z.infer<typeof TokenClaims>;
 
 // ---------------------------------------------------------------- events
-export const eventTypes = ['message.created', 'conversation.updated', 'unread.changed'] as const;
+/** `notification.created` goes only to the notice's recipient (staff and admins: the notification centre). */
+export const eventTypes = ['message.created', 'conversation.updated', 'unread.changed', 'notification.created'] as const;
 export type EventType = (typeof eventTypes)[number];
 export const EventData = z.object({
   conversationId: z.string(),
   messageId: z.string().optional(),
   unread: z.number().int().optional(),
+  notificationId: z.string().optional(),
 });
 export type EventData = z.infer<typeof EventData>;
 

@@ -2,12 +2,13 @@ import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { eventBus } from '../src/realtime/bus.js';
 import { KEEP_PER_USER, pruneEvents } from '../src/realtime/prune.js';
 import { DEFAULT_HEARTBEAT_MS } from '../src/realtime/stream.js';
-import { makeTestApp, people, postMessage, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { makeTestApp, people, postMessage, SECRET, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
 interface SseEvent {
   event: string;
@@ -20,6 +21,8 @@ interface Client {
   events: SseEvent[];
   raw: () => string;
   close: () => void;
+  /** Settles when the server ends the response. */
+  ended: Promise<void>;
   /** Waits until an event matches, and returns it. */
   waitFor: (match: (e: SseEvent) => boolean, timeoutMs?: number) => Promise<SseEvent>;
 }
@@ -57,8 +60,9 @@ async function connect(t: TestApp, base: string, user: TestUser | null, headers:
   let raw = '';
   let buffer = '';
   const waiters = new Set<() => void>();
+  let ended: Promise<void> = Promise.resolve();
   if (res.body) {
-    (async () => {
+    ended = (async () => {
       const reader = res.body!.getReader();
       const decoder = new TextDecoder();
       for (;;) {
@@ -88,6 +92,7 @@ async function connect(t: TestApp, base: string, user: TestUser | null, headers:
     events,
     raw: () => raw,
     close: () => controller.abort(),
+    ended,
     waitFor(match, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -216,6 +221,79 @@ describe('GET /api/v1/events', () => {
     const replay = await connect(t, base, people.alice, { 'Last-Event-ID': '0' });
     await wait(150);
     expect(replay.events.filter((e) => e.event !== 'unread.changed')).toEqual([]);
+  });
+
+  it('ends a stream when its token expires; a fresh token with Last-Event-ID resumes it, missing nothing', async () => {
+    const { t, base } = await setup();
+    const conv = await startConversation(t, people.sam, { recipientIds: ['alice'] });
+    const { sub, ...claims } = people.alice;
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setAudience('secure-inbox')
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(SECRET));
+    const bus = eventBus(t.db);
+    const baseline = bus.connections;
+    const expiring = await connect(t, base, null, { authorization: `Bearer ${shortLived}` });
+    expect(expiring.status).toBe(200);
+    const m1 = await postMessage(t, people.sam, conv.id, { body: 'before expiry', action: 'send_leave_open' });
+    await expiring.waitFor(created(m1.id));
+    await expiring.ended;
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
+    expect(Date.now()).toBeLessThan(exp * 1000 + 1000);
+    await expect.poll(() => bus.connections).toBe(baseline);
+
+    // Written after the end: the expired session does not receive it.
+    const m2 = await postMessage(t, people.sam, conv.id, { body: 'after expiry', action: 'send_leave_open' });
+    await wait(100);
+    expect(expiring.raw()).not.toContain(m2.id);
+    // The same token, though inside the verifier's clock-skew allowance, cannot open another stream.
+    const stale = await connect(t, base, null, { authorization: `Bearer ${shortLived}` });
+    expect(stale.status).toBe(401);
+    // A fresh token resuming from the last id receives what came in between.
+    const resumed = await connect(t, base, people.alice, { 'Last-Event-ID': expiring.events.at(-1)!.id });
+    await resumed.waitFor(created(m2.id));
+    expect(resumed.events.filter((e) => e.event === 'message.created').map((e) => e.data.messageId)).toEqual([m2.id]);
+  });
+
+  it('tells a new notice to its recipient only (notification.created), never to others who see the message', async () => {
+    const { t, base } = await setup();
+    const stella: TestUser = { sub: 'stella', name: 'Stella Staff', role: 'staff', accounts: ['acme'] };
+    expect((await t.call(stella, 'GET', '/me')).status).toBe(200);
+    const conv = await startConversation(t, people.sam, { recipientIds: ['alice'] });
+    expect((await t.call(people.sam, 'PATCH', `/conversations/${conv.id}`, { assigneeId: 'stella' })).status).toBe(200);
+    const [assignee, other, root, alice, gina] = await Promise.all([stella, people.sam, people.root, people.alice, people.gina].map((u) => connect(t, base, u)));
+
+    // A customer's question notifies the assignee.
+    const question = await postMessage(t, people.alice, conv.id, { body: 'When is the inspection?' });
+    const notice = await assignee.waitFor((e) => e.event === 'notification.created');
+    expect(notice.data).toEqual({ conversationId: conv.id, messageId: question.id, notificationId: expect.any(String) });
+    const centre = await t.call(stella, 'GET', '/notifications');
+    expect(centre.json.items[0]).toMatchObject({ id: notice.data.notificationId, messageId: question.id, read: false });
+    await other.waitFor(created(question.id));
+    await root.waitFor(created(question.id));
+
+    // "Notify all administrators": the admin's notice, about the conversation.
+    expect((await t.call(people.sam, 'POST', `/conversations/${conv.id}/notify-admins`)).status).toBe(202);
+    const adminNotice = await root.waitFor((e) => e.event === 'notification.created');
+    expect(adminNotice.data).toEqual({ conversationId: conv.id, notificationId: expect.any(String) });
+    expect(adminNotice.data.notificationId).not.toBe(notice.data.notificationId);
+
+    await wait(100);
+    const notices = (c: Client) => c.events.filter((e) => e.event === 'notification.created');
+    expect(notices(assignee)).toHaveLength(1);
+    expect(notices(root)).toHaveLength(1);
+    for (const c of [other, alice, gina]) expect(notices(c)).toEqual([]);
+    for (const c of [assignee, other, root, alice, gina]) expect(c.raw().match(/notificationId/g)?.length ?? 0).toBe(notices(c).length);
+
+    // Replay re-checks visibility: once the assignee is out of the account, their notice is no longer sent.
+    const outside: TestUser = { ...stella, accounts: ['globex'] };
+    const replay = await connect(t, base, outside, { 'Last-Event-ID': '0' });
+    await wait(150);
+    expect(notices(replay)).toEqual([]);
   });
 
   it('answers 422 for a Last-Event-ID that is not an event id', async () => {

@@ -7,6 +7,7 @@ import type { Role } from '@secure-inbox/protocol';
 import type { Db } from '../db/client.js';
 import type { CreatedMessage } from '../domain/messages.js';
 import { userSeesMessage } from '../domain/visibility.js';
+import { appendEvents } from '../realtime/fanout.js';
 import { statement } from '../realtime/statements.js';
 
 export type NotifyReason = 'message' | 'question' | 'notify_admins';
@@ -77,6 +78,8 @@ export function messageRecipients(db: Db, message: CreatedMessage): { user: Cand
 
 interface QueuedNotice {
   userId: string;
+  /** The message's public id, for the live event (the row keeps its seq). */
+  messageId?: string;
   channel: 'email' | 'in_app';
   reason: NotifyReason;
   conversationId: string;
@@ -87,14 +90,23 @@ interface QueuedNotice {
   notBefore: string;
 }
 
-function insertNotice(db: Db, n: QueuedNotice): boolean {
+/**
+ * Inserts a notice unless its dedupe key exists. A new in-app notice is also a `notification.created` event in its
+ * recipient's (and only their) event log, in the same transaction, so their notification centre updates live.
+ */
+function insertNotice(db: Db, { messageId, ...n }: QueuedNotice): boolean {
   const result = statement(
     db,
     `INSERT INTO notifications (user_id, channel, reason, conversation_id, message_seq, dedupe_key, status, created_at, next_attempt_at)
      VALUES (@userId, @channel, @reason, @conversationId, @messageSeq, @dedupeKey, 'pending', @createdAt, @notBefore)
      ON CONFLICT (dedupe_key) DO NOTHING`,
   ).run(n);
-  return result.changes === 1;
+  if (result.changes !== 1) return false;
+  if (n.channel === 'in_app') {
+    const data = { conversationId: n.conversationId, notificationId: String(result.lastInsertRowid), ...(messageId ? { messageId } : {}) };
+    appendEvents(db, [n.userId], 'notification.created', data);
+  }
+  return true;
 }
 
 /** The channels a user is told through: e-mail when they have an address; the notification centre for staff and admins. */
@@ -113,7 +125,8 @@ export function enqueueMessageNotices(db: Db, message: CreatedMessage, batchSeco
   for (const { user, reason } of messageRecipients(db, message)) {
     for (const channel of channelsOf(user)) {
       const key = `${channel}:${user.id}:message:${message.seq}`;
-      if (insertNotice(db, { userId: user.id, channel, reason, conversationId: message.conversationId, messageSeq: message.seq, dedupeKey: key, createdAt, notBefore })) queued++;
+      const notice = { userId: user.id, messageId: message.id, channel, reason, conversationId: message.conversationId, messageSeq: message.seq, dedupeKey: key, createdAt, notBefore };
+      if (insertNotice(db, notice)) queued++;
     }
   }
   return queued;

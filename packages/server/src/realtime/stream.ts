@@ -8,6 +8,7 @@ import type { EventType } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { decodeJwt } from 'jose';
 import type { AppEnv } from '../context.js';
 import type { Db } from '../db/client.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
@@ -62,6 +63,20 @@ function stillVisible(db: Db, viewer: Viewer, rows: EventRow[]): { row: EventRow
   );
 }
 
+/** Longest wait `setTimeout` takes (about 24.8 days); a token that lives longer is re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * When the caller's token expires, in epoch milliseconds. The token was verified before the route ran; only its
+ * `exp` is read here. The stream ends then, so a session whose token expired receives nothing more: the client
+ * reconnects with a fresh token and `Last-Event-ID`, and misses nothing.
+ */
+function tokenExpiresAt(header: string | undefined): number {
+  const token = header?.match(/^Bearer (.+)$/)?.[1];
+  const exp = token ? decodeJwt(token).exp : undefined;
+  return typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY;
+}
+
 function parseLastEventId(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '') return undefined;
   if (!/^\d{1,15}$/.test(header.trim())) {
@@ -78,6 +93,11 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     const resumeFrom = parseLastEventId(c.req.header('last-event-id'));
+    const expiresAt = tokenExpiresAt(c.req.header('authorization'));
+    // Still inside the verifier's clock-skew allowance: a stream would end at once, so ask for a fresh token now.
+    if (expiresAt <= Date.now()) {
+      throw new ApiError(401, 'unauthorized', 'Sign-in rejected: the token has expired.', undefined, { 'WWW-Authenticate': 'Bearer' });
+    }
     const bus = eventBus(db);
     // Read the starting point before answering, so nothing written after the request is missed.
     let lastId = resumeFrom ?? latestEventId(db, viewer.id);
@@ -86,6 +106,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | undefined;
       let dirty = true;
+      let expired = false;
       const unsubscribe = bus.subscribe(viewer.id, () => {
         dirty = true;
         wake?.();
@@ -94,15 +115,24 @@ export function eventsRoute(options: RealtimeOptions = {}) {
         void stream.write(': keep-alive\n\n');
       }, heartbeatMs);
       heartbeat.unref?.();
+      const expire = (): ReturnType<typeof setTimeout> =>
+        setTimeout(() => {
+          if (Date.now() < expiresAt) return void (expiry = expire());
+          expired = true;
+          wake?.();
+        }, Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
+      let expiry = Number.isFinite(expiresAt) ? expire() : undefined;
       const stop = () => {
         clearInterval(heartbeat);
+        clearTimeout(expiry);
         unsubscribe();
         wake?.();
       };
       stream.onAbort(stop);
       try {
         await stream.write(`retry: ${RETRY_MS}\n: connected\n\n`);
-        while (!stream.aborted && !stream.closed) {
+        // Ends at the token's expiry; returning closes the response.
+        while (!stream.aborted && !stream.closed && !expired) {
           if (!dirty) {
             await new Promise<void>((resolve) => (wake = resolve));
             wake = undefined;
