@@ -76,6 +76,29 @@ describe('<secure-attachment-picker>', () => {
     expect(el.ids).to.deep.equal([]);
   });
 
+  it('keeps focus in place from the keyboard: after a removal, on the chip now there, the one before, then "Attach files"', async () => {
+    const el = await picker();
+    el.add([file('a.pdf', 10), file('b.pdf', 20), file('c.pdf', 30)]);
+    await until(() => el.ids.length === 3);
+    const removeOf = (i: number) => chips(el)[i].querySelector<HTMLButtonElement>('[part~="remove-attachment"]')!;
+    removeOf(1).focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => chips(el).length === 2);
+    await el.updateComplete;
+    expect(chips(el).map(text)).to.deep.equal(['a.pdf 10 B ×', 'c.pdf 30 B ×']);
+    expect(focused()?.getAttribute('aria-label')).to.equal('Remove c.pdf');
+    await sendKeys({ press: 'Space' });
+    await until(() => chips(el).length === 1);
+    await el.updateComplete;
+    expect(focused()?.getAttribute('aria-label')).to.equal('Remove a.pdf');
+    await sendKeys({ press: 'Enter' });
+    await until(() => chips(el).length === 0);
+    await el.updateComplete;
+    expect(focused()).to.equal(el.shadowRoot!.querySelector('input[type="file"]'));
+    expect(text(el.shadowRoot!.querySelector('[role="status"]'))).to.equal('a.pdf removed.');
+    await expect(el).to.be.accessible();
+  });
+
   it('explains refusals: too large (413) and a type not accepted (415)', async () => {
     live.uploadLimit = 100;
     const el = await picker();

@@ -1,6 +1,5 @@
 import type { Attachment } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { repeat } from 'lit/directives/repeat.js';
 import { ApiError } from '../../internal/api.js';
 import { fileSize } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
@@ -12,7 +11,6 @@ import { styles } from './attachment-picker.styles.js';
 import { upload, xhrTransport, type Transport } from './upload.js';
 
 interface Item {
-  key: number;
   file: File;
   loaded: number;
   attachment?: Attachment;
@@ -24,8 +22,6 @@ interface Item {
 export const allowDrop = (event: DragEvent): void => {
   if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
 };
-
-let keys = 0;
 
 /**
  * @summary Attachments for a new message or a reply: a file button (a native file input), drag and drop (the host form
@@ -86,7 +82,7 @@ export class SecureAttachmentPicker extends SecureElement {
 
   /** Starts uploading files. */
   add(files: Iterable<File>): void {
-    for (const file of files) this.#upload({ key: ++keys, file, loaded: 0, abort: new AbortController() });
+    for (const file of files) this.#upload({ file, loaded: 0, abort: new AbortController() });
   }
 
   #update(item: Item, change: Partial<Item>): void {
@@ -118,10 +114,15 @@ export class SecureAttachmentPicker extends SecureElement {
     }
   }
 
-  #remove(item: Item): void {
+  /** Removes a file; focus moves to the chip now in its place, or the previous one, or "Attach files". */
+  async #remove(item: Item, index: number): Promise<void> {
     item.abort.abort();
+    const hadFocus = this.matches(':focus-within');
     this.items = this.items.filter((other) => other !== item);
     this.announcement = fmt(item.attachment || item.error ? this.t.removed : this.t.uploadCancelled, { name: item.file.name });
+    await this.updateComplete;
+    const buttons = this.renderRoot.querySelectorAll<HTMLElement>('li button');
+    if (hadFocus) (buttons[Math.min(index, buttons.length - 1)] ?? this.renderRoot.querySelector('input'))?.focus();
   }
 
   override render() {
@@ -140,10 +141,7 @@ export class SecureAttachmentPicker extends SecureElement {
       >
       ${this.items.length
         ? html`<ul part="attachment-list" aria-label=${t.attachments}>
-            ${repeat(
-              this.items,
-              (item) => item.key,
-              (item) => {
+            ${this.items.map((item, index) => {
                 const name = item.file.name;
                 const uploading = !item.attachment && !item.error;
                 return html`<li part="attachment-chip">
@@ -157,14 +155,13 @@ export class SecureAttachmentPicker extends SecureElement {
                     type="button"
                     aria-label=${fmt(uploading ? t.cancelUpload : t.remove, { name })}
                     title=${fmt(uploading ? t.cancelUpload : t.remove, { name })}
-                    @click=${() => this.#remove(item)}
+                    @click=${() => this.#remove(item, index)}
                   >
                     <span aria-hidden="true">×</span>
                   </button>
                   ${item.error ? html`<span part="error" class="error-text" role="alert">${item.error}</span>` : nothing}
                 </li>`;
-              },
-            )}
+            })}
           </ul>`
         : nothing}
       <div class="sr-only" role="status">${this.announcement}</div>`;
