@@ -13,6 +13,7 @@ export type SessionEvent =
   | { type: 'unread.changed'; unread: number }
   | { type: 'message.created'; conversationId: string; messageId?: string }
   | { type: 'conversation.updated'; conversationId: string }
+  | { type: 'notification.created'; conversationId: string; messageId?: string }
   | { type: 'credentials.changed' }
   | { type: 'connection'; state: ConnectionState };
 
@@ -65,7 +66,7 @@ export class Session {
             if (type === 'unread.changed') {
               if (typeof unread === 'number') this.push({ type, unread });
               else this.refreshCounts();
-            } else if (type === 'message.created' || type === 'conversation.updated') {
+            } else if (type === 'message.created' || type === 'conversation.updated' || type === 'notification.created') {
               this.push({ type, conversationId, messageId });
             }
           },

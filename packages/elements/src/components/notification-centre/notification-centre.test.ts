@@ -29,14 +29,25 @@ describe('<secure-notification-centre>', () => {
     expect(part(el, 'notifications-count').hidden).to.equal(true);
   });
 
-  it('marks all read, and updates live when a message arrives', async () => {
+  it('marks all read, and updates live when a notice of its user arrives on the event stream', async () => {
     const el = await fixture<SecureNotificationCentre>(html`<secure-notification-centre token="token-bob"></secure-notification-centre>`);
-    await until(() => live.streams.size);
-    live.notices.unshift({ ...live.notices[0], id: '3', subject: 'Terrace licence renewal', conversationId: 'c-cafe' });
+    await until(() => live.streams.size && text(part(el, 'notifications-count')) === '1');
+    // Messages alone do not move the count: only the user's own notices do.
     live.send('message.created', { conversationId: 'c-cafe', messageId: 'm-x' }, 1);
+    live.notices.unshift({ ...live.notices[0], id: '3', subject: 'Terrace licence renewal', conversationId: 'c-cafe' });
+    live.send('notification.created', { conversationId: 'c-cafe', messageId: 'm-x', notificationId: '3' }, 2);
     await until(() => text(part(el, 'notifications-count')) === '2');
+    expect(text(part(el, 'notifications-button'))).to.contain('2 unread notifications');
+    expect(requestsTo('/notifications/unread-count')).to.have.length(2);
     part(el, 'notifications-button').click();
     await until(() => notices(el).length === 3);
+    expect(text(notices(el)[0])).to.contain('Terrace licence renewal (Unread)');
+    // With the list open, the next notice shows up in it at once, on top.
+    live.notices.unshift({ ...live.notices[0], id: '4', subject: 'Fence height', conversationId: 'c-permit' });
+    live.send('notification.created', { conversationId: 'c-permit', notificationId: '4' }, 3);
+    await until(() => notices(el).length === 4);
+    expect(text(notices(el)[0])).to.contain('Fence height (Unread)');
+    expect(text(part(el, 'notifications-count'))).to.equal('3');
     part(el, 'mark-all-read').click();
     await until(() => requestsTo('/notifications/read-all', 'POST').length && text(part(el, 'notifications-count')) === '0');
     expect(notices(el).some((n) => n.part.contains('notification-unread'))).to.equal(false);

@@ -81,8 +81,8 @@ export class SecureNotificationCentre extends SessionRoot {
   }
 
   #onSessionEvent(event: SessionEvent): void {
-    // Notices are written with the messages and changes that cause them.
-    if (event.type === 'message.created' || event.type === 'conversation.updated' || event.type === 'credentials.changed') {
+    // The stream tells each user of their own new notices only.
+    if (event.type === 'notification.created' || event.type === 'credentials.changed') {
       if (this.menu?.matches(':popover-open')) this.#load();
       else this.#count();
     }
