@@ -1,5 +1,5 @@
+import { prepared } from '../db/cached.js';
 import type { Db } from '../db/client.js';
-import { auditEvents } from '../db/schema.js';
 
 export interface AuditEntry {
   actorId: string | null;
@@ -44,14 +44,9 @@ export function audit(db: Db, entry: AuditEntry): void {
 }
 
 function insert(db: Db, entry: AuditEntry): void {
-  db.insert(auditEvents)
-    .values({
-      actorId: entry.actorId,
-      action: entry.action,
-      outcome: entry.outcome,
-      targetType: entry.targetType ?? null,
-      targetId: entry.targetId ?? null,
-      detail: entry.detail ? JSON.stringify(entry.detail) : null,
-    })
-    .run();
+  // One row per write request: the statement is prepared once (`at` takes the column's default).
+  prepared(
+    db,
+    `INSERT INTO audit_events (actor_id, action, outcome, target_type, target_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+  ).run(entry.actorId, entry.action, entry.outcome, entry.targetType ?? null, entry.targetId ?? null, entry.detail ? JSON.stringify(entry.detail) : null);
 }

@@ -11,9 +11,8 @@ import type {
   PatchConversationBody,
   Role,
 } from '@secure-inbox/protocol';
-import type { Statement } from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
-import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
 import { writeTx, type Db } from '../db/client.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
@@ -37,7 +36,7 @@ import {
 /** The subset of `userIds` who belong to the account (by membership) — or are admins. */
 function membersOf(db: Db, accountId: string, userIds: string[]): Map<string, { id: string; role: Role }> {
   if (userIds.length === 0) return new Map();
-  const rows = db.all<{ id: string; role: Role }>(sql`
+  const rows = cachedAll<{ id: string; role: Role }>(db, sql`
     SELECT u.id, u.role FROM users u
     WHERE u.id IN (${sql.join(userIds.map((id) => sql`${id}`), sql`, `)})
       AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}))`);
@@ -56,15 +55,15 @@ function requireMembers(db: Db, accountId: string, userIds: string[], field: str
 }
 
 function upsertParticipant(db: Db, conversationId: string, userId: string) {
-  db.run(sql`
+  cachedRun(db, sql`
     INSERT INTO conversation_users (conversation_id, user_id, participant, left) VALUES (${conversationId}, ${userId}, 1, 0)
     ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = 1, left = 0`);
 }
 
 // ------------------------------------------------------------------ one conversation
 export function conversationView(db: Db, row: VisibleConversationRow): Conversation {
-  const topic = row.topicId ? db.get<{ id: string; name: string }>(sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
-  const participants = db.all<{ id: string; name: string; role: Role }>(sql`
+  const topic = row.topicId ? cachedGet<{ id: string; name: string }>(db, sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
+  const participants = cachedAll<{ id: string; name: string; role: Role }>(db, sql`
     SELECT u.id, u.name, u.role FROM conversation_users cu JOIN users u ON u.id = cu.user_id
     WHERE cu.conversation_id = ${row.id} AND cu.participant = 1 ORDER BY cu.joined_at, u.name`);
   return {
@@ -102,11 +101,11 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
 
   const id = newId('c');
   writeTx(db, () => {
-    const account = db.get<{ id: string }>(sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
+    const account = cachedGet<{ id: string }>(db, sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
     if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
     let assigneeId: string | null = null;
     if (input.topicId) {
-      const topic = db.get<{ defaultAssigneeId: string | null }>(sql`SELECT default_assignee_id AS defaultAssigneeId FROM topics WHERE id = ${input.topicId}`);
+      const topic = cachedGet<{ defaultAssigneeId: string | null }>(db, sql`SELECT default_assignee_id AS defaultAssigneeId FROM topics WHERE id = ${input.topicId}`);
       if (!topic) throw invalid('topicId', `there is no topic ${input.topicId}`);
       if (viewer.role === 'customer' && topic.defaultAssigneeId && membersOf(db, input.accountId, [topic.defaultAssigneeId]).size > 0) {
         assigneeId = topic.defaultAssigneeId;
@@ -115,7 +114,7 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
     requireMembers(db, input.accountId, recipientIds, 'recipientIds');
     const at = nowIso();
     const context = input.context;
-    db.run(sql`
+    cachedRun(db, sql`
       INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
                                  status, assignee_id, created_by, created_at, updated_at, public_updated_at)
       VALUES (${id}, ${input.accountId}, ${subject}, ${input.topicId ?? null}, ${context ? cleanPlainText(context.kind) : null},
@@ -183,23 +182,6 @@ function unreadCondition(viewer: Viewer): SQL {
 
 /** Up to this many matching conversations, a search page is picked among the matches themselves. */
 const FEW_HITS = 300;
-
-// The list, count and search queries run on every widget load: their statements are prepared once
-// per SQL text (the text varies only with the filters and the number of accounts in the token).
-const dialect = new SQLiteSyncDialect();
-const statements = new WeakMap<Db, Map<string, Statement>>();
-function cachedAll<T>(db: Db, query: SQL): T[] {
-  const { sql: text, params } = dialect.sqlToQuery(query);
-  let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
-  let statement = cache.get(text);
-  if (!statement) {
-    if (cache.size >= 256) cache.clear();
-    statement = db.$client.prepare(text);
-    cache.set(text, statement);
-  }
-  return statement.all(...params) as T[];
-}
 
 /**
  * For staff, the conversations worth looking at: those of their accounts and those they take part
@@ -366,7 +348,7 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
   writeTx(db, () => {
     const row = loadVisibleConversation(db, viewer, id, `conversation.${change}`);
     const seq = seesAll(viewer) ? row.lastSeq : row.lastPublicSeq;
-    db.run(sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
+    cachedRun(db, sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
     const set: Record<StateChange, SQL> = {
       read: sql`last_read_seq = max(last_read_seq, ${seq}), forced_unread = 0`,
       unread: sql`forced_unread = 1`,
@@ -374,7 +356,7 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
       restore: sql`trashed = 0`,
       leave: sql`participant = 0, left = 1`,
     };
-    db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
+    cachedRun(db, sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
     audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
     if (change === 'leave') touch(db, id, true);
     userStateChanged(db, viewer.id, id);
@@ -386,7 +368,7 @@ const seesAll = (viewer: Viewer) => viewer.role !== 'customer';
 
 function touch(db: Db, id: string, visibleToCustomers: boolean) {
   const at = nowIso();
-  db.run(
+  cachedRun(db, 
     visibleToCustomers
       ? sql`UPDATE conversations SET updated_at = ${at}, public_updated_at = ${at} WHERE id = ${id}`
       : sql`UPDATE conversations SET updated_at = ${at} WHERE id = ${id}`,
@@ -418,8 +400,8 @@ export function patchConversation(db: Db, viewer: Viewer, id: string, input: Pat
       const found = membersOf(db, row.accountId, [input.assigneeId]).get(input.assigneeId);
       if (!found || found.role === 'customer') throw invalid('assigneeId', `${input.assigneeId} is not a staff member of account ${row.accountId}`);
     }
-    if (input.status !== undefined) db.run(sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
-    if (input.assigneeId !== undefined) db.run(sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
+    if (input.status !== undefined) cachedRun(db, sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
+    if (input.assigneeId !== undefined) cachedRun(db, sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
     touch(db, id, true);
     conversationUpdated(db, id);
     audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'ok', targetType: 'conversation', targetId: id, detail: input });

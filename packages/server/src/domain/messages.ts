@@ -3,6 +3,7 @@
  */
 import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
+import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
 import { writeTx, type Db } from '../db/client.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
@@ -67,34 +68,34 @@ export function insertMessage(
   const text = htmlToText(body);
   if (!text && !/<a\b/i.test(body)) throw invalid('body', 'has no content left after removing what is not allowed');
   const id = newId('m');
-  const inserted = db.get<{ seq: number }>(sql`
+  const inserted = cachedGet<{ seq: number }>(db, sql`
     INSERT INTO messages (id, conversation_id, account_id, kind, body, text, author_id, tip, do_not_reply, created_at)
     VALUES (${id}, ${conversation.id}, ${conversation.accountId}, ${input.kind}, ${body}, ${text}, ${author.id},
             ${input.tip ?? null}, ${input.doNotReply ? 1 : 0}, ${input.createdAt})
     RETURNING seq`)!;
   const seq = inserted.seq;
-  db.run(sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${seq}, 'doNotReply', ${String(input.doNotReply)})`);
+  cachedRun(db, sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${seq}, 'doNotReply', ${String(input.doNotReply)})`);
 
   const attachmentIds = [...new Set(input.attachmentIds)];
   for (const attachmentId of attachmentIds) {
-    const claimed = db.run(sql`UPDATE attachments SET message_seq = ${seq}
+    const claimed = cachedRun(db, sql`UPDATE attachments SET message_seq = ${seq}
                                WHERE id = ${attachmentId} AND uploader_id = ${author.id} AND message_seq IS NULL`);
     if (claimed.changes !== 1) throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [{ field: 'attachmentIds', message: `no such attachment: ${attachmentId}` }]);
   }
 
-  db.run(sql`INSERT INTO message_search (rowid, subject, body, scope)
+  cachedRun(db, sql`INSERT INTO message_search (rowid, subject, body, scope)
              VALUES (${seq}, ${conversation.subject}, ${text}, ${searchScopeTokens(conversation, input)})`);
-  db.run(
+  cachedRun(db, 
     input.doNotReply
       ? sql`UPDATE conversations SET last_seq = ${seq}, updated_at = ${input.createdAt} WHERE id = ${conversation.id}`
       : sql`UPDATE conversations SET last_seq = ${seq}, last_public_seq = ${seq}, updated_at = ${input.createdAt},
                    public_updated_at = ${input.createdAt} WHERE id = ${conversation.id}`,
   );
-  if (input.isFirst) db.run(sql`UPDATE conversations SET first_seq = ${seq} WHERE id = ${conversation.id}`);
+  if (input.isFirst) cachedRun(db, sql`UPDATE conversations SET first_seq = ${seq} WHERE id = ${conversation.id}`);
   // Writing makes the author a participant who has read everything up to their own message. A hidden
   // note does not make its author a participant: customers see the participant list.
   const joins = input.doNotReply ? 0 : 1;
-  db.run(sql`
+  cachedRun(db, sql`
     INSERT INTO conversation_users (conversation_id, user_id, participant, last_read_seq, last_sent_seq)
     VALUES (${conversation.id}, ${author.id}, ${joins}, ${seq}, ${seq})
     ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = max(participant, ${joins}), left = 0, last_read_seq = ${seq},
@@ -125,7 +126,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
       throw forbidden(input.tip !== undefined && !staffActions.includes(action) ? 'Only staff can add a tip.' : `Only staff can use the "${action}" action.`);
     }
     if (input.replyToId !== undefined) {
-      const original = db.get(sql`SELECT m.seq FROM messages m
+      const original = cachedGet(db, sql`SELECT m.seq FROM messages m
                                   WHERE m.id = ${input.replyToId} AND m.conversation_id = ${conversationId} AND ${messageVisible(viewer)}`);
       if (!original) throw invalid('replyToId', 'is not a message of this conversation');
     }
@@ -141,12 +142,12 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
     }, effects);
     if (input.replyToId !== undefined) {
       // The message answered, for the "replying to" quote; an interaction property like DoNotReply.
-      db.run(sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${created.seq}, 'replyToId', ${input.replyToId})`);
+      cachedRun(db, sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${created.seq}, 'replyToId', ${input.replyToId})`);
     }
     const status = rule.status(viewer.role);
     if (status && status !== conversation.status) {
       // A status change is visible to customers even when the note that caused it is not.
-      db.run(sql`UPDATE conversations SET status = ${status}, public_updated_at = ${createdAt} WHERE id = ${conversationId}`);
+      cachedRun(db, sql`UPDATE conversations SET status = ${status}, public_updated_at = ${createdAt} WHERE id = ${conversationId}`);
       conversationUpdated(db, conversationId);
     }
     audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'ok', targetType: 'message', targetId: created.id, detail: { conversationId } });
@@ -173,7 +174,7 @@ interface MessageRow {
 
 /** Loads visible messages matching `where`, newest first, and shapes them as the API's Message. */
 function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, limit: number): Message[] {
-  const rows = db.all<MessageRow>(sql`
+  const rows = cachedAll<MessageRow>(db, sql`
     SELECT m.seq, m.id, m.conversation_id AS conversationId, m.kind, m.body, m.tip, m.do_not_reply AS doNotReply,
            m.created_at AS createdAt, u.id AS authorId, u.name AS authorName, u.role AS authorRole
     FROM messages m JOIN users u ON u.id = m.author_id
@@ -181,10 +182,10 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
     ORDER BY m.seq DESC LIMIT ${limit}`);
   if (rows.length === 0) return [];
   const seqs = sql.join(rows.map((r) => sql`${r.seq}`), sql`, `);
-  const files = db.all<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(sql`
+  const files = cachedAll<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(db, sql`
     SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType, scan_status AS scanStatus FROM attachments
     WHERE message_seq IN (${seqs}) ORDER BY created_at, id`);
-  const properties = db.all<{ messageSeq: number; key: string; value: string }>(sql`
+  const properties = cachedAll<{ messageSeq: number; key: string; value: string }>(db, sql`
     SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`);
   return rows.map((r) => ({
     id: r.id,
@@ -216,7 +217,7 @@ export function threadPage(db: Db, viewer: Viewer, conversationId: string, befor
   const oldest = shown[shown.length - 1];
   let nextCursor: string | null = null;
   if (more && oldest) {
-    const seq = db.get<{ seq: number }>(sql`SELECT seq FROM messages WHERE id = ${oldest.id}`)!.seq;
+    const seq = cachedGet<{ seq: number }>(db, sql`SELECT seq FROM messages WHERE id = ${oldest.id}`)!.seq;
     nextCursor = encodeCursor(seq);
   }
   return { messages: shown.reverse(), nextCursor };

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
+import { cachedGet } from '../db/cached.js';
 import type { Db } from '../db/client.js';
 import { notFound } from '../errors.js';
 import { audit } from './audit.js';
@@ -135,7 +136,7 @@ export interface VisibleConversationRow {
  * A foreign id is recorded in the audit log as a denied access.
  */
 export function loadVisibleConversation(db: Db, viewer: Viewer, id: string, action = 'conversation.read'): VisibleConversationRow {
-  const row = db.get<VisibleConversationRow & { visible: number }>(sql`
+  const row = cachedGet<VisibleConversationRow & { visible: number }>(db, sql`
     SELECT c.id, c.account_id AS accountId, c.subject, c.status, c.assignee_id AS assigneeId, c.topic_id AS topicId,
            c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
            c.created_at AS createdAt, ${visibleUpdatedAt(viewer)} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,

@@ -1,0 +1,51 @@
+/**
+ * Prepared statements, prepared once per connection and SQL text.
+ *
+ * Drizzle prepares every `db.get(sql…)` / `db.run(sql…)` anew; for the short statements of a send or
+ * an inbox page, preparing costs more than running. These helpers turn the same `sql` templates into
+ * the same text and parameters drizzle would, and keep the prepared statement. The text of a query
+ * only varies with its shape (filters, the number of ids in an IN list), never with its values, so
+ * the cache holds a few dozen entries; it is bounded all the same.
+ */
+import type { RunResult, Statement } from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import type { Db } from './client.js';
+
+const MAX_STATEMENTS = 512;
+const dialect = new SQLiteSyncDialect();
+const caches = new WeakMap<object, Map<string, Statement>>();
+
+/** The prepared statement for `text` on this connection. */
+export function prepared(db: Db, text: string): Statement {
+  let cache = caches.get(db.$client);
+  if (!cache) caches.set(db.$client, (cache = new Map()));
+  let statement = cache.get(text);
+  if (!statement) {
+    // The oldest entry goes first; a statement in use elsewhere stays valid (it is only forgotten here).
+    if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!);
+    statement = db.$client.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement;
+}
+
+function bind(db: Db, query: SQL): { statement: Statement; params: unknown[] } {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return { statement: prepared(db, text), params };
+}
+
+export function cachedAll<T>(db: Db, query: SQL): T[] {
+  const { statement, params } = bind(db, query);
+  return statement.all(...params) as T[];
+}
+
+export function cachedGet<T>(db: Db, query: SQL): T | undefined {
+  const { statement, params } = bind(db, query);
+  return statement.get(...params) as T | undefined;
+}
+
+export function cachedRun(db: Db, query: SQL): RunResult {
+  const { statement, params } = bind(db, query);
+  return statement.run(...params);
+}
