@@ -18,6 +18,7 @@ import {
   patchConversation,
   type StateChange,
 } from '../domain/conversations.js';
+import { groupWrite } from '../db/group-commit.js';
 import { postMessage, threadPage } from '../domain/messages.js';
 import { loadVisibleConversation } from '../domain/visibility.js';
 import { jsonBody, query } from '../validate.js';
@@ -28,9 +29,13 @@ export const conversations = new Hono<AppEnv>()
   .get('/', query(ListConversationsQuery), (c) => {
     return c.json(listConversations(c.get('deps').db, c.get('viewer'), c.req.valid('query')));
   })
-  .post('/', jsonBody(CreateConversationBody), (c) => {
+  .post('/', jsonBody(CreateConversationBody), async (c) => {
     const { db, effects } = c.get('deps');
-    return c.json({ conversation: createConversation(db, c.get('viewer'), c.req.valid('json'), effects) }, 201);
+    const viewer = c.get('viewer');
+    const body = c.req.valid('json');
+    // New conversations and messages are committed in groups (db/group-commit.ts); answered after the commit.
+    const conversation = await groupWrite(db, () => createConversation(db, viewer, body, effects));
+    return c.json({ conversation }, 201);
   })
   .get('/:id', query(ThreadQuery), (c) => {
     const { db } = c.get('deps');
@@ -44,9 +49,13 @@ export const conversations = new Hono<AppEnv>()
     const conversation = patchConversation(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
     return c.json({ conversation });
   })
-  .post('/:id/messages', jsonBody(PostMessageBody), (c) => {
+  .post('/:id/messages', jsonBody(PostMessageBody), async (c) => {
     const { db, effects } = c.get('deps');
-    return c.json({ message: postMessage(db, c.get('viewer'), c.req.param('id'), c.req.valid('json'), effects) }, 201);
+    const viewer = c.get('viewer');
+    const id = c.req.param('id');
+    const body = c.req.valid('json');
+    const message = await groupWrite(db, () => postMessage(db, viewer, id, body, effects));
+    return c.json({ message }, 201);
   })
   .post('/:id/participants', jsonBody(AddParticipantsBody), (c) => {
     const conversation = addParticipants(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
