@@ -1,8 +1,6 @@
 import type { ConversationSummary, Folder } from '@secure-inbox/protocol';
-import { html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import type { ConversationQuery } from '../../internal/api.js';
-import { consumeSession } from '../../internal/context.js';
 import { COMPLETE, ERROR, Load } from '../../internal/load.js';
 import { flagLabel, flagOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
@@ -40,37 +38,54 @@ import { styles } from './conversation-list.styles.js';
  * @fires secure-error - Loading failed; `detail: { error }`.
  */
 export class SecureConversationList extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    session: { state: true },
+    folder: { reflect: true },
+    q: {},
+    unreadOnly: { type: Boolean, attribute: 'unread-only' },
+    selected: {},
+    limit: { type: Number },
+    queue: { attribute: false },
+    items: { state: true },
+    cursor: { state: true },
+    active: { state: true },
+    loadingMore: { state: true },
+    moreError: { state: true },
+    generation: { state: true },
+    loaded: { state: true },
+  };
+
+  static override sessionField = 'session';
+
   static override styles = [shared, styles];
 
-  @consumeSession
-  @state()
   session?: Session;
 
   /** Which folder to list. */
-  @property({ reflect: true }) folder: Folder = 'inbox';
+  folder: Folder = 'inbox';
 
   /** Search words (`%` for all, `word%` for a prefix). */
-  @property() q = '';
+  q = '';
 
   /** Only conversations with unread messages. */
-  @property({ type: Boolean, attribute: 'unread-only' }) unreadOnly = false;
+  unreadOnly = false;
 
   /** The id of the conversation shown next to the list. */
-  @property() selected?: string;
+  selected?: string;
 
   /** Page size. */
-  @property({ type: Number }) limit = 25;
+  limit = 25;
 
   /** Staff queues: one status, `me` | `none` | a user id, one account, and `oldest` for the longest-waiting first. */
-  @property({ attribute: false }) queue?: { status?: string; assignee?: string; accountId?: string; sort?: string };
+  queue?: { status?: string; assignee?: string; accountId?: string; sort?: string };
 
-  @state() private items: ConversationSummary[] = [];
-  @state() private cursor: string | null = null;
-  @state() private active = 0;
-  @state() private loadingMore = false;
-  @state() private moreError?: unknown;
-  @state() private generation = 0;
-  @state() private loaded = false;
+  private items: ConversationSummary[] = [];
+  private cursor: string | null = null;
+  private active = 0;
+  private loadingMore = false;
+  private moreError?: unknown;
+  private generation = 0;
+  private loaded = false;
 
   #accounts = new Map<string, string>();
   #key = '';

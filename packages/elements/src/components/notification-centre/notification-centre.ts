@@ -1,6 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { query, state } from 'lit/decorators.js';
-import { consumeSession } from '../../internal/context.js';
+import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { shortDate } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
@@ -43,17 +41,26 @@ export interface Notice {
  * @fires secure-error - `detail: { error }`.
  */
 export class SecureNotificationCentre extends SessionRoot {
+  static override properties: PropertyDeclarations = {
+    inherited: { state: true },
+    unread: { state: true },
+    items: { state: true },
+    error: { state: true },
+  };
+
+  static override sessionField = 'inherited';
+
   static override styles = [shared, styles];
 
-  @consumeSession
-  @state()
   private inherited?: Session;
 
-  @state() private unread?: number;
-  @state() private items?: Notice[];
-  @state() private error?: unknown;
+  private unread?: number;
+  private items?: Notice[];
+  private error?: unknown;
 
-  @query('[part~="notifications"]') private menu!: HTMLElement;
+  private get menu() {
+    return this.renderRoot?.querySelector('[part~="notifications"]') as HTMLElement;
+  }
 
   #stop: (() => void)[] = [];
 

@@ -1,7 +1,5 @@
 import type { ConversationSummary } from '@secure-inbox/protocol';
-import { html, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
-import { consumeSession } from '../../internal/context.js';
+import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { shortDate } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
@@ -40,22 +38,35 @@ const linkTo = (href: string, id: string) => {
  * @fires secure-error - `detail: { error }`.
  */
 export class SecureUnreadBadge extends SessionRoot {
+  static override properties: PropertyDeclarations = {
+    inherited: { state: true },
+    href: {},
+    count: { state: true },
+    items: { state: true },
+    itemsError: { state: true },
+    countError: { state: true },
+  };
+
+  static override sessionField = 'inherited';
+
   static override styles = [shared, styles];
 
-  @consumeSession
-  @state()
   private inherited?: Session;
 
   /** Where "View all messages" leads; items link there with `?conversation=<id>`. Without it, events are fired instead. */
-  @property() href?: string;
+  href?: string;
 
-  @state() private count?: number;
-  @state() private items?: ConversationSummary[];
-  @state() private itemsError?: unknown;
-  @state() private countError?: unknown;
+  private count?: number;
+  private items?: ConversationSummary[];
+  private itemsError?: unknown;
+  private countError?: unknown;
 
-  @query('[part~="badge-button"]') private button!: HTMLButtonElement;
-  @query('[part~="menu"]') private menu!: HTMLElement;
+  private get button() {
+    return this.renderRoot?.querySelector('[part~="badge-button"]') as HTMLButtonElement;
+  }
+  private get menu() {
+    return this.renderRoot?.querySelector('[part~="menu"]') as HTMLElement;
+  }
 
   #stop: (() => void)[] = [];
   #itemsRun = 0;
