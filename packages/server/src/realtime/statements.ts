@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { SQL } from 'drizzle-orm';
+import { fillPlaceholders, type SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
 
@@ -20,8 +20,13 @@ export function statement(db: Db, source: string): Statement {
 
 const dialect = new SQLiteSyncDialect();
 
-/** Runs a drizzle `sql` query through the per-connection statement cache. */
-export function allCached<T>(db: Db, query: SQL): T[] {
+/**
+ * Compiles a drizzle `sql` query once and returns a function that runs it with the given placeholder values. For
+ * queries built per stream (for one viewer), run on every event: building the SQL text each time cost more than
+ * running it.
+ */
+export function compileCached<T>(db: Db, query: SQL): (values: Record<string, unknown>) => T[] {
   const { sql: source, params } = dialect.sqlToQuery(query);
-  return statement(db, source).all(...params) as T[];
+  const prepared = statement(db, source);
+  return (values) => prepared.all(...fillPlaceholders(params, values)) as T[];
 }

@@ -15,7 +15,7 @@ import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
 import { eventBus } from './bus.js';
-import { allCached, statement } from './statements.js';
+import { compileCached, statement } from './statements.js';
 
 export interface RealtimeOptions {
   /** Milliseconds between comment lines that keep proxies from closing an idle stream (15–25 s in production). */
@@ -38,29 +38,27 @@ function latestEventId(db: Db, userId: string): number {
   return (statement(db, 'SELECT max(id) AS id FROM events WHERE user_id = ?').get(userId) as { id: number | null } | undefined)?.id ?? 0;
 }
 
-/** Of the rows read, the ones the viewer may still see. */
-function stillVisible(db: Db, viewer: Viewer, rows: EventRow[]): { row: EventRow; data: Record<string, unknown> }[] {
-  const parsed = rows.map((row) => ({ row, data: JSON.parse(row.data) as { conversationId: string; messageId?: string } }));
-  const conversationIds = [...new Set(parsed.map((p) => p.data.conversationId))];
-  if (conversationIds.length === 0) return [];
-  const visibleConversations = new Set(
-    allCached<{ id: string }>(db, sql`
-        SELECT c.id FROM conversations c
-        LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-        WHERE c.id IN (SELECT value FROM json_each(${JSON.stringify(conversationIds)})) AND ${conversationVisible(viewer)}`).map((r) => r.id),
-  );
-  const messageIds = [...new Set(parsed.flatMap((p) => (p.data.messageId ? [p.data.messageId] : [])))];
-  const visibleMessages = new Set(
-    messageIds.length === 0
-      ? []
-      : allCached<{ id: string }>(
-          db,
-          sql`SELECT m.id FROM messages m WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify(messageIds)})) AND ${messageVisible(viewer)}`,
-        ).map((r) => r.id),
-  );
-  return parsed.filter(
-    (p) => visibleConversations.has(p.data.conversationId) && (p.data.messageId === undefined || visibleMessages.has(p.data.messageId)),
-  );
+type Parsed = { row: EventRow; data: { conversationId: string; messageId?: string } };
+
+/**
+ * For one viewer, for the life of their stream: of the rows read, the ones the viewer may still see. The queries are
+ * compiled once per stream; each batch of events then costs two prepared lookups.
+ */
+function visibilityFilter(db: Db, viewer: Viewer): (rows: EventRow[]) => Parsed[] {
+  const ids = sql`(SELECT value FROM json_each(${sql.placeholder('ids')}))`;
+  const conversations = compileCached<{ id: string }>(db, sql`
+    SELECT c.id FROM conversations c
+    LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+    WHERE c.id IN ${ids} AND ${conversationVisible(viewer)}`);
+  const messages = compileCached<{ id: string }>(db, sql`SELECT m.id FROM messages m WHERE m.id IN ${ids} AND ${messageVisible(viewer)}`);
+  const visible = (run: typeof conversations, list: string[]) =>
+    new Set(list.length === 0 ? [] : run({ ids: JSON.stringify([...new Set(list)]) }).map((r) => r.id));
+  return (rows) => {
+    const parsed: Parsed[] = rows.map((row) => ({ row, data: JSON.parse(row.data) }));
+    const seenConversations = visible(conversations, parsed.map((p) => p.data.conversationId));
+    const seenMessages = visible(messages, parsed.flatMap((p) => (p.data.messageId ? [p.data.messageId] : [])));
+    return parsed.filter((p) => seenConversations.has(p.data.conversationId) && (p.data.messageId === undefined || seenMessages.has(p.data.messageId)));
+  };
 }
 
 /** Longest wait `setTimeout` takes (about 24.8 days); a token that lives longer is re-checked then. */
@@ -103,6 +101,8 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     let lastId = resumeFrom ?? latestEventId(db, viewer.id);
     c.header('X-Accel-Buffering', 'no');
 
+    const stillVisible = visibilityFilter(db, viewer);
+
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | undefined;
       let dirty = true;
@@ -143,12 +143,13 @@ export function eventsRoute(options: RealtimeOptions = {}) {
           if (rows.length === 0) continue;
           lastId = rows[rows.length - 1]!.id;
           if (rows.length === BATCH) dirty = true;
-          const deliver = stillVisible(db, viewer, rows);
+          const deliver = stillVisible(rows);
           const unread = deliver.some((d) => d.row.type === 'unread.changed') ? inboxUnreadCount(db, viewer) : undefined;
           let chunk = '';
           for (const { row, data } of deliver) {
-            const payload = row.type === 'unread.changed' ? { ...data, unread } : data;
-            chunk += `event: ${row.type}\ndata: ${JSON.stringify(payload)}\nid: ${row.id}\n\n`;
+            // The stored JSON is sent as written; only `unread.changed` gains the count, which is the viewer's own.
+            const payload = row.type === 'unread.changed' ? JSON.stringify({ ...data, unread }) : row.data;
+            chunk += `event: ${row.type}\ndata: ${payload}\nid: ${row.id}\n\n`;
           }
           // Events the viewer may no longer see still move the position, so a reconnect does not re-read them.
           if (chunk === '') chunk = `id: ${lastId}\n\n`;
