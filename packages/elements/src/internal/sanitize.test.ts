@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { sanitize, textOf } from './sanitize.js';
+import { bodyOf, sanitize, textOf } from './sanitize.js';
 
 const parse = (html: string) => {
   const template = document.createElement('template');
@@ -40,5 +40,48 @@ describe('sanitize', () => {
   it('makes short plain-text previews', () => {
     expect(textOf('<p>Hello <strong>there</strong></p><script>bad()</script>')).to.equal('Hello there');
     expect(textOf(`<p>${'a'.repeat(300)}</p>`, 10)).to.equal(`${'a'.repeat(9)}…`);
+  });
+});
+
+describe('bodyOf', () => {
+  // Plain formatting (kept as parsed) and everything that needs DOMPurify: the result must be what it returns.
+  const bodies = [
+    '<p>Plain <strong>bold</strong> and <em>italic</em></p><ul><li>one</li></ul><pre><code>x &lt;b&gt; y</code></pre><br>',
+    'no markup at all, only text with 1 &lt; 2',
+    '<p>Hello<img src="x" onerror="window.__xss = 1"><script>window.__xss = 2</script></p>',
+    '<a href="javascript:alert(1)">js</a><a href="https://example.com/">web</a><a>bare</a>',
+    '<p onclick="x()" style="color:red" class="c" id="i">attributes</p><p title="t">title</p>',
+    '<!-- a comment --><p>after <!-- <b>markup</b> --> the comment</p>',
+    '<svg><p>in svg</p></svg><math><mi><p>in math</p></mi></math>',
+    '<template><p>in template</p></template><div>div</div><span>span</span><custom-tag>custom</custom-tag>',
+    '<iframe src="https://evil.example"></iframe><form><input name="attributes"></form><p>rest</p>',
+    '</blockquote></div><p>closing tags of the wrapper</p>',
+  ];
+
+  it('is exactly what DOMPurify makes of each body, in a message-body part', () => {
+    for (const html of bodies) {
+      const body = bodyOf({ body: html });
+      expect(body.localName).to.equal('div');
+      expect(body.getAttribute('part')).to.equal('message-body');
+      expect(body.className).to.equal('body');
+      expect(body.innerHTML, html).to.equal(sanitize(html));
+    }
+  });
+
+  it('never runs script from a body, even once it is in the page', async () => {
+    (window as unknown as { __xss?: number }).__xss = undefined;
+    const host = document.createElement('div');
+    document.body.append(host);
+    host.append(...bodies.map((html) => bodyOf({ body: html })));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((window as unknown as { __xss?: number }).__xss).to.equal(undefined);
+    expect(host.querySelector('img, script, iframe, svg, math, template, form, [onclick], [style]')).to.equal(null);
+    host.remove();
+  });
+
+  it('is made once per message object', () => {
+    const message = { body: '<p>Same</p>' };
+    expect(bodyOf(message)).to.equal(bodyOf(message));
+    expect(bodyOf({ body: '<p>Same</p>' })).to.not.equal(bodyOf(message));
   });
 });

@@ -28,18 +28,50 @@ purify.setConfig({
  * Parsing happens in the inert document of a `<template>` (no scripts run, nothing loads), reusing one root, and
  * DOMPurify cleans that tree in place: much cheaper than a fresh DOMParser document per message in long threads.
  */
+let inert: Document | undefined;
 let root: HTMLElement | undefined;
 
+const parse = (html: string, tag: string) => {
+  const element = (inert ??= document.createElement('template').content.ownerDocument).createElement(tag);
+  element.innerHTML = html;
+  return element;
+};
+
 function clean(html: string): HTMLElement {
-  root ??= document.createElement('template').content.ownerDocument.createElement('blockquote');
-  root.innerHTML = html;
-  purify.sanitize(root);
+  purify.sanitize((root = parse(html, 'blockquote')));
   return root;
 }
 
-/** Sanitizes message HTML with the shared allow-list; the only input ever given to `unsafeHTML`. */
+/** Sanitizes HTML with the shared allow-list, as a string (the editor's value). */
 export function sanitize(html: string): string {
   return clean(html).innerHTML;
+}
+
+const plainTags = new Set<string>(richText.allowedTags.filter((tag) => tag !== 'a'));
+
+/** Only text and allow-listed elements without attributes (links excepted): DOMPurify would return it unchanged. */
+const plain = (node: Node): boolean =>
+  [...node.childNodes].every(
+    (child) => child.nodeType === 3 || (child instanceof HTMLElement && plainTags.has(child.localName) && !child.attributes.length && plain(child)),
+  );
+
+const bodies = new WeakMap<object, HTMLElement>();
+
+/**
+ * A message's sanitized body, as the `<div part="message-body" class="body">` to render: its nodes are inserted as
+ * they are, never serialized and parsed again. Made once per message object, so re-renders of long threads reuse it.
+ * A body of plain formatting only (the usual message: the server cleaned it with the same allow-list) is kept as
+ * parsed, for DOMPurify would return it unchanged and costs far more than parsing; any other goes through DOMPurify.
+ */
+export function bodyOf(message: { body: string }): HTMLElement {
+  let body = bodies.get(message);
+  if (!body) {
+    bodies.set(message, (body = parse(message.body, 'div')));
+    if (!plain(body)) body.replaceChildren(...clean(message.body).childNodes);
+    body.setAttribute('part', 'message-body');
+    body.className = 'body';
+  }
+  return body;
 }
 
 /** Plain text of a message body, for quotes and previews (rendered as text, never as HTML). */

@@ -1,9 +1,8 @@
 import type { Account, Message } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { COMPLETE, ERROR, Load } from '../../internal/load.js';
 import { longDate } from '../../internal/format.js';
-import { sanitize } from '../../internal/sanitize.js';
+import { bodyOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -93,7 +92,7 @@ export class SecureStatusTab extends SecureElement {
                       <strong>${message.author.name}</strong>
                       <time id="time-${message.id}" datetime=${message.createdAt}>${longDate(message.createdAt)}</time>
                     </header>
-                    <div part="message-body" class="body">${unsafeHTML(sanitize(message.body))}</div>
+                    ${bodyOf(message)}
                   </article>`,
                 )}
               </div>`

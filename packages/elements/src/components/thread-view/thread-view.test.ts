@@ -83,6 +83,17 @@ describe('thread view', () => {
     await until(() => focused()?.getAttribute('part') === 'editor');
   });
 
+  it('keeps each drawn body across re-renders, with its content', async () => {
+    const el = await open('token-alice');
+    const bodies = messages(el).map((m) => m.querySelector('[part~="message-body"]')!);
+    messages(el)[0].querySelector<HTMLButtonElement>('[part~="reply-to"]')!.click();
+    await until(() => text(q(el, 'secure-thread-view', '[part~="reply-quote"]')).includes('When can the inspection take place?'));
+    const again = messages(el).map((m) => m.querySelector('[part~="message-body"]')!);
+    expect(again).to.deep.equal(bodies);
+    expect(again.map(text)).to.deep.equal(['When can the inspection take place?', 'We can come on Tuesday. Please upload the plan.', 'Here is the plan, see the drawing.']);
+    expect(again[0].className).to.equal('body');
+  });
+
   it('sends a reply: fires secure-before-send, posts, shows it and announces it', async () => {
     const el = await open('token-alice');
     await typeReply(el, 'Thanks, Tuesday works.');
@@ -225,6 +236,8 @@ describe('thread view', () => {
     older()!.click();
     await until(() => messages(el).length === 100);
     expect(requestsTo('/conversations/c-permit', 'GET').length).to.equal(requests);
+    expect(text(messages(el)[0].querySelector('[part~="message-body"]'))).to.equal('Older 96');
+    expect(text(messages(el)[99].querySelector('[part~="message-body"]'))).to.equal('Here is the plan, see the drawing.');
     older()!.click();
     older()!.click();
     await until(() => messages(el).length === 200);

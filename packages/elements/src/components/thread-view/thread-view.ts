@@ -2,13 +2,12 @@ import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure
 import { html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { StateChange } from '../../internal/api.js';
 import { consumeSession } from '../../internal/context.js';
 import { ERROR, Load } from '../../internal/load.js';
 import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
-import { sanitize, textOf } from '../../internal/sanitize.js';
+import { bodyOf, textOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -24,14 +23,6 @@ import { styles } from './thread-view.styles.js';
 
 /** Messages drawn at first and added per "Load older messages". */
 const pageOfMessages = 50;
-
-/** Sanitized bodies, remembered per message object so re-renders of long threads do not sanitize again. */
-const bodies = new WeakMap<Message, string>();
-const safeBody = (message: Message) => {
-  let html = bodies.get(message);
-  if (html === undefined) bodies.set(message, (html = sanitize(message.body)));
-  return html;
-};
 
 /** Hidden from customers: internal notes and resolve notes made by the `resolve` action. */
 export const isInternal = (message: Message) => message.doNotReply || message.kind === 'internal_note';
@@ -509,6 +500,7 @@ export class SecureThreadView extends SecureElement {
     const t = this.t;
     const internal = isInternal(message);
     const flag = flagOf(message.author.role);
+    const when = longDate(message.createdAt);
     const parts = ['message', internal ? 'message-internal' : '', message.kind === 'status_update' ? 'message-status-update' : '']
       .filter(Boolean)
       .join(' ');
@@ -525,11 +517,11 @@ export class SecureThreadView extends SecureElement {
         <span class="role">${flagLabel(t, message.author.role)}</span>
         ${internal ? html`<span part="internal-label" class="chip internal-label" title=${t.internalHint}>${t.internal}</span>` : nothing}
         ${message.kind === 'status_update' ? html`<span class="chip">${t.statusUpdate}</span>` : nothing}
-        <time id="time-${message.id}" datetime=${message.createdAt}>${longDate(message.createdAt)}</time>
+        <time id="time-${message.id}" datetime=${message.createdAt}>${when}</time>
         ${message.tip ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>` : nothing}
       </header>
       ${internal ? html`<p part="internal-hint" class="internal-hint">${t.internalHint}</p>` : nothing}
-      <div part="message-body" class="body">${unsafeHTML(safeBody(message))}</div>
+      ${bodyOf(message)}
       ${message.attachments.length
         ? html`<ul part="attachments" class="attachments" aria-label=${t.attachments}>
             ${message.attachments.map(
@@ -553,7 +545,7 @@ export class SecureThreadView extends SecureElement {
           </ul>`
         : nothing}
       <button part="button reply-to" class="button quiet reply-to" type="button" @click=${() => this.#replyTo(message)}>
-        ${t.reply}<span class="sr-only">: ${message.author.name}, ${longDate(message.createdAt)}</span>
+        ${t.reply}<span class="sr-only">: ${message.author.name}, ${when}</span>
       </button>
     </article>`;
   }
