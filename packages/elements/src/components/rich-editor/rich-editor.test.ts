@@ -31,6 +31,17 @@ describe('rich editor', () => {
     expect([...el.shadowRoot!.querySelectorAll('[part~="toolbar"] button')].filter((b) => (b as HTMLElement).tabIndex === 0)).to.have.length(1);
   });
 
+  it('makes a paragraph of each line (Enter does not make <div>s)', async () => {
+    const el = await fixture<SecureRichEditor>(html`<secure-rich-editor label="Message"></secure-rich-editor>`);
+    el.focus();
+    await sendKeys({ type: 'one' });
+    await sendKeys({ press: 'Enter' });
+    await sendKeys({ type: 'two' });
+    expect(area(el).querySelector('div')).to.equal(null);
+    expect(area(el).querySelectorAll('p')).to.have.length.of.at.least(1);
+    expect(el.value).to.equal('<p>one</p><p>two</p>');
+  });
+
   it('makes lists and italic text, and its value is sanitized HTML', async () => {
     const el = await fixture<SecureRichEditor>(html`<secure-rich-editor label="Message"></secure-rich-editor>`);
     area(el).focus();

@@ -8,6 +8,13 @@ type Command = 'bold' | 'italic' | 'insertUnorderedList';
 const blocks = new Set(['p', 'ul', 'ol', 'blockquote', 'pre']);
 
 /**
+ * Enter makes paragraphs, not `<div>`s. Set once, when an editor is first focused: `execCommand` brings the layout of
+ * the whole page up to date, which on first render would cost every thread's opening a layout of its own.
+ */
+let separated = false;
+const separateParagraphs = () => (separated ||= document.execCommand('defaultParagraphSeparator', false, 'p'));
+
+/**
  * @summary A small rich-text field: a contenteditable with a toolbar for bold, italic, bulleted list and link.
  * Its `value` is sanitized HTML with the same allow-list the server applies.
  *
@@ -237,6 +244,7 @@ export class SecureRichEditor extends SecureElement {
           aria-labelledby="label"
           aria-invalid=${this.error ? 'true' : 'false'}
           aria-describedby="error"
+          @focus=${separateParagraphs}
           @input=${this.#changed}
           @keyup=${this.#saveRange}
           @mouseup=${this.#saveRange}
@@ -245,10 +253,6 @@ export class SecureRichEditor extends SecureElement {
       </div>
       <div part="error" id="error" class="error-text" ?hidden=${!this.error}>${this.error}</div>
     `;
-  }
-
-  protected override firstUpdated(): void {
-    document.execCommand('defaultParagraphSeparator', false, 'p');
   }
 }
 
