@@ -49,3 +49,13 @@ export function cachedRun(db: Db, query: SQL): RunResult {
   const { statement, params } = bind(db, query);
   return statement.run(...params);
 }
+
+/**
+ * Changes whenever anything is written to the database: by this connection (every row changed, even
+ * when rolled back, counts in total_changes()) or by another one (data_version). For caches of
+ * derived data that must never be older than the last write.
+ */
+export function writeVersion(db: Db): string {
+  const row = prepared(db, 'SELECT total_changes() AS t, data_version AS d FROM pragma_data_version').get() as { t: number; d: number };
+  return `${row.t}:${row.d}`;
+}

@@ -12,7 +12,7 @@ import type {
   Role,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
+import { cachedAll, cachedGet, cachedRun, prepared, writeVersion } from '../db/cached.js';
 import { writeTx, type Db } from '../db/client.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
@@ -27,6 +27,7 @@ import {
   loadVisibleConversation,
   messageVisible,
   searchScope,
+  searchScopeOf,
   visibleUpdatedAt,
   type VisibleConversationRow,
   type Viewer,
@@ -180,9 +181,6 @@ function unreadCondition(viewer: Viewer): SQL {
       AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}))`;
 }
 
-/** Up to this many matching conversations, a search page is picked among the matches themselves. */
-const FEW_HITS = 300;
-
 /**
  * For staff, the conversations worth looking at: those of their accounts and those they take part
  * in. It only narrows where SQLite looks (by index, instead of every conversation); who sees what is
@@ -206,6 +204,106 @@ export function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'tras
     case 'trash':
       return sql`cu.trashed = 1 AND cu.left = 0`;
   }
+}
+
+/** Above this many matching conversations, matches spread over less than DENSE of the messages are walked for. */
+const FEW_HITS = 300;
+const DENSE = Number(process.env.SEARCH_DENSE ?? 0.25);
+
+/**
+ * The conversations holding a message that matches the FTS query `match` (terms and the caller's
+ * scope), read in the index's order (oldest message first). With `mayStop`, the reading stops once
+ * more than FEW_HITS conversations were met within the oldest DENSE of all messages: the word is
+ * then frequent enough that walking the caller's conversations in page order finds a page sooner
+ * (`complete: false`). Otherwise every matching conversation is returned.
+ */
+export function matchingConversations(db: Db, match: string, mayStop: boolean): { ids: string[]; complete: boolean } {
+  const ids = new Set<string>();
+  const rows = prepared(
+    db,
+    'SELECT sm.conversation_id AS id, message_search.rowid AS seq FROM message_search JOIN messages sm ON sm.seq = message_search.rowid WHERE message_search MATCH ?',
+  ).iterate(match) as IterableIterator<{ id: string; seq: number }>;
+  for (const row of rows) {
+    ids.add(row.id);
+    if (mayStop && ids.size === FEW_HITS + 1) {
+      const newest = (prepared(db, 'SELECT max(seq) AS seq FROM messages').get() as { seq: number | null }).seq ?? 0;
+      if (row.seq < DENSE * newest) {
+        return { ids: [...ids], complete: false };
+      }
+    }
+  }
+  return { ids: [...ids], complete: true };
+}
+
+/** Per connection and caller: the conversations they take part in outside their accounts, and when. */
+const participationCache = new WeakMap<object, Map<string, { version: string; ids: string[] }>>();
+const PARTICIPATION_CACHE_SIZE = 1_000;
+
+/**
+ * For staff search: the conversations the caller takes part in outside the accounts of their token
+ * (usually none). Finding them reads every participation with its conversation (1,400 rows and
+ * 10–20 ms for a busy staff member at a million messages), so the answer is kept per caller and
+ * accounts until anything at all is written to the database (writeVersion()).
+ */
+function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
+  let cache = participationCache.get(db.$client);
+  if (!cache) participationCache.set(db.$client, (cache = new Map()));
+  const key = JSON.stringify([viewer.id, viewer.accounts]);
+  const version = writeVersion(db);
+  const hit = cache.get(key);
+  if (hit && hit.version === version) return hit.ids;
+  const ids = cachedAll<{ id: string; accountId: string }>(db, sql`
+    SELECT cu.conversation_id AS id, c.account_id AS accountId FROM conversation_users cu JOIN conversations c ON c.id = cu.conversation_id
+    WHERE cu.user_id = ${viewer.id} AND cu.participant = 1`)
+    .filter((r) => !actsIn(viewer, r.accountId))
+    .map((r) => r.id);
+  cache.delete(key);
+  if (cache.size >= PARTICIPATION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, { version, ids });
+  return ids;
+}
+
+/**
+ * Batches of the walk, in multiples of the page: it is only taken when most of the caller's
+ * conversations match, and a search scoped to n conversations costs FTS5 about n² (its OR visits
+ * every branch per row), so it starts barely above a page. Past the last batch the walk gives up.
+ */
+const WALK_BATCHES = [1.25, 2, 4, 8, 16];
+
+/**
+ * The first `wanted` conversations, in page order, that the viewer sees and that hold a message
+ * matching `terms` the viewer may see; null when the walk gave up (it then falls back to matching
+ * every conversation). Visibility is decided here as everywhere by conversationVisible() and
+ * searchScopeOf(): a batch is chosen with the page's own conditions, and its search is scoped to
+ * those conversations (and, for customers, to messages they may see).
+ */
+function walkForMatches(db: Db, viewer: Viewer, terms: string, where: SQL[], sortKey: SQL, ascending: boolean, wanted: number): string[] | null {
+  const found: string[] = [];
+  let after: number | null = null;
+  for (const multiple of WALK_BATCHES) {
+    const size = Math.ceil(wanted * multiple);
+    const position: SQL[] = after === null ? [] : [ascending ? sql`${sortKey} > ${after}` : sql`${sortKey} < ${after}`];
+    const batch: { id: string; sortKey: number }[] = cachedAll<{ id: string; sortKey: number }>(db, sql`
+      SELECT c.id, ${sortKey} AS sortKey FROM conversations c
+      LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+      WHERE ${sql.join([...where, ...position], sql` AND `)}
+      ORDER BY ${sortKey} ${sql.raw(ascending ? 'ASC' : 'DESC')}
+      LIMIT ${size}`);
+    if (batch.length === 0) return found;
+    const match = `{subject body} : (${terms}) AND ${searchScopeOf(viewer, batch.map((b) => b.id))}`;
+    const hits = new Set(
+      cachedAll<{ id: string }>(db, sql`SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
+                                       WHERE message_search MATCH ${match}`).map((h) => h.id),
+    );
+    for (const b of batch) {
+      if (!hits.has(b.id)) continue;
+      found.push(b.id);
+      if (found.length === wanted) return found;
+    }
+    if (batch.length < size) return found;
+    after = batch[batch.length - 1]!.sortKey;
+  }
+  return null;
 }
 
 export function listConversations(db: Db, viewer: Viewer, query: ListConversationsQuery) {
@@ -235,36 +333,30 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
   if (terms) {
     // Staff reach their accounts' conversations through the account tokens; only the conversations
     // they take part in outside those accounts need tokens of their own (usually none).
-    const participations =
-      viewer.role === 'staff'
-        ? cachedAll<{ id: string; accountId: string }>(db, sql`
-            SELECT cu.conversation_id AS id, c.account_id AS accountId FROM conversation_users cu JOIN conversations c ON c.id = cu.conversation_id
-            WHERE cu.user_id = ${viewer.id} AND cu.participant = 1`)
-            .filter((r) => !actsIn(viewer, r.accountId))
-            .map((r) => r.id)
-        : [];
+    const participations = viewer.role === 'staff' ? participationsOutsideAccounts(db, viewer) : [];
     const scope = searchScope(viewer, participations);
     const match = `{subject body} : (${terms})${scope ? ` AND ${scope}` : ''}`;
-    const matching = sql`SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
-                         WHERE message_search MATCH ${match}`;
-    const hits = cachedAll<{ id: string }>(db, sql`${matching} LIMIT ${FEW_HITS + 1}`);
-    if (hits.length === 0) return { items: [], nextCursor: null };
-    if (hits.length <= FEW_HITS) {
-      const ids = JSON.stringify(hits.map((h) => h.id));
-      // Few matching conversations: the page is picked among them (ids and sort keys only), so that
-      // previews and unread counts are computed for the page's rows alone.
-      source = sql`(
-        SELECT c.id FROM json_each(${ids}) AS hits
-        CROSS JOIN conversations c ON c.id = hits.value
-        LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-        WHERE ${sql.join(where, sql` AND `)}
-        ORDER BY ${sortKey} ${direction}
-        LIMIT ${limit + 1}) AS page
-      CROSS JOIN conversations c ON c.id = page.id`;
-    } else {
-      // Many: walking the viewer's conversations in order meets a page of them soon.
-      where.push(sql`c.id IN (${matching})`);
+    const found = matchingConversations(db, match, !terms.includes('*'));
+    if (found.ids.length === 0) return { items: [], nextCursor: null };
+    let page: string[] | null = null;
+    if (!found.complete) {
+      // Dense matches: the viewer's conversations are walked in page order, in batches, and each
+      // batch is searched with its own conversations' scope tokens until a page of matches is found,
+      // instead of reading every match of a frequent word to keep 26 of them.
+      page = walkForMatches(db, viewer, terms, where, sortKey, oldestFirst && folder !== 'sent', limit + 1);
+      if (page !== null && page.length === 0) return { items: [], nextCursor: null };
     }
+    // Every matching conversation is known (or the walk found the page): the page is picked among
+    // them by ids and sort keys only, so that previews and unread counts are computed for its rows alone.
+    const ids = JSON.stringify(page ?? (found.complete ? found.ids : matchingConversations(db, match, false).ids));
+    source = sql`(
+      SELECT c.id FROM json_each(${ids}) AS hits
+      CROSS JOIN conversations c ON c.id = hits.value
+      LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+      WHERE ${sql.join(where, sql` AND `)}
+      ORDER BY ${sortKey} ${direction}
+      LIMIT ${limit + 1}) AS page
+    CROSS JOIN conversations c ON c.id = page.id`;
   }
 
   const rows = cachedAll<SummaryRow>(db, sql`

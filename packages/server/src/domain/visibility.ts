@@ -108,6 +108,16 @@ export function searchScope(viewer: Viewer, participations: string[] = []): stri
   return viewer.role === 'customer' ? `${reachQuery} NOT scope : ${HIDDEN_TOKEN}` : reachQuery;
 }
 
+/**
+ * The search scope of a batch of conversations the caller has already found visible with
+ * conversationVisible(): their own tokens, and for customers only messages they may see.
+ */
+export function searchScopeOf(viewer: Viewer, visibleConversationIds: string[]): string {
+  if (visibleConversationIds.length === 0) return `scope : ${HIDDEN_TOKEN} AND scope : ${PUBLIC_TOKEN}`; // matches nothing
+  const reachQuery = `scope : (${visibleConversationIds.map(conversationToken).join(' OR ')})`;
+  return seesHiddenNotes(viewer) ? reachQuery : `${reachQuery} NOT scope : ${HIDDEN_TOKEN}`;
+}
+
 // ------------------------------------------------------------------ single conversation
 export interface VisibleConversationRow {
   id: string;
