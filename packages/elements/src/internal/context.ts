@@ -38,8 +38,3 @@ export function provide(host: ReactiveElement, current: () => Provided): () => v
     for (const receiver of receivers) receiver(provided, () => receivers.delete(receiver));
   };
 }
-
-/** Field decorator: the field receives the enclosing provider's session (and its replacements). */
-export function consumeSession(proto: ReactiveElement, field: string): void {
-  (proto.constructor as unknown as { sessionField?: string }).sessionField = field;
-}

@@ -184,6 +184,37 @@ describe('thread view', () => {
     expect(requestsTo('/conversations/c-permit/leave', 'POST')).to.have.length(1);
   });
 
+  it('closes the add-recipients and leave panels with Escape or Cancel, focus back on the button that opened them', async () => {
+    const el = await open('token-alice');
+    const panel = () => q(el, 'secure-thread-view', '[part~="panel"]');
+    const add = actionButton(el, 'Add recipients');
+    add.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => panel()?.querySelector('input') && focused() === panel()!.querySelector('input'));
+    expect(add.getAttribute('aria-expanded')).to.equal('true');
+    await sendKeys({ press: 'Escape' });
+    await until(() => !panel());
+    expect(focused()).to.equal(add);
+    expect(add.getAttribute('aria-expanded')).to.equal('false');
+
+    const leave = actionButton(el, 'Leave');
+    leave.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => focused()?.textContent?.trim() === 'Leave' && focused() !== leave);
+    await sendKeys({ press: 'Escape' });
+    await until(() => !panel());
+    expect(focused()).to.equal(leave);
+    expect(el.hasAttribute('conversation')).to.equal(true);
+    expect(requestsTo('/conversations/c-permit/leave', 'POST')).to.have.length(0);
+
+    leave.click();
+    await until(() => panel());
+    [...panel()!.querySelectorAll<HTMLButtonElement>('button')].find((b) => text(b) === 'Cancel')!.click();
+    await until(() => !panel());
+    expect(focused()).to.equal(leave);
+    await expect(el).to.be.accessible();
+  });
+
   it('moves a conversation to the trash and restores it from there', async () => {
     const el = await open('token-alice');
     actionButton(el, 'Move to trash').click();
@@ -246,6 +277,29 @@ describe('thread view', () => {
     expect(requestsTo('/conversations/c-permit', 'GET').at(-1)!.query.get('before')).to.be.a('string');
     expect(older()).to.equal(null);
     expect(messages(el)[0].getAttribute('aria-setsize')).to.equal('263');
+  });
+
+  it('draws a new message below the ones on screen, which keep their place, focus and content', async () => {
+    const stored = db.conversations.get('c-permit')!;
+    const template = stored.messages[0];
+    for (let i = 0; i < 60; i++) {
+      stored.messages.unshift({ ...template, id: `m-older-${i}`, body: `<p>Older ${i}</p>`, tip: null, createdAt: new Date(Date.UTC(2025, 1, 1, 0, 60 - i)).toISOString() });
+    }
+    const el = await open('token-alice');
+    await until(() => messages(el).length === 50);
+    const before = messages(el);
+    const firstText = text(before[0].querySelector('[part~="message-body"]'));
+    const reply = before[10].querySelector<HTMLButtonElement>('[part~="reply-to"]')!;
+    reply.focus();
+    const session = (el as unknown as { session: Session }).session;
+    stored.messages.push({ ...stored.messages.at(-1)!, id: 'm-live-2', body: '<p>Arrived while reading.</p>', attachments: [], tip: null, createdAt: '2025-03-03T10:00:00Z' });
+    session.push({ type: 'message.created', conversationId: 'c-permit', messageId: 'm-live-2' });
+    await until(() => messages(el).length === 51);
+    const after = messages(el);
+    expect(after.slice(0, 50)).to.deep.equal(before);
+    expect(text(after[0].querySelector('[part~="message-body"]'))).to.equal(firstText);
+    expect(text(after[50].querySelector('[part~="message-body"]'))).to.equal('Arrived while reading.');
+    expect(focused()).to.equal(reply);
   });
 
   it('re-reads the open thread when new mail is reported, announces it and marks it read', async () => {

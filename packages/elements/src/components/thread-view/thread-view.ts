@@ -1,9 +1,6 @@
 import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure-inbox/protocol';
-import { html, nothing } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
-import { repeat } from 'lit/directives/repeat.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { StateChange } from '../../internal/api.js';
-import { consumeSession } from '../../internal/context.js';
 import { ERROR, Load } from '../../internal/load.js';
 import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
@@ -78,36 +75,62 @@ interface Loaded {
  * @fires secure-error - `detail: { error }`.
  */
 export class SecureThreadView extends SecureElement {
+  static override properties: PropertyDeclarations = {
+    session: { state: true },
+    conversationId: { attribute: 'conversation-id', reflect: true },
+    folder: {},
+    data: { state: true },
+    staff: { state: true },
+    replyTo: { state: true },
+    panel: { state: true },
+    directory: { state: true },
+    actionError: { state: true },
+    sending: { state: true },
+    sendError: { state: true },
+    announcement: { state: true },
+    loadingOlder: { state: true },
+    generation: { state: true },
+    shown: { state: true },
+  };
+
+  static override sessionField = 'session';
+
   static override styles = [shared, styles];
 
-  @consumeSession
-  @state()
   session?: Session;
 
   /** The conversation to show. */
-  @property({ attribute: 'conversation-id', reflect: true }) conversationId?: string;
+  conversationId?: string;
 
   /** The folder it was opened from (Trash offers Restore instead of Move to trash). */
-  @property() folder: Folder = 'inbox';
+  folder: Folder = 'inbox';
 
-  @state() private data?: Loaded;
-  @state() private staff = false;
-  @state() private replyTo?: string;
-  @state() private panel?: 'add' | 'leave';
-  @state() private directory?: UserRef[];
-  @state() private actionError?: unknown;
-  @state() private sending = false;
-  @state() private sendError = '';
-  @state() private announcement = '';
-  @state() private loadingOlder = false;
-  @state() private generation = 0;
+  private data?: Loaded;
+  private staff = false;
+  private replyTo?: string;
+  private panel?: 'add' | 'leave';
+  private directory?: UserRef[];
+  private actionError?: unknown;
+  private sending = false;
+  private sendError = '';
+  private announcement = '';
+  private loadingOlder = false;
+  private generation = 0;
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
-  @state() private shown = pageOfMessages;
+  private shown = pageOfMessages;
 
-  @query('secure-rich-editor') private editor?: SecureRichEditor;
-  @query('secure-answer-panel') private answerPanel?: SecureAnswerPanel;
-  @query('secure-attachment-picker') private picker?: SecureAttachmentPicker;
+  private get editor() {
+    return this.renderRoot?.querySelector('secure-rich-editor') as SecureRichEditor | null;
+  }
+  private get answerPanel() {
+    return this.renderRoot?.querySelector('secure-answer-panel') as SecureAnswerPanel | null;
+  }
+  private get picker() {
+    return this.renderRoot?.querySelector('secure-attachment-picker') as SecureAttachmentPicker | null;
+  }
 
+  /** The oldest message drawn by the last render. */
+  #firstDrawn?: string;
   #focusOnLoad = false;
   #refreshing = false;
   #unread?: number;
@@ -172,6 +195,13 @@ export class SecureThreadView extends SecureElement {
     if (changed.has('session') && this.isConnected) {
       this.#unsubscribe?.();
       this.#unsubscribe = this.session?.subscribe((event) => this.#onSessionEvent(event));
+    }
+    // New messages (sent, or live) are drawn below the ones on screen, which stay where they are: the drawn range
+    // grows instead of sliding, so each message keeps its place in the page (and its focus and selection).
+    const data = this.#current;
+    if (changed.has('data') && !changed.has('shown') && data && this.#firstDrawn) {
+      const index = data.messages.findIndex((message) => message.id === this.#firstDrawn);
+      if (index >= 0) this.shown = data.messages.length - index;
     }
   }
 
@@ -302,6 +332,21 @@ export class SecureThreadView extends SecureElement {
     }
   }
 
+  /** Closes the add-recipients or leave panel; focus goes back to the button that opened it. */
+  async #closePanel(): Promise<void> {
+    const toggle = this.renderRoot.querySelector<HTMLElement>('[part~="thread-actions"] [aria-expanded="true"]');
+    this.panel = undefined;
+    await this.updateComplete;
+    toggle?.focus();
+  }
+
+  #onPanelKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    event.stopPropagation();
+    this.#closePanel();
+  }
+
   async #openLeave(): Promise<void> {
     this.panel = this.panel === 'leave' ? undefined : 'leave';
     await this.updateComplete;
@@ -393,6 +438,7 @@ export class SecureThreadView extends SecureElement {
     const { conversation, messages } = data;
     const first = Math.max(0, messages.length - this.shown);
     const visible = messages.slice(first);
+    this.#firstDrawn = visible[0]?.id;
     const complete = !data.nextCursor && first === 0;
     const context = conversation.context;
     return html`
@@ -454,11 +500,7 @@ export class SecureThreadView extends SecureElement {
             </button>`
           : nothing}
         <div part="messages" class="messages" role="feed" aria-label=${t.messages} aria-busy=${this.loadingOlder ? 'true' : 'false'}>
-          ${repeat(
-            visible,
-            (message) => message.id,
-            (message, index) => this.#renderMessage(message, first + index, complete ? messages.length : -1),
-          )}
+          ${visible.map((message, index) => this.#renderMessage(message, first + index, complete ? messages.length : -1))}
         </div>
         <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
         ${this.#renderReply(messages)}
@@ -469,17 +511,17 @@ export class SecureThreadView extends SecureElement {
   #renderPanel(conversation: Conversation) {
     const t = this.t;
     if (this.panel === 'leave') {
-      return html`<div part="panel" class="panel" role="group" aria-labelledby="leave-text">
+      return html`<div part="panel" class="panel" role="group" aria-labelledby="leave-text" @keydown=${this.#onPanelKeydown}>
         <p id="leave-text">${t.leaveConfirm}</p>
         <button part="button" class="button danger" type="button" @click=${() => this.#change('leave', 'secure-conversation-leave')}>${t.leave}</button>
-        <button part="button" class="button" type="button" @click=${() => (this.panel = undefined)}>${t.cancel}</button>
+        <button part="button" class="button" type="button" @click=${this.#closePanel}>${t.cancel}</button>
       </div>`;
     }
     if (this.panel !== 'add') return nothing;
     if (!this.directory) return renderLoading(t);
     const present = new Set(conversation.participants.map((p) => p.id));
     const candidates = this.directory.filter((person) => !present.has(person.id));
-    return html`<form part="panel" class="panel" @submit=${this.#add}>
+    return html`<form part="panel" class="panel" @submit=${this.#add} @keydown=${this.#onPanelKeydown}>
       <fieldset>
         <legend>${t.addRecipients}</legend>
         ${candidates.length
@@ -492,7 +534,7 @@ export class SecureThreadView extends SecureElement {
           : html`<p>${t.noOneToAdd}</p>`}
       </fieldset>
       ${candidates.length ? html`<button part="button" class="button primary" type="submit">${t.add}</button>` : nothing}
-      <button part="button" class="button" type="button" @click=${() => (this.panel = undefined)}>${t.cancel}</button>
+      <button part="button" class="button" type="button" @click=${this.#closePanel}>${t.cancel}</button>
     </form>`;
   }
 
