@@ -23,10 +23,49 @@ function defineCalls() {
   };
 }
 
+/**
+ * Reactive properties are declared in `static properties`. The analyzer reads an attribute for every entry; entries
+ * with `state: true` (internal state) or `attribute: false` have none, so those attributes are taken out again, and
+ * the static `sessionField` (plumbing between elements) is not listed as a member.
+ */
+function staticProperties() {
+  const withoutAttribute = new Map();
+  return {
+    name: 'secure-static-properties',
+    analyzePhase({ ts, node }) {
+      if (!ts.isClassDeclaration(node) || !node.name) return;
+      const names = new Set();
+      for (const member of node.members) {
+        const isStatic = member.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+        if (!isStatic || !ts.isPropertyDeclaration(member) || member.name.getText() !== 'properties') continue;
+        if (!member.initializer || !ts.isObjectLiteralExpression(member.initializer)) continue;
+        for (const entry of member.initializer.properties) {
+          if (!ts.isPropertyAssignment(entry) || !ts.isObjectLiteralExpression(entry.initializer)) continue;
+          const options = Object.fromEntries(
+            entry.initializer.properties.filter(ts.isPropertyAssignment).map((option) => [option.name.getText(), option.initializer.getText()]),
+          );
+          if (options.state === 'true' || options.attribute === 'false') names.add(entry.name.getText());
+        }
+      }
+      withoutAttribute.set(node.name.getText(), names);
+    },
+    moduleLinkPhase({ moduleDoc }) {
+      for (const declaration of moduleDoc.declarations ?? []) {
+        const names = withoutAttribute.get(declaration.name);
+        if (declaration.attributes && names) declaration.attributes = declaration.attributes.filter((a) => !names.has(a.fieldName));
+        if (declaration.members) {
+          declaration.members = declaration.members.filter((m) => !(m.static && m.name === 'sessionField'));
+          for (const member of declaration.members) if (names?.has(member.name)) delete member.attribute;
+        }
+      }
+    },
+  };
+}
+
 export default {
   globs: ['src/components/**/*.ts'],
   exclude: ['src/**/*.test.ts', 'src/**/*.styles.ts'],
   outdir: 'dist',
   litelement: true,
-  plugins: [defineCalls()],
+  plugins: [defineCalls(), staticProperties()],
 };
