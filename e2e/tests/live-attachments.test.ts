@@ -1,6 +1,7 @@
 /**
  * Live updates and attachments through the real server, the real bundle and Chromium: an answer reaches the
- * customer's open thread without a reload, and a file attached by the customer is downloaded by staff.
+ * customer's open thread without a reload, a file attached by the customer is downloaded by staff, and the
+ * customer's next question is counted in the staff notification centre as it arrives.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,7 @@ describe('live updates and attachments', () => {
 
     await open(customer, 'maria.lopez', conversation);
     await customer.locator('secure-inbox [part~="connection"]', { hasText: 'Live' }).waitFor();
+    await messages(customer).first().waitFor();
     const before = await messages(customer).count();
 
     const answer = `Confirmed for 8 am (${stamp}).`;
@@ -78,6 +80,23 @@ describe('live updates and attachments', () => {
     const path = await download.path();
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(path).toString('latin1')).toMatch(/^%PDF-1\.4/);
+  });
+
+  it("counts the customer's next question in the staff notification centre without a reload", async () => {
+    await staff.locator('secure-inbox [part~="connection"]', { hasText: 'Live' }).waitFor();
+    const count = staff.locator('secure-inbox [part~="notifications-count"]');
+    const unread = async () => Number(await count.textContent());
+    await expect.poll(unread).not.toBeNaN();
+    const before = await unread();
+    const question = `Can the inspector also look at the deck (${stamp})?`;
+    const reply = customer.locator('secure-inbox [part~="reply"]');
+    await reply.locator('[part~="editor"]').fill(question);
+    await reply.locator('[part~="send"]').click();
+    await messages(customer).filter({ hasText: question }).waitFor();
+    // The assignee's notice arrives as notification.created on their open stream.
+    await expect.poll(unread, { timeout: 10_000 }).toBe(before + 1);
+    await staff.locator('secure-inbox [part~="notifications-button"]').click();
+    await staff.locator('secure-inbox [part~="notification-unread"]', { hasText: 'Framing inspection' }).first().waitFor();
   });
 
   it('refuses an SVG and says why', async () => {
