@@ -11,6 +11,7 @@ import { streamSSE } from 'hono/streaming';
 import { decodeJwt } from 'jose';
 import type { AppEnv } from '../context.js';
 import type { Db } from '../db/client.js';
+import { audit } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
@@ -94,6 +95,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     const expiresAt = tokenExpiresAt(c.req.header('authorization'));
     // Still inside the verifier's clock-skew allowance: a stream would end at once, so ask for a fresh token now.
     if (expiresAt <= Date.now()) {
+      audit(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
       throw new ApiError(401, 'unauthorized', 'Sign-in rejected: the token has expired.', undefined, { 'WWW-Authenticate': 'Bearer' });
     }
     const bus = eventBus(db);
