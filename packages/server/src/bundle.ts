@@ -11,7 +11,7 @@ export const defaultBundlePath = resolve(dirname(fileURLToPath(import.meta.url))
 type Encoding = 'br' | 'gzip' | 'identity';
 
 interface Variant {
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   etag: string;
 }
 
