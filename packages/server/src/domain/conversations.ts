@@ -208,7 +208,7 @@ export function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'tras
 
 /** Above this many matching conversations, matches spread over less than DENSE of the messages are walked for. */
 const FEW_HITS = 300;
-const DENSE = Number(process.env.SEARCH_DENSE ?? 0.25);
+const DENSE = 0.25;
 
 /**
  * The conversations holding a message that matches the FTS query `match` (terms and the caller's
@@ -219,18 +219,14 @@ const DENSE = Number(process.env.SEARCH_DENSE ?? 0.25);
  */
 export function matchingConversations(db: Db, match: string, mayStop: boolean): { ids: string[]; complete: boolean } {
   const ids = new Set<string>();
+  const newest = mayStop ? ((prepared(db, 'SELECT max(seq) AS seq FROM messages').get() as { seq: number | null }).seq ?? 0) : 0;
   const rows = prepared(
     db,
     'SELECT sm.conversation_id AS id, message_search.rowid AS seq FROM message_search JOIN messages sm ON sm.seq = message_search.rowid WHERE message_search MATCH ?',
   ).iterate(match) as IterableIterator<{ id: string; seq: number }>;
   for (const row of rows) {
     ids.add(row.id);
-    if (mayStop && ids.size === FEW_HITS + 1) {
-      const newest = (prepared(db, 'SELECT max(seq) AS seq FROM messages').get() as { seq: number | null }).seq ?? 0;
-      if (row.seq < DENSE * newest) {
-        return { ids: [...ids], complete: false };
-      }
-    }
+    if (mayStop && ids.size === FEW_HITS + 1 && row.seq < DENSE * newest) return { ids: [...ids], complete: false };
   }
   return { ids: [...ids], complete: true };
 }
