@@ -99,7 +99,9 @@ function dompurifySource(): Plugin {
         if (found !== count) this.error(`DOMPurify source changed: ${use} is used ${found} times (expected ${count}); check that its default lists may still be left out`);
       }
       if (!code.includes('DOMPurify.version = VERSION;')) this.error('DOMPurify source changed: its version is no longer set from VERSION');
-      return { code: code.replace('DOMPurify.version = VERSION;', `DOMPurify.version = ${JSON.stringify(version)};`), map: null };
+      // Its licence notice, as its own builds carry it (kept in the bundle with Lit's).
+      const notice = readFileSync(join(root, 'src', 'license_header'), 'utf8').replaceAll('VERSION', version).trim();
+      return { code: `${notice}\n${code.replace('DOMPurify.version = VERSION;', `DOMPurify.version = ${JSON.stringify(version)};`)}`, map: null };
     },
   };
 }
@@ -121,7 +123,8 @@ const config: UserConfig = {
     sourcemap: false,
     reportCompressedSize: false,
     // Library mode keeps whitespace in ES output by default; this file is an end product, so minify it fully.
-    rolldownOptions: { output: { minify: true, comments: false } },
+    // Only the licence notices of Lit and DOMPurify stay (`@license`); every other comment goes.
+    rolldownOptions: { output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false } } },
     lib: {
       entry: here('packages/elements/src/index.ts'),
       formats: ['es'],
