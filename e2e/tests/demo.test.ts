@@ -90,6 +90,8 @@ describe('the demo, customer and staff', () => {
 
     // Staff see the customer's reply in their inbox and open it.
     const staffRow = row(staff, 'Framing inspection on Thursday');
+    // Staff see every conversation by default; the queue filters show once the page knows it is staff.
+    await staff.locator('secure-inbox [part~="queues"]').waitFor();
     await staff.locator('secure-inbox [part~="unread-toggle"]').uncheck();
     await staffRow.click();
     await messages(staff).filter({ hasText: replyText }).waitFor();

@@ -68,7 +68,8 @@ describe('live updates and attachments', () => {
       mimeType: 'application/pdf',
       buffer: Buffer.from(`%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`),
     });
-    await reply.locator('[part~="attachment-chip"]', { hasText: name }).waitFor();
+    // The chip shows at once with a progress bar; Remove replaces Cancel when the upload has finished.
+    await reply.locator('[part~="attachment-chip"]', { hasText: name }).locator('[part~="remove-attachment"]').waitFor();
     await reply.locator('[part~="editor"]').fill(`The revised plan (${stamp}).`);
     await reply.locator('[part~="send"]').click();
     await messages(customer).filter({ hasText: name }).waitFor();
