@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { bodyOf, sanitize, textOf } from './sanitize.js';
+import { bodyOf, quoteOf, sanitize, textOf } from './sanitize.js';
 
 const parse = (html: string) => {
   const template = document.createElement('template');
@@ -40,6 +40,13 @@ describe('sanitize', () => {
   it('makes short plain-text previews', () => {
     expect(textOf('<p>Hello <strong>there</strong></p><script>bad()</script>')).to.equal('Hello there');
     expect(textOf(`<p>${'a'.repeat(300)}</p>`, 10)).to.equal(`${'a'.repeat(9)}…`);
+  });
+
+  it('quotes a message from its sanitized body, as textOf does', () => {
+    for (const body of ['<p>Hello <strong>there</strong></p><script>bad()</script>', '<p>Hi <img src=x onerror="bad()">  <a href="javascript:x">you</a></p>']) {
+      expect(quoteOf({ body })).to.equal(textOf(body));
+    }
+    expect(quoteOf({ body: `<p>${'a'.repeat(300)}</p>` }, 10)).to.equal(`${'a'.repeat(9)}…`);
   });
 });
 

@@ -50,10 +50,12 @@ export function sanitize(html: string): string {
 const plainTags = new Set<string>(richText.allowedTags.filter((tag) => tag !== 'a'));
 
 /** Only text and allow-listed elements without attributes (links excepted): DOMPurify would return it unchanged. */
-const plain = (node: Node): boolean =>
-  [...node.childNodes].every(
-    (child) => child.nodeType === 3 || (child instanceof HTMLElement && plainTags.has(child.localName) && !child.attributes.length && plain(child)),
-  );
+const plain = (node: Node): boolean => {
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType !== 3 && !(child instanceof HTMLElement && plainTags.has(child.localName) && !child.attributes.length && plain(child))) return false;
+  }
+  return true;
+};
 
 const bodies = new WeakMap<object, HTMLElement>();
 
@@ -74,8 +76,17 @@ export function bodyOf(message: { body: string }): HTMLElement {
   return body;
 }
 
+const shorten = (text: string, max: number) => {
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+};
+
 /** Plain text of a message body, for quotes and previews (rendered as text, never as HTML). */
 export function textOf(html: string, max = 160): string {
-  const text = (clean(html).textContent ?? '').replace(/\s+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return shorten(clean(html).textContent ?? '', max);
+}
+
+/** The same for a message, from its sanitized body (`bodyOf`): nothing is parsed or sanitized again. */
+export function quoteOf(message: { body: string }, max = 160): string {
+  return shorten(bodyOf(message).textContent ?? '', max);
 }

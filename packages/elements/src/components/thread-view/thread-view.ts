@@ -4,7 +4,7 @@ import type { StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
 import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
-import { bodyOf, textOf } from '../../internal/sanitize.js';
+import { bodyOf, quoteOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -543,53 +543,61 @@ export class SecureThreadView extends SecureElement {
     const internal = isInternal(message);
     const flag = flagOf(message.author.role);
     const when = longDate(message.createdAt);
-    const parts = ['message', internal ? 'message-internal' : '', message.kind === 'status_update' ? 'message-status-update' : '']
-      .filter(Boolean)
-      .join(' ');
+    const parts = `message${internal ? ' message-internal' : ''}${message.kind === 'status_update' ? ' message-status-update' : ''}`;
+    // No whitespace between tags (fewer nodes to clone); the rare pieces (markers, tip, hint, attachments) are drawn
+    // only when present.
     return html`<article
       part=${parts}
-      class="message flag-${flag} ${internal ? 'internal' : ''}"
+      class="message flag-${flag}${internal ? ' internal' : ''}"
       tabindex="0"
       aria-posinset=${index + 1}
       aria-setsize=${setSize}
       aria-labelledby="author-${message.id} time-${message.id}"
-    >
-      <header part="message-header" class="message-header">
-        <strong id="author-${message.id}" class="author">${message.author.name}</strong>
-        <span class="role">${flagLabel(t, message.author.role)}</span>
-        ${internal ? html`<span part="internal-label" class="chip internal-label" title=${t.internalHint}>${t.internal}</span>` : nothing}
-        ${message.kind === 'status_update' ? html`<span class="chip">${t.statusUpdate}</span>` : nothing}
-        <time id="time-${message.id}" datetime=${message.createdAt}>${when}</time>
-        ${message.tip ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>` : nothing}
-      </header>
-      ${internal ? html`<p part="internal-hint" class="internal-hint">${t.internalHint}</p>` : nothing}
-      ${bodyOf(message)}
-      ${message.attachments.length
-        ? html`<ul part="attachments" class="attachments" aria-label=${t.attachments}>
-            ${message.attachments.map(
-              (attachment) => html`<li part="attachment">
-                <span>${attachment.name}</span>
-                <span class="muted">(${fileSize(attachment.size)})</span>
-                ${attachment.scanStatus === 'infected'
-                  ? html`<strong part="scan-status" class="danger">${t.scanInfected}</strong>`
-                  : html`${attachment.scanStatus === 'pending' ? html`<span part="scan-status" class="muted">${t.scanPending}</span>` : nothing}
-                      <button
-                        part="button attachment-download"
-                        class="button quiet"
-                        type="button"
-                        aria-label=${fmt(t.downloadFile, { name: attachment.name })}
-                        @click=${(event: Event) => this.#download(event, attachment)}
-                      >
-                        ${t.download}
-                      </button>`}
-              </li>`,
-            )}
-          </ul>`
-        : nothing}
-      <button part="button reply-to" class="button quiet reply-to" type="button" @click=${() => this.#replyTo(message)}>
-        ${t.reply}<span class="sr-only">: ${message.author.name}, ${when}</span>
-      </button>
-    </article>`;
+      ><header part="message-header" class="message-header"
+        ><strong id="author-${message.id}" class="author">${message.author.name}</strong
+        ><span class="role">${flagLabel(t, message.author.role)}</span
+        >${internal || message.kind === 'status_update' ? this.#renderMarkers(message, internal) : nothing}<time
+          id="time-${message.id}"
+          datetime=${message.createdAt}
+          >${when}</time
+        >${message.tip
+          ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>`
+          : nothing}</header
+      >${internal ? html`<p part="internal-hint" class="internal-hint">${t.internalHint}</p>` : nothing}${bodyOf(message)}${message.attachments.length
+        ? this.#renderAttachments(message.attachments)
+        : nothing}<button part="button reply-to" class="button quiet reply-to" type="button" @click=${() => this.#replyTo(message)}
+        >${t.reply}<span class="sr-only">${`: ${message.author.name}, ${when}`}</span></button
+      ></article
+    >`;
+  }
+
+  #renderMarkers(message: Message, internal: boolean) {
+    const t = this.t;
+    return html`${internal ? html`<span part="internal-label" class="chip internal-label" title=${t.internalHint}>${t.internal}</span>` : nothing}${message.kind === 'status_update' ? html`<span class="chip">${t.statusUpdate}</span>` : nothing}`;
+  }
+
+  #renderAttachments(attachments: Attachment[]) {
+    const t = this.t;
+    return html`<ul part="attachments" class="attachments" aria-label=${t.attachments}>
+      ${attachments.map(
+        (attachment) => html`<li part="attachment">
+          <span>${attachment.name}</span>
+          <span class="muted">(${fileSize(attachment.size)})</span>
+          ${attachment.scanStatus === 'infected'
+            ? html`<strong part="scan-status" class="danger">${t.scanInfected}</strong>`
+            : html`${attachment.scanStatus === 'pending' ? html`<span part="scan-status" class="muted">${t.scanPending}</span>` : nothing}
+                <button
+                  part="button attachment-download"
+                  class="button quiet"
+                  type="button"
+                  aria-label=${fmt(t.downloadFile, { name: attachment.name })}
+                  @click=${(event: Event) => this.#download(event, attachment)}
+                >
+                  ${t.download}
+                </button>`}
+        </li>`,
+      )}
+    </ul>`;
   }
 
   #renderReply(messages: Message[]) {
@@ -611,7 +619,7 @@ export class SecureThreadView extends SecureElement {
       ${answering
         ? html`<figure part="reply-quote" class="quote">
             <figcaption>${fmt(t.replyingTo, { name: answering.author.name })}</figcaption>
-            <blockquote>${textOf(answering.body)}</blockquote>
+            <blockquote>${quoteOf(answering)}</blockquote>
           </figure>`
         : nothing}
       <secure-rich-editor theme=${this.theme} .label=${t.yourReply} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
