@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -43,13 +43,7 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   options.mount?.(app);
 
   const api = new Hono<AppEnv>();
-  api.use('*', async (c, next) => {
-    await next();
-    // API answers are data for the widget, never documents: nothing in them may run, frame or be cached.
-    if (!c.res.headers.has('content-security-policy')) c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-    if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
-  });
-  api.use('*', cors({ origin: config.allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After', 'Content-Disposition'], maxAge: 600 }));
+  api.use('*', ...apiHeaders(config.allowedOrigins));
   api.use('*', async (c, next) => {
     // A state-changing request from a page whose origin is not allowed is refused outright.
     const origin = c.req.header('origin');
@@ -68,7 +62,14 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
     },
   });
   // Uploads are streamed to disk under their own limit (SECURE_INBOX_MAX_UPLOAD_BYTES).
-  api.use('*', (c, next) => (c.req.method === 'POST' && /^\/api\/v1\/attachments\/?$/.test(c.req.path) ? next() : jsonBodyLimit(c, next)));
+  // A GET or HEAD request has no body (the platform's Request refuses one), so the limit has nothing to
+  // count; asking for the body would only build a second request object.
+  const UPLOAD = /^\/api\/v1\/attachments\/?$/;
+  api.use('*', (c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && UPLOAD.test(c.req.path))) return next();
+    return jsonBodyLimit(c, next);
+  });
   api.route('/', openapi);
   api.use('*', requireUser(deps, signInGuard(config, deps.db)));
   api.use('*', rateLimitWrites(config.rateLimitPerMinute));
@@ -106,6 +107,34 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * CORS and the headers every API answer carries. The answer's own headers are set once it exists:
+ * hono's cors middleware writes into a placeholder answer before the route runs, and `c.header()`
+ * after the route has answered copies the answer each time; the headers are those of that middleware
+ * (which still answers the preflights) and of `c.header()`.
+ */
+export function apiHeaders(allowedOrigins: string[]): MiddlewareHandler[] {
+  const exposeHeaders = ['Retry-After', 'Content-Disposition'];
+  const exposed = exposeHeaders.join(',');
+  const preflight = cors({ origin: allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders, maxAge: 600 });
+  return [
+    async (c, next) => {
+      await next();
+      const headers = c.res.headers;
+      if (c.req.method !== 'OPTIONS') {
+        const origin = c.req.header('origin') || '';
+        if (allowedOrigins.includes(origin)) headers.set('Access-Control-Allow-Origin', origin);
+        headers.set('Access-Control-Expose-Headers', exposed);
+        headers.append('Vary', 'Origin');
+      }
+      // API answers are data for the widget, never documents: nothing in them may run, frame or be cached.
+      if (!headers.has('content-security-policy')) headers.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+      if (!headers.has('cache-control')) headers.set('Cache-Control', 'no-store');
+    },
+    (c, next) => (c.req.method === 'OPTIONS' ? preflight(c, next) : next()),
+  ];
+}
 
 /**
  * A database or disk that cannot take the write (full, read-only, locked beyond the busy timeout,

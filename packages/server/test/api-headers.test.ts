@@ -1,0 +1,118 @@
+/**
+ * The API's CORS and cache/CSP headers are set on the final answer (apiHeaders); they must be exactly
+ * those of hono's cors middleware followed by `c.header()`, as the API had them, for every kind of
+ * answer: JSON, text, empty, an error thrown by a route, a route that sets its own headers, an unknown
+ * path and the preflights.
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { describe, expect, it } from 'vitest';
+import { apiHeaders } from '../src/app.js';
+import { ApiError } from '../src/errors.js';
+
+const PORTAL = 'https://portal.example';
+const OTHER = 'https://other.example';
+const EVIL = 'https://evil.example';
+
+/** The headers middleware as it was: the after-hook with `c.header()`, then hono's cors. */
+function reference(allowedOrigins: string[]): MiddlewareHandler[] {
+  return [
+    async (c, next) => {
+      await next();
+      if (!c.res.headers.has('content-security-policy')) c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+      if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
+    },
+    cors({ origin: allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After', 'Content-Disposition'], maxAge: 600 }),
+  ];
+}
+
+function appWith(headers: MiddlewareHandler[]) {
+  const api = new Hono();
+  api.use('*', ...headers);
+  api.get('/json', (c) => c.json({ ok: true }));
+  api.post('/json', (c) => c.json({ created: true }, 201));
+  // With a status (as every API route answers): `c.text(text)` alone takes a shortcut whose
+  // content-type spelling is the platform Response's own (undici here, hono's node server in production).
+  api.get('/text', (c) => c.text('plain', 200));
+  api.delete('/empty', (c) => c.body(null, 204));
+  api.get('/own', (c) => {
+    c.header('Cache-Control', 'private, max-age=60');
+    c.header('Content-Security-Policy', 'sandbox');
+    c.header('Vary', 'Accept-Encoding');
+    c.header('Content-Disposition', 'attachment; filename="a.txt"');
+    return c.body('file', 200, { 'Content-Type': 'text/plain' });
+  });
+  api.get('/own-late', (c) => c.json({ ok: true }, 200, { 'Cache-Control': 'no-cache', Vary: 'Accept' }));
+  api.get('/raw', () => new Response('raw', { headers: { 'content-type': 'text/plain', vary: 'Cookie' } }));
+  api.get('/refused', () => {
+    throw new ApiError(429, 'rate_limited', 'Too many.', undefined, { 'Retry-After': '7' });
+  });
+  api.get('/broken', () => {
+    throw new Error('boom');
+  });
+  const app = new Hono();
+  app.route('/api/v1', api);
+  app.notFound((c) => c.json({ error: { code: 'not_found' } }, 404));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+      return c.json({ error: { code: error.code } }, error.status);
+    }
+    return c.json({ error: { code: 'internal' } }, 500);
+  });
+  return app;
+}
+
+async function answer(app: Hono, method: string, path: string, headers: Record<string, string>) {
+  const res = await app.request(`/api/v1${path}`, { method, headers });
+  return { status: res.status, body: await res.text(), headers: [...res.headers] };
+}
+
+describe('API headers', () => {
+  for (const allowed of [[PORTAL], [PORTAL, OTHER], []]) {
+    it(`match hono's cors middleware and c.header() for every kind of answer (allowed: ${allowed.join(', ') || 'none'})`, async () => {
+      const before = appWith(reference(allowed));
+      const after = appWith(apiHeaders(allowed));
+      const requests: [string, string][] = [
+        ['GET', '/json'],
+        ['POST', '/json'],
+        ['GET', '/text'],
+        ['DELETE', '/empty'],
+        ['GET', '/own'],
+        ['GET', '/own-late'],
+        ['GET', '/raw'],
+        ['GET', '/refused'],
+        ['GET', '/broken'],
+        ['GET', '/nowhere'],
+        ['HEAD', '/json'],
+      ];
+      let compared = 0;
+      for (const origin of [PORTAL, OTHER, EVIL, 'null', '', undefined]) {
+        const headers: Record<string, string> = origin === undefined ? {} : { origin };
+        for (const [method, path] of requests) {
+          expect(await answer(after, method, path, headers), `${method} ${path} from ${origin}`).toEqual(await answer(before, method, path, headers));
+          compared++;
+        }
+        for (const [requested, requestHeaders] of [['POST', 'authorization, content-type'], ['PATCH', 'last-event-id'], ['GET', '']] as const) {
+          const preflight = { ...headers, 'access-control-request-method': requested, ...(requestHeaders ? { 'access-control-request-headers': requestHeaders } : {}) };
+          expect(await answer(after, 'OPTIONS', '/json', preflight), `preflight ${requested} from ${origin}`).toEqual(await answer(before, 'OPTIONS', '/json', preflight));
+          compared++;
+        }
+      }
+      expect(compared).toBe(6 * 14);
+    });
+  }
+
+  it('still carries the headers the widget relies on', async () => {
+    const app = appWith(apiHeaders([PORTAL]));
+    const ok = await app.request('/api/v1/json', { headers: { origin: PORTAL } });
+    expect(ok.headers.get('access-control-allow-origin')).toBe(PORTAL);
+    expect(ok.headers.get('access-control-expose-headers')).toBe('Retry-After,Content-Disposition');
+    expect(ok.headers.get('vary')).toBe('Origin');
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    expect(ok.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    const refused = await app.request('/api/v1/refused', { headers: { origin: EVIL } });
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    expect(refused.headers.get('retry-after')).toBe('7');
+  });
+});
