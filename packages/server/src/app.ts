@@ -120,6 +120,10 @@ export function apiHeaders(allowedOrigins: string[]): MiddlewareHandler[] {
   const preflight = cors({ origin: allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders, maxAge: 600 });
   return [
     async (c, next) => {
+      // Gives the context its prepared headers (removing a header nothing has set yet): the route's
+      // answer is then built on that Headers object, so what is set on it below is part of the answer
+      // whenever @hono/node-server copies it (a HEAD answer is a copy of the GET one).
+      c.header('Access-Control-Allow-Origin', undefined);
       await next();
       const headers = c.res.headers;
       if (c.req.method !== 'OPTIONS') {

@@ -4,64 +4,14 @@
  * answer: JSON, text, empty, an error thrown by a route, a route that sets its own headers, an unknown
  * path and the preflights.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
-import { cors } from 'hono/cors';
+import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { apiHeaders } from '../src/app.js';
-import { ApiError } from '../src/errors.js';
+import { appWith, reference } from './api-headers-apps.js';
 
 const PORTAL = 'https://portal.example';
 const OTHER = 'https://other.example';
 const EVIL = 'https://evil.example';
-
-/** The headers middleware as it was: the after-hook with `c.header()`, then hono's cors. */
-function reference(allowedOrigins: string[]): MiddlewareHandler[] {
-  return [
-    async (c, next) => {
-      await next();
-      if (!c.res.headers.has('content-security-policy')) c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-      if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
-    },
-    cors({ origin: allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After', 'Content-Disposition'], maxAge: 600 }),
-  ];
-}
-
-function appWith(headers: MiddlewareHandler[]) {
-  const api = new Hono();
-  api.use('*', ...headers);
-  api.get('/json', (c) => c.json({ ok: true }));
-  api.post('/json', (c) => c.json({ created: true }, 201));
-  // With a status (as every API route answers): `c.text(text)` alone takes a shortcut whose
-  // content-type spelling is the platform Response's own (undici here, hono's node server in production).
-  api.get('/text', (c) => c.text('plain', 200));
-  api.delete('/empty', (c) => c.body(null, 204));
-  api.get('/own', (c) => {
-    c.header('Cache-Control', 'private, max-age=60');
-    c.header('Content-Security-Policy', 'sandbox');
-    c.header('Vary', 'Accept-Encoding');
-    c.header('Content-Disposition', 'attachment; filename="a.txt"');
-    return c.body('file', 200, { 'Content-Type': 'text/plain' });
-  });
-  api.get('/own-late', (c) => c.json({ ok: true }, 200, { 'Cache-Control': 'no-cache', Vary: 'Accept' }));
-  api.get('/raw', () => new Response('raw', { headers: { 'content-type': 'text/plain', vary: 'Cookie' } }));
-  api.get('/refused', () => {
-    throw new ApiError(429, 'rate_limited', 'Too many.', undefined, { 'Retry-After': '7' });
-  });
-  api.get('/broken', () => {
-    throw new Error('boom');
-  });
-  const app = new Hono();
-  app.route('/api/v1', api);
-  app.notFound((c) => c.json({ error: { code: 'not_found' } }, 404));
-  app.onError((error, c) => {
-    if (error instanceof ApiError) {
-      for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
-      return c.json({ error: { code: error.code } }, error.status);
-    }
-    return c.json({ error: { code: 'internal' } }, 500);
-  });
-  return app;
-}
 
 async function answer(app: Hono, method: string, path: string, headers: Record<string, string>) {
   const res = await app.request(`/api/v1${path}`, { method, headers });
