@@ -6,6 +6,7 @@
 import type { Account, Conversation, ConversationSummary, Folder, Me, Message, Role, Topic, UserRef } from '@secure-inbox/protocol';
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { setupWorker } from 'msw/browser';
+import type { Notice } from '../../components/notification-centre/notification-centre.js';
 
 type User = UserRef & { email: string | null; accounts: string[] };
 
@@ -463,18 +464,6 @@ export const handlers = [
 ];
 
 // ---------------------------------------------------------------- events, uploads, notifications
-export interface Notice {
-  id: string;
-  reason: string;
-  reasonText: string;
-  conversationId: string;
-  subject: string;
-  messageId: string | null;
-  preview: string | null;
-  authorName: string | null;
-  createdAt: string;
-  read: boolean;
-}
 
 const encoder = new TextEncoder();
 
