@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { expectError, makeTestApp, people, SECRET, signInAll, startConversation, type TestApp } from './helpers.js';
+import { expectError, makeTestApp, readAnswer, people, SECRET, signInAll, startConversation, type TestApp } from './helpers.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const enc = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -27,15 +27,7 @@ const signHs = (claims: Record<string, unknown>, key: Uint8Array = secretKey, al
   new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(key);
 
 async function callWith(t: TestApp, authorization: string | null, path = '/me') {
-  const res = await t.app.request(`/api/v1${path}`, { headers: authorization === null ? {} : { authorization } });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json, text, headers: res.headers };
+  return readAnswer(await t.app.request(`/api/v1${path}`, { headers: authorization === null ? {} : { authorization } }));
 }
 
 function without(claims: Record<string, unknown>, key: string) {

@@ -50,17 +50,22 @@ export function makeTestApp(env: Record<string, string> = {}) {
       headers: h,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    const text = await res.text();
-    let json: any = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = text;
-    }
-    return { status: res.status, json, headers: res.headers, text };
+    return readAnswer(res);
   }
 
   return { app, db, config, dir, token, call };
+}
+
+/** An answer as tests look at it: status, headers, the text, and the JSON it holds (the text when it is not JSON). */
+export async function readAnswer(res: Response) {
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json, headers: res.headers, text };
 }
 
 /** A small cast: two accounts, customers in each, staff, an admin. */

@@ -11,16 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { FixedWindows } from '../src/rate-limit.js';
-import { expectError, makeTestApp, people, SECRET, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { expectError, makeTestApp, readAnswer, people, SECRET, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
 const { alice, adam, bob, sam } = people;
-
-interface Sent {
-  status: number;
-  json: any;
-  headers: Headers;
-  text: string;
-}
 
 /** A request as if it came over a socket from `address`. */
 async function from(
@@ -31,7 +24,7 @@ async function from(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<Sent> {
+) {
   const h: Record<string, string> = { ...headers };
   if (typeof user === 'string') h.authorization = `Bearer ${user}`;
   else if (user) h.authorization = `Bearer ${await t.token(user)}`;
@@ -42,15 +35,7 @@ async function from(
     payload = JSON.stringify(body);
   }
   const env = address === null ? undefined : { incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } } };
-  const res = await t.app.request(`/api/v1${path}`, { method, headers: h, body: payload }, env);
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json, headers: res.headers, text };
+  return readAnswer(await t.app.request(`/api/v1${path}`, { method, headers: h, body: payload }, env));
 }
 
 const upload = (name = 'notes.txt') => {
@@ -64,7 +49,7 @@ const auditRows = (t: TestApp, action: string) =>
     sql`SELECT actor_id AS actorId, outcome, detail FROM audit_events WHERE action = ${action} ORDER BY id`,
   );
 
-function expect429(res: Sent) {
+function expect429(res: Awaited<ReturnType<typeof readAnswer>>) {
   expectError(res as never, 429, 'rate_limited');
   const retryAfter = Number(res.headers.get('retry-after'));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
