@@ -1,6 +1,7 @@
 import { richText } from '@secure-inbox/protocol';
 import type { Config, DOMPurify } from 'isomorphic-dompurify';
 import { purifier } from './sanitizer.js';
+import { unchangedBySanitizer } from './unchanged-markup.js';
 
 /** The allow-list of rich text, as DOMPurify's configuration. */
 export const richTextConfig: Config = {
@@ -27,8 +28,12 @@ addLinkHook(purifier);
 // The server's instance only ever sanitizes rich text: its configuration is parsed once, not per call.
 purifier.setConfig(richTextConfig);
 
-/** Sanitizes rich text on write with the shared allow-list. */
+/**
+ * Sanitizes rich text on write with the shared allow-list. Markup the sanitizer would return unchanged
+ * (unchanged-markup.ts) is returned as it is, without parsing it.
+ */
 export function sanitizeRichText(html: string): string {
+  if (unchangedBySanitizer(html)) return html;
   return purifier.sanitize(html).trim();
 }
 
