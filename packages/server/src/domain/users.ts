@@ -2,6 +2,7 @@ import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
 import { writeTx, type Db } from '../db/client.js';
 import { accounts, memberships, users } from '../db/schema.js';
+import { noteDirectoryChange } from './change-versions.js';
 
 /**
  * Upserts the user and their memberships from the token's claims. The last fingerprint per user is
@@ -35,6 +36,8 @@ export function createUserSync(db: Db) {
         db.insert(memberships).values({ userId: identity.id, accountId }).onConflictDoNothing().run();
       }
     });
+    // Names and roles show in inbox pages (last message's author): kept pages are no longer current.
+    noteDirectoryChange(db);
     if (seen.size > 50_000) seen.clear();
     seen.set(identity.id, fingerprint);
   };

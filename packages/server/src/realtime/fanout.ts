@@ -5,6 +5,7 @@
  */
 import type { EventData, EventType } from '@secure-inbox/protocol';
 import type { Db } from '../db/client.js';
+import { noteUserChanges } from '../domain/change-versions.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { eventBus } from './bus.js';
 import { statement } from './statements.js';
@@ -62,6 +63,7 @@ export function appendEvents(db: Db, userIds: Iterable<string>, type: EventType,
   const ids = [...new Set(userIds)];
   if (ids.length === 0) return;
   statement(db, 'INSERT INTO events (user_id, type, data) SELECT value, ?, ? FROM json_each(?)').run(type, JSON.stringify(data), JSON.stringify(ids));
+  noteUserChanges(db, ids);
   eventBus(db).wakeAfterCommit(ids);
 }
 

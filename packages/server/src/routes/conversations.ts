@@ -14,11 +14,11 @@ import {
   changeState,
   conversationView,
   createConversation,
-  listConversations,
   patchConversation,
   type StateChange,
 } from '../domain/conversations.js';
 import { groupWrite } from '../db/group-commit.js';
+import { listPageJson } from '../domain/list-cache.js';
 import { postMessage, threadPage } from '../domain/messages.js';
 import { loadVisibleConversation } from '../domain/visibility.js';
 import { jsonBody, query } from '../validate.js';
@@ -27,7 +27,9 @@ const stateChanges: readonly StateChange[] = ['read', 'unread', 'trash', 'restor
 
 export const conversations = new Hono<AppEnv>()
   .get('/', query(ListConversationsQuery), (c) => {
-    return c.json(listConversations(c.get('deps').db, c.get('viewer'), c.req.valid('query')));
+    // A page the viewer asked for before is served again while nothing they see changed (domain/list-cache.ts).
+    const json = listPageJson(c.get('deps').db, c.get('viewer'), c.req.valid('query'));
+    return c.body(json, 200, { 'Content-Type': 'application/json' });
   })
   .post('/', jsonBody(CreateConversationBody), async (c) => {
     const { db, effects } = c.get('deps');
