@@ -1,14 +1,15 @@
 /**
- * Inbox pages are kept per viewer (src/domain/list-cache.ts). Whatever happens, a page served must be
+ * Inbox pages and folder counts are kept per viewer (src/domain/list-cache.ts). Whatever happens, a page served must be
  * the page a fresh read gives at that moment: after every kind of change, every person's every page
- * is asked for again through the API and compared with listConversations run directly.
+ * is asked for again through the API and compared with listConversations run directly (and GET /me's
+ * counts with folderCounts).
  */
 import Database from 'better-sqlite3';
 import { ListConversationsQuery } from '@secure-inbox/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../src/auth/token.js';
 import { OTHER_WRITES_CHECK_MS } from '../src/domain/change-versions.js';
-import { listConversations } from '../src/domain/conversations.js';
+import { folderCounts, listConversations } from '../src/domain/conversations.js';
 import { makeTestApp, people, type TestUser } from './helpers.js';
 
 const identity = (user: TestUser): Identity => ({
@@ -47,6 +48,10 @@ describe('kept inbox pages', () => {
           const fresh = listConversations(t.db, identity(user), ListConversationsQuery.parse(q));
           expect(answer.json, `${after}: ${user.sub} ${JSON.stringify(q)}`).toEqual(JSON.parse(JSON.stringify(fresh)));
         }
+        const me = await t.call(user, 'GET', '/me');
+        const counts = folderCounts(t.db, identity(user));
+        expect(me.json.folders, `${after}: ${user.sub} /me`).toEqual(counts);
+        expect(me.json.unread.inbox).toBe(counts.inbox.unread);
       }
     }
 

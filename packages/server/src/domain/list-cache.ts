@@ -1,5 +1,5 @@
 /**
- * Inbox pages kept per viewer until something they could see changes.
+ * Inbox pages and folder counts kept per viewer until something they could see changes.
  *
  * A page of the list costs a few joins per row (previews, unread counts); the same page is asked for
  * again and again (every widget opening, every tab, every return to the inbox) while nothing in it
@@ -11,12 +11,13 @@
  * A page is kept with that version and served while it has not moved. The key is the viewer (id,
  * role, the accounts of their token) and the whole validated query, so a page only ever goes back to
  * the same viewer asking the same question, and visibility stays decided where it is, in
- * listConversations. Searches are not kept: they are rarely repeated as they are.
+ * listConversations. Searches are not kept: they are rarely repeated as they are. Folder counts
+ * (`GET /me`, asked for on every live event) are kept the same way.
  */
 import type { ListConversationsQuery } from '@secure-inbox/protocol';
 import type { Db } from '../db/client.js';
 import { changeVersion } from './change-versions.js';
-import { listConversations } from './conversations.js';
+import { folderCounts, listConversations, type FolderCounts } from './conversations.js';
 import type { Viewer } from './visibility.js';
 
 /** What the kept pages may hold in all, per database; the least recently used go first. */
@@ -67,4 +68,25 @@ export function listPageJson(db: Db, viewer: Viewer, query: ListConversationsQue
     pages.bytes += json.byteLength;
   }
   return json;
+}
+
+const MAX_KEPT_COUNTS = 10_000;
+const counts = new WeakMap<object, Map<string, { version: string; counts: FolderCounts }>>();
+
+/** The viewer's folder counts: the kept ones while nothing they see has changed, else fresh ones. */
+export function keptFolderCounts(db: Db, viewer: Viewer): FolderCounts {
+  let kept = counts.get(db.$client);
+  if (!kept) counts.set(db.$client, (kept = new Map()));
+  const key = JSON.stringify([viewer.id, viewer.role, viewer.accounts]);
+  const version = changeVersion(db, viewer.id);
+  const hit = kept.get(key);
+  kept.delete(key);
+  if (hit && hit.version === version) {
+    kept.set(key, hit);
+    return hit.counts;
+  }
+  const fresh = folderCounts(db, viewer);
+  if (kept.size >= MAX_KEPT_COUNTS) kept.delete(kept.keys().next().value!);
+  kept.set(key, { version, counts: fresh });
+  return fresh;
 }

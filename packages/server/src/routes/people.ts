@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
 import { audit } from '../domain/audit.js';
-import { folderCounts } from '../domain/conversations.js';
+import { keptFolderCounts } from '../domain/list-cache.js';
 import { statusUpdates } from '../domain/messages.js';
 import { actsIn } from '../domain/visibility.js';
 import { forbidden } from '../errors.js';
@@ -21,7 +21,7 @@ export const people = new Hono<AppEnv>()
             const row = db.get<{ name: string | null }>(sql`SELECT name FROM accounts WHERE id = ${id}`);
             return { id, name: row?.name ?? id };
           });
-    const folders = folderCounts(db, viewer);
+    const folders = keptFolderCounts(db, viewer);
     return c.json({
       user: { id: viewer.id, name: viewer.name, email: viewer.email, role: viewer.role },
       accounts,
