@@ -40,6 +40,8 @@ export interface Config {
   /** ClamAV's clamd (tcp://host:3310) that scans uploads; none means uploads are not scanned. */
   clamdUrl: string | undefined;
   mailBatchSeconds: number;
+  /** Memory for inbox pages kept per viewer until something they see changes (domain/list-cache.ts); 0 keeps none. */
+  pageCacheBytes: number;
   dataDir: string;
   /** A directory whose e-mail templates replace the defaults (see src/notify/templates.ts). */
   mailTemplatesDir?: string;
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     uploadQuotaBytes: int(e, 'SECURE_INBOX_UPLOAD_QUOTA_BYTES', 1_073_741_824, 1, 2 ** 50),
     clamdUrl: url(e, 'SECURE_INBOX_CLAMD_URL', ['tcp:']),
     mailBatchSeconds: int(e, 'SECURE_INBOX_MAIL_BATCH_SECONDS', 5, 0, 3600),
+    pageCacheBytes: int(e, 'SECURE_INBOX_PAGE_CACHE_MB', 32, 0, 65_536) * 1024 * 1024,
     dataDir: e.SECURE_INBOX_DATA_DIR?.trim() || './data',
     mailTemplatesDir: e.SECURE_INBOX_MAIL_TEMPLATES?.trim() || undefined,
   };

@@ -271,6 +271,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 120,
       maxUploadBytes: 26214400,
       mailBatchSeconds: 5,
+      pageCacheBytes: 32 * 1024 * 1024,
       jwt: { audience: 'secure-inbox', algorithms: ['HS256'], maxAgeSeconds: 3600, issuer: undefined },
     });
   });
@@ -281,6 +282,12 @@ describe('loadConfig', () => {
     expect(refuses({ SECURE_INBOX_JWT_SECRET: 'x'.repeat(31) }, 'SECURE_INBOX_JWT_SECRET')).toMatch(/32 bytes/);
     // Bytes, not characters: 11 three-byte characters are 33 bytes.
     expect(loadConfig({ SECURE_INBOX_JWT_SECRET: '€'.repeat(11) }).jwt.secret.byteLength).toBe(33);
+  });
+
+  it('takes the memory for kept inbox pages in MB, 0 keeping none, and refuses anything else', () => {
+    expect(loadConfig({ ...good, SECURE_INBOX_PAGE_CACHE_MB: '0' }).pageCacheBytes).toBe(0);
+    expect(loadConfig({ ...good, SECURE_INBOX_PAGE_CACHE_MB: '128' }).pageCacheBytes).toBe(128 * 1024 * 1024);
+    for (const mb of ['-1', 'lots', '1.5', '100000']) refuses({ ...good, SECURE_INBOX_PAGE_CACHE_MB: mb }, 'SECURE_INBOX_PAGE_CACHE_MB');
   });
 
   it('refuses a bad PORT', () => {

@@ -33,8 +33,11 @@ const queries: Record<string, string>[] = [
 const staffQueries: Record<string, string>[] = [{ assignee: 'me' }, { assignee: 'none' }];
 
 describe('kept inbox pages', () => {
-  it('are always what a fresh read gives, after every kind of change', async () => {
-    const t = makeTestApp();
+  it.each([
+    ['kept (the default)', {}],
+    ['with SECURE_INBOX_PAGE_CACHE_MB=0 (none kept)', { SECURE_INBOX_PAGE_CACHE_MB: '0' }],
+  ])('are always what a fresh read gives, after every kind of change: %s', async (_, env) => {
+    const t = makeTestApp(env);
     const everyone: TestUser[] = [people.alice, people.adam, people.bob, people.sam, people.gina, people.root];
 
     /** Every page of every person through the API, each checked against a fresh read. */

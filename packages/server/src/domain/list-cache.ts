@@ -20,8 +20,6 @@ import { changeVersion } from './change-versions.js';
 import { folderCounts, listConversations, type FolderCounts } from './conversations.js';
 import type { Viewer } from './visibility.js';
 
-/** What the kept pages may hold in all, per database; the least recently used go first. */
-export const MAX_KEPT_BYTES = 32 * 1024 * 1024;
 /** Pages larger than this (a long page of long subjects) are not kept. */
 const MAX_PAGE_BYTES = 256 * 1024;
 
@@ -46,9 +44,13 @@ function forget(pages: Pages, key: string): void {
 }
 const encode = (page: unknown): Uint8Array<ArrayBuffer> => Buffer.from(JSON.stringify(page));
 
-/** A page of the viewer's list as JSON (UTF-8): the kept one while nothing they see has changed, else a fresh one. */
-export function listPageJson(db: Db, viewer: Viewer, query: ListConversationsQuery): Uint8Array<ArrayBuffer> {
-  if (query.q !== undefined) return encode(listConversations(db, viewer, query));
+/**
+ * A page of the viewer's list as JSON (UTF-8): the kept one while nothing they see has changed, else a
+ * fresh one. Kept pages hold at most `budgetBytes` in all (SECURE_INBOX_PAGE_CACHE_MB); the least
+ * recently used go first, and 0 keeps none.
+ */
+export function listPageJson(db: Db, viewer: Viewer, query: ListConversationsQuery, budgetBytes: number): Uint8Array<ArrayBuffer> {
+  if (query.q !== undefined || budgetBytes === 0) return encode(listConversations(db, viewer, query));
   let pages = all.get(db.$client);
   if (!pages) all.set(db.$client, (pages = { byKey: new Map(), bytes: 0 }));
   const key = JSON.stringify([viewer.id, viewer.role, viewer.accounts, query]);
@@ -62,8 +64,8 @@ export function listPageJson(db: Db, viewer: Viewer, query: ListConversationsQue
   }
   const json = encode(listConversations(db, viewer, query));
   forget(pages, key);
-  if (json.byteLength <= MAX_PAGE_BYTES) {
-    while (pages.bytes + json.byteLength > MAX_KEPT_BYTES) forget(pages, pages.byKey.keys().next().value!);
+  if (json.byteLength <= Math.min(MAX_PAGE_BYTES, budgetBytes)) {
+    while (pages.bytes + json.byteLength > budgetBytes) forget(pages, pages.byKey.keys().next().value!);
     pages.byKey.set(key, { version, json });
     pages.bytes += json.byteLength;
   }
@@ -73,8 +75,9 @@ export function listPageJson(db: Db, viewer: Viewer, query: ListConversationsQue
 const MAX_KEPT_COUNTS = 10_000;
 const counts = new WeakMap<object, Map<string, { version: string; counts: FolderCounts }>>();
 
-/** The viewer's folder counts: the kept ones while nothing they see has changed, else fresh ones. */
-export function keptFolderCounts(db: Db, viewer: Viewer): FolderCounts {
+/** The viewer's folder counts: the kept ones while nothing they see has changed, else fresh ones (always, with `keep` off). */
+export function keptFolderCounts(db: Db, viewer: Viewer, keep: boolean): FolderCounts {
+  if (!keep) return folderCounts(db, viewer);
   let kept = counts.get(db.$client);
   if (!kept) counts.set(db.$client, (kept = new Map()));
   const key = JSON.stringify([viewer.id, viewer.role, viewer.accounts]);

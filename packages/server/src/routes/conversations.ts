@@ -28,7 +28,8 @@ const stateChanges: readonly StateChange[] = ['read', 'unread', 'trash', 'restor
 export const conversations = new Hono<AppEnv>()
   .get('/', query(ListConversationsQuery), (c) => {
     // A page the viewer asked for before is served again while nothing they see changed (domain/list-cache.ts).
-    const json = listPageJson(c.get('deps').db, c.get('viewer'), c.req.valid('query'));
+    const { db, config } = c.get('deps');
+    const json = listPageJson(db, c.get('viewer'), c.req.valid('query'), config.pageCacheBytes);
     return c.body(json, 200, { 'Content-Type': 'application/json' });
   })
   .post('/', jsonBody(CreateConversationBody), async (c) => {

@@ -21,7 +21,7 @@ export const people = new Hono<AppEnv>()
             const row = db.get<{ name: string | null }>(sql`SELECT name FROM accounts WHERE id = ${id}`);
             return { id, name: row?.name ?? id };
           });
-    const folders = keptFolderCounts(db, viewer);
+    const folders = keptFolderCounts(db, viewer, c.get('deps').config.pageCacheBytes > 0);
     return c.json({
       user: { id: viewer.id, name: viewer.name, email: viewer.email, role: viewer.role },
       accounts,
