@@ -2,7 +2,7 @@
  * API benchmarks against the real server (child process) on generated databases, each beside a
  * bare Hono "hello" measured in the same run:
  *   inbox page 1 (typical customers, the heavy customer, staff, admin), a deep page reached by
- *   following cursors, thread open (typical and 1,000-message threads), GET /me (unread count)
+ *   following cursors (on a second server keeping no pages, SECURE_INBOX_PAGE_CACHE_MB=0), thread open (typical and 1,000-message threads), GET /me (unread count)
  *   and sustained sends on a copy of the database.
  *
  *   pnpm bench:api [--sizes 10k,100k,1m]     BENCH_DURATION=8 BENCH_CONNECTIONS=16 BENCH_SAMPLES=300
@@ -37,6 +37,9 @@ async function deepPath(base: string, headers: Record<string, string>, wanted: n
 export async function readBenchmarks(size: string, hello: Running, log = true) {
   const { file, meta } = ensureDb(size);
   const server = await startApiServer(file, join(dataDir, 'run'));
+  // The same server keeping no pages (SECURE_INBOX_PAGE_CACHE_MB=0): what a page costs when something
+  // in it changed since the viewer last asked, and how that cost grows with the page number.
+  const plain = await startApiServer(file, join(dataDir, 'run'), { SECURE_INBOX_PAGE_CACHE_MB: '0' });
   try {
     const base = server.url;
     const customers = await Promise.all(meta.customers.map(auth));
@@ -54,13 +57,14 @@ export async function readBenchmarks(size: string, hello: Running, log = true) {
 
     const helloF = await run('hello (bare Hono)', hello.url, [{ path: '/', headers: {} }]);
     const typical = await run('inbox p1, 50 typical customers', base, customers.map((headers) => ({ path: inbox, headers })));
+    const typicalPlain = await run('inbox p1, 50 typical customers, not kept', plain.url, customers.map((headers) => ({ path: inbox, headers })));
     // The widget opens the Inbox with "unread only" on.
     await run('inbox p1 unread only, customers', base, customers.map((headers) => ({ path: `${inbox}?unread=true`, headers })));
     const pages: Record<string, { first: Figures; deep: Figures; page: number }> = {};
     for (const [who, headers] of [['heavy customer', heavy], ['staff', staff], ['admin', admin]] as const) {
-      const first = await run(`inbox p1, ${who}`, base, [{ path: inbox, headers }]);
-      const deep = await deepPath(base, headers, DEEP_PAGE);
-      const deepF = await run(`inbox p${deep.page}, ${who}`, base, [{ path: deep.path, headers }]);
+      const first = await run(`inbox p1, ${who}, not kept`, plain.url, [{ path: inbox, headers }]);
+      const deep = await deepPath(plain.url, headers, DEEP_PAGE);
+      const deepF = await run(`inbox p${deep.page}, ${who}, not kept`, plain.url, [{ path: deep.path, headers }]);
       pages[who] = { first, deep: deepF, page: deep.page };
     }
     await run('thread open (typical), customer', base, [{ path: `${inbox}/${meta.typicalThreadId}`, headers: heavy }]);
@@ -68,8 +72,10 @@ export async function readBenchmarks(size: string, hello: Running, log = true) {
     await run('thread open (1,000 msgs), staff', base, [{ path: `${inbox}/${meta.bigThreadId}`, headers: staff }]);
     await run('GET /me (unread count), customers', base, customers.map((headers) => ({ path: '/api/v1/me', headers })));
     await run('GET /me (unread count), staff', base, [{ path: '/api/v1/me', headers: staff }]);
-    return { meta, rows, hello: helloF, typical, pages };
+    await run('GET /me (unread count), staff, not kept', plain.url, [{ path: '/api/v1/me', headers: staff }]);
+    return { meta, rows, hello: helloF, typical, typicalPlain, pages };
   } finally {
+    await plain.stop();
     await server.stop();
   }
 }
@@ -128,6 +134,8 @@ async function main() {
       printTable(`${size}: ${read.meta.messages.toLocaleString('en')} messages, ${read.meta.conversations.toLocaleString('en')} conversations`, read.rows);
       const r = ratio(read.typical.rps, read.hello.rps);
       checks.push({ what: `${size} GET /conversations vs hello (typical customers)`, figure: `${fmt(r)} × (${fmt(read.typical.rps, 0)} / ${fmt(read.hello.rps, 0)} req/s)`, budget: '≥ 0.3 ×', ok: r >= 0.3 });
+      const rp = ratio(read.typicalPlain.rps, read.hello.rps);
+      checks.push({ what: `${size} GET /conversations vs hello, pages not kept`, figure: `${fmt(rp)} × (${fmt(read.typicalPlain.rps, 0)} / ${fmt(read.hello.rps, 0)} req/s)`, budget: 'none', ok: null });
       for (const [who, p] of Object.entries(read.pages)) {
         const rr = ratio(p.deep.p50, p.first.p50);
         checks.push({
