@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { createApp, type CreateAppOptions } from './app.js';
 import { ConfigError, type Config } from './config.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { openDb, type Db } from './db/client.js';
 import { startBackgroundJobs } from './notify/background.js';
 
@@ -18,6 +19,7 @@ export interface StartOptions extends CreateAppOptions {
 export function startServer(config: Config, options: StartOptions = {}) {
   const db = openDb(config.dbFile, { synchronous: config.dbSynchronous });
   options.prepare?.(db);
+  const checkpointer = startCheckpointer(db, config.dbFile);
   const app = createApp({ db, config }, options);
   const jobs = startBackgroundJobs(db, config);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -28,10 +30,13 @@ export function startServer(config: Config, options: StartOptions = {}) {
     // Open event streams would keep close() waiting: give them a moment, then leave anyway.
     setTimeout(() => process.exit(0), 2_000).unref();
     server.close();
-    void jobs.stop().finally(() => {
-      db.$client.close();
-      process.exit(0);
-    });
+    void jobs
+      .stop()
+      .then(() => checkpointer.stop())
+      .finally(() => {
+        db.$client.close();
+        process.exit(0);
+      });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
