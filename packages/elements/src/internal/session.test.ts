@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
-import { Session, type SessionEvent } from './session.js';
-import { db, live, requestsTo, until, useMocks } from './test/mocks.js';
+import { claimedRole, Session, type SessionEvent } from './session.js';
+import { db, jwtFor, live, requestsTo, until, useMocks, users } from './test/mocks.js';
 
 describe('Session', () => {
   useMocks();
@@ -17,6 +17,27 @@ describe('Session', () => {
     expect(requestsTo('/me')).to.have.length(1);
     expect(session.unread).to.equal(9);
     expect(events).to.deep.equal([{ type: 'unread.changed', unread: 9 }]);
+  });
+
+  it('asks again for a fresh /me, unless one started within the time given; later plain calls get the last answer', async () => {
+    const session = new Session(location.origin, { token: 'token-alice' });
+    await Promise.all([session.loadMe(), session.loadMe(2_000)]);
+    expect(requestsTo('/me')).to.have.length(1);
+    await session.loadMe(true);
+    expect(requestsTo('/me')).to.have.length(2);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await session.loadMe(20);
+    expect(requestsTo('/me')).to.have.length(3);
+    const pending = session.loadMe(true);
+    expect((await session.loadMe()).user.id).to.equal('u-alice');
+    await pending;
+    expect(requestsTo('/me')).to.have.length(4);
+  });
+
+  it('reads the role a JWT claims, and nothing from other tokens', () => {
+    expect(claimedRole(jwtFor(users.bob))).to.equal('staff');
+    expect(claimedRole(jwtFor(users.alice))).to.equal('customer');
+    for (const token of [undefined, '', 'token-alice', 'a.b.c', 'a.eyJyb2xlIjoxfQ.c']) expect(claimedRole(token)).to.equal(undefined);
   });
 
   it('accepts pushed events from a live source', () => {

@@ -36,6 +36,7 @@ export class Session {
 
   #listeners = new Set<SessionListener>();
   #me?: Promise<Me>;
+  #meAt = 0;
   #watchers = 0;
   #timer?: ReturnType<typeof setInterval>;
   #unlisten?: () => void;
@@ -80,9 +81,16 @@ export class Session {
       : undefined;
   }
 
-  /** `GET /me`, shared by every element; `fresh` asks the server again. Updates the unread count. */
-  loadMe(fresh = false): Promise<Me> {
-    if (!this.#me || fresh) {
+  /**
+   * `GET /me`, shared by every element. Updates the unread count. Without `fresh`, the last answer (or
+   * the request under way, before the first one); `fresh` asks the server again: `true` always, a number
+   * of milliseconds unless the request in hand was started less than that long ago (elements starting
+   * together share one request).
+   */
+  loadMe(fresh: boolean | number = false): Promise<Me> {
+    if (!fresh && this.me) return Promise.resolve(this.me);
+    if (!this.#me || fresh === true || (fresh && performance.now() - this.#meAt >= fresh)) {
+      this.#meAt = performance.now();
       const request = this.api.me().then((me) => {
         this.me = me;
         if (me.unread.inbox !== this.unread) this.push({ type: 'unread.changed', unread: me.unread.inbox });
@@ -137,4 +145,14 @@ export class Session {
   #onVisible = (): void => {
     if (document.visibilityState === 'visible') this.refreshCounts();
   };
+}
+
+/** The `role` claim of a JWT, read without checking it (a hint for what to show first), or undefined. */
+export function claimedRole(token: string | undefined): string | undefined {
+  try {
+    const role = JSON.parse(atob(token!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).role;
+    return typeof role === 'string' ? role : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,7 @@
 import { expect, fixture, fixtureSync, html, oneEvent } from '@open-wc/testing';
 import { sendKeys, setViewport } from '@web/test-runner-commands';
 import { http, HttpResponse } from 'msw';
-import { failWith, focused, q, qa, requestsTo, text, unreachable, until, useMocks, worker } from '../../internal/test/mocks.js';
+import { failWith, focused, jwtFor, q, qa, requestsTo, text, unreachable, until, useMocks, users, worker } from '../../internal/test/mocks.js';
 import './secure-inbox.js';
 import type { SecureInbox } from './secure-inbox.js';
 
@@ -25,6 +25,21 @@ describe('<secure-inbox>', () => {
     expect(requestsTo('/conversations')[0].query.get('unread')).to.equal('true');
     expect(rows(el)).to.have.length(9);
     await expect(el).to.be.accessible();
+  });
+
+  it('opens a staff JWT on every conversation at once, and a customer JWT on the unread ones', async () => {
+    const staff = await fixture<SecureInbox>(html`<secure-inbox .token=${jwtFor(users.bob)}></secure-inbox>`);
+    await loaded(staff);
+    await until(() => requestsTo('/me').length);
+    // One list request, already without the unread filter: the role came with the token, not after /me.
+    expect(requestsTo('/conversations').map((r) => r.query.get('unread'))).to.deep.equal([null]);
+    expect(staff.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.checked).to.equal(false);
+    await expect(staff).to.be.accessible();
+    staff.remove();
+
+    const customer = await fixture<SecureInbox>(html`<secure-inbox .token=${jwtFor(users.alice)}></secure-inbox>`);
+    await loaded(customer);
+    expect(requestsTo('/conversations').at(-1)!.query.get('unread')).to.equal('true');
   });
 
   it('shows the unread conversations of every folder from /me, Sent and Trash included', async () => {

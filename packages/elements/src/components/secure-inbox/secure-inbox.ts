@@ -3,7 +3,7 @@ import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'l
 import { provide } from '../../internal/context.js';
 import { fmt, type Strings } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
-import type { Session, SessionEvent } from '../../internal/session.js';
+import { claimedRole, type Session, type SessionEvent } from '../../internal/session.js';
 import type { ConnectionState } from '../../internal/events.js';
 import '../notification-centre/notification-centre.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -145,11 +145,15 @@ export class SecureInbox extends SessionRoot {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('apiBase') || changed.has('token') || changed.has('tokenProvider')) this.configureSession(this.session);
+    // A JWT names its holder's role: staff open on every conversation (with their filters) at once,
+    // instead of on the unread ones until /me says who they are. Only a hint; the server decides.
+    const hinted = changed.has('token') && claimedRole(this.token);
+    if (hinted) this.staff = hinted !== 'customer';
     if (this.t !== this.#providedStrings) {
       this.#providedStrings = this.t;
       this.#share();
     }
-    if (changed.has('folder')) {
+    if (changed.has('folder') || hinted) {
       if (!folders.includes(this.folder)) this.folder = 'inbox';
       this.unreadOnly = this.folder === 'inbox' && !this.staff;
     }

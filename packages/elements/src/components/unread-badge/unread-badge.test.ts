@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { failWith, focused, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
+import { failWith, focused, live, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
 import type { Session } from '../../internal/session.js';
 import './unread-badge.js';
 import type { SecureUnreadBadge } from './unread-badge.js';
@@ -75,7 +75,7 @@ describe('<secure-unread-badge>', () => {
     expect(text(count(el))).to.equal('33 unread messages');
   });
 
-  it('polls GET /me every 60 seconds while on the page, and stops when removed', async () => {
+  it('polls GET /me every 60 seconds while the event stream is down, and stops when removed', async () => {
     const el = await fixture<SecureUnreadBadge>(html`<secure-unread-badge token="token-alice"></secure-unread-badge>`);
     const session: Session = el.session;
     expect(session.pollInterval).to.equal(60_000);
@@ -83,6 +83,8 @@ describe('<secure-unread-badge>', () => {
     Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
     el.remove();
     session.pollInterval = 20;
+    // Polling stands in for the event stream while it is down.
+    live.refuse = 503;
     document.body.append(el);
     try {
       const before = requestsTo('/me').length;

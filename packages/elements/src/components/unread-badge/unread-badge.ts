@@ -116,7 +116,9 @@ export class SecureUnreadBadge extends SessionRoot {
 
   async #refresh(): Promise<void> {
     try {
-      this.count = (await this.session.loadMe(true)).unread.inbox;
+      // Current as of the last two seconds: a widget starting beside it shares its request.
+      await this.session.loadMe(2_000);
+      this.count = this.session.unread;
       this.countError = undefined;
     } catch (error) {
       this.countError = error;

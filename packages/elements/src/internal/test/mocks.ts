@@ -19,11 +19,19 @@ export const users = {
   erin: { id: 'u-erin', name: 'Erin Harbour', email: null, role: 'customer', accounts: ['acc-cafe'] },
 } satisfies Record<string, User>;
 
+/** A JWT-shaped token for `user` (unsigned: the mock looks tokens up, it does not verify them). */
+export const jwtFor = (user: User): string =>
+  ['{"alg":"HS256"}', JSON.stringify({ sub: user.id, name: user.name, role: user.role, accounts: user.accounts })]
+    .map((part) => btoa(part).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'))
+    .join('.') + '.signature';
+
 /** Bearer tokens the mock accepts, and whose they are. */
 export const tokens: Record<string, User> = {
   'token-alice': users.alice,
   'token-bob': users.bob,
   'token-sam': users.sam,
+  [jwtFor(users.alice)]: users.alice,
+  [jwtFor(users.bob)]: users.bob,
 };
 
 export const accounts: Account[] = [
