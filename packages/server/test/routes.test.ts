@@ -569,6 +569,17 @@ describe('PUT /accounts/:id', () => {
     );
   });
 
+  it('lists the token’s accounts in the token’s order, named where they have a name', async () => {
+    await t.call(root, 'PUT', '/accounts/acme', { name: 'Acme Holdings' });
+    await t.call(root, 'PUT', '/accounts/globex', { name: 'Globex Corp' });
+    const staff = { ...people.sam, accounts: ['globex', 'acme', 'newco'] };
+    expect((await t.call(staff, 'GET', '/me')).json.accounts).toEqual([
+      { id: 'globex', name: 'Globex Corp' },
+      { id: 'acme', name: 'Acme Holdings' },
+      { id: 'newco', name: 'newco' },
+    ]);
+  });
+
   it('refuses non-admins with 403 and bad names with 422', async () => {
     expectError(await t.call(sam, 'PUT', '/accounts/acme', { name: 'Mine' }), 403, 'forbidden');
     expectError(await t.call(alice, 'PUT', '/accounts/acme', { name: 'Mine' }), 403, 'forbidden');

@@ -2,6 +2,7 @@ import { AccountQuery, PutAccountBody } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
+import { cachedAll } from '../db/cached.js';
 import { audit } from '../domain/audit.js';
 import { keptFolderCounts } from '../domain/list-cache.js';
 import { statusUpdates } from '../domain/messages.js';
@@ -14,13 +15,21 @@ export const people = new Hono<AppEnv>()
   .get('/me', (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
-    const accounts =
-      viewer.accounts === '*'
-        ? db.all<{ id: string; name: string }>(sql`SELECT id, coalesce(name, id) AS name FROM accounts ORDER BY coalesce(name, id)`)
-        : viewer.accounts.map((id) => {
-            const row = db.get<{ name: string | null }>(sql`SELECT name FROM accounts WHERE id = ${id}`);
-            return { id, name: row?.name ?? id };
-          });
+    // One prepared statement for the token's accounts (asked on every live change), in the token's order.
+    let accounts: { id: string; name: string }[];
+    if (viewer.accounts === '*') {
+      accounts = cachedAll(db, sql`SELECT id, coalesce(name, id) AS name FROM accounts ORDER BY coalesce(name, id)`);
+    } else {
+      const ids = viewer.accounts;
+      const names = ids.length
+        ? new Map(
+            cachedAll<{ id: string; name: string | null }>(db, sql`SELECT id, name FROM accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`).map(
+              (row) => [row.id, row.name],
+            ),
+          )
+        : new Map<string, string | null>();
+      accounts = ids.map((id) => ({ id, name: names.get(id) ?? id }));
+    }
     const folders = keptFolderCounts(db, viewer, c.get('deps').config.pageCacheBytes > 0);
     return c.json({
       user: { id: viewer.id, name: viewer.name, email: viewer.email, role: viewer.role },
