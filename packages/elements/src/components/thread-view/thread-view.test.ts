@@ -300,6 +300,10 @@ describe('thread view', () => {
     expect(text(after[0].querySelector('[part~="message-body"]'))).to.equal(firstText);
     expect(text(after[50].querySelector('[part~="message-body"]'))).to.equal('Arrived while reading.');
     expect(focused()).to.equal(reply);
+    // Its Reply still answers its own message, in a window that has moved.
+    const body = text(before[10].querySelector('[part~="message-body"]'));
+    reply.click();
+    await until(() => text(q(el, 'secure-thread-view', '[part~="reply-quote"]')).endsWith(body));
   });
 
   it('re-reads the open thread when new mail is reported, announces it and marks it read', async () => {

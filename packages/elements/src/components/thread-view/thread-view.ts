@@ -131,6 +131,8 @@ export class SecureThreadView extends SecureElement {
 
   /** The oldest message drawn by the last render. */
   #firstDrawn?: string;
+  /** The messages drawn, in the feed's order (the Reply buttons' one listener finds theirs here). */
+  #drawn: Message[] = [];
   #focusOnLoad = false;
   #refreshing = false;
   #unread?: number;
@@ -373,6 +375,13 @@ export class SecureThreadView extends SecureElement {
     }
   }
 
+  /** One listener for every message's Reply button (a thousand messages, a thousand listeners less). */
+  #onFeedClick = (event: Event): void => {
+    const article = (event.target as Element).closest('[part~="reply-to"]')?.closest('article');
+    const message = article && this.#drawn[[...article.parentElement!.children].indexOf(article)];
+    if (message) void this.#replyTo(message);
+  };
+
   async #replyTo(message: Message): Promise<void> {
     this.replyTo = message.id;
     await this.updateComplete;
@@ -439,6 +448,7 @@ export class SecureThreadView extends SecureElement {
     const first = Math.max(0, messages.length - this.shown);
     const visible = messages.slice(first);
     this.#firstDrawn = visible[0]?.id;
+    this.#drawn = visible;
     const complete = !data.nextCursor && first === 0;
     const context = conversation.context;
     return html`
@@ -499,7 +509,14 @@ export class SecureThreadView extends SecureElement {
               ${this.loadingOlder ? t.loading : t.olderMessages}
             </button>`
           : nothing}
-        <div part="messages" class="messages" role="feed" aria-label=${t.messages} aria-busy=${this.loadingOlder ? 'true' : 'false'}>
+        <div
+          part="messages"
+          class="messages"
+          role="feed"
+          aria-label=${t.messages}
+          aria-busy=${this.loadingOlder ? 'true' : 'false'}
+          @click=${this.#onFeedClick}
+        >
           ${visible.map((message, index) => this.#renderMessage(message, first + index, complete ? messages.length : -1))}
         </div>
         <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
@@ -565,7 +582,7 @@ export class SecureThreadView extends SecureElement {
           : nothing}</header
       >${internal ? html`<p part="internal-hint" class="internal-hint">${t.internalHint}</p>` : nothing}${bodyOf(message)}${message.attachments.length
         ? this.#renderAttachments(message.attachments)
-        : nothing}<button part="button reply-to" class="button quiet reply-to" type="button" @click=${() => this.#replyTo(message)}
+        : nothing}<button part="button reply-to" class="button quiet reply-to" type="button"
         >${t.reply}<span class="sr-only">${`: ${message.author.name}, ${when}`}</span></button
       ></article
     >`;
