@@ -569,12 +569,11 @@ export class SecureThreadView extends SecureElement {
       tabindex="0"
       aria-posinset=${index + 1}
       aria-setsize=${setSize}
-      aria-labelledby="author-${message.id} time-${message.id}"
+      aria-label=${`${message.author.name}, ${when}`}
       ><header part="message-header" class="message-header"
-        ><strong id="author-${message.id}" class="author">${message.author.name}</strong
+        ><strong class="author">${message.author.name}</strong
         ><span class="role">${flagLabel(t, message.author.role)}</span
         >${internal || message.kind === 'status_update' ? this.#renderMarkers(message, internal) : nothing}<time
-          id="time-${message.id}"
           datetime=${message.createdAt}
           >${when}</time
         >${message.tip
