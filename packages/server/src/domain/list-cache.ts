@@ -22,27 +22,59 @@ import type { Viewer } from './visibility.js';
 
 /** Pages larger than this (a long page of long subjects) are not kept. */
 const MAX_PAGE_BYTES = 256 * 1024;
+/** Folder counts are small: they are bounded by how many viewers are kept. */
+const MAX_KEPT_COUNTS = 10_000;
 
-interface Kept {
-  version: string;
-  /** The answer's body, encoded once (sending a string encodes it on every answer). */
-  json: Uint8Array<ArrayBuffer>;
+/**
+ * Values kept per viewer and question, each with the change version it was computed at, within a
+ * budget of `sizeOf` units in all; the least recently used go first.
+ */
+class Kept<T> {
+  #entries = new Map<string, { version: string; value: T; size: number }>();
+  #used = 0;
+
+  constructor(private readonly sizeOf: (value: T) => number) {}
+
+  /** The value kept under `key` at `version`, or a fresh one from `compute`, kept when it fits `budget`. */
+  get(key: string, version: string, budget: number, compute: () => T): T {
+    const hit = this.#entries.get(key);
+    this.#forget(key);
+    if (hit && hit.version === version) {
+      // Most recently used last: the map's first entries are the ones to forget first.
+      this.#entries.set(key, hit);
+      this.#used += hit.size;
+      return hit.value;
+    }
+    const value = compute();
+    const size = this.sizeOf(value);
+    if (size <= budget) {
+      while (this.#used + size > budget) this.#forget(this.#entries.keys().next().value!);
+      this.#entries.set(key, { version, value, size });
+      this.#used += size;
+    }
+    return value;
+  }
+
+  #forget(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    this.#used -= entry.size;
+  }
 }
 
-interface Pages {
-  byKey: Map<string, Kept>;
-  bytes: number;
+const pages = new WeakMap<object, Kept<Uint8Array<ArrayBuffer>>>();
+const counts = new WeakMap<object, Kept<FolderCounts>>();
+
+function keptFor<T>(all: WeakMap<object, Kept<T>>, db: Db, sizeOf: (value: T) => number): Kept<T> {
+  let kept = all.get(db.$client);
+  if (!kept) all.set(db.$client, (kept = new Kept(sizeOf)));
+  return kept;
 }
 
-const all = new WeakMap<object, Pages>();
-
-function forget(pages: Pages, key: string): void {
-  const kept = pages.byKey.get(key);
-  if (!kept) return;
-  pages.byKey.delete(key);
-  pages.bytes -= kept.json.byteLength;
-}
 const encode = (page: unknown): Uint8Array<ArrayBuffer> => Buffer.from(JSON.stringify(page));
+/** Pages count by their bytes; one too large for MAX_PAGE_BYTES never fits. */
+const pageSize = (json: Uint8Array) => (json.byteLength <= MAX_PAGE_BYTES ? json.byteLength : Infinity);
 
 /**
  * A page of the viewer's list as JSON (UTF-8): the kept one while nothing they see has changed, else a
@@ -50,46 +82,16 @@ const encode = (page: unknown): Uint8Array<ArrayBuffer> => Buffer.from(JSON.stri
  * recently used go first, and 0 keeps none.
  */
 export function listPageJson(db: Db, viewer: Viewer, query: ListConversationsQuery, budgetBytes: number): Uint8Array<ArrayBuffer> {
-  if (query.q !== undefined || budgetBytes === 0) return encode(listConversations(db, viewer, query));
-  let pages = all.get(db.$client);
-  if (!pages) all.set(db.$client, (pages = { byKey: new Map(), bytes: 0 }));
+  const fresh = () => encode(listConversations(db, viewer, query));
+  if (query.q !== undefined || budgetBytes === 0) return fresh();
   const key = JSON.stringify([viewer.id, viewer.role, viewer.accounts, query]);
-  const version = changeVersion(db, viewer.id);
-  const hit = pages.byKey.get(key);
-  if (hit && hit.version === version) {
-    // Most recently used last: the map's first entries are the ones to forget first.
-    pages.byKey.delete(key);
-    pages.byKey.set(key, hit);
-    return hit.json;
-  }
-  const json = encode(listConversations(db, viewer, query));
-  forget(pages, key);
-  if (json.byteLength <= Math.min(MAX_PAGE_BYTES, budgetBytes)) {
-    while (pages.bytes + json.byteLength > budgetBytes) forget(pages, pages.byKey.keys().next().value!);
-    pages.byKey.set(key, { version, json });
-    pages.bytes += json.byteLength;
-  }
-  return json;
+  return keptFor(pages, db, pageSize).get(key, changeVersion(db, viewer.id), budgetBytes, fresh);
 }
-
-const MAX_KEPT_COUNTS = 10_000;
-const counts = new WeakMap<object, Map<string, { version: string; counts: FolderCounts }>>();
 
 /** The viewer's folder counts: the kept ones while nothing they see has changed, else fresh ones (always, with `keep` off). */
 export function keptFolderCounts(db: Db, viewer: Viewer, keep: boolean): FolderCounts {
-  if (!keep) return folderCounts(db, viewer);
-  let kept = counts.get(db.$client);
-  if (!kept) counts.set(db.$client, (kept = new Map()));
+  const fresh = () => folderCounts(db, viewer);
+  if (!keep) return fresh();
   const key = JSON.stringify([viewer.id, viewer.role, viewer.accounts]);
-  const version = changeVersion(db, viewer.id);
-  const hit = kept.get(key);
-  kept.delete(key);
-  if (hit && hit.version === version) {
-    kept.set(key, hit);
-    return hit.counts;
-  }
-  const fresh = folderCounts(db, viewer);
-  if (kept.size >= MAX_KEPT_COUNTS) kept.delete(kept.keys().next().value!);
-  kept.set(key, { version, counts: fresh });
-  return fresh;
+  return keptFor(counts, db, () => 1).get(key, changeVersion(db, viewer.id), MAX_KEPT_COUNTS, fresh);
 }
