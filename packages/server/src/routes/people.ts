@@ -21,13 +21,10 @@ export const people = new Hono<AppEnv>()
       accounts = cachedAll(db, sql`SELECT id, coalesce(name, id) AS name FROM accounts ORDER BY coalesce(name, id)`);
     } else {
       const ids = viewer.accounts;
-      const names = ids.length
-        ? new Map(
-            cachedAll<{ id: string; name: string | null }>(db, sql`SELECT id, name FROM accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`).map(
-              (row) => [row.id, row.name],
-            ),
-          )
-        : new Map<string, string | null>();
+      const rows = ids.length
+        ? cachedAll<{ id: string; name: string | null }>(db, sql`SELECT id, name FROM accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`)
+        : [];
+      const names = new Map(rows.map((row) => [row.id, row.name]));
       accounts = ids.map((id) => ({ id, name: names.get(id) ?? id }));
     }
     const folders = keptFolderCounts(db, viewer, c.get('deps').config.pageCacheBytes > 0);
