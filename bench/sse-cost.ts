@@ -31,14 +31,14 @@ async function run(clientCount: number, messageCount: number, withStreams: boole
   const config = loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DB: join(dir, 'cost.db'), SECURE_INBOX_RATE_LIMIT: '0', SECURE_INBOX_DATA_DIR: dir });
   const db = openDb(config.dbFile);
   const app = createApp({ db, config }, { bundlePath: join(dir, 'missing-bundle.js') });
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
+  const call = async <T = unknown>(token: string, method: string, path: string, body?: unknown): Promise<T> => {
     const res = await app.request(`/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}`);
-    return (await res.json()) as any;
+    return (await res.json()) as T;
   };
   const accounts = Array.from({ length: Math.max(1, Math.ceil(clientCount / 10)) }, (_, i) => `acct-${i}`);
   const staff = await tokenFor({ sub: 'cost-staff', name: 'Cost Staff', role: 'staff', accounts });
@@ -49,7 +49,7 @@ async function run(clientCount: number, messageCount: number, withStreams: boole
     const customer = { sub: `cost-customer-${i}`, name: `Customer ${i}`, role: 'customer', accounts: [accounts[i % accounts.length]!] };
     tokens.push(await tokenFor(customer));
     await call(tokens[i]!, 'GET', '/me');
-    const created = await call(staff, 'POST', '/conversations', { accountId: customer.accounts[0], subject: `Case ${i}`, body: 'Welcome', recipientIds: [customer.sub] });
+    const created = await call<{ conversation: { id: string } }>(staff, 'POST', '/conversations', { accountId: customer.accounts[0], subject: `Case ${i}`, body: 'Welcome', recipientIds: [customer.sub] });
     conversations.push(created.conversation.id);
   }
 
@@ -79,7 +79,7 @@ async function run(clientCount: number, messageCount: number, withStreams: boole
   const started = performance.now();
   for (let i = 0; i < messageCount; i++) {
     const start = performance.now();
-    const { message } = await call(staff, 'POST', `/conversations/${conversations[i % clientCount]}/messages`, { body: `Message ${i}`, action: 'send_leave_open' });
+    const { message } = await call<{ message: { id: string } }>(staff, 'POST', `/conversations/${conversations[i % clientCount]}/messages`, { body: `Message ${i}`, action: 'send_leave_open' });
     if (withStreams && !arrivedAt.has(message.id)) await new Promise<void>((resolve) => waiting.set(message.id, resolve));
     toEvent.push((arrivedAt.get(message.id) ?? performance.now()) - start);
   }
