@@ -207,8 +207,8 @@ export function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'tras
 }
 
 /** Above this many matching conversations, matches spread over less than DENSE of the messages are walked for. */
-const FEW_HITS = 300;
-const DENSE = 0.25;
+const FEW_HITS = 150;
+const DENSE = 0.125;
 
 /**
  * The conversations holding a message that matches the FTS query `match` (terms and the caller's
@@ -260,11 +260,23 @@ function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
 }
 
 /**
- * Batches of the walk, in multiples of the page: it is only taken when most of the caller's
- * conversations match, and a search scoped to n conversations costs FTS5 about n² (its OR visits
- * every branch per row), so it starts barely above a page. Past the last batch the walk gives up.
+ * The walk's batches. The first is barely above a page, since a search scoped to n conversations
+ * costs FTS5 in proportion to n (its OR visits every branch per row); each later one is sized by the
+ * share of the previous batches that matched, to find the rest of the page in one more batch, and at
+ * most doubles. Past WALK_LIMIT times the page, the walk gives up.
  */
-const WALK_BATCHES = [1.25, 2, 4, 8, 16];
+const WALK_FIRST = 1.25;
+const WALK_MARGIN = 1.25;
+const WALK_MIN_BATCH = 8;
+const WALK_LIMIT = 32;
+
+/** The size of the walk's next batch, from how many of the `walked` conversations matched (`found`). */
+export function nextWalkBatch(wanted: number, walked: number, found: number, previous: number): number {
+  if (walked === 0) return Math.ceil(wanted * WALK_FIRST);
+  const share = found / walked;
+  const estimate = share === 0 ? Infinity : Math.ceil(((wanted - found) / share) * WALK_MARGIN);
+  return Math.max(WALK_MIN_BATCH, Math.min(estimate, previous * 2, wanted * WALK_LIMIT - walked));
+}
 
 /**
  * The first `wanted` conversations, in page order, that the viewer sees and that hold a message
@@ -276,8 +288,10 @@ const WALK_BATCHES = [1.25, 2, 4, 8, 16];
 function walkForMatches(db: Db, viewer: Viewer, terms: string, where: SQL[], sortKey: SQL, ascending: boolean, wanted: number): string[] | null {
   const found: string[] = [];
   let after: number | null = null;
-  for (const multiple of WALK_BATCHES) {
-    const size = Math.ceil(wanted * multiple);
+  let walked = 0;
+  let size = 0;
+  while (walked < wanted * WALK_LIMIT) {
+    size = nextWalkBatch(wanted, walked, found.length, size);
     const position: SQL[] = after === null ? [] : [ascending ? sql`${sortKey} > ${after}` : sql`${sortKey} < ${after}`];
     const batch: { id: string; sortKey: number }[] = cachedAll<{ id: string; sortKey: number }>(db, sql`
       SELECT c.id, ${sortKey} AS sortKey FROM conversations c
@@ -297,6 +311,7 @@ function walkForMatches(db: Db, viewer: Viewer, terms: string, where: SQL[], sor
       if (found.length === wanted) return found;
     }
     if (batch.length < size) return found;
+    walked += batch.length;
     after = batch[batch.length - 1]!.sortKey;
   }
   return null;
