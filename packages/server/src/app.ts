@@ -1,8 +1,7 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
+import { apiHeaders, securityHeaders } from './answer-headers.js';
 import { requireUser } from './auth/require-user.js';
 import { bundleRoute } from './bundle.js';
 import type { AppDeps, AppEnv } from './context.js';
@@ -32,7 +31,7 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   const { config } = deps;
   const app = new Hono<AppEnv>();
 
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: false, crossOriginOpenerPolicy: 'same-origin' }));
+  app.use('*', securityHeaders());
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();
@@ -107,38 +106,6 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
 }
 
 export type App = ReturnType<typeof createApp>;
-
-/**
- * CORS and the headers every API answer carries. The answer's own headers are set once it exists:
- * hono's cors middleware writes into a placeholder answer before the route runs, and `c.header()`
- * after the route has answered copies the answer each time; the headers are those of that middleware
- * (which still answers the preflights) and of `c.header()`.
- */
-export function apiHeaders(allowedOrigins: string[]): MiddlewareHandler[] {
-  const exposeHeaders = ['Retry-After', 'Content-Disposition'];
-  const exposed = exposeHeaders.join(',');
-  const preflight = cors({ origin: allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders, maxAge: 600 });
-  return [
-    async (c, next) => {
-      // Gives the context its prepared headers (removing a header nothing has set yet): the route's
-      // answer is then built on that Headers object, so what is set on it below is part of the answer
-      // whenever @hono/node-server copies it (a HEAD answer is a copy of the GET one).
-      c.header('Access-Control-Allow-Origin', undefined);
-      await next();
-      const headers = c.res.headers;
-      if (c.req.method !== 'OPTIONS') {
-        const origin = c.req.header('origin') || '';
-        if (allowedOrigins.includes(origin)) headers.set('Access-Control-Allow-Origin', origin);
-        headers.set('Access-Control-Expose-Headers', exposed);
-        headers.append('Vary', 'Origin');
-      }
-      // API answers are data for the widget, never documents: nothing in them may run, frame or be cached.
-      if (!headers.has('content-security-policy')) headers.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-      if (!headers.has('cache-control')) headers.set('Cache-Control', 'no-store');
-    },
-    (c, next) => (c.req.method === 'OPTIONS' ? preflight(c, next) : next()),
-  ];
-}
 
 /**
  * A database or disk that cannot take the write (full, read-only, locked beyond the busy timeout,

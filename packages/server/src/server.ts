@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { AnswerResponse } from './answer-headers.js';
 import { createApp, type CreateAppOptions } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
@@ -22,7 +23,8 @@ export function startServer(config: Config, options: StartOptions = {}) {
   const checkpointer = startCheckpointer(db, config.dbFile);
   const app = createApp({ db, config }, options);
   const jobs = startBackgroundJobs(db, config);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  // AnswerResponse writes the security and API headers into the answer as Node sends it (answer-headers.ts).
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { ServerResponse: AnswerResponse } }, (info) => {
     const host = info.address.includes(':') ? `[${info.address}]` : info.address;
     (options.onListening ?? ((url) => console.log(`Secure Inbox listening on ${url}`)))(`http://${host}:${info.port}/`);
   });

@@ -15,7 +15,8 @@ export function reference(allowedOrigins: string[]): MiddlewareHandler[] {
   ];
 }
 
-export function appWith(headers: MiddlewareHandler[]) {
+/** An app with `headers` on its API and `appWide` (say, the security headers) on every answer. */
+export function appWith(headers: MiddlewareHandler[], appWide: MiddlewareHandler[] = []) {
   const api = new Hono();
   api.use('*', ...headers);
   api.get('/json', (c) => c.json({ ok: true }));
@@ -38,6 +39,12 @@ export function appWith(headers: MiddlewareHandler[]) {
     throw new Error('boom');
   });
   const app = new Hono();
+  if (appWide.length) app.use('*', ...appWide);
+  app.get('/page', (c) => {
+    c.header('Referrer-Policy', 'origin');
+    c.header('Vary', 'Accept-Encoding');
+    return c.html('<p>page</p>');
+  });
   app.route('/api/v1', api);
   app.notFound((c) => c.json({ error: { code: 'not_found' } }, 404));
   app.onError((error, c) => {

@@ -6,7 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { apiHeaders } from '../src/app.js';
+import { apiHeaders } from '../src/answer-headers.js';
 import { appWith, reference } from './api-headers-apps.js';
 
 const PORTAL = 'https://portal.example';
