@@ -4,6 +4,8 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { attachmentServices, pruneUnsentUploads, useAttachmentServices } from '../src/attachments/service.js';
+import { startBackgroundJobs } from '../src/notify/background.js';
 import { makeTestApp, people, signInAll, type TestUser } from './helpers.js';
 
 type T = ReturnType<typeof makeTestApp>;
@@ -299,6 +301,88 @@ describe('uploading attachments', () => {
     expect(tempFiles(q)).toEqual([]);
     // Someone else's quota is their own.
     expect((await upload(q, people.adam, 'b'.repeat(1500), 'two.txt')).status).toBe(201);
+  });
+});
+
+// ------------------------------------------------------------------ uploads never sent
+describe('uploads never sent', () => {
+  const later = (hours: number) => Date.now() + hours * 3600_000;
+
+  it('are removed a day after upload, bytes included, and stop counting against the quota', async () => {
+    const q = makeTestApp({ SECURE_INBOX_UPLOAD_QUOTA_BYTES: '3000' });
+    await signInAll(q);
+    const draft = (await upload(q, people.alice, 'a'.repeat(2000), 'draft.txt')).json.attachment.id;
+    expect((await upload(q, people.alice, 'b'.repeat(1500), 'two.txt')).status).toBe(413);
+
+    // Younger than a day: kept.
+    expect(await pruneUnsentUploads(q.db, q.config, later(23))).toBe(0);
+    expect((await download(q, people.alice, draft)).status).toBe(200);
+    expect(storedFiles(q)).toHaveLength(1);
+
+    expect(await pruneUnsentUploads(q.db, q.config, later(25))).toBe(1);
+    const gone = await download(q, people.alice, draft);
+    expect(gone.status).toBe(404);
+    expect(gone.json.error.code).toBe('not_found');
+    expect(storedFiles(q)).toEqual([]);
+    expect((await upload(q, people.alice, 'b'.repeat(1500), 'two.txt')).status).toBe(201);
+    // Sending a removed upload names it.
+    const created = await q.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Late', body: 'With the draft.', attachmentIds: [draft] });
+    expect(created.status).toBe(404);
+    expect(created.json.error.message).toContain(draft);
+  });
+
+  it('never touch sent uploads, nor bytes a kept upload holds as well', async () => {
+    const t = makeTestApp();
+    await signInAll(t);
+    const sent = (await upload(t, people.alice, PDF, 'permit.pdf')).json.attachment.id;
+    const created = await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Permit', body: 'Attached.', attachmentIds: [sent] });
+    expect(created.status).toBe(201);
+    // The same bytes uploaded again by someone else and left unsent, and a different file left unsent.
+    const copy = (await upload(t, people.adam, PDF, 'copy.pdf')).json.attachment.id;
+    const other = (await upload(t, people.adam, PNG, 'photo.png')).json.attachment.id;
+    expect(storedFiles(t)).toHaveLength(2);
+
+    expect(await pruneUnsentUploads(t.db, t.config, later(48))).toBe(2);
+    expect((await download(t, people.adam, copy)).status).toBe(404);
+    expect((await download(t, people.adam, other)).status).toBe(404);
+    const kept = await download(t, people.alice, sent);
+    expect(kept.status).toBe(200);
+    expect(kept.body.equals(PDF)).toBe(true);
+    expect(storedFiles(t)).toHaveLength(1);
+  });
+
+  it('do not remove bytes an upload of the same file is storing at that moment', async () => {
+    const t = makeTestApp();
+    await signInAll(t);
+    const old = (await upload(t, people.adam, JPEG, 'old.jpg')).json.attachment.id;
+    // Removing the old copy's bytes is held up until the new upload has finished (or 300 ms passed):
+    // unless the two take turns, the new upload stores its bytes and the removal then takes them.
+    const { store } = attachmentServices(t.config);
+    let uploaded: Promise<unknown> = new Promise(() => undefined);
+    useAttachmentServices(t.config, {
+      store: { ...store, delete: async (sha256) => Promise.race([uploaded, new Promise((r) => setTimeout(r, 300))]).then(() => store.delete(sha256)) },
+    });
+    const pruning = pruneUnsentUploads(t.db, t.config, later(30));
+    const again = upload(t, people.alice, JPEG, 'new.jpg');
+    uploaded = again;
+    expect(await pruning).toBe(1);
+    expect((await again).status).toBe(201);
+    expect((await download(t, people.adam, old)).status).toBe(404);
+    const fresh = await download(t, people.alice, (await again).json.attachment.id);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.equals(JPEG)).toBe(true);
+  });
+
+  it('are removed by the server\'s background jobs, from the moment it starts', async () => {
+    const t = makeTestApp();
+    await signInAll(t);
+    const stale = (await upload(t, people.alice, PDF, 'stale.pdf')).json.attachment.id;
+    const fresh = (await upload(t, people.alice, PNG, 'fresh.png')).json.attachment.id;
+    t.db.$client.prepare("UPDATE attachments SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ?").run(stale);
+    const jobs = startBackgroundJobs(t.db, t.config);
+    await jobs.stop();
+    expect((await download(t, people.alice, stale)).status).toBe(404);
+    expect((await download(t, people.alice, fresh)).status).toBe(200);
   });
 });
 

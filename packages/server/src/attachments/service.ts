@@ -114,6 +114,74 @@ function once(sha256: string, run: () => Promise<ScanStatus>): Promise<ScanStatu
   return running;
 }
 
+// ------------------------------------------------------------------ one stored file at a time
+const fileQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `run` after every earlier operation on the stored file `sha256` (the same bytes are stored
+ * once, whoever uploaded them): an upload adding a row and storing the bytes, a prune removing rows
+ * and, when none is left, the bytes.
+ */
+function withStoredFile<T>(sha256: string, run: () => Promise<T>): Promise<T> {
+  const result = (fileQueues.get(sha256) ?? Promise.resolve()).then(run);
+  const settled = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  fileQueues.set(sha256, settled);
+  void settled.then(() => {
+    if (fileQueues.get(sha256) === settled) fileQueues.delete(sha256);
+  });
+  return result;
+}
+
+// ------------------------------------------------------------------ unsent uploads
+/** Uploads never sent with a message are removed this long after they were uploaded. */
+export const UNSENT_UPLOAD_HOURS = 24;
+
+/**
+ * Removes uploads older than UNSENT_UPLOAD_HOURS that were never sent (a draft left, a chip removed
+ * before sending), so that they no longer count against their uploader's quota, and their bytes
+ * unless a kept upload holds the same ones. Returns how many uploads were removed.
+ */
+export async function pruneUnsentUploads(db: Db, config: Config, now = Date.now()): Promise<number> {
+  const cutoff = new Date(now - UNSENT_UPLOAD_HOURS * 3600_000).toISOString();
+  const { store } = attachmentServices(config);
+  const files = db.all<{ sha256: string }>(sql`SELECT DISTINCT sha256 FROM attachments WHERE message_seq IS NULL AND created_at < ${cutoff}`);
+  let removed = 0;
+  for (const { sha256 } of files) {
+    await withStoredFile(sha256, async () => {
+      const orphaned = writeTx(db, () => {
+        removed += db.run(sql`DELETE FROM attachments WHERE sha256 = ${sha256} AND message_seq IS NULL AND created_at < ${cutoff}`).changes;
+        return !db.get(sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`);
+      });
+      if (orphaned) await store.delete(sha256);
+    });
+  }
+  return removed;
+}
+
+/**
+ * Prunes unsent uploads once now and then every `intervalMs`; returns a function that stops it (after
+ * a run in progress).
+ */
+export function startUploadPruner(db: Db, config: Config, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = running.then(() => pruneUnsentUploads(db, config)).then(
+      () => undefined,
+      (error: Error) => log(`removing unsent uploads failed: ${error.message}`),
+    );
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref?.();
+  return () => {
+    clearInterval(timer);
+    return running;
+  };
+}
+
 // ------------------------------------------------------------------ upload
 /**
  * Receives one upload for `viewer`: 415/413/422 as receiveUpload and decideType say, 413 over the
@@ -131,29 +199,33 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
     const decided = await decideType(file.path, cleanFileName(file.clientName), file);
     const id = newId('att');
     const scanned = scanner !== noScanner;
-    writeTx(db, () => {
-      const used = usedBytes(db, viewer.id);
-      if (used + file.size > quota) throw overQuota(used, quota);
-      db.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
-                 VALUES (${id}, ${viewer.id}, ${decided.name}, ${file.size}, ${decided.contentType}, ${file.sha256},
-                         ${scanned ? 'pending' : 'clean'})`);
-      audit(db, { actorId: viewer.id, action: 'attachment.upload', outcome: 'ok', targetType: 'attachment', targetId: id, detail: { size: file.size, contentType: decided.contentType } });
-    });
+    // From the row to the stored bytes, one file at a time with the pruning of unsent uploads
+    // (pruneUnsentUploads), which could otherwise remove these bytes as another upload's.
+    return await withStoredFile(file.sha256, async () => {
+      writeTx(db, () => {
+        const used = usedBytes(db, viewer.id);
+        if (used + file.size > quota) throw overQuota(used, quota);
+        db.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
+                   VALUES (${id}, ${viewer.id}, ${decided.name}, ${file.size}, ${decided.contentType}, ${file.sha256},
+                           ${scanned ? 'pending' : 'clean'})`);
+        audit(db, { actorId: viewer.id, action: 'attachment.upload', outcome: 'ok', targetType: 'attachment', targetId: id, detail: { size: file.size, contentType: decided.contentType } });
+      });
 
-    let status: ScanStatus = scanned ? 'pending' : 'clean';
-    const verdict = scanned ? await tryScan(scanner, async () => createReadStream(file.path)) : null;
-    if (verdict?.infected) {
-      status = await recordVerdict(db, store, file.sha256, verdict);
-    } else {
-      try {
-        await store.put(file.sha256, file.path);
-      } catch (error) {
-        db.run(sql`DELETE FROM attachments WHERE id = ${id}`);
-        throw error;
+      let status: ScanStatus = scanned ? 'pending' : 'clean';
+      const verdict = scanned ? await tryScan(scanner, async () => createReadStream(file.path)) : null;
+      if (verdict?.infected) {
+        status = await recordVerdict(db, store, file.sha256, verdict);
+      } else {
+        try {
+          await store.put(file.sha256, file.path);
+        } catch (error) {
+          db.run(sql`DELETE FROM attachments WHERE id = ${id}`);
+          throw error;
+        }
+        if (verdict) status = await recordVerdict(db, store, file.sha256, verdict);
       }
-      if (verdict) status = await recordVerdict(db, store, file.sha256, verdict);
-    }
-    return attachmentJson({ id, name: decided.name, size: file.size, contentType: decided.contentType, scanStatus: status });
+      return attachmentJson({ id, name: decided.name, size: file.size, contentType: decided.contentType, scanStatus: status });
+    });
   } finally {
     await discard(file.path);
   }

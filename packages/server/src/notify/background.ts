@@ -1,17 +1,19 @@
+import { startUploadPruner } from '../attachments/service.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { startEventPruner } from '../realtime/prune.js';
 import { DeliveryWorker, type WorkerOptions } from './worker.js';
 
-/** The server's background work: the e-mail delivery worker and the event-log pruner. */
+/** The server's background work: the e-mail delivery worker, the event-log pruner and the removal of unsent uploads. */
 export function startBackgroundJobs(db: Db, config: Config, options: WorkerOptions = {}) {
   const worker = new DeliveryWorker(db, config, options).start();
   const stopPruner = startEventPruner(db);
+  const stopUploadPruner = startUploadPruner(db, config);
   return {
     worker,
     async stop() {
       stopPruner();
-      await worker.stop();
+      await Promise.all([stopUploadPruner(), worker.stop()]);
     },
   };
 }

@@ -37,7 +37,7 @@ export const operations: Op[] = [
   ...(['read', 'unread', 'trash', 'restore', 'leave'] as const).map(
     (change): Op => ({ method: 'post', path: `/conversations/{id}/${change}`, summary: `Per-user state: ${change}`, ok: 204 }),
   ),
-  { method: 'post', path: '/attachments', summary: 'Upload a file (multipart, field `file`), typed from its bytes', upload: true, ok: 201, response: z.object({ attachment: p.Attachment }) },
+  { method: 'post', path: '/attachments', summary: 'Upload a file (multipart, field `file`), typed from its bytes; deleted if not sent with a message within 24 hours', upload: true, ok: 201, response: z.object({ attachment: p.Attachment }) },
   { method: 'get', path: '/attachments/{id}', summary: 'Download a file, always as an attachment (409 while scanning or when infected)', ok: 200 },
   { method: 'post', path: '/conversations/{id}/notify-admins', summary: 'Notify all administrators about a conversation (staff)', ok: 202, response: NotifyAdminsResult },
   { method: 'get', path: '/notifications', summary: "The caller's notification centre, newest first (staff; keyset pagination)", query: NotificationsQuery, ok: 200, response: NotificationList },
