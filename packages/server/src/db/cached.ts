@@ -8,7 +8,7 @@
  * the cache holds a few dozen entries; it is bounded all the same.
  */
 import type { RunResult, Statement } from 'better-sqlite3';
-import type { SQL } from 'drizzle-orm';
+import { SQL, StringChunk } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client.js';
 
@@ -30,8 +30,46 @@ export function prepared(db: Db, text: string): Statement {
   return statement;
 }
 
+type Compiled = { sql: string; params: unknown[] };
+
+/**
+ * The text and parameters of `query` for the shapes our templates use (text, nested `sql`, `sql.raw`,
+ * `sql.join`, values that are strings, numbers, big integers or null), or null for anything else.
+ * drizzle's own builder gives the same for these (the test suite checks every query against it) but
+ * took ~70 µs of a ~0.9 ms send in a profile, walking each fragment through its entity checks.
+ */
+function compile(query: SQL, out: Compiled): Compiled | null {
+  if ((query as unknown as { shouldInlineParams: boolean }).shouldInlineParams) return null;
+  for (const chunk of query.queryChunks as unknown[]) {
+    if (chunk instanceof StringChunk) out.sql += chunk.value.join('');
+    else if (chunk instanceof SQL) {
+      if (!compile(chunk, out)) return null;
+    } else if (chunk === null || typeof chunk === 'string' || typeof chunk === 'number' || typeof chunk === 'bigint') {
+      out.sql += '?';
+      out.params.push(chunk);
+    } else if (chunk !== undefined) return null;
+  }
+  return out;
+}
+
+/** Under test, every query compiled here is held to drizzle's text and parameters (the whole suite checks it). */
+const checkAgainstDrizzle = process.env.NODE_ENV === 'test';
+
+/** The text and parameters to prepare and bind for `query`. */
+export function toQuery(query: SQL): Compiled {
+  const compiled = compile(query, { sql: '', params: [] });
+  if (!compiled) return dialect.sqlToQuery(query);
+  if (checkAgainstDrizzle) {
+    const expected = dialect.sqlToQuery(query);
+    if (expected.sql !== compiled.sql || expected.params.length !== compiled.params.length || expected.params.some((p, i) => !Object.is(p, compiled.params[i]))) {
+      throw new Error(`compiled query differs from drizzle's: ${compiled.sql} / ${expected.sql}`);
+    }
+  }
+  return compiled;
+}
+
 function bind(db: Db, query: SQL): { statement: Statement; params: unknown[] } {
-  const { sql: text, params } = dialect.sqlToQuery(query);
+  const { sql: text, params } = toQuery(query);
   return { statement: prepared(db, text), params };
 }
 
