@@ -17,19 +17,22 @@ import { secureHeaders } from 'hono/secure-headers';
 
 export const SECURE_HEADER_OPTIONS = { crossOriginResourcePolicy: false, crossOriginOpenerPolicy: 'same-origin' } as const;
 
-/** What secureHeaders(SECURE_HEADER_OPTIONS) sets on every answer (held to it by test/answer-headers.test.ts). */
-export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
-  ['Cross-Origin-Opener-Policy', 'same-origin'],
-  ['Origin-Agent-Cluster', '?1'],
-  ['Referrer-Policy', 'no-referrer'],
-  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-DNS-Prefetch-Control', 'off'],
-  ['X-Download-Options', 'noopen'],
-  ['X-Frame-Options', 'SAMEORIGIN'],
-  ['X-Permitted-Cross-Domain-Policies', 'none'],
-  ['X-XSS-Protection', '0'],
-];
+/**
+ * What secureHeaders(SECURE_HEADER_OPTIONS) sets on every answer, with lower-case names as
+ * AnswerResponse writes them (held to it by test/api-headers-node.test.ts).
+ */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=15552000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 const EXPOSED = ['Retry-After', 'Content-Disposition'];
@@ -41,9 +44,6 @@ interface Pending {
   /** Set on API answers: the origin to allow (or null), and whether the request is a preflight. */
   api: { allowOrigin: string | null; preflight: boolean } | null;
 }
-
-/** The security headers as a record of lower-case names, the way AnswerResponse writes them. */
-const SECURITY_RECORD: Readonly<Record<string, string>> = Object.fromEntries(SECURITY_HEADERS.map(([name, value]) => [name.toLowerCase(), value]));
 
 /**
  * A Node answer that adds the pending headers to whatever writeHead() is given (headers set with
@@ -78,7 +78,7 @@ export class AnswerResponse<Request extends IncomingMessage = IncomingMessage> e
       if (record['content-security-policy'] === undefined && !this.hasHeader('content-security-policy')) record['content-security-policy'] = API_CSP;
       if (record['cache-control'] === undefined && !this.hasHeader('cache-control')) record['cache-control'] = 'no-store';
     }
-    if (security) for (const name in SECURITY_RECORD) record[name] = SECURITY_RECORD[name];
+    if (security) for (const name in SECURITY_HEADERS) record[name] = SECURITY_HEADERS[name];
     return typeof reason === 'string' ? super.writeHead(statusCode, reason, record) : super.writeHead(statusCode, record);
   }
 }

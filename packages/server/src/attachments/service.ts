@@ -15,6 +15,7 @@ import { audit } from '../domain/audit.js';
 import { newId } from '../domain/ids.js';
 import { loadVisibleConversation, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError, notFound } from '../errors.js';
+import { startPeriodic } from '../periodic.js';
 import { cleanFileName } from './names.js';
 import { noScanner, scannerFor, type Scanner, type ScanVerdict } from './scanner.js';
 import { decideType } from './sniff.js';
@@ -137,7 +138,7 @@ function withStoredFile<T>(sha256: string, run: () => Promise<T>): Promise<T> {
 
 // ------------------------------------------------------------------ unsent uploads
 /** Uploads never sent with a message are removed this long after they were uploaded. */
-export const UNSENT_UPLOAD_HOURS = 24;
+const UNSENT_UPLOAD_HOURS = 24;
 
 /**
  * Removes uploads older than UNSENT_UPLOAD_HOURS that were never sent (a draft left, a chip removed
@@ -161,25 +162,9 @@ export async function pruneUnsentUploads(db: Db, config: Config, now = Date.now(
   return removed;
 }
 
-/**
- * Prunes unsent uploads once now and then every `intervalMs`; returns a function that stops it (after
- * a run in progress).
- */
+/** Prunes unsent uploads once now and then every `intervalMs`; returns a function that stops it (after a run in progress). */
 export function startUploadPruner(db: Db, config: Config, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => Promise<void> {
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = running.then(() => pruneUnsentUploads(db, config)).then(
-      () => undefined,
-      (error: Error) => log(`removing unsent uploads failed: ${error.message}`),
-    );
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref?.();
-  return () => {
-    clearInterval(timer);
-    return running;
-  };
+  return startPeriodic(() => pruneUnsentUploads(db, config), intervalMs, (error) => log(`removing unsent uploads failed: ${error.message}`));
 }
 
 // ------------------------------------------------------------------ upload

@@ -12,8 +12,7 @@ export function startBackgroundJobs(db: Db, config: Config, options: WorkerOptio
   return {
     worker,
     async stop() {
-      stopPruner();
-      await Promise.all([stopUploadPruner(), worker.stop()]);
+      await Promise.all([stopPruner(), stopUploadPruner(), worker.stop()]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { writeTx, type Db } from '../db/client.js';
+import { startPeriodic } from '../periodic.js';
 
 /** Replay covers at least each user's last KEEP_PER_USER events or the last KEEP_HOURS hours, whichever is more. */
 export const KEEP_PER_USER = 1000;
@@ -19,17 +20,7 @@ export function pruneEvents(db: Db, now = Date.now()): number {
   });
 }
 
-/** Prunes once now and then every `intervalMs`; returns a function that stops it. */
-export function startEventPruner(db: Db, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => void {
-  const run = () => {
-    try {
-      pruneEvents(db);
-    } catch (error) {
-      log(`pruning the event log failed: ${(error as Error).message}`);
-    }
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref?.();
-  return () => clearInterval(timer);
+/** Prunes once now and then every `intervalMs`; returns a function that stops it (after a run in progress). */
+export function startEventPruner(db: Db, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => Promise<void> {
+  return startPeriodic(() => pruneEvents(db), intervalMs, (error) => log(`pruning the event log failed: ${error.message}`));
 }
