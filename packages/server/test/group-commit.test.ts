@@ -3,7 +3,7 @@
  * transaction, each in a savepoint of its own.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { groupWrite } from '../src/db/group-commit.js';
+import { deferToGroupEnd, groupWrite } from '../src/db/group-commit.js';
 import { makeTestApp, people, signInAll, startConversation, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -32,6 +32,12 @@ describe('group commit', () => {
     expect(bodies.length).toBe(messagesBefore + 3);
     // The refused attachment claim rolled back its message, its search row and its notices only.
     expect(count("SELECT count(*) AS n FROM message_search WHERE message_search MATCH 'two'")).toBe(0);
+    // The others' search rows, written at the end of the group, are there and found by search.
+    for (const word of ['one', 'three', 'five']) expect(count('SELECT count(*) AS n FROM message_search WHERE message_search MATCH ?', word)).toBe(1);
+    const search = async (q: string) =>
+      ((await t.call(people.sam, 'GET', `/conversations?q=${q}`)).json.items as { id: string }[]).map((c) => c.id);
+    expect(await search('three')).toEqual([conv.id]);
+    expect(await search('two')).toEqual([]);
     expect(count('SELECT count(*) AS n FROM notifications')).toBeGreaterThan(noticesBefore);
     expect(count("SELECT count(*) AS n FROM audit_events WHERE action = 'message.reply' AND outcome = 'ok' AND actor_id = 'alice'")).toBe(1);
     // Bob's foreign conversation id is refused as unknown and audited as a denied access.
@@ -62,6 +68,46 @@ describe('group commit', () => {
     await expect(third).resolves.toBe(1);
     expect(committedWhenAnswered).toBe(2);
     expect((db.$client.prepare('SELECT group_concat(v) AS v FROM gc').get() as { v: string }).v).toBe('a,b');
+  });
+
+  it('runs deferred work after every write of the group, in its transaction, and drops the deferred work of a write that failed', async () => {
+    t = makeTestApp();
+    const db = t.db;
+    db.$client.exec('CREATE TABLE gc (v TEXT UNIQUE)');
+    const order: string[] = [];
+    const write = (v: string) => () => {
+      db.$client.prepare('INSERT INTO gc (v) VALUES (?)').run(v);
+      order.push(`write ${v}`);
+      deferToGroupEnd(db, () => {
+        order.push(`deferred ${v} (in transaction: ${db.$client.inTransaction})`);
+        db.$client.prepare('INSERT INTO gc (v) VALUES (?)').run(`${v}-late`);
+      });
+      if (v === 'b') throw new Error('b is refused after deferring');
+      return v;
+    };
+    const results = await Promise.allSettled([groupWrite(db, write('a')), groupWrite(db, write('b')), groupWrite(db, write('c'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(order).toEqual(['write a', 'write b', 'write c', 'deferred a (in transaction: true)', 'deferred c (in transaction: true)']);
+    expect((db.$client.prepare('SELECT group_concat(v) AS v FROM (SELECT v FROM gc ORDER BY rowid)').get() as { v: string }).v).toBe('a,c,a-late,c-late');
+
+    // Outside a group the work runs at once.
+    const alone: string[] = [];
+    deferToGroupEnd(db, () => alone.push('now'));
+    expect(alone).toEqual(['now']);
+  });
+
+  it('fails the whole group when its deferred work fails', async () => {
+    t = makeTestApp();
+    const db = t.db;
+    db.$client.exec('CREATE TABLE gc (v TEXT UNIQUE)');
+    const first = groupWrite(db, () => {
+      db.$client.prepare("INSERT INTO gc (v) VALUES ('x')").run();
+      deferToGroupEnd(db, () => db.$client.prepare("INSERT INTO gc (v) VALUES ('x')").run());
+    });
+    const second = groupWrite(db, () => db.$client.prepare("INSERT INTO gc (v) VALUES ('y')").run().changes);
+    await expect(first).rejects.toThrow(/UNIQUE/);
+    await expect(second).rejects.toThrow(/UNIQUE/);
+    expect((db.$client.prepare('SELECT count(*) AS n FROM gc').get() as { n: number }).n).toBe(0);
   });
 
   it('fails every write of a group whose commit fails, and saves none of them', async () => {

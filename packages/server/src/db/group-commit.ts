@@ -14,6 +14,12 @@
  *   of the group fails with that error and nothing of it was saved.
  *
  * Work queued after the group started waits for the next one; a group holds at most MAX_GROUP writes.
+ *
+ * Rows of the full-text index are written last (`deferToGroupEnd`), after every savepoint of the group
+ * is released. FTS5 writes the rows it holds for a transaction out as a segment of its own at every
+ * savepoint and release (and at every statement that runs under a statement savepoint), and merges
+ * segments as they pile up: written during the jobs, each message became a segment of its own; written
+ * at the end, the group's messages become one segment at the commit.
  */
 import type { Db } from './client.js';
 
@@ -27,6 +33,20 @@ interface Job {
 
 /** The group still taking writes, per connection. */
 const open = new WeakMap<object, Job[]>();
+
+/** Work deferred to the end of the group running on a connection (only while one runs). */
+const deferred = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `fn` at the end of the group commit running on `db`, after its writes and in its transaction,
+ * if the write that calls this succeeds; without a group running, runs it now. When `fn` throws, the
+ * whole group fails. For writes no later write of the group reads back (rows of the full-text index).
+ */
+export function deferToGroupEnd(db: Db, fn: () => void): void {
+  const list = deferred.get(db.$client);
+  if (list) list.push(fn);
+  else fn();
+}
 
 /** Runs `fn` (synchronous, writing through `db`) in the next group commit; resolves after the commit. */
 export function groupWrite<T>(db: Db, fn: () => T): Promise<T> {
@@ -50,20 +70,29 @@ function run(db: Db, jobs: Job[]): void {
   if (jobs.length === 0) return;
   const client = db.$client;
   const outcomes: { ok: boolean; value?: unknown; error?: unknown }[] = [];
+  const atEnd: (() => void)[] = [];
   try {
     client
       .transaction(() => {
-        for (const job of jobs) {
-          try {
-            // Nested: a savepoint, rolled back alone when the job throws.
-            outcomes.push({ ok: true, value: client.transaction(job.fn)() });
-          } catch (error) {
-            // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction, the
-            // group's earlier writes included: then the group fails as a whole, with that error.
-            if (!client.inTransaction) throw error;
-            outcomes.push({ ok: false, error });
+        deferred.set(client, atEnd);
+        try {
+          for (const job of jobs) {
+            const mark = atEnd.length;
+            try {
+              // Nested: a savepoint, rolled back alone when the job throws.
+              outcomes.push({ ok: true, value: client.transaction(job.fn)() });
+            } catch (error) {
+              // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction, the
+              // group's earlier writes included: then the group fails as a whole, with that error.
+              if (!client.inTransaction) throw error;
+              atEnd.length = mark;
+              outcomes.push({ ok: false, error });
+            }
           }
+        } finally {
+          deferred.delete(client);
         }
+        for (const fn of atEnd) fn();
       })
       .immediate();
   } catch (error) {

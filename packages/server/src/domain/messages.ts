@@ -5,6 +5,7 @@ import { staffActions, type Message, type MessageAction, type MessageKind, type 
 import { sql } from 'drizzle-orm';
 import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
 import { writeTx, type Db } from '../db/client.js';
+import { deferToGroupEnd } from '../db/group-commit.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
@@ -83,8 +84,10 @@ export function insertMessage(
     if (claimed.changes !== 1) throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [{ field: 'attachmentIds', message: `no such attachment: ${attachmentId}` }]);
   }
 
-  cachedRun(db, sql`INSERT INTO message_search (rowid, subject, body, scope)
-             VALUES (${seq}, ${conversation.subject}, ${text}, ${searchScopeTokens(conversation, input)})`);
+  const scope = searchScopeTokens(conversation, input);
+  deferToGroupEnd(db, () =>
+    cachedRun(db, sql`INSERT INTO message_search (rowid, subject, body, scope) VALUES (${seq}, ${conversation.subject}, ${text}, ${scope})`),
+  );
   cachedRun(db, 
     input.doNotReply
       ? sql`UPDATE conversations SET last_seq = ${seq}, updated_at = ${input.createdAt} WHERE id = ${conversation.id}`
