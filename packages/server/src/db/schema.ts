@@ -124,7 +124,8 @@ export const messages = sqliteTable(
     uniqueIndex('messages_id_idx').on(t.id),
     // Covers unread counts (author and visibility read from the index, not the table).
     index('messages_conversation_idx').on(t.conversationId, t.seq, t.authorId, t.doNotReply),
-    index('messages_status_updates_idx').on(t.accountId, t.kind, t.seq),
+    // Only status updates: other messages never touch it on insert.
+    index('messages_status_updates_idx').on(t.accountId, t.seq).where(sql`kind = 'status_update'`),
   ],
 );
 
