@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { apiHeaders, securityHeaders } from './answer-headers.js';
 import { requireUser } from './auth/require-user.js';
@@ -23,8 +22,6 @@ export interface CreateAppOptions {
   /** Extra routes mounted before the API (the demo's login page). */
   mount?: (app: Hono<AppEnv>) => void;
 }
-
-const JSON_BODY_LIMIT = 1024 * 1024;
 
 export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   const deps: Required<AppDeps> = { effects: notifyEffects(input.config), realtime: {}, ...input };
@@ -53,21 +50,6 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
       }
     }
     await next();
-  });
-  const jsonBodyLimit = bodyLimit({
-    maxSize: JSON_BODY_LIMIT,
-    onError: () => {
-      throw new ApiError(413, 'too_large', `The request body is larger than ${JSON_BODY_LIMIT} bytes.`);
-    },
-  });
-  // Uploads are streamed to disk under their own limit (SECURE_INBOX_MAX_UPLOAD_BYTES).
-  // A GET or HEAD request has no body (the platform's Request refuses one), so the limit has nothing to
-  // count; asking for the body would only build a second request object.
-  const UPLOAD = /^\/api\/v1\/attachments\/?$/;
-  api.use('*', (c, next) => {
-    const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && UPLOAD.test(c.req.path))) return next();
-    return jsonBodyLimit(c, next);
   });
   api.route('/', openapi);
   api.use('*', requireUser(deps, signInGuard(config, deps.db)));

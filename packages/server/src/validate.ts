@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { IncomingMessage } from 'node:http';
 import { validator } from 'hono/validator';
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
@@ -28,12 +29,74 @@ function failed(where: string, error: z.ZodError): ApiError {
   return new ApiError(422, 'invalid', `Invalid ${where}: ${summary}.`, details);
 }
 
+/** JSON request bodies larger than this answer 413. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+const tooLarge = () => new ApiError(413, 'too_large', `The request body is larger than ${JSON_BODY_LIMIT} bytes.`);
+
+/**
+ * The request's Node stream when @hono/node-server serves it and nothing has read the body yet. Reading
+ * it directly spares building the platform Request (an AbortController, a web stream over the socket)
+ * that `c.req.text()` would build for one small JSON body.
+ */
+function unreadNodeBody(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (!(incoming instanceof IncomingMessage)) return undefined;
+  return incoming.readableFlowing === null && !incoming.readableDidRead ? incoming : undefined;
+}
+
+/** Collects chunks up to JSON_BODY_LIMIT bytes; past it, stops and answers 413. */
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [];
+  const reader = stream.getReader();
+  let size = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    size += next.value.byteLength;
+    if (size > JSON_BODY_LIMIT) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    parts.push(next.value);
+  }
+  return parts;
+}
+
+function nodeBody(incoming: IncomingMessage): Promise<Uint8Array[]> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= JSON_BODY_LIMIT) return void parts.push(chunk);
+      // The rest is read and dropped, so that the answer reaches the client and the connection stays usable.
+      incoming.off('data', onData);
+      incoming.resume();
+      reject(tooLarge());
+    };
+    // A client that hangs up halfway ('aborted' errors, or a close before the end) gets a 400 nobody reads.
+    const cut = () => reject(new ApiError(400, 'bad_request', 'The request body ended before it was complete.'));
+    incoming.on('data', onData);
+    incoming.once('end', () => resolve(parts));
+    incoming.once('error', cut);
+    incoming.once('close', cut);
+  });
+}
+
+/** The body as text, decoded as fetch's `text()` decodes it (UTF-8, a leading byte order mark dropped). */
+async function readBody(c: Context): Promise<string> {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && c.req.header('transfer-encoding') === undefined && Number(declared) > JSON_BODY_LIMIT) throw tooLarge();
+  const incoming = unreadNodeBody(c);
+  const body = incoming ? await nodeBody(incoming) : c.req.raw.body ? await collect(c.req.raw.body) : [];
+  return new TextDecoder().decode(Buffer.concat(body));
+}
+
 async function readJson(c: Context): Promise<unknown> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type.trim())) {
     throw new ApiError(415, 'unsupported_type', 'Send the request body as JSON (Content-Type: application/json).');
   }
-  const text = await c.req.text();
+  const text = await readBody(c);
   try {
     return JSON.parse(text);
   } catch {
@@ -43,10 +106,12 @@ async function readJson(c: Context): Promise<unknown> {
 
 /** Validates a JSON body against a protocol schema: 415 when not JSON, 400 when unparsable, 422 naming the fields. */
 export const jsonBody = <S extends z.ZodType>(schema: S) =>
-  validator('json', async (_value, c) => {
+  // Not hono's validator('json'): it would read and parse the body before this reads it under the limit.
+  (async (c, next) => {
     const parsed = schema.safeParse(await readJson(c));
     if (!parsed.success) throw failed('request body', parsed.error);
-    return parsed.data as z.output<S>;
+    c.req.addValidatedData('json', parsed.data as object);
+    await next();
   }) as MiddlewareHandler<any, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }>;
 
 /** Validates the query string; a repeated parameter is an error rather than a silent pick. */
