@@ -75,8 +75,13 @@ function nodeBody(incoming: IncomingMessage): Promise<Uint8Array[]> {
     };
     // A client that hangs up halfway ('aborted' errors, or a close before the end) gets a 400 nobody reads.
     const cut = () => reject(new ApiError(400, 'bad_request', 'The request body ended before it was complete.'));
+    const end = () => {
+      incoming.off('error', cut);
+      incoming.off('close', cut);
+      resolve(parts);
+    };
     incoming.on('data', onData);
-    incoming.once('end', () => resolve(parts));
+    incoming.once('end', end);
     incoming.once('error', cut);
     incoming.once('close', cut);
   });
