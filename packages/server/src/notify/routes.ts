@@ -3,6 +3,7 @@
  * action. A notice is visible only to its recipient, and only while they may still see what it is about.
  */
 import { sql } from 'drizzle-orm';
+import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../context.js';
@@ -51,7 +52,7 @@ const from = (viewer: Viewer) => sql`
   LEFT JOIN messages m ON m.seq = n.message_seq`;
 
 export function unreadNotices(db: Db, viewer: Viewer): number {
-  return db.get<{ n: number }>(sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`)?.n ?? 0;
+  return cachedGet<{ n: number }>(db, sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`)?.n ?? 0;
 }
 
 function staffOnly(viewer: Viewer, db: Db, action: string) {
@@ -77,7 +78,7 @@ export const notificationsRoute = new Hono<AppEnv>()
       if (position === null) throw invalid('cursor', 'is not a cursor this API returned');
       before = position;
     }
-    const rows = db.all<{
+    const rows = cachedAll<{
       id: number;
       reason: NotifyReason;
       conversationId: string;
@@ -87,7 +88,7 @@ export const notificationsRoute = new Hono<AppEnv>()
       authorName: string | null;
       createdAt: string;
       status: string;
-    }>(sql`
+    }>(db, sql`
       SELECT n.id, n.reason, n.conversation_id AS conversationId, c.subject, m.id AS messageId, m.text,
              (SELECT name FROM users WHERE id = m.author_id) AS authorName, n.created_at AS createdAt, n.status
       ${from(viewer)}
@@ -120,7 +121,7 @@ export const notificationsRoute = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read_all');
     writeTx(db, () => {
-      db.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
+      cachedRun(db, sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
       audit(db, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
     });
     return c.body(null, 204);
@@ -132,13 +133,13 @@ export const notificationsRoute = new Hono<AppEnv>()
     const id = parseNoticeId(c.req.param('id'));
     const changed = writeTx(db, () => {
       if (id === null) return false;
-      const row = db.get<{ id: number }>(sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
+      const row = cachedGet<{ id: number }>(db, sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
       if (!row) {
-        const exists = db.get<{ id: number }>(sql`SELECT id FROM notifications WHERE id = ${id}`);
+        const exists = cachedGet<{ id: number }>(db, sql`SELECT id FROM notifications WHERE id = ${id}`);
         if (exists) audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
         return false;
       }
-      db.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
+      cachedRun(db, sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
       audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
       return true;
     });

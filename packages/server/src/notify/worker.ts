@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
 import type { Config } from '../config.js';
 import { writeTx, type Db } from '../db/client.js';
 import { userSeesMessage } from '../domain/visibility.js';
@@ -147,7 +148,7 @@ export class DeliveryWorker {
 
   private dueLeaders(): Leader[] {
     const now = new Date(this.now()).toISOString();
-    return this.db.all<Leader>(sql`
+    return cachedAll<Leader>(this.db, sql`
       SELECT user_id AS userId, min(id) AS leaderId FROM notifications
       WHERE channel = 'email' AND status = 'pending' AND next_attempt_at <= ${now}
       GROUP BY user_id ORDER BY leaderId LIMIT 50`);
@@ -158,7 +159,7 @@ export class DeliveryWorker {
     return writeTx(this.db, () => {
       const now = this.now();
       const nowIso = new Date(now).toISOString();
-      const head = this.db.get<{ createdAt: string; attempts: number; status: string; nextAttemptAt: string }>(sql`
+      const head = cachedGet<{ createdAt: string; attempts: number; status: string; nextAttemptAt: string }>(this.db, sql`
         SELECT created_at AS createdAt, attempts, status, next_attempt_at AS nextAttemptAt FROM notifications WHERE id = ${leader.leaderId}`);
       if (!head || head.status !== 'pending' || head.nextAttemptAt > nowIso) return null;
       const windowEnd = new Date(Date.parse(head.createdAt) + this.config.mailBatchSeconds * 1000).toISOString();
@@ -172,7 +173,7 @@ export class DeliveryWorker {
           ORDER BY id`)
         .map((r) => r.id);
       const lease = new Date(now + this.leaseMs).toISOString();
-      this.db.run(sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease}
+      cachedRun(this.db, sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease}
                       WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
       return { ids, attempts: head.attempts + 1, createdAt: head.createdAt };
     });
@@ -181,7 +182,7 @@ export class DeliveryWorker {
   private finish(ids: number[], status: 'sent' | 'failed', error: string | null) {
     const at = new Date(this.now()).toISOString();
     writeTx(this.db, () => {
-      this.db.run(sql`UPDATE notifications SET status = ${status}, last_error = ${error},
+      cachedRun(this.db, sql`UPDATE notifications SET status = ${status}, last_error = ${error},
                         delivered_at = ${status === 'sent' ? at : null}
                       WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND status = 'pending'`);
     });
@@ -190,13 +191,13 @@ export class DeliveryWorker {
   private async deliver(leader: Leader): Promise<'sent' | 'dropped' | 'retry' | 'skipped'> {
     const batch = this.claim(leader);
     if (!batch) return 'skipped';
-    const recipient = this.db.get<{ id: string; name: string; email: string | null; role: string }>(sql`
+    const recipient = cachedGet<{ id: string; name: string; email: string | null; role: string }>(this.db, sql`
       SELECT id, name, email, role FROM users WHERE id = ${leader.userId}`);
     if (!recipient?.email) {
       this.finish(batch.ids, 'failed', 'the recipient has no e-mail address');
       return 'dropped';
     }
-    const rows = this.db.all<BatchRow>(sql`
+    const rows = cachedAll<BatchRow>(this.db, sql`
       SELECT n.id, n.reason, n.conversation_id AS conversationId, n.message_seq AS messageSeq, n.created_at AS createdAt,
              c.subject, c.account_id AS accountId, m.body AS messageBody, m.text AS messageText, m.do_not_reply AS doNotReply,
              a.name AS authorName
@@ -226,7 +227,7 @@ export class DeliveryWorker {
       }
       const next = new Date(this.now() + retryDelay(batch.attempts, this.retryBaseMs, this.retryCapMs)).toISOString();
       writeTx(this.db, () => {
-        this.db.run(sql`UPDATE notifications SET next_attempt_at = ${next}, last_error = ${reason}
+        cachedRun(this.db, sql`UPDATE notifications SET next_attempt_at = ${next}, last_error = ${reason}
                         WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND status = 'pending'`);
       });
       return 'retry';
@@ -236,7 +237,7 @@ export class DeliveryWorker {
   }
 
   private stillVisible(recipient: { id: string; role: string }, row: BatchRow): boolean {
-    const membership = this.db.get<{ participant: number; inAccount: number }>(sql`
+    const membership = cachedGet<{ participant: number; inAccount: number }>(this.db, sql`
       SELECT coalesce((SELECT participant FROM conversation_users WHERE conversation_id = ${row.conversationId} AND user_id = ${recipient.id}), 0) AS participant,
              EXISTS (SELECT 1 FROM memberships WHERE user_id = ${recipient.id} AND account_id = ${row.accountId}) AS inAccount`)!;
     return userSeesMessage(
