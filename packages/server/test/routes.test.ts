@@ -269,6 +269,36 @@ describe('rich text and plain text', () => {
 });
 
 describe('POST /conversations/:id/messages: the six actions', () => {
+  it('answers each new message exactly as the author then reads it in the thread', async () => {
+    const c = await startConversation(t, alice);
+    const uploadFor = async (user: TestUser, text: string, name: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([text], { type: 'text/plain' }), name);
+      const res = await t.app.request('/api/v1/attachments', { method: 'POST', headers: { authorization: `Bearer ${await t.token(user)}` }, body: form });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { attachment: { id: string } }).attachment.id;
+    };
+    const first = (await t.call(alice, 'GET', `/conversations/${c.id}`)).json.messages[0].id as string;
+    const posts: [TestUser, Record<string, unknown>][] = [
+      [alice, { body: '<p>plain <b>reply</b></p>' }],
+      [alice, { body: '<p>with files</p>', attachmentIds: [await uploadFor(alice, 'one', 'b.txt'), await uploadFor(alice, 'two', 'a.txt')] }],
+      [alice, { body: '<p>quoting</p>', replyToId: first }],
+      [sam, { body: '<p>sent</p>', action: 'send', tip: '  Check   the form ' }],
+      [sam, { body: '<p>left open</p>', action: 'send_leave_open', tip: 'Line one\nline two' }],
+      [sam, { body: '<p>hidden</p><script>alert(1)</script>', action: 'internal_note', replyToId: first }],
+      [sam, { body: 'a status', action: 'status_update' }],
+      [root, { body: '<p>resolved <a href="https://example.com">here</a></p>', action: 'resolve', notifyAdmins: true }],
+    ];
+    for (const [who, body] of posts) {
+      const res = await t.call(who, 'POST', `/conversations/${c.id}/messages`, body);
+      expect(res.status, res.text).toBe(201);
+      const thread = await t.call(who, 'GET', `/conversations/${c.id}`);
+      const read = (thread.json.messages as { id: string }[]).find((m) => m.id === res.json.message.id);
+      expect(res.json.message, JSON.stringify(body)).toEqual(read);
+      expect(JSON.stringify(res.json.message)).toBe(JSON.stringify(read));
+    }
+  });
+
   it('creates the documented kinds and statuses', async () => {
     const c = await startConversation(t, alice);
     expect(c.status).toBe('open');

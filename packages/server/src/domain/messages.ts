@@ -64,7 +64,7 @@ export function insertMessage(
   conversation: { id: string; accountId: string; subject: string },
   input: NewMessage,
   effects: MessageEffects,
-): { seq: number; id: string } {
+): { seq: number; id: string; body: string } {
   const body = sanitizeRichText(input.body);
   const text = htmlToText(body);
   if (!text && !/<a\b/i.test(body)) throw invalid('body', 'has no content left after removing what is not allowed');
@@ -116,13 +116,13 @@ export function insertMessage(
     notifyAdmins: input.notifyAdmins,
     isFirst: input.isFirst ?? false,
   });
-  return { seq, id };
+  return { seq, id, body };
 }
 
 export function postMessage(db: Db, viewer: Viewer, conversationId: string, input: PostMessageBody, effects: MessageEffects): Message {
   const action = input.action ?? 'reply';
   const rule = actions[action];
-  const seq = writeTx(db, () => {
+  const written = writeTx(db, () => {
     const conversation = loadVisibleConversation(db, viewer, conversationId, 'message.create');
     if (viewer.role === 'customer' && (staffActions.includes(action) || input.tip !== undefined || input.notifyAdmins)) {
       audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'denied', targetType: 'conversation', targetId: conversationId });
@@ -134,11 +134,12 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
       if (!original) throw invalid('replyToId', 'is not a message of this conversation');
     }
     const createdAt = nowIso();
+    const tip = input.tip ? cleanPlainText(input.tip, true) : undefined;
     const created = insertMessage(db, viewer, conversation, {
       kind: rule.kind,
       body: input.body,
       doNotReply: rule.doNotReply,
-      tip: input.tip ? cleanPlainText(input.tip, true) : undefined,
+      tip,
       attachmentIds: input.attachmentIds ?? [],
       createdAt,
       notifyAdmins: input.notifyAdmins ?? false,
@@ -154,10 +155,30 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
       conversationUpdated(db, conversationId);
     }
     audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'ok', targetType: 'message', targetId: created.id, detail: { conversationId } });
-    return created.seq;
+    return { ...created, conversationId: conversation.id, createdAt, tip: tip ?? null };
   });
-  const [message] = loadMessages(db, viewer, sql`m.seq = ${seq}`, 1);
-  return message!;
+  // The author's new message as their next read of the thread shows it, from what was just written
+  // (test/routes.test.ts holds the two equal); only its attachments and author row are read back.
+  const author = cachedGet<{ name: string; role: Role }>(db, sql`SELECT name, role FROM users WHERE id = ${viewer.id}`)!;
+  return {
+    id: written.id,
+    conversationId: written.conversationId,
+    kind: rule.kind,
+    body: written.body,
+    author: { id: viewer.id, name: author.name, role: author.role },
+    createdAt: written.createdAt,
+    attachments: input.attachmentIds?.length ? attachmentsOf(db, [written.seq]).map(({ messageSeq: _, ...file }) => file) : [],
+    tip: written.tip,
+    doNotReply: rule.doNotReply,
+    properties: { doNotReply: rule.doNotReply, ...(input.replyToId !== undefined ? { replyToId: input.replyToId } : {}) },
+  };
+}
+
+/** The attachments of the messages `seqs`, in the order a thread lists them. */
+function attachmentsOf(db: Db, seqs: number[]) {
+  return cachedAll<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(db, sql`
+    SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType, scan_status AS scanStatus FROM attachments
+    WHERE message_seq IN (${sql.join(seqs.map((seq) => sql`${seq}`), sql`, `)}) ORDER BY created_at, id`);
 }
 
 // ------------------------------------------------------------------ reading
@@ -185,9 +206,7 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
     ORDER BY m.seq DESC LIMIT ${limit}`);
   if (rows.length === 0) return [];
   const seqs = sql.join(rows.map((r) => sql`${r.seq}`), sql`, `);
-  const files = cachedAll<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(db, sql`
-    SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType, scan_status AS scanStatus FROM attachments
-    WHERE message_seq IN (${seqs}) ORDER BY created_at, id`);
+  const files = attachmentsOf(db, rows.map((r) => r.seq));
   const properties = cachedAll<{ messageSeq: number; key: string; value: string }>(db, sql`
     SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`);
   return rows.map((r) => ({
