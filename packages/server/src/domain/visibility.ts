@@ -82,7 +82,20 @@ export function userSeesMessage(
 }
 
 // ------------------------------------------------------------------ search scope
-const token = (prefix: string, value: string) => prefix + createHash('sha256').update(value).digest('hex').slice(0, 24);
+/** Tokens already hashed: every message written and every search names some, mostly the same few. */
+const hashed = new Map<string, string>();
+const HASHED_KEPT = 10_000;
+
+function token(prefix: string, value: string): string {
+  const key = prefix + value;
+  let known = hashed.get(key);
+  if (known === undefined) {
+    if (hashed.size >= HASHED_KEPT) hashed.clear();
+    known = prefix + createHash('sha256').update(value).digest('hex').slice(0, 24);
+    hashed.set(key, known);
+  }
+  return known;
+}
 export const accountToken = (accountId: string) => token('a', accountId);
 export const conversationToken = (conversationId: string) => token('c', conversationId);
 const PUBLIC_TOKEN = 'vpublic';

@@ -1,0 +1,29 @@
+/** Public ids (src/domain/ids.ts) and the search scope tokens (src/domain/visibility.ts). */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { newId } from '../src/domain/ids.js';
+import { accountToken, conversationToken, searchScopeTokens } from '../src/domain/visibility.js';
+
+describe('public ids', () => {
+  it('carry 96 random bits after their prefix and never repeat, across refills of the random pool', () => {
+    const ids = Array.from({ length: 5_000 }, (_, i) => newId((['c', 'm', 'att'] as const)[i % 3]));
+    for (const id of ids) expect(id).toMatch(/^(c|m|att)_[A-Za-z0-9_-]{16}$/);
+    const randomParts = ids.map((id) => id.slice(id.indexOf('_') + 1));
+    expect(new Set(randomParts).size).toBe(ids.length);
+    // Every position of the random part takes many values: no byte of the pool is left unfilled.
+    for (let position = 0; position < 16; position++) expect(new Set(randomParts.map((r) => r[position])).size).toBeGreaterThan(40);
+  });
+});
+
+describe('search scope tokens', () => {
+  const sha = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 24);
+  it('are the hashed ids, the same when asked for again', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(accountToken('acme')).toBe(`a${sha('acme')}`);
+      expect(conversationToken('c_1')).toBe(`c${sha('c_1')}`);
+      expect(searchScopeTokens({ id: 'c_1', accountId: 'acme' }, { doNotReply: true })).toBe(`a${sha('acme')} c${sha('c_1')} vhidden`);
+    }
+    // An account and a conversation with the same id get different tokens.
+    expect(accountToken('same')).not.toBe(conversationToken('same'));
+  });
+});
