@@ -1,6 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { IncomingMessage } from 'node:http';
-import { validator } from 'hono/validator';
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
 
@@ -121,7 +120,8 @@ export const jsonBody = <S extends z.ZodType>(schema: S) =>
 
 /** Validates the query string; a repeated parameter is an error rather than a silent pick. */
 export const query = <S extends z.ZodType>(schema: S) =>
-  validator('query', (_value, c) => {
+  // Not hono's validator('query'): it would split the query string once more for a value unused here.
+  ((c, next) => {
     const all = c.req.queries();
     // No prototype: a parameter named `__proto__` must stay a key (and be refused as unknown), not vanish.
     const single: Record<string, string> = Object.create(null);
@@ -131,5 +131,6 @@ export const query = <S extends z.ZodType>(schema: S) =>
     }
     const parsed = schema.safeParse(single);
     if (!parsed.success) throw failed('query', parsed.error);
-    return parsed.data as z.output<S>;
+    c.req.addValidatedData('query', parsed.data as object);
+    return next();
   }) as MiddlewareHandler<any, string, { out: { query: z.output<S> } }>;
