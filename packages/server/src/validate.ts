@@ -119,18 +119,35 @@ export const jsonBody = <S extends z.ZodType>(schema: S) =>
   }) as MiddlewareHandler<any, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }>;
 
 /** Validates the query string; a repeated parameter is an error rather than a silent pick. */
-export const query = <S extends z.ZodType>(schema: S) =>
+/** Query strings validated per schema, kept by their text (at most this many). */
+const KNOWN_QUERIES = 1_000;
+
+export const query = <S extends z.ZodType>(schema: S) => {
+  // A widget asks the same questions again and again (its inbox page, the counts): each query string
+  // is validated once and its result kept; a refused one is refused again every time.
+  const known = new Map<string, object>();
   // Not hono's validator('query'): it would split the query string once more for a value unused here.
-  ((c, next) => {
-    const all = c.req.queries();
-    // No prototype: a parameter named `__proto__` must stay a key (and be refused as unknown), not vanish.
-    const single: Record<string, string> = Object.create(null);
-    for (const [key, values] of Object.entries(all)) {
-      if (values.length > 1) throw new ApiError(422, 'invalid', `Invalid query: ${key} is given more than once.`, [{ field: key, message: 'is given more than once' }]);
-      single[key] = values[0] ?? '';
+  return ((c, next) => {
+    const url = c.req.url;
+    const mark = url.indexOf('?');
+    const text = mark < 0 ? '' : url.slice(mark + 1);
+    let data = known.get(text);
+    if (data === undefined) {
+      const all = c.req.queries();
+      // No prototype: a parameter named `__proto__` must stay a key (and be refused as unknown), not vanish.
+      const single: Record<string, string> = Object.create(null);
+      for (const [key, values] of Object.entries(all)) {
+        if (values.length > 1) throw new ApiError(422, 'invalid', `Invalid query: ${key} is given more than once.`, [{ field: key, message: 'is given more than once' }]);
+        single[key] = values[0] ?? '';
+      }
+      const parsed = schema.safeParse(single);
+      if (!parsed.success) throw failed('query', parsed.error);
+      data = parsed.data as object;
+      if (known.size >= KNOWN_QUERIES) known.delete(known.keys().next().value!);
+      known.set(text, data);
     }
-    const parsed = schema.safeParse(single);
-    if (!parsed.success) throw failed('query', parsed.error);
-    c.req.addValidatedData('query', parsed.data as object);
+    // A copy for each request: handlers may change what they get.
+    c.req.addValidatedData('query', { ...data });
     return next();
   }) as MiddlewareHandler<any, string, { out: { query: z.output<S> } }>;
+};
