@@ -118,10 +118,10 @@ export const jsonBody = <S extends z.ZodType>(schema: S) =>
     await next();
   }) as MiddlewareHandler<any, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }>;
 
-/** Validates the query string; a repeated parameter is an error rather than a silent pick. */
 /** Query strings validated per schema, kept by their text (at most this many). */
 const KNOWN_QUERIES = 1_000;
 
+/** Validates the query string; a repeated parameter is an error rather than a silent pick. */
 export const query = <S extends z.ZodType>(schema: S) => {
   // A widget asks the same questions again and again (its inbox page, the counts): each query string
   // is validated once and its result kept; a refused one is refused again every time.
