@@ -19,7 +19,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import { openDb } from '../packages/server/src/db/client.js';
 import { newId } from '../packages/server/src/domain/ids.js';
-import { cleanPlainText, htmlToText, sanitizeRichText } from '../packages/server/src/domain/text.js';
+import { sanitizeRichText } from '../packages/server/src/domain/rich-text.js';
+import { cleanPlainText, htmlToText } from '../packages/server/src/domain/text.js';
 import { searchScopeTokens } from '../packages/server/src/domain/visibility.js';
 import { dataDir, generatorFingerprint, parseSize } from './lib/paths.js';
 

@@ -1,10 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Suites whose sends and sign-ins are also run written on the writer thread, as the server on a
+ * database file writes them (src/db/writer-thread.ts; test/helpers.ts `makeTestApp`).
+ */
+const writerThreadSuites = [
+  'routes',
+  'events',
+  'leaks',
+  'list-cache',
+  'authz-matrix',
+  'security',
+  'security-audit',
+  'flow',
+  'fuzz',
+].map((name) => `test/${name}.test.ts`);
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'server', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'writer thread', include: writerThreadSuites, env: { SECURE_INBOX_TEST_WRITER_THREAD: '1' } } },
+    ],
   },
 });

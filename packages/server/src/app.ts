@@ -4,6 +4,7 @@ import { apiHeaders, securityHeaders } from './answer-headers.js';
 import { requireUser } from './auth/require-user.js';
 import { bundleRoute } from './bundle.js';
 import type { AppDeps, AppEnv } from './context.js';
+import { writesInProcess } from './domain/writes.js';
 import { ApiError } from './errors.js';
 import { notifyEffects } from './notify/effects.js';
 import { notificationsRoute, notifyAdminsRoute } from './notify/routes.js';
@@ -24,7 +25,8 @@ export interface CreateAppOptions {
 }
 
 export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
-  const deps: Required<AppDeps> = { effects: notifyEffects(input.config), realtime: {}, ...input };
+  const effects = input.effects ?? notifyEffects(input.config);
+  const deps: Required<AppDeps> = { realtime: {}, ...input, effects, writes: input.writes ?? writesInProcess(input.db, effects) };
   const { config } = deps;
   const app = new Hono<AppEnv>();
 

@@ -4,6 +4,7 @@ import { createApp, type CreateAppOptions } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { openDb, type Db } from './db/client.js';
+import { startWriterThread } from './db/writer-thread.js';
 import { startBackgroundJobs } from './notify/background.js';
 
 export interface StartOptions extends CreateAppOptions {
@@ -21,8 +22,10 @@ export function startServer(config: Config, options: StartOptions = {}) {
   const db = openDb(config.dbFile, { synchronous: config.dbSynchronous });
   options.prepare?.(db);
   const checkpointer = startCheckpointer(db, config.dbFile);
-  const app = createApp({ db, config }, options);
-  const jobs = startBackgroundJobs(db, config);
+  // Sends and sign-ins are written on a thread of their own (db/writer-thread.ts); an in-memory database has one connection.
+  const writer = config.dbFile === ':memory:' ? null : startWriterThread(db, config, { onFailure: () => jobs.startDelivery() });
+  const app = createApp({ db, config, ...(writer ? { writes: writer } : {}) }, options);
+  const jobs = startBackgroundJobs(db, config, { delivery: !writer });
   // AnswerResponse writes the security and API headers into the answer as Node sends it (answer-headers.ts).
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { ServerResponse: AnswerResponse } }, (info) => {
     const host = info.address.includes(':') ? `[${info.address}]` : info.address;
@@ -34,6 +37,7 @@ export function startServer(config: Config, options: StartOptions = {}) {
     server.close();
     void jobs
       .stop()
+      .then(() => writer?.stop())
       .then(() => checkpointer.stop())
       .finally(() => {
         db.$client.close();

@@ -2,9 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { afterAll, onTestFinished } from 'vitest';
 import { createApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDb, type Db } from '../src/db/client.js';
+import { startWriterThread, type WriterThread } from '../src/db/writer-thread.js';
 
 export const SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 
@@ -16,8 +18,31 @@ export interface TestUser {
   email?: string;
 }
 
-/** A fresh app on a real SQLite file in a temporary folder. */
-export function makeTestApp(env: Record<string, string> = {}) {
+const threadsOfFile: WriterThread[] = [];
+let stopsRegistered = false;
+
+/** A writer thread lives as long as the test that made it, or the file when made outside a test. */
+function stopAfterwards(thread: WriterThread) {
+  try {
+    onTestFinished(() => thread.stop());
+  } catch {
+    threadsOfFile.push(thread);
+    if (!stopsRegistered) {
+      stopsRegistered = true;
+      afterAll(() => Promise.all(threadsOfFile.splice(0).map((t) => t.stop())));
+    }
+  }
+}
+
+/** Whether this run writes sends and sign-ins on the writer thread (the writer-thread project, vitest.config.ts). */
+export const onWriterThread = Boolean(process.env.SECURE_INBOX_TEST_WRITER_THREAD);
+
+/**
+ * A fresh app on a real SQLite file in a temporary folder. With `writerThread` (and throughout the
+ * writer-thread project) sends and sign-ins are written the way the server writes them on a database
+ * file: on the writer thread (src/db/writer-thread.ts), stopped when the test ends.
+ */
+export function makeTestApp(env: Record<string, string> = {}, options: { writerThread?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-test-'));
   const config: Config = loadConfig({
     SECURE_INBOX_JWT_SECRET: SECRET,
@@ -27,7 +52,9 @@ export function makeTestApp(env: Record<string, string> = {}) {
     ...env,
   });
   const db: Db = openDb(config.dbFile);
-  const app = createApp({ db, config }, { bundlePath: join(dir, 'missing-bundle.js') });
+  const writes = options.writerThread ?? onWriterThread ? startWriterThread(db, config, { delivery: false }) : undefined;
+  if (writes) stopAfterwards(writes);
+  const app = createApp({ db, config, ...(writes ? { writes } : {}) }, { bundlePath: join(dir, 'missing-bundle.js') });
 
   async function token(user: TestUser, overrides: Record<string, unknown> = {}) {
     const { sub, ...claims } = user;
@@ -53,7 +80,7 @@ export function makeTestApp(env: Record<string, string> = {}) {
     return readAnswer(res);
   }
 
-  return { app, db, config, dir, token, call };
+  return { app, db, config, dir, token, call, writes };
 }
 
 /** An answer as tests look at it: status, headers, the text, and the JSON it holds (the text when it is not JSON). */

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FORMATTED, payloads } from '../../../e2e/tests/xss-payloads.js';
 import { referencePurifier, reusesDocument } from '../src/domain/sanitizer.js';
-import { addLinkHook, richTextConfig, sanitizeRichText } from '../src/domain/text.js';
+import { addLinkHook, richTextConfig, sanitizeRichText } from '../src/domain/rich-text.js';
 
 // The reference builds a document per call and, with it, listeners on its window that are never
 // removed: it gets slower with every call, so a fresh one is made every few hundred.

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FORMATTED, payloads } from '../../../e2e/tests/xss-payloads.js';
 import { referencePurifier } from '../src/domain/sanitizer.js';
-import { addLinkHook, richTextConfig, sanitizeRichText } from '../src/domain/text.js';
+import { addLinkHook, richTextConfig, sanitizeRichText } from '../src/domain/rich-text.js';
 import { unchangedBySanitizer } from '../src/domain/unchanged-markup.js';
 
 let reference = referencePurifier();

@@ -12,7 +12,7 @@ import { createTokenVerifier, TokenError } from './token.js';
  */
 export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGuard) {
   const verify = createTokenVerifier(deps.config.jwt);
-  const syncUser = createUserSync(deps.db);
+  const syncUser = createUserSync(deps.db, deps.writes.writeUser);
   return createMiddleware<AppEnv>(async (c, next) => {
     guard?.check(c);
     const header = c.req.header('authorization');
@@ -21,7 +21,8 @@ export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGua
     if (match?.[1]) {
       try {
         const identity = await verify(match[1]);
-        syncUser(identity);
+        const synced = syncUser(identity);
+        if (synced) await synced;
         c.set('viewer', identity);
         return next();
       } catch (error) {

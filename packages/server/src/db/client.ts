@@ -16,7 +16,7 @@ const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../..
  * process (kill -9): the commit is in the WAL file before the write returns; only a power cut can
  * lose the last commits, which `FULL` prevents at the price of a disk flush per transaction.
  */
-export function openDb(file: string, options: { synchronous?: 'normal' | 'full' } = {}): Db {
+export function openDb(file: string, options: { synchronous?: 'normal' | 'full'; migrate?: boolean } = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
@@ -26,7 +26,7 @@ export function openDb(file: string, options: { synchronous?: 'normal' | 'full' 
   sqlite.pragma('cache_size = -32000');
   sqlite.pragma('temp_store = MEMORY');
   const db = drizzle(sqlite, { schema, casing: 'snake_case' }) as Db;
-  migrate(db, { migrationsFolder });
+  if (options.migrate !== false) migrate(db, { migrationsFolder });
   return db;
 }
 

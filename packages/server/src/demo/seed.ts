@@ -20,8 +20,9 @@ import { sql } from 'drizzle-orm';
 import { writeTx, type Db } from '../db/client.js';
 import { changeState, createConversation, patchConversation, type StateChange } from '../domain/conversations.js';
 import { noEffects, postMessage } from '../domain/messages.js';
-import { createUserSync } from '../domain/users.js';
+import { writeUser } from '../domain/users.js';
 import { demoAccounts, demoUserList, demoUsers, type DemoUser } from './users.js';
+import { prepareRichText } from '../domain/rich-text.js';
 
 const { maria, tom, priya, grace, dan, ines, sarah, liam, jo, ada } = demoUsers;
 const { permit, bakery, matter } = demoAccounts;
@@ -358,8 +359,7 @@ export function seedDemo(db: Db, now = Date.now()): SeedResult {
   if (hasData(db)) return { seeded: false, conversations: 0 };
   return writeTx(db, () => {
     if (hasData(db)) return { seeded: false, conversations: 0 };
-    const syncUser = createUserSync(db);
-    for (const user of demoUserList) syncUser(user);
+    for (const user of demoUserList) writeUser(db, user);
     for (const account of Object.values(demoAccounts)) {
       db.run(sql`INSERT INTO accounts (id, name) VALUES (${account.id}, ${account.name}) ON CONFLICT (id) DO UPDATE SET name = ${account.name}`);
     }
@@ -393,7 +393,8 @@ function playHistory(db: Db, now: number) {
 
   for (const { at, thread, step } of events) {
     if (!step) {
-      const conversation = createConversation(db, thread.by, CreateConversationBody.parse(thread.start), noEffects);
+      const start = CreateConversationBody.parse(thread.start);
+      const conversation = createConversation(db, thread.by, start, prepareRichText(start.body), noEffects);
       ids.set(thread.key, conversation.id);
       const first = db.get<{ id: string }>(sql`SELECT m.id FROM messages m JOIN conversations c ON c.first_seq = m.seq WHERE c.id = ${conversation.id}`)!;
       messageTimes.set(first.id, at);
@@ -403,7 +404,8 @@ function playHistory(db: Db, now: number) {
     const id = ids.get(thread.key)!;
     const dates = times.get(id)!;
     if ('post' in step) {
-      const message = postMessage(db, step.by, id, PostMessageBody.parse(step.post), noEffects);
+      const post = PostMessageBody.parse(step.post);
+      const message = postMessage(db, step.by, id, post, prepareRichText(post.body), noEffects);
       messageTimes.set(message.id, at);
       dates.updated = at;
       // A status change is visible to customers even when the note that caused it is not.

@@ -19,7 +19,7 @@ import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { insertMessage, type MessageEffects } from './messages.js';
 import { conversationUpdated, userStateChanged } from '../realtime/fanout.js';
-import { cleanPlainText, preview } from './text.js';
+import { cleanPlainText, preview, type RichTextBody } from './text.js';
 import {
   actsIn,
   conversationVisible,
@@ -88,7 +88,8 @@ export function getConversation(db: Db, viewer: Viewer, id: string): Conversatio
 }
 
 // ------------------------------------------------------------------ create
-export function createConversation(db: Db, viewer: Viewer, input: CreateConversationBody, effects: MessageEffects): Conversation {
+/** Opens a conversation with `input` (its first message's body already prepared as `body`), as `viewer`. */
+export function createConversation(db: Db, viewer: Viewer, input: CreateConversationBody, body: RichTextBody, effects: MessageEffects): Conversation {
   if (!actsIn(viewer, input.accountId)) {
     audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId });
     throw forbidden(`You do not act in account ${input.accountId}.`);
@@ -125,7 +126,7 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
     for (const recipient of recipientIds) upsertParticipant(db, id, recipient);
     insertMessage(db, viewer, { id, accountId: input.accountId, subject }, {
       kind: 'message',
-      body: input.body,
+      body,
       doNotReply: false,
       attachmentIds: input.attachmentIds ?? [],
       createdAt: at,

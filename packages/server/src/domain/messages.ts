@@ -9,7 +9,7 @@ import { deferToGroupEnd } from '../db/group-commit.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
-import { cleanPlainText, htmlToText, sanitizeRichText } from './text.js';
+import { cleanPlainText, type RichTextBody } from './text.js';
 import { conversationUpdated } from '../realtime/fanout.js';
 import { actsIn, loadVisibleConversation, messageVisible, searchScopeTokens, type Viewer } from './visibility.js';
 
@@ -48,7 +48,8 @@ export const noEffects: MessageEffects = { messageCreated() {} };
 
 interface NewMessage {
   kind: MessageKind;
-  body: string;
+  /** Sanitized on the way in (rich-text.ts `prepareRichText`). */
+  body: RichTextBody;
   doNotReply: boolean;
   tip?: string;
   attachmentIds: string[];
@@ -65,8 +66,7 @@ export function insertMessage(
   input: NewMessage,
   effects: MessageEffects,
 ): { seq: number; id: string; body: string } {
-  const body = sanitizeRichText(input.body);
-  const text = htmlToText(body);
+  const { body, text } = input.body;
   if (!text && !/<a\b/i.test(body)) throw invalid('body', 'has no content left after removing what is not allowed');
   const id = newId('m');
   const inserted = cachedGet<{ seq: number }>(db, sql`
@@ -119,7 +119,8 @@ export function insertMessage(
   return { seq, id, body };
 }
 
-export function postMessage(db: Db, viewer: Viewer, conversationId: string, input: PostMessageBody, effects: MessageEffects): Message {
+/** Writes `input` (its body already prepared as `body`) to the conversation, as `viewer`. */
+export function postMessage(db: Db, viewer: Viewer, conversationId: string, input: PostMessageBody, body: RichTextBody, effects: MessageEffects): Message {
   const action = input.action ?? 'reply';
   const rule = actions[action];
   const written = writeTx(db, () => {
@@ -137,7 +138,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
     const tip = input.tip ? cleanPlainText(input.tip, true) : undefined;
     const created = insertMessage(db, viewer, conversation, {
       kind: rule.kind,
-      body: input.body,
+      body,
       doNotReply: rule.doNotReply,
       tip,
       attachmentIds: input.attachmentIds ?? [],

@@ -1,40 +1,9 @@
-import { richText } from '@secure-inbox/protocol';
-import type { Config, DOMPurify } from 'isomorphic-dompurify';
-import { purifier } from './sanitizer.js';
-import { unchangedBySanitizer } from './unchanged-markup.js';
+/** Plain-text helpers; rich text is sanitized in rich-text.ts. */
 
-/** The allow-list of rich text, as DOMPurify's configuration. */
-export const richTextConfig: Config = {
-  ALLOWED_TAGS: [...richText.allowedTags],
-  ALLOWED_ATTR: [...richText.allowedAttributes],
-  ALLOWED_URI_REGEXP: richText.allowedUriPattern,
-  ALLOW_DATA_ATTR: false,
-  ALLOW_ARIA_ATTR: false,
-};
-
-/** Links keep only allowed addresses and always open in a new tab without referrer or opener. */
-export function addLinkHook(instance: DOMPurify): void {
-  instance.addHook('afterSanitizeAttributes', (node) => {
-    if (node.nodeName === 'A') {
-      const href = node.getAttribute('href') ?? '';
-      if (!richText.allowedUriPattern.test(href.trim())) node.removeAttribute('href');
-      node.setAttribute('rel', richText.linkRel);
-      node.setAttribute('target', '_blank');
-    }
-  });
-}
-
-addLinkHook(purifier);
-// The server's instance only ever sanitizes rich text: its configuration is parsed once, not per call.
-purifier.setConfig(richTextConfig);
-
-/**
- * Sanitizes rich text on write with the shared allow-list. Markup the sanitizer would return unchanged
- * (unchanged-markup.ts) is returned as it is, without parsing it.
- */
-export function sanitizeRichText(html: string): string {
-  if (unchangedBySanitizer(html)) return html;
-  return purifier.sanitize(html).trim();
+/** A message body as written: sanitized markup and its plain text. */
+export interface RichTextBody {
+  body: string;
+  text: string;
 }
 
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };

@@ -5,40 +5,57 @@ import { accounts, memberships, users } from '../db/schema.js';
 import { noteDirectoryChange } from './change-versions.js';
 
 /**
- * Upserts the user and their memberships from the token's claims. The last fingerprint per user is
- * remembered so that a busy reader costs no write at all.
+ * Keeps the users table in step with the tokens: the user and their memberships are upserted from
+ * the claims (`write`, domain/writes.ts) the first time a fingerprint of them is seen, so that a busy
+ * reader costs no write at all. Resolves once the rows are committed.
  */
-export function createUserSync(db: Db) {
+export function createUserSync(db: Db, write: (identity: Identity) => Promise<void>) {
   const seen = new Map<string, string>();
-  return function syncUser(identity: Identity): void {
+  // Requests of one user that arrive while their rows are being written wait for that one write.
+  const writing = new Map<string, { fingerprint: string; done: Promise<void> }>();
+  return function syncUser(identity: Identity): Promise<void> | undefined {
     const fingerprint = JSON.stringify([identity.name, identity.email, identity.role, identity.accounts]);
-    if (seen.get(identity.id) === fingerprint) return;
-    writeTx(db, () => {
-      db.insert(users)
-        .values({ id: identity.id, name: identity.name, email: identity.email, role: identity.role })
-        .onConflictDoUpdate({
-          target: users.id,
-          set: { name: identity.name, email: identity.email, role: identity.role, updatedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` },
-        })
-        .run();
-      if (identity.accounts === '*') {
-        db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
-        return;
-      }
-      const ids = identity.accounts;
-      if (ids.length === 0) {
-        db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
-        return;
-      }
-      db.delete(memberships).where(and(eq(memberships.userId, identity.id), notInArray(memberships.accountId, ids))).run();
-      for (const accountId of ids) {
-        db.insert(accounts).values({ id: accountId }).onConflictDoNothing().run();
-        db.insert(memberships).values({ userId: identity.id, accountId }).onConflictDoNothing().run();
-      }
+    if (seen.get(identity.id) === fingerprint) return undefined;
+    const inFlight = writing.get(identity.id);
+    if (inFlight?.fingerprint === fingerprint) return inFlight.done;
+    const done = write(identity).then(
+      () => {
+        // Names and roles show in inbox pages (last message's author): kept pages are no longer current.
+        noteDirectoryChange(db);
+        if (seen.size > 50_000) seen.clear();
+        seen.set(identity.id, fingerprint);
+      },
+    ).finally(() => {
+      if (writing.get(identity.id)?.done === done) writing.delete(identity.id);
     });
-    // Names and roles show in inbox pages (last message's author): kept pages are no longer current.
-    noteDirectoryChange(db);
-    if (seen.size > 50_000) seen.clear();
-    seen.set(identity.id, fingerprint);
+    writing.set(identity.id, { fingerprint, done });
+    return done;
   };
+}
+
+/** Upserts the user and their memberships from the token's claims, in the caller's transaction or one of its own. */
+export function writeUser(db: Db, identity: Identity): void {
+  writeTx(db, () => {
+    db.insert(users)
+      .values({ id: identity.id, name: identity.name, email: identity.email, role: identity.role })
+      .onConflictDoUpdate({
+        target: users.id,
+        set: { name: identity.name, email: identity.email, role: identity.role, updatedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` },
+      })
+      .run();
+    if (identity.accounts === '*') {
+      db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
+      return;
+    }
+    const ids = identity.accounts;
+    if (ids.length === 0) {
+      db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
+      return;
+    }
+    db.delete(memberships).where(and(eq(memberships.userId, identity.id), notInArray(memberships.accountId, ids))).run();
+    for (const accountId of ids) {
+      db.insert(accounts).values({ id: accountId }).onConflictDoNothing().run();
+      db.insert(memberships).values({ userId: identity.id, accountId }).onConflictDoNothing().run();
+    }
+  });
 }

@@ -13,13 +13,11 @@ import {
   addParticipants,
   changeState,
   conversationView,
-  createConversation,
   patchConversation,
   type StateChange,
 } from '../domain/conversations.js';
-import { groupWrite } from '../db/group-commit.js';
 import { listPageJson } from '../domain/list-cache.js';
-import { postMessage, threadPage } from '../domain/messages.js';
+import { threadPage } from '../domain/messages.js';
 import { loadVisibleConversation } from '../domain/visibility.js';
 import { jsonBody, query } from '../validate.js';
 
@@ -33,11 +31,8 @@ export const conversations = new Hono<AppEnv>()
     return c.body(json, 200, { 'Content-Type': 'application/json' });
   })
   .post('/', jsonBody(CreateConversationBody), async (c) => {
-    const { db, effects } = c.get('deps');
-    const viewer = c.get('viewer');
-    const body = c.req.valid('json');
-    // New conversations and messages are committed in groups (db/group-commit.ts); answered after the commit.
-    const conversation = await groupWrite(db, () => createConversation(db, viewer, body, effects));
+    // Sends are committed in groups, answered after the commit (domain/writes.ts).
+    const conversation = await c.get('deps').writes.createConversation(c.get('viewer'), c.req.valid('json'));
     return c.json({ conversation }, 201);
   })
   .get('/:id', query(ThreadQuery), (c) => {
@@ -53,11 +48,7 @@ export const conversations = new Hono<AppEnv>()
     return c.json({ conversation });
   })
   .post('/:id/messages', jsonBody(PostMessageBody), async (c) => {
-    const { db, effects } = c.get('deps');
-    const viewer = c.get('viewer');
-    const id = c.req.param('id');
-    const body = c.req.valid('json');
-    const message = await groupWrite(db, () => postMessage(db, viewer, id, body, effects));
+    const message = await c.get('deps').writes.postMessage(c.get('viewer'), c.req.param('id'), c.req.valid('json'));
     return c.json({ message }, 201);
   })
   .post('/:id/participants', jsonBody(AddParticipantsBody), (c) => {

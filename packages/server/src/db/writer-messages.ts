@@ -1,0 +1,55 @@
+/**
+ * What crosses between the server's thread and the writer thread (db/writer-thread.ts): requests,
+ * reports after each group commit, errors as data. Imported by both sides; loads nothing heavy.
+ */
+import type { CreateConversationBody, PostMessageBody } from '@secure-inbox/protocol';
+import type { Identity } from '../auth/token.js';
+import type { Config } from '../config.js';
+import type { RichTextBody } from '../domain/text.js';
+import type { Viewer } from '../domain/visibility.js';
+import { ApiError } from '../errors.js';
+
+export type WriterRequest =
+  | { id: number; kind: 'conversation'; viewer: Viewer; input: CreateConversationBody; body: RichTextBody }
+  | { id: number; kind: 'message'; viewer: Viewer; conversationId: string; input: PostMessageBody; body: RichTextBody }
+  | { id: number; kind: 'user'; identity: Identity };
+
+/** An error, as it crosses from the writer thread. */
+export type SentError =
+  | { api: { status: ApiError['status']; code: ApiError['code']; message: string; details?: unknown; headers?: Record<string, string> } }
+  | { message: string; code?: string; stack?: string };
+
+export type WriterOutcome = { id: number; value: unknown } | { id: number; error: SentError };
+
+/** What the writer thread posts after each group commit. */
+export interface WriterReport {
+  outcomes: WriterOutcome[];
+  /** The users whose events the group wrote. */
+  users: string[];
+}
+
+export interface WriterData {
+  config: Config;
+  walAutocheckpoint: number;
+  delivery: boolean;
+}
+
+export function describeError(error: unknown): SentError {
+  if (error instanceof ApiError) {
+    const { status, code, message, details, headers } = error;
+    return { api: { status, code, message, ...(details !== undefined ? { details } : {}), ...(headers ? { headers } : {}) } };
+  }
+  const e = error as { message?: unknown; code?: unknown; stack?: unknown } | null;
+  return {
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e?.stack === 'string' ? { stack: e.stack } : {}),
+  };
+}
+
+export function rebuildError(sent: SentError): Error {
+  if ('api' in sent) return new ApiError(sent.api.status, sent.api.code, sent.api.message, sent.api.details, sent.api.headers);
+  const error = Object.assign(new Error(sent.message), sent.code ? { code: sent.code } : {});
+  if (sent.stack) error.stack = sent.stack;
+  return error;
+}

@@ -1,0 +1,124 @@
+/**
+ * The writer thread: sends (new conversations and messages) and sign-in rows written on a thread of
+ * their own.
+ *
+ * A send spends more than half of its time in SQLite: its statements, and the group commit that
+ * appends its pages to the WAL. On the event loop that is time no other request is served. The server
+ * on a database file therefore hands each send, once authenticated, validated and its body sanitized
+ * (domain/writes.ts), to a worker thread with a connection of its own, which runs the same code
+ * (domain/write-jobs.ts, group commits included) while this thread parses, routes and answers the
+ * next requests; this thread's connection keeps serving every read and the other writes. The e-mail
+ * delivery worker runs there too: its writes would otherwise wait on this thread's event loop for
+ * the lock the sends hold most of the time.
+ *
+ * What this thread keeps in memory about writes it learns from the writer's reports, before any
+ * caller of the group is answered: the users whose events a group commit wrote (their kept pages and
+ * counts expire, their open event streams wake), and that a commit happened (so that data_version is
+ * not taken for an outside write, domain/change-versions.ts).
+ *
+ * An error crosses as data: an ApiError is rebuilt as itself, any other error keeps its message, its
+ * code (SQLITE_FULL becomes a 507 as on this thread) and its stack. If the thread ever stops, the
+ * sends waiting for it fail (nothing of theirs was acknowledged), later sends are written on this
+ * thread again, and `onFailure` is called (the server starts the delivery worker here).
+ */
+import type { Conversation, Message } from '@secure-inbox/protocol';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config.js';
+import { noteThreadWrites, noteUserChanges } from '../domain/change-versions.js';
+import { prepareRichText } from '../domain/rich-text.js';
+import { writesInProcess, type Writes } from '../domain/writes.js';
+import { notifyEffects } from '../notify/effects.js';
+import { eventBus } from '../realtime/bus.js';
+import type { Db } from './client.js';
+import { rebuildError, type WriterData, type WriterReport, type WriterRequest } from './writer-messages.js';
+
+export interface WriterThread extends Writes {
+  /** Writes what was handed over, then stops the thread and closes its connection. */
+  stop(): Promise<void>;
+}
+
+export interface WriterThreadOptions {
+  log?: (line: string) => void;
+  /** Runs the e-mail delivery worker (notify/worker.ts) on the thread; default true. */
+  delivery?: boolean;
+  /** Called once if the thread stops without being asked to. */
+  onFailure?: () => void;
+}
+
+/** Starts the writer thread for `db`, which the server's thread opened (and migrated) on `config.dbFile`. */
+export function startWriterThread(db: Db, config: Config, options: WriterThreadOptions = {}): WriterThread {
+  const log = options.log ?? console.error;
+  const inProcess = writesInProcess(db, notifyEffects(config));
+  const workerData: WriterData = {
+    config,
+    walAutocheckpoint: db.$client.pragma('wal_autocheckpoint', { simple: true }) as number,
+    delivery: options.delivery ?? true,
+  };
+  const worker = new Worker(new URL('./writer-thread-start.mjs', import.meta.url), { workerData });
+  worker.unref();
+  const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  let nextId = 1;
+  let running = true;
+  let stopping = false;
+
+  worker.on('message', (report: WriterReport) => {
+    if (report.users.length > 0) {
+      noteUserChanges(db, report.users);
+      eventBus(db).wakeAfterCommit(report.users);
+    }
+    noteThreadWrites(db);
+    for (const outcome of report.outcomes) {
+      const caller = waiting.get(outcome.id);
+      if (!caller) continue;
+      waiting.delete(outcome.id);
+      if ('error' in outcome) caller.reject(rebuildError(outcome.error));
+      else caller.resolve(outcome.value);
+    }
+  });
+  const stopped = (why: string) => {
+    if (!running) return;
+    running = false;
+    for (const caller of waiting.values()) caller.reject(new Error(`The writer thread stopped before the write was committed (${why}).`));
+    waiting.clear();
+    if (stopping) return;
+    log(`the writer thread stopped (${why}); sends are written on the server's own thread from now on`);
+    options.onFailure?.();
+  };
+  worker.on('error', (error) => stopped(error.message));
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      stopped(`exit code ${code}`);
+      resolve();
+    }),
+  );
+
+  function hand<T>(request: WriterRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      worker.postMessage({ ...request, id });
+      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  return {
+    createConversation(viewer, body) {
+      if (!running || stopping) return inProcess.createConversation(viewer, body);
+      return hand<Conversation>({ kind: 'conversation', viewer, input: body, body: prepareRichText(body.body) });
+    },
+    postMessage(viewer, conversationId, body) {
+      if (!running || stopping) return inProcess.postMessage(viewer, conversationId, body);
+      return hand<Message>({ kind: 'message', viewer, conversationId, input: body, body: prepareRichText(body.body) });
+    },
+    writeUser(identity) {
+      if (!running || stopping) return inProcess.writeUser(identity);
+      return hand<void>({ kind: 'user', identity });
+    },
+    async stop() {
+      if (running && !stopping) {
+        stopping = true;
+        worker.postMessage('stop');
+      }
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Runs in the writer thread (db/writer-thread.ts): takes sends, writes them in group commits on a
+ * connection of its own, and reports each group once it has committed.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { watchUserChanges } from '../domain/change-versions.js';
+import { writeJobs } from '../domain/write-jobs.js';
+import { notifyEffects } from '../notify/effects.js';
+import { openDb } from './client.js';
+import { describeError, type WriterData, type WriterOutcome, type WriterReport, type WriterRequest } from './writer-messages.js';
+
+const port = parentPort!;
+const data = workerData as WriterData;
+// The server's thread opened the file and migrated it before starting this thread.
+const db = openDb(data.config.dbFile, { synchronous: data.config.dbSynchronous, migrate: false });
+db.$client.pragma(`wal_autocheckpoint = ${data.walAutocheckpoint}`);
+const jobs = writeJobs(db, notifyEffects(data.config));
+const delivery = data.delivery ? new (await import('../notify/worker.js')).DeliveryWorker(db, data.config).start() : null;
+
+let users = new Set<string>();
+watchUserChanges(db, (ids) => {
+  for (const id of ids) users.add(id);
+});
+
+// A group's callers settle together, one after the other, once it committed (db/group-commit.ts); the
+// report goes out after the last of them.
+let outcomes: WriterOutcome[] = [];
+function settle(outcome: WriterOutcome) {
+  if (outcomes.length === 0) queueMicrotask(report);
+  outcomes.push(outcome);
+}
+function report() {
+  const sent: WriterReport = { outcomes, users: [...users] };
+  outcomes = [];
+  users = new Set();
+  port.postMessage(sent);
+}
+
+port.on('message', (request: WriterRequest | 'stop') => {
+  if (request === 'stop') {
+    // After the groups already scheduled (setImmediate runs callbacks in order) and the delivery in flight.
+    setImmediate(() => {
+      void Promise.resolve(delivery?.stop()).finally(() => {
+        db.$client.close();
+        port.close();
+      });
+    });
+    return;
+  }
+  const written =
+    request.kind === 'message'
+      ? jobs.postMessage(request.viewer, request.conversationId, request.input, request.body)
+      : request.kind === 'conversation'
+        ? jobs.createConversation(request.viewer, request.input, request.body)
+        : jobs.writeUser(request.identity);
+  written.then(
+    (value) => settle({ id: request.id, value }),
+    (error: unknown) => settle({ id: request.id, error: describeError(error) }),
+  );
+});

@@ -1,0 +1,23 @@
+/**
+ * The writes of domain/writes.ts with their bodies prepared, each run in the next group commit on
+ * `db` (db/group-commit.ts). Imports nothing that loads the sanitizer: the writer thread runs these.
+ */
+import type { CreateConversationBody, PostMessageBody } from '@secure-inbox/protocol';
+import type { Identity } from '../auth/token.js';
+import type { Db } from '../db/client.js';
+import { groupWrite } from '../db/group-commit.js';
+import { createConversation } from './conversations.js';
+import { postMessage, type MessageEffects } from './messages.js';
+import type { RichTextBody } from './text.js';
+import { writeUser } from './users.js';
+import type { Viewer } from './visibility.js';
+
+export function writeJobs(db: Db, effects: MessageEffects) {
+  return {
+    createConversation: (viewer: Viewer, input: CreateConversationBody, body: RichTextBody) =>
+      groupWrite(db, () => createConversation(db, viewer, input, body, effects)),
+    postMessage: (viewer: Viewer, conversationId: string, input: PostMessageBody, body: RichTextBody) =>
+      groupWrite(db, () => postMessage(db, viewer, conversationId, input, body, effects)),
+    writeUser: (identity: Identity) => groupWrite(db, () => writeUser(db, identity)),
+  };
+}

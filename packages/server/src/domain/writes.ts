@@ -1,0 +1,33 @@
+/**
+ * The writes of the busy path: new conversations and messages (sends), and the user rows a sign-in
+ * brings up to date. They are committed in groups (db/group-commit.ts) and settle after the commit,
+ * on this thread (`writesInProcess`: tests, an in-memory database) or on the writer thread
+ * (db/writer-thread.ts: the server on a database file).
+ *
+ * A body is sanitized before its send is handed over (`prepareRichText`), on the thread that took the
+ * request; what writes it (`writeJobs`) takes it prepared and never loads the sanitizer.
+ */
+import type { Conversation, CreateConversationBody, Message, PostMessageBody } from '@secure-inbox/protocol';
+import type { Identity } from '../auth/token.js';
+import type { Db } from '../db/client.js';
+import type { MessageEffects } from './messages.js';
+import { prepareRichText } from './rich-text.js';
+import type { Viewer } from './visibility.js';
+import { writeJobs } from './write-jobs.js';
+
+export interface Writes {
+  createConversation(viewer: Viewer, body: CreateConversationBody): Promise<Conversation>;
+  postMessage(viewer: Viewer, conversationId: string, body: PostMessageBody): Promise<Message>;
+  /** Upserts the user and their memberships from a token's claims (domain/users.ts). */
+  writeUser(identity: Identity): Promise<void>;
+}
+
+/** The writes, through `db` on this thread. */
+export function writesInProcess(db: Db, effects: MessageEffects): Writes {
+  const jobs = writeJobs(db, effects);
+  return {
+    createConversation: (viewer, body) => jobs.createConversation(viewer, body, prepareRichText(body.body)),
+    postMessage: (viewer, conversationId, body) => jobs.postMessage(viewer, conversationId, body, prepareRichText(body.body)),
+    writeUser: (identity) => jobs.writeUser(identity),
+  };
+}
