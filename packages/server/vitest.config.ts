@@ -14,6 +14,7 @@ const writerThreadSuites = [
   'security-audit',
   'flow',
   'fuzz',
+  'notify',
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({

@@ -23,9 +23,9 @@ export function startServer(config: Config, options: StartOptions = {}) {
   options.prepare?.(db);
   const checkpointer = startCheckpointer(db, config.dbFile);
   // Sends and sign-ins are written on a thread of their own (db/writer-thread.ts); an in-memory database has one connection.
-  const writer = config.dbFile === ':memory:' ? null : startWriterThread(db, config, { onFailure: () => jobs.startDelivery() });
+  const writer = config.dbFile === ':memory:' ? null : startWriterThread(db, config);
   const app = createApp({ db, config, ...(writer ? { writes: writer } : {}) }, options);
-  const jobs = startBackgroundJobs(db, config, { delivery: !writer });
+  const jobs = startBackgroundJobs(db, config, writer ? { writes: writer.notices } : {});
   // AnswerResponse writes the security and API headers into the answer as Node sends it (answer-headers.ts).
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { ServerResponse: AnswerResponse } }, (info) => {
     const host = info.address.includes(':') ? `[${info.address}]` : info.address;

@@ -52,7 +52,7 @@ export function makeTestApp(env: Record<string, string> = {}, options: { writerT
     ...env,
   });
   const db: Db = openDb(config.dbFile);
-  const writes = options.writerThread ?? onWriterThread ? startWriterThread(db, config, { delivery: false }) : undefined;
+  const writes = options.writerThread ?? onWriterThread ? startWriterThread(db, config) : undefined;
   if (writes) stopAfterwards(writes);
   const app = createApp({ db, config, ...(writes ? { writes } : {}) }, { bundlePath: join(dir, 'missing-bundle.js') });
 

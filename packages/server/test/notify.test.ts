@@ -28,7 +28,8 @@ async function setup(env: Record<string, string> = {}) {
 }
 
 function worker(t: TestApp, options: WorkerOptions = {}) {
-  const w = new DeliveryWorker(t.db, t.config, { retryBaseMs: 5, log: () => {}, ...options });
+  // On the writer thread (its project in vitest.config.ts), claims and outcomes are committed there, as the server does.
+  const w = new DeliveryWorker(t.db, t.config, { retryBaseMs: 5, log: () => {}, ...(t.writes ? { writes: t.writes.notices } : {}), ...options });
   cleanup.push(() => w.stop());
   return w;
 }

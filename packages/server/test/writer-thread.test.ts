@@ -171,7 +171,12 @@ describe('a writer thread that stops by itself', () => {
     let failed!: () => void;
     const failure = new Promise<void>((resolve) => (failed = resolve));
     // A folder where the database should be: the thread cannot open it and stops.
-    const thread = startWriterThread(t.db, { ...t.config, dbFile: t.dir }, { delivery: false, log: (line) => lines.push(line), onFailure: () => failed() });
+    const thread = startWriterThread(t.db, { ...t.config, dbFile: t.dir }, {
+      log: (line) => {
+        lines.push(line);
+        failed();
+      },
+    });
     const alice = { id: 'alice', name: people.alice.name, email: people.alice.email, role: 'customer' as const, accounts: people.alice.accounts };
     const waiting = thread.postMessage(alice, conversation.id, { body: 'handed to the thread' });
     await expect(waiting).rejects.toThrow(/writer thread stopped before the write was committed/);

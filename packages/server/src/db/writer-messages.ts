@@ -8,11 +8,15 @@ import type { Config } from '../config.js';
 import type { RichTextBody } from '../domain/text.js';
 import type { Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
+import type { Leader } from '../notify/notice-writes.js';
 
 export type WriterRequest =
   | { id: number; kind: 'conversation'; viewer: Viewer; input: CreateConversationBody; body: RichTextBody }
   | { id: number; kind: 'message'; viewer: Viewer; conversationId: string; input: PostMessageBody; body: RichTextBody }
-  | { id: number; kind: 'user'; identity: Identity };
+  | { id: number; kind: 'user'; identity: Identity }
+  | { id: number; kind: 'claim'; leader: Leader; nowMs: number; leaseMs: number; batchSeconds: number }
+  | { id: number; kind: 'finish'; ids: number[]; status: 'sent' | 'failed'; error: string | null; atIso: string }
+  | { id: number; kind: 'postpone'; ids: number[]; nextAttemptIso: string; error: string };
 
 /** An error, as it crosses from the writer thread. */
 export type SentError =
@@ -31,7 +35,6 @@ export interface WriterReport {
 export interface WriterData {
   config: Config;
   walAutocheckpoint: number;
-  delivery: boolean;
 }
 
 export function describeError(error: unknown): SentError {

@@ -8,8 +8,8 @@
  * (domain/writes.ts), to a worker thread with a connection of its own, which runs the same code
  * (domain/write-jobs.ts, group commits included) while this thread parses, routes and answers the
  * next requests; this thread's connection keeps serving every read and the other writes. The e-mail
- * delivery worker runs there too: its writes would otherwise wait on this thread's event loop for
- * the lock the sends hold most of the time.
+ * delivery worker's claims and outcomes are committed there too (it reads, renders and talks SMTP
+ * here): its writes would otherwise wait on this thread's event loop for the lock the sends hold.
  *
  * What this thread keeps in memory about writes it learns from the writer's reports, before any
  * caller of the group is answered: the users whose events a group commit wrote (their kept pages and
@@ -18,8 +18,8 @@
  *
  * An error crosses as data: an ApiError is rebuilt as itself, any other error keeps its message, its
  * code (SQLITE_FULL becomes a 507 as on this thread) and its stack. If the thread ever stops, the
- * sends waiting for it fail (nothing of theirs was acknowledged), later sends are written on this
- * thread again, and `onFailure` is called (the server starts the delivery worker here).
+ * writes waiting for it fail (nothing of theirs was acknowledged) and later ones are written on this
+ * thread again.
  */
 import type { Conversation, Message } from '@secure-inbox/protocol';
 import { Worker } from 'node:worker_threads';
@@ -39,21 +39,13 @@ export interface WriterThread extends Writes {
 
 export interface WriterThreadOptions {
   log?: (line: string) => void;
-  /** Runs the e-mail delivery worker (notify/worker.ts) on the thread; default true. */
-  delivery?: boolean;
-  /** Called once if the thread stops without being asked to. */
-  onFailure?: () => void;
 }
 
 /** Starts the writer thread for `db`, which the server's thread opened (and migrated) on `config.dbFile`. */
 export function startWriterThread(db: Db, config: Config, options: WriterThreadOptions = {}): WriterThread {
   const log = options.log ?? console.error;
   const inProcess = writesInProcess(db, notifyEffects(config));
-  const workerData: WriterData = {
-    config,
-    walAutocheckpoint: db.$client.pragma('wal_autocheckpoint', { simple: true }) as number,
-    delivery: options.delivery ?? true,
-  };
+  const workerData: WriterData = { config, walAutocheckpoint: db.$client.pragma('wal_autocheckpoint', { simple: true }) as number };
   const worker = new Worker(new URL('./writer-thread-start.mjs', import.meta.url), { workerData });
   worker.unref();
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
@@ -82,7 +74,6 @@ export function startWriterThread(db: Db, config: Config, options: WriterThreadO
     waiting.clear();
     if (stopping) return;
     log(`the writer thread stopped (${why}); sends are written on the server's own thread from now on`);
-    options.onFailure?.();
   };
   worker.on('error', (error) => stopped(error.message));
   const exited = new Promise<void>((resolve) =>
@@ -112,6 +103,20 @@ export function startWriterThread(db: Db, config: Config, options: WriterThreadO
     writeUser(identity) {
       if (!running || stopping) return inProcess.writeUser(identity);
       return hand<void>({ kind: 'user', identity });
+    },
+    notices: {
+      claim(leader, nowMs, leaseMs, batchSeconds) {
+        if (!running || stopping) return inProcess.notices.claim(leader, nowMs, leaseMs, batchSeconds);
+        return hand({ kind: 'claim', leader, nowMs, leaseMs, batchSeconds });
+      },
+      finish(ids, status, error, atIso) {
+        if (!running || stopping) return inProcess.notices.finish(ids, status, error, atIso);
+        return hand<void>({ kind: 'finish', ids, status, error, atIso });
+      },
+      postpone(ids, nextAttemptIso, error) {
+        if (!running || stopping) return inProcess.notices.postpone(ids, nextAttemptIso, error);
+        return hand<void>({ kind: 'postpone', ids, nextAttemptIso, error });
+      },
     },
     async stop() {
       if (running && !stopping) {

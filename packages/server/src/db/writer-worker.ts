@@ -1,5 +1,5 @@
 /**
- * Runs in the writer thread (db/writer-thread.ts): takes sends, writes them in group commits on a
+ * Runs in the writer thread (db/writer-thread.ts): takes writes, commits them in groups on a
  * connection of its own, and reports each group once it has committed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,7 +15,23 @@ const data = workerData as WriterData;
 const db = openDb(data.config.dbFile, { synchronous: data.config.dbSynchronous, migrate: false });
 db.$client.pragma(`wal_autocheckpoint = ${data.walAutocheckpoint}`);
 const jobs = writeJobs(db, notifyEffects(data.config));
-const delivery = data.delivery ? new (await import('../notify/worker.js')).DeliveryWorker(db, data.config).start() : null;
+
+function written(request: WriterRequest): Promise<unknown> {
+  switch (request.kind) {
+    case 'message':
+      return jobs.postMessage(request.viewer, request.conversationId, request.input, request.body);
+    case 'conversation':
+      return jobs.createConversation(request.viewer, request.input, request.body);
+    case 'user':
+      return jobs.writeUser(request.identity);
+    case 'claim':
+      return jobs.claimNotices(request.leader, request.nowMs, request.leaseMs, request.batchSeconds);
+    case 'finish':
+      return jobs.finishNotices(request.ids, request.status, request.error, request.atIso);
+    case 'postpone':
+      return jobs.postponeNotices(request.ids, request.nextAttemptIso, request.error);
+  }
+}
 
 let users = new Set<string>();
 watchUserChanges(db, (ids) => {
@@ -38,22 +54,14 @@ function report() {
 
 port.on('message', (request: WriterRequest | 'stop') => {
   if (request === 'stop') {
-    // After the groups already scheduled (setImmediate runs callbacks in order) and the delivery in flight.
+    // After the groups already scheduled (setImmediate runs callbacks in order).
     setImmediate(() => {
-      void Promise.resolve(delivery?.stop()).finally(() => {
-        db.$client.close();
-        port.close();
-      });
+      db.$client.close();
+      port.close();
     });
     return;
   }
-  const written =
-    request.kind === 'message'
-      ? jobs.postMessage(request.viewer, request.conversationId, request.input, request.body)
-      : request.kind === 'conversation'
-        ? jobs.createConversation(request.viewer, request.input, request.body)
-        : jobs.writeUser(request.identity);
-  written.then(
+  written(request).then(
     (value) => settle({ id: request.id, value }),
     (error: unknown) => settle({ id: request.id, error: describeError(error) }),
   );

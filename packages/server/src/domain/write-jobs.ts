@@ -6,6 +6,7 @@ import type { CreateConversationBody, PostMessageBody } from '@secure-inbox/prot
 import type { Identity } from '../auth/token.js';
 import type { Db } from '../db/client.js';
 import { groupWrite } from '../db/group-commit.js';
+import { claimNotices, finishNotices, postponeNotices, type Leader } from '../notify/notice-writes.js';
 import { createConversation } from './conversations.js';
 import { postMessage, type MessageEffects } from './messages.js';
 import type { RichTextBody } from './text.js';
@@ -19,5 +20,10 @@ export function writeJobs(db: Db, effects: MessageEffects) {
     postMessage: (viewer: Viewer, conversationId: string, input: PostMessageBody, body: RichTextBody) =>
       groupWrite(db, () => postMessage(db, viewer, conversationId, input, body, effects)),
     writeUser: (identity: Identity) => groupWrite(db, () => writeUser(db, identity)),
+    claimNotices: (leader: Leader, nowMs: number, leaseMs: number, batchSeconds: number) =>
+      groupWrite(db, () => claimNotices(db, leader, nowMs, leaseMs, batchSeconds)),
+    finishNotices: (ids: number[], status: 'sent' | 'failed', error: string | null, atIso: string) =>
+      groupWrite(db, () => finishNotices(db, ids, status, error, atIso)),
+    postponeNotices: (ids: number[], nextAttemptIso: string, error: string) => groupWrite(db, () => postponeNotices(db, ids, nextAttemptIso, error)),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The writes of the busy path: new conversations and messages (sends), and the user rows a sign-in
- * brings up to date. They are committed in groups (db/group-commit.ts) and settle after the commit,
+ * The writes of the busy path: new conversations and messages (sends), the user rows a sign-in
+ * brings up to date, and the e-mail delivery worker's claims and outcomes. They are committed in groups (db/group-commit.ts) and settle after the commit,
  * on this thread (`writesInProcess`: tests, an in-memory database) or on the writer thread
  * (db/writer-thread.ts: the server on a database file).
  *
@@ -10,6 +10,7 @@
 import type { Conversation, CreateConversationBody, Message, PostMessageBody } from '@secure-inbox/protocol';
 import type { Identity } from '../auth/token.js';
 import type { Db } from '../db/client.js';
+import type { NoticeWrites } from '../notify/notice-writes.js';
 import type { MessageEffects } from './messages.js';
 import { prepareRichText } from './rich-text.js';
 import type { Viewer } from './visibility.js';
@@ -20,6 +21,8 @@ export interface Writes {
   postMessage(viewer: Viewer, conversationId: string, body: PostMessageBody): Promise<Message>;
   /** Upserts the user and their memberships from a token's claims (domain/users.ts). */
   writeUser(identity: Identity): Promise<void>;
+  /** The e-mail delivery worker's claims and outcomes (notify/notice-writes.ts). */
+  notices: NoticeWrites;
 }
 
 /** The writes, through `db` on this thread. */
@@ -29,5 +32,6 @@ export function writesInProcess(db: Db, effects: MessageEffects): Writes {
     createConversation: (viewer, body) => jobs.createConversation(viewer, body, prepareRichText(body.body)),
     postMessage: (viewer, conversationId, body) => jobs.postMessage(viewer, conversationId, body, prepareRichText(body.body)),
     writeUser: (identity) => jobs.writeUser(identity),
+    notices: { claim: jobs.claimNotices, finish: jobs.finishNotices, postpone: jobs.postponeNotices },
   };
 }

@@ -15,11 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
+import { cachedAll, cachedGet } from '../db/cached.js';
 import type { Config } from '../config.js';
-import { writeTx, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { isPermanentMailError, mailerFor, type Mailer } from './mailer.js';
+import { noticeWritesOn, type Leader, type NoticeWrites } from './notice-writes.js';
 import { conversationLink, reasonText, type NotifyReason } from './outbox.js';
 import { Templates, type FullItem } from './templates.js';
 
@@ -40,11 +41,8 @@ export interface WorkerOptions {
   concurrency?: number;
   now?: () => number;
   log?: (line: string) => void;
-}
-
-interface Leader {
-  userId: string;
-  leaderId: number;
+  /** Where claims and outcomes are committed; by default on this thread through `db`. */
+  writes?: NoticeWrites;
 }
 
 interface BatchRow {
@@ -80,6 +78,7 @@ export class DeliveryWorker {
   private readonly concurrency: number;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
+  private readonly writes: NoticeWrites;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
@@ -100,6 +99,7 @@ export class DeliveryWorker {
     this.concurrency = options.concurrency ?? 4;
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => console.warn(line));
+    this.writes = options.writes ?? noticeWritesOn(db);
   }
 
   start(): this {
@@ -154,47 +154,17 @@ export class DeliveryWorker {
       GROUP BY user_id ORDER BY leaderId LIMIT 50`);
   }
 
-  /** Claims the leader's batch (a lease), or returns null when it is not ready or someone else holds it. */
-  private claim(leader: Leader): { ids: number[]; attempts: number; createdAt: string } | null {
-    return writeTx(this.db, () => {
-      const now = this.now();
-      const nowIso = new Date(now).toISOString();
-      const head = cachedGet<{ createdAt: string; attempts: number; status: string; nextAttemptAt: string }>(this.db, sql`
-        SELECT created_at AS createdAt, attempts, status, next_attempt_at AS nextAttemptAt FROM notifications WHERE id = ${leader.leaderId}`);
-      if (!head || head.status !== 'pending' || head.nextAttemptAt > nowIso) return null;
-      const windowEnd = new Date(Date.parse(head.createdAt) + this.config.mailBatchSeconds * 1000).toISOString();
-      // The batch is complete only once its window has closed.
-      if (windowEnd > nowIso) return null;
-      const ids = this.db
-        .all<{ id: number }>(sql`
-          SELECT id FROM notifications
-          WHERE user_id = ${leader.userId} AND channel = 'email' AND status = 'pending' AND id >= ${leader.leaderId}
-            AND (id = ${leader.leaderId} OR created_at < ${windowEnd})
-          ORDER BY id`)
-        .map((r) => r.id);
-      const lease = new Date(now + this.leaseMs).toISOString();
-      cachedRun(this.db, sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease}
-                      WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
-      return { ids, attempts: head.attempts + 1, createdAt: head.createdAt };
-    });
-  }
-
-  private finish(ids: number[], status: 'sent' | 'failed', error: string | null) {
-    const at = new Date(this.now()).toISOString();
-    writeTx(this.db, () => {
-      cachedRun(this.db, sql`UPDATE notifications SET status = ${status}, last_error = ${error},
-                        delivered_at = ${status === 'sent' ? at : null}
-                      WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND status = 'pending'`);
-    });
+  private finish(ids: number[], status: 'sent' | 'failed', error: string | null): Promise<void> {
+    return this.writes.finish(ids, status, error, new Date(this.now()).toISOString());
   }
 
   private async deliver(leader: Leader): Promise<'sent' | 'dropped' | 'retry' | 'skipped'> {
-    const batch = this.claim(leader);
+    const batch = await this.writes.claim(leader, this.now(), this.leaseMs, this.config.mailBatchSeconds);
     if (!batch) return 'skipped';
     const recipient = cachedGet<{ id: string; name: string; email: string | null; role: string }>(this.db, sql`
       SELECT id, name, email, role FROM users WHERE id = ${leader.userId}`);
     if (!recipient?.email) {
-      this.finish(batch.ids, 'failed', 'the recipient has no e-mail address');
+      await this.finish(batch.ids, 'failed', 'the recipient has no e-mail address');
       return 'dropped';
     }
     const rows = cachedAll<BatchRow>(this.db, sql`
@@ -209,7 +179,7 @@ export class DeliveryWorker {
       ORDER BY n.id`);
     const visible = rows.filter((row) => this.stillVisible(recipient, row));
     const gone = batch.ids.filter((id) => !visible.some((row) => row.id === id));
-    if (gone.length) this.finish(gone, 'failed', 'the recipient may no longer see this');
+    if (gone.length) await this.finish(gone, 'failed', 'the recipient may no longer see this');
     const ids = visible.map((row) => row.id);
     if (ids.length === 0) return 'dropped';
 
@@ -221,18 +191,15 @@ export class DeliveryWorker {
     } catch (error) {
       const reason = String((error as Error)?.message ?? error).slice(0, 500);
       if (isPermanentMailError(error) && batch.attempts >= this.maxPermanentFailures) {
-        this.finish(ids, 'failed', reason);
+        await this.finish(ids, 'failed', reason);
         this.log(`notification ${messageId} refused by the mail server, given up: ${reason}`);
         return 'dropped';
       }
       const next = new Date(this.now() + retryDelay(batch.attempts, this.retryBaseMs, this.retryCapMs)).toISOString();
-      writeTx(this.db, () => {
-        cachedRun(this.db, sql`UPDATE notifications SET next_attempt_at = ${next}, last_error = ${reason}
-                        WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND status = 'pending'`);
-      });
+      await this.writes.postpone(ids, next, reason);
       return 'retry';
     }
-    this.finish(ids, 'sent', null);
+    await this.finish(ids, 'sent', null);
     return 'sent';
   }
 
