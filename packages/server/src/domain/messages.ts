@@ -3,7 +3,7 @@
  */
 import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
-import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
+import { cachedAll, cachedGet, cachedRun, prepared } from '../db/cached.js';
 import { writeTx, type Db } from '../db/client.js';
 import { deferToGroupEnd } from '../db/group-commit.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
@@ -69,40 +69,43 @@ export function insertMessage(
   const { body, text } = input.body;
   if (!text && !/<a\b/i.test(body)) throw invalid('body', 'has no content left after removing what is not allowed');
   const id = newId('m');
-  const inserted = cachedGet<{ seq: number }>(db, sql`
-    INSERT INTO messages (id, conversation_id, account_id, kind, body, text, author_id, tip, do_not_reply, created_at)
-    VALUES (${id}, ${conversation.id}, ${conversation.accountId}, ${input.kind}, ${body}, ${text}, ${author.id},
-            ${input.tip ?? null}, ${input.doNotReply ? 1 : 0}, ${input.createdAt})
-    RETURNING seq`)!;
-  const seq = inserted.seq;
-  cachedRun(db, sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${seq}, 'doNotReply', ${String(input.doNotReply)})`);
+  // The statements of every send, prepared once as plain text (building drizzle's \`sql\` objects for
+  // them was ~8% of the writer thread's time under sustained sends).
+  const seq = (
+    prepared(db, `INSERT INTO messages (id, conversation_id, account_id, kind, body, text, author_id, tip, do_not_reply, created_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`).get(
+      id, conversation.id, conversation.accountId, input.kind, body, text, author.id, input.tip ?? null, input.doNotReply ? 1 : 0, input.createdAt,
+    ) as { seq: number }
+  ).seq;
+  prepared(db, "INSERT INTO message_properties (message_seq, key, value) VALUES (?, 'doNotReply', ?)").run(seq, String(input.doNotReply));
 
   const attachmentIds = [...new Set(input.attachmentIds)];
   for (const attachmentId of attachmentIds) {
-    const claimed = cachedRun(db, sql`UPDATE attachments SET message_seq = ${seq}
-                               WHERE id = ${attachmentId} AND uploader_id = ${author.id} AND message_seq IS NULL`);
+    const claimed = prepared(db, 'UPDATE attachments SET message_seq = ? WHERE id = ? AND uploader_id = ? AND message_seq IS NULL').run(seq, attachmentId, author.id);
     if (claimed.changes !== 1) throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [{ field: 'attachmentIds', message: `no such attachment: ${attachmentId}` }]);
   }
 
   const scope = searchScopeTokens(conversation, input);
   deferToGroupEnd(db, () =>
-    cachedRun(db, sql`INSERT INTO message_search (rowid, subject, body, scope) VALUES (${seq}, ${conversation.subject}, ${text}, ${scope})`),
+    prepared(db, 'INSERT INTO message_search (rowid, subject, body, scope) VALUES (?, ?, ?, ?)').run(seq, conversation.subject, text, scope),
   );
-  cachedRun(db, 
-    input.doNotReply
-      ? sql`UPDATE conversations SET last_seq = ${seq}, updated_at = ${input.createdAt} WHERE id = ${conversation.id}`
-      : sql`UPDATE conversations SET last_seq = ${seq}, last_public_seq = ${seq}, updated_at = ${input.createdAt},
-                   public_updated_at = ${input.createdAt} WHERE id = ${conversation.id}`,
-  );
-  if (input.isFirst) cachedRun(db, sql`UPDATE conversations SET first_seq = ${seq} WHERE id = ${conversation.id}`);
+  if (input.doNotReply) {
+    prepared(db, 'UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(seq, input.createdAt, conversation.id);
+  } else {
+    prepared(db, 'UPDATE conversations SET last_seq = @seq, last_public_seq = @seq, updated_at = @at, public_updated_at = @at WHERE id = @id').run({
+      seq,
+      at: input.createdAt,
+      id: conversation.id,
+    });
+  }
+  if (input.isFirst) prepared(db, 'UPDATE conversations SET first_seq = ? WHERE id = ?').run(seq, conversation.id);
   // Writing makes the author a participant who has read everything up to their own message. A hidden
   // note does not make its author a participant: customers see the participant list.
-  const joins = input.doNotReply ? 0 : 1;
-  cachedRun(db, sql`
+  prepared(db, `
     INSERT INTO conversation_users (conversation_id, user_id, participant, last_read_seq, last_sent_seq)
-    VALUES (${conversation.id}, ${author.id}, ${joins}, ${seq}, ${seq})
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = max(participant, ${joins}), left = 0, last_read_seq = ${seq},
-      last_sent_seq = ${seq}, forced_unread = 0`);
+    VALUES (@conversationId, @userId, @joins, @seq, @seq)
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = max(participant, @joins), left = 0, last_read_seq = @seq,
+      last_sent_seq = @seq, forced_unread = 0`).run({ conversationId: conversation.id, userId: author.id, joins: input.doNotReply ? 0 : 1, seq });
 
   effects.messageCreated(db, {
     seq,
@@ -152,7 +155,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
     const status = rule.status(viewer.role);
     if (status && status !== conversation.status) {
       // A status change is visible to customers even when the note that caused it is not.
-      cachedRun(db, sql`UPDATE conversations SET status = ${status}, public_updated_at = ${createdAt} WHERE id = ${conversationId}`);
+      prepared(db, 'UPDATE conversations SET status = ?, public_updated_at = ? WHERE id = ?').run(status, createdAt, conversationId);
       conversationUpdated(db, conversationId);
     }
     audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'ok', targetType: 'message', targetId: created.id, detail: { conversationId } });
@@ -160,7 +163,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
   });
   // The author's new message as their next read of the thread shows it, from what was just written
   // (test/routes.test.ts holds the two equal); only its attachments and author row are read back.
-  const author = cachedGet<{ name: string; role: Role }>(db, sql`SELECT name, role FROM users WHERE id = ${viewer.id}`)!;
+  const author = prepared(db, 'SELECT name, role FROM users WHERE id = ?').get(viewer.id) as { name: string; role: Role };
   return {
     id: written.id,
     conversationId: written.conversationId,
