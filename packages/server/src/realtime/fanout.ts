@@ -60,9 +60,26 @@ export function conversationAudience(db: Db, conversationId: string): AudienceMe
 
 /** Appends one event per user and wakes their streams after commit. */
 export function appendEvents(db: Db, userIds: Iterable<string>, type: EventType, data: EventData): void {
-  const ids = [...new Set(userIds)];
-  if (ids.length === 0) return;
-  statement(db, 'INSERT INTO events (user_id, type, data) SELECT value, ?, ? FROM json_each(?)').run(type, JSON.stringify(data), JSON.stringify(ids));
+  appendEventGroups(db, [{ userIds, type, data }]);
+}
+
+/**
+ * Appends the events of several groups (each: one event per user) in one statement, in order, and
+ * wakes the users' streams after commit.
+ */
+function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: EventType; data: EventData }[]): void {
+  const rows: [string, EventType, string][] = [];
+  const users = new Set<string>();
+  for (const group of groups) {
+    const json = JSON.stringify(group.data);
+    for (const id of new Set(group.userIds)) {
+      rows.push([id, group.type, json]);
+      users.add(id);
+    }
+  }
+  if (rows.length === 0) return;
+  statement(db, 'INSERT INTO events (user_id, type, data) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)').run(JSON.stringify(rows));
+  const ids = [...users];
   noteUserChanges(db, ids);
   eventBus(db).wakeAfterCommit(ids);
 }
@@ -75,13 +92,10 @@ export function messageEvents(
   const seeing = conversationAudience(db, message.conversationId)
     .filter((u) => userSeesMessage(u, u, message))
     .map((u) => u.id);
-  appendEvents(db, seeing, 'message.created', { conversationId: message.conversationId, messageId: message.id });
-  appendEvents(
-    db,
-    seeing.filter((id) => id !== message.authorId),
-    'unread.changed',
-    { conversationId: message.conversationId },
-  );
+  appendEventGroups(db, [
+    { userIds: seeing, type: 'message.created', data: { conversationId: message.conversationId, messageId: message.id } },
+    { userIds: seeing.filter((id) => id !== message.authorId), type: 'unread.changed', data: { conversationId: message.conversationId } },
+  ]);
 }
 
 export type ConversationChange = 'status' | 'assignee' | 'participants' | 'left';
