@@ -100,6 +100,28 @@ describe('who is notified', () => {
     expect(rows(t).filter((r) => r.userId === 'root').map((r) => r.reason)).toEqual(['notify_admins', 'notify_admins']);
   });
 
+  it('tells an admin who signed in a moment ago, and an assignee outside the account only when they may see it', async () => {
+    const t = await setup();
+    const conv = await startConversation(t, people.sam);
+    // The first message made the writer note the admins it knew; this one signs in right after.
+    const newAdmin = { sub: 'ada2', name: 'Second Admin', role: 'admin' as const, accounts: ['*'], email: 'ada2@example.com' };
+    expect((await t.call(newAdmin, 'GET', '/me')).status).toBe(200);
+    t.db.run(sql`DELETE FROM notifications`);
+    await postMessage(t, people.sam, conv.id, { body: 'Please look', notifyAdmins: true });
+    expect(recipients(t)).toEqual(['ada2', 'alice', 'root']);
+
+    // An assignee who left the account (gina acts in globex only) is not told of a customer's question.
+    const question = await startConversation(t, people.alice);
+    expect((await t.call(people.sam, 'PATCH', `/conversations/${question.id}`, { assigneeId: 'sam' })).status).toBe(200);
+    t.db.run(sql`UPDATE conversations SET assignee_id = 'gina' WHERE id = ${question.id}`);
+    t.db.run(sql`DELETE FROM notifications`);
+    await postMessage(t, people.alice, question.id, { body: 'Anyone?' });
+    expect(recipients(t)).toEqual([]);
+    t.db.run(sql`UPDATE conversations SET assignee_id = 'sam' WHERE id = ${question.id}`);
+    await postMessage(t, people.alice, question.id, { body: 'Still there?' });
+    expect(recipients(t)).toEqual(['sam']);
+  });
+
   it('queues the same notice only once for the same cause', async () => {
     const t = await setup();
     const conv = await startConversation(t, people.sam);

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { MessageEffects } from '../domain/messages.js';
-import { messageEvents } from '../realtime/fanout.js';
+import { messageAudience, messageEvents } from '../realtime/fanout.js';
 import { enqueueMessageNotices } from './outbox.js';
 
 /**
@@ -10,8 +10,10 @@ import { enqueueMessageNotices } from './outbox.js';
 export function notifyEffects(config: Pick<Config, 'mailBatchSeconds'>): MessageEffects {
   return {
     messageCreated(db, message) {
-      enqueueMessageNotices(db, message, config.mailBatchSeconds);
-      messageEvents(db, message);
+      // One read of who may see the conversation decides both.
+      const audience = messageAudience(db, message.conversationId);
+      enqueueMessageNotices(db, message, config.mailBatchSeconds, Date.now(), audience);
+      messageEvents(db, message, audience);
     },
   };
 }

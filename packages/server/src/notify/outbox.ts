@@ -7,7 +7,7 @@ import type { Role } from '@secure-inbox/protocol';
 import type { Db } from '../db/client.js';
 import type { CreatedMessage } from '../domain/messages.js';
 import { userSeesMessage } from '../domain/visibility.js';
-import { appendEvents } from '../realtime/fanout.js';
+import { appendEvents, messageAudience, type Audience } from '../realtime/fanout.js';
 import { statement } from '../realtime/statements.js';
 
 export type NotifyReason = 'message' | 'question' | 'notify_admins';
@@ -46,32 +46,38 @@ const allAdmins = (db: Db) => (statement(db, "SELECT id FROM users WHERE role = 
  * - a staff or admin message: the other current participants (customers only when they may see it,
  *   so a hidden note never reaches one);
  * - with `notifyAdmins`: every admin as well. Never the author.
+ *
+ * Decided from the conversation's audience (realtime/fanout.ts), which the message's events are
+ * decided from too; someone named above who is not in it (an assignee outside the account, an admin
+ * newer than the audience's list of admins) is read on their own.
  */
-export function messageRecipients(db: Db, message: CreatedMessage): { user: Candidate; reason: NotifyReason }[] {
-  const conversation = statement(db, 'SELECT assignee_id AS assigneeId FROM conversations WHERE id = ?').get(message.conversationId) as
-    | { assigneeId: string | null }
-    | undefined;
-  if (!conversation) return [];
+export function messageRecipients(
+  db: Db,
+  message: CreatedMessage,
+  audience: Audience = messageAudience(db, message.conversationId),
+): { user: Candidate; reason: NotifyReason }[] {
   const reasons = new Map<string, NotifyReason>();
   if (message.authorRole === 'customer') {
-    const staff = conversation.assigneeId
-      ? [conversation.assigneeId]
-      : (
-          statement(db, `SELECT u.id FROM memberships ms JOIN users u ON u.id = ms.user_id WHERE ms.account_id = ? AND u.role = 'staff'`).all(
-            message.accountId,
-          ) as { id: string }[]
-        ).map((r) => r.id);
+    const staff = audience.assigneeId
+      ? [audience.assigneeId]
+      : audience.members.filter((m) => m.role === 'staff' && m.inAccount).map((m) => m.id);
     for (const id of staff) reasons.set(id, 'question');
   } else {
-    const others = statement(db, 'SELECT user_id AS id FROM conversation_users WHERE conversation_id = ? AND participant = 1').all(
-      message.conversationId,
-    ) as { id: string }[];
-    for (const { id } of others) reasons.set(id, 'message');
+    for (const m of audience.members) if (m.participant) reasons.set(m.id, 'message');
   }
   if (message.notifyAdmins) for (const id of allAdmins(db)) if (!reasons.has(id)) reasons.set(id, 'notify_admins');
   reasons.delete(message.authorId);
 
-  return loadCandidates(db, message.conversationId, message.accountId, [...reasons.keys()])
+  const members = new Map(audience.members.map((m) => [m.id, m]));
+  const candidates: Candidate[] = [];
+  const elsewhere: string[] = [];
+  for (const id of reasons.keys()) {
+    const m = members.get(id);
+    if (m) candidates.push({ id: m.id, role: m.role as Role, email: m.email, participant: m.participant ? 1 : 0, inAccount: m.inAccount ? 1 : 0 });
+    else elsewhere.push(id);
+  }
+  candidates.push(...loadCandidates(db, message.conversationId, message.accountId, elsewhere));
+  return candidates
     .filter((user) => userSeesMessage(user, { participant: user.participant === 1, inAccount: user.inAccount === 1 }, message))
     .map((user) => ({ user, reason: reasons.get(user.id)! }));
 }
@@ -118,11 +124,17 @@ function channelsOf(user: { role: Role; email: string | null }): ('email' | 'in_
 }
 
 /** Queues the notices a new message causes. Runs inside the message's write transaction. */
-export function enqueueMessageNotices(db: Db, message: CreatedMessage, batchSeconds: number, now = Date.now()): number {
+export function enqueueMessageNotices(
+  db: Db,
+  message: CreatedMessage,
+  batchSeconds: number,
+  now = Date.now(),
+  audience: Audience = messageAudience(db, message.conversationId),
+): number {
   const createdAt = new Date(now).toISOString();
   const notBefore = new Date(now + batchSeconds * 1000).toISOString();
   let queued = 0;
-  for (const { user, reason } of messageRecipients(db, message)) {
+  for (const { user, reason } of messageRecipients(db, message, audience)) {
     for (const channel of channelsOf(user)) {
       const key = `${channel}:${user.id}:message:${message.seq}`;
       const notice = { userId: user.id, messageId: message.id, channel, reason, conversationId: message.conversationId, messageSeq: message.seq, dedupeKey: key, createdAt, notBefore };

@@ -13,8 +13,15 @@ import { statement } from './statements.js';
 export interface AudienceMember {
   id: string;
   role: string;
+  email: string | null;
   participant: boolean;
   inAccount: boolean;
+}
+
+/** A conversation's audience with its assignee: what a new message's events and notices are decided from. */
+export interface Audience {
+  assigneeId: string | null;
+  members: AudienceMember[];
 }
 
 const ADMIN_CACHE_MS = 2000;
@@ -39,23 +46,31 @@ const AUDIENCE = `
     UNION SELECT user_id FROM memberships WHERE account_id = @accountId
     UNION SELECT value FROM json_each(@admins)
   )
-  SELECT u.id, u.role, coalesce(cu.participant, 0) AS participant,
+  SELECT u.id, u.role, u.email, coalesce(cu.participant, 0) AS participant,
          EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = @accountId) AS inAccount
   FROM candidates k JOIN users u ON u.id = k.id
   LEFT JOIN conversation_users cu ON cu.conversation_id = @conversationId AND cu.user_id = u.id`;
 
 /** Everyone who might see the conversation: its participants, the members of its account, the admins. */
 export function conversationAudience(db: Db, conversationId: string): AudienceMember[] {
-  const conversation = statement(db, 'SELECT account_id AS accountId FROM conversations WHERE id = ?').get(conversationId) as
-    | { accountId: string }
-    | undefined;
-  if (!conversation) return [];
+  return messageAudience(db, conversationId).members;
+}
+
+/** The conversation's audience and assignee, read once for a new message's events and notices (notify/effects.ts). */
+export function messageAudience(db: Db, conversationId: string): Audience {
+  const conversation = statement(db, 'SELECT account_id AS accountId, assignee_id AS assigneeId FROM conversations WHERE id = ?').get(
+    conversationId,
+  ) as { accountId: string; assigneeId: string | null } | undefined;
+  if (!conversation) return { assigneeId: null, members: [] };
   const rows = statement(db, AUDIENCE).all({
     conversationId,
     accountId: conversation.accountId,
     admins: JSON.stringify(adminIds(db)),
-  }) as { id: string; role: string; participant: number; inAccount: number }[];
-  return rows.map((r) => ({ id: r.id, role: r.role, participant: r.participant === 1, inAccount: r.inAccount === 1 }));
+  }) as { id: string; role: string; email: string | null; participant: number; inAccount: number }[];
+  return {
+    assigneeId: conversation.assigneeId,
+    members: rows.map((r) => ({ id: r.id, role: r.role, email: r.email, participant: r.participant === 1, inAccount: r.inAccount === 1 })),
+  };
 }
 
 /** Appends one event per user and wakes their streams after commit. */
@@ -88,8 +103,9 @@ function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: Ev
 export function messageEvents(
   db: Db,
   message: { id: string; conversationId: string; authorId: string; doNotReply: boolean },
+  audience: Audience = messageAudience(db, message.conversationId),
 ): void {
-  const seeing = conversationAudience(db, message.conversationId)
+  const seeing = audience.members
     .filter((u) => userSeesMessage(u, u, message))
     .map((u) => u.id);
   appendEventGroups(db, [
