@@ -2,21 +2,16 @@
  * What crosses between the server's thread and the writer thread (db/writer-thread.ts): requests,
  * reports after each group commit, errors as data. Imported by both sides; loads nothing heavy.
  */
-import type { CreateConversationBody, PostMessageBody } from '@secure-inbox/protocol';
-import type { Identity } from '../auth/token.js';
 import type { Config } from '../config.js';
-import type { RichTextBody } from '../domain/text.js';
-import type { Viewer } from '../domain/visibility.js';
+import type { JobName } from '../domain/write-jobs.js';
 import { ApiError } from '../errors.js';
-import type { Leader } from '../notify/notice-writes.js';
 
-export type WriterRequest =
-  | { id: number; kind: 'conversation'; viewer: Viewer; input: CreateConversationBody; body: RichTextBody }
-  | { id: number; kind: 'message'; viewer: Viewer; conversationId: string; input: PostMessageBody; body: RichTextBody }
-  | { id: number; kind: 'user'; identity: Identity }
-  | { id: number; kind: 'claim'; leader: Leader; nowMs: number; leaseMs: number; batchSeconds: number }
-  | { id: number; kind: 'finish'; ids: number[]; status: 'sent' | 'failed'; error: string | null; atIso: string }
-  | { id: number; kind: 'postpone'; ids: number[]; nextAttemptIso: string; error: string };
+/** A write job (domain/write-jobs.ts) by name, with its arguments. */
+export interface WriterRequest {
+  id: number;
+  job: JobName;
+  args: unknown[];
+}
 
 /** An error, as it crosses from the writer thread. */
 export type SentError =

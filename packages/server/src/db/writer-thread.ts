@@ -21,12 +21,11 @@
  * writes waiting for it fail (nothing of theirs was acknowledged) and later ones are written on this
  * thread again.
  */
-import type { Conversation, Message } from '@secure-inbox/protocol';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { noteThreadWrites, noteUserChanges } from '../domain/change-versions.js';
-import { prepareRichText } from '../domain/rich-text.js';
-import { writesInProcess, type Writes } from '../domain/writes.js';
+import { runHere, writeJobs, type JobName, type JobRunner } from '../domain/write-jobs.js';
+import { writesThrough, type Writes } from '../domain/writes.js';
 import { notifyEffects } from '../notify/effects.js';
 import { eventBus } from '../realtime/bus.js';
 import type { Db } from './client.js';
@@ -44,7 +43,6 @@ export interface WriterThreadOptions {
 /** Starts the writer thread for `db`, which the server's thread opened (and migrated) on `config.dbFile`. */
 export function startWriterThread(db: Db, config: Config, options: WriterThreadOptions = {}): WriterThread {
   const log = options.log ?? console.error;
-  const inProcess = writesInProcess(db, notifyEffects(config));
   const workerData: WriterData = { config, walAutocheckpoint: db.$client.pragma('wal_autocheckpoint', { simple: true }) as number };
   const worker = new Worker(new URL('./writer-thread-start.mjs', import.meta.url), { workerData });
   worker.unref();
@@ -83,41 +81,20 @@ export function startWriterThread(db: Db, config: Config, options: WriterThreadO
     }),
   );
 
-  function hand<T>(request: WriterRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  // A job waits for the thread's report of its group; once the thread is stopping or gone, it runs here.
+  const here = runHere(writeJobs(db, notifyEffects(config))) as (job: JobName, ...args: unknown[]) => Promise<unknown>;
+  const run = ((job: JobName, ...args: unknown[]): Promise<unknown> => {
+    if (!running || stopping) return here(job, ...args);
+    return new Promise((resolve, reject) => {
       const id = nextId++;
-      worker.postMessage({ ...request, id });
-      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      const request: WriterRequest = { id, job, args };
+      worker.postMessage(request);
+      waiting.set(id, { resolve, reject });
     });
-  }
+  }) as JobRunner;
 
   return {
-    createConversation(viewer, body) {
-      if (!running || stopping) return inProcess.createConversation(viewer, body);
-      return hand<Conversation>({ kind: 'conversation', viewer, input: body, body: prepareRichText(body.body) });
-    },
-    postMessage(viewer, conversationId, body) {
-      if (!running || stopping) return inProcess.postMessage(viewer, conversationId, body);
-      return hand<Message>({ kind: 'message', viewer, conversationId, input: body, body: prepareRichText(body.body) });
-    },
-    writeUser(identity) {
-      if (!running || stopping) return inProcess.writeUser(identity);
-      return hand<void>({ kind: 'user', identity });
-    },
-    notices: {
-      claim(leader, nowMs, leaseMs, batchSeconds) {
-        if (!running || stopping) return inProcess.notices.claim(leader, nowMs, leaseMs, batchSeconds);
-        return hand({ kind: 'claim', leader, nowMs, leaseMs, batchSeconds });
-      },
-      finish(ids, status, error, atIso) {
-        if (!running || stopping) return inProcess.notices.finish(ids, status, error, atIso);
-        return hand<void>({ kind: 'finish', ids, status, error, atIso });
-      },
-      postpone(ids, nextAttemptIso, error) {
-        if (!running || stopping) return inProcess.notices.postpone(ids, nextAttemptIso, error);
-        return hand<void>({ kind: 'postpone', ids, nextAttemptIso, error });
-      },
-    },
+    ...writesThrough(run),
     async stop() {
       if (running && !stopping) {
         stopping = true;

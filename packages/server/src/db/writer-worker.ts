@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { watchUserChanges } from '../domain/change-versions.js';
-import { writeJobs } from '../domain/write-jobs.js';
+import { runHere, writeJobs, type JobName } from '../domain/write-jobs.js';
 import { notifyEffects } from '../notify/effects.js';
 import { openDb } from './client.js';
 import { describeError, type WriterData, type WriterOutcome, type WriterReport, type WriterRequest } from './writer-messages.js';
@@ -14,24 +14,7 @@ const data = workerData as WriterData;
 // The server's thread opened the file and migrated it before starting this thread.
 const db = openDb(data.config.dbFile, { synchronous: data.config.dbSynchronous, migrate: false });
 db.$client.pragma(`wal_autocheckpoint = ${data.walAutocheckpoint}`);
-const jobs = writeJobs(db, notifyEffects(data.config));
-
-function written(request: WriterRequest): Promise<unknown> {
-  switch (request.kind) {
-    case 'message':
-      return jobs.postMessage(request.viewer, request.conversationId, request.input, request.body);
-    case 'conversation':
-      return jobs.createConversation(request.viewer, request.input, request.body);
-    case 'user':
-      return jobs.writeUser(request.identity);
-    case 'claim':
-      return jobs.claimNotices(request.leader, request.nowMs, request.leaseMs, request.batchSeconds);
-    case 'finish':
-      return jobs.finishNotices(request.ids, request.status, request.error, request.atIso);
-    case 'postpone':
-      return jobs.postponeNotices(request.ids, request.nextAttemptIso, request.error);
-  }
-}
+const run = runHere(writeJobs(db, notifyEffects(data.config))) as (job: JobName, ...args: unknown[]) => Promise<unknown>;
 
 let users = new Set<string>();
 watchUserChanges(db, (ids) => {
@@ -61,7 +44,7 @@ port.on('message', (request: WriterRequest | 'stop') => {
     });
     return;
   }
-  written(request).then(
+  run(request.job, ...request.args).then(
     (value) => settle({ id: request.id, value }),
     (error: unknown) => settle({ id: request.id, error: describeError(error) }),
   );

@@ -69,7 +69,7 @@ export function insertMessage(
   const { body, text } = input.body;
   if (!text && !/<a\b/i.test(body)) throw invalid('body', 'has no content left after removing what is not allowed');
   const id = newId('m');
-  // The statements of every send, prepared once as plain text (building drizzle's \`sql\` objects for
+  // The statements of every send, prepared once as plain text (building drizzle's `sql` objects for
   // them was ~8% of the writer thread's time under sustained sends).
   const seq = (
     prepared(db, `INSERT INTO messages (id, conversation_id, account_id, kind, body, text, author_id, tip, do_not_reply, created_at)

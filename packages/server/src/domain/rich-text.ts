@@ -48,4 +48,3 @@ export function prepareRichText(html: string): RichTextBody {
   const body = sanitizeRichText(html);
   return { body, text: htmlToText(body) };
 }
-

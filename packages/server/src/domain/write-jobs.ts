@@ -13,6 +13,11 @@ import type { RichTextBody } from './text.js';
 import { writeUser } from './users.js';
 import type { Viewer } from './visibility.js';
 
+export type WriteJobs = ReturnType<typeof writeJobs>;
+export type JobName = keyof WriteJobs;
+/** Runs a write job by name, here or elsewhere (the writer thread); settles after its commit. */
+export type JobRunner = <K extends JobName>(job: K, ...args: Parameters<WriteJobs[K]>) => ReturnType<WriteJobs[K]>;
+
 export function writeJobs(db: Db, effects: MessageEffects) {
   return {
     createConversation: (viewer: Viewer, input: CreateConversationBody, body: RichTextBody) =>
@@ -26,4 +31,9 @@ export function writeJobs(db: Db, effects: MessageEffects) {
       groupWrite(db, () => finishNotices(db, ids, status, error, atIso)),
     postponeNotices: (ids: number[], nextAttemptIso: string, error: string) => groupWrite(db, () => postponeNotices(db, ids, nextAttemptIso, error)),
   };
+}
+
+/** Runs `jobs` by name on this thread. */
+export function runHere(jobs: WriteJobs): JobRunner {
+  return (job, ...args) => (jobs[job] as (...a: unknown[]) => ReturnType<WriteJobs[typeof job]>)(...args);
 }

@@ -1,11 +1,11 @@
 /**
  * The writes of the busy path: new conversations and messages (sends), the user rows a sign-in
- * brings up to date, and the e-mail delivery worker's claims and outcomes. They are committed in groups (db/group-commit.ts) and settle after the commit,
- * on this thread (`writesInProcess`: tests, an in-memory database) or on the writer thread
- * (db/writer-thread.ts: the server on a database file).
+ * brings up to date, and the e-mail delivery worker's claims and outcomes. They are committed in
+ * groups (db/group-commit.ts) and settle after the commit, on this thread (`writesInProcess`: tests,
+ * an in-memory database) or on the writer thread (db/writer-thread.ts: the server on a database file).
  *
  * A body is sanitized before its send is handed over (`prepareRichText`), on the thread that took the
- * request; what writes it (`writeJobs`) takes it prepared and never loads the sanitizer.
+ * request; what writes it (domain/write-jobs.ts) takes it prepared and never loads the sanitizer.
  */
 import type { Conversation, CreateConversationBody, Message, PostMessageBody } from '@secure-inbox/protocol';
 import type { Identity } from '../auth/token.js';
@@ -14,7 +14,7 @@ import type { NoticeWrites } from '../notify/notice-writes.js';
 import type { MessageEffects } from './messages.js';
 import { prepareRichText } from './rich-text.js';
 import type { Viewer } from './visibility.js';
-import { writeJobs } from './write-jobs.js';
+import { runHere, writeJobs, type JobRunner } from './write-jobs.js';
 
 export interface Writes {
   createConversation(viewer: Viewer, body: CreateConversationBody): Promise<Conversation>;
@@ -25,13 +25,21 @@ export interface Writes {
   notices: NoticeWrites;
 }
 
+/** The writes, each prepared here and run as a job by `run`. */
+export function writesThrough(run: JobRunner): Writes {
+  return {
+    createConversation: (viewer, body) => run('createConversation', viewer, body, prepareRichText(body.body)),
+    postMessage: (viewer, conversationId, body) => run('postMessage', viewer, conversationId, body, prepareRichText(body.body)),
+    writeUser: (identity) => run('writeUser', identity),
+    notices: {
+      claim: (...args) => run('claimNotices', ...args),
+      finish: (...args) => run('finishNotices', ...args),
+      postpone: (...args) => run('postponeNotices', ...args),
+    },
+  };
+}
+
 /** The writes, through `db` on this thread. */
 export function writesInProcess(db: Db, effects: MessageEffects): Writes {
-  const jobs = writeJobs(db, effects);
-  return {
-    createConversation: (viewer, body) => jobs.createConversation(viewer, body, prepareRichText(body.body)),
-    postMessage: (viewer, conversationId, body) => jobs.postMessage(viewer, conversationId, body, prepareRichText(body.body)),
-    writeUser: (identity) => jobs.writeUser(identity),
-    notices: { claim: jobs.claimNotices, finish: jobs.finishNotices, postpone: jobs.postponeNotices },
-  };
+  return writesThrough(runHere(writeJobs(db, effects)));
 }
