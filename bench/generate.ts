@@ -355,7 +355,7 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
   const subjects: string[] = new Array(conversationCount);
   const convIds: string[] = new Array(conversationCount);
   for (let c = 0; c < conversationCount; c++) {
-    convIds[c] = newId('c');
+    convIds[c] = newId('c', msgTime[convStart[c]!]!);
     subjects[c] = cleanPlainText(sentence(words(3 + Math.floor(rnd() * 5))).slice(0, -1));
   }
   subjects[0] = 'Building permit 2024-118: full correspondence';
@@ -437,7 +437,7 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
       if (s < 50 && sanitizeRichText(body) !== body) throw new Error(`generated body changes when sanitized: ${body}`);
       const text = htmlToText(body);
       for (const term of Object.keys(termHits)) if (list.includes(term)) termHits[term]!++;
-      insMsg.run(seq, newId('m'), convIds[c], accountIds[convAccount[c]!], KIND[action], body, text, users[msgAuthor[i]!]!.sub,
+      insMsg.run(seq, newId('m', msgTime[i]!), convIds[c], accountIds[convAccount[c]!], KIND[action], body, text, users[msgAuthor[i]!]!.sub,
         action === 2 && rnd() < 0.05 ? 'Tip: upload the signed form from the Documents tab.' : null, hidden ? 1 : 0, iso(msgTime[i]!));
       insProp.run(seq, String(hidden));
       insSearch.run(seq, subjects[c], text, scopeOf(c, hidden));

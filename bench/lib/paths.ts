@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { searchScopeTokens } from '../../packages/server/src/domain/visibility.js';
+import { newId } from '../../packages/server/src/domain/ids.js';
 
 export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const rootDir = resolve(benchDir, '..');
@@ -33,7 +34,8 @@ export function sizesFromArgs(argv: string[], fallback: string[]): string[] {
 
 /**
  * A fingerprint of everything a generated file depends on: the generator, the migrations, the
- * server's text functions and the scope tokens it stores. A change to any of them makes a new file.
+ * server's text functions, the scope tokens it stores and the shape of public ids (their order is the
+ * order of the id indexes). A change to any of them makes a new file.
  */
 export function generatorFingerprint(): string {
   const hash = createHash('sha256');
@@ -45,5 +47,6 @@ export function generatorFingerprint(): string {
   }
   hash.update(readFileSync(join(serverDir, 'src/domain/text.ts')));
   for (const doNotReply of [false, true]) hash.update(searchScopeTokens({ id: 'c_x', accountId: 'a_x' }, { doNotReply }));
+  hash.update(newId('m', 0).slice(0, -16));
   return hash.digest('hex').slice(0, 10);
 }

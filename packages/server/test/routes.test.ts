@@ -449,6 +449,17 @@ describe('per-user state and folders', () => {
     expect(await listIds(sam)).toEqual([]);
     expect(await listIds(sam, '?folder=sent')).toEqual([]);
     expect((await t.call(sam, 'GET', `/conversations/${c.id}`)).status).toBe(200);
+
+    // Writing again brings it back to their folders; a hidden note does not make them a participant.
+    const participantsSeenBy = async (user: TestUser) =>
+      (await t.call(user, 'GET', `/conversations/${c.id}`)).json.conversation.participants.map((p: { id: string }) => p.id).sort();
+    await postMessage(t, sam, c.id, { body: 'note', action: 'internal_note' });
+    expect(await listIds(sam)).toEqual([c.id]);
+    expect(await participantsSeenBy(alice)).toEqual(['alice']);
+    await postMessage(t, sam, c.id, { body: 'back', action: 'send' });
+    expect(await listIds(sam, '?folder=sent')).toEqual([c.id]);
+    expect(await listIds(sam)).toEqual([c.id]);
+    expect(await participantsSeenBy(alice)).toEqual(['alice', 'sam']);
   });
 
   it('counts unread conversations in /me and messages in summaries, never hidden notes for customers', async () => {

@@ -100,12 +100,16 @@ export function insertMessage(
   }
   if (input.isFirst) prepared(db, 'UPDATE conversations SET first_seq = ? WHERE id = ?').run(seq, conversation.id);
   // Writing makes the author a participant who has read everything up to their own message. A hidden
-  // note does not make its author a participant: customers see the participant list.
+  // note does not make its author a participant: customers see the participant list. Participation is
+  // set by a statement of its own that changes a row only when it changes something: any statement
+  // setting these columns rewrites the row's entry in conversation_users_user_idx, a page more per send.
+  const joins = input.doNotReply ? 0 : 1;
   prepared(db, `
-    INSERT INTO conversation_users (conversation_id, user_id, participant, last_read_seq, last_sent_seq)
-    VALUES (@conversationId, @userId, @joins, @seq, @seq)
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = max(participant, @joins), left = 0, last_read_seq = @seq,
-      last_sent_seq = @seq, forced_unread = 0`).run({ conversationId: conversation.id, userId: author.id, joins: input.doNotReply ? 0 : 1, seq });
+    INSERT INTO conversation_users (conversation_id, user_id, participant, last_read_seq, last_sent_seq) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq, last_sent_seq = excluded.last_sent_seq,
+      forced_unread = 0`).run(conversation.id, author.id, joins, seq, seq);
+  prepared(db, `UPDATE conversation_users SET participant = max(participant, ?), left = 0
+                WHERE conversation_id = ? AND user_id = ? AND (participant < ? OR left <> 0)`).run(joins, conversation.id, author.id, joins);
 
   effects.messageCreated(db, {
     seq,

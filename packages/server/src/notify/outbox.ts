@@ -136,7 +136,9 @@ export function enqueueMessageNotices(
   let queued = 0;
   for (const { user, reason } of messageRecipients(db, message, audience)) {
     for (const channel of channelsOf(user)) {
-      const key = `${channel}:${user.id}:message:${message.seq}`;
+      // The cause first: a new message's keys sort after the ones before, so the unique index takes
+      // them on its last page (keyed by recipient first, every notice was a random page more).
+      const key = `message:${message.seq}:${channel}:${user.id}`;
       const notice = { userId: user.id, messageId: message.id, channel, reason, conversationId: message.conversationId, messageSeq: message.seq, dedupeKey: key, createdAt, notBefore };
       if (insertNotice(db, notice)) queued++;
     }
