@@ -30,10 +30,24 @@ export function openDb(file: string, options: { synchronous?: 'normal' | 'full';
   return db;
 }
 
+const runners = new WeakMap<Database.Database, Database.Transaction<(fn: () => unknown) => unknown>>();
+
+/**
+ * Runs `fn` in a transaction on `client`, or in a savepoint when one is open (rolled back alone when
+ * `fn` throws); `.immediate(fn)` takes the write lock up front. One wrapper per connection:
+ * better-sqlite3's `transaction(fn)` builds four functions and defines their properties on every call,
+ * ~5% of the writer thread's time when it ran twice per send.
+ */
+export function transactionOf(client: Database.Database): Database.Transaction<(fn: () => unknown) => unknown> {
+  let runner = runners.get(client);
+  if (!runner) runners.set(client, (runner = client.transaction((fn: () => unknown) => fn())));
+  return runner;
+}
+
 /**
  * Runs fn in one IMMEDIATE transaction: the write lock is taken up front, so two writers never
  * deadlock on a lock upgrade and no SQLITE_BUSY reaches a client.
  */
 export function writeTx<T>(db: Db, fn: () => T): T {
-  return db.$client.transaction(fn).immediate();
+  return transactionOf(db.$client).immediate(fn) as T;
 }
