@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
-import { cachedGet } from '../db/cached.js';
+import { prepared } from '../db/cached.js';
 import type { Db } from '../db/client.js';
 import { notFound } from '../errors.js';
 import { audit } from './audit.js';
@@ -154,22 +154,42 @@ export interface VisibleConversationRow {
   forcedUnread: number | null;
 }
 
+/** conversationVisible() for one conversation already read: the same rule. */
+function seesConversation(viewer: Viewer, row: { accountId: string; participant: number | null }): boolean {
+  const inAccount = viewer.accounts !== '*' && viewer.accounts.includes(row.accountId);
+  switch (viewer.role) {
+    case 'admin':
+      return true;
+    case 'staff':
+      return inAccount || row.participant === 1;
+    case 'customer':
+      return row.participant === 1 && inAccount;
+    default:
+      return false;
+  }
+}
+
+const conversationRow = (updatedAt: string) => `
+  SELECT c.id, c.account_id AS accountId, c.subject, c.status, c.assignee_id AS assigneeId, c.topic_id AS topicId,
+         c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
+         c.created_at AS createdAt, ${updatedAt} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
+         cu.participant, cu.left, cu.trashed, cu.last_read_seq AS lastReadSeq, cu.forced_unread AS forcedUnread
+  FROM conversations c
+  LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ?
+  WHERE c.id = ?`;
+const STAFF_CONVERSATION = conversationRow('c.updated_at');
+const CUSTOMER_CONVERSATION = conversationRow('c.public_updated_at');
+
 /**
  * Loads a conversation the viewer may see, or throws the same 404 for unknown and foreign ids.
  * A foreign id is recorded in the audit log as a denied access.
  */
 export function loadVisibleConversation(db: Db, viewer: Viewer, id: string, action = 'conversation.read'): VisibleConversationRow {
-  const row = cachedGet<VisibleConversationRow & { visible: number }>(db, sql`
-    SELECT c.id, c.account_id AS accountId, c.subject, c.status, c.assignee_id AS assigneeId, c.topic_id AS topicId,
-           c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
-           c.created_at AS createdAt, ${visibleUpdatedAt(viewer)} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
-           cu.participant, cu.left, cu.trashed, cu.last_read_seq AS lastReadSeq, cu.forced_unread AS forcedUnread,
-           (${conversationVisible(viewer)}) AS visible
-    FROM conversations c
-    LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE c.id = ${id}`);
+  // One prepared statement per kind of viewer (hidden notes or not), whatever their accounts: who
+  // may see the row is decided below, by the rule conversationVisible() states in SQL for lists.
+  const row = prepared(db, seesHiddenNotes(viewer) ? STAFF_CONVERSATION : CUSTOMER_CONVERSATION).get(viewer.id, id) as VisibleConversationRow | undefined;
   if (!row) throw notFound();
-  if (!row.visible) {
+  if (!seesConversation(viewer, row)) {
     audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'conversation', targetId: id });
     throw notFound();
   }
