@@ -1,6 +1,7 @@
 /**
  * `pnpm bench`: every benchmark, one after the other, each in a process of its own:
- * bundle size, API (with sends), search, rendering in Chromium and event-stream latency.
+ * bundle size, API (with sends), search, rendering in Chromium, event-stream latency and what a send
+ * costs where it is written.
  * Arguments are passed on (`pnpm bench --sizes 10k,100k`). Takes about half an hour at all sizes
  * (the first run also generates the databases: a few minutes for 1,000,000 messages).
  */
@@ -16,6 +17,7 @@ const steps: [string, string, string[]][] = [
   ['search', 'search.ts', passOn],
   ['rendering', 'render.ts', []],
   ['event stream latency', 'sse-latency.ts', []],
+  ['a send where it is written', 'send-pages.ts', []],
 ];
 
 const summary: string[] = [];
