@@ -14,6 +14,7 @@ import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type Out
 import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import { serverVersion } from './version.js';
 
 export const SECURE_HEADER_OPTIONS = { crossOriginResourcePolicy: false, crossOriginOpenerPolicy: 'same-origin' } as const;
 
@@ -35,7 +36,7 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-const EXPOSED = ['Retry-After', 'Content-Disposition'];
+const EXPOSED = ['Retry-After', 'Content-Disposition', 'Secure-Inbox-Version'];
 const EXPOSED_LIST = EXPOSED.join(',');
 
 /** The rules an answer still needs, noted by the middlewares for AnswerResponse. */
@@ -72,6 +73,7 @@ export class AnswerResponse<Request extends IncomingMessage = IncomingMessage> e
       if (!api.preflight) {
         if (api.allowOrigin) record['access-control-allow-origin'] = api.allowOrigin;
         record['access-control-expose-headers'] = EXPOSED_LIST;
+        record['secure-inbox-version'] = serverVersion;
         const vary = record.vary ?? this.getHeader('vary');
         record.vary = vary === undefined ? 'Origin' : `${Array.isArray(vary) ? vary.join(', ') : vary}, Origin`;
       }
@@ -131,6 +133,7 @@ export function apiHeaders(allowedOrigins: string[]): MiddlewareHandler[] {
         const origin = c.req.header('origin') || '';
         if (allowedOrigins.includes(origin)) headers.set('Access-Control-Allow-Origin', origin);
         headers.set('Access-Control-Expose-Headers', EXPOSED_LIST);
+        headers.set('Secure-Inbox-Version', serverVersion);
         headers.append('Vary', 'Origin');
       }
       // API answers are data for the widget, never documents: nothing in them may run, frame or be cached.
@@ -139,4 +142,24 @@ export function apiHeaders(allowedOrigins: string[]): MiddlewareHandler[] {
     },
     (c, next) => (c.req.method === 'OPTIONS' ? preflight(c, next) : next()),
   ];
+}
+
+/**
+ * Says once per origin (up to 100 of them) that a browser page from an origin outside
+ * SECURE_INBOX_ALLOWED_ORIGINS called the API: the browser hides the refusal from the page, so
+ * without this line neither side would know why the widget cannot reach the server.
+ */
+export function logRefusedOrigins(allowedOrigins: string[]): MiddlewareHandler {
+  const told = new Set<string>();
+  return (c, next) => {
+    const origin = c.req.header('origin');
+    if (origin && !allowedOrigins.includes(origin) && !told.has(origin) && told.size < 100 && origin !== new URL(c.req.url).origin) {
+      told.add(origin);
+      const allowed = allowedOrigins.length ? allowedOrigins.join(',') : 'not set';
+      console.warn(
+        `Refused a browser request from ${origin} (${c.req.method} ${c.req.path}): add it to SECURE_INBOX_ALLOWED_ORIGINS (now ${allowed}) to let pages there use the widget.`,
+      );
+    }
+    return next();
+  };
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { apiHeaders, securityHeaders } from './answer-headers.js';
+import { apiHeaders, logRefusedOrigins, securityHeaders } from './answer-headers.js';
 import { requireUser } from './auth/require-user.js';
 import { bundleRoute } from './bundle.js';
 import type { AppDeps, AppEnv } from './context.js';
@@ -16,6 +16,7 @@ import { openapi } from './routes/openapi.js';
 import { people } from './routes/people.js';
 import { queues } from './routes/queues.js';
 import { eventsRoute } from './realtime/stream.js';
+import { serverVersion } from './version.js';
 
 export interface CreateAppOptions {
   /** Where the widget bundle is read from (tests point it elsewhere). */
@@ -36,11 +37,13 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
     await next();
   });
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
+  // Public and open to every origin: the widget asks it to tell a server that refuses its page's origin from one that is down.
+  app.get('/healthz', (c) => c.json({ ok: true, version: serverVersion }, 200, { 'Access-Control-Allow-Origin': '*' }));
   app.route('/', bundleRoute(options.bundlePath));
   options.mount?.(app);
 
   const api = new Hono<AppEnv>();
+  api.use('*', logRefusedOrigins(config.allowedOrigins));
   api.use('*', ...apiHeaders(config.allowedOrigins));
   api.use('*', async (c, next) => {
     // A state-changing request from a page whose origin is not allowed is refused outright.

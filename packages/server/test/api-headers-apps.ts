@@ -2,6 +2,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { ApiError } from '../src/errors.js';
+import { serverVersion } from '../src/version.js';
 
 /** The headers middleware as it was: the after-hook with `c.header()`, then hono's cors. */
 export function reference(allowedOrigins: string[]): MiddlewareHandler[] {
@@ -10,8 +11,14 @@ export function reference(allowedOrigins: string[]): MiddlewareHandler[] {
       await next();
       if (!c.res.headers.has('content-security-policy')) c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
       if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
+      if (c.req.method !== 'OPTIONS') c.header('Secure-Inbox-Version', serverVersion);
     },
-    cors({ origin: allowedOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'], exposeHeaders: ['Retry-After', 'Content-Disposition'], maxAge: 600 }),
+    cors({
+      origin: allowedOrigins,
+      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+      exposeHeaders: ['Retry-After', 'Content-Disposition', 'Secure-Inbox-Version'],
+      maxAge: 600,
+    }),
   ];
 }
 

@@ -7,6 +7,7 @@
 import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { apiHeaders } from '../src/answer-headers.js';
+import { serverVersion } from '../src/version.js';
 import { appWith, reference } from './api-headers-apps.js';
 
 const PORTAL = 'https://portal.example';
@@ -57,7 +58,8 @@ describe('API headers', () => {
     const app = appWith(apiHeaders([PORTAL]));
     const ok = await app.request('/api/v1/json', { headers: { origin: PORTAL } });
     expect(ok.headers.get('access-control-allow-origin')).toBe(PORTAL);
-    expect(ok.headers.get('access-control-expose-headers')).toBe('Retry-After,Content-Disposition');
+    expect(ok.headers.get('access-control-expose-headers')).toBe('Retry-After,Content-Disposition,Secure-Inbox-Version');
+    expect(ok.headers.get('secure-inbox-version')).toBe(serverVersion);
     expect(ok.headers.get('vary')).toBe('Origin');
     expect(ok.headers.get('cache-control')).toBe('no-store');
     expect(ok.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { expectError, makeTestApp, readAnswer, people, SECRET, signInAll, startConversation, type TestApp } from './helpers.js';
 
@@ -161,6 +161,55 @@ describe('bad tokens answer 401', () => {
     expect((await callWith(custom, `Bearer ${await signHs({ ...validClaims(), aud: 'portal-widget', exp: now() + 300 })}`)).status).toBe(200);
     expectError(await callWith(custom, `Bearer ${await signHs(validClaims())}`), 401, 'unauthorized');
     expectError(await callWith(custom, `Bearer ${await signHs({ ...validClaims(), aud: 'portal-widget', exp: now() + 600 })}`), 401, 'unauthorized');
+  });
+});
+
+describe('a refused token says why, in one word, and the log says the same', () => {
+  let rsaPrivate: CryptoKey;
+  beforeAll(async () => {
+    ({ privateKey: rsaPrivate } = await generateKeyPair('RS256'));
+  });
+
+  const reasons: [string, string, () => Promise<string>][] = [
+    ['expired', 'an expired token', async () => signHs({ ...validClaims(), iat: now() - 900, exp: now() - 120 })],
+    ['audience', 'a wrong aud', async () => signHs({ ...validClaims(), aud: 'another-app' })],
+    ['audience', 'no aud', async () => signHs(without(validClaims(), 'aud'))],
+    ['issuer', 'a wrong iss', async () => signHs({ ...validClaims(), iss: 'https://evil.example' })],
+    ['signature', 'a wrong secret', async () => signHs(validClaims(), new TextEncoder().encode('another-secret-that-is-also-32-bytes-long'))],
+    ['signature', 'an algorithm that is not allowed', async () => new SignJWT(validClaims()).setProtectedHeader({ alg: 'RS256' }).sign(rsaPrivate)],
+    ['signature', 'garbage', async () => 'garbage'],
+    ['claims', 'an unknown role', async () => signHs({ ...validClaims(), role: 'superuser' })],
+    ['claims', 'no sub', async () => signHs(without(validClaims(), 'sub'))],
+    ['lifetime', 'a lifetime over the maximum', async () => signHs({ ...validClaims(), iat: now(), exp: now() + 3600 + 600 })],
+    ['lifetime', 'iat in the future', async () => signHs({ ...validClaims(), iat: now() + 300, exp: now() + 900 })],
+  ];
+
+  it.each(reasons)('%s: %s', async (reason, _name, make) => {
+    const t = makeTestApp(reason === 'issuer' ? { SECURE_INBOX_JWT_ISSUER: 'https://portal.example' } : {});
+    const token = await make();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const res = await callWith(t, `Bearer ${token}`);
+      const error = expectError(res, 401, 'unauthorized');
+      expect(error.details).toEqual({ reason });
+      const lines = warn.mock.calls.map((args) => args.join(' '));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`(${reason})`);
+      expect(lines[0]).not.toContain(token.slice(-12));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('says "missing" when no token came, and logs nothing for it', async () => {
+    const t = makeTestApp();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(expectError(await callWith(t, null), 401, 'unauthorized').details).toEqual({ reason: 'missing' });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 

@@ -163,7 +163,7 @@ describe('failed sign-ins per client address', () => {
     // (the last character also carries two padding bits, and a change there alone can still verify).
     const [head, claims, signature] = (await t.token(alice)).split('.');
     const forged = `${head}.${claims}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
-    for (const token of [forged, 'not-a-token', null]) {
+    for (const token of [forged, 'not-a-token', 'a.b.c']) {
       const res = await from(t, attacker, token, 'GET', '/me');
       expectError(res as never, 401, 'unauthorized');
     }
@@ -182,6 +182,19 @@ describe('failed sign-ins per client address', () => {
     expect(locks).toHaveLength(1);
     expect(locks[0]!.actorId).toBeNull();
     expect(JSON.parse(locks[0]!.detail!)).toEqual({ scope: 'sign-in', limit: 3 });
+  });
+
+  it('never counts requests without credentials: page loads before the token is set lock no one out', async () => {
+    const t = makeTestApp({ SECURE_INBOX_RATE_LIMIT: '1000', SECURE_INBOX_AUTH_FAILURES_PER_MINUTE: '3' });
+    const office = '198.51.100.20';
+    for (let i = 0; i < 20; i++) {
+      const res = await from(t, office, null, 'GET', i % 2 ? '/me' : '/conversations');
+      expect(expectError(res as never, 401, 'unauthorized').details).toEqual({ reason: 'missing' });
+    }
+    expect((await from(t, office, alice, 'GET', '/me')).status).toBe(200);
+    // A presented token that fails still counts.
+    for (let i = 0; i < 3; i++) expect((await from(t, office, 'bad', 'GET', '/me')).status).toBe(401);
+    expect429(await from(t, office, alice, 'GET', '/me'));
   });
 
   it('does not count successful sign-ins', async () => {

@@ -4,7 +4,8 @@
  */
 import { Conversation, ConversationSummary, Me, Message } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   expectError,
   makeTestApp,
@@ -802,10 +803,31 @@ describe('list filters', () => {
 });
 
 describe('transport', () => {
-  it('answers /healthz', async () => {
-    const res = await t.app.request('/healthz');
+  it('answers /healthz to any origin, with the server version', async () => {
+    const res = await t.app.request('/healthz', { headers: { origin: 'https://not-allowed.example' } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await res.json()).toEqual({ ok: true, version });
+  });
+
+  it('logs, once per origin, a browser request from an origin outside SECURE_INBOX_ALLOWED_ORIGINS', async () => {
+    const allowing = makeTestApp({ SECURE_INBOX_ALLOWED_ORIGINS: 'https://portal.example' });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const preflight = { origin: 'https://elsewhere.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' };
+      const refused = await allowing.app.request('/api/v1/me', { method: 'OPTIONS', headers: preflight });
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+      await allowing.app.request('/api/v1/me', { headers: { origin: 'https://elsewhere.example' } });
+      await allowing.app.request('/api/v1/me', { headers: { origin: 'https://portal.example' } });
+      await allowing.app.request('/api/v1/me');
+      const lines = warn.mock.calls.map((args) => args.join(' '));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('https://elsewhere.example');
+      expect(lines[0]).toContain('SECURE_INBOX_ALLOWED_ORIGINS (now https://portal.example)');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('serves the widget bundle publicly with CORS *, and a JSON 404 before it is built', async () => {

@@ -4,11 +4,15 @@ import { audit } from '../domain/audit.js';
 import { createUserSync } from '../domain/users.js';
 import { ApiError } from '../errors.js';
 import type { SignInGuard } from '../rate-limit.js';
-import { createTokenVerifier, TokenError } from './token.js';
+import { createTokenVerifier, TokenError, type TokenRefusal } from './token.js';
 
 /**
  * Verifies the bearer token (header only: tokens are never accepted in the URL), upserts the user
- * from its claims and sets `viewer`. Failures answer 401 and are audited.
+ * from its claims and sets `viewer`. Failures answer 401 and are audited; the answer's
+ * `details.reason` says why in one word (`missing` when no credentials came at all).
+ *
+ * Only credentials that were presented and failed count as a failed sign-in for the client address:
+ * a request without any (a page that has not set up its token yet) never locks anyone out.
  */
 export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGuard) {
   const verify = createTokenVerifier(deps.config.jwt);
@@ -18,6 +22,8 @@ export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGua
     const header = c.req.header('authorization');
     const match = header?.match(/^Bearer ([A-Za-z0-9_\-.=]+)$/);
     let reason = 'no bearer token in the Authorization header';
+    const presented = Boolean(header?.trim());
+    let refusal: TokenRefusal | 'missing' = presented ? 'signature' : 'missing';
     if (match?.[1]) {
       try {
         const identity = await verify(match[1]);
@@ -28,10 +34,15 @@ export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGua
       } catch (error) {
         if (!(error instanceof TokenError)) throw error;
         reason = error.message;
+        refusal = error.reason;
       }
     }
-    guard?.failed(c);
+    if (presented) {
+      guard?.failed(c);
+      // One line for the operator, saying what the answer says: never the token itself.
+      console.warn(`Sign-in refused (${refusal}): ${reason}; ${c.req.method} ${c.req.path}.`);
+    }
     audit(deps.db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason, path: c.req.path } });
-    throw new ApiError(401, 'unauthorized', `Sign-in rejected: ${reason}.`, undefined, { 'WWW-Authenticate': 'Bearer' });
+    throw new ApiError(401, 'unauthorized', `Sign-in rejected: ${reason}.`, { reason: refusal }, { 'WWW-Authenticate': 'Bearer' });
   });
 }

@@ -11,7 +11,24 @@ export interface Identity {
   accounts: string[] | '*';
 }
 
-export class TokenError extends Error {}
+/**
+ * Why a presented token was refused, in a word a developer can act on. Each says no more than the token
+ * already tells its holder: which of its own claims (or its signature) the server does not accept.
+ */
+export type TokenRefusal = 'expired' | 'audience' | 'issuer' | 'signature' | 'claims' | 'lifetime';
+
+export class TokenError extends Error {
+  constructor(
+    readonly reason: TokenRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The reason for a claim jose refused. */
+const claimReason = (claim: string): TokenRefusal =>
+  claim === 'aud' ? 'audience' : claim === 'iss' ? 'issuer' : claim === 'nbf' || claim === 'iat' ? 'lifetime' : 'claims';
 
 const CLOCK_SKEW_SECONDS = 30;
 
@@ -27,7 +44,7 @@ export function createTokenVerifier(config: Config['jwt']) {
   async function keyFor(header: JWTHeaderParameters) {
     // HS/RS confusion: an HMAC algorithm only ever gets the shared secret, an asymmetric one only the public key.
     if (header.alg.startsWith('HS')) return config.secret;
-    if (!publicKey) throw new TokenError('algorithm not accepted');
+    if (!publicKey) throw new TokenError('signature', 'algorithm not accepted');
     return publicKey;
   }
 
@@ -57,27 +74,30 @@ export function createTokenVerifier(config: Config['jwt']) {
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw new TokenError('the token has expired');
-      if (error instanceof joseErrors.JWTClaimValidationFailed) throw new TokenError(`the token's ${error.claim} claim is not accepted`);
-      throw new TokenError('the token is malformed, forged or uses an algorithm that is not accepted');
+      if (error instanceof TokenError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'the token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed) {
+        throw new TokenError(claimReason(error.claim), `the token's ${error.claim} claim is not accepted`);
+      }
+      throw new TokenError('signature', 'the token is malformed, forged or uses an algorithm that is not accepted');
     }
     const nowSeconds = Math.floor(Date.now() / 1000);
     const start = typeof payload.iat === 'number' ? payload.iat : nowSeconds;
     if ((payload.exp as number) - start > config.maxAgeSeconds + CLOCK_SKEW_SECONDS) {
-      throw new TokenError(`the token lives longer than the ${config.maxAgeSeconds} s allowed`);
+      throw new TokenError('lifetime', `the token lives longer than the ${config.maxAgeSeconds} s allowed`);
     }
     if (typeof payload.iat === 'number' && payload.iat > nowSeconds + CLOCK_SKEW_SECONDS) {
-      throw new TokenError('the token was issued in the future');
+      throw new TokenError('lifetime', 'the token was issued in the future');
     }
     const claims = TokenClaims.safeParse(payload);
     if (!claims.success) {
       const field = claims.error.issues[0]?.path.join('.') || 'claims';
-      throw new TokenError(`the token's ${field} claim is missing or invalid`);
+      throw new TokenError('claims', `the token's ${field} claim is missing or invalid`);
     }
     const { sub, name, email, role, accounts } = claims.data;
     const wildcard = accounts.includes('*');
     if (wildcard && (role !== 'admin' || accounts.length !== 1)) {
-      throw new TokenError('accounts ["*"] is only for admins');
+      throw new TokenError('claims', 'accounts ["*"] is only for admins');
     }
     const identity: Identity = { id: sub, name, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)] };
     return { identity, expiresAtMs: ((payload.exp as number) + CLOCK_SKEW_SECONDS) * 1000 };
