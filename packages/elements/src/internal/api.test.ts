@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { http, HttpResponse } from 'msw';
 import { ApiClient, ApiError } from './api.js';
-import { failWith, requestsTo, unreachable, useMocks, worker } from './test/mocks.js';
+import { failWith, jwtFor, requestsTo, unreachable, useMocks, users, worker } from './test/mocks.js';
 
 describe('ApiClient', () => {
   useMocks();
@@ -18,7 +18,7 @@ describe('ApiClient', () => {
 
   it('asks the token provider once at start and shares the answer between requests', async () => {
     let calls = 0;
-    const api = new ApiClient(base, { tokenProvider: async () => (calls++, 'token-alice') });
+    const api = new ApiClient(base, { tokenProvider: async () => (calls++, jwtFor(users.alice)) });
     await Promise.all([api.me(), api.topics(), api.conversations()]);
     expect(calls).to.equal(1);
   });
@@ -27,20 +27,20 @@ describe('ApiClient', () => {
     const issued: string[] = [];
     const api = new ApiClient(base, {
       tokenProvider: async () => {
-        const token = issued.length ? 'token-alice' : 'expired';
+        const token = issued.length ? jwtFor(users.alice) : 'e30.expired.x';
         issued.push(token);
         return token;
       },
     });
     const me = await api.me();
     expect(me.user.id).to.equal('u-alice');
-    expect(issued).to.deep.equal(['expired', 'token-alice']);
-    expect(requestsTo('/me').map((r) => r.auth)).to.deep.equal(['Bearer expired', 'Bearer token-alice']);
+    expect(issued).to.deep.equal(['e30.expired.x', jwtFor(users.alice)]);
+    expect(requestsTo('/me').map((r) => r.auth)).to.deep.equal(['Bearer e30.expired.x', `Bearer ${jwtFor(users.alice)}`]);
   });
 
   it('gives up after one retry and reports unauthorized', async () => {
     let calls = 0;
-    const api = new ApiClient(base, { tokenProvider: () => (calls++, 'still-bad') });
+    const api = new ApiClient(base, { tokenProvider: () => (calls++, 'e30.still-bad.x') });
     const error = await api.me().catch((e: unknown) => e);
     expect(error).to.be.instanceOf(ApiError);
     expect((error as ApiError).status).to.equal(401);

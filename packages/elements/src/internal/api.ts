@@ -13,6 +13,7 @@ import type {
   Topic,
   UserRef,
 } from '@secure-inbox/protocol';
+import { bundleVersion, compatible } from './version.js';
 
 /** Mirrors `API_BASE_PATH` in protocol; kept as a literal so the bundle does not pull in zod. */
 export const apiBasePath = '/api/v1';
@@ -21,6 +22,10 @@ export const apiBasePath = '/api/v1';
 export type ErrorKind =
   | 'offline'
   | 'unreachable'
+  | 'not_configured'
+  | 'token_source'
+  | 'origin'
+  | 'version'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
@@ -41,6 +46,8 @@ export class ApiError extends Error {
   }
 
   get kind(): ErrorKind {
+    const setup = setupKinds[this.code];
+    if (setup) return setup;
     if (this.status === 0) return this.code === 'offline' ? 'offline' : 'unreachable';
     if (this.status === 401) return 'unauthorized';
     if (this.status === 403) return 'forbidden';
@@ -63,6 +70,27 @@ export class ApiError extends Error {
     return [];
   }
 }
+
+/**
+ * The codes of the failures that come from how the widget was set up rather than from one request; the
+ * server's 401 (`unauthorized`, with `details.reason`) is one too.
+ */
+const setupKinds: Record<string, ErrorKind | undefined> = {
+  not_configured: 'not_configured',
+  token_provider_failed: 'token_source',
+  origin_not_allowed: 'origin',
+  version_mismatch: 'version',
+};
+
+/** A compact JWS (three base64url parts), which is what the server accepts as a token. */
+const jwtShape = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** Resolves once the page has loaded (all its scripts have run, so a token source they set is in place). */
+const pageLoaded = () =>
+  new Promise<void>((resolve) => {
+    if (document.readyState === 'complete') resolve();
+    else addEventListener('load', () => resolve(), { once: true });
+  });
 
 /** Returns a fresh token; called at start and again after a 401. */
 export type TokenProvider = () => string | Promise<string>;
@@ -120,6 +148,16 @@ interface RequestOptions {
 export class ApiClient {
   #credentials: Credentials = {};
   #token?: Promise<string | undefined>;
+  #configured?: { promise: Promise<void>; resolve: () => void };
+
+  /**
+   * How long after the page has loaded a request waits for a token source before it fails as `not_configured`
+   * (a host may set `tokenProvider` a moment after the elements start). No request is sent without one.
+   */
+  configureWait = 300;
+
+  /** Told of every failure caused by the set-up (see `setupKinds`), so it can be explained once to the developer. */
+  onProblem?: (error: ApiError) => void;
 
   constructor(public base: string, credentials: Credentials = {}) {
     this.credentials = credentials;
@@ -132,6 +170,10 @@ export class ApiClient {
   set credentials(value: Credentials) {
     this.#credentials = { ...value };
     this.#token = undefined;
+    if (this.hasCredentials) {
+      this.#configured?.resolve();
+      this.#configured = undefined;
+    }
   }
 
   get hasCredentials(): boolean {
@@ -153,9 +195,15 @@ export class ApiClient {
     if (!this.#token || this.#token === stale) {
       this.#token = Promise.resolve()
         .then(tokenProvider)
+        .then((token: unknown) => {
+          if (typeof token !== 'string' || !token.trim()) throw new Error(`it returned ${token === '' ? 'an empty string' : String(token)} instead of a token`);
+          if (!jwtShape.test(token.trim())) throw new Error('what it returned is not a JWT (three base64url parts separated by dots)');
+          return token.trim();
+        })
         .catch((cause: unknown) => {
           this.#token = undefined;
-          throw new ApiError(401, 'unauthorized', `The token provider failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+          const reason = cause instanceof Error ? cause.message : String(cause);
+          throw this.#problem(new ApiError(0, 'token_provider_failed', `tokenProvider failed: ${reason}`, { reason }));
         });
     }
     return this.#token;
@@ -170,6 +218,7 @@ export class ApiClient {
   async fetch(path: string, options: RequestOptions = {}): Promise<Response> {
     const { method = 'GET', query, json } = options;
     const body = json === undefined ? options.body : JSON.stringify(json);
+    await this.#whenConfigured();
     let tokenPromise = this.#tokenFor();
     for (let attempt = 0; ; attempt++) {
       const token = await tokenPromise;
@@ -180,16 +229,68 @@ export class ApiClient {
       try {
         response = await fetch(this.url(path, query), { method, headers, body, credentials: 'omit', cache: 'no-store', signal: options.signal });
       } catch (cause) {
-        const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
-        throw new ApiError(0, offline ? 'offline' : 'unreachable', cause instanceof Error ? cause.message : 'Network error');
+        throw await this.#noAnswer(cause, options.signal);
+      }
+      const version = response.headers.get('secure-inbox-version');
+      if (version && !compatible(version)) {
+        throw this.#problem(
+          new ApiError(response.status, 'version_mismatch', `This Secure Inbox bundle (${bundleVersion}) does not work with the server's version ${version}.`, {
+            server: version,
+            bundle: bundleVersion,
+          }),
+        );
       }
       if (response.status === 401 && attempt === 0 && this.#credentials.tokenProvider) {
         tokenPromise = this.#tokenFor(tokenPromise);
         continue;
       }
-      if (!response.ok) throw await toApiError(response);
+      if (!response.ok) {
+        const error = await toApiError(response);
+        throw response.status === 401 ? this.#problem(error) : error;
+      }
       return response;
     }
+  }
+
+  /** Waits for a token source; without one by shortly after the page has loaded, fails as `not_configured`. */
+  async #whenConfigured(): Promise<void> {
+    if (this.hasCredentials) return;
+    if (!this.#configured) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#configured = { promise, resolve };
+    }
+    const { promise } = this.#configured;
+    const waited = pageLoaded().then(() => new Promise((r) => setTimeout(r, this.configureWait)));
+    await Promise.race([promise, waited]);
+    if (!this.hasCredentials) {
+      throw this.#problem(new ApiError(0, 'not_configured', 'No token source: set the tokenProvider property (or the token attribute) of the element.'));
+    }
+  }
+
+  /**
+   * No answer came. The server's public `/healthz` (open to every origin) tells a server that refuses this
+   * page's origin (the browser hides that refusal) from one that cannot be reached.
+   */
+  async #noAnswer(cause: unknown, signal?: AbortSignal): Promise<ApiError> {
+    const message = cause instanceof Error ? cause.message : 'Network error';
+    if (signal?.aborted) return new ApiError(0, 'unreachable', message);
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) return new ApiError(0, 'offline', message);
+    const health = new URL('/healthz', this.base).href;
+    const answers = await fetch(health, { credentials: 'omit', cache: 'no-store', signal }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (answers) {
+      const origin = new URL(this.base).origin;
+      return this.#problem(new ApiError(0, 'origin_not_allowed', `The server at ${origin} answers, but not to pages from ${location.origin}.`, { origin: location.origin }));
+    }
+    return this.#problem(new ApiError(0, 'unreachable', message));
+  }
+
+  #problem(error: ApiError): ApiError {
+    this.onProblem?.(error);
+    return error;
   }
 
   async json<T>(path: string, options?: RequestOptions): Promise<T> {

@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { ApiClient } from './api.js';
 import { backoff, delayFor, listen, openConnections, sseParser, type ConnectionState, type LiveEvent } from './events.js';
-import { live, until, useMocks } from './test/mocks.js';
+import { jwtFor, live, until, useMocks, users } from './test/mocks.js';
 
 /** Records what one listener hears. */
 function recorder() {
@@ -80,7 +80,7 @@ describe('listen (the event stream)', () => {
 
   it('asks the token provider again after a 401', async () => {
     const given: string[] = [];
-    const tokens = ['token-expired', 'token-alice'];
+    const tokens = ['e30.expired.x', jwtFor(users.alice)];
     const provider = () => {
       const token = tokens[Math.min(given.length, 1)];
       given.push(token);
@@ -89,8 +89,8 @@ describe('listen (the event stream)', () => {
     const { states, listener } = recorder();
     const stop = listen(new ApiClient(location.origin, { tokenProvider: provider }), listener);
     await until(() => states.includes('live'));
-    expect(given).to.deep.equal(['token-expired', 'token-alice']);
-    expect(live.connects.map((c) => c.auth)).to.deep.equal(['Bearer token-expired', 'Bearer token-alice']);
+    expect(given).to.deep.equal(tokens);
+    expect(live.connects.map((c) => c.auth)).to.deep.equal(tokens.map((token) => `Bearer ${token}`));
     stop();
   });
 

@@ -138,8 +138,9 @@ class Connection {
       }
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 0;
-      // Not allowed, not there, or a fixed token that was refused: retrying cannot help.
-      if (status === 403 || status === 404 || (status === 401 && !this.#api.credentials.tokenProvider)) {
+      const setup = error instanceof ApiError && (error.code === 'origin_not_allowed' || error.code === 'version_mismatch');
+      // Not allowed, not there, a fixed token that was refused, or a server that refuses this page: retrying cannot help.
+      if (setup || status === 403 || status === 404 || (status === 401 && !this.#api.credentials.tokenProvider)) {
         this.#closed = true;
         this.#set('offline');
       }

@@ -1,6 +1,7 @@
 import type { Me } from '@secure-inbox/protocol';
 import { ApiClient, type Credentials } from './api.js';
 import { listen, type ConnectionState } from './events.js';
+import { ProblemLog } from './session-problems.js';
 
 /** The origin the bundle was loaded from: the default `api-base`. */
 export const scriptOrigin = new URL(import.meta.url).origin;
@@ -41,8 +42,13 @@ export class Session {
   #timer?: ReturnType<typeof setInterval>;
   #unlisten?: () => void;
 
+  #problems = new ProblemLog();
+
   constructor(base: string = scriptOrigin, credentials: Credentials = {}) {
     this.api = new ApiClient(base, credentials);
+    // A set-up problem (no token source, a failing provider, a refused token or origin, another version)
+    // is explained once in the console, for the developer; elements show the person a sentence.
+    this.api.onProblem = (error) => this.#problems.report(error, this.api.base);
   }
 
   /** New base or credentials: cached data is dropped and subscribers reload. */
@@ -51,6 +57,7 @@ export class Session {
     if (base === this.api.base && credentials.token === token && credentials.tokenProvider === tokenProvider) return;
     this.api.base = base;
     this.api.credentials = credentials;
+    this.#problems.reset();
     this.me = undefined;
     this.#me = undefined;
     if (this.#watchers) this.#listen();

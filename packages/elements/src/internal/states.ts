@@ -8,8 +8,19 @@ export function errorMessage(t: Strings, error: unknown, notFound = t.errorNotFo
   switch (kind) {
     case 'offline':
       return t.errorOffline;
-    case 'unauthorized':
-      return t.errorUnauthorized;
+    case 'not_configured':
+      return t.errorNotConfigured;
+    case 'token_source':
+      return t.errorTokenSource;
+    case 'origin':
+      return t.errorOrigin;
+    case 'version':
+      return t.errorVersion;
+    case 'unauthorized': {
+      // An expired token is the person's to renew; any other refusal is the site's set-up.
+      const reason = ((error as ApiError).details as { reason?: unknown } | undefined)?.reason;
+      return reason === undefined || reason === 'expired' ? t.errorUnauthorized : t.errorTokenRejected;
+    }
     case 'forbidden':
       return t.errorForbidden;
     case 'not_found':

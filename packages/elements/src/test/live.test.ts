@@ -8,7 +8,7 @@ import '../components/secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../components/secure-inbox/secure-inbox.js';
 import '../components/unread-badge/unread-badge.js';
 import { backoff } from '../internal/events.js';
-import { db, live, q, qa, requestsTo, text, tokens, until, useMocks, users } from '../internal/test/mocks.js';
+import { db, jwtFor, live, q, qa, requestsTo, text, tokens, until, useMocks, users } from '../internal/test/mocks.js';
 
 const rows = (el: Element) => qa(el, 'secure-conversation-list', '[part~="row"]');
 const subjects = (el: Element) => rows(el).map((row) => text(row.querySelector('[part~="subject"]')));
@@ -31,7 +31,7 @@ describe('live updates over the shared event stream', () => {
   const saved = { ...backoff };
   afterEach(() => {
     Object.assign(backoff, saved);
-    delete tokens['token-alice-short'];
+    delete tokens['e30.alice-short.x'];
   });
 
   it('puts a new conversation on top of the list and counts it in the Inbox and the badge, from one connection', async () => {
@@ -106,10 +106,10 @@ describe('live updates over the shared event stream', () => {
 
   it('reconnects with a fresh token when the server ends the stream at the token expiry, missing nothing', async () => {
     backoff.min = 20;
-    tokens['token-alice-short'] = users.alice;
+    tokens['e30.alice-short.x'] = users.alice;
     const issued: string[] = [];
     const provider = () => {
-      issued.push(issued.length ? 'token-alice' : 'token-alice-short');
+      issued.push(issued.length ? jwtFor(users.alice) : 'e30.alice-short.x');
       return issued.at(-1)!;
     };
     const inbox = await fixture<SecureInbox>(html`<secure-inbox .tokenProvider=${provider} conversation="c-permit"></secure-inbox>`);
@@ -118,21 +118,21 @@ describe('live updates over the shared event stream', () => {
     await until(() => requestsTo('/conversations/c-permit', 'GET').length >= 2);
 
     // The token expires: the server ends the stream and refuses the token from now on.
-    delete tokens['token-alice-short'];
+    delete tokens['e30.alice-short.x'];
     live.drop();
     await until(() => live.streams.size && text(connection(inbox)) === 'Live');
     // Whichever request met the 401 first asked the provider; every reconnect resumed after event 50.
     const [first, ...again] = live.connects;
-    expect(first).to.deep.equal({ auth: 'Bearer token-alice-short', lastEventId: null });
-    expect(again.at(-1)).to.deep.equal({ auth: 'Bearer token-alice', lastEventId: '50' });
+    expect(first).to.deep.equal({ auth: 'Bearer e30.alice-short.x', lastEventId: null });
+    expect(again.at(-1)).to.deep.equal({ auth: `Bearer ${jwtFor(users.alice)}`, lastEventId: '50' });
     expect(again.every((c) => c.lastEventId === '50')).to.equal(true);
-    expect(issued).to.deep.equal(['token-alice-short', 'token-alice']);
+    expect(issued).to.deep.equal(['e30.alice-short.x', jwtFor(users.alice)]);
 
     // What is sent on the new stream arrives.
     const { message } = await as('token-bob', '/conversations/c-permit/messages', { body: '<p>After the new token.</p>', action: 'send_leave_open' });
     live.send('message.created', { conversationId: 'c-permit', messageId: message.id }, 51);
     await until(() => messages(inbox).length === 4);
-    expect(requestsTo('/conversations/c-permit', 'GET').at(-1)!.auth).to.equal('Bearer token-alice');
+    expect(requestsTo('/conversations/c-permit', 'GET').at(-1)!.auth).to.equal(`Bearer ${jwtFor(users.alice)}`);
   });
 
   it('updates the staff notification centre inside the widget when a notice arrives', async () => {

@@ -149,14 +149,14 @@ describe('<secure-inbox>', () => {
     const el = await fixture<SecureInbox>(
       html`<secure-inbox
         .tokenProvider=${async () => {
-          issued.push(issued.length ? 'token-alice' : 'expired');
+          issued.push(issued.length ? jwtFor(users.alice) : 'e30.expired.x');
           return issued.at(-1)!;
         }}
       ></secure-inbox>`,
     );
     await loaded(el);
-    expect(issued).to.deep.equal(['expired', 'token-alice']);
-    expect(requestsTo('/conversations').map((r) => r.auth)).to.include('Bearer token-alice');
+    expect(issued).to.deep.equal(['e30.expired.x', jwtFor(users.alice)]);
+    expect(requestsTo('/conversations').map((r) => r.auth)).to.include(`Bearer ${jwtFor(users.alice)}`);
   });
 
   it('shows a server failure with a Retry that works', async () => {

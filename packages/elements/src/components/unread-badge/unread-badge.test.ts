@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { failWith, focused, live, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
+import { failWith, focused, jwtFor, live, users, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
 import type { Session } from '../../internal/session.js';
 import './unread-badge.js';
 import type { SecureUnreadBadge } from './unread-badge.js';
@@ -112,7 +112,7 @@ describe('<secure-unread-badge>', () => {
   it('asks the token provider again after a 401', async () => {
     let calls = 0;
     const el = await fixture<SecureUnreadBadge>(
-      html`<secure-unread-badge .tokenProvider=${async () => (calls++ ? 'token-alice' : 'expired')}></secure-unread-badge>`,
+      html`<secure-unread-badge .tokenProvider=${async () => (calls++ ? jwtFor(users.alice) : 'e30.expired.x')}></secure-unread-badge>`,
     );
     await until(() => text(count(el)).startsWith('9'));
     expect(calls).to.equal(2);

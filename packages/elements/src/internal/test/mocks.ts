@@ -250,6 +250,8 @@ function find(user: User, id: string): Stored | undefined {
 }
 
 export const handlers = [
+  // The server's /healthz: as if it were down whenever a request reaches it (tests of a server that refuses the page's origin answer it).
+  http.get('*/healthz', () => HttpResponse.error()),
   http.get(api('/me'), async ({ request }) => {
     const { user } = await record(request);
     if (!user) return unauthorized();
