@@ -184,6 +184,15 @@ describe('a refused token says why, in one word, and the log says the same', () 
     ['lifetime', 'iat in the future', async () => signHs({ ...validClaims(), iat: now() + 300, exp: now() + 900 })],
   ];
 
+  const fixes: Record<string, RegExp> = {
+    expired: /mint a fresh token/,
+    audience: /SECURE_INBOX_JWT_AUDIENCE/,
+    issuer: /SECURE_INBOX_JWT_ISSUER/,
+    signature: /SECURE_INBOX_JWT_SECRET/,
+    claims: /sub, name, role/,
+    lifetime: /SECURE_INBOX_JWT_MAX_AGE/,
+  };
+
   it.each(reasons)('%s: %s', async (reason, _name, make) => {
     const t = makeTestApp(reason === 'issuer' ? { SECURE_INBOX_JWT_ISSUER: 'https://portal.example' } : {});
     const token = await make();
@@ -192,6 +201,8 @@ describe('a refused token says why, in one word, and the log says the same', () 
       const res = await callWith(t, `Bearer ${token}`);
       const error = expectError(res, 401, 'unauthorized');
       expect(error.details).toEqual({ reason });
+      // The sentence says what to change, naming the setting (never its value).
+      expect(error.message).toMatch(fixes[reason]!);
       const lines = warn.mock.calls.map((args) => args.join(' '));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(`(${reason})`);

@@ -23,9 +23,9 @@ export type ErrorKind =
   | 'offline'
   | 'unreachable'
   | 'not_configured'
-  | 'token_source'
-  | 'origin'
-  | 'version'
+  | 'token_provider_failed'
+  | 'origin_not_allowed'
+  | 'version_mismatch'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
@@ -46,8 +46,7 @@ export class ApiError extends Error {
   }
 
   get kind(): ErrorKind {
-    const setup = setupKinds[this.code];
-    if (setup) return setup;
+    if (setupCodes.includes(this.code)) return this.code as ErrorKind;
     if (this.status === 0) return this.code === 'offline' ? 'offline' : 'unreachable';
     if (this.status === 401) return 'unauthorized';
     if (this.status === 403) return 'forbidden';
@@ -75,22 +74,10 @@ export class ApiError extends Error {
  * The codes of the failures that come from how the widget was set up rather than from one request; the
  * server's 401 (`unauthorized`, with `details.reason`) is one too.
  */
-const setupKinds: Record<string, ErrorKind | undefined> = {
-  not_configured: 'not_configured',
-  token_provider_failed: 'token_source',
-  origin_not_allowed: 'origin',
-  version_mismatch: 'version',
-};
+const setupCodes = ['not_configured', 'token_provider_failed', 'origin_not_allowed', 'version_mismatch'];
 
 /** A compact JWS (three base64url parts), which is what the server accepts as a token. */
-const jwtShape = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-/** Resolves once the page has loaded (all its scripts have run, so a token source they set is in place). */
-const pageLoaded = () =>
-  new Promise<void>((resolve) => {
-    if (document.readyState === 'complete') resolve();
-    else addEventListener('load', () => resolve(), { once: true });
-  });
+const jwtShape = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 /** Returns a fresh token; called at start and again after a 401. */
 export type TokenProvider = () => string | Promise<string>;
@@ -148,13 +135,7 @@ interface RequestOptions {
 export class ApiClient {
   #credentials: Credentials = {};
   #token?: Promise<string | undefined>;
-  #configured?: { promise: Promise<void>; resolve: () => void };
 
-  /**
-   * How long after the page has loaded a request waits for a token source before it fails as `not_configured`
-   * (a host may set `tokenProvider` a moment after the elements start). No request is sent without one.
-   */
-  configureWait = 300;
 
   /** Told of every failure caused by the set-up (see `setupKinds`), so it can be explained once to the developer. */
   onProblem?: (error: ApiError) => void;
@@ -170,10 +151,6 @@ export class ApiClient {
   set credentials(value: Credentials) {
     this.#credentials = { ...value };
     this.#token = undefined;
-    if (this.hasCredentials) {
-      this.#configured?.resolve();
-      this.#configured = undefined;
-    }
   }
 
   get hasCredentials(): boolean {
@@ -195,15 +172,13 @@ export class ApiClient {
     if (!this.#token || this.#token === stale) {
       this.#token = Promise.resolve()
         .then(tokenProvider)
-        .then((token: unknown) => {
-          if (typeof token !== 'string' || !token.trim()) throw new Error(`it returned ${token === '' ? 'an empty string' : String(token)} instead of a token`);
-          if (!jwtShape.test(token.trim())) throw new Error('what it returned is not a JWT (three base64url parts separated by dots)');
-          return token.trim();
+        .then((token?: string) => {
+          if (!jwtShape.test(token?.trim() as string)) throw `it returned ${token ? 'no JWT' : token}`;
+          return token!.trim();
         })
         .catch((cause: unknown) => {
           this.#token = undefined;
-          const reason = cause instanceof Error ? cause.message : String(cause);
-          throw this.#problem(new ApiError(0, 'token_provider_failed', `tokenProvider failed: ${reason}`, { reason }));
+          throw this.#problem(new ApiError(0, 'token_provider_failed', `tokenProvider failed: ${(cause as Error)?.message ?? cause}`));
         });
     }
     return this.#token;
@@ -234,10 +209,7 @@ export class ApiClient {
       const version = response.headers.get('secure-inbox-version');
       if (version && !compatible(version)) {
         throw this.#problem(
-          new ApiError(response.status, 'version_mismatch', `This Secure Inbox bundle (${bundleVersion}) does not work with the server's version ${version}.`, {
-            server: version,
-            bundle: bundleVersion,
-          }),
+          new ApiError(response.status, 'version_mismatch', `bundle ${bundleVersion}, server ${version}: load /secure-inbox.js from the api-base server`),
         );
       }
       if (response.status === 401 && attempt === 0 && this.#credentials.tokenProvider) {
@@ -252,19 +224,18 @@ export class ApiClient {
     }
   }
 
-  /** Waits for a token source; without one by shortly after the page has loaded, fails as `not_configured`. */
+  /**
+   * Waits for a token source until 300 ms after the page has loaded (so its scripts have run; a host may set
+   * `tokenProvider` a moment after the elements start), then fails as `not_configured`. No request is sent without one.
+   */
   async #whenConfigured(): Promise<void> {
-    if (this.hasCredentials) return;
-    if (!this.#configured) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.#configured = { promise, resolve };
+    for (let step = 0; !this.hasCredentials && (document.readyState !== 'complete' || step++ < 6); ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const { promise } = this.#configured;
-    const waited = pageLoaded().then(() => new Promise((r) => setTimeout(r, this.configureWait)));
-    await Promise.race([promise, waited]);
     if (!this.hasCredentials) {
-      throw this.#problem(new ApiError(0, 'not_configured', 'No token source: set the tokenProvider property (or the token attribute) of the element.'));
+      throw this.#problem(
+        new ApiError(0, 'not_configured', 'no token source: set tokenProvider (or token)'),
+      );
     }
   }
 
@@ -273,19 +244,18 @@ export class ApiClient {
    * page's origin (the browser hides that refusal) from one that cannot be reached.
    */
   async #noAnswer(cause: unknown, signal?: AbortSignal): Promise<ApiError> {
-    const message = cause instanceof Error ? cause.message : 'Network error';
-    if (signal?.aborted) return new ApiError(0, 'unreachable', message);
-    if (typeof navigator !== 'undefined' && navigator.onLine === false) return new ApiError(0, 'offline', message);
-    const health = new URL('/healthz', this.base).href;
-    const answers = await fetch(health, { credentials: 'omit', cache: 'no-store', signal }).then(
+    if (navigator.onLine === false) return new ApiError(0, 'offline', String(cause));
+    // (An aborted request's signal aborts the probe too: no answer, and nobody waits for it.)
+    const server = new URL(this.base).origin;
+    const answers = await fetch(server + '/healthz', { credentials: 'omit', cache: 'no-store', signal }).then(
       (response) => response.ok,
       () => false,
     );
-    if (answers) {
-      const origin = new URL(this.base).origin;
-      return this.#problem(new ApiError(0, 'origin_not_allowed', `The server at ${origin} answers, but not to pages from ${location.origin}.`, { origin: location.origin }));
-    }
-    return this.#problem(new ApiError(0, 'unreachable', message));
+    return this.#problem(
+      answers
+        ? new ApiError(0, 'origin_not_allowed', `${server} refuses this origin: add ${location.origin} to SECURE_INBOX_ALLOWED_ORIGINS`)
+        : new ApiError(0, 'unreachable', `no answer from ${server}: check api-base and that the server runs`),
+    );
   }
 
   #problem(error: ApiError): ApiError {

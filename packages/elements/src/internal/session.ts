@@ -1,7 +1,6 @@
 import type { Me } from '@secure-inbox/protocol';
 import { ApiClient, type Credentials } from './api.js';
 import { listen, type ConnectionState } from './events.js';
-import { ProblemLog } from './session-problems.js';
 
 /** The origin the bundle was loaded from: the default `api-base`. */
 export const scriptOrigin = new URL(import.meta.url).origin;
@@ -42,13 +41,19 @@ export class Session {
   #timer?: ReturnType<typeof setInterval>;
   #unlisten?: () => void;
 
-  #problems = new ProblemLog();
+  /** The set-up problems already explained in the console since the last `configure`. */
+  #told = new Set<string>();
 
   constructor(base: string = scriptOrigin, credentials: Credentials = {}) {
     this.api = new ApiClient(base, credentials);
-    // A set-up problem (no token source, a failing provider, a refused token or origin, another version)
-    // is explained once in the console, for the developer; elements show the person a sentence.
-    this.api.onProblem = (error) => this.#problems.report(error, this.api.base);
+    // A set-up problem (no token source, a failing provider, a refused token or origin, another version) is
+    // explained once in the console for the developer: what is wrong, what to set (the server's words for a
+    // refused token, which name the claim and the variable) and where the docs say more. Elements show the
+    // person a sentence.
+    this.api.onProblem = ({ message }) => {
+      if (!this.#told.has(message)) console.error(`Secure Inbox: ${message} (docs/embedding.md#when-it-does-not-work)`);
+      this.#told.add(message);
+    };
   }
 
   /** New base or credentials: cached data is dropped and subscribers reload. */
@@ -57,7 +62,7 @@ export class Session {
     if (base === this.api.base && credentials.token === token && credentials.tokenProvider === tokenProvider) return;
     this.api.base = base;
     this.api.credentials = credentials;
-    this.#problems.reset();
+    this.#told.clear();
     this.me = undefined;
     this.#me = undefined;
     if (this.#watchers) this.#listen();

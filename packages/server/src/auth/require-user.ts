@@ -7,6 +7,20 @@ import type { SignInGuard } from '../rate-limit.js';
 import { createTokenVerifier, TokenError, type TokenRefusal } from './token.js';
 
 /**
+ * What the site that mints the tokens changes, by refusal. It names the setting, never its value: the answer
+ * tells the token's holder nothing the token does not already say.
+ */
+const FIXES: Record<TokenRefusal | 'missing', string> = {
+  missing: 'send the token in the Authorization header as "Bearer <token>"',
+  expired: 'mint a fresh token (tokenProvider is called again after a 401)',
+  audience: "set the aud claim to the server's SECURE_INBOX_JWT_AUDIENCE",
+  issuer: "set the iss claim to the server's SECURE_INBOX_JWT_ISSUER",
+  signature: 'sign with the secret of SECURE_INBOX_JWT_SECRET (or the key of SECURE_INBOX_JWT_PUBLIC_KEY) and an algorithm in SECURE_INBOX_JWT_ALGORITHMS',
+  claims: 'give the token sub, name, role (customer, staff or admin) and accounts claims',
+  lifetime: 'keep exp at most SECURE_INBOX_JWT_MAX_AGE seconds after iat, and iat not in the future',
+};
+
+/**
  * Verifies the bearer token (header only: tokens are never accepted in the URL), upserts the user
  * from its claims and sets `viewer`. Failures answer 401 and are audited; the answer's
  * `details.reason` says why in one word (`missing` when no credentials came at all).
@@ -43,6 +57,6 @@ export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGua
       console.warn(`Sign-in refused (${refusal}): ${reason}; ${c.req.method} ${c.req.path}.`);
     }
     audit(deps.db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason, path: c.req.path } });
-    throw new ApiError(401, 'unauthorized', `Sign-in rejected: ${reason}.`, { reason: refusal }, { 'WWW-Authenticate': 'Bearer' });
+    throw new ApiError(401, 'unauthorized', `Sign-in rejected: ${reason}; ${FIXES[refusal]}.`, { reason: refusal }, { 'WWW-Authenticate': 'Bearer' });
   });
 }
