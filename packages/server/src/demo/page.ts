@@ -55,6 +55,7 @@ function layout(title: string, body: unknown, user?: DemoUser) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/demo.css">
 ${user ? html`<script type="module" src="/secure-inbox.js"></script>\n<script type="module" src="/demo.js"></script>\n` : ''}</head>
 <body${user ? html` data-user="${user.id}"` : ''}>
