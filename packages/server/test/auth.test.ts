@@ -212,6 +212,15 @@ describe('a refused token says why, in one word, and the log says the same', () 
     }
   });
 
+  it('documents the reasons in the OpenAPI document', async () => {
+    const doc = (await callWith(makeTestApp(), null, '/openapi.json')).json;
+    const refused = doc.paths['/me'].get.responses['401'];
+    expect(refused.content['application/json'].schema.properties.error.properties.details.properties.reason.enum).toEqual([
+      'missing', 'expired', 'audience', 'issuer', 'signature', 'claims', 'lifetime',
+    ]);
+    expect(doc.paths['/openapi.json'].get.responses['401']).toBeUndefined();
+  });
+
   it('says "missing" when no token came, and logs nothing for it', async () => {
     const t = makeTestApp();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -53,6 +53,32 @@ function toJsonSchema(schema: z.ZodType) {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 }
 
+/** Why a token was refused, in `error.details.reason`; `missing` when none was sent (which never counts as a failed sign-in). */
+const REFUSALS = ['missing', 'expired', 'audience', 'issuer', 'signature', 'claims', 'lifetime'];
+
+const refused = {
+  description: `The token is missing or refused: \`error.code\` is \`unauthorized\`, \`error.details.reason\` one of ${REFUSALS.join(', ')}, and the message names the setting to change`,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'object',
+            properties: {
+              code: { const: 'unauthorized' },
+              message: { type: 'string' },
+              details: { type: 'object', properties: { reason: { enum: REFUSALS } }, required: ['reason'] },
+            },
+            required: ['code', 'message', 'details'],
+          },
+        },
+        required: ['error'],
+      },
+    },
+  },
+};
+
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
@@ -75,13 +101,16 @@ export function openApiDocument() {
         : {}),
       responses: {
         [op.ok]: op.response ? { description: 'OK', content: { 'application/json': { schema: toJsonSchema(op.response) } } } : { description: 'Done' },
+        ...(op.public ? {} : { 401: refused }),
         default: { description: 'Error', content: { 'application/json': { schema: toJsonSchema(p.ErrorBody) } } },
       },
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Secure Inbox API', version: '1.0.0', description: 'The backend-for-frontend of the Secure Inbox message centre.' },
+    info: { title: 'Secure Inbox API', version: '1.0.0', description:
+        "The backend-for-frontend of the Secure Inbox message centre. Every answer under this path carries the server's version in `Secure-Inbox-Version` (also in `GET /healthz`, which is public and open to every origin).",
+    },
     servers: [{ url: p.API_BASE_PATH }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     security: [{ bearer: [] }],
