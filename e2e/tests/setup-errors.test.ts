@@ -24,7 +24,7 @@ function hostPage(apiBase: string, script: string): string {
 <script type="module">${script}</script></body></html>`;
 }
 
-const pages: Record<string, () => string> = {
+const pages: Partial<Record<string, () => string>> = {
   '/none': () => hostPage(server.url, ''),
   '/throws': () => hostPage(server.url, `document.querySelector('secure-inbox').tokenProvider = async () => { throw new Error('the portal session has ended'); };`),
   '/good': () => hostPage(server.url, `document.querySelector('secure-inbox').tokenProvider = async () => ${JSON.stringify(token)};`),
