@@ -25,3 +25,11 @@ if (gzip > budget) {
   console.error(`Over the budget by ${gzip - budget} bytes: the bundle may not be larger than ${budget} bytes gzip.`);
   process.exit(1);
 }
+
+// The bundle names its own version to tell a server of another release (src/internal/version.ts): it must be the package's.
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const named = /bundleVersion = '([^']+)'/.exec(readFileSync(new URL('../src/internal/version.ts', import.meta.url), 'utf8'))?.[1];
+if (named !== version) {
+  console.error(`src/internal/version.ts names ${named}, but package.json is at ${version}: set bundleVersion to ${version}.`);
+  process.exit(1);
+}
