@@ -136,8 +136,7 @@ export class ApiClient {
   #credentials: Credentials = {};
   #token?: Promise<string | undefined>;
 
-
-  /** Told of every failure caused by the set-up (see `setupKinds`), so it can be explained once to the developer. */
+  /** Told of every failure caused by the set-up (see `setupCodes`), so it can be explained once to the developer. */
   onProblem?: (error: ApiError) => void;
 
   constructor(public base: string, credentials: Credentials = {}) {
@@ -232,11 +231,7 @@ export class ApiClient {
     for (let step = 0; !this.hasCredentials && (document.readyState !== 'complete' || step++ < 6); ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (!this.hasCredentials) {
-      throw this.#problem(
-        new ApiError(0, 'not_configured', 'no token source: set tokenProvider (or token)'),
-      );
-    }
+    if (!this.hasCredentials) throw this.#problem(new ApiError(0, 'not_configured', 'no token source: set tokenProvider (or token)'));
   }
 
   /**
@@ -244,8 +239,9 @@ export class ApiClient {
    * page's origin (the browser hides that refusal) from one that cannot be reached.
    */
   async #noAnswer(cause: unknown, signal?: AbortSignal): Promise<ApiError> {
+    // An aborted request was given up by the widget itself (a closed event stream): nothing to explain.
+    if (signal?.aborted) return new ApiError(0, 'unreachable', String(cause));
     if (navigator.onLine === false) return new ApiError(0, 'offline', String(cause));
-    // (An aborted request's signal aborts the probe too: no answer, and nobody waits for it.)
     const server = new URL(this.base).origin;
     const answers = await fetch(server + '/healthz', { credentials: 'omit', cache: 'no-store', signal }).then(
       (response) => response.ok,

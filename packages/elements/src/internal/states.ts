@@ -4,19 +4,38 @@ import { fmt, type Strings } from './i18n.js';
 
 /** A sentence a person understands for any failure. */
 export function errorMessage(t: Strings, error: unknown, notFound = t.errorNotFound): string {
-  const apiError = error instanceof ApiError ? error : undefined;
-  let kind: string = apiError?.kind ?? 'unreachable';
-  if (kind === 'not_found') return notFound;
-  if (kind === 'invalid') {
-    const fields = apiError!.fields;
-    return fields.length ? fmt(t.errorInvalid, { fields: fields.join(', ') }) : apiError!.message;
+  const kind = error instanceof ApiError ? error.kind : 'unreachable';
+  switch (kind) {
+    case 'offline':
+      return t.errorOffline;
+    case 'not_configured':
+      return t.errorNotConfigured;
+    case 'token_provider_failed':
+      return t.errorTokenProviderFailed;
+    case 'origin_not_allowed':
+      return t.errorOriginNotAllowed;
+    case 'version_mismatch':
+      return t.errorVersionMismatch;
+    case 'unauthorized': {
+      // An expired token is the person's to renew; any other refusal is the site's set-up.
+      const reason = ((error as ApiError).details as { reason?: string } | undefined)?.reason;
+      return reason && reason !== 'expired' ? t.errorTokenRejected : t.errorUnauthorized;
+    }
+    case 'forbidden':
+      return t.errorForbidden;
+    case 'not_found':
+      return notFound;
+    case 'rate_limited':
+      return t.errorRateLimited;
+    case 'invalid': {
+      const fields = (error as ApiError).fields;
+      return fields.length ? fmt(t.errorInvalid, { fields: fields.join(', ') }) : (error as ApiError).message;
+    }
+    case 'server':
+      return t.errorServer;
+    default:
+      return typeof navigator !== 'undefined' && navigator.onLine === false ? t.errorOffline : t.errorUnreachable;
   }
-  // An expired token is the person's to renew; any other refusal is the site's set-up.
-  const reason = (apiError?.details as { reason?: string } | undefined)?.reason;
-  if (kind === 'unauthorized' && reason && reason !== 'expired') return t.errorTokenRejected;
-  if (kind === 'unreachable' && navigator.onLine === false) kind = 'offline';
-  // Every other kind has its sentence under error<Kind>: `rate_limited` → `errorRateLimited`.
-  return t[`error${kind.replace(/(?:^|_)(\w)/g, (_, letter: string) => letter.toUpperCase())}` as keyof Strings];
 }
 
 export function renderLoading(t: Strings): TemplateResult {
