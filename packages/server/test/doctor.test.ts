@@ -132,6 +132,31 @@ describe('doctor', () => {
     expect(failure!.stdout).toMatch(/8 of 9 checks failed\./);
   });
 
+  it('signs in to SMTP with the user and password of the URL, and says so when they are refused', async () => {
+    const server = new SMTPServer({
+      authMethods: ['PLAIN'],
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onAuth(auth, _session, callback) {
+        if (auth.username === 'notices' && auth.password === 'p@ss word') callback(null, { user: auth.username });
+        else callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.server.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-doctor-'));
+    const base = { SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DB: join(dir, 'x.db'), SECURE_INBOX_DATA_DIR: dir };
+    const good = byName(await doctor({ ...base, SECURE_INBOX_SMTP_URL: `smtp://notices:${encodeURIComponent('p@ss word')}@127.0.0.1:${port}` })).mail!;
+    expect(good.ok).toBe(true);
+    const refused = byName(await doctor({ ...base, SECURE_INBOX_SMTP_URL: `smtp://notices:wrong@127.0.0.1:${port}` })).mail!;
+    expect(refused.ok).toBe(false);
+    expect(refused.detail).toMatch(/AUTH PLAIN \(the user and password of SECURE_INBOX_SMTP_URL\) was answered "535/);
+    // The password is never printed.
+    expect(refused.detail).not.toContain('wrong');
+  });
+
   it('fails a database that is not fully migrated, and passes one that does not exist yet in a writable folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-doctor-'));
     const stale = join(dir, 'stale.db');
