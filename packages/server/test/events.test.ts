@@ -253,6 +253,8 @@ describe('GET /api/v1/events', () => {
     // The same token, though inside the verifier's clock-skew allowance, cannot open another stream.
     const stale = await connect(t, base, null, { authorization: `Bearer ${shortLived}` });
     expect(stale.status).toBe(401);
+    await stale.ended;
+    expect(JSON.parse(stale.raw()).error.details).toEqual({ reason: 'expired' });
     const denied = t.db.all<{ detail: string }>(sql`SELECT detail FROM audit_events WHERE action = 'auth' AND outcome = 'denied'`);
     expect(denied.map((r) => JSON.parse(r.detail))).toContainEqual({ reason: 'the token has expired', path: '/api/v1/events' });
     // A fresh token resuming from the last id receives what came in between.

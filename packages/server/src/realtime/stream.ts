@@ -96,7 +96,9 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     // Still inside the verifier's clock-skew allowance: a stream would end at once, so ask for a fresh token now.
     if (expiresAt <= Date.now()) {
       audit(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
-      throw new ApiError(401, 'unauthorized', 'Sign-in rejected: the token has expired.', undefined, { 'WWW-Authenticate': 'Bearer' });
+      throw new ApiError(401, 'unauthorized', 'Sign-in rejected: the token has expired; mint a fresh token (tokenProvider is called again after a 401).', { reason: 'expired' }, {
+        'WWW-Authenticate': 'Bearer',
+      });
     }
     const bus = eventBus(db);
     // Read the starting point before answering, so nothing written after the request is missed.
