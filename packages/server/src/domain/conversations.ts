@@ -94,6 +94,11 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
     audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId });
     throw forbidden(`You do not act in account ${input.accountId}.`);
   }
+  if (viewer.role === 'customer' && input.notifyAdmins) {
+    // As on replies (messages.ts) and POST /conversations/:id/notify-admins: staff and admins only.
+    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId, detail: { notifyAdmins: true } });
+    throw forbidden('Only staff can notify the administrators.');
+  }
   const subject = cleanPlainText(input.subject);
   if (!subject) throw invalid('subject', 'must contain visible characters');
   const recipientIds = [...new Set(input.recipientIds ?? [])].filter((id) => id !== viewer.id);
