@@ -150,7 +150,7 @@ describe('who is notified', () => {
     const seq = t.db.get<{ seq: number }>(sql`SELECT max(seq) AS seq FROM messages`)!.seq;
     const message = {
       seq, id: 'm', conversationId: conv.id, accountId: 'acme', kind: 'message' as const, doNotReply: false,
-      authorId: 'sam', authorRole: 'staff' as const, notifyAdmins: false, isFirst: true,
+      authorId: 'sam', authorRole: 'staff' as const, notifyAdmins: false, isFirst: true, staffOnly: false,
     };
     expect(enqueueMessageNotices(t.db, message, 0)).toBe(0);
     expect(rows(t)).toHaveLength(1);
