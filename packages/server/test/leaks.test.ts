@@ -311,7 +311,11 @@ describe('messages written while no customer took part', () => {
     const thread = (await s.call(alice, 'GET', `/conversations/${conv.id}`)).json;
     expect(thread.messages).toEqual([]);
     expect(thread.conversation.participants.map((p: { id: string }) => p.id)).toContain('alice');
-    expect((await s.call(alice, 'GET', '/me')).json.unread.inbox).toBe(0);
+    const me = (await s.call(alice, 'GET', '/me')).json;
+    expect(me.unread.inbox).toBe(0);
+    // Counted as listed: a conversation appears once it holds a message the customer may see.
+    expect((await s.call(alice, 'GET', '/conversations')).json.items).toEqual([]);
+    expect(me.folders.inbox).toEqual({ total: 0, unread: 0 });
     const file = await download(alice, earlierFile);
     expect(file.status).toBe(404);
     expect(file.text).toBe((await download(alice, 'att_doesnotexist0000000000')).text);
@@ -346,6 +350,7 @@ describe('messages written while no customer took part', () => {
       expect(list[0].lastMessage.preview).toBe('About what we said');
       expect(list[0].unreadCount).toBe(2);
       expect((await s.call(alice, 'GET', '/me')).json.unread.inbox).toBe(1);
+      expect((await s.call(alice, 'GET', '/me')).json.folders.inbox).toEqual({ total: 1, unread: 1 });
       expect((await s.call(alice, 'GET', '/conversations?q=welcome')).json.items.map((i: { id: string }) => i.id)).toEqual([conv.id]);
       for (const { path, text } of await customerTexts(alice)) {
         for (const word of STAFF_WORDS) expect(text, path).not.toContain(word);
