@@ -310,6 +310,10 @@ describe('messages written while no customer took part', () => {
     }
     const thread = (await s.call(alice, 'GET', `/conversations/${conv.id}`)).json;
     expect(thread.messages).toEqual([]);
+    // Not even when it began: to her, the conversation starts when she was added.
+    const began = (await s.call(stan, 'GET', `/conversations/${conv.id}`)).json.conversation.createdAt;
+    expect(thread.conversation.createdAt > began).toBe(true);
+    expect(thread.conversation.createdAt).toBe(thread.conversation.updatedAt);
     expect(thread.conversation.participants.map((p: { id: string }) => p.id)).toContain('alice');
     const me = (await s.call(alice, 'GET', '/me')).json;
     expect(me.unread.inbox).toBe(0);
@@ -341,8 +345,10 @@ describe('messages written while no customer took part', () => {
     });
 
     it('shows the customer the conversation from the moment they were added, on every channel', async () => {
-      const thread = (await s.call(alice, 'GET', `/conversations/${conv.id}`)).json.messages;
+      const opened = (await s.call(alice, 'GET', `/conversations/${conv.id}`)).json;
+      const thread = opened.messages;
       expect(thread.map((m: { id: string }) => m.id)).toEqual([welcome.id, reply.id]);
+      expect(opened.conversation.createdAt).toBe(thread[0].createdAt);
       // The reference to a message from before names nothing the customer may see.
       expect(thread[1].properties).toEqual({ doNotReply: false });
       const list = (await s.call(alice, 'GET', '/conversations')).json.items;

@@ -221,16 +221,23 @@ function seesConversation(viewer: Viewer, row: { accountId: string; participant:
   }
 }
 
-const conversationRow = (updatedAt: string) => `
+const conversationRow = (createdAt: string, updatedAt: string) => `
   SELECT c.id, c.account_id AS accountId, c.subject, c.status, c.assignee_id AS assigneeId, c.topic_id AS topicId,
          c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
-         c.created_at AS createdAt, ${updatedAt} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
+         ${createdAt} AS createdAt, ${updatedAt} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
          cu.participant, cu.left, cu.trashed, cu.last_read_seq AS lastReadSeq, cu.forced_unread AS forcedUnread
   FROM conversations c
   LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ?
   WHERE c.id = ?`;
-const STAFF_CONVERSATION = conversationRow('c.updated_at');
-const CUSTOMER_CONVERSATION = conversationRow('c.public_updated_at');
+const STAFF_CONVERSATION = conversationRow('c.created_at', 'c.updated_at');
+// To a customer a conversation begins with its first message they may see: the first message of the
+// conversation, unless staff wrote it among themselves before the customer was added; until such a
+// message exists, with the last change they may see (their being added).
+const CUSTOMER_CONVERSATION = conversationRow(
+  `coalesce((SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id AND m.do_not_reply = 0 AND m.staff_only = 0
+             ORDER BY m.seq LIMIT 1), c.public_updated_at)`,
+  'c.public_updated_at',
+);
 
 /**
  * Loads a conversation the viewer may see, or throws the same 404 for unknown and foreign ids.
