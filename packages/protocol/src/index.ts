@@ -177,7 +177,7 @@ export const CreateConversationBody = z.strictObject({
   recipientIds: z.array(Id).max(limits.recipients).optional(),
   context: Context.optional(),
   attachmentIds: z.array(Id).max(limits.attachments).optional(),
-  /** Extension (seed 002): also notify every administrator. */
+  /** Extension (seed 002): also notify every administrator. Staff and admins only: 403 for customers. */
   notifyAdmins: z.boolean().optional(),
 });
 export type CreateConversationBody = z.infer<typeof CreateConversationBody>;
@@ -187,8 +187,12 @@ export const PostMessageBody = z.strictObject({
   action: MessageAction.optional(),
   tip: z.string().trim().min(1).max(limits.tip).optional(),
   attachmentIds: z.array(Id).max(limits.attachments).optional(),
+  /** Staff and admins only: 403 for customers. */
   notifyAdmins: z.boolean().optional(),
-  /** Extension: the message being answered (shown as a quote); returned as `properties.replyToId`. */
+  /**
+   * Extension: the message being answered (shown as a quote); returned as `properties.replyToId`, to
+   * those who may see the message it names only.
+   */
   replyToId: Id.optional(),
 });
 export type PostMessageBody = z.infer<typeof PostMessageBody>;

@@ -475,6 +475,36 @@ describe('downloading attachments', () => {
     expect(thread.text).not.toContain(id);
   });
 
+  it('on a status update: every member of the account the Status tab lists it to, and nobody else', async () => {
+    const up = await upload(t, people.sam, PDF, 'closure.pdf');
+    const id = up.json.attachment.id;
+    const posted = await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, { body: 'Office closed Friday.', action: 'status_update', attachmentIds: [id] });
+    expect(posted.status).toBe(201);
+    // Adam is a customer of the account who takes no part in the conversation: the Status tab is account-wide news.
+    for (const member of [people.alice, people.adam, people.sam, people.root]) {
+      const tab = await t.call(member, 'GET', '/status-updates?accountId=acme');
+      expect(tab.status, member.sub).toBe(200);
+      expect(tab.json.items.flatMap((m: { attachments: { id: string }[] }) => m.attachments.map((a) => a.id)), member.sub).toEqual([id]);
+      const res = await download(t, member, id);
+      expect(res.status, member.sub).toBe(200);
+      expect(res.body.equals(PDF)).toBe(true);
+    }
+    // A customer and staff of another account: no Status tab, and the same 404 as an unknown id.
+    for (const outsider of [people.bob, people.gina]) {
+      expect((await t.call(outsider, 'GET', '/status-updates?accountId=acme')).status).toBe(403);
+      const res = await download(t, outsider, id);
+      expect(res.status).toBe(404);
+      expect(res.json).toEqual(await unknown(outsider));
+    }
+    // A file of the same conversation that is not on the Status tab stays out of Adam's reach.
+    const other = (await upload(t, people.sam, PNG, 'reply.png')).json.attachment.id;
+    expect((await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, { body: 'A reply.', attachmentIds: [other] })).status).toBe(201);
+    expect((await download(t, people.alice, other)).status).toBe(200);
+    const adam = await download(t, people.adam, other);
+    expect(adam.status).toBe(404);
+    expect(adam.json).toEqual(await unknown(people.adam));
+  });
+
   it("refuses to attach someone else's upload with 404", async () => {
     const theirs = await upload(t, people.alice, PDF, 'mine.pdf');
     const res = await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, { body: 'Forwarding.', attachmentIds: [theirs.json.attachment.id] });

@@ -81,6 +81,7 @@ const table: Record<string, Entry> = {
       { as: alice, body: { accountId: 'globex', subject: 'Hello', body: 'Hi' } },
       { as: bob, body: { accountId: 'acme', subject: 'Hello', body: 'Hi' } },
       { as: gina, body: { accountId: 'acme', subject: 'Hello', body: 'Hi', recipientIds: ['alice'] } },
+      { as: alice, body: { accountId: 'acme', subject: 'Hello', body: 'Hi', notifyAdmins: true } },
     ],
   },
   'GET /api/v1/conversations/:id': { id: 'conversation', ok: { as: alice, status: 200 } },

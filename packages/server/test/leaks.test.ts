@@ -3,6 +3,7 @@
  * written in them appears in no response a customer can get, and leaves no trace in counts, order or
  * timestamps. Staff see them.
  */
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, people, postMessage, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
@@ -19,8 +20,8 @@ let hiddenIds: string[];
 let before: { aliceMe: unknown; adamMe: unknown; aliceList: any; olderThread: any };
 
 /** Reads a user's event stream from the start of their log for a short while. */
-async function eventStream(user: TestUser, ms = 400): Promise<string | null> {
-  const res = await t.app.request('/api/v1/events', { headers: { authorization: `Bearer ${await t.token(user)}`, 'last-event-id': '0' } });
+async function eventStream(user: TestUser, ms = 400, app: TestApp = t): Promise<string | null> {
+  const res = await app.app.request('/api/v1/events', { headers: { authorization: `Bearer ${await app.token(user)}`, 'last-event-id': '0' } });
   if (res.status === 404) return null; // no event stream in this build
   expect(res.status).toBe(200);
   const reader = res.body!.getReader();
@@ -189,5 +190,190 @@ describe('after a resolve note as well', () => {
       expect(thread.json.messages.filter((m: { doNotReply: boolean }) => m.doNotReply).map((m: { id: string }) => m.id)).toEqual(hiddenIds);
     }
     expect((await t.call(sam, 'GET', '/conversations')).json.items.find((i: { id: string }) => i.id === older.id).lastMessage.preview).toContain(RESOLVE_WORD);
+  });
+});
+
+describe('a reference to another message', () => {
+  let third: { id: string };
+  let note: { id: string };
+  let question: { id: string };
+  let answers: { reply: any; update: any; fair: any; news: any };
+
+  beforeAll(async () => {
+    third = await startConversation(t, alice, { subject: 'Third question', body: 'About the shed' });
+    question = (await t.call(sam, 'GET', `/conversations/${third.id}`)).json.messages[0];
+    note = await postMessage(t, sam, third.id, { body: 'Shed is fine, say yes', action: 'internal_note' });
+    const send = async (body: Record<string, unknown>) => {
+      const res = await t.call(sam, 'POST', `/conversations/${third.id}/messages`, body);
+      expect(res.status).toBe(201);
+      return res.json.message;
+    };
+    answers = {
+      reply: await send({ body: 'Yes, go ahead', replyToId: note.id }),
+      update: await send({ body: 'Sheds approved this week', action: 'status_update', replyToId: note.id }),
+      fair: await send({ body: 'As you asked', replyToId: question.id }),
+      news: await send({ body: 'Shed rules changed', action: 'status_update', replyToId: question.id }),
+    };
+  });
+
+  it('names a hidden note to staff, in the send answer, the thread and the Status tab', async () => {
+    expect(answers.reply.properties.replyToId).toBe(note.id);
+    expect(answers.update.properties.replyToId).toBe(note.id);
+    for (const user of [sam, root]) {
+      const thread = (await t.call(user, 'GET', `/conversations/${third.id}`)).json.messages;
+      expect(thread.find((m: { id: string }) => m.id === answers.reply.id).properties.replyToId).toBe(note.id);
+      const tab = (await t.call(user, 'GET', '/status-updates?accountId=acme')).json.items;
+      expect(tab.find((m: { id: string }) => m.id === answers.update.id).properties.replyToId).toBe(note.id);
+    }
+  });
+
+  it('never names a hidden note to a customer: not in the thread, not on the Status tab, not in events', async () => {
+    const thread = await t.call(alice, 'GET', `/conversations/${third.id}`);
+    expect(thread.status).toBe(200);
+    expect(thread.text).not.toContain(note.id);
+    const reply = thread.json.messages.find((m: { id: string }) => m.id === answers.reply.id);
+    expect(reply.body).toBe('Yes, go ahead');
+    expect(reply.properties).toEqual({ doNotReply: false });
+    for (const user of [alice, adam]) {
+      const tab = await t.call(user, 'GET', '/status-updates?accountId=acme');
+      expect(tab.text).not.toContain(note.id);
+      expect(tab.json.items.find((m: { id: string }) => m.id === answers.update.id).properties).toEqual({ doNotReply: false });
+    }
+    const events = await eventStream(alice);
+    if (events !== null) expect(events).not.toContain(note.id);
+  });
+
+  it('names a message the customer sees to them, and not to a member of the account outside the conversation', async () => {
+    const thread = (await t.call(alice, 'GET', `/conversations/${third.id}`)).json.messages;
+    expect(thread.find((m: { id: string }) => m.id === answers.fair.id).properties.replyToId).toBe(question.id);
+    const aliceTab = (await t.call(alice, 'GET', '/status-updates?accountId=acme')).json.items;
+    expect(aliceTab.find((m: { id: string }) => m.id === answers.news.id).properties.replyToId).toBe(question.id);
+    // Adam reads the account's Status tab but takes no part in this conversation: he cannot see the question.
+    const adamTab = await t.call(adam, 'GET', '/status-updates?accountId=acme');
+    expect(adamTab.json.items.find((m: { id: string }) => m.id === answers.news.id).properties).toEqual({ doNotReply: false });
+    expect(adamTab.text).not.toContain(question.id);
+  });
+
+  it('cannot be made by a customer to a message they may not see: the same 422 as an unknown id', async () => {
+    const hidden = await t.call(alice, 'POST', `/conversations/${third.id}/messages`, { body: 'Which note?', replyToId: note.id });
+    const unknown = await t.call(alice, 'POST', `/conversations/${third.id}/messages`, { body: 'Which note?', replyToId: 'm_doesnotexist0000000000000' });
+    expect(hidden.status).toBe(422);
+    expect(hidden.json).toEqual(unknown.json);
+  });
+});
+
+describe('messages written while no customer took part', () => {
+  const stan: TestUser = { sub: 'stan', name: 'Stan Second Staff', role: 'staff', accounts: ['acme'], email: 'stan@example.com' };
+  const STAFF_WORDS = ['quagmirefennel', 'obsidianpelican', 'marzipanglacier'];
+  let s: TestApp;
+  let conv: { id: string };
+  let earlier: string[];
+  let earlierFile: string;
+  let welcome: { id: string };
+  let reply: any;
+
+  const download = async (user: TestUser, id: string) => {
+    const res = await s.app.request(`/api/v1/attachments/${id}`, { headers: { authorization: `Bearer ${await s.token(user)}` } });
+    return { status: res.status, text: await res.text() };
+  };
+  const customerTexts = async (user: TestUser) => {
+    const paths = [`/conversations/${conv.id}`, '/conversations', '/conversations?unread=true', '/conversations?sort=oldest', '/me', '/status-updates?accountId=acme'];
+    for (const q of [...STAFF_WORDS, 'quag%', 'staff', 'budget%', '%']) paths.push(`/conversations?q=${encodeURIComponent(q)}`);
+    const out: { path: string; status: number; text: string; json: any }[] = [];
+    for (const path of paths) out.push({ path, ...(await s.call(user, 'GET', path)) });
+    return out;
+  };
+
+  beforeAll(async () => {
+    s = makeTestApp();
+    await signInAll(s);
+    expect((await s.call(stan, 'GET', '/me')).status).toBe(200);
+    const form = new FormData();
+    form.append('file', new Blob(['budget figures\n'], { type: 'text/plain' }), 'budget.txt');
+    const uploaded = await s.app.request('/api/v1/attachments', { method: 'POST', body: form, headers: { authorization: `Bearer ${await s.token(sam)}` } });
+    earlierFile = (await uploaded.json()).attachment.id;
+
+    conv = await startConversation(s, sam, { subject: 'Staff budget', body: `Between us: ${STAFF_WORDS[0]}`, recipientIds: ['stan'], attachmentIds: [earlierFile] });
+    const first = (await s.call(sam, 'GET', `/conversations/${conv.id}`)).json.messages[0];
+    const second = await postMessage(s, stan, conv.id, { body: `Agreed, ${STAFF_WORDS[1]}` });
+    const third = await postMessage(s, sam, conv.id, { body: `Staff news: ${STAFF_WORDS[2]}`, action: 'status_update' });
+    earlier = [first.id, second.id, third.id];
+
+    expect((await s.call(sam, 'POST', `/conversations/${conv.id}/participants`, { userIds: ['alice'] })).status).toBe(200);
+  });
+
+  it('are none of what a customer added later can get: thread, list, search, counts, Status tab, events, downloads', async () => {
+    for (const { path, status, text } of await customerTexts(alice)) {
+      expect(status, path).toBe(200);
+      for (const word of STAFF_WORDS) expect(text, path).not.toContain(word);
+      for (const id of [...earlier, earlierFile]) expect(text, path).not.toContain(id);
+    }
+    const thread = (await s.call(alice, 'GET', `/conversations/${conv.id}`)).json;
+    expect(thread.messages).toEqual([]);
+    // Not even when it began: to her, the conversation starts when she was added.
+    const began = (await s.call(stan, 'GET', `/conversations/${conv.id}`)).json.conversation.createdAt;
+    expect(thread.conversation.createdAt > began).toBe(true);
+    expect(thread.conversation.createdAt).toBe(thread.conversation.updatedAt);
+    expect(thread.conversation.participants.map((p: { id: string }) => p.id)).toContain('alice');
+    const me = (await s.call(alice, 'GET', '/me')).json;
+    expect(me.unread.inbox).toBe(0);
+    // Counted as listed: a conversation appears once it holds a message the customer may see.
+    expect((await s.call(alice, 'GET', '/conversations')).json.items).toEqual([]);
+    expect(me.folders.inbox).toEqual({ total: 0, unread: 0 });
+    const file = await download(alice, earlierFile);
+    expect(file.status).toBe(404);
+    expect(file.text).toBe((await download(alice, 'att_doesnotexist0000000000')).text);
+    const events = await eventStream(alice, 400, s);
+    if (events !== null) for (const id of earlier) expect(events).not.toContain(id);
+  });
+
+  it('are still there for staff', async () => {
+    const thread = (await s.call(stan, 'GET', `/conversations/${conv.id}`)).json.messages;
+    expect(thread.map((m: { id: string }) => m.id)).toEqual(earlier);
+    expect(thread.every((m: { doNotReply: boolean }) => m.doNotReply === false)).toBe(true);
+    expect((await s.call(stan, 'GET', `/conversations?q=${STAFF_WORDS[1]}`)).json.items.map((i: { id: string }) => i.id)).toEqual([conv.id]);
+    expect((await download(stan, earlierFile)).status).toBe(200);
+    expect((await s.call(stan, 'GET', '/status-updates?accountId=acme')).text).toContain(STAFF_WORDS[2]);
+  });
+
+  describe('once staff write again', () => {
+    beforeAll(async () => {
+      welcome = await postMessage(s, sam, conv.id, { body: 'Welcome, Alice' });
+      const res = await s.call(stan, 'POST', `/conversations/${conv.id}/messages`, { body: 'About what we said', replyToId: earlier[0] });
+      expect(res.status).toBe(201);
+      reply = res.json.message;
+    });
+
+    it('shows the customer the conversation from the moment they were added, on every channel', async () => {
+      const opened = (await s.call(alice, 'GET', `/conversations/${conv.id}`)).json;
+      const thread = opened.messages;
+      expect(thread.map((m: { id: string }) => m.id)).toEqual([welcome.id, reply.id]);
+      expect(opened.conversation.createdAt).toBe(thread[0].createdAt);
+      // The reference to a message from before names nothing the customer may see.
+      expect(thread[1].properties).toEqual({ doNotReply: false });
+      const list = (await s.call(alice, 'GET', '/conversations')).json.items;
+      expect(list.map((i: { id: string }) => i.id)).toEqual([conv.id]);
+      expect(list[0].lastMessage.preview).toBe('About what we said');
+      expect(list[0].unreadCount).toBe(2);
+      expect((await s.call(alice, 'GET', '/me')).json.unread.inbox).toBe(1);
+      expect((await s.call(alice, 'GET', '/me')).json.folders.inbox).toEqual({ total: 1, unread: 1 });
+      expect((await s.call(alice, 'GET', '/conversations?q=welcome')).json.items.map((i: { id: string }) => i.id)).toEqual([conv.id]);
+      for (const { path, text } of await customerTexts(alice)) {
+        for (const word of STAFF_WORDS) expect(text, path).not.toContain(word);
+        for (const id of [...earlier, earlierFile]) expect(text, path).not.toContain(id);
+      }
+      const events = await eventStream(alice, 400, s);
+      if (events !== null) {
+        expect(events).toContain(welcome.id);
+        for (const id of earlier) expect(events).not.toContain(id);
+      }
+      expect(reply.properties.replyToId).toBe(earlier[0]);
+    });
+
+    it('e-mails the customer about the later messages only', async () => {
+      const noticed = s.db.all<{ id: string }>(sql`SELECT DISTINCT m.id FROM notifications n JOIN messages m ON m.seq = n.message_seq
+                                                   WHERE n.user_id = 'alice' AND n.channel = 'email' ORDER BY m.seq`);
+      expect(noticed.map((r) => r.id)).toEqual([welcome.id, reply.id]);
+    });
   });
 });

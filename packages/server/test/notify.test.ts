@@ -100,6 +100,28 @@ describe('who is notified', () => {
     expect(rows(t).filter((r) => r.userId === 'root').map((r) => r.reason)).toEqual(['notify_admins', 'notify_admins']);
   });
 
+  it('refuses notifyAdmins from a customer with 403, on a new conversation as on a reply, writing nothing', async () => {
+    const t = await setup();
+    const countOf = (table: string) => t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`)!.n;
+    const before = { conversations: countOf('conversations'), messages: countOf('messages'), notifications: countOf('notifications'), events: countOf('events') };
+    const created = await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Hello admins', body: 'Look at me', notifyAdmins: true });
+    expect(expectError(created, 403, 'forbidden').message).toMatch(/staff/i);
+    expect({ conversations: countOf('conversations'), messages: countOf('messages'), notifications: countOf('notifications'), events: countOf('events') }).toEqual(before);
+    expect((await t.call(people.root, 'GET', '/notifications')).json.items).toEqual([]);
+    expect((await t.call(people.alice, 'GET', '/conversations')).json.items).toEqual([]);
+
+    const conv = await startConversation(t, people.alice);
+    t.db.run(sql`DELETE FROM notifications`);
+    expectError(await t.call(people.alice, 'POST', `/conversations/${conv.id}/messages`, { body: 'Again', notifyAdmins: true }), 403, 'forbidden');
+    expect(rows(t)).toEqual([]);
+    // false is no request to notify anyone: allowed.
+    expect((await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Plain', body: 'Hi', notifyAdmins: false })).status).toBe(201);
+    expect(recipients(t)).not.toContain('root');
+    // Staff and admins may.
+    await startConversation(t, people.sam, { notifyAdmins: true });
+    expect(recipients(t)).toContain('root');
+  });
+
   it('tells an admin who signed in a moment ago, and an assignee outside the account only when they may see it', async () => {
     const t = await setup();
     const conv = await startConversation(t, people.sam);
@@ -128,7 +150,7 @@ describe('who is notified', () => {
     const seq = t.db.get<{ seq: number }>(sql`SELECT max(seq) AS seq FROM messages`)!.seq;
     const message = {
       seq, id: 'm', conversationId: conv.id, accountId: 'acme', kind: 'message' as const, doNotReply: false,
-      authorId: 'sam', authorRole: 'staff' as const, notifyAdmins: false, isFirst: true,
+      authorId: 'sam', authorRole: 'staff' as const, notifyAdmins: false, isFirst: true, staffOnly: false,
     };
     expect(enqueueMessageNotices(t.db, message, 0)).toBe(0);
     expect(rows(t)).toHaveLength(1);

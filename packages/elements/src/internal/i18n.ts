@@ -46,6 +46,7 @@ export const defaultStrings = {
   noOneToAdd: 'Everyone who can be addressed in this account is already in the conversation.',
   chooseRecipient: 'Choose at least one person.',
   recipientsAdded: 'Recipients added.',
+  customersSeeFromNow: 'Customers you add will see messages from now on, not the earlier staff-only messages.',
   leave: 'Leave',
   leaveConfirm: 'Leave this conversation? It will disappear from all your folders.',
   participants: 'Participants',

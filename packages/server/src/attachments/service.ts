@@ -13,7 +13,7 @@ import type { Config } from '../config.js';
 import { writeTx, type Db } from '../db/client.js';
 import { audit } from '../domain/audit.js';
 import { newId } from '../domain/ids.js';
-import { loadVisibleConversation, messageVisible, type Viewer } from '../domain/visibility.js';
+import { seesMessageBySeq, type Viewer } from '../domain/visibility.js';
 import { ApiError, notFound } from '../errors.js';
 import { startPeriodic } from '../periodic.js';
 import { cleanFileName } from './names.js';
@@ -227,7 +227,9 @@ function loadRow(db: Db, id: string): AttachmentRow | undefined {
 
 /**
  * Throws the attachment 404 unless the viewer may see it: the uploader before it is sent, afterwards
- * whoever may see its message (conversation and message visibility, hidden notes included).
+ * whoever may see its message (visibility.ts `messageReachable`: in its thread, or on the Status tab
+ * for a status update; hidden notes and staff-only messages included), so the Status tab lists
+ * exactly the files its readers may download.
  */
 function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): void {
   const deny = () => {
@@ -238,14 +240,7 @@ function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): void {
     if (row.uploaderId !== viewer.id) throw deny();
     return;
   }
-  try {
-    loadVisibleConversation(db, viewer, row.conversationId, 'attachment.read');
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) throw notFound('attachment');
-    throw error;
-  }
-  const visible = db.get(sql`SELECT 1 AS ok FROM messages m WHERE m.seq = ${row.messageSeq} AND ${messageVisible(viewer)}`);
-  if (!visible) throw deny();
+  if (!seesMessageBySeq(db, viewer, row.messageSeq)) throw deny();
 }
 
 export interface OpenedAttachment {

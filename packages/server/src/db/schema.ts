@@ -118,12 +118,17 @@ export const messages = sqliteTable(
     tip: text('tip'),
     /** DoNotReply: never shown to customers through any channel. */
     doNotReply: integer('do_not_reply', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Written while no customer took part in the conversation (staff among themselves): kept from
+     * customers like DoNotReply, so a customer added later sees the conversation from then on.
+     */
+    staffOnly: integer('staff_only', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('messages_id_idx').on(t.id),
     // Covers unread counts (author and visibility read from the index, not the table).
-    index('messages_conversation_idx').on(t.conversationId, t.seq, t.authorId, t.doNotReply),
+    index('messages_conversation_idx').on(t.conversationId, t.seq, t.authorId, t.doNotReply, t.staffOnly),
     // Only status updates: other messages never touch it on insert.
     index('messages_status_updates_idx').on(t.accountId, t.seq).where(sql`kind = 'status_update'`),
   ],

@@ -94,6 +94,11 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
     audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId });
     throw forbidden(`You do not act in account ${input.accountId}.`);
   }
+  if (viewer.role === 'customer' && input.notifyAdmins) {
+    // As on replies (messages.ts) and POST /conversations/:id/notify-admins: staff and admins only.
+    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId, detail: { notifyAdmins: true } });
+    throw forbidden('Only staff can notify the administrators.');
+  }
   const subject = cleanPlainText(input.subject);
   if (!subject) throw invalid('subject', 'must contain visible characters');
   const recipientIds = [...new Set(input.recipientIds ?? [])].filter((id) => id !== viewer.id);
@@ -405,13 +410,20 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.sortKey) : null };
 }
 
+/**
+ * A conversation is listed once it holds a message the viewer may see (a list row shows its last
+ * one); counts use the same condition. Only a customer added to a conversation staff wrote in alone
+ * meets one without such a message.
+ */
+const listed = (viewer: Viewer): SQL => sql`${lastVisibleSeq(viewer)} > 0`;
+
 /** Conversations in the viewer's Inbox with something unread. */
 export function inboxUnreadCount(db: Db, viewer: Viewer): number {
   const candidates = staffCandidates(viewer);
   const [row] = cachedAll<{ n: number }>(db, sql`
     SELECT count(*) AS n FROM conversations c
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${folderCondition(viewer, 'inbox')} AND ${unreadCondition(viewer)}`);
+    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${listed(viewer)} AND ${folderCondition(viewer, 'inbox')} AND ${unreadCondition(viewer)}`);
   return row?.n ?? 0;
 }
 
@@ -436,7 +448,7 @@ export function folderCounts(db: Db, viewer: Viewer): FolderCounts {
     )}
     FROM conversations c
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)}`);
+    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${listed(viewer)}`);
   const n = (key: string) => Number(row?.[key] ?? 0);
   return {
     inbox: { total: n('inboxTotal'), unread: n('inboxUnread') },

@@ -11,7 +11,17 @@ import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { cleanPlainText, type RichTextBody } from './text.js';
 import { conversationUpdated } from '../realtime/fanout.js';
-import { actsIn, loadVisibleConversation, messageVisible, searchScopeTokens, type Viewer } from './visibility.js';
+import {
+  actsIn,
+  hiddenFromCustomers,
+  loadVisibleConversation,
+  messageReferenceKeys,
+  messageVisible,
+  reachableMessageIds,
+  searchScopeTokens,
+  writtenForStaffOnly,
+  type Viewer,
+} from './visibility.js';
 
 /** What an action creates and does to the conversation's status. */
 const actions: Record<MessageAction, { kind: MessageKind; doNotReply: boolean; status: (role: Role) => 'open' | 'answered' | 'resolved' | null }> = {
@@ -30,6 +40,8 @@ export interface CreatedMessage {
   accountId: string;
   kind: MessageKind;
   doNotReply: boolean;
+  /** Written while no customer took part: kept from customers (visibility.ts). */
+  staffOnly: boolean;
   authorId: string;
   authorRole: Role;
   notifyAdmins: boolean;
@@ -69,12 +81,14 @@ export function insertMessage(
   const { body, text } = input.body;
   if (!text && !/<a\b/i.test(body)) throw invalid('body', 'has no content left after removing what is not allowed');
   const id = newId('m');
+  const staffOnly = writtenForStaffOnly(db, author, conversation.id);
+  const hidden = hiddenFromCustomers({ doNotReply: input.doNotReply, staffOnly });
   // The statements of every send, prepared once as plain text (building drizzle's `sql` objects for
   // them was ~8% of the writer thread's time under sustained sends).
   const seq = (
-    prepared(db, `INSERT INTO messages (id, conversation_id, account_id, kind, body, text, author_id, tip, do_not_reply, created_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`).get(
-      id, conversation.id, conversation.accountId, input.kind, body, text, author.id, input.tip ?? null, input.doNotReply ? 1 : 0, input.createdAt,
+    prepared(db, `INSERT INTO messages (id, conversation_id, account_id, kind, body, text, author_id, tip, do_not_reply, staff_only, created_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`).get(
+      id, conversation.id, conversation.accountId, input.kind, body, text, author.id, input.tip ?? null, input.doNotReply ? 1 : 0, staffOnly ? 1 : 0, input.createdAt,
     ) as { seq: number }
   ).seq;
   prepared(db, "INSERT INTO message_properties (message_seq, key, value) VALUES (?, 'doNotReply', ?)").run(seq, String(input.doNotReply));
@@ -85,11 +99,11 @@ export function insertMessage(
     if (claimed.changes !== 1) throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [{ field: 'attachmentIds', message: `no such attachment: ${attachmentId}` }]);
   }
 
-  const scope = searchScopeTokens(conversation, input);
+  const scope = searchScopeTokens(conversation, { doNotReply: input.doNotReply, staffOnly });
   deferToGroupEnd(db, () =>
     prepared(db, 'INSERT INTO message_search (rowid, subject, body, scope) VALUES (?, ?, ?, ?)').run(seq, conversation.subject, text, scope),
   );
-  if (input.doNotReply) {
+  if (hidden) {
     prepared(db, 'UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(seq, input.createdAt, conversation.id);
   } else {
     prepared(db, 'UPDATE conversations SET last_seq = @seq, last_public_seq = @seq, updated_at = @at, public_updated_at = @at WHERE id = @id').run({
@@ -118,6 +132,7 @@ export function insertMessage(
     accountId: conversation.accountId,
     kind: input.kind,
     doNotReply: input.doNotReply,
+    staffOnly,
     authorId: author.id,
     authorRole: author.role,
     notifyAdmins: input.notifyAdmins,
@@ -215,8 +230,12 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
   if (rows.length === 0) return [];
   const seqs = sql.join(rows.map((r) => sql`${r.seq}`), sql`, `);
   const files = attachmentsOf(db, rows.map((r) => r.seq));
-  const properties = cachedAll<{ messageSeq: number; key: string; value: string }>(db, sql`
+  const stored = cachedAll<{ messageSeq: number; key: string; value: string }>(db, sql`
     SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`);
+  // A property naming another message is shown only when the viewer may see that message.
+  const references = stored.filter((p) => messageReferenceKeys.includes(p.key));
+  const reachable = reachableMessageIds(db, viewer, references.map((p) => p.value));
+  const properties = stored.filter((p) => !messageReferenceKeys.includes(p.key) || reachable.has(p.value));
   return rows.map((r) => ({
     id: r.id,
     conversationId: r.conversationId,

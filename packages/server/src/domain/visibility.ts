@@ -7,9 +7,14 @@
  * - staff: conversations of the accounts in their token, and any they currently participate in;
  *   every message in them, hidden notes included.
  * - customer: conversations they currently participate in AND whose account is in their token;
- *   only messages without DoNotReply. Ordering, previews, `updatedAt`, unread counts and search use
- *   only what the customer may see, so a hidden note leaves no trace (not even a changed timestamp).
- * - Status tab: status updates are account-wide news; every member of the account may read them.
+ *   only messages without DoNotReply and not written while no customer took part (`staff_only`:
+ *   staff talking among themselves before a customer was added). Ordering, previews, `updatedAt`,
+ *   unread counts and search use only what the customer may see, so a hidden message leaves no
+ *   trace (not even a changed timestamp).
+ * - Status tab: status updates are account-wide news; every member of the account may read those
+ *   they may see (messageVisible), with their attachments, even outside the conversation.
+ * - References: a message's property naming another message (`replyToId`) reaches a viewer only
+ *   when they may see the message it names, in its thread or on the Status tab (messageReachable).
  *
  * SQL fragments below expect the aliases `c` (conversations), `cu` (the viewer's conversation_users
  * row, LEFT JOINed) and `m` (messages).
@@ -17,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
-import { prepared } from '../db/cached.js';
+import { cachedAll, cachedGet, prepared } from '../db/cached.js';
 import type { Db } from '../db/client.js';
 import { notFound } from '../errors.js';
 import { audit } from './audit.js';
@@ -54,9 +59,56 @@ export function conversationVisible(viewer: Viewer): SQL {
   }
 }
 
+/** Whether a message is kept from customers: a hidden note, or written while no customer took part. */
+export const hiddenFromCustomers = (message: { doNotReply: boolean; staffOnly?: boolean }) => message.doNotReply || message.staffOnly === true;
+
 /** The messages the viewer may see, within a visible conversation. */
 export function messageVisible(viewer: Viewer): SQL {
-  return seesHiddenNotes(viewer) ? sql`1 = 1` : sql`m.do_not_reply = 0`;
+  return seesHiddenNotes(viewer) ? sql`1 = 1` : sql`(m.do_not_reply = 0 AND m.staff_only = 0)`;
+}
+
+/**
+ * Whether a message is written for staff alone because no customer takes part in its conversation
+ * at that moment (staff talking among themselves). A customer added later never sees it. Read
+ * inside the write transaction of the message; customers always take part where they write.
+ */
+export function writtenForStaffOnly(db: Db, author: Viewer, conversationId: string): boolean {
+  if (author.role === 'customer') return false;
+  const row = prepared(db, `SELECT EXISTS (SELECT 1 FROM conversation_users cu JOIN users u ON u.id = cu.user_id
+                                           WHERE cu.conversation_id = ? AND cu.participant = 1 AND u.role = 'customer') AS customers`).get(conversationId) as { customers: number };
+  return row.customers === 0;
+}
+
+/**
+ * The messages `m` the viewer may see anywhere: in its thread (a conversation they see), or on the
+ * Status tab of an account they act in when it is a status update. Expects `c` and `cu` joined for `m`.
+ */
+export function messageReachable(viewer: Viewer): SQL {
+  const onStatusTab = viewer.role === 'admin' ? sql`m.kind = 'status_update'` : sql`(m.kind = 'status_update' AND m.account_id IN ${accountList(viewer)})`;
+  return sql`(${messageVisible(viewer)} AND (${conversationVisible(viewer)} OR ${onStatusTab}))`;
+}
+
+/** Message properties whose value names another message. */
+export const messageReferenceKeys: readonly string[] = ['replyToId'];
+
+/** Of the message ids `ids`, those the viewer may see (messageReachable): the references they may be shown. */
+export function reachableMessageIds(db: Db, viewer: Viewer, ids: string[]): Set<string> {
+  if (ids.length === 0) return new Set();
+  const rows = cachedAll<{ id: string }>(db, sql`
+    SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+    WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify([...new Set(ids)])})) AND ${messageReachable(viewer)}`);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Whether the viewer may see the message with this seq (messageReachable): attachments sent with it. */
+export function seesMessageBySeq(db: Db, viewer: Viewer, seq: number): boolean {
+  return (
+    cachedGet(db, sql`
+      SELECT 1 AS ok FROM messages m JOIN conversations c ON c.id = m.conversation_id
+      LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
+      WHERE m.seq = ${seq} AND ${messageReachable(viewer)}`) !== undefined
+  );
 }
 
 /** The conversation column holding the seq of the newest message the viewer may see. */
@@ -73,11 +125,11 @@ export function visibleUpdatedAt(viewer: Viewer): SQL {
 export function userSeesMessage(
   user: { id: string; role: string },
   membership: { participant: boolean; inAccount: boolean },
-  message: { doNotReply: boolean },
+  message: { doNotReply: boolean; staffOnly?: boolean },
 ): boolean {
   if (user.role === 'admin') return true;
   if (user.role === 'staff') return membership.inAccount || membership.participant;
-  if (user.role === 'customer') return membership.participant && membership.inAccount && !message.doNotReply;
+  if (user.role === 'customer') return membership.participant && membership.inAccount && !hiddenFromCustomers(message);
   return false;
 }
 
@@ -102,8 +154,8 @@ const PUBLIC_TOKEN = 'vpublic';
 const HIDDEN_TOKEN = 'vhidden';
 
 /** The scope tokens stored with a message in the search index. */
-export function searchScopeTokens(conversation: { id: string; accountId: string }, message: { doNotReply: boolean }): string {
-  return [accountToken(conversation.accountId), conversationToken(conversation.id), message.doNotReply ? HIDDEN_TOKEN : PUBLIC_TOKEN].join(' ');
+export function searchScopeTokens(conversation: { id: string; accountId: string }, message: { doNotReply: boolean; staffOnly?: boolean }): string {
+  return [accountToken(conversation.accountId), conversationToken(conversation.id), hiddenFromCustomers(message) ? HIDDEN_TOKEN : PUBLIC_TOKEN].join(' ');
 }
 
 /**
@@ -169,16 +221,23 @@ function seesConversation(viewer: Viewer, row: { accountId: string; participant:
   }
 }
 
-const conversationRow = (updatedAt: string) => `
+const conversationRow = (createdAt: string, updatedAt: string) => `
   SELECT c.id, c.account_id AS accountId, c.subject, c.status, c.assignee_id AS assigneeId, c.topic_id AS topicId,
          c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
-         c.created_at AS createdAt, ${updatedAt} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
+         ${createdAt} AS createdAt, ${updatedAt} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
          cu.participant, cu.left, cu.trashed, cu.last_read_seq AS lastReadSeq, cu.forced_unread AS forcedUnread
   FROM conversations c
   LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ?
   WHERE c.id = ?`;
-const STAFF_CONVERSATION = conversationRow('c.updated_at');
-const CUSTOMER_CONVERSATION = conversationRow('c.public_updated_at');
+const STAFF_CONVERSATION = conversationRow('c.created_at', 'c.updated_at');
+// To a customer a conversation begins with its first message they may see: the first message of the
+// conversation, unless staff wrote it among themselves before the customer was added; until such a
+// message exists, with the last change they may see (their being added).
+const CUSTOMER_CONVERSATION = conversationRow(
+  `coalesce((SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id AND m.do_not_reply = 0 AND m.staff_only = 0
+             ORDER BY m.seq LIMIT 1), c.public_updated_at)`,
+  'c.public_updated_at',
+);
 
 /**
  * Loads a conversation the viewer may see, or throws the same 404 for unknown and foreign ids.

@@ -56,6 +56,7 @@ interface BatchRow {
   messageBody: string | null;
   messageText: string | null;
   doNotReply: number | null;
+  staffOnly: number | null;
   authorName: string | null;
 }
 
@@ -169,7 +170,7 @@ export class DeliveryWorker {
     }
     const rows = cachedAll<BatchRow>(this.db, sql`
       SELECT n.id, n.reason, n.conversation_id AS conversationId, n.message_seq AS messageSeq, n.created_at AS createdAt,
-             c.subject, c.account_id AS accountId, m.body AS messageBody, m.text AS messageText, m.do_not_reply AS doNotReply,
+             c.subject, c.account_id AS accountId, m.body AS messageBody, m.text AS messageText, m.do_not_reply AS doNotReply, m.staff_only AS staffOnly,
              a.name AS authorName
       FROM notifications n
       JOIN conversations c ON c.id = n.conversation_id
@@ -211,7 +212,7 @@ export class DeliveryWorker {
       recipient,
       { participant: membership.participant === 1, inAccount: membership.inAccount === 1 },
       // A notice without a message (notify-admins) concerns only the conversation.
-      { doNotReply: row.messageSeq !== null && row.doNotReply !== 0 },
+      { doNotReply: row.messageSeq !== null && row.doNotReply !== 0, staffOnly: row.messageSeq !== null && row.staffOnly !== 0 },
     );
   }
 

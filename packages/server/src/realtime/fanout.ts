@@ -102,7 +102,7 @@ function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: Ev
 /** A message was written: `message.created` to everyone who may see it, `unread.changed` to all of them but the author. */
 export function messageEvents(
   db: Db,
-  message: { id: string; conversationId: string; authorId: string; doNotReply: boolean },
+  message: { id: string; conversationId: string; authorId: string; doNotReply: boolean; staffOnly?: boolean },
   audience: Audience = messageAudience(db, message.conversationId),
 ): void {
   const seeing = audience.members

@@ -171,6 +171,25 @@ describe('thread view', () => {
     expect(requestsTo('/conversations/c-permit/participants', 'POST')[0].body).to.deep.equal({ userIds: ['u-dora'] });
   });
 
+  it('tells staff, before they add a customer to a staff-only conversation, that the customer sees messages from now on', async () => {
+    const el = await open('token-bob', 'c-cafe');
+    actionButton(el, 'Add recipients').click();
+    const panel = await until(() => q(el, 'secure-thread-view', 'form[part~="panel"]'));
+    await until(() => panel.querySelector('input'));
+    expect([...panel.querySelectorAll('label')].map(text)).to.deep.equal(['Erin Harbour (Customer)']);
+    const hint = panel.querySelector('[part~="panel-hint"]')!;
+    expect(text(hint)).to.equal('Customers you add will see messages from now on, not the earlier staff-only messages.');
+    expect(panel.querySelector('fieldset')!.getAttribute('aria-describedby')).to.equal(hint.id);
+    await expect(el).to.be.accessible();
+    // A conversation that already has a customer shows no such hint.
+    const permit = await open('token-bob');
+    actionButton(permit, 'Add recipients').click();
+    const other = await until(() => q(permit, 'secure-thread-view', 'form[part~="panel"]'));
+    await until(() => other.querySelector('input'));
+    expect(other.querySelector('[part~="panel-hint"]')).to.equal(null);
+    await expect(permit).to.be.accessible();
+  });
+
   it('leaves the conversation after a confirmation', async () => {
     const el = await open('token-alice');
     actionButton(el, 'Leave').click();

@@ -41,6 +41,7 @@ interface Loaded {
  * @csspart thread-actions - The action buttons.
  * @csspart participants - The participant list.
  * @csspart panel - The add-recipients and leave panels.
+ * @csspart panel-hint - In the add-recipients panel of a conversation without customers: customers added see messages from then on.
  * @csspart messages - The feed of messages.
  * @csspart message - One message; also `message-internal`, `message-status-update`.
  * @csspart message-header - Author, role and time.
@@ -538,9 +539,12 @@ export class SecureThreadView extends SecureElement {
     if (!this.directory) return renderLoading(t);
     const present = new Set(conversation.participants.map((p) => p.id));
     const candidates = this.directory.filter((person) => !present.has(person.id));
+    // Messages written while no customer took part stay with staff: a customer added now sees what follows.
+    const staffOnly = !conversation.participants.some((p) => p.role === 'customer') && candidates.some((p) => p.role === 'customer');
     return html`<form part="panel" class="panel" @submit=${this.#add} @keydown=${this.#onPanelKeydown}>
-      <fieldset>
+      <fieldset aria-describedby=${staffOnly ? 'add-hint' : nothing}>
         <legend>${t.addRecipients}</legend>
+        ${staffOnly ? html`<p id="add-hint" part="panel-hint" class="muted">${t.customersSeeFromNow}</p>` : nothing}
         ${candidates.length
           ? candidates.map(
               (person) => html`<label class="check"
