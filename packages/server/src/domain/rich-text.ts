@@ -23,7 +23,7 @@ import { invalid } from '../errors.js';
 import { htmlToText, type RichTextBody } from './text.js';
 
 /** Elements may nest this deep in a body (a body's own children are at depth 1); deeper is refused. */
-export const MAX_RICH_TEXT_DEPTH = 64;
+export const MAX_RICH_TEXT_DEPTH = richText.maxDepth;
 
 const HTML_NS = 'http://www.w3.org/1999/xhtml';
 const ALLOWED_TAGS = new Set<string>(richText.allowedTags);
