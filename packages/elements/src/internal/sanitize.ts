@@ -33,42 +33,19 @@ let root: HTMLElement | undefined;
 
 const parse = (html: string, tag: string) => {
   const element = (inert ??= document.createElement('template').content.ownerDocument).createElement(tag);
-  // Too deep to be a body the server wrote: only its text is shown (parsing it would cost the page
-  // seconds). Without a `<` left, the parser reads text and character references only.
+  // Nested deeper than any body the server writes: only its text is shown (parsing it would cost the
+  // page seconds). Without a `<` left, the parser reads text and character references only.
   element.innerHTML = nesting(html) > richText.maxDepth ? html.replace(/<[^<>]*>/g, '').replaceAll('<', '&lt;') : html;
-  return flattenDeep(element);
+  return element;
 };
 
-/**
- * How deep the elements of `html` nest, read from its tags alone: exact for the markup the server
- * writes (every element closed, `<br>` the only void one), at least the depth for unclosed markup.
- */
-function nesting(html: string): number {
+/** How deep elements nest, from the tags alone: exact for the server's markup (all closed, `<br>` the only void element). */
+const nesting = (html: string) => {
   let depth = 0;
   let deepest = 0;
-  for (let at = html.indexOf('<'); at >= 0; at = html.indexOf('<', at + 1)) {
-    const next = html.charCodeAt(at + 1) | 0x20;
-    if (html[at + 1] === '/') depth = Math.max(0, depth - 1);
-    else if (next >= 0x61 && next <= 0x7a && !/^br\b/i.test(html.slice(at + 1, at + 4))) deepest = Math.max(deepest, ++depth);
-  }
+  for (const [tag] of html.matchAll(/<\/?(?!br\b)[a-z]/gi)) deepest = Math.max(deepest, (depth = tag[1] === '/' ? Math.max(depth - 1, 0) : depth + 1));
   return deepest;
-}
-
-/**
- * An element nested `richText.maxDepth` deep keeps only its text, however the parser came to nest it
- * that deep (reopened formatting elements nest deeper than the tags say). Walked with a stack.
- */
-function flattenDeep(root: HTMLElement): HTMLElement {
-  const pending: [Element, number][] = [[root, 0]];
-  while (pending.length) {
-    const [parent, depth] = pending.pop()!;
-    for (let child = parent.firstElementChild; child; child = child.nextElementSibling) {
-      if (depth + 1 < richText.maxDepth) pending.push([child, depth + 1]);
-      else if (child.firstElementChild) child.textContent = child.textContent;
-    }
-  }
-  return root;
-}
+};
 
 function clean(html: string): HTMLElement {
   purify.sanitize((root = parse(html, 'blockquote')));
