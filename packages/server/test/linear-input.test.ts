@@ -4,6 +4,7 @@
  * it repeats, broken off just before it could match). The bound is generous on purpose: it is a guard
  * against catastrophic backtracking (seconds), not a benchmark. Rich text is in sanitizer.test.ts.
  */
+import { TokenClaims } from '@secure-inbox/protocol';
 import { describe, expect, it } from 'vitest';
 import { asciiFallback, cleanFileName, contentDisposition, withExtension } from '../src/attachments/names.js';
 import { ftsTerms } from '../src/domain/conversations.js';
@@ -78,6 +79,16 @@ describe('text fields', () => {
   it('turns a search into terms in linear time', () => {
     for (const q of [run('a% '), run('%'), run('-'), run('a-'), run(' '), run('"'), run('ä1')]) {
       expect(millis(() => ftsTerms(q)), q.slice(0, 6)).toBeLessThan(BOUND_MS);
+    }
+  });
+});
+
+describe('token claims', () => {
+  it("checks the email claim's address in linear time", () => {
+    const claims = { sub: 'alice', name: 'Alice', role: 'customer', accounts: ['acme'] };
+    for (const email of [run('a', '', '@'), run('a.', '', '@x'), run('a-', 'a@'), run('aa.', 'a@', '1'), run('_', '', '@a.b!')]) {
+      expect(millis(() => TokenClaims.safeParse({ ...claims, email })), email.slice(0, 6)).toBeLessThan(BOUND_MS);
+      expect(TokenClaims.safeParse({ ...claims, email }).success).toBe(false);
     }
   });
 });
