@@ -7,4 +7,6 @@ export const richText = {
   allowedAttributes: ['href', 'rel', 'target'],
   allowedUriPattern: /^(?:https?:|mailto:)/i,
   linkRel: 'noopener noreferrer nofollow',
+  /** Elements nest at most this deep in a body: the server refuses deeper ones, the widget keeps only their text. */
+  maxDepth: 64,
 } as const;

@@ -38,7 +38,7 @@ const tooLarge = () => new ApiError(413, 'too_large', `The request body is large
  * it directly spares building the platform Request (an AbortController, a web stream over the socket)
  * that `c.req.text()` would build for one small JSON body.
  */
-function unreadNodeBody(c: Context): IncomingMessage | undefined {
+export function unreadNodeBody(c: Context): IncomingMessage | undefined {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
   if (!(incoming instanceof IncomingMessage)) return undefined;
   return incoming.readableFlowing === null && !incoming.readableDidRead ? incoming : undefined;

@@ -697,3 +697,27 @@ describe('uploads over a real HTTP connection', () => {
     expect(rows()).toBe(0);
   });
 });
+
+describe('polyglots', () => {
+  let t: T;
+  beforeEach(async () => {
+    t = makeTestApp({ SECURE_INBOX_MAX_UPLOAD_BYTES: String(8 * 1024 * 1024) });
+    await signInAll(t);
+  });
+
+  it.each([
+    ['a PNG carrying a script past its first 64 KB', bytes(PNG, new Uint8Array(100 * 1024), '<ScRiPt>alert(1)</script>'), 'deep.png'],
+    ['a JPEG carrying javascript: 3 MB in, near its end', bytes(JPEG, new Uint8Array(3 * 1024 * 1024).fill(0x41), 'JavaScript:alert(1)', [0xff, 0xd9]), 'big.jpg'],
+  ])('are looked for in the whole file: refuses %s with 415 and keeps nothing', async (_what, content, name) => {
+    const res = await upload(t, people.alice, content, name, 'image/png');
+    expect(res.status).toBe(415);
+    expect(res.json.error.code).toBe('unsupported_type');
+    expect(res.json.error.message).toMatch(/polyglot/);
+    expect(storedFiles(t)).toEqual([]);
+  });
+
+  it('accept a large image without markup', async () => {
+    const res = await upload(t, people.alice, bytes(PNG, new Uint8Array(3 * 1024 * 1024).fill(0x3c)), 'plain.png', 'image/png');
+    expect(res.status).toBe(201);
+  });
+});

@@ -304,6 +304,29 @@ describe('users and memberships follow the claims', () => {
     expect(c.participants).toEqual([{ id: 'alice', name: 'Alice Renamed', role: 'customer' }]);
   });
 
+  it('cleans the name claim as subjects are cleaned: no CR, LF, control or bidi characters, trimmed', async () => {
+    const hostile = { ...people.alice, name: ' Alice\r\nBcc: x@evil.example\u0000\u001b[2J \u202eredro\u202c\u2066x\u2069 ' };
+    const clean = 'AliceBcc: x@evil.example[2J redrox';
+    expect((await t.call(hostile, 'GET', '/me')).json.user.name).toBe(clean);
+    expect((await t.call(people.sam, 'GET', '/directory?accountId=acme')).json.items).toContainEqual({ id: 'alice', name: clean, role: 'customer' });
+    const c = await startConversation(t, hostile);
+    expect(c.participants).toEqual([{ id: 'alice', name: clean, role: 'customer' }]);
+    const stored = t.db.all<{ name: string }>(sql`SELECT name FROM users WHERE id = 'alice'`);
+    expect(stored).toEqual([{ name: clean }]);
+    // A name with nothing left shows the user's id rather than nothing.
+    expect((await t.call({ ...people.alice, name: '\u202e\r\n ' }, 'GET', '/me')).json.user.name).toBe('alice');
+  });
+
+  it('refuses a token whose email claim is not a plain address (no header injection through it)', async () => {
+    for (const email of ['alice@example.com\r\nBcc: x@evil.example', 'alice@example.com\n', 'Alice <alice@example.com>', '\u202ealice@example.com', 'alice@exa mple.com']) {
+      const res = await t.call({ ...people.alice, email }, 'GET', '/me');
+      expectError(res, 401, 'unauthorized');
+      expect(res.json.error.message, email).toContain('email');
+    }
+    const rows = t.db.all<{ email: string | null }>(sql`SELECT email FROM users WHERE id = 'alice'`);
+    expect(rows).toEqual([{ email: 'alice@example.com' }]);
+  });
+
   it('creates an account the first time a token names it', async () => {
     const newcomer = { sub: 'nina', name: 'Nina New', role: 'customer' as const, accounts: ['initech'] };
     expect((await t.call(newcomer, 'GET', '/me')).json.accounts).toEqual([{ id: 'initech', name: 'initech' }]);

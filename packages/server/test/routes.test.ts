@@ -251,6 +251,36 @@ describe('rich text and plain text', () => {
     expect(reply.body).toBe('<em>ok</em>');
   });
 
+  it('refuses a body nested deeper than 64 elements with 422 naming the bound, at once, and keeps serving others', async () => {
+    const c = await startConversation(t, alice);
+    for (const body of ['<b>'.repeat(6666), '<div>'.repeat(3999), `${'<blockquote>'.repeat(65)}deep`]) {
+      for (const [path, payload] of [
+        ['/conversations', { accountId: 'acme', subject: 'Deep', body }],
+        [`/conversations/${c.id}/messages`, { body }],
+      ] as const) {
+        const started = performance.now();
+        const res = await t.call(alice, 'POST', path, payload);
+        expect(performance.now() - started, body.slice(0, 20)).toBeLessThan(1000);
+        expectError(res, 422, 'invalid');
+        expect(problemFields(res)).toEqual(['body']);
+        expect(res.json.error.message).toContain('64');
+        expect(res.json.error.details[0].message).toContain('64');
+      }
+    }
+    expect((await t.call(sam, 'GET', '/me')).status).toBe(200);
+    // 64 levels are fine.
+    const deep = await postMessage(t, alice, c.id, { body: `${'<blockquote>'.repeat(64)}deep` });
+    expect(deep.body).toBe(`${'<blockquote>'.repeat(64)}deep${'</blockquote>'.repeat(64)}`);
+  });
+
+  it('stores a body padded with 19,990 spaces as sent, with its text (cost: sanitizer.test.ts)', async () => {
+    const c = await startConversation(t, alice);
+    const message = await postMessage(t, alice, c.id, { body: `<p>a${' '.repeat(19990)}b</p>` });
+    expect(message.body).toBe(`<p>a${' '.repeat(19990)}b</p>`);
+    const summary = (await t.call(sam, 'GET', '/conversations')).json.items.find((item: { id: string }) => item.id === c.id);
+    expect(summary.lastMessage.preview).toBe('a b');
+  });
+
   it('refuses a body with nothing left after sanitizing', async () => {
     const res = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: '<script>alert(1)</script>' });
     expectError(res, 422, 'invalid');

@@ -33,8 +33,18 @@ let root: HTMLElement | undefined;
 
 const parse = (html: string, tag: string) => {
   const element = (inert ??= document.createElement('template').content.ownerDocument).createElement(tag);
-  element.innerHTML = html;
+  // Nested deeper than any body the server writes: only its text is shown (parsing it would cost the
+  // page seconds). Without a `<` left, the parser reads text and character references only.
+  element.innerHTML = nesting(html) > richText.maxDepth ? html.replace(/<[^<>]*>/g, '').replaceAll('<', '&lt;') : html;
   return element;
+};
+
+/** How deep elements nest, from the tags alone: exact for the server's markup (all closed, `<br>` the only void element). */
+const nesting = (html: string) => {
+  let depth = 0;
+  let deepest = 0;
+  for (const [tag] of html.matchAll(/<\/?(?!br\b)[a-z]/gi)) deepest = Math.max(deepest, (depth = tag[1] === '/' ? Math.max(depth - 1, 0) : depth + 1));
+  return deepest;
 };
 
 function clean(html: string): HTMLElement {

@@ -19,12 +19,25 @@ const CONTROL = /\p{Cc}/gu;
 export function cleanFileName(raw: string | undefined | null): string {
   let name = (raw ?? '').normalize('NFC').replace(CONTROL, '').replace(BIDI, '');
   name = name.split(/[/\\]/).pop() ?? '';
-  name = name
-    .replace(/\.{2,}/g, '.')
-    .replace(/\s+/g, ' ')
-    .replace(/^[\s.]+|[\s.]+$/g, '');
+  name = trimDotsAndSpaces(name.replace(/\.{2,}/g, '.').replace(/\s+/g, ' '));
   name = truncate(name, MAX_NAME_LENGTH);
   return name || FALLBACK_NAME;
+}
+
+const dotOrSpace = (ch: string) => ch === '.' || /\s/.test(ch);
+
+/**
+ * `name` without dots and white space at its ends (only at its end with `start` false). A loop, not
+ * `/^[\s.]+|[\s.]+$/`: that pattern tries `[\s.]+$` from every character of a run of dots and spaces
+ * inside the name and scans the rest of the run each time (a name of ". " × 8,000 between two letters
+ * took seconds).
+ */
+function trimDotsAndSpaces(name: string, start = true): string {
+  let from = 0;
+  let to = name.length;
+  if (start) while (from < to && dotOrSpace(name[from]!)) from += 1;
+  while (to > from && dotOrSpace(name[to - 1]!)) to -= 1;
+  return name.slice(from, to);
 }
 
 function truncate(name: string, max: number): string {
@@ -50,7 +63,7 @@ export function extensionOf(name: string): string {
 export function withExtension(name: string, accepted: readonly string[]): string {
   let base = name;
   if (!accepted.includes(extensionOf(base)) && extensionOf(base) !== '') base = base.slice(0, base.lastIndexOf('.'));
-  base = base.replace(/[\s.]+$/g, '');
+  base = trimDotsAndSpaces(base, false);
   if (accepted.includes(extensionOf(base))) return base;
   const ext = `.${accepted[0]}`;
   return truncate(base || FALLBACK_NAME, MAX_NAME_LENGTH - ext.length) + ext;

@@ -7,6 +7,7 @@
 import type { Attachment } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { createReadStream } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
@@ -172,14 +173,14 @@ export function startUploadPruner(db: Db, config: Config, intervalMs = 3600_000,
  * Receives one upload for `viewer`: 415/413/422 as receiveUpload and decideType say, 413 over the
  * user's quota. Scanned before its bytes are stored, so infected bytes never reach the store.
  */
-export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, request: Request): Promise<Attachment> {
+export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, request: Request, incoming?: IncomingMessage): Promise<Attachment> {
   const { store, scanner } = attachmentServices(config);
   const quota = config.uploadQuotaBytes;
   const before = usedBytes(db, viewer.id);
   if (before >= quota) throw overQuota(before, quota);
 
   await prepareTempDir(store);
-  const file = await receiveUpload(request, store.tempDir, config.maxUploadBytes);
+  const file = await receiveUpload(request, store.tempDir, config.maxUploadBytes, incoming);
   try {
     const decided = await decideType(file.path, cleanFileName(file.clientName), file);
     const id = newId('att');

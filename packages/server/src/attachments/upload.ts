@@ -5,12 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { ApiError, invalid } from '../errors.js';
-import { Inspector } from './sniff.js';
+import { Inspector, refuseEarly } from './sniff.js';
 import { discard } from './storage.js';
 
 export const FILE_FIELD = 'file';
@@ -25,6 +26,8 @@ export interface ReceivedFile {
   head: Buffer;
   utf8: boolean;
   nul: boolean;
+  /** Whether HTML or script markers appear anywhere in the file. */
+  markup: boolean;
 }
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
@@ -34,11 +37,28 @@ const tooLarge = (maxBytes: number) =>
   new ApiError(413, 'too_large', `The file is larger than the ${maxBytes}-byte limit (SECURE_INBOX_MAX_UPLOAD_BYTES).`, { limit: maxBytes });
 
 /**
- * Reads `request`'s multipart body and writes its `file` part to a temporary file in `tempDir`.
- * 415 when the body is not multipart/form-data, 413 over `maxBytes`, 422 when there is no file part
- * or it is empty, 400 when the body breaks off or is malformed.
+ * After a refusal the rest of a body is read and dropped, so that the answer reaches the client and
+ * the connection serves its next request; a client that goes on sending past what an upload may hold
+ * loses the connection instead.
  */
-export async function receiveUpload(request: Request, tempDir: string, maxBytes: number): Promise<ReceivedFile> {
+function dropTheRest(incoming: IncomingMessage, allowance: number): void {
+  let dropped = 0;
+  incoming.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > allowance) incoming.socket?.destroy();
+  });
+  incoming.resume();
+}
+
+/**
+ * Reads `request`'s multipart body and writes its `file` part to a temporary file in `tempDir`.
+ * 415 when the body is not multipart/form-data or, from its first bytes, a type off the allow-list
+ * (sniff.ts `refuseEarly`; the rest is then not parsed), 413 over `maxBytes`, 422 when there is no
+ * file part or it is empty, 400 when the body breaks off or is malformed. Served by
+ * @hono/node-server, the body is read from Node's request (`incoming`), which is drained after a
+ * refusal so the connection stays usable.
+ */
+export async function receiveUpload(request: Request, tempDir: string, maxBytes: number, incoming?: IncomingMessage): Promise<ReceivedFile> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data\s*;/i.test(contentType)) {
     throw new ApiError(415, 'unsupported_type', `Send the file as multipart/form-data with a "${FILE_FIELD}" field.`);
@@ -57,8 +77,10 @@ export async function receiveUpload(request: Request, tempDir: string, maxBytes:
   } catch {
     throw new ApiError(415, 'unsupported_type', 'The multipart/form-data Content-Type has no usable boundary.');
   }
-  if (!request.body) throw invalid(FILE_FIELD, 'is required');
-  const source = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  let source: Readable;
+  if (incoming) source = incoming;
+  else if (request.body) source = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  else throw invalid(FILE_FIELD, 'is required');
 
   return new Promise<ReceivedFile>((resolve, reject) => {
     let writing: Promise<ReceivedFile> | undefined;
@@ -71,7 +93,8 @@ export async function receiveUpload(request: Request, tempDir: string, maxBytes:
       settled = true;
       // Stop reading: the rest of the body is not wanted (the server drains or closes the connection).
       source.unpipe(parser);
-      source.pause();
+      if (incoming) dropTheRest(incoming, maxBytes + MULTIPART_OVERHEAD);
+      else source.pause();
       parser.removeAllListeners('file');
       part?.destroy();
       const apiError =
@@ -91,7 +114,7 @@ export async function receiveUpload(request: Request, tempDir: string, maxBytes:
       const path = join(tempDir, `upload-${randomBytes(12).toString('hex')}`);
       tempPath = path;
       part = stream;
-      const inspector = new Inspector();
+      const inspector = new Inspector(refuseEarly);
       stream.once('limit', () => fail(tooLarge(maxBytes)));
       writing = pipeline(stream, inspector, createWriteStream(path, { flags: 'wx', mode: 0o600 })).then(() => ({
         path,
@@ -101,12 +124,15 @@ export async function receiveUpload(request: Request, tempDir: string, maxBytes:
         head: inspector.head,
         utf8: inspector.utf8,
         nul: inspector.nul,
+        markup: inspector.markup,
       }));
       writing.catch(fail);
     });
     parser.on('error', fail);
     source.on('error', fail);
-    request.signal?.addEventListener('abort', () => fail(new ApiError(400, 'bad_request', 'The upload was cancelled.')));
+    const cancelled = () => fail(new ApiError(400, 'bad_request', 'The upload was cancelled.'));
+    if (incoming) incoming.once('close', () => !incoming.complete && cancelled());
+    else request.signal?.addEventListener('abort', cancelled);
     parser.on('close', () => {
       if (settled) return;
       if (!writing) return fail(invalid(FILE_FIELD, 'is required: send the file in a multipart field named "file"'));

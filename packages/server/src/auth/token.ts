@@ -1,6 +1,7 @@
 import { TokenClaims } from '@secure-inbox/protocol';
 import { errors as joseErrors, importSPKI, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
+import { cleanPlainText } from '../domain/text.js';
 
 export interface Identity {
   id: string;
@@ -99,7 +100,11 @@ export function createTokenVerifier(config: Config['jwt']) {
     if (wildcard && (role !== 'admin' || accounts.length !== 1)) {
       throw new TokenError('claims', 'accounts ["*"] is only for admins');
     }
-    const identity: Identity = { id: sub, name, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)] };
+    // The name is shown to others and written into e-mails: cleaned as subjects are (no line breaks,
+    // controls or bidi overrides); the id stands in when nothing is left. The email claim is a plain
+    // address already (TokenClaims refuses anything else, line breaks included).
+    const shownName = cleanPlainText(name) || cleanPlainText(sub) || sub;
+    const identity: Identity = { id: sub, name: shownName, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)] };
     return { identity, expiresAtMs: ((payload.exp as number) + CLOCK_SKEW_SECONDS) * 1000 };
   }
 }

@@ -4,12 +4,13 @@ import { contentDisposition } from '../attachments/names.js';
 import { openAttachment, uploadAttachment } from '../attachments/service.js';
 import { servedType } from '../attachments/sniff.js';
 import type { AppEnv } from '../context.js';
+import { unreadNodeBody } from '../validate.js';
 
 /** Upload (multipart, field `file`) and download. Downloads are always attachments, never rendered. */
 export const attachments = new Hono<AppEnv>()
   .post('/', async (c) => {
     const { db, config } = c.get('deps');
-    return c.json({ attachment: await uploadAttachment(db, config, c.get('viewer'), c.req.raw) }, 201);
+    return c.json({ attachment: await uploadAttachment(db, config, c.get('viewer'), c.req.raw, unreadNodeBody(c)) }, 201);
   })
   .get('/:id', async (c) => {
     const { db, config } = c.get('deps');

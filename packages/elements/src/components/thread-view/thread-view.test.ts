@@ -258,6 +258,46 @@ describe('thread view', () => {
     expect(text(body)).to.contain('click me');
   });
 
+  it('renders deeply nested bodies (4,000 <div>, 4,000 <b>) as their text, without freezing the page or throwing', async () => {
+    const stored = db.conversations.get('c-permit')!;
+    const template = stored.messages[0];
+    const nested = (tag: string, depth: number, words: string) => `${`<${tag}>`.repeat(depth)}${words}${`</${tag}>`.repeat(depth)}`;
+    stored.messages.push(
+      { ...template, id: 'm-deep-div', body: nested('div', 4000, 'deep in divs &amp; more'), createdAt: '2025-03-02T10:00:00Z' },
+      { ...template, id: 'm-deep-b', body: `<p>${nested('b', 4000, 'deep in bold')}</p>`, createdAt: '2025-03-02T10:01:00Z' },
+      { ...template, id: 'm-deep-unclosed', body: `${'<blockquote><b>'.repeat(2000)}unclosed <img src=x onerror="window.__xss=5">`, createdAt: '2025-03-02T10:02:00Z' },
+      { ...template, id: 'm-64', body: `<p>${nested('b', 63, 'as deep as allowed')}</p>`, createdAt: '2025-03-02T10:03:00Z' },
+    );
+    const errors: string[] = [];
+    const onError = (event: ErrorEvent) => errors.push(event.message);
+    window.addEventListener('error', onError);
+    // The page keeps answering: a timer that should tick every 10 ms is never held up for long.
+    let longestPause = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestPause = Math.max(longestPause, now - last);
+      last = now;
+    }, 10);
+    try {
+      const el = await open('token-alice');
+      await until(() => messages(el).length === 7);
+      const bodies = messages(el).slice(3).map((m) => m.querySelector('[part~="message-body"]')!);
+      expect(bodies.map(text)).to.deep.equal(['deep in divs & more', 'deep in bold', 'unclosed', 'as deep as allowed']);
+      // Too deep for any body the server writes: text only. As deep as allowed: formatting kept.
+      expect(bodies.slice(0, 3).map((b) => b.querySelectorAll('*').length)).to.deep.equal([0, 0, 0]);
+      expect(bodies[3].querySelectorAll('p > b b').length).to.equal(62);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((window as unknown as { __xss?: number }).__xss).to.equal(undefined);
+      expect(errors).to.deep.equal([]);
+      expect(longestPause).to.be.below(500);
+      await expect(el).to.be.accessible();
+    } finally {
+      clearInterval(ticker);
+      window.removeEventListener('error', onError);
+    }
+  });
+
   it('reports a conversation that failed to load with a working Retry', async () => {
     failWith('get', '/conversations/c-permit', 500);
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" conversation="c-permit"></secure-inbox>`);
