@@ -268,5 +268,14 @@ export const EventData = z.object({
 });
 export type EventData = z.infer<typeof EventData>;
 
+/**
+ * The last event of a stream the server ends on purpose (no `id`: the position stays). `too_many_streams`: the user
+ * opened more streams than the server keeps (`limit`), and this was their oldest. Opening it again would close
+ * another of the user's streams, so a client stops here instead of reconnecting.
+ */
+export const streamClosedEvent = 'stream.closed';
+export const StreamClosedData = z.object({ reason: z.enum(['too_many_streams']), limit: z.number().int() });
+export type StreamClosedData = z.infer<typeof StreamClosedData>;
+
 // ---------------------------------------------------------------- rich text
 export { richText } from './rich-text.js';
