@@ -184,8 +184,8 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     // SECURE_INBOX_RATE_LIMIT=0 turns every limit off unless one is set on its own.
     rateLimitPerIpPerMinute: int(e, 'SECURE_INBOX_RATE_LIMIT_IP', rateLimitPerMinute === 0 ? 0 : 600, 0, 1_000_000),
     authFailuresPerMinute: int(e, 'SECURE_INBOX_AUTH_FAILURES_PER_MINUTE', rateLimitPerMinute === 0 ? 0 : 30, 0, 1_000_000),
-    readRateLimitPerMinute: int(e, 'SECURE_INBOX_READ_RATE_LIMIT', rateLimitPerMinute === 0 ? 0 : 1200, 0, 1_000_000),
-    readRateLimitPerIpPerMinute: int(e, 'SECURE_INBOX_READ_RATE_LIMIT_IP', rateLimitPerMinute === 0 ? 0 : 12_000, 0, 10_000_000),
+    readRateLimitPerMinute: int(e, 'SECURE_INBOX_READ_RATE_LIMIT', rateLimitPerMinute === 0 ? 0 : 3000, 0, 1_000_000),
+    readRateLimitPerIpPerMinute: int(e, 'SECURE_INBOX_READ_RATE_LIMIT_IP', rateLimitPerMinute === 0 ? 0 : 30_000, 0, 10_000_000),
     streamsPerUser: int(e, 'SECURE_INBOX_STREAMS_PER_USER', 8, 1, 10_000),
     streamsPerAddress: int(e, 'SECURE_INBOX_STREAMS_PER_ADDRESS', rateLimitPerMinute === 0 ? 0 : 1000, 0, 1_000_000),
     trustProxy: bool(e, 'SECURE_INBOX_TRUST_PROXY', false),
