@@ -1,16 +1,17 @@
 /**
  * `pnpm bench:no-stall`: one customer's hostile-but-valid requests must not stall anyone else (PRODUCT.md: the other
  * users' p99 stays ≤ 250 ms). A bystander asks `GET /me` every 50 ms, in a thread of its own, while one customer sends
- * each attack in turn for a few seconds, against the real server as `pnpm serve` starts it, with the limits at their
+ * each attack in turn for a few seconds (a customer of its own for each, who meets the per-user limits afresh), against the real server as `pnpm serve` starts it, with the limits at their
  * defaults, on a copy of a generated database (20,000 messages unless `--size` says otherwise):
  *
  *   baseline          no attack (the yardstick of the same run)
+ *   thousands of streams  event streams opened with one token as fast as the server answers, all kept open
+ *   read toggles      read / unread on one conversation by the same customer, while those streams are still open
  *   deep nesting      replies of "<b>" × 6,666 and "<div>" × 3,999 (20 KB bodies)
  *   space padding     replies of "<p>a", 19,990 spaces, "b</p>"
  *   many-term search  66 one-letter prefixes, 39 different prefixes, the 8 allowed prefixes of common words
  *   long file names   uploads named ". " × 8,000
- *   thousands of streams  event streams opened with one token as fast as the server answers, all kept open
- *   read toggles      read / unread on one conversation, while those streams are still open
+ *   after the attacks no attack, the streams closed
  *
  * Prints, per phase, the bystander's p50 / p99 / max and status counts, the attacker's status counts and the server's
  * memory, and exits 1 when a phase misses the budget (bystander p99 > 250 ms) or anything answered 5xx.
@@ -65,6 +66,8 @@ parentPort.on('message', () => { running = false; });
 // ------------------------------------------------------------------ attacks
 interface Attack {
   name: string;
+  /** Which attacker sends it (phases that belong together share one). */
+  attacker: number;
   /** Whether the phase's result depends on the rich-text sanitizer and file-name cleaning (another change). */
   sanitizer?: boolean;
   /** One request of the attack; returns the status. Called in a loop, ATTACK_CONCURRENCY at a time. */
@@ -74,6 +77,7 @@ interface Attack {
 }
 
 interface Ctx {
+  who: string;
   url: string;
   token: string;
   conversationId: string;
@@ -84,8 +88,14 @@ async function status(res: Response): Promise<number> {
   return res.status;
 }
 
-function attacks(ctx: Ctx): Attack[] {
-  const auth = { authorization: `Bearer ${ctx.token}` };
+function attacks(ctxs: Ctx[]): Attack[] {
+  let ctx = ctxs[0]!;
+  let auth = { authorization: `Bearer ${ctx.token}` };
+  /** Chooses the attacker of the phase about to run. */
+  const as = (i: number) => {
+    ctx = ctxs[i % ctxs.length]!;
+    auth = { authorization: `Bearer ${ctx.token}` };
+  };
   const post = async (path: string, body?: unknown) =>
     status(
       await fetch(`${ctx.url}/api/v1${path}`, {
@@ -103,20 +113,8 @@ function attacks(ctx: Ctx): Attack[] {
     'the% tha% thi% wha% whe% you% wit% not%',
   ];
   const streams: AbortController[] = [];
-  return [
+  const phases: Omit<Attack, 'attacker'>[] = [
     { name: 'baseline (no attack)' },
-    { name: 'deep nesting', sanitizer: true, request: (i) => reply(i % 2 === 0 ? '<b>'.repeat(6666) : '<div>'.repeat(3999)) },
-    { name: 'space padding', sanitizer: true, request: () => reply(`<p>a${' '.repeat(19_990)}b</p>`) },
-    { name: 'many-term searches', request: (i) => search(queries[i % queries.length]!) },
-    {
-      name: 'long file names',
-      sanitizer: true,
-      request: async () => {
-        const form = new FormData();
-        form.append('file', new Blob(['Plain notes for the case file.\n'], { type: 'text/plain' }), '. '.repeat(8000));
-        return status(await fetch(`${ctx.url}/api/v1/attachments`, { method: 'POST', headers: auth, body: form }));
-      },
-    },
     {
       name: 'thousands of streams',
       run: async (until, count) => {
@@ -150,6 +148,18 @@ function attacks(ctx: Ctx): Attack[] {
       name: 'read toggles (streams still open)',
       request: (i) => post(`/conversations/${ctx.conversationId}/${i % 2 === 0 ? 'read' : 'unread'}`),
     },
+    { name: 'deep nesting', sanitizer: true, request: (i) => reply(i % 2 === 0 ? '<b>'.repeat(6666) : '<div>'.repeat(3999)) },
+    { name: 'space padding', sanitizer: true, request: () => reply(`<p>a${' '.repeat(19_990)}b</p>`) },
+    { name: 'many-term searches', request: (i) => search(queries[i % queries.length]!) },
+    {
+      name: 'long file names',
+      sanitizer: true,
+      request: async () => {
+        const form = new FormData();
+        form.append('file', new Blob(['Plain notes for the case file.\n'], { type: 'text/plain' }), '. '.repeat(8000));
+        return status(await fetch(`${ctx.url}/api/v1/attachments`, { method: 'POST', headers: auth, body: form }));
+      },
+    },
     {
       name: 'after the attacks',
       run: async (until) => {
@@ -158,6 +168,15 @@ function attacks(ctx: Ctx): Attack[] {
       },
     },
   ];
+  // The streams and the read toggles that wake them come from one customer; every other attack from a customer of
+  // its own, who meets the per-user limits afresh, as in the first minute of an attack.
+  const attackerOf: Record<string, number> = { 'read toggles (streams still open)': 0, 'thousands of streams': 0 };
+  let next = 1;
+  return phases.map((phase) => {
+    const attacker = attackerOf[phase.name] ?? (phase.request || phase.run ? next++ : 0);
+    const wrap = <T extends unknown[], R>(fn: ((...a: T) => R) | undefined) => fn && ((...a: T) => (as(attacker), fn(...a)));
+    return { ...phase, attacker, request: wrap(phase.request), run: wrap(phase.run) };
+  });
 }
 
 // ------------------------------------------------------------------ measuring
@@ -186,8 +205,9 @@ async function main() {
   const copy = join(runDir, 'inbox.db');
   copyFileSync(file, copy);
 
-  const attacker: Persona = meta.personas.customer;
-  const bystander = meta.customers.find((c) => c.sub !== attacker.sub && !c.accounts.some((a) => attacker.accounts.includes(a)))!;
+  const heavy: Persona = meta.personas.customer;
+  const bystander = meta.customers.find((c) => c.sub !== heavy.sub && !c.accounts.some((a) => heavy.accounts.includes(a)))!;
+  const attackers = [heavy, ...meta.customers.filter((c) => c.sub !== heavy.sub && c.sub !== bystander.sub)].slice(0, 8);
   // The limits at their defaults: the benchmark servers otherwise run with SECURE_INBOX_RATE_LIMIT=0.
   const server = await startApiServer(copy, runDir, { SECURE_INBOX_RATE_LIMIT: '' });
   const results: {
@@ -199,15 +219,22 @@ async function main() {
     ok: boolean;
   }[] = [];
   try {
-    const [attackerToken, bystanderToken] = await Promise.all([tokenFor(attacker), tokenFor(bystander)]);
-    for (const token of [attackerToken, bystanderToken]) await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } }).then(status);
-    const ctx: Ctx = { url: server.url, token: attackerToken, conversationId: meta.typicalThreadId };
+    const bystanderToken = await tokenFor(bystander);
+    await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${bystanderToken}` } }).then(status);
+    const ctxs: Ctx[] = [];
+    for (const attacker of attackers) {
+      const token = await tokenFor(attacker);
+      const page = (await (await fetch(`${server.url}/api/v1/conversations?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        items: { id: string }[];
+      };
+      if (page.items[0]) ctxs.push({ url: server.url, token, conversationId: attacker === heavy ? meta.typicalThreadId : page.items[0].id, who: attacker.sub });
+    }
 
     console.log(`No stall: ${SIZE} (${meta.messages.toLocaleString('en')} messages), ${SECONDS} s a phase, limits at their defaults`);
-    console.log(`attacker ${attacker.sub} (${attacker.role}), bystander ${bystander.sub}: GET /me every ${INTERVAL_MS} ms; ${machine()}`);
+    console.log(`attackers: one customer a phase (${ctxs.map((c) => c.who).join(', ')}); bystander ${bystander.sub}: GET /me every ${INTERVAL_MS} ms; ${machine()}`);
     const worker = new Worker(bystanderSource, { eval: true, workerData: { url: server.url, token: bystanderToken, intervalMs: INTERVAL_MS } });
     const phases: { name: string; sanitizer: boolean; from: number; to: number; counts: Map<number, number>; rss: number }[] = [];
-    for (const attack of attacks(ctx)) {
+    for (const attack of attacks(ctxs)) {
       const from = Date.now();
       const until = from + SECONDS * 1000;
       const counts = new Map<number, number>();
@@ -227,7 +254,8 @@ async function main() {
           }),
         );
       } else await new Promise((r) => setTimeout(r, SECONDS * 1000));
-      phases.push({ name: attack.name, sanitizer: attack.sanitizer ?? false, from, to: Date.now(), counts, rss: rssMb(server.pid) });
+      const who = attack.request || (attack.run && !attack.name.startsWith('after')) ? ` (${ctxs[attack.attacker % ctxs.length]!.who})` : '';
+      phases.push({ name: `${attack.name}${who}`, sanitizer: attack.sanitizer ?? false, from, to: Date.now(), counts, rss: rssMb(server.pid) });
       process.stdout.write(`  ${attack.name}: done\n`);
     }
     const samples = await new Promise<[number, number, number][]>((resolve) => {

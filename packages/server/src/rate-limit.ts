@@ -99,7 +99,8 @@ export function clientAddress(c: Context, trustProxy: boolean): string | undefin
 
 const normalize = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
-function refuse(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): never {
+/** Answers 429 `rate_limited` with Retry-After; the first refusal of a window is audited. */
+export function refuse(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): never {
   if (first) audit(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
   throw new ApiError(429, 'rate_limited', `Too many ${what}: at most ${limit} a minute. Try again in ${retryAfter} s.`, undefined, {
     'Retry-After': String(retryAfter),

@@ -384,6 +384,19 @@ describe('open streams are bounded', () => {
     expect([a2, a3, bob].some((c) => c.events.some(closing))).toBe(false);
   });
 
+  it('refuses a user opening streams faster than SECURE_INBOX_STREAM_OPENS_PER_MINUTE with 429 and Retry-After; others open theirs', async () => {
+    const t = makeTestApp({ SECURE_INBOX_STREAM_OPENS_PER_MINUTE: '3' });
+    await signInAll(t);
+    const base = await listen(t);
+    for (let i = 0; i < 3; i++) (await connect(t, base, people.alice)).close();
+    const refused = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${await t.token(people.alice)}` } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    expect((await connect(t, base, people.bob)).status).toBe(200);
+    expect(makeTestApp({ SECURE_INBOX_RATE_LIMIT: '120' }).config.streamOpensPerMinute).toBe(60);
+  });
+
   it('refuses a stream past SECURE_INBOX_STREAMS_PER_ADDRESS with 429 and Retry-After, and admits one again when another ends', async () => {
     const t = makeTestApp({ SECURE_INBOX_STREAMS_PER_ADDRESS: '2' });
     await signInAll(t);

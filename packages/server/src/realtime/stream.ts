@@ -15,7 +15,7 @@ import { audit } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
-import { clientAddress } from '../rate-limit.js';
+import { clientAddress, FixedWindows, refuse } from '../rate-limit.js';
 import { eventBus } from './bus.js';
 import { compileCached, statement } from './statements.js';
 import { streamRegistry, type StreamCloseReason } from './streams.js';
@@ -92,9 +92,14 @@ function parseLastEventId(header: string | undefined): number | undefined {
 
 export function eventsRoute(options: RealtimeOptions = {}) {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  let opens: FixedWindows | undefined;
   return new Hono<AppEnv>().get('/events', (c) => {
     const { db, config } = c.get('deps');
     const viewer = c.get('viewer');
+    // Opening a stream costs more than most reads; a widget opens one per page and reconnects after a drop, backing off.
+    opens ??= new FixedWindows(config.streamOpensPerMinute);
+    const tooOften = opens.hit(viewer.id);
+    if (tooOften) refuse(db, 'event streams opened', config.streamOpensPerMinute, tooOften.retryAfter, tooOften.first, viewer.id, 'stream-opens');
     const registry = streamRegistry(db);
     const address = clientAddress(c, config.trustProxy);
     if (!registry.admits(address, config.streamsPerAddress)) {
