@@ -1,4 +1,8 @@
+import type { streamClosedEvent } from '@secure-inbox/protocol';
 import { ApiError, type ApiClient } from './api.js';
+
+/** The protocol's closing event, named by type only so that the bundle does not take in the protocol's schemas. */
+const STREAM_CLOSED: typeof streamClosedEvent = 'stream.closed';
 
 /** One event of `GET /api/v1/events`: the SSE `event:` type, its `id`, and the JSON `data:` fields. */
 export interface LiveEvent {
@@ -121,7 +125,7 @@ class Connection {
   async #run(): Promise<void> {
     const abort = (this.#abort = new AbortController());
     const parser = sseParser((type, data, id) => {
-      if (type === 'stream.closed') {
+      if (type === STREAM_CLOSED) {
         // The server keeps only so many streams per user and closed this, the oldest: stay closed (see `paused`).
         this.#paused = true;
         return;
