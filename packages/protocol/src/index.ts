@@ -282,7 +282,8 @@ export const EventData = z.object({
 export type EventData = z.infer<typeof EventData>;
 
 /**
- * The last event of a stream the server ends on purpose (no `id`: the position stays). `too_many_streams`: the user
+ * The last event of a stream the server ends on purpose (its `id` is the position the stream had reached, so resuming
+ * from it misses nothing). `too_many_streams`: the user
  * opened more streams than the server keeps (`limit`), and this was their oldest. Opening it again would close
  * another of the user's streams, so a client stops here instead of reconnecting.
  */

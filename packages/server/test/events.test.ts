@@ -359,7 +359,7 @@ describe('open streams are bounded', () => {
     expect(open).toBeLessThan(30);
     const closed = clients.slice(0, 30 - open);
     await Promise.all(closed.map((c) => c.ended));
-    for (const c of closed) expect(c.events.filter(closing)).toEqual([{ event: 'stream.closed', id: '', data: { reason: 'too_many_streams', limit: open } }]);
+    for (const c of closed) expect(c.events.filter(closing)).toEqual([{ event: 'stream.closed', id: expect.stringMatching(/^\d+$/), data: { reason: 'too_many_streams', limit: open } }]);
     await expect.poll(() => eventBus(t.db).connections).toBe(open);
     // The newest ones stay and keep receiving.
     const conv = await startConversation(t, people.sam, { recipientIds: ['alice'] });
@@ -376,12 +376,17 @@ describe('open streams are bounded', () => {
     const [a1, a2] = [await connect(t, base, people.alice), await connect(t, base, people.alice)];
     const a3 = await connect(t, base, people.alice);
     await a1.ended;
-    expect(a1.events).toEqual([{ event: 'stream.closed', id: '', data: { reason: 'too_many_streams', limit: 2 } }]);
+    expect(a1.events).toEqual([{ event: 'stream.closed', id: expect.stringMatching(/^\d+$/), data: { reason: 'too_many_streams', limit: 2 } }]);
     await expect.poll(() => eventBus(t.db).connections).toBe(3);
     const conv = await startConversation(t, people.gina, { accountId: 'globex', recipientIds: ['bob'] });
     const m = await postMessage(t, people.gina, conv.id, { body: 'hello bob', action: 'send_leave_open' });
     await bob.waitFor(created(m.id));
     expect([a2, a3, bob].some((c) => c.events.some(closing))).toBe(false);
+    // Resuming from the closing event's id misses nothing written since.
+    const toAlice = await startConversation(t, people.sam, { recipientIds: ['alice'] });
+    const missed = await postMessage(t, people.sam, toAlice.id, { body: 'while closed', action: 'send_leave_open' });
+    const resumed = await connect(t, base, people.alice, { 'Last-Event-ID': a1.events[0]!.id });
+    await resumed.waitFor(created(missed.id));
   });
 
   it('refuses a user opening streams faster than SECURE_INBOX_STREAM_OPENS_PER_MINUTE with 429 and Retry-After; others open theirs', async () => {

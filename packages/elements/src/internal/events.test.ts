@@ -112,7 +112,7 @@ describe('listen (the event stream)', () => {
     await until(() => states.includes('live'));
     live.send('message.created', { conversationId: 'c-permit' }, 8);
     await until(() => events.length);
-    live.write('event: stream.closed\ndata: {"reason":"too_many_streams","limit":8}\n\n');
+    live.write('event: stream.closed\ndata: {"reason":"too_many_streams","limit":8}\nid: 8\n\n');
     live.drop();
     await until(() => states.includes('paused'));
     await new Promise((resolve) => setTimeout(resolve, 150));

@@ -108,7 +108,7 @@ describe('live updates over the shared event stream', () => {
     backoff.min = 20;
     const inbox = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
     await until(() => text(connection(inbox)) === 'Live');
-    live.write('event: stream.closed\ndata: {"reason":"too_many_streams","limit":8}\n\n');
+    live.write('event: stream.closed\ndata: {"reason":"too_many_streams","limit":8}\nid: 8\n\n');
     live.drop();
     await until(() => text(connection(inbox)) === 'Paused: live in another tab');
     const attempts = live.connects.length;

@@ -185,8 +185,8 @@ export function eventsRoute(options: RealtimeOptions = {}) {
           await stream.write(chunk);
         }
         if (closedBecause && !stream.aborted && !stream.closed) {
-          // No id: the position stays where the last delivered event left it.
-          await stream.write(`event: ${streamClosedEvent}\ndata: ${JSON.stringify({ reason: closedBecause, limit: config.streamsPerUser })}\n\n`);
+          // Its id is the position the stream had reached, so a client that opens the stream again later misses nothing.
+          await stream.write(`event: ${streamClosedEvent}\ndata: ${JSON.stringify({ reason: closedBecause, limit: config.streamsPerUser })}\nid: ${lastId}\n\n`);
         }
       } finally {
         stop();
