@@ -278,6 +278,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, SECURE_INBOX_RATE_LIMIT_IP: 'lots' })).toThrow(/SECURE_INBOX_RATE_LIMIT_IP must be a whole number/);
     expect(() => loadConfig({ ...base, SECURE_INBOX_AUTH_FAILURES_PER_MINUTE: '-1' })).toThrow(/SECURE_INBOX_AUTH_FAILURES_PER_MINUTE must be a whole number/);
     expect(() => loadConfig({ ...base, SECURE_INBOX_TRUST_PROXY: 'maybe' })).toThrow(/SECURE_INBOX_TRUST_PROXY must be true or false/);
+    expect(() => loadConfig({ ...base, SECURE_INBOX_STREAMS_PER_USER: '0' })).toThrow(/SECURE_INBOX_STREAMS_PER_USER must be a whole number from 1/);
+    expect(() => loadConfig({ ...base, SECURE_INBOX_READ_RATE_LIMIT: 'many' })).toThrow(/SECURE_INBOX_READ_RATE_LIMIT must be a whole number/);
   });
 });
 
