@@ -44,6 +44,10 @@ export const limits = {
   recipients: 50,
   attachments: 20,
   query: 200,
+  /** Different words in one search (`q`); past it, 422. */
+  searchTerms: 8,
+  /** Characters a prefix (`perm%`, or a bare word, which matches as a prefix from this length) needs. */
+  searchPrefix: 3,
   pageSize: { default: 25, max: 100 },
   threadPage: { default: 50, max: 200 },
 } as const;
@@ -219,7 +223,16 @@ const intQuery = (min: number, max: number) =>
 
 export const ListConversationsQuery = z.strictObject({
   folder: Folder.optional(),
-  q: z.string().max(limits.query).optional(),
+  q: z
+    .string()
+    .max(limits.query)
+    .describe(
+      `Words to find in subjects and in the message bodies the caller may see, all of them (AND), case- and accent-insensitive. ` +
+        `A word of ${limits.searchPrefix} or more characters also finds longer words it begins (\`inspect\` finds "inspection"); ` +
+        `\`%\` at its end asks for that explicitly (\`perm%\`) and needs ${limits.searchPrefix} characters. \`%\` alone means everything. ` +
+        `At most ${limits.searchTerms} different words (repeats count once); past either bound the answer is 422 naming it.`,
+    )
+    .optional(),
   unread: booleanQuery.optional(),
   status: ConversationStatus.optional(),
   accountId: Id.optional(),
@@ -271,6 +284,16 @@ export const EventData = z.object({
   notificationId: z.string().optional(),
 });
 export type EventData = z.infer<typeof EventData>;
+
+/**
+ * The last event of a stream the server ends on purpose (its `id` is the position the stream had reached, so resuming
+ * from it misses nothing). `too_many_streams`: the user
+ * opened more streams than the server keeps (`limit`), and this was their oldest. Opening it again would close
+ * another of the user's streams, so a client stops here instead of reconnecting.
+ */
+export const streamClosedEvent = 'stream.closed';
+export const StreamClosedData = z.object({ reason: z.enum(['too_many_streams']), limit: z.number().int() });
+export type StreamClosedData = z.infer<typeof StreamClosedData>;
 
 // ---------------------------------------------------------------- rich text
 export { richText } from './rich-text.js';

@@ -8,7 +8,7 @@ import { writesInProcess } from './domain/writes.js';
 import { ApiError } from './errors.js';
 import { notifyEffects } from './notify/effects.js';
 import { notificationsRoute, notifyAdminsRoute } from './notify/routes.js';
-import { rateLimitCreatesPerAddress, rateLimitWrites, signInGuard } from './rate-limit.js';
+import { rateLimitCreatesPerAddress, rateLimitReads, rateLimitWrites, signInGuard } from './rate-limit.js';
 import { auditRoute } from './routes/audit.js';
 import { attachments } from './routes/attachments.js';
 import { conversations } from './routes/conversations.js';
@@ -59,6 +59,7 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   api.route('/', openapi);
   api.use('*', requireUser(deps, signInGuard(config, deps.db)));
   api.use('*', rateLimitWrites(config.rateLimitPerMinute));
+  api.use('*', rateLimitReads(config));
   api.use('*', rateLimitCreatesPerAddress(config));
   api.route('/', people);
   api.route('/conversations', conversations);

@@ -32,6 +32,16 @@ export interface Config {
   rateLimitPerIpPerMinute: number;
   /** Failed sign-ins per client address per minute before that address gets 429; 0 turns it off. */
   authFailuresPerMinute: number;
+  /** GET requests per user per minute (lists, threads, counts, event streams); 0 turns it off. */
+  readRateLimitPerMinute: number;
+  /** GET requests per client address per minute; 0 turns it off. */
+  readRateLimitPerIpPerMinute: number;
+  /** Event streams one user may hold open; past it the oldest is closed with a `stream.closed` event. */
+  streamsPerUser: number;
+  /** Event streams one user may open per minute (reconnects included); 0 turns it off. */
+  streamOpensPerMinute: number;
+  /** Event streams one client address may hold open; past it a new one gets 429. 0 turns it off. */
+  streamsPerAddress: number;
   /** Take the client address from X-Forwarded-For (the entry the nearest proxy added), not from the socket. */
   trustProxy: boolean;
   maxUploadBytes: number;
@@ -176,6 +186,11 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     // SECURE_INBOX_RATE_LIMIT=0 turns every limit off unless one is set on its own.
     rateLimitPerIpPerMinute: int(e, 'SECURE_INBOX_RATE_LIMIT_IP', rateLimitPerMinute === 0 ? 0 : 600, 0, 1_000_000),
     authFailuresPerMinute: int(e, 'SECURE_INBOX_AUTH_FAILURES_PER_MINUTE', rateLimitPerMinute === 0 ? 0 : 30, 0, 1_000_000),
+    readRateLimitPerMinute: int(e, 'SECURE_INBOX_READ_RATE_LIMIT', rateLimitPerMinute === 0 ? 0 : 3000, 0, 1_000_000),
+    readRateLimitPerIpPerMinute: int(e, 'SECURE_INBOX_READ_RATE_LIMIT_IP', rateLimitPerMinute === 0 ? 0 : 30_000, 0, 10_000_000),
+    streamsPerUser: int(e, 'SECURE_INBOX_STREAMS_PER_USER', 8, 1, 10_000),
+    streamOpensPerMinute: int(e, 'SECURE_INBOX_STREAM_OPENS_PER_MINUTE', rateLimitPerMinute === 0 ? 0 : 60, 0, 1_000_000),
+    streamsPerAddress: int(e, 'SECURE_INBOX_STREAMS_PER_ADDRESS', rateLimitPerMinute === 0 ? 0 : 1000, 0, 1_000_000),
     trustProxy: bool(e, 'SECURE_INBOX_TRUST_PROXY', false),
     maxUploadBytes: int(e, 'SECURE_INBOX_MAX_UPLOAD_BYTES', 26_214_400, 1, 2 ** 40),
     uploadQuotaBytes: int(e, 'SECURE_INBOX_UPLOAD_QUOTA_BYTES', 1_073_741_824, 1, 2 ** 50),

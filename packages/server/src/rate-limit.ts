@@ -4,6 +4,8 @@
  *
  *  - writes per user (SECURE_INBOX_RATE_LIMIT): every POST/PUT/PATCH/DELETE of a signed-in user;
  *  - sends, new conversations and uploads per client address (SECURE_INBOX_RATE_LIMIT_IP);
+ *  - reads per user (SECURE_INBOX_READ_RATE_LIMIT) and per client address (SECURE_INBOX_READ_RATE_LIMIT_IP): every
+ *    GET of a signed-in user (lists, threads, counts, searches, event streams, downloads);
  *  - failed sign-ins per client address (SECURE_INBOX_AUTH_FAILURES_PER_MINUTE): above it the address
  *    gets 429 for every request that needs a token until its minute is over.
  *
@@ -97,7 +99,8 @@ export function clientAddress(c: Context, trustProxy: boolean): string | undefin
 
 const normalize = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
-function refuse(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): never {
+/** Answers 429 `rate_limited` with Retry-After; the first refusal of a window is audited. */
+export function refuse(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): never {
   if (first) audit(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
   throw new ApiError(429, 'rate_limited', `Too many ${what}: at most ${limit} a minute. Try again in ${retryAfter} s.`, undefined, {
     'Retry-After': String(retryAfter),
@@ -112,6 +115,27 @@ export function rateLimitWrites(perMinute: number) {
     const viewer = c.get('viewer');
     const refused = windows.hit(viewer.id);
     if (refused) refuse(c.get('deps').db, 'changes', perMinute, refused.retryAfter, refused.first, viewer.id, 'user');
+    return next();
+  });
+}
+
+/**
+ * Reads per user and per client address per minute; 0 turns either off. The defaults are far above what the widget
+ * asks in use (a page load is a handful of requests, a stream reconnects every few seconds at most), so only a client
+ * asking in a loop meets them.
+ */
+export function rateLimitReads(config: Pick<Config, 'readRateLimitPerMinute' | 'readRateLimitPerIpPerMinute' | 'trustProxy'>) {
+  const perUser = new FixedWindows(config.readRateLimitPerMinute);
+  const perAddress = new FixedWindows(config.readRateLimitPerIpPerMinute);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    const viewer = c.get('viewer');
+    const { db } = c.get('deps');
+    const address = clientAddress(c, config.trustProxy);
+    const byAddress = address === undefined ? null : perAddress.hit(address);
+    if (byAddress) refuse(db, 'requests from your network', perAddress.limit, byAddress.retryAfter, byAddress.first, viewer.id, 'reads-address');
+    const byUser = perUser.hit(viewer.id);
+    if (byUser) refuse(db, 'requests', perUser.limit, byUser.retryAfter, byUser.first, viewer.id, 'reads-user');
     return next();
   });
 }

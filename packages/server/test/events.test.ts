@@ -349,6 +349,79 @@ describe('GET /api/v1/events', () => {
   });
 });
 
+describe('open streams are bounded', () => {
+  const closing = (e: SseEvent) => e.event === 'stream.closed';
+
+  it('keeps at most the default number of streams per user: one token opening 30 closes the oldest, each told why', async () => {
+    const { t, base } = await setup();
+    const clients: Client[] = [];
+    for (let i = 0; i < 30; i++) clients.push(await connect(t, base, people.alice));
+    expect(clients.every((c) => c.status === 200)).toBe(true);
+    const open = t.config.streamsPerUser;
+    expect(open).toBeLessThan(30);
+    const closed = clients.slice(0, 30 - open);
+    await Promise.all(closed.map((c) => c.ended));
+    for (const c of closed) expect(c.events.filter(closing)).toEqual([{ event: 'stream.closed', id: expect.stringMatching(/^\d+$/), data: { reason: 'too_many_streams', limit: open } }]);
+    await expect.poll(() => eventBus(t.db).connections).toBe(open);
+    // The newest ones stay and keep receiving.
+    const conv = await startConversation(t, people.sam, { recipientIds: ['alice'] });
+    const m = await postMessage(t, people.sam, conv.id, { body: 'still live', action: 'send_leave_open' });
+    await Promise.all(clients.slice(30 - open).map((c) => c.waitFor(created(m.id))));
+    for (const c of clients.slice(30 - open)) expect(c.events.some(closing)).toBe(false);
+  });
+
+  it('closes the oldest stream past SECURE_INBOX_STREAMS_PER_USER and leaves other users alone', async () => {
+    const t = makeTestApp({ SECURE_INBOX_STREAMS_PER_USER: '2' });
+    await signInAll(t);
+    const base = await listen(t);
+    const bob = await connect(t, base, people.bob);
+    const [a1, a2] = [await connect(t, base, people.alice), await connect(t, base, people.alice)];
+    const a3 = await connect(t, base, people.alice);
+    await a1.ended;
+    expect(a1.events).toEqual([{ event: 'stream.closed', id: expect.stringMatching(/^\d+$/), data: { reason: 'too_many_streams', limit: 2 } }]);
+    await expect.poll(() => eventBus(t.db).connections).toBe(3);
+    const conv = await startConversation(t, people.gina, { accountId: 'globex', recipientIds: ['bob'] });
+    const m = await postMessage(t, people.gina, conv.id, { body: 'hello bob', action: 'send_leave_open' });
+    await bob.waitFor(created(m.id));
+    expect([a2, a3, bob].some((c) => c.events.some(closing))).toBe(false);
+    // Resuming from the closing event's id misses nothing written since.
+    const toAlice = await startConversation(t, people.sam, { recipientIds: ['alice'] });
+    const missed = await postMessage(t, people.sam, toAlice.id, { body: 'while closed', action: 'send_leave_open' });
+    const resumed = await connect(t, base, people.alice, { 'Last-Event-ID': a1.events[0]!.id });
+    await resumed.waitFor(created(missed.id));
+  });
+
+  it('refuses a user opening streams faster than SECURE_INBOX_STREAM_OPENS_PER_MINUTE with 429 and Retry-After; others open theirs', async () => {
+    const t = makeTestApp({ SECURE_INBOX_STREAM_OPENS_PER_MINUTE: '3' });
+    await signInAll(t);
+    const base = await listen(t);
+    for (let i = 0; i < 3; i++) (await connect(t, base, people.alice)).close();
+    const refused = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${await t.token(people.alice)}` } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    expect((await connect(t, base, people.bob)).status).toBe(200);
+    expect(makeTestApp({ SECURE_INBOX_RATE_LIMIT: '120' }).config.streamOpensPerMinute).toBe(60);
+  });
+
+  it('refuses a stream past SECURE_INBOX_STREAMS_PER_ADDRESS with 429 and Retry-After, and admits one again when another ends', async () => {
+    const t = makeTestApp({ SECURE_INBOX_STREAMS_PER_ADDRESS: '2' });
+    await signInAll(t);
+    const base = await listen(t);
+    const alice = await connect(t, base, people.alice);
+    await connect(t, base, people.bob);
+    const refused = await connect(t, base, people.adam);
+    expect(refused.status).toBe(429);
+    await refused.ended;
+    expect(JSON.parse(refused.raw()).error.code).toBe('rate_limited');
+    expect(Number((await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${await t.token(people.adam)}` } })).headers.get('retry-after'))).toBeGreaterThan(0);
+    alice.close();
+    await expect.poll(() => eventBus(t.db).connections).toBe(1);
+    const again = await connect(t, base, people.adam);
+    expect(again.status).toBe(200);
+  });
+});
+
 describe('event log retention', () => {
   it('keeps each user’s last 1,000 events or the last 24 hours, whichever is more', () => {
     const t = makeTestApp();

@@ -154,6 +154,50 @@ describe('writes per user', () => {
   });
 });
 
+describe('reads per user and per client address', () => {
+  it('answers 429 with Retry-After to a user past SECURE_INBOX_READ_RATE_LIMIT, on every GET route, across addresses; other users read on', async () => {
+    const t = makeTestApp({ SECURE_INBOX_RATE_LIMIT: '1000', SECURE_INBOX_READ_RATE_LIMIT: '5', SECURE_INBOX_READ_RATE_LIMIT_IP: '1000' });
+    await signInAll(t);
+    // signInAll read /me once already.
+    expect((await from(t, '192.0.2.20', alice, 'GET', '/me')).status).toBe(200);
+    expect((await from(t, '192.0.2.21', alice, 'GET', '/conversations')).status).toBe(200);
+    expect((await from(t, '192.0.2.22', alice, 'GET', '/conversations?q=permit')).status).toBe(200);
+    expect((await from(t, null, alice, 'GET', '/topics')).status).toBe(200);
+    for (const path of ['/me', '/conversations', '/conversations?q=permit', '/events', '/conversations/nope']) expect429(await from(t, '192.0.2.23', alice, 'GET', path));
+    expect((await from(t, '192.0.2.23', adam, 'GET', '/me')).status).toBe(200);
+    // Writes have their own budget.
+    expect((await from(t, '192.0.2.23', alice, 'POST', '/conversations', { accountId: 'acme', subject: 'S', body: 'b' })).status).toBe(201);
+    const rows = auditRows(t, 'rate_limit');
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]!.detail!)).toEqual({ scope: 'reads-user', limit: 5 });
+  });
+
+  it('answers 429 to an address past SECURE_INBOX_READ_RATE_LIMIT_IP, whoever asks, and spares other addresses', async () => {
+    const t = makeTestApp({ SECURE_INBOX_RATE_LIMIT: '1000', SECURE_INBOX_READ_RATE_LIMIT: '1000', SECURE_INBOX_READ_RATE_LIMIT_IP: '3' });
+    await signInAll(t);
+    const office = '198.51.100.30';
+    expect((await from(t, office, alice, 'GET', '/me')).status).toBe(200);
+    expect((await from(t, office, adam, 'GET', '/me')).status).toBe(200);
+    expect((await from(t, office, bob, 'GET', '/conversations')).status).toBe(200);
+    expect429(await from(t, office, sam, 'GET', '/me'));
+    expect((await from(t, '198.51.100.31', sam, 'GET', '/me')).status).toBe(200);
+  });
+
+  it('is on by default, generous enough for the widget (a page load, counts, several tabs)', async () => {
+    const t = makeTestApp({ SECURE_INBOX_RATE_LIMIT: '120' });
+    await signInAll(t);
+    expect(t.config.readRateLimitPerMinute).toBeGreaterThanOrEqual(600);
+    expect(t.config.readRateLimitPerIpPerMinute).toBeGreaterThanOrEqual(10 * t.config.readRateLimitPerMinute);
+    // Five tabs, each loading the widget (me, topics, list, a thread, counts) and reconnecting its stream a few times.
+    const conversation = await startConversation(t, alice);
+    for (let tab = 0; tab < 5; tab++) {
+      for (const path of ['/me', '/topics', '/conversations?folder=inbox&unread=true', `/conversations/${conversation.id}`, '/me', '/conversations?folder=sent', '/conversations?folder=trash']) {
+        expect((await from(t, '192.0.2.40', alice, 'GET', path)).status, path).toBe(200);
+      }
+    }
+  });
+});
+
 describe('failed sign-ins per client address', () => {
   it('answers 429 to the address after the limit, even with a valid token, and audits each failure and the lock once', async () => {
     const t = makeTestApp({ SECURE_INBOX_RATE_LIMIT: '1000', SECURE_INBOX_AUTH_FAILURES_PER_MINUTE: '3' });
@@ -230,7 +274,15 @@ describe('configuration', () => {
   const base = { SECURE_INBOX_JWT_SECRET: SECRET };
   it('has sensible defaults, and SECURE_INBOX_RATE_LIMIT=0 turns every limit off unless one is set on its own', () => {
     expect(loadConfig(base)).toMatchObject({ rateLimitPerMinute: 120, rateLimitPerIpPerMinute: 600, authFailuresPerMinute: 30, trustProxy: false });
-    expect(loadConfig({ ...base, SECURE_INBOX_RATE_LIMIT: '0' })).toMatchObject({ rateLimitPerMinute: 0, rateLimitPerIpPerMinute: 0, authFailuresPerMinute: 0 });
+    expect(loadConfig({ ...base, SECURE_INBOX_RATE_LIMIT: '0' })).toMatchObject({
+      rateLimitPerMinute: 0,
+      rateLimitPerIpPerMinute: 0,
+      authFailuresPerMinute: 0,
+      readRateLimitPerMinute: 0,
+      readRateLimitPerIpPerMinute: 0,
+      streamsPerAddress: 0,
+    });
+    expect(loadConfig(base)).toMatchObject({ readRateLimitPerMinute: 3000, readRateLimitPerIpPerMinute: 30_000, streamsPerUser: 8, streamsPerAddress: 1000 });
     expect(loadConfig({ ...base, SECURE_INBOX_RATE_LIMIT: '0', SECURE_INBOX_AUTH_FAILURES_PER_MINUTE: '10' })).toMatchObject({ authFailuresPerMinute: 10 });
     expect(loadConfig({ ...base, SECURE_INBOX_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
   });
@@ -239,6 +291,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, SECURE_INBOX_RATE_LIMIT_IP: 'lots' })).toThrow(/SECURE_INBOX_RATE_LIMIT_IP must be a whole number/);
     expect(() => loadConfig({ ...base, SECURE_INBOX_AUTH_FAILURES_PER_MINUTE: '-1' })).toThrow(/SECURE_INBOX_AUTH_FAILURES_PER_MINUTE must be a whole number/);
     expect(() => loadConfig({ ...base, SECURE_INBOX_TRUST_PROXY: 'maybe' })).toThrow(/SECURE_INBOX_TRUST_PROXY must be true or false/);
+    expect(() => loadConfig({ ...base, SECURE_INBOX_STREAMS_PER_USER: '0' })).toThrow(/SECURE_INBOX_STREAMS_PER_USER must be a whole number from 1/);
+    expect(() => loadConfig({ ...base, SECURE_INBOX_READ_RATE_LIMIT: 'many' })).toThrow(/SECURE_INBOX_READ_RATE_LIMIT must be a whole number/);
   });
 });
 

@@ -776,10 +776,13 @@ describe('search', () => {
     expect(await search(bob, '%')).toEqual([globexPermit]);
   });
 
-  it('matches whole words, prefixes with %, case-insensitively, in subjects and bodies', async () => {
+  it('matches words and, from 3 characters, their beginnings; prefixes with %; case-insensitively, in subjects and bodies', async () => {
     expect(await search(alice, 'inspection')).toEqual([permit]);
     expect(await search(alice, 'INSPECTION')).toEqual([permit]);
-    expect(await search(alice, 'inspect')).toEqual([]);
+    expect(await search(alice, 'inspect')).toEqual([permit]);
+    expect(await search(alice, 'Insp')).toEqual([permit]);
+    expect(await search(alice, 'ins')).toEqual([permit]);
+    expect(await search(alice, 'inspections')).toEqual([]);
     expect(await search(alice, 'inspect%')).toEqual([permit]);
     expect(await search(alice, 'InSpEc%')).toEqual([permit]);
     expect(await search(alice, 'perm%')).toEqual([permit]);
@@ -810,6 +813,23 @@ describe('search', () => {
     expect(await search(gina, 'quarrelsome')).toEqual([]);
     expect(await search(gina, 'kumquat')).toEqual([globexPermit]);
     expect(await search(root, 'wombat')).toEqual([invoice]);
+  });
+
+  it('bounds a search: at most 8 different words, repeats counted once, and prefixes of 3 characters or more, else 422 naming the bound', async () => {
+    // 39 different prefixes in the 200 characters `q` may have.
+    const many = Array.from({ length: 39 }, (_, i) => `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}x%`).join(' ');
+    const tooMany = await t.call(alice, 'GET', `/conversations?q=${encodeURIComponent(many)}`);
+    expectError(tooMany, 422, 'invalid');
+    expect(tooMany.json.error.details).toEqual([{ field: 'q', message: 'search for at most 8 different words at once' }]);
+    expectError(await t.call(alice, 'GET', `/conversations?q=${encodeURIComponent('one two three four five six seven eight nine')}`), 422, 'invalid');
+    expect(await search(alice, 'garage fee seems high for the garage fee')).toEqual([invoice]);
+    expect((await search(alice, Array(20).fill('garage%').join(' '))).sort()).toEqual([permit, invoice].sort());
+    for (const q of ['a%', 'in%', 'garage pe%']) {
+      const res = await t.call(alice, 'GET', `/conversations?q=${encodeURIComponent(q)}`);
+      expectError(res, 422, 'invalid');
+      expect(res.json.error.details[0].field, q).toBe('q');
+      expect(res.json.error.message, q).toContain('at least 3 characters');
+    }
   });
 
   it('treats search syntax in the query as plain text', async () => {

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError, makeTestApp, people, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
-const { alice, bob, sam, root } = people;
+const { alice, adam, bob, sam, root } = people;
 
 interface Row {
   id: string;
@@ -95,6 +95,42 @@ describe('GET /api/v1/audit', () => {
     }
     const refusals = (await list('action=audit.read')).items;
     expect(refusals.map((r) => `${r.actorId} ${r.outcome}`)).toEqual(['sam denied', 'alice denied']);
+  });
+});
+
+describe('repeated refusals', () => {
+  it('make one row with a count per user, action, target and minute: 500 GETs of a foreign id do not add 500 rows', async () => {
+    const t = makeTestApp();
+    await signInAll(t);
+    const c = await startConversation(t, alice, { subject: 'Not for Bob' });
+    const other = await startConversation(t, alice, { subject: 'Not for Bob either' });
+    const before = t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)!.n;
+    for (let i = 0; i < 500; i++) expect((await t.call(bob, 'GET', `/conversations/${c.id}`)).status).toBe(404);
+    await t.call(bob, 'GET', `/conversations/${other.id}`);
+    await t.call(adam, 'GET', `/conversations/${c.id}`);
+    const rows = (await t.call(root, 'GET', '/audit?outcome=denied&limit=200')).json.items as (Row & { count: number })[];
+    const probes = rows.filter((r) => r.actorId === 'bob' && r.targetId === c.id);
+    // One row, or two when a minute turned over during the loop; every refusal counted.
+    expect(probes.length).toBeGreaterThanOrEqual(1);
+    expect(probes.length).toBeLessThanOrEqual(2);
+    expect(probes.reduce((n, r) => n + r.count, 0)).toBe(500);
+    expect(probes[0]).toMatchObject({ action: 'conversation.read', outcome: 'denied', targetType: 'conversation' });
+    // Another target, another user: rows of their own.
+    expect(rows.filter((r) => r.actorId === 'bob' && r.targetId === other.id).map((r) => r.count)).toEqual([1]);
+    expect(rows.filter((r) => r.actorId === 'adam' && r.targetId === c.id).map((r) => r.count)).toEqual([1]);
+    expect(t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)!.n - before).toBeLessThanOrEqual(2 + 2 + 1);
+  });
+
+  it('stay append-only: only a count may change, and only upwards', () => {
+    const t = makeTestApp();
+    const run = (source: string) => t.db.$client.prepare(source).run();
+    run(`INSERT INTO audit_events (actor_id, action, outcome) VALUES ('bob', 'conversation.read', 'denied')`);
+    expect(() => run(`UPDATE audit_events SET detail = '{}'`)).toThrow(/append-only/);
+    expect(() => run(`UPDATE audit_events SET action = 'x', count = count + 1`)).toThrow(/append-only/);
+    expect(() => run(`UPDATE audit_events SET count = 0`)).toThrow(/only grow/);
+    expect(() => run(`DELETE FROM audit_events`)).toThrow(/append-only/);
+    run(`UPDATE audit_events SET count = count + 1`);
+    expect(t.db.get<{ count: number }>(sql`SELECT count FROM audit_events`)!.count).toBe(2);
   });
 });
 

@@ -105,6 +105,28 @@ describe('listen (the event stream)', () => {
     stop();
   });
 
+  it('stays closed, without reconnecting, when the server ends the stream for too many streams, and opens again when the page is shown', async () => {
+    backoff.min = 5;
+    const { events, states, listener } = recorder();
+    const stop = listen(new ApiClient(location.origin, { token: 'token-alice' }), listener);
+    await until(() => states.includes('live'));
+    live.send('message.created', { conversationId: 'c-permit' }, 8);
+    await until(() => events.length);
+    live.write('event: stream.closed\ndata: {"reason":"too_many_streams","limit":8}\nid: 8\n\n');
+    live.drop();
+    await until(() => states.includes('paused'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(live.connects).to.have.length(1);
+    expect(states).to.not.include('reconnecting');
+    expect(states).to.not.include('offline');
+    // The closing notice is not an event of the API's listeners.
+    expect(events.map((e) => e.type)).to.deep.equal(['message.created']);
+    document.dispatchEvent(new Event('visibilitychange'));
+    await until(() => live.connects.length === 2 && states.at(-1) === 'live');
+    expect(live.connects[1].lastEventId).to.equal('8');
+    stop();
+  });
+
   it('shares one connection between listeners of the same base and token, and closes it after the last', async () => {
     const a = recorder();
     const b = recorder();

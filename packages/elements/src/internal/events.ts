@@ -1,4 +1,8 @@
+import type { streamClosedEvent } from '@secure-inbox/protocol';
 import { ApiError, type ApiClient } from './api.js';
+
+/** The protocol's closing event, named by type only so that the bundle does not take in the protocol's schemas. */
+const STREAM_CLOSED: typeof streamClosedEvent = 'stream.closed';
 
 /** One event of `GET /api/v1/events`: the SSE `event:` type, its `id`, and the JSON `data:` fields. */
 export interface LiveEvent {
@@ -9,8 +13,13 @@ export interface LiveEvent {
   unread?: number;
 }
 
-/** `live`: the stream is open; `reconnecting`: waiting to try again; `offline`: the browser is offline or the server refused for good. */
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+/**
+ * `live`: the stream is open; `reconnecting`: waiting to try again; `offline`: the browser is offline or the server
+ * refused for good; `paused`: the server closed this stream because the user has more open elsewhere (other tabs)
+ * than it keeps. A paused stream opens again only when this page is shown again, never by itself: reopening it would
+ * close another tab's stream, which would reopen and close this one, and so on.
+ */
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'paused';
 
 export interface LiveListener {
   event(event: LiveEvent): void;
@@ -70,11 +79,13 @@ class Connection {
   #attempt = 0;
   #lastId = '';
   #closed = false;
+  #paused = false;
 
   constructor(api: ApiClient) {
     // The first listener's client, so its token is shared (a session that is reconfigured listens again under a new key).
     this.#api = api;
     addEventListener('online', this.#online);
+    document.addEventListener('visibilitychange', this.#shown);
     this.#run();
   }
 
@@ -83,6 +94,7 @@ class Connection {
     this.#abort?.abort();
     clearTimeout(this.#timer);
     removeEventListener('online', this.#online);
+    document.removeEventListener('visibilitychange', this.#shown);
   }
 
   #set(state: ConnectionState): void {
@@ -93,7 +105,7 @@ class Connection {
 
   /** Back online: try at once instead of waiting for the backoff. */
   #online = (): void => {
-    if (this.state !== 'live' && !this.#closed) {
+    if (this.state !== 'live' && !this.#paused && !this.#closed) {
       clearTimeout(this.#timer);
       this.#abort?.abort();
       this.#attempt = 0;
@@ -101,9 +113,23 @@ class Connection {
     }
   };
 
+  /** A paused stream opens again when the user comes back to this page. */
+  #shown = (): void => {
+    if (!this.#paused || this.#closed || document.visibilityState === 'hidden') return;
+    this.#paused = false;
+    this.#attempt = 0;
+    this.#set('connecting');
+    this.#run();
+  };
+
   async #run(): Promise<void> {
     const abort = (this.#abort = new AbortController());
     const parser = sseParser((type, data, id) => {
+      if (type === STREAM_CLOSED) {
+        // The server keeps only so many streams per user and closed this, the oldest: stay closed (see `paused`).
+        this.#paused = true;
+        return;
+      }
       let event: LiveEvent;
       try {
         event = { ...JSON.parse(data), type, id };
@@ -146,6 +172,7 @@ class Connection {
       }
     }
     if (this.#closed || abort.signal.aborted) return;
+    if (this.#paused) return this.#set('paused');
     this.#set(navigator.onLine === false ? 'offline' : 'reconnecting');
     this.#timer = setTimeout(() => this.#run(), delayFor(this.#attempt++));
   }

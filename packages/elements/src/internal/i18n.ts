@@ -146,6 +146,8 @@ export const defaultStrings = {
   connectionLive: 'Live',
   connectionReconnecting: 'Reconnecting…',
   connectionOffline: 'Offline',
+  /** The server closed this page's stream because the user has newer ones open (other tabs); it reopens when the page is shown again. */
+  connectionPaused: 'Paused: live in another tab',
   attachFiles: 'Attach files',
   uploading: 'Uploading {name}',
   cancelUpload: 'Cancel upload of {name}',

@@ -104,6 +104,20 @@ describe('live updates over the shared event stream', () => {
     await expect(inbox).to.be.accessible();
   });
 
+  it('says "Paused: live in another tab" when the server closes the stream for too many tabs, and does not reconnect', async () => {
+    backoff.min = 20;
+    const inbox = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await until(() => text(connection(inbox)) === 'Live');
+    live.write('event: stream.closed\ndata: {"reason":"too_many_streams","limit":8}\nid: 8\n\n');
+    live.drop();
+    await until(() => text(connection(inbox)) === 'Paused: live in another tab');
+    const attempts = live.connects.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(live.connects).to.have.length(attempts);
+    expect(text(connection(inbox))).to.equal('Paused: live in another tab');
+    await expect(inbox).to.be.accessible();
+  });
+
   it('reconnects with a fresh token when the server ends the stream at the token expiry, missing nothing', async () => {
     backoff.min = 20;
     tokens['e30.alice-short.x'] = users.alice;

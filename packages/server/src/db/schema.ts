@@ -214,6 +214,8 @@ export const auditEvents = sqliteTable(
     targetType: text('target_type'),
     targetId: text('target_id'),
     detail: text('detail'),
+    /** Refusals of the same action on the same target by the same user within a minute share one row (domain/audit.ts). */
+    count: integer('count').notNull().default(1),
   },
   (t) => [index('audit_events_at_idx').on(t.at)],
 );

@@ -43,10 +43,31 @@ export function audit(db: Db, entry: AuditEntry): void {
   insert(db, entry);
 }
 
+const MINUTE = 60_000;
+/** Per database: the row each (user, action, target) refusal of the current minute went to. */
+const repeats = new WeakMap<Db, { minute: number; rows: Map<string, number | bigint> }>();
+
+/**
+ * A refusal by a signed-in user that repeats one of the same minute (the same action on the same target) adds to that
+ * row's count instead of adding a row: a client asking again and again for something it may not see leaves one row a
+ * minute, not one a request. Refusals without a user (failed sign-ins) are bounded by the sign-in limit instead.
+ */
 function insert(db: Db, entry: AuditEntry): void {
+  if (entry.outcome !== 'denied' || entry.actorId === null) return void append(db, entry);
+  const minute = Math.floor(Date.now() / MINUTE);
+  let current = repeats.get(db);
+  if (!current || current.minute !== minute) repeats.set(db, (current = { minute, rows: new Map() }));
+  const key = JSON.stringify([entry.actorId, entry.action, entry.targetType ?? null, entry.targetId ?? null]);
+  const row = current.rows.get(key);
+  if (row !== undefined && prepared(db, 'UPDATE audit_events SET count = count + 1 WHERE id = ?').run(row).changes === 1) return;
+  current.rows.set(key, append(db, entry));
+}
+
+function append(db: Db, entry: AuditEntry): number | bigint {
   // One row per write request: the statement is prepared once (`at` takes the column's default).
-  prepared(
+  return prepared(
     db,
     `INSERT INTO audit_events (actor_id, action, outcome, target_type, target_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-  ).run(entry.actorId, entry.action, entry.outcome, entry.targetType ?? null, entry.targetId ?? null, entry.detail ? JSON.stringify(entry.detail) : null);
+  ).run(entry.actorId, entry.action, entry.outcome, entry.targetType ?? null, entry.targetId ?? null, entry.detail ? JSON.stringify(entry.detail) : null)
+    .lastInsertRowid;
 }

@@ -2,14 +2,15 @@
  * Conversations: create, read one, list folders and search, participants and workflow.
  * Every read goes through ./visibility.ts.
  */
-import type {
-  AddParticipantsBody,
-  Conversation,
-  ConversationSummary,
-  CreateConversationBody,
-  ListConversationsQuery,
-  PatchConversationBody,
-  Role,
+import {
+  limits,
+  type AddParticipantsBody,
+  type Conversation,
+  type ConversationSummary,
+  type CreateConversationBody,
+  type ListConversationsQuery,
+  type PatchConversationBody,
+  type Role,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
 import { cachedAll, cachedGet, cachedRun, prepared, writeVersion } from '../db/cached.js';
@@ -167,18 +168,30 @@ interface SummaryRow {
   lastAuthorRole: Role;
 }
 
-/** Turns `q` into an FTS5 query: words AND-ed, `word%` a prefix; null for "everything". */
+/**
+ * Turns `q` into an FTS5 query: words AND-ed, each a prefix from `limits.searchPrefix` characters on (`word%` asks for
+ * it and needs that many); null for "everything", false for words that match nothing. Bounded so one search stays
+ * cheap: at most `limits.searchTerms` different words (422 past it), and no prefix shorter than `limits.searchPrefix`
+ * (a short prefix matches a large share of all words, which FTS5 merges across the whole index before it applies the
+ * caller's scope; prefixes of exactly that length come from the index's prefix index, within the scope).
+ */
 export function ftsTerms(q: string | undefined): string | null | false {
   const trimmed = (q ?? '').trim();
   if (trimmed === '' || trimmed === '%') return null;
-  const phrases: string[] = [];
+  const phrases = new Set<string>();
   for (const piece of trimmed.split(/\s+/)) {
     const runs = piece.match(/[\p{L}\p{N}]+/gu);
     if (!runs) continue;
-    const prefix = piece.endsWith('%');
-    phrases.push(`"${runs.join(' ').toLowerCase()}"${prefix ? ' *' : ''}`);
+    const asked = piece.endsWith('%');
+    const last = [...runs[runs.length - 1]!].length;
+    if (asked && last < limits.searchPrefix) {
+      throw invalid('q', `"${piece}": a prefix search needs at least ${limits.searchPrefix} characters before the %`);
+    }
+    const prefix = asked || last >= limits.searchPrefix;
+    phrases.add(`"${runs.join(' ').toLowerCase()}"${prefix ? ' *' : ''}`);
+    if (phrases.size > limits.searchTerms) throw invalid('q', `search for at most ${limits.searchTerms} different words at once`);
   }
-  return phrases.length === 0 ? false : phrases.join(' AND ');
+  return phrases.size === 0 ? false : [...phrases].join(' AND ');
 }
 
 function unreadCondition(viewer: Viewer): SQL {
@@ -353,7 +366,9 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     const participations = viewer.role === 'staff' ? participationsOutsideAccounts(db, viewer) : [];
     const scope = searchScope(viewer, participations);
     const match = `{subject body} : (${terms})${scope ? ` AND ${scope}` : ''}`;
-    const found = matchingConversations(db, match, !terms.includes('*'));
+    // Prefix terms may stop early too: the shortest allowed prefix comes from the prefix index, and a longer one
+    // matches few enough words that reading it again for each batch of the walk costs less than reading every match.
+    const found = matchingConversations(db, match, true);
     if (found.ids.length === 0) return { items: [], nextCursor: null };
     let page: string[] | null = null;
     if (!found.complete) {

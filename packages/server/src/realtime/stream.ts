@@ -4,7 +4,7 @@
  * decided when the event was written and is checked again here, so an event about a conversation or
  * message the caller can no longer see is not delivered.
  */
-import type { EventType } from '@secure-inbox/protocol';
+import { streamClosedEvent, type EventType } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -15,8 +15,10 @@ import { audit } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
+import { clientAddress, FixedWindows, refuse } from '../rate-limit.js';
 import { eventBus } from './bus.js';
 import { compileCached, statement } from './statements.js';
+import { streamRegistry, type StreamCloseReason } from './streams.js';
 
 export interface RealtimeOptions {
   /** Milliseconds between comment lines that keep proxies from closing an idle stream (15–25 s in production). */
@@ -25,6 +27,8 @@ export interface RealtimeOptions {
 
 export const DEFAULT_HEARTBEAT_MS = 20_000;
 const BATCH = 500;
+/** Seconds an address at its stream cap is asked to wait. */
+const STREAM_RETRY_AFTER_S = 30;
 /** Browsers reconnect after this many milliseconds when the stream drops. */
 const RETRY_MS = 3000;
 
@@ -88,9 +92,25 @@ function parseLastEventId(header: string | undefined): number | undefined {
 
 export function eventsRoute(options: RealtimeOptions = {}) {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  let opens: FixedWindows | undefined;
   return new Hono<AppEnv>().get('/events', (c) => {
-    const { db } = c.get('deps');
+    const { db, config } = c.get('deps');
     const viewer = c.get('viewer');
+    // Opening a stream costs more than most reads; a widget opens one per page and reconnects after a drop, backing off.
+    opens ??= new FixedWindows(config.streamOpensPerMinute);
+    const tooOften = opens.hit(viewer.id);
+    if (tooOften) refuse(db, 'event streams opened', config.streamOpensPerMinute, tooOften.retryAfter, tooOften.first, viewer.id, 'stream-opens');
+    const registry = streamRegistry(db);
+    const address = clientAddress(c, config.trustProxy);
+    if (!registry.admits(address, config.streamsPerAddress)) {
+      throw new ApiError(
+        429,
+        'rate_limited',
+        `Too many open event streams from your network: at most ${config.streamsPerAddress}. Try again in ${STREAM_RETRY_AFTER_S} s.`,
+        undefined,
+        { 'Retry-After': String(STREAM_RETRY_AFTER_S) },
+      );
+    }
     const resumeFrom = parseLastEventId(c.req.header('last-event-id'));
     const expiresAt = tokenExpiresAt(c.req.header('authorization'));
     // Still inside the verifier's clock-skew allowance: a stream would end at once, so ask for a fresh token now.
@@ -111,8 +131,14 @@ export function eventsRoute(options: RealtimeOptions = {}) {
       let wake: (() => void) | undefined;
       let dirty = true;
       let expired = false;
+      let closedBecause: StreamCloseReason | undefined;
       const unsubscribe = bus.subscribe(viewer.id, () => {
         dirty = true;
+        wake?.();
+      });
+      // Past the user's cap their oldest stream ends, saying why, so the client does not open it again.
+      const unregister = registry.open(viewer.id, address, config.streamsPerUser, (reason) => {
+        closedBecause = reason;
         wake?.();
       });
       const heartbeat = setInterval(() => {
@@ -130,13 +156,14 @@ export function eventsRoute(options: RealtimeOptions = {}) {
         clearInterval(heartbeat);
         clearTimeout(expiry);
         unsubscribe();
+        unregister();
         wake?.();
       };
       stream.onAbort(stop);
       try {
         await stream.write(`retry: ${RETRY_MS}\n: connected\n\n`);
         // Ends at the token's expiry; returning closes the response.
-        while (!stream.aborted && !stream.closed && !expired) {
+        while (!stream.aborted && !stream.closed && !expired && !closedBecause) {
           if (!dirty) {
             await new Promise<void>((resolve) => (wake = resolve));
             wake = undefined;
@@ -158,6 +185,10 @@ export function eventsRoute(options: RealtimeOptions = {}) {
           // Events the viewer may no longer see still move the position, so a reconnect does not re-read them.
           if (chunk === '') chunk = `id: ${lastId}\n\n`;
           await stream.write(chunk);
+        }
+        if (closedBecause && !stream.aborted && !stream.closed) {
+          // Its id is the position the stream had reached, so a client that opens the stream again later misses nothing.
+          await stream.write(`event: ${streamClosedEvent}\ndata: ${JSON.stringify({ reason: closedBecause, limit: config.streamsPerUser })}\nid: ${lastId}\n\n`);
         }
       } finally {
         stop();

@@ -34,6 +34,8 @@ export const AuditEvent = z.object({
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
   detail: z.unknown().nullable(),
+  /** How many times it happened: a refusal repeated by the same user on the same target within a minute adds to this row. */
+  count: z.number().int(),
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
 export const AuditList = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() });
@@ -74,8 +76,9 @@ export const auditRoute = new Hono<AppEnv>().get('/', query(AuditQuery), (c) => 
     targetType: string | null;
     targetId: string | null;
     detail: string | null;
+    count: number;
   }>(sql`
-    SELECT id, at, actor_id AS actorId, action, outcome, target_type AS targetType, target_id AS targetId, detail
+    SELECT id, at, actor_id AS actorId, action, outcome, target_type AS targetType, target_id AS targetId, detail, count
     FROM audit_events
     WHERE id < ${before} ${actorFilter} ${actionFilter} ${outcomeFilter}
     ORDER BY id DESC LIMIT ${limit + 1}`);

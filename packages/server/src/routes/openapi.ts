@@ -44,7 +44,7 @@ export const operations: Op[] = [
   { method: 'get', path: '/notifications/unread-count', summary: 'Unread notices in the notification centre (staff)', ok: 200, response: UnreadNotifications },
   { method: 'post', path: '/notifications/{id}/read', summary: 'Mark one notice read (staff)', ok: 204 },
   { method: 'post', path: '/notifications/read-all', summary: 'Mark every notice read (staff)', ok: 204 },
-  { method: 'get', path: '/events', summary: 'Live events as text/event-stream (message.created, conversation.updated, unread.changed, notification.created); resume with Last-Event-ID; ends at the token expiry', ok: 200 },
+  { method: 'get', path: '/events', summary: 'Live events as text/event-stream (message.created, conversation.updated, unread.changed, notification.created); resume with Last-Event-ID; ends at the token expiry, or with a stream.closed event ({"reason":"too_many_streams","limit"}) when the user opens more than SECURE_INBOX_STREAMS_PER_USER streams (do not reconnect from it); 429 past the opens per user per minute or the streams per address', ok: 200 },
   { method: 'get', path: '/audit', summary: 'The audit log, newest first (admin; keyset pagination, filters actor, action, outcome)', query: AuditQuery, ok: 200, response: AuditList },
   { method: 'get', path: '/openapi.json', summary: 'This document', ok: 200, public: true },
 ];

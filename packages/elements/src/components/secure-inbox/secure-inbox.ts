@@ -42,7 +42,7 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart nav - The folder navigation.
  * @csspart folder - A folder button; also `folder-current`.
  * @csspart count - A folder's count of unread conversations (Inbox, Sent, Trash).
- * @csspart connection - Whether updates arrive live: "Live", "Reconnecting…" or "Offline" (in words, not only colour).
+ * @csspart connection - Whether updates arrive live: "Live", "Reconnecting…", "Offline" or "Paused: live in another tab" (in words, not only colour).
  * @csspart notifications-button - Staff: the notification centre (see `<secure-notification-centre>`); also `notifications-count`,
  *   `notifications`, `notification`, `notification-unread`, `mark-all-read`.
  * @csspart compose-button - The "New message" button.
@@ -305,7 +305,7 @@ export class SecureInbox extends SessionRoot {
             : nothing}
           ${this.connection && this.connection !== 'connecting'
             ? html`<span part="connection" class="chip" role="status"
-                >${this.connection === 'live' ? t.connectionLive : this.connection === 'offline' ? t.connectionOffline : t.connectionReconnecting}</span
+                >${this.connection === 'live' ? t.connectionLive : this.connection === 'offline' ? t.connectionOffline : this.connection === 'paused' ? t.connectionPaused : t.connectionReconnecting}</span
               >`
             : nothing}
         </nav>
