@@ -70,6 +70,41 @@ describe('<secure-inbox>', () => {
     expect(sent.query.has('unread')).to.equal(false);
   });
 
+  it('keeps the person’s “Unread only” choice when they come back to the Inbox', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await loaded(el);
+    const toggle = () => el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!;
+    toggle().focus();
+    await sendKeys({ press: 'Space' });
+    await until(() => rows(el).length > 9);
+    expect(toggle().checked).to.equal(false);
+    folderButtons(el)[1].click();
+    await until(() => requestsTo('/conversations').some((r) => r.query.get('folder') === 'sent'));
+    folderButtons(el)[3].click();
+    await el.updateComplete;
+    const inboxRequests = () => requestsTo('/conversations').filter((r) => r.query.get('folder') === 'inbox');
+    const before = inboxRequests().length;
+    folderButtons(el)[0].click();
+    await el.updateComplete;
+    expect(el.getAttribute('folder')).to.equal('inbox');
+    expect(toggle().checked).to.equal(false);
+    const last = await until(() => inboxRequests().length > before && inboxRequests().at(-1));
+    expect(last.query.has('unread')).to.equal(false);
+    await until(() => rows(el).length > 9);
+    await expect(el).to.be.accessible();
+    // Turned on again, it stays on too.
+    toggle().click();
+    await until(() => rows(el).length === 9);
+    folderButtons(el)[2].click();
+    await el.updateComplete;
+    expect(toggle().checked).to.equal(false);
+    await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
+    folderButtons(el)[0].click();
+    await el.updateComplete;
+    expect(toggle().checked).to.equal(true);
+    await until(() => rows(el).length === 9);
+  });
+
   it('opens the folder named by the folder attribute', async () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="trash"></secure-inbox>`);
     await until(() => requestsTo('/conversations').length);

@@ -105,6 +105,8 @@ export class SecureInbox extends SessionRoot {
   private view: 'folder' | 'status' = 'folder';
   private q = '';
   private unreadOnly = true;
+  /** The person's own "Unread only" choice per folder, kept for the element's lifetime (never stored). */
+  #unreadChoice: Partial<Record<Folder, boolean>> = {};
   private unread?: number;
   /** Unread conversations per folder from `/me` (Sent and Trash show theirs too). */
   private folderUnread?: Me['folders'];
@@ -155,7 +157,7 @@ export class SecureInbox extends SessionRoot {
     }
     if (changed.has('folder') || hinted) {
       if (!folders.includes(this.folder)) this.folder = 'inbox';
-      this.unreadOnly = this.folder === 'inbox' && !this.staff;
+      this.unreadOnly = this.#unreadDefault();
     }
   }
 
@@ -169,10 +171,16 @@ export class SecureInbox extends SessionRoot {
       .loadMe()
       .then((me) => {
         const staff = me.user.role !== 'customer';
-        if (staff && !this.staff && this.folder === 'inbox') this.unreadOnly = false;
+        const changed = staff !== this.staff;
         this.staff = staff;
+        if (changed) this.unreadOnly = this.#unreadDefault();
       })
       .catch(() => undefined);
+  }
+
+  /** Customers' Inbox opens on unread mail (seed 000), staff see everything; a choice the person made wins. */
+  #unreadDefault(): boolean {
+    return this.#unreadChoice[this.folder] ?? (this.folder === 'inbox' && !this.staff);
   }
 
   #onSessionEvent(event: SessionEvent): void {
@@ -330,7 +338,10 @@ export class SecureInbox extends SessionRoot {
                 part="unread-toggle"
                 type="checkbox"
                 .checked=${this.unreadOnly}
-                @change=${(event: Event) => (this.unreadOnly = (event.target as HTMLInputElement).checked)}
+                @change=${(event: Event) => {
+                  this.unreadOnly = (event.target as HTMLInputElement).checked;
+                  this.#unreadChoice[this.folder] = this.unreadOnly;
+                }}
               />
               ${t.unreadOnly}</label
             >
