@@ -80,3 +80,40 @@ describe('"Unread only"', () => {
     await expect.poll(() => rows(page).count()).toBe(unread);
   });
 });
+
+describe('the layout at common widths', () => {
+  type Box = { x: number; y: number; width: number; height: number };
+  const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+  for (const width of [1024, 1280, 1440]) {
+    it(`keeps the staff filters out of the thread header at ${width} px`, async () => {
+      const page = await newPage(width, 900);
+      await visit(page, 'jo.park');
+      await rows(page).first().click();
+      const header = inbox(page).locator('[part~="thread-header"]');
+      await header.locator('[part~="participants"]').waitFor();
+      const account = inbox(page).locator('[part~="queue-account"]');
+      const detail = (await inbox(page).locator('[part~="detail"]').boundingBox())!;
+      if (await account.isVisible()) {
+        const filter = (await account.boundingBox())!;
+        const pane = (await inbox(page).locator('[part~="list-pane"]').boundingBox())!;
+        expect(overlap(filter, (await header.boundingBox())!)).toBe(false);
+        expect(overlap(filter, detail)).toBe(false);
+        expect(filter.x + filter.width).toBeLessThanOrEqual(pane.x + pane.width);
+      }
+      // The thread gets the room it needs beside the list (or the whole width when the list steps aside).
+      expect(detail.width).toBeGreaterThanOrEqual(width === 1280 ? 540 : 480);
+      // Nothing in the header is drawn over the participants.
+      const participants = (await header.locator('[part~="participants"]').boundingBox())!;
+      const point = { x: participants.x + 4, y: participants.y + participants.height / 2 };
+      const hit = await page.evaluate(({ x, y }) => {
+        let element: Element | null = document.elementFromPoint(x, y);
+        while (element?.shadowRoot?.elementFromPoint(x, y) && element.shadowRoot.elementFromPoint(x, y) !== element) {
+          element = element.shadowRoot.elementFromPoint(x, y);
+        }
+        return element?.closest('[part~="participants"]') !== null;
+      }, point);
+      expect(hit).toBe(true);
+    });
+  }
+});

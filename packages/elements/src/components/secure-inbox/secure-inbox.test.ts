@@ -298,6 +298,23 @@ describe('<secure-inbox>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('puts the folders on top at middle widths, so the thread keeps its room beside the list', async () => {
+    await setViewport({ width: 920, height: 800 });
+    const host = fixtureSync(html`<div><secure-inbox token="token-bob" conversation="c-permit"></secure-inbox></div>`);
+    const el = host.querySelector('secure-inbox')!;
+    await loaded(el);
+    await until(() => q(el, 'secure-thread-view', '[part~="participants"]'));
+    const box = (part: string) => el.shadowRoot!.querySelector(`[part~="${part}"]`)!.getBoundingClientRect();
+    const [nav, pane, detail] = [box('nav'), box('list-pane'), box('detail')];
+    expect(nav.bottom).to.be.at.most(pane.top + 1);
+    expect(pane.right).to.be.at.most(detail.left + 1);
+    expect(detail.width).to.be.at.least(540);
+    const account = q(el, 'secure-queue-filters', '[part~="queue-account"]')!.getBoundingClientRect();
+    expect(account.right).to.be.at.most(pane.right);
+    await expect(el).to.be.accessible();
+    await setViewport({ width: 800, height: 600 });
+  });
+
   it('refreshes the count when a live source pushes a change', async () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
     await loaded(el);
