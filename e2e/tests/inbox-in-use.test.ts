@@ -117,3 +117,16 @@ describe('the layout at common widths', () => {
     });
   }
 });
+
+describe('who answers', () => {
+  it('shows the customer who their question went to, or the account team', async () => {
+    const page = await newPage();
+    await visit(page, 'maria.lopez');
+    const answeredBy = inbox(page).locator('[part~="thread-header"] [part~="answered-by"]');
+    await ask(page, `Balcony railing height (${stamp})`, `How high must the railing be? (${stamp})`, 'Plans and permit review');
+    await expect.poll(() => answeredBy.textContent()).toMatch(/^\s*Who answers: Dan Reyes\s*$/);
+
+    await ask(page, `Where do I pay the fee? (${stamp})`, `Which office takes the permit fee? (${stamp})`);
+    await expect.poll(() => answeredBy.textContent()).toMatch(/^\s*Who answers: the Building permit BP-2026-0142 — 12 Elm Street team\s*$/);
+  });
+});

@@ -94,6 +94,8 @@ export const Conversation = z.object({
     .object({ kind: z.string(), ref: z.string(), title: z.string().nullable(), url: z.string().nullable() })
     .nullable(),
   assigneeId: z.string().nullable(),
+  /** Extension: who answers it, by name (customers see who their question went to); null: the account's staff. */
+  assignee: UserRef.nullable(),
   participants: z.array(UserRef),
   createdAt: z.string(),
   updatedAt: z.string(),

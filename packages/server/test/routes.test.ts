@@ -82,6 +82,23 @@ describe('GET /topics and topics on conversations', () => {
     const conversation = await startConversation(t, alice, { topicId: 't-permits' });
     expect(Conversation.parse(conversation).assigneeId).toBe('sam');
   });
+
+  it('names who answers a question: the assignee, also to the customer, or no one (the account team)', async () => {
+    t.db.run(sql`INSERT INTO topics (id, name, default_assignee_id) VALUES ('t-permits', 'Permits', 'sam')`);
+    const routed = await startConversation(t, alice, { topicId: 't-permits' });
+    const seenBy = async (user: TestUser, id: string) => Conversation.parse((await t.call(user, 'GET', `/conversations/${id}`)).json.conversation);
+    expect((await seenBy(alice, routed.id)).assignee).toEqual({ id: 'sam', name: 'Sam Staff', role: 'staff' });
+    // The assignee is not made a participant: the customer sees who answers without anyone being added.
+    expect((await seenBy(alice, routed.id)).participants.map((p) => p.id)).toEqual(['alice']);
+
+    const team = await startConversation(t, alice);
+    expect(Conversation.parse(team).assignee).toBeNull();
+    const patched = await t.call(sam, 'PATCH', `/conversations/${team.id}`, { assigneeId: 'sam' });
+    expect(Conversation.parse(patched.json.conversation).assignee).toMatchObject({ id: 'sam', name: 'Sam Staff' });
+    expect((await seenBy(alice, team.id)).assignee).toMatchObject({ id: 'sam', name: 'Sam Staff' });
+    await t.call(sam, 'PATCH', `/conversations/${team.id}`, { assigneeId: null });
+    expect((await seenBy(alice, team.id)).assignee).toBeNull();
+  });
 });
 
 describe('POST /conversations', () => {

@@ -49,6 +49,8 @@ export const defaultStrings = {
   leave: 'Leave',
   leaveConfirm: 'Leave this conversation? It will disappear from all your folders.',
   participants: 'Participants',
+  answeredBy: 'Who answers: {name}',
+  answeredByTeam: 'Who answers: the {account} team',
   conversationActions: 'Conversation actions',
   topic: 'Topic',
   messages: 'Messages',

@@ -77,6 +77,9 @@ export function conversationView(db: Db, row: VisibleConversationRow): Conversat
       ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl }
       : null,
     assigneeId: row.assigneeId,
+    assignee: row.assigneeId
+      ? (cachedGet<{ id: string; name: string; role: Role }>(db, sql`SELECT id, name, role FROM users WHERE id = ${row.assigneeId}`) ?? null)
+      : null,
     participants,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

@@ -23,7 +23,7 @@ const listParts =
   'queues, queue-status, queue-assignee, queue-account, queue-oldest, list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, status, unread-marker, load-more';
 const editorParts = 'label, toolbar, tool, editor, link-form';
 const attachParts = 'attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment';
-const threadParts = `thread, thread-header, back, subject, status, record-link, participants, thread-actions, panel, older, messages, message,
+const threadParts = `thread, thread-header, back, subject, status, record-link, participants, answered-by, thread-actions, panel, older, messages, message,
   message-internal, message-status-update, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
   tip-button, tip, tip-text, tip-close, reply, reply-quote, send, answer-panel, answer-button, answer-internal, internal-banner, confirm,
   tip-field, notify, controls, assignee, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;

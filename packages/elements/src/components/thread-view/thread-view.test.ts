@@ -4,6 +4,7 @@ import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks } from 
 import type { Session } from '../../internal/session.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
+import type { SecureThreadView } from './thread-view.js';
 
 const open = async (token: string, id = 'c-permit') => {
   const el = await fixture<SecureInbox>(html`<secure-inbox token=${token} conversation=${id}></secure-inbox>`);
@@ -46,6 +47,17 @@ describe('thread view', () => {
     const link = shown[2].querySelector<HTMLAnchorElement>('[part~="message-body"] a')!;
     expect(link.target).to.equal('_blank');
     expect(link.rel).to.equal('noopener noreferrer nofollow');
+    await expect(el).to.be.accessible();
+  });
+
+  it('tells who answers: the assignee by name, or the account team', async () => {
+    const el = await open('token-alice');
+    const answeredBy = () => text(q(el, 'secure-thread-view', '[part~="answered-by"]'));
+    expect(answeredBy()).to.equal('Who answers: the Permit 2024-117, 12 Elm St team');
+    await expect(el).to.be.accessible();
+    db.conversations.get('c-permit')!.conversation.assignee = { id: 'u-dora', name: 'Dora Reviewer', role: 'staff' };
+    q<SecureThreadView>(el, 'secure-thread-view')!.reload();
+    await until(() => answeredBy() === 'Who answers: Dora Reviewer');
     await expect(el).to.be.accessible();
   });
 

@@ -40,6 +40,7 @@ interface Loaded {
  * @csspart record-link - The link to the host record ("View permit").
  * @csspart thread-actions - The action buttons.
  * @csspart participants - The participant list.
+ * @csspart answered-by - Who answers: the assignee, or the account's team when no one is assigned.
  * @csspart panel - The add-recipients and leave panels.
  * @csspart messages - The feed of messages.
  * @csspart message - One message; also `message-internal`, `message-status-update`.
@@ -470,6 +471,11 @@ export class SecureThreadView extends SecureElement {
           <p part="participants" class="participants">
             <span>${t.participants}:</span>
             ${conversation.participants.map((p, i) => html`${i ? ', ' : ''}<span>${p.name}</span>`)}
+          </p>
+          <p part="answered-by" class="participants">
+            ${conversation.assignee
+              ? fmt(t.answeredBy, { name: conversation.assignee.name })
+              : fmt(t.answeredByTeam, { account: this.session?.me?.accounts.find((a) => a.id === conversation.accountId)?.name ?? conversation.accountId })}
           </p>
           <div part="thread-actions" class="actions" role="group" aria-label=${t.conversationActions}>
             <button part="button" class="button" type="button" @click=${() => this.#change('unread', 'secure-conversation-unread')}>${t.markUnread}</button>

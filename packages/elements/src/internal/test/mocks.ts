@@ -95,6 +95,7 @@ function conversation(id: string, subject: string, accountId: string, participan
     topic: null,
     context: null,
     assigneeId: null,
+    assignee: null,
     participants: participants.map(ref),
     createdAt: now,
     updatedAt: now,
