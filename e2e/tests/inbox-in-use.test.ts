@@ -130,3 +130,39 @@ describe('who answers', () => {
     await expect.poll(() => answeredBy.textContent()).toMatch(/^\s*Who answers: the Building permit BP-2026-0142 — 12 Elm Street team\s*$/);
   });
 });
+
+describe('writing about a record', () => {
+  it('lets the host page open compose about a record; the thread then links to it', async () => {
+    const page = await newPage();
+    await visit(page, 'maria.lopez');
+    const subject = `Question about permit BP-2026-0142 (${stamp})`;
+    // What a host page's "Ask about this permit" button does.
+    await page.evaluate(
+      (subject) =>
+        (document.querySelector('secure-inbox') as unknown as { openCompose(options: object): Promise<void> }).openCompose({
+          context: { kind: 'permit', ref: 'BP-2026-0142', title: 'Rear addition, 12 Elm Street', url: 'https://permits.example.gov/records/BP-2026-0142' },
+          subject,
+          topicId: 'inspections',
+        }),
+      subject,
+    );
+    const dialog = inbox(page).locator('[part~="compose"]');
+    await expect.poll(() => dialog.locator('[part~="compose-about"]').textContent()).toBe('About permit: Rear addition, 12 Elm Street');
+    expect(await dialog.locator('#subject').inputValue()).toBe(subject);
+    expect(await dialog.locator('select[name="topicId"] option:checked').textContent()).toBe('Inspections');
+    const body = `When can the framing inspection be booked? (${stamp})`;
+    await dialog.locator('[part~="editor"]').fill(body);
+    await dialog.locator('[part~="send"]').click();
+    await messages(page).filter({ hasText: body }).waitFor();
+
+    const link = inbox(page).locator('[part~="thread-header"] [part~="record-link"]');
+    expect(await link.textContent()).toBe('View permit: Rear addition, 12 Elm Street');
+    expect(await link.getAttribute('href')).toBe('https://permits.example.gov/records/BP-2026-0142');
+    expect(await inbox(page).locator('[part~="thread-header"] [part~="subject"]').textContent()).toBe(subject);
+
+    // "New message" afterwards is about nothing in particular again.
+    await inbox(page).locator('[part~="compose-button"]').click();
+    await dialog.locator('#subject').waitFor();
+    expect(await dialog.locator('[part~="compose-about"]').count()).toBe(0);
+  });
+});

@@ -74,6 +74,7 @@ export const defaultStrings = {
   showTip: 'Show tip',
   closeTip: 'Close tip',
   composeTitle: 'New message',
+  composeAbout: 'About {kind}: {title}',
   chooseAccount: 'Account',
   noTopic: 'No topic',
   recipients: 'Recipients',

@@ -2,6 +2,7 @@ import type { Account, Context, CreateConversationBody, Topic, UserRef } from '@
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiError } from '../../internal/api.js';
 import { deepActiveElement, flagLabel } from '../../internal/format.js';
+import { fmt } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -20,6 +21,7 @@ import { styles } from './compose-dialog.styles.js';
  * @csspart compose-title - The heading.
  * @csspart field - Each labelled field.
  * @csspart recipients - The recipient group.
+ * @csspart compose-about - "About permit: …", when the message is about a host record.
  * @csspart editor - The body's editable area.
  * @csspart toolbar - The formatting toolbar.
  * @csspart button - Every button.
@@ -33,10 +35,22 @@ import { styles } from './compose-dialog.styles.js';
  * @fires secure-compose-close - The dialog closed.
  * @fires secure-error - `detail: { error }`.
  */
+/** What `show()` (and `<secure-inbox>`'s `openCompose()`) may fill in. */
+export interface ComposeOptions {
+  /** The account to write in (when the user has several). */
+  accountId?: string;
+  /** The host record the conversation is about; its `url` becomes the thread's "View …" link. */
+  context?: Context;
+  subject?: string;
+  /** A topic id from `GET /topics`. */
+  topicId?: string;
+}
+
 export class SecureComposeDialog extends SecureElement {
   static override properties: PropertyDeclarations = {
     session: { state: true },
     context: { attribute: false },
+    about: { state: true },
     ready: { state: true },
     loadError: { state: true },
     accounts: { state: true },
@@ -58,6 +72,9 @@ export class SecureComposeDialog extends SecureElement {
 
   /** A host record new conversations are tied to (a permit, a matter). */
   context?: Context;
+
+  /** The record this message is about: `show({ context })`, else `context`. */
+  private about?: Context;
 
   private ready = false;
   private loadError?: unknown;
@@ -88,15 +105,23 @@ export class SecureComposeDialog extends SecureElement {
     return this.dialog?.open ?? false;
   }
 
-  /** Opens the dialog (optionally for one account) and loads what the form needs. */
-  async show(options: { accountId?: string } = {}): Promise<void> {
+  /**
+   * Opens the dialog and loads what the form needs; `options` may choose the account, tie the message to a host
+   * record (`context`) and fill in the subject and topic.
+   */
+  async show(options: ComposeOptions = {}): Promise<void> {
     await this.updateComplete;
     if (this.dialog.open) return;
     this.#opener = (deepActiveElement() as HTMLElement | null) ?? undefined;
     this.errors = {};
     this.sendError = '';
+    this.about = options.context ?? this.context;
     this.dialog.showModal();
     await this.#load(options.accountId);
+    await this.updateComplete;
+    const field = (name: string) => this.renderRoot.querySelector<HTMLInputElement>(`[name="${name}"]`);
+    if (options.subject && field('subject')) field('subject')!.value = options.subject;
+    if (options.topicId && field('topicId')) field('topicId')!.value = options.topicId;
     this.renderRoot.querySelector<HTMLElement>('select, input')?.focus();
   }
 
@@ -172,7 +197,7 @@ export class SecureComposeDialog extends SecureElement {
     const request: CreateConversationBody = { accountId: this.accountId, subject, body };
     if (topicId) request.topicId = topicId;
     if (recipientIds.length) request.recipientIds = recipientIds;
-    if (this.context) request.context = this.context;
+    if (this.about) request.context = this.about;
     if (this.picker?.busy) {
       this.sendError = t.waitForUploads;
       return;
@@ -228,6 +253,7 @@ export class SecureComposeDialog extends SecureElement {
       @dragover=${allowDrop}
       @drop=${(event: DragEvent) => this.picker?.drop(event)}
     >
+      ${this.about ? html`<p part="compose-about" class="hint">${fmt(t.composeAbout, { kind: this.about.kind, title: this.about.title || this.about.ref })}</p>` : nothing}
       ${this.accounts.length > 1
         ? html`<label part="field" class="field"
             >${t.chooseAccount}

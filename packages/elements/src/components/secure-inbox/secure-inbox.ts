@@ -7,7 +7,7 @@ import { claimedRole, type Session, type SessionEvent } from '../../internal/ses
 import type { ConnectionState } from '../../internal/events.js';
 import '../notification-centre/notification-centre.js';
 import { shared } from '../../internal/shared.styles.js';
-import type { SecureComposeDialog } from '../compose-dialog/compose-dialog.js';
+import type { ComposeOptions, SecureComposeDialog } from '../compose-dialog/compose-dialog.js';
 import '../compose-dialog/compose-dialog.js';
 import type { SecureConversationList } from '../conversation-list/conversation-list.js';
 import '../conversation-list/conversation-list.js';
@@ -192,9 +192,12 @@ export class SecureInbox extends SessionRoot {
     if (event.type === 'credentials.changed') this.#loadMe();
   }
 
-  /** Opens the compose dialog. */
-  openCompose(): void {
-    this.compose.show();
+  /**
+   * Opens the compose dialog; `options` may tie the new conversation to a host record (`context`: kind, ref, title,
+   * url) and fill in `subject`, `topicId` and `accountId`.
+   */
+  openCompose(options?: ComposeOptions): Promise<void> {
+    return this.compose.show(options);
   }
 
   #showFolder(folder: Folder): void {
@@ -264,7 +267,7 @@ export class SecureInbox extends SessionRoot {
       <slot name="header"></slot>
       <div class="layout">
         <nav part="nav" class="nav" aria-label=${t.folders}>
-          <button part="button compose-button" class="button primary compose-button" type="button" @click=${this.openCompose}>${t.compose}</button>
+          <button part="button compose-button" class="button primary compose-button" type="button" @click=${() => this.openCompose()}>${t.compose}</button>
           <ul class="folders">
             ${folders.map((folder) => {
               const current = this.view === 'folder' && this.folder === folder;
@@ -394,7 +397,7 @@ export class SecureInbox extends SessionRoot {
       </div>
       <slot name="footer"></slot>
       <secure-compose-dialog
-        exportparts="compose, compose-title, field, recipients, close, send, ${editorParts}, ${commonParts}, ${attachParts}"
+        exportparts="compose, compose-title, compose-about, field, recipients, close, send, ${editorParts}, ${commonParts}, ${attachParts}"
         theme=${this.theme}
         .context=${this.context}
         @secure-sent=${this.#sent}
