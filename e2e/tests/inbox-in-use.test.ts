@@ -166,3 +166,34 @@ describe('writing about a record', () => {
     expect(await dialog.locator('[part~="compose-about"]').count()).toBe(0);
   });
 });
+
+describe('sender types', () => {
+  it('flags the portal’s support apart from staff and customers, in the list and the thread', async () => {
+    const customer = await newPage();
+    const support = await newPage();
+    await visit(customer, 'maria.lopez');
+    const subject = `The upload button does nothing (${stamp})`;
+    const id = await ask(customer, subject, `I cannot upload my drawings (${stamp})`);
+    const answer = `Please try again in another browser (${stamp})`;
+    await visit(support, 'jo.park', id);
+    await inbox(support).locator('[part~="reply"] [part~="editor"]').fill(answer);
+    await inbox(support).locator('[part~="answer-button"]', { hasText: /^\s*Send\s*$/ }).click();
+    await messages(support).filter({ hasText: answer }).waitFor();
+
+    await visit(customer, 'maria.lopez');
+    await toggle(customer).uncheck();
+    const flag = row(customer, subject).locator('[part~="flag"]');
+    await expect.poll(() => flag.textContent()).toBe('Support');
+    expect(await flag.getAttribute('part')).toContain('flag-support');
+    const staffFlag = rows(customer).filter({ has: customer.locator('[part~="flag-staff"]') }).first().locator('[part~="flag"]');
+    expect(await staffFlag.evaluate((node) => getComputedStyle(node.closest('[part~="row"]')!).borderInlineStartColor)).not.toBe(
+      await flag.evaluate((node) => getComputedStyle(node.closest('[part~="row"]')!).borderInlineStartColor),
+    );
+
+    await row(customer, subject).click();
+    const reply = messages(customer).filter({ hasText: answer });
+    await reply.waitFor();
+    expect(await reply.locator('[part~="message-header"] .role').textContent()).toBe('Support');
+    expect(await messages(customer).first().locator('[part~="message-header"] .role').textContent()).toBe('Customer');
+  });
+});

@@ -101,6 +101,44 @@ describe('GET /topics and topics on conversations', () => {
   });
 });
 
+describe('support: a kind of staff named in the token', () => {
+  const support = { ...sam, sub: 'sid', name: 'Sid Support', staffKind: 'support' } as TestUser;
+
+  it('carries staffKind on the author in threads, lists, participants and the directory', async () => {
+    const c = await startConversation(t, alice);
+    const answer = await postMessage(t, support, c.id, { body: 'Try another browser.', action: 'send_leave_open' });
+    expect(Message.parse(answer).author).toEqual({ id: 'sid', name: 'Sid Support', role: 'staff', staffKind: 'support' });
+
+    const thread = await t.call(alice, 'GET', `/conversations/${c.id}`);
+    const [question, reply] = thread.json.messages.map((m: unknown) => Message.parse(m));
+    expect(reply!.author.staffKind).toBe('support');
+    // Other people carry no staffKind at all.
+    expect(question!.author).toEqual({ id: 'alice', name: 'Alice Applicant', role: 'customer' });
+    expect(Conversation.parse(thread.json.conversation).participants.find((p) => p.id === 'sid')?.staffKind).toBe('support');
+
+    const list = await t.call(alice, 'GET', '/conversations');
+    const summary = ConversationSummary.parse(list.json.items[0]);
+    expect(summary.lastMessage).toMatchObject({ authorName: 'Sid Support', authorRole: 'staff', authorStaffKind: 'support' });
+
+    const directory = await t.call(alice, 'GET', '/directory?accountId=acme');
+    expect(directory.json.items.find((p: { id: string }) => p.id === 'sid')).toEqual({ id: 'sid', name: 'Sid Support', role: 'staff', staffKind: 'support' });
+
+    // A later token without the claim makes them plain staff again.
+    await t.call({ ...support, staffKind: undefined } as TestUser, 'GET', '/me');
+    const again = await t.call(alice, 'GET', `/conversations/${c.id}`);
+    expect(again.json.messages[1].author).toEqual({ id: 'sid', name: 'Sid Support', role: 'staff' });
+  });
+
+  it('refuses the claim for customers, and unknown kinds, with 401 naming it', async () => {
+    const customer = await t.call({ ...alice, staffKind: 'support' } as TestUser, 'GET', '/me');
+    expectError(customer, 401, 'unauthorized');
+    expect(customer.json.error.message).toContain('staffKind');
+    const unknown = await t.call({ ...sam, staffKind: 'wizard' } as TestUser, 'GET', '/me');
+    expectError(unknown, 401, 'unauthorized');
+    expect(unknown.json.error.message).toContain('staffKind');
+  });
+});
+
 describe('POST /conversations', () => {
   it("starts a customer's question open, with context, visible to the account's staff", async () => {
     const res = await t.call(alice, 'POST', '/conversations', {

@@ -1,4 +1,4 @@
-import { TokenClaims } from '@secure-inbox/protocol';
+import { TokenClaims, type StaffKind } from '@secure-inbox/protocol';
 import { errors as joseErrors, importSPKI, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
 
@@ -9,6 +9,8 @@ export interface Identity {
   role: 'customer' | 'staff' | 'admin';
   /** Account ids from the token; `'*'` (admins only) means every account. */
   accounts: string[] | '*';
+  /** The kind of staff the token names (`support`), for the sender-type flag; never grants anything. */
+  staffKind?: StaffKind | null;
 }
 
 export class TokenError extends Error {}
@@ -74,12 +76,13 @@ export function createTokenVerifier(config: Config['jwt']) {
       const field = claims.error.issues[0]?.path.join('.') || 'claims';
       throw new TokenError(`the token's ${field} claim is missing or invalid`);
     }
-    const { sub, name, email, role, accounts } = claims.data;
+    const { sub, name, email, role, accounts, staffKind } = claims.data;
     const wildcard = accounts.includes('*');
     if (wildcard && (role !== 'admin' || accounts.length !== 1)) {
       throw new TokenError('accounts ["*"] is only for admins');
     }
-    const identity: Identity = { id: sub, name, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)] };
+    if (staffKind && role === 'customer') throw new TokenError('staffKind is only for staff and admins');
+    const identity: Identity = { id: sub, name, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)], staffKind: staffKind ?? null };
     return { identity, expiresAtMs: ((payload.exp as number) + CLOCK_SKEW_SECONDS) * 1000 };
   }
 }

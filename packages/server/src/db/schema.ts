@@ -19,6 +19,8 @@ export const users = sqliteTable('users', {
   name: text('name').notNull(),
   email: text('email'),
   role: text('role', { enum: ['customer', 'staff', 'admin'] }).notNull(),
+  /** The kind of staff the token names (`support`), or null. */
+  staffKind: text('staff_kind', { enum: ['support'] }),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
 });

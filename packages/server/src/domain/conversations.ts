@@ -10,6 +10,7 @@ import type {
   ListConversationsQuery,
   PatchConversationBody,
   Role,
+  StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
 import { cachedAll, cachedGet, cachedRun, prepared, writeVersion } from '../db/cached.js';
@@ -18,6 +19,7 @@ import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { insertMessage, type MessageEffects } from './messages.js';
+import { userRef } from './users.js';
 import { conversationUpdated, userStateChanged } from '../realtime/fanout.js';
 import { cleanPlainText, preview, type RichTextBody } from './text.js';
 import {
@@ -64,9 +66,13 @@ function upsertParticipant(db: Db, conversationId: string, userId: string) {
 // ------------------------------------------------------------------ one conversation
 export function conversationView(db: Db, row: VisibleConversationRow): Conversation {
   const topic = row.topicId ? cachedGet<{ id: string; name: string }>(db, sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
-  const participants = cachedAll<{ id: string; name: string; role: Role }>(db, sql`
-    SELECT u.id, u.name, u.role FROM conversation_users cu JOIN users u ON u.id = cu.user_id
-    WHERE cu.conversation_id = ${row.id} AND cu.participant = 1 ORDER BY cu.joined_at, u.name`);
+  const participants = cachedAll<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(db, sql`
+    SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM conversation_users cu JOIN users u ON u.id = cu.user_id
+    WHERE cu.conversation_id = ${row.id} AND cu.participant = 1 ORDER BY cu.joined_at, u.name`).map(userRef);
+  const assignee = row.assigneeId
+    ? cachedGet<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(db, sql`
+        SELECT id, name, role, staff_kind AS staffKind FROM users WHERE id = ${row.assigneeId}`)
+    : undefined;
   return {
     id: row.id,
     subject: row.subject,
@@ -77,9 +83,7 @@ export function conversationView(db: Db, row: VisibleConversationRow): Conversat
       ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl }
       : null,
     assigneeId: row.assigneeId,
-    assignee: row.assigneeId
-      ? (cachedGet<{ id: string; name: string; role: Role }>(db, sql`SELECT id, name, role FROM users WHERE id = ${row.assigneeId}`) ?? null)
-      : null,
+    assignee: assignee ? userRef(assignee) : null,
     participants,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -163,6 +167,7 @@ interface SummaryRow {
   lastAt: string;
   lastAuthorName: string;
   lastAuthorRole: Role;
+  lastAuthorStaffKind: StaffKind | null;
 }
 
 /** Turns `q` into an FTS5 query: words AND-ed, `word%` a prefix; null for "everything". */
@@ -381,7 +386,8 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
            cu.forced_unread AS forcedUnread,
            (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
               AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}) AS unreadCount,
-           lm.id AS lastId, lm.text AS lastText, lm.created_at AS lastAt, lu.name AS lastAuthorName, lu.role AS lastAuthorRole
+           lm.id AS lastId, lm.text AS lastText, lm.created_at AS lastAt, lu.name AS lastAuthorName, lu.role AS lastAuthorRole,
+           lu.staff_kind AS lastAuthorStaffKind
     FROM ${source}
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
     LEFT JOIN topics t ON t.id = c.topic_id
@@ -401,7 +407,14 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     context: r.contextKind ? { kind: r.contextKind, ref: r.contextRef ?? '', title: r.contextTitle, url: r.contextUrl } : null,
     unreadCount: r.unreadCount > 0 ? r.unreadCount : r.forcedUnread ? 1 : 0,
     updatedAt: r.updatedAt,
-    lastMessage: { id: r.lastId, preview: preview(r.lastText), authorName: r.lastAuthorName, authorRole: r.lastAuthorRole, createdAt: r.lastAt },
+    lastMessage: {
+      id: r.lastId,
+      preview: preview(r.lastText),
+      authorName: r.lastAuthorName,
+      authorRole: r.lastAuthorRole,
+      ...(r.lastAuthorStaffKind ? { authorStaffKind: r.lastAuthorStaffKind } : {}),
+      createdAt: r.lastAt,
+    },
     assigneeId: r.assigneeId,
   }));
   const last = page[page.length - 1];

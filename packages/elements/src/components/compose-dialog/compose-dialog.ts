@@ -287,7 +287,7 @@ export class SecureComposeDialog extends SecureElement {
               : this.directory.map(
                 (person) => html`<label class="check"
                   ><input type="checkbox" name="recipientId" value=${person.id} /> ${person.name}
-                  <span class="muted">(${flagLabel(t, person.role)})</span></label
+                  <span class="muted">(${flagLabel(t, person)})</span></label
                 >`,
               )}
         <p id="recipients-hint" class="hint">${this.staff ? t.recipientsRequired : t.recipientsOptional}</p>

@@ -61,6 +61,20 @@ describe('thread view', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('flags support apart from staff and customers, in words and colour', async () => {
+    const el = await open('token-bob', 'c-cafe');
+    const [support] = messages(el);
+    expect(text(support.querySelector('.role'))).to.equal('Support');
+    expect(support.classList.contains('flag-support')).to.equal(true);
+    await expect(el).to.be.accessible();
+    el.conversation = 'c-permit';
+    await until(() => messages(el).length === 4 && messages(el));
+    const [customer, staff] = messages(el);
+    expect([customer, staff].map((m) => text(m.querySelector('.role')))).to.deep.equal(['Customer', 'Staff']);
+    const colour = (m: Element) => getComputedStyle(m).borderInlineStartColor;
+    expect(new Set([colour(support), colour(customer), colour(staff)]).size).to.equal(3);
+  });
+
   it('marks internal notes for staff and never shows them to customers', async () => {
     const staff = await open('token-bob');
     const internal = messages(staff).filter((m) => m.getAttribute('part')!.includes('message-internal'));

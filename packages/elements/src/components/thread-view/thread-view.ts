@@ -551,7 +551,7 @@ export class SecureThreadView extends SecureElement {
           ? candidates.map(
               (person) => html`<label class="check"
                 ><input type="checkbox" name="userId" value=${person.id} /> ${person.name}
-                <span class="muted">(${flagLabel(t, person.role)})</span></label
+                <span class="muted">(${flagLabel(t, person)})</span></label
               >`,
             )
           : html`<p>${t.noOneToAdd}</p>`}
@@ -564,7 +564,7 @@ export class SecureThreadView extends SecureElement {
   #renderMessage(message: Message, index: number, setSize: number) {
     const t = this.t;
     const internal = isInternal(message);
-    const flag = flagOf(message.author.role);
+    const flag = flagOf(message.author);
     const when = longDate(message.createdAt);
     const parts = `message${internal ? ' message-internal' : ''}${message.kind === 'status_update' ? ' message-status-update' : ''}`;
     // No whitespace between tags (fewer nodes to clone); the rare pieces (markers, tip, hint, attachments) are drawn
@@ -578,7 +578,7 @@ export class SecureThreadView extends SecureElement {
       aria-label=${`${message.author.name}, ${when}`}
       ><header part="message-header" class="message-header"
         ><strong class="author">${message.author.name}</strong
-        ><span class="role">${flagLabel(t, message.author.role)}</span
+        ><span class="role">${flagLabel(t, message.author)}</span
         >${internal || message.kind === 'status_update' ? this.#renderMarkers(message, internal) : nothing}<time
           datetime=${message.createdAt}
           >${when}</time
