@@ -147,8 +147,7 @@ describe('writing about a record', () => {
       subject,
     );
     const dialog = inbox(page).locator('[part~="compose"]');
-    await expect.poll(() => dialog.locator('[part~="compose-about"]').textContent()).toBe('About permit: Rear addition, 12 Elm Street');
-    expect(await dialog.locator('#subject').inputValue()).toBe(subject);
+    await expect.poll(() => dialog.locator('#subject').inputValue()).toBe(subject);
     expect(await dialog.locator('select[name="topicId"] option:checked').textContent()).toBe('Inspections');
     const body = `When can the framing inspection be booked? (${stamp})`;
     await dialog.locator('[part~="editor"]').fill(body);
@@ -161,9 +160,8 @@ describe('writing about a record', () => {
     expect(await inbox(page).locator('[part~="thread-header"] [part~="subject"]').textContent()).toBe(subject);
 
     // "New message" afterwards is about nothing in particular again.
-    await inbox(page).locator('[part~="compose-button"]').click();
-    await dialog.locator('#subject').waitFor();
-    expect(await dialog.locator('[part~="compose-about"]').count()).toBe(0);
+    await ask(page, `Another question (${stamp})`, `Not about the permit (${stamp})`);
+    expect(await link.count()).toBe(0);
   });
 });
 
@@ -195,5 +193,48 @@ describe('sender types', () => {
     await reply.waitFor();
     expect(await reply.locator('[part~="message-header"] .role').textContent()).toBe('Support');
     expect(await messages(customer).first().locator('[part~="message-header"] .role').textContent()).toBe('Customer');
+  });
+});
+
+describe('leaving', () => {
+  it('tells the others who left, and gives the one who left a clear state instead of a useless Retry', async () => {
+    const tom = await newPage();
+    const priya = await newPage();
+    await visit(tom, 'tom.hartley');
+    await inbox(tom).locator('[part~="compose-button"]').click();
+    const dialog = inbox(tom).locator('[part~="compose"]');
+    await dialog.locator('[name="recipientId"][value="priya.shah"]').check();
+    const subject = `Who signs the payroll forms? (${stamp})`;
+    const body = `Priya, can you sign them this week? (${stamp})`;
+    await dialog.locator('#subject').fill(subject);
+    await dialog.locator('[part~="editor"]').fill(body);
+    await dialog.locator('[part~="send"]').click();
+    await messages(tom).filter({ hasText: body }).waitFor();
+    await expect.poll(() => inbox(tom).getAttribute('conversation')).toMatch(/\S/);
+    const id = (await inbox(tom).getAttribute('conversation'))!;
+
+    await visit(priya, 'priya.shah', id);
+    await messages(priya).filter({ hasText: body }).waitFor();
+    await inbox(priya).locator('[part~="thread-actions"] button', { hasText: 'Leave' }).click();
+    await inbox(priya).locator('[part~="panel"] button', { hasText: 'Leave' }).click();
+    await expect.poll(() => inbox(priya).getAttribute('conversation')).toBeNull();
+
+    // The others see a line in the thread, live for the one reading it.
+    const departure = inbox(tom).locator('[part~="messages"] [part~="departure"]');
+    await expect.poll(() => departure.textContent(), { timeout: 15_000 }).toMatch(/^Priya Shah left the conversation\. /);
+    expect(await inbox(tom).locator('[part~="participants"]').textContent()).not.toContain('Priya Shah');
+    const staff = await newPage();
+    await visit(staff, 'sarah.chen', id);
+    await staff.locator('secure-inbox [part~="departure"]').waitFor();
+
+    // The old link, on the same page: "You left", and no Retry.
+    await priya.evaluate((id) => document.querySelector('secure-inbox')!.setAttribute('conversation', id), id);
+    const error = inbox(priya).locator('[part~="detail"] [part~="error"]');
+    await expect.poll(() => error.textContent()).toMatch(/^\s*You left this conversation\.\s*$/);
+    expect(await inbox(priya).locator('[part~="detail"] [part~="retry"]').count()).toBe(0);
+    // And later, from the e-mail link: the same not-found answer as for any other id, still without a Retry.
+    await visit(priya, 'priya.shah', id);
+    await expect.poll(() => error.textContent()).toMatch(/no longer have access/);
+    expect(await inbox(priya).locator('[part~="detail"] [part~="retry"]').count()).toBe(0);
   });
 });

@@ -98,6 +98,8 @@ export const Conversation = z.object({
   subject: z.string(),
   status: ConversationStatus,
   accountId: z.string(),
+  /** Extension: the account's provisioned name, else its id ("the <account> team" answers while no one is assigned). */
+  accountName: z.string(),
   topic: z.object({ id: z.string(), name: z.string() }).nullable(),
   context: z
     .object({ kind: z.string(), ref: z.string(), title: z.string().nullable(), url: z.string().nullable() })
@@ -106,6 +108,8 @@ export const Conversation = z.object({
   /** Extension: who answers it, by name (customers see who their question went to); null: the account's staff. */
   assignee: UserRef.nullable(),
   participants: z.array(UserRef),
+  /** Extension: who left the conversation and when ("Priya Shah left"), oldest first; customers see those since they joined. */
+  departures: z.array(z.object({ user: UserRef, at: z.string() })),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

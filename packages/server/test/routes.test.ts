@@ -93,6 +93,10 @@ describe('GET /topics and topics on conversations', () => {
 
     const team = await startConversation(t, alice);
     expect(Conversation.parse(team).assignee).toBeNull();
+    // Who answers then: the account's team, by the account's name (its id until one is provisioned).
+    expect(Conversation.parse(team).accountName).toBe('acme');
+    await t.call(root, 'PUT', '/accounts/acme', { name: 'Acme Bakery' });
+    expect((await seenBy(alice, team.id)).accountName).toBe('Acme Bakery');
     const patched = await t.call(sam, 'PATCH', `/conversations/${team.id}`, { assigneeId: 'sam' });
     expect(Conversation.parse(patched.json.conversation).assignee).toMatchObject({ id: 'sam', name: 'Sam Staff' });
     expect((await seenBy(alice, team.id)).assignee).toMatchObject({ id: 'sam', name: 'Sam Staff' });
@@ -515,6 +519,36 @@ describe('per-user state and folders', () => {
     expect(await listIds(sam, '?folder=sent')).toEqual([c.id]);
     expect(await listIds(sam)).toEqual([c.id]);
     expect(await participantsSeenBy(alice)).toEqual(['alice', 'sam']);
+  });
+
+  it('shows the others who left and when, customers only what happened since they joined', async () => {
+    const c = await startConversation(t, sam, { recipientIds: ['alice', 'adam'] });
+    const departuresSeenBy = async (user: TestUser) => {
+      const res = await t.call(user, 'GET', `/conversations/${c.id}`);
+      expect(res.status, res.text).toBe(200);
+      return Conversation.parse(res.json.conversation).departures.map((d) => d.user.name);
+    };
+    expect(await departuresSeenBy(alice)).toEqual([]);
+    expect((await t.call(adam, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
+    expect(await departuresSeenBy(alice)).toEqual(['Adam Co-owner']);
+    expect(await departuresSeenBy(sam)).toEqual(['Adam Co-owner']);
+    const [departure] = Conversation.parse((await t.call(sam, 'GET', `/conversations/${c.id}`)).json.conversation).departures;
+    expect(departure).toMatchObject({ user: { id: 'adam', name: 'Adam Co-owner', role: 'customer' } });
+    expect(Date.parse(departure!.at)).toBeGreaterThan(Date.now() - 60_000);
+    // The one who left gets the same 404 as for any conversation they cannot see.
+    expectError(await t.call(adam, 'GET', `/conversations/${c.id}`), 404, 'not_found');
+
+    // An admin who only looked at it leaves no trace: they never were a participant.
+    expect((await t.call(root, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
+    expect(await departuresSeenBy(sam)).toEqual(['Adam Co-owner']);
+
+    // Added again later, a customer sees departures from then on, not the one before they rejoined.
+    expect((await t.call(alice, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
+    t.db.run(sql`UPDATE departures SET at = '2000-01-01T00:00:00.000Z'`);
+    t.db.run(sql`UPDATE conversation_users SET joined_at = '2001-01-01T00:00:00.000Z' WHERE user_id = 'adam'`);
+    await t.call(sam, 'POST', `/conversations/${c.id}/participants`, { userIds: ['adam'] });
+    expect(await departuresSeenBy(adam)).toEqual([]);
+    expect(await departuresSeenBy(sam)).toEqual(['Adam Co-owner', 'Alice Applicant']);
   });
 
   it('counts unread conversations in /me and messages in summaries, never hidden notes for customers', async () => {

@@ -48,6 +48,8 @@ export const defaultStrings = {
   recipientsAdded: 'Recipients added.',
   leave: 'Leave',
   leaveConfirm: 'Leave this conversation? It will disappear from all your folders.',
+  personLeft: '{name} left the conversation.',
+  youLeft: 'You left this conversation.',
   participants: 'Participants',
   answeredBy: 'Who answers: {name}',
   answeredByTeam: 'Who answers: the {account} team',
@@ -58,7 +60,6 @@ export const defaultStrings = {
   internal: 'Internal',
   internalHint: 'Not visible to the customer',
   statusUpdate: 'Status update',
-  note: 'Note',
   attachments: 'Attachments',
   download: 'Download',
   reply: 'Reply',
@@ -74,7 +75,6 @@ export const defaultStrings = {
   showTip: 'Show tip',
   closeTip: 'Close tip',
   composeTitle: 'New message',
-  composeAbout: 'About {kind}: {title}',
   chooseAccount: 'Account',
   noTopic: 'No topic',
   recipients: 'Recipients',
@@ -111,7 +111,6 @@ export const defaultStrings = {
   latestUnread: 'Latest unread messages',
   noUnread: 'No unread messages.',
   viewAll: 'View all messages',
-  attachmentSize: '{size}',
   // Staff console
   answer: 'Answer',
   answerSend: 'Send',
@@ -158,7 +157,6 @@ export const defaultStrings = {
   notifications: 'Notifications',
   noNotifications: 'No notifications.',
   markAllRead: 'Mark all read',
-  markRead: 'Mark read',
   unreadNotifications: '{count} unread notifications',
 };
 

@@ -103,6 +103,18 @@ export const conversationUsers = sqliteTable(
   ],
 );
 
+/** Participants who left a conversation, and when: the thread shows "Priya Shah left" to the others. */
+export const departures = sqliteTable(
+  'departures',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    conversationId: text('conversation_id').notNull().references(() => conversations.id),
+    userId: text('user_id').notNull().references(() => users.id),
+    at: text('at').notNull(),
+  },
+  (t) => [index('departures_conversation_idx').on(t.conversationId, t.at)],
+);
+
 export const messages = sqliteTable(
   'messages',
   {

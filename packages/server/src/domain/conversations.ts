@@ -25,6 +25,7 @@ import { cleanPlainText, preview, type RichTextBody } from './text.js';
 import {
   actsIn,
   conversationVisible,
+  departureVisible,
   lastVisibleSeq,
   loadVisibleConversation,
   messageVisible,
@@ -64,7 +65,7 @@ function upsertParticipant(db: Db, conversationId: string, userId: string) {
 }
 
 // ------------------------------------------------------------------ one conversation
-export function conversationView(db: Db, row: VisibleConversationRow): Conversation {
+export function conversationView(db: Db, viewer: Viewer, row: VisibleConversationRow): Conversation {
   const topic = row.topicId ? cachedGet<{ id: string; name: string }>(db, sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
   const participants = cachedAll<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(db, sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM conversation_users cu JOIN users u ON u.id = cu.user_id
@@ -73,11 +74,15 @@ export function conversationView(db: Db, row: VisibleConversationRow): Conversat
     ? cachedGet<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(db, sql`
         SELECT id, name, role, staff_kind AS staffKind FROM users WHERE id = ${row.assigneeId}`)
     : undefined;
+  const departures = cachedAll<{ id: string; name: string; role: Role; staffKind: StaffKind | null; at: string }>(db, sql`
+    SELECT u.id, u.name, u.role, u.staff_kind AS staffKind, d.at FROM departures d JOIN users u ON u.id = d.user_id
+    WHERE d.conversation_id = ${row.id} AND ${departureVisible(viewer)} ORDER BY d.at, d.id`).map(({ at, ...user }) => ({ user: userRef(user), at }));
   return {
     id: row.id,
     subject: row.subject,
     status: row.status,
     accountId: row.accountId,
+    accountName: cachedGet<{ name: string }>(db, sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`)?.name ?? row.accountId,
     topic: topic ?? null,
     context: row.contextKind
       ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl }
@@ -85,13 +90,14 @@ export function conversationView(db: Db, row: VisibleConversationRow): Conversat
     assigneeId: row.assigneeId,
     assignee: assignee ? userRef(assignee) : null,
     participants,
+    departures,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
 }
 
 export function getConversation(db: Db, viewer: Viewer, id: string): Conversation {
-  return conversationView(db, loadVisibleConversation(db, viewer, id));
+  return conversationView(db, viewer, loadVisibleConversation(db, viewer, id));
 }
 
 // ------------------------------------------------------------------ create
@@ -477,6 +483,8 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
       leave: sql`participant = 0, left = 1`,
     };
     cachedRun(db, sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
+    // The others see "Priya Shah left" in the thread; leaving a conversation one only saw through the account is not news.
+    if (change === 'leave' && row.participant === 1) cachedRun(db, sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
     audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
     if (change === 'leave') touch(db, id, true);
     userStateChanged(db, viewer.id, id);

@@ -2,7 +2,6 @@ import type { Account, Context, CreateConversationBody, Topic, UserRef } from '@
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiError } from '../../internal/api.js';
 import { deepActiveElement, flagLabel } from '../../internal/format.js';
-import { fmt } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -21,7 +20,6 @@ import { styles } from './compose-dialog.styles.js';
  * @csspart compose-title - The heading.
  * @csspart field - Each labelled field.
  * @csspart recipients - The recipient group.
- * @csspart compose-about - "About permit: …", when the message is about a host record.
  * @csspart editor - The body's editable area.
  * @csspart toolbar - The formatting toolbar.
  * @csspart button - Every button.
@@ -119,9 +117,10 @@ export class SecureComposeDialog extends SecureElement {
     this.dialog.showModal();
     await this.#load(options.accountId);
     await this.updateComplete;
-    const field = (name: string) => this.renderRoot.querySelector<HTMLInputElement>(`[name="${name}"]`);
-    if (options.subject && field('subject')) field('subject')!.value = options.subject;
-    if (options.topicId && field('topicId')) field('topicId')!.value = options.topicId;
+    for (const name of ['subject', 'topicId'] as const) {
+      const field = this.renderRoot.querySelector<HTMLInputElement>(`[name=${name}]`);
+      if (field && options[name]) field.value = options[name];
+    }
     this.renderRoot.querySelector<HTMLElement>('select, input')?.focus();
   }
 
@@ -253,7 +252,6 @@ export class SecureComposeDialog extends SecureElement {
       @dragover=${allowDrop}
       @drop=${(event: DragEvent) => this.picker?.drop(event)}
     >
-      ${this.about ? html`<p part="compose-about" class="hint">${fmt(t.composeAbout, { kind: this.about.kind, title: this.about.title || this.about.ref })}</p>` : nothing}
       ${this.accounts.length > 1
         ? html`<label part="field" class="field"
             >${t.chooseAccount}

@@ -5,7 +5,6 @@ export const styles = css`
     display: block;
   }
   .queues {
-    padding: var(--_space-xs) var(--_space-s);
     display: flex;
     flex-wrap: wrap;
     gap: var(--_space-xs) var(--_space-s);

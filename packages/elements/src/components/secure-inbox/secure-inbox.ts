@@ -20,11 +20,11 @@ import { styles } from './secure-inbox.styles.js';
 
 const folders: Folder[] = ['inbox', 'sent', 'trash'];
 const listParts =
-  'queues, queue-status, queue-assignee, queue-account, queue-oldest, list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, status, unread-marker, load-more';
+  'list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, status, unread-marker, load-more';
 const editorParts = 'label, toolbar, tool, editor, link-form';
 const attachParts = 'attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment';
 const threadParts = `thread, thread-header, back, subject, status, record-link, participants, answered-by, thread-actions, panel, older, messages, message,
-  message-internal, message-status-update, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
+  message-internal, message-status-update, departure, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
   tip-button, tip, tip-text, tip-close, reply, reply-quote, send, answer-panel, answer-button, answer-internal, internal-banner, confirm,
   tip-field, notify, controls, assignee, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;
 const commonParts = 'button, loading, empty, error, retry';
@@ -397,7 +397,7 @@ export class SecureInbox extends SessionRoot {
       </div>
       <slot name="footer"></slot>
       <secure-compose-dialog
-        exportparts="compose, compose-title, compose-about, field, recipients, close, send, ${editorParts}, ${commonParts}, ${attachParts}"
+        exportparts="compose, compose-title, field, recipients, close, send, ${editorParts}, ${commonParts}, ${attachParts}"
         theme=${this.theme}
         .context=${this.context}
         @secure-sent=${this.#sent}
