@@ -24,10 +24,13 @@ function minifyTemplates(): Plugin {
         .replace(/\s*([{};])\s*/g, '$1')
         // `: ` and `, ` only: a space before `:` or `,` can be a descendant combinator (`.a :focus`).
         .replace(/([:,]) /g, '$1')
-        .replace(/;}/g, '}');
+        .replace(/;}/g, '}')
+        // `0.875em` → `.875em`: the same number.
+        .replace(/([\s:(,])0\.(\d)/g, '$1.$2');
     }
-    // HTML: whitespace runs become one space, which renders the same (no <pre> or <textarea> in our templates).
-    return text.replace(/\s+/g, ' ');
+    // HTML: whitespace runs become one space, which renders the same (no <pre> or <textarea> in our templates);
+    // whitespace before the `>` that ends a tag goes (`<label\n  >` → `<label>`), which is not text at all.
+    return text.replace(/\s+/g, ' ').replace(/(<\/?[a-zA-Z][^<>]*?) >/g, '$1>');
   };
   return {
     name: 'secure-inbox:minify-templates',

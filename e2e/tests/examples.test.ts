@@ -142,6 +142,20 @@ describe('branded portals', () => {
     await darkOs.close();
   });
 
+  it('permits: "Ask about this permit" opens New message about the permit, and the thread links back to it', async () => {
+    await page.goto(`${examples.url}/branded-portal/permits.html?theme=light`);
+    await page.locator('secure-inbox [part~="row"]').first().waitFor();
+    await page.locator('secure-inbox > [slot="banner"] button', { hasText: 'Ask about this permit' }).click();
+    const dialog = page.locator('secure-inbox [part~="compose"]');
+    await expect.poll(() => dialog.locator('#subject').inputValue()).toBe('Question about permit BP-2026-0142');
+    const body = `Is the fee the same for a revision? (${Date.now().toString(36)})`;
+    await dialog.locator('[part~="editor"]').fill(body);
+    await dialog.locator('[part~="send"]').click();
+    await page.locator('secure-inbox [part~="message"]', { hasText: body }).waitFor();
+    const link = page.locator('secure-inbox [part~="record-link"]');
+    expect(await link.getAttribute('href')).toBe('https://permits.example.gov/records/BP-2026-0142');
+  });
+
   it('the index page shows the three portals side by side, each in its own brand and as its own user', async () => {
     await page.goto(`${examples.url}/branded-portal/index.html?theme=light`);
     for (const brand of brands) {

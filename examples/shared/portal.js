@@ -47,6 +47,14 @@ const inbox = document.querySelector('secure-inbox');
 const conversation = params.get('conversation');
 if (inbox && conversation) inbox.setAttribute('conversation', conversation);
 
+// "Ask about this permit": opens New message about a record of the portal (kind, ref, title, url), with a subject and
+// topic filled in. The conversation is tied to the record, and its thread links back to it.
+for (const button of document.querySelectorAll('[data-about-kind]')) {
+  const { aboutKind: kind, aboutRef: ref, aboutTitle: title, aboutUrl: url, aboutSubject: subject, aboutTopic: topicId } = button.dataset;
+  const target = button.closest('secure-inbox') ?? inbox;
+  button.addEventListener('click', () => target?.openCompose({ context: { kind, ref, title, url }, subject, topicId }));
+}
+
 // The header badge opens conversations in the message centre on the same page.
 for (const badge of document.querySelectorAll('secure-unread-badge')) {
   badge.addEventListener('secure-conversation-open', (event) => {

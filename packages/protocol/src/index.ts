@@ -12,6 +12,14 @@ export const roles = ['customer', 'staff', 'admin'] as const;
 export const Role = z.enum(roles);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * Extension: kinds of staff a host may name in the token's `staffKind` claim. `support`: the portal vendor's
+ * support answering a user (seed 000), flagged apart from the organisation's own staff.
+ */
+export const staffKinds = ['support'] as const;
+export const StaffKind = z.enum(staffKinds);
+export type StaffKind = z.infer<typeof StaffKind>;
+
 export const conversationStatuses = ['open', 'attentive', 'answered', 'resolved'] as const;
 export const ConversationStatus = z.enum(conversationStatuses);
 export type ConversationStatus = z.infer<typeof ConversationStatus>;
@@ -68,7 +76,8 @@ export const Context = z.strictObject({
 });
 export type Context = z.infer<typeof Context>;
 
-export const UserRef = z.object({ id: z.string(), name: z.string(), role: Role });
+/** A person as lists and threads show them; `staffKind` only when the host's token named one. */
+export const UserRef = z.object({ id: z.string(), name: z.string(), role: Role, staffKind: StaffKind.optional() });
 export type UserRef = z.infer<typeof UserRef>;
 
 export const Topic = z.object({ id: z.string(), name: z.string(), description: z.string() });
@@ -93,12 +102,18 @@ export const Conversation = z.object({
   subject: z.string(),
   status: ConversationStatus,
   accountId: z.string(),
+  /** Extension: the account's provisioned name, else its id ("the <account> team" answers while no one is assigned). */
+  accountName: z.string(),
   topic: z.object({ id: z.string(), name: z.string() }).nullable(),
   context: z
     .object({ kind: z.string(), ref: z.string(), title: z.string().nullable(), url: z.string().nullable() })
     .nullable(),
   assigneeId: z.string().nullable(),
+  /** Extension: who answers it, by name (customers see who their question went to); null: the account's staff. */
+  assignee: UserRef.nullable(),
   participants: z.array(UserRef),
+  /** Extension: who left the conversation and when ("Priya Shah left"), oldest first; customers see those since they joined. */
+  departures: z.array(z.object({ user: UserRef, at: z.string() })),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -134,6 +149,8 @@ export const ConversationSummary = z.object({
     authorName: z.string(),
     /** Extension: the author's role, for the sender-type flag. */
     authorRole: Role,
+    /** Extension: the author's kind of staff (`support`), when their token named one. */
+    authorStaffKind: StaffKind.optional(),
     createdAt: z.string(),
   }),
   assigneeId: z.string().nullable(),
@@ -270,6 +287,8 @@ export const TokenClaims = z.object({
   email: z.string().email().max(320).optional(),
   role: Role,
   accounts: z.array(z.string().min(1).max(limits.id)).max(1000),
+  /** Extension: a kind of staff (`support`); only with role `staff` or `admin`. */
+  staffKind: StaffKind.optional(),
 });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 

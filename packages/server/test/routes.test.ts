@@ -83,6 +83,65 @@ describe('GET /topics and topics on conversations', () => {
     const conversation = await startConversation(t, alice, { topicId: 't-permits' });
     expect(Conversation.parse(conversation).assigneeId).toBe('sam');
   });
+
+  it('names who answers a question: the assignee, also to the customer, or no one (the account team)', async () => {
+    t.db.run(sql`INSERT INTO topics (id, name, default_assignee_id) VALUES ('t-permits', 'Permits', 'sam')`);
+    const routed = await startConversation(t, alice, { topicId: 't-permits' });
+    const seenBy = async (user: TestUser, id: string) => Conversation.parse((await t.call(user, 'GET', `/conversations/${id}`)).json.conversation);
+    expect((await seenBy(alice, routed.id)).assignee).toEqual({ id: 'sam', name: 'Sam Staff', role: 'staff' });
+    // The assignee is not made a participant: the customer sees who answers without anyone being added.
+    expect((await seenBy(alice, routed.id)).participants.map((p) => p.id)).toEqual(['alice']);
+
+    const team = await startConversation(t, alice);
+    expect(Conversation.parse(team).assignee).toBeNull();
+    // Who answers then: the account's team, by the account's name (its id until one is provisioned).
+    expect(Conversation.parse(team).accountName).toBe('acme');
+    await t.call(root, 'PUT', '/accounts/acme', { name: 'Acme Bakery' });
+    expect((await seenBy(alice, team.id)).accountName).toBe('Acme Bakery');
+    const patched = await t.call(sam, 'PATCH', `/conversations/${team.id}`, { assigneeId: 'sam' });
+    expect(Conversation.parse(patched.json.conversation).assignee).toMatchObject({ id: 'sam', name: 'Sam Staff' });
+    expect((await seenBy(alice, team.id)).assignee).toMatchObject({ id: 'sam', name: 'Sam Staff' });
+    await t.call(sam, 'PATCH', `/conversations/${team.id}`, { assigneeId: null });
+    expect((await seenBy(alice, team.id)).assignee).toBeNull();
+  });
+});
+
+describe('support: a kind of staff named in the token', () => {
+  const support = { ...sam, sub: 'sid', name: 'Sid Support', staffKind: 'support' } as TestUser;
+
+  it('carries staffKind on the author in threads, lists, participants and the directory', async () => {
+    const c = await startConversation(t, alice);
+    const answer = await postMessage(t, support, c.id, { body: 'Try another browser.', action: 'send_leave_open' });
+    expect(Message.parse(answer).author).toEqual({ id: 'sid', name: 'Sid Support', role: 'staff', staffKind: 'support' });
+
+    const thread = await t.call(alice, 'GET', `/conversations/${c.id}`);
+    const [question, reply] = thread.json.messages.map((m: unknown) => Message.parse(m));
+    expect(reply!.author.staffKind).toBe('support');
+    // Other people carry no staffKind at all.
+    expect(question!.author).toEqual({ id: 'alice', name: 'Alice Applicant', role: 'customer' });
+    expect(Conversation.parse(thread.json.conversation).participants.find((p) => p.id === 'sid')?.staffKind).toBe('support');
+
+    const list = await t.call(alice, 'GET', '/conversations');
+    const summary = ConversationSummary.parse(list.json.items[0]);
+    expect(summary.lastMessage).toMatchObject({ authorName: 'Sid Support', authorRole: 'staff', authorStaffKind: 'support' });
+
+    const directory = await t.call(alice, 'GET', '/directory?accountId=acme');
+    expect(directory.json.items.find((p: { id: string }) => p.id === 'sid')).toEqual({ id: 'sid', name: 'Sid Support', role: 'staff', staffKind: 'support' });
+
+    // A later token without the claim makes them plain staff again.
+    await t.call({ ...support, staffKind: undefined } as TestUser, 'GET', '/me');
+    const again = await t.call(alice, 'GET', `/conversations/${c.id}`);
+    expect(again.json.messages[1].author).toEqual({ id: 'sid', name: 'Sid Support', role: 'staff' });
+  });
+
+  it('refuses the claim for customers, and unknown kinds, with 401 naming it', async () => {
+    const customer = await t.call({ ...alice, staffKind: 'support' } as TestUser, 'GET', '/me');
+    expectError(customer, 401, 'unauthorized');
+    expect(customer.json.error.message).toContain('staffKind');
+    const unknown = await t.call({ ...sam, staffKind: 'wizard' } as TestUser, 'GET', '/me');
+    expectError(unknown, 401, 'unauthorized');
+    expect(unknown.json.error.message).toContain('staffKind');
+  });
 });
 
 describe('POST /conversations', () => {
@@ -491,6 +550,36 @@ describe('per-user state and folders', () => {
     expect(await listIds(sam, '?folder=sent')).toEqual([c.id]);
     expect(await listIds(sam)).toEqual([c.id]);
     expect(await participantsSeenBy(alice)).toEqual(['alice', 'sam']);
+  });
+
+  it('shows the others who left and when, customers only what happened since they joined', async () => {
+    const c = await startConversation(t, sam, { recipientIds: ['alice', 'adam'] });
+    const departuresSeenBy = async (user: TestUser) => {
+      const res = await t.call(user, 'GET', `/conversations/${c.id}`);
+      expect(res.status, res.text).toBe(200);
+      return Conversation.parse(res.json.conversation).departures.map((d) => d.user.name);
+    };
+    expect(await departuresSeenBy(alice)).toEqual([]);
+    expect((await t.call(adam, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
+    expect(await departuresSeenBy(alice)).toEqual(['Adam Co-owner']);
+    expect(await departuresSeenBy(sam)).toEqual(['Adam Co-owner']);
+    const [departure] = Conversation.parse((await t.call(sam, 'GET', `/conversations/${c.id}`)).json.conversation).departures;
+    expect(departure).toMatchObject({ user: { id: 'adam', name: 'Adam Co-owner', role: 'customer' } });
+    expect(Date.parse(departure!.at)).toBeGreaterThan(Date.now() - 60_000);
+    // The one who left gets the same 404 as for any conversation they cannot see.
+    expectError(await t.call(adam, 'GET', `/conversations/${c.id}`), 404, 'not_found');
+
+    // An admin who only looked at it leaves no trace: they never were a participant.
+    expect((await t.call(root, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
+    expect(await departuresSeenBy(sam)).toEqual(['Adam Co-owner']);
+
+    // Added again later, a customer sees departures from then on, not the one before they rejoined.
+    expect((await t.call(alice, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
+    t.db.run(sql`UPDATE departures SET at = '2000-01-01T00:00:00.000Z'`);
+    t.db.run(sql`UPDATE conversation_users SET joined_at = '2001-01-01T00:00:00.000Z' WHERE user_id = 'adam'`);
+    await t.call(sam, 'POST', `/conversations/${c.id}/participants`, { userIds: ['adam'] });
+    expect(await departuresSeenBy(adam)).toEqual([]);
+    expect(await departuresSeenBy(sam)).toEqual(['Adam Co-owner', 'Alice Applicant']);
   });
 
   it('counts unread conversations in /me and messages in summaries, never hidden notes for customers', async () => {

@@ -1,4 +1,4 @@
-import type { Role } from '@secure-inbox/protocol';
+import type { Role, StaffKind } from '@secure-inbox/protocol';
 import type { Strings } from './i18n.js';
 
 const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
@@ -32,13 +32,14 @@ export function fileSize(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-/** Sender type for the flag colour: customers, staff, and admins acting as support. */
+/** Sender type for the flag colour: customers, staff (admins too), and support (staff the host's token names so). */
 export type Flag = 'customer' | 'staff' | 'support';
 
-export const flagOf = (role: Role | undefined): Flag => (role === 'admin' ? 'support' : role === 'staff' ? 'staff' : 'customer');
+export const flagOf = (who: { role?: Role; staffKind?: StaffKind }): Flag =>
+  who.staffKind === 'support' ? 'support' : who.role === 'customer' ? 'customer' : 'staff';
 
-export function flagLabel(t: Strings, role: Role | undefined): string {
-  const flag = flagOf(role);
+export function flagLabel(t: Strings, who: { role?: Role; staffKind?: StaffKind }): string {
+  const flag = flagOf(who);
   return flag === 'support' ? t.flagSupport : flag === 'staff' ? t.flagStaff : t.flagCustomer;
 }
 

@@ -49,7 +49,11 @@ export const defaultStrings = {
   customersSeeFromNow: 'Customers you add will see messages from now on, not the earlier staff-only messages.',
   leave: 'Leave',
   leaveConfirm: 'Leave this conversation? It will disappear from all your folders.',
+  personLeft: '{name} left the conversation.',
+  youLeft: 'You left this conversation.',
   participants: 'Participants',
+  answeredBy: 'Who answers: {name}',
+  answeredByTeam: 'Who answers: the {account} team',
   conversationActions: 'Conversation actions',
   topic: 'Topic',
   messages: 'Messages',
@@ -57,7 +61,6 @@ export const defaultStrings = {
   internal: 'Internal',
   internalHint: 'Not visible to the customer',
   statusUpdate: 'Status update',
-  note: 'Note',
   attachments: 'Attachments',
   download: 'Download',
   reply: 'Reply',
@@ -114,7 +117,6 @@ export const defaultStrings = {
   latestUnread: 'Latest unread messages',
   noUnread: 'No unread messages.',
   viewAll: 'View all messages',
-  attachmentSize: '{size}',
   // Staff console
   answer: 'Answer',
   answerSend: 'Send',
@@ -163,7 +165,6 @@ export const defaultStrings = {
   notifications: 'Notifications',
   noNotifications: 'No notifications.',
   markAllRead: 'Mark all read',
-  markRead: 'Mark read',
   unreadNotifications: '{count} unread notifications',
 };
 

@@ -27,6 +27,8 @@ export class Session {
   readonly api: ApiClient;
   /** The latest `GET /me`, once loaded. */
   me?: Me;
+  /** Conversations left on this page: opening one again says "You left this conversation" (kept in memory only). */
+  readonly left = new Set<string>();
   /** The Inbox unread count, once known. */
   unread?: number;
   /** How often `watch` refreshes the counts while the event stream is down, in milliseconds. */

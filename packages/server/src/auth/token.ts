@@ -1,4 +1,4 @@
-import { TokenClaims } from '@secure-inbox/protocol';
+import { TokenClaims, type StaffKind } from '@secure-inbox/protocol';
 import { errors as joseErrors, importSPKI, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
 import { cleanPlainText } from '../domain/text.js';
@@ -10,6 +10,8 @@ export interface Identity {
   role: 'customer' | 'staff' | 'admin';
   /** Account ids from the token; `'*'` (admins only) means every account. */
   accounts: string[] | '*';
+  /** The kind of staff the token names (`support`), for the sender-type flag; never grants anything. */
+  staffKind?: StaffKind | null;
 }
 
 /**
@@ -95,16 +97,24 @@ export function createTokenVerifier(config: Config['jwt']) {
       const field = claims.error.issues[0]?.path.join('.') || 'claims';
       throw new TokenError('claims', `the token's ${field} claim is missing or invalid`);
     }
-    const { sub, name, email, role, accounts } = claims.data;
+    const { sub, name, email, role, accounts, staffKind } = claims.data;
     const wildcard = accounts.includes('*');
     if (wildcard && (role !== 'admin' || accounts.length !== 1)) {
       throw new TokenError('claims', 'accounts ["*"] is only for admins');
     }
+    if (staffKind && role === 'customer') throw new TokenError('claims', 'staffKind is only for staff and admins');
     // The name is shown to others and written into e-mails: cleaned as subjects are (no line breaks,
     // controls or bidi overrides); the id stands in when nothing is left. The email claim is a plain
     // address already (TokenClaims refuses anything else, line breaks included).
     const shownName = cleanPlainText(name) || cleanPlainText(sub) || sub;
-    const identity: Identity = { id: sub, name: shownName, email: email ?? null, role, accounts: wildcard ? '*' : [...new Set(accounts)] };
+    const identity: Identity = {
+      id: sub,
+      name: shownName,
+      email: email ?? null,
+      role,
+      accounts: wildcard ? '*' : [...new Set(accounts)],
+      staffKind: staffKind ?? null,
+    };
     return { identity, expiresAtMs: ((payload.exp as number) + CLOCK_SKEW_SECONDS) * 1000 };
   }
 }

@@ -19,6 +19,8 @@ export const users = sqliteTable('users', {
   name: text('name').notNull(),
   email: text('email'),
   role: text('role', { enum: ['customer', 'staff', 'admin'] }).notNull(),
+  /** The kind of staff the token names (`support`), or null. */
+  staffKind: text('staff_kind', { enum: ['support'] }),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
 });
@@ -99,6 +101,18 @@ export const conversationUsers = sqliteTable(
     index('conversation_users_user_idx').on(t.userId, t.participant, t.left, t.trashed),
     index('conversation_users_sent_idx').on(t.userId, t.lastSentSeq),
   ],
+);
+
+/** Participants who left a conversation, and when: the thread shows "Priya Shah left" to the others. */
+export const departures = sqliteTable(
+  'departures',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    conversationId: text('conversation_id').notNull().references(() => conversations.id),
+    userId: text('user_id').notNull().references(() => users.id),
+    at: text('at').notNull(),
+  },
+  (t) => [index('departures_conversation_idx').on(t.conversationId, t.at)],
 );
 
 export const messages = sqliteTable(

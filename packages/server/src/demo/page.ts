@@ -29,7 +29,8 @@ const assets = {
 
 const TokenRequest = z.strictObject({ userId: z.string().trim().min(1).max(200) });
 
-const roleLabel: Record<DemoUser['role'], string> = { customer: 'Customer', staff: 'Staff', admin: 'Admin' };
+const roleLabels: Record<DemoUser['role'], string> = { customer: 'Customer', staff: 'Staff', admin: 'Admin' };
+const roleLabel = (u: DemoUser) => (u.staffKind === 'support' ? 'Support' : roleLabels[u.role]);
 
 const initials = (name: string) =>
   name
@@ -76,7 +77,7 @@ function picker(conversation: string | null, unknownUser: string | null) {
   <a class="user-card" href="${pickHref(u.id, conversation)}">
     <span class="avatar avatar-${u.role}" aria-hidden="true">${initials(u.name)}</span>
     <span class="user-text">
-      <span class="user-name">${u.name} <span class="role role-${u.role}">${roleLabel[u.role]}</span></span>
+      <span class="user-name">${u.name} <span class="role role-${u.role}">${roleLabel(u)}</span></span>
       <span class="user-title">${u.title}</span>
       <span class="user-accounts">${accountNamesOf(u).join(' · ')}</span>
     </span>
@@ -118,7 +119,7 @@ function inbox(user: DemoUser, conversation: string | null) {
   </section>
   <aside class="explain" aria-labelledby="explain-title">
     <h2 id="explain-title">What you are looking at</h2>
-    <p>You are <strong>${user.name}</strong> (${roleLabel[user.role].toLowerCase()}), acting in:</p>
+    <p>You are <strong>${user.name}</strong> (${roleLabel(user).toLowerCase()}), acting in:</p>
     <ul>${accountNamesOf(user).map((name) => html`<li>${name}</li>`)}</ul>
     <p>The message centre is one <code>&lt;secure-inbox&gt;</code> element loaded from <code>/secure-inbox.js</code>. Its
     <code>tokenProvider</code> asks this demo server for a 15-minute token; a real portal mints it on its own backend.</p>

@@ -26,6 +26,7 @@ export async function mintDemoToken(config: Config, user: DemoUser): Promise<{ t
     email: user.email,
     role: user.role,
     accounts: user.accounts === '*' ? ['*'] : user.accounts,
+    ...(user.staffKind ? { staffKind: user.staffKind } : {}),
   })
     .setProtectedHeader({ alg: demoAlgorithm(config), typ: 'JWT' })
     .setSubject(user.id)

@@ -43,7 +43,8 @@ export const demoUsers = {
   ines: user('ines.kowalski', 'Ines Kowalski', 'staff', 'Building inspector, city building department', [permit.id], 'ines.kowalski@city.example.gov'),
   sarah: user('sarah.chen', 'Sarah Chen', 'staff', 'Accountant, Chen & Patel Accounting', [bakery.id], 'sarah.chen@chenpatel.example'),
   liam: user('liam.byrne', 'Liam Byrne', 'staff', 'Paralegal, Mercer Byrne LLP', [matter.id], 'liam.byrne@mercerbyrne.example'),
-  jo: user('jo.park', 'Jo Park', 'staff', 'Portal support agent', [permit.id, bakery.id, matter.id], 'support@portal.example'),
+  // The portal vendor's support (seed 000): staff whose token names `staffKind: 'support'`.
+  jo: { ...user('jo.park', 'Jo Park', 'staff', 'Portal support agent', [permit.id, bakery.id, matter.id], 'support@portal.example'), staffKind: 'support' },
   // Admin
   ada: user('ada.nwosu', 'Ada Nwosu', 'admin', 'Administrator (sees every account)', '*', 'ada.nwosu@portal.example'),
 } satisfies Record<string, DemoUser>;

@@ -11,6 +11,7 @@ import {
   type ListConversationsQuery,
   type PatchConversationBody,
   type Role,
+  type StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
 import { cachedAll, cachedGet, cachedRun, prepared, writeVersion } from '../db/cached.js';
@@ -19,11 +20,13 @@ import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { insertMessage, type MessageEffects } from './messages.js';
+import { userRef } from './users.js';
 import { conversationUpdated, userStateChanged } from '../realtime/fanout.js';
 import { cleanPlainText, preview, type RichTextBody } from './text.js';
 import {
   actsIn,
   conversationVisible,
+  departureVisible,
   lastVisibleSeq,
   loadVisibleConversation,
   messageVisible,
@@ -63,29 +66,39 @@ function upsertParticipant(db: Db, conversationId: string, userId: string) {
 }
 
 // ------------------------------------------------------------------ one conversation
-export function conversationView(db: Db, row: VisibleConversationRow): Conversation {
+export function conversationView(db: Db, viewer: Viewer, row: VisibleConversationRow): Conversation {
   const topic = row.topicId ? cachedGet<{ id: string; name: string }>(db, sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
-  const participants = cachedAll<{ id: string; name: string; role: Role }>(db, sql`
-    SELECT u.id, u.name, u.role FROM conversation_users cu JOIN users u ON u.id = cu.user_id
-    WHERE cu.conversation_id = ${row.id} AND cu.participant = 1 ORDER BY cu.joined_at, u.name`);
+  const participants = cachedAll<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(db, sql`
+    SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM conversation_users cu JOIN users u ON u.id = cu.user_id
+    WHERE cu.conversation_id = ${row.id} AND cu.participant = 1 ORDER BY cu.joined_at, u.name`).map(userRef);
+  const assignee = row.assigneeId
+    ? cachedGet<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(db, sql`
+        SELECT id, name, role, staff_kind AS staffKind FROM users WHERE id = ${row.assigneeId}`)
+    : undefined;
+  const departures = cachedAll<{ id: string; name: string; role: Role; staffKind: StaffKind | null; at: string }>(db, sql`
+    SELECT u.id, u.name, u.role, u.staff_kind AS staffKind, d.at FROM departures d JOIN users u ON u.id = d.user_id
+    WHERE d.conversation_id = ${row.id} AND ${departureVisible(viewer)} ORDER BY d.at, d.id`).map(({ at, ...user }) => ({ user: userRef(user), at }));
   return {
     id: row.id,
     subject: row.subject,
     status: row.status,
     accountId: row.accountId,
+    accountName: cachedGet<{ name: string }>(db, sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`)?.name ?? row.accountId,
     topic: topic ?? null,
     context: row.contextKind
       ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl }
       : null,
     assigneeId: row.assigneeId,
+    assignee: assignee ? userRef(assignee) : null,
     participants,
+    departures,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
 }
 
 export function getConversation(db: Db, viewer: Viewer, id: string): Conversation {
-  return conversationView(db, loadVisibleConversation(db, viewer, id));
+  return conversationView(db, viewer, loadVisibleConversation(db, viewer, id));
 }
 
 // ------------------------------------------------------------------ create
@@ -166,6 +179,7 @@ interface SummaryRow {
   lastAt: string;
   lastAuthorName: string;
   lastAuthorRole: Role;
+  lastAuthorStaffKind: StaffKind | null;
 }
 
 /**
@@ -398,7 +412,8 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
            cu.forced_unread AS forcedUnread,
            (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
               AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}) AS unreadCount,
-           lm.id AS lastId, lm.text AS lastText, lm.created_at AS lastAt, lu.name AS lastAuthorName, lu.role AS lastAuthorRole
+           lm.id AS lastId, lm.text AS lastText, lm.created_at AS lastAt, lu.name AS lastAuthorName, lu.role AS lastAuthorRole,
+           lu.staff_kind AS lastAuthorStaffKind
     FROM ${source}
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
     LEFT JOIN topics t ON t.id = c.topic_id
@@ -418,7 +433,14 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     context: r.contextKind ? { kind: r.contextKind, ref: r.contextRef ?? '', title: r.contextTitle, url: r.contextUrl } : null,
     unreadCount: r.unreadCount > 0 ? r.unreadCount : r.forcedUnread ? 1 : 0,
     updatedAt: r.updatedAt,
-    lastMessage: { id: r.lastId, preview: preview(r.lastText), authorName: r.lastAuthorName, authorRole: r.lastAuthorRole, createdAt: r.lastAt },
+    lastMessage: {
+      id: r.lastId,
+      preview: preview(r.lastText),
+      authorName: r.lastAuthorName,
+      authorRole: r.lastAuthorRole,
+      ...(r.lastAuthorStaffKind ? { authorStaffKind: r.lastAuthorStaffKind } : {}),
+      createdAt: r.lastAt,
+    },
     assigneeId: r.assigneeId,
   }));
   const last = page[page.length - 1];
@@ -488,6 +510,8 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
       leave: sql`participant = 0, left = 1`,
     };
     cachedRun(db, sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
+    // The others see "Priya Shah left" in the thread; leaving a conversation one only saw through the account is not news.
+    if (change === 'leave' && row.participant === 1) cachedRun(db, sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
     audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
     if (change === 'leave') touch(db, id, true);
     userStateChanged(db, viewer.id, id);

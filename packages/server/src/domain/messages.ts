@@ -1,7 +1,7 @@
 /**
  * Messages: the six actions of API.md, threads, and the account Status tab.
  */
-import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role } from '@secure-inbox/protocol';
+import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role, type StaffKind } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { cachedAll, cachedGet, cachedRun, prepared } from '../db/cached.js';
 import { writeTx, type Db } from '../db/client.js';
@@ -10,6 +10,7 @@ import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { cleanPlainText, type RichTextBody } from './text.js';
+import { userRef } from './users.js';
 import { conversationUpdated } from '../realtime/fanout.js';
 import {
   actsIn,
@@ -182,13 +183,18 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
   });
   // The author's new message as their next read of the thread shows it, from what was just written
   // (test/routes.test.ts holds the two equal); only its attachments and author row are read back.
-  const author = prepared(db, 'SELECT name, role FROM users WHERE id = ?').get(viewer.id) as { name: string; role: Role };
+  const author = prepared(db, 'SELECT id, name, role, staff_kind AS staffKind FROM users WHERE id = ?').get(viewer.id) as {
+    id: string;
+    name: string;
+    role: Role;
+    staffKind: StaffKind | null;
+  };
   return {
     id: written.id,
     conversationId: written.conversationId,
     kind: rule.kind,
     body: written.body,
-    author: { id: viewer.id, name: author.name, role: author.role },
+    author: userRef(author),
     createdAt: written.createdAt,
     attachments: input.attachmentIds?.length ? attachmentsOf(db, [written.seq]).map(({ messageSeq: _, ...file }) => file) : [],
     tip: written.tip,
@@ -217,13 +223,15 @@ interface MessageRow {
   authorId: string;
   authorName: string;
   authorRole: Role;
+  authorStaffKind: StaffKind | null;
 }
 
 /** Loads visible messages matching `where`, newest first, and shapes them as the API's Message. */
 function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, limit: number): Message[] {
   const rows = cachedAll<MessageRow>(db, sql`
     SELECT m.seq, m.id, m.conversation_id AS conversationId, m.kind, m.body, m.tip, m.do_not_reply AS doNotReply,
-           m.created_at AS createdAt, u.id AS authorId, u.name AS authorName, u.role AS authorRole
+           m.created_at AS createdAt, u.id AS authorId, u.name AS authorName, u.role AS authorRole,
+           u.staff_kind AS authorStaffKind
     FROM messages m JOIN users u ON u.id = m.author_id
     WHERE ${where} AND ${messageVisible(viewer)}
     ORDER BY m.seq DESC LIMIT ${limit}`);
@@ -241,7 +249,7 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
     conversationId: r.conversationId,
     kind: r.kind,
     body: r.body,
-    author: { id: r.authorId, name: r.authorName, role: r.authorRole },
+    author: userRef({ id: r.authorId, name: r.authorName, role: r.authorRole, staffKind: r.authorStaffKind }),
     createdAt: r.createdAt,
     attachments: files.filter((f) => f.messageSeq === r.seq).map(({ id, name, size, contentType, scanStatus }) => ({ id, name, size, contentType, scanStatus })),
     tip: r.tip,

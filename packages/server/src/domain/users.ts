@@ -1,3 +1,4 @@
+import type { Role, StaffKind, UserRef } from '@secure-inbox/protocol';
 import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
 import { writeTx, type Db } from '../db/client.js';
@@ -14,7 +15,7 @@ export function createUserSync(db: Db, write: (identity: Identity) => Promise<vo
   // Requests of one user that arrive while their rows are being written wait for that one write.
   const writing = new Map<string, { fingerprint: string; done: Promise<void> }>();
   return function syncUser(identity: Identity): Promise<void> | undefined {
-    const fingerprint = JSON.stringify([identity.name, identity.email, identity.role, identity.accounts]);
+    const fingerprint = JSON.stringify([identity.name, identity.email, identity.role, identity.accounts, identity.staffKind ?? null]);
     if (seen.get(identity.id) === fingerprint) return undefined;
     const inFlight = writing.get(identity.id);
     if (inFlight?.fingerprint === fingerprint) return inFlight.done;
@@ -36,11 +37,12 @@ export function createUserSync(db: Db, write: (identity: Identity) => Promise<vo
 /** Upserts the user and their memberships from the token's claims, in the caller's transaction or one of its own. */
 export function writeUser(db: Db, identity: Identity): void {
   writeTx(db, () => {
+    const staffKind = identity.staffKind ?? null;
     db.insert(users)
-      .values({ id: identity.id, name: identity.name, email: identity.email, role: identity.role })
+      .values({ id: identity.id, name: identity.name, email: identity.email, role: identity.role, staffKind })
       .onConflictDoUpdate({
         target: users.id,
-        set: { name: identity.name, email: identity.email, role: identity.role, updatedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` },
+        set: { name: identity.name, email: identity.email, role: identity.role, staffKind, updatedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` },
       })
       .run();
     if (identity.accounts === '*') {
@@ -58,4 +60,9 @@ export function writeUser(db: Db, identity: Identity): void {
       db.insert(memberships).values({ userId: identity.id, accountId }).onConflictDoNothing().run();
     }
   });
+}
+
+/** A person as the API shows them: `staffKind` only when there is one. */
+export function userRef(row: { id: string; name: string; role: Role; staffKind?: StaffKind | null }): UserRef {
+  return row.staffKind ? { id: row.id, name: row.name, role: row.role, staffKind: row.staffKind } : { id: row.id, name: row.name, role: row.role };
 }

@@ -111,6 +111,16 @@ export function seesMessageBySeq(db: Db, viewer: Viewer, seq: number): boolean {
   );
 }
 
+/**
+ * The departures (`d`, "Priya Shah left") the viewer may see, within a visible conversation: staff all of them,
+ * customers those since they joined it (as with messages, nothing from before a customer took part).
+ */
+export function departureVisible(viewer: Viewer): SQL {
+  return seesHiddenNotes(viewer)
+    ? sql`1 = 1`
+    : sql`d.at >= coalesce((SELECT joined_at FROM conversation_users WHERE conversation_id = d.conversation_id AND user_id = ${viewer.id}), '~')`;
+}
+
 /** The conversation column holding the seq of the newest message the viewer may see. */
 export function lastVisibleSeq(viewer: Viewer): SQL {
   return seesHiddenNotes(viewer) ? sql.raw('c.last_seq') : sql.raw('c.last_public_seq');

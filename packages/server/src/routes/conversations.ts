@@ -41,7 +41,7 @@ export const conversations = new Hono<AppEnv>()
     const { before, limit } = c.req.valid('query');
     const row = loadVisibleConversation(db, viewer, c.req.param('id'));
     const page = threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
-    return c.json({ conversation: conversationView(db, row), ...page });
+    return c.json({ conversation: conversationView(db, viewer, row), ...page });
   })
   .patch('/:id', jsonBody(PatchConversationBody), (c) => {
     const conversation = patchConversation(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));

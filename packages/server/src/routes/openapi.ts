@@ -112,7 +112,19 @@ export function openApiDocument() {
         "The backend-for-frontend of the Secure Inbox message centre. Every answer under this path carries the server's version in `Secure-Inbox-Version` (also in `GET /healthz`, which is public and open to every origin).",
     },
     servers: [{ url: p.API_BASE_PATH }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A short-lived JWT minted by the host site. Claims: sub, name, email (optional), role (customer | staff | admin), accounts, aud, exp; ' +
+            'extension: staffKind (optional, staff and admins only): "support" marks the portal vendor\'s support, shown as the Support sender type ' +
+            '(author.staffKind, lastMessage.authorStaffKind); it grants nothing.',
+        },
+      },
+    },
     security: [{ bearer: [] }],
     paths,
   };

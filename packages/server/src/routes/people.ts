@@ -1,4 +1,4 @@
-import { AccountQuery, PutAccountBody } from '@secure-inbox/protocol';
+import { AccountQuery, PutAccountBody, type Role, type StaffKind } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
@@ -6,6 +6,7 @@ import { cachedAll } from '../db/cached.js';
 import { audit } from '../domain/audit.js';
 import { keptFolderCounts } from '../domain/list-cache.js';
 import { statusUpdates } from '../domain/messages.js';
+import { userRef } from '../domain/users.js';
 import { actsIn } from '../domain/visibility.js';
 import { forbidden } from '../errors.js';
 import { jsonBody, query } from '../validate.js';
@@ -49,9 +50,11 @@ export const people = new Hono<AppEnv>()
       audit(db, { actorId: viewer.id, action: 'directory.read', outcome: 'denied', targetType: 'account', targetId: accountId });
       throw forbidden(`You do not act in account ${accountId}.`);
     }
-    const items = db.all<{ id: string; name: string; role: string }>(sql`
-      SELECT u.id, u.name, u.role FROM memberships ms JOIN users u ON u.id = ms.user_id
-      WHERE ms.account_id = ${accountId} AND u.id <> ${viewer.id} ORDER BY u.name, u.id`);
+    const items = db
+      .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(sql`
+      SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM memberships ms JOIN users u ON u.id = ms.user_id
+      WHERE ms.account_id = ${accountId} AND u.id <> ${viewer.id} ORDER BY u.name, u.id`)
+      .map(userRef);
     return c.json({ items });
   })
   .get('/status-updates', query(AccountQuery), (c) => {

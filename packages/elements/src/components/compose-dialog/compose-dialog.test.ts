@@ -45,6 +45,35 @@ describe('compose dialog', () => {
     expect((requestsTo('/conversations', 'POST')[0].body as { attachmentIds?: string[] }).attachmentIds).to.have.length(1);
   });
 
+  it('opens about a host record with a subject and topic filled in, and sends the record with the question', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const context = { kind: 'permit', ref: '2024-117', title: 'Permit 2024-117', url: 'https://portal.example/permits/2024-117' };
+    await el.openCompose({ context, subject: 'About my permit', topicId: 'top-billing' });
+    expect(dialog(el).open).to.equal(true);
+    expect(field<HTMLInputElement>(el, '#subject').value).to.equal('About my permit');
+    expect(field<HTMLSelectElement>(el, '[name="topicId"]').value).to.equal('top-billing');
+    await until(() => q(el, 'secure-compose-dialog', '[name="recipientId"]'));
+    await expect(el).to.be.accessible();
+    q<HTMLElement>(el, 'secure-compose-dialog', 'secure-rich-editor', '[part~="editor"]')!.focus();
+    await sendKeys({ type: 'Which fee applies?' });
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => requestsTo('/conversations', 'POST').length);
+    expect(requestsTo('/conversations', 'POST')[0].body).to.deep.include({ subject: 'About my permit', topicId: 'top-billing', context });
+    // The thread of the new conversation links to the record.
+    const link = await until(() => q<HTMLAnchorElement>(el, 'secure-thread-view', '[part~="record-link"]'));
+    expect(link.href).to.equal(context.url);
+    // Opened again without options, it is about nothing in particular.
+    await el.openCompose();
+    expect(field<HTMLInputElement>(el, '#subject').value).to.equal('');
+    field<HTMLInputElement>(el, '#subject').focus();
+    await sendKeys({ type: 'Something else' });
+    q<HTMLElement>(el, 'secure-compose-dialog', 'secure-rich-editor', '[part~="editor"]')!.focus();
+    await sendKeys({ type: 'Hello' });
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => requestsTo('/conversations', 'POST').length === 2);
+    expect(requestsTo('/conversations', 'POST')[1].body).to.not.have.property('context');
+  });
+
   it('opens as a modal dialog with topics and the account directory, focus inside', async () => {
     const { el } = await openCompose('token-alice');
     const d = dialog(el);

@@ -33,10 +33,22 @@ import { styles } from './compose-dialog.styles.js';
  * @fires secure-compose-close - The dialog closed.
  * @fires secure-error - `detail: { error }`.
  */
+/** What `show()` (and `<secure-inbox>`'s `openCompose()`) may fill in. */
+export interface ComposeOptions {
+  /** The account to write in (when the user has several). */
+  accountId?: string;
+  /** The host record the conversation is about; its `url` becomes the thread's "View …" link. */
+  context?: Context;
+  subject?: string;
+  /** A topic id from `GET /topics`. */
+  topicId?: string;
+}
+
 export class SecureComposeDialog extends SecureElement {
   static override properties: PropertyDeclarations = {
     session: { state: true },
     context: { attribute: false },
+    about: { state: true },
     ready: { state: true },
     loadError: { state: true },
     accounts: { state: true },
@@ -58,6 +70,9 @@ export class SecureComposeDialog extends SecureElement {
 
   /** A host record new conversations are tied to (a permit, a matter). */
   context?: Context;
+
+  /** The record this message is about: `show({ context })`, else `context`. */
+  private about?: Context;
 
   private ready = false;
   private loadError?: unknown;
@@ -88,15 +103,24 @@ export class SecureComposeDialog extends SecureElement {
     return this.dialog?.open ?? false;
   }
 
-  /** Opens the dialog (optionally for one account) and loads what the form needs. */
-  async show(options: { accountId?: string } = {}): Promise<void> {
+  /**
+   * Opens the dialog and loads what the form needs; `options` may choose the account, tie the message to a host
+   * record (`context`) and fill in the subject and topic.
+   */
+  async show(options: ComposeOptions = {}): Promise<void> {
     await this.updateComplete;
     if (this.dialog.open) return;
     this.#opener = (deepActiveElement() as HTMLElement | null) ?? undefined;
     this.errors = {};
     this.sendError = '';
+    this.about = options.context ?? this.context;
     this.dialog.showModal();
     await this.#load(options.accountId);
+    await this.updateComplete;
+    for (const name of ['subject', 'topicId'] as const) {
+      const field = this.renderRoot.querySelector<HTMLInputElement>(`[name=${name}]`);
+      if (field && options[name]) field.value = options[name];
+    }
     this.renderRoot.querySelector<HTMLElement>('select, input')?.focus();
   }
 
@@ -172,7 +196,7 @@ export class SecureComposeDialog extends SecureElement {
     const request: CreateConversationBody = { accountId: this.accountId, subject, body };
     if (topicId) request.topicId = topicId;
     if (recipientIds.length) request.recipientIds = recipientIds;
-    if (this.context) request.context = this.context;
+    if (this.about) request.context = this.about;
     if (this.picker?.busy) {
       this.sendError = t.waitForUploads;
       return;
@@ -261,7 +285,7 @@ export class SecureComposeDialog extends SecureElement {
               : this.directory.map(
                 (person) => html`<label class="check"
                   ><input type="checkbox" name="recipientId" value=${person.id} /> ${person.name}
-                  <span class="muted">(${flagLabel(t, person.role)})</span></label
+                  <span class="muted">(${flagLabel(t, person)})</span></label
                 >`,
               )}
         <p id="recipients-hint" class="hint">${this.staff ? t.recipientsRequired : t.recipientsOptional}</p>

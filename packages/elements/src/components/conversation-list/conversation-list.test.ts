@@ -39,6 +39,7 @@ describe('conversation list', () => {
     expect(staffRow.querySelector('[part~="flag"]')!.getAttribute('part')).to.contain('flag-staff');
     const supportRow = rows(el).find((row) => text(row.querySelector('[part~="sender"]')) === 'Sam Support')!;
     expect(supportRow.querySelector('[part~="flag"]')!.getAttribute('part')).to.contain('flag-support');
+    expect(text(supportRow.querySelector('[part~="flag"]'))).to.equal('Support');
     const colour = (row: Element) => getComputedStyle(row).borderInlineStartColor;
     expect(new Set([colour(first), colour(staffRow), colour(supportRow)]).size).to.equal(3);
     await expect(el).to.be.accessible();

@@ -281,7 +281,8 @@ export class SecureConversationList extends SecureElement {
 
   #renderRow(item: ConversationSummary, index: number) {
     const t = this.t;
-    const flag = flagOf(item.lastMessage.authorRole);
+    const author = { role: item.lastMessage.authorRole, staffKind: item.lastMessage.authorStaffKind };
+    const flag = flagOf(author);
     const unread = item.unreadCount > 0;
     const selected = item.id === this.selected;
     const parts = ['row', unread ? 'row-unread' : '', selected ? 'row-selected' : ''].filter(Boolean).join(' ');
@@ -302,7 +303,7 @@ export class SecureConversationList extends SecureElement {
       <span part="subject" class="subject">${item.subject}</span>
       <span part="preview" class="preview">${item.lastMessage.preview}</span>
       <span class="meta">
-        <span part="flag flag-${flag}" class="flag">${flagLabel(t, item.lastMessage.authorRole)}</span>
+        <span part="flag flag-${flag}" class="flag">${flagLabel(t, author)}</span>
         <span part="account" class="account">${this.#accounts.get(item.accountId) ?? item.accountId}</span>
         <span part="status" class="status">${statusLabel(t, item.status)}</span>
         ${unread

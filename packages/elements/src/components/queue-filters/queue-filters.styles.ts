@@ -14,5 +14,11 @@ export const styles = css`
     display: inline-flex;
     gap: var(--_space-xs);
     align-items: center;
+    max-inline-size: 100%;
+  }
+  /* A long account name must not push the list pane into the thread. */
+  select {
+    min-inline-size: 0;
+    max-inline-size: 100%;
   }
 `;

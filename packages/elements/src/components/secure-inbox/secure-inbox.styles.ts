@@ -112,12 +112,15 @@ export const styles = css`
   .list-pane[hidden] + .detail {
     grid-column: 2 / -1;
   }
-  @container (max-width: 52rem) {
+  /* Middle widths (a portal page with a sidebar, 1280-1440 px screens): the folders become a row on top, so the
+     thread keeps the room it needs beside the list. */
+  @container (max-width: 72rem) {
     .layout {
-      grid-template-columns: minmax(0, 1fr);
+      grid-template-columns: minmax(14rem, min(var(--secure-list-width, 24rem), 36%)) minmax(0, 1fr);
       grid-template-rows: auto minmax(0, 1fr);
     }
     .nav {
+      grid-column: 1 / -1;
       flex-direction: row;
       flex-wrap: wrap;
       align-items: center;
@@ -129,12 +132,17 @@ export const styles = css`
       flex-direction: row;
       flex-wrap: wrap;
     }
+    .list-pane[hidden] + .detail {
+      grid-column: 1 / -1;
+    }
+  }
+  @container (max-width: 52rem) {
+    .layout {
+      grid-template-columns: minmax(0, 1fr);
+    }
     .no-detail .detail,
     .has-detail .list-pane {
       display: none;
-    }
-    .list-pane[hidden] + .detail {
-      grid-column: auto;
     }
   }
 `;

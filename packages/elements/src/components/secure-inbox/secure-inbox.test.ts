@@ -70,6 +70,41 @@ describe('<secure-inbox>', () => {
     expect(sent.query.has('unread')).to.equal(false);
   });
 
+  it('keeps the person’s “Unread only” choice when they come back to the Inbox', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    await loaded(el);
+    const toggle = () => el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!;
+    toggle().focus();
+    await sendKeys({ press: 'Space' });
+    await until(() => rows(el).length > 9);
+    expect(toggle().checked).to.equal(false);
+    folderButtons(el)[1].click();
+    await until(() => requestsTo('/conversations').some((r) => r.query.get('folder') === 'sent'));
+    folderButtons(el)[3].click();
+    await el.updateComplete;
+    const inboxRequests = () => requestsTo('/conversations').filter((r) => r.query.get('folder') === 'inbox');
+    const before = inboxRequests().length;
+    folderButtons(el)[0].click();
+    await el.updateComplete;
+    expect(el.getAttribute('folder')).to.equal('inbox');
+    expect(toggle().checked).to.equal(false);
+    const last = await until(() => inboxRequests().length > before && inboxRequests().at(-1));
+    expect(last.query.has('unread')).to.equal(false);
+    await until(() => rows(el).length > 9);
+    await expect(el).to.be.accessible();
+    // Turned on again, it stays on too.
+    toggle().click();
+    await until(() => rows(el).length === 9);
+    folderButtons(el)[2].click();
+    await el.updateComplete;
+    expect(toggle().checked).to.equal(false);
+    await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
+    folderButtons(el)[0].click();
+    await el.updateComplete;
+    expect(toggle().checked).to.equal(true);
+    await until(() => rows(el).length === 9);
+  });
+
   it('opens the folder named by the folder attribute', async () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="trash"></secure-inbox>`);
     await until(() => requestsTo('/conversations').length);
@@ -261,6 +296,23 @@ describe('<secure-inbox>', () => {
     expect(style.borderRightWidth).to.equal('4px');
     expect(style.borderLeftWidth).to.equal('0px');
     await expect(el).to.be.accessible();
+  });
+
+  it('puts the folders on top at middle widths, so the thread keeps its room beside the list', async () => {
+    await setViewport({ width: 920, height: 800 });
+    const host = fixtureSync(html`<div><secure-inbox token="token-bob" conversation="c-permit"></secure-inbox></div>`);
+    const el = host.querySelector('secure-inbox')!;
+    await loaded(el);
+    await until(() => q(el, 'secure-thread-view', '[part~="participants"]'));
+    const box = (part: string) => el.shadowRoot!.querySelector(`[part~="${part}"]`)!.getBoundingClientRect();
+    const [nav, pane, detail] = [box('nav'), box('list-pane'), box('detail')];
+    expect(nav.bottom).to.be.at.most(pane.top + 1);
+    expect(pane.right).to.be.at.most(detail.left + 1);
+    expect(detail.width).to.be.at.least(540);
+    const account = q(el, 'secure-queue-filters', '[part~="queue-account"]')!.getBoundingClientRect();
+    expect(account.right).to.be.at.most(pane.right);
+    await expect(el).to.be.accessible();
+    await setViewport({ width: 800, height: 600 });
   });
 
   it('refreshes the count when a live source pushes a change', async () => {

@@ -7,7 +7,7 @@ import { claimedRole, type Session, type SessionEvent } from '../../internal/ses
 import type { ConnectionState } from '../../internal/events.js';
 import '../notification-centre/notification-centre.js';
 import { shared } from '../../internal/shared.styles.js';
-import type { SecureComposeDialog } from '../compose-dialog/compose-dialog.js';
+import type { ComposeOptions, SecureComposeDialog } from '../compose-dialog/compose-dialog.js';
 import '../compose-dialog/compose-dialog.js';
 import type { SecureConversationList } from '../conversation-list/conversation-list.js';
 import '../conversation-list/conversation-list.js';
@@ -20,11 +20,11 @@ import { styles } from './secure-inbox.styles.js';
 
 const folders: Folder[] = ['inbox', 'sent', 'trash'];
 const listParts =
-  'queues, queue-status, queue-assignee, queue-account, queue-oldest, list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, status, unread-marker, load-more';
+  'list, row, row-unread, row-selected, flag, flag-customer, flag-staff, flag-support, sender, subject, preview, account, time, status, unread-marker, load-more';
 const editorParts = 'label, toolbar, tool, editor, link-form';
 const attachParts = 'attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment';
-const threadParts = `thread, thread-header, back, subject, status, record-link, participants, thread-actions, panel, older, messages, message,
-  message-internal, message-status-update, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
+const threadParts = `thread, thread-header, back, subject, status, record-link, participants, answered-by, thread-actions, panel, older, messages, message,
+  message-internal, message-status-update, departure, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
   tip-button, tip, tip-text, tip-close, reply, reply-quote, send, answer-panel, answer-button, answer-internal, internal-banner, confirm,
   tip-field, notify, controls, assignee, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;
 const commonParts = 'button, loading, empty, error, retry';
@@ -105,6 +105,8 @@ export class SecureInbox extends SessionRoot {
   private view: 'folder' | 'status' = 'folder';
   private q = '';
   private unreadOnly = true;
+  /** The person's own "Unread only" choice per folder, kept for the element's lifetime (never stored). */
+  #unreadChoice: Partial<Record<Folder, boolean>> = {};
   private unread?: number;
   /** Unread conversations per folder from `/me` (Sent and Trash show theirs too). */
   private folderUnread?: Me['folders'];
@@ -155,7 +157,7 @@ export class SecureInbox extends SessionRoot {
     }
     if (changed.has('folder') || hinted) {
       if (!folders.includes(this.folder)) this.folder = 'inbox';
-      this.unreadOnly = this.folder === 'inbox' && !this.staff;
+      this.unreadOnly = this.#unreadDefault();
     }
   }
 
@@ -169,10 +171,16 @@ export class SecureInbox extends SessionRoot {
       .loadMe()
       .then((me) => {
         const staff = me.user.role !== 'customer';
-        if (staff && !this.staff && this.folder === 'inbox') this.unreadOnly = false;
+        const changed = staff !== this.staff;
         this.staff = staff;
+        if (changed) this.unreadOnly = this.#unreadDefault();
       })
       .catch(() => undefined);
+  }
+
+  /** Customers' Inbox opens on unread mail (seed 000), staff see everything; a choice the person made wins. */
+  #unreadDefault(): boolean {
+    return this.#unreadChoice[this.folder] ?? (this.folder === 'inbox' && !this.staff);
   }
 
   #onSessionEvent(event: SessionEvent): void {
@@ -184,9 +192,12 @@ export class SecureInbox extends SessionRoot {
     if (event.type === 'credentials.changed') this.#loadMe();
   }
 
-  /** Opens the compose dialog. */
-  openCompose(): void {
-    this.compose.show();
+  /**
+   * Opens the compose dialog; `options` may tie the new conversation to a host record (`context`: kind, ref, title,
+   * url) and fill in `subject`, `topicId` and `accountId`.
+   */
+  openCompose(options?: ComposeOptions): Promise<void> {
+    return this.compose.show(options);
   }
 
   #showFolder(folder: Folder): void {
@@ -256,7 +267,7 @@ export class SecureInbox extends SessionRoot {
       <slot name="header"></slot>
       <div class="layout">
         <nav part="nav" class="nav" aria-label=${t.folders}>
-          <button part="button compose-button" class="button primary compose-button" type="button" @click=${this.openCompose}>${t.compose}</button>
+          <button part="button compose-button" class="button primary compose-button" type="button" @click=${() => this.openCompose()}>${t.compose}</button>
           <ul class="folders">
             ${folders.map((folder) => {
               const current = this.view === 'folder' && this.folder === folder;
@@ -330,7 +341,10 @@ export class SecureInbox extends SessionRoot {
                 part="unread-toggle"
                 type="checkbox"
                 .checked=${this.unreadOnly}
-                @change=${(event: Event) => (this.unreadOnly = (event.target as HTMLInputElement).checked)}
+                @change=${(event: Event) => {
+                  this.unreadOnly = (event.target as HTMLInputElement).checked;
+                  this.#unreadChoice[this.folder] = this.unreadOnly;
+                }}
               />
               ${t.unreadOnly}</label
             >

@@ -4,6 +4,7 @@ import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks } from 
 import type { Session } from '../../internal/session.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
+import type { SecureThreadView } from './thread-view.js';
 
 const open = async (token: string, id = 'c-permit') => {
   const el = await fixture<SecureInbox>(html`<secure-inbox token=${token} conversation=${id}></secure-inbox>`);
@@ -47,6 +48,31 @@ describe('thread view', () => {
     expect(link.target).to.equal('_blank');
     expect(link.rel).to.equal('noopener noreferrer nofollow');
     await expect(el).to.be.accessible();
+  });
+
+  it('tells who answers: the assignee by name, or the account team', async () => {
+    const el = await open('token-alice');
+    const answeredBy = () => text(q(el, 'secure-thread-view', '[part~="answered-by"]'));
+    expect(answeredBy()).to.equal('Who answers: the Permit 2024-117, 12 Elm St team');
+    await expect(el).to.be.accessible();
+    db.conversations.get('c-permit')!.conversation.assignee = { id: 'u-dora', name: 'Dora Reviewer', role: 'staff' };
+    q<SecureThreadView>(el, 'secure-thread-view')!.reload();
+    await until(() => answeredBy() === 'Who answers: Dora Reviewer');
+    await expect(el).to.be.accessible();
+  });
+
+  it('flags support apart from staff and customers, in words and colour', async () => {
+    const el = await open('token-bob', 'c-cafe');
+    const [support] = messages(el);
+    expect(text(support.querySelector('.role'))).to.equal('Support');
+    expect(support.classList.contains('flag-support')).to.equal(true);
+    await expect(el).to.be.accessible();
+    el.conversation = 'c-permit';
+    await until(() => messages(el).length === 4 && messages(el));
+    const [customer, staff] = messages(el);
+    expect([customer, staff].map((m) => text(m.querySelector('.role')))).to.deep.equal(['Customer', 'Staff']);
+    const colour = (m: Element) => getComputedStyle(m).borderInlineStartColor;
+    expect(new Set([colour(support), colour(customer), colour(staff)]).size).to.equal(3);
   });
 
   it('marks internal notes for staff and never shows them to customers', async () => {
@@ -201,6 +227,40 @@ describe('thread view', () => {
     expect(((await left) as CustomEvent).detail.id).to.equal('c-permit');
     await until(() => !el.hasAttribute('conversation'));
     expect(requestsTo('/conversations/c-permit/leave', 'POST')).to.have.length(1);
+
+    // The old link afterwards: a clear sentence, no Retry that cannot help.
+    el.conversation = 'c-permit';
+    const error = await until(() => q(el, 'secure-thread-view', '[part~="error"]'));
+    expect(text(error)).to.equal('You left this conversation.');
+    expect(error.getAttribute('role')).to.equal('alert');
+    expect(q(el, 'secure-thread-view', '[part~="retry"]')).to.equal(null);
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows an unknown or foreign conversation as not found, without a Retry', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" conversation="c-cafe"></secure-inbox>`);
+    const error = await until(() => q(el, 'secure-thread-view', '[part~="error"]'));
+    expect(text(error)).to.equal('This conversation does not exist, or you no longer have access to it.');
+    expect(q(el, 'secure-thread-view', '[part~="retry"]')).to.equal(null);
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows who left, and when, among the messages', async () => {
+    const stored = db.conversations.get('c-permit')!;
+    const [, second] = stored.messages;
+    const at = new Date(Date.parse(second!.createdAt) + 1000).toISOString();
+    stored.conversation.departures = [{ user: { id: 'u-carl', name: 'Carl Ode', role: 'customer' }, at }];
+    const el = await open('token-alice');
+    const feed = q(el, 'secure-thread-view', '[part~="messages"]')!;
+    const items = [...feed.children];
+    expect(items.map((item) => item.getAttribute('part'))).to.deep.equal(['message', 'message', 'departure', 'message']);
+    expect(text(items[2]!).startsWith('Carl Ode left the conversation.')).to.equal(true);
+    expect(items[2]!.querySelector('time')!.getAttribute('datetime')).to.equal(at);
+    expect(items.map((item) => item.getAttribute('aria-posinset'))).to.deep.equal(['1', '2', '3', '4']);
+    await expect(el).to.be.accessible();
+    // Reply buttons still answer their own message.
+    items[3]!.querySelector<HTMLButtonElement>('[part~="reply-to"]')!.click();
+    await until(() => text(q(el, 'secure-thread-view', '[part~="reply-quote"] figcaption')) === 'Replying to Alice Ng');
   });
 
   it('closes the add-recipients and leave panels with Escape or Cancel, focus back on the button that opened them', async () => {

@@ -1,6 +1,6 @@
 import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import type { StateChange } from '../../internal/api.js';
+import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
 import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
@@ -24,6 +24,8 @@ const pageOfMessages = 50;
 /** Hidden from customers: internal notes and resolve notes made by the `resolve` action. */
 export const isInternal = (message: Message) => message.doNotReply || message.kind === 'internal_note';
 
+type Departure = Conversation['departures'][number];
+
 interface Loaded {
   conversation: Conversation;
   messages: Message[];
@@ -40,10 +42,12 @@ interface Loaded {
  * @csspart record-link - The link to the host record ("View permit").
  * @csspart thread-actions - The action buttons.
  * @csspart participants - The participant list.
+ * @csspart answered-by - Who answers: the assignee, or the account's team when no one is assigned.
  * @csspart panel - The add-recipients and leave panels.
  * @csspart panel-hint - In the add-recipients panel of a conversation without customers: customers added see messages from then on.
  * @csspart messages - The feed of messages.
  * @csspart message - One message; also `message-internal`, `message-status-update`.
+ * @csspart departure - A line saying who left the conversation, and when.
  * @csspart message-header - Author, role and time.
  * @csspart message-body - The sanitized body.
  * @csspart internal-label - The "Internal" marker.
@@ -132,8 +136,8 @@ export class SecureThreadView extends SecureElement {
 
   /** The oldest message drawn by the last render. */
   #firstDrawn?: string;
-  /** The messages drawn, in the feed's order (the Reply buttons' one listener finds theirs here). */
-  #drawn: Message[] = [];
+  /** The messages (and departures) drawn, in the feed's order (the Reply buttons' one listener finds theirs here). */
+  #drawn: (Message | Departure)[] = [];
   #focusOnLoad = false;
   #refreshing = false;
   #unread?: number;
@@ -287,6 +291,7 @@ export class SecureThreadView extends SecureElement {
     this.actionError = undefined;
     try {
       await this.session.api.change(id, change);
+      if (change === 'leave') this.session.left.add(id);
       this.session.refreshCounts();
       this.emit(event, { id });
     } catch (error) {
@@ -380,7 +385,7 @@ export class SecureThreadView extends SecureElement {
   #onFeedClick = (event: Event): void => {
     const article = (event.target as Element).closest('[part~="reply-to"]')?.closest('article');
     const message = article && this.#drawn[[...article.parentElement!.children].indexOf(article)];
-    if (message) void this.#replyTo(message);
+    if (message && 'kind' in message) void this.#replyTo(message);
   };
 
   async #replyTo(message: Message): Promise<void> {
@@ -443,14 +448,22 @@ export class SecureThreadView extends SecureElement {
     const t = this.t;
     if (!this.conversationId) return nothing;
     const data = this.#current;
-    if (this.#task.status === ERROR) return renderError(t, this.#task.error, () => this.reload());
+    if (this.#task.status === ERROR) {
+      // Retrying cannot bring back a conversation one left or may not see: say so, without a Retry.
+      const error = this.#task.error as ApiError;
+      return renderError(t, error, error.kind === 'not_found' ? undefined : () => this.reload(), this.session?.left.has(this.conversationId) ? t.youLeft : undefined);
+    }
     if (!data) return renderLoading(t);
     const { conversation, messages } = data;
     const first = Math.max(0, messages.length - this.shown);
     const visible = messages.slice(first);
     this.#firstDrawn = visible[0]?.id;
-    this.#drawn = visible;
     const complete = !data.nextCursor && first === 0;
+    // "Priya Shah left" lines among the messages, by time (those before the oldest message drawn wait for it).
+    const since = complete ? '' : (visible[0]?.createdAt ?? '');
+    const when = (item: Message | Departure) => ('at' in item ? item.at : item.createdAt);
+    const items = [...visible, ...conversation.departures.filter((d) => d.at >= since)].sort((a, b) => (when(a) < when(b) ? -1 : +(when(a) > when(b))));
+    this.#drawn = items;
     const context = conversation.context;
     return html`
       <section part="thread" class="thread" aria-labelledby="subject">
@@ -472,6 +485,9 @@ export class SecureThreadView extends SecureElement {
             <span>${t.participants}:</span>
             ${conversation.participants.map((p, i) => html`${i ? ', ' : ''}<span>${p.name}</span>`)}
           </p>
+          <p part="answered-by" class="participants">${conversation.assignee
+            ? fmt(t.answeredBy, { name: conversation.assignee.name })
+            : fmt(t.answeredByTeam, { account: conversation.accountName })}</p>
           <div part="thread-actions" class="actions" role="group" aria-label=${t.conversationActions}>
             <button part="button" class="button" type="button" @click=${() => this.#change('unread', 'secure-conversation-unread')}>${t.markUnread}</button>
             <button part="button" class="button" type="button" @click=${() => this.emit('secure-next-conversation', { id: conversation.id })}>
@@ -518,7 +534,13 @@ export class SecureThreadView extends SecureElement {
           aria-busy=${this.loadingOlder ? 'true' : 'false'}
           @click=${this.#onFeedClick}
         >
-          ${visible.map((message, index) => this.#renderMessage(message, first + index, complete ? messages.length : -1))}
+          ${items.map((item, index) =>
+            'at' in item
+              ? html`<article part="departure" class="muted" tabindex="0" aria-posinset=${first + index + 1} aria-setsize=${complete ? items.length : -1}
+                  >${fmt(t.personLeft, { name: item.user.name })} <time datetime=${item.at}>${longDate(item.at)}</time></article
+                >`
+              : this.#renderMessage(item, first + index, complete ? items.length : -1),
+          )}
         </div>
         <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
         ${this.#renderReply(messages)}
@@ -549,7 +571,7 @@ export class SecureThreadView extends SecureElement {
           ? candidates.map(
               (person) => html`<label class="check"
                 ><input type="checkbox" name="userId" value=${person.id} /> ${person.name}
-                <span class="muted">(${flagLabel(t, person.role)})</span></label
+                <span class="muted">(${flagLabel(t, person)})</span></label
               >`,
             )
           : html`<p>${t.noOneToAdd}</p>`}
@@ -562,7 +584,7 @@ export class SecureThreadView extends SecureElement {
   #renderMessage(message: Message, index: number, setSize: number) {
     const t = this.t;
     const internal = isInternal(message);
-    const flag = flagOf(message.author.role);
+    const flag = flagOf(message.author);
     const when = longDate(message.createdAt);
     const parts = `message${internal ? ' message-internal' : ''}${message.kind === 'status_update' ? ' message-status-update' : ''}`;
     // No whitespace between tags (fewer nodes to clone); the rare pieces (markers, tip, hint, attachments) are drawn
@@ -576,7 +598,7 @@ export class SecureThreadView extends SecureElement {
       aria-label=${`${message.author.name}, ${when}`}
       ><header part="message-header" class="message-header"
         ><strong class="author">${message.author.name}</strong
-        ><span class="role">${flagLabel(t, message.author.role)}</span
+        ><span class="role">${flagLabel(t, message.author)}</span
         >${internal || message.kind === 'status_update' ? this.#renderMarkers(message, internal) : nothing}<time
           datetime=${message.createdAt}
           >${when}</time

@@ -14,7 +14,7 @@ export const users = {
   alice: { id: 'u-alice', name: 'Alice Ng', email: 'alice@example.com', role: 'customer', accounts: ['acc-permit'] },
   carl: { id: 'u-carl', name: 'Carl Ode', email: null, role: 'customer', accounts: ['acc-permit'] },
   bob: { id: 'u-bob', name: 'Bob Staff', email: 'bob@city.example', role: 'staff', accounts: ['acc-permit', 'acc-cafe'] },
-  sam: { id: 'u-sam', name: 'Sam Support', email: 'sam@city.example', role: 'admin', accounts: ['*'] },
+  sam: { id: 'u-sam', name: 'Sam Support', email: 'sam@city.example', role: 'admin', accounts: ['*'], staffKind: 'support' },
   dora: { id: 'u-dora', name: 'Dora Reviewer', email: null, role: 'staff', accounts: ['acc-permit'] },
   erin: { id: 'u-erin', name: 'Erin Harbour', email: null, role: 'customer', accounts: ['acc-cafe'] },
 } satisfies Record<string, User>;
@@ -44,7 +44,7 @@ export const topics: Topic[] = [
   { id: 'top-billing', name: 'Fees and billing', description: 'Invoices and payments' },
 ];
 
-const ref = (user: User): UserRef => ({ id: user.id, name: user.name, role: user.role as Role });
+const ref = (user: User): UserRef => ({ id: user.id, name: user.name, role: user.role as Role, ...(user.staffKind ? { staffKind: user.staffKind } : {}) });
 const error = (status: number, code: string, message: string, details?: unknown) =>
   HttpResponse.json({ error: details === undefined ? { code, message } : { code, message, details } }, { status });
 
@@ -92,10 +92,13 @@ function conversation(id: string, subject: string, accountId: string, participan
     subject,
     status: 'open',
     accountId,
+    accountName: accounts.find((account) => account.id === accountId)?.name ?? accountId,
     topic: null,
     context: null,
     assigneeId: null,
+    assignee: null,
     participants: participants.map(ref),
+    departures: [],
     createdAt: now,
     updatedAt: now,
     ...extra,
@@ -202,7 +205,7 @@ function summary(user: User, stored: Stored): ConversationSummary {
     context: stored.conversation.context,
     unreadCount: stored.unread,
     updatedAt: last.createdAt,
-    lastMessage: { id: last.id, preview: text, authorName: last.author.name, authorRole: last.author.role, createdAt: last.createdAt },
+    lastMessage: { id: last.id, preview: text, authorName: last.author.name, authorRole: last.author.role, authorStaffKind: last.author.staffKind, createdAt: last.createdAt },
     assigneeId: stored.conversation.assigneeId,
   };
 }
