@@ -1,7 +1,8 @@
 /**
  * Every string a person can see or hear, in one catalogue. Hosts override any of them with the `strings`
  * property (a partial object merged over these defaults), e.g. to translate the widget.
- * Placeholders in braces (`{count}`) are filled by `fmt`.
+ * Placeholders in braces (`{count}`) are filled by `fmt`. A count is an entry per plural category
+ * (`one`, `other`, and `zero`, `two`, `few`, `many` where a language has them), chosen by `Intl.PluralRules`.
  */
 export const defaultStrings = {
   folders: 'Folders',
@@ -10,7 +11,7 @@ export const defaultStrings = {
   trash: 'Trash',
   statusTab: 'Status',
   compose: 'New message',
-  unreadInInbox: '{count} unread in Inbox',
+  unreadInInbox: { other: '{count} unread in Inbox' } as Plural,
   search: 'Search messages',
   searchPlaceholder: 'Words, % for all, perm% for a prefix',
   searchButton: 'Search',
@@ -23,7 +24,7 @@ export const defaultStrings = {
   emptyUnread: 'No unread messages. Turn off “Unread only” to see all messages.',
   selectConversation: 'Select a conversation to read it.',
   unread: 'Unread',
-  unreadMessages: '{count} unread',
+  unreadMessages: { other: '{count} unread' } as Plural,
   account: 'Account',
   updated: 'Updated',
   flagCustomer: 'Customer',
@@ -103,8 +104,7 @@ export const defaultStrings = {
   statusUpdates: 'Status updates',
   noStatusUpdates: 'No status updates yet.',
   messagesButton: 'Messages',
-  unreadCount: '{count} unread messages',
-  unreadCountOne: '1 unread message',
+  unreadCount: { one: '{count} unread message', other: '{count} unread messages' } as Plural,
   latestUnread: 'Latest unread messages',
   noUnread: 'No unread messages.',
   viewAll: 'View all messages',
@@ -124,7 +124,7 @@ export const defaultStrings = {
   tipText: 'Tip shown with this message',
   notifyAllAdmins: 'Notify all administrators',
   notifyAdmins: 'Notify administrators',
-  adminsNotified: '{count} administrators notified',
+  adminsNotified: { one: '{count} administrator notified', other: '{count} administrators notified' } as Plural,
   assignee: 'Assignee',
   unassigned: 'Unassigned',
   status: 'Status',
@@ -156,21 +156,41 @@ export const defaultStrings = {
   noNotifications: 'No notifications.',
   markAllRead: 'Mark all read',
   markRead: 'Mark read',
-  unreadNotifications: '{count} unread notifications',
+  unreadNotifications: { one: '{count} unread notification', other: '{count} unread notifications' } as Plural,
 };
 
-export type Strings = { [K in keyof typeof defaultStrings]: string };
+/** A counted text: one template per plural category of the language; `other` is the fallback. */
+export type Plural = { [C in Intl.LDMLPluralRule]?: string } & { other: string };
 
-/** Merges partial overrides over the defaults; later sources win, `undefined` values are ignored. */
+type Defaults = typeof defaultStrings;
+export type Strings = { [K in keyof Defaults]: Defaults[K] extends Plural ? Plural : string };
+
+/**
+ * Merges partial overrides over the defaults; later sources win, `undefined` values are ignored. A counted
+ * entry is given whole, as an object of plural categories (a plain string serves every count).
+ */
 export function mergeStrings(...sources: (Partial<Strings> | undefined)[]): Strings {
-  const merged: Strings = { ...defaultStrings };
+  const merged = { ...defaultStrings } as Record<string, unknown>;
   for (const source of sources) {
     if (!source) continue;
     for (const [key, value] of Object.entries(source)) {
-      if (typeof value === 'string' && key in defaultStrings) merged[key as keyof Strings] = value;
+      if (!(key in defaultStrings)) continue;
+      const plural = typeof merged[key] === 'object';
+      if (typeof value === 'string') merged[key] = plural ? { other: value } : value;
+      else if (plural && typeof value?.other === 'string') merged[key] = value;
     }
   }
-  return merged;
+  return merged as Strings;
+}
+
+const rules = new Map<string, Intl.PluralRules>();
+
+/** The entry for `count` in the language `locale` (the element's, see `localeOf`), its `{count}` filled. */
+export function plural(entry: Plural, count: number, locale?: string, values: Record<string, string | number> = {}): string {
+  const key = locale ?? '';
+  let rule = rules.get(key);
+  if (!rule) rules.set(key, (rule = new Intl.PluralRules(locale)));
+  return fmt(entry[rule.select(count)] ?? entry.other, { ...values, count: count.toLocaleString(locale) });
 }
 
 /** Fills `{name}` placeholders. */

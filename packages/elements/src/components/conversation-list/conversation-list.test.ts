@@ -115,4 +115,42 @@ describe('conversation list', () => {
     expect(text(empty)).to.equal('No unread messages. Turn off “Unread only” to see all messages.');
     await expect(el).to.be.accessible();
   });
+
+  it('writes dates in the page language (the closest lang), unless <secure-inbox> names a locale', async () => {
+    const wrapper = await fixture<HTMLElement>(html`<div lang="de-DE"><secure-inbox token="token-alice"></secure-inbox></div>`);
+    const el = wrapper.querySelector('secure-inbox')!;
+    const [row] = await loaded(el);
+    const time = () => row.querySelector('[part~="time"]')!;
+    const date = new Date(time().getAttribute('datetime')!);
+    await until(() => text(time()) === new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium' }).format(date));
+    expect(text(time())).to.not.equal(new Intl.DateTimeFormat('en-US', { dateStyle: 'medium' }).format(date));
+    expect(text(row.querySelector('[part~="unread-marker"]'))).to.match(/^\d+ unread$/);
+    el.locale = 'fr-FR';
+    await until(() => text(time()) === new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium' }).format(date));
+    await expect(el).to.be.accessible();
+    el.setAttribute('locale', 'not a language!');
+    await until(() => text(time()) !== new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium' }).format(date));
+    expect(text(time())).to.equal(new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(date));
+  });
+
+  it('reads a time of today in its own direction on a right-to-left page ("10:01 AM", not "AM 10:01")', async () => {
+    const today = new Date();
+    today.setHours(10, 1, 0, 0);
+    const stored = db.conversations.get('c-permit')!;
+    stored.messages.at(-1)!.createdAt = today.toISOString();
+    const wrapper = await fixture<HTMLElement>(html`<div lang="en-US" dir="rtl"><secure-inbox token="token-bob"></secure-inbox></div>`);
+    const el = wrapper.querySelector('secure-inbox')!;
+    const time = await until(() => rows(el).map((row) => row.querySelector('[part~="time"]')!).find((t) => text(t).includes('AM')));
+    const node = time.firstChild!.nodeType === Node.TEXT_NODE ? time.firstChild! : [...time.childNodes].find((n) => n.nodeType === Node.TEXT_NODE)!;
+    const at = (needle: string) => {
+      const range = document.createRange();
+      const start = node.textContent!.indexOf(needle);
+      range.setStart(node, start);
+      range.setEnd(node, start + needle.length);
+      return range.getBoundingClientRect().left;
+    };
+    expect(text(time)).to.equal('10:01 AM');
+    expect(at('10')).to.be.below(at('AM'));
+    await expect(el).to.be.accessible();
+  });
 });

@@ -1,7 +1,8 @@
 import type { Context, Folder, Me } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { provide } from '../../internal/context.js';
-import { fmt, type Strings } from '../../internal/i18n.js';
+import { plural, type Strings } from '../../internal/i18n.js';
+import { localeOf } from '../../internal/format.js';
 import { SessionRoot } from '../../internal/session-root.js';
 import { claimedRole, type Session, type SessionEvent } from '../../internal/session.js';
 import type { ConnectionState } from '../../internal/events.js';
@@ -149,7 +150,7 @@ export class SecureInbox extends SessionRoot {
     // instead of on the unread ones until /me says who they are. Only a hint; the server decides.
     const hinted = changed.has('token') && claimedRole(this.token);
     if (hinted) this.staff = hinted !== 'customer';
-    if (this.t !== this.#providedStrings) {
+    if (this.t !== this.#providedStrings || changed.has('locale')) {
       this.#providedStrings = this.t;
       this.#share();
     }
@@ -251,6 +252,7 @@ export class SecureInbox extends SessionRoot {
     const t = this.t;
     const label = { inbox: t.inbox, sent: t.sent, trash: t.trash };
     const thread = Boolean(this.conversation) && this.view === 'folder';
+    const locale = localeOf(this);
     return html`<div part="base" class="base ${thread || this.view === 'status' ? 'has-detail' : 'no-detail'}">
       <slot name="banner"></slot>
       <slot name="header"></slot>
@@ -273,7 +275,7 @@ export class SecureInbox extends SessionRoot {
                     const count = folder === 'inbox' ? this.unread : this.folderUnread?.[folder].unread;
                     return count
                       ? html`<span part="count" class="count"
-                          ><span aria-hidden="true">${count}</span><span class="sr-only">${fmt(t.unreadMessages, { count })}</span></span
+                          ><span aria-hidden="true">${count}</span><span class="sr-only">${plural(t.unreadMessages, count, locale)}</span></span
                         >`
                       : nothing;
                   })()}
@@ -295,7 +297,7 @@ export class SecureInbox extends SessionRoot {
               </button>
             </li>
           </ul>
-          <span class="sr-only" role="status">${this.unread !== undefined ? fmt(t.unreadInInbox, { count: this.unread }) : ''}</span>
+          <span class="sr-only" role="status">${this.unread !== undefined ? plural(t.unreadInInbox, this.unread, locale) : ''}</span>
           ${this.staff
             ? html`<secure-notification-centre
                 theme=${this.theme}

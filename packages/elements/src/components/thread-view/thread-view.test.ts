@@ -42,7 +42,8 @@ describe('thread view', () => {
     expect(text(record)).to.equal('View permit: Permit 2024-117');
     expect(record.href).to.equal('https://portal.example/permits/2024-117');
     expect(record.rel).to.contain('noopener');
-    expect(text(q(el, 'secure-thread-view', '[part~="participants"]'))).to.contain('Alice Ng, Bob Staff, Carl Ode');
+    // As read on screen (layout included): no space before a comma.
+    expect(q(el, 'secure-thread-view', '[part~="participants"]')!.innerText).to.equal('Participants: Alice Ng, Bob Staff, Carl Ode');
     const link = shown[2].querySelector<HTMLAnchorElement>('[part~="message-body"] a')!;
     expect(link.target).to.equal('_blank');
     expect(link.rel).to.equal('noopener noreferrer nofollow');

@@ -2,7 +2,7 @@ import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
-import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
+import { fileSize, flagLabel, flagOf, localeOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { bodyOf, quoteOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -134,6 +134,7 @@ export class SecureThreadView extends SecureElement {
   /** The messages drawn, in the feed's order (the Reply buttons' one listener finds theirs here). */
   #drawn: Message[] = [];
   #focusOnLoad = false;
+  #locale?: string;
   #refreshing = false;
   #unread?: number;
   #unsubscribe?: () => void;
@@ -451,6 +452,7 @@ export class SecureThreadView extends SecureElement {
     this.#drawn = visible;
     const complete = !data.nextCursor && first === 0;
     const context = conversation.context;
+    this.#locale = localeOf(this);
     return html`
       <section part="thread" class="thread" aria-labelledby="subject">
         <header part="thread-header" class="header">
@@ -468,8 +470,7 @@ export class SecureThreadView extends SecureElement {
               : nothing}
           </p>
           <p part="participants" class="participants">
-            <span>${t.participants}:</span>
-            ${conversation.participants.map((p, i) => html`${i ? ', ' : ''}<span>${p.name}</span>`)}
+            ${t.participants}: ${new Intl.ListFormat(this.#locale, { type: 'unit' }).format(conversation.participants.map((p) => p.name))}
           </p>
           <div part="thread-actions" class="actions" role="group" aria-label=${t.conversationActions}>
             <button part="button" class="button" type="button" @click=${() => this.#change('unread', 'secure-conversation-unread')}>${t.markUnread}</button>
@@ -559,7 +560,7 @@ export class SecureThreadView extends SecureElement {
     const t = this.t;
     const internal = isInternal(message);
     const flag = flagOf(message.author.role);
-    const when = longDate(message.createdAt);
+    const when = longDate(message.createdAt, this.#locale);
     const parts = `message${internal ? ' message-internal' : ''}${message.kind === 'status_update' ? ' message-status-update' : ''}`;
     // No whitespace between tags (fewer nodes to clone); the rare pieces (markers, tip, hint, attachments) are drawn
     // only when present.
@@ -575,6 +576,7 @@ export class SecureThreadView extends SecureElement {
         ><span class="role">${flagLabel(t, message.author.role)}</span
         >${internal || message.kind === 'status_update' ? this.#renderMarkers(message, internal) : nothing}<time
           datetime=${message.createdAt}
+          dir="auto"
           >${when}</time
         >${message.tip
           ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>`
