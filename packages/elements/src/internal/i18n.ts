@@ -24,6 +24,7 @@ export const defaultStrings = {
   emptyUnread: 'No unread messages. Turn off “Unread only” to see all messages.',
   selectConversation: 'Select a conversation to read it.',
   unread: 'Unread',
+  youWrote: 'You wrote',
   unreadMessages: { other: '{count} unread' } as Plural,
   account: 'Account',
   updated: 'Updated',

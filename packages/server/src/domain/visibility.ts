@@ -7,8 +7,9 @@
  * - staff: conversations of the accounts in their token, and any they currently participate in;
  *   every message in them, hidden notes included.
  * - customer: conversations they currently participate in AND whose account is in their token;
- *   only messages without DoNotReply. Ordering, previews, `updatedAt`, unread counts and search use
- *   only what the customer may see, so a hidden note leaves no trace (not even a changed timestamp).
+ *   only messages without DoNotReply. Ordering, previews, `updatedAt` (the time of their newest visible
+ *   message), unread counts and search use only what the customer may see, so a hidden note leaves no
+ *   trace (not even a changed timestamp, though the status it set is visible).
  * - Status tab: status updates are account-wide news; every member of the account may read them.
  *
  * SQL fragments below expect the aliases `c` (conversations), `cu` (the viewer's conversation_users
@@ -64,9 +65,24 @@ export function lastVisibleSeq(viewer: Viewer): SQL {
   return seesHiddenNotes(viewer) ? sql.raw('c.last_seq') : sql.raw('c.last_public_seq');
 }
 
-/** The conversation column holding the time of the last change the viewer may see. */
-export function visibleUpdatedAt(viewer: Viewer): SQL {
-  return seesHiddenNotes(viewer) ? sql.raw('c.updated_at') : sql.raw('c.public_updated_at');
+/**
+ * The seq of the message a list row shows (preview, author, time): in Sent the viewer's own last message (theirs,
+ * so theirs to see), elsewhere the newest message they may see.
+ */
+export function shownSeq(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {
+  return folder === 'sent' ? sql.raw('cu.last_sent_seq') : lastVisibleSeq(viewer);
+}
+
+/** The time of a customer's last visible activity: their newest visible message's, never a hidden note's. */
+const CUSTOMER_UPDATED_AT = '(SELECT lv.created_at FROM messages lv WHERE lv.seq = c.last_public_seq)';
+
+/**
+ * The time of the last change the viewer may see. Staff: any change. Customers: the newest message they may see,
+ * not the time of a hidden note (nor of the status change it caused). `shownAt` is that message's time when the
+ * query has it at hand (a list row's `lm`, which in Sent is the viewer's own last message: Sent shows its time).
+ */
+export function visibleUpdatedAt(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash', shownAt: SQL): SQL {
+  return folder === 'sent' || !seesHiddenNotes(viewer) ? shownAt : sql.raw('c.updated_at');
 }
 
 /** Whether a given user may see a message of a conversation (events, notifications, attachments). */
@@ -178,7 +194,7 @@ const conversationRow = (updatedAt: string) => `
   LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ?
   WHERE c.id = ?`;
 const STAFF_CONVERSATION = conversationRow('c.updated_at');
-const CUSTOMER_CONVERSATION = conversationRow('c.public_updated_at');
+const CUSTOMER_CONVERSATION = conversationRow(`coalesce(${CUSTOMER_UPDATED_AT}, c.public_updated_at)`);
 
 /**
  * Loads a conversation the viewer may see, or throws the same 404 for unknown and foreign ids.

@@ -153,4 +153,27 @@ describe('conversation list', () => {
     expect(at('10')).to.be.below(at('AM'));
     await expect(el).to.be.accessible();
   });
+
+  it("shows in Sent the user's own last message and its time (\"You wrote\"), in Inbox the latest one", async () => {
+    const reply = await fetch('/api/v1/conversations/c-permit/messages', {
+      method: 'POST',
+      headers: { Authorization: 'Bearer token-bob', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ body: '<p>Tuesday it is.</p>' }),
+    });
+    expect(reply.status).to.equal(201);
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="sent"></secure-inbox>`);
+    const row = () => rows(el).find((r) => text(r.querySelector('[part~="subject"]')) === 'Inspection date for permit 2024-117');
+    const sent = await until(row);
+    expect(text(sent.querySelector('[part~="sender"]'))).to.equal('You wrote');
+    expect(text(sent.querySelector('[part~="preview"]'))).to.equal('Here is the plan, see the drawing.');
+    const sentAt = sent.querySelector('[part~="time"]')!.getAttribute('datetime');
+    await expect(el).to.be.accessible();
+    el.folder = 'inbox';
+    el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.checked = false;
+    el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.dispatchEvent(new Event('change'));
+    const inbox = await until(() => text(row()?.querySelector('[part~="sender"]')) === 'Bob Staff' && row());
+    expect(text(inbox.querySelector('[part~="preview"]'))).to.equal('Tuesday it is.');
+    expect(inbox.querySelector('[part~="time"]')!.getAttribute('datetime')! > sentAt!).to.equal(true);
+  });
 });
+

@@ -20,7 +20,7 @@ import { styles } from './conversation-list.styles.js';
  * @csspart list - The listbox.
  * @csspart row - One conversation; also `row-unread`, `row-selected`.
  * @csspart flag - The sender-type flag; also `flag-customer`, `flag-staff`, `flag-support`.
- * @csspart sender - The sender's name (bold).
+ * @csspart sender - The sender's name (bold); in Sent, "You wrote" (the row shows the caller's own last message and its time).
  * @csspart subject - The subject line.
  * @csspart preview - The latest message preview.
  * @csspart account - The account name.
@@ -297,7 +297,7 @@ export class SecureConversationList extends SecureElement {
       @focus=${() => (this.active = index)}
     >
       <span class="top">
-        <strong part="sender" class="sender">${item.lastMessage.authorName}</strong>
+        <strong part="sender" class="sender">${this.folder === 'sent' ? t.youWrote : item.lastMessage.authorName}</strong>
         <time part="time" class="time" datetime=${item.updatedAt} dir="auto" title=${longDate(item.updatedAt, locale)}>${shortDate(item.updatedAt, locale)}</time>
       </span>
       <span part="subject" class="subject">${item.subject}</span>
