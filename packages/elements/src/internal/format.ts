@@ -2,15 +2,11 @@ import type { Role } from '@secure-inbox/protocol';
 import type { Strings } from './i18n.js';
 
 const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
-const formats = new Map<string, Intl.DateTimeFormat>();
+const formats: Record<string, Intl.DateTimeFormat> = {};
 const styles = { t: { timeStyle: 'short' }, d: { dateStyle: 'medium' }, f: { dateStyle: 'medium', timeStyle: 'short' } } as const;
 
-const format = (date: Date, style: keyof typeof styles, locale?: string) => {
-  const key = style + (locale ?? '');
-  let found = formats.get(key);
-  if (!found) formats.set(key, (found = new Intl.DateTimeFormat(locale, styles[style])));
-  return found.format(date);
-};
+const format = (date: Date, style: keyof typeof styles, locale?: string) =>
+  (formats[style + (locale ?? '')] ??= new Intl.DateTimeFormat(locale, styles[style])).format(date);
 
 /**
  * The language an element formats in: its own `locale` (or an enclosing element's), else the closest `lang`

@@ -27,7 +27,6 @@ export const defaultStrings = {
   youWrote: 'You wrote',
   unreadMessages: { other: '{count} unread' } as Plural,
   account: 'Account',
-  updated: 'Updated',
   flagCustomer: 'Customer',
   flagStaff: 'Staff',
   flagSupport: 'Support',
@@ -39,7 +38,7 @@ export const defaultStrings = {
   viewRecord: 'View {kind}',
   markUnread: 'Mark as unread',
   nextMessage: 'Next message',
-  noNext: 'There is no next message.',
+  noNext: 'This is the last message in the list.',
   moveToTrash: 'Move to trash',
   restore: 'Restore',
   addRecipients: 'Add recipients',
@@ -58,7 +57,6 @@ export const defaultStrings = {
   internal: 'Internal',
   internalHint: 'Not visible to the customer',
   statusUpdate: 'Status update',
-  note: 'Note',
   attachments: 'Attachments',
   download: 'Download',
   reply: 'Reply',
@@ -109,7 +107,6 @@ export const defaultStrings = {
   latestUnread: 'Latest unread messages',
   noUnread: 'No unread messages.',
   viewAll: 'View all messages',
-  attachmentSize: '{size}',
   // Staff console
   answer: 'Answer',
   answerSend: 'Send',
@@ -156,7 +153,6 @@ export const defaultStrings = {
   notifications: 'Notifications',
   noNotifications: 'No notifications.',
   markAllRead: 'Mark all read',
-  markRead: 'Mark read',
   unreadNotifications: { one: '{count} unread notification', other: '{count} unread notifications' } as Plural,
 };
 
@@ -171,27 +167,21 @@ export type Strings = { [K in keyof Defaults]: Defaults[K] extends Plural ? Plur
  * entry is given whole, as an object of plural categories (a plain string serves every count).
  */
 export function mergeStrings(...sources: (Partial<Strings> | undefined)[]): Strings {
-  const merged = { ...defaultStrings } as Record<string, unknown>;
-  for (const source of sources) {
-    if (!source) continue;
-    for (const [key, value] of Object.entries(source)) {
-      if (!(key in defaultStrings)) continue;
+  const merged: Record<string, unknown> = { ...defaultStrings };
+  for (const source of sources)
+    for (const [key, value] of Object.entries(source ?? {})) {
       const plural = typeof merged[key] === 'object';
-      if (typeof value === 'string') merged[key] = plural ? { other: value } : value;
+      if (typeof value === 'string' && key in merged) merged[key] = plural ? { other: value } : value;
       else if (plural && typeof value?.other === 'string') merged[key] = value;
     }
-  }
   return merged as Strings;
 }
 
-const rules = new Map<string, Intl.PluralRules>();
+const rules: Record<string, Intl.PluralRules> = {};
 
 /** The entry for `count` in the language `locale` (the element's, see `localeOf`), its `{count}` filled. */
-export function plural(entry: Plural, count: number, locale?: string, values: Record<string, string | number> = {}): string {
-  const key = locale ?? '';
-  let rule = rules.get(key);
-  if (!rule) rules.set(key, (rule = new Intl.PluralRules(locale)));
-  return fmt(entry[rule.select(count)] ?? entry.other, { ...values, count: count.toLocaleString(locale) });
+export function plural(entry: Plural, count: number, locale?: string): string {
+  return fmt(entry[(rules[locale ?? ''] ??= new Intl.PluralRules(locale)).select(count)] ?? entry.other, { count: count.toLocaleString(locale) });
 }
 
 /** Fills `{name}` placeholders. */

@@ -81,7 +81,6 @@ export class SecureInbox extends SessionRoot {
     unreadOnly: { state: true },
     unread: { state: true },
     folderUnread: { state: true },
-    announcement: { state: true },
     staff: { state: true },
     connection: { state: true },
     queue: { state: true },
@@ -109,7 +108,6 @@ export class SecureInbox extends SessionRoot {
   private unread?: number;
   /** Unread conversations per folder from `/me` (Sent and Trash show theirs too). */
   private folderUnread?: Me['folders'];
-  private announcement = '';
   private staff = false;
   private connection?: ConnectionState;
   private queue?: QueueFilter;
@@ -212,16 +210,13 @@ export class SecureInbox extends SessionRoot {
     if (hadFocus) this.updateComplete.then(() => this.list?.focusRow());
   }
 
-  #next(): void {
+  /** "Next message": the next conversation in the list; at its end the thread says so (the event is cancelled). */
+  #next(event: Event): void {
     const next = this.list?.idAfter(this.conversation);
-    if (next) {
-      this.conversation = next;
-      this.emit('secure-conversation-open', { id: next });
-      this.updateComplete.then(() => this.thread?.focusWhenReady());
-    } else {
-      this.announcement = '';
-      this.updateComplete.then(() => (this.announcement = this.t.noNext));
-    }
+    if (!next) return event.preventDefault();
+    this.conversation = next;
+    this.emit('secure-conversation-open', { id: next });
+    this.updateComplete.then(() => this.thread?.focusWhenReady());
   }
 
   #leftThread(): void {
@@ -380,7 +375,6 @@ export class SecureInbox extends SessionRoot {
                   @secure-conversation-update=${this.#changed}
                 ></secure-thread-view>`
               : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`}
-          <div class="sr-only" role="status">${this.announcement}</div>
         </section>
       </div>
       <slot name="footer"></slot>

@@ -84,6 +84,14 @@ describe('thread view', () => {
     await until(() => focused()?.getAttribute('part') === 'editor');
   });
 
+  it('keeps the line breaks of the message it quotes', async () => {
+    db.conversations.get('c-permit')!.messages.at(-1)!.body = '<p>Hi Sarah,</p>\n<p>We are <strong>ready</strong>.<br>Tuesday suits us.</p><ul><li>Plan</li><li>Photos</li></ul>';
+    const el = await open('token-alice');
+    const quote = q(el, 'secure-thread-view', '[part~="reply-quote"] blockquote')!;
+    expect(quote.innerText).to.equal('Hi Sarah,\nWe are ready.\nTuesday suits us.\nPlan\nPhotos');
+    await expect(el).to.be.accessible();
+  });
+
   it('keeps each drawn body across re-renders, with its content', async () => {
     const el = await open('token-alice');
     const bodies = messages(el).map((m) => m.querySelector('[part~="message-body"]')!);

@@ -63,7 +63,8 @@ interface Loaded {
  * @cssprop --secure-thread-max-width - Widest a message gets (default 48rem).
  *
  * @fires secure-thread-close - The Back button.
- * @fires secure-next-conversation - "Next message"; `detail: { id }` of the current conversation.
+ * @fires secure-next-conversation - "Next message"; `detail: { id }` of the current conversation. Cancelable: cancelling it
+ *   (there is no next one) shows "This is the last message in the list." beside the actions.
  * @fires secure-conversation-read - The thread was opened and marked read; `detail: { id }`.
  * @fires secure-conversation-unread - Marked unread; `detail: { id }`.
  * @fires secure-conversation-trash - Moved to trash; `detail: { id }`.
@@ -88,6 +89,7 @@ export class SecureThreadView extends SecureElement {
     sending: { state: true },
     sendError: { state: true },
     announcement: { state: true },
+    note: { state: true },
     loadingOlder: { state: true },
     generation: { state: true },
     shown: { state: true },
@@ -114,6 +116,8 @@ export class SecureThreadView extends SecureElement {
   private sending = false;
   private sendError = '';
   private announcement = '';
+  /** Shown beside the actions: "This is the last message in the list." */
+  private note = '';
   private loadingOlder = false;
   private generation = 0;
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
@@ -155,7 +159,7 @@ export class SecureThreadView extends SecureElement {
           this.panel = undefined;
           this.actionError = undefined;
           this.sendError = '';
-          this.announcement = '';
+          this.announcement = this.note = '';
           this.editor?.clear();
         }
         session.api
@@ -474,7 +478,12 @@ export class SecureThreadView extends SecureElement {
           </p>
           <div part="thread-actions" class="actions" role="group" aria-label=${t.conversationActions}>
             <button part="button" class="button" type="button" @click=${() => this.#change('unread', 'secure-conversation-unread')}>${t.markUnread}</button>
-            <button part="button" class="button" type="button" @click=${() => this.emit('secure-next-conversation', { id: conversation.id })}>
+            <button
+              part="button"
+              class="button"
+              type="button"
+              @click=${() => (this.note = this.emit('secure-next-conversation', { id: conversation.id }, { cancelable: true }).defaultPrevented ? t.noNext : '')}
+            >
               ${t.nextMessage}
             </button>
             <button part="button" class="button" type="button" aria-expanded=${this.panel === 'add' ? 'true' : 'false'} @click=${this.#openAdd}>
@@ -488,6 +497,7 @@ export class SecureThreadView extends SecureElement {
             <button part="button" class="button" type="button" aria-expanded=${this.panel === 'leave' ? 'true' : 'false'} @click=${this.#openLeave}>
               ${t.leave}
             </button>
+            <span class="muted" role="status">${this.note}</span>
           </div>
           ${this.staff
             ? html`<secure-conversation-controls
