@@ -53,12 +53,16 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
-  // Maria wrote in this conversation; staff answer her (she may see it), then resolve it with a hidden note.
   const maria = await tokenFor('maria.lopez');
   const staff = await tokenFor('dan.reyes');
-  const sent = await api<{ items: Summary[] }>(maria, '/conversations?folder=sent&limit=100');
-  conversation = sent.items.find((item) => item.unreadCount === 0)!;
-  expect(conversation).toBeDefined();
+  // Maria writes in one of her conversations (a customer's reply opens it again): it is in her Sent folder.
+  const inbox = await api<{ items: Summary[] }>(maria, '/conversations?limit=100');
+  conversation = inbox.items.find((item) => item.subject.includes('Revised site plan')) ?? inbox.items[0]!;
+  await api(maria, `/conversations/${conversation.id}/messages`, { body: '<p>Any news about the inspection?</p>' });
+  const read = await fetch(`${server.url}/api/v1/conversations/${conversation.id}/read`, { method: 'POST', headers: { authorization: `Bearer ${maria}` } });
+  expect(read.status).toBe(204);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Then staff answer her (she may see it), and resolve it with a hidden note.
   const visible = await api<{ message: { createdAt: string } }>(staff, `/conversations/${conversation.id}/messages`, { body: '<p>We can come on Tuesday at ten.</p>' });
   visibleAt = visible.message.createdAt;
   await new Promise((resolve) => setTimeout(resolve, 1_100));
