@@ -76,7 +76,7 @@ describe('live updates over the shared event stream', () => {
     live.send('message.created', { conversationId: 'c-permit', messageId: message.id }, 7);
     await until(() => messages(inbox).length === 4);
     expect(text(messages(inbox)[3].querySelector('[part~="message-body"]'))).to.equal('Tuesday at 10 works.');
-    expect(text(q(inbox, 'secure-thread-view', '[role="status"]'))).to.equal('New messages in this conversation.');
+    expect(qa(inbox, 'secure-thread-view', '[role="status"]').map(text)).to.include('New messages in this conversation.');
     // Opened with the message on screen: it is marked read.
     await until(() => requestsTo('/conversations/c-permit/read', 'POST').length === 2);
   });
