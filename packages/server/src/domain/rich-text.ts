@@ -18,7 +18,17 @@ export const richTextConfig: Config = {
   ALLOW_ARIA_ATTR: false,
 };
 
-/** Links keep only allowed addresses and always open in a new tab without referrer or opener. */
+/**
+ * A web address written as plain text: `http(s)://` up to a space or markup character, not ending in punctuation that
+ * ends a sentence. One character class after another: each match is found in time linear in its length.
+ */
+const WEB_ADDRESS = /(\bhttps?:\/\/[^\s<>"]*[^\s<>"'.,;:!?)\]])/i;
+
+/**
+ * Links keep only allowed addresses and always open in a new tab without referrer or opener. Web addresses written
+ * as plain text (outside links) become such links: built as nodes, never as markup, and walked and checked by the
+ * sanitizer right after, as every link is. Only `http(s)` addresses are linked this way.
+ */
 export function addLinkHook(instance: DOMPurify): void {
   instance.addHook('afterSanitizeAttributes', (node) => {
     if (node.nodeName === 'A') {
@@ -28,6 +38,23 @@ export function addLinkHook(instance: DOMPurify): void {
       node.setAttribute('target', '_blank');
     }
   });
+  instance.addHook('afterSanitizeElements', (node) => {
+    if (node.nodeType !== 3 || !node.parentElement || node.parentElement.closest('a')) return;
+    const parts = (node.textContent ?? '').split(WEB_ADDRESS);
+    if (parts.length < 2) return;
+    const document = node.ownerDocument!;
+    (node as unknown as ChildNode).replaceWith(
+      ...parts.map((part, index) => {
+        if (index % 2 === 0) return part;
+        const link = document.createElement('a');
+        link.setAttribute('href', part);
+        link.setAttribute('rel', richText.linkRel);
+        link.setAttribute('target', '_blank');
+        link.textContent = part;
+        return link;
+      }),
+    );
+  });
 }
 
 addLinkHook(purifier);
@@ -35,12 +62,15 @@ addLinkHook(purifier);
 purifier.setConfig(richTextConfig);
 
 /**
- * Sanitizes rich text on write with the shared allow-list. Markup the sanitizer would return unchanged
- * (unchanged-markup.ts) is returned as it is, without parsing it.
+ * Sanitizes rich text on write with the shared allow-list, plain-text web addresses made links. Markup the
+ * sanitizer would return unchanged (unchanged-markup.ts) is returned as it is, without parsing it.
  */
 export function sanitizeRichText(html: string): string {
-  if (unchangedBySanitizer(html)) return html;
-  return purifier.sanitize(html).trim();
+  // A web address in the text is made a link by the sanitizer (addLinkHook): such bodies always go through it.
+  const address = html.includes('://');
+  if (!address && unchangedBySanitizer(html)) return html;
+  // DOMPurify returns text without markup as it is, so a plain-text body with an address is read as a paragraph.
+  return purifier.sanitize(address && !html.includes('<') ? `<p>${html}</p>` : html).trim();
 }
 
 /** A message body as it is written: sanitized, with its plain text (domain/messages.ts). */
