@@ -14,7 +14,7 @@ const format = (date: Date, style: keyof typeof styles, locale?: string) =>
  */
 export function localeOf(element: Element): string | undefined {
   for (let node: Node | null = element; node; node = node.parentNode ?? (node as ShadowRoot).host ?? null) {
-    const tag = (node as { locale?: string }).locale || (node as Element).getAttribute?.('lang');
+    const tag = (node as { locale?: string }).locale || (node as HTMLElement).lang;
     if (tag) {
       try {
         return Intl.getCanonicalLocales(tag)[0];

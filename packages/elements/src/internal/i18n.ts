@@ -13,7 +13,7 @@ export const defaultStrings = {
   compose: 'New message',
   unreadInInbox: { other: '{count} unread in Inbox' } as Plural,
   search: 'Search messages',
-  searchPlaceholder: 'Words, % for all, perm% for a prefix',
+  searchHint: 'Words, % for all, perm% for a prefix.',
   searchButton: 'Search',
   unreadOnly: 'Unread only',
   conversations: 'Conversations',
@@ -164,16 +164,12 @@ export type Strings = { [K in keyof Defaults]: Defaults[K] extends Plural ? Plur
 
 /**
  * Merges partial overrides over the defaults; later sources win, `undefined` values are ignored. A counted
- * entry is given whole, as an object of plural categories (a plain string serves every count).
+ * entry is given whole, as an object of plural categories with `other`.
  */
 export function mergeStrings(...sources: (Partial<Strings> | undefined)[]): Strings {
   const merged: Record<string, unknown> = { ...defaultStrings };
   for (const source of sources)
-    for (const [key, value] of Object.entries(source ?? {})) {
-      const plural = typeof merged[key] === 'object';
-      if (typeof value === 'string' && key in merged) merged[key] = plural ? { other: value } : value;
-      else if (plural && typeof value?.other === 'string') merged[key] = value;
-    }
+    for (const [key, value] of Object.entries(source ?? {})) if (key in merged && typeof value === typeof merged[key]) merged[key] = value;
   return merged as Strings;
 }
 
@@ -181,7 +177,7 @@ const rules: Record<string, Intl.PluralRules> = {};
 
 /** The entry for `count` in the language `locale` (the element's, see `localeOf`), its `{count}` filled. */
 export function plural(entry: Plural, count: number, locale?: string): string {
-  return fmt(entry[(rules[locale ?? ''] ??= new Intl.PluralRules(locale)).select(count)] ?? entry.other, { count: count.toLocaleString(locale) });
+  return fmt(entry[(rules[locale ?? ''] ??= new Intl.PluralRules(locale)).select(count)] ?? entry.other, { count });
 }
 
 /** Fills `{name}` placeholders. */

@@ -232,7 +232,7 @@ describe('<secure-inbox>', () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" .strings=${strings}></secure-inbox>`);
     await loaded(el);
     expect(text(folderButtons(el)[0])).to.contain('Posteingang');
-    expect(text(el.shadowRoot!.querySelector('.toggle'))).to.equal('Nur ungelesene');
+    expect(text(el.shadowRoot!.querySelector('[part~="unread-toggle"]')!.closest('label'))).to.equal('Nur ungelesene');
     expect(q(el, 'secure-conversation-list', '[part~="list"]')!.getAttribute('aria-label')).to.equal('Unterhaltungen');
   });
 

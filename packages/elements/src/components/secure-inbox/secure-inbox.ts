@@ -49,6 +49,7 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart compose-button - The "New message" button.
  * @csspart search - The search form.
  * @csspart search-input - The search field.
+ * @csspart search-hint - How to search ("Words, % for all, perm% for a prefix."), below the field; it wraps.
  * @csspart unread-toggle - The "Unread only" checkbox.
  * @csspart queues - Staff: the queue filters above the list (see `<secure-queue-filters>`).
  * @csspart list-pane - The column holding search and list.
@@ -317,12 +318,12 @@ export class SecureInbox extends SessionRoot {
               id="q"
               name="q"
               type="search"
-              placeholder=${t.searchPlaceholder}
+              aria-describedby="search-hint"
               autocomplete="off"
               @input=${(event: Event) => this.#search((event.target as HTMLInputElement).value, 400)}
             />
             <button part="button search-button" class="button" type="submit">${t.searchButton}</button>
-            <label class="toggle"
+            <label class="check"
               ><input
                 part="unread-toggle"
                 type="checkbox"
@@ -331,6 +332,7 @@ export class SecureInbox extends SessionRoot {
               />
               ${t.unreadOnly}</label
             >
+            <small part="search-hint" id="search-hint" class="search-hint">${t.searchHint}</small>
           </form>
           ${this.staff && this.folder === 'inbox'
             ? html`<secure-queue-filters
