@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, startServer, type RunningServer } from '../harness.js';
+import { demoToken, launchBrowser, startServer, type RunningServer } from '../harness.js';
 
 let server: RunningServer;
 let browser: Browser;
@@ -18,15 +18,7 @@ interface Summary {
   unreadCount: number;
 }
 
-async function tokenFor(userId: string): Promise<string> {
-  const response = await fetch(`${server.url}/demo/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userId }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
+const tokenFor = (userId: string) => demoToken(server, userId);
 
 async function api<T>(token: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${server.url}/api/v1${path}`, {
