@@ -49,3 +49,14 @@ export async function launchBrowser(): Promise<Browser> {
     args: chromiumArgs,
   });
 }
+
+/** A token for a demo user, minted by the demo's own `POST /demo/token`. */
+export async function demoToken(server: RunningServer, userId: string): Promise<string> {
+  const response = await fetch(`${server.url}/demo/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId }),
+  });
+  if (response.status !== 200) throw new Error(`POST /demo/token for ${userId}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { token: string }).token;
+}

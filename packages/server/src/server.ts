@@ -6,12 +6,15 @@ import { startCheckpointer } from './db/checkpointer.js';
 import { openDb, type Db } from './db/client.js';
 import { startWriterThread } from './db/writer-thread.js';
 import { startBackgroundJobs } from './notify/background.js';
+import type { NoticeLink } from './notify/worker.js';
 
 export interface StartOptions extends CreateAppOptions {
   /** Runs after the database is open and before the app answers (the demo seeds here). */
   prepare?: (db: Db) => void;
   /** Called once listening, with the URL. */
   onListening?: (url: string) => void;
+  /** The link in notice e-mails, when not the public URL with `conversation=<id>` (the demo's names the recipient). */
+  noticeLink?: NoticeLink;
 }
 
 /**
@@ -25,7 +28,7 @@ export function startServer(config: Config, options: StartOptions = {}) {
   // Sends and sign-ins are written on a thread of their own (db/writer-thread.ts); an in-memory database has one connection.
   const writer = config.dbFile === ':memory:' ? null : startWriterThread(db, config);
   const app = createApp({ db, config, ...(writer ? { writes: writer } : {}) }, options);
-  const jobs = startBackgroundJobs(db, config, writer ? { writes: writer.notices } : {});
+  const jobs = startBackgroundJobs(db, config, { ...(writer ? { writes: writer.notices } : {}), ...(options.noticeLink ? { link: options.noticeLink } : {}) });
   // AnswerResponse writes the security and API headers into the answer as Node sends it (answer-headers.ts).
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { ServerResponse: AnswerResponse } }, (info) => {
     const host = info.address.includes(':') ? `[${info.address}]` : info.address;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { demoNoticeLink } from '../src/demo/page.js';
 import { enqueueMessageNotices } from '../src/notify/outbox.js';
 import { Templates } from '../src/notify/templates.js';
 import { DeliveryWorker, retryDelay, type WorkerOptions } from '../src/notify/worker.js';
@@ -175,6 +176,19 @@ describe('e-mail content', () => {
       expect(mail!.mail.subject).toBe('A secure message is waiting for you');
       expect(mail!.mail.text).toContain(link);
       expect(mail!.mail.html).toContain(`href="${link.replace(/&/g, '&amp;')}"`);
+    }
+  });
+
+  it("in the demo, names the recipient in the link so the demo page opens their thread at once", async () => {
+    const server = await smtp();
+    const t = await setup({ SECURE_INBOX_SMTP_URL: server.url });
+    const conv = await startConversation(t, people.alice, { subject: 'Fence' });
+    await postMessage(t, people.sam, conv.id, { body: 'Fine.', action: 'send' });
+    expect(await worker(t, { link: demoNoticeLink }).runOnce()).toBe(3);
+    for (const user of [people.alice, people.sam, stan]) {
+      const url = new URL(mailTo(server, user)[0]!.mail.text!.match(/https:\/\/\S+/)![0]);
+      expect(url.origin + url.pathname).toBe('https://portal.example/messages');
+      expect(Object.fromEntries(url.searchParams)).toEqual({ tab: 'inbox', conversation: conv.id, as: user.sub });
     }
   });
 

@@ -1062,3 +1062,46 @@ describe('transport', () => {
     expect((await limited.call(adam, 'POST', '/conversations', { accountId: 'acme', subject: 's', body: 'b' })).status).toBe(201);
   });
 });
+
+describe('last visible activity, and Sent beside Inbox', () => {
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 15));
+  const summaries = async (user: TestUser, query = '') => (await t.call(user, 'GET', `/conversations${query}`)).json.items as ConversationSummary[];
+
+  it("gives a customer the time of the last message they may see, not a hidden note's, in lists (kept or not) and threads", async () => {
+    const c = await startConversation(t, alice, { body: 'When is the inspection?' });
+    await pause();
+    const visible = (await postMessage(t, sam, c.id, { body: 'Tuesday at ten.' })) as Message;
+    await pause();
+    const other = await startConversation(t, alice, { subject: 'Another question' });
+    expect((await summaries(alice))[1]).toMatchObject({ id: c.id, updatedAt: visible.createdAt }); // kept page
+    await pause();
+    const hidden = (await postMessage(t, sam, c.id, { body: 'Closing it.', action: 'resolve' })) as Message;
+    expect(hidden.createdAt > visible.createdAt).toBe(true);
+
+    const listed = await summaries(alice);
+    expect(listed.map((item) => item.id)).toEqual([other.id, c.id]);
+    expect(listed[1]).toMatchObject({ status: 'resolved', updatedAt: visible.createdAt, lastMessage: { id: visible.id } });
+    expect((await t.call(alice, 'GET', `/conversations/${c.id}`)).json.conversation.updatedAt).toBe(visible.createdAt);
+    // Staff see the hidden note's time.
+    expect((await summaries(sam)).find((item) => item.id === c.id)!.updatedAt).toBe(hidden.createdAt);
+  });
+
+  it("lists in Sent the caller's own last message and its time, ordered by it; Inbox by the last visible message", async () => {
+    const first = await startConversation(t, alice, { subject: 'Fence', body: 'About the fence' });
+    const [mine] = (await t.call(alice, 'GET', `/conversations/${first.id}`)).json.messages as Message[];
+    await pause();
+    const second = await startConversation(t, alice, { subject: 'Roof', body: 'About the roof' });
+    await pause();
+    const answer = (await postMessage(t, sam, first.id, { body: 'The fence is fine.' })) as Message;
+
+    const inbox = await summaries(alice);
+    expect(inbox.map((item) => item.id)).toEqual([first.id, second.id]);
+    expect(inbox[0]).toMatchObject({ updatedAt: answer.createdAt, lastMessage: { id: answer.id, authorName: 'Sam Staff' } });
+
+    const sent = await summaries(alice, '?folder=sent');
+    expect(sent.map((item) => item.id)).toEqual([second.id, first.id]);
+    expect(sent[1]).toMatchObject({ updatedAt: mine!.createdAt, lastMessage: { id: mine!.id, authorName: 'Alice Applicant' } });
+    expect(sent[1]!.lastMessage.preview).toContain('About the fence');
+    expect(sent[1]!.unreadCount).toBe(1);
+  });
+});

@@ -106,6 +106,23 @@ describe('the rich-text sanitizer', () => {
     expect(sanitizeRichText('no markup & no tags')).toBe('no markup & no tags');
   });
 
+  it('makes plain-text http(s) addresses links, as safe as written links, and nothing else', () => {
+    const link = (href: string) => `<a href="${href}" rel="noopener noreferrer nofollow" target="_blank">${href}</a>`;
+    expect(sanitizeRichText('<p>See https://x.example/a?b=1&amp;c=2. Or (http://q.example/faq)!</p>')).toBe(
+      `<p>See ${link('https://x.example/a?b=1&amp;c=2')}. Or (${link('http://q.example/faq')})!</p>`,
+    );
+    expect(sanitizeRichText('plain https://b.example/x')).toBe(`<p>plain ${link('https://b.example/x')}</p>`);
+    // Written links stay as they are; their text is not linked again.
+    expect(sanitizeRichText('<p><a href="https://y.example">https://y.example</a></p>')).toBe(`<p>${link('https://y.example')}</p>`);
+    for (const text of ['javascript:alert(1)', 'javascript://x.example/%0aalert(1)', 'ftp://files.example/x', 'data:text/html,hi', 'http://"onmouseover=alert(1)//', 'mailto:a@b.example']) {
+      expect(sanitizeRichText(`<p>${text} and more</p>`)).not.toContain('<a');
+    }
+    // Linear in the length, also for long runs that almost look like an address.
+    const started = performance.now();
+    sanitizeRichText(`<p>${'http://'.repeat(20_000)}${'.'.repeat(50_000)} ${'https://a'.repeat(20_000)}</p>`);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it('gives links only http(s) and mailto addresses, and always its own rel and target', () => {
     const link = (attributes: string) => sanitizeRichText(`<a ${attributes}>x</a>`);
     const rel = 'rel="noopener noreferrer nofollow" target="_blank"';

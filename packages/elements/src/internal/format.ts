@@ -2,22 +2,41 @@ import type { Role, StaffKind } from '@secure-inbox/protocol';
 import type { Strings } from './i18n.js';
 
 const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
-let timeFormat: Intl.DateTimeFormat | undefined;
-let dateFormat: Intl.DateTimeFormat | undefined;
-let fullFormat: Intl.DateTimeFormat | undefined;
+const formats: Record<string, Intl.DateTimeFormat> = {};
+const styles = { t: { timeStyle: 'short' }, d: { dateStyle: 'medium' }, f: { dateStyle: 'medium', timeStyle: 'short' } } as const;
 
-/** Short: the time for today, the date otherwise. */
-export function shortDate(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  if (sameDay(date, new Date())) return (timeFormat ??= new Intl.DateTimeFormat(undefined, { timeStyle: 'short' })).format(date);
-  return (dateFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' })).format(date);
+const format = (date: Date, style: keyof typeof styles, locale?: string) =>
+  (formats[style + (locale ?? '')] ??= new Intl.DateTimeFormat(locale, styles[style])).format(date);
+
+/**
+ * The language an element formats in: its own `locale` (or an enclosing element's), else the closest `lang`
+ * attribute up the tree, across shadow roots; undefined (the browser's) when none is set or it is not a valid tag.
+ */
+export function localeOf(element: Element): string | undefined {
+  for (let node: Node | null = element; node; node = node.parentNode ?? (node as ShadowRoot).host ?? null) {
+    const tag = (node as { locale?: string }).locale || (node as HTMLElement).lang;
+    if (tag) {
+      try {
+        return Intl.getCanonicalLocales(tag)[0];
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
-export function longDate(iso: string): string {
+/** Short: the time for today, the date otherwise. */
+export function shortDate(iso: string, locale?: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return (fullFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })).format(date);
+  return format(date, sameDay(date, new Date()) ? 't' : 'd', locale);
+}
+
+export function longDate(iso: string, locale?: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return format(date, 'f', locale);
 }
 
 export function fileSize(bytes: number): string {

@@ -1,7 +1,8 @@
 /**
  * Every string a person can see or hear, in one catalogue. Hosts override any of them with the `strings`
  * property (a partial object merged over these defaults), e.g. to translate the widget.
- * Placeholders in braces (`{count}`) are filled by `fmt`.
+ * Placeholders in braces (`{count}`) are filled by `fmt`. A count is an entry per plural category
+ * (`one`, `other`, and `zero`, `two`, `few`, `many` where a language has them), chosen by `Intl.PluralRules`.
  */
 export const defaultStrings = {
   folders: 'Folders',
@@ -10,9 +11,9 @@ export const defaultStrings = {
   trash: 'Trash',
   statusTab: 'Status',
   compose: 'New message',
-  unreadInInbox: '{count} unread in Inbox',
+  unreadInInbox: { other: '{count} unread in Inbox' } as Plural,
   search: 'Search messages',
-  searchPlaceholder: 'Words, % for all, perm% for a prefix',
+  searchHint: 'Words, % for all, perm% for a prefix.',
   searchButton: 'Search',
   unreadOnly: 'Unread only',
   conversations: 'Conversations',
@@ -23,9 +24,9 @@ export const defaultStrings = {
   emptyUnread: 'No unread messages. Turn off “Unread only” to see all messages.',
   selectConversation: 'Select a conversation to read it.',
   unread: 'Unread',
-  unreadMessages: '{count} unread',
+  youWrote: 'You wrote',
+  unreadMessages: { other: '{count} unread' } as Plural,
   account: 'Account',
-  updated: 'Updated',
   flagCustomer: 'Customer',
   flagStaff: 'Staff',
   flagSupport: 'Support',
@@ -37,7 +38,7 @@ export const defaultStrings = {
   viewRecord: 'View {kind}',
   markUnread: 'Mark as unread',
   nextMessage: 'Next message',
-  noNext: 'There is no next message.',
+  noNext: 'This is the last message in the list.',
   moveToTrash: 'Move to trash',
   restore: 'Restore',
   addRecipients: 'Add recipients',
@@ -112,8 +113,7 @@ export const defaultStrings = {
   statusUpdates: 'Status updates',
   noStatusUpdates: 'No status updates yet.',
   messagesButton: 'Messages',
-  unreadCount: '{count} unread messages',
-  unreadCountOne: '1 unread message',
+  unreadCount: { one: '{count} unread message', other: '{count} unread messages' } as Plural,
   latestUnread: 'Latest unread messages',
   noUnread: 'No unread messages.',
   viewAll: 'View all messages',
@@ -132,7 +132,7 @@ export const defaultStrings = {
   tipText: 'Tip shown with this message',
   notifyAllAdmins: 'Notify all administrators',
   notifyAdmins: 'Notify administrators',
-  adminsNotified: '{count} administrators notified',
+  adminsNotified: { one: '{count} administrator notified', other: '{count} administrators notified' } as Plural,
   assignee: 'Assignee',
   unassigned: 'Unassigned',
   status: 'Status',
@@ -165,21 +165,31 @@ export const defaultStrings = {
   notifications: 'Notifications',
   noNotifications: 'No notifications.',
   markAllRead: 'Mark all read',
-  unreadNotifications: '{count} unread notifications',
+  unreadNotifications: { one: '{count} unread notification', other: '{count} unread notifications' } as Plural,
 };
 
-export type Strings = { [K in keyof typeof defaultStrings]: string };
+/** A counted text: one template per plural category of the language; `other` is the fallback. */
+export type Plural = { [C in Intl.LDMLPluralRule]?: string } & { other: string };
 
-/** Merges partial overrides over the defaults; later sources win, `undefined` values are ignored. */
+type Defaults = typeof defaultStrings;
+export type Strings = { [K in keyof Defaults]: Defaults[K] extends Plural ? Plural : string };
+
+/**
+ * Merges partial overrides over the defaults; later sources win, `undefined` values are ignored. A counted
+ * entry is given whole, as an object of plural categories with `other`.
+ */
 export function mergeStrings(...sources: (Partial<Strings> | undefined)[]): Strings {
-  const merged: Strings = { ...defaultStrings };
-  for (const source of sources) {
-    if (!source) continue;
-    for (const [key, value] of Object.entries(source)) {
-      if (typeof value === 'string' && key in defaultStrings) merged[key as keyof Strings] = value;
-    }
-  }
-  return merged;
+  const merged: Record<string, unknown> = { ...defaultStrings };
+  for (const source of sources)
+    for (const [key, value] of Object.entries(source ?? {})) if (key in merged && typeof value === typeof merged[key]) merged[key] = value;
+  return merged as Strings;
+}
+
+const rules: Record<string, Intl.PluralRules> = {};
+
+/** The entry for `count` in the language `locale` (the element's, see `localeOf`), its `{count}` filled. */
+export function plural(entry: Plural, count: number, locale?: string): string {
+  return fmt(entry[(rules[locale ?? ''] ??= new Intl.PluralRules(locale)).select(count)] ?? entry.other, { count });
 }
 
 /** Fills `{name}` placeholders. */

@@ -87,16 +87,27 @@ export function bodyOf(message: { body: string }): HTMLElement {
 }
 
 const shorten = (text: string, max: number) => {
-  text = text.replace(/\s+/g, ' ').trim();
+  text = text.replace(/[^\S\n]+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 };
 
 /** Plain text of a message body, for quotes and previews (rendered as text, never as HTML). */
 export function textOf(html: string, max = 160): string {
-  return shorten(clean(html).textContent ?? '', max);
+  return shorten(clean(html).textContent!.replace(/\s+/g, ' '), max);
 }
 
-/** The same for a message, from its sanitized body (`bodyOf`): nothing is parsed or sanitized again. */
+/** Text as it reads: a line break at each `<br>` and after each paragraph, list item, quote or `pre`. */
+const lines = (node: Node): string =>
+  node.nodeType === 3
+    ? node.textContent!.replace(/\s+/g, ' ')
+    : node.nodeName === 'BR'
+      ? '\n'
+      : [...node.childNodes].map(lines).join('') + (/^(P|LI|PRE|BLOCKQUOTE)$/.test(node.nodeName) ? '\n' : '');
+
+/**
+ * The same for a message, from its sanitized body (`bodyOf`): nothing is parsed or sanitized again. Its line
+ * breaks are kept (one per break; blank lines fold), for a quote that reads like the message (`white-space: pre-line`).
+ */
 export function quoteOf(message: { body: string }, max = 160): string {
-  return shorten(bodyOf(message).textContent ?? '', max);
+  return shorten(lines(bodyOf(message)).replace(/ ?\n[\s]*/g, '\n'), max);
 }

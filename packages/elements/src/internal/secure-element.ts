@@ -12,6 +12,7 @@ export type Theme = 'light' | 'dark' | 'auto';
 export class SecureElement extends LitElement {
   static override properties: PropertyDeclarations = {
     theme: { reflect: true },
+    locale: {},
     strings: { attribute: false },
     inheritedStrings: { state: true },
   };
@@ -31,6 +32,12 @@ export class SecureElement extends LitElement {
 
   /** Colour scheme; nested elements receive it from their parent. */
   theme: Theme = 'auto';
+
+  /**
+   * The language of dates, times and counts (a BCP 47 tag such as `de-CH`). By default the closest `lang`
+   * attribute up the tree (the page's), across shadow roots; nested elements follow an enclosing element's `locale`.
+   */
+  locale?: string;
 
   /** Overrides for any user-visible string (merged over the catalogue and over what an enclosing `<secure-inbox>` provides). */
   strings?: Partial<Strings>;
@@ -52,6 +59,7 @@ export class SecureElement extends LitElement {
         detail: (provided: Provided, release: () => void) => {
           this.#release = release;
           this.inheritedStrings = provided.strings;
+          this.requestUpdate(); // the provider's locale may have changed
           const field = (this.constructor as typeof SecureElement).sessionField;
           if (field) (this as unknown as Record<string, unknown>)[field] = provided.session;
         },

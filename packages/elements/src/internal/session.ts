@@ -80,7 +80,8 @@ export class Session {
             const { type, conversationId, messageId, unread } = event;
             if (type === 'unread.changed') {
               if (typeof unread === 'number') this.push({ type, unread });
-              else this.refreshCounts();
+              // The folder counts (Sent, Trash) come with `/me` only.
+              this.refreshCounts();
             } else if (type === 'message.created' || type === 'conversation.updated' || type === 'notification.created') {
               this.push({ type, conversationId, messageId });
             }
@@ -106,8 +107,9 @@ export class Session {
     if (!this.#me || fresh === true || (fresh && performance.now() - this.#meAt >= fresh)) {
       this.#meAt = performance.now();
       const request = this.api.me().then((me) => {
+        const folders = JSON.stringify(this.me?.folders);
         this.me = me;
-        if (me.unread.inbox !== this.unread) this.push({ type: 'unread.changed', unread: me.unread.inbox });
+        if (me.unread.inbox !== this.unread || JSON.stringify(me.folders) !== folders) this.push({ type: 'unread.changed', unread: me.unread.inbox });
         return me;
       });
       request.catch(() => {

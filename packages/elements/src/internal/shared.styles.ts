@@ -88,6 +88,17 @@ export const shared = [
     a {
       color: var(--_color-accent);
     }
+    /* A checkbox beside its label, centred on the label's first line. */
+    .check {
+      display: flex;
+      align-items: center;
+      gap: var(--_space-xs);
+      font-weight: normal;
+    }
+    .check input {
+      min-block-size: auto;
+      margin: 0;
+    }
     .state {
       display: flex;
       flex-direction: column;

@@ -76,7 +76,7 @@ describe('live updates over the shared event stream', () => {
     live.send('message.created', { conversationId: 'c-permit', messageId: message.id }, 7);
     await until(() => messages(inbox).length === 4);
     expect(text(messages(inbox)[3].querySelector('[part~="message-body"]'))).to.equal('Tuesday at 10 works.');
-    expect(text(q(inbox, 'secure-thread-view', '[role="status"]'))).to.equal('New messages in this conversation.');
+    expect(qa(inbox, 'secure-thread-view', '[role="status"]').map(text)).to.include('New messages in this conversation.');
     // Opened with the message on screen: it is marked read.
     await until(() => requestsTo('/conversations/c-permit/read', 'POST').length === 2);
   });
@@ -159,4 +159,20 @@ describe('live updates over the shared event stream', () => {
     expect(text(q(inbox, 'secure-notification-centre', '[aria-live]'))).to.equal('2 unread notifications');
     expect(live.connects).to.have.length(1);
   });
+
+  it('updates the Sent count when a conversation was read, as the event stream reports', async () => {
+    const written = [...db.conversations.values()].filter((s) => s.authors.has(users.alice.id));
+    for (const stored of written) stored.unread = 0;
+    written[0]!.unread = 1;
+    const inbox = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="sent"></secure-inbox>`);
+    const sentCount = () => text(qa(inbox, '[part~="folder"]').find((f) => text(f).startsWith('Sent'))!.querySelector('[part~="count"]'));
+    await until(() => text(connection(inbox)) === 'Live' && sentCount() !== '');
+    const before = await until(() => (inbox as unknown as { session: { unread?: number } }).session.unread);
+    // Read in another tab: the stream says the Inbox count fell.
+    written[0]!.unread = 0;
+    live.send('unread.changed', { conversationId: written[0]!.conversation.id, unread: before - 1 }, 201);
+    await until(() => sentCount() === '' || null);
+    await expect(inbox).to.be.accessible();
+  });
 });
+

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import { runOrExplain, startServer } from '../server.js';
-import { demoRoutes } from './page.js';
+import { demoNoticeLink, demoRoutes } from './page.js';
 import { seedDemo } from './seed.js';
 import { demoAlgorithm } from './token.js';
 import { accountNamesOf, demoUserList } from './users.js';
@@ -45,6 +45,7 @@ function start() {
   let seed: ReturnType<typeof seedDemo> | undefined;
   startServer(config, {
     mount: (root) => root.route('/', demoRoutes()),
+    noticeLink: demoNoticeLink,
     prepare: (db) => {
       seed = seedDemo(db);
     },

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../context.js';
 import { ApiError } from '../errors.js';
 import { jsonBody } from '../validate.js';
+import { conversationLink } from '../notify/outbox.js';
 import { mintDemoToken } from './token.js';
 import { accountNamesOf, demoUserList, findDemoUser, type DemoUser } from './users.js';
 
@@ -39,6 +40,16 @@ const initials = (name: string) =>
     .join('')
     .slice(0, 2)
     .toUpperCase();
+
+/**
+ * A notice e-mail's link in the demo: the public URL with `conversation=<id>` and `as=<recipient>`, so the demo page
+ * opens the recipient's thread at once instead of asking who they are (a real portal knows from its own sign-in).
+ */
+export function demoNoticeLink(publicUrl: string, conversationId: string, recipient: { id: string }): string {
+  const url = new URL(conversationLink(publicUrl, conversationId));
+  url.searchParams.set('as', recipient.id);
+  return url.toString();
+}
 
 /** `/?as=<user>` keeping the deep link, if any. */
 function pickHref(userId: string | null, conversation: string | null): string {

@@ -32,6 +32,7 @@ import {
   messageVisible,
   searchScope,
   searchScopeOf,
+  shownSeq,
   visibleUpdatedAt,
   type VisibleConversationRow,
   type Viewer,
@@ -408,7 +409,7 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
   const rows = cachedAll<SummaryRow>(db, sql`
     SELECT c.id, c.subject, c.status, c.account_id AS accountId, c.topic_id AS topicId, t.name AS topicName,
            c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
-           c.assignee_id AS assigneeId, ${visibleUpdatedAt(viewer)} AS updatedAt, ${sortKey} AS sortKey,
+           c.assignee_id AS assigneeId, ${visibleUpdatedAt(viewer, folder, sql.raw('lm.created_at'))} AS updatedAt, ${sortKey} AS sortKey,
            cu.forced_unread AS forcedUnread,
            (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
               AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}) AS unreadCount,
@@ -417,7 +418,7 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     FROM ${source}
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
     LEFT JOIN topics t ON t.id = c.topic_id
-    JOIN messages lm ON lm.seq = ${lastVisibleSeq(viewer)}
+    JOIN messages lm ON lm.seq = ${shownSeq(viewer, folder)}
     JOIN users lu ON lu.id = lm.author_id
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY ${sortKey} ${direction}

@@ -60,6 +60,7 @@ function depthOf(node: T.ParentNode | null): number {
   return depth;
 }
 
+
 const guard = (parent: T.ParentNode, child: T.ChildNode) => {
   if ('tagName' in child && depthOf(parent) + 1 > MAX_RICH_TEXT_DEPTH) throw new TooDeep();
 };
@@ -116,13 +117,46 @@ function cleanAttributes(element: T.Element): void {
 }
 
 /**
+ * A web address written as plain text: `http(s)://` up to a space or markup character, not ending in punctuation that
+ * ends a sentence. One character class after another: each match is found in time linear in its length.
+ */
+const WEB_ADDRESS = /(\bhttps?:\/\/[^\s<>"]*[^\s<>"'.,;:!?)\]])/i;
+
+/**
+ * The nodes a text node becomes: web addresses written as plain text (outside links) made links, built as
+ * nodes (never as markup) with the same address check, `rel` and `target` as written links. Only `http(s)`.
+ */
+function linkified(text: T.TextNode, parent: T.ParentNode): T.ChildNode[] {
+  if (!text.value.includes('://')) return [text];
+  const parts = text.value.split(WEB_ADDRESS);
+  if (parts.length < 2) return [text];
+  const nodes: T.ChildNode[] = [];
+  parts.forEach((part, index) => {
+    if (part === '') return;
+    if (index % 2 === 0 || !richText.allowedUriPattern.test(part)) {
+      nodes.push({ nodeName: '#text', value: part, parentNode: parent } as T.TextNode);
+      return;
+    }
+    const link = defaultTreeAdapter.createElement('a', HTML_NS as T.Element['namespaceURI'], [
+      { name: 'href', value: part },
+      { name: 'rel', value: richText.linkRel },
+      { name: 'target', value: '_blank' },
+    ]);
+    defaultTreeAdapter.insertText(link, part);
+    link.parentNode = parent as T.Element;
+    nodes.push(link);
+  });
+  return nodes;
+}
+
+/**
  * Cleans the tree below `root` in place, without recursion (explicit stacks), refusing a tree deeper
  * than the bound (the parser may move subtrees after inserting them, so the walk checks again).
  */
 function cleanChildren(root: T.ParentNode): void {
-  const parents: [T.ParentNode, number][] = [[root, 0]];
+  const parents: [T.ParentNode, number, boolean][] = [[root, 0, false]];
   while (parents.length) {
-    const [parent, depth] = parents.pop()!;
+    const [parent, depth, inLink] = parents.pop()!;
     const kept: T.ChildNode[] = [];
     // The children of an unwrapped element take its place: walk into it, one level deeper in the tree.
     const lists: [T.ChildNode[], number][] = [[parent.childNodes, 0]];
@@ -135,7 +169,8 @@ function cleanChildren(root: T.ParentNode): void {
       }
       if (child.nodeName === '#text') {
         child.parentNode = parent;
-        kept.push(child);
+        if (inLink) kept.push(child);
+        else kept.push(...linkified(child as T.TextNode, parent));
         continue;
       }
       if (!isElement(child)) continue; // comments
@@ -147,7 +182,7 @@ function cleanChildren(root: T.ParentNode): void {
         cleanAttributes(child);
         child.parentNode = parent;
         kept.push(child);
-        parents.push([child, childDepth]);
+        parents.push([child, childDepth, inLink || child.tagName === 'a']);
       } else if (!DROPPED_WITH_CONTENT.has(child.tagName)) {
         lists.push([child.childNodes, 0]);
       }
@@ -157,11 +192,16 @@ function cleanChildren(root: T.ParentNode): void {
 }
 
 /**
- * Sanitizes rich text on write with the shared allow-list. A body nested deeper than
+ * Sanitizes rich text on write with the shared allow-list, plain-text web addresses made links. A body nested deeper than
  * MAX_RICH_TEXT_DEPTH is refused with 422 `invalid`, naming the bound.
  */
 export function sanitizeRichText(html: string, field = 'body'): string {
-  if (!html.includes('<')) return html.trim();
+  // A web address in the text is made a link: text without markup but with an address is read as a paragraph.
+  const address = html.includes('://');
+  if (!html.includes('<')) {
+    if (!address) return html.trim();
+    html = `<p>${html}</p>`;
+  }
   let root: T.ParentNode | undefined;
   try {
     const document = parse(html, { treeAdapter: boundedTree, scriptingEnabled: false });

@@ -9,7 +9,8 @@
  * - customer: conversations they currently participate in AND whose account is in their token;
  *   only messages without DoNotReply and not written while no customer took part (`staff_only`:
  *   staff talking among themselves before a customer was added). Ordering, previews, `updatedAt`,
- *   unread counts and search use only what the customer may see, so a hidden message leaves no
+ *   unread counts and search use only what the customer may see (`updatedAt` is the time of their newest visible
+ *   message), so a hidden message leaves no
  *   trace (not even a changed timestamp).
  * - Status tab: status updates are account-wide news; every member of the account may read those
  *   they may see (messageVisible), with their attachments, even outside the conversation.
@@ -126,9 +127,24 @@ export function lastVisibleSeq(viewer: Viewer): SQL {
   return seesHiddenNotes(viewer) ? sql.raw('c.last_seq') : sql.raw('c.last_public_seq');
 }
 
-/** The conversation column holding the time of the last change the viewer may see. */
-export function visibleUpdatedAt(viewer: Viewer): SQL {
-  return seesHiddenNotes(viewer) ? sql.raw('c.updated_at') : sql.raw('c.public_updated_at');
+/**
+ * The seq of the message a list row shows (preview, author, time): in Sent the viewer's own last message (theirs,
+ * so theirs to see), elsewhere the newest message they may see.
+ */
+export function shownSeq(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {
+  return folder === 'sent' ? sql.raw('cu.last_sent_seq') : lastVisibleSeq(viewer);
+}
+
+/** The time of a customer's last visible activity: their newest visible message's, never a hidden note's. */
+const CUSTOMER_UPDATED_AT = '(SELECT lv.created_at FROM messages lv WHERE lv.seq = c.last_public_seq)';
+
+/**
+ * The time of the last change the viewer may see. Staff: any change. Customers: the newest message they may see,
+ * not the time of a hidden note (nor of the status change it caused). `shownAt` is that message's time when the
+ * query has it at hand (a list row's `lm`, which in Sent is the viewer's own last message: Sent shows its time).
+ */
+export function visibleUpdatedAt(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash', shownAt: SQL): SQL {
+  return folder === 'sent' || !seesHiddenNotes(viewer) ? shownAt : sql.raw('c.updated_at');
 }
 
 /** Whether a given user may see a message of a conversation (events, notifications, attachments). */
@@ -242,11 +258,12 @@ const conversationRow = (createdAt: string, updatedAt: string) => `
 const STAFF_CONVERSATION = conversationRow('c.created_at', 'c.updated_at');
 // To a customer a conversation begins with its first message they may see: the first message of the
 // conversation, unless staff wrote it among themselves before the customer was added; until such a
-// message exists, with the last change they may see (their being added).
+// message exists, with the last change they may see (their being added). It was last updated at their
+// newest visible message, never at a hidden note.
 const CUSTOMER_CONVERSATION = conversationRow(
   `coalesce((SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id AND m.do_not_reply = 0 AND m.staff_only = 0
              ORDER BY m.seq LIMIT 1), c.public_updated_at)`,
-  'c.public_updated_at',
+  `coalesce(${CUSTOMER_UPDATED_AT}, c.public_updated_at)`,
 );
 
 /**

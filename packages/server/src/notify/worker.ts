@@ -43,7 +43,12 @@ export interface WorkerOptions {
   log?: (line: string) => void;
   /** Where claims and outcomes are committed; by default on this thread through `db`. */
   writes?: NoticeWrites;
+  /** The link a notice points to; by default `conversationLink` (the public URL with `conversation=<id>`). The demo names the recipient too. */
+  link?: NoticeLink;
 }
+
+/** The address an e-mail about a conversation sends its recipient to. */
+export type NoticeLink = (publicUrl: string, conversationId: string, recipient: { id: string }) => string;
 
 interface BatchRow {
   id: number;
@@ -80,6 +85,7 @@ export class DeliveryWorker {
   private readonly now: () => number;
   private readonly log: (line: string) => void;
   private readonly writes: NoticeWrites;
+  private readonly link: NoticeLink;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
@@ -101,6 +107,7 @@ export class DeliveryWorker {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => console.warn(line));
     this.writes = options.writes ?? noticeWritesOn(db);
+    this.link = options.link ?? conversationLink;
   }
 
   start(): this {
@@ -216,7 +223,7 @@ export class DeliveryWorker {
     );
   }
 
-  private compose(recipient: { name: string }, rows: BatchRow[]) {
+  private compose(recipient: { id: string; name: string }, rows: BatchRow[]) {
     const count = rows.length;
     const several = count > 1;
     if (this.config.notifyMode === 'secure') {
@@ -226,7 +233,7 @@ export class DeliveryWorker {
         count,
         several,
         title: '',
-        links: conversations.map((id) => ({ url: conversationLink(this.config.publicUrl, id) })),
+        links: conversations.map((id) => ({ url: this.link(this.config.publicUrl, id, recipient) })),
       });
     }
     const items: FullItem[] = rows.map((row) => ({
@@ -235,7 +242,7 @@ export class DeliveryWorker {
       reasonText: reasonText[row.reason] ?? '',
       html: row.messageBody ?? `<p>${escapeHtml(reasonText[row.reason] ?? '')}</p>`,
       text: row.messageText ?? reasonText[row.reason] ?? '',
-      url: conversationLink(this.config.publicUrl, row.conversationId),
+      url: this.link(this.config.publicUrl, row.conversationId, recipient),
     }));
     return this.templates.render('full', { recipientName: recipient.name, count, several, title: '', items });
   }

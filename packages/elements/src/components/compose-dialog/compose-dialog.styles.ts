@@ -48,14 +48,9 @@ export const styles = css`
     padding: var(--_space-s) var(--_space-m);
     border: 1px solid var(--_color-border);
     border-radius: var(--_radius);
-    max-block-size: 12rem;
-    overflow: auto;
   }
   legend {
     padding-inline: var(--_space-xs);
-  }
-  .check {
-    font-weight: normal;
   }
   .hint,
   .muted {

@@ -77,4 +77,27 @@ describe('conversation controls (staff)', () => {
     expect(requestsTo('/conversations/c-permit/notify-admins', 'POST')).to.have.length(1);
     await expect(el).to.be.accessible();
   });
+
+  it('says "1 administrator notified", and takes every plural form a host gives from its strings', async () => {
+    const el = await open();
+    adminCount.value = 1;
+    control<HTMLButtonElement>(el, '[part~="notify-admins"]').click();
+    await until(() => text(control(el, '[part~="result"]')) === '1 administrator notified');
+    await expect(el).to.be.accessible();
+    el.lang = 'pl';
+    el.strings = {
+      adminsNotified: { one: 'Powiadomiono {count} administratora', few: 'Powiadomiono {count} administratorów (few)', many: 'Powiadomiono {count} administratorów', other: '{count}' },
+    };
+    for (const [count, said] of [
+      [3, 'Powiadomiono 3 administratorów (few)'],
+      [5, 'Powiadomiono 5 administratorów'],
+      [1, 'Powiadomiono 1 administratora'],
+    ] as const) {
+      adminCount.value = count;
+      control<HTMLButtonElement>(el, '[part~="notify-admins"]').click();
+      await until(() => text(control(el, '[part~="result"]')) === said);
+    }
+    await expect(el).to.be.accessible();
+  });
 });
+

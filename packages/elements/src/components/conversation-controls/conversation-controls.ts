@@ -1,7 +1,7 @@
 import type { Conversation, PatchConversationBody, UserRef } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
-import { statusLabel } from '../../internal/format.js';
-import { fmt } from '../../internal/i18n.js';
+import { localeOf, statusLabel } from '../../internal/format.js';
+import { fmt, plural } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -127,7 +127,7 @@ export class SecureConversationControls extends SecureElement {
           () => this.session!.api.notifyAdmins(c.id),
           (notified) => {
             this.emit('secure-admins-notified', { conversationId: c.id, notified });
-            return fmt(t.adminsNotified, { count: notified });
+            return plural(this.t.adminsNotified, notified, localeOf(this));
           },
         )}>
         ${t.notifyAdmins}

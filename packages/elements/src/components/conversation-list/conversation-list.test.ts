@@ -116,4 +116,65 @@ describe('conversation list', () => {
     expect(text(empty)).to.equal('No unread messages. Turn off “Unread only” to see all messages.');
     await expect(el).to.be.accessible();
   });
+
+  it('writes dates in the page language (the closest lang), unless <secure-inbox> names a locale', async () => {
+    const wrapper = await fixture<HTMLElement>(html`<div lang="de-DE"><secure-inbox token="token-alice"></secure-inbox></div>`);
+    const el = wrapper.querySelector('secure-inbox')!;
+    const [row] = await loaded(el);
+    const time = () => row.querySelector('[part~="time"]')!;
+    const date = new Date(time().getAttribute('datetime')!);
+    await until(() => text(time()) === new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium' }).format(date));
+    expect(text(time())).to.not.equal(new Intl.DateTimeFormat('en-US', { dateStyle: 'medium' }).format(date));
+    expect(text(row.querySelector('[part~="unread-marker"]'))).to.match(/^\d+ unread$/);
+    el.locale = 'fr-FR';
+    await until(() => text(time()) === new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium' }).format(date));
+    await expect(el).to.be.accessible();
+    el.setAttribute('locale', 'not a language!');
+    await until(() => text(time()) !== new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium' }).format(date));
+    expect(text(time())).to.equal(new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(date));
+  });
+
+  it('reads a time of today in its own direction on a right-to-left page ("10:01 AM", not "AM 10:01")', async () => {
+    const today = new Date();
+    today.setHours(10, 1, 0, 0);
+    const stored = db.conversations.get('c-permit')!;
+    stored.messages.at(-1)!.createdAt = today.toISOString();
+    const wrapper = await fixture<HTMLElement>(html`<div lang="en-US" dir="rtl"><secure-inbox token="token-bob"></secure-inbox></div>`);
+    const el = wrapper.querySelector('secure-inbox')!;
+    const time = await until(() => rows(el).map((row) => row.querySelector('[part~="time"]')!).find((t) => text(t).includes('AM')));
+    const node = time.firstChild!.nodeType === Node.TEXT_NODE ? time.firstChild! : [...time.childNodes].find((n) => n.nodeType === Node.TEXT_NODE)!;
+    const at = (needle: string) => {
+      const range = document.createRange();
+      const start = node.textContent!.indexOf(needle);
+      range.setStart(node, start);
+      range.setEnd(node, start + needle.length);
+      return range.getBoundingClientRect().left;
+    };
+    expect(text(time)).to.equal('10:01 AM');
+    expect(at('10')).to.be.below(at('AM'));
+    await expect(el).to.be.accessible();
+  });
+
+  it("shows in Sent the user's own last message and its time (\"You wrote\"), in Inbox the latest one", async () => {
+    const reply = await fetch('/api/v1/conversations/c-permit/messages', {
+      method: 'POST',
+      headers: { Authorization: 'Bearer token-bob', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ body: '<p>Tuesday it is.</p>' }),
+    });
+    expect(reply.status).to.equal(201);
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="sent"></secure-inbox>`);
+    const row = () => rows(el).find((r) => text(r.querySelector('[part~="subject"]')) === 'Inspection date for permit 2024-117');
+    const sent = await until(row);
+    expect(text(sent.querySelector('[part~="sender"]'))).to.equal('You wrote');
+    expect(text(sent.querySelector('[part~="preview"]'))).to.equal('Here is the plan, see the drawing.');
+    const sentAt = sent.querySelector('[part~="time"]')!.getAttribute('datetime');
+    await expect(el).to.be.accessible();
+    el.folder = 'inbox';
+    el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.checked = false;
+    el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!.dispatchEvent(new Event('change'));
+    const inbox = await until(() => text(row()?.querySelector('[part~="sender"]')) === 'Bob Staff' && row());
+    expect(text(inbox.querySelector('[part~="preview"]'))).to.equal('Tuesday it is.');
+    expect(inbox.querySelector('[part~="time"]')!.getAttribute('datetime')! > sentAt!).to.equal(true);
+  });
 });
+

@@ -2,8 +2,8 @@ import type { ConversationSummary, Folder } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import type { ConversationQuery } from '../../internal/api.js';
 import { COMPLETE, ERROR, Load } from '../../internal/load.js';
-import { flagLabel, flagOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
-import { fmt } from '../../internal/i18n.js';
+import { flagLabel, flagOf, localeOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
+import { plural } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -20,7 +20,7 @@ import { styles } from './conversation-list.styles.js';
  * @csspart list - The listbox.
  * @csspart row - One conversation; also `row-unread`, `row-selected`.
  * @csspart flag - The sender-type flag; also `flag-customer`, `flag-staff`, `flag-support`.
- * @csspart sender - The sender's name (bold).
+ * @csspart sender - The sender's name (bold); in Sent, "You wrote" (the row shows the caller's own last message and its time).
  * @csspart subject - The subject line.
  * @csspart preview - The latest message preview.
  * @csspart account - The account name.
@@ -258,6 +258,7 @@ export class SecureConversationList extends SecureElement {
   override render() {
     const t = this.t;
     const status = this.#task.status;
+    const locale = localeOf(this);
     if (status === ERROR && !this.items.length) return renderError(t, this.#task.error, () => this.reload(), t.errorMissing);
     if (!this.items.length) {
       if (this.loaded && status === COMPLETE) return renderEmpty(this.unreadOnly && !this.q ? t.emptyUnread : t.empty);
@@ -266,7 +267,7 @@ export class SecureConversationList extends SecureElement {
     return html`
       ${status === ERROR ? renderError(t, this.#task.error, () => this.reload(), t.errorMissing) : nothing}
       <ul part="list" role="listbox" aria-label=${t.conversations} @keydown=${this.#onKeydown}>
-        ${this.items.map((item, index) => this.#renderRow(item, index))}
+        ${this.items.map((item, index) => this.#renderRow(item, index, locale))}
       </ul>
       ${this.cursor
         ? html`<div class="more">
@@ -279,7 +280,7 @@ export class SecureConversationList extends SecureElement {
     `;
   }
 
-  #renderRow(item: ConversationSummary, index: number) {
+  #renderRow(item: ConversationSummary, index: number, locale?: string) {
     const t = this.t;
     const author = { role: item.lastMessage.authorRole, staffKind: item.lastMessage.authorStaffKind };
     const flag = flagOf(author);
@@ -297,8 +298,8 @@ export class SecureConversationList extends SecureElement {
       @focus=${() => (this.active = index)}
     >
       <span class="top">
-        <strong part="sender" class="sender">${item.lastMessage.authorName}</strong>
-        <time part="time" class="time" datetime=${item.updatedAt} title=${longDate(item.updatedAt)}>${shortDate(item.updatedAt)}</time>
+        <strong part="sender" class="sender">${this.folder === 'sent' ? t.youWrote : item.lastMessage.authorName}</strong>
+        <time part="time" class="time" datetime=${item.updatedAt} dir="auto" title=${longDate(item.updatedAt, locale)}>${shortDate(item.updatedAt, locale)}</time>
       </span>
       <span part="subject" class="subject">${item.subject}</span>
       <span part="preview" class="preview">${item.lastMessage.preview}</span>
@@ -307,7 +308,7 @@ export class SecureConversationList extends SecureElement {
         <span part="account" class="account">${this.#accounts.get(item.accountId) ?? item.accountId}</span>
         <span part="status" class="status">${statusLabel(t, item.status)}</span>
         ${unread
-          ? html`<span part="unread-marker" class="unread-marker">${fmt(t.unreadMessages, { count: item.unreadCount })}</span>`
+          ? html`<span part="unread-marker" class="unread-marker">${plural(t.unreadMessages, item.unreadCount, locale)}</span>`
           : nothing}
       </span>
     </li>`;

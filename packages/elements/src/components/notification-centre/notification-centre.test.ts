@@ -11,7 +11,7 @@ describe('<secure-notification-centre>', () => {
 
   it('shows the unread count, lists notices and opens the conversation of one, marking it read', async () => {
     const el = await fixture<SecureNotificationCentre>(html`<secure-notification-centre token="token-bob"></secure-notification-centre>`);
-    await until(() => text(part(el, 'notifications-button')).includes('1 unread notifications'));
+    await until(() => text(part(el, 'notifications-button')).includes('1 unread notification'));
     expect(text(part(el, 'notifications-count'))).to.equal('1');
     await expect(el).to.be.accessible();
     part(el, 'notifications-button').click();

@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
-import { shortDate } from '../../internal/format.js';
-import { fmt } from '../../internal/i18n.js';
+import { localeOf, shortDate } from '../../internal/format.js';
+import { plural } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -136,7 +136,7 @@ export class SecureNotificationCentre extends SessionRoot {
     const unread = this.unread ?? 0;
     return html`<button part="button notifications-button" class="button bell" type="button" popovertarget="menu">
         ${t.notifications}<span part="notifications-count" class="count" ?hidden=${!unread} aria-hidden="true">${unread}</span
-        ><span class="sr-only" aria-live="polite">${this.unread === undefined ? '' : fmt(t.unreadNotifications, { count: unread })}</span>
+        ><span class="sr-only" aria-live="polite">${this.unread === undefined ? '' : plural(t.unreadNotifications, unread, localeOf(this))}</span>
       </button>
       <div
         id="menu"
@@ -163,7 +163,7 @@ export class SecureNotificationCentre extends SessionRoot {
                         @click=${() => this.#open(notice)}
                       >
                         <span>${notice.subject}${notice.read ? nothing : html`<span class="sr-only"> (${t.unread})</span>`}</span>
-                        <span class="muted">${notice.reasonText} · <time datetime=${notice.createdAt}>${shortDate(notice.createdAt)}</time></span>
+                        <span class="muted">${notice.reasonText} · <time datetime=${notice.createdAt} dir="auto">${shortDate(notice.createdAt, localeOf(this))}</time></span>
                         ${notice.preview ? html`<span class="muted">${notice.authorName ? `${notice.authorName}: ` : ''}${notice.preview}</span>` : nothing}
                       </button>
                     </li>`,

@@ -89,13 +89,9 @@ export const styles = css`
     flex: 1;
     min-inline-size: 8rem;
   }
-  .toggle {
-    display: inline-flex;
-    gap: var(--_space-xs);
-    align-items: center;
-  }
-  .toggle input {
-    min-block-size: auto;
+  .search-hint {
+    flex-basis: 100%;
+    color: var(--_color-muted);
   }
   .list {
     flex: 1;

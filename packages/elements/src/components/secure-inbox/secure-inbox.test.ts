@@ -169,6 +169,23 @@ describe('<secure-inbox>', () => {
     await until(() => text(q(el, 'secure-thread-view', '[part~="subject"]')) === secondSubject);
   });
 
+  it('says so when "Next message" is pressed on the last conversation, and keeps focus there', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    const list = await loaded(el);
+    list.at(-1)!.click();
+    await until(() => q(el, 'secure-thread-view', '[part~="subject"]'));
+    const next = qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="thread-actions"] button').find((b) => text(b) === 'Next message')!;
+    const subject = text(q(el, 'secure-thread-view', '[part~="subject"]'));
+    next.focus();
+    await sendKeys({ press: 'Enter' });
+    const said = await until(() => qa(el, 'secure-thread-view', '[role="status"]').find((s) => text(s) === 'This is the last message in the list.'));
+    expect(said.checkVisibility()).to.equal(true);
+    expect(said.closest('[part~="thread-actions"]')).to.exist;
+    expect(text(q(el, 'secure-thread-view', '[part~="subject"]'))).to.equal(subject);
+    expect(focused()).to.equal(next);
+    await expect(el).to.be.accessible();
+  });
+
   it('explains a rejected sign-in and recovers after Retry', async () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="wrong-token"></secure-inbox>`);
     const error = await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
@@ -250,7 +267,7 @@ describe('<secure-inbox>', () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" .strings=${strings}></secure-inbox>`);
     await loaded(el);
     expect(text(folderButtons(el)[0])).to.contain('Posteingang');
-    expect(text(el.shadowRoot!.querySelector('.toggle'))).to.equal('Nur ungelesene');
+    expect(text(el.shadowRoot!.querySelector('[part~="unread-toggle"]')!.closest('label'))).to.equal('Nur ungelesene');
     expect(q(el, 'secure-conversation-list', '[part~="list"]')!.getAttribute('aria-label')).to.equal('Unterhaltungen');
   });
 

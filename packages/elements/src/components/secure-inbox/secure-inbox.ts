@@ -1,7 +1,8 @@
 import type { Context, Folder, Me } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { provide } from '../../internal/context.js';
-import { fmt, type Strings } from '../../internal/i18n.js';
+import { plural, type Strings } from '../../internal/i18n.js';
+import { localeOf } from '../../internal/format.js';
 import { SessionRoot } from '../../internal/session-root.js';
 import { claimedRole, type Session, type SessionEvent } from '../../internal/session.js';
 import type { ConnectionState } from '../../internal/events.js';
@@ -48,6 +49,7 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart compose-button - The "New message" button.
  * @csspart search - The search form.
  * @csspart search-input - The search field.
+ * @csspart search-hint - How to search ("Words, % for all, perm% for a prefix."), below the field; it wraps.
  * @csspart unread-toggle - The "Unread only" checkbox.
  * @csspart queues - Staff: the queue filters above the list (see `<secure-queue-filters>`).
  * @csspart list-pane - The column holding search and list.
@@ -80,7 +82,6 @@ export class SecureInbox extends SessionRoot {
     unreadOnly: { state: true },
     unread: { state: true },
     folderUnread: { state: true },
-    announcement: { state: true },
     staff: { state: true },
     connection: { state: true },
     queue: { state: true },
@@ -110,7 +111,6 @@ export class SecureInbox extends SessionRoot {
   private unread?: number;
   /** Unread conversations per folder from `/me` (Sent and Trash show theirs too). */
   private folderUnread?: Me['folders'];
-  private announcement = '';
   private staff = false;
   private connection?: ConnectionState;
   private queue?: QueueFilter;
@@ -151,7 +151,7 @@ export class SecureInbox extends SessionRoot {
     // instead of on the unread ones until /me says who they are. Only a hint; the server decides.
     const hinted = changed.has('token') && claimedRole(this.token);
     if (hinted) this.staff = hinted !== 'customer';
-    if (this.t !== this.#providedStrings) {
+    if (this.t !== this.#providedStrings || changed.has('locale')) {
       this.#providedStrings = this.t;
       this.#share();
     }
@@ -222,16 +222,13 @@ export class SecureInbox extends SessionRoot {
     if (hadFocus) this.updateComplete.then(() => this.list?.focusRow());
   }
 
-  #next(): void {
+  /** "Next message": the next conversation in the list; at its end the thread says so (the event is cancelled). */
+  #next(event: Event): void {
     const next = this.list?.idAfter(this.conversation);
-    if (next) {
-      this.conversation = next;
-      this.emit('secure-conversation-open', { id: next });
-      this.updateComplete.then(() => this.thread?.focusWhenReady());
-    } else {
-      this.announcement = '';
-      this.updateComplete.then(() => (this.announcement = this.t.noNext));
-    }
+    if (!next) return event.preventDefault();
+    this.conversation = next;
+    this.emit('secure-conversation-open', { id: next });
+    this.updateComplete.then(() => this.thread?.focusWhenReady());
   }
 
   #leftThread(): void {
@@ -262,6 +259,7 @@ export class SecureInbox extends SessionRoot {
     const t = this.t;
     const label = { inbox: t.inbox, sent: t.sent, trash: t.trash };
     const thread = Boolean(this.conversation) && this.view === 'folder';
+    const locale = localeOf(this);
     return html`<div part="base" class="base ${thread || this.view === 'status' ? 'has-detail' : 'no-detail'}">
       <slot name="banner"></slot>
       <slot name="header"></slot>
@@ -284,7 +282,7 @@ export class SecureInbox extends SessionRoot {
                     const count = folder === 'inbox' ? this.unread : this.folderUnread?.[folder].unread;
                     return count
                       ? html`<span part="count" class="count"
-                          ><span aria-hidden="true">${count}</span><span class="sr-only">${fmt(t.unreadMessages, { count })}</span></span
+                          ><span aria-hidden="true">${count}</span><span class="sr-only">${plural(t.unreadMessages, count, locale)}</span></span
                         >`
                       : nothing;
                   })()}
@@ -306,7 +304,7 @@ export class SecureInbox extends SessionRoot {
               </button>
             </li>
           </ul>
-          <span class="sr-only" role="status">${this.unread !== undefined ? fmt(t.unreadInInbox, { count: this.unread }) : ''}</span>
+          <span class="sr-only" role="status">${this.unread !== undefined ? plural(t.unreadInInbox, this.unread, locale) : ''}</span>
           ${this.staff
             ? html`<secure-notification-centre
                 theme=${this.theme}
@@ -331,12 +329,12 @@ export class SecureInbox extends SessionRoot {
               id="q"
               name="q"
               type="search"
-              placeholder=${t.searchPlaceholder}
+              aria-describedby="search-hint"
               autocomplete="off"
               @input=${(event: Event) => this.#search((event.target as HTMLInputElement).value, 400)}
             />
             <button part="button search-button" class="button" type="submit">${t.searchButton}</button>
-            <label class="toggle"
+            <label class="check"
               ><input
                 part="unread-toggle"
                 type="checkbox"
@@ -348,6 +346,7 @@ export class SecureInbox extends SessionRoot {
               />
               ${t.unreadOnly}</label
             >
+            <small part="search-hint" id="search-hint" class="search-hint">${t.searchHint}</small>
           </form>
           ${this.staff && this.folder === 'inbox'
             ? html`<secure-queue-filters
@@ -392,7 +391,6 @@ export class SecureInbox extends SessionRoot {
                   @secure-conversation-update=${this.#changed}
                 ></secure-thread-view>`
               : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`}
-          <div class="sr-only" role="status">${this.announcement}</div>
         </section>
       </div>
       <slot name="footer"></slot>

@@ -1,7 +1,7 @@
 import type { Account, Message } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import { COMPLETE, ERROR, Load } from '../../internal/load.js';
-import { longDate } from '../../internal/format.js';
+import { localeOf, longDate } from '../../internal/format.js';
 import { bodyOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session } from '../../internal/session.js';
@@ -90,7 +90,7 @@ export class SecureStatusTab extends SecureElement {
                   >
                     <header class="message-header">
                       <strong>${message.author.name}</strong>
-                      <time id="time-${message.id}" datetime=${message.createdAt}>${longDate(message.createdAt)}</time>
+                      <time id="time-${message.id}" datetime=${message.createdAt} dir="auto">${longDate(message.createdAt, localeOf(this))}</time>
                     </header>
                     ${bodyOf(message)}
                   </article>`,

@@ -158,6 +158,7 @@ export const styles = css`
   .quote blockquote {
     margin: 0;
     color: var(--_color-muted);
+    white-space: pre-line;
   }
   .internal-hint {
     margin: 0;

@@ -43,7 +43,8 @@ describe('thread view', () => {
     expect(text(record)).to.equal('View permit: Permit 2024-117');
     expect(record.href).to.equal('https://portal.example/permits/2024-117');
     expect(record.rel).to.contain('noopener');
-    expect(text(q(el, 'secure-thread-view', '[part~="participants"]'))).to.contain('Alice Ng, Bob Staff, Carl Ode');
+    // As read on screen (layout included): no space before a comma.
+    expect(q(el, 'secure-thread-view', '[part~="participants"]')!.innerText).to.equal('Participants: Alice Ng, Bob Staff, Carl Ode');
     const link = shown[2].querySelector<HTMLAnchorElement>('[part~="message-body"] a')!;
     expect(link.target).to.equal('_blank');
     expect(link.rel).to.equal('noopener noreferrer nofollow');
@@ -109,6 +110,14 @@ describe('thread view', () => {
     await until(() => focused()?.getAttribute('part') === 'editor');
   });
 
+  it('keeps the line breaks of the message it quotes', async () => {
+    db.conversations.get('c-permit')!.messages.at(-1)!.body = '<p>Hi Sarah,</p>\n<p>We are <strong>ready</strong>.<br>Tuesday suits us.</p><ul><li>Plan</li><li>Photos</li></ul>';
+    const el = await open('token-alice');
+    const quote = q(el, 'secure-thread-view', '[part~="reply-quote"] blockquote')!;
+    expect(quote.innerText).to.equal('Hi Sarah,\nWe are ready.\nTuesday suits us.\nPlan\nPhotos');
+    await expect(el).to.be.accessible();
+  });
+
   it('keeps each drawn body across re-renders, with its content', async () => {
     const el = await open('token-alice');
     const bodies = messages(el).map((m) => m.querySelector('[part~="message-body"]')!);
@@ -134,7 +143,7 @@ describe('thread view', () => {
     expect(post.body).to.deep.equal({ body: '<p>Thanks, Tuesday works.</p>' });
     await until(() => messages(el).length === 4);
     expect(text(messages(el)[3].querySelector('[part~="message-body"]'))).to.equal('Thanks, Tuesday works.');
-    expect(text(q(el, 'secure-thread-view', '[role="status"]'))).to.equal('Message sent.');
+    expect(qa(el, 'secure-thread-view', '[role="status"]').map(text)).to.include('Message sent.');
     expect(text(editor(el))).to.equal('');
   });
 
@@ -436,7 +445,7 @@ describe('thread view', () => {
     session.push({ type: 'unread.changed', unread: (session.unread ?? 0) + 1 });
     await until(() => messages(el).length === 4);
     expect(text(messages(el)[3].querySelector('[part~="message-body"]'))).to.equal('Tuesday at 10.');
-    expect(text(q(el, 'secure-thread-view', '[role="status"]'))).to.equal('New messages in this conversation.');
+    expect(qa(el, 'secure-thread-view', '[role="status"]').map(text)).to.include('New messages in this conversation.');
     await until(() => requestsTo('/conversations/c-permit/read', 'POST').length === 2);
   });
 });

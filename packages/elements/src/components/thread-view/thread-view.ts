@@ -2,7 +2,7 @@ import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
-import { fileSize, flagLabel, flagOf, longDate, statusLabel } from '../../internal/format.js';
+import { fileSize, flagLabel, flagOf, localeOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { bodyOf, quoteOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -68,7 +68,8 @@ interface Loaded {
  * @cssprop --secure-thread-max-width - Widest a message gets (default 48rem).
  *
  * @fires secure-thread-close - The Back button.
- * @fires secure-next-conversation - "Next message"; `detail: { id }` of the current conversation.
+ * @fires secure-next-conversation - "Next message"; `detail: { id }` of the current conversation. Cancelable: cancelling it
+ *   (there is no next one) shows "This is the last message in the list." beside the actions.
  * @fires secure-conversation-read - The thread was opened and marked read; `detail: { id }`.
  * @fires secure-conversation-unread - Marked unread; `detail: { id }`.
  * @fires secure-conversation-trash - Moved to trash; `detail: { id }`.
@@ -93,6 +94,7 @@ export class SecureThreadView extends SecureElement {
     sending: { state: true },
     sendError: { state: true },
     announcement: { state: true },
+    note: { state: true },
     loadingOlder: { state: true },
     generation: { state: true },
     shown: { state: true },
@@ -119,6 +121,8 @@ export class SecureThreadView extends SecureElement {
   private sending = false;
   private sendError = '';
   private announcement = '';
+  /** Shown beside the actions: "This is the last message in the list." */
+  private note = '';
   private loadingOlder = false;
   private generation = 0;
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
@@ -139,6 +143,7 @@ export class SecureThreadView extends SecureElement {
   /** The messages (and departures) drawn, in the feed's order (the Reply buttons' one listener finds theirs here). */
   #drawn: (Message | Departure)[] = [];
   #focusOnLoad = false;
+  #locale?: string;
   #refreshing = false;
   #unread?: number;
   #unsubscribe?: () => void;
@@ -159,7 +164,7 @@ export class SecureThreadView extends SecureElement {
           this.panel = undefined;
           this.actionError = undefined;
           this.sendError = '';
-          this.announcement = '';
+          this.announcement = this.note = '';
           this.editor?.clear();
         }
         session.api
@@ -465,6 +470,7 @@ export class SecureThreadView extends SecureElement {
     const items = [...visible, ...conversation.departures.filter((d) => d.at >= since)].sort((a, b) => (when(a) < when(b) ? -1 : +(when(a) > when(b))));
     this.#drawn = items;
     const context = conversation.context;
+    this.#locale = localeOf(this);
     return html`
       <section part="thread" class="thread" aria-labelledby="subject">
         <header part="thread-header" class="header">
@@ -482,15 +488,19 @@ export class SecureThreadView extends SecureElement {
               : nothing}
           </p>
           <p part="participants" class="participants">
-            <span>${t.participants}:</span>
-            ${conversation.participants.map((p, i) => html`${i ? ', ' : ''}<span>${p.name}</span>`)}
+            ${t.participants}: ${new Intl.ListFormat(this.#locale, { type: 'unit' }).format(conversation.participants.map((p) => p.name))}
           </p>
           <p part="answered-by" class="participants">${conversation.assignee
             ? fmt(t.answeredBy, { name: conversation.assignee.name })
             : fmt(t.answeredByTeam, { account: conversation.accountName })}</p>
           <div part="thread-actions" class="actions" role="group" aria-label=${t.conversationActions}>
             <button part="button" class="button" type="button" @click=${() => this.#change('unread', 'secure-conversation-unread')}>${t.markUnread}</button>
-            <button part="button" class="button" type="button" @click=${() => this.emit('secure-next-conversation', { id: conversation.id })}>
+            <button
+              part="button"
+              class="button"
+              type="button"
+              @click=${() => (this.note = this.emit('secure-next-conversation', { id: conversation.id }, { cancelable: true }).defaultPrevented ? t.noNext : '')}
+            >
               ${t.nextMessage}
             </button>
             <button part="button" class="button" type="button" aria-expanded=${this.panel === 'add' ? 'true' : 'false'} @click=${this.#openAdd}>
@@ -504,6 +514,7 @@ export class SecureThreadView extends SecureElement {
             <button part="button" class="button" type="button" aria-expanded=${this.panel === 'leave' ? 'true' : 'false'} @click=${this.#openLeave}>
               ${t.leave}
             </button>
+            <span class="muted" role="status">${this.note}</span>
           </div>
           ${this.staff
             ? html`<secure-conversation-controls
@@ -585,7 +596,7 @@ export class SecureThreadView extends SecureElement {
     const t = this.t;
     const internal = isInternal(message);
     const flag = flagOf(message.author);
-    const when = longDate(message.createdAt);
+    const when = longDate(message.createdAt, this.#locale);
     const parts = `message${internal ? ' message-internal' : ''}${message.kind === 'status_update' ? ' message-status-update' : ''}`;
     // No whitespace between tags (fewer nodes to clone); the rare pieces (markers, tip, hint, attachments) are drawn
     // only when present.
@@ -601,6 +612,7 @@ export class SecureThreadView extends SecureElement {
         ><span class="role">${flagLabel(t, message.author)}</span
         >${internal || message.kind === 'status_update' ? this.#renderMarkers(message, internal) : nothing}<time
           datetime=${message.createdAt}
+          dir="auto"
           >${when}</time
         >${message.tip
           ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>`

@@ -57,6 +57,22 @@ describe('<secure-unread-badge>', () => {
     expect(new URL(item.href).searchParams.get('conversation')).to.equal('c-xss');
   });
 
+  it('says "1 unread message", and writes dates in its locale, else in the page language', async () => {
+    const page = await fixture<HTMLElement>(html`<div lang="de-DE"><secure-unread-badge token="token-alice"></secure-unread-badge></div>`);
+    const el = page.querySelector('secure-unread-badge')!;
+    await until(() => text(count(el)).startsWith('9'));
+    el.session.push({ type: 'unread.changed', unread: 1 });
+    await el.updateComplete;
+    expect(text(count(el))).to.equal('11 unread message'); // the digit shown, then what is announced
+    button(el).click();
+    const time = await until(() => el.shadowRoot!.querySelector('[part~="item"] time'));
+    const date = new Date(time.getAttribute('datetime')!);
+    expect(text(time)).to.equal(new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium' }).format(date));
+    el.locale = 'en-GB';
+    await until(() => text(time) === new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' }).format(date));
+    await expect(el).to.be.accessible();
+  });
+
   it('closes with Escape and gives focus back to the button', async () => {
     const el = await fixture<SecureUnreadBadge>(html`<secure-unread-badge token="token-alice"></secure-unread-badge>`);
     button(el).focus();

@@ -1,7 +1,7 @@
 import type { ConversationSummary } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
-import { shortDate } from '../../internal/format.js';
-import { fmt } from '../../internal/i18n.js';
+import { localeOf, shortDate } from '../../internal/format.js';
+import { plural } from '../../internal/i18n.js';
 import { SessionRoot } from '../../internal/session-root.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -171,7 +171,7 @@ export class SecureUnreadBadge extends SessionRoot {
         <span class="sr-only">${t.messagesButton}</span>
         <span part="count" class=${count ? 'count' : 'count zero'} aria-live="polite" aria-atomic="true"
           ><span aria-hidden="true">${!count ? '' : count > 99 ? '99+' : count}</span
-          ><span class="sr-only">${this.count === undefined ? '' : count === 1 ? t.unreadCountOne : fmt(t.unreadCount, { count })}</span></span
+          ><span class="sr-only">${this.count === undefined ? '' : plural(t.unreadCount, count, localeOf(this))}</span></span
         >
       </button>
       <div id="menu" part="menu" class="menu" popover aria-labelledby="menu-title" @toggle=${this.#onToggle}>
@@ -192,7 +192,7 @@ export class SecureUnreadBadge extends SessionRoot {
     return html`<ul class="items">
       ${this.items.map((item) => {
         const content = html`<strong class="sender">${item.lastMessage.authorName}</strong>
-          <time datetime=${item.updatedAt}>${shortDate(item.updatedAt)}</time>
+          <time datetime=${item.updatedAt} dir="auto">${shortDate(item.updatedAt, localeOf(this))}</time>
           <span class="subject">${item.subject}</span>`;
         return html`<li>
           ${this.href

@@ -192,8 +192,9 @@ function visible(user: User, stored: Stored): boolean {
 }
 const visibleMessages = (user: User, stored: Stored) => (user.role === 'customer' ? stored.messages.filter((m) => !m.doNotReply) : stored.messages);
 
-function summary(user: User, stored: Stored): ConversationSummary {
-  const messages = visibleMessages(user, stored);
+/** In Sent, a summary shows the caller's own last message (and its time), as the server does. */
+function summary(user: User, stored: Stored, folder: Folder = 'inbox'): ConversationSummary {
+  const messages = visibleMessages(user, stored).filter((m) => folder !== 'sent' || m.author.id === user.id);
   const last = messages.at(-1)!;
   const text = last.body.replace(/<[^>]*>/g, '').slice(0, 140);
   return {
@@ -312,7 +313,7 @@ export const handlers = [
       .filter((s) => !query.get('status') || s.conversation.status === query.get('status'))
       .filter((s) => assigneeMatches(user, s, query.get('assignee')))
       .filter((s) => match(s, user, query.get('q') ?? ''))
-      .map((s) => summary(user, s))
+      .map((s) => summary(user, s, folder))
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id));
     if (query.get('sort') === 'oldest') all.reverse();
     // Opaque keyset cursor: the (updatedAt, id) of the last row sent.
