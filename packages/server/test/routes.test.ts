@@ -384,6 +384,39 @@ describe('POST /conversations/:id/messages: the six actions', () => {
 });
 
 describe('per-user state and folders', () => {
+  it('brings a trashed conversation back to the Inbox, unread, when a message its owner may see arrives', async () => {
+    const c = await startConversation(t, sam, { recipientIds: ['alice'] });
+    await t.call(alice, 'POST', `/conversations/${c.id}/read`);
+    await t.call(sam, 'POST', `/conversations/${c.id}/trash`);
+    expect((await t.call(alice, 'POST', `/conversations/${c.id}/trash`)).status).toBe(204);
+    // Kept pages and counts as the widget last asked for them.
+    expect(await listIds(alice)).toEqual([]);
+    expect(await listIds(alice, '?unread=true')).toEqual([]);
+    expect(await unread(alice)).toBe(0);
+
+    await postMessage(t, sam, c.id, { body: 'Your permit is ready' });
+    expect(await listIds(alice)).toEqual([c.id]);
+    expect(await listIds(alice, '?unread=true')).toEqual([c.id]);
+    expect(await listIds(alice, '?folder=trash')).toEqual([]);
+    expect(await unread(alice)).toBe(1);
+    const me = (await t.call(alice, 'GET', '/me')).json;
+    expect(me.folders.inbox).toEqual({ total: 1, unread: 1 });
+    expect(me.folders.trash).toEqual({ total: 0, unread: 0 });
+    const [summary] = (await t.call(alice, 'GET', '/conversations')).json.items as ConversationSummary[];
+    expect(summary!.unreadCount).toBe(1);
+    // The author's own Trash is theirs: writing does not undo it.
+    expect(await listIds(sam, '?folder=trash')).toEqual([c.id]);
+
+    // Staff see hidden notes, so one brings the conversation back for a staff member too.
+    await t.call(gina, 'GET', '/me');
+    const g = await startConversation(t, bob, {});
+    await t.call(gina, 'POST', `/conversations/${g.id}/trash`);
+    await t.call(bob, 'POST', `/conversations/${g.id}/trash`);
+    await postMessage(t, sam, g.id, { body: 'note', action: 'internal_note' });
+    expect(await listIds(gina)).toContain(g.id);
+    expect(await listIds(bob, '?folder=trash')).toEqual([g.id]);
+  });
+
   it('read, unread, trash, restore and leave move the conversation between folders and counts', async () => {
     const c = await startConversation(t, sam, { recipientIds: ['alice', 'adam'] });
     expect(await unread(alice)).toBe(1);
@@ -422,15 +455,16 @@ describe('per-user state and folders', () => {
     // Trash is per user.
     expect(await listIds(adam)).toEqual([c.id]);
     expect(await listIds(sam)).toEqual([c.id]);
-    // A new message to a trashed conversation does not count in the Inbox.
-    await postMessage(t, sam, c.id, { body: 'news' });
+    // A hidden note does not reach a customer, so it leaves their Trash as it is.
+    await postMessage(t, sam, c.id, { body: 'internal', action: 'internal_note' });
+    expect(await listIds(alice, '?folder=trash')).toEqual([c.id]);
     expect(await unread(alice)).toBe(0);
 
     expect((await t.call(alice, 'POST', `/conversations/${c.id}/restore`)).status).toBe(204);
     expect(await listIds(alice)).toEqual([c.id]);
     expect(await listIds(alice, '?folder=sent')).toEqual([c.id]);
     expect(await listIds(alice, '?folder=trash')).toEqual([]);
-    expect(await unread(alice)).toBe(1);
+    expect(await unread(alice)).toBe(0);
 
     expect((await t.call(alice, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
     for (const folder of ['inbox', 'sent', 'trash']) expect(await listIds(alice, `?folder=${folder}`)).toEqual([]);

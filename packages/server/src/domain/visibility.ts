@@ -81,6 +81,16 @@ export function userSeesMessage(
   return false;
 }
 
+/**
+ * SQL condition on a conversation_users row (alias `cu`) of the conversation a new message was
+ * written to: whether that user may see the message. The same rule as userSeesMessage for users
+ * who already hold a row (participants, readers): hidden notes only for staff and admins. Used to
+ * bring a trashed conversation back to the Inbox of the users a new message reaches.
+ */
+export function rowUserSeesNewMessage(message: { doNotReply: boolean }): string {
+  return message.doNotReply ? `(SELECT role FROM users WHERE id = cu.user_id) <> 'customer'` : '1 = 1';
+}
+
 // ------------------------------------------------------------------ search scope
 /** Tokens already hashed: every message written and every search names some, mostly the same few. */
 const hashed = new Map<string, string>();
