@@ -1,0 +1,168 @@
+/**
+ * What customers and staff met in use, end to end on the demo (real server, real bundle, Chromium): a reply
+ * to a trashed conversation, empty states, assigning to oneself, refused attachments, topics per account,
+ * the Status tab, and the badge opening a thread from it.
+ */
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, startServer, type RunningServer } from '../harness.js';
+
+let server: RunningServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+const stamp = Date.now().toString(36);
+const inbox = (page: Page) => page.locator('secure-inbox');
+const rows = (page: Page) => inbox(page).locator('[part~="row"]');
+const row = (page: Page, subject: string) => rows(page).filter({ has: page.locator('[part~="subject"]', { hasText: subject }) });
+const folder = (page: Page, name: string) => inbox(page).locator('[part~="folder"]', { hasText: name });
+const messages = (page: Page) => inbox(page).locator('[part~="thread"] [part~="message"]');
+/** What is on screen: text in a slot's fallback that is not rendered does not count. */
+const shown = (locator: Locator) => locator.filter({ visible: true });
+const threadTitle = (page: Page) => inbox(page).locator('[part~="thread"] h2');
+
+async function tokenFor(userId: string): Promise<string> {
+  const response = await fetch(`${server.url}/demo/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Calls the API as `userId`, as another person's browser would. */
+async function api<T>(userId: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${await tokenFor(userId)}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : null) as T };
+}
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  contexts.push(context);
+  return context.newPage();
+}
+
+async function visit(page: Page, userId: string, conversation?: string): Promise<void> {
+  await page.goto(`${server.url}/?as=${userId}${conversation ? `&conversation=${conversation}` : ''}`);
+  await inbox(page).locator('[part~="nav"]').waitFor();
+}
+
+const inboxCount = async (page: Page) => Number((await folder(page, 'Inbox').locator('[part~="count"] [aria-hidden]').textContent().catch(() => '0')) || 0);
+const badgeCount = async (page: Page) => Number((await page.locator('secure-unread-badge [part~="count"] [aria-hidden]').textContent()) || 0);
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('a reply to a conversation the customer moved to Trash', () => {
+  it('brings it back to their Inbox, unread, in the open widget and on the badge', async () => {
+    const subject = `Fence height question (${stamp})`;
+    const created = await api<{ conversation: { id: string } }>('maria.lopez', 'POST', '/conversations', {
+      accountId: 'permit-bp-2026-0142',
+      subject,
+      body: '<p>How high may the fence be?</p>',
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.conversation.id;
+
+    const customer = await newPage();
+    await visit(customer, 'maria.lopez', id);
+    await messages(customer).first().waitFor();
+    await inbox(customer).locator('[part~="thread-actions"] button', { hasText: 'Move to trash' }).click();
+    await folder(customer, 'Trash').click();
+    await row(customer, subject).waitFor();
+    await folder(customer, 'Inbox').click();
+    await inbox(customer).locator('[part~="unread-toggle"]').uncheck();
+    await rows(customer).first().waitFor();
+    expect(await row(customer, subject).count()).toBe(0);
+    const before = await badgeCount(customer);
+
+    const answer = `Up to 1.2 m along the street (${stamp}).`;
+    expect((await api('dan.reyes', 'POST', `/conversations/${id}/messages`, { body: `<p>${answer}</p>` })).status).toBe(201);
+
+    // Live: the open Inbox lists it again, unread, and the counts go up without a reload.
+    await row(customer, subject).and(customer.locator('[part~="row-unread"]')).waitFor();
+    await expect.poll(() => badgeCount(customer)).toBe(before + 1);
+    await expect.poll(() => inboxCount(customer)).toBe(before + 1);
+    await folder(customer, 'Trash').click();
+    await shown(inbox(customer).getByText('No messages here.')).or(rows(customer).first()).first().waitFor();
+    expect(await row(customer, subject).count()).toBe(0);
+
+    // And after a reload too (the kept pages followed).
+    await visit(customer, 'maria.lopez');
+    await row(customer, subject).and(customer.locator('[part~="row-unread"]')).waitFor();
+    await row(customer, subject).click();
+    await messages(customer).filter({ hasText: answer }).waitFor();
+  });
+});
+
+describe('empty states', () => {
+  it('says when "Unread only" finds nothing, and turns it off with the button it offers', async () => {
+    const page = await newPage();
+    // Everything Grace has is read: nothing unread is left.
+    const unread = await api<{ items: { id: string }[] }>('grace.okafor', 'GET', '/conversations?unread=true');
+    for (const { id } of unread.json.items) expect((await api('grace.okafor', 'POST', `/conversations/${id}/read`)).status).toBe(204);
+    await visit(page, 'grace.okafor');
+    const text = inbox(page).getByText('No unread messages. Turn off “Unread only” to see all messages.');
+    await shown(text).waitFor();
+    const button = inbox(page).getByRole('button', { name: 'Turn off “Unread only”' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await rows(page).first().waitFor();
+    expect(await inbox(page).locator('[part~="unread-toggle"]').isChecked()).toBe(false);
+    expect(await inbox(page).locator('[part~="unread-toggle"]').evaluate((el) => el.matches(':focus'))).toBe(true);
+  });
+
+  it('names a search with no hits and clears it', async () => {
+    const page = await newPage();
+    await visit(page, 'tom.hartley');
+    await inbox(page).locator('[part~="unread-toggle"]').uncheck();
+    await rows(page).first().waitFor();
+    const all = await rows(page).count();
+    await inbox(page).locator('[part~="search-input"]').fill('zeppelin');
+    await inbox(page).locator('[part~="search-input"]').press('Enter');
+    await inbox(page).getByText('Nothing matches “zeppelin”.').waitFor({ state: 'visible' });
+    await inbox(page).getByRole('button', { name: 'Clear search' }).click();
+    await expect.poll(() => rows(page).count()).toBe(all);
+    expect(await inbox(page).locator('[part~="search-input"]').inputValue()).toBe('');
+  });
+
+  it('shows "No messages here." in an empty folder when the page does not fill the slot', async () => {
+    const page = await newPage();
+    await visit(page, 'grace.okafor');
+    await folder(page, 'Trash').click();
+    await shown(inbox(page).getByText('No messages here.')).waitFor();
+  });
+});
+
+describe('the badge and the Status tab', () => {
+  it('opens the thread of a badge item while the Status tab is shown', async () => {
+    const page = await newPage();
+    await visit(page, 'maria.lopez');
+    await inbox(page).locator('[part~="folder"]', { hasText: 'Status' }).click();
+    await inbox(page).locator('[part~="status-tab"]').waitFor();
+    await page.locator('secure-unread-badge [part~="badge-button"]').click();
+    const item = page.locator('secure-unread-badge [part~="item"]').first();
+    const subject = (await item.locator('.subject').textContent())!;
+    await item.click();
+    await expect.poll(() => page.url()).toContain('conversation=');
+    await threadTitle(page).filter({ hasText: subject }).waitFor();
+    expect(await inbox(page).locator('[part~="status-tab"]').count()).toBe(0);
+  });
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+});
