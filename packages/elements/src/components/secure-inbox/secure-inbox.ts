@@ -36,7 +36,8 @@ const commonParts = 'button, loading, empty, error, retry';
  * @slot banner - Above everything: custom links, a logo.
  * @slot header - Above the message centre, below the banner.
  * @slot footer - Below the message centre.
- * @slot empty - Shown instead of the default text when a folder or search is empty.
+ * @slot empty - Shown instead of the default text when a folder is empty. A search or "Unread only" with no hits
+ *   says so itself, with a button that clears the search or turns "Unread only" off.
  *
  * @csspart base - The outer frame.
  * @csspart nav - The folder navigation.
@@ -153,6 +154,8 @@ export class SecureInbox extends SessionRoot {
       this.#providedStrings = this.t;
       this.#share();
     }
+    // A thread asked for from outside (a badge item, an e-mail link) shows even while the Status tab is open.
+    if (changed.has('conversation') && this.conversation) this.view = 'folder';
     if (changed.has('folder') || hinted) {
       if (!folders.includes(this.folder)) this.folder = 'inbox';
       this.unreadOnly = this.folder === 'inbox' && !this.staff;
@@ -240,6 +243,18 @@ export class SecureInbox extends SessionRoot {
   #changed(): void {
     this.list?.reload();
     this.queues?.refresh();
+  }
+
+  /** The list's empty state cleared the search or turned "Unread only" off: the controls follow, and take focus. */
+  #filterChange(event: CustomEvent<{ q?: string; unreadOnly?: boolean }>): void {
+    const { q, unreadOnly } = event.detail;
+    const field = this.renderRoot.querySelector(q === undefined ? '[part~="unread-toggle"]' : '#q') as HTMLInputElement;
+    if (q === undefined) this.unreadOnly = Boolean(unreadOnly);
+    else {
+      clearTimeout(this.#searchTimer);
+      this.q = field.value = q;
+    }
+    field.focus();
   }
 
   #search(value: string, delay: number): void {
@@ -356,7 +371,8 @@ export class SecureInbox extends SessionRoot {
             .selected=${this.conversation}
             .queue=${this.staff && this.folder === 'inbox' ? this.queue : undefined}
             @secure-conversation-open=${this.#openConversation}
-            ><slot name="empty" slot="empty"></slot
+            @secure-filter-change=${this.#filterChange}
+            ><slot name="empty" slot="empty">${t.empty}</slot
           ></secure-conversation-list>
         </section>
         <section part="detail" class="detail" aria-label=${this.view === 'status' ? t.statusTab : t.messages}>
