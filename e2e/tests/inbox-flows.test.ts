@@ -147,6 +147,43 @@ describe('empty states', () => {
   });
 });
 
+describe('topics per account', () => {
+  it("offers a permit applicant only the permit account's topics and those of every account", async () => {
+    const page = await newPage();
+    await visit(page, 'maria.lopez');
+    await inbox(page).locator('[part~="compose-button"]').click();
+    const topic = inbox(page).locator('[part~="compose"] select[name="topicId"]');
+    await topic.locator('option', { hasText: 'Inspections' }).waitFor({ state: 'attached' });
+    const offered = await topic.locator('option').allTextContents();
+    expect(offered.map((o) => o.trim())).toEqual(['No topic', 'Plans and permit review', 'Inspections', 'Documents and signatures', 'Help with this portal']);
+    // The server refuses another account's topic, whatever a client sends.
+    const refused = await api<{ error: { code: string; details: { field: string }[] } }>('maria.lopez', 'POST', '/conversations', {
+      accountId: 'permit-bp-2026-0142',
+      subject: 'VAT?',
+      body: '<p>x</p>',
+      topicId: 'tax-payroll',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.details.map((d) => d.field)).toEqual(['topicId']);
+  });
+
+  it('offers staff with several accounts the topics of the account they pick', async () => {
+    const page = await newPage();
+    await visit(page, 'jo.park');
+    await inbox(page).locator('[part~="compose-button"]').click();
+    const dialog = inbox(page).locator('[part~="compose"]');
+    const topic = dialog.locator('select[name="topicId"]');
+    await dialog.locator('select[name="accountId"]').selectOption({ label: 'Hartley & Sons Bakery (accounting)' });
+    await topic.locator('option', { hasText: 'Tax, VAT and payroll' }).waitFor({ state: 'attached' });
+    expect((await topic.locator('option').allTextContents()).map((o) => o.trim())).toEqual([
+      'No topic',
+      'Tax, VAT and payroll',
+      'Documents and signatures',
+      'Help with this portal',
+    ]);
+  });
+});
+
 describe('the badge and the Status tab', () => {
   it('opens the thread of a badge item while the Status tab is shown', async () => {
     const page = await newPage();

@@ -64,8 +64,8 @@ describe('GET /topics and topics on conversations', () => {
     const res = await t.call(alice, 'GET', '/topics');
     expect(res.status).toBe(200);
     expect(res.json.items).toEqual([
-      { id: 't-tax', name: 'Taxes', description: 'Tax questions' },
-      { id: 't-permits', name: 'Permits', description: 'Building permits' },
+      { id: 't-tax', name: 'Taxes', description: 'Tax questions', accountId: null },
+      { id: 't-permits', name: 'Permits', description: 'Building permits', accountId: null },
     ]);
     const conversation = await startConversation(t, alice, { topicId: 't-permits' });
     expect(conversation).toMatchObject({ topic: { id: 't-permits', name: 'Permits' } });
@@ -75,6 +75,38 @@ describe('GET /topics and topics on conversations', () => {
     const unknown = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 'x', body: 'y', topicId: 'nope' });
     expectError(unknown, 422, 'invalid');
     expect(problemFields(unknown)).toEqual(['topicId']);
+  });
+
+  it("offers only the topics of the caller's accounts and those of every account, and refuses another account's", async () => {
+    t.db.run(sql`INSERT INTO accounts (id) VALUES ('acme'), ('globex') ON CONFLICT DO NOTHING`);
+    t.db.run(sql`INSERT INTO topics (id, name, description, position, account_id) VALUES
+      ('t-help', 'Portal help', '', 1, NULL), ('t-permits', 'Permits', '', 2, 'acme'), ('t-tax', 'Taxes', '', 3, 'globex')`);
+    const ids = async (user: TestUser, query = '') => {
+      const res = await t.call(user, 'GET', `/topics${query}`);
+      expect(res.status, res.text).toBe(200);
+      return (res.json.items as { id: string }[]).map((i) => i.id);
+    };
+    expect(await ids(alice)).toEqual(['t-help', 't-permits']);
+    expect(await ids(bob)).toEqual(['t-help', 't-tax']);
+    expect(await ids(sam)).toEqual(['t-help', 't-permits', 't-tax']);
+    expect(await ids(sam, '?accountId=globex')).toEqual(['t-help', 't-tax']);
+    expect(await ids(alice, '?accountId=acme')).toEqual(['t-help', 't-permits']);
+    expect(await ids(root)).toEqual(['t-help', 't-permits', 't-tax']);
+    expect(await ids(root, '?accountId=acme')).toEqual(['t-help', 't-permits']);
+    expect((await t.call(alice, 'GET', '/topics')).json.items[1]).toEqual({ id: 't-permits', name: 'Permits', description: '', accountId: 'acme' });
+
+    // Another account's topics are neither listed nor usable.
+    expectError(await t.call(alice, 'GET', '/topics?accountId=globex'), 403, 'forbidden');
+    const bad = await t.call(alice, 'GET', '/topics?account=acme');
+    expectError(bad, 422, 'invalid');
+    const foreign = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 'x', body: 'y', topicId: 't-tax' });
+    expectError(foreign, 422, 'invalid');
+    expect(problemFields(foreign)).toEqual(['topicId']);
+    // Even for staff acting in both accounts: a topic belongs to its account's conversations.
+    const crossed = await t.call(sam, 'POST', '/conversations', { accountId: 'acme', subject: 'x', body: 'y', topicId: 't-tax', recipientIds: ['alice'] });
+    expectError(crossed, 422, 'invalid');
+    expect(await startConversation(t, alice, { topicId: 't-permits' })).toMatchObject({ topic: { id: 't-permits' } });
+    expect(await startConversation(t, alice, { topicId: 't-help' })).toMatchObject({ topic: { id: 't-help' } });
   });
 
   it('assigns a customer question to the topic default assignee', async () => {

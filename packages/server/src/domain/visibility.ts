@@ -69,6 +69,16 @@ export function visibleUpdatedAt(viewer: Viewer): SQL {
   return seesHiddenNotes(viewer) ? sql.raw('c.updated_at') : sql.raw('c.public_updated_at');
 }
 
+/**
+ * The topics (alias `t`) the viewer may be offered: those of every account (no account) and those of the
+ * accounts they act in; with `accountId`, only those offered in that one account.
+ */
+export function topicVisible(viewer: Viewer, accountId?: string): SQL {
+  if (accountId !== undefined) return sql`(t.account_id IS NULL OR t.account_id = ${accountId})`;
+  if (viewer.role === 'admin' || viewer.accounts === '*') return sql`1 = 1`;
+  return sql`(t.account_id IS NULL OR t.account_id IN ${accountList(viewer)})`;
+}
+
 /** Whether a given user may see a message of a conversation (events, notifications, attachments). */
 export function userSeesMessage(
   user: { id: string; role: string },

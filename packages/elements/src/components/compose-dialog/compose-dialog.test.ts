@@ -87,6 +87,20 @@ describe('compose dialog', () => {
     expect(el.conversation).to.equal(sent.detail.conversation.id);
   });
 
+  it("offers the topics of the chosen account and those of every account, and drops a topic of another one", async () => {
+    const { el } = await openCompose('token-bob');
+    const topicNames = () => [...field<HTMLSelectElement>(el, '[name="topicId"]').options].map((o) => o.text);
+    expect(topicNames()).to.deep.equal(['No topic', 'Building permits', 'Fees and billing']);
+    field<HTMLSelectElement>(el, '[name="topicId"]').value = 'top-permits';
+    const accounts = field<HTMLSelectElement>(el, '[name="accountId"]');
+    accounts.value = 'acc-cafe';
+    accounts.dispatchEvent(new Event('change'));
+    await until(() => topicNames().includes('Food licence'));
+    expect(topicNames()).to.deep.equal(['No topic', 'Fees and billing', 'Food licence']);
+    expect(field<HTMLSelectElement>(el, '[name="topicId"]').value).to.equal('');
+    await expect(el).to.be.accessible();
+  });
+
   it('asks staff to pick an account and at least one recipient', async () => {
     const { el } = await openCompose('token-bob');
     const accounts = field<HTMLSelectElement>(el, '[name="accountId"]');
