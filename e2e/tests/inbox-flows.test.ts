@@ -147,6 +147,33 @@ describe('empty states', () => {
   });
 });
 
+describe('assigning a conversation to oneself', () => {
+  it('offers staff their own name and "Assign to me", and shows their name afterwards', async () => {
+    const subject = `Skylight over the porch (${stamp})`;
+    const created = await api<{ conversation: { id: string } }>('maria.lopez', 'POST', '/conversations', {
+      accountId: 'permit-bp-2026-0142',
+      subject,
+      body: '<p>Does a skylight need a permit?</p>',
+    });
+    const id = created.json.conversation.id;
+    const page = await newPage();
+    await visit(page, 'ines.kowalski', id);
+    const controls = inbox(page).locator('[part~="controls"]');
+    await controls.locator('[part~="assignee"] option', { hasText: 'Ines Kowalski' }).waitFor({ state: 'attached' });
+    await controls.locator('[part~="assign-me"]').click();
+    await controls.locator('[part~="result"]', { hasText: 'Assignee: Ines Kowalski. Saved.' }).waitFor();
+    const saved = await api<{ conversation: { assigneeId: string } }>('ines.kowalski', 'GET', `/conversations/${id}`);
+    expect(saved.json.conversation.assigneeId).toBe('ines.kowalski');
+    expect(await controls.locator('[part~="assign-me"]').count()).toBe(0);
+
+    // Seen again later: her name, not her id.
+    await visit(page, 'ines.kowalski', id);
+    await controls.locator('[part~="assignee"] option', { hasText: 'Ines Kowalski' }).waitFor({ state: 'attached' });
+    await expect.poll(() => controls.locator('[part~="assignee"]').evaluate((s) => (s as HTMLSelectElement).selectedOptions[0]?.text)).toBe('Ines Kowalski');
+    expect(await controls.locator('[part~="assignee"] option', { hasText: 'ines.kowalski' }).count()).toBe(0);
+  });
+});
+
 describe('topics per account', () => {
   it("offers a permit applicant only the permit account's topics and those of every account", async () => {
     const page = await newPage();

@@ -130,6 +130,7 @@ export const defaultStrings = {
   adminsNotified: '{count} administrators notified',
   assignee: 'Assignee',
   unassigned: 'Unassigned',
+  assignToMe: 'Assign to me',
   status: 'Status',
   statusHelp: 'Reply needed (attentive) = waiting for the customer.',
   savedField: '{field}: {value}. Saved.',

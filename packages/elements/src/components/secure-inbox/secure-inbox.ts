@@ -26,7 +26,7 @@ const attachParts = 'attach, attachment-list, attachment-chip, progress, cancel-
 const threadParts = `thread, thread-header, back, subject, status, record-link, participants, thread-actions, panel, older, messages, message,
   message-internal, message-status-update, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
   tip-button, tip, tip-text, tip-close, reply, reply-quote, send, answer-panel, answer-button, answer-internal, internal-banner, confirm,
-  tip-field, notify, controls, assignee, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;
+  tip-field, notify, controls, assignee, assign-me, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;
 const commonParts = 'button, loading, empty, error, retry';
 
 /**

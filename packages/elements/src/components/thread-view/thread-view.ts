@@ -490,7 +490,7 @@ export class SecureThreadView extends SecureElement {
           </div>
           ${this.staff
             ? html`<secure-conversation-controls
-                exportparts="controls, assignee, status-select, notify-admins, result, button, error"
+                exportparts="controls, assignee, assign-me, status-select, notify-admins, result, button, error"
                 theme=${this.theme}
                 .conversation=${conversation}
                 @secure-conversation-update=${(event: CustomEvent<{ conversation: Conversation }>) =>

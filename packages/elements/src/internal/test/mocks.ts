@@ -282,7 +282,8 @@ export const handlers = [
     if (!accountId) return error(422, 'invalid', 'Invalid query: accountId is required.', [{ field: 'accountId', message: 'Required' }]);
     if (!seesAccount(user, accountId)) return error(403, 'forbidden', 'You do not act in this account.');
     const items = Object.values(users as Record<string, User>)
-      .filter((u) => u.accounts.includes(accountId))
+      // As the server: the caller is not in their own directory.
+      .filter((u) => u.accounts.includes(accountId) && u.id !== user.id)
       .map(ref);
     return HttpResponse.json({ items });
   }),
