@@ -174,6 +174,58 @@ describe('assigning a conversation to oneself', () => {
   });
 });
 
+describe('a refused attachment', () => {
+  const svg = { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') };
+  const pdf = (name: string) => ({ name, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n') });
+
+  it('holds a reply until the refused file is removed, then sends the rest', async () => {
+    const subject = `Gutter drawings (${stamp})`;
+    const created = await api<{ conversation: { id: string } }>('maria.lopez', 'POST', '/conversations', {
+      accountId: 'permit-bp-2026-0142',
+      subject,
+      body: '<p>Where do the gutter drawings go?</p>',
+    });
+    const id = created.json.conversation.id;
+    const page = await newPage();
+    await visit(page, 'maria.lopez', id);
+    await messages(page).first().waitFor();
+    const reply = inbox(page).locator('[part~="reply"]');
+    const text = `Drawings attached (${stamp}).`;
+    await reply.locator('[part~="editor"]').fill(text);
+    await reply.locator('input[type="file"]').setInputFiles([pdf('gutters.pdf'), svg]);
+    await reply.locator('[part~="attachment-chip"]', { hasText: 'logo.svg' }).locator('[part~="error"]').waitFor();
+    await reply.locator('[part~="attachment-chip"]', { hasText: 'gutters.pdf' }).locator('[part~="remove-attachment"]').waitFor();
+
+    await reply.locator('[part~="send"]').click();
+    await reply.getByRole('alert').filter({ hasText: 'Remove or replace the refused file.' }).waitFor();
+    const thread = await api<{ messages: unknown[] }>('maria.lopez', 'GET', `/conversations/${id}`);
+    expect(thread.json.messages).toHaveLength(1);
+    expect(await reply.locator('[part~="editor"]').textContent()).toContain(text);
+
+    await reply.locator('[part~="attachment-chip"]', { hasText: 'logo.svg' }).locator('[part~="remove-attachment"]').click();
+    await reply.locator('[part~="send"]').click();
+    const sent = messages(page).filter({ hasText: text });
+    await sent.waitFor();
+    expect(await sent.locator('[part~="attachment"]').allTextContents()).toEqual([expect.stringContaining('gutters.pdf')]);
+  });
+
+  it('holds a new question too', async () => {
+    const page = await newPage();
+    await visit(page, 'maria.lopez');
+    await inbox(page).locator('[part~="compose-button"]').click();
+    const dialog = inbox(page).locator('[part~="compose"]');
+    await dialog.locator('#subject').fill(`Logo (${stamp})`);
+    await dialog.locator('[part~="editor"]').fill('Our logo.');
+    await dialog.locator('input[type="file"]').setInputFiles(svg);
+    await dialog.locator('[part~="attachment-chip"] [part~="error"]').waitFor();
+    await dialog.locator('[part~="send"]').click();
+    await dialog.getByRole('alert').filter({ hasText: 'Remove or replace the refused file.' }).waitFor();
+    expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);
+    const list = await api<{ items: { subject: string }[] }>('maria.lopez', 'GET', '/conversations?folder=sent');
+    expect(list.json.items.map((i) => i.subject)).not.toContain(`Logo (${stamp})`);
+  });
+});
+
 describe('topics per account', () => {
   it("offers a permit applicant only the permit account's topics and those of every account", async () => {
     const page = await newPage();

@@ -153,6 +153,7 @@ export const defaultStrings = {
   uploadCancelled: 'Upload of {name} cancelled.',
   uploadTooLarge: 'larger than the {limit} limit.',
   waitForUploads: 'Wait until the files have uploaded.',
+  removeRefused: 'Remove or replace the refused file.',
   downloadFile: 'Download {name}',
   scanPending: 'Scanning…',
   scanInfected: 'Blocked: failed virus scan',

@@ -45,6 +45,26 @@ describe('compose dialog', () => {
     expect((requestsTo('/conversations', 'POST')[0].body as { attachmentIds?: string[] }).attachmentIds).to.have.length(1);
   });
 
+  it('does not send a question without a file the server refused: it waits until the file is removed', async () => {
+    const { el } = await openCompose('token-alice');
+    await fill(el, 'Logo', 'Our logo.');
+    const picker = q(el, 'secure-compose-dialog', 'secure-attachment-picker')! as unknown as { add(files: File[]): void };
+    picker.add([new File(['<svg/>'], 'logo.svg', { type: 'image/svg+xml' })]);
+    const chip = () => q(el, 'secure-compose-dialog', 'secure-attachment-picker', '[part~="attachment-chip"]');
+    await until(() => chip()?.querySelector('[part~="error"]'));
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => qa(el, 'secure-compose-dialog', '[role="alert"]').some((a) => text(a) === 'Remove or replace the refused file.'));
+    expect(requestsTo('/conversations', 'POST')).to.have.length(0);
+    expect(dialog(el).open).to.equal(true);
+    await expect(el).to.be.accessible();
+
+    chip()!.querySelector<HTMLButtonElement>('[part~="remove-attachment"]')!.click();
+    await until(() => !chip());
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => requestsTo('/conversations', 'POST').length);
+    expect(requestsTo('/conversations', 'POST')[0].body).not.to.have.property('attachmentIds');
+  });
+
   it('opens as a modal dialog with topics and the account directory, focus inside', async () => {
     const { el } = await openCompose('token-alice');
     const d = dialog(el);

@@ -176,8 +176,9 @@ export class SecureComposeDialog extends SecureElement {
     if (topicId) request.topicId = topicId;
     if (recipientIds.length) request.recipientIds = recipientIds;
     if (this.context) request.context = this.context;
-    if (this.picker?.busy) {
-      this.sendError = t.waitForUploads;
+    const hold = this.picker?.hold;
+    if (hold) {
+      this.sendError = hold;
       return;
     }
     if (this.picker?.ids.length) request.attachmentIds = this.picker.ids;

@@ -406,8 +406,8 @@ export class SecureThreadView extends SecureElement {
       return;
     }
     const picker = this.picker;
-    if (picker?.busy) {
-      this.sendError = t.waitForUploads;
+    if (picker?.hold) {
+      this.sendError = picker.hold;
       return;
     }
     const attachmentIds = picker?.ids ?? [];
