@@ -133,7 +133,7 @@ describe('empty states', () => {
     const all = await rows(page).count();
     await inbox(page).locator('[part~="search-input"]').fill('zeppelin');
     await inbox(page).locator('[part~="search-input"]').press('Enter');
-    await inbox(page).getByText('Nothing matches “zeppelin”.').waitFor({ state: 'visible' });
+    await inbox(page).getByText('No messages match “zeppelin”.').waitFor({ state: 'visible' });
     await inbox(page).getByRole('button', { name: 'Clear search' }).click();
     await expect.poll(() => rows(page).count()).toBe(all);
     expect(await inbox(page).locator('[part~="search-input"]').inputValue()).toBe('');
@@ -264,6 +264,27 @@ describe('topics per account', () => {
 });
 
 describe('the badge and the Status tab', () => {
+  it('shows a new status update live and opens its conversation', async () => {
+    const page = await newPage();
+    await visit(page, 'maria.lopez');
+    await inbox(page).locator('[part~="folder"]', { hasText: 'Status' }).click();
+    const tab = inbox(page).locator('[part~="status-tab"]');
+    await tab.locator('[part~="message"]').first().waitFor();
+    const rows = await api<{ items: { id: string; subject: string }[] }>('maria.lopez', 'GET', '/conversations?q=%25');
+    const target = rows.json.items.find((i) => i.subject.includes('Framing inspection'))!;
+    const update = `Framing inspection moved to Friday (${stamp}).`;
+    expect((await api('ines.kowalski', 'POST', `/conversations/${target.id}/messages`, { body: `<p>${update}</p>`, action: 'status_update' })).status).toBe(201);
+
+    // Without a reload.
+    const entry = tab.locator('[part~="message"]', { hasText: update });
+    await entry.waitFor();
+    await entry.locator('[part~="open-conversation"]').click();
+    await threadTitle(page).filter({ hasText: 'Framing inspection' }).waitFor();
+    await messages(page).filter({ hasText: update }).waitFor();
+    await expect.poll(() => page.url()).toContain(`conversation=${target.id}`);
+  });
+
+
   it('opens the thread of a badge item while the Status tab is shown', async () => {
     const page = await newPage();
     await visit(page, 'maria.lopez');

@@ -21,7 +21,7 @@ export const defaultStrings = {
   loadingMore: 'Loading more…',
   empty: 'No messages here.',
   emptyUnread: 'No unread messages. Turn off “Unread only” to see all messages.',
-  emptySearch: 'Nothing matches “{q}”.',
+  emptySearch: 'No messages match “{q}”.',
   clearSearch: 'Clear search',
   turnOffUnreadOnly: 'Turn off “Unread only”',
   selectConversation: 'Select a conversation to read it.',
@@ -105,13 +105,13 @@ export const defaultStrings = {
   retry: 'Retry',
   statusUpdates: 'Status updates',
   noStatusUpdates: 'No status updates yet.',
+  openConversation: 'Open conversation',
   messagesButton: 'Messages',
   unreadCount: '{count} unread messages',
   unreadCountOne: '1 unread message',
   latestUnread: 'Latest unread messages',
   noUnread: 'No unread messages.',
   viewAll: 'View all messages',
-  attachmentSize: '{size}',
   // Staff console
   answer: 'Answer',
   answerSend: 'Send',
@@ -160,7 +160,6 @@ export const defaultStrings = {
   notifications: 'Notifications',
   noNotifications: 'No notifications.',
   markAllRead: 'Mark all read',
-  markRead: 'Mark read',
   unreadNotifications: '{count} unread notifications',
 };
 

@@ -101,13 +101,6 @@ export class SecureConversationControls extends SecureElement {
     });
   }
 
-  /** "Assign to me": the assignee select takes the caller, and focus, as if they had picked themselves. */
-  #assignMe(id: string): void {
-    const select = this.renderRoot.querySelector('select')!;
-    select.value = id;
-    this.#patch(select, 'assigneeId').then(() => select.focus());
-  }
-
   override render() {
     const t = this.t;
     const c = this.conversation;
@@ -120,14 +113,17 @@ export class SecureConversationControls extends SecureElement {
         >${t.assignee}
         <select part="assignee" ?disabled=${this.busy} @change=${(event: Event) => this.#patch(event.target as HTMLSelectElement, 'assigneeId')}>
           <option value="" ?selected=${!c.assigneeId}>${t.unassigned}</option>
-          ${known
-            ? nothing
-            : html`<option value=${c.assigneeId!} selected>${c.participants.find((p) => p.id === c.assigneeId)?.name ?? c.assigneeId}</option>`}
+          ${known ? nothing : html`<option value=${c.assigneeId!} selected>${c.assigneeId}</option>`}
           ${people.map((person) => html`<option value=${person.id} ?selected=${person.id === c.assigneeId}>${person.name}</option>`)}
         </select></label
       >
-      ${me && c.assigneeId !== me.id && people[0]?.id === me.id
-        ? html`<button part="button assign-me" class="button" type="button" ?disabled=${this.busy} @click=${() => this.#assignMe(me.id)}>${t.assignToMe}</button>`
+      ${me?.role === 'staff' && c.assigneeId !== me.id
+        ? html`<button part="button assign-me" class="button" type="button" ?disabled=${this.busy} @click=${() => {
+            // As if they had picked themselves in the list, which then has focus.
+            const select = this.renderRoot.querySelector('select')!;
+            select.value = me.id;
+            this.#patch(select, 'assigneeId').then(() => select.focus());
+          }}>${t.assignToMe}</button>`
         : nothing}
       <label
         >${t.status}

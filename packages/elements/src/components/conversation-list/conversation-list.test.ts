@@ -151,7 +151,7 @@ describe('conversation list', () => {
     await sendKeys({ press: 'Enter' });
     const empty = await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
     // The host's text is for an empty folder; a search says what it looked for.
-    expect(seen(empty)).to.equal('Nothing matches “zebrafish”. Clear search');
+    expect(seen(empty)).to.equal('No messages match “zebrafish”. Clear search');
     await expect(el).to.be.accessible();
     empty.querySelector('button')!.click();
     await loaded(el);

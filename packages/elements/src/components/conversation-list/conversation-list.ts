@@ -36,8 +36,8 @@ import { styles } from './conversation-list.styles.js';
  * @cssprop --secure-list-row-gap - Space between rows' contents.
  *
  * @fires secure-conversation-open - A conversation was chosen; `detail: { id, conversation }`.
- * @fires secure-filter-change - The empty state's button cleared the search (`detail: { q: '' }`) or turned
- *   "Unread only" off (`detail: { unreadOnly: false }`); the list already shows the result.
+ * @fires secure-filter-change - The empty state's button asks to clear the search (`detail: { q: '' }`) or to turn
+ *   "Unread only" off (`detail: { unreadOnly: false }`); the enclosing `<secure-inbox>` does so.
  * @fires secure-error - Loading failed; `detail: { error }`.
  */
 export class SecureConversationList extends SecureElement {
@@ -294,11 +294,8 @@ export class SecureConversationList extends SecureElement {
       ? [fmt(t.emptySearch, { q }), t.clearSearch, { q: '' }]
       : [t.emptyUnread, t.turnOffUnreadOnly, { unreadOnly: false }];
     return html`<div part="empty" class="state empty" role="status">
-      <p>${text}</p>
-      <button part="button" class="button" type="button" @click=${() => {
-        Object.assign(this, change);
-        this.emit('secure-filter-change', change);
-      }}>${action}</button>
+      ${text}
+      <button part="button" class="button" type="button" @click=${() => this.emit('secure-filter-change', change)}>${action}</button>
     </div>`;
   }
 

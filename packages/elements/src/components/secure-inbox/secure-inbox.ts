@@ -246,13 +246,14 @@ export class SecureInbox extends SessionRoot {
   }
 
   /** The list's empty state cleared the search or turned "Unread only" off: the controls follow, and take focus. */
-  #filterChange(event: CustomEvent<{ q?: string; unreadOnly?: boolean }>): void {
-    const { q, unreadOnly } = event.detail;
-    const field = this.renderRoot.querySelector(q === undefined ? '[part~="unread-toggle"]' : '#q') as HTMLInputElement;
-    if (q === undefined) this.unreadOnly = Boolean(unreadOnly);
-    else {
+  #filterChange({ detail }: CustomEvent<{ q?: string; unreadOnly?: boolean }>): void {
+    const search = detail.q !== undefined;
+    const field = this.renderRoot.querySelector(search ? '#q' : '[part~="unread-toggle"]') as HTMLInputElement;
+    Object.assign(this, detail);
+    if (search) {
+      // A search still waiting to run would bring the words back.
       clearTimeout(this.#searchTimer);
-      this.q = field.value = q;
+      field.value = '';
     }
     field.focus();
   }
@@ -377,7 +378,11 @@ export class SecureInbox extends SessionRoot {
         </section>
         <section part="detail" class="detail" aria-label=${this.view === 'status' ? t.statusTab : t.messages}>
           ${this.view === 'status'
-            ? html`<secure-status-tab exportparts="status-tab, messages, message, message-body, ${commonParts}" theme=${this.theme}></secure-status-tab>`
+            ? html`<secure-status-tab
+                exportparts="status-tab, messages, message, message-body, open-conversation, ${commonParts}"
+                theme=${this.theme}
+                @secure-conversation-open=${this.#openConversation}
+              ></secure-status-tab>`
             : this.conversation
               ? html`<secure-thread-view
                   exportparts="${threadParts}, ${commonParts}"
