@@ -286,13 +286,20 @@ describe('the badge and the Status tab', () => {
 
 
   it('opens the thread of a badge item while the Status tab is shown', async () => {
+    const subject = `Site visit on Monday (${stamp})`;
+    const started = await api('ines.kowalski', 'POST', '/conversations', {
+      accountId: 'permit-bp-2026-0142',
+      subject,
+      body: '<p>We will come by on Monday.</p>',
+      recipientIds: ['maria.lopez'],
+    });
+    expect(started.status).toBe(201);
     const page = await newPage();
     await visit(page, 'maria.lopez');
     await inbox(page).locator('[part~="folder"]', { hasText: 'Status' }).click();
     await inbox(page).locator('[part~="status-tab"]').waitFor();
     await page.locator('secure-unread-badge [part~="badge-button"]').click();
-    const item = page.locator('secure-unread-badge [part~="item"]').first();
-    const subject = (await item.locator('.subject').textContent())!;
+    const item = page.locator('secure-unread-badge [part~="item"]', { hasText: subject });
     await item.click();
     await expect.poll(() => page.url()).toContain('conversation=');
     await threadTitle(page).filter({ hasText: subject }).waitFor();
