@@ -123,6 +123,23 @@ describe('branded portals', () => {
     });
   }
 
+  it('law and accounting: empty states show their default text where the page leaves the empty slot alone', async () => {
+    for (const brand of brands.filter((b) => b.page !== 'permits')) {
+      await page.goto(`${examples.url}/branded-portal/${brand.page}.html?theme=light`);
+      const inbox = page.locator('secure-inbox');
+      await inbox.locator('[part~="row"]', { hasText: brand.user }).first().waitFor();
+      await inbox.locator('[part~="search-input"]').fill('zeppelin');
+      await inbox.locator('[part~="search-input"]').press('Enter');
+      await inbox.getByText('No messages match “zeppelin”.').filter({ visible: true }).waitFor();
+      await inbox.getByRole('button', { name: 'Clear search' }).click();
+      await inbox.locator('[part~="row"]', { hasText: brand.user }).first().waitFor();
+    }
+    // Grace has nothing in Trash.
+    await page.goto(`${examples.url}/branded-portal/law.html?theme=light`);
+    await page.locator('secure-inbox [part~="folder"]', { hasText: 'Trash' }).click();
+    await page.locator('secure-inbox').getByText('No messages here.').filter({ visible: true }).waitFor();
+  });
+
   it('dark mode: forced with the theme switch, and followed from the operating system when the theme is auto', async () => {
     await page.goto(`${examples.url}/branded-portal/permits.html`);
     await page.locator('secure-inbox [part~="row"]').first().waitFor();

@@ -80,7 +80,8 @@ export type Context = z.infer<typeof Context>;
 export const UserRef = z.object({ id: z.string(), name: z.string(), role: Role, staffKind: StaffKind.optional() });
 export type UserRef = z.infer<typeof UserRef>;
 
-export const Topic = z.object({ id: z.string(), name: z.string(), description: z.string() });
+/** `accountId`: the account whose compose form offers the topic; null for every account. */
+export const Topic = z.object({ id: z.string(), name: z.string(), description: z.string(), accountId: z.string().nullable() });
 export type Topic = z.infer<typeof Topic>;
 
 export const Account = z.object({ id: z.string(), name: z.string() });
@@ -268,6 +269,9 @@ export const ThreadQuery = z.strictObject({
 });
 
 export const AccountQuery = z.strictObject({ accountId: Id });
+
+/** `GET /topics`: with `accountId`, the topics offered in that account (its own and those of every account). */
+export const TopicsQuery = z.strictObject({ accountId: Id.optional() });
 
 export const QueueQuery = z.strictObject({
   accountId: Id.optional(),

@@ -65,8 +65,8 @@ describe('GET /topics and topics on conversations', () => {
     const res = await t.call(alice, 'GET', '/topics');
     expect(res.status).toBe(200);
     expect(res.json.items).toEqual([
-      { id: 't-tax', name: 'Taxes', description: 'Tax questions' },
-      { id: 't-permits', name: 'Permits', description: 'Building permits' },
+      { id: 't-tax', name: 'Taxes', description: 'Tax questions', accountId: null },
+      { id: 't-permits', name: 'Permits', description: 'Building permits', accountId: null },
     ]);
     const conversation = await startConversation(t, alice, { topicId: 't-permits' });
     expect(conversation).toMatchObject({ topic: { id: 't-permits', name: 'Permits' } });
@@ -76,6 +76,38 @@ describe('GET /topics and topics on conversations', () => {
     const unknown = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 'x', body: 'y', topicId: 'nope' });
     expectError(unknown, 422, 'invalid');
     expect(problemFields(unknown)).toEqual(['topicId']);
+  });
+
+  it("offers only the topics of the caller's accounts and those of every account, and refuses another account's", async () => {
+    t.db.run(sql`INSERT INTO accounts (id) VALUES ('acme'), ('globex') ON CONFLICT DO NOTHING`);
+    t.db.run(sql`INSERT INTO topics (id, name, description, position, account_id) VALUES
+      ('t-help', 'Portal help', '', 1, NULL), ('t-permits', 'Permits', '', 2, 'acme'), ('t-tax', 'Taxes', '', 3, 'globex')`);
+    const ids = async (user: TestUser, query = '') => {
+      const res = await t.call(user, 'GET', `/topics${query}`);
+      expect(res.status, res.text).toBe(200);
+      return (res.json.items as { id: string }[]).map((i) => i.id);
+    };
+    expect(await ids(alice)).toEqual(['t-help', 't-permits']);
+    expect(await ids(bob)).toEqual(['t-help', 't-tax']);
+    expect(await ids(sam)).toEqual(['t-help', 't-permits', 't-tax']);
+    expect(await ids(sam, '?accountId=globex')).toEqual(['t-help', 't-tax']);
+    expect(await ids(alice, '?accountId=acme')).toEqual(['t-help', 't-permits']);
+    expect(await ids(root)).toEqual(['t-help', 't-permits', 't-tax']);
+    expect(await ids(root, '?accountId=acme')).toEqual(['t-help', 't-permits']);
+    expect((await t.call(alice, 'GET', '/topics')).json.items[1]).toEqual({ id: 't-permits', name: 'Permits', description: '', accountId: 'acme' });
+
+    // Another account's topics are neither listed nor usable.
+    expectError(await t.call(alice, 'GET', '/topics?accountId=globex'), 403, 'forbidden');
+    const bad = await t.call(alice, 'GET', '/topics?account=acme');
+    expectError(bad, 422, 'invalid');
+    const foreign = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 'x', body: 'y', topicId: 't-tax' });
+    expectError(foreign, 422, 'invalid');
+    expect(problemFields(foreign)).toEqual(['topicId']);
+    // Even for staff acting in both accounts: a topic belongs to its account's conversations.
+    const crossed = await t.call(sam, 'POST', '/conversations', { accountId: 'acme', subject: 'x', body: 'y', topicId: 't-tax', recipientIds: ['alice'] });
+    expectError(crossed, 422, 'invalid');
+    expect(await startConversation(t, alice, { topicId: 't-permits' })).toMatchObject({ topic: { id: 't-permits' } });
+    expect(await startConversation(t, alice, { topicId: 't-help' })).toMatchObject({ topic: { id: 't-help' } });
   });
 
   it('assigns a customer question to the topic default assignee', async () => {
@@ -474,6 +506,39 @@ describe('POST /conversations/:id/messages: the six actions', () => {
 });
 
 describe('per-user state and folders', () => {
+  it('brings a trashed conversation back to the Inbox, unread, when a message its owner may see arrives', async () => {
+    const c = await startConversation(t, sam, { recipientIds: ['alice'] });
+    await t.call(alice, 'POST', `/conversations/${c.id}/read`);
+    await t.call(sam, 'POST', `/conversations/${c.id}/trash`);
+    expect((await t.call(alice, 'POST', `/conversations/${c.id}/trash`)).status).toBe(204);
+    // Kept pages and counts as the widget last asked for them.
+    expect(await listIds(alice)).toEqual([]);
+    expect(await listIds(alice, '?unread=true')).toEqual([]);
+    expect(await unread(alice)).toBe(0);
+
+    await postMessage(t, sam, c.id, { body: 'Your permit is ready' });
+    expect(await listIds(alice)).toEqual([c.id]);
+    expect(await listIds(alice, '?unread=true')).toEqual([c.id]);
+    expect(await listIds(alice, '?folder=trash')).toEqual([]);
+    expect(await unread(alice)).toBe(1);
+    const me = (await t.call(alice, 'GET', '/me')).json;
+    expect(me.folders.inbox).toEqual({ total: 1, unread: 1 });
+    expect(me.folders.trash).toEqual({ total: 0, unread: 0 });
+    const [summary] = (await t.call(alice, 'GET', '/conversations')).json.items as ConversationSummary[];
+    expect(summary!.unreadCount).toBe(1);
+    // The author's own Trash is theirs: writing does not undo it.
+    expect(await listIds(sam, '?folder=trash')).toEqual([c.id]);
+
+    // Staff see hidden notes, so one brings the conversation back for a staff member too.
+    await t.call(gina, 'GET', '/me');
+    const g = await startConversation(t, bob, {});
+    await t.call(gina, 'POST', `/conversations/${g.id}/trash`);
+    await t.call(bob, 'POST', `/conversations/${g.id}/trash`);
+    await postMessage(t, sam, g.id, { body: 'note', action: 'internal_note' });
+    expect(await listIds(gina)).toContain(g.id);
+    expect(await listIds(bob, '?folder=trash')).toEqual([g.id]);
+  });
+
   it('read, unread, trash, restore and leave move the conversation between folders and counts', async () => {
     const c = await startConversation(t, sam, { recipientIds: ['alice', 'adam'] });
     expect(await unread(alice)).toBe(1);
@@ -512,15 +577,16 @@ describe('per-user state and folders', () => {
     // Trash is per user.
     expect(await listIds(adam)).toEqual([c.id]);
     expect(await listIds(sam)).toEqual([c.id]);
-    // A new message to a trashed conversation does not count in the Inbox.
-    await postMessage(t, sam, c.id, { body: 'news' });
+    // A hidden note does not reach a customer, so it leaves their Trash as it is.
+    await postMessage(t, sam, c.id, { body: 'internal', action: 'internal_note' });
+    expect(await listIds(alice, '?folder=trash')).toEqual([c.id]);
     expect(await unread(alice)).toBe(0);
 
     expect((await t.call(alice, 'POST', `/conversations/${c.id}/restore`)).status).toBe(204);
     expect(await listIds(alice)).toEqual([c.id]);
     expect(await listIds(alice, '?folder=sent')).toEqual([c.id]);
     expect(await listIds(alice, '?folder=trash')).toEqual([]);
-    expect(await unread(alice)).toBe(1);
+    expect(await unread(alice)).toBe(0);
 
     expect((await t.call(alice, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
     for (const folder of ['inbox', 'sent', 'trash']) expect(await listIds(alice, `?folder=${folder}`)).toEqual([]);

@@ -322,10 +322,6 @@ export class ApiClient {
     return (await this.json<{ notified: number }>(`/conversations/${encodeURIComponent(id)}/notify-admins`, { method: 'POST' })).notified;
   }
 
-  attachmentUrl(id: string): string {
-    return this.url(`/attachments/${encodeURIComponent(id)}`);
-  }
-
   /** Downloads with the Authorization header (a plain link cannot carry it). */
   async download(attachment: Attachment): Promise<Blob> {
     return (await this.fetch(`/attachments/${encodeURIComponent(attachment.id)}`, {})).blob();

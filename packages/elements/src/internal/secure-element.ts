@@ -24,7 +24,7 @@ export class SecureElement extends LitElement {
   static define(this: CustomElementConstructor, tag: string): void {
     const existing = customElements.get(tag);
     if (existing) {
-      if (existing !== this) console.warn(`<${tag}> is already registered, probably because Secure Inbox was loaded twice; keeping the first one.`);
+      if (existing !== this) console.warn(`<${tag}> is already registered (Secure Inbox loaded twice?); keeping the first one.`);
       return;
     }
     customElements.define(tag, this);

@@ -51,5 +51,5 @@ export function renderError(t: Strings, error: unknown, retry?: () => void, notF
 }
 
 export function renderEmpty(text: string): TemplateResult {
-  return html`<div part="empty" class="state empty"><slot name="empty">${text}</slot></div>`;
+  return html`<div part="empty" class="state empty" role="status"><slot name="empty">${text}</slot></div>`;
 }

@@ -35,14 +35,20 @@ export const memberships = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.accountId] }), index('memberships_account_idx').on(t.accountId, t.userId)],
 );
 
-export const topics = sqliteTable('topics', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  /** New questions on this topic are assigned to this staff member. */
-  defaultAssigneeId: text('default_assignee_id').references(() => users.id),
-  position: integer('position').notNull().default(0),
-});
+export const topics = sqliteTable(
+  'topics',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** New questions on this topic are assigned to this staff member. */
+    defaultAssigneeId: text('default_assignee_id').references(() => users.id),
+    position: integer('position').notNull().default(0),
+    /** The account whose compose form offers this topic; null: every account's. */
+    accountId: text('account_id').references(() => accounts.id),
+  },
+  (t) => [index('topics_account_idx').on(t.accountId, t.position)],
+);
 
 export const conversations = sqliteTable(
   'conversations',

@@ -27,13 +27,14 @@ import { prepareRichText } from '../domain/rich-text.js';
 const { maria, tom, priya, grace, dan, ines, sarah, liam, jo, ada } = demoUsers;
 const { permit, bakery, matter } = demoAccounts;
 
-export const demoTopics = [
-  { id: 'plan-review', name: 'Plans and permit review', description: 'Questions about plan review comments, revisions and permit conditions.', defaultAssigneeId: dan.id },
-  { id: 'inspections', name: 'Inspections', description: 'Booking, rescheduling or preparing for a site inspection.', defaultAssigneeId: ines.id },
-  { id: 'tax-payroll', name: 'Tax, VAT and payroll', description: 'Returns, deadlines, payroll runs and what we need from you.', defaultAssigneeId: sarah.id },
-  { id: 'documents', name: 'Documents and signatures', description: 'Sending, finding or signing documents.', defaultAssigneeId: null },
-  { id: 'legal-matter', name: 'My legal matter', description: 'Anything about your case: next steps, hearings, offers.', defaultAssigneeId: liam.id },
-  { id: 'portal-help', name: 'Help with this portal', description: 'Trouble signing in, downloading or uploading? Our support team answers.', defaultAssigneeId: jo.id },
+/** Topics with an account are offered in that account's compose form only; the others in every account's. */
+export const demoTopics: { id: string; name: string; description: string; defaultAssigneeId: string | null; accountId: string | null }[] = [
+  { id: 'plan-review', name: 'Plans and permit review', description: 'Questions about plan review comments, revisions and permit conditions.', defaultAssigneeId: dan.id, accountId: permit.id },
+  { id: 'inspections', name: 'Inspections', description: 'Booking, rescheduling or preparing for a site inspection.', defaultAssigneeId: ines.id, accountId: permit.id },
+  { id: 'tax-payroll', name: 'Tax, VAT and payroll', description: 'Returns, deadlines, payroll runs and what we need from you.', defaultAssigneeId: sarah.id, accountId: bakery.id },
+  { id: 'documents', name: 'Documents and signatures', description: 'Sending, finding or signing documents.', defaultAssigneeId: null, accountId: null },
+  { id: 'legal-matter', name: 'My legal matter', description: 'Anything about your case: next steps, hearings, offers.', defaultAssigneeId: liam.id, accountId: matter.id },
+  { id: 'portal-help', name: 'Help with this portal', description: 'Trouble signing in, downloading or uploading? Our support team answers.', defaultAssigneeId: jo.id, accountId: null },
 ];
 
 const permitContext = {
@@ -364,8 +365,8 @@ export function seedDemo(db: Db, now = Date.now()): SeedResult {
       db.run(sql`INSERT INTO accounts (id, name) VALUES (${account.id}, ${account.name}) ON CONFLICT (id) DO UPDATE SET name = ${account.name}`);
     }
     demoTopics.forEach((t, position) => {
-      db.run(sql`INSERT INTO topics (id, name, description, default_assignee_id, position)
-                 VALUES (${t.id}, ${t.name}, ${t.description}, ${t.defaultAssigneeId}, ${position})`);
+      db.run(sql`INSERT INTO topics (id, name, description, default_assignee_id, position, account_id)
+                 VALUES (${t.id}, ${t.name}, ${t.description}, ${t.defaultAssigneeId}, ${position}, ${t.accountId})`);
     });
     playHistory(db, now);
     return { seeded: true, conversations: threads.length };

@@ -36,6 +36,7 @@ import {
   visibleUpdatedAt,
   type VisibleConversationRow,
   type Viewer,
+  topicVisible,
 } from './visibility.js';
 
 // ------------------------------------------------------------------ helpers
@@ -127,8 +128,9 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
     if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
     let assigneeId: string | null = null;
     if (input.topicId) {
-      const topic = cachedGet<{ defaultAssigneeId: string | null }>(db, sql`SELECT default_assignee_id AS defaultAssigneeId FROM topics WHERE id = ${input.topicId}`);
-      if (!topic) throw invalid('topicId', `there is no topic ${input.topicId}`);
+      const topic = cachedGet<{ defaultAssigneeId: string | null }>(db, sql`SELECT default_assignee_id AS defaultAssigneeId FROM topics t
+                                                                          WHERE t.id = ${input.topicId} AND ${topicVisible(viewer, input.accountId)}`);
+      if (!topic) throw invalid('topicId', `there is no topic ${input.topicId} in account ${input.accountId}`);
       if (viewer.role === 'customer' && topic.defaultAssigneeId && membersOf(db, input.accountId, [topic.defaultAssigneeId]).size > 0) {
         assigneeId = topic.defaultAssigneeId;
       }

@@ -19,6 +19,7 @@ import {
   messageReferenceKeys,
   messageVisible,
   reachableMessageIds,
+  rowUserSeesNewMessage,
   searchScopeTokens,
   writtenForStaffOnly,
   type Viewer,
@@ -114,6 +115,13 @@ export function insertMessage(
     });
   }
   if (input.isFirst) prepared(db, 'UPDATE conversations SET first_seq = ? WHERE id = ?').run(seq, conversation.id);
+  // A new message brings the conversation back to the Inbox of whoever moved it to Trash and may see
+  // it (API.md), unread: as mail clients do. Their events below tell their widgets and kept pages.
+  prepared(db, `UPDATE conversation_users AS cu SET trashed = 0
+                WHERE cu.conversation_id = ? AND cu.trashed = 1 AND cu.left = 0 AND cu.user_id <> ? AND ${rowUserSeesNewMessage({ hidden })}`).run(
+    conversation.id,
+    author.id,
+  );
   // Writing makes the author a participant who has read everything up to their own message. A hidden
   // note does not make its author a participant: customers see the participant list. Participation is
   // set by a statement of its own that changes a row only when it changes something: any statement

@@ -147,6 +147,16 @@ export function visibleUpdatedAt(viewer: Viewer, folder: 'inbox' | 'sent' | 'tra
   return folder === 'sent' || !seesHiddenNotes(viewer) ? shownAt : sql.raw('c.updated_at');
 }
 
+/**
+ * The topics (alias `t`) the viewer may be offered: those of every account (no account) and those of the
+ * accounts they act in; with `accountId`, only those offered in that one account.
+ */
+export function topicVisible(viewer: Viewer, accountId?: string): SQL {
+  if (accountId !== undefined) return sql`(t.account_id IS NULL OR t.account_id = ${accountId})`;
+  if (viewer.role === 'admin' || viewer.accounts === '*') return sql`1 = 1`;
+  return sql`(t.account_id IS NULL OR t.account_id IN ${accountList(viewer)})`;
+}
+
 /** Whether a given user may see a message of a conversation (events, notifications, attachments). */
 export function userSeesMessage(
   user: { id: string; role: string },
@@ -157,6 +167,17 @@ export function userSeesMessage(
   if (user.role === 'staff') return membership.inAccount || membership.participant;
   if (user.role === 'customer') return membership.participant && membership.inAccount && !hiddenFromCustomers(message);
   return false;
+}
+
+/**
+ * SQL condition on a conversation_users row (alias `cu`) of the conversation a new message was
+ * written to: whether that user may see the message. The same rule as userSeesMessage for users
+ * who already hold a row (participants, readers): messages hidden from customers (DoNotReply notes,
+ * staff-only messages, hiddenFromCustomers) only for staff and admins. Used to bring a trashed
+ * conversation back to the Inbox of the users a new message reaches.
+ */
+export function rowUserSeesNewMessage(message: { hidden: boolean }): string {
+  return message.hidden ? `(SELECT role FROM users WHERE id = cu.user_id) <> 'customer'` : '1 = 1';
 }
 
 // ------------------------------------------------------------------ search scope

@@ -23,7 +23,7 @@ const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), 
 /** Every route of the API; a test checks this list against the app's routes so the document cannot drift. */
 export const operations: Op[] = [
   { method: 'get', path: '/me', summary: 'The caller, their accounts and unread count', ok: 200, response: p.Me },
-  { method: 'get', path: '/topics', summary: 'Topics for the compose form', ok: 200, response: z.object({ items: z.array(p.Topic) }) },
+  { method: 'get', path: '/topics', summary: "Topics for the compose form: those of the caller's accounts (or of `accountId`, one of them) and those of every account", query: p.TopicsQuery, ok: 200, response: z.object({ items: z.array(p.Topic) }) },
   { method: 'get', path: '/directory', summary: 'People the caller may address in an account', query: p.AccountQuery, ok: 200, response: z.object({ items: z.array(p.UserRef) }) },
   { method: 'get', path: '/status-updates', summary: "The account's Status tab", query: p.AccountQuery, ok: 200, response: z.object({ items: z.array(p.Message) }) },
   { method: 'put', path: '/accounts/{id}', summary: 'Provision an account name (admin)', body: p.PutAccountBody, ok: 200, response: z.object({ account: p.Account }) },

@@ -1,4 +1,4 @@
-import { AccountQuery, PutAccountBody, type Role, type StaffKind } from '@secure-inbox/protocol';
+import { AccountQuery, PutAccountBody, TopicsQuery, type Role, type StaffKind } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
@@ -7,7 +7,7 @@ import { audit } from '../domain/audit.js';
 import { keptFolderCounts } from '../domain/list-cache.js';
 import { statusUpdates } from '../domain/messages.js';
 import { userRef } from '../domain/users.js';
-import { actsIn } from '../domain/visibility.js';
+import { actsIn, topicVisible } from '../domain/visibility.js';
 import { forbidden } from '../errors.js';
 import { jsonBody, query } from '../validate.js';
 
@@ -36,10 +36,17 @@ export const people = new Hono<AppEnv>()
       folders,
     });
   })
-  .get('/topics', (c) => {
-    const items = c
-      .get('deps')
-      .db.all<{ id: string; name: string; description: string }>(sql`SELECT id, name, description FROM topics ORDER BY position, name`);
+  .get('/topics', query(TopicsQuery), (c) => {
+    const { db } = c.get('deps');
+    const viewer = c.get('viewer');
+    const { accountId } = c.req.valid('query');
+    if (accountId !== undefined && !actsIn(viewer, accountId)) {
+      audit(db, { actorId: viewer.id, action: 'topics.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+      throw forbidden(`You do not act in account ${accountId}.`);
+    }
+    const items = cachedAll<{ id: string; name: string; description: string; accountId: string | null }>(db, sql`
+      SELECT t.id, t.name, t.description, t.account_id AS accountId FROM topics t
+      WHERE ${topicVisible(viewer, accountId)} ORDER BY t.position, t.name`);
     return c.json({ items });
   })
   .get('/directory', query(AccountQuery), (c) => {

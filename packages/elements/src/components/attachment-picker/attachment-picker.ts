@@ -67,6 +67,11 @@ export class SecureAttachmentPicker extends SecureElement {
     return this.items.some((item) => !item.attachment && !item.error);
   }
 
+  /** Why sending must wait: a refused file to remove or replace, or an upload under way; '' when it may go. */
+  get hold(): string {
+    return this.items.some((item) => item.error) ? this.t.removeRefused : this.busy ? this.t.waitForUploads : '';
+  }
+
   /** Forgets every file (after sending). */
   clear(): void {
     for (const item of this.items) item.abort.abort();

@@ -74,6 +74,26 @@ describe('compose dialog', () => {
     expect(requestsTo('/conversations', 'POST')[1].body).to.not.have.property('context');
   });
 
+  it('does not send a question without a file the server refused: it waits until the file is removed', async () => {
+    const { el } = await openCompose('token-alice');
+    await fill(el, 'Logo', 'Our logo.');
+    const picker = q(el, 'secure-compose-dialog', 'secure-attachment-picker')! as unknown as { add(files: File[]): void };
+    picker.add([new File(['<svg/>'], 'logo.svg', { type: 'image/svg+xml' })]);
+    const chip = () => q(el, 'secure-compose-dialog', 'secure-attachment-picker', '[part~="attachment-chip"]');
+    await until(() => chip()?.querySelector('[part~="error"]'));
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => qa(el, 'secure-compose-dialog', '[role="alert"]').some((a) => text(a) === 'Remove or replace the refused file.'));
+    expect(requestsTo('/conversations', 'POST')).to.have.length(0);
+    expect(dialog(el).open).to.equal(true);
+    await expect(el).to.be.accessible();
+
+    chip()!.querySelector<HTMLButtonElement>('[part~="remove-attachment"]')!.click();
+    await until(() => !chip());
+    field<HTMLButtonElement>(el, '[part~="send"]').click();
+    await until(() => requestsTo('/conversations', 'POST').length);
+    expect(requestsTo('/conversations', 'POST')[0].body).not.to.have.property('attachmentIds');
+  });
+
   it('opens as a modal dialog with topics and the account directory, focus inside', async () => {
     const { el } = await openCompose('token-alice');
     const d = dialog(el);
@@ -114,6 +134,20 @@ describe('compose dialog', () => {
     expect(focused()).to.equal(button);
     await el.updateComplete;
     expect(el.conversation).to.equal(sent.detail.conversation.id);
+  });
+
+  it("offers the topics of the chosen account and those of every account, and drops a topic of another one", async () => {
+    const { el } = await openCompose('token-bob');
+    const topicNames = () => [...field<HTMLSelectElement>(el, '[name="topicId"]').options].map((o) => o.text);
+    expect(topicNames()).to.deep.equal(['No topic', 'Building permits', 'Fees and billing']);
+    field<HTMLSelectElement>(el, '[name="topicId"]').value = 'top-permits';
+    const accounts = field<HTMLSelectElement>(el, '[name="accountId"]');
+    accounts.value = 'acc-cafe';
+    accounts.dispatchEvent(new Event('change'));
+    await until(() => topicNames().includes('Food licence'));
+    expect(topicNames()).to.deep.equal(['No topic', 'Fees and billing', 'Food licence']);
+    expect(field<HTMLSelectElement>(el, '[name="topicId"]').value).to.equal('');
+    await expect(el).to.be.accessible();
   });
 
   it('asks staff to pick an account and at least one recipient', async () => {

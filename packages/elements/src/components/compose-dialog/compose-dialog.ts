@@ -149,6 +149,9 @@ export class SecureComposeDialog extends SecureElement {
 
   async #selectAccount(accountId: string): Promise<void> {
     if (accountId === this.accountId && this.directory) return;
+    // Topics belong to accounts: a topic chosen for another one is not offered here.
+    const topic = this.renderRoot.querySelector<HTMLSelectElement>('[name=topicId]');
+    if (topic) topic.value = '';
     this.accountId = accountId;
     this.directory = undefined;
     this.directoryError = undefined;
@@ -197,8 +200,9 @@ export class SecureComposeDialog extends SecureElement {
     if (topicId) request.topicId = topicId;
     if (recipientIds.length) request.recipientIds = recipientIds;
     if (this.about) request.context = this.about;
-    if (this.picker?.busy) {
-      this.sendError = t.waitForUploads;
+    const hold = this.picker?.hold;
+    if (hold) {
+      this.sendError = hold;
       return;
     }
     if (this.picker?.ids.length) request.attachmentIds = this.picker.ids;
@@ -245,6 +249,7 @@ export class SecureComposeDialog extends SecureElement {
   #renderForm() {
     const t = this.t;
     const errors = this.errors;
+    const topics = this.topics.filter((topic) => !topic.accountId || topic.accountId === this.accountId);
     return html`<form
       class="form"
       novalidate
@@ -260,12 +265,12 @@ export class SecureComposeDialog extends SecureElement {
             </select></label
           >`
         : nothing}
-      ${this.topics.length
+      ${topics.length
         ? html`<label part="field" class="field"
             >${t.topic}
             <select name="topicId">
               <option value="">${t.noTopic}</option>
-              ${this.topics.map((topic) => html`<option value=${topic.id} title=${topic.description}>${topic.name}</option>`)}
+              ${topics.map((topic) => html`<option value=${topic.id} title=${topic.description}>${topic.name}</option>`)}
             </select></label
           >`
         : nothing}

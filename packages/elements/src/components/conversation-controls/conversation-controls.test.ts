@@ -46,6 +46,36 @@ describe('conversation controls (staff)', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('offers the signed-in staff member to themselves, by name, and assigns with "Assign to me"', async () => {
+    const el = await open();
+    const assignee = control<HTMLSelectElement>(el, '[part~="assignee"]');
+    // The directory leaves the caller out; the list does not.
+    expect(requestsTo('/directory').length).to.be.at.least(1);
+    expect([...assignee.options].map((o) => o.text)).to.include('Bob Staff');
+    const mine = control<HTMLButtonElement>(el, '[part~="assign-me"]');
+    expect(text(mine)).to.equal('Assign to me');
+    await expect(el).to.be.accessible();
+    mine.click();
+    await until(() => text(control(el, '[part~="result"]')) === 'Assignee: Bob Staff. Saved.');
+    expect(requestsTo('/conversations/c-permit', 'PATCH')[0].body).to.deep.equal({ assigneeId: 'u-bob' });
+    expect(assignee.selectedOptions[0].text).to.equal('Bob Staff');
+    // Theirs now: the button goes, and focus is on the assignee list rather than lost.
+    await until(() => !q(el, 'secure-thread-view', 'secure-conversation-controls', '[part~="assign-me"]'));
+    await until(() => q(el, 'secure-thread-view', 'secure-conversation-controls')!.shadowRoot!.activeElement === assignee);
+    await expect(el).to.be.accessible();
+  });
+
+  it("shows a conversation already assigned to the signed-in staff member with their name", async () => {
+    db.conversations.get('c-permit')!.conversation.assigneeId = 'u-bob';
+    const el = await open();
+    const assignee = control<HTMLSelectElement>(el, '[part~="assignee"]');
+    expect(assignee.value).to.equal('u-bob');
+    expect(assignee.selectedOptions[0].text).to.equal('Bob Staff');
+    expect([...assignee.options].map((o) => o.text)).not.to.include('u-bob');
+    expect(q(el, 'secure-thread-view', 'secure-conversation-controls', '[part~="assign-me"]')).to.equal(null);
+    await expect(el).to.be.accessible();
+  });
+
   it('changes the status, and the thread header shows it', async () => {
     const el = await open();
     choose(control<HTMLSelectElement>(el, '[part~="status-select"]'), 'resolved');

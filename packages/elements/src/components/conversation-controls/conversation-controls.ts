@@ -15,7 +15,8 @@ const statuses = ['open', 'attentive', 'answered', 'resolved'] as const;
  * Unassigned), the status, and "Notify administrators". Each change is saved at once and confirmed in a live region.
  *
  * @csspart controls - The whole group.
- * @csspart assignee - The assignee select.
+ * @csspart assignee - The assignee select: the account's staff by name, the signed-in staff member included.
+ * @csspart assign-me - Staff: the "Assign to me" button, unless the conversation is theirs already.
  * @csspart status-select - The status select.
  * @csspart notify-admins - The "Notify administrators" button.
  * @csspart result - The confirmation ("Saved", "3 administrators notified").
@@ -56,10 +57,10 @@ export class SecureConversationControls extends SecureElement {
     if ((changed.has('conversation') || changed.has('session')) && account && this.session && account !== this.#account) {
       this.#account = account;
       this.people = undefined;
-      this.session.api
-        .directory(account)
-        .then((people) => {
-          if (account === this.#account) this.people = people.filter((person) => person.role !== 'customer');
+      // The directory leaves the caller out: a staff member is offered to themselves too.
+      Promise.all([this.session.api.directory(account), this.session.loadMe()])
+        .then(([people, me]) => {
+          if (account === this.#account) this.people = [...(me.user.role === 'staff' ? [me.user] : []), ...people].filter((person) => person.role !== 'customer');
         })
         .catch((error) => (this.error = error));
     }
@@ -83,12 +84,11 @@ export class SecureConversationControls extends SecureElement {
     }
   }
 
-  #patch(event: Event, key: 'status' | 'assigneeId'): void {
-    const select = event.target as HTMLSelectElement;
+  #patch(select: HTMLSelectElement, key: 'status' | 'assigneeId'): Promise<void> {
     const before = this.conversation!;
     const field = key === 'status' ? this.t.status : this.t.assignee;
     const value = select.selectedOptions[0]?.text ?? '';
-    this.#run(
+    return this.#run(
       () => this.session!.api.patchConversation(before.id, { [key]: select.value || null } as PatchConversationBody),
       (updated) => {
         this.conversation = updated;
@@ -107,18 +107,27 @@ export class SecureConversationControls extends SecureElement {
     if (!c) return nothing;
     const people = this.people ?? [];
     const known = !c.assigneeId || people.some((person) => person.id === c.assigneeId);
+    const me = this.session?.me?.user;
     return html`<div part="controls" class="controls" role="group" aria-label=${t.conversationActions}>
       <label
         >${t.assignee}
-        <select part="assignee" ?disabled=${this.busy} @change=${(event: Event) => this.#patch(event, 'assigneeId')}>
+        <select part="assignee" ?disabled=${this.busy} @change=${(event: Event) => this.#patch(event.target as HTMLSelectElement, 'assigneeId')}>
           <option value="" ?selected=${!c.assigneeId}>${t.unassigned}</option>
           ${known ? nothing : html`<option value=${c.assigneeId!} selected>${c.assigneeId}</option>`}
           ${people.map((person) => html`<option value=${person.id} ?selected=${person.id === c.assigneeId}>${person.name}</option>`)}
         </select></label
       >
+      ${me?.role === 'staff' && c.assigneeId !== me.id
+        ? html`<button part="button assign-me" class="button" type="button" ?disabled=${this.busy} @click=${() => {
+            // As if they had picked themselves in the list, which then has focus.
+            const select = this.renderRoot.querySelector('select')!;
+            select.value = me.id;
+            this.#patch(select, 'assigneeId').then(() => select.focus());
+          }}>${t.assignToMe}</button>`
+        : nothing}
       <label
         >${t.status}
-        <select part="status-select" aria-describedby="status-help" ?disabled=${this.busy} @change=${(event: Event) => this.#patch(event, 'status')}>
+        <select part="status-select" aria-describedby="status-help" ?disabled=${this.busy} @change=${(event: Event) => this.#patch(event.target as HTMLSelectElement, 'status')}>
           ${statuses.map((status) => html`<option value=${status} ?selected=${status === c.status}>${statusLabel(t, status)}</option>`)}
         </select></label
       >

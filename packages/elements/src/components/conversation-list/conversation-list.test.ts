@@ -4,6 +4,13 @@ import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks, worker
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
 
+/** The text a person sees in `node`: slots followed as the browser renders them (assigned content, else the fallback). */
+function seen(node: Node): string {
+  const walk = (n: Node): string =>
+    n instanceof HTMLSlotElement ? n.assignedNodes({ flatten: true }).map(walk).join(' ') : n.nodeType === Node.TEXT_NODE ? n.textContent ?? '' : [...n.childNodes].map(walk).join(' ');
+  return walk(node).replace(/\s+/g, ' ').trim();
+}
+
 const rows = (el: Element) => qa(el, 'secure-conversation-list', '[part~="row"]');
 const loaded = (el: Element, count = 1) => until(() => (rows(el).length >= count ? rows(el) : null));
 
@@ -109,11 +116,49 @@ describe('conversation list', () => {
     await loaded(el, 25);
   });
 
-  it('says when there are no unread messages, and how to see the rest', async () => {
+  it('says when there are no unread messages, and turns "Unread only" off from there', async () => {
     for (const stored of db.conversations.values()) stored.unread = 0;
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
     const empty = await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
-    expect(text(empty)).to.equal('No unread messages. Turn off “Unread only” to see all messages.');
+    expect(seen(empty)).to.equal('No unread messages. Turn off “Unread only” to see all messages. Turn off “Unread only”');
+    expect(empty.getAttribute('role')).to.equal('status');
+    await expect(el).to.be.accessible();
+    const button = empty.querySelector('button')!;
+    button.focus();
+    await sendKeys({ press: 'Enter' });
+    await loaded(el, 25);
+    const toggle = el.shadowRoot!.querySelector<HTMLInputElement>('[part~="unread-toggle"]')!;
+    expect(toggle.checked).to.equal(false);
+    expect(focused()).to.equal(toggle);
+    expect(requestsTo('/conversations').at(-1)!.query.has('unread')).to.equal(false);
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows the default text in an empty folder when the host leaves the empty slot alone', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="trash"></secure-inbox>`);
+    const empty = await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
+    expect(seen(empty)).to.equal('No messages here.');
+    await expect(el).to.be.accessible();
+  });
+
+  it('names a search that found nothing, and clears it from there', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice">
+      <p slot="empty">Ask us anything: choose “New message”.</p>
+    </secure-inbox>`);
+    await loaded(el);
+    const input = el.shadowRoot!.querySelector<HTMLInputElement>('[part~="search-input"]')!;
+    input.focus();
+    await sendKeys({ type: 'zebrafish' });
+    await sendKeys({ press: 'Enter' });
+    const empty = await until(() => q(el, 'secure-conversation-list', '[part~="empty"]'));
+    // The host's text is for an empty folder; a search says what it looked for.
+    expect(seen(empty)).to.equal('No messages match “zebrafish”. Clear search');
+    await expect(el).to.be.accessible();
+    empty.querySelector('button')!.click();
+    await loaded(el);
+    expect(input.value).to.equal('');
+    expect(focused()).to.equal(input);
+    expect(requestsTo('/conversations').at(-1)!.query.has('q')).to.equal(false);
     await expect(el).to.be.accessible();
   });
 

@@ -3,7 +3,7 @@ import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'l
 import type { ConversationQuery } from '../../internal/api.js';
 import { COMPLETE, ERROR, Load } from '../../internal/load.js';
 import { flagLabel, flagOf, localeOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
-import { plural } from '../../internal/i18n.js';
+import { fmt, plural } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -15,7 +15,8 @@ import { styles } from './conversation-list.styles.js';
  * last update, unread marker and a flag coloured by sender type. A listbox: arrow keys, Home/End, Enter opens.
  * More rows load by cursor as the end scrolls into view (or with the "Load more" button).
  *
- * @slot empty - Shown when the folder (or search) has no conversations.
+ * @slot empty - Shown when the folder has no conversations. A search or "Unread only" with no hits shows its own
+ *   text instead, with a button that clears the search or turns "Unread only" off.
  *
  * @csspart list - The listbox.
  * @csspart row - One conversation; also `row-unread`, `row-selected`.
@@ -35,6 +36,8 @@ import { styles } from './conversation-list.styles.js';
  * @cssprop --secure-list-row-gap - Space between rows' contents.
  *
  * @fires secure-conversation-open - A conversation was chosen; `detail: { id, conversation }`.
+ * @fires secure-filter-change - The empty state's button asks to clear the search (`detail: { q: '' }`) or to turn
+ *   "Unread only" off (`detail: { unreadOnly: false }`); the enclosing `<secure-inbox>` does so.
  * @fires secure-error - Loading failed; `detail: { error }`.
  */
 export class SecureConversationList extends SecureElement {
@@ -261,7 +264,7 @@ export class SecureConversationList extends SecureElement {
     const locale = localeOf(this);
     if (status === ERROR && !this.items.length) return renderError(t, this.#task.error, () => this.reload(), t.errorMissing);
     if (!this.items.length) {
-      if (this.loaded && status === COMPLETE) return renderEmpty(this.unreadOnly && !this.q ? t.emptyUnread : t.empty);
+      if (this.loaded && status === COMPLETE) return this.#renderEmpty();
       return renderLoading(t);
     }
     return html`
@@ -278,6 +281,23 @@ export class SecureConversationList extends SecureElement {
           </div>`
         : nothing}
     `;
+  }
+
+  /**
+   * An empty folder shows the host's `empty` slot (or the default text); a search or "Unread only" that finds
+   * nothing says so and offers the way out, whatever the host put in the slot.
+   */
+  #renderEmpty() {
+    const t = this.t;
+    const q = this.q.trim();
+    if (!q && !this.unreadOnly) return renderEmpty(t.empty);
+    const [text, action, change] = q
+      ? [fmt(t.emptySearch, { q }), t.clearSearch, { q: '' }]
+      : [t.emptyUnread, t.turnOffUnreadOnly, { unreadOnly: false }];
+    return html`<div part="empty" class="state empty" role="status">
+      ${text}
+      <button part="button" class="button" type="button" @click=${() => this.emit('secure-filter-change', change)}>${action}</button>
+    </div>`;
   }
 
   #renderRow(item: ConversationSummary, index: number, locale?: string) {

@@ -158,6 +158,18 @@ describe('<secure-inbox>', () => {
     await until(() => text(q(el, 'secure-thread-view', '[part~="subject"]')) === 'Strange formatting');
   });
 
+  it('opens a thread asked for by the conversation attribute while the Status tab is shown', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    folderButtons(el).find((b) => text(b) === 'Status')!.click();
+    await until(() => q(el, 'secure-status-tab', '[part~="status-tab"]'));
+    // As a host page does when a badge item is chosen.
+    el.setAttribute('conversation', 'c-xss');
+    await until(() => text(q(el, 'secure-thread-view', '[part~="subject"]')) === 'Strange formatting');
+    expect(q(el, 'secure-status-tab')).to.equal(null);
+    expect(folderButtons(el).find((b) => b.getAttribute('aria-current') === 'page')!.textContent).to.contain('Inbox');
+    await expect(el).to.be.accessible();
+  });
+
   it('moves to the next message in the list', async () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
     const list = await loaded(el);

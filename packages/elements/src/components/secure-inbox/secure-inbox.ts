@@ -27,7 +27,7 @@ const attachParts = 'attach, attachment-list, attachment-chip, progress, cancel-
 const threadParts = `thread, thread-header, back, subject, status, record-link, participants, answered-by, thread-actions, panel, older, messages, message,
   message-internal, message-status-update, departure, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
   tip-button, tip, tip-text, tip-close, reply, reply-quote, send, answer-panel, answer-button, answer-internal, internal-banner, confirm,
-  tip-field, notify, controls, assignee, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;
+  tip-field, notify, controls, assignee, assign-me, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;
 const commonParts = 'button, loading, empty, error, retry';
 
 /**
@@ -37,7 +37,8 @@ const commonParts = 'button, loading, empty, error, retry';
  * @slot banner - Above everything: custom links, a logo.
  * @slot header - Above the message centre, below the banner.
  * @slot footer - Below the message centre.
- * @slot empty - Shown instead of the default text when a folder or search is empty.
+ * @slot empty - Shown instead of the default text when a folder is empty. A search or "Unread only" with no hits
+ *   says so itself, with a button that clears the search or turns "Unread only" off.
  *
  * @csspart base - The outer frame.
  * @csspart nav - The folder navigation.
@@ -155,6 +156,8 @@ export class SecureInbox extends SessionRoot {
       this.#providedStrings = this.t;
       this.#share();
     }
+    // A thread asked for from outside (a badge item, an e-mail link) shows even while the Status tab is open.
+    if (changed.has('conversation') && this.conversation) this.view = 'folder';
     if (changed.has('folder') || hinted) {
       if (!folders.includes(this.folder)) this.folder = 'inbox';
       this.unreadOnly = this.#unreadDefault();
@@ -248,6 +251,19 @@ export class SecureInbox extends SessionRoot {
   #changed(): void {
     this.list?.reload();
     this.queues?.refresh();
+  }
+
+  /** The list's empty state cleared the search or turned "Unread only" off: the controls follow, and take focus. */
+  #filterChange({ detail }: CustomEvent<{ q?: string; unreadOnly?: boolean }>): void {
+    const search = detail.q !== undefined;
+    const field = this.renderRoot.querySelector(search ? '#q' : '[part~="unread-toggle"]') as HTMLInputElement;
+    Object.assign(this, detail);
+    if (search) {
+      // A search still waiting to run would bring the words back.
+      clearTimeout(this.#searchTimer);
+      field.value = '';
+    }
+    field.focus();
   }
 
   #search(value: string, delay: number): void {
@@ -369,12 +385,17 @@ export class SecureInbox extends SessionRoot {
             .selected=${this.conversation}
             .queue=${this.staff && this.folder === 'inbox' ? this.queue : undefined}
             @secure-conversation-open=${this.#openConversation}
-            ><slot name="empty" slot="empty"></slot
+            @secure-filter-change=${this.#filterChange}
+            ><slot name="empty" slot="empty">${t.empty}</slot
           ></secure-conversation-list>
         </section>
         <section part="detail" class="detail" aria-label=${this.view === 'status' ? t.statusTab : t.messages}>
           ${this.view === 'status'
-            ? html`<secure-status-tab exportparts="status-tab, messages, message, message-body, ${commonParts}" theme=${this.theme}></secure-status-tab>`
+            ? html`<secure-status-tab
+                exportparts="status-tab, messages, message, message-body, open-conversation, ${commonParts}"
+                theme=${this.theme}
+                @secure-conversation-open=${this.#openConversation}
+              ></secure-status-tab>`
             : this.conversation
               ? html`<secure-thread-view
                   exportparts="${threadParts}, ${commonParts}"

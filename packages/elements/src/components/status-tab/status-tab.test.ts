@@ -1,5 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import { failWith, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
+import { sendKeys } from '@web/test-runner-commands';
+import { db, failWith, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
 
@@ -22,6 +23,34 @@ describe('status tab', () => {
     expect(q(el, 'secure-status-tab', '[part~="messages"]')!.getAttribute('role')).to.equal('feed');
     expect(requestsTo('/status-updates')[0].query.get('accountId')).to.equal('acc-permit');
     expect(el.shadowRoot!.querySelector('[part~="folder-current"]')!.textContent!.trim()).to.equal('Status');
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows a new status update as it arrives, keeping focus where it was', async () => {
+    const el = await statusTab('token-alice');
+    await until(() => qa(el, 'secure-status-tab', '[part~="message"]').length === 2);
+    const first = qa(el, 'secure-status-tab', '[part~="open-conversation"]')[0];
+    first.focus();
+    db.statusUpdates = [{ ...db.statusUpdates[0], id: 'm-status-new', body: '<p>Inspection booked for Monday.</p>' }, ...db.statusUpdates];
+    (el as unknown as { session: { push(e: unknown): void } }).session.push({ type: 'message.created', conversationId: 'c-permit', messageId: 'm-status-new' });
+    await until(() => qa(el, 'secure-status-tab', '[part~="message"]').length === 3);
+    expect(text(qa(el, 'secure-status-tab', '[part~="message-body"]')[0])).to.equal('Inspection booked for Monday.');
+    expect(q(el, 'secure-status-tab', '[part~="loading"]')).to.equal(null);
+    expect(q(el, 'secure-status-tab')!.shadowRoot!.activeElement?.getAttribute('part')).to.contain('open-conversation');
+    await expect(el).to.be.accessible();
+  });
+
+  it('opens the conversation of an entry', async () => {
+    const el = await statusTab('token-alice');
+    await until(() => qa(el, 'secure-status-tab', '[part~="message"]').length);
+    const button = qa<HTMLButtonElement>(el, 'secure-status-tab', '[part~="open-conversation"]')[0];
+    expect(text(button)).to.equal('Open conversation');
+    await expect(el).to.be.accessible();
+    button.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => q(el, 'secure-thread-view', '[part~="subject"]'));
+    expect(el.getAttribute('conversation')).to.equal(db.statusUpdates[0].conversationId);
+    expect(q(el, 'secure-status-tab')).to.equal(null);
     await expect(el).to.be.accessible();
   });
 

@@ -10,7 +10,8 @@ import { renderEmpty, renderError, renderLoading } from '../../internal/states.j
 import { styles } from './status-tab.styles.js';
 
 /**
- * @summary The account's Status tab: the messages staff posted as status updates, newest first as the server sends them.
+ * @summary The account's Status tab: the messages staff posted as status updates, newest first as the server sends them,
+ * kept current as new messages arrive, each with a button that opens its conversation.
  * With several accounts, a picker chooses which one.
  *
  * @csspart status-tab - The section.
@@ -18,11 +19,13 @@ import { styles } from './status-tab.styles.js';
  * @csspart messages - The feed.
  * @csspart message - One status update.
  * @csspart message-body - Its sanitized body.
+ * @csspart open-conversation - The button that opens the conversation the update was posted in.
  * @csspart loading - The loading state.
  * @csspart empty - The empty state.
  * @csspart error - The error state.
  * @csspart button - Every button.
  *
+ * @fires secure-conversation-open - "Open conversation" was chosen; `detail: { id }`.
  * @fires secure-error - `detail: { error }`.
  */
 export class SecureStatusTab extends SecureElement {
@@ -45,6 +48,8 @@ export class SecureStatusTab extends SecureElement {
   private accounts: Account[] = [];
   private generation = 0;
 
+  #unsubscribe?: () => void;
+
   #task = new Load(
     this,
     async ([session, accountId]): Promise<Message[] | undefined> => {
@@ -61,6 +66,17 @@ export class SecureStatusTab extends SecureElement {
     () => [this.session, this.accountId, this.generation] as const,
   );
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Live: a new message may be a status update of this account (the session came with the connection).
+    this.#unsubscribe = this.session?.subscribe((event) => event.type === 'message.created' && this.generation++);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
+  }
+
   override render() {
     const t = this.t;
     return html`<section part="status-tab" class="status-tab" aria-labelledby="status-title">
@@ -75,7 +91,7 @@ export class SecureStatusTab extends SecureElement {
         : nothing}
       ${this.#task.status === ERROR
         ? renderError(t, this.#task.error, () => this.generation++, t.errorMissing)
-        : this.#task.status !== COMPLETE || !this.#task.value
+        : !this.#task.value
           ? renderLoading(t)
           : this.#task.value.length
             ? html`<div part="messages" class="messages" role="feed" aria-label=${t.statusUpdates}>
@@ -91,6 +107,8 @@ export class SecureStatusTab extends SecureElement {
                     <header class="message-header">
                       <strong>${message.author.name}</strong>
                       <time id="time-${message.id}" datetime=${message.createdAt} dir="auto">${longDate(message.createdAt, localeOf(this))}</time>
+                      <button part="button open-conversation" class="button" type="button" @click=${() =>
+                        this.emit('secure-conversation-open', { id: message.conversationId })}>${t.openConversation}</button>
                     </header>
                     ${bodyOf(message)}
                   </article>`,

@@ -147,6 +147,30 @@ describe('thread view', () => {
     expect(text(editor(el))).to.equal('');
   });
 
+  it('holds a reply while a refused file is attached, until it is removed', async () => {
+    const el = await open('token-alice');
+    await typeReply(el, 'Plan and logo attached.');
+    const picker = q(el, 'secure-thread-view', 'secure-attachment-picker')! as unknown as { add(files: File[]): void; ids: string[] };
+    picker.add([new File(['%PDF-1.4 plan'], 'plan.pdf', { type: 'application/pdf' }), new File(['<svg/>'], 'logo.svg', { type: 'image/svg+xml' })]);
+    const chips = () => qa(el, 'secure-thread-view', 'secure-attachment-picker', '[part~="attachment-chip"]');
+    await until(() => picker.ids.length === 1 && chips().some((chip) => chip.querySelector('[part~="error"]')));
+    const send = q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="send"]')!;
+    send.click();
+    const alert = q(el, 'secure-thread-view', '[part~="reply"] [role="alert"]')!;
+    await until(() => text(alert) === 'Remove or replace the refused file.');
+    expect(requestsTo('/conversations/c-permit/messages', 'POST')).to.have.length(0);
+    await expect(el).to.be.accessible();
+
+    const refused = chips().find((chip) => text(chip).includes('logo.svg'))!;
+    refused.querySelector<HTMLButtonElement>('[part~="remove-attachment"]')!.click();
+    await until(() => chips().length === 1);
+    const ids = [...picker.ids];
+    expect(ids).to.have.length(1);
+    send.click();
+    await until(() => requestsTo('/conversations/c-permit/messages', 'POST').length);
+    expect((requestsTo('/conversations/c-permit/messages', 'POST')[0].body as { attachmentIds: string[] }).attachmentIds).to.deep.equal(ids);
+  });
+
   it('lets the host veto a reply', async () => {
     const el = await open('token-alice');
     await typeReply(el, 'Not this one');

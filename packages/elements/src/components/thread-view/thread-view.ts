@@ -417,8 +417,8 @@ export class SecureThreadView extends SecureElement {
       return;
     }
     const picker = this.picker;
-    if (picker?.busy) {
-      this.sendError = t.waitForUploads;
+    if (picker?.hold) {
+      this.sendError = picker.hold;
       return;
     }
     const attachmentIds = picker?.ids ?? [];
@@ -518,7 +518,7 @@ export class SecureThreadView extends SecureElement {
           </div>
           ${this.staff
             ? html`<secure-conversation-controls
-                exportparts="controls, assignee, status-select, notify-admins, result, button, error"
+                exportparts="controls, assignee, assign-me, status-select, notify-admins, result, button, error"
                 theme=${this.theme}
                 .conversation=${conversation}
                 @secure-conversation-update=${(event: CustomEvent<{ conversation: Conversation }>) =>

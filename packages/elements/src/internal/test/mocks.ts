@@ -40,8 +40,9 @@ export const accounts: Account[] = [
 ];
 
 export const topics: Topic[] = [
-  { id: 'top-permits', name: 'Building permits', description: 'Applications, inspections and certificates' },
-  { id: 'top-billing', name: 'Fees and billing', description: 'Invoices and payments' },
+  { id: 'top-permits', name: 'Building permits', description: 'Applications, inspections and certificates', accountId: 'acc-permit' },
+  { id: 'top-billing', name: 'Fees and billing', description: 'Invoices and payments', accountId: null },
+  { id: 'top-cafe', name: 'Food licence', description: 'Renewals and inspections of the café', accountId: 'acc-cafe' },
 ];
 
 const ref = (user: User): UserRef => ({ id: user.id, name: user.name, role: user.role as Role, ...(user.staffKind ? { staffKind: user.staffKind } : {}) });
@@ -277,7 +278,8 @@ export const handlers = [
   http.get(api('/topics'), async ({ request }) => {
     const { user } = await record(request);
     if (!user) return unauthorized();
-    return HttpResponse.json({ items: topics });
+    // As the server: the topics of the caller's accounts and those of every account.
+    return HttpResponse.json({ items: topics.filter((t) => !t.accountId || user.accounts.includes('*') || user.accounts.includes(t.accountId)) });
   }),
   http.get(api('/directory'), async ({ request }) => {
     const { user } = await record(request);
@@ -286,7 +288,8 @@ export const handlers = [
     if (!accountId) return error(422, 'invalid', 'Invalid query: accountId is required.', [{ field: 'accountId', message: 'Required' }]);
     if (!seesAccount(user, accountId)) return error(403, 'forbidden', 'You do not act in this account.');
     const items = Object.values(users as Record<string, User>)
-      .filter((u) => u.accounts.includes(accountId))
+      // As the server: the caller is not in their own directory.
+      .filter((u) => u.accounts.includes(accountId) && u.id !== user.id)
       .map(ref);
     return HttpResponse.json({ items });
   }),
