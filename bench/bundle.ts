@@ -1,7 +1,7 @@
 /**
  * Bundle size of the widget (packages/elements/dist/secure-inbox.js, built by `pnpm build`): gzip at
  * the default level (the budget's figure) and at -9, brotli at 11, beside deep-chat's bundle measured from its npm package in the
- * same run. Budget: ≤ 40.5 KB gzip.
+ * same run. Budget: ≤ 45 KB gzip for everything (a customer's first load ≤ 30 KB, not met while the staff console ships in the one bundle).
  *
  *   pnpm bench:bundle
  */
@@ -12,7 +12,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { rootDir } from './lib/paths.js';
 import { machine, printChecks, saveResults, type Check } from './lib/report.js';
 
-const BUDGET_GZIP = 40.5 * 1024;
+const BUDGET_GZIP = 45 * 1024;
 
 export interface BundleSize {
   name: string;
@@ -63,10 +63,10 @@ export function bundleBenchmark() {
   const own = rows.find((r) => r.name === 'secure-inbox.js');
   const dc = rows[rows.length - 1]!;
   if (own) {
-    checks.push({ what: 'secure-inbox.js gzip', figure: `${kb(own.gzip)} (${(own.gzip / dc.gzip).toFixed(2)} × deep-chat's ${kb(dc.gzip)})`, budget: '≤ 40.5 KB', ok: own.gzip <= BUDGET_GZIP });
+    checks.push({ what: 'secure-inbox.js gzip', figure: `${kb(own.gzip)} (${(own.gzip / dc.gzip).toFixed(2)} × deep-chat's ${kb(dc.gzip)})`, budget: '≤ 45 KB', ok: own.gzip <= BUDGET_GZIP });
     checks.push({ what: 'secure-inbox.js brotli', figure: kb(own.brotli), budget: 'none', ok: null });
   } else {
-    checks.push({ what: 'secure-inbox.js gzip', figure: 'not built', budget: '≤ 40.5 KB', ok: null });
+    checks.push({ what: 'secure-inbox.js gzip', figure: 'not built', budget: '≤ 45 KB', ok: null });
   }
   return { rows, checks };
 }
