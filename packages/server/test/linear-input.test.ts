@@ -4,6 +4,7 @@
  * it repeats, broken off just before it could match). The bound is generous on purpose: it is a guard
  * against catastrophic backtracking (seconds), not a benchmark. Rich text is in sanitizer.test.ts.
  */
+import { ApiError } from '../src/errors.js';
 import { TokenClaims } from '@secure-inbox/protocol';
 import { describe, expect, it } from 'vitest';
 import { asciiFallback, cleanFileName, contentDisposition, withExtension } from '../src/attachments/names.js';
@@ -76,9 +77,17 @@ describe('text fields', () => {
     expect(cleanPlainText(`a\u202e\r\nb`)).toBe('ab');
   });
 
-  it('turns a search into terms in linear time', () => {
-    for (const q of [run('a% '), run('%'), run('-'), run('a-'), run(' '), run('"'), run('ä1')]) {
-      expect(millis(() => ftsTerms(q)), q.slice(0, 6)).toBeLessThan(BOUND_MS);
+  it('turns a search into terms, or refuses it past its bounds, in linear time', () => {
+    // Refused past the bounds (too many words, too short a prefix) with a 422: the refusal is timed too.
+    const termsOrRefusal = (q: string) => {
+      try {
+        ftsTerms(q);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+      }
+    };
+    for (const q of [run('a% '), run('abc% '), run('%'), run('-'), run('a-'), run(' '), run('"'), run('ä1'), run('word ')]) {
+      expect(millis(() => termsOrRefusal(q)), q.slice(0, 6)).toBeLessThan(BOUND_MS);
     }
   });
 });
