@@ -84,6 +84,16 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+/** The database settings alone: what `secure-inbox migrate` needs (no secret). */
+export function loadDatabaseConfig(env: Env = process.env): Pick<Config, 'dbFile' | 'dbSynchronous'> {
+  const dbFile = env.SECURE_INBOX_DB?.trim() || './data/secure-inbox.db';
+  const dbSynchronous = (env.SECURE_INBOX_DB_SYNCHRONOUS ?? 'normal').trim().toLowerCase();
+  if (dbSynchronous !== 'normal' && dbSynchronous !== 'full') {
+    throw new ConfigError(`SECURE_INBOX_DB_SYNCHRONOUS must be "normal" or "full" (it is "${dbSynchronous}").`);
+  }
+  return { dbFile, dbSynchronous };
+}
+
 /**
  * Reads the configuration. `defaults` lets the demo supply a secret of its own; `pnpm serve` does not,
  * so it refuses to start without SECURE_INBOX_JWT_SECRET.
@@ -148,11 +158,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     throw new ConfigError(`SECURE_INBOX_NOTIFY_MODE must be "secure" or "full" (it is "${notifyMode}").`);
   }
 
-  const dbFile = e.SECURE_INBOX_DB?.trim() || './data/secure-inbox.db';
-  const dbSynchronous = (e.SECURE_INBOX_DB_SYNCHRONOUS ?? 'normal').trim().toLowerCase();
-  if (dbSynchronous !== 'normal' && dbSynchronous !== 'full') {
-    throw new ConfigError(`SECURE_INBOX_DB_SYNCHRONOUS must be "normal" or "full" (it is "${dbSynchronous}").`);
-  }
+  const { dbFile, dbSynchronous } = loadDatabaseConfig(e);
   const rateLimitPerMinute = int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000);
   return {
     port,
