@@ -43,6 +43,8 @@ export interface Config {
   /** Memory for inbox pages kept per viewer until something they see changes (domain/list-cache.ts); 0 keeps none. */
   pageCacheBytes: number;
   dataDir: string;
+  /** Seconds a SIGTERM leaves requests in flight to finish before their connections are closed. */
+  shutdownGraceSeconds: number;
   /** A directory whose e-mail templates replace the defaults (see src/notify/templates.ts). */
   mailTemplatesDir?: string;
 }
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     mailBatchSeconds: int(e, 'SECURE_INBOX_MAIL_BATCH_SECONDS', 5, 0, 3600),
     pageCacheBytes: int(e, 'SECURE_INBOX_PAGE_CACHE_MB', 32, 0, 65_536) * 1024 * 1024,
     dataDir: e.SECURE_INBOX_DATA_DIR?.trim() || './data',
+    shutdownGraceSeconds: int(e, 'SECURE_INBOX_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
     mailTemplatesDir: e.SECURE_INBOX_MAIL_TEMPLATES?.trim() || undefined,
   };
 }

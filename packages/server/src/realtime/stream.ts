@@ -21,12 +21,16 @@ import { compileCached, statement } from './statements.js';
 export interface RealtimeOptions {
   /** Milliseconds between comment lines that keep proxies from closing an idle stream (15–25 s in production). */
   heartbeatMs?: number;
+  /** Aborted when the server shuts down: every stream then sends a retry hint and ends, and clients reconnect elsewhere. */
+  closing?: AbortSignal;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 20_000;
 const BATCH = 500;
 /** Browsers reconnect after this many milliseconds when the stream drops. */
 const RETRY_MS = 3000;
+/** The retry hint of a stream ended by a shutdown: soon, on whichever instance the balancer picks. */
+const SHUTDOWN_RETRY_MS = 500;
 
 interface EventRow {
   id: number;
@@ -109,6 +113,12 @@ export function eventsRoute(options: RealtimeOptions = {}) {
       let wake: (() => void) | undefined;
       let dirty = true;
       let expired = false;
+      let closing = options.closing?.aborted ?? false;
+      const close = () => {
+        closing = true;
+        wake?.();
+      };
+      options.closing?.addEventListener('abort', close, { once: true });
       const unsubscribe = bus.subscribe(viewer.id, () => {
         dirty = true;
         wake?.();
@@ -128,13 +138,14 @@ export function eventsRoute(options: RealtimeOptions = {}) {
         clearInterval(heartbeat);
         clearTimeout(expiry);
         unsubscribe();
+        options.closing?.removeEventListener('abort', close);
         wake?.();
       };
       stream.onAbort(stop);
       try {
         await stream.write(`retry: ${RETRY_MS}\n: connected\n\n`);
         // Ends at the token's expiry; returning closes the response.
-        while (!stream.aborted && !stream.closed && !expired) {
+        while (!stream.aborted && !stream.closed && !expired && !closing) {
           if (!dirty) {
             await new Promise<void>((resolve) => (wake = resolve));
             wake = undefined;
@@ -157,6 +168,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
           if (chunk === '') chunk = `id: ${lastId}\n\n`;
           await stream.write(chunk);
         }
+        if (closing && !stream.aborted && !stream.closed) await stream.write(`retry: ${SHUTDOWN_RETRY_MS}\n: the server is shutting down\n\n`);
       } finally {
         stop();
       }
