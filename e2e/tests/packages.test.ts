@@ -2,7 +2,8 @@
  * The packages as a team installs them: every workspace package packed by `pnpm pack`, the tarballs installed with
  * npm into an empty project, `secure-inbox serve` started from its node_modules/.bin on plain Node, and a host page
  * built there by Vite with its default settings, importing @secure-inbox/elements and talking to the server on
- * another origin. In Chromium, the widget lists the user's conversations and follows its properties.
+ * another origin. In Chromium, the widget lists the user's conversations and follows its properties, on its own and
+ * through @secure-inbox/react.
  *
  * Needs `pnpm build` first (as `pnpm test` runs it) and the npm registry (or npm's cache) for the third-party
  * dependencies; better-sqlite3 is compiled against Node's headers in /usr unless npm_config_nodedir says otherwise.
@@ -51,7 +52,8 @@ beforeAll(async () => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'host-portal', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }, null, 2));
   const vite = JSON.parse(readFileSync(join(root, 'packages/elements/package.json'), 'utf8')).devDependencies.vite as string;
-  const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages.map(tarballOf), `vite@${vite}`], project, {
+  const react = JSON.parse(readFileSync(join(root, 'packages/react/package.json'), 'utf8')).devDependencies.react as string;
+  const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages.map(tarballOf), `vite@${vite}`, `react@${react}`, `react-dom@${react}`], project, {
     npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
   });
   timings.push(`npm install: ${install.seconds} s`);
@@ -65,10 +67,36 @@ beforeAll(async () => {
     join(project, 'main.js'),
     `import '@secure-inbox/elements';
 const params = new URL(location.href).searchParams;
-const inbox = document.createElement('secure-inbox');
-inbox.apiBase = params.get('api');
-inbox.tokenProvider = async () => params.get('token');
-document.querySelector('main').append(inbox);
+if (params.has('react')) {
+  const { mount } = await import('./react-app.js');
+  mount(params);
+} else {
+  const inbox = document.createElement('secure-inbox');
+  inbox.apiBase = params.get('api');
+  inbox.tokenProvider = async () => params.get('token');
+  document.querySelector('main').append(inbox);
+}
+`,
+  );
+  // The React app, without JSX so that Vite needs no plugin: the folder is React state, fed by the element's event.
+  writeFileSync(
+    join(project, 'react-app.js'),
+    `import { createElement as h, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { SecureInbox } from '@secure-inbox/react';
+
+function App({ params }) {
+  const [folder, setFolder] = useState('inbox');
+  return h('div', null,
+    h('button', { id: 'show-sent', onClick: () => setFolder('sent') }, 'Show sent'),
+    h('output', { id: 'folder' }, folder),
+    h(SecureInbox, { apiBase: params.get('api'), tokenProvider: async () => params.get('token'), folder, onSecureFolderChange: (e) => setFolder(e.detail.folder) }),
+  );
+}
+
+export function mount(params) {
+  createRoot(document.querySelector('main')).render(h(App, { params }));
+}
 `,
   );
   const build = run(process.execPath, [join(project, 'node_modules/vite/bin/vite.js'), 'build'], project);
@@ -181,6 +209,25 @@ describe('installed with npm', () => {
     await rows.filter({ hasText: 'When is my inspection?' }).waitFor();
     expect(await rows.filter({ hasText: 'Your permit needs a site plan' }).count()).toBe(0);
     expect(await page.locator('secure-inbox').getAttribute('folder')).toBe('sent');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('works through @secure-inbox/react: props set properties, onSecure… props receive the events', async () => {
+    const customer = { sub: 'pkg-customer', name: 'Paula Applicant', role: 'customer' as const, accounts: ['permit-7'] };
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${host.origin}/?react&api=${encodeURIComponent(server.url)}&token=${encodeURIComponent(mintToken(customer))}`);
+    const rows = page.locator('secure-inbox [part~="row"]');
+    await rows.filter({ hasText: 'Your permit needs a site plan' }).waitFor();
+
+    await page.locator('#show-sent').click();
+    await rows.filter({ hasText: 'When is my inspection?' }).waitFor();
+    expect(await rows.filter({ hasText: 'Your permit needs a site plan' }).count()).toBe(0);
+
+    await page.locator('secure-inbox [part~="folder"]', { hasText: 'Trash' }).click();
+    await expect.poll(() => page.locator('#folder').textContent()).toBe('trash');
     expect(errors).toEqual([]);
     await page.close();
   });
