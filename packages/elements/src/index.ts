@@ -40,3 +40,4 @@ export type { Strings } from './internal/i18n.js';
 export type { TokenProvider, ErrorKind } from './internal/api.js';
 export type { SessionEvent } from './internal/session.js';
 export type { ConnectionState } from './internal/events.js';
+export type { SecureEventMap, SecureEventDetails, ReplyRequest } from './events.js';

@@ -1,12 +1,20 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { ApiError } from './errors.js';
 
-export const defaultBundlePath = resolve(dirname(fileURLToPath(import.meta.url)), '../../elements/dist/secure-inbox.js');
+const here = dirname(fileURLToPath(import.meta.url));
+const packaged = resolve(here, 'widget/secure-inbox.js');
+
+/**
+ * The build copies the widget bundle into the package (dist/widget/, `pnpm build`), so an installed server serves its
+ * own; from the sources, and from a build without that copy, it is the workspace's packages/elements/dist.
+ */
+export const defaultBundlePath =
+  !import.meta.url.endsWith('.ts') && existsSync(packaged) ? packaged : resolve(here, '../../elements/dist/secure-inbox.js');
 
 type Encoding = 'br' | 'gzip' | 'identity';
 

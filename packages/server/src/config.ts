@@ -53,6 +53,8 @@ export interface Config {
   /** Memory for inbox pages kept per viewer until something they see changes (domain/list-cache.ts); 0 keeps none. */
   pageCacheBytes: number;
   dataDir: string;
+  /** Seconds a SIGTERM leaves requests in flight to finish before their connections are closed. */
+  shutdownGraceSeconds: number;
   /** A directory whose e-mail templates replace the defaults (see src/notify/templates.ts). */
   mailTemplatesDir?: string;
 }
@@ -92,6 +94,16 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(`${name} must start with ${protocols.join(' or ')} (it is "${raw}").`);
   }
   return raw;
+}
+
+/** The database settings alone: what `secure-inbox migrate` needs (no secret). */
+export function loadDatabaseConfig(env: Env = process.env): Pick<Config, 'dbFile' | 'dbSynchronous'> {
+  const dbFile = env.SECURE_INBOX_DB?.trim() || './data/secure-inbox.db';
+  const dbSynchronous = (env.SECURE_INBOX_DB_SYNCHRONOUS ?? 'normal').trim().toLowerCase();
+  if (dbSynchronous !== 'normal' && dbSynchronous !== 'full') {
+    throw new ConfigError(`SECURE_INBOX_DB_SYNCHRONOUS must be "normal" or "full" (it is "${dbSynchronous}").`);
+  }
+  return { dbFile, dbSynchronous };
 }
 
 /**
@@ -158,11 +170,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     throw new ConfigError(`SECURE_INBOX_NOTIFY_MODE must be "secure" or "full" (it is "${notifyMode}").`);
   }
 
-  const dbFile = e.SECURE_INBOX_DB?.trim() || './data/secure-inbox.db';
-  const dbSynchronous = (e.SECURE_INBOX_DB_SYNCHRONOUS ?? 'normal').trim().toLowerCase();
-  if (dbSynchronous !== 'normal' && dbSynchronous !== 'full') {
-    throw new ConfigError(`SECURE_INBOX_DB_SYNCHRONOUS must be "normal" or "full" (it is "${dbSynchronous}").`);
-  }
+  const { dbFile, dbSynchronous } = loadDatabaseConfig(e);
   const rateLimitPerMinute = int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000);
   return {
     port,
@@ -198,6 +206,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     mailBatchSeconds: int(e, 'SECURE_INBOX_MAIL_BATCH_SECONDS', 5, 0, 3600),
     pageCacheBytes: int(e, 'SECURE_INBOX_PAGE_CACHE_MB', 32, 0, 65_536) * 1024 * 1024,
     dataDir: e.SECURE_INBOX_DATA_DIR?.trim() || './data',
+    shutdownGraceSeconds: int(e, 'SECURE_INBOX_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
     mailTemplatesDir: e.SECURE_INBOX_MAIL_TEMPLATES?.trim() || undefined,
   };
 }

@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { AnswerResponse } from './answer-headers.js';
 import { createApp, type CreateAppOptions } from './app.js';
 import { ConfigError, type Config } from './config.js';
@@ -19,7 +20,9 @@ export interface StartOptions extends CreateAppOptions {
 
 /**
  * Opens the database, starts the background jobs and serves the app; stops gracefully on SIGINT and
- * SIGTERM (no new connections, background jobs drained, the database closed).
+ * SIGTERM: no new connections, event streams ended with a retry hint (clients reconnect to another
+ * instance), requests in flight (uploads included) finished within SECURE_INBOX_SHUTDOWN_GRACE_SECONDS,
+ * then the background jobs drained, the database closed and exit code 0.
  */
 export function startServer(config: Config, options: StartOptions = {}) {
   const db = openDb(config.dbFile, { synchronous: config.dbSynchronous });
@@ -27,25 +30,45 @@ export function startServer(config: Config, options: StartOptions = {}) {
   const checkpointer = startCheckpointer(db, config.dbFile);
   // Sends and sign-ins are written on a thread of their own (db/writer-thread.ts); an in-memory database has one connection.
   const writer = config.dbFile === ':memory:' ? null : startWriterThread(db, config);
-  const app = createApp({ db, config, ...(writer ? { writes: writer } : {}) }, options);
+  const closing = new AbortController();
+  const app = createApp({ db, config, realtime: { closing: closing.signal }, ...(writer ? { writes: writer } : {}) }, options);
   const jobs = startBackgroundJobs(db, config, { ...(writer ? { writes: writer.notices } : {}), ...(options.noticeLink ? { link: options.noticeLink } : {}) });
   // AnswerResponse writes the security and API headers into the answer as Node sends it (answer-headers.ts).
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { ServerResponse: AnswerResponse } }, (info) => {
     const host = info.address.includes(':') ? `[${info.address}]` : info.address;
     (options.onListening ?? ((url) => console.log(`Secure Inbox listening on ${url}`)))(`http://${host}:${info.port}/`);
   });
-  const stop = () => {
-    // Open event streams would keep close() waiting: give them a moment, then leave anyway.
-    setTimeout(() => process.exit(0), 2_000).unref();
-    server.close();
-    void jobs
-      .stop()
-      .then(() => writer?.stop())
-      .then(() => checkpointer.stop())
-      .finally(() => {
-        db.$client.close();
-        process.exit(0);
-      });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    const started = Date.now();
+    console.log(`Secure Inbox: ${signal} received; no new connections, finishing the requests in flight (up to ${config.shutdownGraceSeconds} s)`);
+    // Something that hangs past the grace period and the clean-up after it: leave anyway, and say so.
+    setTimeout(() => {
+      console.error('Secure Inbox: the shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, graceMs + 15_000).unref();
+    closing.abort();
+    // Connections close once their answer is sent (keep-alive ones between requests); the rest at the deadline.
+    const http = server as Server;
+    const idle = setInterval(() => http.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => http.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(deadline);
+      void jobs
+        .stop()
+        .then(() => writer?.stop())
+        .then(() => checkpointer.stop())
+        .finally(() => {
+          db.$client.close();
+          const cut = Date.now() - started > graceMs ? ' (requests still open at the deadline were cut)' : '';
+          console.log(`Secure Inbox stopped after ${((Date.now() - started) / 1000).toFixed(1)} s${cut}; exit code 0`);
+          process.exit(0);
+        });
+    });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

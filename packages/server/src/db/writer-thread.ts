@@ -44,7 +44,9 @@ export interface WriterThreadOptions {
 export function startWriterThread(db: Db, config: Config, options: WriterThreadOptions = {}): WriterThread {
   const log = options.log ?? console.error;
   const workerData: WriterData = { config, walAutocheckpoint: db.$client.pragma('wal_autocheckpoint', { simple: true }) as number };
-  const worker = new Worker(new URL('./writer-thread-start.mjs', import.meta.url), { workerData });
+  // From the sources (tests, the demo) the thread loads TypeScript through tsx; the build runs its compiled module.
+  const entry = import.meta.url.endsWith('.ts') ? './writer-thread-start.mjs' : './writer-worker.js';
+  const worker = new Worker(new URL(entry, import.meta.url), { workerData });
   worker.unref();
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   let nextId = 1;

@@ -23,6 +23,8 @@ import { streamRegistry, type StreamCloseReason } from './streams.js';
 export interface RealtimeOptions {
   /** Milliseconds between comment lines that keep proxies from closing an idle stream (15–25 s in production). */
   heartbeatMs?: number;
+  /** Aborted when the server shuts down: every stream then sends a retry hint and ends, and clients reconnect elsewhere. */
+  closing?: AbortSignal;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 20_000;
@@ -31,6 +33,8 @@ const BATCH = 500;
 const STREAM_RETRY_AFTER_S = 30;
 /** Browsers reconnect after this many milliseconds when the stream drops. */
 const RETRY_MS = 3000;
+/** The retry hint of a stream ended by a shutdown: soon, on whichever instance the balancer picks. */
+const SHUTDOWN_RETRY_MS = 500;
 
 interface EventRow {
   id: number;
@@ -132,6 +136,12 @@ export function eventsRoute(options: RealtimeOptions = {}) {
       let dirty = true;
       let expired = false;
       let closedBecause: StreamCloseReason | undefined;
+      let closing = options.closing?.aborted ?? false;
+      const close = () => {
+        closing = true;
+        wake?.();
+      };
+      options.closing?.addEventListener('abort', close, { once: true });
       const unsubscribe = bus.subscribe(viewer.id, () => {
         dirty = true;
         wake?.();
@@ -157,13 +167,14 @@ export function eventsRoute(options: RealtimeOptions = {}) {
         clearTimeout(expiry);
         unsubscribe();
         unregister();
+        options.closing?.removeEventListener('abort', close);
         wake?.();
       };
       stream.onAbort(stop);
       try {
         await stream.write(`retry: ${RETRY_MS}\n: connected\n\n`);
         // Ends at the token's expiry; returning closes the response.
-        while (!stream.aborted && !stream.closed && !expired && !closedBecause) {
+        while (!stream.aborted && !stream.closed && !expired && !closedBecause && !closing) {
           if (!dirty) {
             await new Promise<void>((resolve) => (wake = resolve));
             wake = undefined;
@@ -190,6 +201,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
           // Its id is the position the stream had reached, so a client that opens the stream again later misses nothing.
           await stream.write(`event: ${streamClosedEvent}\ndata: ${JSON.stringify({ reason: closedBecause, limit: config.streamsPerUser })}\nid: ${lastId}\n\n`);
         }
+        if (closing && !stream.aborted && !stream.closed) await stream.write(`retry: ${SHUTDOWN_RETRY_MS}\n: the server is shutting down\n\n`);
       } finally {
         stop();
       }

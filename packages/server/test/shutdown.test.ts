@@ -1,0 +1,177 @@
+/**
+ * SIGTERM on the real server process: an upload in flight is still answered 201, an open event stream ends with a
+ * retry hint, no new connection is accepted, and the process says so and exits 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { people, SECRET, type TestUser } from './helpers.js';
+
+const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const started: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startServer(env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-shutdown-'));
+  const port = await freePort();
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SECURE_INBOX_') && key !== 'PORT' && key !== 'HOST'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: serverDir,
+    env: {
+      ...inherited,
+      SECURE_INBOX_JWT_SECRET: SECRET,
+      SECURE_INBOX_DB: join(dir, 'secure-inbox.db'),
+      SECURE_INBOX_DATA_DIR: dir,
+      SECURE_INBOX_RATE_LIMIT: '0',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 25_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early: ${output}`);
+    try {
+      if ((await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) })).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not become healthy: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, port, base, exited, output: () => output };
+}
+
+const token = (user: TestUser) =>
+  new SignJWT({ name: user.name, role: user.role, accounts: user.accounts })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user.sub)
+    .setAudience('secure-inbox')
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(SECRET));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SIGTERM', () => {
+  it('finishes an upload in flight, ends event streams with a retry hint, and exits 0', async () => {
+    const server = await startServer();
+    const auth = `Bearer ${await token(people.alice)}`;
+
+    // An open event stream.
+    const events = await fetch(`${server.base}/api/v1/events`, { headers: { authorization: auth } });
+    expect(events.status).toBe(200);
+    const reader = events.body!.getReader();
+    let streamed = '';
+    const streamEnded = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return streamed;
+        streamed += new TextDecoder().decode(value);
+      }
+    })();
+
+    // A slow multipart upload of 8 MB of text: a quarter is sent, then SIGTERM, then the rest.
+    const boundary = 'shutdown-test-boundary';
+    const chunk = Buffer.alloc(512 * 1024, 'All work and no play makes a permit late.\n');
+    const chunks = 16;
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const upload = request(`${server.base}/api/v1/attachments`, {
+      method: 'POST',
+      headers: {
+        authorization: auth,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(head.length + chunk.length * chunks + tail.length),
+      },
+    });
+    const answered = new Promise<{ status: number; body: string }>((done, fail) => {
+      upload.on('response', (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => done({ status: res.statusCode!, body }));
+      });
+      upload.on('error', fail);
+    });
+    upload.write(head);
+    for (let i = 0; i < chunks / 4; i++) upload.write(chunk);
+    await sleep(300);
+
+    server.child.kill('SIGTERM');
+    await sleep(300);
+    // No new connections once draining.
+    await expect(fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+    // The stream ended, with a hint to reconnect soon.
+    expect(await streamEnded).toMatch(/retry: \d+\n/);
+    expect(streamed.split('retry:').length - 1).toBe(2);
+
+    for (let i = chunks / 4; i < chunks; i++) {
+      upload.write(chunk);
+      await sleep(50);
+    }
+    upload.end(tail);
+    const { status, body } = await answered;
+    expect(status, body).toBe(201);
+    expect(JSON.parse(body).attachment.size).toBe(chunk.length * chunks);
+
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toMatch(/SIGTERM received; no new connections, finishing the requests in flight \(up to 25 s\)/);
+    expect(server.output()).toMatch(/Secure Inbox stopped after [\d.]+ s; exit code 0/);
+  });
+
+  it('cuts what is still open at the end of the grace period, and exits 0', async () => {
+    const server = await startServer({ SECURE_INBOX_SHUTDOWN_GRACE_SECONDS: '1' });
+    const upload = request(`${server.base}/api/v1/attachments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token(people.alice)}`, 'content-type': 'multipart/form-data; boundary=b', 'content-length': '100000' },
+    });
+    const failed = new Promise<string>((done) => {
+      upload.on('error', (error) => done(error.message));
+      upload.on('response', (res) => done(`answered ${res.statusCode}`));
+    });
+    upload.write('--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello');
+    await sleep(300);
+    const signalled = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(900);
+    expect(await failed).toMatch(/socket hang up|ECONNRESET/);
+    expect(server.output()).toMatch(/requests still open at the deadline were cut/);
+  });
+
+  it('takes its grace period from SECURE_INBOX_SHUTDOWN_GRACE_SECONDS, and refuses a bad one with a sentence', () => {
+    expect(loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET }).shutdownGraceSeconds).toBe(25);
+    expect(loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_SHUTDOWN_GRACE_SECONDS: '5' }).shutdownGraceSeconds).toBe(5);
+    expect(() => loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_SHUTDOWN_GRACE_SECONDS: 'soon' })).toThrow(
+      'SECURE_INBOX_SHUTDOWN_GRACE_SECONDS must be a whole number from 0 to 3600 (it is "soon").',
+    );
+  });
+});
