@@ -13,7 +13,7 @@ import { ApiError } from '../src/errors.js';
 import { MAX_RICH_TEXT_DEPTH, prepareRichText, sanitizeRichText } from '../src/domain/rich-text.js';
 import { htmlToText } from '../src/domain/text.js';
 
-/** The server's former sanitizer: DOMPurify with the allow-list and the link hook, on jsdom. */
+/** The server's former sanitizer: DOMPurify with the allow-list and the link hooks, on jsdom. */
 const referenceConfig: Config = {
   ALLOWED_TAGS: [...richText.allowedTags],
   ALLOWED_ATTR: [...richText.allowedAttributes],
@@ -31,6 +31,24 @@ function referencePurifier() {
       node.setAttribute('target', '_blank');
     }
   });
+  // Web addresses written as plain text (outside links) become links, built as nodes and checked like any link.
+  purifier.addHook('afterSanitizeElements', (node) => {
+    if (node.nodeType !== 3 || !node.parentElement || node.parentElement.closest('a')) return;
+    const parts = (node.textContent ?? '').split(/(\bhttps?:\/\/[^\s<>"]*[^\s<>"'.,;:!?)\]])/i);
+    if (parts.length < 2) return;
+    const document = node.ownerDocument!;
+    (node as unknown as ChildNode).replaceWith(
+      ...parts.map((part, index) => {
+        if (index % 2 === 0) return part;
+        const link = document.createElement('a');
+        link.setAttribute('href', part);
+        link.setAttribute('rel', richText.linkRel);
+        link.setAttribute('target', '_blank');
+        link.textContent = part;
+        return link;
+      }),
+    );
+  });
   return purifier;
 }
 // jsdom builds a document per call with listeners on its window that are never removed: a fresh
@@ -39,7 +57,9 @@ let reference = referencePurifier();
 let referenceCalls = 0;
 function expected(html: string): string {
   if (++referenceCalls % 300 === 0) reference = referencePurifier();
-  return reference.sanitize(html, referenceConfig).trim();
+  // Text without markup but with a web address is read as a paragraph, so that the address becomes a link.
+  const input = !html.includes('<') && html.includes('://') ? `<p>${html}</p>` : html;
+  return reference.sanitize(input, referenceConfig).trim();
 }
 
 /**
