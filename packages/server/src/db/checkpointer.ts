@@ -75,6 +75,9 @@ export function startCheckpointer(db: Db, file: string, options: { intervalMs?: 
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
+      // Unref'd while it runs; waiting for it to close its connection must keep the process alive, or the
+      // process ends here without finishing its shutdown.
+      worker.ref();
       if (!failed) worker.postMessage('stop');
       await exited;
     },

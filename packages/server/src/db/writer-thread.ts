@@ -100,6 +100,9 @@ export function startWriterThread(db: Db, config: Config, options: WriterThreadO
     async stop() {
       if (running && !stopping) {
         stopping = true;
+        // The thread is unref'd so that it never keeps a finished process alive; while it finishes its last
+        // writes it must, or the process could end before them.
+        worker.ref();
         worker.postMessage('stop');
       }
       await exited;
