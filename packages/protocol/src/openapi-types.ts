@@ -111,7 +111,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Provision an account name (admin) */
+        /** Provision an account name (admin); the account is created when it is new */
         put: operations["putAccount"];
         post?: never;
         delete?: never;
@@ -1083,15 +1083,6 @@ export interface operations {
             };
             /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -93,6 +93,8 @@ export interface Operation {
   upload?: boolean;
   /** Client errors beyond those every operation of its kind answers (see `clientErrors`). */
   errors?: ClientError[];
+  /** The `{id}` names something the call creates when it is missing, so it never answers 404. */
+  upsert?: boolean;
 }
 
 /** Outside the API base path: at the server's root. */
@@ -122,7 +124,7 @@ export const operations: Operation[] = [
   { operationId: 'listTopics', method: 'get', path: '/topics', summary: "Topics for the compose form: those of the caller's accounts (or of `accountId`, one of them) and those of every account", query: 'TopicsQuery', ok: 200, response: 'TopicList', errors: [403] },
   { operationId: 'listDirectory', method: 'get', path: '/directory', summary: 'People the caller may address in an account', query: 'AccountQuery', ok: 200, response: 'PersonList', errors: [403] },
   { operationId: 'listStatusUpdates', method: 'get', path: '/status-updates', summary: "The account's Status tab", query: 'AccountQuery', ok: 200, response: 'StatusUpdateList', errors: [403] },
-  { operationId: 'putAccount', method: 'put', path: '/accounts/{id}', summary: 'Provision an account name (admin)', body: 'PutAccountBody', ok: 200, response: 'AccountResponse' },
+  { operationId: 'putAccount', method: 'put', path: '/accounts/{id}', summary: 'Provision an account name (admin); the account is created when it is new', body: 'PutAccountBody', ok: 200, response: 'AccountResponse', upsert: true },
   { operationId: 'getQueueCounts', method: 'get', path: '/queues', summary: 'Staff queue counts per status and assignee filter', query: 'QueueQuery', ok: 200, response: 'QueueCounts', errors: [403] },
   { operationId: 'listConversations', method: 'get', path: '/conversations', summary: 'List a folder, search, filter (keyset pagination)', query: 'ListConversationsQuery', ok: 200, response: 'ConversationPage' },
   { operationId: 'createConversation', method: 'post', path: '/conversations', summary: 'Start a conversation', body: 'CreateConversationBody', ok: 201, response: 'ConversationResponse', errors: [404] },
@@ -161,7 +163,7 @@ export function clientErrors(op: Operation): ClientError[] {
   const errors = new Set<ClientError>([401, 429, ...(op.errors ?? [])]);
   if (op.body) for (const status of [400, 413, 415, 422] as const) errors.add(status);
   if (op.query) errors.add(422);
-  if (op.path.includes('{id}')) errors.add(404);
+  if (op.path.includes('{id}') && !op.upsert) errors.add(404);
   if (op.method !== 'get') errors.add(403);
   return [...errors].sort((a, b) => a - b);
 }
