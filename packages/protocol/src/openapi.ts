@@ -251,7 +251,7 @@ export function openApiDocument() {
       const { description, headers, schema } = errorAnswers[status];
       responses[status] = { description, ...(headers ? { headers } : {}), content: json(schema ?? errorRef) };
     }
-    if (op.path === '/healthz') responses[503] = { description: 'The store does not answer: a sentence saying why', content: json(errorRef) };
+    if (op.path === '/healthz') responses[503] = { description: 'The store does not answer: a sentence saying why' };
     paths[op.path] ??= rootPaths.includes(op.path) ? { servers: [{ url: '/' }] } : {};
     paths[op.path]![op.method] = {
       operationId: op.operationId,

@@ -188,6 +188,14 @@ describe("the server's answers", () => {
     await conforms(root, 'GET', '/audit?limit=5', '/audit', undefined, 200);
   });
 
+  it('match their schemas at the root too: /healthz', async () => {
+    const res = await t.app.request('/healthz');
+    expect(res.status).toBe(200);
+    const check = ajv.getSchema('openapi.json#/paths/~1healthz/get/responses/200/content/application~1json/schema')!;
+    const body = await res.json();
+    expect(check(body), ajv.errorsText(check.errors)).toBe(true);
+  });
+
   it('match their documented error answers', async () => {
     const { id } = await startConversation(t, alice);
     const refused = await conforms(null, 'GET', '/me', '/me', undefined, 401);
