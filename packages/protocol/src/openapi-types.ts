@@ -1228,6 +1228,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
             422: {
                 headers: {

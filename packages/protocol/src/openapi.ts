@@ -126,7 +126,7 @@ export const operations: Operation[] = [
   { operationId: 'listStatusUpdates', method: 'get', path: '/status-updates', summary: "The account's Status tab", query: 'AccountQuery', ok: 200, response: 'StatusUpdateList', errors: [403] },
   { operationId: 'putAccount', method: 'put', path: '/accounts/{id}', summary: 'Provision an account name (admin); the account is created when it is new', body: 'PutAccountBody', ok: 200, response: 'AccountResponse', upsert: true },
   { operationId: 'getQueueCounts', method: 'get', path: '/queues', summary: 'Staff queue counts per status and assignee filter', query: 'QueueQuery', ok: 200, response: 'QueueCounts', errors: [403] },
-  { operationId: 'listConversations', method: 'get', path: '/conversations', summary: 'List a folder, search, filter (keyset pagination)', query: 'ListConversationsQuery', ok: 200, response: 'ConversationPage' },
+  { operationId: 'listConversations', method: 'get', path: '/conversations', summary: 'List a folder, search, filter (keyset pagination)', query: 'ListConversationsQuery', ok: 200, response: 'ConversationPage', errors: [403] },
   { operationId: 'createConversation', method: 'post', path: '/conversations', summary: 'Start a conversation', body: 'CreateConversationBody', ok: 201, response: 'ConversationResponse', errors: [404] },
   { operationId: 'getConversation', method: 'get', path: '/conversations/{id}', summary: 'A conversation and a page of its messages (oldest first)', query: 'ThreadQuery', ok: 200, response: 'Thread' },
   { operationId: 'updateConversation', method: 'patch', path: '/conversations/{id}', summary: 'Change status or assignee (staff)', body: 'PatchConversationBody', ok: 200, response: 'ConversationResponse' },

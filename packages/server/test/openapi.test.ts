@@ -125,7 +125,10 @@ describe('the OpenAPI document', () => {
     const docs = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
     for (const { path, method, op } of operationsOf(doc)) {
       const route = rootPaths.includes(path) ? path : `/api/v1${path}`;
-      expect(docs, `docs/api.md lists ${op.operationId}`).toContain(`| \`${op.operationId}\` | \`${method.toUpperCase()} ${route}\` |`);
+      const row = docs.split('\n').find((line) => line.startsWith(`| \`${op.operationId}\` | \`${method.toUpperCase()} ${route}\` |`));
+      expect(row, `docs/api.md lists ${op.operationId}`).toBeDefined();
+      const clientErrors = Object.keys(op.responses).filter((status) => /^4\d\d$/.test(status));
+      expect(row!.endsWith(`| ${clientErrors.join(', ') || '–'} |`), `docs/api.md's client errors of ${op.operationId}: ${clientErrors.join(', ')}`).toBe(true);
     }
   });
 
@@ -206,6 +209,8 @@ describe("the server's answers", () => {
     await conforms(alice, 'POST', `/conversations/${id}/messages`, '/conversations/{id}/messages', '{"body":', 400);
     await conforms(alice, 'POST', `/conversations/${id}/messages`, '/conversations/{id}/messages', { body: 'x', extra: 1 }, 422);
     await conforms(alice, 'GET', '/audit', '/audit', undefined, 403);
+    await conforms(alice, 'GET', '/conversations?assignee=me', '/conversations', undefined, 403);
+    await conforms(alice, 'GET', '/status-updates?accountId=globex', '/status-updates', undefined, 403);
   });
 
   it('would be caught drifting: an answer with a field the schema lacks or a wrong type fails', async () => {
