@@ -180,6 +180,21 @@ describe('installed with npm', () => {
     expect(stdout.trim().split(' ')).toEqual(expect.arrayContaining(['createApp', 'loadConfig', 'openDb', 'startBackgroundJobs']));
   });
 
+  it('serves the OpenAPI document, which the protocol package also exports', async () => {
+    const answer = await fetch(api('/openapi.json'));
+    expect(answer.status).toBe(200);
+    const served = (await answer.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
+    expect(served.openapi).toBe('3.1.0');
+    expect(served.paths['/conversations']!.get!.operationId).toBe('listConversations');
+    const { stdout } = run(
+      process.execPath,
+      ['--input-type=module', '-e', "const m = await import('@secure-inbox/protocol/openapi'); console.log(JSON.stringify(m.openApiDocument()))"],
+      project,
+      { NODE_OPTIONS: '' },
+    );
+    expect(JSON.parse(stdout)).toEqual(served);
+  });
+
   it('lists conversations in a host page built by Vite, and follows the folder property', async () => {
     const customer = { sub: 'pkg-customer', name: 'Paula Applicant', role: 'customer' as const, accounts: ['permit-7'] };
     const staff = { sub: 'pkg-staff', name: 'Sam Reviewer', role: 'staff' as const, accounts: ['permit-7'] };

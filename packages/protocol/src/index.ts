@@ -284,6 +284,57 @@ export const QueueCounts = z.object({
 });
 export type QueueCounts = z.infer<typeof QueueCounts>;
 
+// ---------------------------------------------------------------- notification centre (staff)
+export const NotificationsQuery = z.strictObject({
+  cursor: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  unread: z.enum(['true', 'false']).optional(),
+});
+
+export const NotificationItem = z.object({
+  id: z.string(),
+  reason: z.string(),
+  reasonText: z.string(),
+  conversationId: z.string(),
+  subject: z.string(),
+  messageId: z.string().nullable(),
+  preview: z.string().nullable(),
+  authorName: z.string().nullable(),
+  createdAt: z.string(),
+  read: z.boolean(),
+});
+export type NotificationItem = z.infer<typeof NotificationItem>;
+
+export const NotificationList = z.object({ items: z.array(NotificationItem), nextCursor: z.string().nullable(), unread: z.number().int() });
+export const UnreadNotifications = z.object({ unread: z.number().int() });
+export const NotifyAdminsResult = z.object({ notified: z.number().int() });
+
+// ---------------------------------------------------------------- audit log (admin)
+export const AuditQuery = z.strictObject({
+  cursor: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  /** The acting user's id; `-` for requests without a signed-in user (failed sign-ins, system jobs). */
+  actor: z.string().min(1).max(200).optional(),
+  /** An exact action such as `message.reply`, or a prefix ending in `.` such as `conversation.`. */
+  action: z.string().min(1).max(100).optional(),
+  outcome: z.enum(['ok', 'denied']).optional(),
+});
+
+export const AuditEvent = z.object({
+  id: z.string(),
+  at: z.string(),
+  actorId: z.string().nullable(),
+  action: z.string(),
+  outcome: z.enum(['ok', 'denied']),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  detail: z.unknown().nullable(),
+  /** How many times it happened: a refusal repeated by the same user on the same target within a minute adds to this row. */
+  count: z.number().int(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+export const AuditList = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() });
+
 // ---------------------------------------------------------------- token claims
 export const TokenClaims = z.object({
   sub: z.string().min(1).max(limits.id),

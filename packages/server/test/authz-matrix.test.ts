@@ -2,7 +2,7 @@
  * The authorization matrix, generated from the app's own route list.
  *
  * Every API route must have an entry in `table` below (the suite fails for a route without one, so a
- * new route cannot ship without authorization tests) and in routes/openapi.ts `operations`.
+ * new route cannot ship without authorization tests) and in the OpenAPI operations (packages/protocol/src/openapi.ts).
  * From the table each route gets:
  *  - no token → 401 (except public routes);
  *  - the allowed caller → the success status (so the matrix cannot pass vacuously);
@@ -295,10 +295,10 @@ describe('the route table', () => {
     expect(covered.length).toBeGreaterThanOrEqual(17);
   });
 
-  it('documents every route in routes/openapi.ts operations, and only routes that exist', () => {
+  it('documents every route in the OpenAPI operations, and only routes that exist', () => {
     const documented = new Set(operations.map((op) => `${op.method.toUpperCase()} /api/v1${op.path.replace(/\{(\w+)\}/g, ':$1')}`));
     const undocumented = appRoutes.map(routeKey).filter((key) => !documented.has(key));
-    expect(undocumented, `routes missing from routes/openapi.ts operations: ${undocumented.join(', ')}`).toEqual([]);
+    expect(undocumented, `routes missing from the operations in packages/protocol/src/openapi.ts: ${undocumented.join(', ')}`).toEqual([]);
     const routed = new Set(appRoutes.map(routeKey));
     const phantom = [...documented].filter((key) => !routed.has(key));
     expect(phantom, `operations with no route: ${phantom.join(', ')}`).toEqual([]);

@@ -2,10 +2,10 @@
  * The staff notification centre (the caller's in-app notices) and the "notify all administrators"
  * action. A notice is visible only to its recipient, and only while they may still see what it is about.
  */
+import { NotificationsQuery, type NotificationItem } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { AppEnv } from '../context.js';
 import { writeTx, type Db } from '../db/client.js';
 import { audit } from '../domain/audit.js';
@@ -16,29 +16,6 @@ import { forbidden, invalid, notFound } from '../errors.js';
 import { query } from '../validate.js';
 import { enqueueAdminNotices, reasonText, type NotifyReason } from './outbox.js';
 
-export const NotificationsQuery = z.strictObject({
-  cursor: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-  unread: z.enum(['true', 'false']).optional(),
-});
-
-export const NotificationItem = z.object({
-  id: z.string(),
-  reason: z.string(),
-  reasonText: z.string(),
-  conversationId: z.string(),
-  subject: z.string(),
-  messageId: z.string().nullable(),
-  preview: z.string().nullable(),
-  authorName: z.string().nullable(),
-  createdAt: z.string(),
-  read: z.boolean(),
-});
-export type NotificationItem = z.infer<typeof NotificationItem>;
-
-export const NotificationList = z.object({ items: z.array(NotificationItem), nextCursor: z.string().nullable(), unread: z.number().int() });
-export const UnreadNotifications = z.object({ unread: z.number().int() });
-export const NotifyAdminsResult = z.object({ notified: z.number().int() });
 
 /** The caller's in-app notices that they may still see (conversation and message re-checked). */
 function visibleNotices(viewer: Viewer) {

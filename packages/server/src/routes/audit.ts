@@ -6,39 +6,15 @@
  * leave here as JSON: a CR/LF, an ANSI escape or a fake log line inside a name or an id stays a
  * string value, escaped by JSON, and can never start a record of its own.
  */
+import { AuditQuery, type AuditEvent } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { AppEnv } from '../context.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { forbidden, invalid } from '../errors.js';
 import { query } from '../validate.js';
 
-export const AuditQuery = z.strictObject({
-  cursor: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  /** The acting user's id; `-` for requests without a signed-in user (failed sign-ins, system jobs). */
-  actor: z.string().min(1).max(200).optional(),
-  /** An exact action such as `message.reply`, or a prefix ending in `.` such as `conversation.`. */
-  action: z.string().min(1).max(100).optional(),
-  outcome: z.enum(['ok', 'denied']).optional(),
-});
-
-export const AuditEvent = z.object({
-  id: z.string(),
-  at: z.string(),
-  actorId: z.string().nullable(),
-  action: z.string(),
-  outcome: z.enum(['ok', 'denied']),
-  targetType: z.string().nullable(),
-  targetId: z.string().nullable(),
-  detail: z.unknown().nullable(),
-  /** How many times it happened: a refusal repeated by the same user on the same target within a minute adds to this row. */
-  count: z.number().int(),
-});
-export type AuditEvent = z.infer<typeof AuditEvent>;
-export const AuditList = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() });
 
 function parseDetail(raw: string | null): unknown {
   if (raw === null) return null;
