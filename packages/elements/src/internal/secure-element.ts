@@ -35,7 +35,7 @@ export class SecureElement extends LitElement {
   theme: Theme = 'auto';
 
   /**
-   * The language of dates, times and counts (a BCP 47 tag such as `de-CH`). By default the closest `lang`
+   * The language of the text (shipped: de, fr, es, ar; else English), dates, times and counts (a BCP 47 tag such as `de-CH`). By default the closest `lang`
    * attribute up the tree (the page's), across shadow roots; nested elements follow an enclosing element's `locale`.
    */
   locale?: string;
