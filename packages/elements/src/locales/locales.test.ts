@@ -1,5 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../components/secure-inbox/secure-inbox.js';
+import '../components/unread-badge/unread-badge.js';
 import type { SecureInbox } from '../components/secure-inbox/secure-inbox.js';
 import { defaultStrings, type Plural, type Strings } from '../internal/i18n.js';
 import { shippedLanguages } from '../internal/languages.js';
@@ -86,6 +87,17 @@ describe('<secure-inbox> in other languages', () => {
     const date = new Date(time.dateTime);
     expect(text(time)).to.equal(new Intl.DateTimeFormat('ar', { dateStyle: 'medium' }).format(date));
     expect(text(time)).not.to.equal(new Intl.DateTimeFormat('en', { dateStyle: 'medium' }).format(date));
+    await expect(el).to.be.accessible();
+  });
+
+  it('Arabic: a badge on its own loads the strings too, and counts eleven with the "many" form', async () => {
+    db.conversations.get('c-old-01')!.unread = 1;
+    db.conversations.get('c-old-02')!.unread = 1;
+    const page = await fixture<HTMLElement>(html`<div lang="ar" dir="rtl"><secure-unread-badge token="token-alice"></secure-unread-badge></div>`);
+    const el = page.querySelector('secure-unread-badge')!;
+    const spoken = () => text(el.shadowRoot!.querySelector('[part~="count"] .sr-only'));
+    await until(() => spoken() === '11 رسالة غير مقروءة');
+    expect(text(el.shadowRoot!.querySelector('[part~="badge-button"]'))).to.contain('الرسائل');
     await expect(el).to.be.accessible();
   });
 
