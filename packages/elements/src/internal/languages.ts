@@ -24,9 +24,15 @@ export function shippedLanguageOf(element: Element): string | undefined {
   return language && language in shipped ? language : undefined;
 }
 
+const complete = new WeakMap<object, boolean>();
+
 /** True when `strings` names every key, as a host that imported a catalogue (and maybe changed some) gives it. */
-export const isComplete = (strings: Partial<Strings> | undefined): boolean =>
-  !!strings && Object.keys(defaultStrings).every((key) => key in strings);
+export function isComplete(strings: Partial<Strings> | undefined): boolean {
+  if (!strings) return false;
+  let answer = complete.get(strings);
+  if (answer === undefined) complete.set(strings, (answer = Object.keys(defaultStrings).every((key) => key in strings)));
+  return answer;
+}
 
 const waiting: Record<string, Set<{ requestUpdate(): void }>> = {};
 
