@@ -110,6 +110,13 @@ function dompurifySource(): Plugin {
 }
 
 /**
+ * The translations (packages/elements/src/locales/<lang>.ts) are imported on demand, so each becomes its own file,
+ * named for the BFF's `/secure-inbox/locales/<lang>.js` (a fixed name: the server serves only names it knows).
+ */
+const localeChunk = (chunk: { facadeModuleId: string | null }) =>
+  /[\\/]packages[\\/]elements[\\/]src[\\/]locales[\\/]\w+\.ts$/.test(chunk.facadeModuleId ?? '');
+
+/**
  * The widget bundle: one ES module with Lit and DOMPurify included (no externals), served by the BFF at
  * `/secure-inbox.js`. `pnpm build` runs this, then the size budget check.
  * (A plain object: vite is a dependency of packages/elements, not of the root, so nothing is imported from it at runtime.)
@@ -127,7 +134,13 @@ const config: UserConfig = {
     reportCompressedSize: false,
     // Library mode keeps whitespace in ES output by default; this file is an end product, so minify it fully.
     // Only the licence notices of Lit and DOMPurify stay (`@license`); every other comment goes.
-    rolldownOptions: { output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false } } },
+    rolldownOptions: {
+      output: {
+        minify: true,
+        comments: { legal: true, annotation: false, jsdoc: false },
+        chunkFileNames: (chunk) => (localeChunk(chunk) ? 'secure-inbox/locales/[name].js' : '[name]-[hash].js'),
+      },
+    },
     lib: {
       entry: here('packages/elements/src/index.ts'),
       formats: ['es'],

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response as PageResponse } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, launchBrowser, startServer, type RunningServer } from '../harness.js';
 
@@ -171,6 +171,31 @@ describe('branded portals', () => {
     await page.locator('secure-inbox [part~="message"]', { hasText: body }).waitFor();
     const link = page.locator('secure-inbox [part~="record-link"]');
     expect(await link.getAttribute('href')).toBe('https://permits.example.gov/records/BP-2026-0142');
+  });
+
+  it('permits in German: lang="de" makes the widget load its German text from the server, with German dates', async () => {
+    const locales: { url: string; status: number }[] = [];
+    const listen = (response: PageResponse) => {
+      if (response.url().includes('/secure-inbox/locales/')) locales.push({ url: response.url(), status: response.status() });
+    };
+    page.on('response', listen);
+    try {
+      await page.goto(`${examples.url}/branded-portal/permits.de.html?theme=light`);
+      const inbox = page.locator('secure-inbox');
+      await inbox.locator('[part~="folder"]', { hasText: 'Posteingang' }).waitFor();
+      await inbox.locator('[part~="row"]', { hasText: 'Framing inspection' }).first().waitFor();
+      expect((await inbox.locator('[part~="compose-button"]').textContent())?.trim()).toBe('Neue Nachricht');
+      await inbox.getByText('Nur ungelesene').first().waitFor();
+      await inbox.getByRole('button', { name: 'Suchen', exact: true }).waitFor();
+      // Dates as German readers write them: 1.3.2026 as "01.03.2026", times as "10:42".
+      const time = (await inbox.locator('[part~="row"] [part~="time"]').first().textContent())?.trim();
+      expect(time).toMatch(/^(\d{2}\.\d{2}\.\d{4}|\d{2}:\d{2})$/);
+      // The page's own German text sits beside it, in the slots.
+      await page.locator('secure-inbox > [slot="banner"] button', { hasText: 'Frage zu diesem Antrag' }).waitFor();
+      expect(locales).toEqual([{ url: `${demo.url}/secure-inbox/locales/de.js`, status: 200 }]);
+    } finally {
+      page.off('response', listen);
+    }
   });
 
   it('the index page shows the three portals side by side, each in its own brand and as its own user', async () => {

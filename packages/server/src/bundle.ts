@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { ApiError } from './errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,18 +36,15 @@ export function preferredEncoding(acceptEncoding: string | undefined): Encoding 
   return 'identity';
 }
 
-/**
- * Serves the widget bundle: public, CORS `*`, revalidated by ETag, compressed once (brotli or gzip, as the browser
- * accepts) and kept in memory. Re-read when the file changes.
- */
-export function bundleRoute(file = defaultBundlePath) {
+/** Reads `file` once per change and keeps it compressed in memory (brotli, gzip and as is); 404 with `missing` when absent. */
+function cachedFile(file: string, missing: string) {
   let cache: { mtimeMs: number; size: number; variants: Record<Encoding, Variant> } | undefined;
-  const load = () => {
+  return () => {
     let stat;
     try {
       stat = statSync(file);
     } catch {
-      throw new ApiError(404, 'not_found', 'The widget bundle has not been built yet: run `pnpm build`.');
+      throw new ApiError(404, 'not_found', missing);
     }
     if (!cache || cache.mtimeMs !== stat.mtimeMs || cache.size !== stat.size) {
       const body = readFileSync(file);
@@ -66,17 +63,40 @@ export function bundleRoute(file = defaultBundlePath) {
     }
     return cache.variants;
   };
-  return new Hono().get('/secure-inbox.js', (c) => {
-    const encoding = preferredEncoding(c.req.header('accept-encoding'));
-    const { body, etag } = load()[encoding];
-    c.header('Access-Control-Allow-Origin', '*');
-    c.header('Cross-Origin-Resource-Policy', 'cross-origin');
-    c.header('Cache-Control', 'public, max-age=300, must-revalidate');
-    c.header('Vary', 'Accept-Encoding');
-    c.header('ETag', etag);
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-    c.header('Content-Type', 'text/javascript; charset=utf-8');
-    if (encoding !== 'identity') c.header('Content-Encoding', encoding);
-    return c.body(body);
-  });
+}
+
+/** Answers a script: public, CORS `*`, revalidated by ETag, in the encoding the browser accepts. */
+function sendScript(c: Context, load: () => Record<Encoding, Variant>) {
+  const encoding = preferredEncoding(c.req.header('accept-encoding'));
+  const { body, etag } = load()[encoding];
+  c.header('Access-Control-Allow-Origin', '*');
+  c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+  c.header('Cache-Control', 'public, max-age=300, must-revalidate');
+  c.header('Vary', 'Accept-Encoding');
+  c.header('ETag', etag);
+  if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+  c.header('Content-Type', 'text/javascript; charset=utf-8');
+  if (encoding !== 'identity') c.header('Content-Encoding', encoding);
+  return c.body(body);
+}
+
+/** The translations the widget loads on demand from beside itself (`secure-inbox/locales/<lang>.js`); no other name is served. */
+export const shippedLocales = ['ar', 'de', 'es', 'fr'] as const;
+
+/**
+ * Serves the widget bundle and the translations it loads on demand: public, CORS `*`, revalidated by ETag,
+ * compressed once (brotli or gzip, as the browser accepts) and kept in memory. Re-read when a file changes.
+ */
+export function bundleRoute(file = defaultBundlePath) {
+  const bundle = cachedFile(file, 'The widget bundle has not been built yet: run `pnpm build`.');
+  const locales = new Map(
+    shippedLocales.map((lang) => [`${lang}.js`, cachedFile(resolve(dirname(file), 'secure-inbox/locales', `${lang}.js`), 'The widget bundle has not been built yet: run `pnpm build`.')]),
+  );
+  return new Hono()
+    .get('/secure-inbox.js', (c) => sendScript(c, bundle))
+    .get('/secure-inbox/locales/:file', (c) => {
+      const locale = locales.get(c.req.param('file'));
+      if (!locale) throw new ApiError(404, 'not_found', 'No such file.');
+      return sendScript(c, locale);
+    });
 }

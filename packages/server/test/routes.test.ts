@@ -1083,6 +1083,28 @@ describe('transport', () => {
     expect((await get({ 'accept-encoding': 'br', 'if-none-match': gzip.headers.get('etag')! })).status).toBe(200);
   });
 
+  it('serves the shipped translations beside the bundle, compressed and public, and no other file name', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { gunzipSync } = await import('node:zlib');
+    expect((await t.app.request('/secure-inbox/locales/de.js')).status).toBe(404);
+    mkdirSync(join(t.dir, 'secure-inbox/locales'), { recursive: true });
+    const source = `export default ${JSON.stringify({ inbox: 'Posteingang'.repeat(50) })};\n`;
+    writeFileSync(join(t.dir, 'secure-inbox/locales/de.js'), source);
+    writeFileSync(join(t.dir, 'secure-inbox/locales/xx.js'), source);
+    const res = await t.app.request('/secure-inbox/locales/de.js', { headers: { origin: 'https://anywhere.example', 'accept-encoding': 'gzip' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await res.arrayBuffer())).toString()).toBe(source);
+    for (const path of ['/secure-inbox/locales/xx.js', '/secure-inbox/locales/..%2Fmissing-bundle.js', '/secure-inbox/locales/de.ts', '/secure-inbox/locales/']) {
+      const refused = await t.app.request(path);
+      expect(refused.status, path).toBe(404);
+      expect(refused.headers.get('content-type'), path).toMatch(/json/);
+    }
+  });
+
   it('answers CORS only for the configured origins', async () => {
     const app = makeTestApp({ SECURE_INBOX_ALLOWED_ORIGINS: 'https://portal.example' });
     await signInAll(app);

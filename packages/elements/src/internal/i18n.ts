@@ -3,6 +3,7 @@
  * property (a partial object merged over these defaults), e.g. to translate the widget.
  * Placeholders in braces (`{count}`) are filled by `fmt`. A count is an entry per plural category
  * (`one`, `other`, and `zero`, `two`, `few`, `many` where a language has them), chosen by `Intl.PluralRules`.
+ * Translations in the same format are shipped in `../locales/` and loaded for the element's language (`languages.ts`).
  */
 export const defaultStrings = {
   folders: 'Folders',

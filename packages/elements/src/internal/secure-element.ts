@@ -2,6 +2,7 @@ import { LitElement, type PropertyDeclarations } from 'lit';
 import { ApiError } from './api.js';
 import { contextRequest, type Provided } from './context.js';
 import { mergeStrings, type Strings } from './i18n.js';
+import { catalogue, isComplete, shippedLanguageOf } from './languages.js';
 
 /** Colour schemes: `auto` follows the operating system. */
 export type Theme = 'light' | 'dark' | 'auto';
@@ -34,7 +35,7 @@ export class SecureElement extends LitElement {
   theme: Theme = 'auto';
 
   /**
-   * The language of dates, times and counts (a BCP 47 tag such as `de-CH`). By default the closest `lang`
+   * The language of the text (shipped: de, fr, es, ar; else English), dates, times and counts (a BCP 47 tag such as `de-CH`). By default the closest `lang`
    * attribute up the tree (the page's), across shadow roots; nested elements follow an enclosing element's `locale`.
    */
   locale?: string;
@@ -73,14 +74,19 @@ export class SecureElement extends LitElement {
     this.#release = undefined;
   }
 
-  #t?: { inherited?: Strings; own?: Partial<Strings>; merged: Strings };
+  #t?: { shipped?: Partial<Strings>; inherited?: Strings; own?: Partial<Strings>; merged: Strings };
 
-  /** The strings in effect. */
+  /**
+   * The strings in effect: the shipped translation for the element's language (loaded on demand by the outermost
+   * element, unless the host gave a whole catalogue), then what an enclosing element provides, then `strings`.
+   */
   get t(): Strings {
+    const language = !this.inheritedStrings && !isComplete(this.strings) ? shippedLanguageOf(this) : undefined;
+    const shipped = language ? catalogue(language, this) : undefined;
     const cached = this.#t;
-    if (cached && cached.inherited === this.inheritedStrings && cached.own === this.strings) return cached.merged;
-    const merged = mergeStrings(this.inheritedStrings, this.strings);
-    this.#t = { inherited: this.inheritedStrings, own: this.strings, merged };
+    if (cached && cached.shipped === shipped && cached.inherited === this.inheritedStrings && cached.own === this.strings) return cached.merged;
+    const merged = mergeStrings(shipped, this.inheritedStrings, this.strings);
+    this.#t = { shipped, inherited: this.inheritedStrings, own: this.strings, merged };
     return merged;
   }
 
