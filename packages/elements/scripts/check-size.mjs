@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 
 const firstLoadBudget = 30720;
 const totalBudget = 46080;
-/** The first load when the staff console moved out (40,391 bytes), and a little room; lower it as the first load shrinks. */
+/** The first load when the staff console moved out (40,412 bytes), and a little room; lower it as the first load shrinks. */
 const firstLoadCeiling = 40960;
 const dist = new URL('../dist/', import.meta.url);
 const entry = new URL('secure-inbox.js', dist);

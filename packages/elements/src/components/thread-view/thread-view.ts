@@ -401,9 +401,12 @@ export class SecureThreadView extends SecureElement {
     this.editor?.focus();
   }
 
-  /** Ctrl/Cmd+Enter sends with the default action (staff: Send). */
+  /** Ctrl/Cmd+Enter sends with the default action (staff: Send, once the answer panel has loaded). */
   #onReplyKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.#send(event, this.answerPanel?.collect('send'));
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+    const panel = this.answerPanel;
+    if (this.staff && !panel) event.preventDefault();
+    else this.#send(event, panel?.collect('send'));
   }
 
   async #send(event: Event, answer: Answer = {}): Promise<void> {
