@@ -117,8 +117,8 @@ const localeChunk = (chunk: { facadeModuleId: string | null }) =>
   /[\\/]packages[\\/]elements[\\/]src[\\/]locales[\\/]\w+\.ts$/.test(chunk.facadeModuleId ?? '');
 
 /**
- * The widget bundle: one ES module with Lit and DOMPurify included (no externals), served by the BFF at
- * `/secure-inbox.js`. `pnpm build` runs this, then the size budget check.
+ * The widget bundle: an ES module with Lit and DOMPurify included (no externals), served by the BFF at
+ * `/secure-inbox.js`, and the modules it loads on demand, served under `/secure-inbox/`. `pnpm build` runs this, then the size budget check.
  * (A plain object: vite is a dependency of packages/elements, not of the root, so nothing is imported from it at runtime.)
  */
 const config: UserConfig = {
@@ -134,15 +134,21 @@ const config: UserConfig = {
     reportCompressedSize: false,
     // Library mode keeps whitespace in ES output by default; this file is an end product, so minify it fully.
     // Only the licence notices of Lit and DOMPurify stay (`@license`); every other comment goes.
+    // The modules loaded on demand (the staff console) go beside the entry, under `secure-inbox/`, named by their
+    // content's hash: the entry imports them by a relative address, so they come from the server the entry came from.
+    // The entry may export more than its own names (what the chunks share with it), so the code they share stays in
+    // the entry instead of a third module every first load would fetch too.
     rolldownOptions: {
+      preserveEntrySignatures: 'allow-extension',
       output: {
         minify: true,
         comments: { legal: true, annotation: false, jsdoc: false },
-        chunkFileNames: (chunk) => (localeChunk(chunk) ? 'secure-inbox/locales/[name].js' : '[name]-[hash].js'),
+        // Translations keep fixed names (the server serves only the languages it knows), under `secure-inbox/locales/`.
+        chunkFileNames: (chunk) => (localeChunk(chunk) ? 'secure-inbox/locales/[name].js' : 'secure-inbox/[name]-[hash].js'),
       },
     },
     lib: {
-      entry: here('packages/elements/src/index.ts'),
+      entry: here('packages/elements/src/bundle.ts'),
       formats: ['es'],
       fileName: () => 'secure-inbox.js',
     },

@@ -2,7 +2,9 @@
  * The widget under a strict Content Security Policy on the host page — no 'unsafe-inline', no
  * 'unsafe-eval', scripts and styles only from the widget's origin, connections only to the API —
  * still renders the inbox and a thread, opens a tip, the Status tab, the compose form and the badge,
- * receives a live event and sends a reply, without one policy violation.
+ * receives a live event and sends a reply, without one policy violation. The page is on another origin than the
+ * widget's server: the staff console, loaded on demand, comes from that server too (`/secure-inbox/…`, resolved
+ * against the entry's own address) and works under the same policy; a customer never asks for it.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +57,8 @@ afterAll(async () => {
 interface Watch {
   violations: string[];
   consoleErrors: string[];
+  /** Every address the page asked for. */
+  requests: string[];
 }
 
 async function open(claims: Claims): Promise<{ page: Page; watch: Watch }> {
@@ -69,7 +73,7 @@ async function open(claims: Claims): Promise<{ page: Page; watch: Watch }> {
     { 'content-security-policy': csp },
   );
   const context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
-  const watch: Watch = { violations: [], consoleErrors: [] };
+  const watch: Watch = { violations: [], consoleErrors: [], requests: [] };
   await context.exposeBinding('__cspViolation', (_source, text: string) => {
     watch.violations.push(text);
   });
@@ -85,6 +89,7 @@ async function open(claims: Claims): Promise<{ page: Page; watch: Watch }> {
     if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) watch.consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => watch.consoleErrors.push(error.message));
+  page.on('request', (request) => watch.requests.push(request.url()));
   const response = await page.goto(`${host.origin}/csp-${claims.sub}`);
   expect(response?.headers()['content-security-policy']).toBe(csp);
   return { page, watch };
@@ -144,6 +149,48 @@ describe('under a strict CSP on the host page', () => {
       await page.locator('secure-inbox [part~="compose-button"]').click();
       await page.locator('secure-inbox [part~="compose"]').waitFor({ state: 'visible' });
       await page.keyboard.press('Escape');
+
+      await page.waitForTimeout(300);
+      expect(watch.violations, 'securitypolicyviolation events').toEqual([]);
+      expect(watch.consoleErrors, 'console errors').toEqual([]);
+      // The customer's whole visit loaded the entry alone: nothing under /secure-inbox/ (the staff console).
+      expect(watch.requests).toContain(`${server.url}/secure-inbox.js`);
+      expect(watch.requests.filter((url) => url.includes('/secure-inbox/'))).toEqual([]);
+      expect(await page.locator('secure-inbox secure-answer-panel, secure-inbox [part~="controls"], secure-inbox [part~="queues"]').count()).toBe(0);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('loads the staff console on demand from the widget\'s server for a staff member, who answers with it, with no violation', { timeout: 120_000 }, async () => {
+    const { page, watch } = await open(dan);
+    try {
+      // The queue filters and the notification centre come with the staff console.
+      await page.locator('secure-inbox [part~="queues"] [part~="queue-status"]').waitFor();
+      await page.locator('secure-inbox [part~="notifications-button"]').waitFor();
+      const row = page.locator('secure-inbox [part~="row"]', { has: page.locator('[part~="subject"]', { hasText: 'Fence permit question' }) });
+      await row.click();
+      const messages = page.locator('secure-inbox [part~="thread"] [part~="message"]');
+      await messages.filter({ hasText: 'above 1.2 m' }).first().waitFor();
+
+      // Assignee and status controls, and the answer panel in place of the plain Send button.
+      await page.locator('secure-inbox [part~="controls"] [part~="status-select"]').waitFor();
+      expect(await page.locator('secure-inbox [part~="reply"] [part~="send"]').count()).toBe(0);
+      const reply = page.locator('secure-inbox [part~="reply"]');
+      await reply.locator('[part~="editor"]').fill('Answered from the staff console.');
+      await reply.locator('[part~="answer-button"]', { hasText: /^\s*Send & leave open\s*$/ }).click();
+      await messages.filter({ hasText: 'Answered from the staff console.' }).waitFor();
+      const thread = (await api(server.url, maria, 'GET', `/conversations/${conversation}`)).json;
+      expect(thread.messages.map((m: { body: string }) => m.body).join(' ')).toContain('Answered from the staff console.');
+
+      // The module came from the widget's server, beside the entry, not from the host page's origin.
+      const chunks = watch.requests.filter((url) => url.includes('/secure-inbox/'));
+      expect(chunks.length).toBeGreaterThan(0);
+      for (const url of chunks) {
+        expect(new URL(url).origin).toBe(new URL(server.url).origin);
+        expect(new URL(url).pathname).toMatch(/^\/secure-inbox\/staff-[\w-]+\.js$/);
+      }
+      expect(watch.requests.some((url) => url.startsWith(`${host.origin}/secure-inbox`))).toBe(false);
 
       await page.waitForTimeout(300);
       expect(watch.violations, 'securitypolicyviolation events').toEqual([]);

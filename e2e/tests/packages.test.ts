@@ -163,6 +163,9 @@ describe('the packed packages', () => {
     expect(list(tarballOf('elements'))).toContain(`package/${elements.customElements}`);
     const server = list(tarballOf('server'));
     expect(server).toContain('package/dist/widget/secure-inbox.js');
+    // The modules the bundle loads on demand (the staff console) travel with it, in the server and in the elements.
+    expect(server.filter((file) => /^package\/dist\/widget\/secure-inbox\/staff-[\w-]+\.js$/.test(file))).toHaveLength(1);
+    expect(list(tarballOf('elements')).filter((file) => /^package\/dist\/secure-inbox\/staff-[\w-]+\.js$/.test(file))).toHaveLength(1);
     expect(server).toContain('package/drizzle/meta/_journal.json');
   });
 });
@@ -173,6 +176,14 @@ describe('installed with npm', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
     expect(await answer.text()).toBe(readFileSync(join(project, 'node_modules/@secure-inbox/server/dist/widget/secure-inbox.js'), 'utf8'));
+    // The staff console the entry imports on demand, by the address it names, from the installed package.
+    const staff = /["'`]\.\/(secure-inbox\/staff-[\w-]+\.js)["'`]/.exec(await (await fetch(`${server.url}/secure-inbox.js`)).text())?.[1];
+    expect(staff).toBeDefined();
+    const chunk = await fetch(`${server.url}/${staff}`);
+    expect(chunk.status).toBe(200);
+    expect(chunk.headers.get('access-control-allow-origin')).toBe('*');
+    expect(chunk.headers.get('cache-control')).toContain('immutable');
+    expect(await chunk.text()).toBe(readFileSync(join(project, 'node_modules/@secure-inbox/server/dist/widget', staff!), 'utf8'));
   });
 
   it('exports createApp() and what mounting it needs', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { Hono, type Context } from 'hono';
@@ -10,8 +10,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const packaged = resolve(here, 'widget/secure-inbox.js');
 
 /**
- * The build copies the widget bundle into the package (dist/widget/, `pnpm build`), so an installed server serves its
- * own; from the sources, and from a build without that copy, it is the workspace's packages/elements/dist.
+ * The build copies the widget bundle (the entry and its `secure-inbox/` modules) into the package (dist/widget/,
+ * `pnpm build`), so an installed server serves its own; from the sources, and from a build without that copy, it is the workspace's packages/elements/dist.
  */
 export const defaultBundlePath =
   !import.meta.url.endsWith('.ts') && existsSync(packaged) ? packaged : resolve(here, '../../elements/dist/secure-inbox.js');
@@ -36,8 +36,8 @@ export function preferredEncoding(acceptEncoding: string | undefined): Encoding 
   return 'identity';
 }
 
-/** Reads `file` once per change and keeps it compressed in memory (brotli, gzip and as is); 404 with `missing` when absent. */
-function cachedFile(file: string, missing: string) {
+/** A file of the bundle, compressed once per encoding and kept in memory; re-read when the file changes. */
+function compressedFile(file: string, missing: string) {
   let cache: { mtimeMs: number; size: number; variants: Record<Encoding, Variant> } | undefined;
   return () => {
     let stat;
@@ -46,6 +46,7 @@ function cachedFile(file: string, missing: string) {
     } catch {
       throw new ApiError(404, 'not_found', missing);
     }
+    if (!stat.isFile()) throw new ApiError(404, 'not_found', missing);
     if (!cache || cache.mtimeMs !== stat.mtimeMs || cache.size !== stat.size) {
       const body = readFileSync(file);
       const tag = createHash('sha256').update(body).digest('base64url').slice(0, 27);
@@ -65,38 +66,57 @@ function cachedFile(file: string, missing: string) {
   };
 }
 
-/** Answers a script: public, CORS `*`, revalidated by ETag, in the encoding the browser accepts. */
-function sendScript(c: Context, load: () => Record<Encoding, Variant>) {
-  const encoding = preferredEncoding(c.req.header('accept-encoding'));
-  const { body, etag } = load()[encoding];
-  c.header('Access-Control-Allow-Origin', '*');
-  c.header('Cross-Origin-Resource-Policy', 'cross-origin');
-  c.header('Cache-Control', 'public, max-age=300, must-revalidate');
-  c.header('Vary', 'Accept-Encoding');
-  c.header('ETag', etag);
-  if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-  c.header('Content-Type', 'text/javascript; charset=utf-8');
-  if (encoding !== 'identity') c.header('Content-Encoding', encoding);
-  return c.body(body);
-}
+/** A module the entry loads on demand: a plain file name, as the build writes them (`staff-1a2B3c4D.js`). */
+const chunkName = /^[A-Za-z0-9_-]+\.js$/;
+/** The build names every chunk by its content's hash, so a name always means the same bytes. */
+const hashedChunk = /-[A-Za-z0-9_-]{8,}\.js$/;
 
 /** The translations the widget loads on demand from beside itself (`secure-inbox/locales/<lang>.js`); no other name is served. */
 export const shippedLocales = ['ar', 'de', 'es', 'fr'] as const;
 
 /**
- * Serves the widget bundle and the translations it loads on demand: public, CORS `*`, revalidated by ETag,
- * compressed once (brotli or gzip, as the browser accepts) and kept in memory. Re-read when a file changes.
+ * Serves the widget bundle: public, CORS `*`, compressed once (brotli or gzip, as the browser accepts) and kept in
+ * memory, re-read when the file changes. The entry (`/secure-inbox.js`) is revalidated by ETag; the modules it loads on
+ * demand (`/secure-inbox/<name>.js`, from the `secure-inbox/` folder beside it) are named by their content's hash and
+ * so cached for a year, `immutable`; the translations (`/secure-inbox/locales/<lang>.js`, only the shipped languages)
+ * keep fixed names and are revalidated like the entry. Any other name under `/secure-inbox/` is a JSON 404, and only plain file names
+ * are looked up: nothing outside that folder can be asked for.
  */
 export function bundleRoute(file = defaultBundlePath) {
-  const bundle = cachedFile(file, 'The widget bundle has not been built yet: run `pnpm build`.');
+  const entry = compressedFile(file, 'The widget bundle has not been built yet: run `pnpm build`.');
+  const chunkDir = join(dirname(file), 'secure-inbox');
   const locales = new Map(
-    shippedLocales.map((lang) => [`${lang}.js`, cachedFile(resolve(dirname(file), 'secure-inbox/locales', `${lang}.js`), 'The widget bundle has not been built yet: run `pnpm build`.')]),
+    shippedLocales.map((lang) => [`${lang}.js`, compressedFile(join(chunkDir, 'locales', `${lang}.js`), 'The widget bundle has not been built yet: run `pnpm build`.')]),
   );
+  const chunks = new Map<string, ReturnType<typeof compressedFile>>();
+  const send = (c: Context, variants: Record<Encoding, Variant>, cacheControl: string) => {
+    const encoding = preferredEncoding(c.req.header('accept-encoding'));
+    const { body, etag } = variants[encoding];
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+    c.header('Cache-Control', cacheControl);
+    c.header('Vary', 'Accept-Encoding');
+    c.header('ETag', etag);
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    c.header('Content-Type', 'text/javascript; charset=utf-8');
+    if (encoding !== 'identity') c.header('Content-Encoding', encoding);
+    return c.body(body);
+  };
   return new Hono()
-    .get('/secure-inbox.js', (c) => sendScript(c, bundle))
+    .get('/secure-inbox.js', (c) => send(c, entry(), 'public, max-age=300, must-revalidate'))
     .get('/secure-inbox/locales/:file', (c) => {
       const locale = locales.get(c.req.param('file'));
       if (!locale) throw new ApiError(404, 'not_found', 'No such file.');
-      return sendScript(c, locale);
+      return send(c, locale(), 'public, max-age=300, must-revalidate');
+    })
+    .get('/secure-inbox/:name', (c) => {
+      const name = c.req.param('name');
+      const missing = 'No such module of the widget bundle.';
+      if (!chunkName.test(name)) throw new ApiError(404, 'not_found', missing);
+      const load = chunks.get(name) ?? compressedFile(join(chunkDir, name), missing);
+      const variants = load();
+      // Remembered once found, so made-up names do not fill the map.
+      chunks.set(name, load);
+      return send(c, variants, hashedChunk.test(name) ? 'public, max-age=31536000, immutable' : 'public, max-age=300, must-revalidate');
     });
 }

@@ -1105,6 +1105,65 @@ describe('transport', () => {
     }
   });
 
+  it('serves the modules the entry loads on demand under /secure-inbox/: public, compressed, hashed names cached for good', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { brotliDecompressSync, gunzipSync } = await import('node:zlib');
+    writeFileSync(join(t.dir, 'missing-bundle.js'), 'export const entry = true;\n');
+    mkdirSync(join(t.dir, 'secure-inbox'));
+    const source = `export const staff = ${JSON.stringify('answer panel '.repeat(400))};\n`;
+    writeFileSync(join(t.dir, 'secure-inbox', 'staff-Ab3_x-9Z.js'), source);
+    const get = (path: string, headers: Record<string, string> = {}) => t.app.request(path, { headers: { origin: 'https://portal.example', ...headers } });
+
+    const br = await get('/secure-inbox/staff-Ab3_x-9Z.js', { 'accept-encoding': 'gzip, br' });
+    expect(br.status).toBe(200);
+    expect(br.headers.get('access-control-allow-origin')).toBe('*');
+    expect(br.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(br.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(br.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(brotliDecompressSync(Buffer.from(await br.arrayBuffer())).toString()).toBe(source);
+    const gzip = await get('/secure-inbox/staff-Ab3_x-9Z.js', { 'accept-encoding': 'gzip' });
+    expect(gzip.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await gzip.arrayBuffer())).toString()).toBe(source);
+    expect(await (await get('/secure-inbox/staff-Ab3_x-9Z.js')).text()).toBe(source);
+    expect((await get('/secure-inbox/staff-Ab3_x-9Z.js', { 'accept-encoding': 'br', 'if-none-match': br.headers.get('etag')! })).status).toBe(304);
+    // The entry keeps its short, revalidated caching: its name stays while its content changes.
+    expect((await get('/secure-inbox.js')).headers.get('cache-control')).toBe('public, max-age=300, must-revalidate');
+  });
+
+  it('answers a JSON 404 for unknown modules and for any path that leaves /secure-inbox/', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    writeFileSync(join(t.dir, 'missing-bundle.js'), 'export const entry = true;\n');
+    writeFileSync(join(t.dir, 'secret.js'), 'export const secret = "beside the bundle";\n');
+    writeFileSync(join(t.dir, 'secret.json'), '{"secret":"beside the bundle"}\n');
+    mkdirSync(join(t.dir, 'secure-inbox', 'nested'), { recursive: true });
+    writeFileSync(join(t.dir, 'secure-inbox', 'nested', 'deep-Ab3_x-9Z.js'), 'export {};\n');
+    writeFileSync(join(t.dir, 'secure-inbox', 'notes.txt'), 'not a module\n');
+    for (const path of [
+      '/secure-inbox/staff-00000000.js',
+      '/secure-inbox/nested',
+      '/secure-inbox/notes.txt',
+      '/secure-inbox/..%2Fsecret.js',
+      '/secure-inbox/%2e%2e%2fsecret.js',
+      '/secure-inbox/..%5Csecret.js',
+      '/secure-inbox/%2E%2E',
+      '/secure-inbox/nested%2Fdeep-Ab3_x-9Z.js',
+      '/secure-inbox/nested/deep-Ab3_x-9Z.js',
+      '/secure-inbox/../secret.json',
+      '/secure-inbox/.%2e/secret.js',
+      '/secure-inbox/',
+    ]) {
+      const res = await t.app.request(`http://localhost${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);
+      const body = await res.text();
+      expect(JSON.parse(body).error.code, path).toBe('not_found');
+      expect(body, path).not.toContain('beside the bundle');
+    }
+  });
+
   it('answers CORS only for the configured origins', async () => {
     const app = makeTestApp({ SECURE_INBOX_ALLOWED_ORIGINS: 'https://portal.example' });
     await signInAll(app);

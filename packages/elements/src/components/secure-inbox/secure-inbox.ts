@@ -1,19 +1,18 @@
 import type { Context, Folder, Me } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { provide } from '../../internal/context.js';
+import { Lazy, loadStaff } from '../../internal/lazy.js';
 import { plural, type Strings } from '../../internal/i18n.js';
 import { localeOf } from '../../internal/format.js';
 import { SessionRoot } from '../../internal/session-root.js';
 import { claimedRole, type Session, type SessionEvent } from '../../internal/session.js';
 import type { ConnectionState } from '../../internal/events.js';
-import '../notification-centre/notification-centre.js';
 import { shared } from '../../internal/shared.styles.js';
 import type { ComposeOptions, SecureComposeDialog } from '../compose-dialog/compose-dialog.js';
 import '../compose-dialog/compose-dialog.js';
 import type { SecureConversationList } from '../conversation-list/conversation-list.js';
 import '../conversation-list/conversation-list.js';
 import type { QueueFilter, SecureQueueFilters } from '../queue-filters/queue-filters.js';
-import '../queue-filters/queue-filters.js';
 import '../status-tab/status-tab.js';
 import type { SecureThreadView } from '../thread-view/thread-view.js';
 import '../thread-view/thread-view.js';
@@ -115,6 +114,9 @@ export class SecureInbox extends SessionRoot {
   private staff = false;
   private connection?: ConnectionState;
   private queue?: QueueFilter;
+
+  /** The queue filters and the notification centre, loaded when a staff member is signed in. */
+  #staffParts = new Lazy(this, loadStaff, 'secure-queue-filters');
 
   private get list() {
     return this.renderRoot?.querySelector('secure-conversation-list') as SecureConversationList | null;
@@ -272,6 +274,7 @@ export class SecureInbox extends SessionRoot {
   }
 
   override render() {
+    if (this.staff) this.#staffParts.start();
     const t = this.t;
     const label = { inbox: t.inbox, sent: t.sent, trash: t.trash };
     const thread = Boolean(this.conversation) && this.view === 'folder';
@@ -321,7 +324,7 @@ export class SecureInbox extends SessionRoot {
             </li>
           </ul>
           <span class="sr-only" role="status">${this.unread !== undefined ? plural(t.unreadInInbox, this.unread, locale) : ''}</span>
-          ${this.staff
+          ${this.staff && this.#staffParts.loaded
             ? html`<secure-notification-centre
                 theme=${this.theme}
                 exportparts="notifications-button, notifications-count, notifications, notification, notification-unread, mark-all-read, ${commonParts}"
@@ -365,7 +368,7 @@ export class SecureInbox extends SessionRoot {
             <small part="search-hint" id="search-hint" class="search-hint">${t.searchHint}</small>
           </form>
           ${this.staff && this.folder === 'inbox'
-            ? html`<secure-queue-filters
+            ? this.#staffParts.render(t, () => html`<secure-queue-filters
                 exportparts="queues, queue-status, queue-assignee, queue-account, queue-oldest"
                 theme=${this.theme}
                 .status=${this.queue?.status ?? ''}
@@ -373,7 +376,7 @@ export class SecureInbox extends SessionRoot {
                 .accountId=${this.queue?.accountId ?? ''}
                 .oldest=${this.queue?.sort === 'oldest'}
                 @secure-queue-change=${(event: CustomEvent<QueueFilter>) => (this.queue = event.detail)}
-              ></secure-queue-filters>`
+              ></secure-queue-filters>`)
             : nothing}
           <secure-conversation-list
             class="list"

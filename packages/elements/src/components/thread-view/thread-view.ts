@@ -2,6 +2,7 @@ import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
+import { Lazy, loadStaff } from '../../internal/lazy.js';
 import { fileSize, flagLabel, flagOf, localeOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { bodyOf, quoteOf } from '../../internal/sanitize.js';
@@ -10,9 +11,7 @@ import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
 import { errorMessage, renderError, renderLoading } from '../../internal/states.js';
 import type { Answer, SecureAnswerPanel } from '../answer-panel/answer-panel.js';
-import '../answer-panel/answer-panel.js';
 import { allowDrop, type SecureAttachmentPicker } from '../attachment-picker/attachment-picker.js';
-import '../conversation-controls/conversation-controls.js';
 import type { SecureRichEditor } from '../rich-editor/rich-editor.js';
 import '../rich-editor/rich-editor.js';
 import '../tip-popover/tip-popover.js';
@@ -127,6 +126,9 @@ export class SecureThreadView extends SecureElement {
   private generation = 0;
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
   private shown = pageOfMessages;
+
+  /** The answer panel and the conversation controls, loaded when a staff member opens a conversation. */
+  #staffParts = new Lazy(this, loadStaff, 'secure-answer-panel');
 
   private get editor() {
     return this.renderRoot?.querySelector('secure-rich-editor') as SecureRichEditor | null;
@@ -399,9 +401,12 @@ export class SecureThreadView extends SecureElement {
     this.editor?.focus();
   }
 
-  /** Ctrl/Cmd+Enter sends with the default action (staff: Send). */
+  /** Ctrl/Cmd+Enter sends with the default action (staff: Send, once the answer panel has loaded). */
   #onReplyKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.#send(event, this.answerPanel?.collect('send'));
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+    const panel = this.answerPanel;
+    if (this.staff && !panel) event.preventDefault();
+    else this.#send(event, panel?.collect('send'));
   }
 
   async #send(event: Event, answer: Answer = {}): Promise<void> {
@@ -516,7 +521,7 @@ export class SecureThreadView extends SecureElement {
             </button>
             <span class="muted" role="status">${this.note}</span>
           </div>
-          ${this.staff
+          ${this.staff && this.#staffParts.loaded
             ? html`<secure-conversation-controls
                 exportparts="controls, assignee, assign-me, status-select, notify-admins, result, button, error"
                 theme=${this.theme}
@@ -684,12 +689,16 @@ export class SecureThreadView extends SecureElement {
       ></secure-attachment-picker>
       <div class="reply-actions">
         ${this.staff
-          ? html`<secure-answer-panel
-              theme=${this.theme}
-              exportparts="answer-panel, answer-button, answer-internal, internal-banner, confirm, tip-field, notify, button"
-              ?sending=${this.sending}
-              @secure-answer=${(event: CustomEvent<Answer>) => this.#send(event, event.detail)}
-            ></secure-answer-panel>`
+          ? this.#staffParts.render(
+              t,
+              () =>
+                html`<secure-answer-panel
+                  theme=${this.theme}
+                  exportparts="answer-panel, answer-button, answer-internal, internal-banner, confirm, tip-field, notify, button"
+                  ?sending=${this.sending}
+                  @secure-answer=${(event: CustomEvent<Answer>) => this.#send(event, event.detail)}
+                ></secure-answer-panel>`,
+            )
           : html`<button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>`}
         <span part="error" class="error-text" role="alert">${this.sendError}</span>
       </div>
