@@ -1,3 +1,5 @@
+import { LOG_LEVELS, type LogLevel } from './ops/log.js';
+
 /**
  * Configuration, parsed once from the environment. A bad value stops start-up with one sentence
  * that says what to set.
@@ -57,6 +59,10 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** A directory whose e-mail templates replace the defaults (see src/notify/templates.ts). */
   mailTemplatesDir?: string;
+  /** The least severe log lines written (`silent`: none). */
+  logLevel: LogLevel;
+  /** The bearer token `GET /metrics` asks for; none turns the metrics off. */
+  metricsToken: string | undefined;
 }
 
 const HMAC = ['HS256', 'HS384', 'HS512'];
@@ -170,6 +176,15 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     throw new ConfigError(`SECURE_INBOX_NOTIFY_MODE must be "secure" or "full" (it is "${notifyMode}").`);
   }
 
+  const logLevel = (e.SECURE_INBOX_LOG_LEVEL ?? 'info').trim().toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`SECURE_INBOX_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (it is "${e.SECURE_INBOX_LOG_LEVEL}").`);
+  }
+  const metricsToken = e.SECURE_INBOX_METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && Buffer.byteLength(metricsToken, 'utf8') < 16) {
+    throw new ConfigError('SECURE_INBOX_METRICS_TOKEN must be at least 16 bytes (for example: openssl rand -hex 24); Prometheus sends it as a bearer token.');
+  }
+
   const { dbFile, dbSynchronous } = loadDatabaseConfig(e);
   const rateLimitPerMinute = int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000);
   return {
@@ -208,5 +223,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     dataDir: e.SECURE_INBOX_DATA_DIR?.trim() || './data',
     shutdownGraceSeconds: int(e, 'SECURE_INBOX_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
     mailTemplatesDir: e.SECURE_INBOX_MAIL_TEMPLATES?.trim() || undefined,
+    logLevel,
+    metricsToken,
   };
 }
