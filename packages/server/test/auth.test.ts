@@ -364,7 +364,7 @@ describe('loadConfig', () => {
     refuses({ SECURE_INBOX_JWT_SECRET: '' }, 'SECURE_INBOX_JWT_SECRET');
     expect(refuses({ SECURE_INBOX_JWT_SECRET: 'x'.repeat(31) }, 'SECURE_INBOX_JWT_SECRET')).toMatch(/32 bytes/);
     // Bytes, not characters: 11 three-byte characters are 33 bytes.
-    expect(loadConfig({ SECURE_INBOX_JWT_SECRET: '€'.repeat(11) }).jwt.secret.byteLength).toBe(33);
+    expect(loadConfig({ SECURE_INBOX_JWT_SECRET: '€'.repeat(11) }).jwt.secret!.byteLength).toBe(33);
   });
 
   it('takes the memory for kept inbox pages in MB, 0 keeping none, and refuses anything else', () => {
