@@ -169,7 +169,15 @@ describe('SIGTERM', () => {
   });
 
   it('says on /readyz that it takes no new work once the drain began, and logs JSON lines', async () => {
-    const server = await startServer();
+    const metricsToken = 'metrics-token-0123456789abcdef';
+    const server = await startServer({ SECURE_INBOX_METRICS_TOKEN: metricsToken });
+    // The served process measures its writer thread's queue and its own process.
+    const scrape = await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(scrape.status).toBe(200);
+    const metrics = await scrape.text();
+    expect(metrics).toMatch(/^secure_inbox_writer_queue 0$/m);
+    expect(metrics).toMatch(/^secure_inbox_http_requests_total\{route="\/healthz",status_class="2xx"\} \d+$/m);
+    expect(metrics).toMatch(/^secure_inbox_process_cpu_seconds_total \d/m);
     const ready = await fetch(`${server.base}/readyz`, { headers: { 'x-request-id': 'lb-probe-1' } });
     expect(ready.status).toBe(200);
     expect(ready.headers.get('x-request-id')).toBe('lb-probe-1');
