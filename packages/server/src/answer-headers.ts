@@ -14,6 +14,7 @@ import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type Out
 import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from './ops/log.js';
 import { serverVersion } from './version.js';
 
 export const SECURE_HEADER_OPTIONS = { crossOriginResourcePolicy: false, crossOriginOpenerPolicy: 'same-origin' } as const;
@@ -44,6 +45,8 @@ interface Pending {
   security: boolean;
   /** Set on API answers: the origin to allow (or null), and whether the request is a preflight. */
   api: { allowOrigin: string | null; preflight: boolean } | null;
+  /** The request id answered as X-Request-Id (ops/log.ts). */
+  requestId?: string;
 }
 
 /**
@@ -60,8 +63,8 @@ export class AnswerResponse<Request extends IncomingMessage = IncomingMessage> e
     headers?: OutgoingHttpHeaders | OutgoingHttpHeader[],
   ): this {
     const given = typeof reason === 'string' ? headers : reason;
-    const { security, api } = this.pending;
-    if (!security && !api) return typeof reason === 'string' ? super.writeHead(statusCode, reason, headers) : super.writeHead(statusCode, given);
+    const { security, api, requestId } = this.pending;
+    if (!security && !api && !requestId) return typeof reason === 'string' ? super.writeHead(statusCode, reason, headers) : super.writeHead(statusCode, given);
     const record: OutgoingHttpHeaders = {};
     if (Array.isArray(given)) {
       const flat = given.flat() as string[];
@@ -81,6 +84,7 @@ export class AnswerResponse<Request extends IncomingMessage = IncomingMessage> e
       if (record['cache-control'] === undefined && !this.hasHeader('cache-control')) record['cache-control'] = 'no-store';
     }
     if (security) for (const name in SECURITY_HEADERS) record[name] = SECURITY_HEADERS[name];
+    if (requestId) record['x-request-id'] = requestId;
     return typeof reason === 'string' ? super.writeHead(statusCode, reason, record) : super.writeHead(statusCode, record);
   }
 }
@@ -91,7 +95,7 @@ export class AnswerResponse<Request extends IncomingMessage = IncomingMessage> e
  * @hono/node-server cannot copy an answer made without options (`c.text()`) unless its headers
  * were read first.
  */
-function answerOf(c: Context): AnswerResponse | undefined {
+export function answerOf(c: Context): AnswerResponse | undefined {
   const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
   return outgoing instanceof AnswerResponse && c.req.method !== 'HEAD' ? outgoing : undefined;
 }
@@ -149,14 +153,15 @@ export function apiHeaders(allowedOrigins: string[]): MiddlewareHandler[] {
  * SECURE_INBOX_ALLOWED_ORIGINS called the API: the browser hides the refusal from the page, so
  * without this line neither side would know why the widget cannot reach the server.
  */
-export function logRefusedOrigins(allowedOrigins: string[]): MiddlewareHandler {
+export function logRefusedOrigins(allowedOrigins: string[], logger: Logger): MiddlewareHandler {
   const told = new Set<string>();
   return (c, next) => {
     const origin = c.req.header('origin');
     if (origin && !allowedOrigins.includes(origin) && !told.has(origin) && told.size < 100 && origin !== new URL(c.req.url).origin) {
       told.add(origin);
       const allowed = allowedOrigins.length ? allowedOrigins.join(',') : 'not set';
-      console.warn(
+      logger.warn(
+        { origin, method: c.req.method, path: c.req.path },
         `Refused a browser request from ${origin} (${c.req.method} ${c.req.path}): add it to SECURE_INBOX_ALLOWED_ORIGINS (now ${allowed}) to let pages there use the widget.`,
       );
     }

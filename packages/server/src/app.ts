@@ -16,7 +16,9 @@ import { openapi } from './routes/openapi.js';
 import { people } from './routes/people.js';
 import { queues } from './routes/queues.js';
 import { eventsRoute } from './realtime/stream.js';
-import { serverVersion } from './version.js';
+import { healthRoutes } from './ops/health.js';
+import { createLogger, requestLog } from './ops/log.js';
+import { createMetrics, metricsRoute } from './ops/metrics.js';
 
 export interface CreateAppOptions {
   /** Where the widget bundle is read from (tests point it elsewhere). */
@@ -27,23 +29,34 @@ export interface CreateAppOptions {
 
 export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   const effects = input.effects ?? notifyEffects(input.config);
-  const deps: Required<AppDeps> = { realtime: {}, ...input, effects, writes: input.writes ?? writesInProcess(input.db, effects) };
+  const logger = input.logger ?? createLogger(input.config.logLevel);
+  const metrics = input.metrics !== undefined ? input.metrics : input.config.metricsToken ? createMetrics({ db: input.db }) : null;
+  const deps: Required<AppDeps> = {
+    realtime: {},
+    readiness: { state: 'ready' },
+    ...input,
+    logger,
+    metrics,
+    effects,
+    writes: input.writes ?? writesInProcess(input.db, effects),
+  };
   const { config } = deps;
   const app = new Hono<AppEnv>();
 
+  app.use('*', requestLog(logger, metrics));
   app.use('*', securityHeaders());
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();
   });
 
-  // Public and open to every origin: the widget asks it to tell a server that refuses its page's origin from one that is down.
-  app.get('/healthz', (c) => c.json({ ok: true, version: serverVersion }, 200, { 'Access-Control-Allow-Origin': '*' }));
+  app.route('/', healthRoutes(deps.db, deps.readiness, logger));
+  app.route('/', metricsRoute(config.metricsToken, metrics));
   app.route('/', bundleRoute(options.bundlePath));
   options.mount?.(app);
 
   const api = new Hono<AppEnv>();
-  api.use('*', logRefusedOrigins(config.allowedOrigins));
+  api.use('*', logRefusedOrigins(config.allowedOrigins, logger));
   api.use('*', ...apiHeaders(config.allowedOrigins));
   api.use('*', async (c, next) => {
     // A state-changing request from a page whose origin is not allowed is refused outright.
@@ -84,10 +97,10 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
     }
     const storage = storageProblem(error);
     if (storage) {
-      console.error(`Storage unavailable (${storage.cause}):`, error instanceof Error ? error.message : error);
+      logger.error({ cause: storage.cause, error: error instanceof Error ? error.message : String(error) }, `Storage unavailable (${storage.cause})`);
       return c.json({ error: { code: 'unavailable', message: storage.message } }, storage.status, { 'Retry-After': '30' });
     }
-    console.error(error);
+    logger.error({ err: error }, 'Unexpected error; answered 500');
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side; the request was not completed.' } }, 500);
   });
   return app;

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import type { JSONWebKeySet } from 'jose';
+import { LOG_LEVELS, type LogLevel } from './ops/log.js';
+
 /**
  * Configuration, parsed once from the environment. A bad value stops start-up with one sentence
  * that says what to set.
@@ -15,7 +19,14 @@ export interface Config {
   /** `normal`: commits survive a crash of the process (kill -9); `full`: also a power cut, at a cost per write. */
   dbSynchronous: 'normal' | 'full';
   jwt: {
-    secret: Uint8Array;
+    /** The HMAC secret for tokens without a kid (or every HMAC token when no kids are configured). */
+    secret: Uint8Array | undefined;
+    /** HMAC secrets by kid (SECURE_INBOX_JWT_SECRETS). */
+    secrets: Map<string, Uint8Array>;
+    /** Public keys by kid, from SECURE_INBOX_JWT_JWKS_FILE. */
+    jwks: JSONWebKeySet | undefined;
+    /** Where the public keys are fetched from (cached), SECURE_INBOX_JWT_JWKS_URL. */
+    jwksUrl: string | undefined;
     audience: string;
     issuer: string | undefined;
     algorithms: string[];
@@ -57,6 +68,10 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** A directory whose e-mail templates replace the defaults (see src/notify/templates.ts). */
   mailTemplatesDir?: string;
+  /** The least severe log lines written (`silent`: none). */
+  logLevel: LogLevel;
+  /** The bearer token `GET /metrics` asks for; none turns the metrics off. */
+  metricsToken: string | undefined;
 }
 
 const HMAC = ['HS256', 'HS384', 'HS512'];
@@ -116,18 +131,6 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
   const port = int(e, 'PORT', 8787, 0, 65535);
   const host = e.HOST?.trim() || '127.0.0.1';
 
-  const secret = e.SECURE_INBOX_JWT_SECRET;
-  if (!secret) {
-    throw new ConfigError(
-      'Set SECURE_INBOX_JWT_SECRET to a random secret of at least 32 bytes (for example: openssl rand -base64 48); the host site signs widget tokens with it.',
-    );
-  }
-  if (Buffer.byteLength(secret, 'utf8') < 32) {
-    throw new ConfigError(
-      `SECURE_INBOX_JWT_SECRET is ${Buffer.byteLength(secret, 'utf8')} bytes; set it to a random secret of at least 32 bytes.`,
-    );
-  }
-
   const algorithms = (e.SECURE_INBOX_JWT_ALGORITHMS ?? 'HS256')
     .split(',')
     .map((a) => a.trim())
@@ -140,10 +143,51 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
       );
     }
   }
-  const publicKeyPem = e.SECURE_INBOX_JWT_PUBLIC_KEY?.trim() || undefined;
-  if (algorithms.some((a) => ASYMMETRIC.includes(a)) && !publicKeyPem) {
+
+  const secret = e.SECURE_INBOX_JWT_SECRET;
+  if (secret && Buffer.byteLength(secret, 'utf8') < 32) {
     throw new ConfigError(
-      'SECURE_INBOX_JWT_ALGORITHMS names an asymmetric algorithm; set SECURE_INBOX_JWT_PUBLIC_KEY to the PEM (SPKI) public key that verifies it.',
+      `SECURE_INBOX_JWT_SECRET is ${Buffer.byteLength(secret, 'utf8')} bytes; set it to a random secret of at least 32 bytes.`,
+    );
+  }
+  const secrets = new Map<string, Uint8Array>();
+  for (const entry of (e.SECURE_INBOX_JWT_SECRETS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const colon = entry.indexOf(':');
+    const kid = colon > 0 ? entry.slice(0, colon).trim() : '';
+    const value = colon > 0 ? entry.slice(colon + 1) : '';
+    if (!kid || !value) {
+      throw new ConfigError('SECURE_INBOX_JWT_SECRETS must be a comma-separated list of kid:secret pairs, e.g. 2026-01:<secret>,2026-02:<secret>.');
+    }
+    if (Buffer.byteLength(value, 'utf8') < 32) {
+      throw new ConfigError(`SECURE_INBOX_JWT_SECRETS: the secret of kid "${kid}" is ${Buffer.byteLength(value, 'utf8')} bytes; each must be at least 32 bytes.`);
+    }
+    if (secrets.has(kid)) throw new ConfigError(`SECURE_INBOX_JWT_SECRETS names kid "${kid}" twice; give each secret its own kid.`);
+    secrets.set(kid, new TextEncoder().encode(value));
+  }
+  if (algorithms.some((a) => HMAC.includes(a)) && !secret && secrets.size === 0) {
+    throw new ConfigError(
+      'Set SECURE_INBOX_JWT_SECRET to a random secret of at least 32 bytes (for example: openssl rand -base64 48); the host site signs widget tokens with it.',
+    );
+  }
+
+  const publicKeyPem = e.SECURE_INBOX_JWT_PUBLIC_KEY?.trim() || undefined;
+  const jwksFile = e.SECURE_INBOX_JWT_JWKS_FILE?.trim() || undefined;
+  let jwks: JSONWebKeySet | undefined;
+  if (jwksFile) {
+    try {
+      jwks = JSON.parse(readFileSync(jwksFile, 'utf8')) as JSONWebKeySet;
+    } catch (error) {
+      throw new ConfigError(`SECURE_INBOX_JWT_JWKS_FILE must name a readable JSON Web Key Set file; "${jwksFile}" is not one (${(error as Error).message}).`);
+    }
+    if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
+      throw new ConfigError(`SECURE_INBOX_JWT_JWKS_FILE must hold a JSON Web Key Set ({"keys":[…]}) with at least one key; "${jwksFile}" does not.`);
+    }
+  }
+  const jwksUrl = url(e, 'SECURE_INBOX_JWT_JWKS_URL', ['https:', 'http:']);
+  if (jwks && jwksUrl) throw new ConfigError('Set SECURE_INBOX_JWT_JWKS_FILE or SECURE_INBOX_JWT_JWKS_URL, not both.');
+  if (algorithms.some((a) => ASYMMETRIC.includes(a)) && !publicKeyPem && !jwks && !jwksUrl) {
+    throw new ConfigError(
+      'SECURE_INBOX_JWT_ALGORITHMS names an asymmetric algorithm; set SECURE_INBOX_JWT_PUBLIC_KEY to the PEM (SPKI) public key that verifies it, or SECURE_INBOX_JWT_JWKS_FILE or SECURE_INBOX_JWT_JWKS_URL to a key set.',
     );
   }
 
@@ -170,6 +214,15 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     throw new ConfigError(`SECURE_INBOX_NOTIFY_MODE must be "secure" or "full" (it is "${notifyMode}").`);
   }
 
+  const logLevel = (e.SECURE_INBOX_LOG_LEVEL ?? 'info').trim().toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`SECURE_INBOX_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (it is "${e.SECURE_INBOX_LOG_LEVEL}").`);
+  }
+  const metricsToken = e.SECURE_INBOX_METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && Buffer.byteLength(metricsToken, 'utf8') < 16) {
+    throw new ConfigError('SECURE_INBOX_METRICS_TOKEN must be at least 16 bytes (for example: openssl rand -hex 24); Prometheus sends it as a bearer token.');
+  }
+
   const { dbFile, dbSynchronous } = loadDatabaseConfig(e);
   const rateLimitPerMinute = int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000);
   return {
@@ -178,7 +231,10 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     dbFile,
     dbSynchronous,
     jwt: {
-      secret: new TextEncoder().encode(secret),
+      secret: secret ? new TextEncoder().encode(secret) : undefined,
+      secrets,
+      jwks,
+      jwksUrl,
       audience: e.SECURE_INBOX_JWT_AUDIENCE?.trim() || 'secure-inbox',
       issuer: e.SECURE_INBOX_JWT_ISSUER?.trim() || undefined,
       algorithms,
@@ -208,5 +264,7 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     dataDir: e.SECURE_INBOX_DATA_DIR?.trim() || './data',
     shutdownGraceSeconds: int(e, 'SECURE_INBOX_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
     mailTemplatesDir: e.SECURE_INBOX_MAIL_TEMPLATES?.trim() || undefined,
+    logLevel,
+    metricsToken,
   };
 }

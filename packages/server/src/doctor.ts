@@ -27,6 +27,9 @@ const checkOfVariable: Record<string, string> = {
   SECURE_INBOX_JWT_SECRET: 'token secret',
   SECURE_INBOX_JWT_ALGORITHMS: 'token algorithms',
   SECURE_INBOX_JWT_PUBLIC_KEY: 'token algorithms',
+  SECURE_INBOX_JWT_SECRETS: 'token secret',
+  SECURE_INBOX_JWT_JWKS_FILE: 'token algorithms',
+  SECURE_INBOX_JWT_JWKS_URL: 'token algorithms',
   SECURE_INBOX_PUBLIC_URL: 'public URL',
   SECURE_INBOX_ALLOWED_ORIGINS: 'allowed origins',
   SECURE_INBOX_SMTP_URL: 'mail',
@@ -287,7 +290,15 @@ export async function doctor(env: Env = process.env): Promise<Check[]> {
   const serverOrigin = `http://${config.host}:${config.port}`;
   const portal = new URL(config.publicUrl).origin;
   const checks: Check[] = [
-    ...fromConfig('token secret', () => `${config.jwt.secret.byteLength} bytes`),
+    ...fromConfig('token secret', () =>
+      [
+        config.jwt.secret ? `${config.jwt.secret.byteLength} bytes` : 'none (tokens with a kid only)',
+        config.jwt.secrets.size ? `kids ${[...config.jwt.secrets.keys()].join(', ')}` : '',
+        config.jwt.jwks ? `key set file with ${config.jwt.jwks.keys.length} keys` : config.jwt.jwksUrl ? `key set at ${config.jwt.jwksUrl}` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    ),
     ...fromConfig('token algorithms', () =>
       [`${config.jwt.algorithms.join(', ')}`, `aud ${config.jwt.audience}`, config.jwt.issuer ? `iss ${config.jwt.issuer}` : 'any iss', `at most ${config.jwt.maxAgeSeconds} s`].join('; '),
     ),

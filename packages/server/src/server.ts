@@ -8,6 +8,9 @@ import { openDb, type Db } from './db/client.js';
 import { startWriterThread } from './db/writer-thread.js';
 import { startBackgroundJobs } from './notify/background.js';
 import type { NoticeLink } from './notify/worker.js';
+import type { Readiness } from './ops/health.js';
+import { createLogger } from './ops/log.js';
+import { createMetrics } from './ops/metrics.js';
 
 export interface StartOptions extends CreateAppOptions {
   /** Runs after the database is open and before the app answers (the demo seeds here). */
@@ -25,18 +28,32 @@ export interface StartOptions extends CreateAppOptions {
  * then the background jobs drained, the database closed and exit code 0.
  */
 export function startServer(config: Config, options: StartOptions = {}) {
+  const logger = createLogger(config.logLevel);
+  const readiness: Readiness = { state: 'starting' };
   const db = openDb(config.dbFile, { synchronous: config.dbSynchronous });
   options.prepare?.(db);
-  const checkpointer = startCheckpointer(db, config.dbFile);
+  const checkpointer = startCheckpointer(db, config.dbFile, { log: (line) => logger.warn(line) });
   // Sends and sign-ins are written on a thread of their own (db/writer-thread.ts); an in-memory database has one connection.
-  const writer = config.dbFile === ':memory:' ? null : startWriterThread(db, config);
+  const writer = config.dbFile === ':memory:' ? null : startWriterThread(db, config, { log: (line) => logger.error(line) });
+  const metrics = config.metricsToken ? createMetrics({ db, ...(writer ? { writerQueue: writer.queued } : {}) }) : null;
   const closing = new AbortController();
-  const app = createApp({ db, config, realtime: { closing: closing.signal }, ...(writer ? { writes: writer } : {}) }, options);
-  const jobs = startBackgroundJobs(db, config, { ...(writer ? { writes: writer.notices } : {}), ...(options.noticeLink ? { link: options.noticeLink } : {}) });
+  const app = createApp({ db, config, logger, metrics, readiness, realtime: { closing: closing.signal }, ...(writer ? { writes: writer } : {}) }, options);
+  const jobs = startBackgroundJobs(db, config, {
+    ...(writer ? { writes: writer.notices } : {}),
+    ...(options.noticeLink ? { link: options.noticeLink } : {}),
+    log: (line) => {
+      metrics?.deliveryFailed();
+      logger.warn(line);
+    },
+    jobLog: (line) => logger.warn(line),
+  });
   // AnswerResponse writes the security and API headers into the answer as Node sends it (answer-headers.ts).
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: { ServerResponse: AnswerResponse } }, (info) => {
     const host = info.address.includes(':') ? `[${info.address}]` : info.address;
-    (options.onListening ?? ((url) => console.log(`Secure Inbox listening on ${url}`)))(`http://${host}:${info.port}/`);
+    readiness.state = 'ready';
+    const url = `http://${host}:${info.port}/`;
+    if (options.onListening) options.onListening(url);
+    else logger.info({ url }, `Secure Inbox listening on ${url}`);
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -44,12 +61,14 @@ export function startServer(config: Config, options: StartOptions = {}) {
     stopping = true;
     const graceMs = config.shutdownGraceSeconds * 1000;
     const started = Date.now();
-    console.log(`Secure Inbox: ${signal} received; no new connections, finishing the requests in flight (up to ${config.shutdownGraceSeconds} s)`);
-    // Something that hangs past the grace period and the clean-up after it: leave anyway, and say so.
+    readiness.state = 'draining';
+    logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, `Secure Inbox: ${signal} received; no new connections, finishing the requests in flight (up to ${config.shutdownGraceSeconds} s)`);
+    // Something that hangs past the grace period and the clean-up after it: leave anyway, and say so. The timer
+    // also keeps the process alive until the clean-up below has said that it stopped (the writer thread is unref'd).
     setTimeout(() => {
-      console.error('Secure Inbox: the shutdown did not finish in time; exiting');
+      logger.error('Secure Inbox: the shutdown did not finish in time; exiting');
       process.exit(1);
-    }, graceMs + 15_000).unref();
+    }, graceMs + 15_000);
     closing.abort();
     // Connections close once their answer is sent (keep-alive ones between requests); the rest at the deadline.
     const http = server as Server;
@@ -65,14 +84,15 @@ export function startServer(config: Config, options: StartOptions = {}) {
         .finally(() => {
           db.$client.close();
           const cut = Date.now() - started > graceMs ? ' (requests still open at the deadline were cut)' : '';
-          console.log(`Secure Inbox stopped after ${((Date.now() - started) / 1000).toFixed(1)} s${cut}; exit code 0`);
+          const seconds = (Date.now() - started) / 1000;
+          logger.info({ seconds, cut: Boolean(cut) }, `Secure Inbox stopped after ${seconds.toFixed(1)} s${cut}; exit code 0`);
           process.exit(0);
         });
     });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return { db, app, server, stop };
+  return { db, app, server, stop, logger };
 }
 
 /** Runs `start`, turning a configuration mistake into one sentence and exit code 1. */

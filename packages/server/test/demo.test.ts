@@ -10,6 +10,7 @@ import { openDb, type Db } from '../src/db/client.js';
 import { demoRoutes } from '../src/demo/page.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { demoAccounts, demoUserList, demoUsers, type DemoUser } from '../src/demo/users.js';
+import { captureLogs } from './helpers.js';
 
 const SECRET = 'demo-test-secret-that-is-at-least-32-bytes';
 
@@ -23,7 +24,7 @@ function makeDemo() {
   });
   const db = openDb(config.dbFile);
   const seed = seedDemo(db);
-  const app = createApp({ db, config }, { bundlePath: join(dir, 'missing-bundle.js'), mount: (root) => root.route('/', demoRoutes()) });
+  const app = createApp({ db, config, logger: captureLogs().logger }, { bundlePath: join(dir, 'missing-bundle.js'), mount: (root) => root.route('/', demoRoutes()) });
 
   async function token(userId: string) {
     const res = await app.request('/demo/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
@@ -296,7 +297,7 @@ describe('POST /demo/token', () => {
 
   it('is not part of the server without the demo', async () => {
     const config = demo.config;
-    const plain = createApp({ db: demo.db, config }, { bundlePath: join(demo.dir, 'missing-bundle.js') });
+    const plain = createApp({ db: demo.db, config, logger: captureLogs().logger }, { bundlePath: join(demo.dir, 'missing-bundle.js') });
     const res = await plain.request('/demo/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'maria.lopez' }) });
     expect(res.status).toBe(404);
     expect((await plain.request('/')).status).toBe(404);

@@ -44,7 +44,7 @@ afterEach(async () => {
 
 /** The app on a real HTTP server on 127.0.0.1, sharing the test app's database. */
 async function listen(t: TestApp, heartbeatMs = 20_000) {
-  const app = createApp({ db: t.db, config: t.config, realtime: { heartbeatMs } }, { bundlePath: join(t.dir, 'missing-bundle.js') });
+  const app = createApp({ db: t.db, config: t.config, logger: t.logger, realtime: { heartbeatMs } }, { bundlePath: join(t.dir, 'missing-bundle.js') });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   servers.push(server);
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));

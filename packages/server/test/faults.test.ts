@@ -154,7 +154,7 @@ describe('several processes writing one database', () => {
 function appOver(t: TestApp, open: (file: string) => Database.Database) {
   const sqlite = open(t.config.dbFile);
   const db = drizzle(sqlite, { schema, casing: 'snake_case' }) as Db;
-  const app = createApp({ db, config: t.config });
+  const app = createApp({ db, config: t.config, logger: t.logger });
   const call = async (user: TestUser, method: string, path: string, body?: unknown): Promise<CallResult> => {
     const res = await app.request(`/api/v1${path}`, {
       method,

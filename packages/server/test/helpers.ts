@@ -7,6 +7,17 @@ import { createApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDb, type Db } from '../src/db/client.js';
 import { startWriterThread, type WriterThread } from '../src/db/writer-thread.js';
+import { createLogger, type Logger } from '../src/ops/log.js';
+
+/** A log line as written, parsed. */
+export type LogLine = Record<string, unknown> & { level: string; msg: string };
+
+/** A logger that keeps its lines (parsed) in `lines` instead of printing them: tests stay quiet and can read them. */
+export function captureLogs(level: Parameters<typeof createLogger>[0] = 'info'): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = createLogger(level, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  return { logger, lines };
+}
 
 export const SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 
@@ -54,7 +65,8 @@ export function makeTestApp(env: Record<string, string> = {}, options: { writerT
   const db: Db = openDb(config.dbFile);
   const writes = options.writerThread ?? onWriterThread ? startWriterThread(db, config) : undefined;
   if (writes) stopAfterwards(writes);
-  const app = createApp({ db, config, ...(writes ? { writes } : {}) }, { bundlePath: join(dir, 'missing-bundle.js') });
+  const { logger, lines: logs } = captureLogs();
+  const app = createApp({ db, config, logger, ...(writes ? { writes } : {}) }, { bundlePath: join(dir, 'missing-bundle.js') });
 
   async function token(user: TestUser, overrides: Record<string, unknown> = {}) {
     const { sub, ...claims } = user;
@@ -80,7 +92,7 @@ export function makeTestApp(env: Record<string, string> = {}, options: { writerT
     return readAnswer(res);
   }
 
-  return { app, db, config, dir, token, call, writes };
+  return { app, db, config, dir, token, call, writes, logger, logs };
 }
 
 /** An answer as tests look at it: status, headers, the text, and the JSON it holds (the text when it is not JSON). */

@@ -1018,20 +1018,17 @@ describe('transport', () => {
 
   it('logs, once per origin, a browser request from an origin outside SECURE_INBOX_ALLOWED_ORIGINS', async () => {
     const allowing = makeTestApp({ SECURE_INBOX_ALLOWED_ORIGINS: 'https://portal.example' });
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    try {
+    {
       const preflight = { origin: 'https://elsewhere.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' };
       const refused = await allowing.app.request('/api/v1/me', { method: 'OPTIONS', headers: preflight });
       expect(refused.headers.get('access-control-allow-origin')).toBeNull();
       await allowing.app.request('/api/v1/me', { headers: { origin: 'https://elsewhere.example' } });
       await allowing.app.request('/api/v1/me', { headers: { origin: 'https://portal.example' } });
       await allowing.app.request('/api/v1/me');
-      const lines = warn.mock.calls.map((args) => args.join(' '));
+      const lines = allowing.logs.filter((line) => line.level === 'warn');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain('https://elsewhere.example');
-      expect(lines[0]).toContain('SECURE_INBOX_ALLOWED_ORIGINS (now https://portal.example)');
-    } finally {
-      warn.mockRestore();
+      expect(lines[0]!.origin).toBe('https://elsewhere.example');
+      expect(lines[0]!.msg).toContain('SECURE_INBOX_ALLOWED_ORIGINS (now https://portal.example)');
     }
   });
 

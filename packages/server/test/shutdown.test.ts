@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +54,8 @@ async function startServer(env: Record<string, string> = {}) {
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // 'close' comes once the output was read to its end too ('exit' may come before the last lines).
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 25_000;
   for (;;) {
@@ -165,6 +166,48 @@ describe('SIGTERM', () => {
     expect(Date.now() - signalled).toBeGreaterThanOrEqual(900);
     expect(await failed).toMatch(/socket hang up|ECONNRESET/);
     expect(server.output()).toMatch(/requests still open at the deadline were cut/);
+  });
+
+  it('says on /readyz that it takes no new work once the drain began, and logs JSON lines', async () => {
+    const metricsToken = 'metrics-token-0123456789abcdef';
+    const server = await startServer({ SECURE_INBOX_METRICS_TOKEN: metricsToken });
+    // The served process measures its writer thread's queue and its own process.
+    const scrape = await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(scrape.status).toBe(200);
+    const metrics = await scrape.text();
+    expect(metrics).toMatch(/^secure_inbox_writer_queue 0$/m);
+    expect(metrics).toMatch(/^secure_inbox_http_requests_total\{route="\/healthz",status_class="2xx"\} \d+$/m);
+    expect(metrics).toMatch(/^secure_inbox_process_cpu_seconds_total \d/m);
+    const ready = await fetch(`${server.base}/readyz`, { headers: { 'x-request-id': 'lb-probe-1' } });
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get('x-request-id')).toBe('lb-probe-1');
+    expect((await fetch(`${server.base}/api/v1/me`)).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await ready.json()).toMatchObject({ ok: true, migrated: true });
+
+    // A request that began arriving before the signal is answered during the drain.
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise((done) => socket.once('connect', done));
+    let answer = '';
+    socket.on('data', (d) => (answer += d));
+    const closed = new Promise((done) => socket.once('close', done));
+    socket.write('GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    await sleep(200);
+    server.child.kill('SIGTERM');
+    await sleep(300);
+    socket.write('Connection: close\r\n\r\n');
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    expect(body).toMatchObject({ ok: false, state: 'draining', error: { code: 'unavailable' } });
+    expect(body.error.message).toMatch(/shutting down/);
+
+    expect(await server.exited).toBe(0);
+    const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ level: 'info', msg: expect.stringMatching(/^Secure Inbox listening on http:\/\/127\.0\.0\.1:/) });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'GET', route: '/readyz', status: 200, requestId: 'lb-probe-1' }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'GET', route: '/readyz', status: 503 }));
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'info', signal: 'SIGTERM' }));
+    expect(lines.at(-1)).toMatchObject({ level: 'info', msg: expect.stringMatching(/stopped after/) });
   });
 
   it('takes its grace period from SECURE_INBOX_SHUTDOWN_GRACE_SECONDS, and refuses a bad one with a sentence', () => {

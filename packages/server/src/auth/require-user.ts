@@ -15,7 +15,8 @@ const FIXES: Record<TokenRefusal | 'missing', string> = {
   expired: 'mint a fresh token (tokenProvider is called again after a 401)',
   audience: "set the aud claim to the server's SECURE_INBOX_JWT_AUDIENCE",
   issuer: "set the iss claim to the server's SECURE_INBOX_JWT_ISSUER",
-  signature: 'sign with the secret of SECURE_INBOX_JWT_SECRET (or the key of SECURE_INBOX_JWT_PUBLIC_KEY) and an algorithm in SECURE_INBOX_JWT_ALGORITHMS',
+  signature:
+    "sign with the secret of SECURE_INBOX_JWT_SECRET (or the one SECURE_INBOX_JWT_SECRETS lists under the token's kid, or a key of SECURE_INBOX_JWT_PUBLIC_KEY or the key set) and an algorithm in SECURE_INBOX_JWT_ALGORITHMS",
   claims: 'give the token sub, name, role (customer, staff or admin) and accounts claims',
   lifetime: 'keep exp at most SECURE_INBOX_JWT_MAX_AGE seconds after iat, and iat not in the future',
 };
@@ -54,7 +55,7 @@ export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGua
     if (presented) {
       guard?.failed(c);
       // One line for the operator, saying what the answer says: never the token itself.
-      console.warn(`Sign-in refused (${refusal}): ${reason}; ${c.req.method} ${c.req.path}.`);
+      deps.logger.warn({ reason: refusal, method: c.req.method, path: c.req.path }, `Sign-in refused (${refusal}): ${reason}; ${c.req.method} ${c.req.path}.`);
     }
     audit(deps.db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason, path: c.req.path } });
     throw new ApiError(401, 'unauthorized', `Sign-in rejected: ${reason}; ${FIXES[refusal]}.`, { reason: refusal }, { 'WWW-Authenticate': 'Bearer' });

@@ -1,5 +1,14 @@
 import { TokenClaims, type StaffKind } from '@secure-inbox/protocol';
-import { errors as joseErrors, importSPKI, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  importSPKI,
+  jwtVerify,
+  type FlattenedJWSInput,
+  type JWTHeaderParameters,
+  type JWTPayload,
+} from 'jose';
 import type { Config } from '../config.js';
 import { cleanPlainText } from '../domain/text.js';
 
@@ -35,7 +44,17 @@ const claimReason = (claim: string): TokenRefusal =>
 
 const CLOCK_SKEW_SECONDS = 30;
 
-/** Builds the verifier once: the accepted algorithms come from configuration, never from the token. */
+/** How long the server waits for SECURE_INBOX_JWT_JWKS_URL, and how long it keeps what it fetched. */
+const JWKS_TIMEOUT_MS = 5000;
+const JWKS_CACHE_MS = 10 * 60_000;
+const JWKS_COOLDOWN_MS = 30_000;
+
+/**
+ * Builds the verifier once: the accepted algorithms come from configuration, never from the token. The key
+ * is picked by the token's `kid` header: an HMAC one among SECURE_INBOX_JWT_SECRETS (SECURE_INBOX_JWT_SECRET
+ * for a token without one, or when no SECRETS are set), an asymmetric one in the JWKS (file or URL; the
+ * PEM key of SECURE_INBOX_JWT_PUBLIC_KEY for a token without one). Several keys at once let a host rotate.
+ */
 export function createTokenVerifier(config: Config['jwt']) {
   const publicKey = config.publicKeyPem
     ? (() => {
@@ -43,10 +62,33 @@ export function createTokenVerifier(config: Config['jwt']) {
         return asymmetric ? importSPKI(config.publicKeyPem!, asymmetric) : undefined;
       })()
     : undefined;
+  const jwks = config.jwks
+    ? createLocalJWKSet(config.jwks)
+    : config.jwksUrl
+      ? createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS, cacheMaxAge: JWKS_CACHE_MS, cooldownDuration: JWKS_COOLDOWN_MS })
+      : undefined;
 
-  async function keyFor(header: JWTHeaderParameters) {
-    // HS/RS confusion: an HMAC algorithm only ever gets the shared secret, an asymmetric one only the public key.
-    if (header.alg.startsWith('HS')) return config.secret;
+  async function keyFor(header: JWTHeaderParameters, token: FlattenedJWSInput) {
+    // HS/RS confusion: an HMAC algorithm only ever gets a shared secret, an asymmetric one only a public key.
+    if (header.alg.startsWith('HS')) {
+      if (header.kid !== undefined && config.secrets.size > 0) {
+        const secret = config.secrets.get(header.kid);
+        if (!secret) throw new TokenError('signature', "the token's kid names no key this server holds");
+        return secret;
+      }
+      if (!config.secret) throw new TokenError('signature', 'the token names no kid, and this server verifies HMAC tokens only by kid');
+      return config.secret;
+    }
+    if (jwks && (header.kid !== undefined || !publicKey)) {
+      try {
+        return await jwks(header, token);
+      } catch (error) {
+        if (error instanceof joseErrors.JWKSNoMatchingKey) throw new TokenError('signature', "the token's kid names no key this server holds");
+        if (error instanceof joseErrors.JWKSMultipleMatchingKeys) throw new TokenError('signature', 'the token names no kid, and several keys could verify it');
+        if (error instanceof joseErrors.JWKSTimeout) throw new TokenError('signature', 'the key set of SECURE_INBOX_JWT_JWKS_URL could not be fetched in time');
+        throw new TokenError('signature', `the key set could not be used (${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
     if (!publicKey) throw new TokenError('signature', 'algorithm not accepted');
     return publicKey;
   }

@@ -34,6 +34,8 @@ import { rebuildError, type WriterData, type WriterReport, type WriterRequest } 
 export interface WriterThread extends Writes {
   /** Writes what was handed over, then stops the thread and closes its connection. */
   stop(): Promise<void>;
+  /** Writes handed over and not yet reported committed (for metrics). */
+  queued(): number;
 }
 
 export interface WriterThreadOptions {
@@ -97,6 +99,7 @@ export function startWriterThread(db: Db, config: Config, options: WriterThreadO
 
   return {
     ...writesThrough(run),
+    queued: () => waiting.size,
     async stop() {
       if (running && !stopping) {
         stopping = true;

@@ -34,5 +34,7 @@ export async function mintDemoToken(config: Config, user: DemoUser): Promise<{ t
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + lifetime);
   if (config.jwt.issuer) jwt.setIssuer(config.jwt.issuer);
+  // The demo always has a secret of its own (config.ts defaults); a configuration with asymmetric keys only cannot sign demo tokens.
+  if (!config.jwt.secret) throw new Error('The demo signs its tokens with SECURE_INBOX_JWT_SECRET; set it.');
   return { token: await jwt.sign(config.jwt.secret), expiresAt: new Date((issuedAt + lifetime) * 1000).toISOString() };
 }

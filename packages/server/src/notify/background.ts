@@ -8,10 +8,11 @@ import { DeliveryWorker, type WorkerOptions } from './worker.js';
  * The server's background work: the e-mail delivery worker, the event-log pruner and the removal of
  * unsent uploads. The server passes the writer thread's `writes` for the delivery worker's own.
  */
-export function startBackgroundJobs(db: Db, config: Config, options: WorkerOptions = {}) {
-  const worker = new DeliveryWorker(db, config, options).start();
-  const stopPruner = startEventPruner(db);
-  const stopUploadPruner = startUploadPruner(db, config);
+export function startBackgroundJobs(db: Db, config: Config, options: WorkerOptions & { jobLog?: (line: string) => void } = {}) {
+  const { jobLog, ...workerOptions } = options;
+  const worker = new DeliveryWorker(db, config, workerOptions).start();
+  const stopPruner = startEventPruner(db, undefined, jobLog);
+  const stopUploadPruner = startUploadPruner(db, config, undefined, jobLog);
   return {
     worker,
     async stop() {

@@ -51,6 +51,13 @@ export class StreamRegistry {
     else this.byAddress.delete(stream.address);
   }
 
+  /** Open streams of this process, for metrics. */
+  total(): number {
+    let n = 0;
+    for (const streams of this.byUser.values()) n += streams.size;
+    return n;
+  }
+
   /** Open streams of one user, for tests and metrics. */
   ofUser(userId: string): number {
     return this.byUser.get(userId)?.size ?? 0;

@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import type { Db } from '../db/client.js';
+import type { Logger } from './log.js';
+import { serverVersion } from '../version.js';
+
+export type ReadyState = 'starting' | 'ready' | 'draining';
+
+/** Where the server is in its life: set by startServer(); an app made on its own is ready once made. */
+export interface Readiness {
+  state: ReadyState;
+}
+
+const unavailable = (message: string) => ({ ok: false, error: { code: 'unavailable', message } });
+
+/**
+ * `/healthz`: the store answers a real read (the migrations journal), else 503 with a sentence. Open to
+ * every origin: the widget asks it to tell a server that refuses its page's origin from one that is down.
+ * `/readyz`: 200 once migrations ran and the server takes work; 503 while it starts and once a drain began.
+ */
+export function healthRoutes(db: Db, readiness: Readiness, logger: Logger) {
+  let read: (() => unknown) | undefined;
+  return new Hono()
+    .get('/healthz', (c) => {
+      const cors = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' };
+      try {
+        read ??= ((statement) => () => statement.get())(db.$client.prepare('SELECT id FROM __drizzle_migrations ORDER BY id DESC LIMIT 1'));
+        read();
+      } catch (error) {
+        read = undefined;
+        const cause = error instanceof Error ? error.message : String(error);
+        logger.error({ cause }, 'health check: the store cannot be read');
+        return c.json(unavailable(`The store cannot be read (${cause}); check the database file and the disk.`), 503, cors);
+      }
+      return c.json({ ok: true, version: serverVersion }, 200, cors);
+    })
+    .get('/readyz', (c) => {
+      const headers = { 'Cache-Control': 'no-store' };
+      if (readiness.state === 'ready') return c.json({ ok: true, version: serverVersion, migrated: true }, 200, headers);
+      const message =
+        readiness.state === 'starting'
+          ? 'The server is starting and does not take work yet.'
+          : 'The server is shutting down and takes no new work; send requests to another instance.';
+      return c.json({ ...unavailable(message), state: readiness.state }, 503, headers);
+    });
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { expectError, makeTestApp, people, readAnswer, SECRET, startConversation } from './helpers.js';
+
+const requestLines = (t: ReturnType<typeof makeTestApp>) => t.logs.filter((line) => line.msg === 'request');
+
+describe('request log', () => {
+  it('writes one JSON line per request with the route pattern, status, duration and request id, never the token or the query', async () => {
+    const t = makeTestApp();
+    const conversation = await startConversation(t, people.alice);
+    t.logs.length = 0;
+    const token = await t.token(people.alice);
+    const res = await t.app.request(`/api/v1/conversations/${conversation.id}`, {
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'portal-req-42' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('portal-req-42');
+    const search = await t.app.request('/api/v1/conversations?q=secret%20diagnosis', { headers: { authorization: `Bearer ${token}` } });
+    expect(search.status).toBe(200);
+    const lines = requestLines(t);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 'info', method: 'GET', route: '/api/v1/conversations/:id', status: 200, requestId: 'portal-req-42' });
+    expect(lines[1]).toMatchObject({ method: 'GET', route: '/api/v1/conversations', status: 200 });
+    expect(typeof lines[0]!.durationMs).toBe('number');
+    const written = JSON.stringify(t.logs);
+    expect(written).not.toContain(token.slice(-16));
+    expect(written).not.toContain('diagnosis');
+    expect(written).not.toContain(conversation.id);
+  });
+
+  it('makes up a request id when none or a malformed one came, and logs refusals with their status', async () => {
+    const t = makeTestApp();
+    const res = await t.app.request('/api/v1/me', { headers: { 'x-request-id': 'bad id\twith "quotes"' } });
+    expect(res.status).toBe(401);
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestLines(t)).toEqual([expect.objectContaining({ method: 'GET', status: 401, requestId: id })]);
+    const other = await t.app.request('/api/v1/me');
+    expect(other.headers.get('x-request-id')).not.toBe(id);
+  });
+
+  it('says nothing at SECURE_INBOX_LOG_LEVEL=warn for answered requests; refuses a level it does not know', async () => {
+    const t = makeTestApp();
+    t.logger.level = 'warn';
+    await t.app.request('/healthz');
+    expect(t.logs).toEqual([]);
+    expect(loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET }).logLevel).toBe('info');
+    expect(loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_LOG_LEVEL: 'silent' }).logLevel).toBe('silent');
+    expect(() => loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_LOG_LEVEL: 'loud' })).toThrow(/SECURE_INBOX_LOG_LEVEL must be one of .*"loud"/);
+  });
+});
+
+describe('/healthz', () => {
+  it('answers 200 with the version while the store reads, 503 with a sentence once it cannot', async () => {
+    const t = makeTestApp();
+    const ok = await readAnswer(await t.app.request('/healthz'));
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ ok: true, version: expect.any(String) });
+    t.db.$client.close();
+    const down = await readAnswer(await t.app.request('/healthz'));
+    expect(down.status).toBe(503);
+    expect(down.json.ok).toBe(false);
+    expect(down.json.error.code).toBe('unavailable');
+    expect(down.json.error.message).toMatch(/store cannot be read/);
+    expect(t.logs.some((line) => line.level === 'error' && /store cannot be read/.test(line.msg))).toBe(true);
+  });
+
+  it('answers 503 when the database lost its tables', async () => {
+    const t = makeTestApp();
+    t.db.$client.exec('DROP TABLE __drizzle_migrations');
+    const down = await readAnswer(await t.app.request('/healthz'));
+    expect(down.status).toBe(503);
+    expect(down.json.error.message).toMatch(/no such table/);
+  });
+
+  it('/readyz answers 200 for an app made on its own', async () => {
+    const t = makeTestApp();
+    const res = await readAnswer(await t.app.request('/readyz'));
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ ok: true, migrated: true });
+  });
+});
+
+describe('/metrics', () => {
+  const TOKEN = 'metrics-token-0123456789abcdef';
+
+  it('is a JSON 404 unless SECURE_INBOX_METRICS_TOKEN is set', async () => {
+    const t = makeTestApp();
+    const res = await readAnswer(await t.app.request('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } }));
+    expectError(res, 404, 'not_found');
+  });
+
+  it('asks for the token (401 JSON) and then serves Prometheus text with requests by route, streams, outbox and process metrics', async () => {
+    const t = makeTestApp({ SECURE_INBOX_METRICS_TOKEN: TOKEN });
+    for (const authorization of [undefined, 'Bearer wrong', `Bearer ${TOKEN}x`, TOKEN]) {
+      const res = await readAnswer(await t.app.request('/metrics', { headers: authorization ? { authorization } : {} }));
+      expectError(res, 401, 'unauthorized');
+    }
+    await t.call(people.sam, 'GET', '/me');
+    await startConversation(t, people.alice);
+    await t.call(people.alice, 'GET', '/conversations');
+    await t.call(null, 'GET', '/me');
+    const res = await t.app.request('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(text).toMatch(/secure_inbox_http_requests_total\{route="\/api\/v1\/conversations",status_class="2xx"\} 2\n/);
+    expect(text).toMatch(/secure_inbox_http_requests_total\{route="\/api\/v1\/\*",status_class="4xx"\} \d+/);
+    expect(text).toMatch(/secure_inbox_http_request_duration_seconds_bucket\{le="0\.1",route="\/api\/v1\/conversations",status_class="2xx"\} 2\n/);
+    expect(text).toMatch(/secure_inbox_event_streams_open 0\n/);
+    expect(text).toMatch(/secure_inbox_outbox_pending 1\n/);
+    expect(text).toMatch(/secure_inbox_outbox_failed 0\n/);
+    expect(text).toMatch(/secure_inbox_delivery_failures_total 0\n/);
+    expect(text).toMatch(/secure_inbox_writer_queue 0\n/);
+    expect(text).toMatch(/secure_inbox_process_resident_memory_bytes \d+/);
+    expect(text).toMatch(/secure_inbox_nodejs_eventloop_lag_seconds/);
+  });
+
+  it('refuses a metrics token shorter than 16 bytes at start-up', () => {
+    expect(() => loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_METRICS_TOKEN: 'short' })).toThrow(/SECURE_INBOX_METRICS_TOKEN must be at least 16 bytes/);
+  });
+});
