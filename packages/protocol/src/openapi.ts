@@ -20,6 +20,7 @@ export const Thread = z.object({ conversation: p.Conversation, messages: z.array
 export const MessageResponse = z.object({ message: p.Message });
 export const AttachmentResponse = z.object({ attachment: p.Attachment });
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
+export const Readiness = z.object({ ok: z.literal(true), version: z.string(), migrated: z.literal(true) });
 
 /** Components read by the server (request bodies and queries), described as a client sends them. */
 const requestSchemas = {
@@ -67,6 +68,7 @@ const responseSchemas = {
   EventData: p.EventData,
   StreamClosedData: p.StreamClosedData,
   Health,
+  Readiness,
 } satisfies Record<string, z.ZodType>;
 
 type RequestName = keyof typeof requestSchemas;
@@ -86,7 +88,7 @@ export interface Operation {
   ok: number;
   response?: ResponseName;
   /** Answers other than JSON: an event stream or a download. */
-  media?: 'text/event-stream' | 'application/octet-stream';
+  media?: 'text/event-stream' | 'application/octet-stream' | 'text/plain';
   /** Reachable without a token. */
   public?: boolean;
   /** A multipart/form-data upload with one `file` field instead of a JSON body. */
@@ -98,7 +100,7 @@ export interface Operation {
 }
 
 /** Outside the API base path: at the server's root. */
-export const rootPaths: readonly string[] = ['/healthz'];
+export const rootPaths: readonly string[] = ['/healthz', '/readyz', '/metrics'];
 
 const states = ['read', 'unread', 'trash', 'restore', 'leave'] as const;
 const stateIds: Record<(typeof states)[number], string> = {
@@ -119,6 +121,16 @@ const stateSummaries: Record<(typeof states)[number], string> = {
 /** Every route of the server; a test checks this list against the app's routes so the document cannot drift. */
 export const operations: Operation[] = [
   { operationId: 'getHealth', method: 'get', path: '/healthz', summary: 'Whether the server can answer (public, open to every origin)', ok: 200, response: 'Health', public: true },
+  { operationId: 'getReadiness', method: 'get', path: '/readyz', summary: 'Whether the server takes work: migrations ran and no drain began (public)', ok: 200, response: 'Readiness', public: true },
+  {
+    operationId: 'getMetrics',
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics: only when SECURE_INBOX_METRICS_TOKEN is set, and then only with `Authorization: Bearer <that token>`',
+    ok: 200,
+    media: 'text/plain',
+    public: true,
+  },
   { operationId: 'getOpenApiDocument', method: 'get', path: '/openapi.json', summary: 'This document', ok: 200, public: true },
   { operationId: 'getMe', method: 'get', path: '/me', summary: 'The caller, their accounts and unread count', ok: 200, response: 'Me' },
   { operationId: 'listTopics', method: 'get', path: '/topics', summary: "Topics for the compose form: those of the caller's accounts (or of `accountId`, one of them) and those of every account", query: 'TopicsQuery', ok: 200, response: 'TopicList', errors: [403] },
@@ -243,6 +255,8 @@ export function openApiDocument() {
         ? { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }
         : op.media === 'application/octet-stream'
           ? { description: 'The bytes, with Content-Disposition: attachment', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+          : op.media === 'text/plain'
+            ? { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } }
           : op.operationId === 'getOpenApiDocument'
             ? { description: 'This document', content: json({ type: 'object' }) }
             : { description: 'Done' };
@@ -252,6 +266,11 @@ export function openApiDocument() {
       responses[status] = { description, ...(headers ? { headers } : {}), content: json(schema ?? errorRef) };
     }
     if (op.path === '/healthz') responses[503] = { description: 'The store does not answer: a sentence saying why' };
+    if (op.path === '/readyz') responses[503] = { description: 'The server is starting or draining (`state`): send requests to another instance' };
+    if (op.path === '/metrics') {
+      responses[401] = { description: '`unauthorized`: the metrics token is missing or wrong', content: json(errorRef) };
+      responses[404] = { description: '`not_found`: metrics are off (SECURE_INBOX_METRICS_TOKEN is not set)', content: json(errorRef) };
+    }
     paths[op.path] ??= rootPaths.includes(op.path) ? { servers: [{ url: '/' }] } : {};
     paths[op.path]![op.method] = {
       operationId: op.operationId,
