@@ -71,12 +71,7 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
   };
 }
 
-/** A port nothing listens on (yet). */
-export async function freePort(): Promise<number> {
-  const smtp = await startSmtp();
-  await smtp.close();
-  return smtp.port;
-}
+export { freePort } from './helpers.js';
 
 /** Everything a recipient could read in a delivered e-mail: subject, text part, HTML part, attachment names. */
 export function readable(d: Delivered): string {
