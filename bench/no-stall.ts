@@ -14,7 +14,8 @@
  *   after the attacks no attack, the streams closed
  *
  * Prints, per phase, the bystander's p50 / p99 / max and status counts, the attacker's status counts and the server's
- * memory, and exits 1 when a phase misses the budget (bystander p99 > 250 ms) or anything answered 5xx.
+ * memory, and exits 1 when a phase misses the budget (bystander p99 > 250 ms, or any answer to the bystander but 200)
+ * or anything answered 5xx.
  *
  *   pnpm bench:no-stall [--size 20k] [--seconds 8]
  */
@@ -37,11 +38,15 @@ const INTERVAL_MS = 50;
 const ATTACK_CONCURRENCY = 2;
 const MAX_STREAMS = 5000;
 
+/** Where the attacker's and the bystander's requests come from (X-Forwarded-For behind the trusted proxy). */
+const ATTACKER_ADDRESS = '203.0.113.9';
+const BYSTANDER_ADDRESS = '198.51.100.7';
+
 // ------------------------------------------------------------------ the bystander, on a thread of its own
 /** Asks GET /me every 50 ms (or as soon as the previous answer came, when it took longer); records every answer. */
 const bystanderSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { url, token, intervalMs } = workerData;
+const { url, token, intervalMs, address } = workerData;
 const samples = [];
 let running = true;
 parentPort.on('message', () => { running = false; });
@@ -51,7 +56,7 @@ parentPort.on('message', () => { running = false; });
     const started = performance.now();
     let status = 0;
     try {
-      const res = await fetch(url + '/api/v1/me', { headers: { authorization: 'Bearer ' + token } });
+      const res = await fetch(url + '/api/v1/me', { headers: { authorization: 'Bearer ' + token, 'x-forwarded-for': address } });
       await res.text();
       status = res.status;
     } catch { status = 0; }
@@ -90,11 +95,11 @@ async function status(res: Response): Promise<number> {
 
 function attacks(ctxs: Ctx[]): Attack[] {
   let ctx = ctxs[0]!;
-  let auth = { authorization: `Bearer ${ctx.token}` };
+  let auth = { authorization: `Bearer ${ctx.token}`, 'x-forwarded-for': ATTACKER_ADDRESS };
   /** Chooses the attacker of the phase about to run. */
   const as = (i: number) => {
     ctx = ctxs[i % ctxs.length]!;
-    auth = { authorization: `Bearer ${ctx.token}` };
+    auth = { authorization: `Bearer ${ctx.token}`, 'x-forwarded-for': ATTACKER_ADDRESS };
   };
   const post = async (path: string, body?: unknown) =>
     status(
@@ -209,7 +214,9 @@ async function main() {
   const bystander = meta.customers.find((c) => c.sub !== heavy.sub && !c.accounts.some((a) => heavy.accounts.includes(a)))!;
   const attackers = [heavy, ...meta.customers.filter((c) => c.sub !== heavy.sub && c.sub !== bystander.sub)].slice(0, 8);
   // The limits at their defaults: the benchmark servers otherwise run with SECURE_INBOX_RATE_LIMIT=0.
-  const server = await startApiServer(copy, runDir, { SECURE_INBOX_RATE_LIMIT: '' });
+  // Behind a proxy, as in production: the attacker and the bystander come from addresses of their own (documentation
+  // ranges, named in X-Forwarded-For; nothing is sent to them), so per-address limits count each on its own.
+  const server = await startApiServer(copy, runDir, { SECURE_INBOX_RATE_LIMIT: '', SECURE_INBOX_TRUST_PROXY: 'true' });
   const results: {
     phase: string;
     sanitizer: boolean;
@@ -232,7 +239,7 @@ async function main() {
 
     console.log(`No stall: ${SIZE} (${meta.messages.toLocaleString('en')} messages), ${SECONDS} s a phase, limits at their defaults`);
     console.log(`attackers: one customer a phase (${ctxs.map((c) => c.who).join(', ')}); bystander ${bystander.sub}: GET /me every ${INTERVAL_MS} ms; ${machine()}`);
-    const worker = new Worker(bystanderSource, { eval: true, workerData: { url: server.url, token: bystanderToken, intervalMs: INTERVAL_MS } });
+    const worker = new Worker(bystanderSource, { eval: true, workerData: { url: server.url, token: bystanderToken, intervalMs: INTERVAL_MS, address: BYSTANDER_ADDRESS } });
     const phases: { name: string; sanitizer: boolean; from: number; to: number; counts: Map<number, number>; rss: number }[] = [];
     for (const attack of attacks(ctxs)) {
       const from = Date.now();
@@ -277,7 +284,8 @@ async function main() {
         bystander: { n: ms.length, p50: pct(ms, 50), p99, max: ms[ms.length - 1] ?? NaN, statuses: tally(statuses) },
         attacker: tally(phase.counts),
         rssMb: phase.rss,
-        ok: p99 <= BUDGET_P99_MS && !fiveHundreds && ms.length > 0,
+        // The bystander is served, not refused: a 429 to them would be the stall by other means.
+        ok: p99 <= BUDGET_P99_MS && !fiveHundreds && ms.length > 0 && [...statuses.keys()].every((s) => s === 200),
       });
     }
   } finally {
@@ -293,7 +301,7 @@ async function main() {
       `${pad(`${r.ok ? '  ' : '✗ '}${r.phase}${r.sanitizer ? ' *' : ''}`, 36)}${lpad(String(r.bystander.n), 5)}${lpad(f(r.bystander.p50), 9)}${lpad(f(r.bystander.p99), 9)}${lpad(f(r.bystander.max), 9)}  ${pad(r.bystander.statuses, 12)}${lpad(f(r.rssMb), 8)}  ${r.attacker}`,
     );
   }
-  console.log(`\n* depends on the rich-text sanitizer and file-name cleaning. Budget: the bystander's p99 ≤ ${BUDGET_P99_MS} ms, no 5xx (error = no answer).`);
+  console.log(`\n* depends on the rich-text sanitizer and file-name cleaning. Budget: the bystander's p99 ≤ ${BUDGET_P99_MS} ms, every answer to them 200, no 5xx (error = no answer).`);
   saveResults('no-stall', { size: SIZE, seconds: SECONDS, results });
   const missed = results.filter((r) => !r.ok);
   if (missed.length) {
