@@ -4,6 +4,8 @@
  * and no mail is sent: the SMTP conversation stops after MAIL FROM.
  */
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -100,8 +102,9 @@ function checkDatabase(file: string): Check {
   try {
     const sqlite = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
-      last = table ? Number((sqlite.prepare('SELECT max(created_at) AS last FROM __drizzle_migrations').get() as { last: number | null }).last ?? 0) : 0;
+      const db = drizzle(sqlite);
+      const table = db.get(sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`);
+      last = table ? Number(db.get<{ last: number | null }>(sql`SELECT max(created_at) AS last FROM __drizzle_migrations`).last ?? 0) : 0;
     } finally {
       sqlite.close();
     }

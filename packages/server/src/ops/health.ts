@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { Db } from '../db/client.js';
 import type { Logger } from './log.js';
@@ -18,15 +19,12 @@ const unavailable = (message: string) => ({ ok: false, error: { code: 'unavailab
  * `/readyz`: 200 once migrations ran and the server takes work; 503 while it starts and once a drain began.
  */
 export function healthRoutes(db: Db, readiness: Readiness, logger: Logger) {
-  let read: (() => unknown) | undefined;
   return new Hono()
     .get('/healthz', (c) => {
       const cors = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' };
       try {
-        read ??= ((statement) => () => statement.get())(db.$client.prepare('SELECT id FROM __drizzle_migrations ORDER BY id DESC LIMIT 1'));
-        read();
+        db.get(sql`SELECT id FROM __drizzle_migrations ORDER BY id DESC LIMIT 1`);
       } catch (error) {
-        read = undefined;
         const cause = error instanceof Error ? error.message : String(error);
         logger.error({ cause }, 'health check: the store cannot be read');
         return c.json(unavailable(`The store cannot be read (${cause}); check the database file and the disk.`), 503, cors);
