@@ -44,8 +44,6 @@ export interface SecureEventDetails {
 export type SecureEventMap = { [K in keyof SecureEventDetails]: CustomEvent<SecureEventDetails[K]> };
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface HTMLElementEventMap extends SecureEventMap {}
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface DocumentEventMap extends SecureEventMap {}
 }

@@ -14,7 +14,6 @@ type SecureTags = { [Tag in Extract<keyof HTMLElementTagNameMap, `secure-${strin
 
 declare module 'react' {
   namespace JSX {
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface IntrinsicElements extends SecureTags {}
   }
 }

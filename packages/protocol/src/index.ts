@@ -306,6 +306,7 @@ export const NotificationItem = z.object({
 export type NotificationItem = z.infer<typeof NotificationItem>;
 
 export const NotificationList = z.object({ items: z.array(NotificationItem), nextCursor: z.string().nullable(), unread: z.number().int() });
+export type NotificationList = z.infer<typeof NotificationList>;
 export const UnreadNotifications = z.object({ unread: z.number().int() });
 export const NotifyAdminsResult = z.object({ notified: z.number().int() });
 

@@ -1,3 +1,4 @@
+import type { NotificationItem, NotificationList } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { localeOf, shortDate } from '../../internal/format.js';
 import { plural } from '../../internal/i18n.js';
@@ -6,20 +7,6 @@ import type { Session, SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
 import { errorMessage, renderError, renderLoading } from '../../internal/states.js';
 import { styles } from './notification-centre.styles.js';
-
-/** One notice of `GET /api/v1/notifications`. */
-export interface Notice {
-  id: string;
-  reason: string;
-  reasonText: string;
-  conversationId: string;
-  subject: string;
-  messageId: string | null;
-  preview: string | null;
-  authorName: string | null;
-  createdAt: string;
-  read: boolean;
-}
 
 /**
  * @summary The staff notification centre: a button with the unread count and a drop-down of the latest notices
@@ -55,7 +42,7 @@ export class SecureNotificationCentre extends SessionRoot {
   private inherited?: Session;
 
   private unread?: number;
-  private items?: Notice[];
+  private items?: NotificationItem[];
   private error?: unknown;
 
   private get menu() {
@@ -106,7 +93,7 @@ export class SecureNotificationCentre extends SessionRoot {
   async #load(): Promise<void> {
     this.error = undefined;
     try {
-      const page = await this.session.api.json<{ items: Notice[]; unread: number }>('/notifications', { query: { limit: 20 } });
+      const page = await this.session.api.json<NotificationList>('/notifications', { query: { limit: 20 } });
       this.items = page.items;
       this.unread = page.unread;
     } catch (error) {
@@ -125,7 +112,7 @@ export class SecureNotificationCentre extends SessionRoot {
     await this.#load();
   }
 
-  #open(notice: Notice): void {
+  #open(notice: NotificationItem): void {
     this.menu.hidePopover();
     this.emit('secure-conversation-open', { id: notice.conversationId });
     if (!notice.read) this.#post(`/notifications/${encodeURIComponent(notice.id)}/read`);

@@ -3,10 +3,9 @@
  * the `{"error":{code,message,details}}` body, customer visibility of `doNotReply` messages, cursor paging).
  * `useMocks()` starts the worker once per page and resets the data before each test.
  */
-import type { Account, Conversation, ConversationSummary, Folder, Me, Message, Role, Topic, UserRef } from '@secure-inbox/protocol';
+import type { Account, Conversation, ConversationSummary, Folder, Me, Message, Role, Topic, UserRef, NotificationItem } from '@secure-inbox/protocol';
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { setupWorker } from 'msw/browser';
-import type { Notice } from '../../components/notification-centre/notification-centre.js';
 
 type User = UserRef & { email: string | null; accounts: string[] };
 
@@ -495,7 +494,7 @@ export const live = {
   refuse: 0,
   uploads: new Map<string, { id: string; name: string; size: number; contentType: string; scanStatus?: 'pending' | 'clean' | 'infected' }>(),
   uploadLimit: 1024 * 1024,
-  notices: [] as Notice[],
+  notices: [] as NotificationItem[],
   write(text: string): void {
     for (const stream of live.streams) stream.enqueue(encoder.encode(text));
   },
