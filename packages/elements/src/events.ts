@@ -33,6 +33,7 @@ export interface SecureEventDetails {
   'secure-answer': Answer;
   'secure-admins-notified': { conversationId: string; notified: number };
   'secure-folder-change': { folder: Folder };
+  'secure-filter-change': { q: '' } | { unreadOnly: false };
   'secure-queue-change': QueueFilter;
   'secure-tip-toggle': { open: boolean };
   'secure-input': undefined;

@@ -13,7 +13,9 @@ export type Answer = Pick<PostMessageBody, 'action' | 'tip' | 'notifyAdmins'>;
  * It does not post: the enclosing thread sends the editor's text with the chosen answer.
  *
  * @csspart answer-panel - The whole panel.
- * @csspart answer-button - Every action button; also `answer-internal` for Resolve and Internal note.
+ * @csspart answer-button - Every action button.
+ * @csspart answer-internal - Resolve and Internal note (besides `answer-button`).
+ * @csspart button - Every button.
  * @csspart internal-banner - "Internal — not shown to the customer".
  * @csspart confirm - The Resolve confirmation.
  * @csspart tip-field - The tip text field.

@@ -34,6 +34,7 @@ export const allowDrop = (event: DragEvent): void => {
  * @csspart progress - Its upload progress bar.
  * @csspart cancel-upload - Cancel an upload under way.
  * @csspart remove-attachment - Remove a file before sending.
+ * @csspart button - Every button.
  * @csspart error - Why a file was refused.
  *
  * @fires secure-error - An upload failed; `detail: { error }`.
@@ -48,10 +49,10 @@ export class SecureAttachmentPicker extends SecureElement {
 
   static override styles = [shared, styles];
 
-  /** The session whose api client uploads (set by the enclosing element). */
+  /** The session whose api client uploads (set by the enclosing element). @internal */
   session?: Session;
 
-  /** How files travel; XMLHttpRequest by default (tests give another). */
+  /** How files travel; XMLHttpRequest by default (tests give another). @internal */
   transport: Transport = xhrTransport;
 
   private items: Item[] = [];

@@ -11,28 +11,6 @@ import '../rich-editor/rich-editor.js';
 import { allowDrop, type SecureAttachmentPicker } from '../attachment-picker/attachment-picker.js';
 import { styles } from './compose-dialog.styles.js';
 
-/**
- * @summary The new-message dialog (a native modal `<dialog>`): account picker when the user has several accounts,
- * topic, recipients from the account's directory (required for staff, optional for customers), subject and a
- * formatted body. Focus returns to the opener when it closes.
- *
- * @csspart compose - The dialog.
- * @csspart compose-title - The heading.
- * @csspart field - Each labelled field.
- * @csspart recipients - The recipient group.
- * @csspart editor - The body's editable area.
- * @csspart toolbar - The formatting toolbar.
- * @csspart button - Every button.
- * @csspart error - A validation or send error.
- * @csspart attach - The "Attach files" button; also `attachment-list`, `attachment-chip`, `progress`, `cancel-upload`, `remove-attachment`.
- *
- * @cssprop --secure-compose-width - The dialog's width (default 36rem).
- *
- * @fires secure-before-send - Cancelable; `detail: { request }` (the POST /conversations body). Call `preventDefault()` to veto.
- * @fires secure-sent - The conversation was created; `detail: { conversation }`.
- * @fires secure-compose-close - The dialog closed.
- * @fires secure-error - `detail: { error }`.
- */
 /** What `show()` (and `<secure-inbox>`'s `openCompose()`) may fill in. */
 export interface ComposeOptions {
   /** The account to write in (when the user has several). */
@@ -44,6 +22,32 @@ export interface ComposeOptions {
   topicId?: string;
 }
 
+/**
+ * @summary The new-message dialog (a native modal `<dialog>`): account picker when the user has several accounts,
+ * topic, recipients from the account's directory (required for staff, optional for customers), subject and a
+ * formatted body. Focus returns to the opener when it closes.
+ *
+ * @csspart compose - The dialog.
+ * @csspart compose-title - The heading.
+ * @csspart field - Each labelled field.
+ * @csspart recipients - The recipient group.
+ * @csspart editor - The body's editable area.
+ * @csspart toolbar - The formatting toolbar.
+ * @csspart close - The close button in the heading.
+ * @csspart send - The Send button.
+ * @csspart button - Every button.
+ * @csspart loading - Accounts, topics and recipients loading.
+ * @csspart error - A validation or send error.
+ * @csspart retry - The Retry button of an error.
+ * @csspart attach - The "Attach files" button; also `attachment-list`, `attachment-chip`, `progress`, `cancel-upload`, `remove-attachment`.
+ *
+ * @cssprop --secure-compose-width - The dialog's width (default 36rem).
+ *
+ * @fires secure-before-send - Cancelable; `detail: { request }` (the POST /conversations body). Call `preventDefault()` to veto.
+ * @fires secure-sent - The conversation was created; `detail: { conversation }`.
+ * @fires secure-compose-close - The dialog closed.
+ * @fires secure-error - `detail: { error }`.
+ */
 export class SecureComposeDialog extends SecureElement {
   static override properties: PropertyDeclarations = {
     session: { state: true },

@@ -20,6 +20,7 @@ const statuses = ['open', 'attentive', 'answered', 'resolved'] as const;
  * @csspart status-select - The status select.
  * @csspart notify-admins - The "Notify administrators" button.
  * @csspart result - The confirmation ("Saved", "3 administrators notified").
+ * @csspart button - Every button.
  * @csspart error - A failed change.
  *
  * @fires secure-conversation-update - Saved; `detail: { conversation }`.

@@ -19,18 +19,25 @@ import { styles } from './conversation-list.styles.js';
  *   text instead, with a button that clears the search or turns "Unread only" off.
  *
  * @csspart list - The listbox.
- * @csspart row - One conversation; also `row-unread`, `row-selected`.
- * @csspart flag - The sender-type flag; also `flag-customer`, `flag-staff`, `flag-support`.
+ * @csspart row - One conversation.
+ * @csspart row-unread - An unread conversation (besides `row`).
+ * @csspart row-selected - The conversation shown in the thread (besides `row`).
+ * @csspart flag - The sender-type flag.
+ * @csspart flag-customer - The flag of a conversation a customer wrote last (besides `flag`).
+ * @csspart flag-staff - The flag of a conversation staff wrote last (besides `flag`).
+ * @csspart flag-support - The flag of a conversation support staff wrote last (besides `flag`).
  * @csspart sender - The sender's name (bold); in Sent, "You wrote" (the row shows the caller's own last message and its time).
  * @csspart subject - The subject line.
  * @csspart preview - The latest message preview.
  * @csspart account - The account name.
  * @csspart time - When it was last updated.
+ * @csspart status - The conversation's status.
  * @csspart unread-marker - The unread count.
  * @csspart load-more - The "Load more" button.
  * @csspart loading - The loading state.
  * @csspart empty - The empty state.
  * @csspart error - The error state.
+ * @csspart retry - The Retry button of the error state.
  * @csspart button - Every button.
  *
  * @cssprop --secure-list-row-gap - Space between rows' contents.

@@ -16,11 +16,13 @@ import { styles } from './notification-centre.styles.js';
  * @csspart notifications-button - The button.
  * @csspart notifications-count - The unread count on it.
  * @csspart notifications - The drop-down (a native popover).
- * @csspart notification - One notice; also `notification-unread`.
+ * @csspart notification - One notice.
+ * @csspart notification-unread - A notice not yet read (besides `notification`).
  * @csspart mark-all-read - The "Mark all read" button.
  * @csspart button - Every button.
  * @csspart loading - The loading state.
  * @csspart error - The error state.
+ * @csspart retry - The Retry button of the error state.
  *
  * @cssprop --secure-notifications-width - Width of the drop-down (default 22rem).
  *

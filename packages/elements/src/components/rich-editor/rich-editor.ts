@@ -21,11 +21,13 @@ const separateParagraphs = () => (separated ||= document.execCommand('defaultPar
  * @csspart label - The visible label.
  * @csspart toolbar - The formatting toolbar.
  * @csspart button - Every toolbar button.
+ * @csspart tool - A formatting button (bold, italic, list, link).
  * @csspart editor - The editable area.
  * @csspart link-form - The link address field shown by the Link button.
  * @csspart error - The validation message.
  *
  * @cssprop --secure-editor-min-height - Smallest height of the editable area (default 6rem).
+ * @cssprop --secure-editor-max-height - Tallest the editable area grows before it scrolls (default 20rem).
  *
  * @fires secure-input - The content changed.
  */

@@ -41,7 +41,8 @@ const commonParts = 'button, loading, empty, error, retry';
  *
  * @csspart base - The outer frame.
  * @csspart nav - The folder navigation.
- * @csspart folder - A folder button; also `folder-current`.
+ * @csspart folder - A folder button.
+ * @csspart folder-current - The folder shown (besides `folder`).
  * @csspart count - A folder's count of unread conversations (Inbox, Sent, Trash).
  * @csspart connection - Whether updates arrive live: "Live", "Reconnecting…", "Offline" or "Paused: live in another tab" (in words, not only colour).
  * @csspart notifications-button - Staff: the notification centre (see `<secure-notification-centre>`); also `notifications-count`,
@@ -49,6 +50,7 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart compose-button - The "New message" button.
  * @csspart search - The search form.
  * @csspart search-input - The search field.
+ * @csspart search-button - The Search button.
  * @csspart search-hint - How to search ("Words, % for all, perm% for a prefix."), below the field; it wraps.
  * @csspart unread-toggle - The "Unread only" checkbox.
  * @csspart queues - Staff: the queue filters above the list (see `<secure-queue-filters>`).
@@ -57,7 +59,6 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart placeholder - "Select a conversation".
  * @csspart compose - The compose dialog.
  * @csspart status-tab - The Status tab.
- * @csspart list, row, thread, message, message-body, tip-button, tip, reply, … - Exported from the inner elements.
  *
  * @cssprop --secure-inbox-height - Height of the message centre (default 40rem).
  * @cssprop --secure-nav-width - Width of the folder column (default 11rem).

@@ -23,7 +23,10 @@ import { styles } from './status-tab.styles.js';
  * @csspart loading - The loading state.
  * @csspart empty - The empty state.
  * @csspart error - The error state.
+ * @csspart retry - The Retry button of the error state.
  * @csspart button - Every button.
+ *
+ * @cssprop --secure-thread-max-width - Widest an update gets (default 48rem).
  *
  * @fires secure-conversation-open - "Open conversation" was chosen; `detail: { id }`.
  * @fires secure-error - `detail: { error }`.

@@ -37,7 +37,9 @@ interface Loaded {
  *
  * @csspart thread - The whole thread.
  * @csspart thread-header - Subject, status and actions.
+ * @csspart back - The Back button (narrow layouts).
  * @csspart subject - The subject heading.
+ * @csspart status - The conversation's status.
  * @csspart record-link - The link to the host record ("View permit").
  * @csspart thread-actions - The action buttons.
  * @csspart participants - The participant list.
@@ -45,11 +47,16 @@ interface Loaded {
  * @csspart panel - The add-recipients and leave panels.
  * @csspart panel-hint - In the add-recipients panel of a conversation without customers: customers added see messages from then on.
  * @csspart messages - The feed of messages.
- * @csspart message - One message; also `message-internal`, `message-status-update`.
+ * @csspart older - The "Load older messages" button.
+ * @csspart message - One message.
+ * @csspart message-internal - Staff: an internal note or resolve note (besides `message`).
+ * @csspart message-status-update - A message posted as a status update (besides `message`).
  * @csspart departure - A line saying who left the conversation, and when.
  * @csspart message-header - Author, role and time.
  * @csspart message-body - The sanitized body.
  * @csspart internal-label - The "Internal" marker.
+ * @csspart internal-hint - Staff: "Not visible to the customer" on an internal message.
+ * @csspart reply-to - A message's "Reply" button, which quotes it in the reply box.
  * @csspart attachments - The attachment list.
  * @csspart attachment - One attachment: name, size, scan status and its Download button.
  * @csspart attachment-download - The Download button (fetches with the token, then saves).
@@ -59,10 +66,12 @@ interface Loaded {
  * @csspart tip - The tip popover.
  * @csspart reply - The reply form.
  * @csspart reply-quote - The message being answered.
+ * @csspart send - The Send button.
  * @csspart answer-panel - Staff: the answer buttons (see `<secure-answer-panel>`); `controls` holds assignee and status.
  * @csspart button - Every button.
  * @csspart loading - The loading state.
  * @csspart error - An error.
+ * @csspart retry - The Retry button of an error.
  *
  * @cssprop --secure-thread-max-width - Widest a message gets (default 48rem).
  *

@@ -30,6 +30,7 @@ const linkTo = (href: string, id: string) => {
  * @csspart loading - The loading state.
  * @csspart empty - The empty state.
  * @csspart error - The error state.
+ * @csspart retry - The Retry button of the error state.
  *
  * @cssprop --secure-badge-menu-width - Width of the drop-down (default 20rem).
  *
