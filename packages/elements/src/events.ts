@@ -17,6 +17,7 @@ export interface ReplyRequest extends Answer {
 
 /** The detail of each `secure-*` event. */
 export interface SecureEventDetails {
+  'secure-ready': { folder: Folder; conversations: number };
   'secure-error': { error: ApiError | Error };
   'secure-conversation-open': { id: string; conversation?: ConversationSummary };
   'secure-conversation-read': { id: string };

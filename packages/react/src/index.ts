@@ -35,6 +35,7 @@ export const SecureInbox = createComponent({
   tagName: 'secure-inbox',
   elementClass: SecureInboxElement,
   events: events(
+    'secure-ready',
     'secure-folder-change',
     'secure-conversation-open',
     'secure-before-send',
@@ -49,7 +50,7 @@ export const SecureConversationList = createComponent({
   react: React,
   tagName: 'secure-conversation-list',
   elementClass: SecureConversationListElement,
-  events: events('secure-conversation-open', 'secure-error'),
+  events: events('secure-ready', 'secure-conversation-open', 'secure-filter-change', 'secure-error'),
 });
 
 export const SecureThreadView = createComponent({

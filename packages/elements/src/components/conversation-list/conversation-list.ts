@@ -42,6 +42,8 @@ import { styles } from './conversation-list.styles.js';
  *
  * @cssprop --secure-list-row-gap - Space between rows' contents.
  *
+ * @fires secure-ready - The first page of conversations is shown (once per element, not after a failed load);
+ *   `detail: { folder, conversations }` (the folder and how many conversations its first page holds).
  * @fires secure-conversation-open - A conversation was chosen; `detail: { id, conversation }`.
  * @fires secure-filter-change - The empty state's button asks to clear the search (`detail: { q: '' }`) or to turn
  *   "Unread only" off (`detail: { unreadOnly: false }`); the enclosing `<secure-inbox>` does so.
@@ -103,6 +105,7 @@ export class SecureConversationList extends SecureElement {
   #unsubscribe?: () => void;
   #observer?: IntersectionObserver;
   #lastUnread?: number;
+  #ready = false;
 
   #task = new Load(
     this,
@@ -128,6 +131,11 @@ export class SecureConversationList extends SecureElement {
         this.cursor = page.nextCursor;
         this.loaded = true;
         this.active = Math.min(this.active, Math.max(0, page.items.length - 1));
+        if (!this.#ready) {
+          this.#ready = true;
+          // Once, when the first page is drawn (so the host can look at it); a failed load is `secure-error` instead.
+          this.updateComplete.then(() => this.emit('secure-ready', { folder, conversations: page.items.length }));
+        }
       } catch (error) {
         this.reportError(error);
       }

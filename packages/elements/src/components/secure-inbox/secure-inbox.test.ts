@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { failWith, focused, jwtFor, q, qa, requestsTo, text, unreachable, until, useMocks, users, worker } from '../../internal/test/mocks.js';
 import './secure-inbox.js';
 import type { SecureInbox } from './secure-inbox.js';
+import type { SecureConversationList } from '../conversation-list/conversation-list.js';
 
 const rows = (el: Element) => qa(el, 'secure-conversation-list', '[part~="row"]');
 const loaded = (el: Element) => until(() => (rows(el).length ? rows(el) : null));
@@ -240,6 +241,57 @@ describe('<secure-inbox>', () => {
     expect(event.detail.error.kind).to.equal('unreachable');
     const error = await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
     expect(text(error)).to.contain('The message server cannot be reached right now.');
+  });
+
+  it('fires secure-ready once, when the first page is shown, and not before', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // Falls through to the usual answer once released.
+    worker.use(http.get('*/api/v1/conversations', async () => void (await held)));
+    const ready: { event: CustomEvent; rows: number }[] = [];
+    const listen = (event: Event) => ready.push({ event: event as CustomEvent, rows: rows(el).length });
+    document.addEventListener('secure-ready', listen);
+    const el = fixtureSync<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
+    try {
+      await until(() => q(el, 'secure-conversation-list', '[part~="loading"]'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(ready).to.have.length(0);
+
+      release();
+      await until(() => ready.length);
+      const [{ event, rows: shown }] = ready;
+      expect(event.target).to.equal(el);
+      expect(event.bubbles && event.composed).to.equal(true);
+      expect(event.detail).to.deep.equal({ folder: 'inbox', conversations: 9 });
+      expect(shown).to.equal(9);
+
+      // Not again for another folder or a reload.
+      folderButtons(el)[1].click();
+      await until(() => requestsTo('/conversations').some((r) => r.query.get('folder') === 'sent'));
+      await until(() => q(el, 'secure-conversation-list', '[part~="row"]'));
+      el.shadowRoot!.querySelector<SecureConversationList>('secure-conversation-list')!.reload();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(ready).to.have.length(1);
+    } finally {
+      document.removeEventListener('secure-ready', listen);
+    }
+  });
+
+  it('fires secure-error and not secure-ready when the first page fails, and secure-ready once Retry loads it', async () => {
+    failWith('get', '/conversations', 500);
+    const ready: Event[] = [];
+    const el = fixtureSync<SecureInbox>(html`<secure-inbox token="token-alice" @secure-ready=${(event: Event) => ready.push(event)}></secure-inbox>`);
+    const error = (await oneEvent(el, 'secure-error')) as CustomEvent;
+    expect(error.detail.error.status).to.equal(500);
+    await until(() => q(el, 'secure-conversation-list', '[part~="error"]'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(ready).to.have.length(0);
+
+    worker.resetHandlers();
+    q<HTMLButtonElement>(el, 'secure-conversation-list', '[part~="retry"]')!.click();
+    await loaded(el);
+    await until(() => ready.length);
+    expect((ready[0] as CustomEvent).detail).to.deep.equal({ folder: 'inbox', conversations: 9 });
   });
 
   it('shows a not-found conversation as such', async () => {

@@ -65,6 +65,8 @@ const commonParts = 'button, loading, empty, error, retry';
  * @cssprop --secure-list-width - Width of the list column (default 24rem).
  * @cssprop --secure-thread-max-width - Widest a message gets (default 48rem).
  *
+ * @fires secure-ready - The widget has loaded and shows its first page of conversations (once; not when loading
+ *   fails, which fires `secure-error`); `detail: { folder, conversations }`.
  * @fires secure-folder-change - `detail: { folder }`.
  * @fires secure-conversation-open - A thread opened; `detail: { id }`.
  * @fires secure-before-send - Cancelable; from compose (`detail: { request }`) and replies (`detail: { conversationId, body, action }`).
