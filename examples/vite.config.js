@@ -1,5 +1,6 @@
 // Builds the framework examples (react/, vue/) into dist/, which serve.mjs publishes at /react/ and /vue/.
-// No framework plugin: the apps use React.createElement and Vue's h(), so there is no JSX or SFC to compile.
+// No framework plugin: Vite compiles the React app's JSX itself (tsconfig.json: "jsx": "react-jsx"), and the Vue app
+// uses Vue's h(), so there is no SFC to compile.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';

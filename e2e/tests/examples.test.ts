@@ -212,9 +212,24 @@ describe('branded portals', () => {
 });
 
 describe('framework apps', () => {
-  it('React: properties (token provider, strings, folder) reach the element and its events reach the app; the app can veto a send', async () => {
+  it('React: the JSX app built on @secure-inbox/react renders the inbox; props (token provider, strings, folder) reach the element and onSecure… handlers get its events; the app can veto a send', async () => {
+    const widgetScripts: string[] = [];
+    const listen = (response: PageResponse) => {
+      if (response.url().startsWith(demo.url) && response.request().resourceType() === 'script') widgetScripts.push(response.url());
+    };
+    page.on('response', listen);
     await page.goto(`${examples.url}/react/?as=tom.hartley`);
     await page.locator('secure-inbox [part~="compose-button"]', { hasText: 'Ask a question' }).waitFor();
+    // onSecureReady: the first page of Tom's inbox is shown.
+    const ready = page.locator('.event-log li', { hasText: 'secure-ready' });
+    await ready.waitFor();
+    const rows = await page.locator('secure-inbox [part~="row"]').count();
+    expect(rows).toBeGreaterThan(0);
+    expect(await ready.textContent()).toContain(`${rows} in inbox`);
+    expect(await page.locator('.event-log li', { hasText: 'secure-ready' }).count()).toBe(1);
+    // The elements come from the app's own bundle (@secure-inbox/react), not from the widget server.
+    page.off('response', listen);
+    expect(widgetScripts).toEqual([]);
     const first = page.locator('secure-inbox [part~="row"]').first();
     await first.click();
     const id = await page.locator('secure-inbox').getAttribute('conversation');
