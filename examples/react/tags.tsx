@@ -7,7 +7,16 @@ import type { TokenProvider } from '@secure-inbox/elements';
 export function Tags({ apiBase, tokenProvider }: { apiBase: string; tokenProvider: TokenProvider }) {
   return (
     <>
-      <secure-inbox api-base={apiBase} tokenProvider={tokenProvider} folder="sent" theme="dark" locale="de-CH" strings={{ compose: 'Ask a question' }} />
+      <secure-inbox
+        api-base={apiBase}
+        tokenProvider={tokenProvider}
+        folder="sent"
+        theme="dark"
+        locale="de-CH"
+        strings={{ compose: 'Ask a question' }}
+        onsecure-ready={(event) => console.log(event.detail.folder, event.detail.conversations)}
+        onsecure-before-send={(event) => event.preventDefault()}
+      />
       <secure-unread-badge api-base={apiBase} token="a.b.c" href="/portal/messages" class="badge" />
       <secure-conversation-list folder="trash" unreadOnly limit={10} />
       <secure-thread-view conversationId="c-1" />
@@ -21,6 +30,8 @@ export function Tags({ apiBase, tokenProvider }: { apiBase: string; tokenProvide
       <secure-inbox tokenProvider="a.b.c" />
       {/* @ts-expect-error: no such string in the catalogue */}
       <secure-inbox strings={{ composeButton: 'Write' }} />
+      {/* @ts-expect-error: secure-folder-change carries a folder, not an id */}
+      <secure-inbox onsecure-folder-change={(event) => event.detail.id} />
       {/* @ts-expect-error: not an element of Secure Inbox */}
       <secure-mailbox />
     </>
