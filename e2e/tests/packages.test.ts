@@ -161,6 +161,17 @@ describe('the packed packages', () => {
     }
     const elements = manifest(tarballOf('elements'));
     expect(list(tarballOf('elements'))).toContain(`package/${elements.customElements}`);
+    // The custom-elements manifest it ships is complete: inherited members, event detail types, the global tokens.
+    const cem = JSON.parse(run('tar', ['xzf', tarballOf('elements'), '-O', `package/${elements.customElements}`], work).stdout) as {
+      modules: { declarations?: { tagName?: string; attributes?: { name: string }[]; members?: { name: string }[]; events?: { name: string; type?: { text: string } }[]; cssParts?: { name: string }[]; cssProperties?: { name: string }[] }[] }[];
+    };
+    const inbox = cem.modules.flatMap((m) => m.declarations ?? []).find((d) => d.tagName === 'secure-inbox')!;
+    expect(inbox.attributes!.map((a) => a.name)).toEqual(expect.arrayContaining(['api-base', 'token', 'theme', 'locale', 'folder']));
+    expect(inbox.members!.map((m) => m.name)).toEqual(expect.arrayContaining(['apiBase', 'token', 'tokenProvider', 'theme', 'strings']));
+    expect(inbox.events!.find((e) => e.name === 'secure-ready')!.type!.text).toBe('CustomEvent<{ folder: Folder; conversations: number }>');
+    expect(inbox.cssProperties!.map((p) => p.name)).toEqual(expect.arrayContaining(['--secure-color-accent', '--secure-inbox-height']));
+    expect(inbox.cssParts!.map((p) => p.name)).toEqual(expect.arrayContaining(['list', 'row', 'message-body']));
+    expect(inbox.cssParts!.filter((p) => !/^[a-z][a-z-]*$/.test(p.name))).toEqual([]);
     const server = list(tarballOf('server'));
     expect(server).toContain('package/dist/widget/secure-inbox.js');
     // The modules the bundle loads on demand (the staff console) travel with it, in the server and in the elements.
