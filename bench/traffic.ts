@@ -433,6 +433,9 @@ async function main() {
     await measureHello(true);
     for (const w of servers.filter((w) => !only || only.includes(w.key))) {
       const result = await measure(w, true);
+      // The notices of a workload's writes are delivered before hello runs, not while it runs.
+      const outbox = await drained(server.url, 120_000);
+      if (outbox.seconds >= 1 || outbox.pending) console.log(`    its notices delivered in ${fmt(outbox.seconds, 1)} s${outbox.pending ? `, ${outbox.pending} still pending` : ''}`);
       await measureHello(false);
       rows.push({ key: w.key, name: w.name, result, helloBeside: [helloRuns.at(-2)!.rps, helloRuns.at(-1)!.rps], ratio: NaN, budget: w.budget ?? null, met: null });
     }
