@@ -464,7 +464,7 @@ async function main() {
   for (const r of rows) {
     const status = r.met === null ? '' : r.met ? ' met' : ' MISSED';
     console.log(
-      `${pad(r.name, width)}${lpad(fmt(r.result.rps, 0), 9)}${lpad(fmt(r.result.p50Ms), 9)}${lpad(fmt(r.result.p99Ms), 9)}${lpad(String(r.result.non2xx + r.result.socketErrors), 9)}${lpad(fmt(r.ratio), 9)}${lpad(r.helloBeside.map((h) => fmt(h, 0)).join('/'), 15)}  ${r.budget?.label ?? ''}${status}`,
+      `${pad(r.name, width)}${lpad(fmt(r.result.rps, 0), 9)}${lpad(fmt(r.result.p50Ms), 9)}${lpad(fmt(r.result.p99Ms), 9)}${lpad(String(r.result.non2xx + r.result.socketErrors), 9)}${lpad(fmt(r.ratio, 3), 9)}${lpad(r.helloBeside.map((h) => fmt(h, 0)).join('/'), 15)}  ${r.budget?.label ?? ''}${status}`,
     );
   }
   console.log(
