@@ -373,7 +373,11 @@ async function main() {
     } finally {
       await writer.stop();
     }
-    rmSync(cacheDir, { recursive: true, force: true });
+    // The data of earlier builds (or generators) for the same store and parameters is not used again.
+    const sameShape = `${storeName}-${Object.values(params).join('-')}-`;
+    for (const old of existsSync(join(trafficDir, 'cache')) ? readdirSync(join(trafficDir, 'cache')) : []) {
+      if (old.startsWith(sameShape)) rmSync(join(trafficDir, 'cache', old), { recursive: true, force: true });
+    }
     run.keep(cacheDir);
     writeFileSync(join(cacheDir, 'written.json'), JSON.stringify(data));
     generated = { cached: false, seconds: data.seconds };
