@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: every benchmark, one after the other, each in a process of its own:
  * bundle size, API (with sends), search, rendering in Chromium, event-stream latency and what a send
- * costs where it is written, and the no-stall run (one customer's attacks beside a bystander).
+ * costs where it is written, the no-stall run (one customer's attacks beside a bystander) and real traffic (many
+ * users in random order, writes mixed in, measured with wrk).
  * Arguments are passed on (`pnpm bench --sizes 10k,100k`). Takes about half an hour at all sizes
  * (the first run also generates the databases: a few minutes for 1,000,000 messages).
  */
@@ -19,6 +20,7 @@ const steps: [string, string, string[]][] = [
   ['event stream latency', 'sse-latency.ts', []],
   ['a send where it is written', 'send-pages.ts', []],
   ['one user cannot stall the others', 'no-stall.ts', []],
+  ['real traffic, measured with wrk', 'traffic.ts', []],
 ];
 
 const summary: string[] = [];
