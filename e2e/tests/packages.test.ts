@@ -163,9 +163,9 @@ describe('the packed packages', () => {
     expect(list(tarballOf('elements'))).toContain(`package/${elements.customElements}`);
     const server = list(tarballOf('server'));
     expect(server).toContain('package/dist/widget/secure-inbox.js');
-    // The modules the bundle loads on demand (the staff console) travel with it, in the server and in the elements.
-    expect(server.filter((file) => /^package\/dist\/widget\/secure-inbox\/staff-[\w-]+\.js$/.test(file))).toHaveLength(1);
-    expect(list(tarballOf('elements')).filter((file) => /^package\/dist\/secure-inbox\/staff-[\w-]+\.js$/.test(file))).toHaveLength(1);
+    // The module the bundle loads on demand (the thread, compose, the staff console…) travels with it, in the server and in the elements.
+    expect(server.filter((file) => /^package\/dist\/widget\/secure-inbox\/parts-[\w-]+\.js$/.test(file))).toHaveLength(1);
+    expect(list(tarballOf('elements')).filter((file) => /^package\/dist\/secure-inbox\/parts-[\w-]+\.js$/.test(file))).toHaveLength(1);
     expect(server).toContain('package/drizzle/meta/_journal.json');
   });
 });

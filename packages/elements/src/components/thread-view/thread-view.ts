@@ -2,7 +2,7 @@ import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
-import { Lazy, loadStaff } from '../../internal/lazy.js';
+import { Lazy, loadParts } from '../../internal/lazy.js';
 import { fileSize, flagLabel, flagOf, localeOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { bodyOf, quoteOf } from '../../internal/sanitize.js';
@@ -128,7 +128,7 @@ export class SecureThreadView extends SecureElement {
   private shown = pageOfMessages;
 
   /** The answer panel and the conversation controls, loaded when a staff member opens a conversation. */
-  #staffParts = new Lazy(this, loadStaff, 'secure-answer-panel');
+  #staffParts = new Lazy(this, loadParts, 'secure-answer-panel');
 
   private get editor() {
     return this.renderRoot?.querySelector('secure-rich-editor') as SecureRichEditor | null;
