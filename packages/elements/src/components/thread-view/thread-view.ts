@@ -147,13 +147,14 @@ export class SecureThreadView extends SecureElement {
   #unread?: number;
   #unsubscribe?: () => void;
 
+  /** Loads the conversation; a load superseded by another (the next conversation opened) is given up. */
   #task = new Load(
     this,
-    async ([session, id]) => {
+    async ([session, id], signal) => {
       if (!session || !id) return;
       try {
-        const [thread, me] = await Promise.all([session.api.thread(id), session.loadMe().catch(() => undefined)]);
-        if (id !== this.conversationId) return;
+        const [thread, me] = await Promise.all([session.api.thread(id, {}, signal), session.loadMe().catch(() => undefined)]);
+        if (signal.aborted || id !== this.conversationId) return;
         this.staff = me?.user.role === 'staff' || me?.user.role === 'admin';
         const reset = this.data?.conversation.id !== id;
         this.data = thread;
@@ -174,7 +175,7 @@ export class SecureThreadView extends SecureElement {
           })
           .catch(() => undefined);
       } catch (error) {
-        this.reportError(error);
+        if (!signal.aborted) this.reportError(error);
       }
     },
     () => [this.session, this.conversationId, this.generation] as const,
