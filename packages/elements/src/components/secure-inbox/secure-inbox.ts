@@ -118,6 +118,8 @@ export class SecureInbox extends SessionRoot {
    */
   #parts = new Lazy(this, loadParts, 'secure-thread-view');
   #composeAsked = false;
+  /** A thread was opened: its heading takes focus once the thread is drawn (after its module, if that was still loading). */
+  #focusThread = false;
 
   private get list() {
     return this.renderRoot?.querySelector('secure-conversation-list') as SecureConversationList | null;
@@ -164,6 +166,14 @@ export class SecureInbox extends SessionRoot {
     if (changed.has('folder') || hinted) {
       if (!folders.includes(this.folder)) this.folder = 'inbox';
       this.unreadOnly = this.#unreadDefault();
+    }
+  }
+
+  protected override updated(): void {
+    // Done once the thread asked for is drawn, or when no thread is shown any more.
+    if (this.#focusThread && (this.thread || !this.conversation || this.view !== 'folder')) {
+      this.#focusThread = false;
+      this.thread?.focusWhenReady();
     }
   }
 
@@ -227,7 +237,8 @@ export class SecureInbox extends SessionRoot {
     // Re-dispatched from the list: the host sees it on <secure-inbox> as well.
     this.conversation = event.detail.id;
     this.view = 'folder';
-    this.updateComplete.then(() => this.thread?.focusWhenReady());
+    this.#focusThread = true;
+    this.requestUpdate();
   }
 
   #closeThread(): void {
@@ -242,7 +253,7 @@ export class SecureInbox extends SessionRoot {
     if (!next) return event.preventDefault();
     this.conversation = next;
     this.emit('secure-conversation-open', { id: next });
-    this.updateComplete.then(() => this.thread?.focusWhenReady());
+    this.#focusThread = true;
   }
 
   #leftThread(): void {
