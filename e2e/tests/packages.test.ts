@@ -174,9 +174,9 @@ describe('the packed packages', () => {
     expect(inbox.cssParts!.filter((p) => !/^[a-z][a-z-]*$/.test(p.name))).toEqual([]);
     const server = list(tarballOf('server'));
     expect(server).toContain('package/dist/widget/secure-inbox.js');
-    // The modules the bundle loads on demand (the staff console) travel with it, in the server and in the elements.
-    expect(server.filter((file) => /^package\/dist\/widget\/secure-inbox\/staff-[\w-]+\.js$/.test(file))).toHaveLength(1);
-    expect(list(tarballOf('elements')).filter((file) => /^package\/dist\/secure-inbox\/staff-[\w-]+\.js$/.test(file))).toHaveLength(1);
+    // The module the bundle loads on demand (the thread, compose, the staff console…) travels with it, in the server and in the elements.
+    expect(server.filter((file) => /^package\/dist\/widget\/secure-inbox\/parts-[\w-]+\.js$/.test(file))).toHaveLength(1);
+    expect(list(tarballOf('elements')).filter((file) => /^package\/dist\/secure-inbox\/parts-[\w-]+\.js$/.test(file))).toHaveLength(1);
     expect(server).toContain('package/drizzle/meta/_journal.json');
   });
 });
@@ -187,14 +187,14 @@ describe('installed with npm', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
     expect(await answer.text()).toBe(readFileSync(join(project, 'node_modules/@secure-inbox/server/dist/widget/secure-inbox.js'), 'utf8'));
-    // The staff console the entry imports on demand, by the address it names, from the installed package.
-    const staff = /["'`]\.\/(secure-inbox\/staff-[\w-]+\.js)["'`]/.exec(await (await fetch(`${server.url}/secure-inbox.js`)).text())?.[1];
-    expect(staff).toBeDefined();
-    const chunk = await fetch(`${server.url}/${staff}`);
+    // The module the entry imports on demand (the thread, compose, the staff console…), by the address it names, from the installed package.
+    const parts = /["'`]\.\/(secure-inbox\/parts-[\w-]+\.js)["'`]/.exec(await (await fetch(`${server.url}/secure-inbox.js`)).text())?.[1];
+    expect(parts).toBeDefined();
+    const chunk = await fetch(`${server.url}/${parts}`);
     expect(chunk.status).toBe(200);
     expect(chunk.headers.get('access-control-allow-origin')).toBe('*');
     expect(chunk.headers.get('cache-control')).toContain('immutable');
-    expect(await chunk.text()).toBe(readFileSync(join(project, 'node_modules/@secure-inbox/server/dist/widget', staff!), 'utf8'));
+    expect(await chunk.text()).toBe(readFileSync(join(project, 'node_modules/@secure-inbox/server/dist/widget', parts!), 'utf8'));
   });
 
   it('exports createApp() and what mounting it needs', () => {

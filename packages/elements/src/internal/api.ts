@@ -281,12 +281,14 @@ export class ApiClient {
     return (await this.json<{ items: Message[] }>('/status-updates', { query: { accountId } })).items;
   }
 
-  conversations(query: ConversationQuery = {}): Promise<Page<ConversationSummary>> {
-    return this.json('/conversations', { query: { ...query } });
+  /** A page of conversations; `signal` gives the request up (a list superseded by another). */
+  conversations(query: ConversationQuery = {}, signal?: AbortSignal): Promise<Page<ConversationSummary>> {
+    return this.json('/conversations', { query: { ...query }, signal });
   }
 
-  thread(id: string, query: { before?: string; limit?: number } = {}): Promise<Thread> {
-    return this.json(`/conversations/${encodeURIComponent(id)}`, { query });
+  /** A conversation and its messages; `signal` gives the request up (a thread superseded by another). */
+  thread(id: string, query: { before?: string; limit?: number } = {}, signal?: AbortSignal): Promise<Thread> {
+    return this.json(`/conversations/${encodeURIComponent(id)}`, { query, signal });
   }
 
   async createConversation(body: CreateConversationBody): Promise<Conversation> {

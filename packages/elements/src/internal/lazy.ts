@@ -13,11 +13,17 @@ function once(load: () => Promise<unknown>): () => Promise<unknown> {
 }
 
 /**
- * The staff console (answer panel, conversation controls, queue filters, notification centre): a module of its own,
- * loaded when a staff member is signed in. The bundle emits it as a chunk beside the entry (`secure-inbox/staff-*.js`),
- * resolved against the entry's own address, so it comes from the server the entry came from; customers never load it.
+ * What the first paint — `<secure-inbox>` with its list, the unread badge — does without: reading and writing a
+ * conversation (thread, compose dialog, Status tab and their parts, DOMPurify) and the staff console (answer panel,
+ * conversation controls, queue filters, notification centre), in one module (`src/internal/parts.ts`). The bundle
+ * emits it as a chunk beside the entry (`secure-inbox/parts-*.js`), resolved against the entry's own address, so it
+ * comes from the server the entry came from. `<secure-inbox>` loads it once it has drawn the list, when the browser is
+ * idle, so a conversation opened later shows at once; sooner when one is opened first.
  */
-export const loadStaff = once(() => import('./staff.js'));
+export const loadParts = once(() => import('./parts.js'));
+
+/** The name the loader had when the module held the staff console alone: pages that call it keep working. */
+export const loadStaff = loadParts;
 
 /**
  * Renders a part whose elements load on demand: a loading state while its module loads, a readable error with Retry

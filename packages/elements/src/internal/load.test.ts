@@ -6,10 +6,10 @@ import { COMPLETE, ERROR, Load, PENDING } from './load.js';
 /** Each run waits for its own `finish` call, so a test decides the order in which runs end. */
 class LoadElement extends LitElement {
   @property() key = 'a';
-  runs: { key: string; finish: (value: string) => void; fail: (error: Error) => void }[] = [];
+  runs: { key: string; signal: AbortSignal; finish: (value: string) => void; fail: (error: Error) => void }[] = [];
   load = new Load(
     this,
-    ([key]) => new Promise<string>((finish, fail) => this.runs.push({ key, finish, fail })),
+    ([key], signal) => new Promise<string>((finish, fail) => this.runs.push({ key, signal, finish, fail })),
     () => [this.key] as const,
   );
 
@@ -45,10 +45,13 @@ describe('Load', () => {
     expect(el.shadowRoot!.textContent).to.equal(`${ERROR}::error`);
   });
 
-  it('keeps only the latest run when an earlier one ends later', async () => {
+  it('keeps only the latest run when an earlier one ends later, and aborts the signal of the one it supersedes', async () => {
     const el = await fixture<LoadElement>(html`<secure-load-test></secure-load-test>`);
+    expect(el.runs[0].signal.aborted).to.equal(false);
     el.key = 'b';
     await settle(el);
+    expect(el.runs[0].signal.aborted, 'the superseded run').to.equal(true);
+    expect(el.runs[1].signal.aborted).to.equal(false);
     el.runs[1].finish('new');
     await settle(el);
     el.runs[0].finish('old');

@@ -8,19 +8,20 @@ export const ERROR = 3;
 
 /**
  * Loads data for an element, as Lit's Task does with what these elements use: before each update, when an argument
- * changed (compared with `Object.is`), `task` runs again; only the latest run's outcome is kept, then the host updates.
+ * changed (compared with `Object.is`), `task` runs again, and the signal of a run still under way aborts (its requests
+ * stop); only the latest run's outcome is kept, then the host updates.
  */
 export class Load<A extends readonly unknown[], R = unknown> implements ReactiveController {
   status = INITIAL;
   value?: R;
   error?: unknown;
   #host: ReactiveControllerHost;
-  #task: (args: A) => Promise<R>;
+  #task: (args: A, signal: AbortSignal) => Promise<R>;
   #argsOf: () => A;
   #args?: A;
-  #run = 0;
+  #run?: AbortController;
 
-  constructor(host: ReactiveControllerHost, task: (args: A) => Promise<R>, args: () => A) {
+  constructor(host: ReactiveControllerHost, task: (args: A, signal: AbortSignal) => Promise<R>, args: () => A) {
     (this.#host = host).addController(this);
     this.#task = task;
     this.#argsOf = args;
@@ -34,14 +35,15 @@ export class Load<A extends readonly unknown[], R = unknown> implements Reactive
   }
 
   async #start(args: A): Promise<void> {
-    const run = ++this.#run;
+    this.#run?.abort();
+    const run = (this.#run = new AbortController());
     this.status = PENDING;
     this.#host.requestUpdate();
     let status = COMPLETE;
     let value: R | undefined;
     let error: unknown;
     try {
-      value = await this.#task(args);
+      value = await this.#task(args, run.signal);
     } catch (caught) {
       status = ERROR;
       error = caught;

@@ -12,7 +12,7 @@ async function openCompose(token: string, extra = {}) {
   const button = el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="compose-button"]')!;
   button.focus();
   button.click();
-  await until(() => dialog(el).open && q(el, 'secure-compose-dialog', '#subject') && q(el, 'secure-compose-dialog', '[name="recipientId"]'));
+  await until(() => dialog(el)?.open && q(el, 'secure-compose-dialog', '#subject') && q(el, 'secure-compose-dialog', '[name="recipientId"]'));
   return { el, button };
 }
 

@@ -109,7 +109,7 @@ export class SecureConversationList extends SecureElement {
 
   #task = new Load(
     this,
-    async ([session, folder, q, unreadOnly, limit, queue]) => {
+    async ([session, folder, q, unreadOnly, limit, queue], signal) => {
       if (!session) return;
       const run = ++this.#run;
       const key = `${folder}|${q}|${unreadOnly}|${JSON.stringify(queue)}`;
@@ -122,7 +122,7 @@ export class SecureConversationList extends SecureElement {
       this.moreError = undefined;
       try {
         const [page, me] = await Promise.all([
-          session.api.conversations(this.#query()),
+          session.api.conversations(this.#query(), signal),
           session.loadMe().catch(() => undefined),
         ]);
         if (run !== this.#run) return;
@@ -137,7 +137,7 @@ export class SecureConversationList extends SecureElement {
           this.updateComplete.then(() => this.emit('secure-ready', { folder, conversations: page.items.length }));
         }
       } catch (error) {
-        this.reportError(error);
+        if (!signal.aborted) this.reportError(error);
       }
     },
     () => [this.session, this.folder, this.q, this.unreadOnly, this.limit, this.queue, this.generation] as const,

@@ -1,9 +1,9 @@
 import type { NotificationItem, NotificationList } from '@secure-inbox/protocol';
-import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { localeOf, shortDate } from '../../internal/format.js';
 import { plural } from '../../internal/i18n.js';
-import { SessionRoot } from '../../internal/session-root.js';
-import type { Session, SessionEvent } from '../../internal/session.js';
+import { SessionFollower } from '../../internal/session-root.js';
+import type { SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
 import { errorMessage, renderError, renderLoading } from '../../internal/states.js';
 import { styles } from './notification-centre.styles.js';
@@ -29,19 +29,14 @@ import { styles } from './notification-centre.styles.js';
  * @fires secure-conversation-open - A notice was chosen; `detail: { id }` (the conversation id), as the list and the badge send it.
  * @fires secure-error - `detail: { error }`.
  */
-export class SecureNotificationCentre extends SessionRoot {
+export class SecureNotificationCentre extends SessionFollower {
   static override properties: PropertyDeclarations = {
-    inherited: { state: true },
     unread: { state: true },
     items: { state: true },
     error: { state: true },
   };
 
-  static override sessionField = 'inherited';
-
   static override styles = [shared, styles];
-
-  private inherited?: Session;
 
   private unread?: number;
   private items?: NotificationItem[];
@@ -51,32 +46,11 @@ export class SecureNotificationCentre extends SessionRoot {
     return this.renderRoot?.querySelector('[part~="notifications"]') as HTMLElement;
   }
 
-  #stop: (() => void)[] = [];
-
-  /** The session in use: the enclosing `<secure-inbox>`'s, or this element's own. */
-  get session(): Session {
-    return this.inherited ?? this.ownSession;
+  protected override follow(): void {
+    this.#count();
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.updateComplete.then(() => {
-      if (!this.isConnected || this.#stop.length) return;
-      this.#stop.push(this.session.subscribe((event) => this.#onSessionEvent(event)), this.session.watch());
-      this.#count();
-    });
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    for (const stop of this.#stop.splice(0)) stop();
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.inherited && (changed.has('apiBase') || changed.has('token') || changed.has('tokenProvider'))) this.configureSession(this.ownSession);
-  }
-
-  #onSessionEvent(event: SessionEvent): void {
+  protected override onSessionEvent(event: SessionEvent): void {
     // The stream tells each user of their own new notices only.
     if (event.type === 'notification.created' || event.type === 'credentials.changed') {
       if (this.menu?.matches(':popover-open')) this.#load();

@@ -1,7 +1,7 @@
 import type { Context, Folder, Me } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import { provide } from '../../internal/context.js';
-import { Lazy, loadStaff } from '../../internal/lazy.js';
+import { Lazy, loadParts } from '../../internal/lazy.js';
 import { plural, type Strings } from '../../internal/i18n.js';
 import { localeOf } from '../../internal/format.js';
 import { SessionRoot } from '../../internal/session-root.js';
@@ -9,13 +9,10 @@ import { claimedRole, type Session, type SessionEvent } from '../../internal/ses
 import type { ConnectionState } from '../../internal/events.js';
 import { shared } from '../../internal/shared.styles.js';
 import type { ComposeOptions, SecureComposeDialog } from '../compose-dialog/compose-dialog.js';
-import '../compose-dialog/compose-dialog.js';
 import type { SecureConversationList } from '../conversation-list/conversation-list.js';
 import '../conversation-list/conversation-list.js';
 import type { QueueFilter, SecureQueueFilters } from '../queue-filters/queue-filters.js';
-import '../status-tab/status-tab.js';
 import type { SecureThreadView } from '../thread-view/thread-view.js';
-import '../thread-view/thread-view.js';
 import { styles } from './secure-inbox.styles.js';
 
 const folders: Folder[] = ['inbox', 'sent', 'trash'];
@@ -118,8 +115,14 @@ export class SecureInbox extends SessionRoot {
   private connection?: ConnectionState;
   private queue?: QueueFilter;
 
-  /** The queue filters and the notification centre, loaded when a staff member is signed in. */
-  #staffParts = new Lazy(this, loadStaff, 'secure-queue-filters');
+  /**
+   * The thread, the compose dialog, the Status tab and the staff console: loaded when the browser is idle after the
+   * first paint, or at once when one of them is shown first (a staff member is signed in, a thread is asked for).
+   */
+  #parts = new Lazy(this, loadParts, 'secure-thread-view');
+  #composeAsked = false;
+  /** A thread was opened: its heading takes focus once the thread is drawn (after its module, if that was still loading). */
+  #focusThread = false;
 
   private get list() {
     return this.renderRoot?.querySelector('secure-conversation-list') as SecureConversationList | null;
@@ -169,8 +172,18 @@ export class SecureInbox extends SessionRoot {
     }
   }
 
+  protected override updated(): void {
+    // Done once the thread asked for is drawn, or when no thread is shown any more.
+    if (this.#focusThread && (this.thread || !this.conversation || this.view !== 'folder')) {
+      this.#focusThread = false;
+      this.thread?.focusWhenReady();
+    }
+  }
+
   protected override firstUpdated(): void {
     this.#loadMe();
+    // The list is drawn: the other parts load while the person reads it (if that fails, opening one tries again).
+    (window.requestIdleCallback ?? setTimeout)(() => loadParts().catch(() => undefined));
   }
 
   /** Staff and admins get the queue filters, and see every conversation rather than the unread ones. */
@@ -204,7 +217,13 @@ export class SecureInbox extends SessionRoot {
    * Opens the compose dialog; `options` may tie the new conversation to a host record (`context`: kind, ref, title,
    * url) and fill in `subject`, `topicId` and `accountId`.
    */
-  openCompose(options?: ComposeOptions): Promise<void> {
+  async openCompose(options?: ComposeOptions): Promise<void> {
+    // Until its module is there, the dialog's place says so ("Loading…", or an error with Retry).
+    this.#composeAsked = true;
+    this.requestUpdate();
+    await this.#parts.ready;
+    this.requestUpdate();
+    await this.updateComplete;
     return this.compose.show(options);
   }
 
@@ -221,7 +240,8 @@ export class SecureInbox extends SessionRoot {
     // Re-dispatched from the list: the host sees it on <secure-inbox> as well.
     this.conversation = event.detail.id;
     this.view = 'folder';
-    this.updateComplete.then(() => this.thread?.focusWhenReady());
+    this.#focusThread = true;
+    this.requestUpdate();
   }
 
   #closeThread(): void {
@@ -236,7 +256,7 @@ export class SecureInbox extends SessionRoot {
     if (!next) return event.preventDefault();
     this.conversation = next;
     this.emit('secure-conversation-open', { id: next });
-    this.updateComplete.then(() => this.thread?.focusWhenReady());
+    this.#focusThread = true;
   }
 
   #leftThread(): void {
@@ -277,7 +297,7 @@ export class SecureInbox extends SessionRoot {
   }
 
   override render() {
-    if (this.staff) this.#staffParts.start();
+    if (this.staff) this.#parts.start();
     const t = this.t;
     const label = { inbox: t.inbox, sent: t.sent, trash: t.trash };
     const thread = Boolean(this.conversation) && this.view === 'folder';
@@ -287,7 +307,7 @@ export class SecureInbox extends SessionRoot {
       <slot name="header"></slot>
       <div class="layout">
         <nav part="nav" class="nav" aria-label=${t.folders}>
-          <button part="button compose-button" class="button primary compose-button" type="button" @click=${() => this.openCompose()}>${t.compose}</button>
+          <button part="button compose-button" class="button primary compose-button" type="button" @click=${() => this.openCompose().catch(() => undefined)}>${t.compose}</button>
           <ul class="folders">
             ${folders.map((folder) => {
               const current = this.view === 'folder' && this.folder === folder;
@@ -327,7 +347,7 @@ export class SecureInbox extends SessionRoot {
             </li>
           </ul>
           <span class="sr-only" role="status">${this.unread !== undefined ? plural(t.unreadInInbox, this.unread, locale) : ''}</span>
-          ${this.staff && this.#staffParts.loaded
+          ${this.staff && this.#parts.loaded
             ? html`<secure-notification-centre
                 theme=${this.theme}
                 exportparts="notifications-button, notifications-count, notifications, notification, notification-unread, mark-all-read, ${commonParts}"
@@ -371,7 +391,7 @@ export class SecureInbox extends SessionRoot {
             <small part="search-hint" id="search-hint" class="search-hint">${t.searchHint}</small>
           </form>
           ${this.staff && this.folder === 'inbox'
-            ? this.#staffParts.render(t, () => html`<secure-queue-filters
+            ? this.#parts.render(t, () => html`<secure-queue-filters
                 exportparts="queues, queue-status, queue-assignee, queue-account, queue-oldest"
                 theme=${this.theme}
                 .status=${this.queue?.status ?? ''}
@@ -397,13 +417,13 @@ export class SecureInbox extends SessionRoot {
         </section>
         <section part="detail" class="detail" aria-label=${this.view === 'status' ? t.statusTab : t.messages}>
           ${this.view === 'status'
-            ? html`<secure-status-tab
+            ? this.#parts.render(t, () => html`<secure-status-tab
                 exportparts="status-tab, messages, message, message-body, open-conversation, ${commonParts}"
                 theme=${this.theme}
                 @secure-conversation-open=${this.#openConversation}
-              ></secure-status-tab>`
+              ></secure-status-tab>`)
             : this.conversation
-              ? html`<secure-thread-view
+              ? this.#parts.render(t, () => html`<secure-thread-view
                   exportparts="${threadParts}, ${commonParts}"
                   theme=${this.theme}
                   .conversationId=${this.conversation}
@@ -416,17 +436,19 @@ export class SecureInbox extends SessionRoot {
                   @secure-conversation-leave=${this.#leftThread}
                   @secure-sent=${this.#sent}
                   @secure-conversation-update=${this.#changed}
-                ></secure-thread-view>`
+                ></secure-thread-view>`)
               : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`}
         </section>
       </div>
       <slot name="footer"></slot>
-      <secure-compose-dialog
-        exportparts="compose, compose-title, field, recipients, close, send, ${editorParts}, ${commonParts}, ${attachParts}"
-        theme=${this.theme}
-        .context=${this.context}
-        @secure-sent=${this.#sent}
-      ></secure-compose-dialog>
+      ${this.#composeAsked || this.#parts.loaded
+        ? this.#parts.render(t, () => html`<secure-compose-dialog
+            exportparts="compose, compose-title, field, recipients, close, send, ${editorParts}, ${commonParts}, ${attachParts}"
+            theme=${this.theme}
+            .context=${this.context}
+            @secure-sent=${this.#sent}
+          ></secure-compose-dialog>`)
+        : nothing}
     </div>`;
   }
 }

@@ -1,6 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks } from '../../internal/test/mocks.js';
+import { http } from 'msw';
+import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
 import type { Session } from '../../internal/session.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
@@ -49,6 +50,39 @@ describe('thread view', () => {
     expect(link.target).to.equal('_blank');
     expect(link.rel).to.equal('noopener noreferrer nofollow');
     await expect(el).to.be.accessible();
+  });
+
+  it('gives up loading a conversation left before it arrived, and never shows it', async () => {
+    // The first conversation's answer waits until the test lets it through (then the mock answers as usual).
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    worker.use(http.get('*/api/v1/conversations/c-permit', () => held.then(() => undefined)));
+    const signals = new Map<string, AbortSignal | null | undefined>();
+    const original = window.fetch;
+    window.fetch = (input, init) => {
+      const path = new URL(String(input)).pathname;
+      if (path.startsWith('/api/v1/conversations/c-')) signals.set(path, init?.signal);
+      return original(input, init);
+    };
+    const errors: Event[] = [];
+    try {
+      const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" conversation="c-permit"></secure-inbox>`);
+      el.addEventListener('secure-error', (event) => errors.push(event));
+      await until(() => signals.has('/api/v1/conversations/c-permit'));
+      el.conversation = 'c-xss';
+      const subject = () => text(q(el, 'secure-thread-view', '[part~="subject"]'));
+      await until(() => subject() === 'Strange formatting');
+      expect(signals.get('/api/v1/conversations/c-permit')?.aborted, 'the first request was given up').to.equal(true);
+      expect(signals.get('/api/v1/conversations/c-xss')?.aborted).to.equal(false);
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await el.updateComplete;
+      expect(subject()).to.equal('Strange formatting');
+      expect(errors, 'giving up is no error').to.have.length(0);
+    } finally {
+      window.fetch = original;
+      release();
+    }
   });
 
   it('tells who answers: the assignee by name, or the account team', async () => {

@@ -2,7 +2,6 @@ import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
-import { Lazy, loadStaff } from '../../internal/lazy.js';
 import { fileSize, flagLabel, flagOf, localeOf, longDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { bodyOf, quoteOf } from '../../internal/sanitize.js';
@@ -136,8 +135,6 @@ export class SecureThreadView extends SecureElement {
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
   private shown = pageOfMessages;
 
-  /** The answer panel and the conversation controls, loaded when a staff member opens a conversation. */
-  #staffParts = new Lazy(this, loadStaff, 'secure-answer-panel');
 
   private get editor() {
     return this.renderRoot?.querySelector('secure-rich-editor') as SecureRichEditor | null;
@@ -159,13 +156,14 @@ export class SecureThreadView extends SecureElement {
   #unread?: number;
   #unsubscribe?: () => void;
 
+  /** Loads the conversation; a load superseded by another (the next conversation opened) is given up. */
   #task = new Load(
     this,
-    async ([session, id]) => {
+    async ([session, id], signal) => {
       if (!session || !id) return;
       try {
-        const [thread, me] = await Promise.all([session.api.thread(id), session.loadMe().catch(() => undefined)]);
-        if (id !== this.conversationId) return;
+        const [thread, me] = await Promise.all([session.api.thread(id, {}, signal), session.loadMe().catch(() => undefined)]);
+        if (signal.aborted || id !== this.conversationId) return;
         this.staff = me?.user.role === 'staff' || me?.user.role === 'admin';
         const reset = this.data?.conversation.id !== id;
         this.data = thread;
@@ -186,7 +184,7 @@ export class SecureThreadView extends SecureElement {
           })
           .catch(() => undefined);
       } catch (error) {
-        this.reportError(error);
+        if (!signal.aborted) this.reportError(error);
       }
     },
     () => [this.session, this.conversationId, this.generation] as const,
@@ -530,7 +528,7 @@ export class SecureThreadView extends SecureElement {
             </button>
             <span class="muted" role="status">${this.note}</span>
           </div>
-          ${this.staff && this.#staffParts.loaded
+          ${this.staff
             ? html`<secure-conversation-controls
                 exportparts="controls, assignee, assign-me, status-select, notify-admins, result, button, error"
                 theme=${this.theme}
@@ -698,16 +696,12 @@ export class SecureThreadView extends SecureElement {
       ></secure-attachment-picker>
       <div class="reply-actions">
         ${this.staff
-          ? this.#staffParts.render(
-              t,
-              () =>
-                html`<secure-answer-panel
-                  theme=${this.theme}
-                  exportparts="answer-panel, answer-button, answer-internal, internal-banner, confirm, tip-field, notify, button"
-                  ?sending=${this.sending}
-                  @secure-answer=${(event: CustomEvent<Answer>) => this.#send(event, event.detail)}
-                ></secure-answer-panel>`,
-            )
+          ? html`<secure-answer-panel
+              theme=${this.theme}
+              exportparts="answer-panel, answer-button, answer-internal, internal-banner, confirm, tip-field, notify, button"
+              ?sending=${this.sending}
+              @secure-answer=${(event: CustomEvent<Answer>) => this.#send(event, event.detail)}
+            ></secure-answer-panel>`
           : html`<button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>`}
         <span part="error" class="error-text" role="alert">${this.sendError}</span>
       </div>

@@ -1,9 +1,9 @@
 import type { ConversationSummary } from '@secure-inbox/protocol';
-import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { localeOf, shortDate } from '../../internal/format.js';
 import { plural } from '../../internal/i18n.js';
-import { SessionRoot } from '../../internal/session-root.js';
-import type { Session, SessionEvent } from '../../internal/session.js';
+import { SessionFollower } from '../../internal/session-root.js';
+import type { SessionEvent } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
 import { renderError, renderLoading } from '../../internal/states.js';
 import { styles } from './unread-badge.styles.js';
@@ -38,9 +38,8 @@ const linkTo = (href: string, id: string) => {
  * @fires secure-view-all - "View all messages" and no `href` is set.
  * @fires secure-error - `detail: { error }`.
  */
-export class SecureUnreadBadge extends SessionRoot {
+export class SecureUnreadBadge extends SessionFollower {
   static override properties: PropertyDeclarations = {
-    inherited: { state: true },
     href: {},
     count: { state: true },
     items: { state: true },
@@ -48,11 +47,7 @@ export class SecureUnreadBadge extends SessionRoot {
     countError: { state: true },
   };
 
-  static override sessionField = 'inherited';
-
   static override styles = [shared, styles];
-
-  private inherited?: Session;
 
   /** Where "View all messages" leads; items link there with `?conversation=<id>`. Without it, events are fired instead. */
   href?: string;
@@ -69,41 +64,14 @@ export class SecureUnreadBadge extends SessionRoot {
     return this.renderRoot?.querySelector('[part~="menu"]') as HTMLElement;
   }
 
-  #stop: (() => void)[] = [];
   #itemsRun = 0;
 
-  /** The session in use: the enclosing `<secure-inbox>`'s, or this element's own. */
-  get session(): Session {
-    return this.inherited ?? this.ownSession;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // After the first update, so attributes and a provided session are in place.
-    this.updateComplete.then(() => {
-      if (this.isConnected && !this.#stop.length) this.#start();
-    });
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    for (const stop of this.#stop.splice(0)) stop();
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.inherited && (changed.has('apiBase') || changed.has('token') || changed.has('tokenProvider'))) {
-      this.configureSession(this.ownSession);
-    }
-  }
-
-  #start(): void {
-    const session = this.session;
-    this.#stop.push(session.subscribe((event) => this.#onSessionEvent(event)), session.watch());
-    this.count = session.unread;
+  protected override follow(): void {
+    this.count = this.session.unread;
     this.#refresh();
   }
 
-  #onSessionEvent(event: SessionEvent): void {
+  protected override onSessionEvent(event: SessionEvent): void {
     if (event.type === 'unread.changed') {
       this.count = event.unread;
       this.countError = undefined;
