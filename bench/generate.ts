@@ -231,7 +231,7 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
   }
   // Sizes: the planted big thread, the rest exponential around the mean, adjusted to sum exactly.
   convSize[0] = bigThreadSize;
-  let remaining = totalMessages - bigThreadSize;
+  const remaining = totalMessages - bigThreadSize;
   const mean = remaining / (conversationCount - 1);
   let sum = 0;
   for (let c = 1; c < conversationCount; c++) {
@@ -249,7 +249,6 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
       sum--;
     }
   }
-  remaining = 0;
 
   // ---- message times: conversations start over two years; the big thread spans all of it
   const end = Date.UTC(2026, 0, 1);

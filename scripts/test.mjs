@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test`: type check every package, build the bundle, then the server, element and end-to-end suites.
+// `pnpm test`: lint, type check every package, build the bundle, then the server, element and end-to-end suites.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chromiumPath } from './chromium.mjs';
@@ -16,6 +16,7 @@ if (!existsSync(chrome)) {
 const hasTests = (dir) => existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.test.ts'));
 
 const steps = [
+  ['lint (ESLint, Prettier)', ['lint']],
   ['type check', ['-r', 'typecheck']],
   ['bundle build and size budget', ['build']],
   ['server tests', ['test:server']],
