@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { migratePostgres, migrationsFolder } from '../../src/store/postgres/migrate.js';
+import { useTestDatabase } from './database.js';
+
+const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+
+describe('migratePostgres', () => {
+  const db = useTestDatabase({ migrated: false });
+
+  it('applies every migration once when several instances start together on an empty database', async () => {
+    await Promise.all(Array.from({ length: 6 }, () => migratePostgres(db.url())));
+    const pool = db.pool();
+    const applied = await pool.query('SELECT hash FROM drizzle.__drizzle_migrations');
+    expect(applied.rowCount).toBe(journal.entries.length);
+    const tables = await pool.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`);
+    expect(tables.rows[0].n).toBeGreaterThan(10);
+    const unaccent = await pool.query(`SELECT unaccent('Crème brûlée') AS s`);
+    expect(unaccent.rows[0].s).toBe('Creme brulee');
+    // No session is left waiting on or holding the lock.
+    const locks = await pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`);
+    expect(locks.rows[0].n).toBe(0);
+  });
+
+  it('does nothing on a database that is up to date', async () => {
+    await migratePostgres(db.url());
+    const applied = await db.pool().query('SELECT hash FROM drizzle.__drizzle_migrations');
+    expect(applied.rowCount).toBe(journal.entries.length);
+  });
+
+  it('writes timestamps as SQLite does, and keeps audit rows append-only with growing counts', async () => {
+    const pool = db.pool();
+    const row = await pool.query(`INSERT INTO accounts (id) VALUES ('acme') RETURNING created_at`);
+    expect(row.rows[0].created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(row.rows[0].created_at) - Date.now())).toBeLessThan(60_000);
+
+    const audit = await pool.query(`INSERT INTO audit_events (action, outcome) VALUES ('read', 'denied') RETURNING id`);
+    const id = audit.rows[0].id as string;
+    await pool.query('UPDATE audit_events SET count = count + 1 WHERE id = $1', [id]);
+    await expect(pool.query('UPDATE audit_events SET count = 1 WHERE id = $1', [id])).rejects.toThrow('counts only grow');
+    await expect(pool.query(`UPDATE audit_events SET action = 'x' WHERE id = $1`, [id])).rejects.toThrow('append-only');
+    await expect(pool.query('DELETE FROM audit_events WHERE id = $1', [id])).rejects.toThrow('append-only');
+  });
+
+  it('refuses a connection that cannot migrate with the error of the server', async () => {
+    const url = new URL(db.url());
+    url.pathname = '/secure_inbox_no_such_database';
+    await expect(migratePostgres(url.toString())).rejects.toThrow(/does not exist/);
+    // Nothing was left connected.
+    const client = new pg.Client({ connectionString: db.url() });
+    await client.connect();
+    await client.end();
+  });
+});
