@@ -376,7 +376,7 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
     const insConv = sqlite.prepare(`INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
       status, assignee_id, created_by, created_at, updated_at, public_updated_at, last_seq, last_public_seq, first_seq)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insCu = sqlite.prepare(`INSERT INTO conversation_users (conversation_id, user_id, participant, left, trashed, last_read_seq, forced_unread, last_sent_seq, joined_at)
+    const insCu = sqlite.prepare(`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left, trashed, last_read_seq, forced_unread, last_sent_seq, joined_at)
       VALUES (?, ?, 1, 0, ?, ?, 0, ?, ?)`);
     for (let c = 0; c < conversationCount; c++) {
       const createdAt = iso(msgTime[convStart[c]!]!);

@@ -36,7 +36,7 @@ describe('conversation visibility', () => {
       for (const viewer of viewers) {
         t.db.run(sql`DELETE FROM conversation_users WHERE conversation_id = ${conversation} AND user_id = ${viewer.id}`);
         if (state)
-          t.db.run(sql`INSERT INTO conversation_users (conversation_id, user_id, participant, left)
+          t.db.run(sql`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left)
                        VALUES (${conversation}, ${viewer.id}, ${state.participant}, ${state.left})`);
         const listed = cachedGet<{ n: number }>(t.db, sql`
           SELECT count(*) AS n FROM conversations c

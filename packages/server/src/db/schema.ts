@@ -94,7 +94,7 @@ export const conversationUsers = sqliteTable(
     userId: text('user_id').notNull().references(() => users.id),
     /** A current participant (customers see only conversations they participate in). */
     participant: integer('participant', { mode: 'boolean' }).notNull().default(false),
-    left: integer('left', { mode: 'boolean' }).notNull().default(false),
+    hasLeft: integer('has_left', { mode: 'boolean' }).notNull().default(false),
     trashed: integer('trashed', { mode: 'boolean' }).notNull().default(false),
     lastReadSeq: integer('last_read_seq').notNull().default(0),
     forcedUnread: integer('forced_unread', { mode: 'boolean' }).notNull().default(false),
@@ -104,7 +104,7 @@ export const conversationUsers = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.conversationId, t.userId] }),
-    index('conversation_users_user_idx').on(t.userId, t.participant, t.left, t.trashed),
+    index('conversation_users_user_idx').on(t.userId, t.participant, t.hasLeft, t.trashed),
     index('conversation_users_sent_idx').on(t.userId, t.lastSentSeq),
   ],
 );

@@ -63,8 +63,8 @@ function requireMembers(db: Db, accountId: string, userIds: string[], field: str
 
 function upsertParticipant(db: Db, conversationId: string, userId: string) {
   cachedRun(db, sql`
-    INSERT INTO conversation_users (conversation_id, user_id, participant, left) VALUES (${conversationId}, ${userId}, 1, 0)
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = 1, left = 0`);
+    INSERT INTO conversation_users (conversation_id, user_id, participant, has_left) VALUES (${conversationId}, ${userId}, 1, 0)
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = 1, has_left = 0`);
 }
 
 // ------------------------------------------------------------------ one conversation
@@ -234,11 +234,11 @@ function staffCandidates(viewer: Viewer): SQL | null {
 export function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {
   switch (folder) {
     case 'inbox':
-      return sql`coalesce(cu.left, 0) = 0 AND coalesce(cu.trashed, 0) = 0`;
+      return sql`coalesce(cu.has_left, 0) = 0 AND coalesce(cu.trashed, 0) = 0`;
     case 'sent':
-      return sql`cu.last_sent_seq > 0 AND cu.left = 0 AND cu.trashed = 0`;
+      return sql`cu.last_sent_seq > 0 AND cu.has_left = 0 AND cu.trashed = 0`;
     case 'trash':
-      return sql`cu.trashed = 1 AND cu.left = 0`;
+      return sql`cu.trashed = 1 AND cu.has_left = 0`;
   }
 }
 
@@ -510,7 +510,7 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
       unread: sql`forced_unread = 1`,
       trash: sql`trashed = 1`,
       restore: sql`trashed = 0`,
-      leave: sql`participant = 0, left = 1`,
+      leave: sql`participant = 0, has_left = 1`,
     };
     cachedRun(db, sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
     // The others see "Priya Shah left" in the thread; leaving a conversation one only saw through the account is not news.

@@ -118,7 +118,7 @@ export function insertMessage(
   // A new message brings the conversation back to the Inbox of whoever moved it to Trash and may see
   // it (API.md), unread: as mail clients do. Their events below tell their widgets and kept pages.
   prepared(db, `UPDATE conversation_users AS cu SET trashed = 0
-                WHERE cu.conversation_id = ? AND cu.trashed = 1 AND cu.left = 0 AND cu.user_id <> ? AND ${rowUserSeesNewMessage({ hidden })}`).run(
+                WHERE cu.conversation_id = ? AND cu.trashed = 1 AND cu.has_left = 0 AND cu.user_id <> ? AND ${rowUserSeesNewMessage({ hidden })}`).run(
     conversation.id,
     author.id,
   );
@@ -131,8 +131,8 @@ export function insertMessage(
     INSERT INTO conversation_users (conversation_id, user_id, participant, last_read_seq, last_sent_seq) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq, last_sent_seq = excluded.last_sent_seq,
       forced_unread = 0`).run(conversation.id, author.id, joins, seq, seq);
-  prepared(db, `UPDATE conversation_users SET participant = max(participant, ?), left = 0
-                WHERE conversation_id = ? AND user_id = ? AND (participant < ? OR left <> 0)`).run(joins, conversation.id, author.id, joins);
+  prepared(db, `UPDATE conversation_users SET participant = max(participant, ?), has_left = 0
+                WHERE conversation_id = ? AND user_id = ? AND (participant < ? OR has_left <> 0)`).run(joins, conversation.id, author.id, joins);
 
   effects.messageCreated(db, {
     seq,

@@ -247,7 +247,7 @@ export interface VisibleConversationRow {
   lastSeq: number;
   lastPublicSeq: number;
   participant: number | null;
-  left: number | null;
+  hasLeft: number | null;
   trashed: number | null;
   lastReadSeq: number | null;
   forcedUnread: number | null;
@@ -272,7 +272,7 @@ const conversationRow = (createdAt: string, updatedAt: string) => `
   SELECT c.id, c.account_id AS accountId, c.subject, c.status, c.assignee_id AS assigneeId, c.topic_id AS topicId,
          c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
          ${createdAt} AS createdAt, ${updatedAt} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
-         cu.participant, cu.left, cu.trashed, cu.last_read_seq AS lastReadSeq, cu.forced_unread AS forcedUnread
+         cu.participant, cu.has_left AS hasLeft, cu.trashed, cu.last_read_seq AS lastReadSeq, cu.forced_unread AS forcedUnread
   FROM conversations c
   LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ?
   WHERE c.id = ?`;
