@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getTableName, is } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import * as schema from '../../src/store/postgres/schema.js';
 import { describe, expect, it } from 'vitest';
 import { migratePostgres, migrationsFolder } from '../../src/store/postgres/migrate.js';
 import { useTestDatabase } from './database.js';
@@ -22,6 +25,28 @@ describe('migratePostgres', () => {
     // No session is left waiting on or holding the lock.
     const locks = await pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`);
     expect(locks.rows[0].n).toBe(0);
+  });
+
+  it('builds the tables, columns and indexes of src/store/postgres/schema.ts (no migration is missing)', async () => {
+    const pool = db.pool();
+    const columns = await pool.query<{ table_name: string; column_name: string; is_nullable: string }>(
+      `SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public'`,
+    );
+    const indexes = await pool.query<{ tablename: string; indexname: string }>(`SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public'`);
+    const inDatabase: Record<string, { columns: string[]; indexes: string[] }> = {};
+    for (const c of columns.rows) (inDatabase[c.table_name] ??= { columns: [], indexes: [] }).columns.push(`${c.column_name}${c.is_nullable === 'NO' ? ' not null' : ''}`);
+    for (const i of indexes.rows) if (!i.indexname.endsWith('_pkey') && !i.indexname.endsWith('_pk')) inDatabase[i.tablename]!.indexes.push(i.indexname);
+    const inSchema: typeof inDatabase = {};
+    for (const table of Object.values(schema as Record<string, unknown>).filter((v): v is PgTable => is(v, PgTable))) {
+      const config = getTableConfig(table);
+      inSchema[getTableName(table)] = {
+        columns: config.columns.map((c) => `${c.name}${c.notNull ? ' not null' : ''}`),
+        indexes: config.indexes.map((i) => i.config.name!),
+      };
+    }
+    const sorted = (shape: typeof inDatabase) =>
+      Object.fromEntries(Object.entries(shape).map(([t, v]) => [t, { columns: v.columns.sort(), indexes: v.indexes.sort() }]));
+    expect(sorted(inDatabase)).toEqual(sorted(inSchema));
   });
 
   it('does nothing on a database that is up to date', async () => {
