@@ -1,0 +1,14 @@
+/** A Drizzle database on a node-postgres pool, with the PostgreSQL schema. */
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+
+/** A pool of at most `max` connections to `url`, and Drizzle over it. */
+export function openPostgres(url: string, options: { max?: number } = {}): PgDb {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // An idle connection the server closed is replaced by the pool; it is not an uncaught error.
+  pool.on('error', () => undefined);
+  return drizzle({ client: pool, schema });
+}

@@ -1,0 +1,116 @@
+/**
+ * Search on PostgreSQL: one `tsvector` document per message in `message_search`, one GIN index over it, and
+ * the caller's scope inside the query, as the FTS5 table does on SQLite.
+ *
+ * A document holds three kinds of lexemes, told apart by their weight:
+ * - A: the words of the subject; B: the words of the visible body text. Both are cut into runs of letters and
+ *   digits as FTS5's unicode61 tokenizer cuts them, folded with `unaccent` and lower-cased by the `simple`
+ *   configuration (no stemming, no stop words: `refunds` does not find `refund`, on either store);
+ * - C: the scope of the message, `account <h>`, `conversation <h>` and `visibility public|hidden` (<h> a hash of
+ *   the id). Body text cannot forge them: the parser never emits a lexeme holding a space, and a query asks for
+ *   scope lexemes with weight C only, which no word of a subject or body carries.
+ * A query is the AND of its terms (each word restricted to weights A and B, `prefix` as `:*`, the words of one
+ * term a phrase `<->` within one column) and of the scope; GIN intersects the scope's posting lists with the
+ * words', so a search costs what the caller's part of the index holds, not the whole index.
+ */
+import { createHash } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
+import type { SearchScope, SearchTerm } from '../../search/terms.js';
+import type { PgDb } from './db.js';
+import { messageSearch } from './schema.js';
+
+/** Ids are hashed into scope lexemes, so that a lexeme stays short and plain whatever an id holds. */
+function hashed(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 24);
+}
+
+const accountLexeme = (accountId: string) => `account ${hashed(accountId)}`;
+const conversationLexeme = (conversationId: string) => `conversation ${hashed(conversationId)}`;
+const PUBLIC_LEXEME = 'visibility public';
+const HIDDEN_LEXEME = 'visibility hidden';
+
+/** The words of a text as FTS5's unicode61 tokenizer finds them: runs of letters and digits. */
+export function words(text: string): string {
+  return (text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).join(' ');
+}
+
+export interface SearchDocumentInput {
+  subject: string;
+  /** The plain-text rendering of the body (`messages.text`). */
+  text: string;
+  accountId: string;
+  conversationId: string;
+  /** Hidden from customers (DoNotReply, or written for staff only): domain/visibility.ts `hiddenFromCustomers`. */
+  hidden: boolean;
+}
+
+/** The scope lexemes of a message, as a tsvector literal of weight C. */
+export function scopeLexemes(input: Pick<SearchDocumentInput, 'accountId' | 'conversationId' | 'hidden'>): string {
+  return [accountLexeme(input.accountId), conversationLexeme(input.conversationId), input.hidden ? HIDDEN_LEXEME : PUBLIC_LEXEME]
+    .map((lexeme) => `'${lexeme}':1C`)
+    .join(' ');
+}
+
+/** The document of one message, as an SQL expression of type tsvector. */
+export function searchDocument(input: SearchDocumentInput): SQL {
+  return sql`(setweight(to_tsvector('simple', unaccent(${words(input.subject)}::text)), 'A')
+    || setweight(to_tsvector('simple', unaccent(${words(input.text)}::text)), 'B')
+    || ${scopeLexemes(input)}::tsvector)`;
+}
+
+/** Writes (or rewrites) the search document of message `seq`, in the transaction of the message. */
+export async function indexMessage(db: PgDb, seq: number, input: SearchDocumentInput): Promise<void> {
+  const document = searchDocument(input);
+  await db
+    .insert(messageSearch)
+    .values({ seq, document })
+    .onConflictDoUpdate({ target: messageSearch.seq, set: { document } });
+}
+
+/**
+ * One word as a tsquery: folded like the documents (unaccent, then the `simple` configuration), quoted so that
+ * to_tsquery reads it as a lexeme whatever unaccent made of it, with `suffix` (`:AB`, `:*A`, …) after it.
+ */
+function word(value: string, suffix: string): SQL {
+  return sql`to_tsquery('simple', '''' || replace(replace(unaccent(${value}::text), '\\', '\\\\'), '''', '''''') || ${`'${suffix}`})`;
+}
+
+/** One term: a word in the subject or the body, or the phrase of its words within one of them. */
+function term(t: SearchTerm): SQL {
+  const star = t.prefix ? '*' : '';
+  if (t.words.length === 1) return word(t.words[0]!, `:${star}AB`);
+  const inColumn = (weight: 'A' | 'B') =>
+    t.words.map((w, i) => word(w, `:${i === t.words.length - 1 ? star : ''}${weight}`)).reduce((phrase, next) => sql`tsquery_phrase(${phrase}, ${next})`);
+  return sql`(${inColumn('A')} || ${inColumn('B')})`;
+}
+
+/** The scope as a tsquery of weight-C lexemes, `null` for every message, `false` for none. */
+export function scopeQuery(scope: SearchScope): string | null | false {
+  if (scope === null) return null;
+  const reach = [...new Set([...scope.accounts.map(accountLexeme), ...scope.conversations.map(conversationLexeme)])];
+  if (reach.length === 0) return false;
+  const reachQuery = `(${reach.map((lexeme) => `'${lexeme}':C`).join(' | ')})`;
+  return scope.publicOnly ? `${reachQuery} & '${PUBLIC_LEXEME}':C` : reachQuery;
+}
+
+/**
+ * The condition that `document` (by default `message_search.document`) matches every term and lies in the scope:
+ * one tsquery, so that one GIN index scan answers it. No terms: every message in the scope.
+ */
+export function searchCondition(terms: SearchTerm[], scope: SearchScope, document: SQL = sql`${messageSearch.document}`): SQL {
+  const inScope = scopeQuery(scope);
+  if (inScope === false) return sql`false`;
+  const parts = terms.map(term);
+  if (inScope !== null) parts.push(sql`${inScope}::tsquery`);
+  if (parts.length === 0) return sql`true`;
+  return sql`${document} @@ (${sql.join(parts, sql` && `)})`;
+}
+
+/** The messages (seq and conversation, oldest first) that match `terms` within `scope`. */
+export async function matchingMessages(db: PgDb, terms: SearchTerm[], scope: SearchScope, limit?: number): Promise<{ seq: number; conversationId: string }[]> {
+  const rows = await db.execute<{ seq: string; conversation_id: string }>(sql`
+    SELECT ms.seq, m.conversation_id FROM message_search ms JOIN messages m ON m.seq = ms.seq
+    WHERE ${searchCondition(terms, scope, sql`ms.document`)}
+    ORDER BY ms.seq${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`);
+  return rows.rows.map((r) => ({ seq: Number(r.seq), conversationId: r.conversation_id }));
+}
