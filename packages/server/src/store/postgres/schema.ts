@@ -209,7 +209,7 @@ export const attachments = pgTable(
   (t) => [index('attachments_message_idx').on(t.messageSeq), index('attachments_uploader_idx').on(t.uploaderId)],
 );
 
-/** The bytes of an attachment, by SHA-256 as on disk: a row once every chunk is written (blobs.ts). */
+/** The bytes of an attachment, by SHA-256 as on disk, written in one transaction with its chunks (blobs.ts). */
 export const attachmentBlobs = pgTable('attachment_blobs', {
   sha256: text('sha256').primaryKey(),
   size: bigint('size', { mode: 'number' }).notNull(),
@@ -217,11 +217,13 @@ export const attachmentBlobs = pgTable('attachment_blobs', {
   createdAt: text('created_at').notNull().default(now),
 });
 
-/** Chunk `n` (from 0) of the bytes of `sha256`, at most 256 KiB each. */
+/** Chunk `n` (from 0) of the bytes of `sha256`, 256 KiB each but the last; gone with their blob. */
 export const attachmentChunks = pgTable(
   'attachment_chunks',
   {
-    sha256: text('sha256').notNull(),
+    sha256: text('sha256')
+      .notNull()
+      .references(() => attachmentBlobs.sha256, { onDelete: 'cascade' }),
     n: integer('n').notNull(),
     data: bytea('data').notNull(),
   },
