@@ -42,7 +42,11 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** The template's name: it changes whenever a migration does, so a stale template is never copied. */
+/**
+ * The template's name: it changes whenever a migration does, so a stale template is never copied. Templates of
+ * earlier migrations stay (another checkout may still copy them) and can be dropped at any time:
+ * `psql -c 'DROP DATABASE secure_inbox_template_<hash>'`.
+ */
 function templateName(): string {
   const hash = createHash('sha256');
   for (const file of readdirSync(migrationsFolder).filter((f) => f.endsWith('.sql')).sort()) {
