@@ -144,6 +144,7 @@ describe('search on PostgreSQL', () => {
     ['example path', [6]],
     ['v2', [6]],
     ['secret', [2]],
+    ['cafe ʼ', []],
   ])('an admin searching %j finds %j, as FTS5 does', async (q, expected) => {
     expect(await onPostgres(q, VIEWERS.admin)).toEqual(expected);
     expect(onSqlite(q, VIEWERS.admin)).toEqual(expected);

@@ -95,15 +95,19 @@ export function scopeQuery(scope: SearchScope): string | null | false {
 
 /**
  * The condition that `document` (by default `message_search.document`) matches every term and lies in the scope:
- * one tsquery, so that one GIN index scan answers it. No terms: every message in the scope.
+ * one tsquery, so that one GIN index scan answers it. No terms: every message in the scope. A term that folds to
+ * no lexeme at all (a letter unaccent turns into punctuation, such as `ʼ`) would drop out of the AND; it finds
+ * nothing instead, as on SQLite (a condition PostgreSQL evaluates once per query, not per row).
  */
 export function searchCondition(terms: SearchTerm[], scope: SearchScope, document: SQL = sql`${messageSearch.document}`): SQL {
   const inScope = scopeQuery(scope);
   if (inScope === false) return sql`false`;
-  const parts = terms.map(term);
+  const queries = terms.map(term);
+  const parts = [...queries];
   if (inScope !== null) parts.push(sql`${inScope}::tsquery`);
   if (parts.length === 0) return sql`true`;
-  return sql`${document} @@ (${sql.join(parts, sql` && `)})`;
+  const conditions = [sql`${document} @@ (${sql.join(parts, sql` && `)})`, ...queries.map((q) => sql`numnode(${q}) > 0`)];
+  return sql`(${sql.join(conditions, sql` AND `)})`;
 }
 
 /** The messages (seq and conversation, oldest first) that match `terms` within `scope`. */
