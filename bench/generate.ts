@@ -21,7 +21,7 @@ import { openDb } from '../packages/server/src/db/client.js';
 import { newId } from '../packages/server/src/domain/ids.js';
 import { sanitizeRichText } from '../packages/server/src/domain/rich-text.js';
 import { cleanPlainText, htmlToText } from '../packages/server/src/domain/text.js';
-import { searchScopeTokens } from '../packages/server/src/domain/visibility.js';
+import { searchScopeTokens } from '../packages/server/src/store/sqlite/search.js';
 import { dataDir, generatorFingerprint, parseSize } from './lib/paths.js';
 
 // ------------------------------------------------------------------ what the benchmarks rely on
@@ -415,7 +415,7 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
     const key = c * 2 + (hidden ? 1 : 0);
     let scope = scopeCache.get(key);
     if (scope === undefined) {
-      scope = searchScopeTokens({ id: convIds[c]!, accountId: accountIds[convAccount[c]!]! }, { doNotReply: hidden });
+      scope = searchScopeTokens({ id: convIds[c]!, accountId: accountIds[convAccount[c]!]! }, { hidden });
       scopeCache.set(key, scope);
     }
     return scope;

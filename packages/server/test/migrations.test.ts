@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeF
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { searchScopeTokens } from '../src/domain/visibility.js';
+import { searchScopeTokens } from '../src/store/sqlite/search.js';
 import { makeTestApp, people } from './helpers.js';
 
 const drizzleDir = resolve(import.meta.dirname, '../drizzle');
@@ -43,7 +43,7 @@ function writeOldDatabase(file: string) {
     conversation.run(conversationId, subject);
     for (const user of members) member.run(conversationId, user);
     const { seq } = message.get(id, conversationId, `<p>${text}</p>`, text) as { seq: number };
-    sqlite.prepare('INSERT INTO message_search (rowid, subject, body, scope) VALUES (?, ?, ?, ?)').run(seq, subject, text, searchScopeTokens({ id: conversationId, accountId: 'acme' }, { doNotReply: false }));
+    sqlite.prepare('INSERT INTO message_search (rowid, subject, body, scope) VALUES (?, ?, ?, ?)').run(seq, subject, text, searchScopeTokens({ id: conversationId, accountId: 'acme' }, { hidden: false }));
     sqlite.prepare('UPDATE conversations SET last_seq = ?, last_public_seq = ?, first_seq = ? WHERE id = ?').run(seq, seq, seq, conversationId);
   };
   write('c_staffonly00000000000000000', 'Budget talk', ['sam', 'stan'], 'm_staffonly00000000000000000', 'between us vermilionotter');

@@ -4,9 +4,10 @@
  * give exactly what visibility allows, as the plain queries below compute it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createConversation, listConversations, matchingConversations } from '../src/domain/conversations.js';
+import { createConversation, listConversations } from '../src/domain/conversations.js';
 import { noEffects, postMessage } from '../src/domain/messages.js';
 import { searchScope, type Viewer } from '../src/domain/visibility.js';
+import { matchingConversations } from '../src/store/sqlite/search.js';
 import { makeTestApp, people, signInAll, type TestApp } from './helpers.js';
 import { prepareRichText } from '../src/domain/rich-text.js';
 
@@ -54,11 +55,11 @@ beforeAll(async () => {
 
 describe('search with many matching conversations', () => {
   it('walks the caller\'s conversations (the matches are dense)', () => {
-    const match = (word: string) => `{subject body} : ("${word}") AND ${searchScope(alice)}`;
-    expect(matchingConversations(t.db, match('apple'), true).complete).toBe(false);
-    expect(matchingConversations(t.db, match('apple'), false).ids.length).toBe(420);
-    expect(matchingConversations(t.db, match('banana'), true).complete).toBe(false);
-    expect(matchingConversations(t.db, match('banana'), false).ids.length).toBe(304);
+    const match = (word: string, mayStop: boolean) => matchingConversations(t.db, [{ words: [word], prefix: false }], searchScope(alice), mayStop);
+    expect(match('apple', true).complete).toBe(false);
+    expect(match('apple', false).ids.length).toBe(420);
+    expect(match('banana', true).complete).toBe(false);
+    expect(match('banana', false).ids.length).toBe(304);
   });
 
   it('gives customers the newest conversations with a visible match, never one matched by a hidden note', () => {

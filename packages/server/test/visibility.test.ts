@@ -6,7 +6,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../src/auth/token.js';
-import { cachedGet } from '../src/db/cached.js';
 import { ApiError } from '../src/errors.js';
 import { conversationVisible, loadVisibleConversation } from '../src/domain/visibility.js';
 import { makeTestApp, people, signInAll, startConversation } from './helpers.js';
@@ -38,7 +37,7 @@ describe('conversation visibility', () => {
         if (state)
           t.db.run(sql`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left)
                        VALUES (${conversation}, ${viewer.id}, ${state.participant}, ${state.left})`);
-        const listed = cachedGet<{ n: number }>(t.db, sql`
+        const listed = t.db.get<{ n: number }>(sql`
           SELECT count(*) AS n FROM conversations c
           LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
           WHERE c.id = ${conversation} AND ${conversationVisible(viewer)}`)!.n === 1;

@@ -1,12 +1,18 @@
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Dialect } from '../store/dialect.js';
+import { sqliteDialect } from '../store/sqlite/dialect.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+/** The SQL fragments of this store that differ between stores (store/dialect.ts). */
+export const dialect: Dialect = sqliteDialect;
 
 const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
@@ -42,6 +48,16 @@ export function transactionOf(client: Database.Database): Database.Transaction<(
   let runner = runners.get(client);
   if (!runner) runners.set(client, (runner = client.transaction((fn: () => unknown) => fn())));
   return runner;
+}
+
+/**
+ * Changes whenever anything is written to the database: by this connection (every row changed, even
+ * when rolled back, counts in total_changes()) or by another one (data_version). For caches of
+ * derived data that must never be older than the last write.
+ */
+export function writeVersion(db: Db): string {
+  const row = db.get<{ t: number; d: number }>(sql`SELECT total_changes() AS t, data_version AS d FROM pragma_data_version`)!;
+  return `${row.t}:${row.d}`;
 }
 
 /**

@@ -1,5 +1,7 @@
-import { prepared } from '../db/cached.js';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { auditEvents } from '../db/schema.js';
+import { prepareOnce } from '../store/sqlite/prepared.js';
 
 export interface AuditEntry {
   actorId: string | null;
@@ -59,15 +61,24 @@ function insert(db: Db, entry: AuditEntry): void {
   if (!current || current.minute !== minute) repeats.set(db, (current = { minute, rows: new Map() }));
   const key = JSON.stringify([entry.actorId, entry.action, entry.targetType ?? null, entry.targetId ?? null]);
   const row = current.rows.get(key);
-  if (row !== undefined && prepared(db, 'UPDATE audit_events SET count = count + 1 WHERE id = ?').run(row).changes === 1) return;
+  if (row !== undefined && db.update(auditEvents).set({ count: sql`${auditEvents.count} + 1` }).where(eq(auditEvents.id, Number(row))).run().changes === 1) return;
   current.rows.set(key, append(db, entry));
 }
 
 function append(db: Db, entry: AuditEntry): number | bigint {
   // One row per write request: the statement is prepared once (`at` takes the column's default).
-  return prepared(
-    db,
-    `INSERT INTO audit_events (actor_id, action, outcome, target_type, target_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-  ).run(entry.actorId, entry.action, entry.outcome, entry.targetType ?? null, entry.targetId ?? null, entry.detail ? JSON.stringify(entry.detail) : null)
-    .lastInsertRowid;
+  const p = sql.placeholder;
+  return prepareOnce(db, 'audit.append', (db) =>
+    db
+      .insert(auditEvents)
+      .values({ actorId: p('actorId'), action: p('action'), outcome: p('outcome'), targetType: p('targetType'), targetId: p('targetId'), detail: p('detail') })
+      .prepare(),
+  ).run({
+    actorId: entry.actorId,
+    action: entry.action,
+    outcome: entry.outcome,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    detail: entry.detail ? JSON.stringify(entry.detail) : null,
+  }).lastInsertRowid;
 }

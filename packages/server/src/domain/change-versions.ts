@@ -16,7 +16,7 @@
  * an operator's, so a change seen there then expires every kept page at most every
  * THREAD_WRITES_CHECK_MS instead.
  */
-import { prepared } from '../db/cached.js';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 
 /** How stale a kept page may be after a write from outside the server's own connection. */
@@ -83,7 +83,7 @@ export function changeVersion(db: Db, userId: string): string {
   const v = versions(db);
   const now = performance.now();
   if (now - v.otherWritesCheckedAt >= OTHER_WRITES_CHECK_MS) {
-    const d = (prepared(db, 'SELECT data_version AS d FROM pragma_data_version').get() as { d: number }).d;
+    const d = db.get<{ d: number }>(sql`SELECT data_version AS d FROM pragma_data_version`)!.d;
     if (v.dataVersion !== null && d !== v.dataVersion) {
       if (v.threadWrote) v.unsure = true;
       else expireAll(v, now);

@@ -9,12 +9,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/auth/token.js';
 import { openDb, type Db } from '../../src/db/client.js';
-import { ftsTerms } from '../../src/domain/conversations.js';
-import { hiddenFromCustomers, searchScope, searchScopeTokens } from '../../src/domain/visibility.js';
-import type { SearchScope, SearchTerm } from '../../src/search/terms.js';
+import { hiddenFromCustomers, searchScope } from '../../src/domain/visibility.js';
+import { parseSearch, type SearchTerm } from '../../src/search/terms.js';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
 import { accounts, conversations, messages, users } from '../../src/store/postgres/schema.js';
 import { indexMessage, matchingMessages } from '../../src/store/postgres/search.js';
+import { ftsMatch, indexMessage as indexOnSqlite } from '../../src/store/sqlite/search.js';
 import { useTestDatabase } from './database.js';
 
 const VOCABULARY = ['café', 'Cafe', 'cafés', 'Éclair', 'eclat', 'e-mail', 'mail', 'Mailbox', 'refund', 'refunds', 're-fund', 'naïve', 'naive', 'Zürich', 'zurich', 'ZÜRICH', '2026', 'v2', 'order-12345', '12345', 'über', 'uber', 'Ångström', 'angstrom', 'crème', 'brûlée'];
@@ -33,18 +33,6 @@ const VIEWERS: [Identity, string[]][] = [
   [viewer('customer', ['acme']), []],
   [viewer('customer', ['globex']), []],
 ];
-
-function neutralScope(v: Identity, participations: string[]): SearchScope {
-  if (v.role === 'admin') return null;
-  return { accounts: v.accounts === '*' ? [] : v.accounts, conversations: v.role === 'staff' ? participations : [], publicOnly: v.role === 'customer' };
-}
-
-function neutralTerms(fts: string): SearchTerm[] {
-  return fts.split(' AND ').map((phrase) => {
-    const m = /^"([^"]+)"( \*)?$/.exec(phrase)!;
-    return { words: m[1]!.split(' '), prefix: m[2] !== undefined };
-  });
-}
 
 describe('search on PostgreSQL and on SQLite', () => {
   const database = useTestDatabase();
@@ -74,8 +62,9 @@ describe('search on PostgreSQL and on SQLite', () => {
       const visibility = { doNotReply: row.doNotReply, staffOnly: row.staffOnly };
       const c = row.conversation;
       await pg.insert(messages).values({ seq, id: `m${seq}`, conversationId: c.id, accountId: c.accountId, kind: 'message', body: text, text, authorId: 'u1', createdAt: at, ...visibility });
-      await indexMessage(pg, seq, { subject: c.subject, text, accountId: c.accountId, conversationId: c.id, hidden: hiddenFromCustomers(visibility) });
-      lite.run(sql`INSERT INTO message_search (rowid, subject, body, scope) VALUES (${seq}, ${c.subject}, ${text}, ${searchScopeTokens(c, visibility)})`);
+      const indexed = { seq, subject: c.subject, body: text, accountId: c.accountId, conversationId: c.id, hidden: hiddenFromCustomers(visibility) };
+      await indexMessage(pg, indexed);
+      indexOnSqlite(lite, indexed);
     }
   });
 
@@ -97,18 +86,18 @@ describe('search on PostgreSQL and on SQLite', () => {
     );
     let found = 0;
     for (const q of searches) {
-      let fts: string | null | false;
+      let terms: SearchTerm[] | null;
       try {
-        fts = ftsTerms(q);
+        terms = parseSearch(q);
       } catch {
         continue; // a prefix too short after a hyphen (`re-f%`): refused with 422 before any store sees it
       }
-      if (typeof fts !== 'string') continue;
+      if (!terms?.length) continue;
       for (const [v, participations] of VIEWERS) {
         const scope = searchScope(v, participations);
-        const match = `{subject body} : (${fts})${scope ? ` AND ${scope}` : ''}`;
+        const match = ftsMatch(terms, scope);
         const onSqlite = lite.all<{ seq: number }>(sql`SELECT rowid AS seq FROM message_search WHERE message_search MATCH ${match} ORDER BY rowid`).map((r) => r.seq);
-        const onPostgres = (await matchingMessages(pg, neutralTerms(fts), neutralScope(v, participations))).map((m) => m.seq);
+        const onPostgres = (await matchingMessages(pg, terms, scope)).map((m) => m.seq);
         expect(onPostgres, `${v.role} ${JSON.stringify(v.accounts)} +${participations.join(',')}: ${q}`).toEqual(onSqlite);
         found += onSqlite.length;
       }

@@ -1,18 +1,18 @@
 /**
  * Search on PostgreSQL against hand-written rows: diacritics, prefixes, phrases, scope (a customer never finds
  * another account's message or a hidden one, and body text cannot forge scope), the same results as FTS5 on the
- * same rows in a SQLite database built by its own migrations, and a query plan that reads the GIN index.
+ * same rows in a SQLite database built by its own migrations (rendered by the SQLite store), and a query plan that reads the GIN index.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/auth/token.js';
 import { openDb, type Db } from '../../src/db/client.js';
-import { ftsTerms } from '../../src/domain/conversations.js';
-import { accountToken, hiddenFromCustomers, searchScope, searchScopeTokens } from '../../src/domain/visibility.js';
-import type { SearchScope, SearchTerm } from '../../src/search/terms.js';
+import { hiddenFromCustomers, searchScope } from '../../src/domain/visibility.js';
+import { parseSearch, type SearchTerm } from '../../src/search/terms.js';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
 import { accounts, conversations, messages, users } from '../../src/store/postgres/schema.js';
-import { indexMessage, matchingMessages, scopeLexemes, scopeQuery, searchCondition, words } from '../../src/store/postgres/search.js';
+import { conversationsMatching, indexMessage, matchingMessages, scopeLexemes, scopeQuery, searchCondition, words } from '../../src/store/postgres/search.js';
+import { accountToken, ftsMatch, indexMessage as indexOnSqlite } from '../../src/store/sqlite/search.js';
 import { useTestDatabase } from './database.js';
 
 interface Row {
@@ -54,25 +54,11 @@ const VIEWERS = {
   'customer of no account': viewer('customer', []),
 };
 
-/** The neutral scope of a viewer, as domain/visibility.ts `searchScope` decides it for FTS5. */
-function neutralScope(v: Identity, participations: string[] = []): SearchScope {
-  if (v.role === 'admin') return null;
-  return {
-    accounts: v.accounts === '*' ? [] : v.accounts,
-    conversations: v.role === 'staff' ? participations : [],
-    publicOnly: v.role === 'customer',
-  };
-}
-
-/** The terms of `q` as today's parse gives them to FTS5 (`"e mail" * AND "cafe"`), as neutral terms. */
-function neutralTerms(q: string): SearchTerm[] {
-  const fts = ftsTerms(q);
-  if (typeof fts !== 'string') throw new Error(`"${q}" is not a search of words`);
-  return fts.split(' AND ').map((phrase) => {
-    const m = /^"([^"]+)"( \*)?$/.exec(phrase);
-    if (!m) throw new Error(`unexpected FTS5 phrase ${phrase}`);
-    return { words: m[1]!.split(' '), prefix: m[2] !== undefined };
-  });
+/** The terms of `q` as the domain parses them for both stores. */
+function termsOf(q: string): SearchTerm[] {
+  const terms = parseSearch(q);
+  if (terms === null) throw new Error(`"${q}" is not a search of words`);
+  return terms;
 }
 
 describe('search on PostgreSQL', () => {
@@ -104,8 +90,9 @@ describe('search on PostgreSQL', () => {
         createdAt: at,
         ...visibility,
       });
-      await indexMessage(pg, row.seq, { subject: c.subject, text: row.text, accountId: c.accountId, conversationId: c.id, hidden: hiddenFromCustomers(visibility) });
-      lite.run(sql`INSERT INTO message_search (rowid, subject, body, scope) VALUES (${row.seq}, ${c.subject}, ${row.text}, ${searchScopeTokens(c, visibility)})`);
+      const indexed = { seq: row.seq, subject: c.subject, body: row.text, accountId: c.accountId, conversationId: c.id, hidden: hiddenFromCustomers(visibility) };
+      await indexMessage(pg, indexed);
+      indexOnSqlite(lite, indexed);
     }
   });
 
@@ -114,11 +101,11 @@ describe('search on PostgreSQL', () => {
   });
 
   const onPostgres = async (q: string, v: Identity, participations: string[] = []) =>
-    (await matchingMessages(pg, neutralTerms(q), neutralScope(v, participations))).map((m) => m.seq);
+    (await matchingMessages(pg, termsOf(q), searchScope(v, participations))).map((m) => m.seq);
 
+  /** The same search rendered by the SQLite store (store/sqlite/search.ts) on the same rows. */
   const onSqlite = (q: string, v: Identity, participations: string[] = []) => {
-    const scope = searchScope(v, participations);
-    const match = `{subject body} : (${ftsTerms(q)})${scope ? ` AND ${scope}` : ''}`;
+    const match = ftsMatch(termsOf(q), searchScope(v, participations));
     return lite.all<{ seq: number }>(sql`SELECT rowid AS seq FROM message_search WHERE message_search MATCH ${match} ORDER BY rowid`).map((r) => r.seq);
   };
 
@@ -170,6 +157,19 @@ describe('search on PostgreSQL', () => {
     expect(await onPostgres('refund', VIEWERS['acme staff'], ['c3'])).toEqual([2, 3, 4, 5]);
   });
 
+  it('answers the domain as the SQLite store does: matching conversations, and messages in pages', async () => {
+    for (const [name, v] of Object.entries(VIEWERS)) {
+      for (const q of ['refund', 'cafe', 'invoice']) {
+        // The conversations of FTS5's matches (the SQLite database here holds the index alone, without messages).
+        const expected = new Set(onSqlite(q, v).map((seq) => ROWS.find((r) => r.seq === seq)!.conversation));
+        expect(await conversationsMatching(pg, termsOf(q), searchScope(v)), `${name}: ${q}`).toEqual(expected);
+      }
+    }
+    expect(await conversationsMatching(pg, termsOf('refund'), searchScope(VIEWERS['acme customer']))).toEqual(new Set(['c2']));
+    const page = await matchingMessages(pg, termsOf('refund'), null, { after: 2, limit: 2 });
+    expect(page).toEqual([{ seq: 3, conversationId: 'c2' }, { seq: 4, conversationId: 'c3' }]);
+  });
+
   it('gives the results of FTS5 for every viewer and search', async () => {
     const searches = ['refund', 'ref', 'cafe', 'invoice', 'order 12345', 'secret', 'staff only', 'account', 'vpublic', 'acme', 'public', 'visibility'];
     for (const [name, v] of Object.entries(VIEWERS)) {
@@ -187,10 +187,10 @@ describe('search on PostgreSQL', () => {
     // Even a document made straight from the literal scope lexemes as body text, without cutting it into words first.
     const literal = scopeLexemes({ accountId: 'acme', conversationId: 'c1', hidden: false });
     const forged = await pg.execute<{ hit: boolean }>(sql`
-      SELECT ${searchCondition([], neutralScope(VIEWERS['acme customer']), sql`(setweight(to_tsvector('simple', ${literal}), 'B') || to_tsvector('simple', ${literal}))`)} AS hit`);
+      SELECT ${searchCondition([], searchScope(VIEWERS['acme customer']), sql`(setweight(to_tsvector('simple', ${literal}), 'B') || to_tsvector('simple', ${literal}))`)} AS hit`);
     expect(forged.rows[0]!.hit).toBe(false);
     // The real thing matches, so the query above is not vacuous.
-    const genuine = await pg.execute<{ hit: boolean }>(sql`SELECT ${searchCondition([], neutralScope(VIEWERS['acme customer']), sql`${literal}::tsvector`)} AS hit`);
+    const genuine = await pg.execute<{ hit: boolean }>(sql`SELECT ${searchCondition([], searchScope(VIEWERS['acme customer']), sql`${literal}::tsvector`)} AS hit`);
     expect(genuine.rows[0]!.hit).toBe(true);
   });
 
@@ -215,11 +215,11 @@ describe('search on PostgreSQL', () => {
       SELECT 1000 + i, setweight(to_tsvector('simple', 'common words ' || i), 'B') || ${globex}::tsvector FROM generate_series(1, 4000) AS i`);
     for (const seq of [10, 11, 12]) {
       await pg.insert(messages).values({ seq, id: `m${seq}`, conversationId: 'c2', accountId: 'acme', kind: 'message', body: 'common', text: 'common', authorId: 'u1', createdAt: '2026-12-07T00:00:00.000Z' });
-      await indexMessage(pg, seq, { subject: 'Order 12345', text: 'common ground', accountId: 'acme', conversationId: 'c2', hidden: false });
+      await indexMessage(pg, { seq, subject: 'Order 12345', body: 'common ground', accountId: 'acme', conversationId: 'c2', hidden: false });
     }
     await pg.execute(sql`ANALYZE message_search`);
 
-    const condition = searchCondition(neutralTerms('common'), neutralScope(VIEWERS['acme customer']));
+    const condition = searchCondition(termsOf('common'), searchScope(VIEWERS['acme customer']));
     const explained = await pg.execute<{ 'QUERY PLAN': unknown }>(sql`EXPLAIN (ANALYZE, FORMAT JSON) SELECT seq FROM message_search WHERE ${condition}`);
     const plan = JSON.stringify(explained.rows[0]!['QUERY PLAN']);
     expect(plan).toContain('"Index Name":"message_search_document_idx"');

@@ -34,36 +34,38 @@ export function words(text: string): string {
   return (text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).join(' ');
 }
 
-export interface SearchDocumentInput {
+/** A message as the search index takes it: the same shape as the SQLite store's (store/sqlite/search.ts). */
+export interface IndexedMessage {
+  seq: number;
   subject: string;
-  /** The plain-text rendering of the body (`messages.text`). */
-  text: string;
-  accountId: string;
+  /** The message's visible text (`messages.text`). */
+  body: string;
   conversationId: string;
-  /** Hidden from customers (DoNotReply, or written for staff only): domain/visibility.ts `hiddenFromCustomers`. */
+  accountId: string;
+  /** Kept from customers (domain/visibility.ts hiddenFromCustomers). */
   hidden: boolean;
 }
 
 /** The scope lexemes of a message, as a tsvector literal of weight C. */
-export function scopeLexemes(input: Pick<SearchDocumentInput, 'accountId' | 'conversationId' | 'hidden'>): string {
-  return [accountLexeme(input.accountId), conversationLexeme(input.conversationId), input.hidden ? HIDDEN_LEXEME : PUBLIC_LEXEME]
+export function scopeLexemes(message: Pick<IndexedMessage, 'accountId' | 'conversationId' | 'hidden'>): string {
+  return [accountLexeme(message.accountId), conversationLexeme(message.conversationId), message.hidden ? HIDDEN_LEXEME : PUBLIC_LEXEME]
     .map((lexeme) => `'${lexeme}':1C`)
     .join(' ');
 }
 
 /** The document of one message, as an SQL expression of type tsvector. */
-export function searchDocument(input: SearchDocumentInput): SQL {
-  return sql`(setweight(to_tsvector('simple', unaccent(${words(input.subject)}::text)), 'A')
-    || setweight(to_tsvector('simple', unaccent(${words(input.text)}::text)), 'B')
-    || ${scopeLexemes(input)}::tsvector)`;
+export function searchDocument(message: Omit<IndexedMessage, 'seq'>): SQL {
+  return sql`(setweight(to_tsvector('simple', unaccent(${words(message.subject)}::text)), 'A')
+    || setweight(to_tsvector('simple', unaccent(${words(message.body)}::text)), 'B')
+    || ${scopeLexemes(message)}::tsvector)`;
 }
 
-/** Writes (or rewrites) the search document of message `seq`, in the transaction of the message. */
-export async function indexMessage(db: PgDb, seq: number, input: SearchDocumentInput): Promise<void> {
-  const document = searchDocument(input);
+/** Adds (or rewrites) the search document of a message, in the caller's transaction. */
+export async function indexMessage(db: PgDb, message: IndexedMessage): Promise<void> {
+  const document = searchDocument(message);
   await db
     .insert(messageSearch)
-    .values({ seq, document })
+    .values({ seq: message.seq, document })
     .onConflictDoUpdate({ target: messageSearch.seq, set: { document } });
 }
 
@@ -110,11 +112,24 @@ export function searchCondition(terms: SearchTerm[], scope: SearchScope, documen
   return sql`(${sql.join(conditions, sql` AND `)})`;
 }
 
-/** The messages (seq and conversation, oldest first) that match `terms` within `scope`. */
-export async function matchingMessages(db: PgDb, terms: SearchTerm[], scope: SearchScope, limit?: number): Promise<{ seq: number; conversationId: string }[]> {
+/** The messages (seq and conversation, oldest first) that match `terms` within `scope`, after seq `after`. */
+export async function matchingMessages(
+  db: PgDb,
+  terms: SearchTerm[],
+  scope: SearchScope,
+  options: { after?: number; limit?: number } = {},
+): Promise<{ seq: number; conversationId: string }[]> {
   const rows = await db.execute<{ seq: string; conversation_id: string }>(sql`
     SELECT ms.seq, m.conversation_id FROM message_search ms JOIN messages m ON m.seq = ms.seq
-    WHERE ${searchCondition(terms, scope, sql`ms.document`)}
-    ORDER BY ms.seq${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`);
+    WHERE ${searchCondition(terms, scope, sql`ms.document`)}${options.after === undefined ? sql`` : sql` AND ms.seq > ${options.after}`}
+    ORDER BY ms.seq${options.limit === undefined ? sql`` : sql` LIMIT ${options.limit}`}`);
   return rows.rows.map((r) => ({ seq: Number(r.seq), conversationId: r.conversation_id }));
+}
+
+/** Of the conversations of `scope`, those holding a message that matches `terms` (store/sqlite/search.ts, the same). */
+export async function conversationsMatching(db: PgDb, terms: SearchTerm[], scope: SearchScope): Promise<Set<string>> {
+  const rows = await db.execute<{ id: string }>(sql`
+    SELECT DISTINCT m.conversation_id AS id FROM message_search ms JOIN messages m ON m.seq = ms.seq
+    WHERE ${searchCondition(terms, scope, sql`ms.document`)}`);
+  return new Set(rows.rows.map((r) => r.id));
 }
