@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getTableName, is } from 'drizzle-orm';
+import { getTableName, is, sql } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from '../../src/store/postgres/schema.js';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config.js';
+import { connectPostgres } from '../../src/store/postgres/db.js';
 import { migratePostgres, migrationsFolder } from '../../src/store/postgres/migrate.js';
+import { parseDatabaseUrl } from '../../src/store/postgres/url.js';
 import { useTestDatabase } from './database.js';
 
 const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
@@ -77,5 +80,17 @@ describe('migratePostgres', () => {
     const client = new pg.Client({ connectionString: db.url() });
     await client.connect();
     await client.end();
+  });
+
+  it('starts a server on it: checked, migrated, pooled; or refused with a sentence when nothing answers', async () => {
+    const store = await connectPostgres(parseDatabaseUrl({ SECURE_INBOX_DATABASE_URL: db.url() })!, { max: 1 });
+    try {
+      const rows = await store.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`);
+      expect(rows.rows[0]!.n).toBe(journal.entries.length);
+    } finally {
+      await store.$client.end();
+    }
+    const nowhere = parseDatabaseUrl({ SECURE_INBOX_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' })!;
+    await expect(connectPostgres(nowhere)).rejects.toThrow(new ConfigError('SECURE_INBOX_DATABASE_URL: no PostgreSQL answers at 127.0.0.1:1 (ECONNREFUSED).'));
   });
 });
