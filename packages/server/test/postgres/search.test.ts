@@ -228,6 +228,15 @@ describe('search on PostgreSQL', () => {
     // The index hands over acme's three, not globex's four thousand.
     expect(Number(indexScan![1])).toBe(3);
     expect(await onPostgres('common', VIEWERS['acme customer'])).toEqual([10, 11, 12]);
+    // A prefix and a phrase read the same index within the scope.
+    for (const q of ['comm%', 'common-ground']) {
+      const plan = await pg.execute<{ 'QUERY PLAN': unknown }>(
+        sql`EXPLAIN (ANALYZE, FORMAT JSON) SELECT seq FROM message_search WHERE ${searchCondition(termsOf(q), searchScope(VIEWERS['acme customer']))}`,
+      );
+      const text = JSON.stringify(plan.rows[0]!['QUERY PLAN']);
+      expect(text, q).toContain('"Index Name":"message_search_document_idx"');
+      expect(Number(/"Node Type":"Bitmap Index Scan".*?"Actual Rows":(\d+)/.exec(text)![1]), q).toBe(3);
+    }
     expect(await onPostgres('common', VIEWERS['globex customer'])).toHaveLength(4000);
   });
 });
