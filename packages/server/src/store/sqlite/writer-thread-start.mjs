@@ -1,4 +1,4 @@
-// The writer thread's entry (db/writer-thread.ts): loads TypeScript, then the thread's own module.
+// The writer thread's entry (store/sqlite/writer-thread.ts): loads TypeScript, then the thread's own module.
 import { register } from 'tsx/esm/api';
 
 register();
