@@ -17,11 +17,11 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDb } from '../packages/server/src/db/client.js';
+import { openDb } from '../packages/server/src/store/sqlite/client.js';
 import { newId } from '../packages/server/src/domain/ids.js';
 import { sanitizeRichText } from '../packages/server/src/domain/rich-text.js';
 import { cleanPlainText, htmlToText } from '../packages/server/src/domain/text.js';
-import { searchScopeTokens } from '../packages/server/src/domain/visibility.js';
+import { searchScopeTokens } from '../packages/server/src/store/sqlite/search.js';
 import { dataDir, generatorFingerprint, parseSize } from './lib/paths.js';
 
 // ------------------------------------------------------------------ what the benchmarks rely on
@@ -375,7 +375,7 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
     const insConv = sqlite.prepare(`INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
       status, assignee_id, created_by, created_at, updated_at, public_updated_at, last_seq, last_public_seq, first_seq)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insCu = sqlite.prepare(`INSERT INTO conversation_users (conversation_id, user_id, participant, left, trashed, last_read_seq, forced_unread, last_sent_seq, joined_at)
+    const insCu = sqlite.prepare(`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left, trashed, last_read_seq, forced_unread, last_sent_seq, joined_at)
       VALUES (?, ?, 1, 0, ?, ?, 0, ?, ?)`);
     for (let c = 0; c < conversationCount; c++) {
       const createdAt = iso(msgTime[convStart[c]!]!);
@@ -414,7 +414,7 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
     const key = c * 2 + (hidden ? 1 : 0);
     let scope = scopeCache.get(key);
     if (scope === undefined) {
-      scope = searchScopeTokens({ id: convIds[c]!, accountId: accountIds[convAccount[c]!]! }, { doNotReply: hidden });
+      scope = searchScopeTokens({ id: convIds[c]!, accountId: accountIds[convAccount[c]!]! }, { hidden });
       scopeCache.set(key, scope);
     }
     return scope;

@@ -3,12 +3,23 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chromiumPath } from './chromium.mjs';
+import { postgresAnswers, testDatabaseUrl } from './postgres.mjs';
 
 const chrome = chromiumPath;
 if (!existsSync(chrome)) {
   console.error(
     `Chromium is needed for the element and end-to-end tests and was not found at ${chrome}.\n` +
       'Install it with `sudo apt-get install -y chromium` (Debian/Ubuntu), or point CHROME_PATH at a Chrome or Chromium binary.',
+  );
+  process.exit(1);
+}
+
+if (!(await postgresAnswers())) {
+  const { host } = new URL(testDatabaseUrl);
+  console.error(
+    `PostgreSQL is needed for the server tests and none answers at ${host}: install one with ` +
+      '`sudo apt-get install -y postgresql` and start it with `sudo pg_ctlcluster <version> main start` ' +
+      '(the version is the folder under /etc/postgresql), or point SECURE_INBOX_TEST_DATABASE_URL at one.',
   );
   process.exit(1);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { searchScopeTokens } from '../../packages/server/src/domain/visibility.js';
+import { searchScopeTokens } from '../../packages/server/src/store/sqlite/search.js';
 import { newId } from '../../packages/server/src/domain/ids.js';
 
 export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +46,7 @@ export function generatorFingerprint(): string {
     hash.update(readFileSync(join(migrations, file)));
   }
   hash.update(readFileSync(join(serverDir, 'src/domain/text.ts')));
-  for (const doNotReply of [false, true]) hash.update(searchScopeTokens({ id: 'c_x', accountId: 'a_x' }, { doNotReply }));
+  for (const hidden of [false, true]) hash.update(searchScopeTokens({ id: 'c_x', accountId: 'a_x' }, { hidden }));
   hash.update(newId('m', 0).slice(0, -16));
   return hash.digest('hex').slice(0, 10);
 }

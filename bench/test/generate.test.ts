@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../packages/server/src/app.js';
 import { loadConfig } from '../../packages/server/src/config.js';
-import { openDb, type Db } from '../../packages/server/src/db/client.js';
-import { searchScopeTokens } from '../../packages/server/src/domain/visibility.js';
+import { openDb, type Db } from '../../packages/server/src/store/sqlite/client.js';
+import { searchScopeTokens } from '../../packages/server/src/store/sqlite/search.js';
 import { ensureDb, type GeneratedMeta, type Persona } from '../generate.js';
 import { SECRET, tokenFor } from '../lib/server.js';
 
@@ -81,7 +81,7 @@ describe('generated data', () => {
     expect(rows).toHaveLength(3000);
     for (const r of rows) {
       expect(r.value).toBe(String(Boolean(r.hidden)));
-      expect(r.scope).toBe(searchScopeTokens({ id: r.conversationId, accountId: r.accountId }, { doNotReply: Boolean(r.hidden) }));
+      expect(r.scope).toBe(searchScopeTokens({ id: r.conversationId, accountId: r.accountId }, { hidden: Boolean(r.hidden) }));
       expect(r.body).toBe(r.text);
     }
     expect(rows.some((r) => r.hidden)).toBe(true);

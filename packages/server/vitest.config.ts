@@ -1,8 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Suites whose sends and sign-ins are also run written on the writer thread, as the server on a
- * database file writes them (src/db/writer-thread.ts; test/helpers.ts `makeTestApp`).
+ * database file writes them (src/store/sqlite/writer-thread.ts; test/helpers.ts `makeTestApp`).
  */
 const writerThreadSuites = [
   'routes',
@@ -23,8 +23,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
-      { extends: true, test: { name: 'server', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'server', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/postgres/**'] } },
       { extends: true, test: { name: 'writer thread', include: writerThreadSuites, env: { SECURE_INBOX_TEST_WRITER_THREAD: '1' } } },
+      // The PostgreSQL store's own tests, on a database of their own per file (test/postgres/database.ts).
+      // `gc()` lets the attachment test measure what stays in memory while 20 MB stream through.
+      { extends: true, test: { name: 'postgres', include: ['test/postgres/**/*.test.ts'], execArgv: ['--expose-gc'] } },
     ],
   },
 });

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../src/domain/ids.js';
-import { accountToken, conversationToken, searchScopeTokens } from '../src/domain/visibility.js';
+import { accountToken, conversationToken, searchScopeTokens } from '../src/store/sqlite/search.js';
 
 describe('public ids', () => {
   it('carry 96 random bits after their prefix and creation time and never repeat, across refills of the random pool', () => {
@@ -32,7 +32,7 @@ describe('search scope tokens', () => {
     for (let round = 0; round < 2; round++) {
       expect(accountToken('acme')).toBe(`a${sha('acme')}`);
       expect(conversationToken('c_1')).toBe(`c${sha('c_1')}`);
-      expect(searchScopeTokens({ id: 'c_1', accountId: 'acme' }, { doNotReply: true })).toBe(`a${sha('acme')} c${sha('c_1')} vhidden`);
+      expect(searchScopeTokens({ id: 'c_1', accountId: 'acme' }, { hidden: true })).toBe(`a${sha('acme')} c${sha('c_1')} vhidden`);
     }
     // An account and a conversation with the same id get different tokens.
     expect(accountToken('same')).not.toBe(conversationToken('same'));

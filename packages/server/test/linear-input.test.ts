@@ -8,7 +8,7 @@ import { ApiError } from '../src/errors.js';
 import { TokenClaims } from '@secure-inbox/protocol';
 import { describe, expect, it } from 'vitest';
 import { asciiFallback, cleanFileName, contentDisposition, withExtension } from '../src/attachments/names.js';
-import { ftsTerms } from '../src/domain/conversations.js';
+import { parseSearch } from '../src/search/terms.js';
 import { cleanPlainText, htmlToText, preview } from '../src/domain/text.js';
 import { makeTestApp, type TestUser } from './helpers.js';
 
@@ -81,7 +81,7 @@ describe('text fields', () => {
     // Refused past the bounds (too many words, too short a prefix) with a 422: the refusal is timed too.
     const termsOrRefusal = (q: string) => {
       try {
-        ftsTerms(q);
+        parseSearch(q);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
       }

@@ -6,7 +6,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../src/auth/token.js';
-import { cachedGet } from '../src/db/cached.js';
 import { ApiError } from '../src/errors.js';
 import { conversationVisible, loadVisibleConversation } from '../src/domain/visibility.js';
 import { makeTestApp, people, signInAll, startConversation } from './helpers.js';
@@ -36,9 +35,9 @@ describe('conversation visibility', () => {
       for (const viewer of viewers) {
         t.db.run(sql`DELETE FROM conversation_users WHERE conversation_id = ${conversation} AND user_id = ${viewer.id}`);
         if (state)
-          t.db.run(sql`INSERT INTO conversation_users (conversation_id, user_id, participant, left)
+          t.db.run(sql`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left)
                        VALUES (${conversation}, ${viewer.id}, ${state.participant}, ${state.left})`);
-        const listed = cachedGet<{ n: number }>(t.db, sql`
+        const listed = t.db.get<{ n: number }>(sql`
           SELECT count(*) AS n FROM conversations c
           LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
           WHERE c.id = ${conversation} AND ${conversationVisible(viewer)}`)!.n === 1;

@@ -1,5 +1,7 @@
-import { prepared } from '../db/cached.js';
-import type { Db } from '../db/client.js';
+import { eq, sql } from 'drizzle-orm';
+import { afterTransaction, type Db } from '../store/sqlite/client.js';
+import { auditEvents } from '../store/sqlite/schema.js';
+import { prepareOnce } from '../store/sqlite/prepared.js';
 
 export interface AuditEntry {
   actorId: string | null;
@@ -10,34 +12,23 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-const deferred = new WeakMap<Db, AuditEntry[]>();
-
 /**
  * Appends one audit row. Values are stored as data (JSON), never interpolated into a log line.
  *
  * A refusal is usually recorded just before an error is thrown, and often inside a write transaction
- * that the error then rolls back; so a denied row met inside a transaction is written right after it
- * ends (transactions are synchronous, so a microtask runs once it has committed or rolled back).
+ * that the error then rolls back; so a denied row met inside a transaction is written once it has
+ * ended, committed or rolled back (`afterTransaction`).
  */
 export function audit(db: Db, entry: AuditEntry): void {
   if (entry.outcome === 'denied' && db.$client.inTransaction) {
-    const pending = deferred.get(db);
-    if (pending) pending.push(entry);
-    else {
-      deferred.set(db, [entry]);
-      queueMicrotask(() => {
-        const entries = deferred.get(db) ?? [];
-        deferred.delete(db);
-        for (const e of entries) {
-          try {
-            insert(db, e);
-          } catch (error) {
-            // Outside any request now: a database that cannot take the row must not take the process down.
-            console.error(`Audit row for a refused ${e.action} could not be written: ${error instanceof Error ? error.message : String(error)}`);
-          }
-        }
-      });
-    }
+    afterTransaction(db, () => {
+      try {
+        insert(db, entry);
+      } catch (error) {
+        // Outside any request now: a database that cannot take the row must not take the process down.
+        console.error(`Audit row for a refused ${entry.action} could not be written: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
     return;
   }
   insert(db, entry);
@@ -59,15 +50,24 @@ function insert(db: Db, entry: AuditEntry): void {
   if (!current || current.minute !== minute) repeats.set(db, (current = { minute, rows: new Map() }));
   const key = JSON.stringify([entry.actorId, entry.action, entry.targetType ?? null, entry.targetId ?? null]);
   const row = current.rows.get(key);
-  if (row !== undefined && prepared(db, 'UPDATE audit_events SET count = count + 1 WHERE id = ?').run(row).changes === 1) return;
+  if (row !== undefined && db.update(auditEvents).set({ count: sql`${auditEvents.count} + 1` }).where(eq(auditEvents.id, Number(row))).run().changes === 1) return;
   current.rows.set(key, append(db, entry));
 }
 
 function append(db: Db, entry: AuditEntry): number | bigint {
   // One row per write request: the statement is prepared once (`at` takes the column's default).
-  return prepared(
-    db,
-    `INSERT INTO audit_events (actor_id, action, outcome, target_type, target_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-  ).run(entry.actorId, entry.action, entry.outcome, entry.targetType ?? null, entry.targetId ?? null, entry.detail ? JSON.stringify(entry.detail) : null)
-    .lastInsertRowid;
+  const p = sql.placeholder;
+  return prepareOnce(db, 'audit.append', (db) =>
+    db
+      .insert(auditEvents)
+      .values({ actorId: p('actorId'), action: p('action'), outcome: p('outcome'), targetType: p('targetType'), targetId: p('targetId'), detail: p('detail') })
+      .prepare(),
+  ).run({
+    actorId: entry.actorId,
+    action: entry.action,
+    outcome: entry.outcome,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    detail: entry.detail ? JSON.stringify(entry.detail) : null,
+  }).lastInsertRowid;
 }

@@ -14,8 +14,9 @@ import {
   type StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import { cachedAll, cachedGet, cachedRun, prepared, writeVersion } from '../db/cached.js';
-import { writeTx, type Db } from '../db/client.js';
+import { dialect, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
+import { parseSearch, type SearchTerm } from '../search/terms.js';
+import { conversationsMatching, matchingConversations } from '../store/sqlite/search.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
@@ -43,7 +44,7 @@ import {
 /** The subset of `userIds` who belong to the account (by membership) — or are admins. */
 function membersOf(db: Db, accountId: string, userIds: string[]): Map<string, { id: string; role: Role }> {
   if (userIds.length === 0) return new Map();
-  const rows = cachedAll<{ id: string; role: Role }>(db, sql`
+  const rows = db.all<{ id: string; role: Role }>(sql`
     SELECT u.id, u.role FROM users u
     WHERE u.id IN (${sql.join(userIds.map((id) => sql`${id}`), sql`, `)})
       AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}))`);
@@ -62,22 +63,22 @@ function requireMembers(db: Db, accountId: string, userIds: string[], field: str
 }
 
 function upsertParticipant(db: Db, conversationId: string, userId: string) {
-  cachedRun(db, sql`
-    INSERT INTO conversation_users (conversation_id, user_id, participant, left) VALUES (${conversationId}, ${userId}, 1, 0)
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = 1, left = 0`);
+  db.run(sql`
+    INSERT INTO conversation_users (conversation_id, user_id, participant, has_left) VALUES (${conversationId}, ${userId}, TRUE, FALSE)
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = TRUE, has_left = FALSE`);
 }
 
 // ------------------------------------------------------------------ one conversation
 export function conversationView(db: Db, viewer: Viewer, row: VisibleConversationRow): Conversation {
-  const topic = row.topicId ? cachedGet<{ id: string; name: string }>(db, sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
-  const participants = cachedAll<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(db, sql`
+  const topic = row.topicId ? db.get<{ id: string; name: string }>(sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
+  const participants = db.all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM conversation_users cu JOIN users u ON u.id = cu.user_id
-    WHERE cu.conversation_id = ${row.id} AND cu.participant = 1 ORDER BY cu.joined_at, u.name`).map(userRef);
+    WHERE cu.conversation_id = ${row.id} AND cu.participant = TRUE ORDER BY cu.joined_at, u.name`).map(userRef);
   const assignee = row.assigneeId
-    ? cachedGet<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(db, sql`
+    ? db.get<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(sql`
         SELECT id, name, role, staff_kind AS staffKind FROM users WHERE id = ${row.assigneeId}`)
     : undefined;
-  const departures = cachedAll<{ id: string; name: string; role: Role; staffKind: StaffKind | null; at: string }>(db, sql`
+  const departures = db.all<{ id: string; name: string; role: Role; staffKind: StaffKind | null; at: string }>(sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS staffKind, d.at FROM departures d JOIN users u ON u.id = d.user_id
     WHERE d.conversation_id = ${row.id} AND ${departureVisible(viewer)} ORDER BY d.at, d.id`).map(({ at, ...user }) => ({ user: userRef(user), at }));
   return {
@@ -85,7 +86,7 @@ export function conversationView(db: Db, viewer: Viewer, row: VisibleConversatio
     subject: row.subject,
     status: row.status,
     accountId: row.accountId,
-    accountName: cachedGet<{ name: string }>(db, sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`)?.name ?? row.accountId,
+    accountName: db.get<{ name: string }>(sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`)?.name ?? row.accountId,
     topic: topic ?? null,
     context: row.contextKind
       ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl }
@@ -124,11 +125,11 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
 
   const id = newId('c');
   writeTx(db, () => {
-    const account = cachedGet<{ id: string }>(db, sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
+    const account = db.get<{ id: string }>(sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
     if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
     let assigneeId: string | null = null;
     if (input.topicId) {
-      const topic = cachedGet<{ defaultAssigneeId: string | null }>(db, sql`SELECT default_assignee_id AS defaultAssigneeId FROM topics t
+      const topic = db.get<{ defaultAssigneeId: string | null }>(sql`SELECT default_assignee_id AS defaultAssigneeId FROM topics t
                                                                           WHERE t.id = ${input.topicId} AND ${topicVisible(viewer, input.accountId)}`);
       if (!topic) throw invalid('topicId', `there is no topic ${input.topicId} in account ${input.accountId}`);
       if (viewer.role === 'customer' && topic.defaultAssigneeId && membersOf(db, input.accountId, [topic.defaultAssigneeId]).size > 0) {
@@ -138,7 +139,7 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
     requireMembers(db, input.accountId, recipientIds, 'recipientIds');
     const at = nowIso();
     const context = input.context;
-    cachedRun(db, sql`
+    db.run(sql`
       INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
                                  status, assignee_id, created_by, created_at, updated_at, public_updated_at)
       VALUES (${id}, ${input.accountId}, ${subject}, ${input.topicId ?? null}, ${context ? cleanPlainText(context.kind) : null},
@@ -185,34 +186,8 @@ interface SummaryRow {
   lastAuthorStaffKind: StaffKind | null;
 }
 
-/**
- * Turns `q` into an FTS5 query: words AND-ed, each a prefix from `limits.searchPrefix` characters on (`word%` asks for
- * it and needs that many); null for "everything", false for words that match nothing. Bounded so one search stays
- * cheap: at most `limits.searchTerms` different words (422 past it), and no prefix shorter than `limits.searchPrefix`
- * (a short prefix matches a large share of all words, which FTS5 merges across the whole index before it applies the
- * caller's scope; prefixes of exactly that length come from the index's prefix index, within the scope).
- */
-export function ftsTerms(q: string | undefined): string | null | false {
-  const trimmed = (q ?? '').trim();
-  if (trimmed === '' || trimmed === '%') return null;
-  const phrases = new Set<string>();
-  for (const piece of trimmed.split(/\s+/)) {
-    const runs = piece.match(/[\p{L}\p{N}]+/gu);
-    if (!runs) continue;
-    const asked = piece.endsWith('%');
-    const last = [...runs[runs.length - 1]!].length;
-    if (asked && last < limits.searchPrefix) {
-      throw invalid('q', `"${piece}": a prefix search needs at least ${limits.searchPrefix} characters before the %`);
-    }
-    const prefix = asked || last >= limits.searchPrefix;
-    phrases.add(`"${runs.join(' ').toLowerCase()}"${prefix ? ' *' : ''}`);
-    if (phrases.size > limits.searchTerms) throw invalid('q', `search for at most ${limits.searchTerms} different words at once`);
-  }
-  return phrases.size === 0 ? false : [...phrases].join(' AND ');
-}
-
 function unreadCondition(viewer: Viewer): SQL {
-  return sql`(coalesce(cu.forced_unread, 0) = 1 OR EXISTS (
+  return sql`(coalesce(cu.forced_unread, FALSE) = TRUE OR EXISTS (
     SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
       AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}))`;
 }
@@ -228,43 +203,18 @@ function staffCandidates(viewer: Viewer): SQL | null {
   const inAccounts = accounts.length
     ? sql`SELECT id FROM conversations WHERE account_id IN (${sql.join(accounts.map((a) => sql`${a}`), sql`, `)}) UNION ALL `
     : sql``;
-  return sql`c.id IN (${inAccounts}SELECT conversation_id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = 1)`;
+  return sql`c.id IN (${inAccounts}SELECT conversation_id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = TRUE)`;
 }
 
 export function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {
   switch (folder) {
     case 'inbox':
-      return sql`coalesce(cu.left, 0) = 0 AND coalesce(cu.trashed, 0) = 0`;
+      return sql`coalesce(cu.has_left, FALSE) = FALSE AND coalesce(cu.trashed, FALSE) = FALSE`;
     case 'sent':
-      return sql`cu.last_sent_seq > 0 AND cu.left = 0 AND cu.trashed = 0`;
+      return sql`cu.last_sent_seq > 0 AND cu.has_left = FALSE AND cu.trashed = FALSE`;
     case 'trash':
-      return sql`cu.trashed = 1 AND cu.left = 0`;
+      return sql`cu.trashed = TRUE AND cu.has_left = FALSE`;
   }
-}
-
-/** Above this many matching conversations, matches spread over less than DENSE of the messages are walked for. */
-const FEW_HITS = 150;
-const DENSE = 0.125;
-
-/**
- * The conversations holding a message that matches the FTS query `match` (terms and the caller's
- * scope), read in the index's order (oldest message first). With `mayStop`, the reading stops once
- * more than FEW_HITS conversations were met within the oldest DENSE of all messages: the word is
- * then frequent enough that walking the caller's conversations in page order finds a page sooner
- * (`complete: false`). Otherwise every matching conversation is returned.
- */
-export function matchingConversations(db: Db, match: string, mayStop: boolean): { ids: string[]; complete: boolean } {
-  const ids = new Set<string>();
-  const newest = mayStop ? ((prepared(db, 'SELECT max(seq) AS seq FROM messages').get() as { seq: number | null }).seq ?? 0) : 0;
-  const rows = prepared(
-    db,
-    'SELECT sm.conversation_id AS id, message_search.rowid AS seq FROM message_search JOIN messages sm ON sm.seq = message_search.rowid WHERE message_search MATCH ?',
-  ).iterate(match) as IterableIterator<{ id: string; seq: number }>;
-  for (const row of rows) {
-    ids.add(row.id);
-    if (mayStop && ids.size === FEW_HITS + 1 && row.seq < DENSE * newest) return { ids: [...ids], complete: false };
-  }
-  return { ids: [...ids], complete: true };
 }
 
 /** Per connection and caller: the conversations they take part in outside their accounts, and when. */
@@ -284,9 +234,9 @@ function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
   const version = writeVersion(db);
   const hit = cache.get(key);
   if (hit && hit.version === version) return hit.ids;
-  const ids = cachedAll<{ id: string; accountId: string }>(db, sql`
+  const ids = db.all<{ id: string; accountId: string }>(sql`
     SELECT cu.conversation_id AS id, c.account_id AS accountId FROM conversation_users cu JOIN conversations c ON c.id = cu.conversation_id
-    WHERE cu.user_id = ${viewer.id} AND cu.participant = 1`)
+    WHERE cu.user_id = ${viewer.id} AND cu.participant = TRUE`)
     .filter((r) => !actsIn(viewer, r.accountId))
     .map((r) => r.id);
   cache.delete(key);
@@ -321,7 +271,7 @@ export function nextWalkBatch(wanted: number, walked: number, found: number, pre
  * searchScopeOf(): a batch is chosen with the page's own conditions, and its search is scoped to
  * those conversations (and, for customers, to messages they may see).
  */
-function walkForMatches(db: Db, viewer: Viewer, terms: string, where: SQL[], sortKey: SQL, ascending: boolean, wanted: number): string[] | null {
+function walkForMatches(db: Db, viewer: Viewer, terms: SearchTerm[], where: SQL[], sortKey: SQL, ascending: boolean, wanted: number): string[] | null {
   const found: string[] = [];
   let after: number | null = null;
   let walked = 0;
@@ -329,18 +279,14 @@ function walkForMatches(db: Db, viewer: Viewer, terms: string, where: SQL[], sor
   while (walked < wanted * WALK_LIMIT) {
     size = nextWalkBatch(wanted, walked, found.length, size);
     const position: SQL[] = after === null ? [] : [ascending ? sql`${sortKey} > ${after}` : sql`${sortKey} < ${after}`];
-    const batch: { id: string; sortKey: number }[] = cachedAll<{ id: string; sortKey: number }>(db, sql`
+    const batch: { id: string; sortKey: number }[] = db.all<{ id: string; sortKey: number }>(sql`
       SELECT c.id, ${sortKey} AS sortKey FROM conversations c
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
       WHERE ${sql.join([...where, ...position], sql` AND `)}
       ORDER BY ${sortKey} ${sql.raw(ascending ? 'ASC' : 'DESC')}
       LIMIT ${size}`);
     if (batch.length === 0) return found;
-    const match = `{subject body} : (${terms}) AND ${searchScopeOf(viewer, batch.map((b) => b.id))}`;
-    const hits = new Set(
-      cachedAll<{ id: string }>(db, sql`SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
-                                       WHERE message_search MATCH ${match}`).map((h) => h.id),
-    );
+    const hits = conversationsMatching(db, terms, searchScopeOf(viewer, batch.map((b) => b.id)));
     for (const b of batch) {
       if (!hits.has(b.id)) continue;
       found.push(b.id);
@@ -373,8 +319,8 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     if (query.assignee === 'none') where.push(sql`c.assignee_id IS NULL`);
     else where.push(sql`c.assignee_id = ${query.assignee === 'me' ? viewer.id : query.assignee}`);
   }
-  const terms = ftsTerms(query.q);
-  if (terms === false) return { items: [], nextCursor: null };
+  const terms = parseSearch(query.q);
+  if (terms?.length === 0) return { items: [], nextCursor: null };
   const direction = sql.raw(oldestFirst && folder !== 'sent' ? 'ASC' : 'DESC');
   let source = sql`conversations c`;
   if (terms) {
@@ -382,10 +328,9 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     // they take part in outside those accounts need tokens of their own (usually none).
     const participations = viewer.role === 'staff' ? participationsOutsideAccounts(db, viewer) : [];
     const scope = searchScope(viewer, participations);
-    const match = `{subject body} : (${terms})${scope ? ` AND ${scope}` : ''}`;
     // Prefix terms may stop early too: the shortest allowed prefix comes from the prefix index, and a longer one
     // matches few enough words that reading it again for each batch of the walk costs less than reading every match.
-    const found = matchingConversations(db, match, true);
+    const found = matchingConversations(db, terms, scope, true);
     if (found.ids.length === 0) return { items: [], nextCursor: null };
     let page: string[] | null = null;
     if (!found.complete) {
@@ -397,9 +342,9 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     }
     // Every matching conversation is known (or the walk found the page): the page is picked among
     // them by ids and sort keys only, so that previews and unread counts are computed for its rows alone.
-    const ids = JSON.stringify(page ?? (found.complete ? found.ids : matchingConversations(db, match, false).ids));
+    const ids = JSON.stringify(page ?? (found.complete ? found.ids : matchingConversations(db, terms, scope, false).ids));
     source = sql`(
-      SELECT c.id FROM json_each(${ids}) AS hits
+      SELECT c.id FROM ${dialect.jsonEach(sql`${ids}`)} AS hits
       CROSS JOIN conversations c ON c.id = hits.value
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
       WHERE ${sql.join(where, sql` AND `)}
@@ -408,7 +353,7 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     CROSS JOIN conversations c ON c.id = page.id`;
   }
 
-  const rows = cachedAll<SummaryRow>(db, sql`
+  const rows = db.all<SummaryRow>(sql`
     SELECT c.id, c.subject, c.status, c.account_id AS accountId, c.topic_id AS topicId, t.name AS topicName,
            c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
            c.assignee_id AS assigneeId, ${visibleUpdatedAt(viewer, folder, sql.raw('lm.created_at'))} AS updatedAt, ${sortKey} AS sortKey,
@@ -460,7 +405,7 @@ const listed = (viewer: Viewer): SQL => sql`${lastVisibleSeq(viewer)} > 0`;
 /** Conversations in the viewer's Inbox with something unread. */
 export function inboxUnreadCount(db: Db, viewer: Viewer): number {
   const candidates = staffCandidates(viewer);
-  const [row] = cachedAll<{ n: number }>(db, sql`
+  const [row] = db.all<{ n: number }>(sql`
     SELECT count(*) AS n FROM conversations c
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
     WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${listed(viewer)} AND ${folderCondition(viewer, 'inbox')} AND ${unreadCondition(viewer)}`);
@@ -477,7 +422,7 @@ export interface FolderCounts {
 export function folderCounts(db: Db, viewer: Viewer): FolderCounts {
   const candidates = staffCandidates(viewer);
   const folders = (['inbox', 'sent', 'trash'] as const).map((folder) => [folder, folderCondition(viewer, folder)] as const);
-  const [row] = cachedAll<Record<string, number | null>>(db, sql`
+  const [row] = db.all<Record<string, number | null>>(sql`
     SELECT ${sql.join(
       folders.map(
         ([name, condition]) =>
@@ -504,17 +449,17 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
   writeTx(db, () => {
     const row = loadVisibleConversation(db, viewer, id, `conversation.${change}`);
     const seq = seesAll(viewer) ? row.lastSeq : row.lastPublicSeq;
-    cachedRun(db, sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
+    db.run(sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
     const set: Record<StateChange, SQL> = {
-      read: sql`last_read_seq = max(last_read_seq, ${seq}), forced_unread = 0`,
-      unread: sql`forced_unread = 1`,
-      trash: sql`trashed = 1`,
-      restore: sql`trashed = 0`,
-      leave: sql`participant = 0, left = 1`,
+      read: sql`last_read_seq = ${dialect.greatest(sql`last_read_seq`, sql`${seq}`)}, forced_unread = FALSE`,
+      unread: sql`forced_unread = TRUE`,
+      trash: sql`trashed = TRUE`,
+      restore: sql`trashed = FALSE`,
+      leave: sql`participant = FALSE, has_left = TRUE`,
     };
-    cachedRun(db, sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
+    db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
     // The others see "Priya Shah left" in the thread; leaving a conversation one only saw through the account is not news.
-    if (change === 'leave' && row.participant === 1) cachedRun(db, sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
+    if (change === 'leave' && row.participant === true) db.run(sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
     audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
     if (change === 'leave') touch(db, id, true);
     userStateChanged(db, viewer.id, id);
@@ -526,7 +471,7 @@ const seesAll = (viewer: Viewer) => viewer.role !== 'customer';
 
 function touch(db: Db, id: string, visibleToCustomers: boolean) {
   const at = nowIso();
-  cachedRun(db, 
+  db.run(
     visibleToCustomers
       ? sql`UPDATE conversations SET updated_at = ${at}, public_updated_at = ${at} WHERE id = ${id}`
       : sql`UPDATE conversations SET updated_at = ${at} WHERE id = ${id}`,
@@ -558,8 +503,8 @@ export function patchConversation(db: Db, viewer: Viewer, id: string, input: Pat
       const found = membersOf(db, row.accountId, [input.assigneeId]).get(input.assigneeId);
       if (!found || found.role === 'customer') throw invalid('assigneeId', `${input.assigneeId} is not a staff member of account ${row.accountId}`);
     }
-    if (input.status !== undefined) cachedRun(db, sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
-    if (input.assigneeId !== undefined) cachedRun(db, sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
+    if (input.status !== undefined) db.run(sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
+    if (input.assigneeId !== undefined) db.run(sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
     touch(db, id, true);
     conversationUpdated(db, id);
     audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'ok', targetType: 'conversation', targetId: id, detail: input });

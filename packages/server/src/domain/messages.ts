@@ -2,10 +2,12 @@
  * Messages: the six actions of API.md, threads, and the account Status tab.
  */
 import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role, type StaffKind } from '@secure-inbox/protocol';
-import { sql } from 'drizzle-orm';
-import { cachedAll, cachedGet, cachedRun, prepared } from '../db/cached.js';
-import { writeTx, type Db } from '../db/client.js';
-import { deferToGroupEnd } from '../db/group-commit.js';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
+import { writeTx, type Db } from '../store/sqlite/client.js';
+import { deferToGroupEnd } from '../store/sqlite/group-commit.js';
+import { attachments, conversations, conversationUsers, messageProperties, messages, users } from '../store/sqlite/schema.js';
+import { indexMessage } from '../store/sqlite/search.js';
+import { prepareOnce } from '../store/sqlite/prepared.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
@@ -20,7 +22,6 @@ import {
   messageVisible,
   reachableMessageIds,
   rowUserSeesNewMessage,
-  searchScopeTokens,
   writtenForStaffOnly,
   type Viewer,
 } from './visibility.js';
@@ -72,6 +73,90 @@ interface NewMessage {
   notifyAdmins: boolean;
 }
 
+const p = sql.placeholder;
+
+/**
+ * The statements of every send, prepared once per connection (store/sqlite/prepared.ts): building
+ * and preparing them for each send was a large share of the writer thread's time under sustained sends.
+ */
+function sendQueries(db: Db, hidden: boolean) {
+  return prepareOnce(db, hidden ? 'send.hidden' : 'send.public', (db) => ({
+    insertMessage: db
+      .insert(messages)
+      .values({
+        id: p('id'),
+        conversationId: p('conversationId'),
+        accountId: p('accountId'),
+        kind: p('kind'),
+        body: p('body'),
+        text: p('text'),
+        authorId: p('authorId'),
+        tip: p('tip'),
+        doNotReply: p('doNotReply'),
+        staffOnly: p('staffOnly'),
+        createdAt: p('createdAt'),
+      })
+      .returning({ seq: messages.seq })
+      .prepare(),
+    insertProperty: db.insert(messageProperties).values({ messageSeq: p('seq'), key: p('key'), value: p('value') }).prepare(),
+    claimAttachment: db
+      .update(attachments)
+      .set({ messageSeq: sql`${p('seq')}` })
+      .where(and(eq(attachments.id, p('id')), eq(attachments.uploaderId, p('uploaderId')), isNull(attachments.messageSeq)))
+      .prepare(),
+    movePointers: db
+      .update(conversations)
+      .set(
+        hidden
+          ? { lastSeq: sql`${p('seq')}`, updatedAt: sql`${p('at')}` }
+          : { lastSeq: sql`${p('seq')}`, lastPublicSeq: sql`${p('seq')}`, updatedAt: sql`${p('at')}`, publicUpdatedAt: sql`${p('at')}` },
+      )
+      .where(eq(conversations.id, p('id')))
+      .prepare(),
+    untrash: db
+      .update(conversationUsers)
+      .set({ trashed: false })
+      .where(sql`${conversationUsers.conversationId} = ${p('conversationId')} AND ${conversationUsers.trashed} = TRUE AND ${conversationUsers.hasLeft} = FALSE
+                 AND ${conversationUsers.userId} <> ${p('authorId')} AND ${rowUserSeesNewMessage({ hidden }, conversationUsers.userId)}`)
+      .prepare(),
+    authorRead: db
+      .insert(conversationUsers)
+      .values({ conversationId: p('conversationId'), userId: p('userId'), participant: p('participant'), lastReadSeq: p('seq'), lastSentSeq: p('seq') })
+      .onConflictDoUpdate({
+        target: [conversationUsers.conversationId, conversationUsers.userId],
+        set: { lastReadSeq: sql`excluded.last_read_seq`, lastSentSeq: sql`excluded.last_sent_seq`, forcedUnread: false },
+      })
+      .prepare(),
+    author: db
+      .select({ id: users.id, name: users.name, role: users.role, staffKind: users.staffKind })
+      .from(users)
+      .where(eq(users.id, p('id')))
+      .prepare(),
+    setStatus: db
+      .update(conversations)
+      .set({ status: sql`${p('status')}`, publicUpdatedAt: sql`${p('at')}` })
+      .where(eq(conversations.id, p('id')))
+      .prepare(),
+  }));
+}
+
+/** Makes the author a participant (unless they wrote a hidden note) who has not left; changes only what needs changing. */
+function authorJoins(db: Db, joins: boolean) {
+  return prepareOnce(db, joins ? 'send.author-joins' : 'send.author-stays', (db) =>
+    db
+      .update(conversationUsers)
+      .set(joins ? { participant: true, hasLeft: false } : { hasLeft: false })
+      .where(
+        and(
+          eq(conversationUsers.conversationId, p('conversationId')),
+          eq(conversationUsers.userId, p('userId')),
+          joins ? or(eq(conversationUsers.participant, false), eq(conversationUsers.hasLeft, true)) : eq(conversationUsers.hasLeft, true),
+        ),
+      )
+      .prepare(),
+  );
+}
+
 /** Inserts a message inside the caller's write transaction and moves the conversation's pointers. */
 export function insertMessage(
   db: Db,
@@ -85,54 +170,43 @@ export function insertMessage(
   const id = newId('m');
   const staffOnly = writtenForStaffOnly(db, author, conversation.id);
   const hidden = hiddenFromCustomers({ doNotReply: input.doNotReply, staffOnly });
-  // The statements of every send, prepared once as plain text (building drizzle's `sql` objects for
-  // them was ~8% of the writer thread's time under sustained sends).
-  const seq = (
-    prepared(db, `INSERT INTO messages (id, conversation_id, account_id, kind, body, text, author_id, tip, do_not_reply, staff_only, created_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`).get(
-      id, conversation.id, conversation.accountId, input.kind, body, text, author.id, input.tip ?? null, input.doNotReply ? 1 : 0, staffOnly ? 1 : 0, input.createdAt,
-    ) as { seq: number }
-  ).seq;
-  prepared(db, "INSERT INTO message_properties (message_seq, key, value) VALUES (?, 'doNotReply', ?)").run(seq, String(input.doNotReply));
+  const q = sendQueries(db, hidden);
+  const seq = q.insertMessage.get({
+    id,
+    conversationId: conversation.id,
+    accountId: conversation.accountId,
+    kind: input.kind,
+    body,
+    text,
+    authorId: author.id,
+    tip: input.tip ?? null,
+    doNotReply: input.doNotReply,
+    staffOnly,
+    createdAt: input.createdAt,
+  })!.seq;
+  q.insertProperty.run({ seq, key: 'doNotReply', value: String(input.doNotReply) });
 
   const attachmentIds = [...new Set(input.attachmentIds)];
   for (const attachmentId of attachmentIds) {
-    const claimed = prepared(db, 'UPDATE attachments SET message_seq = ? WHERE id = ? AND uploader_id = ? AND message_seq IS NULL').run(seq, attachmentId, author.id);
+    const claimed = q.claimAttachment.run({ seq, id: attachmentId, uploaderId: author.id });
     if (claimed.changes !== 1) throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [{ field: 'attachmentIds', message: `no such attachment: ${attachmentId}` }]);
   }
 
-  const scope = searchScopeTokens(conversation, { doNotReply: input.doNotReply, staffOnly });
   deferToGroupEnd(db, () =>
-    prepared(db, 'INSERT INTO message_search (rowid, subject, body, scope) VALUES (?, ?, ?, ?)').run(seq, conversation.subject, text, scope),
+    indexMessage(db, { seq, subject: conversation.subject, body: text, conversationId: conversation.id, accountId: conversation.accountId, hidden }),
   );
-  if (hidden) {
-    prepared(db, 'UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(seq, input.createdAt, conversation.id);
-  } else {
-    prepared(db, 'UPDATE conversations SET last_seq = @seq, last_public_seq = @seq, updated_at = @at, public_updated_at = @at WHERE id = @id').run({
-      seq,
-      at: input.createdAt,
-      id: conversation.id,
-    });
-  }
-  if (input.isFirst) prepared(db, 'UPDATE conversations SET first_seq = ? WHERE id = ?').run(seq, conversation.id);
+  q.movePointers.run({ seq, at: input.createdAt, id: conversation.id });
+  if (input.isFirst) db.update(conversations).set({ firstSeq: seq }).where(eq(conversations.id, conversation.id)).run();
   // A new message brings the conversation back to the Inbox of whoever moved it to Trash and may see
   // it (API.md), unread: as mail clients do. Their events below tell their widgets and kept pages.
-  prepared(db, `UPDATE conversation_users AS cu SET trashed = 0
-                WHERE cu.conversation_id = ? AND cu.trashed = 1 AND cu.left = 0 AND cu.user_id <> ? AND ${rowUserSeesNewMessage({ hidden })}`).run(
-    conversation.id,
-    author.id,
-  );
+  q.untrash.run({ conversationId: conversation.id, authorId: author.id });
   // Writing makes the author a participant who has read everything up to their own message. A hidden
   // note does not make its author a participant: customers see the participant list. Participation is
   // set by a statement of its own that changes a row only when it changes something: any statement
   // setting these columns rewrites the row's entry in conversation_users_user_idx, a page more per send.
-  const joins = input.doNotReply ? 0 : 1;
-  prepared(db, `
-    INSERT INTO conversation_users (conversation_id, user_id, participant, last_read_seq, last_sent_seq) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq, last_sent_seq = excluded.last_sent_seq,
-      forced_unread = 0`).run(conversation.id, author.id, joins, seq, seq);
-  prepared(db, `UPDATE conversation_users SET participant = max(participant, ?), left = 0
-                WHERE conversation_id = ? AND user_id = ? AND (participant < ? OR left <> 0)`).run(joins, conversation.id, author.id, joins);
+  const joins = !input.doNotReply;
+  q.authorRead.run({ conversationId: conversation.id, userId: author.id, participant: joins, seq });
+  authorJoins(db, joins).run({ conversationId: conversation.id, userId: author.id });
 
   effects.messageCreated(db, {
     seq,
@@ -161,7 +235,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
       throw forbidden(input.tip !== undefined && !staffActions.includes(action) ? 'Only staff can add a tip.' : `Only staff can use the "${action}" action.`);
     }
     if (input.replyToId !== undefined) {
-      const original = cachedGet(db, sql`SELECT m.seq FROM messages m
+      const original = db.get(sql`SELECT m.seq FROM messages m
                                   WHERE m.id = ${input.replyToId} AND m.conversation_id = ${conversationId} AND ${messageVisible(viewer)}`);
       if (!original) throw invalid('replyToId', 'is not a message of this conversation');
     }
@@ -178,12 +252,12 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
     }, effects);
     if (input.replyToId !== undefined) {
       // The message answered, for the "replying to" quote; an interaction property like DoNotReply.
-      cachedRun(db, sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${created.seq}, 'replyToId', ${input.replyToId})`);
+      db.run(sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${created.seq}, 'replyToId', ${input.replyToId})`);
     }
     const status = rule.status(viewer.role);
     if (status && status !== conversation.status) {
       // A status change is visible to customers even when the note that caused it is not.
-      prepared(db, 'UPDATE conversations SET status = ?, public_updated_at = ? WHERE id = ?').run(status, createdAt, conversationId);
+      sendQueries(db, false).setStatus.run({ status, at: createdAt, id: conversationId });
       conversationUpdated(db, conversationId);
     }
     audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'ok', targetType: 'message', targetId: created.id, detail: { conversationId } });
@@ -191,12 +265,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
   });
   // The author's new message as their next read of the thread shows it, from what was just written
   // (test/routes.test.ts holds the two equal); only its attachments and author row are read back.
-  const author = prepared(db, 'SELECT id, name, role, staff_kind AS staffKind FROM users WHERE id = ?').get(viewer.id) as {
-    id: string;
-    name: string;
-    role: Role;
-    staffKind: StaffKind | null;
-  };
+  const author = sendQueries(db, false).author.get({ id: viewer.id })!;
   return {
     id: written.id,
     conversationId: written.conversationId,
@@ -213,7 +282,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
 
 /** The attachments of the messages `seqs`, in the order a thread lists them. */
 function attachmentsOf(db: Db, seqs: number[]) {
-  return cachedAll<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(db, sql`
+  return db.all<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(sql`
     SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType, scan_status AS scanStatus FROM attachments
     WHERE message_seq IN (${sql.join(seqs.map((seq) => sql`${seq}`), sql`, `)}) ORDER BY created_at, id`);
 }
@@ -236,7 +305,7 @@ interface MessageRow {
 
 /** Loads visible messages matching `where`, newest first, and shapes them as the API's Message. */
 function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, limit: number): Message[] {
-  const rows = cachedAll<MessageRow>(db, sql`
+  const rows = db.all<MessageRow>(sql`
     SELECT m.seq, m.id, m.conversation_id AS conversationId, m.kind, m.body, m.tip, m.do_not_reply AS doNotReply,
            m.created_at AS createdAt, u.id AS authorId, u.name AS authorName, u.role AS authorRole,
            u.staff_kind AS authorStaffKind
@@ -246,7 +315,7 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
   if (rows.length === 0) return [];
   const seqs = sql.join(rows.map((r) => sql`${r.seq}`), sql`, `);
   const files = attachmentsOf(db, rows.map((r) => r.seq));
-  const stored = cachedAll<{ messageSeq: number; key: string; value: string }>(db, sql`
+  const stored = db.all<{ messageSeq: number; key: string; value: string }>(sql`
     SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`);
   // A property naming another message is shown only when the viewer may see that message.
   const references = stored.filter((p) => messageReferenceKeys.includes(p.key));
@@ -282,7 +351,7 @@ export function threadPage(db: Db, viewer: Viewer, conversationId: string, befor
   const oldest = shown[shown.length - 1];
   let nextCursor: string | null = null;
   if (more && oldest) {
-    const seq = cachedGet<{ seq: number }>(db, sql`SELECT seq FROM messages WHERE id = ${oldest.id}`)!.seq;
+    const seq = db.get<{ seq: number }>(sql`SELECT seq FROM messages WHERE id = ${oldest.id}`)!.seq;
     nextCursor = encodeCursor(seq);
   }
   return { messages: shown.reverse(), nextCursor };

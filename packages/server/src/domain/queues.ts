@@ -4,7 +4,7 @@
  */
 import { conversationStatuses, type ConversationStatus } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 import { folderCondition } from './conversations.js';
 import { conversationVisible, type Viewer } from './visibility.js';
 
@@ -20,11 +20,11 @@ export function queueCounts(db: Db, viewer: Viewer, filters: { accountId?: strin
   // number says what choosing that filter would list.
   const assigneeFilter =
     filters.assignee === undefined || filters.assignee === 'all'
-      ? sql`1 = 1`
+      ? sql`TRUE`
       : filters.assignee === 'none'
         ? sql`c.assignee_id IS NULL`
         : sql`c.assignee_id = ${filters.assignee === 'me' ? viewer.id : filters.assignee}`;
-  const statusFilter = filters.status ? sql`c.status = ${filters.status}` : sql`1 = 1`;
+  const statusFilter = filters.status ? sql`c.status = ${filters.status}` : sql`TRUE`;
   const row = db.get<Record<string, number | null>>(sql`
     SELECT
       ${sql.join(

@@ -1,9 +1,10 @@
 import type { Role, StaffKind, UserRef } from '@secure-inbox/protocol';
-import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { and, eq, notInArray } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
-import { writeTx, type Db } from '../db/client.js';
-import { accounts, memberships, users } from '../db/schema.js';
+import { writeTx, type Db } from '../store/sqlite/client.js';
+import { accounts, memberships, users } from '../store/sqlite/schema.js';
 import { noteDirectoryChange } from './change-versions.js';
+import { nowIso } from './ids.js';
 
 /**
  * Keeps the users table in step with the tokens: the user and their memberships are upserted from
@@ -42,7 +43,7 @@ export function writeUser(db: Db, identity: Identity): void {
       .values({ id: identity.id, name: identity.name, email: identity.email, role: identity.role, staffKind })
       .onConflictDoUpdate({
         target: users.id,
-        set: { name: identity.name, email: identity.email, role: identity.role, staffKind, updatedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` },
+        set: { name: identity.name, email: identity.email, role: identity.role, staffKind, updatedAt: nowIso() },
       })
       .run();
     if (identity.accounts === '*') {

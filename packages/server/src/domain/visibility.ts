@@ -20,12 +20,13 @@
  * SQL fragments below expect the aliases `c` (conversations), `cu` (the viewer's conversation_users
  * row, LEFT JOINed) and `m` (messages).
  */
-import { createHash } from 'node:crypto';
-import { sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
-import { cachedAll, cachedGet, prepared } from '../db/cached.js';
-import type { Db } from '../db/client.js';
+import { dialect, type Db } from '../store/sqlite/client.js';
+import { conversations, conversationUsers, users } from '../store/sqlite/schema.js';
 import { notFound } from '../errors.js';
+import type { SearchScope } from '../search/terms.js';
+import { prepareOnce } from '../store/sqlite/prepared.js';
 import { audit } from './audit.js';
 
 export type Viewer = Identity;
@@ -50,13 +51,13 @@ function accountList(viewer: Viewer): SQL {
 export function conversationVisible(viewer: Viewer): SQL {
   switch (viewer.role) {
     case 'admin':
-      return sql`1 = 1`;
+      return sql`TRUE`;
     case 'staff':
-      return sql`(c.account_id IN ${accountList(viewer)} OR cu.participant = 1)`;
+      return sql`(c.account_id IN ${accountList(viewer)} OR cu.participant = TRUE)`;
     case 'customer':
-      return sql`(cu.participant = 1 AND c.account_id IN ${accountList(viewer)})`;
+      return sql`(cu.participant = TRUE AND c.account_id IN ${accountList(viewer)})`;
     default:
-      return sql`1 = 0`;
+      return sql`FALSE`;
   }
 }
 
@@ -65,7 +66,7 @@ export const hiddenFromCustomers = (message: { doNotReply: boolean; staffOnly?: 
 
 /** The messages the viewer may see, within a visible conversation. */
 export function messageVisible(viewer: Viewer): SQL {
-  return seesHiddenNotes(viewer) ? sql`1 = 1` : sql`(m.do_not_reply = 0 AND m.staff_only = 0)`;
+  return seesHiddenNotes(viewer) ? sql`TRUE` : sql`(m.do_not_reply = FALSE AND m.staff_only = FALSE)`;
 }
 
 /**
@@ -75,9 +76,16 @@ export function messageVisible(viewer: Viewer): SQL {
  */
 export function writtenForStaffOnly(db: Db, author: Viewer, conversationId: string): boolean {
   if (author.role === 'customer') return false;
-  const row = prepared(db, `SELECT EXISTS (SELECT 1 FROM conversation_users cu JOIN users u ON u.id = cu.user_id
-                                           WHERE cu.conversation_id = ? AND cu.participant = 1 AND u.role = 'customer') AS customers`).get(conversationId) as { customers: number };
-  return row.customers === 0;
+  const customer = prepareOnce(db, 'visibility.customer-takes-part', (db) =>
+    db
+      .select({ id: users.id })
+      .from(conversationUsers)
+      .innerJoin(users, eq(users.id, conversationUsers.userId))
+      .where(and(eq(conversationUsers.conversationId, sql.placeholder('conversationId')), eq(conversationUsers.participant, true), eq(users.role, 'customer')))
+      .limit(1)
+      .prepare(),
+  ).get({ conversationId });
+  return customer === undefined;
 }
 
 /**
@@ -95,17 +103,17 @@ export const messageReferenceKeys: readonly string[] = ['replyToId'];
 /** Of the message ids `ids`, those the viewer may see (messageReachable): the references they may be shown. */
 export function reachableMessageIds(db: Db, viewer: Viewer, ids: string[]): Set<string> {
   if (ids.length === 0) return new Set();
-  const rows = cachedAll<{ id: string }>(db, sql`
+  const rows = db.all<{ id: string }>(sql`
     SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE m.id IN (SELECT value FROM json_each(${JSON.stringify([...new Set(ids)])})) AND ${messageReachable(viewer)}`);
+    WHERE m.id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify([...new Set(ids)])}`)}) AND ${messageReachable(viewer)}`);
   return new Set(rows.map((r) => r.id));
 }
 
 /** Whether the viewer may see the message with this seq (messageReachable): attachments sent with it. */
 export function seesMessageBySeq(db: Db, viewer: Viewer, seq: number): boolean {
   return (
-    cachedGet(db, sql`
+    db.get(sql`
       SELECT 1 AS ok FROM messages m JOIN conversations c ON c.id = m.conversation_id
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
       WHERE m.seq = ${seq} AND ${messageReachable(viewer)}`) !== undefined
@@ -118,7 +126,7 @@ export function seesMessageBySeq(db: Db, viewer: Viewer, seq: number): boolean {
  */
 export function departureVisible(viewer: Viewer): SQL {
   return seesHiddenNotes(viewer)
-    ? sql`1 = 1`
+    ? sql`TRUE`
     : sql`d.at >= coalesce((SELECT joined_at FROM conversation_users WHERE conversation_id = d.conversation_id AND user_id = ${viewer.id}), '~')`;
 }
 
@@ -135,9 +143,6 @@ export function shownSeq(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQ
   return folder === 'sent' ? sql.raw('cu.last_sent_seq') : lastVisibleSeq(viewer);
 }
 
-/** The time of a customer's last visible activity: their newest visible message's, never a hidden note's. */
-const CUSTOMER_UPDATED_AT = '(SELECT lv.created_at FROM messages lv WHERE lv.seq = c.last_public_seq)';
-
 /**
  * The time of the last change the viewer may see. Staff: any change. Customers: the newest message they may see,
  * not the time of a hidden note (nor of the status change it caused). `shownAt` is that message's time when the
@@ -153,7 +158,7 @@ export function visibleUpdatedAt(viewer: Viewer, folder: 'inbox' | 'sent' | 'tra
  */
 export function topicVisible(viewer: Viewer, accountId?: string): SQL {
   if (accountId !== undefined) return sql`(t.account_id IS NULL OR t.account_id = ${accountId})`;
-  if (viewer.role === 'admin' || viewer.accounts === '*') return sql`1 = 1`;
+  if (viewer.role === 'admin' || viewer.accounts === '*') return sql`TRUE`;
   return sql`(t.account_id IS NULL OR t.account_id IN ${accountList(viewer)})`;
 }
 
@@ -176,58 +181,31 @@ export function userSeesMessage(
  * staff-only messages, hiddenFromCustomers) only for staff and admins. Used to bring a trashed
  * conversation back to the Inbox of the users a new message reaches.
  */
-export function rowUserSeesNewMessage(message: { hidden: boolean }): string {
-  return message.hidden ? `(SELECT role FROM users WHERE id = cu.user_id) <> 'customer'` : '1 = 1';
+export function rowUserSeesNewMessage(message: { hidden: boolean }, userId: SQL | typeof conversationUsers.userId = sql`cu.user_id`): SQL {
+  return message.hidden ? sql`(SELECT role FROM users WHERE id = ${userId}) <> 'customer'` : sql`TRUE`;
 }
 
 // ------------------------------------------------------------------ search scope
-/** Tokens already hashed: every message written and every search names some, mostly the same few. */
-const hashed = new Map<string, string>();
-const HASHED_KEPT = 10_000;
-
-function token(prefix: string, value: string): string {
-  const key = prefix + value;
-  let known = hashed.get(key);
-  if (known === undefined) {
-    if (hashed.size >= HASHED_KEPT) hashed.clear();
-    known = prefix + createHash('sha256').update(value).digest('hex').slice(0, 24);
-    hashed.set(key, known);
-  }
-  return known;
-}
-export const accountToken = (accountId: string) => token('a', accountId);
-export const conversationToken = (conversationId: string) => token('c', conversationId);
-const PUBLIC_TOKEN = 'vpublic';
-const HIDDEN_TOKEN = 'vhidden';
-
-/** The scope tokens stored with a message in the search index. */
-export function searchScopeTokens(conversation: { id: string; accountId: string }, message: { doNotReply: boolean; staffOnly?: boolean }): string {
-  return [accountToken(conversation.accountId), conversationToken(conversation.id), hiddenFromCustomers(message) ? HIDDEN_TOKEN : PUBLIC_TOKEN].join(' ');
-}
-
 /**
- * The part of an FTS5 query that limits matches to rows the viewer may see, or null for admins.
+ * The messages a search by the viewer may find (search/terms.ts), or null for admins: every message.
  * `participations` are conversation ids outside the viewer's accounts that they take part in (staff).
+ * Each store keeps what this needs in its index with every message (store/sqlite/search.ts).
  */
-export function searchScope(viewer: Viewer, participations: string[] = []): string | null {
+export function searchScope(viewer: Viewer, participations: string[] = []): SearchScope {
   if (viewer.role === 'admin') return null;
-  const accountsPart = viewer.accounts === '*' ? [] : viewer.accounts.map(accountToken);
-  const reach = [...accountsPart, ...(viewer.role === 'staff' ? participations.map(conversationToken) : [])];
-  if (reach.length === 0) return `scope : ${HIDDEN_TOKEN} AND scope : ${PUBLIC_TOKEN}`; // matches nothing
-  const reachQuery = `scope : (${reach.join(' OR ')})`;
-  // Every row carries exactly one of the two visibility tokens, so "not hidden" is "public"; FTS5
-  // evaluates NOT against the short hidden list much faster than AND against the long public one.
-  return viewer.role === 'customer' ? `${reachQuery} NOT scope : ${HIDDEN_TOKEN}` : reachQuery;
+  return {
+    accounts: viewer.accounts === '*' ? [] : viewer.accounts,
+    conversations: viewer.role === 'staff' ? participations : [],
+    publicOnly: viewer.role === 'customer',
+  };
 }
 
 /**
  * The search scope of a batch of conversations the caller has already found visible with
- * conversationVisible(): their own tokens, and for customers only messages they may see.
+ * conversationVisible(): those conversations, and for customers only messages they may see.
  */
-export function searchScopeOf(viewer: Viewer, visibleConversationIds: string[]): string {
-  if (visibleConversationIds.length === 0) return `scope : ${HIDDEN_TOKEN} AND scope : ${PUBLIC_TOKEN}`; // matches nothing
-  const reachQuery = `scope : (${visibleConversationIds.map(conversationToken).join(' OR ')})`;
-  return seesHiddenNotes(viewer) ? reachQuery : `${reachQuery} NOT scope : ${HIDDEN_TOKEN}`;
+export function searchScopeOf(viewer: Viewer, visibleConversationIds: string[]): SearchScope {
+  return { accounts: [], conversations: visibleConversationIds, publicOnly: !seesHiddenNotes(viewer) };
 }
 
 // ------------------------------------------------------------------ single conversation
@@ -246,55 +224,83 @@ export interface VisibleConversationRow {
   updatedAt: string;
   lastSeq: number;
   lastPublicSeq: number;
-  participant: number | null;
-  left: number | null;
-  trashed: number | null;
+  participant: boolean | null;
+  hasLeft: boolean | null;
+  trashed: boolean | null;
   lastReadSeq: number | null;
-  forcedUnread: number | null;
+  forcedUnread: boolean | null;
 }
 
 /** conversationVisible() for one conversation already read: the same rule. */
-function seesConversation(viewer: Viewer, row: { accountId: string; participant: number | null }): boolean {
+function seesConversation(viewer: Viewer, row: { accountId: string; participant: boolean | null }): boolean {
   const inAccount = viewer.accounts !== '*' && viewer.accounts.includes(row.accountId);
   switch (viewer.role) {
     case 'admin':
       return true;
     case 'staff':
-      return inAccount || row.participant === 1;
+      return inAccount || row.participant === true;
     case 'customer':
-      return row.participant === 1 && inAccount;
+      return row.participant === true && inAccount;
     default:
       return false;
   }
 }
 
-const conversationRow = (createdAt: string, updatedAt: string) => `
-  SELECT c.id, c.account_id AS accountId, c.subject, c.status, c.assignee_id AS assigneeId, c.topic_id AS topicId,
-         c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
-         ${createdAt} AS createdAt, ${updatedAt} AS updatedAt, c.last_seq AS lastSeq, c.last_public_seq AS lastPublicSeq,
-         cu.participant, cu.left, cu.trashed, cu.last_read_seq AS lastReadSeq, cu.forced_unread AS forcedUnread
-  FROM conversations c
-  LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ?
-  WHERE c.id = ?`;
-const STAFF_CONVERSATION = conversationRow('c.created_at', 'c.updated_at');
-// To a customer a conversation begins with its first message they may see: the first message of the
-// conversation, unless staff wrote it among themselves before the customer was added; until such a
-// message exists, with the last change they may see (their being added). It was last updated at their
-// newest visible message, never at a hidden note.
-const CUSTOMER_CONVERSATION = conversationRow(
-  `coalesce((SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id AND m.do_not_reply = 0 AND m.staff_only = 0
-             ORDER BY m.seq LIMIT 1), c.public_updated_at)`,
-  `coalesce(${CUSTOMER_UPDATED_AT}, c.public_updated_at)`,
-);
+/**
+ * The conversation `id` with the viewer's row of it (`viewerId`), prepared once per kind of viewer
+ * (hidden notes or not), whatever their accounts: who may see it is decided by seesConversation().
+ */
+function conversationRow(db: Db, staff: boolean) {
+  return prepareOnce(db, staff ? 'visibility.conversation.staff' : 'visibility.conversation.customer', (db) => {
+    const c = conversations;
+    const cu = conversationUsers;
+    // To a customer a conversation begins with its first message they may see: the first message of the
+    // conversation, unless staff wrote it among themselves before the customer was added; until such a
+    // message exists, with the last change they may see (their being added). It was last updated at their
+    // newest visible message, never at a hidden note.
+    const createdAt = staff
+      ? sql<string>`${c.createdAt}`
+      : sql<string>`coalesce((SELECT m.created_at FROM messages m WHERE m.conversation_id = ${c.id} AND m.do_not_reply = FALSE AND m.staff_only = FALSE
+                              ORDER BY m.seq LIMIT 1), ${c.publicUpdatedAt})`;
+    const updatedAt = staff
+      ? sql<string>`${c.updatedAt}`
+      : sql<string>`coalesce((SELECT lv.created_at FROM messages lv WHERE lv.seq = ${c.lastPublicSeq}), ${c.publicUpdatedAt})`;
+    return db
+      .select({
+        id: c.id,
+        accountId: c.accountId,
+        subject: c.subject,
+        status: c.status,
+        assigneeId: c.assigneeId,
+        topicId: c.topicId,
+        contextKind: c.contextKind,
+        contextRef: c.contextRef,
+        contextTitle: c.contextTitle,
+        contextUrl: c.contextUrl,
+        createdAt,
+        updatedAt,
+        lastSeq: c.lastSeq,
+        lastPublicSeq: c.lastPublicSeq,
+        participant: cu.participant,
+        hasLeft: cu.hasLeft,
+        trashed: cu.trashed,
+        lastReadSeq: cu.lastReadSeq,
+        forcedUnread: cu.forcedUnread,
+      })
+      .from(c)
+      .leftJoin(cu, and(eq(cu.conversationId, c.id), eq(cu.userId, sql.placeholder('viewerId'))))
+      .where(eq(c.id, sql.placeholder('id')))
+      .prepare();
+  });
+}
 
 /**
  * Loads a conversation the viewer may see, or throws the same 404 for unknown and foreign ids.
  * A foreign id is recorded in the audit log as a denied access.
  */
 export function loadVisibleConversation(db: Db, viewer: Viewer, id: string, action = 'conversation.read'): VisibleConversationRow {
-  // One prepared statement per kind of viewer (hidden notes or not), whatever their accounts: who
-  // may see the row is decided below, by the rule conversationVisible() states in SQL for lists.
-  const row = prepared(db, seesHiddenNotes(viewer) ? STAFF_CONVERSATION : CUSTOMER_CONVERSATION).get(viewer.id, id) as VisibleConversationRow | undefined;
+  // Who may see the row is decided below, by the rule conversationVisible() states in SQL for lists.
+  const row: VisibleConversationRow | undefined = conversationRow(db, seesHiddenNotes(viewer)).get({ viewerId: viewer.id, id });
   if (!row) throw notFound();
   if (!seesConversation(viewer, row)) {
     audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'conversation', targetId: id });

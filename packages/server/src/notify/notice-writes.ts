@@ -1,11 +1,10 @@
 /**
  * The delivery worker's writes to the outbox (notify/worker.ts): claiming a batch, marking it sent or
  * failed, postponing it. Kept apart from the worker (and its mailer and templates) because the server
- * on a database file commits them on the writer thread (db/writer-thread.ts) beside the sends.
+ * on a database file commits them on the writer thread (store/sqlite/writer-thread.ts) beside the sends.
  */
 import { sql } from 'drizzle-orm';
-import { cachedGet, cachedRun } from '../db/cached.js';
-import { writeTx, type Db } from '../db/client.js';
+import { dialect, writeTx, type Db } from '../store/sqlite/client.js';
 
 export interface Leader {
   userId: string;
@@ -29,7 +28,7 @@ export interface NoticeWrites {
 export function claimNotices(db: Db, leader: Leader, nowMs: number, leaseMs: number, batchSeconds: number): ClaimedBatch | null {
   return writeTx(db, () => {
     const nowIso = new Date(nowMs).toISOString();
-    const head = cachedGet<{ createdAt: string; attempts: number; status: string; nextAttemptAt: string }>(db, sql`
+    const head = db.get<{ createdAt: string; attempts: number; status: string; nextAttemptAt: string }>(sql`
       SELECT created_at AS createdAt, attempts, status, next_attempt_at AS nextAttemptAt FROM notifications WHERE id = ${leader.leaderId}`);
     if (!head || head.status !== 'pending' || head.nextAttemptAt > nowIso) return null;
     const windowEnd = new Date(Date.parse(head.createdAt) + batchSeconds * 1000).toISOString();
@@ -43,8 +42,8 @@ export function claimNotices(db: Db, leader: Leader, nowMs: number, leaseMs: num
         ORDER BY id`)
       .map((r) => r.id);
     const lease = new Date(nowMs + leaseMs).toISOString();
-    cachedRun(db, sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease}
-                    WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+    db.run(sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease}
+                    WHERE id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(ids)}`)})`);
     return { ids, attempts: head.attempts + 1, createdAt: head.createdAt };
   });
 }
@@ -52,17 +51,17 @@ export function claimNotices(db: Db, leader: Leader, nowMs: number, leaseMs: num
 /** Marks pending notices sent or failed. */
 export function finishNotices(db: Db, ids: number[], status: 'sent' | 'failed', error: string | null, atIso: string): void {
   writeTx(db, () => {
-    cachedRun(db, sql`UPDATE notifications SET status = ${status}, last_error = ${error},
+    db.run(sql`UPDATE notifications SET status = ${status}, last_error = ${error},
                       delivered_at = ${status === 'sent' ? atIso : null}
-                    WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND status = 'pending'`);
+                    WHERE id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(ids)}`)}) AND status = 'pending'`);
   });
 }
 
 /** Moves pending notices' next attempt out after a failed one. */
 export function postponeNotices(db: Db, ids: number[], nextAttemptIso: string, error: string): void {
   writeTx(db, () => {
-    cachedRun(db, sql`UPDATE notifications SET next_attempt_at = ${nextAttemptIso}, last_error = ${error}
-                    WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)})) AND status = 'pending'`);
+    db.run(sql`UPDATE notifications SET next_attempt_at = ${nextAttemptIso}, last_error = ${error}
+                    WHERE id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(ids)}`)}) AND status = 'pending'`);
   });
 }
 

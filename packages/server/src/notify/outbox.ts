@@ -4,11 +4,13 @@
  * recipient, channel and cause, keeps the same notice from being queued twice.
  */
 import type { Role } from '@secure-inbox/protocol';
-import type { Db } from '../db/client.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { dialect, type Db } from '../store/sqlite/client.js';
+import { conversationUsers, notifications, users } from '../store/sqlite/schema.js';
 import type { CreatedMessage } from '../domain/messages.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { appendEvents, messageAudience, type Audience } from '../realtime/fanout.js';
-import { statement } from '../realtime/statements.js';
+import { prepareOnce } from '../store/sqlite/prepared.js';
 
 export type NotifyReason = 'message' | 'question' | 'notify_admins';
 
@@ -22,23 +24,28 @@ interface Candidate {
   id: string;
   role: Role;
   email: string | null;
-  participant: number;
-  inAccount: number;
+  participant: boolean;
+  inAccount: boolean;
 }
 
 function loadCandidates(db: Db, conversationId: string, accountId: string, userIds: string[]): Candidate[] {
   if (userIds.length === 0) return [];
-  return statement(
-    db,
-    `SELECT u.id, u.role, u.email, coalesce(cu.participant, 0) AS participant,
-            EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = @accountId) AS inAccount
-     FROM users u
-     LEFT JOIN conversation_users cu ON cu.conversation_id = @conversationId AND cu.user_id = u.id
-     WHERE u.id IN (SELECT value FROM json_each(@userIds))`,
-  ).all({ conversationId, accountId, userIds: JSON.stringify(userIds) }) as Candidate[];
+  const rows = db
+    .select({
+      id: users.id,
+      role: users.role,
+      email: users.email,
+      participant: sql<number | boolean>`coalesce(${conversationUsers.participant}, FALSE)`,
+      inAccount: sql<number | boolean>`EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = ${users.id} AND ms.account_id = ${accountId})`,
+    })
+    .from(users)
+    .leftJoin(conversationUsers, and(eq(conversationUsers.conversationId, conversationId), eq(conversationUsers.userId, users.id)))
+    .where(sql`${users.id} IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(userIds)}`)})`)
+    .all();
+  return rows.map((r) => ({ ...r, participant: Boolean(r.participant), inAccount: Boolean(r.inAccount) }));
 }
 
-const allAdmins = (db: Db) => (statement(db, "SELECT id FROM users WHERE role = 'admin'").all() as { id: string }[]).map((r) => r.id);
+const allAdmins = (db: Db) => db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).all().map((r) => r.id);
 
 /**
  * Who is told about a message:
@@ -73,12 +80,12 @@ export function messageRecipients(
   const elsewhere: string[] = [];
   for (const id of reasons.keys()) {
     const m = members.get(id);
-    if (m) candidates.push({ id: m.id, role: m.role as Role, email: m.email, participant: m.participant ? 1 : 0, inAccount: m.inAccount ? 1 : 0 });
+    if (m) candidates.push({ id: m.id, role: m.role as Role, email: m.email, participant: m.participant, inAccount: m.inAccount });
     else elsewhere.push(id);
   }
   candidates.push(...loadCandidates(db, message.conversationId, message.accountId, elsewhere));
   return candidates
-    .filter((user) => userSeesMessage(user, { participant: user.participant === 1, inAccount: user.inAccount === 1 }, message))
+    .filter((user) => userSeesMessage(user, user, message))
     .map((user) => ({ user, reason: reasons.get(user.id)! }));
 }
 
@@ -101,11 +108,23 @@ interface QueuedNotice {
  * recipient's (and only their) event log, in the same transaction, so their notification centre updates live.
  */
 function insertNotice(db: Db, { messageId, ...n }: QueuedNotice): boolean {
-  const result = statement(
-    db,
-    `INSERT INTO notifications (user_id, channel, reason, conversation_id, message_seq, dedupe_key, status, created_at, next_attempt_at)
-     VALUES (@userId, @channel, @reason, @conversationId, @messageSeq, @dedupeKey, 'pending', @createdAt, @notBefore)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
+  const p = sql.placeholder;
+  const result = prepareOnce(db, 'outbox.insert', (db) =>
+    db
+      .insert(notifications)
+      .values({
+        userId: p('userId'),
+        channel: p('channel'),
+        reason: p('reason'),
+        conversationId: p('conversationId'),
+        messageSeq: p('messageSeq'),
+        dedupeKey: p('dedupeKey'),
+        status: 'pending',
+        createdAt: p('createdAt'),
+        nextAttemptAt: p('notBefore'),
+      })
+      .onConflictDoNothing({ target: notifications.dedupeKey })
+      .prepare(),
   ).run(n);
   if (result.changes !== 1) return false;
   if (n.channel === 'in_app') {

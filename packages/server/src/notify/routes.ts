@@ -4,10 +4,9 @@
  */
 import { NotificationsQuery, type NotificationItem } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
-import { cachedAll, cachedGet, cachedRun } from '../db/cached.js';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
-import { writeTx, type Db } from '../db/client.js';
+import { writeTx, type Db } from '../store/sqlite/client.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { preview } from '../domain/text.js';
@@ -29,7 +28,7 @@ const from = (viewer: Viewer) => sql`
   LEFT JOIN messages m ON m.seq = n.message_seq`;
 
 export function unreadNotices(db: Db, viewer: Viewer): number {
-  return cachedGet<{ n: number }>(db, sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`)?.n ?? 0;
+  return db.get<{ n: number }>(sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`)?.n ?? 0;
 }
 
 function staffOnly(viewer: Viewer, db: Db, action: string) {
@@ -55,7 +54,7 @@ export const notificationsRoute = new Hono<AppEnv>()
       if (position === null) throw invalid('cursor', 'is not a cursor this API returned');
       before = position;
     }
-    const rows = cachedAll<{
+    const rows = db.all<{
       id: number;
       reason: NotifyReason;
       conversationId: string;
@@ -65,7 +64,7 @@ export const notificationsRoute = new Hono<AppEnv>()
       authorName: string | null;
       createdAt: string;
       status: string;
-    }>(db, sql`
+    }>(sql`
       SELECT n.id, n.reason, n.conversation_id AS conversationId, c.subject, m.id AS messageId, m.text,
              (SELECT name FROM users WHERE id = m.author_id) AS authorName, n.created_at AS createdAt, n.status
       ${from(viewer)}
@@ -98,7 +97,7 @@ export const notificationsRoute = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read_all');
     writeTx(db, () => {
-      cachedRun(db, sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
+      db.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
       audit(db, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
     });
     return c.body(null, 204);
@@ -110,13 +109,13 @@ export const notificationsRoute = new Hono<AppEnv>()
     const id = parseNoticeId(c.req.param('id'));
     const changed = writeTx(db, () => {
       if (id === null) return false;
-      const row = cachedGet<{ id: number }>(db, sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
+      const row = db.get<{ id: number }>(sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
       if (!row) {
-        const exists = cachedGet<{ id: number }>(db, sql`SELECT id FROM notifications WHERE id = ${id}`);
+        const exists = db.get<{ id: number }>(sql`SELECT id FROM notifications WHERE id = ${id}`);
         if (exists) audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
         return false;
       }
-      cachedRun(db, sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
+      db.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
       audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
       return true;
     });

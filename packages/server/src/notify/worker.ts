@@ -15,9 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { cachedAll, cachedGet } from '../db/cached.js';
 import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
+import { dialect, type Db } from '../store/sqlite/client.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { isPermanentMailError, mailerFor, type Mailer } from './mailer.js';
 import { noticeWritesOn, type Leader, type NoticeWrites } from './notice-writes.js';
@@ -60,8 +59,8 @@ interface BatchRow {
   accountId: string;
   messageBody: string | null;
   messageText: string | null;
-  doNotReply: number | null;
-  staffOnly: number | null;
+  doNotReply: number | boolean | null;
+  staffOnly: number | boolean | null;
   authorName: string | null;
 }
 
@@ -156,7 +155,7 @@ export class DeliveryWorker {
 
   private dueLeaders(): Leader[] {
     const now = new Date(this.now()).toISOString();
-    return cachedAll<Leader>(this.db, sql`
+    return this.db.all<Leader>(sql`
       SELECT user_id AS userId, min(id) AS leaderId FROM notifications
       WHERE channel = 'email' AND status = 'pending' AND next_attempt_at <= ${now}
       GROUP BY user_id ORDER BY leaderId LIMIT 50`);
@@ -169,13 +168,13 @@ export class DeliveryWorker {
   private async deliver(leader: Leader): Promise<'sent' | 'dropped' | 'retry' | 'skipped'> {
     const batch = await this.writes.claim(leader, this.now(), this.leaseMs, this.config.mailBatchSeconds);
     if (!batch) return 'skipped';
-    const recipient = cachedGet<{ id: string; name: string; email: string | null; role: string }>(this.db, sql`
+    const recipient = this.db.get<{ id: string; name: string; email: string | null; role: string }>(sql`
       SELECT id, name, email, role FROM users WHERE id = ${leader.userId}`);
     if (!recipient?.email) {
       await this.finish(batch.ids, 'failed', 'the recipient has no e-mail address');
       return 'dropped';
     }
-    const rows = cachedAll<BatchRow>(this.db, sql`
+    const rows = this.db.all<BatchRow>(sql`
       SELECT n.id, n.reason, n.conversation_id AS conversationId, n.message_seq AS messageSeq, n.created_at AS createdAt,
              c.subject, c.account_id AS accountId, m.body AS messageBody, m.text AS messageText, m.do_not_reply AS doNotReply, m.staff_only AS staffOnly,
              a.name AS authorName
@@ -183,7 +182,7 @@ export class DeliveryWorker {
       JOIN conversations c ON c.id = n.conversation_id
       LEFT JOIN messages m ON m.seq = n.message_seq
       LEFT JOIN users a ON a.id = m.author_id
-      WHERE n.id IN (SELECT value FROM json_each(${JSON.stringify(batch.ids)}))
+      WHERE n.id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(batch.ids)}`)})
       ORDER BY n.id`);
     const visible = rows.filter((row) => this.stillVisible(recipient, row));
     const gone = batch.ids.filter((id) => !visible.some((row) => row.id === id));
@@ -212,14 +211,14 @@ export class DeliveryWorker {
   }
 
   private stillVisible(recipient: { id: string; role: string }, row: BatchRow): boolean {
-    const membership = cachedGet<{ participant: number; inAccount: number }>(this.db, sql`
-      SELECT coalesce((SELECT participant FROM conversation_users WHERE conversation_id = ${row.conversationId} AND user_id = ${recipient.id}), 0) AS participant,
+    const membership = this.db.get<{ participant: number | boolean; inAccount: number | boolean }>(sql`
+      SELECT coalesce((SELECT participant FROM conversation_users WHERE conversation_id = ${row.conversationId} AND user_id = ${recipient.id}), FALSE) AS participant,
              EXISTS (SELECT 1 FROM memberships WHERE user_id = ${recipient.id} AND account_id = ${row.accountId}) AS inAccount`)!;
     return userSeesMessage(
       recipient,
-      { participant: membership.participant === 1, inAccount: membership.inAccount === 1 },
+      { participant: Boolean(membership.participant), inAccount: Boolean(membership.inAccount) },
       // A notice without a message (notify-admins) concerns only the conversation.
-      { doNotReply: row.messageSeq !== null && row.doNotReply !== 0, staffOnly: row.messageSeq !== null && row.staffOnly !== 0 },
+      { doNotReply: row.messageSeq !== null && Boolean(row.doNotReply), staffOnly: row.messageSeq !== null && Boolean(row.staffOnly) },
     );
   }
 

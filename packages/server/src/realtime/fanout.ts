@@ -4,11 +4,13 @@
  * domain/visibility.ts `userSeesMessage`, once per user, at write time.
  */
 import type { EventData, EventType } from '@secure-inbox/protocol';
-import type { Db } from '../db/client.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterCommit, dialect, type Db } from '../store/sqlite/client.js';
+import { conversations, conversationUsers, events, users } from '../store/sqlite/schema.js';
 import { noteUserChanges } from '../domain/change-versions.js';
 import { userSeesMessage } from '../domain/visibility.js';
+import { prepareOnce } from '../store/sqlite/prepared.js';
 import { eventBus } from './bus.js';
-import { statement } from './statements.js';
 
 export interface AudienceMember {
   id: string;
@@ -35,21 +37,42 @@ function adminIds(db: Db): string[] {
   const cached = adminCache.get(db.$client);
   const now = Date.now();
   if (cached && now - cached.at < ADMIN_CACHE_MS) return cached.ids;
-  const ids = (statement(db, "SELECT id FROM users WHERE role = 'admin'").all() as { id: string }[]).map((r) => r.id);
+  const ids = db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).all().map((r) => r.id);
   adminCache.set(db.$client, { at: now, ids });
   return ids;
 }
 
-const AUDIENCE = `
-  WITH candidates(id) AS (
-    SELECT user_id FROM conversation_users WHERE conversation_id = @conversationId AND participant = 1
-    UNION SELECT user_id FROM memberships WHERE account_id = @accountId
-    UNION SELECT value FROM json_each(@admins)
-  )
-  SELECT u.id, u.role, u.email, coalesce(cu.participant, 0) AS participant,
-         EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = @accountId) AS inAccount
-  FROM candidates k JOIN users u ON u.id = k.id
-  LEFT JOIN conversation_users cu ON cu.conversation_id = @conversationId AND cu.user_id = u.id`;
+const p = sql.placeholder;
+
+/** The statements of every message's audience, prepared once per connection. */
+function audienceQueries(db: Db) {
+  return prepareOnce(db, 'fanout.audience', (db) => ({
+    conversation: db
+      .select({ accountId: conversations.accountId, assigneeId: conversations.assigneeId })
+      .from(conversations)
+      .where(eq(conversations.id, p('conversationId')))
+      .prepare(),
+    // Its participants, the members of its account and the admins, with what decides what they may see.
+    members: db
+      .select({
+        id: users.id,
+        role: users.role,
+        email: users.email,
+        participant: sql<number | boolean>`coalesce(${conversationUsers.participant}, FALSE)`,
+        inAccount: sql<number | boolean>`EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = ${users.id} AND ms.account_id = ${p('accountId')})`,
+      })
+      .from(users)
+      .leftJoin(conversationUsers, and(eq(conversationUsers.conversationId, p('conversationId')), eq(conversationUsers.userId, users.id)))
+      .where(
+        sql`${users.id} IN (
+          SELECT user_id FROM conversation_users WHERE conversation_id = ${p('conversationId')} AND participant = TRUE
+          UNION SELECT user_id FROM memberships WHERE account_id = ${p('accountId')}
+          UNION SELECT value FROM ${dialect.jsonEach(sql`${p('admins')}`)})`,
+      )
+      .prepare(),
+    appendEvent: db.insert(events).values({ userId: p('userId'), type: p('type'), data: p('data') }).prepare(),
+  }));
+}
 
 /** Everyone who might see the conversation: its participants, the members of its account, the admins. */
 export function conversationAudience(db: Db, conversationId: string): AudienceMember[] {
@@ -58,18 +81,13 @@ export function conversationAudience(db: Db, conversationId: string): AudienceMe
 
 /** The conversation's audience and assignee, read once for a new message's events and notices (notify/effects.ts). */
 export function messageAudience(db: Db, conversationId: string): Audience {
-  const conversation = statement(db, 'SELECT account_id AS accountId, assignee_id AS assigneeId FROM conversations WHERE id = ?').get(
-    conversationId,
-  ) as { accountId: string; assigneeId: string | null } | undefined;
+  const queries = audienceQueries(db);
+  const conversation = queries.conversation.get({ conversationId });
   if (!conversation) return { assigneeId: null, members: [] };
-  const rows = statement(db, AUDIENCE).all({
-    conversationId,
-    accountId: conversation.accountId,
-    admins: JSON.stringify(adminIds(db)),
-  }) as { id: string; role: string; email: string | null; participant: number; inAccount: number }[];
+  const rows = queries.members.all({ conversationId, accountId: conversation.accountId, admins: JSON.stringify(adminIds(db)) });
   return {
     assigneeId: conversation.assigneeId,
-    members: rows.map((r) => ({ id: r.id, role: r.role, email: r.email, participant: r.participant === 1, inAccount: r.inAccount === 1 })),
+    members: rows.map((r) => ({ id: r.id, role: r.role, email: r.email, participant: Boolean(r.participant), inAccount: Boolean(r.inAccount) })),
   };
 }
 
@@ -79,24 +97,26 @@ export function appendEvents(db: Db, userIds: Iterable<string>, type: EventType,
 }
 
 /**
- * Appends the events of several groups (each: one event per user) in one statement, in order, and
+ * Appends the events of several groups (each: one event per user), in order, and
  * wakes the users' streams after commit.
  */
 function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: EventType; data: EventData }[]): void {
-  const rows: [string, EventType, string][] = [];
+  const append = audienceQueries(db).appendEvent;
   const users = new Set<string>();
   for (const group of groups) {
-    const json = JSON.stringify(group.data);
-    for (const id of new Set(group.userIds)) {
-      rows.push([id, group.type, json]);
-      users.add(id);
+    const data = JSON.stringify(group.data);
+    for (const userId of new Set(group.userIds)) {
+      append.run({ userId, type: group.type, data });
+      users.add(userId);
     }
   }
-  if (rows.length === 0) return;
-  statement(db, 'INSERT INTO events (user_id, type, data) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)').run(JSON.stringify(rows));
+  if (users.size === 0) return;
   const ids = [...users];
-  noteUserChanges(db, ids);
-  eventBus(db).wakeAfterCommit(ids);
+  // Kept pages expire and streams read the new events once they are committed, never before.
+  afterCommit(db, () => {
+    noteUserChanges(db, ids);
+    eventBus(db).wake(ids);
+  });
 }
 
 /** A message was written: `message.created` to everyone who may see it, `unread.changed` to all of them but the author. */

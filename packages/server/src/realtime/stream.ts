@@ -5,19 +5,20 @@
  * message the caller can no longer see is not delivered.
  */
 import { streamClosedEvent, type EventType } from '@secure-inbox/protocol';
-import { sql } from 'drizzle-orm';
+import { and, asc, eq, gt, max, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { decodeJwt } from 'jose';
 import type { AppEnv } from '../context.js';
-import type { Db } from '../db/client.js';
+import { dialect, type Db } from '../store/sqlite/client.js';
+import { events } from '../store/sqlite/schema.js';
 import { audit } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
 import { clientAddress, FixedWindows, refuse } from '../rate-limit.js';
 import { eventBus } from './bus.js';
-import { compileCached, statement } from './statements.js';
+import { prepareOnce } from '../store/sqlite/prepared.js';
 import { streamRegistry, type StreamCloseReason } from './streams.js';
 
 export interface RealtimeOptions {
@@ -42,9 +43,22 @@ interface EventRow {
   data: string;
 }
 
+/** A user's events after `after`, oldest first: every stream's read on every wake-up, prepared once per connection. */
+function newEvents(db: Db) {
+  return prepareOnce(db, 'stream.events', (db) =>
+    db
+      .select({ id: events.id, type: events.type, data: events.data })
+      .from(events)
+      .where(and(eq(events.userId, sql.placeholder('userId')), gt(events.id, sql.placeholder('after'))))
+      .orderBy(asc(events.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  );
+}
+
 /** The newest event id of a user: where a stream without Last-Event-ID starts. */
 function latestEventId(db: Db, userId: string): number {
-  return (statement(db, 'SELECT max(id) AS id FROM events WHERE user_id = ?').get(userId) as { id: number | null } | undefined)?.id ?? 0;
+  return db.select({ id: max(events.id) }).from(events).where(eq(events.userId, userId)).get()?.id ?? 0;
 }
 
 type Parsed = { row: EventRow; data: { conversationId: string; messageId?: string } };
@@ -54,14 +68,19 @@ type Parsed = { row: EventRow; data: { conversationId: string; messageId?: strin
  * compiled once per stream; each batch of events then costs two prepared lookups.
  */
 function visibilityFilter(db: Db, viewer: Viewer): (rows: EventRow[]) => Parsed[] {
-  const ids = sql`(SELECT value FROM json_each(${sql.placeholder('ids')}))`;
-  const conversations = compileCached<{ id: string }>(db, sql`
-    SELECT c.id FROM conversations c
-    LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE c.id IN ${ids} AND ${conversationVisible(viewer)}`);
-  const messages = compileCached<{ id: string }>(db, sql`SELECT m.id FROM messages m WHERE m.id IN ${ids} AND ${messageVisible(viewer)}`);
-  const visible = (run: typeof conversations, list: string[]) =>
-    new Set(list.length === 0 ? [] : run({ ids: JSON.stringify([...new Set(list)]) }).map((r) => r.id));
+  const ids = sql`(SELECT value FROM ${dialect.jsonEach(sql`${sql.placeholder('ids')}`)})`;
+  const conversations = db
+    .select({ id: sql<string>`c.id` })
+    .from(sql`conversations c LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}`)
+    .where(sql`c.id IN ${ids} AND ${conversationVisible(viewer)}`)
+    .prepare();
+  const messages = db
+    .select({ id: sql<string>`m.id` })
+    .from(sql`messages m`)
+    .where(sql`m.id IN ${ids} AND ${messageVisible(viewer)}`)
+    .prepare();
+  const visible = (query: typeof conversations, list: string[]) =>
+    new Set(list.length === 0 ? [] : query.all({ ids: JSON.stringify([...new Set(list)]) }).map((r) => r.id));
   return (rows) => {
     const parsed: Parsed[] = rows.map((row) => ({ row, data: JSON.parse(row.data) }));
     const seenConversations = visible(conversations, parsed.map((p) => p.data.conversationId));
@@ -181,7 +200,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
             continue;
           }
           dirty = false;
-          const rows = statement(db, 'SELECT id, type, data FROM events WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?').all(viewer.id, lastId, BATCH) as EventRow[];
+          const rows = newEvents(db).all({ userId: viewer.id, after: lastId, limit: BATCH }) as EventRow[];
           if (rows.length === 0) continue;
           lastId = rows[rows.length - 1]!.id;
           if (rows.length === BATCH) dirty = true;

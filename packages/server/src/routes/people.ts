@@ -2,7 +2,6 @@ import { AccountQuery, PutAccountBody, TopicsQuery, type Role, type StaffKind } 
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
-import { cachedAll } from '../db/cached.js';
 import { audit } from '../domain/audit.js';
 import { keptFolderCounts } from '../domain/list-cache.js';
 import { statusUpdates } from '../domain/messages.js';
@@ -19,11 +18,11 @@ export const people = new Hono<AppEnv>()
     // One prepared statement for the token's accounts (asked on every live change), in the token's order.
     let accounts: { id: string; name: string }[];
     if (viewer.accounts === '*') {
-      accounts = cachedAll(db, sql`SELECT id, coalesce(name, id) AS name FROM accounts ORDER BY coalesce(name, id)`);
+      accounts = db.all(sql`SELECT id, coalesce(name, id) AS name FROM accounts ORDER BY coalesce(name, id)`);
     } else {
       const ids = viewer.accounts;
       const rows = ids.length
-        ? cachedAll<{ id: string; name: string | null }>(db, sql`SELECT id, name FROM accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`)
+        ? db.all<{ id: string; name: string | null }>(sql`SELECT id, name FROM accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`)
         : [];
       const names = new Map(rows.map((row) => [row.id, row.name]));
       accounts = ids.map((id) => ({ id, name: names.get(id) ?? id }));
@@ -44,7 +43,7 @@ export const people = new Hono<AppEnv>()
       audit(db, { actorId: viewer.id, action: 'topics.read', outcome: 'denied', targetType: 'account', targetId: accountId });
       throw forbidden(`You do not act in account ${accountId}.`);
     }
-    const items = cachedAll<{ id: string; name: string; description: string; accountId: string | null }>(db, sql`
+    const items = db.all<{ id: string; name: string; description: string; accountId: string | null }>(sql`
       SELECT t.id, t.name, t.description, t.account_id AS accountId FROM topics t
       WHERE ${topicVisible(viewer, accountId)} ORDER BY t.position, t.name`);
     return c.json({ items });

@@ -1,20 +1,33 @@
 /**
- * The Secure Inbox schema. camelCase in TypeScript, snake_case in SQL.
- * Every list query is backed by an index named here.
+ * The Secure Inbox schema on PostgreSQL: the same tables, columns, indexes and constraints as the SQLite
+ * schema (src/store/sqlite/schema.ts), and the same JavaScript types out of them. test/postgres/schema-parity.test.ts
+ * holds the two equal. What differs is said where it differs:
+ * - timestamps are ISO text as on SQLite (`2026-12-07T03:44:49.123Z`), written by the same kind of default;
+ * - SQLite's autoincrement keys are `bigint` identities read as numbers (`mode: 'number'`), and so is every
+ *   column that holds a message seq;
+ * - `message_search` is the search index (an FTS5 virtual table on SQLite, a tsvector with a GIN index here,
+ *   search.ts), and attachment bytes live in `attachment_blobs` / `attachment_chunks` (a folder on SQLite, blobs.ts).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { bigint, boolean, customType, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
-const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+/** The time as SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ','now')` writes it: UTC, milliseconds, `Z`. */
+const now = sql`to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-export const accounts = sqliteTable('accounts', {
+/** A seq or autoincrement key: 64 bits in the database, a JavaScript number out of it. */
+const seq = (name: string) => bigint(name, { mode: 'number' });
+
+const tsvector = customType<{ data: string; driverData: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export const accounts = pgTable('accounts', {
   id: text('id').primaryKey(),
   /** The provisioned name; null until provisioned (the id is shown instead). */
   name: text('name'),
   createdAt: text('created_at').notNull().default(now),
 });
 
-export const users = sqliteTable('users', {
+export const users = pgTable('users', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   email: text('email'),
@@ -26,7 +39,7 @@ export const users = sqliteTable('users', {
 });
 
 /** Which accounts a user acts in, as last named by their token. */
-export const memberships = sqliteTable(
+export const memberships = pgTable(
   'memberships',
   {
     userId: text('user_id').notNull().references(() => users.id),
@@ -35,7 +48,7 @@ export const memberships = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.accountId] }), index('memberships_account_idx').on(t.accountId, t.userId)],
 );
 
-export const topics = sqliteTable(
+export const topics = pgTable(
   'topics',
   {
     id: text('id').primaryKey(),
@@ -50,7 +63,7 @@ export const topics = sqliteTable(
   (t) => [index('topics_account_idx').on(t.accountId, t.position)],
 );
 
-export const conversations = sqliteTable(
+export const conversations = pgTable(
   'conversations',
   {
     id: text('id').primaryKey(),
@@ -69,11 +82,11 @@ export const conversations = sqliteTable(
     /** Time of the last change a customer may see (hidden notes do not move it). */
     publicUpdatedAt: text('public_updated_at').notNull(),
     /** Seq of the newest message of any kind (staff ordering and previews). */
-    lastSeq: integer('last_seq').notNull().default(0),
+    lastSeq: seq('last_seq').notNull().default(0),
     /** Seq of the newest message a customer may see (customer ordering and previews). */
-    lastPublicSeq: integer('last_public_seq').notNull().default(0),
+    lastPublicSeq: seq('last_public_seq').notNull().default(0),
     /** Seq of the first message: "oldest waiting first" in staff queues. */
-    firstSeq: integer('first_seq').notNull().default(0),
+    firstSeq: seq('first_seq').notNull().default(0),
   },
   (t) => [
     index('conversations_account_last_idx').on(t.accountId, t.lastSeq),
@@ -87,33 +100,33 @@ export const conversations = sqliteTable(
  * Per-user state of a conversation. A row exists for every participant and for any other user
  * (staff of the account) who read, trashed or wrote in it.
  */
-export const conversationUsers = sqliteTable(
+export const conversationUsers = pgTable(
   'conversation_users',
   {
     conversationId: text('conversation_id').notNull().references(() => conversations.id),
     userId: text('user_id').notNull().references(() => users.id),
     /** A current participant (customers see only conversations they participate in). */
-    participant: integer('participant', { mode: 'boolean' }).notNull().default(false),
-    left: integer('left', { mode: 'boolean' }).notNull().default(false),
-    trashed: integer('trashed', { mode: 'boolean' }).notNull().default(false),
-    lastReadSeq: integer('last_read_seq').notNull().default(0),
-    forcedUnread: integer('forced_unread', { mode: 'boolean' }).notNull().default(false),
+    participant: boolean('participant').notNull().default(false),
+    hasLeft: boolean('has_left').notNull().default(false),
+    trashed: boolean('trashed').notNull().default(false),
+    lastReadSeq: seq('last_read_seq').notNull().default(0),
+    forcedUnread: boolean('forced_unread').notNull().default(false),
     /** Seq of the user's newest own message: the Sent folder's order; 0 when they never wrote. */
-    lastSentSeq: integer('last_sent_seq').notNull().default(0),
+    lastSentSeq: seq('last_sent_seq').notNull().default(0),
     joinedAt: text('joined_at').notNull().default(now),
   },
   (t) => [
     primaryKey({ columns: [t.conversationId, t.userId] }),
-    index('conversation_users_user_idx').on(t.userId, t.participant, t.left, t.trashed),
+    index('conversation_users_user_idx').on(t.userId, t.participant, t.hasLeft, t.trashed),
     index('conversation_users_sent_idx').on(t.userId, t.lastSentSeq),
   ],
 );
 
 /** Participants who left a conversation, and when: the thread shows "Priya Shah left" to the others. */
-export const departures = sqliteTable(
+export const departures = pgTable(
   'departures',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: seq('id').primaryKey().generatedByDefaultAsIdentity(),
     conversationId: text('conversation_id').notNull().references(() => conversations.id),
     userId: text('user_id').notNull().references(() => users.id),
     at: text('at').notNull(),
@@ -121,11 +134,11 @@ export const departures = sqliteTable(
   (t) => [index('departures_conversation_idx').on(t.conversationId, t.at)],
 );
 
-export const messages = sqliteTable(
+export const messages = pgTable(
   'messages',
   {
-    /** Monotonic order of all messages; also the rowid of the search index. */
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    /** Monotonic order of all messages; also the key of the search index. */
+    seq: seq('seq').primaryKey().generatedByDefaultAsIdentity(),
     id: text('id').notNull(),
     conversationId: text('conversation_id').notNull().references(() => conversations.id),
     /** Denormalised from the conversation: the Status tab lists by account. */
@@ -137,12 +150,12 @@ export const messages = sqliteTable(
     authorId: text('author_id').notNull().references(() => users.id),
     tip: text('tip'),
     /** DoNotReply: never shown to customers through any channel. */
-    doNotReply: integer('do_not_reply', { mode: 'boolean' }).notNull().default(false),
+    doNotReply: boolean('do_not_reply').notNull().default(false),
     /**
      * Written while no customer took part in the conversation (staff among themselves): kept from
      * customers like DoNotReply, so a customer added later sees the conversation from then on.
      */
-    staffOnly: integer('staff_only', { mode: 'boolean' }).notNull().default(false),
+    staffOnly: boolean('staff_only').notNull().default(false),
     createdAt: text('created_at').notNull(),
   },
   (t) => [
@@ -154,28 +167,41 @@ export const messages = sqliteTable(
   ],
 );
 
+/**
+ * The search index: one document per message (subject, visible body and the scope lexemes that decide
+ * who may find it), written with the message; search.ts builds the documents and the queries.
+ */
+export const messageSearch = pgTable(
+  'message_search',
+  {
+    seq: seq('seq').primaryKey().references(() => messages.seq),
+    document: tsvector('document').notNull(),
+  },
+  (t) => [index('message_search_document_idx').using('gin', t.document)],
+);
+
 /** Extensible interaction properties of a message (DoNotReply is mirrored here too). */
-export const messageProperties = sqliteTable(
+export const messageProperties = pgTable(
   'message_properties',
   {
-    messageSeq: integer('message_seq').notNull().references(() => messages.seq),
+    messageSeq: seq('message_seq').notNull().references(() => messages.seq),
     key: text('key').notNull(),
     value: text('value').notNull(),
   },
   (t) => [primaryKey({ columns: [t.messageSeq, t.key] })],
 );
 
-export const attachments = sqliteTable(
+export const attachments = pgTable(
   'attachments',
   {
     id: text('id').primaryKey(),
     uploaderId: text('uploader_id').notNull().references(() => users.id),
     name: text('name').notNull(),
-    size: integer('size').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
     contentType: text('content_type').notNull(),
     sha256: text('sha256').notNull(),
     /** Set once the upload is sent with a message. */
-    messageSeq: integer('message_seq').references(() => messages.seq),
+    messageSeq: seq('message_seq').references(() => messages.seq),
     /** pending | clean | infected */
     scanStatus: text('scan_status').notNull().default('clean'),
     createdAt: text('created_at').notNull().default(now),
@@ -183,16 +209,37 @@ export const attachments = sqliteTable(
   (t) => [index('attachments_message_idx').on(t.messageSeq), index('attachments_uploader_idx').on(t.uploaderId)],
 );
 
+/** The bytes of an attachment, by SHA-256 as on disk, written in one transaction with its chunks (blobs.ts). */
+export const attachmentBlobs = pgTable('attachment_blobs', {
+  sha256: text('sha256').primaryKey(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  chunks: integer('chunks').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+});
+
+/** Chunk `n` (from 0) of the bytes of `sha256`, 256 KiB each but the last; gone with their blob. */
+export const attachmentChunks = pgTable(
+  'attachment_chunks',
+  {
+    sha256: text('sha256')
+      .notNull()
+      .references(() => attachmentBlobs.sha256, { onDelete: 'cascade' }),
+    n: integer('n').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sha256, t.n] })],
+);
+
 /** The notifications outbox: written in the same transaction as the message that caused it. */
-export const notifications = sqliteTable(
+export const notifications = pgTable(
   'notifications',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: seq('id').primaryKey().generatedByDefaultAsIdentity(),
     userId: text('user_id').notNull().references(() => users.id),
     channel: text('channel', { enum: ['email', 'in_app'] }).notNull(),
     reason: text('reason').notNull(),
     conversationId: text('conversation_id').notNull(),
-    messageSeq: integer('message_seq'),
+    messageSeq: seq('message_seq'),
     /** Unique per recipient and cause: the same notice is never queued twice. */
     dedupeKey: text('dedupe_key').notNull(),
     status: text('status', { enum: ['pending', 'sent', 'failed', 'read'] }).notNull().default('pending'),
@@ -210,10 +257,10 @@ export const notifications = sqliteTable(
 );
 
 /** The durable per-user event log behind the event stream (replay with Last-Event-ID). */
-export const events = sqliteTable(
+export const events = pgTable(
   'events',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: seq('id').primaryKey().generatedByDefaultAsIdentity(),
     userId: text('user_id').notNull(),
     type: text('type').notNull(),
     data: text('data').notNull(),
@@ -222,11 +269,11 @@ export const events = sqliteTable(
   (t) => [index('events_user_idx').on(t.userId, t.id)],
 );
 
-/** Append-only record of every state change and every denied access. */
-export const auditEvents = sqliteTable(
+/** Append-only record of every state change and every denied access (triggers in drizzle-pg/0001). */
+export const auditEvents = pgTable(
   'audit_events',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: seq('id').primaryKey().generatedByDefaultAsIdentity(),
     at: text('at').notNull().default(now),
     actorId: text('actor_id'),
     action: text('action').notNull(),
