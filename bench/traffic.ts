@@ -387,7 +387,7 @@ async function main() {
   const rows: Row[] = [];
   const helloRuns: WrkResult[] = [];
   const serverCpuDuringHello: number[] = [];
-  let signIn = 0;
+  let signIn: number;
   const hello = await startHelloServer();
   const server = await startServer(serverEnv(run), logFile);
   try {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../packages/server/src/app.js';
 import { loadConfig } from '../../packages/server/src/config.js';
-import { openDb } from '../../packages/server/src/db/client.js';
+import { openDb } from '../../packages/server/src/store/sqlite/client.js';
 import { benchDir } from '../lib/paths.js';
 import { SECRET, tokenFor } from '../lib/server.js';
 import { checkParams, DEFAULT_PARAMS, makePlan, VOCABULARY, writePlan, type Person } from '../lib/traffic-data.js';

@@ -3,7 +3,6 @@
  * Every read goes through ./visibility.ts.
  */
 import {
-  limits,
   type AddParticipantsBody,
   type Conversation,
   type ConversationSummary,

@@ -33,6 +33,7 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
     throw new Error(
       `No PostgreSQL answers at ${testDatabaseUrl} (${(error as Error).message}): install one with \`apt-get install -y postgresql\` ` +
         'and start it with `pg_ctlcluster <version> main start`, or set SECURE_INBOX_TEST_DATABASE_URL.',
+      { cause: error },
     );
   }
   try {
