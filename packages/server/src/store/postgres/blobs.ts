@@ -55,7 +55,7 @@ async function* rechunk(source: AsyncIterable<Buffer | Uint8Array | string>): As
  * bytes do not hash to `sha256`, the connection drops) nothing is left. Bytes already stored are kept as they
  * are and `source` is not read. Returns whether the bytes were written by this call.
  */
-export async function writeBlob(db: PgDb, sha256: string, source: AsyncIterable<Buffer | Uint8Array | string>): Promise<boolean> {
+export async function writeBlob(db: Pick<PgDb, 'transaction'>, sha256: string, source: AsyncIterable<Buffer | Uint8Array | string>): Promise<boolean> {
   checkKey(sha256);
   return db.transaction(async (tx) => {
     // Claims the key; a concurrent writer of the same bytes waits here for this transaction and then finds them stored.
