@@ -17,7 +17,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDb } from '../packages/server/src/db/client.js';
+import { openDb } from '../packages/server/src/store/sqlite/client.js';
 import { newId } from '../packages/server/src/domain/ids.js';
 import { sanitizeRichText } from '../packages/server/src/domain/rich-text.js';
 import { cleanPlainText, htmlToText } from '../packages/server/src/domain/text.js';

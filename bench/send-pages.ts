@@ -15,9 +15,9 @@ import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, readSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../packages/server/src/config.js';
-import { openDb, type Db } from '../packages/server/src/db/client.js';
-import { BACKSTOP_PAGES } from '../packages/server/src/db/checkpointer.js';
-import { groupWrite } from '../packages/server/src/db/group-commit.js';
+import { openDb, type Db } from '../packages/server/src/store/sqlite/client.js';
+import { BACKSTOP_PAGES } from '../packages/server/src/store/sqlite/checkpointer.js';
+import { groupWrite } from '../packages/server/src/store/sqlite/group-commit.js';
 import { prepareRichText } from '../packages/server/src/domain/rich-text.js';
 import { writeJobs } from '../packages/server/src/domain/write-jobs.js';
 import { notifyEffects } from '../packages/server/src/notify/effects.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../packages/server/src/app.js';
 import { loadConfig } from '../packages/server/src/config.js';
-import { openDb } from '../packages/server/src/db/client.js';
+import { openDb } from '../packages/server/src/store/sqlite/client.js';
 import { SECRET, tokenFor } from './lib/server.js';
 
 const arg = (name: string, fallback: number) => {

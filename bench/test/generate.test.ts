@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../packages/server/src/app.js';
 import { loadConfig } from '../../packages/server/src/config.js';
-import { openDb, type Db } from '../../packages/server/src/db/client.js';
+import { openDb, type Db } from '../../packages/server/src/store/sqlite/client.js';
 import { searchScopeTokens } from '../../packages/server/src/store/sqlite/search.js';
 import { ensureDb, type GeneratedMeta, type Persona } from '../generate.js';
 import { SECRET, tokenFor } from '../lib/server.js';

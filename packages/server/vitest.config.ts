@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Suites whose sends and sign-ins are also run written on the writer thread, as the server on a
- * database file writes them (src/db/writer-thread.ts; test/helpers.ts `makeTestApp`).
+ * database file writes them (src/store/sqlite/writer-thread.ts; test/helpers.ts `makeTestApp`).
  */
 const writerThreadSuites = [
   'routes',

@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import type { Db } from './db/client.js';
+import type { Db } from './store/sqlite/client.js';
 import type { MessageEffects } from './domain/messages.js';
 import type { Writes } from './domain/writes.js';
 import type { Viewer } from './domain/visibility.js';

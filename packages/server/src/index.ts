@@ -5,9 +5,11 @@
 export { createApp, type CreateAppOptions } from './app.js';
 export type { AppDeps, AppEnv } from './context.js';
 export { loadConfig, loadDatabaseConfig, ConfigError, type Config, type NotifyMode } from './config.js';
-export { openDb, type Db } from './db/client.js';
-export { startWriterThread, type WriterThread } from './db/writer-thread.js';
-export { startCheckpointer, type Checkpointer } from './db/checkpointer.js';
+export { openDb, type Db } from './store/sqlite/client.js';
+export { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './store/sqlite/store.js';
+export type { Store, SearchIndex, TransactionOptions } from './store/types.js';
+export { startWriterThread, type WriterThread } from './store/sqlite/writer-thread.js';
+export { startCheckpointer, type Checkpointer } from './store/sqlite/checkpointer.js';
 export { startBackgroundJobs } from './notify/background.js';
 export { AnswerResponse } from './answer-headers.js';
 export { startServer, runOrExplain, type StartOptions } from './server.js';

@@ -1,6 +1,6 @@
 /** `secure-inbox migrate`: creates the database file if needed and applies the migrations that have not run yet. */
 import { loadDatabaseConfig } from './config.js';
-import { openDb } from './db/client.js';
+import { openDb } from './store/sqlite/client.js';
 import { runOrExplain } from './server.js';
 
 runOrExplain('Secure Inbox', () => {

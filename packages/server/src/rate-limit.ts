@@ -17,7 +17,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Config } from './config.js';
 import type { AppEnv } from './context.js';
-import type { Db } from './db/client.js';
+import type { Db } from './store/sqlite/client.js';
 import { audit } from './domain/audit.js';
 import { ApiError } from './errors.js';
 

@@ -3,9 +3,8 @@ import type { Server } from 'node:http';
 import { AnswerResponse } from './answer-headers.js';
 import { createApp, type CreateAppOptions } from './app.js';
 import { ConfigError, type Config } from './config.js';
-import { startCheckpointer } from './db/checkpointer.js';
-import { openDb, type Db } from './db/client.js';
-import { startWriterThread } from './db/writer-thread.js';
+import type { Db } from './store/sqlite/client.js';
+import { openSqliteStore } from './store/sqlite/store.js';
 import { startBackgroundJobs } from './notify/background.js';
 import type { NoticeLink } from './notify/worker.js';
 import type { Readiness } from './ops/health.js';
@@ -30,16 +29,18 @@ export interface StartOptions extends CreateAppOptions {
 export function startServer(config: Config, options: StartOptions = {}) {
   const logger = createLogger(config.logLevel);
   const readiness: Readiness = { state: 'starting' };
-  const db = openDb(config.dbFile, { synchronous: config.dbSynchronous });
-  options.prepare?.(db);
-  const checkpointer = startCheckpointer(db, config.dbFile, { log: (line) => logger.warn(line) });
-  // Sends and sign-ins are written on a thread of their own (db/writer-thread.ts); an in-memory database has one connection.
-  const writer = config.dbFile === ':memory:' ? null : startWriterThread(db, config, { log: (line) => logger.error(line) });
-  const metrics = config.metricsToken ? createMetrics({ db, ...(writer ? { writerQueue: writer.queued } : {}) }) : null;
+  // Sends and sign-ins are written in group commits, on a thread of their own for a database file (store/sqlite/).
+  const store = openSqliteStore(config, {
+    ...(options.prepare ? { prepare: options.prepare } : {}),
+    warn: (line) => logger.warn(line),
+    error: (line) => logger.error(line),
+  });
+  const { db, writes } = store;
+  const metrics = config.metricsToken ? createMetrics({ db, ...(store.writerQueue ? { writerQueue: store.writerQueue } : {}) }) : null;
   const closing = new AbortController();
-  const app = createApp({ db, config, logger, metrics, readiness, realtime: { closing: closing.signal }, ...(writer ? { writes: writer } : {}) }, options);
+  const app = createApp({ db, config, logger, metrics, readiness, realtime: { closing: closing.signal }, writes }, options);
   const jobs = startBackgroundJobs(db, config, {
-    ...(writer ? { writes: writer.notices } : {}),
+    writes: writes.notices,
     ...(options.noticeLink ? { link: options.noticeLink } : {}),
     log: (line) => {
       metrics?.deliveryFailed();
@@ -79,10 +80,8 @@ export function startServer(config: Config, options: StartOptions = {}) {
       clearTimeout(deadline);
       void jobs
         .stop()
-        .then(() => writer?.stop())
-        .then(() => checkpointer.stop())
+        .then(() => store.close())
         .finally(() => {
-          db.$client.close();
           const cut = Date.now() - started > graceMs ? ' (requests still open at the deadline were cut)' : '';
           const seconds = (Date.now() - started) / 1000;
           logger.info({ seconds, cut: Boolean(cut) }, `Secure Inbox stopped after ${seconds.toFixed(1)} s${cut}; exit code 0`);

@@ -1,5 +1,5 @@
 /**
- * WAL checkpoints run on a thread of their own (src/db/checkpointer.ts): committed writes reach the
+ * WAL checkpoints run on a thread of their own (src/store/sqlite/checkpointer.ts): committed writes reach the
  * database file without the writer copying them, and a clean stop leaves no WAL behind.
  */
 import Database from 'better-sqlite3';
@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { startCheckpointer } from '../src/db/checkpointer.js';
-import { openDb } from '../src/db/client.js';
+import { startCheckpointer } from '../src/store/sqlite/checkpointer.js';
+import { openDb } from '../src/store/sqlite/client.js';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-checkpoint-'));

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { openDb, type Db } from '../src/db/client.js';
+import { openDb, type Db } from '../src/store/sqlite/client.js';
 import { demoRoutes } from '../src/demo/page.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { demoAccounts, demoUserList, demoUsers, type DemoUser } from '../src/demo/users.js';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDb } from '../src/db/client.js';
+import { openDb } from '../src/store/sqlite/client.js';
 import { doctor, formatChecks } from '../src/doctor.js';
 import { freePort, startSmtp, type TestSmtp } from './notify-smtp.js';
 

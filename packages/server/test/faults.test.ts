@@ -16,8 +16,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { openDb, type Db } from '../src/db/client.js';
-import * as schema from '../src/db/schema.js';
+import { openDb, type Db } from '../src/store/sqlite/client.js';
+import * as schema from '../src/store/sqlite/schema.js';
 import { expectError, makeTestApp, people, postMessage, SECRET, signInAll, startConversation, type CallResult, type TestApp, type TestUser } from './helpers.js';
 
 const { alice, sam } = people;

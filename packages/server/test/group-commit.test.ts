@@ -1,9 +1,9 @@
 /**
- * Sends are committed in groups (src/db/group-commit.ts): writes arriving together share one
+ * Sends are committed in groups (src/store/sqlite/group-commit.ts): writes arriving together share one
  * transaction, each in a savepoint of its own.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { deferToGroupEnd, groupWrite } from '../src/db/group-commit.js';
+import { deferToGroupEnd, groupWrite } from '../src/store/sqlite/group-commit.js';
 import { makeTestApp, people, signInAll, startConversation, type TestApp } from './helpers.js';
 
 let t: TestApp;

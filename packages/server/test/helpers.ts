@@ -6,8 +6,8 @@ import { SignJWT } from 'jose';
 import { afterAll, onTestFinished } from 'vitest';
 import { createApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { openDb, type Db } from '../src/db/client.js';
-import { startWriterThread, type WriterThread } from '../src/db/writer-thread.js';
+import { openDb, type Db } from '../src/store/sqlite/client.js';
+import { startWriterThread, type WriterThread } from '../src/store/sqlite/writer-thread.js';
 import { createLogger, type Logger } from '../src/ops/log.js';
 
 /** A log line as written, parsed. */
@@ -52,7 +52,7 @@ export const onWriterThread = Boolean(process.env.SECURE_INBOX_TEST_WRITER_THREA
 /**
  * A fresh app on a real SQLite file in a temporary folder. With `writerThread` (and throughout the
  * writer-thread project) sends and sign-ins are written the way the server writes them on a database
- * file: on the writer thread (src/db/writer-thread.ts), stopped when the test ends.
+ * file: on the writer thread (src/store/sqlite/writer-thread.ts), stopped when the test ends.
  */
 export function makeTestApp(env: Record<string, string> = {}, options: { writerThread?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-test-'));

@@ -1,5 +1,5 @@
 /**
- * The writer thread (src/db/writer-thread.ts): the server on a database file writes sends and
+ * The writer thread (src/store/sqlite/writer-thread.ts): the server on a database file writes sends and
  * sign-ins on a thread of its own. What a client sees must be what it sees when they are written on
  * the server's thread: the same answers, the same errors, pages and streams that move at once, and
  * nothing acknowledged lost when the thread stops. (The writer-thread project of vitest.config.ts
@@ -10,8 +10,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { changeVersion, noteThreadWrites, OTHER_WRITES_CHECK_MS, THREAD_WRITES_CHECK_MS } from '../src/domain/change-versions.js';
 import { createUserSync } from '../src/domain/users.js';
-import { describeError, rebuildError } from '../src/db/writer-messages.js';
-import { startWriterThread } from '../src/db/writer-thread.js';
+import { describeError, rebuildError } from '../src/store/sqlite/writer-messages.js';
+import { startWriterThread } from '../src/store/sqlite/writer-thread.js';
 import { ApiError } from '../src/errors.js';
 import { expectError, makeTestApp, people, postMessage, signInAll, startConversation, type TestApp } from './helpers.js';
 

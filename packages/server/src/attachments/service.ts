@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
-import { writeTx, type Db } from '../db/client.js';
+import { writeTx, type Db } from '../store/sqlite/client.js';
 import { audit } from '../domain/audit.js';
 import { newId } from '../domain/ids.js';
 import { seesMessageBySeq, type Viewer } from '../domain/visibility.js';

@@ -17,7 +17,7 @@ import {
   type PostMessageBody as PostInput,
 } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
-import { writeTx, type Db } from '../db/client.js';
+import { writeTx, type Db } from '../store/sqlite/client.js';
 import { changeState, createConversation, patchConversation, type StateChange } from '../domain/conversations.js';
 import { noEffects, postMessage } from '../domain/messages.js';
 import { writeUser } from '../domain/users.js';

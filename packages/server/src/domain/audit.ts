@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { auditEvents } from '../db/schema.js';
+import { afterTransaction, type Db } from '../store/sqlite/client.js';
+import { auditEvents } from '../store/sqlite/schema.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
 
 export interface AuditEntry {
@@ -12,34 +12,23 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-const deferred = new WeakMap<Db, AuditEntry[]>();
-
 /**
  * Appends one audit row. Values are stored as data (JSON), never interpolated into a log line.
  *
  * A refusal is usually recorded just before an error is thrown, and often inside a write transaction
- * that the error then rolls back; so a denied row met inside a transaction is written right after it
- * ends (transactions are synchronous, so a microtask runs once it has committed or rolled back).
+ * that the error then rolls back; so a denied row met inside a transaction is written once it has
+ * ended, committed or rolled back (`afterTransaction`).
  */
 export function audit(db: Db, entry: AuditEntry): void {
   if (entry.outcome === 'denied' && db.$client.inTransaction) {
-    const pending = deferred.get(db);
-    if (pending) pending.push(entry);
-    else {
-      deferred.set(db, [entry]);
-      queueMicrotask(() => {
-        const entries = deferred.get(db) ?? [];
-        deferred.delete(db);
-        for (const e of entries) {
-          try {
-            insert(db, e);
-          } catch (error) {
-            // Outside any request now: a database that cannot take the row must not take the process down.
-            console.error(`Audit row for a refused ${e.action} could not be written: ${error instanceof Error ? error.message : String(error)}`);
-          }
-        }
-      });
-    }
+    afterTransaction(db, () => {
+      try {
+        insert(db, entry);
+      } catch (error) {
+        // Outside any request now: a database that cannot take the row must not take the process down.
+        console.error(`Audit row for a refused ${entry.action} could not be written: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
     return;
   }
   insert(db, entry);

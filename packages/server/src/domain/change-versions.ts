@@ -3,21 +3,21 @@
  * (list-cache.ts). Three things move them:
  *
  * - an event appended to a user's log (realtime/fanout.ts), which every change a user may see writes
- *   in its own transaction. The user's counter moves when the event is written, before the commit:
- *   writes run in one synchronous transaction, so no read comes between, and a transaction that
- *   rolls back only costs a recomputation;
+ *   in its own transaction. The user's counter moves once that transaction has committed (the store's
+ *   `afterCommit`): a page computed from the data before the commit is kept under the version before,
+ *   never under the new one, and a transaction that rolls back moves nothing;
  * - sign-in updating names, roles and memberships from a token (domain/users.ts);
  * - a write by another connection to the database file (an operator's sqlite3 session), seen through
  *   SQLite's data_version, which is read at most every OTHER_WRITES_CHECK_MS rather than per request.
  *
- * Sends are written by the writer thread (db/writer-thread.ts) on a connection of its own: it reports
+ * Sends are written by the writer thread (store/sqlite/writer-thread.ts) on a connection of its own: it reports
  * the users of each group commit's events, which move here before any of its callers is answered. Its
  * commits also move data_version; while it keeps writing, data_version cannot tell its commits from
  * an operator's, so a change seen there then expires every kept page at most every
  * THREAD_WRITES_CHECK_MS instead.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 
 /** How stale a kept page may be after a write from outside the server's own connection. */
 export const OTHER_WRITES_CHECK_MS = 100;

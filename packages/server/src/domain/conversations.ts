@@ -14,7 +14,7 @@ import {
   type StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import { dialect, writeTx, writeVersion, type Db } from '../db/client.js';
+import { dialect, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
 import { parseSearch, type SearchTerm } from '../search/terms.js';
 import { conversationsMatching, matchingConversations } from '../store/sqlite/search.js';
 import { ApiError, forbidden, invalid } from '../errors.js';

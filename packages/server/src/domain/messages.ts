@@ -3,9 +3,9 @@
  */
 import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role, type StaffKind } from '@secure-inbox/protocol';
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
-import { writeTx, type Db } from '../db/client.js';
-import { deferToGroupEnd } from '../db/group-commit.js';
-import { attachments, conversations, conversationUsers, messageProperties, messages, users } from '../db/schema.js';
+import { writeTx, type Db } from '../store/sqlite/client.js';
+import { deferToGroupEnd } from '../store/sqlite/group-commit.js';
+import { attachments, conversations, conversationUsers, messageProperties, messages, users } from '../store/sqlite/schema.js';
 import { indexMessage } from '../store/sqlite/search.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
 import { ApiError, forbidden, invalid } from '../errors.js';

@@ -4,7 +4,7 @@
  */
 import { conversationStatuses, type ConversationStatus } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 import { folderCondition } from './conversations.js';
 import { conversationVisible, type Viewer } from './visibility.js';
 

@@ -1,8 +1,8 @@
 import type { Role, StaffKind, UserRef } from '@secure-inbox/protocol';
 import { and, eq, notInArray } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
-import { writeTx, type Db } from '../db/client.js';
-import { accounts, memberships, users } from '../db/schema.js';
+import { writeTx, type Db } from '../store/sqlite/client.js';
+import { accounts, memberships, users } from '../store/sqlite/schema.js';
 import { noteDirectoryChange } from './change-versions.js';
 import { nowIso } from './ids.js';
 

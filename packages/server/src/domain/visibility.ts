@@ -22,8 +22,8 @@
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
-import { dialect, type Db } from '../db/client.js';
-import { conversations, conversationUsers, users } from '../db/schema.js';
+import { dialect, type Db } from '../store/sqlite/client.js';
+import { conversations, conversationUsers, users } from '../store/sqlite/schema.js';
 import { notFound } from '../errors.js';
 import type { SearchScope } from '../search/terms.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';

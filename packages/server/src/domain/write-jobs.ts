@@ -1,11 +1,11 @@
 /**
  * The writes of domain/writes.ts with their bodies prepared, each run in the next group commit on
- * `db` (db/group-commit.ts). Imports nothing that loads the sanitizer: the writer thread runs these.
+ * `db` (store/sqlite/group-commit.ts). Imports nothing that loads the sanitizer: the writer thread runs these.
  */
 import type { CreateConversationBody, PostMessageBody } from '@secure-inbox/protocol';
 import type { Identity } from '../auth/token.js';
-import type { Db } from '../db/client.js';
-import { groupWrite } from '../db/group-commit.js';
+import type { Db } from '../store/sqlite/client.js';
+import { groupWrite } from '../store/sqlite/group-commit.js';
 import { claimNotices, finishNotices, postponeNotices, type Leader } from '../notify/notice-writes.js';
 import { createConversation } from './conversations.js';
 import { postMessage, type MessageEffects } from './messages.js';

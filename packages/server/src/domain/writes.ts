@@ -1,15 +1,15 @@
 /**
  * The writes of the busy path: new conversations and messages (sends), the user rows a sign-in
  * brings up to date, and the e-mail delivery worker's claims and outcomes. They are committed in
- * groups (db/group-commit.ts) and settle after the commit, on this thread (`writesInProcess`: tests,
- * an in-memory database) or on the writer thread (db/writer-thread.ts: the server on a database file).
+ * groups (store/sqlite/group-commit.ts) and settle after the commit, on this thread (`writesInProcess`: tests,
+ * an in-memory database) or on the writer thread (store/sqlite/writer-thread.ts: the server on a database file).
  *
  * A body is sanitized before its send is handed over (`prepareRichText`), on the thread that took the
  * request; what writes it (domain/write-jobs.ts) takes it prepared and never loads the sanitizer.
  */
 import type { Conversation, CreateConversationBody, Message, PostMessageBody } from '@secure-inbox/protocol';
 import type { Identity } from '../auth/token.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 import type { NoticeWrites } from '../notify/notice-writes.js';
 import type { MessageEffects } from './messages.js';
 import { prepareRichText } from './rich-text.js';

@@ -1,6 +1,6 @@
 import { startUploadPruner } from '../attachments/service.js';
 import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 import { startEventPruner } from '../realtime/prune.js';
 import { DeliveryWorker, type WorkerOptions } from './worker.js';
 

@@ -1,10 +1,10 @@
 /**
  * The delivery worker's writes to the outbox (notify/worker.ts): claiming a batch, marking it sent or
  * failed, postponing it. Kept apart from the worker (and its mailer and templates) because the server
- * on a database file commits them on the writer thread (db/writer-thread.ts) beside the sends.
+ * on a database file commits them on the writer thread (store/sqlite/writer-thread.ts) beside the sends.
  */
 import { sql } from 'drizzle-orm';
-import { dialect, writeTx, type Db } from '../db/client.js';
+import { dialect, writeTx, type Db } from '../store/sqlite/client.js';
 
 export interface Leader {
   userId: string;

@@ -5,8 +5,8 @@
  */
 import type { Role } from '@secure-inbox/protocol';
 import { and, eq, sql } from 'drizzle-orm';
-import { dialect, type Db } from '../db/client.js';
-import { conversationUsers, notifications, users } from '../db/schema.js';
+import { dialect, type Db } from '../store/sqlite/client.js';
+import { conversationUsers, notifications, users } from '../store/sqlite/schema.js';
 import type { CreatedMessage } from '../domain/messages.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { appendEvents, messageAudience, type Audience } from '../realtime/fanout.js';

@@ -6,7 +6,7 @@ import { NotificationsQuery, type NotificationItem } from '@secure-inbox/protoco
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
-import { writeTx, type Db } from '../db/client.js';
+import { writeTx, type Db } from '../store/sqlite/client.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { preview } from '../domain/text.js';

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
-import { dialect, type Db } from '../db/client.js';
+import { dialect, type Db } from '../store/sqlite/client.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { isPermanentMailError, mailerFor, type Mailer } from './mailer.js';
 import { noticeWritesOn, type Leader, type NoticeWrites } from './notice-writes.js';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 import type { Logger } from './log.js';
 import { serverVersion } from '../version.js';
 

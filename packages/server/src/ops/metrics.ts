@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 import { streamRegistry } from '../realtime/streams.js';
 
 /** What the request log hands to the metrics: one observation per answered request. */

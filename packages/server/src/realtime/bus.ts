@@ -1,16 +1,14 @@
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 
 type Listener = () => void;
 
 /**
  * The in-process wake-up bus. It carries no data: the durable `events` table is the source of truth,
- * and a woken stream reads what is new for its user from there. So a wake-up that arrives for a
- * transaction that rolled back costs one empty query and nothing else.
+ * and a woken stream reads what is new for its user from there. Wake-ups are sent once the events
+ * are committed (realtime/fanout.ts), so a woken stream always finds them.
  */
 export class EventBus {
   private readonly listeners = new Map<string, Set<Listener>>();
-  private pending = new Set<string>();
-  private scheduled = false;
 
   subscribe(userId: string, listener: Listener): () => void {
     let set = this.listeners.get(userId);
@@ -24,20 +22,9 @@ export class EventBus {
     };
   }
 
-  /**
-   * Wakes the users' streams once the current synchronous work is over. Writes run in synchronous
-   * better-sqlite3 transactions, so by the time the microtask runs the transaction has committed.
-   */
-  wakeAfterCommit(userIds: Iterable<string>): void {
-    for (const id of userIds) if (this.listeners.has(id)) this.pending.add(id);
-    if (this.scheduled || this.pending.size === 0) return;
-    this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      const users = this.pending;
-      this.pending = new Set();
-      for (const id of users) for (const listener of this.listeners.get(id) ?? []) listener();
-    });
+  /** Wakes the users' streams: called once what woke them has committed (realtime/fanout.ts `afterCommit`). */
+  wake(userIds: Iterable<string>): void {
+    for (const id of userIds) for (const listener of this.listeners.get(id) ?? []) listener();
   }
 
   /** Connected streams, for tests and metrics. */

@@ -5,8 +5,8 @@
  */
 import type { EventData, EventType } from '@secure-inbox/protocol';
 import { and, eq, sql } from 'drizzle-orm';
-import { dialect, type Db } from '../db/client.js';
-import { conversations, conversationUsers, events, users } from '../db/schema.js';
+import { afterCommit, dialect, type Db } from '../store/sqlite/client.js';
+import { conversations, conversationUsers, events, users } from '../store/sqlite/schema.js';
 import { noteUserChanges } from '../domain/change-versions.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
@@ -112,8 +112,11 @@ function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: Ev
   }
   if (users.size === 0) return;
   const ids = [...users];
-  noteUserChanges(db, ids);
-  eventBus(db).wakeAfterCommit(ids);
+  // Kept pages expire and streams read the new events once they are committed, never before.
+  afterCommit(db, () => {
+    noteUserChanges(db, ids);
+    eventBus(db).wake(ids);
+  });
 }
 
 /** A message was written: `message.created` to everyone who may see it, `unread.changed` to all of them but the author. */

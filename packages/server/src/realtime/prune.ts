@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { writeTx, type Db } from '../db/client.js';
+import { writeTx, type Db } from '../store/sqlite/client.js';
 import { startPeriodic } from '../periodic.js';
 
 /** Replay covers at least each user's last KEEP_PER_USER events or the last KEEP_HOURS hours, whichever is more. */

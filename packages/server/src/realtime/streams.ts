@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.js';
+import type { Db } from '../store/sqlite/client.js';
 
 /** Why the server closed a stream, sent as the `stream.closed` event before it ends the response. */
 export type StreamCloseReason = 'too_many_streams';

@@ -6,7 +6,7 @@
  * as is. Entries are named by their callers (a name per query shape), so the cache holds a few dozen;
  * it is bounded all the same.
  */
-import type { Db } from '../../db/client.js';
+import type { Db } from './client.js';
 
 const MAX_QUERIES = 256;
 const caches = new WeakMap<object, Map<string, unknown>>();

@@ -7,11 +7,12 @@
 import { sql } from 'drizzle-orm';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { createHash } from 'node:crypto';
-import type { Db } from '../../db/client.js';
+import type { Db } from './client.js';
 import type { SearchScope, SearchTerm } from '../../search/terms.js';
+import type { IndexedMessage, SearchIndex } from '../types.js';
 import { prepareOnce } from './prepared.js';
 
-/** The FTS5 table as Drizzle writes to it. Not in db/schema.ts: drizzle-kit cannot create virtual tables (0001 does). */
+/** The FTS5 table as Drizzle writes to it. Not in store/sqlite/schema.ts: drizzle-kit cannot create virtual tables (0001 does). */
 const messageSearch = sqliteTable('message_search', {
   rowid: integer('rowid').notNull(),
   subject: text('subject').notNull(),
@@ -50,17 +51,6 @@ export function searchScopeTokens(conversation: { id: string; accountId: string 
 }
 
 // ------------------------------------------------------------------ index
-export interface IndexedMessage {
-  seq: number;
-  subject: string;
-  /** The message's visible text. */
-  body: string;
-  conversationId: string;
-  accountId: string;
-  /** Kept from customers (domain/visibility.ts hiddenFromCustomers). */
-  hidden: boolean;
-}
-
 /** Adds a message to the search index (in the caller's transaction). */
 export function indexMessage(db: Db, message: IndexedMessage): void {
   const p = sql.placeholder;
@@ -138,3 +128,6 @@ export function conversationsMatching(db: Db, terms: SearchTerm[], scope: Search
                                           WHERE message_search MATCH ${ftsMatch(terms, scope)}`);
   return new Set(rows.map((r) => r.id));
 }
+
+/** The SQLite store's search index (store/types.ts). */
+export const sqliteSearch: SearchIndex = { index: indexMessage, matchingConversations, conversationsMatching };

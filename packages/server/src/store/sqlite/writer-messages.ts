@@ -1,10 +1,10 @@
 /**
- * What crosses between the server's thread and the writer thread (db/writer-thread.ts): requests,
+ * What crosses between the server's thread and the writer thread (store/sqlite/writer-thread.ts): requests,
  * reports after each group commit, errors as data. Imported by both sides; loads nothing heavy.
  */
-import type { Config } from '../config.js';
-import type { JobName } from '../domain/write-jobs.js';
-import { ApiError } from '../errors.js';
+import type { Config } from '../../config.js';
+import type { JobName } from '../../domain/write-jobs.js';
+import { ApiError } from '../../errors.js';
 
 /** A write job (domain/write-jobs.ts) by name, with its arguments. */
 export interface WriterRequest {

@@ -21,7 +21,7 @@
  * segments as they pile up: written during the jobs, each message became a segment of its own; written
  * at the end, the group's messages become one segment at the commit.
  */
-import { transactionOf, type Db } from './client.js';
+import { transactionOf, withHooks, type Db } from './client.js';
 
 const MAX_GROUP = 64;
 
@@ -73,27 +73,33 @@ function run(db: Db, jobs: Job[]): void {
   const atEnd: (() => void)[] = [];
   try {
     const transaction = transactionOf(client);
-    transaction.immediate(() => {
-      deferred.set(client, atEnd);
-      try {
-        for (const job of jobs) {
-          const mark = atEnd.length;
-          try {
-            // Nested: a savepoint, rolled back alone when the job throws.
-            outcomes.push({ ok: true, value: transaction(job.fn) });
-          } catch (error) {
-            // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction, the
-            // group's earlier writes included: then the group fails as a whole, with that error.
-            if (!client.inTransaction) throw error;
-            atEnd.length = mark;
-            outcomes.push({ ok: false, error });
+    // Work after the commit (stream wake-ups, change versions, refusals' audit rows) runs once the
+    // group has committed; that of a job rolled back alone is dropped with it.
+    withHooks(client, (hooks) =>
+      transaction.immediate(() => {
+        deferred.set(client, atEnd);
+        try {
+          for (const job of jobs) {
+            const mark = atEnd.length;
+            const commitMark = hooks.commit.length;
+            try {
+              // Nested: a savepoint, rolled back alone when the job throws.
+              outcomes.push({ ok: true, value: transaction(job.fn) });
+            } catch (error) {
+              // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction, the
+              // group's earlier writes included: then the group fails as a whole, with that error.
+              if (!client.inTransaction) throw error;
+              atEnd.length = mark;
+              hooks.commit.length = commitMark;
+              outcomes.push({ ok: false, error });
+            }
           }
+        } finally {
+          deferred.delete(client);
         }
-      } finally {
-        deferred.delete(client);
-      }
-      for (const fn of atEnd) fn();
-    });
+        for (const fn of atEnd) fn();
+      }),
+    );
   } catch (error) {
     for (const job of jobs) job.reject(error);
     return;

@@ -22,12 +22,12 @@
  * thread again.
  */
 import { Worker } from 'node:worker_threads';
-import type { Config } from '../config.js';
-import { noteThreadWrites, noteUserChanges } from '../domain/change-versions.js';
-import { runHere, writeJobs, type JobName, type JobRunner } from '../domain/write-jobs.js';
-import { writesThrough, type Writes } from '../domain/writes.js';
-import { notifyEffects } from '../notify/effects.js';
-import { eventBus } from '../realtime/bus.js';
+import type { Config } from '../../config.js';
+import { noteThreadWrites, noteUserChanges } from '../../domain/change-versions.js';
+import { runHere, writeJobs, type JobName, type JobRunner } from '../../domain/write-jobs.js';
+import { writesThrough, type Writes } from '../../domain/writes.js';
+import { notifyEffects } from '../../notify/effects.js';
+import { eventBus } from '../../realtime/bus.js';
 import type { Db } from './client.js';
 import { rebuildError, type WriterData, type WriterReport, type WriterRequest } from './writer-messages.js';
 
@@ -58,7 +58,7 @@ export function startWriterThread(db: Db, config: Config, options: WriterThreadO
   worker.on('message', (report: WriterReport) => {
     if (report.users.length > 0) {
       noteUserChanges(db, report.users);
-      eventBus(db).wakeAfterCommit(report.users);
+      eventBus(db).wake(report.users);
     }
     noteThreadWrites(db);
     for (const outcome of report.outcomes) {

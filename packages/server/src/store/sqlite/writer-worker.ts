@@ -1,11 +1,11 @@
 /**
- * Runs in the writer thread (db/writer-thread.ts): takes writes, commits them in groups on a
+ * Runs in the writer thread (store/sqlite/writer-thread.ts): takes writes, commits them in groups on a
  * connection of its own, and reports each group once it has committed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { watchUserChanges } from '../domain/change-versions.js';
-import { runHere, writeJobs, type JobName } from '../domain/write-jobs.js';
-import { notifyEffects } from '../notify/effects.js';
+import { watchUserChanges } from '../../domain/change-versions.js';
+import { runHere, writeJobs, type JobName } from '../../domain/write-jobs.js';
+import { notifyEffects } from '../../notify/effects.js';
 import { openDb } from './client.js';
 import { describeError, type WriterData, type WriterOutcome, type WriterReport, type WriterRequest } from './writer-messages.js';
 
@@ -21,7 +21,7 @@ watchUserChanges(db, (ids) => {
   for (const id of ids) users.add(id);
 });
 
-// A group's callers settle together, one after the other, once it committed (db/group-commit.ts); the
+// A group's callers settle together, one after the other, once it committed (store/sqlite/group-commit.ts); the
 // report goes out after the last of them.
 let outcomes: WriterOutcome[] = [];
 function settle(outcome: WriterOutcome) {

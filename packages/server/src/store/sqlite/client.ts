@@ -5,8 +5,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Dialect } from '../store/dialect.js';
-import { sqliteDialect } from '../store/sqlite/dialect.js';
+import type { Dialect } from '../dialect.js';
+import { sqliteDialect } from './dialect.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -14,7 +14,7 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 /** The SQL fragments of this store that differ between stores (store/dialect.ts). */
 export const dialect: Dialect = sqliteDialect;
 
-const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
 
 /**
  * Opens the one writer connection, set up for a server: WAL, foreign keys, a busy timeout, and
@@ -60,10 +60,75 @@ export function writeVersion(db: Db): string {
   return `${row.t}:${row.d}`;
 }
 
+/** Work to run once the transaction open on a connection ends: on commit only, or in any case. */
+export interface TransactionHooks {
+  commit: (() => void)[];
+  end: (() => void)[];
+}
+
+const hooks = new WeakMap<object, TransactionHooks>();
+
+/**
+ * Runs `fn` once the transaction open on `db` has committed, and never when it rolls back (nor when
+ * the savepoint it was registered in rolls back); at once when none is open. For what must not be
+ * seen before the data is (stream wake-ups, change versions of kept pages).
+ */
+export function afterCommit(db: Db, fn: () => void): void {
+  const open = hooks.get(db.$client);
+  if (open) open.commit.push(fn);
+  else fn();
+}
+
+/** Runs `fn` once the transaction open on `db` has ended, committed or rolled back; at once when none is open. */
+export function afterTransaction(db: Db, fn: () => void): void {
+  const open = hooks.get(db.$client);
+  if (open) open.end.push(fn);
+  else fn();
+}
+
+/** Runs `fn` as the outermost transaction on `client`, then its hooks: commit hooks only when it committed. */
+export function withHooks<T>(client: Database.Database, fn: (registered: TransactionHooks) => T): T {
+  const registered: TransactionHooks = { commit: [], end: [] };
+  hooks.set(client, registered);
+  let committed = false;
+  try {
+    const value = fn(registered);
+    committed = true;
+    return value;
+  } finally {
+    hooks.delete(client);
+    if (committed) runHooks(registered.commit);
+    runHooks(registered.end);
+  }
+}
+
+function runHooks(list: (() => void)[]): void {
+  for (const hook of list) {
+    try {
+      hook();
+    } catch (error) {
+      // The transaction is over: a hook that fails must not turn a committed write into an error.
+      console.error(`Work after a commit failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
 /**
  * Runs fn in one IMMEDIATE transaction: the write lock is taken up front, so two writers never
- * deadlock on a lock upgrade and no SQLITE_BUSY reaches a client.
+ * deadlock on a lock upgrade and no SQLITE_BUSY reaches a client. Inside a transaction already open,
+ * a savepoint, rolled back alone (with the commit hooks registered in it) when fn throws.
  */
 export function writeTx<T>(db: Db, fn: () => T): T {
-  return transactionOf(db.$client).immediate(fn) as T;
+  const client = db.$client;
+  if (client.inTransaction) {
+    const open = hooks.get(client);
+    const mark = open?.commit.length ?? 0;
+    try {
+      return transactionOf(client)(fn) as T;
+    } catch (error) {
+      if (open) open.commit.length = mark;
+      throw error;
+    }
+  }
+  return withHooks(client, () => transactionOf(client).immediate(fn) as T);
 }

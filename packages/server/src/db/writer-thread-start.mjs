@@ -1,5 +1,0 @@
-// The writer thread's entry (db/writer-thread.ts): loads TypeScript, then the thread's own module.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./writer-worker.ts');

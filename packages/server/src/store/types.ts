@@ -1,0 +1,62 @@
+/**
+ * The seam between the domain and a store (the shape of Payload's and Auth.js's database adapters):
+ * what the domain needs from wherever its data lives. SQLite (store/sqlite/) is the embedded store;
+ * PostgreSQL (store/postgres/) mirrors the same table and column names, so the domain's Drizzle
+ * queries are typed once, against the SQLite schema.
+ *
+ * Today the domain runs synchronously on the SQLite store: `transaction` takes a synchronous function
+ * and the busy-path writes are the SQLite store's group commits (on its writer thread for a database
+ * file). The domain becoming async, written once for both stores, is the next step (docs/architecture
+ * in the README); the seam keeps its shape.
+ */
+import type { Writes } from '../domain/writes.js';
+import type { SearchScope, SearchTerm } from '../search/terms.js';
+import type { Dialect } from './dialect.js';
+import type { Db } from './sqlite/client.js';
+
+export type { Db };
+
+/** A message as the search index takes it. */
+export interface IndexedMessage {
+  seq: number;
+  subject: string;
+  /** The message's visible text. */
+  body: string;
+  conversationId: string;
+  accountId: string;
+  /** Kept from customers (domain/visibility.ts hiddenFromCustomers). */
+  hidden: boolean;
+}
+
+/** Search over subjects and visible bodies with the caller's scope inside the index (search/terms.ts). */
+export interface SearchIndex {
+  /** Adds a message, in the caller's transaction. */
+  index(db: Db, message: IndexedMessage): void;
+  /**
+   * The conversations holding a match, in the index's order; with `mayStop`, possibly only the first
+   * ones (`complete: false`) when the matches are so many that walking the caller's conversations in
+   * page order finds a page sooner (domain/conversations.ts).
+   */
+  matchingConversations(db: Db, terms: SearchTerm[], scope: SearchScope, mayStop: boolean): { ids: string[]; complete: boolean };
+  /** Of the conversations of `scope`, those holding a match. */
+  conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Set<string>;
+}
+
+export interface TransactionOptions {
+  /** Runs once the transaction has committed; never when it rolls back. */
+  afterCommit?: () => void;
+}
+
+export interface Store {
+  /** The Drizzle database the domain reads and writes through. */
+  readonly db: Db;
+  /** The SQL fragments that differ between stores. */
+  readonly dialect: Dialect;
+  /** Runs `fn` in one write transaction (a savepoint inside one already open); then `afterCommit`. */
+  transaction<T>(fn: (tx: Db) => T, options?: TransactionOptions): T;
+  /** The busy path's writes (sends, sign-ins, the delivery worker's claims); each settles after its commit. */
+  readonly writes: Writes;
+  readonly search: SearchIndex;
+  /** Finishes the writes in flight and closes the store. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Work after a commit (src/store/sqlite/client.ts `afterCommit`, `afterTransaction`): stream wake-ups
+ * and change versions only once the data is committed and never for a rollback; refusals' audit rows
+ * once the transaction is over, whatever its outcome.
+ */
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { afterCommit, afterTransaction, openDb, writeTx, type Db } from '../src/store/sqlite/client.js';
+import { groupWrite } from '../src/store/sqlite/group-commit.js';
+
+let db: Db;
+afterEach(() => db?.$client.close());
+
+describe('work after a commit', () => {
+  it('runs after the commit, outside the transaction, and not at all for a rollback', () => {
+    db = openDb(':memory:');
+    const seen: string[] = [];
+    const note = (what: string) => () => seen.push(`${what}${db.$client.inTransaction ? ' (inside)' : ''}`);
+    writeTx(db, () => {
+      db.run(sql`INSERT INTO accounts (id) VALUES ('a1')`);
+      afterCommit(db, note('committed'));
+      afterTransaction(db, note('ended'));
+      expect(seen).toEqual([]);
+    });
+    expect(seen).toEqual(['committed', 'ended']);
+
+    seen.length = 0;
+    expect(() =>
+      writeTx(db, () => {
+        afterCommit(db, note('committed'));
+        afterTransaction(db, note('ended'));
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
+    expect(seen).toEqual(['ended']);
+
+    // Outside a transaction: at once.
+    seen.length = 0;
+    afterCommit(db, note('now'));
+    expect(seen).toEqual(['now']);
+  });
+
+  it('drops what a savepoint rolled back registered, and keeps the rest', () => {
+    db = openDb(':memory:');
+    const seen: string[] = [];
+    writeTx(db, () => {
+      afterCommit(db, () => seen.push('outer'));
+      expect(() =>
+        writeTx(db, () => {
+          afterCommit(db, () => seen.push('inner, rolled back'));
+          afterTransaction(db, () => seen.push('inner ended'));
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      writeTx(db, () => afterCommit(db, () => seen.push('inner, kept')));
+    });
+    expect(seen).toEqual(['outer', 'inner, kept', 'inner ended']);
+  });
+
+  it('in a group commit: once the group committed, without the work of a job that failed', async () => {
+    db = openDb(':memory:');
+    const seen: string[] = [];
+    const results = await Promise.allSettled([
+      groupWrite(db, () => afterCommit(db, () => seen.push(`one${db.$client.inTransaction ? ' (inside)' : ''}`))),
+      groupWrite(db, () => {
+        afterCommit(db, () => seen.push('two'));
+        throw new Error('two fails');
+      }),
+      groupWrite(db, () => afterCommit(db, () => seen.push('three'))),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(seen).toEqual(['one', 'three']);
+  });
+});
