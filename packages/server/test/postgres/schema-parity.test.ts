@@ -7,7 +7,7 @@ import { getTableName, is, SQL } from 'drizzle-orm';
 import { getTableConfig as pgConfig, PgDialect, PgTable } from 'drizzle-orm/pg-core';
 import { getTableConfig as sqliteConfig, SQLiteSyncDialect, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
-import * as sqliteSchema from '../../src/db/schema.js';
+import * as sqliteSchema from '../../src/store/sqlite/schema.js';
 import * as pgSchema from '../../src/store/postgres/schema.js';
 
 /** Tables only PostgreSQL has: what SQLite keeps outside its Drizzle schema (an FTS5 table, files on disk). */

@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/auth/token.js';
-import { openDb, type Db } from '../../src/db/client.js';
+import { openDb, type Db } from '../../src/store/sqlite/client.js';
 import { hiddenFromCustomers, searchScope } from '../../src/domain/visibility.js';
 import { parseSearch, type SearchTerm } from '../../src/search/terms.js';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';

@@ -1,6 +1,6 @@
 /**
  * The Secure Inbox schema on PostgreSQL: the same tables, columns, indexes and constraints as the SQLite
- * schema (src/db/schema.ts), and the same JavaScript types out of them. test/postgres/schema-parity.test.ts
+ * schema (src/store/sqlite/schema.ts), and the same JavaScript types out of them. test/postgres/schema-parity.test.ts
  * holds the two equal. What differs is said where it differs:
  * - timestamps are ISO text as on SQLite (`2026-12-07T03:44:49.123Z`), written by the same kind of default;
  * - SQLite's autoincrement keys are `bigint` identities read as numbers (`mode: 'number'`), and so is every

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { SearchScope, SearchTerm } from '../../search/terms.js';
+import type { IndexedMessage } from '../types.js';
 import type { PgDb } from './db.js';
 import { messageSearch } from './schema.js';
 
@@ -32,18 +33,6 @@ const HIDDEN_LEXEME = 'visibility hidden';
 /** The words of a text as FTS5's unicode61 tokenizer finds them: runs of letters and digits. */
 export function words(text: string): string {
   return (text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).join(' ');
-}
-
-/** A message as the search index takes it: the same shape as the SQLite store's (store/sqlite/search.ts). */
-export interface IndexedMessage {
-  seq: number;
-  subject: string;
-  /** The message's visible text (`messages.text`). */
-  body: string;
-  conversationId: string;
-  accountId: string;
-  /** Kept from customers (domain/visibility.ts hiddenFromCustomers). */
-  hidden: boolean;
 }
 
 /** The scope lexemes of a message, as a tsvector literal of weight C. */
