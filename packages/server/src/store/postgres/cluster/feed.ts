@@ -51,13 +51,12 @@ export const FEED_PAGE_MAX = 1000;
  */
 export async function readEventsAfter(db: Executor, userId: string, lastId: number | null, limit = 100): Promise<FeedEvent[]> {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > FEED_PAGE_MAX) throw new RangeError(`limit must be 1..${FEED_PAGE_MAX}`);
-  const after =
-    lastId === null
-      ? sql`true`
-      : sql`(
-          (e.xid, e.id) > (SELECT c.xid, c.id FROM events c WHERE c.id = ${lastId} AND c.user_id = ${userId})
-          OR (NOT EXISTS (SELECT 1 FROM events c WHERE c.id = ${lastId} AND c.user_id = ${userId}) AND e.id > ${lastId})
-        )`;
+  // The position of `lastId` in the feed's order; looked up apart, so the read below is bounded on the (user_id, xid, id) index alone.
+  let after = sql`true`;
+  if (lastId !== null) {
+    const { rows } = await db.execute<{ xid: string }>(sql`SELECT xid::text FROM events WHERE id = ${lastId} AND user_id = ${userId}`);
+    after = rows[0] ? sql`(e.xid, e.id) > (${rows[0].xid}::xid8, ${lastId})` : sql`e.id > ${lastId}`;
+  }
   const result = await db.execute<{ id: string; type: string; data: string; created_at: string }>(sql`
     SELECT e.id, e.type, e.data, e.created_at FROM events e
     WHERE e.user_id = ${userId}
