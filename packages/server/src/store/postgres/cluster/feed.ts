@@ -51,7 +51,8 @@ export const FEED_PAGE_MAX = 1000;
  */
 export async function readEventsAfter(db: Executor, userId: string, lastId: number | null, limit = 100): Promise<FeedEvent[]> {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > FEED_PAGE_MAX) throw new RangeError(`limit must be 1..${FEED_PAGE_MAX}`);
-  // The position of `lastId` in the feed's order; looked up apart, so the read below is bounded on the (user_id, xid, id) index alone.
+  // The position of `lastId` in the feed's order, looked up apart:
+  // the read below is then bounded on the (user_id, xid, id) index alone.
   let after = sql`true`;
   if (lastId !== null) {
     const { rows } = await db.execute<{ xid: string }>(sql`SELECT xid::text FROM events WHERE id = ${lastId} AND user_id = ${userId}`);
