@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { getTableName, is, sql } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
@@ -9,9 +11,19 @@ import { ConfigError } from '../../src/config.js';
 import { connectPostgres } from '../../src/store/postgres/db.js';
 import { migratePostgres, migrationsFolder } from '../../src/store/postgres/migrate.js';
 import { parseDatabaseUrl } from '../../src/store/postgres/url.js';
-import { useTestDatabase } from './database.js';
+import { createTestDatabase, useTestDatabase } from './database.js';
 
 const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+
+/** Runs migratePostgres(url) in a process of its own, as a server instance starting does. */
+function migrateInProcess(url: string): Promise<void> {
+  const script = `import(${JSON.stringify(pathToFileURL(join(migrationsFolder, '../src/store/postgres/migrate.ts')).href)}).then((m) => m.migratePostgres(process.env.URL))`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', '-e', script], { env: { ...process.env, URL: url } }, (error, _stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(),
+    );
+  });
+}
 
 describe('migratePostgres', () => {
   const db = useTestDatabase({ migrated: false });
@@ -50,6 +62,22 @@ describe('migratePostgres', () => {
     const sorted = (shape: typeof inDatabase) =>
       Object.fromEntries(Object.entries(shape).map(([t, v]) => [t, { columns: v.columns.sort(), indexes: v.indexes.sort() }]));
     expect(sorted(inDatabase)).toEqual(sorted(inSchema));
+  });
+
+  it('migrates once when several processes start together on another empty database', async () => {
+    const other = await createTestDatabase({ migrated: false });
+    try {
+      await Promise.all(Array.from({ length: 4 }, () => migrateInProcess(other.url)));
+      const client = new pg.Client({ connectionString: other.url });
+      await client.connect();
+      try {
+        expect((await client.query('SELECT hash FROM drizzle.__drizzle_migrations')).rowCount).toBe(journal.entries.length);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await other.drop();
+    }
   });
 
   it('does nothing on a database that is up to date', async () => {

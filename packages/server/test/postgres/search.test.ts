@@ -11,7 +11,7 @@ import { hiddenFromCustomers, searchScope } from '../../src/domain/visibility.js
 import { parseSearch, type SearchTerm } from '../../src/search/terms.js';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
 import { accounts, conversations, messages, users } from '../../src/store/postgres/schema.js';
-import { conversationsMatching, indexMessage, matchingMessages, scopeLexemes, scopeQuery, searchCondition, words } from '../../src/store/postgres/search.js';
+import { conversationsMatching, indexMessage, matchingConversations, matchingMessages, scopeLexemes, scopeQuery, searchCondition, words } from '../../src/store/postgres/search.js';
 import { accountToken, ftsMatch, indexMessage as indexOnSqlite } from '../../src/store/sqlite/search.js';
 import { useTestDatabase } from './database.js';
 
@@ -207,6 +207,7 @@ describe('search on PostgreSQL', () => {
   });
 
   it('reads the GIN index, and the index hands over only rows in the scope', async () => {
+    const at0 = '2026-12-07T00:00:00.000Z';
     // Many messages of another account share a word with a few of acme's.
     const globex = scopeLexemes({ accountId: 'globex', conversationId: 'c3', hidden: false });
     await pg.execute(sql`INSERT INTO messages (seq, id, conversation_id, account_id, kind, body, text, author_id, created_at)
@@ -228,6 +229,20 @@ describe('search on PostgreSQL', () => {
     // The index hands over acme's three, not globex's four thousand.
     expect(Number(indexScan![1])).toBe(3);
     expect(await onPostgres('common', VIEWERS['acme customer'])).toEqual([10, 11, 12]);
+    // Frequent matches: the reading stops early (more than 150 conversations in the oldest eighth) only when asked to.
+    await pg.insert(conversations).values(
+      Array.from({ length: 200 }, (_, i) => ({ id: `f${i}`, accountId: 'globex', subject: 'filler', status: 'open' as const, createdBy: 'u1', createdAt: at0, updatedAt: at0, publicUpdatedAt: at0 })),
+    );
+    await pg.execute(sql`UPDATE messages SET conversation_id = 'f' || (seq % 200) WHERE seq > 1000`);
+    // The matches are then all among the oldest eighth of the messages.
+    await pg.insert(messages).values({ seq: 100_000, id: 'newest', conversationId: 'c2', accountId: 'acme', kind: 'message', body: 'x', text: 'x', authorId: 'u1', createdAt: at0 });
+    const everything = await matchingConversations(pg, termsOf('common'), null, false);
+    expect(everything.complete).toBe(true);
+    expect(everything.ids).toHaveLength(201);
+    const early = await matchingConversations(pg, termsOf('common'), null, true);
+    expect(early).toMatchObject({ complete: false });
+    expect(early.ids).toHaveLength(151);
+    expect(await matchingConversations(pg, termsOf('common'), searchScope(VIEWERS['acme customer']), true)).toEqual({ ids: ['c2'], complete: true });
     // A prefix and a phrase read the same index within the scope.
     for (const q of ['comm%', 'common-ground']) {
       const plan = await pg.execute<{ 'QUERY PLAN': unknown }>(

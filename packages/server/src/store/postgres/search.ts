@@ -122,3 +122,37 @@ export async function conversationsMatching(db: PgDb, terms: SearchTerm[], scope
     WHERE ${searchCondition(terms, scope, sql`ms.document`)}`);
   return new Set(rows.rows.map((r) => r.id));
 }
+
+/** Above this many matching conversations, matches spread over less than DENSE of the messages are walked for (as on SQLite). */
+const FEW_HITS = 150;
+const DENSE = 0.125;
+/** The first batch of matches read; each next one is four times larger. */
+const MATCH_BATCH = 500;
+
+/**
+ * The conversations holding a message that matches `terms` within `scope`, oldest message first, with the
+ * SQLite store's contract (store/sqlite/search.ts `matchingConversations`): with `mayStop`, the reading stops once
+ * more than FEW_HITS conversations were met within the oldest DENSE of all messages (`complete: false`), and the
+ * domain walks the caller's conversations in page order instead.
+ */
+export async function matchingConversations(db: PgDb, terms: SearchTerm[], scope: SearchScope, mayStop: boolean): Promise<{ ids: string[]; complete: boolean }> {
+  const ids = new Set<string>();
+  const newest = mayStop ? Number((await db.execute<{ seq: string | null }>(sql`SELECT max(seq) AS seq FROM messages`)).rows[0]?.seq ?? 0) : 0;
+  for (let after = 0, size = MATCH_BATCH; ; size *= 4) {
+    const rows = await matchingMessages(db, terms, scope, { after, limit: size });
+    for (const row of rows) {
+      ids.add(row.conversationId);
+      if (mayStop && ids.size === FEW_HITS + 1 && row.seq < DENSE * newest) return { ids: [...ids], complete: false };
+    }
+    if (rows.length < size) break;
+    after = rows[rows.length - 1]!.seq;
+  }
+  return { ids: [...ids], complete: true };
+}
+
+/** The PostgreSQL store's search index: store/types.ts `SearchIndex`, async. */
+export const postgresSearch = {
+  index: indexMessage,
+  matchingConversations,
+  conversationsMatching,
+};
