@@ -24,6 +24,8 @@
  */
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { events } from '../schema.js';
+import { notifyUsers } from './wakeups.js';
 
 /** What the events table needs for this feed (the statements a migration of drizzle-pg/ would run). */
 export const EVENTS_XID_DDL = [
@@ -33,6 +35,20 @@ export const EVENTS_XID_DDL = [
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Executor = Pick<NodePgDatabase<any>, 'execute'>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Writer = Pick<NodePgDatabase<any>, 'execute' | 'insert'>;
+
+/**
+ * Appends events in the caller's transaction and wakes their users' streams on every instance once it commits
+ * (wakeups.ts). Returns the new ids.
+ */
+export async function appendEvents(tx: Writer, rows: { userId: string; type: string; data: string }[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const ids = await tx.insert(events).values(rows).returning({ id: events.id });
+  await notifyUsers(tx, rows.map((r) => r.userId));
+  return ids.map((r) => r.id);
+}
 
 export interface FeedEvent {
   id: number;
