@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
-import { appendEvents, EVENTS_XID_DDL, readEventsAfter } from '../../src/store/postgres/cluster/feed.js';
+import { appendEvents, readEventsAfter } from '../../src/store/postgres/cluster/feed.js';
 import { listenForWakeups, type WakeListener } from '../../src/store/postgres/cluster/wakeups.js';
 import { useTestDatabase } from './database.js';
 
@@ -13,7 +13,6 @@ let writer: PgDb;
 const closers: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  for (const statement of EVENTS_XID_DDL) await database.pool().query(statement);
   writer = openPostgres(database.url(), { max: 2 });
 });
 
