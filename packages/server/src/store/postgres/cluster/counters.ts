@@ -1,0 +1,141 @@
+/**
+ * Counters shared by every instance: rate limits, failed sign-ins and upload quotas (fixed windows, as
+ * rate-limit.ts's FixedWindows counts them in memory today), and the "what changed" versions behind kept pages.
+ *
+ * They live in UNLOGGED tables (SHARED_COUNTERS_DDL): writes skip the WAL, which is what makes a counter per request
+ * cheap, and after a crash PostgreSQL empties them. For rate limits that forgets at most one window's counts. For
+ * versions it would be dangerous if numbers started again at 1 (a page kept at version 5 would look current when
+ * the counter next reached 5), so versions come from a logged sequence: a number is never handed out twice, and a
+ * key missing after a crash reads as 0, which matches no kept page.
+ *
+ * Each count is one atomic upsert, so hits arriving at once through several instances are counted exactly. The
+ * time is the database's (`statement_timestamp()`, one clock for every instance) unless a caller passes its own.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { postgresDialect } from '../dialect.js';
+import type { Executor } from './feed.js';
+
+/** The tables and sequence these counters need (the statements a migration of drizzle-pg/ would run). */
+export const SHARED_COUNTERS_DDL = [
+  `CREATE UNLOGGED TABLE shared_counters (
+     key text PRIMARY KEY,
+     window_start bigint NOT NULL,
+     count bigint NOT NULL,
+     refused boolean NOT NULL DEFAULT false
+   )`,
+  'CREATE INDEX shared_counters_window_idx ON shared_counters (window_start)',
+  'CREATE SEQUENCE shared_versions_seq',
+  'CREATE UNLOGGED TABLE shared_versions (key text PRIMARY KEY, version bigint NOT NULL)',
+] as const;
+
+export const KEY_MAX_CHARS = 256;
+
+function checkKey(key: string): void {
+  if (key.length === 0 || key.length > KEY_MAX_CHARS) throw new RangeError(`a counter key is 1..${KEY_MAX_CHARS} characters`);
+}
+
+export interface Refusal {
+  /** Seconds until the window ends, at least 1 (Retry-After). */
+  retryAfter: number;
+  /** Whether this is the window's first refusal (audited once, not once per request). */
+  first: boolean;
+}
+
+/**
+ * Counts per key in fixed windows shared by all instances, with FixedWindows' methods. A window starts with the
+ * first count after the last one ended. `limit` 0 never refuses.
+ */
+export class SharedWindows {
+  constructor(
+    private readonly db: Executor,
+    readonly limit: number,
+    private readonly windowMs = 60_000,
+    private readonly now?: () => number,
+  ) {}
+
+  private nowSql(): SQL {
+    return this.now ? sql`${this.now()}::bigint` : sql`(extract(epoch FROM statement_timestamp()) * 1000)::bigint`;
+  }
+
+  /** Counts one event in the key's current window (a new one if it ended); returns the count and the time. */
+  private async add(key: string): Promise<{ start: number; count: number; now: number }> {
+    checkKey(key);
+    const now = this.nowSql();
+    const ended = sql`${now} - c.window_start >= ${this.windowMs}`;
+    const { rows } = await this.db.execute<{ window_start: string; count: string; now: string }>(sql`
+      INSERT INTO shared_counters AS c (key, window_start, count) VALUES (${key}, ${now}, 1)
+      ON CONFLICT (key) DO UPDATE SET
+        window_start = CASE WHEN ${ended} THEN ${now} ELSE c.window_start END,
+        count = CASE WHEN ${ended} THEN 1 ELSE c.count + 1 END,
+        refused = CASE WHEN ${ended} THEN false ELSE c.refused END
+      RETURNING c.window_start, c.count, ${now} AS now`);
+    const row = rows[0]!;
+    return { start: Number(row.window_start), count: Number(row.count), now: Number(row.now) };
+  }
+
+  private retryAfter(start: number, now: number): number {
+    return Math.max(1, Math.ceil((start + this.windowMs - now) / 1000));
+  }
+
+  /** Counts one event; a refusal when it is over the limit (the first one only for the count just past it). */
+  async hit(key: string): Promise<Refusal | null> {
+    if (this.limit === 0) return null;
+    const { start, count, now } = await this.add(key);
+    return count > this.limit ? { retryAfter: this.retryAfter(start, now), first: count === this.limit + 1 } : null;
+  }
+
+  /** Counts one event without refusing it. */
+  async count(key: string): Promise<void> {
+    if (this.limit !== 0) await this.add(key);
+  }
+
+  /** Whether the key is already at its limit in its current window, without counting; `first` for one caller only. */
+  async over(key: string): Promise<Refusal | null> {
+    if (this.limit === 0) return null;
+    checkKey(key);
+    const now = this.nowSql();
+    // Marks the window refused; only the caller whose update turned the mark on is told `first`.
+    const { rows } = await this.db.execute<{ window_start: string; was_refused: boolean; now: string }>(sql`
+      WITH current AS (
+        SELECT key, window_start, refused FROM shared_counters
+        WHERE key = ${key} AND ${now} - window_start < ${this.windowMs} AND count >= ${this.limit}
+        FOR UPDATE
+      )
+      UPDATE shared_counters c SET refused = true FROM current
+      WHERE c.key = current.key
+      RETURNING c.window_start, current.refused AS was_refused, ${now} AS now`);
+    const row = rows[0];
+    return row ? { retryAfter: this.retryAfter(Number(row.window_start), Number(row.now)), first: !row.was_refused } : null;
+  }
+}
+
+/** Deletes windows that ended more than `olderThanMs` ago (a periodic job, under runAsSingleton). */
+export async function pruneCounters(db: Executor, olderThanMs: number): Promise<number> {
+  const { rowCount } = await db.execute(sql`
+    DELETE FROM shared_counters WHERE window_start < (extract(epoch FROM statement_timestamp()) * 1000)::bigint - ${olderThanMs}`);
+  return rowCount ?? 0;
+}
+
+const keyList = (keys: string[]) => {
+  keys.forEach(checkKey);
+  return postgresDialect.jsonEach(sql`${JSON.stringify(keys)}`);
+};
+
+/** Gives each key a new version, greater than any handed out before; call it in the transaction of the change. */
+export async function bumpVersions(db: Executor, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await db.execute(sql`
+    INSERT INTO shared_versions (key, version)
+    SELECT DISTINCT ON (value) value, nextval('shared_versions_seq') FROM ${keyList(keys)}
+    ON CONFLICT (key) DO UPDATE SET version = excluded.version`);
+}
+
+/** The keys' current versions; 0 for a key never bumped (or emptied by a crash). */
+export async function readVersions(db: Executor, keys: string[]): Promise<Map<string, number>> {
+  const versions = new Map(keys.map((key) => [key, 0]));
+  if (keys.length === 0) return versions;
+  const { rows } = await db.execute<{ key: string; version: string }>(sql`
+    SELECT key, version FROM shared_versions WHERE key IN (SELECT value FROM ${keyList(keys)})`);
+  for (const row of rows) versions.set(row.key, Number(row.version));
+  return versions;
+}
