@@ -59,6 +59,12 @@ describe('setting and reading expected reply times', () => {
       expect(problemFields(res), JSON.stringify(body)).toContain(field);
     }
     expectError(await put(root, { accountId: 'no-such-account', replyTime: { amount: 1, unit: 'days' } }), 422, 'invalid');
+    expect(problemFields(await put(sam, { replyTime: null }))).toEqual(['accountId']);
+    for (const query of ['', 'accountId=', 'accountId=acme&topicId=t-permits']) {
+      const res = await t.call(alice, 'GET', `/reply-times?${query}`);
+      expectError(res, 422, 'invalid');
+      expect(problemFields(res), query).toEqual([query.includes('topicId') ? 'topicId' : 'accountId']);
+    }
   });
 });
 
