@@ -15,6 +15,7 @@ const writerThreadSuites = [
   'flow',
   'fuzz',
   'notify',
+  'reply-times',
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({

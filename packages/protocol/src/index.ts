@@ -24,7 +24,12 @@ export const conversationStatuses = ['open', 'attentive', 'answered', 'resolved'
 export const ConversationStatus = z.enum(conversationStatuses);
 export type ConversationStatus = z.infer<typeof ConversationStatus>;
 
-export const messageKinds = ['message', 'public_note', 'resolve_note', 'internal_note', 'status_update'] as const;
+/**
+ * `acknowledgement` (extension): the line the server writes under a new question when its account states an expected
+ * reply time; its `properties` carry `sentTo` (the account's name), `replyAmount` and `replyUnit` for the elements to
+ * word in the reader's language; `body` is the English wording. Visible to everyone who sees the question.
+ */
+export const messageKinds = ['message', 'public_note', 'resolve_note', 'internal_note', 'status_update', 'acknowledgement'] as const;
 export const MessageKind = z.enum(messageKinds);
 export type MessageKind = z.infer<typeof MessageKind>;
 
@@ -57,6 +62,14 @@ export const limits = {
   /** Characters a prefix (`perm%`, or a bare word, which matches as a prefix from this length) needs. */
   searchPrefix: 3,
   pageSize: { default: 25, max: 100 },
+  /** A rating's comment, in characters. */
+  ratingComment: 1000,
+  /** Days after the first rating during which it may be changed. */
+  ratingChangeDays: 7,
+  /** The longest period one ratings summary covers, in days. */
+  ratingPeriodDays: 366,
+  /** An expected reply time's amount, in its unit. */
+  replyAmount: { min: 1, max: 100 },
   threadPage: { default: 50, max: 200 },
 } as const;
 
@@ -158,6 +171,98 @@ export const ConversationSummary = z.object({
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
+// ---------------------------------------------------------------- ratings, reply times, "seen" (extensions)
+export const replyUnits = ['minutes', 'hours', 'days', 'working_days'] as const;
+export const ReplyUnit = z.enum(replyUnits);
+/** How soon an account (or one of its topics) usually answers: "within 2 working days". */
+export const ReplyTime = z.strictObject({
+  amount: z.number().int().min(limits.replyAmount.min).max(limits.replyAmount.max),
+  unit: ReplyUnit,
+});
+export type ReplyTime = z.infer<typeof ReplyTime>;
+
+/** A customer's rating of a conversation. Staff and admins see every rating; a customer only their own. */
+export const Rating = z.object({
+  score: z.number().int().min(1).max(5),
+  comment: z.string().nullable(),
+  author: UserRef,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Until when its author may change it (`limits.ratingChangeDays` after it was first given). */
+  changeableUntil: z.string(),
+});
+export type Rating = z.infer<typeof Rating>;
+
+/**
+ * When the other side first read the latest message of the viewer's side. For customers: when the account's staff read
+ * the newest customer message, `by` the account's name with `team: true` (a staff member's name only when the account
+ * allows it); for staff: when a customer read the newest visible staff message, `by` that customer.
+ */
+export const Seen = z.object({ messageId: z.string(), at: z.string(), by: z.object({ name: z.string(), team: z.boolean() }) });
+export type Seen = z.infer<typeof Seen>;
+
+/** The parts of a conversation its thread answer (`GET /conversations/:id`) adds. */
+export const ConversationDetails = z.object({
+  /** The expected reply time of the conversation's topic in its account, else the account's; null when none is set. */
+  expectedReply: ReplyTime.nullable(),
+  /** Null while the other side has not read the latest message of the viewer's side. */
+  seen: Seen.nullable(),
+  /** Staff and admins: every rating; customers: their own rating, if any. */
+  ratings: z.array(Rating),
+});
+export type ConversationDetails = z.infer<typeof ConversationDetails>;
+/** A conversation as its thread answer gives it. */
+export const ThreadConversation = Conversation.extend(ConversationDetails.shape);
+export type ThreadConversation = z.infer<typeof ThreadConversation>;
+
+export const RateBody = z.strictObject({
+  score: z.number().int().min(1).max(5),
+  comment: z.string().trim().max(limits.ratingComment).optional(),
+});
+export type RateBody = z.infer<typeof RateBody>;
+export const RatingResponse = z.object({ rating: Rating });
+
+export const RatingsQuery = z.strictObject({
+  accountId: Id,
+  /** Start of the period (ISO 8601 date or time, inclusive); default: 30 days before `to`. */
+  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  /** End of the period (exclusive); default: now. At most `limits.ratingPeriodDays` after `from`. */
+  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+});
+export const RatingSummary = z.object({
+  accountId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  count: z.number().int(),
+  /** The mean score, null without ratings. */
+  mean: z.number().nullable(),
+  counts: z.object({ '1': z.number().int(), '2': z.number().int(), '3': z.number().int(), '4': z.number().int(), '5': z.number().int() }),
+});
+export type RatingSummary = z.infer<typeof RatingSummary>;
+
+export const ReplyTimes = z.object({
+  accountId: z.string(),
+  replyTime: ReplyTime.nullable(),
+  topics: z.array(z.object({ topicId: z.string(), replyTime: ReplyTime })),
+});
+export type ReplyTimes = z.infer<typeof ReplyTimes>;
+export const PutReplyTimeBody = z.strictObject({
+  accountId: Id,
+  /** The topic whose time overrides the account's; absent: the account's own. */
+  topicId: Id.optional(),
+  /** Null removes it. */
+  replyTime: ReplyTime.nullable(),
+});
+export type PutReplyTimeBody = z.infer<typeof PutReplyTimeBody>;
+
+export const AccountSettings = z.object({
+  accountId: z.string(),
+  /** Whether customers' "seen" names the staff member who read (default: the team's name only). */
+  showReaderNames: z.boolean(),
+});
+export type AccountSettings = z.infer<typeof AccountSettings>;
+export const PatchAccountSettingsBody = z.strictObject({ showReaderNames: z.boolean() });
+
 export const Me = z.object({
   user: z.object({ id: z.string(), name: z.string(), email: z.string().nullable(), role: Role }),
   accounts: z.array(Account),
@@ -239,6 +344,15 @@ const intQuery = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/**
+ * The `status` filter of a list: a status, or the name a customer's folder gives it (`waiting_for_me`: `attentive`,
+ * `solved`: `resolved`).
+ */
+export const listStatusAliases = { waiting_for_me: 'attentive', solved: 'resolved' } as const satisfies Record<string, ConversationStatus>;
+export const ListStatus = z
+  .enum([...conversationStatuses, 'waiting_for_me', 'solved'])
+  .transform((value): ConversationStatus => (value in listStatusAliases ? listStatusAliases[value as keyof typeof listStatusAliases] : (value as ConversationStatus)));
+
 export const ListConversationsQuery = z.strictObject({
   folder: Folder.optional(),
   q: z
@@ -252,7 +366,7 @@ export const ListConversationsQuery = z.strictObject({
     )
     .optional(),
   unread: booleanQuery.optional(),
-  status: ConversationStatus.optional(),
+  status: ListStatus.optional(),
   accountId: Id.optional(),
   cursor: z.string().max(200).optional(),
   limit: intQuery(1, limits.pageSize.max).optional(),

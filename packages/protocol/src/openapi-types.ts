@@ -343,6 +343,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations/{id}/solve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark the conversation solved (`resolved`); a customer their own */
+        post: operations["solveConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open the conversation again: it waits for staff (`open`) */
+        post: operations["reopenConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Give or change the caller's rating (customers; once answered or solved; changeable for 7 days) */
+        put: operations["rateConversation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's ratings over a period: counts per score and the mean (staff, admin) */
+        get: operations["getRatingSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reply-times": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's expected reply time and its topics' own */
+        get: operations["getReplyTimes"];
+        /** Set or remove the expected reply time of an account or of a topic in it (staff, admin) */
+        put: operations["putReplyTime"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's settings (staff, admin of the account) */
+        get: operations["getAccountSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an account's settings (admin) */
+        patch: operations["patchAccountSettings"];
+        trace?: never;
+    };
     "/attachments": {
         parameters: {
             query?: never;
@@ -527,7 +631,7 @@ export interface components {
             /** @enum {string} */
             unread?: "true" | "false";
             /** @enum {string} */
-            status?: "open" | "attentive" | "answered" | "resolved";
+            status?: "open" | "attentive" | "answered" | "resolved" | "waiting_for_me" | "solved";
             accountId?: string;
             cursor?: string;
             limit?: string;
@@ -564,6 +668,27 @@ export interface components {
             action?: string;
             /** @enum {string} */
             outcome?: "ok" | "denied";
+        };
+        RateBody: {
+            score: number;
+            comment?: string;
+        };
+        RatingsQuery: {
+            accountId: string;
+            from?: string;
+            to?: string;
+        };
+        PutReplyTimeBody: {
+            accountId: string;
+            topicId?: string;
+            replyTime: {
+                amount: number;
+                /** @enum {string} */
+                unit: "minutes" | "hours" | "days" | "working_days";
+            } | null;
+        };
+        PatchAccountSettingsBody: {
+            showReaderNames: boolean;
         };
         Error: {
             error: {
@@ -625,11 +750,62 @@ export interface components {
             createdAt: string;
             updatedAt: string;
         };
+        ThreadConversation: {
+            id: string;
+            subject: string;
+            /** @enum {string} */
+            status: "open" | "attentive" | "answered" | "resolved";
+            accountId: string;
+            accountName: string;
+            topic: {
+                id: string;
+                name: string;
+            } | null;
+            context: {
+                kind: string;
+                ref: string;
+                title: string | null;
+                url: string | null;
+            } | null;
+            assigneeId: string | null;
+            assignee: components["schemas"]["UserRef"] | null;
+            participants: components["schemas"]["UserRef"][];
+            departures: {
+                user: components["schemas"]["UserRef"];
+                at: string;
+            }[];
+            createdAt: string;
+            updatedAt: string;
+            expectedReply: components["schemas"]["ReplyTime"] | null;
+            seen: components["schemas"]["Seen"] | null;
+            ratings: components["schemas"]["Rating"][];
+        };
+        ReplyTime: {
+            amount: number;
+            /** @enum {string} */
+            unit: "minutes" | "hours" | "days" | "working_days";
+        };
+        Rating: {
+            score: number;
+            comment: string | null;
+            author: components["schemas"]["UserRef"];
+            createdAt: string;
+            updatedAt: string;
+            changeableUntil: string;
+        };
+        Seen: {
+            messageId: string;
+            at: string;
+            by: {
+                name: string;
+                team: boolean;
+            };
+        };
         Message: {
             id: string;
             conversationId: string;
             /** @enum {string} */
-            kind: "message" | "public_note" | "resolve_note" | "internal_note" | "status_update";
+            kind: "message" | "public_note" | "resolve_note" | "internal_note" | "status_update" | "acknowledgement";
             body: string;
             author: components["schemas"]["UserRef"];
             createdAt: string;
@@ -730,7 +906,7 @@ export interface components {
             conversation: components["schemas"]["Conversation"];
         };
         Thread: {
-            conversation: components["schemas"]["Conversation"];
+            conversation: components["schemas"]["ThreadConversation"];
             messages: components["schemas"]["Message"][];
             nextCursor: string | null;
         };
@@ -778,6 +954,38 @@ export interface components {
         AuditList: {
             items: components["schemas"]["AuditEvent"][];
             nextCursor: string | null;
+        };
+        RatingResponse: {
+            rating: components["schemas"]["Rating"];
+        };
+        RatingSummary: {
+            accountId: string;
+            from: string;
+            to: string;
+            count: number;
+            mean: number | null;
+            counts: {
+                1: number;
+                2: number;
+                3: number;
+                4: number;
+                5: number;
+            };
+        };
+        ReplyTimes: {
+            accountId: string;
+            replyTime: components["schemas"]["ReplyTime"] | null;
+            topics: {
+                topicId: string;
+                replyTime: components["schemas"]["ReplyTime"];
+            }[];
+        };
+        AccountSettings: {
+            accountId: string;
+            showReaderNames: boolean;
+        };
+        AccountSettingsResponse: {
+            settings: components["schemas"]["AccountSettings"];
         };
         EventData: {
             conversationId: string;
@@ -1303,7 +1511,7 @@ export interface operations {
                 /** @description Words to find in subjects and in the message bodies the caller may see, all of them (AND), case- and accent-insensitive. A word of 3 or more characters also finds longer words it begins (`inspect` finds "inspection"); `%` at its end asks for that explicitly (`perm%`) and needs 3 characters. `%` alone means everything. At most 8 different words (repeats count once); past either bound the answer is 422 naming it. */
                 q?: string;
                 unread?: "true" | "false";
-                status?: "open" | "attentive" | "answered" | "resolved";
+                status?: "open" | "attentive" | "answered" | "resolved" | "waiting_for_me" | "solved";
                 accountId?: string;
                 cursor?: string;
                 limit?: string;
@@ -2176,6 +2384,608 @@ export interface operations {
             };
         };
     };
+    solveConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationResponse"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reopenConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationResponse"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rateConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingResponse"];
+                };
+            };
+            /** @description `bad_request`: the body does not parse (JSON), or the upload was cut off */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conflict`: the file waits for its virus scan (`details.scanStatus` `pending`, with Retry-After) or was found infected; a conversation that cannot be rated yet (not answered or solved), or a rating past the days it may be changed */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_large`: the body is over its limit (1 MiB of JSON; SECURE_INBOX_MAX_UPLOAD_BYTES for a file, in `details.limit`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRatingSummary: {
+        parameters: {
+            query: {
+                accountId: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingSummary"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReplyTimes: {
+        parameters: {
+            query: {
+                accountId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTimes"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putReplyTime: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutReplyTimeBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTimes"];
+                };
+            };
+            /** @description `bad_request`: the body does not parse (JSON), or the upload was cut off */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_large`: the body is over its limit (1 MiB of JSON; SECURE_INBOX_MAX_UPLOAD_BYTES for a file, in `details.limit`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAccountSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSettingsResponse"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchAccountSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatchAccountSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSettingsResponse"];
+                };
+            };
+            /** @description `bad_request`: the body does not parse (JSON), or the upload was cut off */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_large`: the body is over its limit (1 MiB of JSON; SECURE_INBOX_MAX_UPLOAD_BYTES for a file, in `details.limit`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     uploadAttachment: {
         parameters: {
             query?: never;
@@ -2306,7 +3116,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `conflict`: the file waits for its virus scan (`details.scanStatus` `pending`, with Retry-After) or was found infected */
+            /** @description `conflict`: the file waits for its virus scan (`details.scanStatus` `pending`, with Retry-After) or was found infected; a conversation that cannot be rated yet (not answered or solved), or a rating past the days it may be changed */
             409: {
                 headers: {
                     /** @description Seconds to wait before trying again */

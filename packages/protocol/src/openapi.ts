@@ -16,9 +16,10 @@ export const StatusUpdateList = z.object({ items: z.array(p.Message) });
 export const AccountResponse = z.object({ account: p.Account });
 export const ConversationPage = z.object({ items: z.array(p.ConversationSummary), nextCursor: z.string().nullable() });
 export const ConversationResponse = z.object({ conversation: p.Conversation });
-export const Thread = z.object({ conversation: p.Conversation, messages: z.array(p.Message), nextCursor: z.string().nullable() });
+export const Thread = z.object({ conversation: p.ThreadConversation, messages: z.array(p.Message), nextCursor: z.string().nullable() });
 export const MessageResponse = z.object({ message: p.Message });
 export const AttachmentResponse = z.object({ attachment: p.Attachment });
+export const AccountSettingsResponse = z.object({ settings: p.AccountSettings });
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
 export const Readiness = z.object({ ok: z.literal(true), version: z.string(), migrated: z.literal(true) });
 
@@ -36,6 +37,10 @@ const requestSchemas = {
   QueueQuery: p.QueueQuery,
   NotificationsQuery: p.NotificationsQuery,
   AuditQuery: p.AuditQuery,
+  RateBody: p.RateBody,
+  RatingsQuery: p.RatingsQuery,
+  PutReplyTimeBody: p.PutReplyTimeBody,
+  PatchAccountSettingsBody: p.PatchAccountSettingsBody,
 } satisfies Record<string, z.ZodType>;
 
 /** Components the server answers with, described as a client receives them. */
@@ -46,6 +51,10 @@ const responseSchemas = {
   Topic: p.Topic,
   Attachment: p.Attachment,
   Conversation: p.Conversation,
+  ThreadConversation: p.ThreadConversation,
+  ReplyTime: p.ReplyTime,
+  Rating: p.Rating,
+  Seen: p.Seen,
   Message: p.Message,
   ConversationSummary: p.ConversationSummary,
   Me: p.Me,
@@ -65,6 +74,11 @@ const responseSchemas = {
   UnreadNotifications: p.UnreadNotifications,
   AuditEvent: p.AuditEvent,
   AuditList: p.AuditList,
+  RatingResponse: p.RatingResponse,
+  RatingSummary: p.RatingSummary,
+  ReplyTimes: p.ReplyTimes,
+  AccountSettings: p.AccountSettings,
+  AccountSettingsResponse,
   EventData: p.EventData,
   StreamClosedData: p.StreamClosedData,
   Health,
@@ -146,6 +160,14 @@ export const operations: Operation[] = [
   { operationId: 'addParticipants', method: 'post', path: '/conversations/{id}/participants', summary: 'Add participants from the account', body: 'AddParticipantsBody', ok: 200, response: 'ConversationResponse' },
   ...states.map((change): Operation => ({ operationId: stateIds[change], method: 'post', path: `/conversations/{id}/${change}`, summary: stateSummaries[change], ok: 204 })),
   { operationId: 'notifyAdmins', method: 'post', path: '/conversations/{id}/notify-admins', summary: 'Notify all administrators about a conversation (staff)', ok: 202, response: 'NotifyAdminsResult' },
+  { operationId: 'solveConversation', method: 'post', path: '/conversations/{id}/solve', summary: 'Mark the conversation solved (`resolved`); a customer their own', ok: 200, response: 'ConversationResponse' },
+  { operationId: 'reopenConversation', method: 'post', path: '/conversations/{id}/reopen', summary: 'Open the conversation again: it waits for staff (`open`)', ok: 200, response: 'ConversationResponse' },
+  { operationId: 'rateConversation', method: 'put', path: '/conversations/{id}/rating', summary: "Give or change the caller's rating (customers; once answered or solved; changeable for 7 days)", body: 'RateBody', ok: 200, response: 'RatingResponse', errors: [403, 409] },
+  { operationId: 'getRatingSummary', method: 'get', path: '/ratings', summary: "An account's ratings over a period: counts per score and the mean (staff, admin)", query: 'RatingsQuery', ok: 200, response: 'RatingSummary', errors: [403] },
+  { operationId: 'getReplyTimes', method: 'get', path: '/reply-times', summary: "An account's expected reply time and its topics' own", query: 'AccountQuery', ok: 200, response: 'ReplyTimes', errors: [403] },
+  { operationId: 'putReplyTime', method: 'put', path: '/reply-times', summary: "Set or remove the expected reply time of an account or of a topic in it (staff, admin)", body: 'PutReplyTimeBody', ok: 200, response: 'ReplyTimes', errors: [403] },
+  { operationId: 'getAccountSettings', method: 'get', path: '/accounts/{id}/settings', summary: "An account's settings (staff, admin of the account)", ok: 200, response: 'AccountSettingsResponse', errors: [403] },
+  { operationId: 'patchAccountSettings', method: 'patch', path: '/accounts/{id}/settings', summary: "Change an account's settings (admin)", body: 'PatchAccountSettingsBody', ok: 200, response: 'AccountSettingsResponse', errors: [403] },
   { operationId: 'uploadAttachment', method: 'post', path: '/attachments', summary: 'Upload a file (multipart, field `file`), typed from its bytes; deleted if not sent with a message within 24 hours', upload: true, ok: 201, response: 'AttachmentResponse', errors: [400, 413, 415, 422] },
   { operationId: 'downloadAttachment', method: 'get', path: '/attachments/{id}', summary: 'Download a file, always as an attachment (409 while scanning or when infected)', ok: 200, media: 'application/octet-stream', errors: [409] },
   { operationId: 'listNotifications', method: 'get', path: '/notifications', summary: "The caller's notification centre, newest first (staff; keyset pagination)", query: 'NotificationsQuery', ok: 200, response: 'NotificationList', errors: [403] },
@@ -209,7 +231,11 @@ const errorAnswers: Record<ClientError, { description: string; headers?: object;
   },
   403: { description: '`forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS' },
   404: { description: '`not_found`: an unknown id and an id the caller may not see answer alike' },
-  409: { description: '`conflict`: the file waits for its virus scan (`details.scanStatus` `pending`, with Retry-After) or was found infected', headers: retryAfter },
+  409: {
+    description:
+      '`conflict`: the file waits for its virus scan (`details.scanStatus` `pending`, with Retry-After) or was found infected; a conversation that cannot be rated yet (not answered or solved), or a rating past the days it may be changed',
+    headers: retryAfter,
+  },
   413: { description: '`too_large`: the body is over its limit (1 MiB of JSON; SECURE_INBOX_MAX_UPLOAD_BYTES for a file, in `details.limit`)' },
   415: { description: '`unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes' },
   422: { description: '`invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`)' },

@@ -15,6 +15,8 @@ import { conversations } from './routes/conversations.js';
 import { openapi } from './routes/openapi.js';
 import { people } from './routes/people.js';
 import { queues } from './routes/queues.js';
+import { conversationFeedback, ratingsRoute } from './routes/ratings.js';
+import { accountAnswering } from './routes/reply-times.js';
 import { eventsRoute } from './realtime/stream.js';
 import { healthRoutes } from './ops/health.js';
 import { createLogger, requestLog } from './ops/log.js';
@@ -77,6 +79,9 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   api.route('/', people);
   api.route('/conversations', conversations);
   api.route('/conversations', notifyAdminsRoute);
+  api.route('/conversations', conversationFeedback);
+  api.route('/ratings', ratingsRoute);
+  api.route('/', accountAnswering);
   api.route('/notifications', notificationsRoute);
   api.route('/', eventsRoute(deps.realtime));
   api.route('/attachments', attachments);

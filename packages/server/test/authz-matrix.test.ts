@@ -38,6 +38,14 @@ interface Entry {
   ok: { as: TestUser; status: number };
   /** Callers the route refuses with 403 (on a resource they can see), with the request variant that is refused. */
   forbidden?: (Variant & { as: TestUser })[];
+  /** Brings a fresh resource (`:id`) into the state the success case needs (a conversation answered, to be rated). */
+  prepare?: (t: TestApp, id: string) => Promise<void>;
+}
+
+/** Staff answer the conversation: it may be rated. */
+async function answer(t: TestApp, id: string) {
+  const res = await t.call(sam, 'POST', `/conversations/${id}/messages`, { body: 'An answer', action: 'send' });
+  if (res.status !== 201) throw new Error(`answer failed: ${res.status} ${res.text}`);
 }
 
 const staffActions = ['send', 'send_leave_open', 'resolve', 'internal_note', 'status_update'];
@@ -116,6 +124,54 @@ const table: Record<string, Entry> = {
     id: 'conversation',
     ok: { as: sam, status: 202 },
     forbidden: [{ as: alice }],
+  },
+  ...Object.fromEntries(
+    ['solve', 'reopen'].map((change) => [`POST /api/v1/conversations/:id/${change}`, { id: 'conversation', ok: { as: alice, status: 200 } } satisfies Entry]),
+  ),
+  'PUT /api/v1/conversations/:id/rating': {
+    id: 'conversation',
+    request: { body: { score: 4, comment: 'Helpful' } },
+    prepare: answer,
+    ok: { as: alice, status: 200 },
+    forbidden: [{ as: sam }, { as: root }, { as: sam, body: { score: 1 } }],
+  },
+  'GET /api/v1/ratings': {
+    request: { query: 'accountId=acme' },
+    ok: { as: sam, status: 200 },
+    forbidden: [
+      { as: alice, query: 'accountId=acme' },
+      { as: gina, query: 'accountId=acme' },
+      { as: bob, query: 'accountId=globex' },
+    ],
+  },
+  'GET /api/v1/reply-times': {
+    request: { query: 'accountId=acme' },
+    ok: { as: alice, status: 200 },
+    forbidden: [
+      { as: alice, query: 'accountId=globex' },
+      { as: gina, query: 'accountId=acme' },
+    ],
+  },
+  'PUT /api/v1/reply-times': {
+    request: { body: { accountId: 'acme', replyTime: { amount: 2, unit: 'working_days' } } },
+    ok: { as: sam, status: 200 },
+    forbidden: [
+      { as: alice },
+      { as: adam },
+      { as: gina },
+      { as: bob, body: { accountId: 'globex', replyTime: { amount: 1, unit: 'days' } } },
+    ],
+  },
+  'GET /api/v1/accounts/:id/settings': {
+    id: 'account',
+    ok: { as: sam, status: 200 },
+    forbidden: [{ as: alice }, { as: adam }],
+  },
+  'PATCH /api/v1/accounts/:id/settings': {
+    id: 'account',
+    request: { body: { showReaderNames: true } },
+    ok: { as: root, status: 200 },
+    forbidden: [{ as: alice }, { as: sam }],
   },
   'GET /api/v1/notifications': { ok: { as: sam, status: 200 }, forbidden: [{ as: alice }] },
   'GET /api/v1/notifications/unread-count': { ok: { as: sam, status: 200 }, forbidden: [{ as: alice }] },
@@ -325,7 +381,6 @@ describe.each(covered.map((r) => [routeKey(r), r] as const))('%s', (key, route) 
     ({ t, f } = await sharedWorld());
   });
 
-  const pathFor = async (user: TestUser) => (entry.id ? fill(route.path, await ownId(t, entry.id, user)) : route.path);
 
   if (entry.public) {
     it('is public', async () => {
@@ -351,7 +406,9 @@ describe.each(covered.map((r) => [routeKey(r), r] as const))('%s', (key, route) 
   }
 
   it(`succeeds for ${entry.ok.as.sub} (${entry.ok.status})`, async () => {
-    const res = await send(t, entry.ok.as, route.method, await pathFor(entry.ok.as), entry.request);
+    const id = entry.id ? await ownId(t, entry.id, entry.ok.as) : undefined;
+    if (entry.prepare && id !== undefined) await entry.prepare(t, id);
+    const res = await send(t, entry.ok.as, route.method, id !== undefined ? fill(route.path, id) : route.path, entry.request);
     expect(res.status, res.text).toBe(entry.ok.status);
     if (res.contentType?.startsWith('application/json')) expect(() => JSON.parse(res.text)).not.toThrow();
   });

@@ -116,8 +116,8 @@ describe('the OpenAPI document', () => {
     for (const name of ['Conversation', 'ConversationSummary', 'Message', 'Me', 'Error', 'CreateConversationBody', 'PostMessageBody', 'ListConversationsQuery']) {
       expect(named).toContain(name);
     }
-    // Resources are referenced, not copied: a thread holds Conversation and Message by reference.
-    expect(doc.components.schemas.Thread.properties.conversation).toEqual({ $ref: '#/components/schemas/Conversation' });
+    // Resources are referenced, not copied: a thread holds its conversation (with the details only a thread gives) and Message by reference.
+    expect(doc.components.schemas.Thread.properties.conversation).toEqual({ $ref: '#/components/schemas/ThreadConversation' });
     expect(doc.components.schemas.Thread.properties.messages.items).toEqual({ $ref: '#/components/schemas/Message' });
   });
 
@@ -189,6 +189,20 @@ describe("the server's answers", () => {
     await conforms(sam, 'GET', '/notifications', '/notifications', undefined, 200);
     await conforms(root, 'PUT', '/accounts/acme', '/accounts/{id}', { name: 'Acme Ltd' }, 200);
     await conforms(root, 'GET', '/audit?limit=5', '/audit', undefined, 200);
+    await conforms(sam, 'PUT', '/reply-times', '/reply-times', { accountId: 'acme', replyTime: { amount: 2, unit: 'working_days' } }, 200);
+    await conforms(alice, 'GET', '/reply-times?accountId=acme', '/reply-times', undefined, 200);
+    const asked = (await conforms(alice, 'POST', '/conversations', '/conversations', { accountId: 'acme', subject: 'Acknowledged', body: 'Hi' }, 201)).json.conversation.id;
+    expect((await t.call(sam, 'POST', `/conversations/${asked}/read`)).status).toBe(204);
+    await conforms(alice, 'POST', `/conversations/${id}/solve`, '/conversations/{id}/solve', undefined, 200);
+    await conforms(alice, 'PUT', `/conversations/${id}/rating`, '/conversations/{id}/rating', { score: 5, comment: 'Thanks' }, 200);
+    await conforms(alice, 'POST', `/conversations/${id}/reopen`, '/conversations/{id}/reopen', undefined, 200);
+    const thread = await conforms(sam, 'GET', `/conversations/${asked}`, '/conversations/{id}', undefined, 200);
+    expect(thread.json.messages.map((m: { kind: string }) => m.kind)).toEqual(['message', 'acknowledgement']);
+    expect((await conforms(alice, 'GET', `/conversations/${asked}`, '/conversations/{id}', undefined, 200)).json.conversation.seen).not.toBeNull();
+    await conforms(sam, 'GET', `/conversations/${id}`, '/conversations/{id}', undefined, 200);
+    await conforms(sam, 'GET', '/ratings?accountId=acme', '/ratings', undefined, 200);
+    await conforms(sam, 'GET', '/accounts/acme/settings', '/accounts/{id}/settings', undefined, 200);
+    await conforms(root, 'PATCH', '/accounts/acme/settings', '/accounts/{id}/settings', { showReaderNames: true }, 200);
   });
 
   it('match their schemas at the root too: /healthz', async () => {
@@ -211,6 +225,10 @@ describe("the server's answers", () => {
     await conforms(alice, 'GET', '/audit', '/audit', undefined, 403);
     await conforms(alice, 'GET', '/conversations?assignee=me', '/conversations', undefined, 403);
     await conforms(alice, 'GET', '/status-updates?accountId=globex', '/status-updates', undefined, 403);
+    await conforms(alice, 'PUT', `/conversations/${id}/rating`, '/conversations/{id}/rating', { score: 5 }, 409);
+    await conforms(alice, 'PUT', `/conversations/${id}/rating`, '/conversations/{id}/rating', { score: 9 }, 422);
+    await conforms(alice, 'GET', '/ratings?accountId=acme', '/ratings', undefined, 403);
+    await conforms(alice, 'GET', '/accounts/acme/settings', '/accounts/{id}/settings', undefined, 403);
   });
 
   it('would be caught drifting: an answer with a field the schema lacks or a wrong type fails', async () => {

@@ -328,6 +328,35 @@ const writes: Record<string, WriteCase> = {
     action: 'conversation.notify_admins',
     denied: { as: alice, status: 403, action: 'conversation.notify_admins' },
   },
+  ...Object.fromEntries(['solve', 'reopen'].map((c) => [`POST /api/v1/conversations/:id/${c}`, { ...conversationChange(c), status: 200 }])),
+  'PUT /api/v1/conversations/:id/rating': {
+    as: alice,
+    path: async (w) => {
+      const id = await fresh(w);
+      await postMessage(w.t, sam, id, { body: 'The answer', action: 'send' });
+      return `/api/v1/conversations/${id}/rating`;
+    },
+    body: { score: 4 },
+    status: 200,
+    action: 'conversation.rate',
+    denied: { as: sam, status: 403, action: 'conversation.rate' },
+  },
+  'PUT /api/v1/reply-times': {
+    as: sam,
+    path: () => '/api/v1/reply-times',
+    body: { accountId: 'acme', replyTime: { amount: 1, unit: 'days' } },
+    status: 200,
+    action: 'reply_times.update',
+    denied: { as: alice, status: 403, action: 'reply_times.update' },
+  },
+  'PATCH /api/v1/accounts/:id/settings': {
+    as: root,
+    path: () => '/api/v1/accounts/acme/settings',
+    body: { showReaderNames: true },
+    status: 200,
+    action: 'account_settings.update',
+    denied: { as: sam, status: 403, action: 'account_settings.update' },
+  },
   'POST /api/v1/attachments': { as: alice, path: () => '/api/v1/attachments', upload: true, status: 201, action: 'attachment.upload' },
   'POST /api/v1/notifications/read-all': {
     as: sam,

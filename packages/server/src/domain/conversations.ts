@@ -20,6 +20,7 @@ import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { insertMessage, type MessageEffects } from './messages.js';
+import { acknowledgeQuestion } from './reply-times.js';
 import { userRef } from './users.js';
 import { conversationUpdated, userStateChanged } from '../realtime/fanout.js';
 import { cleanPlainText, preview, type RichTextBody } from './text.js';
@@ -155,6 +156,7 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
       isFirst: true,
       notifyAdmins: input.notifyAdmins ?? false,
     }, effects);
+    acknowledgeQuestion(db, viewer, { id, accountId: input.accountId, topicId: input.topicId ?? null }, at);
     audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'ok', targetType: 'conversation', targetId: id });
   });
   return getConversation(db, viewer, id);

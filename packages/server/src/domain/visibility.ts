@@ -20,10 +20,11 @@
  * SQL fragments below expect the aliases `c` (conversations), `cu` (the viewer's conversation_users
  * row, LEFT JOINed) and `m` (messages).
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
 import { dialect, type Db } from '../store/sqlite/client.js';
-import { conversations, conversationUsers, users } from '../store/sqlite/schema.js';
+import { conversations, conversationUsers, messages, ratings, users } from '../store/sqlite/schema.js';
 import { notFound } from '../errors.js';
 import type { SearchScope } from '../search/terms.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
@@ -184,6 +185,42 @@ export function userSeesMessage(
 export function rowUserSeesNewMessage(message: { hidden: boolean }, userId: SQL | typeof conversationUsers.userId = sql`cu.user_id`): SQL {
   return message.hidden ? sql`(SELECT role FROM users WHERE id = ${userId}) <> 'customer'` : sql`TRUE`;
 }
+
+// ------------------------------------------------------------------ ratings and "seen"
+/**
+ * Ratings (domain/ratings.ts) are staff data: staff and admins see every rating of a conversation they see, a
+ * customer only the one they gave, never another customer's (nor a summary), on any channel.
+ */
+export function ratingVisible(viewer: Viewer): SQL | undefined {
+  return seesAllRatings(viewer) ? undefined : eq(ratings.userId, viewer.id);
+}
+
+/** Staff and admins: every rating of what they see, and the summaries of the accounts they act in. */
+export const seesAllRatings = (viewer: Viewer) => seesHiddenNotes(viewer);
+
+/** Who may rate a conversation they see: its customers. */
+export const mayRate = (viewer: Viewer) => viewer.role === 'customer';
+
+/** Who hears of a change only staff may see (a rating): those of a conversation's audience who see hidden notes. */
+export const receivesStaffOnlyNews = (user: { id: string; role: string }, membership: { participant: boolean; inAccount: boolean }) =>
+  user.role !== 'customer' && userSeesMessage(user, membership, { doNotReply: true });
+
+/**
+ * The messages "seen" (domain/seen.ts) is about, on one side of a conversation: those customers wrote, or those staff
+ * wrote that customers may see. Only messages every customer of the conversation may see count, so a hidden note never
+ * moves "seen" nor the time it shows; acknowledgements are the server's, on neither side.
+ */
+export function sideMessages(side: 'customer' | 'staff'): SQL {
+  return and(
+    eq(messages.doNotReply, false),
+    eq(messages.staffOnly, false),
+    ne(messages.kind, 'acknowledgement'),
+    side === 'customer' ? eq(users.role, 'customer') : ne(users.role, 'customer'),
+  )!;
+}
+
+/** Whether a customer's "seen" may name the staff member who read, or only the team (the account's setting). */
+export const seenNamesReader = (viewer: Viewer, accountShowsReaderNames: boolean) => viewer.role !== 'customer' || accountShowsReaderNames;
 
 // ------------------------------------------------------------------ search scope
 /**

@@ -16,8 +16,10 @@ import {
   patchConversation,
   type StateChange,
 } from '../domain/conversations.js';
+import { conversationDetails } from '../domain/conversation-details.js';
 import { listPageJson } from '../domain/list-cache.js';
 import { threadPage } from '../domain/messages.js';
+import { recordSeen } from '../domain/seen.js';
 import { loadVisibleConversation } from '../domain/visibility.js';
 import { jsonBody, query } from '../validate.js';
 
@@ -35,13 +37,13 @@ export const conversations = new Hono<AppEnv>()
     const conversation = await c.get('deps').writes.createConversation(c.get('viewer'), c.req.valid('json'));
     return c.json({ conversation }, 201);
   })
-  .get('/:id', query(ThreadQuery), (c) => {
+  .get('/:id', query(ThreadQuery), async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     const { before, limit } = c.req.valid('query');
     const row = loadVisibleConversation(db, viewer, c.req.param('id'));
     const page = threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
-    return c.json({ conversation: conversationView(db, viewer, row), ...page });
+    return c.json({ conversation: { ...conversationView(db, viewer, row), ...(await conversationDetails(db, viewer, row)) }, ...page });
   })
   .patch('/:id', jsonBody(PatchConversationBody), (c) => {
     const conversation = patchConversation(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
@@ -55,9 +57,10 @@ export const conversations = new Hono<AppEnv>()
     const conversation = addParticipants(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
     return c.json({ conversation });
   })
-  .post('/:id/:change{read|unread|trash|restore|leave}', (c) => {
+  .post('/:id/:change{read|unread|trash|restore|leave}', async (c) => {
     const change = c.req.param('change') as StateChange;
     if (!stateChanges.includes(change)) throw new Error('unreachable: the route pattern lists the changes');
     changeState(c.get('deps').db, c.get('viewer'), c.req.param('id'), change);
+    if (change === 'read') await recordSeen(c.get('deps').db, c.get('viewer'), c.req.param('id'));
     return c.body(null, 204);
   });

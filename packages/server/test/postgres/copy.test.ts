@@ -108,6 +108,11 @@ describe('secure-inbox copy-to-postgres', () => {
     await upload(t, people.sam, 'draft notes', 'copy.txt');
     expect((await t.call(people.bob, 'GET', `/conversations/${acme.id}`)).status).toBe(404);
     t.db.insert(sqliteSchema.topics).values({ id: 'billing', name: 'Billing', description: 'Invoices', defaultAssigneeId: 'sam', position: 1, accountId: 'acme' }).run();
+    // A rating, the account's and a topic's expected reply times, and "seen" (ratings.ts, reply-times.ts, seen.ts).
+    expect((await t.call(people.bob, 'PUT', `/conversations/${globex.id}/rating`, { score: 4, comment: 'Quick.' })).status).toBe(200);
+    expect((await t.call(people.sam, 'PUT', '/reply-times', { accountId: 'acme', replyTime: { amount: 2, unit: 'working_days' } })).status).toBe(200);
+    expect((await t.call(people.sam, 'PUT', '/reply-times', { accountId: 'acme', topicId: 'billing', replyTime: { amount: 4, unit: 'hours' } })).status).toBe(200);
+    expect((await t.call(people.gina, 'POST', `/conversations/${globex.id}/read`)).status).toBe(204);
     // An event id SQLite gave out and then removed: PostgreSQL must not give it out again.
     highestEventId = t.db.insert(sqliteSchema.events).values({ userId: 'alice', type: 'gone', data: '{}' }).returning().get().id;
     t.db.delete(sqliteSchema.events).where(sql`id = ${highestEventId}`).run();
@@ -176,7 +181,7 @@ describe('secure-inbox copy-to-postgres', () => {
     const before = await rowsIn(pg);
     const run = await copy(t.dir, target.url);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`PostgreSQL database "${target.name}" at 127.0.0.1:5432 already holds rows (in accounts, `);
+    expect(run.stderr).toContain(`PostgreSQL database "${target.name}" at 127.0.0.1:5432 already holds rows (in account_settings, accounts, `);
     expect(run.stderr).toContain(' messages, ');
     expect(run.stderr).toContain('copy-to-postgres only fills an empty database');
     expect(await rowsIn(pg)).toEqual(before);
@@ -201,7 +206,7 @@ describe('secure-inbox copy-to-postgres', () => {
       const run = await copy(dir, empty.url);
       expect(run.code).toBe(1);
       expect(run.stderr.trim()).toBe(
-        `copy-to-postgres: ${file} is at migration 0009_topics_per_account, not 0010_has_left; run \`secure-inbox migrate\` with SECURE_INBOX_DB=${file} first ` +
+        `copy-to-postgres: ${file} is at migration 0010_has_left, not 0011_ratings_reply_times_seen; run \`secure-inbox migrate\` with SECURE_INBOX_DB=${file} first ` +
           '(or start this version of the server on it once). No rows were written to PostgreSQL.',
       );
       expect(await rowsIn(emptyDb)).toEqual({});

@@ -51,6 +51,10 @@ const TABLES = [
   [sqliteSchema.notifications, pgSchema.notifications],
   [sqliteSchema.events, pgSchema.events],
   [sqliteSchema.auditEvents, pgSchema.auditEvents],
+  [sqliteSchema.ratings, pgSchema.ratings],
+  [sqliteSchema.accountSettings, pgSchema.accountSettings],
+  [sqliteSchema.topicReplyTimes, pgSchema.topicReplyTimes],
+  [sqliteSchema.seenMarks, pgSchema.seenMarks],
 ] as const;
 
 /** Tables whose key PostgreSQL numbers itself (an identity), with that key's column. */

@@ -143,7 +143,7 @@ export const messages = pgTable(
     conversationId: text('conversation_id').notNull().references(() => conversations.id),
     /** Denormalised from the conversation: the Status tab lists by account. */
     accountId: text('account_id').notNull(),
-    kind: text('kind', { enum: ['message', 'public_note', 'resolve_note', 'internal_note', 'status_update'] }).notNull(),
+    kind: text('kind', { enum: ['message', 'public_note', 'resolve_note', 'internal_note', 'status_update', 'acknowledgement'] }).notNull(),
     body: text('body').notNull(),
     /** Plain-text rendering of the body, for previews, search and e-mail. */
     text: text('text').notNull(),
@@ -285,4 +285,55 @@ export const auditEvents = pgTable(
     count: integer('count').notNull().default(1),
   },
   (t) => [index('audit_events_at_idx').on(t.at)],
+);
+
+/** A customer's rating of a conversation (domain/ratings.ts): one per customer and conversation, changeable for a while. */
+export const ratings = pgTable(
+  'ratings',
+  {
+    conversationId: text('conversation_id').notNull().references(() => conversations.id),
+    userId: text('user_id').notNull().references(() => users.id),
+    /** Denormalised from the conversation: the summary counts by account and period. */
+    accountId: text('account_id').notNull(),
+    score: integer('score').notNull(),
+    comment: text('comment'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index('ratings_account_idx').on(t.accountId, t.updatedAt)],
+);
+
+/** Settings an account's staff keep for it (domain/reply-times.ts, domain/seen.ts). */
+export const accountSettings = pgTable('account_settings', {
+  accountId: text('account_id').primaryKey().references(() => accounts.id),
+  /** The expected reply time; both null when none is stated. */
+  replyAmount: integer('reply_amount'),
+  replyUnit: text('reply_unit', { enum: ['minutes', 'hours', 'days', 'working_days'] }),
+  /** Whether customers' "seen" names the staff member who read. */
+  showReaderNames: boolean('show_reader_names').notNull().default(false),
+});
+
+/** A topic's expected reply time in one account, overriding the account's. */
+export const topicReplyTimes = pgTable(
+  'topic_reply_times',
+  {
+    accountId: text('account_id').notNull().references(() => accounts.id),
+    topicId: text('topic_id').notNull().references(() => topics.id),
+    amount: integer('amount').notNull(),
+    unit: text('unit', { enum: ['minutes', 'hours', 'days', 'working_days'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.topicId] })],
+);
+
+/** "Seen" (domain/seen.ts): per conversation and side, the newest message of the other side this side has read. */
+export const seenMarks = pgTable(
+  'seen_marks',
+  {
+    conversationId: text('conversation_id').notNull().references(() => conversations.id),
+    side: text('side', { enum: ['staff', 'customer'] }).notNull(),
+    messageSeq: seq('message_seq').notNull(),
+    readerId: text('reader_id').notNull().references(() => users.id),
+    at: text('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.side] })],
 );
