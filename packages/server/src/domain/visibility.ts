@@ -77,16 +77,17 @@ export function messageVisible(viewer: Viewer): SQL {
  */
 export function writtenForStaffOnly(db: Db, author: Viewer, conversationId: string): boolean {
   if (author.role === 'customer') return false;
-  const customer = prepareOnce(db, 'visibility.customer-takes-part', (db) =>
+  const row = prepareOnce(db, 'visibility.customer-takes-part', (db) =>
     db
-      .select({ id: users.id })
-      .from(conversationUsers)
-      .innerJoin(users, eq(users.id, conversationUsers.userId))
-      .where(and(eq(conversationUsers.conversationId, sql.placeholder('conversationId')), eq(conversationUsers.participant, true), eq(users.role, 'customer')))
-      .limit(1)
+      .select({
+        customers: sql<number | boolean>`EXISTS (SELECT 1 FROM conversation_users cu JOIN users u ON u.id = cu.user_id
+                                                 WHERE cu.conversation_id = ${sql.placeholder('conversationId')} AND cu.participant = TRUE AND u.role = 'customer')`,
+      })
+      .from(conversations)
+      .where(eq(conversations.id, sql.placeholder('conversationId')))
       .prepare(),
   ).get({ conversationId });
-  return customer === undefined;
+  return !row?.customers;
 }
 
 /**

@@ -6,7 +6,9 @@
 import type { EventData, EventType } from '@secure-inbox/protocol';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterCommit, dialect, type Db } from '../store/sqlite/client.js';
-import { conversations, conversationUsers, events, users } from '../store/sqlite/schema.js';
+import { appendEventRows, type NewEvent } from '../store/sqlite/events.js';
+import { conversations, conversationUsers, users } from '../store/sqlite/schema.js';
+import { nowIso } from '../domain/ids.js';
 import { noteUserChanges } from '../domain/change-versions.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
@@ -70,7 +72,6 @@ function audienceQueries(db: Db) {
           UNION SELECT value FROM ${dialect.jsonEach(sql`${p('admins')}`)})`,
       )
       .prepare(),
-    appendEvent: db.insert(events).values({ userId: p('userId'), type: p('type'), data: p('data') }).prepare(),
   }));
 }
 
@@ -84,10 +85,18 @@ export function messageAudience(db: Db, conversationId: string): Audience {
   const queries = audienceQueries(db);
   const conversation = queries.conversation.get({ conversationId });
   if (!conversation) return { assigneeId: null, members: [] };
-  const rows = queries.members.all({ conversationId, accountId: conversation.accountId, admins: JSON.stringify(adminIds(db)) });
+  // The rows as arrays, in the order of the select: a new message's audience is tens of rows, and mapping each
+  // field of each through Drizzle's result mapper was a measurable share of a send (docs/performance.md, change 39).
+  const rows = queries.members.values({ conversationId, accountId: conversation.accountId, admins: JSON.stringify(adminIds(db)) }) as [
+    string,
+    string,
+    string | null,
+    number | boolean,
+    number | boolean,
+  ][];
   return {
     assigneeId: conversation.assigneeId,
-    members: rows.map((r) => ({ id: r.id, role: r.role, email: r.email, participant: Boolean(r.participant), inAccount: Boolean(r.inAccount) })),
+    members: rows.map(([id, role, email, participant, inAccount]) => ({ id, role, email, participant: Boolean(participant), inAccount: Boolean(inAccount) })),
   };
 }
 
@@ -97,20 +106,21 @@ export function appendEvents(db: Db, userIds: Iterable<string>, type: EventType,
 }
 
 /**
- * Appends the events of several groups (each: one event per user), in order, and
+ * Appends the events of several groups (each: one event per user) in one statement, in order, and
  * wakes the users' streams after commit.
  */
 function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: EventType; data: EventData }[]): void {
-  const append = audienceQueries(db).appendEvent;
+  const rows: NewEvent[] = [];
   const users = new Set<string>();
   for (const group of groups) {
     const data = JSON.stringify(group.data);
     for (const userId of new Set(group.userIds)) {
-      append.run({ userId, type: group.type, data });
+      rows.push({ userId, type: group.type, data });
       users.add(userId);
     }
   }
-  if (users.size === 0) return;
+  if (rows.length === 0) return;
+  appendEventRows(db, rows, nowIso());
   const ids = [...users];
   // Kept pages expire and streams read the new events once they are committed, never before.
   afterCommit(db, () => {

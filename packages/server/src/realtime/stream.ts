@@ -5,20 +5,19 @@
  * message the caller can no longer see is not delivered.
  */
 import { streamClosedEvent, type EventType } from '@secure-inbox/protocol';
-import { and, asc, eq, gt, max, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { decodeJwt } from 'jose';
 import type { AppEnv } from '../context.js';
 import { dialect, type Db } from '../store/sqlite/client.js';
-import { events } from '../store/sqlite/schema.js';
+import { eventsAfter, latestEventId } from '../store/sqlite/events.js';
 import { audit } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
 import { clientAddress, FixedWindows, refuse } from '../rate-limit.js';
 import { eventBus } from './bus.js';
-import { prepareOnce } from '../store/sqlite/prepared.js';
 import { streamRegistry, type StreamCloseReason } from './streams.js';
 
 export interface RealtimeOptions {
@@ -41,24 +40,6 @@ interface EventRow {
   id: number;
   type: EventType;
   data: string;
-}
-
-/** A user's events after `after`, oldest first: every stream's read on every wake-up, prepared once per connection. */
-function newEvents(db: Db) {
-  return prepareOnce(db, 'stream.events', (db) =>
-    db
-      .select({ id: events.id, type: events.type, data: events.data })
-      .from(events)
-      .where(and(eq(events.userId, sql.placeholder('userId')), gt(events.id, sql.placeholder('after'))))
-      .orderBy(asc(events.id))
-      .limit(sql.placeholder('limit'))
-      .prepare(),
-  );
-}
-
-/** The newest event id of a user: where a stream without Last-Event-ID starts. */
-function latestEventId(db: Db, userId: string): number {
-  return db.select({ id: max(events.id) }).from(events).where(eq(events.userId, userId)).get()?.id ?? 0;
 }
 
 type Parsed = { row: EventRow; data: { conversationId: string; messageId?: string } };
@@ -200,7 +181,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
             continue;
           }
           dirty = false;
-          const rows = newEvents(db).all({ userId: viewer.id, after: lastId, limit: BATCH }) as EventRow[];
+          const rows = eventsAfter(db, viewer.id, lastId, BATCH) as EventRow[];
           if (rows.length === 0) continue;
           lastId = rows[rows.length - 1]!.id;
           if (rows.length === BATCH) dirty = true;

@@ -99,19 +99,16 @@ const MATCH_BATCH = 500;
 export function matchingConversations(db: Db, terms: SearchTerm[], scope: SearchScope, mayStop: boolean): { ids: string[]; complete: boolean } {
   const ids = new Set<string>();
   const newest = mayStop ? (db.get<{ seq: number | null }>(sql`SELECT max(seq) AS seq FROM messages`)?.seq ?? 0) : 0;
-  const query = prepareOnce(db, 'search.match', (db) =>
-    db
-      .select({ id: sql<string>`sm.conversation_id`, seq: sql<number>`message_search.rowid` })
-      .from(sql`message_search JOIN messages sm ON sm.seq = message_search.rowid`)
-      .where(sql`message_search MATCH ${sql.placeholder('match')} AND message_search.rowid > ${sql.placeholder('after')}`)
-      .orderBy(sql`message_search.rowid`)
-      .limit(sql.placeholder('size'))
-      .prepare(),
-  );
+  // LIMIT written into the text: bound as a parameter, it keeps SQLite from stopping early in a join (docs/performance.md, change 39).
+  const batch = (match: string, after: number, size: number) =>
+    db.all<{ id: string; seq: number }>(sql`
+      SELECT sm.conversation_id AS id, message_search.rowid AS seq FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
+      WHERE message_search MATCH ${match} AND message_search.rowid > ${after}
+      ORDER BY message_search.rowid LIMIT ${sql.raw(String(size))}`);
   const match = ftsMatch(terms, scope);
   // Read in the index's order in growing batches, so a frequent word stops after its first few hundred rows.
   for (let after = 0, size = MATCH_BATCH; ; size *= 4) {
-    const rows = query.all({ match, after, size });
+    const rows = batch(match, after, size);
     for (const row of rows) {
       ids.add(row.id);
       if (mayStop && ids.size === FEW_HITS + 1 && row.seq < DENSE * newest) return { ids: [...ids], complete: false };
