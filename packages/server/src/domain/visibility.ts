@@ -20,7 +20,6 @@
  * SQL fragments below expect the aliases `c` (conversations), `cu` (the viewer's conversation_users
  * row, LEFT JOINed) and `m` (messages).
  */
-import { createHash } from 'node:crypto';
 import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
 import { dialect, type Db } from '../store/sqlite/client.js';
