@@ -40,7 +40,7 @@ describe('the context (Context Community Protocol)', () => {
 
   it('answers a @lit/context consumer inside <secure-inbox>, and again after every change', async () => {
     const outer = await fixture<HostProvider>(
-      html`<host-provider><secure-inbox token="token-alice"><host-reader></host-reader></secure-inbox></host-provider>`,
+      html`<host-provider><secure-inbox token="token-alice"><host-reader slot="footer"></host-reader></secure-inbox></host-provider>`,
     );
     const inbox = outer.querySelector<SecureInbox>('secure-inbox')!;
     const reader = outer.querySelector<HostReader>('host-reader')!;
@@ -54,12 +54,15 @@ describe('the context (Context Community Protocol)', () => {
     inbox.strings = { retry: 'Try again' };
     await inbox.updateComplete;
     expect(reader.provided.value?.strings?.retry).to.equal('Try again');
+    inbox.strings = { retry: 'Again' };
+    await inbox.updateComplete;
+    expect(reader.provided.value?.strings?.retry).to.equal('Again');
 
     // Released when the consumer leaves: no more answers.
     reader.remove();
     inbox.strings = { retry: 'Once more' };
     await inbox.updateComplete;
-    expect(reader.provided.value?.strings?.retry).to.equal('Try again');
+    expect(reader.provided.value?.strings?.retry).to.equal('Again');
   });
 
   it("serves <secure-inbox>'s elements from a @lit/context provider, and follows its changes", async () => {
