@@ -87,6 +87,23 @@ describe('the context (Context Community Protocol)', () => {
     expect(badge.t.unreadOnly).to.equal('Unread ones');
   });
 
+  it('leaves the outer provider when a nearer one takes over', async () => {
+    const session = new Session(undefined, { token: 'token-alice' });
+    const outer = await fixture<HostProvider>(html`<host-provider><late-host-provider></late-host-provider></host-provider>`);
+    outer.provider.setValue({ session, strings: mergeStrings(undefined, { unreadOnly: 'Outer' }) });
+    const badge = document.createElement('secure-unread-badge') as SecureUnreadBadge;
+    outer.firstElementChild!.append(badge);
+    expect(badge.t.unreadOnly).to.equal('Outer');
+
+    // Defined now, the nearer provider announces itself; the outer one hands the badge's request on to it.
+    customElements.define('late-host-provider', class extends HostProvider {});
+    const inner = outer.firstElementChild as HostProvider;
+    inner.provider.setValue({ session, strings: mergeStrings(undefined, { unreadOnly: 'Inner' }) });
+    expect(badge.t.unreadOnly).to.equal('Inner');
+    outer.provider.setValue({ session, strings: mergeStrings(undefined, { unreadOnly: 'Outer again' }) });
+    expect(badge.t.unreadOnly).to.equal('Inner');
+  });
+
   it('announces itself, so a context root repeats the requests sent before it was defined', async () => {
     const root = await fixture<HTMLDivElement>(html`<div><late-provider><host-reader></host-reader></late-provider></div>`);
     new ContextRoot().attach(root);
