@@ -36,6 +36,8 @@ export type { QueueFilter } from './components/queue-filters/queue-filters.js';
 export { ApiClient, ApiError } from './internal/api.js';
 export { Session } from './internal/session.js';
 export { defaultStrings } from './internal/i18n.js';
+export { secureInboxContext } from './internal/context.js';
+export type { Provided } from './internal/context.js';
 export type { Strings } from './internal/i18n.js';
 export type { TokenProvider, ErrorKind } from './internal/api.js';
 export type { SessionEvent } from './internal/session.js';

@@ -10,31 +10,58 @@ export interface Provided {
   strings?: Strings;
 }
 
+/**
+ * The key `<secure-inbox>` provides under, in the Context Community Protocol (the `context-request` event of
+ * `@lit/context` and other libraries): `createContext<Provided>('secure-inbox')` on the host's side is the same
+ * context. Typed as `@lit/context`'s `Context<'secure-inbox', Provided>`, without depending on it.
+ */
+export const secureInboxContext = 'secure-inbox' as 'secure-inbox' & { __context__: Provided };
+
 /** Called with what the provider has, at once and after every change, until `release` is called. */
-export type Receiver = (provided: Provided, release: () => void) => void;
+export type Receiver = (provided: Provided, release?: () => void) => void;
+
+/** The protocol's `context-request` event, as `@lit/context`'s `ContextRequestEvent` builds it. */
+interface ContextRequest extends Event {
+  context: unknown;
+  contextTarget?: Element;
+  callback: Receiver;
+  subscribe?: boolean;
+}
+
+/** Fires a protocol event (`context-request`, `context-provider`) that bubbles out of shadow roots. */
+const announce = (target: Element, type: string, fields: object): boolean =>
+  target.dispatchEvent(Object.assign(new Event(type, { bubbles: true, composed: true }), { context: secureInboxContext, contextTarget: target }, fields));
 
 /**
- * The request an element sends when it connects. It bubbles out of shadow roots to the nearest provider, which
- * answers and keeps the receiver until it is released (the context protocol, reduced to what these elements need).
+ * Asks the nearest enclosing provider (a `<secure-inbox>`, or any provider of `secureInboxContext`) for what it
+ * has; `callback` is called at once and after every change, with the provider's `release`. Keep `callback` the same
+ * function for one element, as the protocol's providers and roots tell requests apart by it.
  */
-export const contextRequest = 'secure-context-request';
+export function request(host: Element, callback: Receiver): void {
+  announce(host, 'context-request', { callback, subscribe: true });
+}
 
 /**
  * Makes `host` a provider of `current()` to the elements inside it; call the returned function after a change.
- * Call it from the constructor, so the provider answers before any child connects.
+ * Call it from the constructor, so the provider answers before any child connects. It answers only requests for
+ * `secureInboxContext`, stops them there, and announces itself with `context-provider` when it connects (a protocol
+ * root then repeats the requests sent before it was there).
  */
 export function provide(host: ReactiveElement, current: () => Provided): () => void {
-  const receivers = new Set<Receiver>();
-  host.addEventListener(contextRequest, (event) => {
+  // One release per receiver, always the same: a consumer takes a different one for a change of provider.
+  const receivers = new Map<Receiver, () => void>();
+  host.addEventListener('context-request', (event) => {
+    const { context, contextTarget, callback, subscribe } = event as ContextRequest;
     // The host's own request goes on to an outer provider.
-    if (event.composedPath()[0] === host) return;
+    if (context !== secureInboxContext || (contextTarget ?? event.composedPath()[0]) === host) return;
     event.stopPropagation();
-    const receiver = (event as CustomEvent<Receiver>).detail;
-    receivers.add(receiver);
-    receiver(current(), () => receivers.delete(receiver));
+    if (!subscribe) return callback(current());
+    if (!receivers.has(callback)) receivers.set(callback, () => receivers.delete(callback));
+    callback(current(), receivers.get(callback));
   });
+  host.addController({ hostConnected: () => announce(host, 'context-provider', {}) });
   return () => {
     const provided = current();
-    for (const receiver of receivers) receiver(provided, () => receivers.delete(receiver));
+    for (const [receiver, release] of receivers) receiver(provided, release);
   };
 }

@@ -1,6 +1,6 @@
 import { LitElement, type PropertyDeclarations } from 'lit';
 import { ApiError } from './api.js';
-import { contextRequest, type Provided } from './context.js';
+import { request, type Receiver } from './context.js';
 import { mergeStrings, type Strings } from './i18n.js';
 import { catalogue, isComplete, shippedLanguageOf } from './languages.js';
 
@@ -50,22 +50,21 @@ export class SecureElement extends LitElement {
 
   #release?: () => void;
 
+  /** Receives what the nearest enclosing provider has: at once and after every change (one function per element). */
+  #receive: Receiver = (provided, release) => {
+    // A different release: a nearer provider took over, so the previous one stops sending.
+    if (this.#release !== release) this.#release?.();
+    this.#release = release;
+    this.inheritedStrings = provided?.strings;
+    this.requestUpdate(); // the provider's locale may have changed
+    const field = (this.constructor as typeof SecureElement).sessionField;
+    if (field) (this as unknown as Record<string, unknown>)[field] = provided?.session;
+  };
+
   override connectedCallback(): void {
     super.connectedCallback();
-    // Asks the nearest enclosing provider for its strings (and session); it answers at once and after every change.
-    this.dispatchEvent(
-      new CustomEvent(contextRequest, {
-        bubbles: true,
-        composed: true,
-        detail: (provided: Provided, release: () => void) => {
-          this.#release = release;
-          this.inheritedStrings = provided.strings;
-          this.requestUpdate(); // the provider's locale may have changed
-          const field = (this.constructor as typeof SecureElement).sessionField;
-          if (field) (this as unknown as Record<string, unknown>)[field] = provided.session;
-        },
-      }),
-    );
+    // Asks the nearest enclosing provider (the Context Community Protocol) for its strings and session.
+    request(this, this.#receive);
   }
 
   override disconnectedCallback(): void {
