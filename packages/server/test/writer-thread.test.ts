@@ -217,6 +217,7 @@ describe('sign-in rows', () => {
     const sync = createUserSync(t.db, async (identity) => {
       written.push(identity.name);
       await gate;
+      return true;
     });
     const alice = { id: 'alice', name: 'Alice', email: null, role: 'customer' as const, accounts: ['acme'] };
     const together = [sync(alice), sync(alice), sync(alice)];
