@@ -49,11 +49,14 @@ interface Versions {
   /** This thread's commits (that have events) and data_version readings, for the writer thread (`checkOthers`). */
   counters: Int32Array;
   /**
-   * data_version moved while the writer thread wrote too: the readings from `first` to `last` (OWN_READS) may have
-   * missed another program's write made after `since`; a report covering them clears this.
+   * data_version moved while the writer thread wrote too: the readings from `first` to `last` (OWN_READS) may hide
+   * another program's write made after `since` among the thread's commits; a report whose check covers them clears this.
    */
   ambiguous: { first: number; last: number; since: number } | null;
-  /** Another program may have written after this time (performance.now()) and nothing can tell: everything expires by then plus THREAD_WRITES_CHECK_MS. */
+  /**
+   * Another program may have written after this time (performance.now()) and nothing tells: everything expires
+   * THREAD_WRITES_CHECK_MS after it.
+   */
   unsureSince: number;
 }
 
