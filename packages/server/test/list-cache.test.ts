@@ -8,8 +8,9 @@ import Database from 'better-sqlite3';
 import { ListConversationsQuery } from '@secure-inbox/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../src/auth/token.js';
-import { OTHER_WRITES_CHECK_MS, THREAD_WRITES_CHECK_MS } from '../src/domain/change-versions.js';
+import { changeVersion, OTHER_WRITES_CHECK_MS, THREAD_WRITES_CHECK_MS } from '../src/domain/change-versions.js';
 import { folderCounts, listConversations } from '../src/domain/conversations.js';
+import { createUserSync, writeUser } from '../src/domain/users.js';
 import { makeTestApp, onWriterThread, people, type TestUser } from './helpers.js';
 
 const identity = (user: TestUser): Identity => ({
@@ -111,5 +112,40 @@ describe('kept inbox pages', () => {
     expect((await t.call(people.bob, 'GET', '/conversations')).json.items).toEqual([]);
     // Same id, a customer's token for another account: nothing of acme.
     expect((await t.call({ ...people.alice, accounts: ['globex'] }, 'GET', '/conversations')).json.items).toEqual([]);
+  });
+
+  it('outlive a sign-in that changes nothing others see, and expire when a name, role or account changes', async () => {
+    const t = makeTestApp({}, { writerThread: false });
+    await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence', body: 'How high may it be?' });
+    // As after a start: nobody signed in since, so every first request writes its user's row again.
+    const afterStart = () => createUserSync(t.db, async (user) => writeUser(t.db, user));
+    const bob = () => changeVersion(t.db, people.bob.sub);
+    const kept = bob();
+    await afterStart()(identity(people.alice));
+    expect(bob(), 'the same claims again').toBe(kept);
+    await afterStart()({ ...identity(people.alice), email: 'alice@elsewhere.example', accounts: ['acme', 'acme'] });
+    expect(bob(), 'another e-mail address, the same accounts').toBe(kept);
+
+    let last = kept;
+    const changes: [string, Identity][] = [
+      ['a new name', { ...identity(people.alice), name: 'Alice Renamed' }],
+      ['another account', { ...identity(people.alice), name: 'Alice Renamed', accounts: ['acme', 'globex'] }],
+      ['an account less', { ...identity(people.alice), name: 'Alice Renamed', accounts: ['globex'] }],
+      ['another role', { ...identity(people.alice), name: 'Alice Renamed', role: 'staff', accounts: ['globex'] }],
+      ['a staff kind', { ...identity(people.alice), name: 'Alice Renamed', role: 'staff', accounts: ['globex'], staffKind: 'support' }],
+      ['a user new to the table', { ...identity(people.gina), id: 'newcomer' }],
+    ];
+    for (const [what, user] of changes) {
+      await afterStart()(user);
+      expect(bob(), what).not.toBe(last);
+      last = bob();
+    }
+    // And the pages served are still what a fresh read gives.
+    const renamed = { ...people.alice, name: 'Alice Renamed', role: 'staff' as const, accounts: ['globex'] };
+    for (const user of [people.bob, people.sam]) {
+      const answer = await t.call(user, 'GET', '/conversations');
+      expect(answer.json).toEqual(JSON.parse(JSON.stringify(listConversations(t.db, identity(user), ListConversationsQuery.parse({})))));
+    }
+    expect((await t.call(people.sam, 'GET', '/conversations')).json.items[0].lastMessage.authorName).toBe(renamed.name);
   });
 });

@@ -220,6 +220,7 @@ describe('sign-in rows', () => {
     const sync = createUserSync(t.db, async (identity) => {
       written.push(identity.name);
       await gate;
+      return true;
     });
     const alice = { id: 'alice', name: 'Alice', email: null, role: 'customer' as const, accounts: ['acme'] };
     const together = [sync(alice), sync(alice), sync(alice)];
@@ -257,11 +258,82 @@ describe('writes by other connections while the writer thread writes', () => {
     // Now the writer thread reports a commit around the same time: data_version cannot tell them apart,
     // and everything was expired less than THREAD_WRITES_CHECK_MS ago: the change waits...
     outsideWrite();
-    noteThreadWrites(t.db);
+    // A report whose own check cannot vouch for the time of the write (it was made before this thread's reading).
+    noteThreadWrites(t.db, [], { others: 'none', since: performance.timeOrigin + performance.now(), readsSeen: 0, firstCovered: Infinity });
     await wait(OTHER_WRITES_CHECK_MS + 10);
     expect(version()).toBe(seen);
     // ...until THREAD_WRITES_CHECK_MS have passed, with or without further writes.
     await wait(THREAD_WRITES_CHECK_MS);
     expect(version()).not.toBe(seen);
+  });
+
+  /** Sends by Alice to acme through the writer thread, every few milliseconds, until `stop` is called. */
+  function keepSending(t: TestApp, conversationId: string) {
+    let going = true;
+    const sent = (async () => {
+      let n = 0;
+      while (going) {
+        const answer = await t.call(people.alice, 'POST', `/conversations/${conversationId}/messages`, { body: `line ${n++}` });
+        expect(answer.status).toBe(201);
+        await wait(5);
+      }
+      return n;
+    })();
+    return async () => {
+      going = false;
+      return sent;
+    };
+  }
+
+  it('keep the kept pages of users outside the audience of the thread’s sends', async () => {
+    const t = makeTestApp({}, { writerThread: true });
+    const id = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence', body: 'How high?' })).json.conversation
+      .id as string;
+    await t.call(people.bob, 'GET', '/conversations');
+    const stop = keepSending(t, id);
+    // The thread's checks cover this thread's readings from a little after it started: earlier ones wait out the bound.
+    await wait(THREAD_WRITES_CHECK_MS + 3 * OTHER_WRITES_CHECK_MS);
+    const bob = changeVersion(t.db, 'bob');
+    const alice = changeVersion(t.db, 'alice');
+    const until = performance.now() + 2.5 * THREAD_WRITES_CHECK_MS;
+    while (performance.now() < until) {
+      expect(changeVersion(t.db, 'bob')).toBe(bob);
+      await wait(OTHER_WRITES_CHECK_MS / 4);
+    }
+    expect(changeVersion(t.db, 'alice')).not.toBe(alice);
+    expect(await stop()).toBeGreaterThan(10);
+    // Bob's kept page is still what a fresh read gives.
+    expect((await t.call(people.bob, 'GET', '/conversations')).json.items).toEqual([]);
+  });
+
+  it('still expire everything at once after another program’s write the thread saw, and within THREAD_WRITES_CHECK_MS in any case', async () => {
+    const t = makeTestApp({}, { writerThread: true });
+    const id = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence', body: 'How high?' })).json.conversation
+      .id as string;
+    await t.call(people.bob, 'GET', '/conversations');
+    const stop = keepSending(t, id);
+    await wait(THREAD_WRITES_CHECK_MS + 3 * OTHER_WRITES_CHECK_MS);
+    for (let round = 0; round < 3; round++) {
+      const bob = changeVersion(t.db, 'bob');
+      const other = new Database(t.config.dbFile);
+      other.prepare("INSERT INTO accounts (id) VALUES (?) ON CONFLICT DO NOTHING").run(`elsewhere-${round}`);
+      other.close();
+      const written = performance.now();
+      while (changeVersion(t.db, 'bob') === bob) {
+        expect(performance.now() - written, `round ${round}`).toBeLessThan(THREAD_WRITES_CHECK_MS);
+        await wait(5);
+      }
+      // With sends going on, the thread's next check sees it: far sooner than the bound.
+      expect(performance.now() - written, `round ${round}`).toBeLessThan(THREAD_WRITES_CHECK_MS / 2);
+    }
+    await stop();
+    // Once the thread stops writing, this thread's own reading finds a write within OTHER_WRITES_CHECK_MS.
+    await wait(THREAD_WRITES_CHECK_MS + OTHER_WRITES_CHECK_MS);
+    const bob = changeVersion(t.db, 'bob');
+    const other = new Database(t.config.dbFile);
+    other.prepare("INSERT INTO accounts (id) VALUES ('after') ON CONFLICT DO NOTHING").run();
+    other.close();
+    await wait(OTHER_WRITES_CHECK_MS + 10);
+    expect(changeVersion(t.db, 'bob')).not.toBe(bob);
   });
 });

@@ -11,10 +11,18 @@
  *   SQLite's data_version, which is read at most every OTHER_WRITES_CHECK_MS rather than per request.
  *
  * Sends are written by the writer thread (store/sqlite/writer-thread.ts) on a connection of its own: it reports
- * the users of each group commit's events, which move here before any of its callers is answered. Its
- * commits also move data_version; while it keeps writing, data_version cannot tell its commits from
- * an operator's, so a change seen there then expires every kept page at most every
- * THREAD_WRITES_CHECK_MS instead.
+ * the users of each group commit's events, which move here before any of its callers is answered, so its
+ * commits expire only the kept pages of those users. Its commits move this connection's data_version too,
+ * where they cannot be told from an operator's; the thread therefore also reads data_version on its own
+ * connection after each group commit, which moves only for the commits of others: this thread's (counted
+ * in memory both threads share, `writeCounters`) and any other program's (`checkOthers`). Each report says
+ * whether others wrote since the previous one. What stays unattributed expires every kept page:
+ *
+ * - another program's write the thread saw (data_version moved, this thread committed nothing): at once;
+ * - this connection's data_version moved while the thread wrote too: unless a later report of the thread,
+ *   whose reading covers the same time, shows no other program's write, within THREAD_WRITES_CHECK_MS;
+ * - the thread saw others write while this thread committed as well (either may have been the writer):
+ *   within THREAD_WRITES_CHECK_MS.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
@@ -23,6 +31,10 @@ import type { Db } from '../store/sqlite/client.js';
 export const OTHER_WRITES_CHECK_MS = 100;
 /** How stale a kept page may be after a write from outside while the writer thread keeps writing. */
 export const THREAD_WRITES_CHECK_MS = 1_000;
+
+/** Where the counters both threads read are kept in `writeCounters`. */
+const OWN_COMMITS = 0;
+const OWN_READS = 1;
 
 interface Versions {
   sequence: number;
@@ -34,9 +46,30 @@ interface Versions {
   dataVersion: number | null;
   /** The writer thread reported a commit since data_version was last read. */
   threadWrote: boolean;
-  /** data_version moved while the writer thread wrote too: an outside write may be among its changes. */
-  unsure: boolean;
-  otherWritesAssumedAt: number;
+  /** This thread's commits (that have events) and data_version readings, for the writer thread (`checkOthers`). */
+  counters: Int32Array;
+  /**
+   * data_version moved while the writer thread wrote too: the readings from `first` to `last` (OWN_READS) may hide
+   * another program's write made after `since` among the thread's commits; a report whose check covers them clears this.
+   */
+  ambiguous: { first: number; last: number; since: number } | null;
+  /**
+   * Another program may have written after this time (performance.now()) and nothing tells: everything expires
+   * THREAD_WRITES_CHECK_MS after it.
+   */
+  unsureSince: number;
+}
+
+/** What the writer thread learnt from its data_version after a group commit (`checkOthers`). */
+export interface OthersCheck {
+  /** Commits of other connections since its previous check: none; this thread's or another program's (`maybe`); another program's. */
+  others: 'none' | 'maybe' | 'outside';
+  /** When the previous check was made (performance.timeOrigin + performance.now()). */
+  since: number;
+  /** This thread's readings of data_version (OWN_READS) made before this check read its own. */
+  readsSeen: number;
+  /** The first of this thread's readings whose time the thread's checks cover entirely. */
+  firstCovered: number;
 }
 
 const watchers = new WeakMap<object, (userIds: readonly string[]) => void>();
@@ -45,15 +78,41 @@ const all = new WeakMap<object, Versions>();
 
 function versions(db: Db): Versions {
   let v = all.get(db.$client);
-  if (!v) all.set(db.$client, (v = { sequence: 0, users: new Map(), directory: 0, otherWrites: 0, otherWritesCheckedAt: -Infinity, dataVersion: null, threadWrote: false, unsure: false, otherWritesAssumedAt: -Infinity }));
+  if (!v) {
+    all.set(
+      db.$client,
+      (v = {
+        sequence: 0,
+        users: new Map(),
+        directory: 0,
+        otherWrites: 0,
+        otherWritesCheckedAt: -Infinity,
+        dataVersion: null,
+        threadWrote: false,
+        counters: new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)),
+        ambiguous: null,
+        unsureSince: Infinity,
+      }),
+    );
+  }
   return v;
 }
 
-/** Something these users may see was written (called where their events are appended). */
-export function noteUserChanges(db: Db, userIds: readonly string[]): void {
-  const v = versions(db);
+/** Memory shared with the writer thread: this connection's commits and data_version readings, counted. */
+export function writeCounters(db: Db): SharedArrayBuffer {
+  return versions(db).counters.buffer as SharedArrayBuffer;
+}
+
+function moveUsers(v: Versions, userIds: readonly string[]): void {
   const sequence = ++v.sequence;
   for (const id of userIds) v.users.set(id, sequence);
+}
+
+/** Something these users may see was written and committed on this connection (called where their events are appended). */
+export function noteUserChanges(db: Db, userIds: readonly string[]): void {
+  const v = versions(db);
+  Atomics.add(v.counters, OWN_COMMITS, 1);
+  moveUsers(v, userIds);
   watchers.get(db.$client)?.(userIds);
 }
 
@@ -62,9 +121,44 @@ export function watchUserChanges(db: Db, fn: (userIds: readonly string[]) => voi
   watchers.set(db.$client, fn);
 }
 
-/** The writer thread committed changes whose users were noted here (noteUserChanges): not an outside write. */
-export function noteThreadWrites(db: Db): void {
-  versions(db).threadWrote = true;
+/**
+ * On the writer thread: reads its connection's data_version after each group commit and says whether other
+ * connections committed since the previous reading, and whether the server's thread (`counters`, from
+ * `writeCounters`) can account for them.
+ */
+export function othersChecker(db: Db, counters: SharedArrayBuffer): () => OthersCheck {
+  const shared = new Int32Array(counters);
+  const dataVersion = () => db.get<{ d: number }>(sql`SELECT data_version AS d FROM pragma_data_version`)!.d;
+  // data_version first, the count of readings after: a reading counted later than this was made after it.
+  let since = performance.timeOrigin + performance.now();
+  let seen = dataVersion();
+  const firstCovered = Atomics.load(shared, OWN_READS) + 3;
+  let commits = Atomics.load(shared, OWN_COMMITS);
+  return () => {
+    // The counts first, data_version after: what they count happened before this reading.
+    const readsSeen = Atomics.load(shared, OWN_READS);
+    const nowCommits = Atomics.load(shared, OWN_COMMITS);
+    const now = performance.timeOrigin + performance.now();
+    const d = dataVersion();
+    const others = d === seen ? 'none' : nowCommits === commits ? 'outside' : 'maybe';
+    const check: OthersCheck = { others, since, readsSeen, firstCovered };
+    seen = d;
+    commits = nowCommits;
+    since = now;
+    return check;
+  };
+}
+
+/** The writer thread committed changes to these users' data (reported after a group commit) and checked for others' writes. */
+export function noteThreadWrites(db: Db, userIds: readonly string[], check: OthersCheck): void {
+  const v = versions(db);
+  v.threadWrote = true;
+  if (userIds.length > 0) moveUsers(v, userIds);
+  const now = performance.now();
+  if (check.others === 'outside') expireAll(v);
+  else if (check.others === 'maybe') v.unsureSince = Math.min(v.unsureSince, check.since - performance.timeOrigin);
+  if (v.ambiguous && v.ambiguous.first >= check.firstCovered && check.readsSeen >= v.ambiguous.last) v.ambiguous = null;
+  expireLate(v, now);
 }
 
 /** Sign-in changed a user's name, role or memberships. */
@@ -72,10 +166,16 @@ export function noteDirectoryChange(db: Db): void {
   versions(db).directory++;
 }
 
-function expireAll(v: Versions, now: number): void {
+function expireAll(v: Versions): void {
   v.otherWrites++;
-  v.unsure = false;
-  v.otherWritesAssumedAt = now;
+  v.ambiguous = null;
+  v.unsureSince = Infinity;
+}
+
+/** Expires everything once a write that cannot be attributed is THREAD_WRITES_CHECK_MS old. */
+function expireLate(v: Versions, now: number): void {
+  const since = Math.min(v.unsureSince, v.ambiguous?.since ?? Infinity);
+  if (now - since >= THREAD_WRITES_CHECK_MS) expireAll(v);
 }
 
 /** The version of everything `userId` could see; it differs from before whenever any of it may have changed. */
@@ -84,14 +184,16 @@ export function changeVersion(db: Db, userId: string): string {
   const now = performance.now();
   if (now - v.otherWritesCheckedAt >= OTHER_WRITES_CHECK_MS) {
     const d = db.get<{ d: number }>(sql`SELECT data_version AS d FROM pragma_data_version`)!.d;
+    const reading = Atomics.add(v.counters, OWN_READS, 1) + 1;
     if (v.dataVersion !== null && d !== v.dataVersion) {
-      if (v.threadWrote) v.unsure = true;
-      else expireAll(v, now);
+      if (!v.threadWrote) expireAll(v);
+      else if (v.ambiguous) v.ambiguous.last = reading;
+      else v.ambiguous = { first: reading, last: reading, since: v.otherWritesCheckedAt };
     }
-    if (v.unsure && now - v.otherWritesAssumedAt >= THREAD_WRITES_CHECK_MS) expireAll(v, now);
     v.dataVersion = d;
     v.threadWrote = false;
     v.otherWritesCheckedAt = now;
   }
+  expireLate(v, now);
   return `${v.users.get(userId) ?? 0}:${v.directory}:${v.otherWrites}`;
 }

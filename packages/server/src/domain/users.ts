@@ -11,7 +11,7 @@ import { nowIso } from './ids.js';
  * the claims (`write`, domain/writes.ts) the first time a fingerprint of them is seen, so that a busy
  * reader costs no write at all. Resolves once the rows are committed.
  */
-export function createUserSync(db: Db, write: (identity: Identity) => Promise<void>) {
+export function createUserSync(db: Db, write: (identity: Identity) => Promise<boolean>) {
   const seen = new Map<string, string>();
   // Requests of one user that arrive while their rows are being written wait for that one write.
   const writing = new Map<string, { fingerprint: string; done: Promise<void> }>();
@@ -21,9 +21,11 @@ export function createUserSync(db: Db, write: (identity: Identity) => Promise<vo
     const inFlight = writing.get(identity.id);
     if (inFlight?.fingerprint === fingerprint) return inFlight.done;
     const done = write(identity).then(
-      () => {
-        // Names and roles show in inbox pages (last message's author): kept pages are no longer current.
-        noteDirectoryChange(db);
+      (changed) => {
+        // Names and roles show in inbox pages (last message's author), memberships decide what is seen: when
+        // they changed, kept pages are no longer current. A first sign-in after a start that rewrites the same
+        // name, role and accounts changes none of them.
+        if (changed) noteDirectoryChange(db);
         if (seen.size > 50_000) seen.clear();
         seen.set(identity.id, fingerprint);
       },
@@ -35,10 +37,24 @@ export function createUserSync(db: Db, write: (identity: Identity) => Promise<vo
   };
 }
 
-/** Upserts the user and their memberships from the token's claims, in the caller's transaction or one of its own. */
-export function writeUser(db: Db, identity: Identity): void {
-  writeTx(db, () => {
+/**
+ * Upserts the user and their memberships from the token's claims, in the caller's transaction or one of its own.
+ * Returns whether what others may see of them changed: their name, role or staff kind, or their memberships
+ * (a user new to the table counts as changed); the e-mail address and `updated_at` show in no page.
+ */
+export function writeUser(db: Db, identity: Identity): boolean {
+  return writeTx(db, () => {
     const staffKind = identity.staffKind ?? null;
+    const before = db.select({ name: users.name, role: users.role, staffKind: users.staffKind }).from(users).where(eq(users.id, identity.id)).get();
+    const held = db.select({ accountId: memberships.accountId }).from(memberships).where(eq(memberships.userId, identity.id)).all();
+    const wanted = identity.accounts === '*' ? [] : [...new Set(identity.accounts)];
+    const changed =
+      before === undefined ||
+      before.name !== identity.name ||
+      before.role !== identity.role ||
+      before.staffKind !== staffKind ||
+      held.length !== wanted.length ||
+      held.some((m) => !wanted.includes(m.accountId));
     db.insert(users)
       .values({ id: identity.id, name: identity.name, email: identity.email, role: identity.role, staffKind })
       .onConflictDoUpdate({
@@ -48,18 +64,19 @@ export function writeUser(db: Db, identity: Identity): void {
       .run();
     if (identity.accounts === '*') {
       db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
-      return;
+      return changed;
     }
     const ids = identity.accounts;
     if (ids.length === 0) {
       db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
-      return;
+      return changed;
     }
     db.delete(memberships).where(and(eq(memberships.userId, identity.id), notInArray(memberships.accountId, ids))).run();
     for (const accountId of ids) {
       db.insert(accounts).values({ id: accountId }).onConflictDoNothing().run();
       db.insert(memberships).values({ userId: identity.id, accountId }).onConflictDoNothing().run();
     }
+    return changed;
   });
 }
 

@@ -19,8 +19,8 @@ import { runHere, writeJobs, type JobRunner } from './write-jobs.js';
 export interface Writes {
   createConversation(viewer: Viewer, body: CreateConversationBody): Promise<Conversation>;
   postMessage(viewer: Viewer, conversationId: string, body: PostMessageBody): Promise<Message>;
-  /** Upserts the user and their memberships from a token's claims (domain/users.ts). */
-  writeUser(identity: Identity): Promise<void>;
+  /** Upserts the user and their memberships from a token's claims (domain/users.ts); true when others may see a change. */
+  writeUser(identity: Identity): Promise<boolean>;
   /** The e-mail delivery worker's claims and outcomes (notify/notice-writes.ts). */
   notices: NoticeWrites;
 }

@@ -3,6 +3,7 @@
  * reports after each group commit, errors as data. Imported by both sides; loads nothing heavy.
  */
 import type { Config } from '../../config.js';
+import type { OthersCheck } from '../../domain/change-versions.js';
 import type { JobName } from '../../domain/write-jobs.js';
 import { ApiError } from '../../errors.js';
 
@@ -25,11 +26,15 @@ export interface WriterReport {
   outcomes: WriterOutcome[];
   /** The users whose events the group wrote. */
   users: string[];
+  /** Whether other connections wrote since the previous report (domain/change-versions.ts). */
+  check: OthersCheck;
 }
 
 export interface WriterData {
   config: Config;
   walAutocheckpoint: number;
+  /** The server's thread's commits and data_version readings, counted (domain/change-versions.ts `writeCounters`). */
+  counters: SharedArrayBuffer;
 }
 
 export function describeError(error: unknown): SentError {

@@ -13,8 +13,9 @@
  *
  * What this thread keeps in memory about writes it learns from the writer's reports, before any
  * caller of the group is answered: the users whose events a group commit wrote (their kept pages and
- * counts expire, their open event streams wake), and that a commit happened (so that data_version is
- * not taken for an outside write, domain/change-versions.ts).
+ * counts expire, their open event streams wake), that a commit happened, and whether other connections
+ * wrote since the previous report (so that data_version is not taken for an outside write, nor an outside
+ * write missed, domain/change-versions.ts).
  *
  * An error crosses as data: an ApiError is rebuilt as itself, any other error keeps its message, its
  * code (SQLITE_FULL becomes a 507 as on this thread) and its stack. If the thread ever stops, the
@@ -23,7 +24,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../config.js';
-import { noteThreadWrites, noteUserChanges } from '../../domain/change-versions.js';
+import { noteThreadWrites, writeCounters } from '../../domain/change-versions.js';
 import { runHere, writeJobs, type JobName, type JobRunner } from '../../domain/write-jobs.js';
 import { writesThrough, type Writes } from '../../domain/writes.js';
 import { notifyEffects } from '../../notify/effects.js';
@@ -45,7 +46,11 @@ export interface WriterThreadOptions {
 /** Starts the writer thread for `db`, which the server's thread opened (and migrated) on `config.dbFile`. */
 export function startWriterThread(db: Db, config: Config, options: WriterThreadOptions = {}): WriterThread {
   const log = options.log ?? console.error;
-  const workerData: WriterData = { config, walAutocheckpoint: db.$client.pragma('wal_autocheckpoint', { simple: true }) as number };
+  const workerData: WriterData = {
+    config,
+    walAutocheckpoint: db.$client.pragma('wal_autocheckpoint', { simple: true }) as number,
+    counters: writeCounters(db),
+  };
   // From the sources (tests, the demo) the thread loads TypeScript through tsx; the build runs its compiled module.
   const entry = import.meta.url.endsWith('.ts') ? './writer-thread-start.mjs' : './writer-worker.js';
   const worker = new Worker(new URL(entry, import.meta.url), { workerData });
@@ -56,11 +61,8 @@ export function startWriterThread(db: Db, config: Config, options: WriterThreadO
   let stopping = false;
 
   worker.on('message', (report: WriterReport) => {
-    if (report.users.length > 0) {
-      noteUserChanges(db, report.users);
-      eventBus(db).wake(report.users);
-    }
-    noteThreadWrites(db);
+    noteThreadWrites(db, report.users, report.check);
+    if (report.users.length > 0) eventBus(db).wake(report.users);
     for (const outcome of report.outcomes) {
       const caller = waiting.get(outcome.id);
       if (!caller) continue;

@@ -3,7 +3,7 @@
  * connection of its own, and reports each group once it has committed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { watchUserChanges } from '../../domain/change-versions.js';
+import { othersChecker, watchUserChanges } from '../../domain/change-versions.js';
 import { runHere, writeJobs, type JobName } from '../../domain/write-jobs.js';
 import { notifyEffects } from '../../notify/effects.js';
 import { openDb } from './client.js';
@@ -16,6 +16,7 @@ const db = openDb(data.config.dbFile, { synchronous: data.config.dbSynchronous, 
 db.$client.pragma(`wal_autocheckpoint = ${data.walAutocheckpoint}`);
 const run = runHere(writeJobs(db, notifyEffects(data.config))) as (job: JobName, ...args: unknown[]) => Promise<unknown>;
 
+const checkOthers = othersChecker(db, data.counters);
 let users = new Set<string>();
 watchUserChanges(db, (ids) => {
   for (const id of ids) users.add(id);
@@ -29,7 +30,7 @@ function settle(outcome: WriterOutcome) {
   outcomes.push(outcome);
 }
 function report() {
-  const sent: WriterReport = { outcomes, users: [...users] };
+  const sent: WriterReport = { outcomes, users: [...users], check: checkOthers() };
   outcomes = [];
   users = new Set();
   port.postMessage(sent);
