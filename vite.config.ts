@@ -18,15 +18,17 @@ function minifyTemplates(): Plugin {
   const source = /[\\/]packages[\\/]elements[\\/]src[\\/].*\.ts$/;
   const squeeze = (tag: string, text: string) => {
     if (tag === 'css') {
-      return text
-        .replace(/\/\*[^]*?\*\//g, '')
-        .replace(/\s+/g, ' ')
-        .replace(/\s*([{};])\s*/g, '$1')
-        // `: ` and `, ` only: a space before `:` or `,` can be a descendant combinator (`.a :focus`).
-        .replace(/([:,]) /g, '$1')
-        .replace(/;}/g, '}')
-        // `0.875em` → `.875em`: the same number.
-        .replace(/([\s:(,])0\.(\d)/g, '$1.$2');
+      return (
+        text
+          .replace(/\/\*[^]*?\*\//g, '')
+          .replace(/\s+/g, ' ')
+          .replace(/\s*([{};])\s*/g, '$1')
+          // `: ` and `, ` only: a space before `:` or `,` can be a descendant combinator (`.a :focus`).
+          .replace(/([:,]) /g, '$1')
+          .replace(/;}/g, '}')
+          // `0.875em` → `.875em`: the same number.
+          .replace(/([\s:(,])0\.(\d)/g, '$1.$2')
+      );
     }
     // HTML: whitespace runs become one space, which renders the same (no <pre> or <textarea> in our templates);
     // whitespace before the `>` that ends a tag goes (`<label\n  >` → `<label>`), which is not text at all.
@@ -92,18 +94,22 @@ function dompurifySource(): Plugin {
     resolveId: (id) => (id === 'dompurify' ? entry : null),
     transform(code, id) {
       if (id === attrs || id === tags) {
-        const emptied = id === attrs ? code.replace(/(export const \w+ = freeze\()\[[^\]]*\]/g, '$1[]') : code.replace(/(export const html = freeze\()\[[^\]]*\]/, '$1[]');
+        const emptied =
+          id === attrs ? code.replace(/(export const \w+ = freeze\()\[[^\]]*\]/g, '$1[]') : code.replace(/(export const html = freeze\()\[[^\]]*\]/, '$1[]');
         if (emptied === code) this.error(`DOMPurify source changed: no default list found in ${id}`);
         return { code: emptied, map: null };
       }
       if (id !== entry) return null;
       for (const [use, count] of Object.entries(expectedUses)) {
         const found = code.split(use).length - 1;
-        if (found !== count) this.error(`DOMPurify source changed: ${use} is used ${found} times (expected ${count}); check that its default lists may still be left out`);
+        if (found !== count)
+          this.error(`DOMPurify source changed: ${use} is used ${found} times (expected ${count}); check that its default lists may still be left out`);
       }
       if (!code.includes('DOMPurify.version = VERSION;')) this.error('DOMPurify source changed: its version is no longer set from VERSION');
       // Its licence notice, as its own builds carry it (kept in the bundle with Lit's).
-      const notice = readFileSync(join(root, 'src', 'license_header'), 'utf8').replaceAll('VERSION', version).trim();
+      const notice = readFileSync(join(root, 'src', 'license_header'), 'utf8')
+        .replaceAll('VERSION', version)
+        .trim();
       return { code: `${notice}\n${code.replace('DOMPurify.version = VERSION;', `DOMPurify.version = ${JSON.stringify(version)};`)}`, map: null };
     },
   };

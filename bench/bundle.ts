@@ -74,7 +74,11 @@ export function bundleBenchmark() {
   const deepChat = deepChatBundle();
   const theirs = sizeOf(`deep-chat ${deepChat.version} (deepChat.bundle.js)`, deepChat.file);
   if (existsSync(ours)) {
-    const chunks = existsSync(chunkDir) ? readdirSync(chunkDir).filter((name) => name.endsWith('.js')).map((name) => join(chunkDir, name)) : [];
+    const chunks = existsSync(chunkDir)
+      ? readdirSync(chunkDir)
+          .filter((name) => name.endsWith('.js'))
+          .map((name) => join(chunkDir, name))
+      : [];
     const firstLoad = new Set<string>();
     const visit = (file: string) => {
       if (firstLoad.has(file)) return;
@@ -84,11 +88,19 @@ export function bundleBenchmark() {
     visit(ours);
     const files = [ours, ...chunks].map((file) => sizeOf(file === ours ? 'secure-inbox.js' : `secure-inbox/${file.slice(chunkDir.length + 1)}`, file));
     rows.push(...files);
-    const first = sum(files.filter((row) => firstLoad.has(row.file)), 'first load (entry and its static imports)');
+    const first = sum(
+      files.filter((row) => firstLoad.has(row.file)),
+      'first load (entry and its static imports)',
+    );
     const all = sum(files, 'everything (entry and on-demand modules)');
     rows.push(first, all);
     checks.push({ what: "a customer's first load, gzip", figure: kb(first.gzip), budget: '≤ 30 KB', ok: first.gzip <= BUDGET_FIRST_LOAD });
-    checks.push({ what: 'everything, gzip', figure: `${kb(all.gzip)} (${(all.gzip / theirs.gzip).toFixed(2)} × deep-chat's ${kb(theirs.gzip)})`, budget: '≤ 45 KB', ok: all.gzip <= BUDGET_GZIP });
+    checks.push({
+      what: 'everything, gzip',
+      figure: `${kb(all.gzip)} (${(all.gzip / theirs.gzip).toFixed(2)} × deep-chat's ${kb(theirs.gzip)})`,
+      budget: '≤ 45 KB',
+      ok: all.gzip <= BUDGET_GZIP,
+    });
     checks.push({ what: 'everything, brotli', figure: kb(all.brotli), budget: 'none', ok: null });
   } else {
     console.log(`${ours} is missing: run \`pnpm build\` first. Skipping the widget's own size.`);
@@ -98,7 +110,8 @@ export function bundleBenchmark() {
 
   console.log('\nBundle sizes');
   console.log(`${''.padEnd(48)}${'raw'.padStart(12)}${'gzip'.padStart(12)}${'gzip -9'.padStart(12)}${'brotli 11'.padStart(12)}`);
-  for (const r of rows) console.log(`${r.name.padEnd(48)}${kb(r.raw).padStart(12)}${kb(r.gzip).padStart(12)}${kb(r.gzip9).padStart(12)}${kb(r.brotli).padStart(12)}`);
+  for (const r of rows)
+    console.log(`${r.name.padEnd(48)}${kb(r.raw).padStart(12)}${kb(r.gzip).padStart(12)}${kb(r.gzip9).padStart(12)}${kb(r.brotli).padStart(12)}`);
   return { rows, checks };
 }
 

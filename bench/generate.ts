@@ -187,7 +187,14 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
   for (let a = 0; a < accountCount; a++) {
     for (let j = 0; j < customersPerAccount; j++) {
       const index = users.length;
-      users.push({ index, sub: `cust-${a}-${j}`, name: `Customer ${a}-${j}`, role: 'customer', accounts: [accountIds[a]!], email: `cust-${a}-${j}@example.com` });
+      users.push({
+        index,
+        sub: `cust-${a}-${j}`,
+        name: `Customer ${a}-${j}`,
+        role: 'customer',
+        accounts: [accountIds[a]!],
+        email: `cust-${a}-${j}@example.com`,
+      });
       customersOf[a]!.push(index);
     }
   }
@@ -375,18 +382,31 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
     const insConv = sqlite.prepare(`INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
       status, assignee_id, created_by, created_at, updated_at, public_updated_at, last_seq, last_public_seq, first_seq)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insCu = sqlite.prepare(`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left, trashed, last_read_seq, forced_unread, last_sent_seq, joined_at)
+    const insCu =
+      sqlite.prepare(`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left, trashed, last_read_seq, forced_unread, last_sent_seq, joined_at)
       VALUES (?, ?, 1, 0, ?, ?, 0, ?, ?)`);
     for (let c = 0; c < conversationCount; c++) {
       const createdAt = iso(msgTime[convStart[c]!]!);
       const hasContext = rnd() < 0.4;
       const topic = rnd() < 0.7 ? topics[Math.floor(rnd() * topics.length)]!.id : null;
       insConv.run(
-        convIds[c], accountIds[convAccount[c]!], subjects[c], topic,
-        hasContext ? 'permit' : null, hasContext ? `P-${100000 + c}` : null, hasContext ? `Permit P-${100000 + c}` : null,
+        convIds[c],
+        accountIds[convAccount[c]!],
+        subjects[c],
+        topic,
+        hasContext ? 'permit' : null,
+        hasContext ? `P-${100000 + c}` : null,
+        hasContext ? `Permit P-${100000 + c}` : null,
         hasContext ? `https://portal.example.com/permits/${100000 + c}` : null,
-        convStatus[c], rnd() < 0.6 ? users[convStaff[c]!]!.sub : null, users[convCreator[c]!]!.sub,
-        createdAt, iso(convUpdated[c]!), iso(convPublicUpdated[c]!), convLast[c], convLastPublic[c], convFirst[c],
+        convStatus[c],
+        rnd() < 0.6 ? users[convStaff[c]!]!.sub : null,
+        users[convCreator[c]!]!.sub,
+        createdAt,
+        iso(convUpdated[c]!),
+        iso(convPublicUpdated[c]!),
+        convLast[c],
+        convLastPublic[c],
+        convFirst[c],
       );
       // Participants: the creator and recipients from the start, then everyone who wrote.
       const participants = new Set<number>([convCreator[c]!]);
@@ -436,8 +456,19 @@ function generate(file: string, sizeName: string, totalMessages: number, log: (l
       if (s < 50 && sanitizeRichText(body) !== body) throw new Error(`generated body changes when sanitized: ${body}`);
       const text = htmlToText(body);
       for (const term of Object.keys(termHits)) if (list.includes(term)) termHits[term]!++;
-      insMsg.run(seq, newId('m', msgTime[i]!), convIds[c], accountIds[convAccount[c]!], KIND[action], body, text, users[msgAuthor[i]!]!.sub,
-        action === 2 && rnd() < 0.05 ? 'Tip: upload the signed form from the Documents tab.' : null, hidden ? 1 : 0, iso(msgTime[i]!));
+      insMsg.run(
+        seq,
+        newId('m', msgTime[i]!),
+        convIds[c],
+        accountIds[convAccount[c]!],
+        KIND[action],
+        body,
+        text,
+        users[msgAuthor[i]!]!.sub,
+        action === 2 && rnd() < 0.05 ? 'Tip: upload the signed form from the Documents tab.' : null,
+        hidden ? 1 : 0,
+        iso(msgTime[i]!),
+      );
       insProp.run(seq, String(hidden));
       insSearch.run(seq, subjects[c], text, scopeOf(c, hidden));
     }

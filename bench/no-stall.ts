@@ -185,7 +185,8 @@ function attacks(ctxs: Ctx[]): Attack[] {
 }
 
 // ------------------------------------------------------------------ measuring
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : NaN);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : NaN;
 
 function rssMb(pid: number): number {
   try {
@@ -238,8 +239,13 @@ async function main() {
     }
 
     console.log(`No stall: ${SIZE} (${meta.messages.toLocaleString('en')} messages), ${SECONDS} s a phase, limits at their defaults`);
-    console.log(`attackers: one customer a phase (${ctxs.map((c) => c.who).join(', ')}); bystander ${bystander.sub}: GET /me every ${INTERVAL_MS} ms; ${machine()}`);
-    const worker = new Worker(bystanderSource, { eval: true, workerData: { url: server.url, token: bystanderToken, intervalMs: INTERVAL_MS, address: BYSTANDER_ADDRESS } });
+    console.log(
+      `attackers: one customer a phase (${ctxs.map((c) => c.who).join(', ')}); bystander ${bystander.sub}: GET /me every ${INTERVAL_MS} ms; ${machine()}`,
+    );
+    const worker = new Worker(bystanderSource, {
+      eval: true,
+      workerData: { url: server.url, token: bystanderToken, intervalMs: INTERVAL_MS, address: BYSTANDER_ADDRESS },
+    });
     const phases: { name: string; sanitizer: boolean; from: number; to: number; counts: Map<number, number>; rss: number }[] = [];
     for (const attack of attacks(ctxs)) {
       const from = Date.now();
@@ -295,13 +301,17 @@ async function main() {
   const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
   const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—');
-  console.log(`\n${pad('phase', 36)}${lpad('n', 5)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('max ms', 9)}  ${pad('bystander', 12)}${lpad('RSS MB', 8)}  attacker's answers`);
+  console.log(
+    `\n${pad('phase', 36)}${lpad('n', 5)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('max ms', 9)}  ${pad('bystander', 12)}${lpad('RSS MB', 8)}  attacker's answers`,
+  );
   for (const r of results) {
     console.log(
       `${pad(`${r.ok ? '  ' : '✗ '}${r.phase}${r.sanitizer ? ' *' : ''}`, 36)}${lpad(String(r.bystander.n), 5)}${lpad(f(r.bystander.p50), 9)}${lpad(f(r.bystander.p99), 9)}${lpad(f(r.bystander.max), 9)}  ${pad(r.bystander.statuses, 12)}${lpad(f(r.rssMb), 8)}  ${r.attacker}`,
     );
   }
-  console.log(`\n* depends on the rich-text sanitizer and file-name cleaning. Budget: the bystander's p99 ≤ ${BUDGET_P99_MS} ms, every answer to them 200, no 5xx (error = no answer).`);
+  console.log(
+    `\n* depends on the rich-text sanitizer and file-name cleaning. Budget: the bystander's p99 ≤ ${BUDGET_P99_MS} ms, every answer to them 200, no 5xx (error = no answer).`,
+  );
   saveResults('no-stall', { size: SIZE, seconds: SECONDS, results });
   const missed = results.filter((r) => !r.ok);
   if (missed.length) {

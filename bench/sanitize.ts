@@ -18,7 +18,7 @@ const WORDS = 'thanks we received the signed form and will review it this week p
 /** `count` bodies as people write them: mostly paragraphs, some formatting, lists, links, pasted markup. */
 export function typicalBodies(count = 1000, seed = 17): string[] {
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const sentence = () => {
     const words = Array.from({ length: 5 + Math.floor(random() * 25) }, () => WORDS[Math.floor(random() * WORDS.length)]!);
     return words.join(' ').replace(/^./, (c) => c.toUpperCase()) + '.';

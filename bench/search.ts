@@ -45,10 +45,17 @@ export async function searchBenchmarks(size: string, hello: Running) {
         const first = await fetchJson(server.url, { path, headers: list[0]! });
         // Terms beyond the budget (hundreds of thousands of hits) get a short run.
         const heavy = label === 'very common';
-        const f = await measure(`"${term}" (${hits.toLocaleString('en')} msgs), ${name}`, server.url, list.map((h) => ({ path, headers: h })), heavy ? { samples: 30, duration: 3, connections: 4 } : {});
+        const f = await measure(
+          `"${term}" (${hits.toLocaleString('en')} msgs), ${name}`,
+          server.url,
+          list.map((h) => ({ path, headers: h })),
+          heavy ? { samples: 30, duration: 3, connections: 4 } : {},
+        );
         const vsHello = ratio(f.rps, helloF.rps);
         rows.push({ ...f, term: label, who: name, hits, items: first.items.length, vsHello });
-        console.log(`  ${f.name}: p50 ${fmt(f.p50)} ms, p95 ${fmt(f.p95)} ms, ${fmt(f.rps, 0)} req/s (${fmt(vsHello, 3)} × hello), ${first.items.length} on page 1`);
+        console.log(
+          `  ${f.name}: p50 ${fmt(f.p50)} ms, p95 ${fmt(f.p95)} ms, ${fmt(f.rps, 0)} req/s (${fmt(vsHello, 3)} × hello), ${first.items.length} on page 1`,
+        );
       }
     }
   } finally {

@@ -80,7 +80,9 @@ function walPages(db: Db): Map<string, number> {
 }
 
 const config = loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DB: file, SECURE_INBOX_DATA_DIR: dir });
-console.log(`Writer cost of a send, ${size} (${meta.messages.toLocaleString('en')} messages), ${sends.toLocaleString('en')} sends, ${inFlight} in flight; ${machine()}`);
+console.log(
+  `Writer cost of a send, ${size} (${meta.messages.toLocaleString('en')} messages), ${sends.toLocaleString('en')} sends, ${inFlight} in flight; ${machine()}`,
+);
 
 // The yardstick: each send's message row alone, in group commits of the same size, on the same copy.
 let db = freshCopy();
@@ -123,8 +125,12 @@ const written = counted;
 console.log(`\n${'run'.padEnd(34)}${'sends/s'.padStart(10)}${'CPU µs/send'.padStart(13)}`);
 console.log(`${'message row alone (yardstick)'.padEnd(34)}${perSecond(yardstick).toFixed(0).padStart(10)}${cpuPerSend(yardstick).toFixed(0).padStart(13)}`);
 console.log(`${'send (staff reply)'.padEnd(34)}${perSecond(measured).toFixed(0).padStart(10)}${cpuPerSend(measured).toFixed(0).padStart(13)}`);
-console.log(`ratio send / yardstick: CPU ${(cpuPerSend(measured) / cpuPerSend(yardstick)).toFixed(1)} ×, sends/s ${(perSecond(measured) / perSecond(yardstick)).toFixed(2)} ×`);
-console.log(`\nWAL pages per send: ${(totalPages / written).toFixed(2)} (${(walBytes / written / 1024).toFixed(1)} KB; counted over ${written.toLocaleString('en')} sends)`);
+console.log(
+  `ratio send / yardstick: CPU ${(cpuPerSend(measured) / cpuPerSend(yardstick)).toFixed(1)} ×, sends/s ${(perSecond(measured) / perSecond(yardstick)).toFixed(2)} ×`,
+);
+console.log(
+  `\nWAL pages per send: ${(totalPages / written).toFixed(2)} (${(walBytes / written / 1024).toFixed(1)} KB; counted over ${written.toLocaleString('en')} sends)`,
+);
 const rows = [...pages].sort((a, b) => b[1] - a[1]);
 for (const [name, count] of rows) if (count / written >= 0.01) console.log(`  ${name.padEnd(40)}${(count / written).toFixed(2).padStart(6)}`);
 

@@ -31,7 +31,12 @@ const STREAMS = setting('streams', 'SOAK_STREAMS', 25, 0);
 
 type User = { sub: string; name: string; role: 'customer' | 'staff'; accounts: string[] };
 const ACCOUNTS = ['north', 'south', 'east', 'west'];
-const customers: User[] = Array.from({ length: 40 }, (_, i) => ({ sub: `cust-${i}`, name: `Customer ${i}`, role: 'customer', accounts: [ACCOUNTS[i % ACCOUNTS.length]!] }));
+const customers: User[] = Array.from({ length: 40 }, (_, i) => ({
+  sub: `cust-${i}`,
+  name: `Customer ${i}`,
+  role: 'customer',
+  accounts: [ACCOUNTS[i % ACCOUNTS.length]!],
+}));
 const staff: User[] = ACCOUNTS.map((a, i) => ({ sub: `staff-${i}`, name: `Staff ${i}`, role: 'staff', accounts: [a] }));
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
@@ -105,7 +110,11 @@ async function main() {
     const conversations: { id: string; owner: User; account: string }[] = [];
     for (const user of customers) {
       for (let i = 0; i < 2; i++) {
-        const created = await call(base, 'setup', user, 'POST', '/conversations', { accountId: user.accounts[0], subject: `Question ${i} from ${user.name}`, body: `<p>Hello, question ${i}.</p>` });
+        const created = await call(base, 'setup', user, 'POST', '/conversations', {
+          accountId: user.accounts[0],
+          subject: `Question ${i} from ${user.name}`,
+          body: `<p>Hello, question ${i}.</p>`,
+        });
         if (created) conversations.push({ id: created.conversation.id, owner: user, account: user.accounts[0]! });
       }
     }
@@ -137,11 +146,18 @@ async function main() {
         if (r < 0.45) {
           await call(base, 'reply', c.owner, 'POST', `/conversations/${c.id}/messages`, { body: `<p>Reply ${written++} with <b>detail</b>.</p>` });
         } else if (r < 0.75) {
-          await call(base, 'staff answer', member, 'POST', `/conversations/${c.id}/messages`, { body: `Answer ${written++}`, action: pick(['send_leave_open', 'internal_note', 'send']) });
+          await call(base, 'staff answer', member, 'POST', `/conversations/${c.id}/messages`, {
+            body: `Answer ${written++}`,
+            action: pick(['send_leave_open', 'internal_note', 'send']),
+          });
         } else if (r < 0.9) {
           await call(base, 'read', c.owner, 'POST', `/conversations/${c.id}/read`);
         } else {
-          const created = await call(base, 'new conversation', c.owner, 'POST', '/conversations', { accountId: c.account, subject: `Follow-up ${written++}`, body: 'Another question.' });
+          const created = await call(base, 'new conversation', c.owner, 'POST', '/conversations', {
+            accountId: c.account,
+            subject: `Follow-up ${written++}`,
+            body: 'Another question.',
+          });
           if (created) conversations.push({ id: created.conversation.id, owner: c.owner, account: c.account });
         }
       }
@@ -157,7 +173,10 @@ async function main() {
         const controller = new AbortController();
         const stop = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
         try {
-          const res = await fetch(`${base}/api/v1/events`, { headers: { ...auth(user), accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) }, signal: controller.signal });
+          const res = await fetch(`${base}/api/v1/events`, {
+            headers: { ...auth(user), accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+            signal: controller.signal,
+          });
           if (res.status !== 200 || !res.body) {
             streamErrors += 1;
             if (failures.length < 20) failures.push(`events: ${res.status} ${await res.text()}`);
@@ -202,7 +221,9 @@ async function main() {
 
     // ---------------------------------------------------------------- figures
     console.log('\nRequests');
-    console.log(`  ${'kind'.padEnd(18)}${'count'.padStart(8)}${'errors'.padStart(8)}${'req/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+    console.log(
+      `  ${'kind'.padEnd(18)}${'count'.padStart(8)}${'errors'.padStart(8)}${'req/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}`,
+    );
     for (const [kind, s] of stats) {
       if (kind === 'setup') continue;
       console.log(
@@ -211,7 +232,9 @@ async function main() {
     }
     const errors = [...stats.values()].reduce((n, s) => n + s.errors, 0) + streamErrors;
     const total = [...stats.values()].reduce((n, s) => n + s.count, 0);
-    console.log(`  ${total} requests (${(total / SECONDS).toFixed(0)}/s), ${errors} errors; ${events} events on ${STREAMS} streams, ${reconnects} reconnects; ${conversations.length} conversations`);
+    console.log(
+      `  ${total} requests (${(total / SECONDS).toFixed(0)}/s), ${errors} errors; ${events} events on ${STREAMS} streams, ${reconnects} reconnects; ${conversations.length} conversations`,
+    );
 
     const quarter = Math.max(1, Math.floor(samples.length / 4));
     const early = median(samples.slice(quarter, 2 * quarter).map((s) => s.rss));
@@ -223,20 +246,37 @@ async function main() {
     const half = samples.slice(Math.floor(samples.length / 2));
     const mx = (half.length - 1) / 2;
     const my = half.reduce((sum, s) => sum + s.rss, 0) / half.length;
-    const slope = (half.reduce((sum, s, i) => sum + (i - mx) * (s.rss - my), 0) / Math.max(1, half.reduce((sum, _, i) => sum + (i - mx) ** 2, 0))) * 60 / 2 ** 20;
-    console.log(`\nServer memory (RSS, ${samples.length} samples): after warm-up ${mb(early)} MB, at the end ${mb(late)} MB (${(growth * 100).toFixed(1)} %), peak ${mb(peak)} MB; second-half trend ${slope.toFixed(1)} MB/min`);
-    const row = (xs: typeof samples) => xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / 12)) === 0).map((s) => mb(s.rss)).join(' ');
+    const slope =
+      ((half.reduce((sum, s, i) => sum + (i - mx) * (s.rss - my), 0) /
+        Math.max(
+          1,
+          half.reduce((sum, _, i) => sum + (i - mx) ** 2, 0),
+        )) *
+        60) /
+      2 ** 20;
+    console.log(
+      `\nServer memory (RSS, ${samples.length} samples): after warm-up ${mb(early)} MB, at the end ${mb(late)} MB (${(growth * 100).toFixed(1)} %), peak ${mb(peak)} MB; second-half trend ${slope.toFixed(1)} MB/min`,
+    );
+    const row = (xs: typeof samples) =>
+      xs
+        .filter((_, i) => i % Math.max(1, Math.floor(xs.length / 12)) === 0)
+        .map((s) => mb(s.rss))
+        .join(' ');
     console.log(`  over time (MB): ${row(samples)}`);
 
     if (failures.length) console.log(`\nFirst failures:\n  ${failures.join('\n  ')}`);
     const ok = errors === 0 && memoryFlat && events > 0;
-    console.log(`\n${ok ? 'PASS' : 'FAIL'}: ${errors === 0 ? 'no errors' : `${errors} errors`}, memory ${memoryFlat ? 'flat' : 'growing'}${events > 0 ? '' : ', no events received'}.`);
+    console.log(
+      `\n${ok ? 'PASS' : 'FAIL'}: ${errors === 0 ? 'no errors' : `${errors} errors`}, memory ${memoryFlat ? 'flat' : 'growing'}${events > 0 ? '' : ', no events received'}.`,
+    );
     saveResults('soak', {
       seconds: SECONDS,
       readers: READERS,
       writers: WRITERS,
       streams: STREAMS,
-      requests: Object.fromEntries([...stats].map(([k, s]) => [k, { count: s.count, errors: s.errors, p50: quantile(s.latencies, 0.5), p95: quantile(s.latencies, 0.95) }])),
+      requests: Object.fromEntries(
+        [...stats].map(([k, s]) => [k, { count: s.count, errors: s.errors, p50: quantile(s.latencies, 0.5), p95: quantile(s.latencies, 0.95) }]),
+      ),
       events,
       reconnects,
       rss: { early, late, peak, slopeMbPerMinute: slope, samples: samples.map((s) => s.rss) },

@@ -28,7 +28,12 @@ const percentile = (samples: number[], p: number) => {
 
 async function run(clientCount: number, messageCount: number, withStreams: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-sse-cost-'));
-  const config = loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DB: join(dir, 'cost.db'), SECURE_INBOX_RATE_LIMIT: '0', SECURE_INBOX_DATA_DIR: dir });
+  const config = loadConfig({
+    SECURE_INBOX_JWT_SECRET: SECRET,
+    SECURE_INBOX_DB: join(dir, 'cost.db'),
+    SECURE_INBOX_RATE_LIMIT: '0',
+    SECURE_INBOX_DATA_DIR: dir,
+  });
   const db = openDb(config.dbFile);
   const app = createApp({ db, config }, { bundlePath: join(dir, 'missing-bundle.js') });
   const call = async <T = unknown>(token: string, method: string, path: string, body?: unknown): Promise<T> => {
@@ -49,7 +54,12 @@ async function run(clientCount: number, messageCount: number, withStreams: boole
     const customer = { sub: `cost-customer-${i}`, name: `Customer ${i}`, role: 'customer', accounts: [accounts[i % accounts.length]!] };
     tokens.push(await tokenFor(customer));
     await call(tokens[i]!, 'GET', '/me');
-    const created = await call<{ conversation: { id: string } }>(staff, 'POST', '/conversations', { accountId: customer.accounts[0], subject: `Case ${i}`, body: 'Welcome', recipientIds: [customer.sub] });
+    const created = await call<{ conversation: { id: string } }>(staff, 'POST', '/conversations', {
+      accountId: customer.accounts[0],
+      subject: `Case ${i}`,
+      body: 'Welcome',
+      recipientIds: [customer.sub],
+    });
     conversations.push(created.conversation.id);
   }
 
@@ -79,7 +89,10 @@ async function run(clientCount: number, messageCount: number, withStreams: boole
   const started = performance.now();
   for (let i = 0; i < messageCount; i++) {
     const start = performance.now();
-    const { message } = await call<{ message: { id: string } }>(staff, 'POST', `/conversations/${conversations[i % clientCount]}/messages`, { body: `Message ${i}`, action: 'send_leave_open' });
+    const { message } = await call<{ message: { id: string } }>(staff, 'POST', `/conversations/${conversations[i % clientCount]}/messages`, {
+      body: `Message ${i}`,
+      action: 'send_leave_open',
+    });
     if (withStreams && !arrivedAt.has(message.id)) await new Promise<void>((resolve) => waiting.set(message.id, resolve));
     toEvent.push((arrivedAt.get(message.id) ?? performance.now()) - start);
   }

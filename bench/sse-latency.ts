@@ -138,7 +138,12 @@ async function main() {
     const accountIds = Array.from({ length: accounts }, (_, i) => `acct-${i}`);
     const staff = { sub: 'bench-staff', name: 'Bench Staff', role: 'staff', accounts: accountIds };
     const staffToken = await tokenFor(staff);
-    const customers = Array.from({ length: clientCount }, (_, i) => ({ sub: `bench-customer-${i}`, name: `Customer ${i}`, role: 'customer', accounts: [accountIds[i % accounts]!] }));
+    const customers = Array.from({ length: clientCount }, (_, i) => ({
+      sub: `bench-customer-${i}`,
+      name: `Customer ${i}`,
+      role: 'customer',
+      accounts: [accountIds[i % accounts]!],
+    }));
     const tokens = await Promise.all(customers.map((c) => tokenFor(c)));
     const call = async (token: string, method: string, path: string, body?: unknown) => {
       const res = await fetch(`${api.url}/api/v1${path}`, {
@@ -156,7 +161,12 @@ async function main() {
     await inBatches(customers, 16, async (_c, i) => void (await call(tokens[i]!, 'GET', '/me')));
     const conversationIds: string[] = new Array(clientCount);
     await inBatches(customers, 8, async (c, i) => {
-      const created = await call(staffToken, 'POST', '/conversations', { accountId: c.accounts[0], subject: `Case ${i}`, body: 'Welcome', recipientIds: [c.sub] });
+      const created = await call(staffToken, 'POST', '/conversations', {
+        accountId: c.accounts[0],
+        subject: `Case ${i}`,
+        body: 'Welcome',
+        recipientIds: [c.sub],
+      });
       conversationIds[i] = created.conversation.id;
     });
     console.log(`setup: ${clientCount} users and conversations in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -196,7 +206,9 @@ async function main() {
     // What the stream adds: event arrival minus 201 arrival (negative when the event came first).
     results.appAfterAck = summary([...ackAt].flatMap(([id, at]) => (received.has(id) ? [received.get(id)! - at] : [])));
     const accepted = messageCount / sendSeconds;
-    console.log(`app: ${latencies.length} deliveries, ${missing} missing, ${failures.length} failed sends, ${accepted.toFixed(0)} sends/s accepted of ${rate}/s offered`);
+    console.log(
+      `app: ${latencies.length} deliveries, ${missing} missing, ${failures.length} failed sends, ${accepted.toFixed(0)} sends/s accepted of ${rate}/s offered`,
+    );
     // Below the offered rate the sends queue up, and every later send waits behind them: the figures then measure the
     // send path's throughput (see "sustained sends"), not the event stream.
     if (accepted < rate * 0.95) console.log(`  the server fell behind the offered rate: send → event includes the queue of sends`);
@@ -268,11 +280,19 @@ async function main() {
   console.log(`\n${''.padEnd(34)}${'p50 ms'.padStart(8)}${'p95 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'max ms'.padStart(8)}${'samples'.padStart(9)}`);
   console.log(`${'Secure Inbox (send → event)'.padEnd(34)}${f(app.p50)}${f(app.p95)}${f(app.p99)}${f(app.max)}${String(app.n).padStart(9)}`);
   console.log(`${'  of which POST → 201'.padEnd(34)}${f(appPost.p50)}${f(appPost.p95)}${f(appPost.p99)}${f(appPost.max)}${String(appPost.n).padStart(9)}`);
-  console.log(`${'  event after the 201 arrived'.padEnd(34)}${f(afterAck.p50)}${f(afterAck.p95)}${f(afterAck.p99)}${f(afterAck.max)}${String(afterAck.n).padStart(9)}`);
-  console.log(`${'bare node:http, one client each'.padEnd(34)}${f(targeted.p50)}${f(targeted.p95)}${f(targeted.p99)}${f(targeted.max)}${String(targeted.n).padStart(9)}`);
-  console.log(`${'bare node:http, broadcast to all'.padEnd(34)}${f(bareFigures.p50)}${f(bareFigures.p95)}${f(bareFigures.p99)}${f(bareFigures.max)}${String(bareFigures.n).padStart(9)}`);
+  console.log(
+    `${'  event after the 201 arrived'.padEnd(34)}${f(afterAck.p50)}${f(afterAck.p95)}${f(afterAck.p99)}${f(afterAck.max)}${String(afterAck.n).padStart(9)}`,
+  );
+  console.log(
+    `${'bare node:http, one client each'.padEnd(34)}${f(targeted.p50)}${f(targeted.p95)}${f(targeted.p99)}${f(targeted.max)}${String(targeted.n).padStart(9)}`,
+  );
+  console.log(
+    `${'bare node:http, broadcast to all'.padEnd(34)}${f(bareFigures.p50)}${f(bareFigures.p95)}${f(bareFigures.p99)}${f(bareFigures.max)}${String(bareFigures.n).padStart(9)}`,
+  );
   console.log(`ratio app / bare one-client: p50 ${(app.p50 / targeted.p50).toFixed(2)}×, p99 ${(app.p99 / targeted.p99).toFixed(2)}×`);
   console.log(`ratio app / bare broadcast:  p50 ${(app.p50 / bareFigures.p50).toFixed(2)}×, p99 ${(app.p99 / bareFigures.p99).toFixed(2)}×`);
-  console.log(`budget p99 ≤ 100 ms with ${clientCount} connected users: ${app.p99 <= 100 && (results.app as { missing: number }).missing === 0 ? 'ok' : 'MISS'}`);
+  console.log(
+    `budget p99 ≤ 100 ms with ${clientCount} connected users: ${app.p99 <= 100 && (results.app as { missing: number }).missing === 0 ? 'ok' : 'MISS'}`,
+  );
   saveResults('sse-latency', { clients: clientCount, messages: messageCount, rate, ...results });
 }

@@ -42,7 +42,18 @@ import { freePort, startHelloServer, SECRET, tokenFor, type Running } from './li
 import { dataDir, serverDir, benchDir } from './lib/paths.js';
 import { fmt, machine, saveResults } from './lib/report.js';
 import { storeNamed, StoreUnavailable, type Store, type StoreRun } from './lib/stores.js';
-import { checkParams, DEFAULT_PARAMS, inTurn, makePlan, seeded, VOCABULARY, writePlan, type Person, type TrafficParams, type Written } from './lib/traffic-data.js';
+import {
+  checkParams,
+  DEFAULT_PARAMS,
+  inTurn,
+  makePlan,
+  seeded,
+  VOCABULARY,
+  writePlan,
+  type Person,
+  type TrafficParams,
+  type Written,
+} from './lib/traffic-data.js';
 import { checkWrk, runWrk, writeRequests, type WrkRequest, type WrkResult } from './lib/wrk.js';
 
 // ------------------------------------------------------------------ options
@@ -264,7 +275,13 @@ async function workloads(data: Written): Promise<Workload[]> {
   const hello = customerInbox.map((r) => ({ ...r, path: '/' }));
   return [
     { key: 'hello', name: 'hello (bare Hono)', on: 'hello', requests: hello },
-    { key: 'inbox', name: `inbox page, ${data.customers.length.toLocaleString('en')} customers, read only`, on: 'server', requests: customerInbox, budget: BUDGETS.inbox },
+    {
+      key: 'inbox',
+      name: `inbox page, ${data.customers.length.toLocaleString('en')} customers, read only`,
+      on: 'server',
+      requests: customerInbox,
+      budget: BUDGETS.inbox,
+    },
     { key: 'staffInbox', name: `staff inboxes, ${data.staff.length} staff`, on: 'server', requests: await Promise.all(data.staff.map((s) => get(s, inbox))) },
     { key: 'searchCustomers', name: 'search, customers, common words', on: 'server', requests: await search(data.customers), budget: BUDGETS.search },
     { key: 'searchStaff', name: 'search, staff, common words', on: 'server', requests: await search(data.staff), budget: BUDGETS.search },
@@ -285,7 +302,8 @@ async function checkAnswers(url: string, data: Written) {
   const call = caller(url);
   for (const who of [data.customers[0]!, data.staff[0]!]) {
     const page = await call(who, 'GET', '/api/v1/conversations');
-    if (page.status !== 200 || !page.json.items?.length) throw new Error(`${who.sub}'s inbox answered ${page.status} with ${page.json?.items?.length ?? 'no'} conversations: is the data there?`);
+    if (page.status !== 200 || !page.json.items?.length)
+      throw new Error(`${who.sub}'s inbox answered ${page.status} with ${page.json?.items?.length ?? 'no'} conversations: is the data there?`);
   }
   let hits = 0;
   for (const word of VOCABULARY) hits += (await call(data.staff[0]!, 'GET', `/api/v1/conversations?q=${word}`)).json.items?.length ?? 0;
@@ -340,7 +358,10 @@ async function main() {
   const runDir = join(trafficDir, 'run');
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(join(runDir, 'data'), { recursive: true });
-  const generator = createHash('sha256').update(readFileSync(join(benchDir, 'lib/traffic-data.ts'))).digest('hex').slice(0, 8);
+  const generator = createHash('sha256')
+    .update(readFileSync(join(benchDir, 'lib/traffic-data.ts')))
+    .digest('hex')
+    .slice(0, 8);
   const key = `${storeName}-${Object.values(params).join('-')}-${generator}-${buildFingerprint()}`;
   const cacheDir = join(trafficDir, 'cache', key);
   const logFile = join(runDir, 'server.log');
@@ -355,7 +376,9 @@ async function main() {
   });
 
   const loadBefore = loadavg();
-  console.log(`Real traffic on ${machine()}; load average ${loadBefore.map((l) => fmt(l, 1)).join(' ')}; wrk ${threads} thread(s), ${connections} connections, ${seconds} s per workload after ${warmup} s of warm-up; store ${storeName}`);
+  console.log(
+    `Real traffic on ${machine()}; load average ${loadBefore.map((l) => fmt(l, 1)).join(' ')}; wrk ${threads} thread(s), ${connections} connections, ${seconds} s per workload after ${warmup} s of warm-up; store ${storeName}`,
+  );
   let data: Written;
   let generated: { cached: boolean; seconds: number };
   if (run) {
@@ -364,12 +387,16 @@ async function main() {
     console.log(`Data: a copy of ${cacheDir} (written through the API in ${fmt(data.seconds, 1)} s when made)`);
   } else {
     run = await store.empty(runDir);
-    console.log(`Data: writing ${params.conversations.toLocaleString('en')} conversations and ${params.messages.toLocaleString('en')} messages through the API…`);
+    console.log(
+      `Data: writing ${params.conversations.toLocaleString('en')} conversations and ${params.messages.toLocaleString('en')} messages through the API…`,
+    );
     const writer = await startServer(serverEnv(run), logFile);
     try {
       data = await writePlan(makePlan(params), caller(writer.url), { log: (line) => console.log(line) });
       const outbox = await drained(writer.url, 600_000);
-      console.log(`  the notices of it delivered in ${fmt(outbox.seconds, 1)} s more${outbox.pending ? ` (${outbox.pending} still pending after 10 minutes)` : ''}`);
+      console.log(
+        `  the notices of it delivered in ${fmt(outbox.seconds, 1)} s more${outbox.pending ? ` (${outbox.pending} still pending after 10 minutes)` : ''}`,
+      );
     } finally {
       await writer.stop();
     }
@@ -422,7 +449,9 @@ async function main() {
       if (warm && warmup > 0) await runWrk({ url, requestsFile: file, second, seconds: warmup, threads, connections });
       const result = await runWrk({ url, requestsFile: file, second, seconds, threads, connections });
       const bad = result.non2xx + result.socketErrors;
-      console.log(`  ${w.name}: ${fmt(result.rps, 0)} req/s, p50 ${fmt(result.p50Ms)} ms, p99 ${fmt(result.p99Ms)} ms${bad ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : ''}`);
+      console.log(
+        `  ${w.name}: ${fmt(result.rps, 0)} req/s, p50 ${fmt(result.p50Ms)} ms, p99 ${fmt(result.p99Ms)} ms${bad ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : ''}`,
+      );
       return result;
     };
     // The machine's pace moves within a run (other work on shared cores), so hello is measured before the first
@@ -439,9 +468,18 @@ async function main() {
       const result = await measure(w, true);
       // The notices of a workload's writes are delivered before hello runs, not while it runs.
       const outbox = await drained(server.url, 120_000);
-      if (outbox.seconds >= 1 || outbox.pending) console.log(`    its notices delivered in ${fmt(outbox.seconds, 1)} s${outbox.pending ? `, ${outbox.pending} still pending` : ''}`);
+      if (outbox.seconds >= 1 || outbox.pending)
+        console.log(`    its notices delivered in ${fmt(outbox.seconds, 1)} s${outbox.pending ? `, ${outbox.pending} still pending` : ''}`);
       await measureHello(false);
-      rows.push({ key: w.key, name: w.name, result, helloBeside: [helloRuns.at(-2)!.rps, helloRuns.at(-1)!.rps], ratio: NaN, budget: w.budget ?? null, met: null });
+      rows.push({
+        key: w.key,
+        name: w.name,
+        result,
+        helloBeside: [helloRuns.at(-2)!.rps, helloRuns.at(-1)!.rps],
+        ratio: NaN,
+        budget: w.budget ?? null,
+        met: null,
+      });
     }
   } finally {
     await server.stop();
@@ -464,7 +502,9 @@ async function main() {
   const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
   const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
   const width = Math.max(...rows.map((r) => r.name.length)) + 2;
-  console.log(`\n${pad('workload', width)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('non-2xx', 9)}${lpad('× hello', 9)}${lpad('hello beside', 15)}  budget`);
+  console.log(
+    `\n${pad('workload', width)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('non-2xx', 9)}${lpad('× hello', 9)}${lpad('hello beside', 15)}  budget`,
+  );
   for (const r of rows) {
     const status = r.met === null ? '' : r.met ? ' met' : ' MISSED';
     console.log(
@@ -476,10 +516,17 @@ async function main() {
   );
   console.log(`The server under test used ${serverCpuDuringHello.map((c) => fmt(c, 2)).join(' / ')} s of CPU during the hello runs (background work).`);
   const mixed = rows.find((r) => r.key === 'mixed');
-  if (mixed) console.log(`The mixed workload sent ${mixed.result.secondSent.toLocaleString('en')} replies among ${mixed.result.requests.toLocaleString('en')} answered requests.`);
+  if (mixed)
+    console.log(
+      `The mixed workload sent ${mixed.result.secondSent.toLocaleString('en')} replies among ${mixed.result.requests.toLocaleString('en')} answered requests.`,
+    );
   const loadAfter = loadavg();
   console.log(`Load average at the end: ${loadAfter.map((l) => fmt(l, 1)).join(' ')} (other work on the machine shows here).`);
-  console.log(`Limits raised: ${Object.entries(LIMITS).map(([k, v]) => `${k}=${v}`).join(' ')}; each user from an address of their own.`);
+  console.log(
+    `Limits raised: ${Object.entries(LIMITS)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}; each user from an address of their own.`,
+  );
 
   saveResults('traffic', {
     store: storeName,

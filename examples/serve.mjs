@@ -76,7 +76,8 @@ async function token(res, userId) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ userId }),
     });
-    if (!answer.ok) return send(res, answer.status === 404 ? 404 : 502, 'text/plain; charset=utf-8', `The demo server refused a token for ${userId} (${answer.status}).`);
+    if (!answer.ok)
+      return send(res, answer.status === 404 ? 404 : 502, 'text/plain; charset=utf-8', `The demo server refused a token for ${userId} (${answer.status}).`);
     const { token: jwt } = await answer.json();
     return send(res, 200, 'text/plain; charset=utf-8', jwt);
   } catch {

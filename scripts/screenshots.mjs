@@ -32,15 +32,20 @@ const examples = `http://127.0.0.1:${examplesPort}`;
 let browser;
 try {
   await Promise.all([
-    run(['--import', 'tsx', 'src/demo/main.ts'], join(root, 'packages/server'), {
-      PORT: String(demoPort),
-      HOST: '127.0.0.1',
-      SECURE_INBOX_DATA_DIR: dataDir,
-      SECURE_INBOX_DB: join(dataDir, 'secure-inbox.db'),
-      SECURE_INBOX_ALLOWED_ORIGINS: examples,
-      SECURE_INBOX_RATE_LIMIT: '0',
-      SECURE_INBOX_SMTP_URL: '',
-    }, `${demo}/healthz`),
+    run(
+      ['--import', 'tsx', 'src/demo/main.ts'],
+      join(root, 'packages/server'),
+      {
+        PORT: String(demoPort),
+        HOST: '127.0.0.1',
+        SECURE_INBOX_DATA_DIR: dataDir,
+        SECURE_INBOX_DB: join(dataDir, 'secure-inbox.db'),
+        SECURE_INBOX_ALLOWED_ORIGINS: examples,
+        SECURE_INBOX_RATE_LIMIT: '0',
+        SECURE_INBOX_SMTP_URL: '',
+      },
+      `${demo}/healthz`,
+    ),
     run(['serve.mjs'], join(root, 'examples'), { EXAMPLES_PORT: String(examplesPort), SECURE_INBOX_URL: demo }, `${examples}/config.json`),
   ]);
 

@@ -104,12 +104,18 @@ export async function throughput(base: string, targets: Target[], options: { dur
     },
   });
   const failed = result.non2xx + result.errors + result.timeouts;
-  if (failed > 0) throw new Error(`${failed} of ${result.requests.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
+  if (failed > 0)
+    throw new Error(`${failed} of ${result.requests.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
 }
 
 /** Both passes for one benchmark. */
-export async function measure(name: string, base: string, targets: Target[], options: { duration?: number; connections?: number; samples?: number } = {}): Promise<Figures> {
+export async function measure(
+  name: string,
+  base: string,
+  targets: Target[],
+  options: { duration?: number; connections?: number; samples?: number } = {},
+): Promise<Figures> {
   if (WARMUP > 0) await throughput(base, targets, { ...options, duration: Math.min(WARMUP, options.duration ?? WARMUP) });
   const latency = await sequential(base, targets, options.samples);
   const load = await throughput(base, targets, options);

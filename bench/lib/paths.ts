@@ -29,7 +29,12 @@ export function parseSize(raw: string): { name: string; messages: number } {
 export function sizesFromArgs(argv: string[], fallback: string[]): string[] {
   const i = argv.indexOf('--sizes');
   const raw = i >= 0 ? argv[i + 1] : process.env.BENCH_SIZES;
-  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+  return raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 /**
@@ -41,7 +46,9 @@ export function generatorFingerprint(): string {
   const hash = createHash('sha256');
   hash.update(readFileSync(join(benchDir, 'generate.ts')));
   const migrations = join(serverDir, 'drizzle');
-  for (const file of readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(migrations)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     hash.update(file);
     hash.update(readFileSync(join(migrations, file)));
   }

@@ -33,13 +33,18 @@ async function startProcess(args: string[], cwd: string, env: Record<string, str
 
 /** The real server, as `pnpm serve` starts it, on the given database file. */
 export function startApiServer(dbFile: string, dataDir: string, env: Record<string, string> = {}): Promise<Running> {
-  return startProcess(['--import', 'tsx', 'src/main.ts'], serverDir, {
-    SECURE_INBOX_DB: dbFile,
-    SECURE_INBOX_DATA_DIR: dataDir,
-    SECURE_INBOX_JWT_SECRET: SECRET,
-    SECURE_INBOX_RATE_LIMIT: '0',
-    ...env,
-  }, '/healthz');
+  return startProcess(
+    ['--import', 'tsx', 'src/main.ts'],
+    serverDir,
+    {
+      SECURE_INBOX_DB: dbFile,
+      SECURE_INBOX_DATA_DIR: dataDir,
+      SECURE_INBOX_JWT_SECRET: SECRET,
+      SECURE_INBOX_RATE_LIMIT: '0',
+      ...env,
+    },
+    '/healthz',
+  );
 }
 
 /** A bare Hono app answering "hello" on @hono/node-server: the yardstick. */

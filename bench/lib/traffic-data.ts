@@ -61,8 +61,26 @@ export interface Plan {
 
 /** The 20 words every body draws from, and searches look for. */
 export const VOCABULARY = [
-  'permit', 'invoice', 'inspection', 'payment', 'renewal', 'application', 'deadline', 'signature', 'appointment', 'contract',
-  'balance', 'receipt', 'licence', 'statement', 'schedule', 'document', 'report', 'meeting', 'refund', 'certificate',
+  'permit',
+  'invoice',
+  'inspection',
+  'payment',
+  'renewal',
+  'application',
+  'deadline',
+  'signature',
+  'appointment',
+  'contract',
+  'balance',
+  'receipt',
+  'licence',
+  'statement',
+  'schedule',
+  'document',
+  'report',
+  'meeting',
+  'refund',
+  'certificate',
 ] as const;
 
 const SENTENCES = [

@@ -70,7 +70,16 @@ describe('writing it through the API', () => {
     const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-traffic-'));
     const file = join(dir, 'inbox.db');
     const db = openDb(file);
-    const app = createApp({ db, config: loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DB: file, SECURE_INBOX_RATE_LIMIT: '0', SECURE_INBOX_DATA_DIR: dir, SECURE_INBOX_LOG_LEVEL: 'silent' }) });
+    const app = createApp({
+      db,
+      config: loadConfig({
+        SECURE_INBOX_JWT_SECRET: SECRET,
+        SECURE_INBOX_DB: file,
+        SECURE_INBOX_RATE_LIMIT: '0',
+        SECURE_INBOX_DATA_DIR: dir,
+        SECURE_INBOX_LOG_LEVEL: 'silent',
+      }),
+    });
     const call = async (who: Person, method: 'GET' | 'POST', path: string, body?: unknown) => {
       const res = await app.request(path, {
         method,

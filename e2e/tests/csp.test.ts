@@ -39,7 +39,13 @@ beforeAll(async () => {
   server = await startApi(host.origin);
   await api(server.url, maria, 'GET', '/me');
   await api(server.url, dan, 'GET', '/me');
-  conversation = (await api(server.url, maria, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence permit question', body: '<p>Is a <strong>fence</strong> permit needed?</p>' })).json.conversation.id;
+  conversation = (
+    await api(server.url, maria, 'POST', '/conversations', {
+      accountId: 'acme',
+      subject: 'Fence permit question',
+      body: '<p>Is a <strong>fence</strong> permit needed?</p>',
+    })
+  ).json.conversation.id;
   await api(server.url, dan, 'POST', `/conversations/${conversation}/messages`, {
     body: '<p>Yes, above 1.2 m. See <a href="https://example.com/fences">the rules</a>.</p>',
     action: 'send_leave_open',
@@ -81,7 +87,10 @@ async function open(claims: Claims): Promise<{ page: Page; watch: Watch }> {
   await context.addInitScript(() => {
     document.addEventListener(
       'securitypolicyviolation',
-      (e) => (window as unknown as { __cspViolation: (t: string) => void }).__cspViolation(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`),
+      (e) =>
+        (window as unknown as { __cspViolation: (t: string) => void }).__cspViolation(
+          `${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`,
+        ),
       true,
     );
   });
@@ -112,99 +121,107 @@ describe('under a strict CSP on the host page', () => {
     }
   });
 
-  it('renders the inbox and a thread, opens a tip, the Status tab, the compose form and the badge, receives a live event and sends a reply, with no violation', { timeout: 120_000 }, async () => {
-    const { page, watch } = await open(maria);
-    try {
-      const row = page.locator('secure-inbox [part~="row"]', { has: page.locator('[part~="subject"]', { hasText: 'Fence permit question' }) });
-      await row.waitFor();
-      // Styles apply (constructable stylesheets need no 'unsafe-inline'): the nav is laid out, not raw.
-      const display = await page.locator('secure-inbox [part~="nav"]').evaluate((el) => getComputedStyle(el).display);
-      expect(display).not.toBe('inline');
+  it(
+    'renders the inbox and a thread, opens a tip, the Status tab, the compose form and the badge, receives a live event and sends a reply, with no violation',
+    { timeout: 120_000 },
+    async () => {
+      const { page, watch } = await open(maria);
+      try {
+        const row = page.locator('secure-inbox [part~="row"]', { has: page.locator('[part~="subject"]', { hasText: 'Fence permit question' }) });
+        await row.waitFor();
+        // Styles apply (constructable stylesheets need no 'unsafe-inline'): the nav is laid out, not raw.
+        const display = await page.locator('secure-inbox [part~="nav"]').evaluate((el) => getComputedStyle(el).display);
+        expect(display).not.toBe('inline');
 
-      await page.locator('secure-unread-badge [part~="badge-button"]').click();
-      await page.locator('secure-unread-badge [part~="item"]').first().waitFor();
-      await page.keyboard.press('Escape');
+        await page.locator('secure-unread-badge [part~="badge-button"]').click();
+        await page.locator('secure-unread-badge [part~="item"]').first().waitFor();
+        await page.keyboard.press('Escape');
 
-      await row.click();
-      const messages = page.locator('secure-inbox [part~="thread"] [part~="message"]');
-      await messages.filter({ hasText: 'above 1.2 m' }).waitFor();
-      await page.locator('secure-inbox [part~="tip-button"]').first().click();
-      await page.locator('secure-inbox [part~="tip"]').filter({ hasText: 'lowest ground level' }).waitFor({ state: 'visible' });
-      await page.keyboard.press('Escape');
+        await row.click();
+        const messages = page.locator('secure-inbox [part~="thread"] [part~="message"]');
+        await messages.filter({ hasText: 'above 1.2 m' }).waitFor();
+        await page.locator('secure-inbox [part~="tip-button"]').first().click();
+        await page.locator('secure-inbox [part~="tip"]').filter({ hasText: 'lowest ground level' }).waitFor({ state: 'visible' });
+        await page.keyboard.press('Escape');
 
-      // A live event over the event stream (fetch to the API, within connect-src): staff answer, the open thread shows it.
-      await api(server.url, dan, 'POST', `/conversations/${conversation}/messages`, { body: 'Live answer from the office.' });
-      await messages.filter({ hasText: 'Live answer from the office.' }).waitFor({ timeout: 20_000 });
+        // A live event over the event stream (fetch to the API, within connect-src): staff answer, the open thread shows it.
+        await api(server.url, dan, 'POST', `/conversations/${conversation}/messages`, { body: 'Live answer from the office.' });
+        await messages.filter({ hasText: 'Live answer from the office.' }).waitFor({ timeout: 20_000 });
 
-      // A reply from the thread.
-      const reply = page.locator('secure-inbox [part~="reply"]');
-      await reply.locator('[part~="editor"]').fill('Thanks, we will keep it at 1.1 m.');
-      await reply.locator('[part~="send"]').click();
-      await messages.filter({ hasText: 'we will keep it at 1.1 m' }).waitFor();
-      const thread = (await api(server.url, dan, 'GET', `/conversations/${conversation}`)).json;
-      expect(thread.messages.map((m: { body: string }) => m.body).join(' ')).toContain('we will keep it at 1.1 m');
+        // A reply from the thread.
+        const reply = page.locator('secure-inbox [part~="reply"]');
+        await reply.locator('[part~="editor"]').fill('Thanks, we will keep it at 1.1 m.');
+        await reply.locator('[part~="send"]').click();
+        await messages.filter({ hasText: 'we will keep it at 1.1 m' }).waitFor();
+        const thread = (await api(server.url, dan, 'GET', `/conversations/${conversation}`)).json;
+        expect(thread.messages.map((m: { body: string }) => m.body).join(' ')).toContain('we will keep it at 1.1 m');
 
-      await page.locator('secure-inbox [part~="folder"]').last().click();
-      await page.locator('secure-inbox [part~="status-tab"] [part~="message"]', { hasText: 'Office closed on Friday.' }).waitFor();
+        await page.locator('secure-inbox [part~="folder"]').last().click();
+        await page.locator('secure-inbox [part~="status-tab"] [part~="message"]', { hasText: 'Office closed on Friday.' }).waitFor();
 
-      await page.locator('secure-inbox [part~="compose-button"]').click();
-      await page.locator('secure-inbox [part~="compose"]').waitFor({ state: 'visible' });
-      await page.keyboard.press('Escape');
+        await page.locator('secure-inbox [part~="compose-button"]').click();
+        await page.locator('secure-inbox [part~="compose"]').waitFor({ state: 'visible' });
+        await page.keyboard.press('Escape');
 
-      await page.waitForTimeout(300);
-      expect(watch.violations, 'securitypolicyviolation events').toEqual([]);
-      expect(watch.consoleErrors, 'console errors').toEqual([]);
-      // The customer's visit loaded the entry, then, once the list had been asked for, the module of the other parts,
-      // from the widget's server beside the entry: nothing else under /secure-inbox/.
-      expect(watch.requests).toContain(`${server.url}/secure-inbox.js`);
-      const parts = watch.requests.filter((url) => url.includes('/secure-inbox/'));
-      expect(parts).toHaveLength(1);
-      expect(new URL(parts[0]).origin).toBe(new URL(server.url).origin);
-      expect(new URL(parts[0]).pathname).toMatch(/^\/secure-inbox\/parts-[\w-]+\.js$/);
-      const list = watch.requests.findIndex((url) => url.startsWith(`${server.url}/api/v1/conversations?`));
-      expect(list).toBeGreaterThanOrEqual(0);
-      expect(list).toBeLessThan(watch.requests.indexOf(parts[0]));
-      expect(await page.locator('secure-inbox secure-answer-panel, secure-inbox [part~="controls"], secure-inbox [part~="queues"]').count()).toBe(0);
-    } finally {
-      await page.context().close();
-    }
-  });
-
-  it('loads the staff console on demand from the widget\'s server for a staff member, who answers with it, with no violation', { timeout: 120_000 }, async () => {
-    const { page, watch } = await open(dan);
-    try {
-      // The queue filters and the notification centre come with the staff console.
-      await page.locator('secure-inbox [part~="queues"] [part~="queue-status"]').waitFor();
-      await page.locator('secure-inbox [part~="notifications-button"]').waitFor();
-      const row = page.locator('secure-inbox [part~="row"]', { has: page.locator('[part~="subject"]', { hasText: 'Fence permit question' }) });
-      await row.click();
-      const messages = page.locator('secure-inbox [part~="thread"] [part~="message"]');
-      await messages.filter({ hasText: 'above 1.2 m' }).first().waitFor();
-
-      // Assignee and status controls, and the answer panel in place of the plain Send button.
-      await page.locator('secure-inbox [part~="controls"] [part~="status-select"]').waitFor();
-      expect(await page.locator('secure-inbox [part~="reply"] [part~="send"]').count()).toBe(0);
-      const reply = page.locator('secure-inbox [part~="reply"]');
-      await reply.locator('[part~="editor"]').fill('Answered from the staff console.');
-      await reply.locator('[part~="answer-button"]', { hasText: /^\s*Send & leave open\s*$/ }).click();
-      await messages.filter({ hasText: 'Answered from the staff console.' }).waitFor();
-      const thread = (await api(server.url, maria, 'GET', `/conversations/${conversation}`)).json;
-      expect(thread.messages.map((m: { body: string }) => m.body).join(' ')).toContain('Answered from the staff console.');
-
-      // The module came from the widget's server, beside the entry, not from the host page's origin.
-      const chunks = watch.requests.filter((url) => url.includes('/secure-inbox/'));
-      expect(chunks.length).toBeGreaterThan(0);
-      for (const url of chunks) {
-        expect(new URL(url).origin).toBe(new URL(server.url).origin);
-        expect(new URL(url).pathname).toMatch(/^\/secure-inbox\/parts-[\w-]+\.js$/);
+        await page.waitForTimeout(300);
+        expect(watch.violations, 'securitypolicyviolation events').toEqual([]);
+        expect(watch.consoleErrors, 'console errors').toEqual([]);
+        // The customer's visit loaded the entry, then, once the list had been asked for, the module of the other parts,
+        // from the widget's server beside the entry: nothing else under /secure-inbox/.
+        expect(watch.requests).toContain(`${server.url}/secure-inbox.js`);
+        const parts = watch.requests.filter((url) => url.includes('/secure-inbox/'));
+        expect(parts).toHaveLength(1);
+        expect(new URL(parts[0]).origin).toBe(new URL(server.url).origin);
+        expect(new URL(parts[0]).pathname).toMatch(/^\/secure-inbox\/parts-[\w-]+\.js$/);
+        const list = watch.requests.findIndex((url) => url.startsWith(`${server.url}/api/v1/conversations?`));
+        expect(list).toBeGreaterThanOrEqual(0);
+        expect(list).toBeLessThan(watch.requests.indexOf(parts[0]));
+        expect(await page.locator('secure-inbox secure-answer-panel, secure-inbox [part~="controls"], secure-inbox [part~="queues"]').count()).toBe(0);
+      } finally {
+        await page.context().close();
       }
-      expect(watch.requests.some((url) => url.startsWith(`${host.origin}/secure-inbox`))).toBe(false);
+    },
+  );
 
-      await page.waitForTimeout(300);
-      expect(watch.violations, 'securitypolicyviolation events').toEqual([]);
-      expect(watch.consoleErrors, 'console errors').toEqual([]);
-    } finally {
-      await page.context().close();
-    }
-  });
+  it(
+    "loads the staff console on demand from the widget's server for a staff member, who answers with it, with no violation",
+    { timeout: 120_000 },
+    async () => {
+      const { page, watch } = await open(dan);
+      try {
+        // The queue filters and the notification centre come with the staff console.
+        await page.locator('secure-inbox [part~="queues"] [part~="queue-status"]').waitFor();
+        await page.locator('secure-inbox [part~="notifications-button"]').waitFor();
+        const row = page.locator('secure-inbox [part~="row"]', { has: page.locator('[part~="subject"]', { hasText: 'Fence permit question' }) });
+        await row.click();
+        const messages = page.locator('secure-inbox [part~="thread"] [part~="message"]');
+        await messages.filter({ hasText: 'above 1.2 m' }).first().waitFor();
+
+        // Assignee and status controls, and the answer panel in place of the plain Send button.
+        await page.locator('secure-inbox [part~="controls"] [part~="status-select"]').waitFor();
+        expect(await page.locator('secure-inbox [part~="reply"] [part~="send"]').count()).toBe(0);
+        const reply = page.locator('secure-inbox [part~="reply"]');
+        await reply.locator('[part~="editor"]').fill('Answered from the staff console.');
+        await reply.locator('[part~="answer-button"]', { hasText: /^\s*Send & leave open\s*$/ }).click();
+        await messages.filter({ hasText: 'Answered from the staff console.' }).waitFor();
+        const thread = (await api(server.url, maria, 'GET', `/conversations/${conversation}`)).json;
+        expect(thread.messages.map((m: { body: string }) => m.body).join(' ')).toContain('Answered from the staff console.');
+
+        // The module came from the widget's server, beside the entry, not from the host page's origin.
+        const chunks = watch.requests.filter((url) => url.includes('/secure-inbox/'));
+        expect(chunks.length).toBeGreaterThan(0);
+        for (const url of chunks) {
+          expect(new URL(url).origin).toBe(new URL(server.url).origin);
+          expect(new URL(url).pathname).toMatch(/^\/secure-inbox\/parts-[\w-]+\.js$/);
+        }
+        expect(watch.requests.some((url) => url.startsWith(`${host.origin}/secure-inbox`))).toBe(false);
+
+        await page.waitForTimeout(300);
+        expect(watch.violations, 'securitypolicyviolation events').toEqual([]);
+        expect(watch.consoleErrors, 'console errors').toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    },
+  );
 });

@@ -136,7 +136,10 @@ describe('the demo, customer and staff', () => {
 
     await customer.locator('secure-inbox [part~="folder"]', { hasText: 'Trash' }).click();
     await expect.poll(() => customer.locator('secure-inbox').getAttribute('folder')).toBe('trash');
-    await customer.locator('secure-inbox [part~="unread-toggle"]').uncheck().catch(() => undefined);
+    await customer
+      .locator('secure-inbox [part~="unread-toggle"]')
+      .uncheck()
+      .catch(() => undefined);
     await row(customer, 'Revised site plan').click();
     await threadAction(customer, 'Restore').click();
     await expect.poll(() => row(customer, 'Revised site plan').count()).toBe(0);

@@ -63,7 +63,7 @@ function outbox(): { file: string; text: string }[] {
 }
 
 describe('notification e-mail link', () => {
-  it("opens the thread for the recipient, and the e-mail itself carries no message content", async () => {
+  it('opens the thread for the recipient, and the e-mail itself carries no message content', async () => {
     const staff = await tokenFor('dan.reyes');
     const { items } = await api<{ items: { id: string; subject: string }[] }>(staff, `/conversations?q=${encodeURIComponent('setback')}`);
     const conversation = items.find((c) => c.subject.includes('Revised site plan'));

@@ -54,7 +54,10 @@ const hex = (color: string) => {
 
 /** The computed style of the first node with that part inside `<secure-inbox>` (through the shadow roots). */
 const partStyle = (page: Page, part: string, property: string, scope = 'secure-inbox') =>
-  page.locator(`${scope} [part~="${part}"]`).first().evaluate((node, name) => getComputedStyle(node).getPropertyValue(name), property);
+  page
+    .locator(`${scope} [part~="${part}"]`)
+    .first()
+    .evaluate((node, name) => getComputedStyle(node).getPropertyValue(name), property);
 
 let demo: RunningServer;
 let plain: RunningServer;

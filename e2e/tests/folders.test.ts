@@ -55,10 +55,15 @@ beforeAll(async () => {
   expect(read.status).toBe(204);
   await new Promise((resolve) => setTimeout(resolve, 50));
   // Then staff answer her (she may see it), and resolve it with a hidden note.
-  const visible = await api<{ message: { createdAt: string } }>(staff, `/conversations/${conversation.id}/messages`, { body: '<p>We can come on Tuesday at ten.</p>' });
+  const visible = await api<{ message: { createdAt: string } }>(staff, `/conversations/${conversation.id}/messages`, {
+    body: '<p>We can come on Tuesday at ten.</p>',
+  });
   visibleAt = visible.message.createdAt;
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  const hidden = await api<{ message: { createdAt: string } }>(staff, `/conversations/${conversation.id}/messages`, { body: '<p>Closing, nothing more to do.</p>', action: 'resolve' });
+  const hidden = await api<{ message: { createdAt: string } }>(staff, `/conversations/${conversation.id}/messages`, {
+    body: '<p>Closing, nothing more to do.</p>',
+    action: 'resolve',
+  });
   expect(hidden.message.createdAt > visibleAt).toBe(true);
 });
 

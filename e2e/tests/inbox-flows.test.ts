@@ -53,7 +53,13 @@ async function visit(page: Page, userId: string, conversation?: string): Promise
   await inbox(page).locator('[part~="nav"]').waitFor();
 }
 
-const inboxCount = async (page: Page) => Number((await folder(page, 'Inbox').locator('[part~="count"] [aria-hidden]').textContent().catch(() => '0')) || 0);
+const inboxCount = async (page: Page) =>
+  Number(
+    (await folder(page, 'Inbox')
+      .locator('[part~="count"] [aria-hidden]')
+      .textContent()
+      .catch(() => '0')) || 0,
+  );
 const badgeCount = async (page: Page) => Number((await page.locator('secure-unread-badge [part~="count"] [aria-hidden]').textContent()) || 0);
 
 beforeAll(async () => {
@@ -122,7 +128,11 @@ describe('empty states', () => {
     await page.keyboard.press('Enter');
     await rows(page).first().waitFor();
     expect(await inbox(page).locator('[part~="unread-toggle"]').isChecked()).toBe(false);
-    expect(await inbox(page).locator('[part~="unread-toggle"]').evaluate((el) => el.matches(':focus'))).toBe(true);
+    expect(
+      await inbox(page)
+        .locator('[part~="unread-toggle"]')
+        .evaluate((el) => el.matches(':focus')),
+    ).toBe(true);
   });
 
   it('names a search with no hits and clears it', async () => {
@@ -273,7 +283,9 @@ describe('the badge and the Status tab', () => {
     const rows = await api<{ items: { id: string; subject: string }[] }>('maria.lopez', 'GET', '/conversations?q=%25');
     const target = rows.json.items.find((i) => i.subject.includes('Framing inspection'))!;
     const update = `Framing inspection moved to Friday (${stamp}).`;
-    expect((await api('ines.kowalski', 'POST', `/conversations/${target.id}/messages`, { body: `<p>${update}</p>`, action: 'status_update' })).status).toBe(201);
+    expect((await api('ines.kowalski', 'POST', `/conversations/${target.id}/messages`, { body: `<p>${update}</p>`, action: 'status_update' })).status).toBe(
+      201,
+    );
 
     // Without a reload.
     const entry = tab.locator('[part~="message"]', { hasText: update });
@@ -283,7 +295,6 @@ describe('the badge and the Status tab', () => {
     await messages(page).filter({ hasText: update }).waitFor();
     await expect.poll(() => page.url()).toContain(`conversation=${target.id}`);
   });
-
 
   it('opens the thread of a badge item while the Status tab is shown', async () => {
     const subject = `Site visit on Monday (${stamp})`;

@@ -175,7 +175,9 @@ describe('sender types', () => {
     const answer = `Please try again in another browser (${stamp})`;
     await visit(support, 'jo.park', id);
     await inbox(support).locator('[part~="reply"] [part~="editor"]').fill(answer);
-    await inbox(support).locator('[part~="answer-button"]', { hasText: /^\s*Send\s*$/ }).click();
+    await inbox(support)
+      .locator('[part~="answer-button"]', { hasText: /^\s*Send\s*$/ })
+      .click();
     await messages(support).filter({ hasText: answer }).waitFor();
 
     await visit(customer, 'maria.lopez');
@@ -183,7 +185,10 @@ describe('sender types', () => {
     const flag = row(customer, subject).locator('[part~="flag"]');
     await expect.poll(() => flag.textContent()).toBe('Support');
     expect(await flag.getAttribute('part')).toContain('flag-support');
-    const staffFlag = rows(customer).filter({ has: customer.locator('[part~="flag-staff"]') }).first().locator('[part~="flag"]');
+    const staffFlag = rows(customer)
+      .filter({ has: customer.locator('[part~="flag-staff"]') })
+      .first()
+      .locator('[part~="flag"]');
     expect(await staffFlag.evaluate((node) => getComputedStyle(node.closest('[part~="row"]')!).borderInlineStartColor)).not.toBe(
       await flag.evaluate((node) => getComputedStyle(node.closest('[part~="row"]')!).borderInlineStartColor),
     );

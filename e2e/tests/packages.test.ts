@@ -34,7 +34,11 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
 
 const list = (tarball: string) => run('tar', ['tzf', tarball], work).stdout.trim().split('\n');
 const manifest = (tarball: string) => JSON.parse(run('tar', ['xzf', tarball, '-O', 'package/package.json'], work).stdout);
-const tarballOf = (name: string) => join(tarballs, readdirSync(tarballs).find((file) => file.startsWith(`secure-inbox-${name}-`))!);
+const tarballOf = (name: string) =>
+  join(
+    tarballs,
+    readdirSync(tarballs).find((file) => file.startsWith(`secure-inbox-${name}-`))!,
+  );
 
 let host: Host;
 let server: Awaited<ReturnType<typeof startChild>> & { url: string };
@@ -50,12 +54,20 @@ beforeAll(async () => {
 
   // An empty project, as `npm init` leaves it; npm ≥ 11.19 runs a dependency's install script only when allowed.
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'host-portal', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }, null, 2));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'host-portal', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }, null, 2),
+  );
   const vite = JSON.parse(readFileSync(join(root, 'packages/elements/package.json'), 'utf8')).devDependencies.vite as string;
   const react = JSON.parse(readFileSync(join(root, 'packages/react/package.json'), 'utf8')).devDependencies.react as string;
-  const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages.map(tarballOf), `vite@${vite}`, `react@${react}`, `react-dom@${react}`], project, {
-    npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
-  });
+  const install = run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages.map(tarballOf), `vite@${vite}`, `react@${react}`, `react-dom@${react}`],
+    project,
+    {
+      npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
+    },
+  );
   timings.push(`npm install: ${install.seconds} s`);
 
   // The host page: Vite's defaults, the elements imported by name, properties set from the page's script.
@@ -107,7 +119,10 @@ export function mount(params) {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const file = join(dir, entry.name);
       if (entry.isDirectory()) serve(file, `${prefix}${entry.name}/`);
-      else host.page(entry.name === 'index.html' ? prefix : `${prefix}${entry.name}`, readFileSync(file, 'utf8'), { 'content-type': extname(file) === '.js' ? 'text/javascript' : 'text/html; charset=utf-8' });
+      else
+        host.page(entry.name === 'index.html' ? prefix : `${prefix}${entry.name}`, readFileSync(file, 'utf8'), {
+          'content-type': extname(file) === '.js' ? 'text/javascript' : 'text/html; charset=utf-8',
+        });
     }
   };
   serve(join(project, 'dist'));
@@ -152,7 +167,10 @@ describe('the packed packages', () => {
       expect(files, name).toContain('package/LICENSE');
       expect(files, name).toContain('package/dist/index.js');
       expect(files, name).toContain('package/dist/index.d.ts');
-      expect(files.filter((file) => file.startsWith('package/src/') || /\.test\.|\.ts$/.test(file.replace(/\.d\.ts$/, ''))), name).toEqual([]);
+      expect(
+        files.filter((file) => file.startsWith('package/src/') || /\.test\.|\.ts$/.test(file.replace(/\.d\.ts$/, ''))),
+        name,
+      ).toEqual([]);
       expect(pkg.private, name).toBeUndefined();
       expect(pkg.license, name).toBe('MIT');
       expect(pkg.exports['.'].types, name).toMatch(/^\.\/dist\/.*\.d\.ts$/);
@@ -163,7 +181,16 @@ describe('the packed packages', () => {
     expect(list(tarballOf('elements'))).toContain(`package/${elements.customElements}`);
     // The custom-elements manifest it ships is complete: inherited members, event detail types, the global tokens.
     const cem = JSON.parse(run('tar', ['xzf', tarballOf('elements'), '-O', `package/${elements.customElements}`], work).stdout) as {
-      modules: { declarations?: { tagName?: string; attributes?: { name: string }[]; members?: { name: string }[]; events?: { name: string; type?: { text: string } }[]; cssParts?: { name: string }[]; cssProperties?: { name: string }[] }[] }[];
+      modules: {
+        declarations?: {
+          tagName?: string;
+          attributes?: { name: string }[];
+          members?: { name: string }[];
+          events?: { name: string; type?: { text: string } }[];
+          cssParts?: { name: string }[];
+          cssProperties?: { name: string }[];
+        }[];
+      }[];
     };
     const inbox = cem.modules.flatMap((m) => m.declarations ?? []).find((d) => d.tagName === 'secure-inbox')!;
     expect(inbox.attributes!.map((a) => a.name)).toEqual(expect.arrayContaining(['api-base', 'token', 'theme', 'locale', 'folder']));
@@ -198,7 +225,12 @@ describe('installed with npm', () => {
   });
 
   it('exports createApp() and what mounting it needs', () => {
-    const { stdout } = run(process.execPath, ['--input-type=module', '-e', "const m = await import('@secure-inbox/server'); console.log(Object.keys(m).sort().join(' '))"], project, { NODE_OPTIONS: '' });
+    const { stdout } = run(
+      process.execPath,
+      ['--input-type=module', '-e', "const m = await import('@secure-inbox/server'); console.log(Object.keys(m).sort().join(' '))"],
+      project,
+      { NODE_OPTIONS: '' },
+    );
     expect(stdout.trim().split(' ')).toEqual(expect.arrayContaining(['createApp', 'loadConfig', 'openDb', 'startBackgroundJobs']));
   });
 
@@ -230,7 +262,12 @@ describe('installed with npm', () => {
       return answer.json();
     };
     await call(customer, '/me');
-    await call(staff, '/conversations', { accountId: 'permit-7', subject: 'Your permit needs a site plan', body: '<p>Please upload a site plan.</p>', recipientIds: [customer.sub] });
+    await call(staff, '/conversations', {
+      accountId: 'permit-7',
+      subject: 'Your permit needs a site plan',
+      body: '<p>Please upload a site plan.</p>',
+      recipientIds: [customer.sub],
+    });
     await call(customer, '/conversations', { accountId: 'permit-7', subject: 'When is my inspection?', body: '<p>Is Tuesday possible?</p>' });
 
     const page = await browser.newPage();

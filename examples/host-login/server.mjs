@@ -47,10 +47,42 @@ const host = env.HOST_LOGIN_HOST ?? '127.0.0.1';
  * `sub`, `name`, `email`, `role` and the `accounts` (client account / matter / case file) the user acts in.
  */
 const users = [
-  { login: 'maria', password: 'maria-demo', sub: 'maria.lopez', name: 'Maria López', email: 'maria.lopez@example.com', role: 'customer', accounts: ['permit-bp-2026-0142'] },
-  { login: 'dan', password: 'dan-demo', sub: 'dan.reyes', name: 'Dan Reyes', email: 'dan.reyes@city.example.gov', role: 'staff', accounts: ['permit-bp-2026-0142'] },
-  { login: 'tom', password: 'tom-demo', sub: 'tom.hartley', name: 'Tom Hartley', email: 'tom@hartleybakery.example', role: 'customer', accounts: ['acct-hartley'] },
-  { login: 'sarah', password: 'sarah-demo', sub: 'sarah.chen', name: 'Sarah Chen', email: 'sarah.chen@chenpatel.example', role: 'staff', accounts: ['acct-hartley'] },
+  {
+    login: 'maria',
+    password: 'maria-demo',
+    sub: 'maria.lopez',
+    name: 'Maria López',
+    email: 'maria.lopez@example.com',
+    role: 'customer',
+    accounts: ['permit-bp-2026-0142'],
+  },
+  {
+    login: 'dan',
+    password: 'dan-demo',
+    sub: 'dan.reyes',
+    name: 'Dan Reyes',
+    email: 'dan.reyes@city.example.gov',
+    role: 'staff',
+    accounts: ['permit-bp-2026-0142'],
+  },
+  {
+    login: 'tom',
+    password: 'tom-demo',
+    sub: 'tom.hartley',
+    name: 'Tom Hartley',
+    email: 'tom@hartleybakery.example',
+    role: 'customer',
+    accounts: ['acct-hartley'],
+  },
+  {
+    login: 'sarah',
+    password: 'sarah-demo',
+    sub: 'sarah.chen',
+    name: 'Sarah Chen',
+    email: 'sarah.chen@chenpatel.example',
+    role: 'staff',
+    accounts: ['acct-hartley'],
+  },
 ];
 
 /** Session id → user. In memory: restarting the host signs everyone out, which is fine for an example. */
@@ -127,7 +159,9 @@ ${body.main}
 }
 
 function loginPage(res, error) {
-  const rows = users.map((u) => `<tr><td><code>${u.login}</code></td><td><code>${u.password}</code></td><td>${escape(u.name)}</td><td>${u.role}</td></tr>`).join('\n');
+  const rows = users
+    .map((u) => `<tr><td><code>${u.login}</code></td><td><code>${u.password}</code></td><td>${escape(u.name)}</td><td>${u.role}</td></tr>`)
+    .join('\n');
   page(res, error ? 401 : 200, 'Sign in — Riverton Services', {
     main: `<h1>Sign in</h1>
 ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}

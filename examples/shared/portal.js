@@ -33,7 +33,7 @@ const tokenProviderFor = (userId) => () => {
 const pageUser = params.get('as') ?? document.body.dataset.user;
 for (const element of document.querySelectorAll('secure-inbox, secure-unread-badge')) {
   const scope = element.closest('[data-user]');
-  const userId = scope === document.body ? pageUser : scope?.dataset.user ?? pageUser;
+  const userId = scope === document.body ? pageUser : (scope?.dataset.user ?? pageUser);
   element.setAttribute('api-base', apiBase);
   element.tokenProvider = tokenProviderFor(userId);
 }

@@ -49,7 +49,8 @@ for (const { module, element } of elements) {
   for (const event of firedEvents(all, tags)) if (!events.has(event)) unlisted.push(`event \`${event}\` of ${tag} (dispatched in ${module.path})`);
   for (const event of element.events ?? []) {
     if (!/^secure-[a-z-]+$/.test(event.name)) unlisted.push(`event \`${event.name}\` of ${tag} is not a secure-* event name`);
-    else if (!event.type?.text?.startsWith('CustomEvent<')) unlisted.push(`the detail type of \`${event.name}\` (${tag}): add it to SecureEventDetails in src/events.ts`);
+    else if (!event.type?.text?.startsWith('CustomEvent<'))
+      unlisted.push(`the detail type of \`${event.name}\` (${tag}): add it to SecureEventDetails in src/events.ts`);
   }
   for (const property of [...customProperties(all), ...tokens]) {
     if (!cssProperties.has(property)) unlisted.push(`CSS property \`${property}\` of ${tag}`);
@@ -75,7 +76,9 @@ for (const { module, element } of elements) {
 }
 
 if (unlisted.length > 0) {
-  console.error(`dist/custom-elements.json (from the elements' JSDoc, see custom-elements-manifest.config.mjs) lacks:\n  ${[...new Set(unlisted)].join('\n  ')}`);
+  console.error(
+    `dist/custom-elements.json (from the elements' JSDoc, see custom-elements-manifest.config.mjs) lacks:\n  ${[...new Set(unlisted)].join('\n  ')}`,
+  );
 }
 if (undocumented.length > 0) {
   console.error(`docs/theming.md and docs/embedding.md do not document:\n  ${[...new Set(undocumented)].join('\n  ')}`);

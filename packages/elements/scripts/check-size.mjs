@@ -15,7 +15,11 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const chunkDir = new URL('secure-inbox/', dist);
-const chunks = existsSync(chunkDir) ? readdirSync(chunkDir).filter((name) => name.endsWith('.js')).map((name) => new URL(name, chunkDir)) : [];
+const chunks = existsSync(chunkDir)
+  ? readdirSync(chunkDir)
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => new URL(name, chunkDir))
+  : [];
 
 /** The modules a module imports statically (`import … from "./x.js"`, `import "./x.js"`), not `import("./x.js")`. */
 const staticImports = (file, source) =>
@@ -62,11 +66,15 @@ if (files.some((file) => /\bzod\b|ZodError/.test(sizeOf(file).source))) {
 }
 let over = false;
 if (first > firstLoadBudget) {
-  console.error(`A customer's first load is ${first - firstLoadBudget} bytes over its budget: secure-inbox.js and what it imports statically may not be larger than ${firstLoadBudget} bytes gzip. Load more on demand.`);
+  console.error(
+    `A customer's first load is ${first - firstLoadBudget} bytes over its budget: secure-inbox.js and what it imports statically may not be larger than ${firstLoadBudget} bytes gzip. Load more on demand.`,
+  );
   over = true;
 }
 if (total > totalBudget) {
-  console.error(`Over the budget by ${total - totalBudget} bytes: the bundle and its on-demand modules may not be larger than ${totalBudget} bytes gzip together.`);
+  console.error(
+    `Over the budget by ${total - totalBudget} bytes: the bundle and its on-demand modules may not be larger than ${totalBudget} bytes gzip together.`,
+  );
   over = true;
 }
 if (over) process.exit(1);

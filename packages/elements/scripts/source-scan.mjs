@@ -152,7 +152,11 @@ function staticProperties(classNode) {
       const options = Object.fromEntries(entry.initializer.properties.filter(ts.isPropertyAssignment).map((o) => [o.name.getText(), o.initializer]));
       const state = options.state?.kind === ts.SyntaxKind.TrueKeyword;
       const attribute =
-        options.attribute?.kind === ts.SyntaxKind.FalseKeyword ? false : options.attribute && ts.isStringLiteral(options.attribute) ? options.attribute.text : name.toLowerCase();
+        options.attribute?.kind === ts.SyntaxKind.FalseKeyword
+          ? false
+          : options.attribute && ts.isStringLiteral(options.attribute)
+            ? options.attribute.text
+            : name.toLowerCase();
       found.push({ name, attribute: state ? false : attribute, state });
     }
   }
@@ -166,7 +170,13 @@ function staticProperties(classNode) {
 export function sessionField(classNode, api = ts) {
   for (const member of classNode.members) {
     const isStatic = member.modifiers?.some((m) => m.kind === api.SyntaxKind.StaticKeyword);
-    if (isStatic && api.isPropertyDeclaration(member) && member.name.getText() === 'sessionField' && member.initializer && api.isStringLiteral(member.initializer)) {
+    if (
+      isStatic &&
+      api.isPropertyDeclaration(member) &&
+      member.name.getText() === 'sessionField' &&
+      member.initializer &&
+      api.isStringLiteral(member.initializer)
+    ) {
       return member.initializer.text;
     }
   }
@@ -188,7 +198,7 @@ export function classChain(file) {
   const properties = [];
   const files = [];
   let className;
-  for (let current = file, wanted; current; ) {
+  for (let current = file, wanted; current;) {
     const text = read(current);
     files.push(current);
     const source = ts.createSourceFile(current, text, ts.ScriptTarget.ES2022, true);

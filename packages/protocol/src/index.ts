@@ -119,9 +119,7 @@ export const Conversation = z.object({
   /** Extension: the account's provisioned name, else its id ("the <account> team" answers while no one is assigned). */
   accountName: z.string(),
   topic: z.object({ id: z.string(), name: z.string() }).nullable(),
-  context: z
-    .object({ kind: z.string(), ref: z.string(), title: z.string().nullable(), url: z.string().nullable() })
-    .nullable(),
+  context: z.object({ kind: z.string(), ref: z.string(), title: z.string().nullable(), url: z.string().nullable() }).nullable(),
   assigneeId: z.string().nullable(),
   /** Extension: who answers it, by name (customers see who their question went to); null: the account's staff. */
   assignee: UserRef.nullable(),
@@ -351,7 +349,9 @@ const intQuery = (min: number, max: number) =>
 export const listStatusAliases = { waiting_for_me: 'attentive', solved: 'resolved' } as const satisfies Record<string, ConversationStatus>;
 export const ListStatus = z
   .enum([...conversationStatuses, 'waiting_for_me', 'solved'])
-  .transform((value): ConversationStatus => (value in listStatusAliases ? listStatusAliases[value as keyof typeof listStatusAliases] : (value as ConversationStatus)));
+  .transform((value): ConversationStatus =>
+    value in listStatusAliases ? listStatusAliases[value as keyof typeof listStatusAliases] : (value as ConversationStatus),
+  );
 
 export const ListConversationsQuery = z.strictObject({
   folder: Folder.optional(),

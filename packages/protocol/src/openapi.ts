@@ -129,13 +129,29 @@ const stateSummaries: Record<(typeof states)[number], string> = {
   unread: 'Keep the conversation unread for the caller until they open it again',
   trash: "Move the conversation to the caller's trash",
   restore: "Bring the conversation back from the caller's trash",
-  leave: 'Stop being a participant: the conversation leaves all the caller\'s folders',
+  leave: "Stop being a participant: the conversation leaves all the caller's folders",
 };
 
 /** Every route of the server; a test checks this list against the app's routes so the document cannot drift. */
 export const operations: Operation[] = [
-  { operationId: 'getHealth', method: 'get', path: '/healthz', summary: 'Whether the server can answer (public, open to every origin)', ok: 200, response: 'Health', public: true },
-  { operationId: 'getReadiness', method: 'get', path: '/readyz', summary: 'Whether the server takes work: migrations ran and no drain began (public)', ok: 200, response: 'Readiness', public: true },
+  {
+    operationId: 'getHealth',
+    method: 'get',
+    path: '/healthz',
+    summary: 'Whether the server can answer (public, open to every origin)',
+    ok: 200,
+    response: 'Health',
+    public: true,
+  },
+  {
+    operationId: 'getReadiness',
+    method: 'get',
+    path: '/readyz',
+    summary: 'Whether the server takes work: migrations ran and no drain began (public)',
+    ok: 200,
+    response: 'Readiness',
+    public: true,
+  },
   {
     operationId: 'getMetrics',
     method: 'get',
@@ -147,31 +163,240 @@ export const operations: Operation[] = [
   },
   { operationId: 'getOpenApiDocument', method: 'get', path: '/openapi.json', summary: 'This document', ok: 200, public: true },
   { operationId: 'getMe', method: 'get', path: '/me', summary: 'The caller, their accounts and unread count', ok: 200, response: 'Me' },
-  { operationId: 'listTopics', method: 'get', path: '/topics', summary: "Topics for the compose form: those of the caller's accounts (or of `accountId`, one of them) and those of every account", query: 'TopicsQuery', ok: 200, response: 'TopicList', errors: [403] },
-  { operationId: 'listDirectory', method: 'get', path: '/directory', summary: 'People the caller may address in an account', query: 'AccountQuery', ok: 200, response: 'PersonList', errors: [403] },
-  { operationId: 'listStatusUpdates', method: 'get', path: '/status-updates', summary: "The account's Status tab", query: 'AccountQuery', ok: 200, response: 'StatusUpdateList', errors: [403] },
-  { operationId: 'putAccount', method: 'put', path: '/accounts/{id}', summary: 'Provision an account name (admin); the account is created when it is new', body: 'PutAccountBody', ok: 200, response: 'AccountResponse', upsert: true },
-  { operationId: 'getQueueCounts', method: 'get', path: '/queues', summary: 'Staff queue counts per status and assignee filter', query: 'QueueQuery', ok: 200, response: 'QueueCounts', errors: [403] },
-  { operationId: 'listConversations', method: 'get', path: '/conversations', summary: 'List a folder, search, filter (keyset pagination)', query: 'ListConversationsQuery', ok: 200, response: 'ConversationPage', errors: [403] },
-  { operationId: 'createConversation', method: 'post', path: '/conversations', summary: 'Start a conversation', body: 'CreateConversationBody', ok: 201, response: 'ConversationResponse', errors: [404] },
-  { operationId: 'getConversation', method: 'get', path: '/conversations/{id}', summary: 'A conversation and a page of its messages (oldest first)', query: 'ThreadQuery', ok: 200, response: 'Thread' },
-  { operationId: 'updateConversation', method: 'patch', path: '/conversations/{id}', summary: 'Change status or assignee (staff)', body: 'PatchConversationBody', ok: 200, response: 'ConversationResponse' },
-  { operationId: 'postMessage', method: 'post', path: '/conversations/{id}/messages', summary: 'Post a message with one of the six actions', body: 'PostMessageBody', ok: 201, response: 'MessageResponse' },
-  { operationId: 'addParticipants', method: 'post', path: '/conversations/{id}/participants', summary: 'Add participants from the account', body: 'AddParticipantsBody', ok: 200, response: 'ConversationResponse' },
-  ...states.map((change): Operation => ({ operationId: stateIds[change], method: 'post', path: `/conversations/{id}/${change}`, summary: stateSummaries[change], ok: 204 })),
-  { operationId: 'notifyAdmins', method: 'post', path: '/conversations/{id}/notify-admins', summary: 'Notify all administrators about a conversation (staff)', ok: 202, response: 'NotifyAdminsResult' },
-  { operationId: 'solveConversation', method: 'post', path: '/conversations/{id}/solve', summary: 'Mark the conversation solved (`resolved`); a customer their own', ok: 200, response: 'ConversationResponse' },
-  { operationId: 'reopenConversation', method: 'post', path: '/conversations/{id}/reopen', summary: 'Open the conversation again: it waits for staff (`open`)', ok: 200, response: 'ConversationResponse' },
-  { operationId: 'rateConversation', method: 'put', path: '/conversations/{id}/rating', summary: "Give or change the caller's rating (customers; once answered or solved; changeable for 7 days)", body: 'RateBody', ok: 200, response: 'RatingResponse', errors: [403, 409] },
-  { operationId: 'getRatingSummary', method: 'get', path: '/ratings', summary: "An account's ratings over a period: counts per score and the mean (staff, admin)", query: 'RatingsQuery', ok: 200, response: 'RatingSummary', errors: [403] },
-  { operationId: 'getReplyTimes', method: 'get', path: '/reply-times', summary: "An account's expected reply time and its topics' own", query: 'AccountQuery', ok: 200, response: 'ReplyTimes', errors: [403] },
-  { operationId: 'putReplyTime', method: 'put', path: '/reply-times', summary: "Set or remove the expected reply time of an account or of a topic in it (staff, admin)", body: 'PutReplyTimeBody', ok: 200, response: 'ReplyTimes', errors: [403] },
-  { operationId: 'getAccountSettings', method: 'get', path: '/accounts/{id}/settings', summary: "An account's settings (staff, admin of the account)", ok: 200, response: 'AccountSettingsResponse', errors: [403] },
-  { operationId: 'patchAccountSettings', method: 'patch', path: '/accounts/{id}/settings', summary: "Change an account's settings (admin)", body: 'PatchAccountSettingsBody', ok: 200, response: 'AccountSettingsResponse', errors: [403] },
-  { operationId: 'uploadAttachment', method: 'post', path: '/attachments', summary: 'Upload a file (multipart, field `file`), typed from its bytes; deleted if not sent with a message within 24 hours', upload: true, ok: 201, response: 'AttachmentResponse', errors: [400, 413, 415, 422] },
-  { operationId: 'downloadAttachment', method: 'get', path: '/attachments/{id}', summary: 'Download a file, always as an attachment (409 while scanning or when infected)', ok: 200, media: 'application/octet-stream', errors: [409] },
-  { operationId: 'listNotifications', method: 'get', path: '/notifications', summary: "The caller's notification centre, newest first (staff; keyset pagination)", query: 'NotificationsQuery', ok: 200, response: 'NotificationList', errors: [403] },
-  { operationId: 'getUnreadNotificationCount', method: 'get', path: '/notifications/unread-count', summary: 'Unread notices in the notification centre (staff)', ok: 200, response: 'UnreadNotifications', errors: [403] },
+  {
+    operationId: 'listTopics',
+    method: 'get',
+    path: '/topics',
+    summary: "Topics for the compose form: those of the caller's accounts (or of `accountId`, one of them) and those of every account",
+    query: 'TopicsQuery',
+    ok: 200,
+    response: 'TopicList',
+    errors: [403],
+  },
+  {
+    operationId: 'listDirectory',
+    method: 'get',
+    path: '/directory',
+    summary: 'People the caller may address in an account',
+    query: 'AccountQuery',
+    ok: 200,
+    response: 'PersonList',
+    errors: [403],
+  },
+  {
+    operationId: 'listStatusUpdates',
+    method: 'get',
+    path: '/status-updates',
+    summary: "The account's Status tab",
+    query: 'AccountQuery',
+    ok: 200,
+    response: 'StatusUpdateList',
+    errors: [403],
+  },
+  {
+    operationId: 'putAccount',
+    method: 'put',
+    path: '/accounts/{id}',
+    summary: 'Provision an account name (admin); the account is created when it is new',
+    body: 'PutAccountBody',
+    ok: 200,
+    response: 'AccountResponse',
+    upsert: true,
+  },
+  {
+    operationId: 'getQueueCounts',
+    method: 'get',
+    path: '/queues',
+    summary: 'Staff queue counts per status and assignee filter',
+    query: 'QueueQuery',
+    ok: 200,
+    response: 'QueueCounts',
+    errors: [403],
+  },
+  {
+    operationId: 'listConversations',
+    method: 'get',
+    path: '/conversations',
+    summary: 'List a folder, search, filter (keyset pagination)',
+    query: 'ListConversationsQuery',
+    ok: 200,
+    response: 'ConversationPage',
+    errors: [403],
+  },
+  {
+    operationId: 'createConversation',
+    method: 'post',
+    path: '/conversations',
+    summary: 'Start a conversation',
+    body: 'CreateConversationBody',
+    ok: 201,
+    response: 'ConversationResponse',
+    errors: [404],
+  },
+  {
+    operationId: 'getConversation',
+    method: 'get',
+    path: '/conversations/{id}',
+    summary: 'A conversation and a page of its messages (oldest first)',
+    query: 'ThreadQuery',
+    ok: 200,
+    response: 'Thread',
+  },
+  {
+    operationId: 'updateConversation',
+    method: 'patch',
+    path: '/conversations/{id}',
+    summary: 'Change status or assignee (staff)',
+    body: 'PatchConversationBody',
+    ok: 200,
+    response: 'ConversationResponse',
+  },
+  {
+    operationId: 'postMessage',
+    method: 'post',
+    path: '/conversations/{id}/messages',
+    summary: 'Post a message with one of the six actions',
+    body: 'PostMessageBody',
+    ok: 201,
+    response: 'MessageResponse',
+  },
+  {
+    operationId: 'addParticipants',
+    method: 'post',
+    path: '/conversations/{id}/participants',
+    summary: 'Add participants from the account',
+    body: 'AddParticipantsBody',
+    ok: 200,
+    response: 'ConversationResponse',
+  },
+  ...states.map((change): Operation => ({
+    operationId: stateIds[change],
+    method: 'post',
+    path: `/conversations/{id}/${change}`,
+    summary: stateSummaries[change],
+    ok: 204,
+  })),
+  {
+    operationId: 'notifyAdmins',
+    method: 'post',
+    path: '/conversations/{id}/notify-admins',
+    summary: 'Notify all administrators about a conversation (staff)',
+    ok: 202,
+    response: 'NotifyAdminsResult',
+  },
+  {
+    operationId: 'solveConversation',
+    method: 'post',
+    path: '/conversations/{id}/solve',
+    summary: 'Mark the conversation solved (`resolved`); a customer their own',
+    ok: 200,
+    response: 'ConversationResponse',
+  },
+  {
+    operationId: 'reopenConversation',
+    method: 'post',
+    path: '/conversations/{id}/reopen',
+    summary: 'Open the conversation again: it waits for staff (`open`)',
+    ok: 200,
+    response: 'ConversationResponse',
+  },
+  {
+    operationId: 'rateConversation',
+    method: 'put',
+    path: '/conversations/{id}/rating',
+    summary: "Give or change the caller's rating (customers; once answered or solved; changeable for 7 days)",
+    body: 'RateBody',
+    ok: 200,
+    response: 'RatingResponse',
+    errors: [403, 409],
+  },
+  {
+    operationId: 'getRatingSummary',
+    method: 'get',
+    path: '/ratings',
+    summary: "An account's ratings over a period: counts per score and the mean (staff, admin)",
+    query: 'RatingsQuery',
+    ok: 200,
+    response: 'RatingSummary',
+    errors: [403],
+  },
+  {
+    operationId: 'getReplyTimes',
+    method: 'get',
+    path: '/reply-times',
+    summary: "An account's expected reply time and its topics' own",
+    query: 'AccountQuery',
+    ok: 200,
+    response: 'ReplyTimes',
+    errors: [403],
+  },
+  {
+    operationId: 'putReplyTime',
+    method: 'put',
+    path: '/reply-times',
+    summary: 'Set or remove the expected reply time of an account or of a topic in it (staff, admin)',
+    body: 'PutReplyTimeBody',
+    ok: 200,
+    response: 'ReplyTimes',
+    errors: [403],
+  },
+  {
+    operationId: 'getAccountSettings',
+    method: 'get',
+    path: '/accounts/{id}/settings',
+    summary: "An account's settings (staff, admin of the account)",
+    ok: 200,
+    response: 'AccountSettingsResponse',
+    errors: [403],
+  },
+  {
+    operationId: 'patchAccountSettings',
+    method: 'patch',
+    path: '/accounts/{id}/settings',
+    summary: "Change an account's settings (admin)",
+    body: 'PatchAccountSettingsBody',
+    ok: 200,
+    response: 'AccountSettingsResponse',
+    errors: [403],
+  },
+  {
+    operationId: 'uploadAttachment',
+    method: 'post',
+    path: '/attachments',
+    summary: 'Upload a file (multipart, field `file`), typed from its bytes; deleted if not sent with a message within 24 hours',
+    upload: true,
+    ok: 201,
+    response: 'AttachmentResponse',
+    errors: [400, 413, 415, 422],
+  },
+  {
+    operationId: 'downloadAttachment',
+    method: 'get',
+    path: '/attachments/{id}',
+    summary: 'Download a file, always as an attachment (409 while scanning or when infected)',
+    ok: 200,
+    media: 'application/octet-stream',
+    errors: [409],
+  },
+  {
+    operationId: 'listNotifications',
+    method: 'get',
+    path: '/notifications',
+    summary: "The caller's notification centre, newest first (staff; keyset pagination)",
+    query: 'NotificationsQuery',
+    ok: 200,
+    response: 'NotificationList',
+    errors: [403],
+  },
+  {
+    operationId: 'getUnreadNotificationCount',
+    method: 'get',
+    path: '/notifications/unread-count',
+    summary: 'Unread notices in the notification centre (staff)',
+    ok: 200,
+    response: 'UnreadNotifications',
+    errors: [403],
+  },
   { operationId: 'markNotificationRead', method: 'post', path: '/notifications/{id}/read', summary: 'Mark one notice read (staff)', ok: 204 },
   { operationId: 'markAllNotificationsRead', method: 'post', path: '/notifications/read-all', summary: 'Mark every notice read (staff)', ok: 204 },
   {
@@ -185,7 +410,16 @@ export const operations: Operation[] = [
     ok: 200,
     media: 'text/event-stream',
   },
-  { operationId: 'listAuditEvents', method: 'get', path: '/audit', summary: 'The audit log, newest first (admin; keyset pagination, filters actor, action, outcome)', query: 'AuditQuery', ok: 200, response: 'AuditList', errors: [403] },
+  {
+    operationId: 'listAuditEvents',
+    method: 'get',
+    path: '/audit',
+    summary: 'The audit log, newest first (admin; keyset pagination, filters actor, action, outcome)',
+    query: 'AuditQuery',
+    ok: 200,
+    response: 'AuditList',
+    errors: [403],
+  },
 ];
 
 /**
@@ -229,7 +463,10 @@ const errorAnswers: Record<ClientError, { description: string; headers?: object;
       required: ['error'],
     },
   },
-  403: { description: '`forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS' },
+  403: {
+    description:
+      '`forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS',
+  },
   404: { description: '`not_found`: an unknown id and an id the caller may not see answer alike' },
   409: {
     description:
@@ -237,7 +474,9 @@ const errorAnswers: Record<ClientError, { description: string; headers?: object;
     headers: retryAfter,
   },
   413: { description: '`too_large`: the body is over its limit (1 MiB of JSON; SECURE_INBOX_MAX_UPLOAD_BYTES for a file, in `details.limit`)' },
-  415: { description: '`unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes' },
+  415: {
+    description: '`unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes',
+  },
   422: { description: '`invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`)' },
   429: { description: '`rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too)', headers: retryAfter },
 };
@@ -273,19 +512,28 @@ export function openApiDocument() {
       }
     }
     if (op.media === 'text/event-stream') {
-      parameters.push({ name: 'Last-Event-ID', in: 'header', required: false, description: 'The id of the last event received: the stream resumes after it', schema: { type: 'string' } });
+      parameters.push({
+        name: 'Last-Event-ID',
+        in: 'header',
+        required: false,
+        description: 'The id of the last event received: the stream resumes after it',
+        schema: { type: 'string' },
+      });
     }
     const success = op.response
       ? { description: 'OK', content: json(ref(op.response)) }
       : op.media === 'text/event-stream'
         ? { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }
         : op.media === 'application/octet-stream'
-          ? { description: 'The bytes, with Content-Disposition: attachment', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+          ? {
+              description: 'The bytes, with Content-Disposition: attachment',
+              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            }
           : op.media === 'text/plain'
             ? { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } }
-          : op.operationId === 'getOpenApiDocument'
-            ? { description: 'This document', content: json({ type: 'object' }) }
-            : { description: 'Done' };
+            : op.operationId === 'getOpenApiDocument'
+              ? { description: 'This document', content: json({ type: 'object' }) }
+              : { description: 'Done' };
     const responses: Record<string, unknown> = { [op.ok]: success };
     for (const status of clientErrors(op)) {
       const { description, headers, schema } = errorAnswers[status];
@@ -305,7 +553,14 @@ export function openApiDocument() {
       ...(parameters.length ? { parameters } : {}),
       ...(op.body ? { requestBody: { required: true, content: json(ref(op.body)) } } : {}),
       ...(op.upload
-        ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } },
+              },
+            },
+          }
         : {}),
       responses,
     };

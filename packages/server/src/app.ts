@@ -97,7 +97,8 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
     }
     if (error instanceof HTTPException) {
       const status = error.status;
-      const code = status === 400 ? 'bad_request' : status === 401 ? 'unauthorized' : status === 413 ? 'too_large' : status === 404 ? 'not_found' : 'bad_request';
+      const code =
+        status === 400 ? 'bad_request' : status === 401 ? 'unauthorized' : status === 413 ? 'too_large' : status === 404 ? 'not_found' : 'bad_request';
       return c.json({ error: { code, message: error.message || 'The request could not be processed.' } }, status >= 500 ? 400 : status);
     }
     const storage = storageProblem(error);

@@ -13,8 +13,7 @@ const packaged = resolve(here, 'widget/secure-inbox.js');
  * The build copies the widget bundle (the entry and its `secure-inbox/` modules) into the package (dist/widget/,
  * `pnpm build`), so an installed server serves its own; from the sources, and from a build without that copy, it is the workspace's packages/elements/dist.
  */
-export const defaultBundlePath =
-  !import.meta.url.endsWith('.ts') && existsSync(packaged) ? packaged : resolve(here, '../../elements/dist/secure-inbox.js');
+export const defaultBundlePath = !import.meta.url.endsWith('.ts') && existsSync(packaged) ? packaged : resolve(here, '../../elements/dist/secure-inbox.js');
 
 type Encoding = 'br' | 'gzip' | 'identity';
 
@@ -86,7 +85,10 @@ export function bundleRoute(file = defaultBundlePath) {
   const entry = compressedFile(file, 'The widget bundle has not been built yet: run `pnpm build`.');
   const chunkDir = join(dirname(file), 'secure-inbox');
   const locales = new Map(
-    shippedLocales.map((lang) => [`${lang}.js`, compressedFile(join(chunkDir, 'locales', `${lang}.js`), 'The widget bundle has not been built yet: run `pnpm build`.')]),
+    shippedLocales.map((lang) => [
+      `${lang}.js`,
+      compressedFile(join(chunkDir, 'locales', `${lang}.js`), 'The widget bundle has not been built yet: run `pnpm build`.'),
+    ]),
   );
   const chunks = new Map<string, ReturnType<typeof compressedFile>>();
   const send = (c: Context, variants: Record<Encoding, Variant>, cacheControl: string) => {

@@ -138,20 +138,19 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
   if (algorithms.length === 0) throw new ConfigError('SECURE_INBOX_JWT_ALGORITHMS must name at least one algorithm, e.g. HS256.');
   for (const alg of algorithms) {
     if (!HMAC.includes(alg) && !ASYMMETRIC.includes(alg)) {
-      throw new ConfigError(
-        `SECURE_INBOX_JWT_ALGORITHMS names "${alg}", which is not supported; use any of ${[...HMAC, ...ASYMMETRIC].join(', ')}.`,
-      );
+      throw new ConfigError(`SECURE_INBOX_JWT_ALGORITHMS names "${alg}", which is not supported; use any of ${[...HMAC, ...ASYMMETRIC].join(', ')}.`);
     }
   }
 
   const secret = e.SECURE_INBOX_JWT_SECRET;
   if (secret && Buffer.byteLength(secret, 'utf8') < 32) {
-    throw new ConfigError(
-      `SECURE_INBOX_JWT_SECRET is ${Buffer.byteLength(secret, 'utf8')} bytes; set it to a random secret of at least 32 bytes.`,
-    );
+    throw new ConfigError(`SECURE_INBOX_JWT_SECRET is ${Buffer.byteLength(secret, 'utf8')} bytes; set it to a random secret of at least 32 bytes.`);
   }
   const secrets = new Map<string, Uint8Array>();
-  for (const entry of (e.SECURE_INBOX_JWT_SECRETS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (e.SECURE_INBOX_JWT_SECRETS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(':');
     const kid = colon > 0 ? entry.slice(0, colon).trim() : '';
     const value = colon > 0 ? entry.slice(colon + 1) : '';
@@ -159,7 +158,9 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
       throw new ConfigError('SECURE_INBOX_JWT_SECRETS must be a comma-separated list of kid:secret pairs, e.g. 2026-01:<secret>,2026-02:<secret>.');
     }
     if (Buffer.byteLength(value, 'utf8') < 32) {
-      throw new ConfigError(`SECURE_INBOX_JWT_SECRETS: the secret of kid "${kid}" is ${Buffer.byteLength(value, 'utf8')} bytes; each must be at least 32 bytes.`);
+      throw new ConfigError(
+        `SECURE_INBOX_JWT_SECRETS: the secret of kid "${kid}" is ${Buffer.byteLength(value, 'utf8')} bytes; each must be at least 32 bytes.`,
+      );
     }
     if (secrets.has(kid)) throw new ConfigError(`SECURE_INBOX_JWT_SECRETS names kid "${kid}" twice; give each secret its own kid.`);
     secrets.set(kid, new TextEncoder().encode(value));

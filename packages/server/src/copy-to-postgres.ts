@@ -16,7 +16,9 @@ async function run(env: NodeJS.ProcessEnv): Promise<number> {
   const { counts, differing } = await copySqliteToPostgres({ sqliteFile: dbFile, dataDir, target, log: (line) => console.log(line) });
   for (const c of counts) {
     const bytes = c.sourceBytes === undefined ? '' : `, ${c.sourceBytes} bytes on SQLite's disk, ${c.targetBytes} in PostgreSQL`;
-    console.log(`${c.source === c.target && c.sourceBytes === c.targetBytes ? 'same' : 'DIFFERS'}  ${c.table}: ${c.source} on SQLite, ${c.target} in PostgreSQL${bytes}`);
+    console.log(
+      `${c.source === c.target && c.sourceBytes === c.targetBytes ? 'same' : 'DIFFERS'}  ${c.table}: ${c.source} on SQLite, ${c.target} in PostgreSQL${bytes}`,
+    );
   }
   if (differing.length > 0) {
     console.error(`copy-to-postgres: ${differing.join(', ')} differ${differing.length === 1 ? 's' : ''} between the two databases; nothing was committed.`);

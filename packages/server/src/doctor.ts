@@ -288,7 +288,9 @@ export async function doctor(env: Env = process.env): Promise<Check[]> {
   const failed = (name: string) => [...problems].filter(([variable]) => (checkOfVariable[variable] ?? `setting ${variable}`) === name);
   const fromConfig = (name: string, ok: () => string): Check[] => {
     const found = failed(name);
-    return found.length ? found.map(([, sentence]) => ({ name, ok: false, detail: sentence, fix: 'see docs/configuration.md' })) : [{ name, ok: true, detail: ok() }];
+    return found.length
+      ? found.map(([, sentence]) => ({ name, ok: false, detail: sentence, fix: 'see docs/configuration.md' }))
+      : [{ name, ok: true, detail: ok() }];
   };
   const serverOrigin = `http://${config.host}:${config.port}`;
   const portal = new URL(config.publicUrl).origin;
@@ -303,7 +305,12 @@ export async function doctor(env: Env = process.env): Promise<Check[]> {
         .join('; '),
     ),
     ...fromConfig('token algorithms', () =>
-      [`${config.jwt.algorithms.join(', ')}`, `aud ${config.jwt.audience}`, config.jwt.issuer ? `iss ${config.jwt.issuer}` : 'any iss', `at most ${config.jwt.maxAgeSeconds} s`].join('; '),
+      [
+        `${config.jwt.algorithms.join(', ')}`,
+        `aud ${config.jwt.audience}`,
+        config.jwt.issuer ? `iss ${config.jwt.issuer}` : 'any iss',
+        `at most ${config.jwt.maxAgeSeconds} s`,
+      ].join('; '),
     ),
     ...fromConfig('public URL', () => config.publicUrl),
     ...fromConfig('allowed origins', () => {
@@ -321,15 +328,25 @@ export async function doctor(env: Env = process.env): Promise<Check[]> {
     checkDataDir(config.dataDir),
   ];
   const mail = failed('mail');
-  checks.push(...(mail.length ? mail.map(([, sentence]) => ({ name: 'mail', ok: false, detail: sentence, fix: 'see docs/configuration.md' })) : [await checkMail(config)]));
+  checks.push(
+    ...(mail.length
+      ? mail.map(([, sentence]) => ({ name: 'mail', ok: false, detail: sentence, fix: 'see docs/configuration.md' }))
+      : [await checkMail(config)]),
+  );
   const clamd = failed('virus scan');
-  checks.push(...(clamd.length ? clamd.map(([, sentence]) => ({ name: 'virus scan', ok: false, detail: sentence, fix: 'see docs/configuration.md' })) : [await checkClamd(config)]));
+  checks.push(
+    ...(clamd.length
+      ? clamd.map(([, sentence]) => ({ name: 'virus scan', ok: false, detail: sentence, fix: 'see docs/configuration.md' }))
+      : [await checkClamd(config)]),
+  );
   return checks;
 }
 
 /** One line per check: `ok` or `FAIL`, what was found, and for a failure the fix. */
 export function formatChecks(checks: Check[]): string {
-  return checks.map((check) => `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : ` — fix: ${check.fix}`}`).join('\n');
+  return checks
+    .map((check) => `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : ` — fix: ${check.fix}`}`)
+    .join('\n');
 }
 
 /** Prints the checks; resolves to the exit code (1 when any failed). */

@@ -17,5 +17,4 @@ export class ApiError extends Error {
 export const notFound = (what = 'conversation') => new ApiError(404, 'not_found', `No such ${what}.`);
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 export const unauthorized = (message = 'A valid bearer token is required.') => new ApiError(401, 'unauthorized', message);
-export const invalid = (field: string, message: string) =>
-  new ApiError(422, 'invalid', `${field}: ${message}`, [{ field, message }]);
+export const invalid = (field: string, message: string) => new ApiError(422, 'invalid', `${field}: ${message}`, [{ field, message }]);

@@ -86,7 +86,11 @@ export class FixedWindows {
 export function clientAddress(c: Context, trustProxy: boolean): string | undefined {
   if (trustProxy) {
     const forwarded = c.req.header('x-forwarded-for');
-    const last = forwarded?.split(',').map((s) => s.trim()).filter(Boolean).pop();
+    const last = forwarded
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .pop();
     if (last) return normalize(last);
   }
   try {
@@ -151,7 +155,16 @@ export function rateLimitCreatesPerAddress(config: Pick<Config, 'rateLimitPerIpP
     const address = clientAddress(c, config.trustProxy);
     if (address === undefined) return next();
     const refused = windows.hit(address);
-    if (refused) refuse(c.get('deps').db, 'messages, conversations and uploads from your network', windows.limit, refused.retryAfter, refused.first, c.get('viewer')?.id ?? null, 'address');
+    if (refused)
+      refuse(
+        c.get('deps').db,
+        'messages, conversations and uploads from your network',
+        windows.limit,
+        refused.retryAfter,
+        refused.first,
+        c.get('viewer')?.id ?? null,
+        'address',
+      );
     return next();
   });
 }

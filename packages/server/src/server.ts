@@ -63,7 +63,10 @@ export function startServer(config: Config, options: StartOptions = {}) {
     const graceMs = config.shutdownGraceSeconds * 1000;
     const started = Date.now();
     readiness.state = 'draining';
-    logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, `Secure Inbox: ${signal} received; no new connections, finishing the requests in flight (up to ${config.shutdownGraceSeconds} s)`);
+    logger.info(
+      { signal, graceSeconds: config.shutdownGraceSeconds },
+      `Secure Inbox: ${signal} received; no new connections, finishing the requests in flight (up to ${config.shutdownGraceSeconds} s)`,
+    );
     // Something that hangs past the grace period and the clean-up after it: leave anyway, and say so. The timer
     // also keeps the process alive until the clean-up below has said that it stopped (the writer thread is unref'd).
     setTimeout(() => {

@@ -137,7 +137,8 @@ export const query = <S extends z.ZodType>(schema: S) => {
       // No prototype: a parameter named `__proto__` must stay a key (and be refused as unknown), not vanish.
       const single: Record<string, string> = Object.create(null);
       for (const [key, values] of Object.entries(all)) {
-        if (values.length > 1) throw new ApiError(422, 'invalid', `Invalid query: ${key} is given more than once.`, [{ field: key, message: 'is given more than once' }]);
+        if (values.length > 1)
+          throw new ApiError(422, 'invalid', `Invalid query: ${key} is given more than once.`, [{ field: key, message: 'is given more than once' }]);
         single[key] = values[0] ?? '';
       }
       const parsed = schema.safeParse(single);

@@ -24,7 +24,11 @@ function listen(app: { fetch: Hono['fetch'] }, answers: 'node' | 'answer-respons
 
 async function answer(base: string, method: string, path: string, headers: Record<string, string>) {
   const res = await fetch(`${base}${path}`, { method, headers });
-  return { status: res.status, body: await res.text(), headers: [...res.headers].filter(([name]) => name !== 'date' && name !== 'keep-alive' && name !== 'connection') };
+  return {
+    status: res.status,
+    body: await res.text(),
+    headers: [...res.headers].filter(([name]) => name !== 'date' && name !== 'keep-alive' && name !== 'connection'),
+  };
 }
 
 describe('answer headers through @hono/node-server', () => {
@@ -49,7 +53,24 @@ describe('answer headers through @hono/node-server', () => {
     let compared = 0;
     for (const origin of [PORTAL, 'https://evil.example', '', undefined]) {
       const headers: Record<string, string> = origin === undefined ? {} : { origin };
-      const requests = [['GET', '/json'], ['HEAD', '/json'], ['HEAD', '/text'], ['GET', '/text'], ['GET', '/own'], ['HEAD', '/own'], ['GET', '/own-late'], ['HEAD', '/own-late'], ['GET', '/raw'], ['GET', '/refused'], ['HEAD', '/refused'], ['GET', '/broken'], ['GET', '/nowhere'], ['HEAD', '/nowhere'], ['DELETE', '/empty'], ['POST', '/json']];
+      const requests = [
+        ['GET', '/json'],
+        ['HEAD', '/json'],
+        ['HEAD', '/text'],
+        ['GET', '/text'],
+        ['GET', '/own'],
+        ['HEAD', '/own'],
+        ['GET', '/own-late'],
+        ['HEAD', '/own-late'],
+        ['GET', '/raw'],
+        ['GET', '/refused'],
+        ['HEAD', '/refused'],
+        ['GET', '/broken'],
+        ['GET', '/nowhere'],
+        ['HEAD', '/nowhere'],
+        ['DELETE', '/empty'],
+        ['POST', '/json'],
+      ];
       for (const [method, path] of requests) {
         const expected = await answer(before, method!, `/api/v1${path}`, headers);
         for (const base of [after, plainAfter]) {
@@ -62,7 +83,8 @@ describe('answer headers through @hono/node-server', () => {
         }
       }
       const preflight = { ...headers, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' };
-      for (const base of [after, plainAfter]) expect(await answer(base, 'OPTIONS', '/api/v1/json', preflight)).toEqual(await answer(before, 'OPTIONS', '/api/v1/json', preflight));
+      for (const base of [after, plainAfter])
+        expect(await answer(base, 'OPTIONS', '/api/v1/json', preflight)).toEqual(await answer(before, 'OPTIONS', '/api/v1/json', preflight));
       // Outside the API: the security headers only, over the page's own (hono's secureHeaders overwrites them).
       for (const base of [after, plainAfter]) {
         const page = await answer(base, 'GET', '/page', headers);
@@ -74,7 +96,7 @@ describe('answer headers through @hono/node-server', () => {
     expect(compared).toBe(4 * 16 * 2);
   });
 
-  it('are on the real app\'s answers served the way startServer() serves them', async () => {
+  it("are on the real app's answers served the way startServer() serves them", async () => {
     const { app } = makeTestApp({ SECURE_INBOX_ALLOWED_ORIGINS: PORTAL });
     const server = await listen(app, 'answer-response');
     servers.push(server);

@@ -44,9 +44,19 @@ describe('API headers', () => {
           expect(await answer(after, method, path, headers), `${method} ${path} from ${origin}`).toEqual(await answer(before, method, path, headers));
           compared++;
         }
-        for (const [requested, requestHeaders] of [['POST', 'authorization, content-type'], ['PATCH', 'last-event-id'], ['GET', '']] as const) {
-          const preflight = { ...headers, 'access-control-request-method': requested, ...(requestHeaders ? { 'access-control-request-headers': requestHeaders } : {}) };
-          expect(await answer(after, 'OPTIONS', '/json', preflight), `preflight ${requested} from ${origin}`).toEqual(await answer(before, 'OPTIONS', '/json', preflight));
+        for (const [requested, requestHeaders] of [
+          ['POST', 'authorization, content-type'],
+          ['PATCH', 'last-event-id'],
+          ['GET', ''],
+        ] as const) {
+          const preflight = {
+            ...headers,
+            'access-control-request-method': requested,
+            ...(requestHeaders ? { 'access-control-request-headers': requestHeaders } : {}),
+          };
+          expect(await answer(after, 'OPTIONS', '/json', preflight), `preflight ${requested} from ${origin}`).toEqual(
+            await answer(before, 'OPTIONS', '/json', preflight),
+          );
           compared++;
         }
       }

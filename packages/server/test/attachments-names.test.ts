@@ -25,9 +25,7 @@ describe('attachment file names', () => {
   });
 
   it('go into Content-Disposition as an RFC 6266 attachment with an ASCII fallback', () => {
-    expect(contentDisposition('Résumé (final).pdf')).toBe(
-      `attachment; filename="Resume (final).pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%28final%29.pdf`,
-    );
+    expect(contentDisposition('Résumé (final).pdf')).toBe(`attachment; filename="Resume (final).pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%28final%29.pdf`);
     expect(contentDisposition('a"b\\c;d%e.txt')).toBe(`attachment; filename="a_b_c_d_e.txt"; filename*=UTF-8''a%22b%5Cc%3Bd%25e.txt`);
     expect(asciiFallback('日本語.pdf')).toBe('attachment.pdf');
   });

@@ -33,7 +33,8 @@ const MB = 1024 * 1024;
 const attachmentRows = () => (t.db.$client.prepare('SELECT count(*) AS n FROM attachments').get() as { n: number }).n;
 const leftOnDisk = () => {
   const dir = join(t.dir, 'attachments');
-  const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name])) : []);
+  const walk = (d: string): string[] =>
+    existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name])) : [];
   return walk(dir);
 };
 

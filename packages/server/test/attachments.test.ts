@@ -143,8 +143,20 @@ describe('uploading attachments', () => {
     ['plain text', 'Meter reading: 4711\nThanks!\n', 'notes.txt', 'text/plain', 'notes.txt'],
     ['CSV', 'date;amount\n2024-01-02;12.50\n', 'ledger.csv', 'text/csv', 'ledger.csv'],
     ['a Word document', DOCX, 'letter.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'letter.docx'],
-    ['a GIF', bytes('GIF89a', [1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff], ',', [0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0], ';'), 'anim.gif', 'image/gif', 'anim.gif'],
-    ['an OpenDocument text', zip({ mimetype: 'application/vnd.oasis.opendocument.text', 'content.xml': '<office:document-content/>' }), 'minutes.odt', 'application/vnd.oasis.opendocument.text', 'minutes.odt'],
+    [
+      'a GIF',
+      bytes('GIF89a', [1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff], ',', [0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0], ';'),
+      'anim.gif',
+      'image/gif',
+      'anim.gif',
+    ],
+    [
+      'an OpenDocument text',
+      zip({ mimetype: 'application/vnd.oasis.opendocument.text', 'content.xml': '<office:document-content/>' }),
+      'minutes.odt',
+      'application/vnd.oasis.opendocument.text',
+      'minutes.odt',
+    ],
     ['a legacy Word document', bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], new Array(504).fill(0)), 'old.doc', 'application/msword', 'old.doc'],
     ['a PNG without an extension', PNG, 'scan', 'image/png', 'scan.png'],
     ['a real PDF named x.pdf.html', PDF, 'x.pdf.html', 'application/pdf', 'x.pdf'],
@@ -161,7 +173,13 @@ describe('uploading attachments', () => {
   });
 
   it.each([
-    ['an SVG with a script', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>', 'logo.svg', 'image/svg+xml', /looks like HTML, SVG/],
+    [
+      'an SVG with a script',
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>',
+      'logo.svg',
+      'image/svg+xml',
+      /looks like HTML, SVG/,
+    ],
     ['HTML renamed .png', '<!DOCTYPE html><html><body><script>fetch("/steal")</script></body></html>', 'photo.png', 'image/png', /looks like HTML, SVG/],
     ['HTML after a few lines of text', 'Hello\n\n<HTML><ScRiPt>alert(1)</script>', 'hello.txt', 'text/plain', /looks like HTML, SVG/],
     ['a GIF/HTML polyglot', bytes('GIF89a/*', [1, 0, 1, 0, 0, 0, 0], '*/=1;<script>alert(1)</script>', [0x3b]), 'cat.gif', 'image/gif', /polyglot/],
@@ -172,7 +190,13 @@ describe('uploading attachments', () => {
     ['an XML file', '<?xml version="1.0"?><note><to>you</to></note>', 'data.txt', 'text/plain', /content is XML/],
     ['an HTML file', '<html><body>hi</body></html>', 'page.html', 'text/html', /looks like HTML, SVG/],
     ['a ZIP archive', zip({ 'a.txt': 'hello' }), 'bundle.zip', 'application/zip', /content is ZIP/],
-    ['a compound file not named as Office', bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], new Array(504).fill(0)), 'setup.msi', 'application/msword', /not named \.doc, \.xls or \.ppt/],
+    [
+      'a compound file not named as Office',
+      bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], new Array(504).fill(0)),
+      'setup.msi',
+      'application/msword',
+      /not named \.doc, \.xls or \.ppt/,
+    ],
   ])('refuses %s with 415 and keeps nothing', async (_what, content, name, type, reason) => {
     const res = await upload(t, people.alice, content, name, type);
     expect(res.status).toBe(415);
@@ -326,7 +350,12 @@ describe('uploads never sent', () => {
     expect(storedFiles(q)).toEqual([]);
     expect((await upload(q, people.alice, 'b'.repeat(1500), 'two.txt')).status).toBe(201);
     // Sending a removed upload names it.
-    const created = await q.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Late', body: 'With the draft.', attachmentIds: [draft] });
+    const created = await q.call(people.alice, 'POST', '/conversations', {
+      accountId: 'acme',
+      subject: 'Late',
+      body: 'With the draft.',
+      attachmentIds: [draft],
+    });
     expect(created.status).toBe(404);
     expect(created.json.error.message).toContain(draft);
   });
@@ -373,7 +402,7 @@ describe('uploads never sent', () => {
     expect(fresh.body.equals(JPEG)).toBe(true);
   });
 
-  it('are removed by the server\'s background jobs, from the moment it starts', async () => {
+  it("are removed by the server's background jobs, from the moment it starts", async () => {
     const t = makeTestApp();
     await signInAll(t);
     const stale = (await upload(t, people.alice, PDF, 'stale.pdf')).json.attachment.id;
@@ -401,7 +430,12 @@ describe('downloading attachments', () => {
 
   it('are always attachments with safe headers', async () => {
     // RFC 5987 carries the quotes through; FormData (like browsers) would send them as %22.
-    const text = await uploadRaw(t, people.alice, `Content-Disposition: form-data; name="file"; filename*=UTF-8''Z%C3%A4hlerstand%20%22Mai%22%202024.txt`, 'Zählerstand 4711\n');
+    const text = await uploadRaw(
+      t,
+      people.alice,
+      `Content-Disposition: form-data; name="file"; filename*=UTF-8''Z%C3%A4hlerstand%20%22Mai%22%202024.txt`,
+      'Zählerstand 4711\n',
+    );
     const res = await download(t, people.alice, text.json.attachment.id);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
@@ -463,7 +497,11 @@ describe('downloading attachments', () => {
   it('on a hidden note: staff only, never the customer', async () => {
     const up = await upload(t, people.sam, PNG, 'internal.png');
     const id = up.json.attachment.id;
-    const note = await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, { body: 'Checked the photo.', action: 'internal_note', attachmentIds: [id] });
+    const note = await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, {
+      body: 'Checked the photo.',
+      action: 'internal_note',
+      attachmentIds: [id],
+    });
     expect(note.status).toBe(201);
 
     expect((await download(t, people.sam, id)).status).toBe(200);
@@ -478,13 +516,20 @@ describe('downloading attachments', () => {
   it('on a status update: every member of the account the Status tab lists it to, and nobody else', async () => {
     const up = await upload(t, people.sam, PDF, 'closure.pdf');
     const id = up.json.attachment.id;
-    const posted = await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, { body: 'Office closed Friday.', action: 'status_update', attachmentIds: [id] });
+    const posted = await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, {
+      body: 'Office closed Friday.',
+      action: 'status_update',
+      attachmentIds: [id],
+    });
     expect(posted.status).toBe(201);
     // Adam is a customer of the account who takes no part in the conversation: the Status tab is account-wide news.
     for (const member of [people.alice, people.adam, people.sam, people.root]) {
       const tab = await t.call(member, 'GET', '/status-updates?accountId=acme');
       expect(tab.status, member.sub).toBe(200);
-      expect(tab.json.items.flatMap((m: { attachments: { id: string }[] }) => m.attachments.map((a) => a.id)), member.sub).toEqual([id]);
+      expect(
+        tab.json.items.flatMap((m: { attachments: { id: string }[] }) => m.attachments.map((a) => a.id)),
+        member.sub,
+      ).toEqual([id]);
       const res = await download(t, member, id);
       expect(res.status, member.sub).toBe(200);
       expect(res.body.equals(PDF)).toBe(true);
@@ -507,7 +552,10 @@ describe('downloading attachments', () => {
 
   it("refuses to attach someone else's upload with 404", async () => {
     const theirs = await upload(t, people.alice, PDF, 'mine.pdf');
-    const res = await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, { body: 'Forwarding.', attachmentIds: [theirs.json.attachment.id] });
+    const res = await t.call(people.sam, 'POST', `/conversations/${conversationId}/messages`, {
+      body: 'Forwarding.',
+      attachmentIds: [theirs.json.attachment.id],
+    });
     expect(res.status).toBe(404);
     expect(res.json.error.code).toBe('not_found');
     expect((await download(t, people.sam, theirs.json.attachment.id)).status).toBe(404);
@@ -707,7 +755,11 @@ describe('polyglots', () => {
 
   it.each([
     ['a PNG carrying a script past its first 64 KB', bytes(PNG, new Uint8Array(100 * 1024), '<ScRiPt>alert(1)</script>'), 'deep.png'],
-    ['a JPEG carrying javascript: 3 MB in, near its end', bytes(JPEG, new Uint8Array(3 * 1024 * 1024).fill(0x41), 'JavaScript:alert(1)', [0xff, 0xd9]), 'big.jpg'],
+    [
+      'a JPEG carrying javascript: 3 MB in, near its end',
+      bytes(JPEG, new Uint8Array(3 * 1024 * 1024).fill(0x41), 'JavaScript:alert(1)', [0xff, 0xd9]),
+      'big.jpg',
+    ],
   ])('are looked for in the whole file: refuses %s with 415 and keeps nothing', async (_what, content, name) => {
     const res = await upload(t, people.alice, content, name, 'image/png');
     expect(res.status).toBe(415);

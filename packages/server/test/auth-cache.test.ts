@@ -8,7 +8,15 @@ import { expectError, makeTestApp, SECRET, startConversation, type TestApp } fro
 
 const now = () => Math.floor(Date.now() / 1000);
 const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
-const alice = (accounts: string[], exp = now() + 600) => ({ sub: 'alice', name: 'Alice Applicant', role: 'customer', accounts, aud: 'secure-inbox', iat: now(), exp });
+const alice = (accounts: string[], exp = now() + 600) => ({
+  sub: 'alice',
+  name: 'Alice Applicant',
+  role: 'customer',
+  accounts,
+  aud: 'secure-inbox',
+  iat: now(),
+  exp,
+});
 
 async function callWith(t: TestApp, token: string, path = '/me') {
   const res = await t.app.request(`/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });

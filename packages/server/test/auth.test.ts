@@ -65,22 +65,31 @@ describe('bad tokens answer 401', () => {
     ['another scheme', async () => `Basic ${Buffer.from('alice:pw').toString('base64')}`],
     ['the token without a scheme', async () => signHs(validClaims())],
     ['alg none, no signature', async () => `Bearer ${enc({ alg: 'none', typ: 'JWT' })}.${enc(validClaims())}.`],
-    ['alg none with the signature of a valid token', async () => {
-      const [, , signature] = (await signHs(validClaims())).split('.');
-      return `Bearer ${enc({ alg: 'none' })}.${enc(validClaims())}.${signature}`;
-    }],
+    [
+      'alg none with the signature of a valid token',
+      async () => {
+        const [, , signature] = (await signHs(validClaims())).split('.');
+        return `Bearer ${enc({ alg: 'none' })}.${enc(validClaims())}.${signature}`;
+      },
+    ],
     ['alg NoNe', async () => `Bearer ${enc({ alg: 'NoNe' })}.${enc(validClaims())}.`],
     ['a wrong secret', async () => `Bearer ${await signHs(validClaims(), new TextEncoder().encode('another-secret-that-is-also-32-bytes-long'))}`],
-    ['an empty secret', async () => {
-      const header = enc({ alg: 'HS256' });
-      const body = enc(validClaims());
-      const { createHmac } = await import('node:crypto');
-      return `Bearer ${header}.${body}.${createHmac('sha256', '').update(`${header}.${body}`).digest('base64url')}`;
-    }],
-    ['a payload changed after signing', async () => {
-      const [header, , signature] = (await signHs(validClaims())).split('.');
-      return `Bearer ${header}.${enc({ ...validClaims(), role: 'admin', accounts: ['*'] })}.${signature}`;
-    }],
+    [
+      'an empty secret',
+      async () => {
+        const header = enc({ alg: 'HS256' });
+        const body = enc(validClaims());
+        const { createHmac } = await import('node:crypto');
+        return `Bearer ${header}.${body}.${createHmac('sha256', '').update(`${header}.${body}`).digest('base64url')}`;
+      },
+    ],
+    [
+      'a payload changed after signing',
+      async () => {
+        const [header, , signature] = (await signHs(validClaims())).split('.');
+        return `Bearer ${header}.${enc({ ...validClaims(), role: 'admin', accounts: ['*'] })}.${signature}`;
+      },
+    ],
     ['HS512 when only HS256 is allowed', async () => `Bearer ${await signHs(validClaims(), secretKey, 'HS512')}`],
     ['an expired token', async () => `Bearer ${await signHs({ ...validClaims(), iat: now() - 900, exp: now() - 120 })}`],
     ['nbf in the future', async () => `Bearer ${await signHs({ ...validClaims(), nbf: now() + 300 })}`],
@@ -104,10 +113,14 @@ describe('bad tokens answer 401', () => {
     ['accounts ["*"] for a customer', async () => `Bearer ${await signHs({ ...validClaims(), accounts: ['*'] })}`],
     ['accounts ["*"] for staff', async () => `Bearer ${await signHs({ ...validClaims(), sub: 'sam', role: 'staff', accounts: ['*'] })}`],
     ['accounts ["*", "acme"] for an admin', async () => `Bearer ${await signHs({ ...validClaims(), sub: 'root', role: 'admin', accounts: ['*', 'acme'] })}`],
-    ['an RS256 token when only HS256 is allowed', async () =>
-      `Bearer ${await new SignJWT(validClaims()).setProtectedHeader({ alg: 'RS256' }).sign(rsaPrivate)}`],
-    ['an ES256 token when only HS256 is allowed', async () =>
-      `Bearer ${await new SignJWT(validClaims()).setProtectedHeader({ alg: 'ES256' }).sign(ecPrivate)}`],
+    [
+      'an RS256 token when only HS256 is allowed',
+      async () => `Bearer ${await new SignJWT(validClaims()).setProtectedHeader({ alg: 'RS256' }).sign(rsaPrivate)}`,
+    ],
+    [
+      'an ES256 token when only HS256 is allowed',
+      async () => `Bearer ${await new SignJWT(validClaims()).setProtectedHeader({ alg: 'ES256' }).sign(ecPrivate)}`,
+    ],
     ['garbage', async () => 'Bearer garbage'],
     ['three dots', async () => 'Bearer a.b.c'],
     ['a JSON header with no payload', async () => `Bearer ${enc({ alg: 'HS256' })}..`],
@@ -212,7 +225,13 @@ describe('a refused token says why, in one word, and the log says the same', () 
     const doc = (await callWith(makeTestApp(), null, '/openapi.json')).json;
     const refused = doc.paths['/me'].get.responses['401'];
     expect(refused.content['application/json'].schema.properties.error.properties.details.properties.reason.enum).toEqual([
-      'missing', 'expired', 'audience', 'issuer', 'signature', 'claims', 'lifetime',
+      'missing',
+      'expired',
+      'audience',
+      'issuer',
+      'signature',
+      'claims',
+      'lifetime',
     ]);
     expect(doc.paths['/openapi.json'].get.responses['401']).toBeUndefined();
   });
@@ -309,7 +328,13 @@ describe('users and memberships follow the claims', () => {
   });
 
   it('refuses a token whose email claim is not a plain address (no header injection through it)', async () => {
-    for (const email of ['alice@example.com\r\nBcc: x@evil.example', 'alice@example.com\n', 'Alice <alice@example.com>', '\u202ealice@example.com', 'alice@exa mple.com']) {
+    for (const email of [
+      'alice@example.com\r\nBcc: x@evil.example',
+      'alice@example.com\n',
+      'Alice <alice@example.com>',
+      '\u202ealice@example.com',
+      'alice@exa mple.com',
+    ]) {
       const res = await t.call({ ...people.alice, email }, 'GET', '/me');
       expectError(res, 401, 'unauthorized');
       expect(res.json.error.message, email).toContain('email');

@@ -155,12 +155,7 @@ const table: Record<string, Entry> = {
   'PUT /api/v1/reply-times': {
     request: { body: { accountId: 'acme', replyTime: { amount: 2, unit: 'working_days' } } },
     ok: { as: sam, status: 200 },
-    forbidden: [
-      { as: alice },
-      { as: adam },
-      { as: gina },
-      { as: bob, body: { accountId: 'globex', replyTime: { amount: 1, unit: 'days' } } },
-    ],
+    forbidden: [{ as: alice }, { as: adam }, { as: gina }, { as: bob, body: { accountId: 'globex', replyTime: { amount: 1, unit: 'days' } } }],
   },
   'GET /api/v1/accounts/:id/settings': {
     id: 'account',
@@ -193,7 +188,13 @@ interface Answer {
   contentType: string | null;
 }
 
-async function send(t: TestApp, user: TestUser | null, method: string, path: string, variant: Variant & { upload?: boolean; stream?: boolean } = {}): Promise<Answer> {
+async function send(
+  t: TestApp,
+  user: TestUser | null,
+  method: string,
+  path: string,
+  variant: Variant & { upload?: boolean; stream?: boolean } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (user) headers.authorization = `Bearer ${await t.token(user)}`;
   let body: BodyInit | undefined;
@@ -381,7 +382,6 @@ describe.each(covered.map((r) => [routeKey(r), r] as const))('%s', (key, route) 
     ({ t, f } = await sharedWorld());
   });
 
-
   if (entry.public) {
     it('is public', async () => {
       const res = await send(t, null, route.method, route.path, entry.request);
@@ -416,7 +416,11 @@ describe.each(covered.map((r) => [routeKey(r), r] as const))('%s', (key, route) 
   for (const [i, refused] of (entry.forbidden ?? []).entries()) {
     it(`refuses ${refused.as.sub} with 403 (case ${i + 1}${refused.body ? `: ${JSON.stringify(refused.body)}` : refused.query ? `: ${refused.query}` : ''})`, async () => {
       const path = entry.id ? fill(route.path, await visibleId(t, entry.id, refused.as, f)) : route.path;
-      const variant = { ...entry.request, ...(refused.body !== undefined ? { body: refused.body } : {}), ...(refused.query !== undefined ? { query: refused.query } : {}) };
+      const variant = {
+        ...entry.request,
+        ...(refused.body !== undefined ? { body: refused.body } : {}),
+        ...(refused.query !== undefined ? { query: refused.query } : {}),
+      };
       const res = await send(t, refused.as, route.method, path, variant);
       expect(res.status, res.text).toBe(403);
       expect(JSON.parse(res.text).error.code).toBe('forbidden');
@@ -426,12 +430,17 @@ describe.each(covered.map((r) => [routeKey(r), r] as const))('%s', (key, route) 
   if (entry.id && entry.id !== 'account') {
     const kind = entry.id;
     it('answers unknown and foreign ids with byte-identical 404s, for every request variant, changing nothing', async () => {
-      const variants: Variant[] = [entry.request ?? {}, ...(entry.forbidden ?? []).map(({ body, query }) => ({ ...entry.request, ...(body !== undefined ? { body } : {}), ...(query !== undefined ? { query } : {}) }))];
+      const variants: Variant[] = [
+        entry.request ?? {},
+        ...(entry.forbidden ?? []).map(({ body, query }) => ({
+          ...entry.request,
+          ...(body !== undefined ? { body } : {}),
+          ...(query !== undefined ? { query } : {}),
+        })),
+      ];
       const snapshot = async () =>
         JSON.stringify(
-          await Promise.all(
-            [f.aliceConv, f.adamConv, f.bobConv, f.initechConv].map(async (id) => (await t.call(root, 'GET', `/conversations/${id}`)).json),
-          ),
+          await Promise.all([f.aliceConv, f.adamConv, f.bobConv, f.initechConv].map(async (id) => (await t.call(root, 'GET', `/conversations/${id}`)).json)),
         );
       const before = await snapshot();
       let compared = 0;

@@ -176,7 +176,10 @@ describe('the real server process', () => {
     const short = run({ SECURE_INBOX_JWT_SECRET: 'too-short', SECURE_INBOX_DB: join(dir, 'x.db'), PORT: port });
     const badPort = run({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DB: join(dir, 'y.db'), PORT: 'eighty' });
     const [missingExit, shortExit, badPortExit] = await Promise.all([missing.exited, short.exited, badPort.exited]);
-    for (const [proc, exit] of [[missing, missingExit], [short, shortExit]] as const) {
+    for (const [proc, exit] of [
+      [missing, missingExit],
+      [short, shortExit],
+    ] as const) {
       expect(exit.code, proc.output()).not.toBe(0);
       expect(exit.code).not.toBeNull();
       expect(proc.output()).toMatch(/SECURE_INBOX_JWT_SECRET[^\n]*32 bytes/);

@@ -24,7 +24,10 @@ function makeDemo() {
   });
   const db = openDb(config.dbFile);
   const seed = seedDemo(db);
-  const app = createApp({ db, config, logger: captureLogs().logger }, { bundlePath: join(dir, 'missing-bundle.js'), mount: (root) => root.route('/', demoRoutes()) });
+  const app = createApp(
+    { db, config, logger: captureLogs().logger },
+    { bundlePath: join(dir, 'missing-bundle.js'), mount: (root) => root.route('/', demoRoutes()) },
+  );
 
   async function token(userId: string) {
     const res = await app.request('/demo/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
@@ -281,8 +284,7 @@ describe('POST /demo/token', () => {
   });
 
   it('answers 404 for an unknown user and 4xx for a bad request, as JSON errors', async () => {
-    const post = (body: string, type = 'application/json') =>
-      demo.app.request('/demo/token', { method: 'POST', headers: { 'content-type': type }, body });
+    const post = (body: string, type = 'application/json') => demo.app.request('/demo/token', { method: 'POST', headers: { 'content-type': type }, body });
     const unknown = await post(JSON.stringify({ userId: 'mallory' }));
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as any).error.code).toBe('not_found');
@@ -298,7 +300,11 @@ describe('POST /demo/token', () => {
   it('is not part of the server without the demo', async () => {
     const config = demo.config;
     const plain = createApp({ db: demo.db, config, logger: captureLogs().logger }, { bundlePath: join(demo.dir, 'missing-bundle.js') });
-    const res = await plain.request('/demo/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'maria.lopez' }) });
+    const res = await plain.request('/demo/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'maria.lopez' }),
+    });
     expect(res.status).toBe(404);
     expect((await plain.request('/')).status).toBe(404);
   });

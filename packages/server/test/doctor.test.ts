@@ -108,7 +108,16 @@ describe('doctor', () => {
     const checks = await doctor(env);
     const found = byName(checks);
     const failed = checks.filter((check) => !check.ok).map((check) => check.name);
-    expect(failed).toEqual(['token secret', 'token algorithms', 'public URL', 'allowed origins', 'setting SECURE_INBOX_RATE_LIMIT', 'database', 'mail', 'virus scan']);
+    expect(failed).toEqual([
+      'token secret',
+      'token algorithms',
+      'public URL',
+      'allowed origins',
+      'setting SECURE_INBOX_RATE_LIMIT',
+      'database',
+      'mail',
+      'virus scan',
+    ]);
     expect(found['token secret']!.detail).toMatch(/SECURE_INBOX_JWT_SECRET is 9 bytes; set it to a random secret of at least 32 bytes/);
     expect(found['token algorithms']!.detail).toMatch(/"none", which is not supported/);
     expect(found['public URL']!.detail).toMatch(/SECURE_INBOX_PUBLIC_URL must be a URL/);
@@ -119,10 +128,16 @@ describe('doctor', () => {
     expect(found['virus scan']!.fix).toMatch(/clamd/);
     // The conversation stopped at MAIL FROM: nothing was sent.
     expect(picky.commands).toEqual(['MAIL FROM no-reply@riverton.example']);
-    for (const line of formatChecks(checks).split('\n').filter((l) => l.startsWith('FAIL'))) expect(line).toContain(' — fix: ');
+    for (const line of formatChecks(checks)
+      .split('\n')
+      .filter((l) => l.startsWith('FAIL')))
+      expect(line).toContain(' — fix: ');
 
     // The command prints the same and exits 1.
-    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/doctor-main.ts'], { env: { ...process.env, ...env }, cwd: join(__dirname, '..') });
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/doctor-main.ts'], {
+      env: { ...process.env, ...env },
+      cwd: join(__dirname, '..'),
+    });
     const failure = (await run.then(
       () => null,
       (error: unknown) => error,

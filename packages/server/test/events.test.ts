@@ -269,7 +269,9 @@ describe('GET /api/v1/events', () => {
     expect((await t.call(stella, 'GET', '/me')).status).toBe(200);
     const conv = await startConversation(t, people.sam, { recipientIds: ['alice'] });
     expect((await t.call(people.sam, 'PATCH', `/conversations/${conv.id}`, { assigneeId: 'stella' })).status).toBe(200);
-    const [assignee, other, root, alice, gina] = await Promise.all([stella, people.sam, people.root, people.alice, people.gina].map((u) => connect(t, base, u)));
+    const [assignee, other, root, alice, gina] = await Promise.all(
+      [stella, people.sam, people.root, people.alice, people.gina].map((u) => connect(t, base, u)),
+    );
 
     // A customer's question notifies the assignee.
     const question = await postMessage(t, people.alice, conv.id, { body: 'When is the inspection?' });
@@ -361,7 +363,10 @@ describe('open streams are bounded', () => {
     expect(open).toBeLessThan(30);
     const closed = clients.slice(0, 30 - open);
     await Promise.all(closed.map((c) => c.ended));
-    for (const c of closed) expect(c.events.filter(closing)).toEqual([{ event: 'stream.closed', id: expect.stringMatching(/^\d+$/), data: { reason: 'too_many_streams', limit: open } }]);
+    for (const c of closed)
+      expect(c.events.filter(closing)).toEqual([
+        { event: 'stream.closed', id: expect.stringMatching(/^\d+$/), data: { reason: 'too_many_streams', limit: open } },
+      ]);
     await expect.poll(() => eventBus(t.db).connections).toBe(open);
     // The newest ones stay and keep receiving.
     const conv = await startConversation(t, people.sam, { recipientIds: ['alice'] });
@@ -414,7 +419,9 @@ describe('open streams are bounded', () => {
     expect(refused.status).toBe(429);
     await refused.ended;
     expect(JSON.parse(refused.raw()).error.code).toBe('rate_limited');
-    expect(Number((await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${await t.token(people.adam)}` } })).headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(
+      Number((await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${await t.token(people.adam)}` } })).headers.get('retry-after')),
+    ).toBeGreaterThan(0);
     alice.close();
     await expect.poll(() => eventBus(t.db).connections).toBe(1);
     const again = await connect(t, base, people.adam);

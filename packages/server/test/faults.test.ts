@@ -18,7 +18,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { openDb, type Db } from '../src/store/sqlite/client.js';
 import * as schema from '../src/store/sqlite/schema.js';
-import { expectError, makeTestApp, people, postMessage, SECRET, signInAll, startConversation, type CallResult, type TestApp, type TestUser } from './helpers.js';
+import {
+  expectError,
+  makeTestApp,
+  people,
+  postMessage,
+  SECRET,
+  signInAll,
+  startConversation,
+  type CallResult,
+  type TestApp,
+  type TestUser,
+} from './helpers.js';
 
 const { alice, sam } = people;
 const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +57,15 @@ async function startServer(dbFile: string, dataDir: string): Promise<{ base: str
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SECURE_INBOX_')) env[k] = v;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
-    env: { ...env, SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DB: dbFile, SECURE_INBOX_DATA_DIR: dataDir, SECURE_INBOX_RATE_LIMIT: '0', PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      ...env,
+      SECURE_INBOX_JWT_SECRET: SECRET,
+      SECURE_INBOX_DB: dbFile,
+      SECURE_INBOX_DATA_DIR: dataDir,
+      SECURE_INBOX_RATE_LIMIT: '0',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -118,14 +137,11 @@ describe('several processes writing one database', () => {
               const n = next++;
               const user = writers[n % writers.length]!;
               const body = `server ${s} message ${n}`;
-              const res = await fetch(
-                n % 8 === 7 ? `${server.base}/api/v1/conversations` : `${server.base}/api/v1/conversations/${id}/messages`,
-                {
-                  method: 'POST',
-                  headers: await auth(n % 8 === 7 ? alice : user),
-                  body: JSON.stringify(n % 8 === 7 ? { accountId: 'acme', subject: body, body } : { body }),
-                },
-              );
+              const res = await fetch(n % 8 === 7 ? `${server.base}/api/v1/conversations` : `${server.base}/api/v1/conversations/${id}/messages`, {
+                method: 'POST',
+                headers: await auth(n % 8 === 7 ? alice : user),
+                body: JSON.stringify(n % 8 === 7 ? { accountId: 'acme', subject: body, body } : { body }),
+              });
               statuses.push(res.status);
               if (res.status !== 201) throw new Error(`${res.status} ${await res.text()}\n${server.output()}`);
               if (n % 8 !== 7) bodies.push(body);
@@ -137,7 +153,6 @@ describe('several processes writing one database', () => {
     expect(statuses).toHaveLength(3 * perServer);
     expect(statuses.every((s) => s === 201)).toBe(true);
     for (const server of servers) expect(server.output()).not.toMatch(/SQLITE_BUSY|database is locked/);
-
 
     // Every acknowledged message is there, once, readable through any of the processes.
     const thread = await fetch(`${servers[2]!.base}/api/v1/conversations/${id}?limit=200`, { headers: await auth(sam) });

@@ -59,10 +59,9 @@ describe('replying to a message', () => {
   it('records the message answered, and only one the author may see in the same conversation', async () => {
     const t = makeTestApp();
     await signInAll(t);
-    const id = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence', body: 'How high may it be?' })).json
-      .conversation.id;
-    const other = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Other', body: 'Unrelated' })).json
-      .conversation.id;
+    const id = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence', body: 'How high may it be?' })).json.conversation
+      .id;
+    const other = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Other', body: 'Unrelated' })).json.conversation.id;
     const note = (await t.call(people.sam, 'POST', `/conversations/${id}/messages`, { body: 'Check the by-law', action: 'internal_note' })).json.message;
     const answer = (await t.call(people.sam, 'POST', `/conversations/${id}/messages`, { body: 'Two metres.', action: 'send' })).json.message;
 

@@ -28,8 +28,24 @@ beforeAll(async () => {
 
 // ------------------------------------------------------------------ arbitraries
 const knownBodyKeys = [
-  'accountId', 'subject', 'body', 'topicId', 'recipientIds', 'context', 'attachmentIds', 'notifyAdmins',
-  'action', 'tip', 'userIds', 'status', 'assigneeId', 'name', 'kind', 'ref', 'url', 'title',
+  'accountId',
+  'subject',
+  'body',
+  'topicId',
+  'recipientIds',
+  'context',
+  'attachmentIds',
+  'notifyAdmins',
+  'action',
+  'tip',
+  'userIds',
+  'status',
+  'assigneeId',
+  'name',
+  'kind',
+  'ref',
+  'url',
+  'title',
 ];
 const pollutionKeys = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'];
 const knownQueryKeys = ['folder', 'q', 'unread', 'status', 'accountId', 'cursor', 'limit', 'assignee', 'sort', 'before'];
@@ -41,9 +57,33 @@ const jsonValueText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }).map((s) => JSON.stringify(s)),
   fc
     .constantFrom(
-      'acme', 'globex', 'alice', 'adam', 'bob', 'sam', 'reply', 'send', 'resolve', 'internal_note', 'status_update', 'open',
-      'answered', 'javascript:alert(1)', 'https://example.com/x', '<script>alert(1)</script>', '<img src=x onerror=alert(1)>',
-      '%', 'x%', '\u0000', '\u202e', ' ', '', '*', '../../etc/passwd', "' OR 1=1 --", '"; DROP TABLE messages; --',
+      'acme',
+      'globex',
+      'alice',
+      'adam',
+      'bob',
+      'sam',
+      'reply',
+      'send',
+      'resolve',
+      'internal_note',
+      'status_update',
+      'open',
+      'answered',
+      'javascript:alert(1)',
+      'https://example.com/x',
+      '<script>alert(1)</script>',
+      '<img src=x onerror=alert(1)>',
+      '%',
+      'x%',
+      '\u0000',
+      '\u202e',
+      ' ',
+      '',
+      '*',
+      '../../etc/passwd',
+      "' OR 1=1 --",
+      '"; DROP TABLE messages; --',
     )
     .map((s) => JSON.stringify(s)),
   fc.constantFrom('1e309', '-1e309', '9007199254740993', '1'.repeat(400), '-0', '0.0000000000000000000001', '1e-400', 'true', 'null', '[]', '{}'),
@@ -60,7 +100,9 @@ const jsonValueText: fc.Arbitrary<string> = fc.oneof(
 
 /** An object written as JSON text key by key, so keys such as `__proto__` really are in the text. */
 const objectText = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom(...knownBodyKeys), fc.constantFrom(...pollutionKeys), fc.string({ maxLength: 12 })), jsonValueText), { maxLength: 6 })
+  .array(fc.tuple(fc.oneof(fc.constantFrom(...knownBodyKeys), fc.constantFrom(...pollutionKeys), fc.string({ maxLength: 12 })), jsonValueText), {
+    maxLength: 6,
+  })
   .map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`);
 
 /** Valid bodies of the routes with one field replaced or added: inputs that get past the parser. */
@@ -76,7 +118,10 @@ const templates: Record<string, unknown>[] = [
   { name: 'Account name' },
 ];
 const nearValid = fc
-  .tuple(fc.constantFrom(...templates), fc.option(fc.tuple(fc.oneof(fc.constantFrom(...knownBodyKeys), fc.constantFrom(...pollutionKeys)), jsonValueText), { nil: undefined }))
+  .tuple(
+    fc.constantFrom(...templates),
+    fc.option(fc.tuple(fc.oneof(fc.constantFrom(...knownBodyKeys), fc.constantFrom(...pollutionKeys)), jsonValueText), { nil: undefined }),
+  )
   .map(([template, change]) => {
     const entries = Object.entries(template).map(([k, v]) => [k, JSON.stringify(v)] as [string, string]);
     if (change) {
@@ -91,7 +136,16 @@ const bodyText: fc.Arbitrary<string | undefined> = fc.oneof(
   { arbitrary: nearValid, weight: 4 },
   { arbitrary: objectText, weight: 4 },
   { arbitrary: jsonValueText, weight: 2 },
-  { arbitrary: fc.anything().map((v) => { try { return JSON.stringify(v); } catch { return undefined; } }), weight: 1 },
+  {
+    arbitrary: fc.anything().map((v) => {
+      try {
+        return JSON.stringify(v);
+      } catch {
+        return undefined;
+      }
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.string({ maxLength: 60 }), weight: 1 },
   { arbitrary: fc.constantFrom(undefined, '', '{', '{"body":', 'null', '\u0000', '\ufeff{}', '{"body":"x"}{"body":"y"}'), weight: 1 },
 );
@@ -100,8 +154,16 @@ const contentType = fc.oneof(
   { arbitrary: fc.constant('application/json'), weight: 6 },
   {
     arbitrary: fc.constantFrom(
-      'application/json; charset=utf-8', 'application/merge-patch+json', 'text/plain', 'application/x-www-form-urlencoded',
-      'multipart/form-data', 'multipart/form-data; boundary=x', '', 'application/json; charset=utf-16', 'APPLICATION/JSON', '*/*',
+      'application/json; charset=utf-8',
+      'application/merge-patch+json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      'multipart/form-data; boundary=x',
+      '',
+      'application/json; charset=utf-16',
+      'APPLICATION/JSON',
+      '*/*',
     ),
     weight: 2,
   },
@@ -109,7 +171,27 @@ const contentType = fc.oneof(
 
 const queryValue = fc.oneof(
   fc.string({ maxLength: 30 }),
-  fc.constantFrom('inbox', 'sent', 'trash', 'true', 'false', 'open', '%', 'x%', '0', '1', '100', '101', '-1', '1e3', '99999999999999999999', 'me', 'none', 'oldest', 'acme'),
+  fc.constantFrom(
+    'inbox',
+    'sent',
+    'trash',
+    'true',
+    'false',
+    'open',
+    '%',
+    'x%',
+    '0',
+    '1',
+    '100',
+    '101',
+    '-1',
+    '1e3',
+    '99999999999999999999',
+    'me',
+    'none',
+    'oldest',
+    'acme',
+  ),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );
 const queryString = fc.oneof(
@@ -174,12 +256,16 @@ describe('fuzzing every route', () => {
         await check(route.method, route.path, user, id, query, body, type);
       }),
       // Besides the random runs, every route also gets each valid template as is, so success paths are always exercised.
-      { numRuns: NUM_RUNS, examples: templates.map((t) => [alice, 'OWN', '', JSON.stringify(t), 'application/json'] as [typeof alice, string, string, string, 'application/json']) },
+      {
+        numRuns: NUM_RUNS,
+        examples: templates.map((t) => [alice, 'OWN', '', JSON.stringify(t), 'application/json'] as [typeof alice, string, string, string, 'application/json']),
+      },
     );
   });
 
   it('reached handlers, parsers and validators alike', () => {
-    for (const status of [200, 201, 204, 400, 403, 404, 415, 422]) expect(seen.get(status) ?? 0, `status ${status}: ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
+    for (const status of [200, 201, 204, 400, 403, 404, 415, 422])
+      expect(seen.get(status) ?? 0, `status ${status}: ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
     expect(seen.get(401) ?? 0).toBe(0);
   });
 

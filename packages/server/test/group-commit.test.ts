@@ -26,7 +26,9 @@ describe('group commit', () => {
       t.call(people.sam, 'POST', `/conversations/${conv.id}/messages`, { body: '<p>five</p>', action: 'internal_note' }),
     ]);
     expect(results.map((r) => r.status)).toEqual([201, 404, 201, 404, 201]);
-    const bodies = (t.db.$client.prepare('SELECT body FROM messages WHERE conversation_id = ? ORDER BY seq').all(conv.id) as { body: string }[]).map((r) => r.body);
+    const bodies = (t.db.$client.prepare('SELECT body FROM messages WHERE conversation_id = ? ORDER BY seq').all(conv.id) as { body: string }[]).map(
+      (r) => r.body,
+    );
     // Concurrent requests reach the group in whatever order their authentication finishes.
     expect(bodies.slice(-3).sort()).toEqual(['<p>five</p>', '<p>one</p>', '<p>three</p>']);
     expect(bodies.length).toBe(messagesBefore + 3);
@@ -34,8 +36,7 @@ describe('group commit', () => {
     expect(count("SELECT count(*) AS n FROM message_search WHERE message_search MATCH 'two'")).toBe(0);
     // The others' search rows, written at the end of the group, are there and found by search.
     for (const word of ['one', 'three', 'five']) expect(count('SELECT count(*) AS n FROM message_search WHERE message_search MATCH ?', word)).toBe(1);
-    const search = async (q: string) =>
-      ((await t.call(people.sam, 'GET', `/conversations?q=${q}`)).json.items as { id: string }[]).map((c) => c.id);
+    const search = async (q: string) => ((await t.call(people.sam, 'GET', `/conversations?q=${q}`)).json.items as { id: string }[]).map((c) => c.id);
     expect(await search('three')).toEqual([conv.id]);
     expect(await search('two')).toEqual([]);
     expect(count('SELECT count(*) AS n FROM notifications')).toBeGreaterThan(noticesBefore);
@@ -148,9 +149,16 @@ describe('group commit', () => {
     const statuses = new Set(results.map((r) => r.status));
     expect([...statuses].every((s) => s === 201 || s === 507)).toBe(true);
     expect(statuses.has(507)).toBe(true);
-    const acknowledged = results.filter((r) => r.status === 201).map((r) => r.json.message.id as string).sort();
+    const acknowledged = results
+      .filter((r) => r.status === 201)
+      .map((r) => r.json.message.id as string)
+      .sort();
     t.db.$client.pragma('max_page_count = 1073741823');
-    const stored = (t.db.$client.prepare('SELECT id FROM messages WHERE conversation_id = ? AND seq > (SELECT first_seq FROM conversations WHERE id = ?)').all(conv.id, conv.id) as { id: string }[])
+    const stored = (
+      t.db.$client
+        .prepare('SELECT id FROM messages WHERE conversation_id = ? AND seq > (SELECT first_seq FROM conversations WHERE id = ?)')
+        .all(conv.id, conv.id) as { id: string }[]
+    )
       .map((r) => r.id)
       .sort();
     expect(stored).toEqual(acknowledged);

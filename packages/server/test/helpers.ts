@@ -64,7 +64,7 @@ export function makeTestApp(env: Record<string, string> = {}, options: { writerT
     ...env,
   });
   const db: Db = openDb(config.dbFile);
-  const writes = options.writerThread ?? onWriterThread ? startWriterThread(db, config) : undefined;
+  const writes = (options.writerThread ?? onWriterThread) ? startWriterThread(db, config) : undefined;
   if (writes) stopAfterwards(writes);
   const { logger, lines: logs } = captureLogs();
   const app = createApp({ db, config, logger, ...(writes ? { writes } : {}) }, { bundlePath: join(dir, 'missing-bundle.js') });

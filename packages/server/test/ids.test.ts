@@ -17,7 +17,7 @@ describe('public ids', () => {
   it('sort in the order they were made, to the millisecond', () => {
     const start = Date.UTC(2026, 11, 6, 7, 0, 0);
     // Steps that carry into every one of the seven time characters, and ids made in the same millisecond.
-    const times = [0, 1, 63, 64, 4095, 4096, 2 ** 18, 2 ** 24, 2 ** 30, 2 ** 36 - start % 2 ** 36].map((step) => start + step);
+    const times = [0, 1, 63, 64, 4095, 4096, 2 ** 18, 2 ** 24, 2 ** 30, 2 ** 36 - (start % 2 ** 36)].map((step) => start + step);
     const ids = times.flatMap((ms) => [newId('m', ms), newId('m', ms)]);
     const byBytes = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     expect(byBytes.map((id) => id.slice(0, 9))).toEqual(ids.map((id) => id.slice(0, 9)));

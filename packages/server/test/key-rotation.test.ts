@@ -118,15 +118,23 @@ describe('asymmetric keys from a JWKS', () => {
   });
 
   it('refuses a missing or malformed JWKS file, both sources at once, and asymmetric algorithms without any key', () => {
-    expect(() => loadConfig({ SECURE_INBOX_JWT_ALGORITHMS: 'ES256', SECURE_INBOX_JWT_JWKS_FILE: '/nonexistent/jwks.json' })).toThrow(/SECURE_INBOX_JWT_JWKS_FILE must name a readable/);
+    expect(() => loadConfig({ SECURE_INBOX_JWT_ALGORITHMS: 'ES256', SECURE_INBOX_JWT_JWKS_FILE: '/nonexistent/jwks.json' })).toThrow(
+      /SECURE_INBOX_JWT_JWKS_FILE must name a readable/,
+    );
     const dir = makeTestApp().dir;
     writeFileSync(join(dir, 'empty.json'), '{"keys":[]}');
     expect(() => loadConfig({ SECURE_INBOX_JWT_ALGORITHMS: 'ES256', SECURE_INBOX_JWT_JWKS_FILE: join(dir, 'empty.json') })).toThrow(/at least one key/);
     expect(() =>
-      loadConfig({ SECURE_INBOX_JWT_ALGORITHMS: 'ES256', SECURE_INBOX_JWT_JWKS_FILE: join(dir, 'empty.json'), SECURE_INBOX_JWT_JWKS_URL: 'https://portal.example/jwks.json' }),
+      loadConfig({
+        SECURE_INBOX_JWT_ALGORITHMS: 'ES256',
+        SECURE_INBOX_JWT_JWKS_FILE: join(dir, 'empty.json'),
+        SECURE_INBOX_JWT_JWKS_URL: 'https://portal.example/jwks.json',
+      }),
     ).toThrow(ConfigError);
     expect(() => loadConfig({ SECURE_INBOX_JWT_ALGORITHMS: 'ES256' })).toThrow(/SECURE_INBOX_JWT_JWKS_URL/);
-    expect(() => loadConfig({ SECURE_INBOX_JWT_ALGORITHMS: 'ES256', SECURE_INBOX_JWT_JWKS_URL: 'ftp://portal.example/jwks' })).toThrow(/SECURE_INBOX_JWT_JWKS_URL must start with/);
+    expect(() => loadConfig({ SECURE_INBOX_JWT_ALGORITHMS: 'ES256', SECURE_INBOX_JWT_JWKS_URL: 'ftp://portal.example/jwks' })).toThrow(
+      /SECURE_INBOX_JWT_JWKS_URL must start with/,
+    );
   });
 
   describe('from a URL', () => {

@@ -148,7 +148,10 @@ describe('after a resolve note as well', () => {
     for (const q of [INTERNAL_WORD, RESOLVE_WORD, 'xylo%', 'zanzibar%', 'suspected', 'handled', `older ${INTERNAL_WORD}`, `question zanz%`]) {
       expect((await t.call(alice, 'GET', `/conversations?q=${encodeURIComponent(q)}`)).json.items, q).toEqual([]);
       expect((await t.call(adam, 'GET', `/conversations?q=${encodeURIComponent(q)}`)).json.items, q).toEqual([]);
-      expect((await t.call(sam, 'GET', `/conversations?q=${encodeURIComponent(q)}`)).json.items.map((i: { id: string }) => i.id), q).toEqual([older.id]);
+      expect(
+        (await t.call(sam, 'GET', `/conversations?q=${encodeURIComponent(q)}`)).json.items.map((i: { id: string }) => i.id),
+        q,
+      ).toEqual([older.id]);
     }
     // Words of the visible messages are still found.
     expect((await t.call(alice, 'GET', '/conversations?q=fence')).json.items.map((i: { id: string }) => i.id)).toEqual([older.id]);
@@ -277,7 +280,14 @@ describe('messages written while no customer took part', () => {
     return { status: res.status, text: await res.text() };
   };
   const customerTexts = async (user: TestUser) => {
-    const paths = [`/conversations/${conv.id}`, '/conversations', '/conversations?unread=true', '/conversations?sort=oldest', '/me', '/status-updates?accountId=acme'];
+    const paths = [
+      `/conversations/${conv.id}`,
+      '/conversations',
+      '/conversations?unread=true',
+      '/conversations?sort=oldest',
+      '/me',
+      '/status-updates?accountId=acme',
+    ];
     for (const q of [...STAFF_WORDS, 'quag%', 'staff', 'budget%', '%']) paths.push(`/conversations?q=${encodeURIComponent(q)}`);
     const out: { path: string; status: number; text: string; json: any }[] = [];
     for (const path of paths) out.push({ path, ...(await s.call(user, 'GET', path)) });
@@ -293,7 +303,12 @@ describe('messages written while no customer took part', () => {
     const uploaded = await s.app.request('/api/v1/attachments', { method: 'POST', body: form, headers: { authorization: `Bearer ${await s.token(sam)}` } });
     earlierFile = (await uploaded.json()).attachment.id;
 
-    conv = await startConversation(s, sam, { subject: 'Staff budget', body: `Between us: ${STAFF_WORDS[0]}`, recipientIds: ['stan'], attachmentIds: [earlierFile] });
+    conv = await startConversation(s, sam, {
+      subject: 'Staff budget',
+      body: `Between us: ${STAFF_WORDS[0]}`,
+      recipientIds: ['stan'],
+      attachmentIds: [earlierFile],
+    });
     const first = (await s.call(sam, 'GET', `/conversations/${conv.id}`)).json.messages[0];
     const second = await postMessage(s, stan, conv.id, { body: `Agreed, ${STAFF_WORDS[1]}` });
     const third = await postMessage(s, sam, conv.id, { body: `Staff news: ${STAFF_WORDS[2]}`, action: 'status_update' });

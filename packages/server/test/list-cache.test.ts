@@ -60,8 +60,8 @@ describe('kept inbox pages', () => {
     }
 
     await checkAll('empty');
-    const id = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence', body: 'How high may it be?' })).json
-      .conversation.id as string;
+    const id = (await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Fence', body: 'How high may it be?' })).json.conversation
+      .id as string;
     await checkAll('a new conversation');
     await checkAll('nothing changed (pages served again)');
     await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Shed', body: 'And a shed?' });
@@ -84,7 +84,10 @@ describe('kept inbox pages', () => {
     // Sam signs in under a new name: the last message's author name changes in Alice's list.
     const renamed = { ...people.sam, name: 'Samantha Staff' };
     await t.call(renamed, 'GET', '/me');
-    await checkAll('a name changed at sign-in', everyone.map((u) => (u === people.sam ? renamed : u)));
+    await checkAll(
+      'a name changed at sign-in',
+      everyone.map((u) => (u === people.sam ? renamed : u)),
+    );
     expect((await t.call(people.alice, 'GET', '/conversations')).json.items[0].lastMessage.authorName).toBe('Samantha Staff');
 
     // Alice's token now names a second account: her pages are hers for that token only.

@@ -22,7 +22,8 @@ function migrationsBefore(idx: number): string {
   const journal = JSON.parse(readFileSync(join(drizzleDir, 'meta/_journal.json'), 'utf8'));
   journal.entries = journal.entries.filter((e: { idx: number }) => e.idx < idx);
   writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify(journal));
-  for (const file of readdirSync(drizzleDir).filter((f) => f.endsWith('.sql') && Number(f.slice(0, 4)) < idx)) copyFileSync(join(drizzleDir, file), join(dir, file));
+  for (const file of readdirSync(drizzleDir).filter((f) => f.endsWith('.sql') && Number(f.slice(0, 4)) < idx))
+    copyFileSync(join(drizzleDir, file), join(dir, file));
   return dir;
 }
 
@@ -43,7 +44,9 @@ function writeOldDatabase(file: string) {
     conversation.run(conversationId, subject);
     for (const user of members) member.run(conversationId, user);
     const { seq } = message.get(id, conversationId, `<p>${text}</p>`, text) as { seq: number };
-    sqlite.prepare('INSERT INTO message_search (rowid, subject, body, scope) VALUES (?, ?, ?, ?)').run(seq, subject, text, searchScopeTokens({ id: conversationId, accountId: 'acme' }, { hidden: false }));
+    sqlite
+      .prepare('INSERT INTO message_search (rowid, subject, body, scope) VALUES (?, ?, ?, ?)')
+      .run(seq, subject, text, searchScopeTokens({ id: conversationId, accountId: 'acme' }, { hidden: false }));
     sqlite.prepare('UPDATE conversations SET last_seq = ?, last_public_seq = ?, first_seq = ? WHERE id = ?').run(seq, seq, seq, conversationId);
   };
   write('c_staffonly00000000000000000', 'Budget talk', ['sam', 'stan'], 'm_staffonly00000000000000000', 'between us vermilionotter');

@@ -75,5 +75,7 @@ export { freePort } from './helpers.js';
 
 /** Everything a recipient could read in a delivered e-mail: subject, text part, HTML part, attachment names. */
 export function readable(d: Delivered): string {
-  return [d.mail.subject ?? '', d.mail.text ?? '', typeof d.mail.html === 'string' ? d.mail.html : '', ...d.mail.attachments.map((a) => a.filename ?? '')].join('\n');
+  return [d.mail.subject ?? '', d.mail.text ?? '', typeof d.mail.html === 'string' ? d.mail.html : '', ...d.mail.attachments.map((a) => a.filename ?? '')].join(
+    '\n',
+  );
 }

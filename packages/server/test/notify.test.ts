@@ -45,7 +45,14 @@ type Row = { userId: string; channel: string; reason: string; status: string; at
 const rows = (t: TestApp) =>
   t.db.all<Row>(sql`SELECT user_id AS userId, channel, reason, status, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError
                     FROM notifications ORDER BY id`);
-const recipients = (t: TestApp, channel = 'email') => [...new Set(rows(t).filter((r) => r.channel === channel).map((r) => r.userId))].sort();
+const recipients = (t: TestApp, channel = 'email') =>
+  [
+    ...new Set(
+      rows(t)
+        .filter((r) => r.channel === channel)
+        .map((r) => r.userId),
+    ),
+  ].sort();
 const mailTo = (server: TestSmtp, user: TestUser) => server.delivered.filter((d) => d.to === user.email);
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,16 +105,35 @@ describe('who is notified', () => {
     t.db.run(sql`DELETE FROM notifications`);
     await postMessage(t, people.sam, conv.id, { body: 'Please look', notifyAdmins: true });
     expect(recipients(t)).toEqual(['alice', 'root']);
-    expect(rows(t).filter((r) => r.userId === 'root').map((r) => r.reason)).toEqual(['notify_admins', 'notify_admins']);
+    expect(
+      rows(t)
+        .filter((r) => r.userId === 'root')
+        .map((r) => r.reason),
+    ).toEqual(['notify_admins', 'notify_admins']);
   });
 
   it('refuses notifyAdmins from a customer with 403, on a new conversation as on a reply, writing nothing', async () => {
     const t = await setup();
     const countOf = (table: string) => t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`)!.n;
-    const before = { conversations: countOf('conversations'), messages: countOf('messages'), notifications: countOf('notifications'), events: countOf('events') };
-    const created = await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Hello admins', body: 'Look at me', notifyAdmins: true });
+    const before = {
+      conversations: countOf('conversations'),
+      messages: countOf('messages'),
+      notifications: countOf('notifications'),
+      events: countOf('events'),
+    };
+    const created = await t.call(people.alice, 'POST', '/conversations', {
+      accountId: 'acme',
+      subject: 'Hello admins',
+      body: 'Look at me',
+      notifyAdmins: true,
+    });
     expect(expectError(created, 403, 'forbidden').message).toMatch(/staff/i);
-    expect({ conversations: countOf('conversations'), messages: countOf('messages'), notifications: countOf('notifications'), events: countOf('events') }).toEqual(before);
+    expect({
+      conversations: countOf('conversations'),
+      messages: countOf('messages'),
+      notifications: countOf('notifications'),
+      events: countOf('events'),
+    }).toEqual(before);
     expect((await t.call(people.root, 'GET', '/notifications')).json.items).toEqual([]);
     expect((await t.call(people.alice, 'GET', '/conversations')).json.items).toEqual([]);
 
@@ -150,8 +176,17 @@ describe('who is notified', () => {
     const conv = await startConversation(t, people.sam);
     const seq = t.db.get<{ seq: number }>(sql`SELECT max(seq) AS seq FROM messages`)!.seq;
     const message = {
-      seq, id: 'm', conversationId: conv.id, accountId: 'acme', kind: 'message' as const, doNotReply: false,
-      authorId: 'sam', authorRole: 'staff' as const, notifyAdmins: false, isFirst: true, staffOnly: false,
+      seq,
+      id: 'm',
+      conversationId: conv.id,
+      accountId: 'acme',
+      kind: 'message' as const,
+      doNotReply: false,
+      authorId: 'sam',
+      authorRole: 'staff' as const,
+      notifyAdmins: false,
+      isFirst: true,
+      staffOnly: false,
     };
     expect(enqueueMessageNotices(t.db, message, 0)).toBe(0);
     expect(rows(t)).toHaveLength(1);
@@ -179,7 +214,7 @@ describe('e-mail content', () => {
     }
   });
 
-  it("in the demo, names the recipient in the link so the demo page opens their thread at once", async () => {
+  it('in the demo, names the recipient in the link so the demo page opens their thread at once', async () => {
     const server = await smtp();
     const t = await setup({ SECURE_INBOX_SMTP_URL: server.url });
     const conv = await startConversation(t, people.alice, { subject: 'Fence' });
@@ -451,7 +486,13 @@ describe('notification centre', () => {
       ['Second question', 'A follow-up'],
       ['Second question', 'Hello'],
     ]);
-    expect(page1.json.items[0]).toMatchObject({ conversationId: second.id, reason: 'question', reasonText: 'A customer is waiting for an answer', authorName: 'Alice Applicant', read: false });
+    expect(page1.json.items[0]).toMatchObject({
+      conversationId: second.id,
+      reason: 'question',
+      reasonText: 'A customer is waiting for an answer',
+      authorName: 'Alice Applicant',
+      read: false,
+    });
     const page2 = await t.call(stan, 'GET', `/notifications?limit=2&cursor=${page1.json.nextCursor}`);
     expect(page2.json.items.map((i: any) => i.conversationId)).toEqual([first.id]);
     expect(page2.json.nextCursor).toBeNull();
@@ -488,7 +529,12 @@ describe('notification centre', () => {
   it('is for staff and admins: customers get 403, anonymous callers 401, bad queries 422', async () => {
     const { t } = await withNotices();
     const id = (await t.call(stan, 'GET', '/notifications')).json.items[0].id;
-    for (const [method, path] of [['GET', '/notifications'], ['GET', '/notifications/unread-count'], ['POST', `/notifications/${id}/read`], ['POST', '/notifications/read-all']] as const) {
+    for (const [method, path] of [
+      ['GET', '/notifications'],
+      ['GET', '/notifications/unread-count'],
+      ['POST', `/notifications/${id}/read`],
+      ['POST', '/notifications/read-all'],
+    ] as const) {
       expectError(await t.call(people.alice, method, path), 403, 'forbidden');
       expectError(await t.call(null, method, path), 401, 'unauthorized');
     }

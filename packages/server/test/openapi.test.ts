@@ -40,7 +40,8 @@ function mountedRoutes(app: TestApp['app']): string[] {
     let path: string;
     if (route.path.startsWith('/api/v1/')) path = route.path.slice('/api/v1'.length);
     else if (rootPaths.includes(route.path)) path = route.path;
-    else if (route.path === '/secure-inbox.js' || route.path.startsWith('/secure-inbox/')) continue; // the widget bundle, not the API
+    else if (route.path === '/secure-inbox.js' || route.path.startsWith('/secure-inbox/'))
+      continue; // the widget bundle, not the API
     else throw new Error(`a route outside the API and the bundle: ${route.method} ${route.path}; document it or say why not`);
     const alternatives = path.match(/:\w+\{([\w|]+)\}/);
     const concrete = alternatives ? alternatives[1]!.split('|').map((a) => path.replace(alternatives[0], a)) : [path];
@@ -74,7 +75,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('has one operation for every route the app mounts, and none for a route it does not', () => {
-    const documented = operationsOf(doc).map(({ path, method }) => `${method.toUpperCase()} ${path}`).sort();
+    const documented = operationsOf(doc)
+      .map(({ path, method }) => `${method.toUpperCase()} ${path}`)
+      .sort();
     const mounted = mountedRoutes(t.app);
     expect(mounted.length).toBeGreaterThanOrEqual(28);
     expect(documented).toEqual(mounted);
@@ -90,7 +93,10 @@ describe('the OpenAPI document', () => {
       ids.add(op.operationId);
       expect(op.summary, where).toBeTruthy();
       const statuses = Object.keys(op.responses);
-      expect(statuses.some((s) => /^2\d\d$/.test(s)), `${where} has a success answer`).toBe(true);
+      expect(
+        statuses.some((s) => /^2\d\d$/.test(s)),
+        `${where} has a success answer`,
+      ).toBe(true);
       const clientErrors = statuses.filter((s) => /^4\d\d$/.test(s));
       if (op.security?.length === 0) continue; // public: no token to refuse, no rate limit before the route
       expect(clientErrors, where).toEqual(expect.arrayContaining(['401', '429']));
@@ -113,7 +119,16 @@ describe('the OpenAPI document', () => {
       }
     }
     const named = Object.keys(doc.components.schemas);
-    for (const name of ['Conversation', 'ConversationSummary', 'Message', 'Me', 'Error', 'CreateConversationBody', 'PostMessageBody', 'ListConversationsQuery']) {
+    for (const name of [
+      'Conversation',
+      'ConversationSummary',
+      'Message',
+      'Me',
+      'Error',
+      'CreateConversationBody',
+      'PostMessageBody',
+      'ListConversationsQuery',
+    ]) {
       expect(named).toContain(name);
     }
     // Resources are referenced, not copied: a thread holds its conversation (with the details only a thread gives) and Message by reference.
@@ -176,7 +191,14 @@ describe("the server's answers", () => {
     await conforms(alice, 'GET', '/me', '/me', undefined, 200);
     await conforms(alice, 'GET', '/topics', '/topics', undefined, 200);
     await conforms(alice, 'GET', '/directory?accountId=acme', '/directory', undefined, 200);
-    const created = await conforms(alice, 'POST', '/conversations', '/conversations', { accountId: 'acme', subject: 'Permit', body: '<p>Hello <b>there</b></p>' }, 201);
+    const created = await conforms(
+      alice,
+      'POST',
+      '/conversations',
+      '/conversations',
+      { accountId: 'acme', subject: 'Permit', body: '<p>Hello <b>there</b></p>' },
+      201,
+    );
     const id = created.json.conversation.id as string;
     await conforms(sam, 'POST', `/conversations/${id}/messages`, '/conversations/{id}/messages', { body: 'Have a look', action: 'send', tip: 'A tip' }, 201);
     await conforms(sam, 'POST', `/conversations/${id}/messages`, '/conversations/{id}/messages', { body: 'Hidden', action: 'internal_note' }, 201);
@@ -191,7 +213,8 @@ describe("the server's answers", () => {
     await conforms(root, 'GET', '/audit?limit=5', '/audit', undefined, 200);
     await conforms(sam, 'PUT', '/reply-times', '/reply-times', { accountId: 'acme', replyTime: { amount: 2, unit: 'working_days' } }, 200);
     await conforms(alice, 'GET', '/reply-times?accountId=acme', '/reply-times', undefined, 200);
-    const asked = (await conforms(alice, 'POST', '/conversations', '/conversations', { accountId: 'acme', subject: 'Acknowledged', body: 'Hi' }, 201)).json.conversation.id;
+    const asked = (await conforms(alice, 'POST', '/conversations', '/conversations', { accountId: 'acme', subject: 'Acknowledged', body: 'Hi' }, 201)).json
+      .conversation.id;
     expect((await t.call(sam, 'POST', `/conversations/${asked}/read`)).status).toBe(204);
     await conforms(alice, 'POST', `/conversations/${id}/solve`, '/conversations/{id}/solve', undefined, 200);
     await conforms(alice, 'PUT', `/conversations/${id}/rating`, '/conversations/{id}/rating', { score: 5, comment: 'Thanks' }, 200);

@@ -117,6 +117,8 @@ describe('/metrics', () => {
   });
 
   it('refuses a metrics token shorter than 16 bytes at start-up', () => {
-    expect(() => loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_METRICS_TOKEN: 'short' })).toThrow(/SECURE_INBOX_METRICS_TOKEN must be at least 16 bytes/);
+    expect(() => loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_METRICS_TOKEN: 'short' })).toThrow(
+      /SECURE_INBOX_METRICS_TOKEN must be at least 16 bytes/,
+    );
   });
 });

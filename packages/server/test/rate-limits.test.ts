@@ -111,7 +111,8 @@ describe('sends, new conversations and uploads per client address', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
-    for (let i = 0; i < 4; i++) expect((await from(t, null, alice, 'POST', '/conversations', { accountId: 'acme', subject: `In process ${i}`, body: 'x' })).status).toBe(201);
+    for (let i = 0; i < 4; i++)
+      expect((await from(t, null, alice, 'POST', '/conversations', { accountId: 'acme', subject: `In process ${i}`, body: 'x' })).status).toBe(201);
   });
 
   it('ignores X-Forwarded-For unless SECURE_INBOX_TRUST_PROXY is set, and then keys on the entry the proxy added', async () => {
@@ -119,7 +120,9 @@ describe('sends, new conversations and uploads per client address', () => {
     await signInAll(direct);
     const c = await startConversation(direct, alice);
     for (let i = 0; i < 2; i++) {
-      expect((await from(direct, '192.0.2.1', alice, 'POST', `/conversations/${c.id}/messages`, { body: `m${i}` }, { 'x-forwarded-for': `10.0.0.${i}` })).status).toBe(201);
+      expect(
+        (await from(direct, '192.0.2.1', alice, 'POST', `/conversations/${c.id}/messages`, { body: `m${i}` }, { 'x-forwarded-for': `10.0.0.${i}` })).status,
+      ).toBe(201);
     }
     // A client inventing a new X-Forwarded-For for each request does not get a new budget.
     expect429(await from(direct, '192.0.2.1', alice, 'POST', `/conversations/${c.id}/messages`, { body: 'm2' }, { 'x-forwarded-for': '10.0.0.99' }));
@@ -163,7 +166,8 @@ describe('reads per user and per client address', () => {
     expect((await from(t, '192.0.2.21', alice, 'GET', '/conversations')).status).toBe(200);
     expect((await from(t, '192.0.2.22', alice, 'GET', '/conversations?q=permit')).status).toBe(200);
     expect((await from(t, null, alice, 'GET', '/topics')).status).toBe(200);
-    for (const path of ['/me', '/conversations', '/conversations?q=permit', '/events', '/conversations/nope']) expect429(await from(t, '192.0.2.23', alice, 'GET', path));
+    for (const path of ['/me', '/conversations', '/conversations?q=permit', '/events', '/conversations/nope'])
+      expect429(await from(t, '192.0.2.23', alice, 'GET', path));
     expect((await from(t, '192.0.2.23', adam, 'GET', '/me')).status).toBe(200);
     // Writes have their own budget.
     expect((await from(t, '192.0.2.23', alice, 'POST', '/conversations', { accountId: 'acme', subject: 'S', body: 'b' })).status).toBe(201);
@@ -191,7 +195,15 @@ describe('reads per user and per client address', () => {
     // Five tabs, each loading the widget (me, topics, list, a thread, counts) and reconnecting its stream a few times.
     const conversation = await startConversation(t, alice);
     for (let tab = 0; tab < 5; tab++) {
-      for (const path of ['/me', '/topics', '/conversations?folder=inbox&unread=true', `/conversations/${conversation.id}`, '/me', '/conversations?folder=sent', '/conversations?folder=trash']) {
+      for (const path of [
+        '/me',
+        '/topics',
+        '/conversations?folder=inbox&unread=true',
+        `/conversations/${conversation.id}`,
+        '/me',
+        '/conversations?folder=sent',
+        '/conversations?folder=trash',
+      ]) {
         expect((await from(t, '192.0.2.40', alice, 'GET', path)).status, path).toBe(200);
       }
     }

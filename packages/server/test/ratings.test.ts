@@ -147,12 +147,12 @@ describe('who sees a rating', () => {
     const events = () => t.db.all<{ userId: string; type: string }>(sql`SELECT user_id AS userId, type FROM events ORDER BY id`);
     const notices = () => t.db.all(sql`SELECT id FROM notifications`);
     const before = { events: events().length, notices: notices().length };
-    const adamBefore = JSON.stringify([await t.call(adam, 'GET', '/conversations'), (await thread(adam, id))]);
+    const adamBefore = JSON.stringify([await t.call(adam, 'GET', '/conversations'), await thread(adam, id)]);
     await t.call(alice, 'PUT', `/conversations/${id}/rating`, { score: 2, comment: 'Secret opinion' });
     const after = events().slice(before.events);
     expect(after.map((e) => e.userId).sort()).toEqual(['root', 'sam']);
     expect(notices().length).toBe(before.notices);
-    expect(JSON.stringify([await t.call(adam, 'GET', '/conversations'), (await thread(adam, id))])).toBe(adamBefore);
+    expect(JSON.stringify([await t.call(adam, 'GET', '/conversations'), await thread(adam, id)])).toBe(adamBefore);
     const list = await t.call(adam, 'GET', '/conversations');
     expect(list.text).not.toContain('Secret opinion');
   });

@@ -6,17 +6,7 @@ import { Conversation, ConversationSummary, Me, Message } from '@secure-inbox/pr
 import { sql } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  expectError,
-  makeTestApp,
-  people,
-  postMessage,
-  problemFields,
-  signInAll,
-  startConversation,
-  type TestApp,
-  type TestUser,
-} from './helpers.js';
+import { expectError, makeTestApp, people, postMessage, problemFields, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
 
@@ -61,7 +51,9 @@ describe('GET /me', () => {
 describe('GET /topics and topics on conversations', () => {
   it('lists the provisioned topics in order and ties a conversation to one', async () => {
     expect((await t.call(alice, 'GET', '/topics')).json).toEqual({ items: [] });
-    t.db.run(sql`INSERT INTO topics (id, name, description, position) VALUES ('t-permits', 'Permits', 'Building permits', 2), ('t-tax', 'Taxes', 'Tax questions', 1)`);
+    t.db.run(
+      sql`INSERT INTO topics (id, name, description, position) VALUES ('t-permits', 'Permits', 'Building permits', 2), ('t-tax', 'Taxes', 'Tax questions', 1)`,
+    );
     const res = await t.call(alice, 'GET', '/topics');
     expect(res.status).toBe(200);
     expect(res.json.items).toEqual([
@@ -1095,7 +1087,12 @@ describe('transport', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(gunzipSync(Buffer.from(await res.arrayBuffer())).toString()).toBe(source);
-    for (const path of ['/secure-inbox/locales/xx.js', '/secure-inbox/locales/..%2Fmissing-bundle.js', '/secure-inbox/locales/de.ts', '/secure-inbox/locales/']) {
+    for (const path of [
+      '/secure-inbox/locales/xx.js',
+      '/secure-inbox/locales/..%2Fmissing-bundle.js',
+      '/secure-inbox/locales/de.ts',
+      '/secure-inbox/locales/',
+    ]) {
       const refused = await t.app.request(path);
       expect(refused.status, path).toBe(404);
       expect(refused.headers.get('content-type'), path).toMatch(/json/);

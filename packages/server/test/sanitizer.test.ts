@@ -69,14 +69,84 @@ function expected(html: string): string {
  */
 const piece = fc.oneof(
   fc.constantFrom(
-    '<p>', '</p>', '<b>', '</b>', '<i>', '</i>', '<strong>', '<em>', '</em>', '<ul>', '<li>', '</ul>', '<ol>', '<blockquote>', '<pre>', '</pre>',
-    '<code>', '<br>', '<a href="https://example.com/x">', '<a href="javascript:alert(1)">', '<a href=" mailto:x@example.com ">', '</a>',
-    '<a target="x" href="https://e.example/--></style>">', '<p rel="" target="https://x.example">', '<a rel="nofollow" href="ht tps://x">',
-    '<tr>', '<td>', '</table>', '<svg>', '</svg>', '<math>', '<mi>', '<mglyph>', '<style>', '</style>', '<script>', '</script>',
-    '<template>', '</template>', '<noscript>', '<title>', '<textarea>', '<xmp>', '<iframe>', '<img src=x onerror=alert(1)>', '<!--', '-->',
-    '<![CDATA[', ']]>', '<!DOCTYPE html>', '<html>', '<head>', '<body onload=alert(1)>', '<frameset>', '<form>', '<input name="attributes">',
-    '<div id="x" style="color:red" data-x="1" aria-label="l">', '</div>', '<p class="c">', '&amp;', '&lt;', '&#60;', '&nbsp;', '&bogus;',
-    '\u0000', '\r\n', ' ', '\t', '\n', '"', "'", '<', '>', '=', '/', '\u202e', '😀', '\ud800',
+    '<p>',
+    '</p>',
+    '<b>',
+    '</b>',
+    '<i>',
+    '</i>',
+    '<strong>',
+    '<em>',
+    '</em>',
+    '<ul>',
+    '<li>',
+    '</ul>',
+    '<ol>',
+    '<blockquote>',
+    '<pre>',
+    '</pre>',
+    '<code>',
+    '<br>',
+    '<a href="https://example.com/x">',
+    '<a href="javascript:alert(1)">',
+    '<a href=" mailto:x@example.com ">',
+    '</a>',
+    '<a target="x" href="https://e.example/--></style>">',
+    '<p rel="" target="https://x.example">',
+    '<a rel="nofollow" href="ht tps://x">',
+    '<tr>',
+    '<td>',
+    '</table>',
+    '<svg>',
+    '</svg>',
+    '<math>',
+    '<mi>',
+    '<mglyph>',
+    '<style>',
+    '</style>',
+    '<script>',
+    '</script>',
+    '<template>',
+    '</template>',
+    '<noscript>',
+    '<title>',
+    '<textarea>',
+    '<xmp>',
+    '<iframe>',
+    '<img src=x onerror=alert(1)>',
+    '<!--',
+    '-->',
+    '<![CDATA[',
+    ']]>',
+    '<!DOCTYPE html>',
+    '<html>',
+    '<head>',
+    '<body onload=alert(1)>',
+    '<frameset>',
+    '<form>',
+    '<input name="attributes">',
+    '<div id="x" style="color:red" data-x="1" aria-label="l">',
+    '</div>',
+    '<p class="c">',
+    '&amp;',
+    '&lt;',
+    '&#60;',
+    '&nbsp;',
+    '&bogus;',
+    '\u0000',
+    '\r\n',
+    ' ',
+    '\t',
+    '\n',
+    '"',
+    "'",
+    '<',
+    '>',
+    '=',
+    '/',
+    '\u202e',
+    '😀',
+    '\ud800',
   ),
   fc.string({ maxLength: 8 }),
 );
@@ -134,7 +204,14 @@ describe('the rich-text sanitizer', () => {
     expect(sanitizeRichText('plain https://b.example/x')).toBe(`<p>plain ${link('https://b.example/x')}</p>`);
     // Written links stay as they are; their text is not linked again.
     expect(sanitizeRichText('<p><a href="https://y.example">https://y.example</a></p>')).toBe(`<p>${link('https://y.example')}</p>`);
-    for (const text of ['javascript:alert(1)', 'javascript://x.example/%0aalert(1)', 'ftp://files.example/x', 'data:text/html,hi', 'http://"onmouseover=alert(1)//', 'mailto:a@b.example']) {
+    for (const text of [
+      'javascript:alert(1)',
+      'javascript://x.example/%0aalert(1)',
+      'ftp://files.example/x',
+      'data:text/html,hi',
+      'http://"onmouseover=alert(1)//',
+      'mailto:a@b.example',
+    ]) {
       expect(sanitizeRichText(`<p>${text} and more</p>`)).not.toContain('<a');
     }
     // Linear in the length, also for long runs that almost look like an address.
@@ -149,7 +226,17 @@ describe('the rich-text sanitizer', () => {
     expect(link('href="https://example.com/a?b=1&amp;c=2"')).toBe(`<a href="https://example.com/a?b=1&amp;c=2" ${rel}>x</a>`);
     expect(link('href=" mailto:someone@example.com "')).toBe(`<a href="mailto:someone@example.com" ${rel}>x</a>`);
     expect(link('href="HTTP://EXAMPLE.COM"')).toBe(`<a href="HTTP://EXAMPLE.COM" ${rel}>x</a>`);
-    for (const href of ['javascript:alert(1)', 'data:text/html,x', 'vbscript:x', '/relative', '#top', '//example.com', 'ftp://example.com', 'tel:123', 'ht tps://x']) {
+    for (const href of [
+      'javascript:alert(1)',
+      'data:text/html,x',
+      'vbscript:x',
+      '/relative',
+      '#top',
+      '//example.com',
+      'ftp://example.com',
+      'tel:123',
+      'ht tps://x',
+    ]) {
       expect(link(`href="${href}"`), href).toBe(`<a ${rel}>x</a>`);
     }
     expect(link('target="_top" rel="opener" href="https://example.com"')).toBe(
@@ -166,7 +253,13 @@ describe('the rich-text sanitizer', () => {
 
   it(`accepts ${MAX_RICH_TEXT_DEPTH} nested elements and refuses one more with 422 naming the bound`, () => {
     expect(sanitizeRichText(`${'<b>'.repeat(MAX_RICH_TEXT_DEPTH)}deep`)).toBe(`${'<b>'.repeat(MAX_RICH_TEXT_DEPTH)}deep${'</b>'.repeat(MAX_RICH_TEXT_DEPTH)}`);
-    for (const html of [`${'<b>'.repeat(MAX_RICH_TEXT_DEPTH + 1)}deep`, '<div>'.repeat(3999), '<b>'.repeat(6666), '<template>'.repeat(4000), '<ul><li>'.repeat(2000)]) {
+    for (const html of [
+      `${'<b>'.repeat(MAX_RICH_TEXT_DEPTH + 1)}deep`,
+      '<div>'.repeat(3999),
+      '<b>'.repeat(6666),
+      '<template>'.repeat(4000),
+      '<ul><li>'.repeat(2000),
+    ]) {
       let error: unknown;
       try {
         sanitizeRichText(html);
@@ -198,7 +291,10 @@ describe('the rich-text sanitizer', () => {
     };
     for (const [name, html] of Object.entries(hostile)) {
       expect(html.length, name).toBeGreaterThan(15_000);
-      expect(millis(() => prepareRichText(html)), name).toBeLessThan(250);
+      expect(
+        millis(() => prepareRichText(html)),
+        name,
+      ).toBeLessThan(250);
     }
   });
 
@@ -211,8 +307,19 @@ describe('the rich-text sanitizer', () => {
   });
 
   it('makes the plain text of a long padded body in linear time', () => {
-    for (const html of [`<p>a${' '.repeat(19990)}b</p>`, `a${' \t'.repeat(10000)}b`, '<'.repeat(20000), '<br'.repeat(6666), '&'.repeat(20000), `&${'a'.repeat(19999)}`, `&#x${'1'.repeat(19997)}`]) {
-      expect(millis(() => htmlToText(html)), html.slice(0, 10)).toBeLessThan(100);
+    for (const html of [
+      `<p>a${' '.repeat(19990)}b</p>`,
+      `a${' \t'.repeat(10000)}b`,
+      '<'.repeat(20000),
+      '<br'.repeat(6666),
+      '&'.repeat(20000),
+      `&${'a'.repeat(19999)}`,
+      `&#x${'1'.repeat(19997)}`,
+    ]) {
+      expect(
+        millis(() => htmlToText(html)),
+        html.slice(0, 10),
+      ).toBeLessThan(100);
     }
   });
 });

@@ -47,14 +47,15 @@ beforeAll(async () => {
     ids.push(createConversation(t.db, alice, { accountId: 'acme', subject: `Question ${i}`, body }, prepareRichText(body), noEffects).id);
   }
   // The newest 40 get "banana" in a hidden note only, and staff replies that move them up.
-  for (const id of ids.slice(-40)) postMessage(t.db, sam, id, { body: '<p>banana internal</p>', action: 'internal_note' }, prepareRichText('<p>banana internal</p>'), noEffects);
+  for (const id of ids.slice(-40))
+    postMessage(t.db, sam, id, { body: '<p>banana internal</p>', action: 'internal_note' }, prepareRichText('<p>banana internal</p>'), noEffects);
   for (const id of ids.slice(0, 30)) postMessage(t.db, sam, id, { body: '<p>a reply</p>' }, prepareRichText('<p>a reply</p>'), noEffects);
   // Messages without the words, so that the matches lie among the oldest messages.
   for (let i = 0; i < 1400; i++) postMessage(t.db, alice, ids[i % 7]!, { body: `<p>filler ${i}</p>` }, prepareRichText(`<p>filler ${i}</p>`), noEffects);
 }, 120_000);
 
 describe('search with many matching conversations', () => {
-  it('walks the caller\'s conversations (the matches are dense)', () => {
+  it("walks the caller's conversations (the matches are dense)", () => {
     const match = (word: string, mayStop: boolean) => matchingConversations(t.db, [{ words: [word], prefix: false }], searchScope(alice), mayStop);
     expect(match('apple', true).complete).toBe(false);
     expect(match('apple', false).ids.length).toBe(420);
@@ -83,7 +84,13 @@ describe('search with many matching conversations', () => {
   it('finds a conversation staff take part in outside their accounts as soon as they join it, and not after they leave', () => {
     const gina = viewer(people.gina);
     const bob = viewer(people.bob);
-    const conv = createConversation(t.db, bob, { accountId: 'globex', subject: 'Kiwi', body: '<p>kiwi question</p>' }, prepareRichText('<p>kiwi question</p>'), noEffects);
+    const conv = createConversation(
+      t.db,
+      bob,
+      { accountId: 'globex', subject: 'Kiwi', body: '<p>kiwi question</p>' },
+      prepareRichText('<p>kiwi question</p>'),
+      noEffects,
+    );
     const samAcmeOnly: Viewer = { ...sam, accounts: ['acme'] };
     expect(listConversations(t.db, samAcmeOnly, { q: 'kiwi' }).items).toEqual([]);
     // Joined by another writer (here straight in the database): the next search sees it.

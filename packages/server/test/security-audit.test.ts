@@ -77,7 +77,9 @@ describe('GET /api/v1/audit', () => {
     expect(new Set(conversationRows.map((r) => r.action))).toEqual(new Set(['conversation.create', 'conversation.read']));
     const denied = (await list('outcome=denied&limit=200')).items;
     expect(denied.every((r) => r.outcome === 'denied')).toBe(true);
-    expect(denied.map((r) => `${r.actorId} ${r.action}`)).toEqual(expect.arrayContaining(['alice message.internal_note', 'bob conversation.read', 'null auth']));
+    expect(denied.map((r) => `${r.actorId} ${r.action}`)).toEqual(
+      expect.arrayContaining(['alice message.internal_note', 'bob conversation.read', 'null auth']),
+    );
     const combined = (await list('actor=bob&outcome=denied')).items;
     expect(combined.map((r) => r.action)).toEqual(['conversation.read']);
   });
@@ -170,7 +172,11 @@ describe('log injection', () => {
     const items = res.json.items as Row[];
     // Parsed back, the values are exactly what was written, and the fake JSON did not create a row.
     expect(items.find((r) => r.actorId === nasty.sub)).toMatchObject({ action: 'conversation.create', outcome: 'denied', targetId: 'globex' });
-    expect(items.find((r) => r.actorId === admin2.sub)).toMatchObject({ action: 'account.update', targetId: accountId, detail: { name: `Name\n${fakeJson}${ANSI}` } });
+    expect(items.find((r) => r.actorId === admin2.sub)).toMatchObject({
+      action: 'account.update',
+      targetId: accountId,
+      detail: { name: `Name\n${fakeJson}${ANSI}` },
+    });
     expect(items.filter((r) => r.actorId === 'root' && r.action === 'account.update')).toEqual([]);
     const path = items.find((r) => r.action === 'auth' && String((r.detail as { path: string }).path).includes('INFO'));
     expect((path!.detail as { path: string }).path).toContain('2026');

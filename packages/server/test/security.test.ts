@@ -57,7 +57,13 @@ const world = () => (shared ??= makeWorld());
 
 /** A concrete path for a route: its `:id` filled with something the caller can see. */
 function concrete(w: World, path: string): string {
-  const id = path.startsWith('/api/v1/attachments/') ? w.attachment : path.startsWith('/api/v1/notifications/') ? w.notice : path.startsWith('/api/v1/accounts/') ? 'acme' : w.conv;
+  const id = path.startsWith('/api/v1/attachments/')
+    ? w.attachment
+    : path.startsWith('/api/v1/notifications/')
+      ? w.notice
+      : path.startsWith('/api/v1/accounts/')
+        ? 'acme'
+        : w.conv;
   const filled = path.replace(/:id\b/, id);
   const queries: Record<string, string> = { '/api/v1/directory': 'accountId=acme', '/api/v1/status-updates': 'accountId=acme' };
   return queries[path] ? `${filled}?${queries[path]}` : filled;
@@ -83,7 +89,12 @@ function snapshot(t: TestApp): Record<string, unknown[]> {
     .filter((name) => name !== 'audit_events' && !name.includes('_fts'));
   const out: Record<string, unknown[]> = {};
   // Rows sorted by their content, so tables without a rowid compare as well.
-  for (const name of tables) out[name] = t.db.$client.prepare(`SELECT * FROM "${name}"`).all().map((r) => JSON.stringify(r)).sort();
+  for (const name of tables)
+    out[name] = t.db.$client
+      .prepare(`SELECT * FROM "${name}"`)
+      .all()
+      .map((r) => JSON.stringify(r))
+      .sort();
   return out;
 }
 
@@ -374,7 +385,6 @@ const writes: Record<string, WriteCase> = {
   },
 };
 
-
 async function sendUpload(w: World, as: TestUser, path: string) {
   const form = new FormData();
   form.append('file', new Blob(['Plain text.\n'], { type: 'text/plain' }), 'a.txt');
@@ -388,7 +398,8 @@ describe('the audit log records', () => {
       sql`SELECT actor_id AS actorId, action, outcome, target_id AS targetId FROM audit_events WHERE id > ${id} ORDER BY id`,
     );
 
-  const countsOf = (t: TestApp) => new Map(t.db.all<{ id: number; count: number }>(sql`SELECT id, count FROM audit_events WHERE outcome = 'denied'`).map((r) => [r.id, r.count]));
+  const countsOf = (t: TestApp) =>
+    new Map(t.db.all<{ id: number; count: number }>(sql`SELECT id, count FROM audit_events WHERE outcome = 'denied'`).map((r) => [r.id, r.count]));
   const countedAgain = (t: TestApp, before: Map<number, number>) =>
     t.db
       .all<{ id: number; count: number; actorId: string | null; action: string; outcome: string; targetId: string | null }>(
@@ -417,7 +428,10 @@ describe('the audit log records', () => {
       const res = c.upload ? await sendUpload(w, c.as, path) : (await request(w.t, c.as, method, path, { body: c.body })).res;
       expect(res.status).toBe(c.status);
       const rows = rowsAfter(w.t, mark).filter((r) => r.outcome === 'ok' && r.actorId === c.as.sub);
-      expect(rows.map((r) => r.action), key).toContain(c.action);
+      expect(
+        rows.map((r) => r.action),
+        key,
+      ).toContain(c.action);
       if (c.denied) {
         const d = c.denied;
         // A 404 refusal is the same path called by someone who may not see it.
@@ -429,8 +443,14 @@ describe('the audit log records', () => {
         const rows = rowsAfter(w.t, mark);
         // A new denied row, or (a repeat within the minute of an earlier refusal) that row counted once more.
         const denied = [...rows.filter((r) => r.outcome === 'denied'), ...countedAgain(w.t, counted)].filter((r) => r.actorId === d.as.sub);
-        expect(denied.map((r) => r.action), key).toContain(d.action);
-        expect(rows.filter((r) => r.outcome === 'ok'), 'a refusal changes nothing').toEqual([]);
+        expect(
+          denied.map((r) => r.action),
+          key,
+        ).toContain(d.action);
+        expect(
+          rows.filter((r) => r.outcome === 'ok'),
+          'a refusal changes nothing',
+        ).toEqual([]);
       }
     });
   }

@@ -74,7 +74,11 @@ describe('seen, for customers', () => {
     expect(after.conversation.seen).toEqual(JSON.parse(before).conversation.seen);
     expect(after.messages).toEqual(JSON.parse(before).messages);
     // The status change the resolve note caused is visible (API.md); the read after it tells nothing more.
-    expect(aliceEvents().slice(eventsBefore.length).map((e) => (e as { type: string }).type)).toEqual(['conversation.updated']);
+    expect(
+      aliceEvents()
+        .slice(eventsBefore.length)
+        .map((e) => (e as { type: string }).type),
+    ).toEqual(['conversation.updated']);
   });
 
   it("tells the customer's open views when staff first read their message, and only then", async () => {
@@ -104,7 +108,11 @@ describe('seen, for staff', () => {
     const answer = await postMessage(t, sam, c.id, { body: 'Answer', action: 'send' });
     expect((await view(sam, c.id)).conversation.seen).toBeNull();
     await read(alice, c.id);
-    expect((await view(sam, c.id)).conversation.seen).toEqual({ messageId: answer.id, at: seenAt(c.id, 'customer'), by: { name: 'Alice Applicant', team: false } });
+    expect((await view(sam, c.id)).conversation.seen).toEqual({
+      messageId: answer.id,
+      at: seenAt(c.id, 'customer'),
+      by: { name: 'Alice Applicant', team: false },
+    });
     // A hidden note after it is not "their" latest message for customers: seen stays.
     await postMessage(t, sam, c.id, { body: 'Internal', action: 'internal_note' });
     expect((await view(root, c.id)).conversation.seen.messageId).toBe(answer.id);

@@ -191,7 +191,11 @@ describe('SIGTERM', () => {
     expect(body.error.message).toMatch(/shutting down/);
 
     expect(await server.exited).toBe(0);
-    const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = server
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ level: 'info', msg: expect.stringMatching(/^Secure Inbox listening on http:\/\/127\.0\.0\.1:/) });
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'GET', route: '/readyz', status: 200, requestId: 'lb-probe-1' }));
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'GET', route: '/readyz', status: 503 }));

@@ -16,7 +16,9 @@ function app() {
     q.limit = -1;
     return c.json(q);
   });
-  hono.onError((error, c) => (error instanceof ApiError ? c.json({ code: error.code, details: error.details }, error.status) : c.json({ error: String(error) }, 500)));
+  hono.onError((error, c) =>
+    error instanceof ApiError ? c.json({ code: error.code, details: error.details }, error.status) : c.json({ error: String(error) }, 500),
+  );
   return { hono, seen };
 }
 
@@ -26,13 +28,7 @@ describe('query validation', () => {
     for (let i = 0; i < 3; i++) expect((await hono.request('/list?limit=10&folder=sent')).status).toBe(200);
     expect((await hono.request('/list')).status).toBe(200);
     expect((await hono.request('/list?')).status).toBe(200);
-    expect(seen).toEqual([
-      { limit: 10, folder: 'sent' },
-      { limit: 10, folder: 'sent' },
-      { limit: 10, folder: 'sent' },
-      { limit: 25 },
-      { limit: 25 },
-    ]);
+    expect(seen).toEqual([{ limit: 10, folder: 'sent' }, { limit: 10, folder: 'sent' }, { limit: 10, folder: 'sent' }, { limit: 25 }, { limit: 25 }]);
   });
 
   it('refuses a bad query string every time it comes, naming the field', async () => {
@@ -41,7 +37,10 @@ describe('query validation', () => {
       const res = await hono.request(bad);
       expect(res.status, bad).toBe(422);
       const body = (await res.json()) as { details: { field: string }[] };
-      expect(body.details.map((d) => d.field), bad).toEqual([bad.includes('colour') ? 'colour' : 'limit']);
+      expect(
+        body.details.map((d) => d.field),
+        bad,
+      ).toEqual([bad.includes('colour') ? 'colour' : 'limit']);
     }
     expect(seen).toEqual([]);
   });

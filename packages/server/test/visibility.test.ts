@@ -37,7 +37,8 @@ describe('conversation visibility', () => {
         if (state)
           t.db.run(sql`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left)
                        VALUES (${conversation}, ${viewer.id}, ${state.participant}, ${state.left})`);
-        const listed = t.db.get<{ n: number }>(sql`
+        const listed =
+          t.db.get<{ n: number }>(sql`
           SELECT count(*) AS n FROM conversations c
           LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
           WHERE c.id = ${conversation} AND ${conversationVisible(viewer)}`)!.n === 1;

@@ -76,7 +76,8 @@ describe('sends written on the writer thread', () => {
   it('brings the recipients’ kept inbox pages and unread counts up to date before the sender is answered', async () => {
     const t = await threadApp();
     const conversation = await startConversation(t, people.alice, { subject: 'Kept', body: '<p>First</p>' });
-    const previews = async () => (await t.call(people.alice, 'GET', '/conversations')).json.items.map((i: { lastMessage: { preview: string } }) => i.lastMessage.preview);
+    const previews = async () =>
+      (await t.call(people.alice, 'GET', '/conversations')).json.items.map((i: { lastMessage: { preview: string } }) => i.lastMessage.preview);
     const unread = async () => (await t.call(people.alice, 'GET', '/me')).json.unread.inbox;
     expect(await previews()).toEqual(['First']);
     expect(await unread()).toBe(0);
@@ -158,7 +159,9 @@ describe('sends written on the writer thread', () => {
     await stopped;
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
     await postMessage(t, people.alice, conversation.id, { body: 'after the thread' });
-    const bodies: string[] = (await t.call(people.alice, 'GET', `/conversations/${conversation.id}?limit=100`)).json.messages.map((m: { body: string }) => m.body);
+    const bodies: string[] = (await t.call(people.alice, 'GET', `/conversations/${conversation.id}?limit=100`)).json.messages.map(
+      (m: { body: string }) => m.body,
+    );
     expect(bodies[0]).toBe('<p>Hello</p>');
     expect(bodies.at(-1)).toBe('after the thread');
     expect(bodies.slice(1, -1).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `burst ${i}`).sort());
@@ -174,12 +177,16 @@ describe('a writer thread that stops by itself', () => {
     let failed!: () => void;
     const failure = new Promise<void>((resolve) => (failed = resolve));
     // A folder where the database should be: the thread cannot open it and stops.
-    const thread = startWriterThread(t.db, { ...t.config, dbFile: t.dir }, {
-      log: (line) => {
-        lines.push(line);
-        failed();
+    const thread = startWriterThread(
+      t.db,
+      { ...t.config, dbFile: t.dir },
+      {
+        log: (line) => {
+          lines.push(line);
+          failed();
+        },
       },
-    });
+    );
     const alice = { id: 'alice', name: people.alice.name, email: people.alice.email, role: 'customer' as const, accounts: people.alice.accounts };
     const waiting = thread.postMessage(alice, conversation.id, { body: 'handed to the thread' });
     await expect(waiting).rejects.toThrow(/writer thread stopped before the write was committed/);
@@ -199,7 +206,13 @@ describe('errors crossing from the writer thread', () => {
     const api = new ApiError(429, 'rate_limited', 'Slow down.', [{ field: 'x', message: 'y' }], { 'Retry-After': '5' });
     const back = rebuildError(structuredClone(describeError(api)));
     expect(back).toBeInstanceOf(ApiError);
-    expect(back).toMatchObject({ status: 429, code: 'rate_limited', message: 'Slow down.', details: [{ field: 'x', message: 'y' }], headers: { 'Retry-After': '5' } });
+    expect(back).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      message: 'Slow down.',
+      details: [{ field: 'x', message: 'y' }],
+      headers: { 'Retry-After': '5' },
+    });
 
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     const crossed = rebuildError(structuredClone(describeError(full))) as Error & { code?: string };
@@ -246,7 +259,7 @@ describe('writes by other connections while the writer thread writes', () => {
     const version = () => changeVersion(t.db, 'alice');
     const outsideWrite = () => {
       const other = new Database(t.config.dbFile);
-      other.prepare("INSERT INTO accounts (id) VALUES (?) ON CONFLICT DO NOTHING").run(`acct-${Math.random()}`);
+      other.prepare('INSERT INTO accounts (id) VALUES (?) ON CONFLICT DO NOTHING').run(`acct-${Math.random()}`);
       other.close();
     };
     const first = version();
@@ -316,7 +329,7 @@ describe('writes by other connections while the writer thread writes', () => {
     for (let round = 0; round < 3; round++) {
       const bob = changeVersion(t.db, 'bob');
       const other = new Database(t.config.dbFile);
-      other.prepare("INSERT INTO accounts (id) VALUES (?) ON CONFLICT DO NOTHING").run(`elsewhere-${round}`);
+      other.prepare('INSERT INTO accounts (id) VALUES (?) ON CONFLICT DO NOTHING').run(`elsewhere-${round}`);
       other.close();
       const written = performance.now();
       while (changeVersion(t.db, 'bob') === bob) {

@@ -139,7 +139,10 @@ export class ApiClient {
   /** Told of every failure caused by the set-up (see `setupCodes`), so it can be explained once to the developer. */
   onProblem?: (error: ApiError) => void;
 
-  constructor(public base: string, credentials: Credentials = {}) {
+  constructor(
+    public base: string,
+    credentials: Credentials = {},
+  ) {
     this.credentials = credentials;
   }
 
@@ -228,7 +231,7 @@ export class ApiClient {
    * `tokenProvider` a moment after the elements start), then fails as `not_configured`. No request is sent without one.
    */
   async #whenConfigured(): Promise<void> {
-    for (let step = 0; !this.hasCredentials && (document.readyState !== 'complete' || step++ < 6); ) {
+    for (let step = 0; !this.hasCredentials && (document.readyState !== 'complete' || step++ < 6);) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (!this.hasCredentials) throw this.#problem(new ApiError(0, 'not_configured', 'no token source: set tokenProvider (or token)'));

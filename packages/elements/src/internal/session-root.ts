@@ -52,7 +52,10 @@ export class SessionFollower extends SessionRoot {
     // After the first update, so attributes and a provided session are in place.
     this.updateComplete.then(() => {
       if (!this.isConnected || this.#stop.length) return;
-      this.#stop.push(this.session.subscribe((event) => this.onSessionEvent(event)), this.session.watch());
+      this.#stop.push(
+        this.session.subscribe((event) => this.onSessionEvent(event)),
+        this.session.watch(),
+      );
       this.follow();
     });
   }

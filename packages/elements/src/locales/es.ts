@@ -8,7 +8,11 @@ const es: Partial<Strings> = {
   trash: 'Papelera',
   statusTab: 'Estado',
   compose: 'Nuevo mensaje',
-  unreadInInbox: { one: '{count} sin leer en la bandeja de entrada', many: '{count} sin leer en la bandeja de entrada', other: '{count} sin leer en la bandeja de entrada' },
+  unreadInInbox: {
+    one: '{count} sin leer en la bandeja de entrada',
+    many: '{count} sin leer en la bandeja de entrada',
+    other: '{count} sin leer en la bandeja de entrada',
+  },
   search: 'Buscar mensajes',
   searchHint: 'Palabras, % para todo, perm% para un comienzo de palabra.',
   searchButton: 'Buscar',

@@ -8,7 +8,11 @@ const fr: Partial<Strings> = {
   trash: 'Corbeille',
   statusTab: 'Suivi',
   compose: 'Nouveau message',
-  unreadInInbox: { one: '{count} non lu dans la boîte de réception', many: '{count} non lus dans la boîte de réception', other: '{count} non lus dans la boîte de réception' },
+  unreadInInbox: {
+    one: '{count} non lu dans la boîte de réception',
+    many: '{count} non lus dans la boîte de réception',
+    other: '{count} non lus dans la boîte de réception',
+  },
   search: 'Rechercher dans les messages',
   searchHint: 'Des mots, % pour tout, perm% pour un début de mot.',
   searchButton: 'Rechercher',

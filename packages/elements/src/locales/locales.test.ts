@@ -36,7 +36,10 @@ describe('shipped translations', () => {
           if (isPlural(english)) {
             expect(isPlural(translated), `${language}.${key} is a count`).to.equal(true);
             const forms = translated as Plural;
-            expect(categories.filter((c) => !(c in forms)), `${language}.${key} lacks plural categories`).to.deep.equal([]);
+            expect(
+              categories.filter((c) => !(c in forms)),
+              `${language}.${key} lacks plural categories`,
+            ).to.deep.equal([]);
             expect(placeholders(forms.other), `${language}.${key}.other`).to.deep.equal(placeholders(english.other));
             // A form for an exact number (Arabic "two") may spell the number out instead of `{count}`.
             for (const [category, form] of Object.entries(forms)) {

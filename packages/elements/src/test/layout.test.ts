@@ -50,7 +50,7 @@ function expectBeside(label: Element, dir: 'ltr' | 'rtl'): void {
 function expectWhole(element: HTMLElement): void {
   const rect = element.getBoundingClientRect();
   expect(element.scrollWidth, element.textContent!).to.be.at.most(element.clientWidth);
-  for (let node: Element | null = element.parentElement; node; node = node.parentElement ?? ((node.getRootNode() as ShadowRoot).host ?? null)) {
+  for (let node: Element | null = element.parentElement; node; node = node.parentElement ?? (node.getRootNode() as ShadowRoot).host ?? null) {
     if (getComputedStyle(node).overflow === 'visible') continue;
     const clip = node.getBoundingClientRect();
     expect(rect.top, `${element.textContent} inside <${node.localName}>`).to.be.at.least(clip.top - 0.5);
@@ -101,9 +101,13 @@ describe('fit and alignment', () => {
       const el = await inbox('token-bob', dir, 'c-permit');
       const notify = await until(() => q(el, 'secure-thread-view', 'secure-answer-panel', '[part~="notify"]'));
       expectBeside(notify.closest('label')!, dir);
-      const add = await until(() => qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="thread-actions"] button').find((b) => b.textContent!.trim() === 'Add recipients'));
+      const add = await until(() =>
+        qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="thread-actions"] button').find((b) => b.textContent!.trim() === 'Add recipients'),
+      );
       add.click();
-      const labels = await until(() => qa(el, 'secure-thread-view', 'form[part~="panel"] label').length > 0 && qa(el, 'secure-thread-view', 'form[part~="panel"] label'));
+      const labels = await until(
+        () => qa(el, 'secure-thread-view', 'form[part~="panel"] label').length > 0 && qa(el, 'secure-thread-view', 'form[part~="panel"] label'),
+      );
       for (const label of labels) expectBeside(label, dir);
       await expect(el).to.be.accessible();
     });

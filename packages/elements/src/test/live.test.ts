@@ -165,7 +165,12 @@ describe('live updates over the shared event stream', () => {
     for (const stored of written) stored.unread = 0;
     written[0]!.unread = 1;
     const inbox = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="sent"></secure-inbox>`);
-    const sentCount = () => text(qa(inbox, '[part~="folder"]').find((f) => text(f).startsWith('Sent'))!.querySelector('[part~="count"]'));
+    const sentCount = () =>
+      text(
+        qa(inbox, '[part~="folder"]')
+          .find((f) => text(f).startsWith('Sent'))!
+          .querySelector('[part~="count"]'),
+      );
     await until(() => text(connection(inbox)) === 'Live' && sentCount() !== '');
     const before = await until(() => (inbox as unknown as { session: { unread?: number } }).session.unread);
     // Read in another tab: the stream says the Inbox count fell.
@@ -175,4 +180,3 @@ describe('live updates over the shared event stream', () => {
     await expect(inbox).to.be.accessible();
   });
 });
-

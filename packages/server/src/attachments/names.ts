@@ -45,7 +45,13 @@ function truncate(name: string, max: number): string {
   if (chars.length <= max) return name;
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 ? Array.from(name.slice(dot)) : [];
-  if (ext.length > 0 && ext.length <= 16) return chars.slice(0, max - ext.length).join('').trimEnd() + ext.join('');
+  if (ext.length > 0 && ext.length <= 16)
+    return (
+      chars
+        .slice(0, max - ext.length)
+        .join('')
+        .trimEnd() + ext.join('')
+    );
   return chars.slice(0, max).join('').trimEnd();
 }
 

@@ -87,7 +87,14 @@ async function recordVerdict(db: Db, store: BlobStore, sha256: string, verdict: 
   if (verdict.infected) {
     writeTx(db, () => {
       db.run(sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
-      audit(db, { actorId: null, action: 'attachment.quarantine', outcome: 'ok', targetType: 'sha256', targetId: sha256, detail: { signature: verdict.signature } });
+      audit(db, {
+        actorId: null,
+        action: 'attachment.quarantine',
+        outcome: 'ok',
+        targetType: 'sha256',
+        targetId: sha256,
+        detail: { signature: verdict.signature },
+      });
     });
     await store.delete(sha256);
     return 'infected';
@@ -165,7 +172,11 @@ export async function pruneUnsentUploads(db: Db, config: Config, now = Date.now(
 
 /** Prunes unsent uploads once now and then every `intervalMs`; returns a function that stops it (after a run in progress). */
 export function startUploadPruner(db: Db, config: Config, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => Promise<void> {
-  return startPeriodic(() => pruneUnsentUploads(db, config), intervalMs, (error) => log(`removing unsent uploads failed: ${error.message}`));
+  return startPeriodic(
+    () => pruneUnsentUploads(db, config),
+    intervalMs,
+    (error) => log(`removing unsent uploads failed: ${error.message}`),
+  );
 }
 
 // ------------------------------------------------------------------ upload
@@ -194,7 +205,14 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
         db.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
                    VALUES (${id}, ${viewer.id}, ${decided.name}, ${file.size}, ${decided.contentType}, ${file.sha256},
                            ${scanned ? 'pending' : 'clean'})`);
-        audit(db, { actorId: viewer.id, action: 'attachment.upload', outcome: 'ok', targetType: 'attachment', targetId: id, detail: { size: file.size, contentType: decided.contentType } });
+        audit(db, {
+          actorId: viewer.id,
+          action: 'attachment.upload',
+          outcome: 'ok',
+          targetType: 'attachment',
+          targetId: id,
+          detail: { size: file.size, contentType: decided.contentType },
+        });
       });
 
       let status: ScanStatus = scanned ? 'pending' : 'clean';
@@ -269,10 +287,18 @@ export async function openAttachment(db: Db, config: Config, viewer: Viewer, id:
     });
   }
   if (status === 'infected') {
-    throw new ApiError(409, 'conflict', `"${row.name}" was found to carry malware and has been quarantined; it cannot be downloaded.`, { scanStatus: 'infected' });
+    throw new ApiError(409, 'conflict', `"${row.name}" was found to carry malware and has been quarantined; it cannot be downloaded.`, {
+      scanStatus: 'infected',
+    });
   }
   if (status === 'pending') {
-    throw new ApiError(409, 'conflict', `"${row.name}" is still waiting for its virus scan; try again in a minute.`, { scanStatus: 'pending' }, { 'Retry-After': '30' });
+    throw new ApiError(
+      409,
+      'conflict',
+      `"${row.name}" is still waiting for its virus scan; try again in a minute.`,
+      { scanStatus: 'pending' },
+      { 'Retry-After': '30' },
+    );
   }
   const bytes = await store.get(row.sha256);
   if (!bytes) throw notFound('attachment');

@@ -136,15 +136,12 @@ export async function receiveUpload(request: Request, tempDir: string, maxBytes:
     parser.on('close', () => {
       if (settled) return;
       if (!writing) return fail(invalid(FILE_FIELD, 'is required: send the file in a multipart field named "file"'));
-      writing.then(
-        (file) => {
-          if (settled) return;
-          if (file.size === 0) return fail(invalid(FILE_FIELD, 'is empty'));
-          settled = true;
-          resolve(file);
-        },
-        fail,
-      );
+      writing.then((file) => {
+        if (settled) return;
+        if (file.size === 0) return fail(invalid(FILE_FIELD, 'is empty'));
+        settled = true;
+        resolve(file);
+      }, fail);
     });
     source.pipe(parser);
   });

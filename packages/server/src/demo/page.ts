@@ -134,9 +134,11 @@ function inbox(user: DemoUser, conversation: string | null) {
     <ul>${accountNamesOf(user).map((name) => html`<li>${name}</li>`)}</ul>
     <p>The message centre is one <code>&lt;secure-inbox&gt;</code> element loaded from <code>/secure-inbox.js</code>. Its
     <code>tokenProvider</code> asks this demo server for a 15-minute token; a real portal mints it on its own backend.</p>
-    ${user.role === 'customer'
-      ? html`<p>Customers never see internal notes or hidden resolve notes. Sign in as staff on the same account to compare.</p>`
-      : html`<p>Staff see internal notes and can answer with Send, Send &amp; leave open, Resolve (a note hidden from the customer), internal notes, status updates and tips.</p>`}
+    ${
+      user.role === 'customer'
+        ? html`<p>Customers never see internal notes or hidden resolve notes. Sign in as staff on the same account to compare.</p>`
+        : html`<p>Staff see internal notes and can answer with Send, Send &amp; leave open, Resolve (a note hidden from the customer), internal notes, status updates and tips.</p>`
+    }
     <p><a href="${pickHref(null, null)}">Pick another user</a></p>
   </aside>
 </main>`;

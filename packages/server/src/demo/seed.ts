@@ -29,12 +29,42 @@ const { permit, bakery, matter } = demoAccounts;
 
 /** Topics with an account are offered in that account's compose form only; the others in every account's. */
 export const demoTopics: { id: string; name: string; description: string; defaultAssigneeId: string | null; accountId: string | null }[] = [
-  { id: 'plan-review', name: 'Plans and permit review', description: 'Questions about plan review comments, revisions and permit conditions.', defaultAssigneeId: dan.id, accountId: permit.id },
-  { id: 'inspections', name: 'Inspections', description: 'Booking, rescheduling or preparing for a site inspection.', defaultAssigneeId: ines.id, accountId: permit.id },
-  { id: 'tax-payroll', name: 'Tax, VAT and payroll', description: 'Returns, deadlines, payroll runs and what we need from you.', defaultAssigneeId: sarah.id, accountId: bakery.id },
+  {
+    id: 'plan-review',
+    name: 'Plans and permit review',
+    description: 'Questions about plan review comments, revisions and permit conditions.',
+    defaultAssigneeId: dan.id,
+    accountId: permit.id,
+  },
+  {
+    id: 'inspections',
+    name: 'Inspections',
+    description: 'Booking, rescheduling or preparing for a site inspection.',
+    defaultAssigneeId: ines.id,
+    accountId: permit.id,
+  },
+  {
+    id: 'tax-payroll',
+    name: 'Tax, VAT and payroll',
+    description: 'Returns, deadlines, payroll runs and what we need from you.',
+    defaultAssigneeId: sarah.id,
+    accountId: bakery.id,
+  },
   { id: 'documents', name: 'Documents and signatures', description: 'Sending, finding or signing documents.', defaultAssigneeId: null, accountId: null },
-  { id: 'legal-matter', name: 'My legal matter', description: 'Anything about your case: next steps, hearings, offers.', defaultAssigneeId: liam.id, accountId: matter.id },
-  { id: 'portal-help', name: 'Help with this portal', description: 'Trouble signing in, downloading or uploading? Our support team answers.', defaultAssigneeId: jo.id, accountId: null },
+  {
+    id: 'legal-matter',
+    name: 'My legal matter',
+    description: 'Anything about your case: next steps, hearings, offers.',
+    defaultAssigneeId: liam.id,
+    accountId: matter.id,
+  },
+  {
+    id: 'portal-help',
+    name: 'Help with this portal',
+    description: 'Trouble signing in, downloading or uploading? Our support team answers.',
+    defaultAssigneeId: jo.id,
+    accountId: null,
+  },
 ];
 
 const permitContext = {
@@ -59,10 +89,7 @@ const matterContext = {
 /** Minutes before the moment of seeding. */
 const ago = (days: number, hours = 0, minutes = 0) => (days * 24 + hours) * 60 + minutes;
 
-type Step =
-  | { at: number; by: DemoUser; post: PostInput }
-  | { at: number; by: DemoUser; patch: PatchInput }
-  | { at: number; by: DemoUser; state: StateChange };
+type Step = { at: number; by: DemoUser; post: PostInput } | { at: number; by: DemoUser; patch: PatchInput } | { at: number; by: DemoUser; state: StateChange };
 
 interface Thread {
   key: string;
@@ -82,8 +109,7 @@ const threads: Thread[] = [
       topicId: 'plan-review',
       subject: 'Revised site plan for the rear setback',
       context: permitContext,
-      body:
-        '<p>Hello Mr Reyes,</p><p>Thank you for the plan review comments. Our architect has revised sheet <strong>A-101</strong> so the addition now sits 5 ft 2 in from the rear property line, as comment 3 asked.</p><p>Should I upload the revised sheet here, or in the Documents tab of the permit?</p><p>Kind regards,<br>Maria López</p>',
+      body: '<p>Hello Mr Reyes,</p><p>Thank you for the plan review comments. Our architect has revised sheet <strong>A-101</strong> so the addition now sits 5 ft 2 in from the rear property line, as comment 3 asked.</p><p>Should I upload the revised sheet here, or in the Documents tab of the permit?</p><p>Kind regards,<br>Maria López</p>',
     },
     steps: [
       { at: ago(6, 3, 40), by: dan, state: 'read' },
@@ -92,7 +118,7 @@ const threads: Thread[] = [
         by: dan,
         post: {
           action: 'internal_note',
-          body: '<p>Checked A-101 rev 2 against R-2 zoning: rear setback 5\'2" (min 5\'). Lot coverage 38 %, under the 40 % limit. OK to approve once the sheet is in the record.</p>',
+          body: "<p>Checked A-101 rev 2 against R-2 zoning: rear setback 5'2\" (min 5'). Lot coverage 38 %, under the 40 % limit. OK to approve once the sheet is in the record.</p>",
         },
       },
       {
@@ -100,8 +126,7 @@ const threads: Thread[] = [
         by: dan,
         post: {
           action: 'send',
-          body:
-            '<p>Hello Ms López,</p><p>Thanks — the revision resolves comment 3. Please upload the revised sheet in the permit\'s <strong>Documents</strong> tab as a PDF named <em>A-101 rev 2</em>; I will pick it up from there and finish the review.</p><p>Dan Reyes, Plan Reviewer</p>',
+          body: "<p>Hello Ms López,</p><p>Thanks — the revision resolves comment 3. Please upload the revised sheet in the permit's <strong>Documents</strong> tab as a PDF named <em>A-101 rev 2</em>; I will pick it up from there and finish the review.</p><p>Dan Reyes, Plan Reviewer</p>",
           tip: 'Revised sheets are reviewed faster when the changed area is clouded and the revision is listed in the title block.',
         },
       },
@@ -116,7 +141,11 @@ const threads: Thread[] = [
           body: '<p><strong>Plan review approved.</strong> Permit BP-2026-0142 can be issued as soon as the permit fee of $1,284.00 is paid. Next step: framing inspection.</p>',
         },
       },
-      { at: ago(5, 4, 0), by: dan, post: { action: 'resolve', body: '<p>A-101 rev 2 accepted into the record; plan review closed. Handing over to inspections.</p>' } },
+      {
+        at: ago(5, 4, 0),
+        by: dan,
+        post: { action: 'resolve', body: '<p>A-101 rev 2 accepted into the record; plan review closed. Handing over to inspections.</p>' },
+      },
       { at: ago(5, 1, 30), by: maria, state: 'read' },
       { at: ago(4, 2), by: jo, state: 'read' },
       { at: ago(4, 1), by: ada, state: 'read' },
@@ -131,8 +160,7 @@ const threads: Thread[] = [
       subject: 'Handover: BP-2026-0142 ready for framing inspection',
       recipientIds: [ines.id],
       context: permitContext,
-      body:
-        '<p>Hi Ines,</p><p>Plan review for 12 Elm Street is closed. Heads-up before the framing inspection: in rev 2 the rear opening was widened to 9 ft, and the header is now a 3-ply 1¾" × 11⅞" LVL per sheet S-201. Worth a close look at the bearing points.</p><p>The owner is responsive; she prefers morning visits.</p><p>Dan</p>',
+      body: '<p>Hi Ines,</p><p>Plan review for 12 Elm Street is closed. Heads-up before the framing inspection: in rev 2 the rear opening was widened to 9 ft, and the header is now a 3-ply 1¾" × 11⅞" LVL per sheet S-201. Worth a close look at the bearing points.</p><p>The owner is responsive; she prefers morning visits.</p><p>Dan</p>',
     },
     steps: [
       { at: ago(4, 6), by: ines, state: 'read' },
@@ -140,7 +168,7 @@ const threads: Thread[] = [
         at: ago(4, 5, 48),
         by: ines,
         post: {
-          body: '<p>Thanks Dan, noted. I have booked the framing inspection for Thursday morning and will let the owner know. I\'ll check the LVL bearing and the hold-downs at the corners.</p>',
+          body: "<p>Thanks Dan, noted. I have booked the framing inspection for Thursday morning and will let the owner know. I'll check the LVL bearing and the hold-downs at the corners.</p>",
         },
       },
       { at: ago(4, 5, 45), by: ines, patch: { status: 'answered' } },
@@ -156,8 +184,7 @@ const threads: Thread[] = [
       subject: 'Framing inspection on Thursday — access to the site',
       recipientIds: [maria.id],
       context: permitContext,
-      body:
-        '<p>Dear Ms López,</p><p>Your <strong>framing inspection</strong> for permit BP-2026-0142 is scheduled for <strong>Thursday between 8 and 11 am</strong>.</p><ul><li>Please leave the side gate unlocked.</li><li>Keep the approved, stamped plan set on site.</li><li>Sheathing nails and hold-downs must still be visible.</li></ul><p>Could you confirm that someone will be there to let me in?</p><p>Ines Kowalski, Building Inspector</p>',
+      body: '<p>Dear Ms López,</p><p>Your <strong>framing inspection</strong> for permit BP-2026-0142 is scheduled for <strong>Thursday between 8 and 11 am</strong>.</p><ul><li>Please leave the side gate unlocked.</li><li>Keep the approved, stamped plan set on site.</li><li>Sheathing nails and hold-downs must still be visible.</li></ul><p>Could you confirm that someone will be there to let me in?</p><p>Ines Kowalski, Building Inspector</p>',
     },
     steps: [
       {
@@ -204,15 +231,16 @@ const threads: Thread[] = [
       subject: 'Q3 VAT return — two supplier invoices missing',
       recipientIds: [tom.id, priya.id],
       context: engagementContext,
-      body:
-        '<p>Hi Tom, hi Priya,</p><p>To file the Q3 VAT return before the <strong>7 November</strong> deadline we still need two invoices from <em>Millbrook Flour Ltd</em>:</p><ul><li>July — £2,106.40 in the bank feed</li><li>August — £2,212.20 in the bank feed</li></ul><p>Could you upload them here, or ask Millbrook to resend them?</p><p>Sarah Chen</p>',
+      body: '<p>Hi Tom, hi Priya,</p><p>To file the Q3 VAT return before the <strong>7 November</strong> deadline we still need two invoices from <em>Millbrook Flour Ltd</em>:</p><ul><li>July — £2,106.40 in the bank feed</li><li>August — £2,212.20 in the bank feed</li></ul><p>Could you upload them here, or ask Millbrook to resend them?</p><p>Sarah Chen</p>',
     },
     steps: [
       { at: ago(5, 3), by: priya, state: 'read' },
       {
         at: ago(5, 2, 47),
         by: priya,
-        post: { body: '<p>Hi Sarah, July\'s invoice is in the shared folder under <em>Suppliers/Millbrook</em>. August\'s never arrived — I\'ve asked Millbrook to resend it and will forward it as soon as it comes in.</p>' },
+        post: {
+          body: "<p>Hi Sarah, July's invoice is in the shared folder under <em>Suppliers/Millbrook</em>. August's never arrived — I've asked Millbrook to resend it and will forward it as soon as it comes in.</p>",
+        },
       },
       { at: ago(4, 23, 10), by: sarah, state: 'read' },
       {
@@ -220,7 +248,7 @@ const threads: Thread[] = [
         by: sarah,
         post: {
           action: 'internal_note',
-          body: '<p>If Millbrook\'s August invoice isn\'t in by Friday, file on the bank statement and correct in the Q4 return. Agreed with Ada; the amount is under the correction threshold.</p>',
+          body: "<p>If Millbrook's August invoice isn't in by Friday, file on the bank statement and correct in the Q4 return. Agreed with Ada; the amount is under the correction threshold.</p>",
         },
       },
       {
@@ -228,7 +256,7 @@ const threads: Thread[] = [
         by: sarah,
         post: {
           action: 'send',
-          body: '<p>Thanks Priya, July\'s invoice is exactly what we needed. We\'ll file on time either way: if August\'s doesn\'t arrive by Friday we\'ll use the bank statement and correct it in Q4. Nothing else is needed from you for Q3.</p>',
+          body: "<p>Thanks Priya, July's invoice is exactly what we needed. We'll file on time either way: if August's doesn't arrive by Friday we'll use the bank statement and correct it in Q4. Nothing else is needed from you for Q3.</p>",
           tip: 'You can forward supplier invoices straight to your bookkeeping inbox, hartley@docs.chenpatel.example, and they will appear in your records within the hour.',
         },
       },
@@ -248,8 +276,7 @@ const threads: Thread[] = [
       subject: "Landlord's response to our notice",
       recipientIds: [grace.id],
       context: matterContext,
-      body:
-        "<p>Dear Ms Okafor,</p><p>Brightwater Properties' solicitors replied to our notice yesterday. They accept that the boiler was out of service for 23 days in January, but they dispute the rent reduction we asked for.</p><p>Helen Mercer would like to discuss a counter-proposal with you. Do you still have the photos of the broken boiler and your messages to the building manager?</p><p>Liam Byrne, Paralegal</p>",
+      body: "<p>Dear Ms Okafor,</p><p>Brightwater Properties' solicitors replied to our notice yesterday. They accept that the boiler was out of service for 23 days in January, but they dispute the rent reduction we asked for.</p><p>Helen Mercer would like to discuss a counter-proposal with you. Do you still have the photos of the broken boiler and your messages to the building manager?</p><p>Liam Byrne, Paralegal</p>",
     },
     steps: [
       {
@@ -264,7 +291,9 @@ const threads: Thread[] = [
       {
         at: ago(3, 1, 32),
         by: grace,
-        post: { body: '<p>Thank you. Yes — I have the photos from January with the dates on them, and the texts to the building manager. Any afternoon after 2 pm works for a call.</p>' },
+        post: {
+          body: '<p>Thank you. Yes — I have the photos from January with the dates on them, and the texts to the building manager. Any afternoon after 2 pm works for a call.</p>',
+        },
       },
       { at: ago(2, 22), by: liam, state: 'read' },
       {
@@ -310,7 +339,11 @@ const threads: Thread[] = [
       { at: ago(1, 4, 30), by: priya, state: 'read' },
       { at: ago(1, 4, 26), by: priya, post: { body: '<p>That was it — I have the letter now. Thanks!</p>' } },
       { at: ago(1, 3, 50), by: jo, state: 'read' },
-      { at: ago(1, 3, 48), by: jo, post: { action: 'resolve', body: '<p>Pop-up blocker. Third case this month: worth a line in the Documents help text.</p>' } },
+      {
+        at: ago(1, 3, 48),
+        by: jo,
+        post: { action: 'resolve', body: '<p>Pop-up blocker. Third case this month: worth a line in the Documents help text.</p>' },
+      },
     ],
   },
   {
@@ -322,8 +355,7 @@ const threads: Thread[] = [
       topicId: 'tax-payroll',
       subject: 'Can we switch payroll to every two weeks?',
       context: engagementContext,
-      body:
-        '<p>Hi Sarah,</p><p>We are taking on two weekend bakers from the start of December. They would rather be paid every two weeks. Can we run payroll fortnightly instead of monthly, and does that change anything for our PAYE filings or your fee?</p><p>Tom</p>',
+      body: '<p>Hi Sarah,</p><p>We are taking on two weekend bakers from the start of December. They would rather be paid every two weeks. Can we run payroll fortnightly instead of monthly, and does that change anything for our PAYE filings or your fee?</p><p>Tom</p>',
     },
     steps: [],
   },
@@ -336,7 +368,7 @@ const threads: Thread[] = [
       topicId: 'legal-matter',
       subject: 'Question about the settlement offer letter',
       context: matterContext,
-      body: '<p>Hello, I received a letter from Brightwater directly, offering one month\'s rent back if I sign by Friday. Should I reply to them, or leave it to you?</p>',
+      body: "<p>Hello, I received a letter from Brightwater directly, offering one month's rent back if I sign by Friday. Should I reply to them, or leave it to you?</p>",
     },
     steps: [],
   },

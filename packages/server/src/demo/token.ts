@@ -10,9 +10,7 @@ export const DEMO_TOKEN_SECONDS = 15 * 60;
 export function demoAlgorithm(config: Config): string {
   const alg = config.jwt.algorithms.find((a) => a.startsWith('HS'));
   if (!alg) {
-    throw new ConfigError(
-      'The demo signs its tokens with the shared secret; add HS256 to SECURE_INBOX_JWT_ALGORITHMS (or leave it unset) to run the demo.',
-    );
+    throw new ConfigError('The demo signs its tokens with the shared secret; add HS256 to SECURE_INBOX_JWT_ALGORITHMS (or leave it unset) to run the demo.');
   }
   return alg;
 }

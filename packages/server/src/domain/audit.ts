@@ -50,7 +50,15 @@ function insert(db: Db, entry: AuditEntry): void {
   if (!current || current.minute !== minute) repeats.set(db, (current = { minute, rows: new Map() }));
   const key = JSON.stringify([entry.actorId, entry.action, entry.targetType ?? null, entry.targetId ?? null]);
   const row = current.rows.get(key);
-  if (row !== undefined && db.update(auditEvents).set({ count: sql`${auditEvents.count} + 1` }).where(eq(auditEvents.id, Number(row))).run().changes === 1) return;
+  if (
+    row !== undefined &&
+    db
+      .update(auditEvents)
+      .set({ count: sql`${auditEvents.count} + 1` })
+      .where(eq(auditEvents.id, Number(row)))
+      .run().changes === 1
+  )
+    return;
   current.rows.set(key, append(db, entry));
 }
 

@@ -46,7 +46,10 @@ function membersOf(db: Db, accountId: string, userIds: string[]): Map<string, { 
   if (userIds.length === 0) return new Map();
   const rows = db.all<{ id: string; role: Role }>(sql`
     SELECT u.id, u.role FROM users u
-    WHERE u.id IN (${sql.join(userIds.map((id) => sql`${id}`), sql`, `)})
+    WHERE u.id IN (${sql.join(
+      userIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})
       AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}))`);
   return new Map(rows.map((r) => [r.id, r]));
 }
@@ -71,16 +74,24 @@ function upsertParticipant(db: Db, conversationId: string, userId: string) {
 // ------------------------------------------------------------------ one conversation
 export function conversationView(db: Db, viewer: Viewer, row: VisibleConversationRow): Conversation {
   const topic = row.topicId ? db.get<{ id: string; name: string }>(sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
-  const participants = db.all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(sql`
+  const participants = db
+    .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
+      sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM conversation_users cu JOIN users u ON u.id = cu.user_id
-    WHERE cu.conversation_id = ${row.id} AND cu.participant = TRUE ORDER BY cu.joined_at, u.name`).map(userRef);
+    WHERE cu.conversation_id = ${row.id} AND cu.participant = TRUE ORDER BY cu.joined_at, u.name`,
+    )
+    .map(userRef);
   const assignee = row.assigneeId
     ? db.get<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(sql`
         SELECT id, name, role, staff_kind AS staffKind FROM users WHERE id = ${row.assigneeId}`)
     : undefined;
-  const departures = db.all<{ id: string; name: string; role: Role; staffKind: StaffKind | null; at: string }>(sql`
+  const departures = db
+    .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null; at: string }>(
+      sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS staffKind, d.at FROM departures d JOIN users u ON u.id = d.user_id
-    WHERE d.conversation_id = ${row.id} AND ${departureVisible(viewer)} ORDER BY d.at, d.id`).map(({ at, ...user }) => ({ user: userRef(user), at }));
+    WHERE d.conversation_id = ${row.id} AND ${departureVisible(viewer)} ORDER BY d.at, d.id`,
+    )
+    .map(({ at, ...user }) => ({ user: userRef(user), at }));
   return {
     id: row.id,
     subject: row.subject,
@@ -88,9 +99,7 @@ export function conversationView(db: Db, viewer: Viewer, row: VisibleConversatio
     accountId: row.accountId,
     accountName: db.get<{ name: string }>(sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`)?.name ?? row.accountId,
     topic: topic ?? null,
-    context: row.contextKind
-      ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl }
-      : null,
+    context: row.contextKind ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl } : null,
     assigneeId: row.assigneeId,
     assignee: assignee ? userRef(assignee) : null,
     participants,
@@ -113,7 +122,14 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
   }
   if (viewer.role === 'customer' && input.notifyAdmins) {
     // As on replies (messages.ts) and POST /conversations/:id/notify-admins: staff and admins only.
-    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId, detail: { notifyAdmins: true } });
+    audit(db, {
+      actorId: viewer.id,
+      action: 'conversation.create',
+      outcome: 'denied',
+      targetType: 'account',
+      targetId: input.accountId,
+      detail: { notifyAdmins: true },
+    });
     throw forbidden('Only staff can notify the administrators.');
   }
   const subject = cleanPlainText(input.subject);
@@ -147,15 +163,21 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
               ${viewer.role === 'customer' ? 'open' : 'attentive'}, ${assigneeId}, ${viewer.id}, ${at}, ${at}, ${at})`);
     upsertParticipant(db, id, viewer.id);
     for (const recipient of recipientIds) upsertParticipant(db, id, recipient);
-    insertMessage(db, viewer, { id, accountId: input.accountId, subject }, {
-      kind: 'message',
-      body,
-      doNotReply: false,
-      attachmentIds: input.attachmentIds ?? [],
-      createdAt: at,
-      isFirst: true,
-      notifyAdmins: input.notifyAdmins ?? false,
-    }, effects);
+    insertMessage(
+      db,
+      viewer,
+      { id, accountId: input.accountId, subject },
+      {
+        kind: 'message',
+        body,
+        doNotReply: false,
+        attachmentIds: input.attachmentIds ?? [],
+        createdAt: at,
+        isFirst: true,
+        notifyAdmins: input.notifyAdmins ?? false,
+      },
+      effects,
+    );
     acknowledgeQuestion(db, viewer, { id, accountId: input.accountId, topicId: input.topicId ?? null }, at);
     audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'ok', targetType: 'conversation', targetId: id });
   });
@@ -202,7 +224,10 @@ function staffCandidates(viewer: Viewer): SQL | null {
   if (viewer.role !== 'staff') return null;
   const accounts = viewer.accounts === '*' ? [] : viewer.accounts;
   const inAccounts = accounts.length
-    ? sql`SELECT id FROM conversations WHERE account_id IN (${sql.join(accounts.map((a) => sql`${a}`), sql`, `)}) UNION ALL `
+    ? sql`SELECT id FROM conversations WHERE account_id IN (${sql.join(
+        accounts.map((a) => sql`${a}`),
+        sql`, `,
+      )}) UNION ALL `
     : sql``;
   return sql`c.id IN (${inAccounts}SELECT conversation_id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = TRUE)`;
 }
@@ -235,9 +260,12 @@ function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
   const version = writeVersion(db);
   const hit = cache.get(key);
   if (hit && hit.version === version) return hit.ids;
-  const ids = db.all<{ id: string; accountId: string }>(sql`
+  const ids = db
+    .all<{ id: string; accountId: string }>(
+      sql`
     SELECT cu.conversation_id AS id, c.account_id AS accountId FROM conversation_users cu JOIN conversations c ON c.id = cu.conversation_id
-    WHERE cu.user_id = ${viewer.id} AND cu.participant = TRUE`)
+    WHERE cu.user_id = ${viewer.id} AND cu.participant = TRUE`,
+    )
     .filter((r) => !actsIn(viewer, r.accountId))
     .map((r) => r.id);
   cache.delete(key);
@@ -287,7 +315,14 @@ function walkForMatches(db: Db, viewer: Viewer, terms: SearchTerm[], where: SQL[
       ORDER BY ${sortKey} ${sql.raw(ascending ? 'ASC' : 'DESC')}
       LIMIT ${size}`);
     if (batch.length === 0) return found;
-    const hits = conversationsMatching(db, terms, searchScopeOf(viewer, batch.map((b) => b.id)));
+    const hits = conversationsMatching(
+      db,
+      terms,
+      searchScopeOf(
+        viewer,
+        batch.map((b) => b.id),
+      ),
+    );
     for (const b of batch) {
       if (!hits.has(b.id)) continue;
       found.push(b.id);
@@ -460,7 +495,8 @@ export function changeState(db: Db, viewer: Viewer, id: string, change: StateCha
     };
     db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
     // The others see "Priya Shah left" in the thread; leaving a conversation one only saw through the account is not news.
-    if (change === 'leave' && row.participant === true) db.run(sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
+    if (change === 'leave' && row.participant === true)
+      db.run(sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
     audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
     if (change === 'leave') touch(db, id, true);
     userStateChanged(db, viewer.id, id);

@@ -98,7 +98,10 @@ function sendQueries(db: Db, hidden: boolean) {
       })
       .returning({ seq: messages.seq })
       .prepare(),
-    insertProperty: db.insert(messageProperties).values({ messageSeq: p('seq'), key: p('key'), value: p('value') }).prepare(),
+    insertProperty: db
+      .insert(messageProperties)
+      .values({ messageSeq: p('seq'), key: p('key'), value: p('value') })
+      .prepare(),
     claimAttachment: db
       .update(attachments)
       .set({ messageSeq: sql`${p('seq')}` })
@@ -116,8 +119,10 @@ function sendQueries(db: Db, hidden: boolean) {
     untrash: db
       .update(conversationUsers)
       .set({ trashed: false })
-      .where(sql`${conversationUsers.conversationId} = ${p('conversationId')} AND ${conversationUsers.trashed} = TRUE AND ${conversationUsers.hasLeft} = FALSE
-                 AND ${conversationUsers.userId} <> ${p('authorId')} AND ${rowUserSeesNewMessage({ hidden }, conversationUsers.userId)}`)
+      .where(
+        sql`${conversationUsers.conversationId} = ${p('conversationId')} AND ${conversationUsers.trashed} = TRUE AND ${conversationUsers.hasLeft} = FALSE
+                 AND ${conversationUsers.userId} <> ${p('authorId')} AND ${rowUserSeesNewMessage({ hidden }, conversationUsers.userId)}`,
+      )
       .prepare(),
     authorRead: db
       .insert(conversationUsers)
@@ -189,7 +194,10 @@ export function insertMessage(
   const attachmentIds = [...new Set(input.attachmentIds)];
   for (const attachmentId of attachmentIds) {
     const claimed = q.claimAttachment.run({ seq, id: attachmentId, uploaderId: author.id });
-    if (claimed.changes !== 1) throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [{ field: 'attachmentIds', message: `no such attachment: ${attachmentId}` }]);
+    if (claimed.changes !== 1)
+      throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [
+        { field: 'attachmentIds', message: `no such attachment: ${attachmentId}` },
+      ]);
   }
 
   deferToGroupEnd(db, () =>
@@ -241,15 +249,21 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
     }
     const createdAt = nowIso();
     const tip = input.tip ? cleanPlainText(input.tip, true) : undefined;
-    const created = insertMessage(db, viewer, conversation, {
-      kind: rule.kind,
-      body,
-      doNotReply: rule.doNotReply,
-      tip,
-      attachmentIds: input.attachmentIds ?? [],
-      createdAt,
-      notifyAdmins: input.notifyAdmins ?? false,
-    }, effects);
+    const created = insertMessage(
+      db,
+      viewer,
+      conversation,
+      {
+        kind: rule.kind,
+        body,
+        doNotReply: rule.doNotReply,
+        tip,
+        attachmentIds: input.attachmentIds ?? [],
+        createdAt,
+        notifyAdmins: input.notifyAdmins ?? false,
+      },
+      effects,
+    );
     if (input.replyToId !== undefined) {
       // The message answered, for the "replying to" quote; an interaction property like DoNotReply.
       db.run(sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${created.seq}, 'replyToId', ${input.replyToId})`);
@@ -284,7 +298,10 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
 function attachmentsOf(db: Db, seqs: number[]) {
   return db.all<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(sql`
     SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType, scan_status AS scanStatus FROM attachments
-    WHERE message_seq IN (${sql.join(seqs.map((seq) => sql`${seq}`), sql`, `)}) ORDER BY created_at, id`);
+    WHERE message_seq IN (${sql.join(
+      seqs.map((seq) => sql`${seq}`),
+      sql`, `,
+    )}) ORDER BY created_at, id`);
 }
 
 // ------------------------------------------------------------------ reading
@@ -313,13 +330,23 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
     WHERE ${where} AND ${messageVisible(viewer)}
     ORDER BY m.seq DESC LIMIT ${limit}`);
   if (rows.length === 0) return [];
-  const seqs = sql.join(rows.map((r) => sql`${r.seq}`), sql`, `);
-  const files = attachmentsOf(db, rows.map((r) => r.seq));
+  const seqs = sql.join(
+    rows.map((r) => sql`${r.seq}`),
+    sql`, `,
+  );
+  const files = attachmentsOf(
+    db,
+    rows.map((r) => r.seq),
+  );
   const stored = db.all<{ messageSeq: number; key: string; value: string }>(sql`
     SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`);
   // A property naming another message is shown only when the viewer may see that message.
   const references = stored.filter((p) => messageReferenceKeys.includes(p.key));
-  const reachable = reachableMessageIds(db, viewer, references.map((p) => p.value));
+  const reachable = reachableMessageIds(
+    db,
+    viewer,
+    references.map((p) => p.value),
+  );
   const properties = stored.filter((p) => !messageReferenceKeys.includes(p.key) || reachable.has(p.value));
   return rows.map((r) => ({
     id: r.id,
@@ -328,7 +355,9 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
     body: r.body,
     author: userRef({ id: r.authorId, name: r.authorName, role: r.authorRole, staffKind: r.authorStaffKind }),
     createdAt: r.createdAt,
-    attachments: files.filter((f) => f.messageSeq === r.seq).map(({ id, name, size, contentType, scanStatus }) => ({ id, name, size, contentType, scanStatus })),
+    attachments: files
+      .filter((f) => f.messageSeq === r.seq)
+      .map(({ id, name, size, contentType, scanStatus }) => ({ id, name, size, contentType, scanStatus })),
     tip: r.tip,
     doNotReply: Boolean(r.doNotReply),
     properties: Object.fromEntries(

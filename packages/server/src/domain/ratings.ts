@@ -104,9 +104,22 @@ export async function rateConversation(db: Db, viewer: Viewer, conversationId: s
   });
   // Staff viewing the conversation reload it; customers are not told (a rating is staff data).
   const staff = conversationAudience(db, conversationId).filter((u) => receivesStaffOnlyNews(u, u));
-  appendEvents(db, staff.map((u) => u.id), 'conversation.updated', { conversationId });
+  appendEvents(
+    db,
+    staff.map((u) => u.id),
+    'conversation.updated',
+    { conversationId },
+  );
   const [author] = await db.select({ name: users.name, role: users.role, staffKind: users.staffKind }).from(users).where(eq(users.id, viewer.id));
-  return shape({ score: input.score, comment, ...row, userId: viewer.id, name: author?.name ?? viewer.name, role: author?.role ?? viewer.role, staffKind: author?.staffKind ?? null });
+  return shape({
+    score: input.score,
+    comment,
+    ...row,
+    userId: viewer.id,
+    name: author?.name ?? viewer.name,
+    role: author?.role ?? viewer.role,
+    staffKind: author?.staffKind ?? null,
+  });
 }
 
 /** An ISO time of the query (`2026-12-01` or a date-time with offset), normalised as the stored times are. */

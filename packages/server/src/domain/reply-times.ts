@@ -54,12 +54,7 @@ export async function expectedReplyTime(db: Db, accountId: string, topicId: stri
  * time, an `acknowledgement` line under it naming who it went to and the time. Written as the asker's (read by them,
  * never in their Sent order nor in search) and seen by everyone who sees the question.
  */
-export function acknowledgeQuestion(
-  db: Db,
-  asker: Viewer,
-  conversation: { id: string; accountId: string; topicId: string | null },
-  at: string,
-): void {
+export function acknowledgeQuestion(db: Db, asker: Viewer, conversation: { id: string; accountId: string; topicId: string | null }, at: string): void {
   if (asker.role !== 'customer') return;
   const q = replyTimeQueries(db, conversation.accountId, conversation.topicId);
   const account = q.account.get();
@@ -135,8 +130,18 @@ export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBo
     }
   } else {
     const set = { replyAmount: replyTime?.amount ?? null, replyUnit: replyTime?.unit ?? null };
-    await db.insert(accountSettings).values({ accountId, ...set }).onConflictDoUpdate({ target: accountSettings.accountId, set });
+    await db
+      .insert(accountSettings)
+      .values({ accountId, ...set })
+      .onConflictDoUpdate({ target: accountSettings.accountId, set });
   }
-  audit(db, { actorId: viewer.id, action: 'reply_times.update', outcome: 'ok', targetType: 'account', targetId: accountId, detail: { topicId: topicId ?? null, replyTime } });
+  audit(db, {
+    actorId: viewer.id,
+    action: 'reply_times.update',
+    outcome: 'ok',
+    targetType: 'account',
+    targetId: accountId,
+    detail: { topicId: topicId ?? null, replyTime },
+  });
   return replyTimesOf(db, viewer, accountId);
 }

@@ -30,8 +30,32 @@ const ALLOWED_TAGS = new Set<string>(richText.allowedTags);
 const ALLOWED_ATTRIBUTES = new Set<string>(richText.allowedAttributes);
 /** DOMPurify's FORBID_CONTENTS: removed with everything inside. */
 const DROPPED_WITH_CONTENT = new Set([
-  'annotation-xml', 'audio', 'colgroup', 'desc', 'foreignobject', 'head', 'iframe', 'math', 'mi', 'mn', 'mo', 'ms', 'mtext',
-  'noembed', 'noframes', 'noscript', 'plaintext', 'script', 'selectedcontent', 'style', 'svg', 'template', 'thead', 'title', 'video', 'xmp',
+  'annotation-xml',
+  'audio',
+  'colgroup',
+  'desc',
+  'foreignobject',
+  'head',
+  'iframe',
+  'math',
+  'mi',
+  'mn',
+  'mo',
+  'ms',
+  'mtext',
+  'noembed',
+  'noframes',
+  'noscript',
+  'plaintext',
+  'script',
+  'selectedcontent',
+  'style',
+  'svg',
+  'template',
+  'thead',
+  'title',
+  'video',
+  'xmp',
 ]);
 /** White space and invisible characters DOMPurify ignores when it checks an address. */
 const ADDRESS_SPACE = /[\u0000-\u0020\u00a0\u1680\u180e\u2000-\u2029\u205f\u3000]/g;
@@ -59,7 +83,6 @@ function depthOf(node: T.ParentNode | null): number {
   }
   return depth;
 }
-
 
 const guard = (parent: T.ParentNode, child: T.ChildNode) => {
   if ('tagName' in child && depthOf(parent) + 1 > MAX_RICH_TEXT_DEPTH) throw new TooDeep();
@@ -107,7 +130,10 @@ function cleanAttributes(element: T.Element): void {
   if (element.tagName === 'a') {
     const href = kept.findIndex((attribute) => attribute.name === 'href');
     if (href >= 0 && !richText.allowedUriPattern.test(kept[href]!.value)) kept.splice(href, 1);
-    for (const [name, value] of [['rel', richText.linkRel], ['target', '_blank']] as const) {
+    for (const [name, value] of [
+      ['rel', richText.linkRel],
+      ['target', '_blank'],
+    ] as const) {
       const present = kept.find((attribute) => attribute.name === name);
       if (present) present.value = value;
       else kept.push({ name, value });

@@ -40,12 +40,21 @@ export async function recordSeen(db: Db, viewer: Viewer, conversationId: string)
   const moved = await db
     .insert(seenMarks)
     .values({ conversationId, side, messageSeq: seq, readerId: viewer.id, at })
-    .onConflictDoUpdate({ target: [seenMarks.conversationId, seenMarks.side], set: { messageSeq: seq, readerId: viewer.id, at }, setWhere: lt(seenMarks.messageSeq, seq) })
+    .onConflictDoUpdate({
+      target: [seenMarks.conversationId, seenMarks.side],
+      set: { messageSeq: seq, readerId: viewer.id, at },
+      setWhere: lt(seenMarks.messageSeq, seq),
+    })
     .returning({ at: seenMarks.at });
   if (moved.length === 0) return;
   // The other side's open views show "seen" at once; a read that moves nothing tells nobody anything.
   const audience = conversationAudience(db, conversationId).filter((u) => u.id !== viewer.id && hearsOfSeen(u, other(side)));
-  appendEvents(db, audience.map((u) => u.id), 'conversation.updated', { conversationId });
+  appendEvents(
+    db,
+    audience.map((u) => u.id),
+    'conversation.updated',
+    { conversationId },
+  );
 }
 
 /** Who is told that `side`'s latest message was seen: the customers taking part, or the staff who see the conversation. */

@@ -20,18 +20,18 @@ export function createUserSync(db: Db, write: (identity: Identity) => Promise<bo
     if (seen.get(identity.id) === fingerprint) return undefined;
     const inFlight = writing.get(identity.id);
     if (inFlight?.fingerprint === fingerprint) return inFlight.done;
-    const done = write(identity).then(
-      (changed) => {
+    const done = write(identity)
+      .then((changed) => {
         // Names and roles show in inbox pages (last message's author), memberships decide what is seen: when
         // they changed, kept pages are no longer current. A first sign-in after a start that rewrites the same
         // name, role and accounts changes none of them.
         if (changed) noteDirectoryChange(db);
         if (seen.size > 50_000) seen.clear();
         seen.set(identity.id, fingerprint);
-      },
-    ).finally(() => {
-      if (writing.get(identity.id)?.done === done) writing.delete(identity.id);
-    });
+      })
+      .finally(() => {
+        if (writing.get(identity.id)?.done === done) writing.delete(identity.id);
+      });
     writing.set(identity.id, { fingerprint, done });
     return done;
   };
@@ -71,7 +71,9 @@ export function writeUser(db: Db, identity: Identity): boolean {
       db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
       return changed;
     }
-    db.delete(memberships).where(and(eq(memberships.userId, identity.id), notInArray(memberships.accountId, ids))).run();
+    db.delete(memberships)
+      .where(and(eq(memberships.userId, identity.id), notInArray(memberships.accountId, ids)))
+      .run();
     for (const accountId of ids) {
       db.insert(accounts).values({ id: accountId }).onConflictDoNothing().run();
       db.insert(memberships).values({ userId: identity.id, accountId }).onConflictDoNothing().run();

@@ -35,11 +35,13 @@ export function claimNotices(db: Db, leader: Leader, nowMs: number, leaseMs: num
     // The batch is complete only once its window has closed.
     if (windowEnd > nowIso) return null;
     const ids = db
-      .all<{ id: number }>(sql`
+      .all<{ id: number }>(
+        sql`
         SELECT id FROM notifications
         WHERE user_id = ${leader.userId} AND channel = 'email' AND status = 'pending' AND id >= ${leader.leaderId}
           AND (id = ${leader.leaderId} OR created_at < ${windowEnd})
-        ORDER BY id`)
+        ORDER BY id`,
+      )
       .map((r) => r.id);
     const lease = new Date(nowMs + leaseMs).toISOString();
     db.run(sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease}

@@ -45,7 +45,13 @@ function loadCandidates(db: Db, conversationId: string, accountId: string, userI
   return rows.map((r) => ({ ...r, participant: Boolean(r.participant), inAccount: Boolean(r.inAccount) }));
 }
 
-const allAdmins = (db: Db) => db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).all().map((r) => r.id);
+const allAdmins = (db: Db) =>
+  db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.role, 'admin'))
+    .all()
+    .map((r) => r.id);
 
 /**
  * Who is told about a message:
@@ -65,9 +71,7 @@ export function messageRecipients(
 ): { user: Candidate; reason: NotifyReason }[] {
   const reasons = new Map<string, NotifyReason>();
   if (message.authorRole === 'customer') {
-    const staff = audience.assigneeId
-      ? [audience.assigneeId]
-      : audience.members.filter((m) => m.role === 'staff' && m.inAccount).map((m) => m.id);
+    const staff = audience.assigneeId ? [audience.assigneeId] : audience.members.filter((m) => m.role === 'staff' && m.inAccount).map((m) => m.id);
     for (const id of staff) reasons.set(id, 'question');
   } else {
     for (const m of audience.members) if (m.participant) reasons.set(m.id, 'message');
@@ -84,9 +88,7 @@ export function messageRecipients(
     else elsewhere.push(id);
   }
   candidates.push(...loadCandidates(db, message.conversationId, message.accountId, elsewhere));
-  return candidates
-    .filter((user) => userSeesMessage(user, user, message))
-    .map((user) => ({ user, reason: reasons.get(user.id)! }));
+  return candidates.filter((user) => userSeesMessage(user, user, message)).map((user) => ({ user, reason: reasons.get(user.id)! }));
 }
 
 interface QueuedNotice {
@@ -158,7 +160,17 @@ export function enqueueMessageNotices(
       // The cause first: a new message's keys sort after the ones before, so the unique index takes
       // them on its last page (keyed by recipient first, every notice was a random page more).
       const key = `message:${message.seq}:${channel}:${user.id}`;
-      const notice = { userId: user.id, messageId: message.id, channel, reason, conversationId: message.conversationId, messageSeq: message.seq, dedupeKey: key, createdAt, notBefore };
+      const notice = {
+        userId: user.id,
+        messageId: message.id,
+        channel,
+        reason,
+        conversationId: message.conversationId,
+        messageSeq: message.seq,
+        dedupeKey: key,
+        createdAt,
+        notBefore,
+      };
       if (insertNotice(db, notice)) queued++;
     }
   }
@@ -179,12 +191,29 @@ export function enqueueAdminNotices(
   const createdAt = new Date(now).toISOString();
   const notBefore = new Date(now + batchSeconds * 1000).toISOString();
   let queued = 0;
-  const admins = loadCandidates(db, conversation.id, '', allAdmins(db).filter((id) => id !== requestedBy));
+  const admins = loadCandidates(
+    db,
+    conversation.id,
+    '',
+    allAdmins(db).filter((id) => id !== requestedBy),
+  );
   for (const user of admins) {
     let any = false;
     for (const channel of channelsOf(user)) {
       const key = `${channel}:${user.id}:notify_admins:${conversation.id}:${conversation.lastSeq}`;
-      if (insertNotice(db, { userId: user.id, channel, reason: 'notify_admins', conversationId: conversation.id, messageSeq: null, dedupeKey: key, createdAt, notBefore })) any = true;
+      if (
+        insertNotice(db, {
+          userId: user.id,
+          channel,
+          reason: 'notify_admins',
+          conversationId: conversation.id,
+          messageSeq: null,
+          dedupeKey: key,
+          createdAt,
+          notBefore,
+        })
+      )
+        any = true;
     }
     if (any) queued++;
   }

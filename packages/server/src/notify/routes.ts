@@ -15,7 +15,6 @@ import { forbidden, invalid, notFound } from '../errors.js';
 import { query } from '../validate.js';
 import { enqueueAdminNotices, reasonText, type NotifyReason } from './outbox.js';
 
-
 /** The caller's in-app notices that they may still see (conversation and message re-checked). */
 function visibleNotices(viewer: Viewer) {
   return sql`n.user_id = ${viewer.id} AND n.channel = 'in_app' AND ${conversationVisible(viewer)}
@@ -134,7 +133,14 @@ export const notifyAdminsRoute = new Hono<AppEnv>().post('/:id/notify-admins', (
       throw forbidden('Only staff can notify the administrators.');
     }
     const count = enqueueAdminNotices(db, conversation, viewer.id, config.mailBatchSeconds);
-    audit(db, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'ok', targetType: 'conversation', targetId: conversation.id, detail: { notified: count } });
+    audit(db, {
+      actorId: viewer.id,
+      action: 'conversation.notify_admins',
+      outcome: 'ok',
+      targetType: 'conversation',
+      targetId: conversation.id,
+      detail: { notified: count },
+    });
     return count;
   });
   return c.json({ notified }, 202);

@@ -108,7 +108,9 @@ export class Templates {
   constructor(dir?: string, overrides: Partial<Record<TemplateName, string>> = {}) {
     const fromDir: Partial<Record<TemplateName, string>> = {};
     if (dir && !existsSync(dir)) {
-      throw new ConfigError(`SECURE_INBOX_MAIL_TEMPLATES names ${dir}, which does not exist; create it or unset the variable to use the built-in e-mail templates.`);
+      throw new ConfigError(
+        `SECURE_INBOX_MAIL_TEMPLATES names ${dir}, which does not exist; create it or unset the variable to use the built-in e-mail templates.`,
+      );
     }
     if (dir) {
       for (const name of Object.keys(defaultTemplates) as TemplateName[]) {

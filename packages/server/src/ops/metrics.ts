@@ -32,7 +32,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'secure_inbox_' });
   const labelNames = ['route', 'status_class'] as const;
-  const requests = new Counter({ name: 'secure_inbox_http_requests_total', help: 'HTTP requests answered, by route pattern and status class.', labelNames, registers: [registry] });
+  const requests = new Counter({
+    name: 'secure_inbox_http_requests_total',
+    help: 'HTTP requests answered, by route pattern and status class.',
+    labelNames,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'secure_inbox_http_request_duration_seconds',
     help: 'Time to answer (for event streams: to start the stream), by route pattern and status class.',
@@ -40,7 +45,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
-  const failures = new Counter({ name: 'secure_inbox_delivery_failures_total', help: 'Notification deliveries that failed (retried or given up).', registers: [registry] });
+  const failures = new Counter({
+    name: 'secure_inbox_delivery_failures_total',
+    help: 'Notification deliveries that failed (retried or given up).',
+    registers: [registry],
+  });
   new Gauge({
     name: 'secure_inbox_event_streams_open',
     help: 'Event streams open on this instance.',

@@ -39,7 +39,12 @@ function adminIds(db: Db): string[] {
   const cached = adminCache.get(db.$client);
   const now = Date.now();
   if (cached && now - cached.at < ADMIN_CACHE_MS) return cached.ids;
-  const ids = db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).all().map((r) => r.id);
+  const ids = db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.role, 'admin'))
+    .all()
+    .map((r) => r.id);
   adminCache.set(db.$client, { at: now, ids });
   return ids;
 }
@@ -135,9 +140,7 @@ export function messageEvents(
   message: { id: string; conversationId: string; authorId: string; doNotReply: boolean; staffOnly?: boolean },
   audience: Audience = messageAudience(db, message.conversationId),
 ): void {
-  const seeing = audience.members
-    .filter((u) => userSeesMessage(u, u, message))
-    .map((u) => u.id);
+  const seeing = audience.members.filter((u) => userSeesMessage(u, u, message)).map((u) => u.id);
   appendEventGroups(db, [
     { userIds: seeing, type: 'message.created', data: { conversationId: message.conversationId, messageId: message.id } },
     { userIds: seeing.filter((id) => id !== message.authorId), type: 'unread.changed', data: { conversationId: message.conversationId } },

@@ -22,5 +22,9 @@ export function pruneEvents(db: Db, now = Date.now()): number {
 
 /** Prunes once now and then every `intervalMs`; returns a function that stops it (after a run in progress). */
 export function startEventPruner(db: Db, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => Promise<void> {
-  return startPeriodic(() => pruneEvents(db), intervalMs, (error) => log(`pruning the event log failed: ${error.message}`));
+  return startPeriodic(
+    () => pruneEvents(db),
+    intervalMs,
+    (error) => log(`pruning the event log failed: ${error.message}`),
+  );
 }

@@ -64,8 +64,14 @@ function visibilityFilter(db: Db, viewer: Viewer): (rows: EventRow[]) => Parsed[
     new Set(list.length === 0 ? [] : query.all({ ids: JSON.stringify([...new Set(list)]) }).map((r) => r.id));
   return (rows) => {
     const parsed: Parsed[] = rows.map((row) => ({ row, data: JSON.parse(row.data) }));
-    const seenConversations = visible(conversations, parsed.map((p) => p.data.conversationId));
-    const seenMessages = visible(messages, parsed.flatMap((p) => (p.data.messageId ? [p.data.messageId] : [])));
+    const seenConversations = visible(
+      conversations,
+      parsed.map((p) => p.data.conversationId),
+    );
+    const seenMessages = visible(
+      messages,
+      parsed.flatMap((p) => (p.data.messageId ? [p.data.messageId] : [])),
+    );
     return parsed.filter((p) => seenConversations.has(p.data.conversationId) && (p.data.messageId === undefined || seenMessages.has(p.data.messageId)));
   };
 }
@@ -120,9 +126,15 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     // Still inside the verifier's clock-skew allowance: a stream would end at once, so ask for a fresh token now.
     if (expiresAt <= Date.now()) {
       audit(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
-      throw new ApiError(401, 'unauthorized', 'Sign-in rejected: the token has expired; mint a fresh token (tokenProvider is called again after a 401).', { reason: 'expired' }, {
-        'WWW-Authenticate': 'Bearer',
-      });
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'Sign-in rejected: the token has expired; mint a fresh token (tokenProvider is called again after a 401).',
+        { reason: 'expired' },
+        {
+          'WWW-Authenticate': 'Bearer',
+        },
+      );
     }
     const bus = eventBus(db);
     // Read the starting point before answering, so nothing written after the request is missed.
@@ -156,11 +168,14 @@ export function eventsRoute(options: RealtimeOptions = {}) {
       }, heartbeatMs);
       heartbeat.unref?.();
       const expire = (): ReturnType<typeof setTimeout> =>
-        setTimeout(() => {
-          if (Date.now() < expiresAt) return void (expiry = expire());
-          expired = true;
-          wake?.();
-        }, Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
+        setTimeout(
+          () => {
+            if (Date.now() < expiresAt) return void (expiry = expire());
+            expired = true;
+            wake?.();
+          },
+          Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())),
+        );
       let expiry = Number.isFinite(expiresAt) ? expire() : undefined;
       const stop = () => {
         clearInterval(heartbeat);
@@ -199,7 +214,9 @@ export function eventsRoute(options: RealtimeOptions = {}) {
         }
         if (closedBecause && !stream.aborted && !stream.closed) {
           // Its id is the position the stream had reached, so a client that opens the stream again later misses nothing.
-          await stream.write(`event: ${streamClosedEvent}\ndata: ${JSON.stringify({ reason: closedBecause, limit: config.streamsPerUser })}\nid: ${lastId}\n\n`);
+          await stream.write(
+            `event: ${streamClosedEvent}\ndata: ${JSON.stringify({ reason: closedBecause, limit: config.streamsPerUser })}\nid: ${lastId}\n\n`,
+          );
         }
         if (closing && !stream.aborted && !stream.closed) await stream.write(`retry: ${SHUTDOWN_RETRY_MS}\n: the server is shutting down\n\n`);
       } finally {

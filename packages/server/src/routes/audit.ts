@@ -15,7 +15,6 @@ import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { forbidden, invalid } from '../errors.js';
 import { query } from '../validate.js';
 
-
 function parseDetail(raw: string | null): unknown {
   if (raw === null) return null;
   try {

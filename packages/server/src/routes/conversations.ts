@@ -9,13 +9,7 @@ import {
 } from '@secure-inbox/protocol';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
-import {
-  addParticipants,
-  changeState,
-  conversationView,
-  patchConversation,
-  type StateChange,
-} from '../domain/conversations.js';
+import { addParticipants, changeState, conversationView, patchConversation, type StateChange } from '../domain/conversations.js';
 import { conversationDetails } from '../domain/conversation-details.js';
 import { listPageJson } from '../domain/list-cache.js';
 import { threadPage } from '../domain/messages.js';

@@ -22,7 +22,12 @@ export const people = new Hono<AppEnv>()
     } else {
       const ids = viewer.accounts;
       const rows = ids.length
-        ? db.all<{ id: string; name: string | null }>(sql`SELECT id, name FROM accounts WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`)
+        ? db.all<{ id: string; name: string | null }>(
+            sql`SELECT id, name FROM accounts WHERE id IN (${sql.join(
+              ids.map((id) => sql`${id}`),
+              sql`, `,
+            )})`,
+          )
         : [];
       const names = new Map(rows.map((row) => [row.id, row.name]));
       accounts = ids.map((id) => ({ id, name: names.get(id) ?? id }));
@@ -57,9 +62,11 @@ export const people = new Hono<AppEnv>()
       throw forbidden(`You do not act in account ${accountId}.`);
     }
     const items = db
-      .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(sql`
+      .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
+        sql`
       SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM memberships ms JOIN users u ON u.id = ms.user_id
-      WHERE ms.account_id = ${accountId} AND u.id <> ${viewer.id} ORDER BY u.name, u.id`)
+      WHERE ms.account_id = ${accountId} AND u.id <> ${viewer.id} ORDER BY u.name, u.id`,
+      )
       .map(userRef);
     return c.json({ items });
   })

@@ -74,7 +74,9 @@ describe('SharedWindows', () => {
     expect(await pruneCounters(a, 120_000)).toBeGreaterThanOrEqual(1);
     const { rows } = await database.pool().query(`SELECT key FROM shared_counters WHERE key = 'ancient'`);
     expect(rows).toEqual([]);
-    const tables = await database.pool().query(`SELECT relname, relpersistence FROM pg_class WHERE relname IN ('shared_counters', 'shared_versions') ORDER BY relname`);
+    const tables = await database
+      .pool()
+      .query(`SELECT relname, relpersistence FROM pg_class WHERE relname IN ('shared_counters', 'shared_versions') ORDER BY relname`);
     expect(tables.rows).toEqual([
       { relname: 'shared_counters', relpersistence: 'u' },
       { relname: 'shared_versions', relpersistence: 'u' },

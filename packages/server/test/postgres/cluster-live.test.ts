@@ -44,7 +44,10 @@ function instance(users: string[]) {
     reconnectMs: 20,
     onWake: (wake) => read(wake.users === 'all' ? users : wake.users),
   });
-  closers.push(() => listener.close(), () => db.$client.end());
+  closers.push(
+    () => listener.close(),
+    () => db.$client.end(),
+  );
   return { listener, received };
 }
 

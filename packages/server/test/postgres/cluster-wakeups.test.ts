@@ -72,10 +72,12 @@ describe('listenForWakeups', () => {
     const b = instance();
     await Promise.all([a.listener.ready, b.listener.ready]);
 
-    await writer.transaction(async (tx) => {
-      await notifyUsers(tx, ['rolled-back']);
-      tx.rollback();
-    }).catch(() => undefined);
+    await writer
+      .transaction(async (tx) => {
+        await notifyUsers(tx, ['rolled-back']);
+        tx.rollback();
+      })
+      .catch(() => undefined);
     const ids = Array.from({ length: 600 }, (_, i) => `customer-${i}-${'y'.repeat(24)}`);
     await writer.transaction(async (tx) => notifyUsers(tx, ['u1', 'u2', ...ids]));
 

@@ -107,15 +107,23 @@ describe('secure-inbox copy-to-postgres', () => {
     await upload(t, people.bob, 'draft notes', 'draft.txt');
     await upload(t, people.sam, 'draft notes', 'copy.txt');
     expect((await t.call(people.bob, 'GET', `/conversations/${acme.id}`)).status).toBe(404);
-    t.db.insert(sqliteSchema.topics).values({ id: 'billing', name: 'Billing', description: 'Invoices', defaultAssigneeId: 'sam', position: 1, accountId: 'acme' }).run();
+    t.db
+      .insert(sqliteSchema.topics)
+      .values({ id: 'billing', name: 'Billing', description: 'Invoices', defaultAssigneeId: 'sam', position: 1, accountId: 'acme' })
+      .run();
     // A rating, the account's and a topic's expected reply times, and "seen" (ratings.ts, reply-times.ts, seen.ts).
     expect((await t.call(people.bob, 'PUT', `/conversations/${globex.id}/rating`, { score: 4, comment: 'Quick.' })).status).toBe(200);
     expect((await t.call(people.sam, 'PUT', '/reply-times', { accountId: 'acme', replyTime: { amount: 2, unit: 'working_days' } })).status).toBe(200);
-    expect((await t.call(people.sam, 'PUT', '/reply-times', { accountId: 'acme', topicId: 'billing', replyTime: { amount: 4, unit: 'hours' } })).status).toBe(200);
+    expect((await t.call(people.sam, 'PUT', '/reply-times', { accountId: 'acme', topicId: 'billing', replyTime: { amount: 4, unit: 'hours' } })).status).toBe(
+      200,
+    );
     expect((await t.call(people.gina, 'POST', `/conversations/${globex.id}/read`)).status).toBe(204);
     // An event id SQLite gave out and then removed: PostgreSQL must not give it out again.
     highestEventId = t.db.insert(sqliteSchema.events).values({ userId: 'alice', type: 'gone', data: '{}' }).returning().get().id;
-    t.db.delete(sqliteSchema.events).where(sql`id = ${highestEventId}`).run();
+    t.db
+      .delete(sqliteSchema.events)
+      .where(sql`id = ${highestEventId}`)
+      .run();
     target = await createTestDatabase({ migrated: false });
     pg = openPostgres(target.url, { max: 2 });
   });
@@ -150,12 +158,19 @@ describe('secure-inbox copy-to-postgres', () => {
   });
 
   it('streams the attachment files into PostgreSQL, bytes unchanged', async () => {
-    const [row] = t.db.select().from(sqliteSchema.attachments).where(sql`name = 'report.txt'`).all();
+    const [row] = t.db
+      .select()
+      .from(sqliteSchema.attachments)
+      .where(sql`name = 'report.txt'`)
+      .all();
     const stream = await readBlob(pg, row!.sha256);
     const chunks: Buffer[] = [];
     for await (const chunk of stream!) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe(report);
-    const [blob] = await pg.select().from(pgSchema.attachmentBlobs).where(sql`sha256 = ${row!.sha256}`);
+    const [blob] = await pg
+      .select()
+      .from(pgSchema.attachmentBlobs)
+      .where(sql`sha256 = ${row!.sha256}`);
     expect(blob!.chunks).toBe(Math.ceil(report.length / CHUNK_BYTES));
   });
 
@@ -171,7 +186,10 @@ describe('secure-inbox copy-to-postgres', () => {
   it('sets the identity sequences past the highest id SQLite gave out', async () => {
     const [event] = await pg.insert(pgSchema.events).values({ userId: 'alice', type: 'later', data: '{}' }).returning();
     expect(event!.id).toBe(highestEventId + 1);
-    const [max] = t.db.select({ seq: sql<number>`max(seq)` }).from(sqliteSchema.messages).all();
+    const [max] = t.db
+      .select({ seq: sql<number>`max(seq)` })
+      .from(sqliteSchema.messages)
+      .all();
     const { rows } = await pg.execute<{ seq: string }>(sql`SELECT nextval(pg_get_serial_sequence('messages', 'seq')) AS seq`);
     expect(Number(rows[0]!.seq)).toBe(max!.seq + 1);
     await pg.execute(sql`DELETE FROM events WHERE id = ${event!.id}`);
@@ -228,7 +246,11 @@ describe('secure-inbox copy-to-postgres', () => {
 
     it('rolls everything back when an attachment file does not hash to its name', async () => {
       const dir = await copyOfInstallation(t);
-      const [row] = t.db.select().from(sqliteSchema.attachments).where(sql`name = 'report.txt'`).all();
+      const [row] = t.db
+        .select()
+        .from(sqliteSchema.attachments)
+        .where(sql`name = 'report.txt'`)
+        .all();
       writeFileSync(join(dir, 'attachments', row!.sha256.slice(0, 2), row!.sha256.slice(2, 4), row!.sha256), 'not the report');
       const run = await copy(dir, empty.url);
       expect(run.code).toBe(1);

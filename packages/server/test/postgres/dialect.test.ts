@@ -21,12 +21,16 @@ describe('the PostgreSQL dialect', () => {
     expect(plain.rows.map((r) => r.value)).toEqual(['c1', "o'brien", 'c3']);
     const aliased = await db.execute<{ id: string }>(sql`SELECT hits.value AS id FROM ${dialect.jsonEach(sql`${ids}`)} AS hits WHERE hits.value <> 'c3'`);
     expect(aliased.rows.map((r) => r.id)).toEqual(['c1', "o'brien"]);
-    const inList = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM (VALUES ('c1'), ('c2')) AS t(id) WHERE id IN (SELECT value FROM ${dialect.jsonEach(sql`${ids}`)})`);
+    const inList = await db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM (VALUES ('c1'), ('c2')) AS t(id) WHERE id IN (SELECT value FROM ${dialect.jsonEach(sql`${ids}`)})`,
+    );
     expect(inList.rows[0]!.n).toBe(1);
   });
 
   it('takes the greater of two values', async () => {
-    const row = await db.execute<{ a: number; b: number }>(sql`SELECT ${dialect.greatest(sql`3`, sql`${7}::int`)} AS a, ${dialect.greatest(sql`9`, sql`2`)} AS b`);
+    const row = await db.execute<{ a: number; b: number }>(
+      sql`SELECT ${dialect.greatest(sql`3`, sql`${7}::int`)} AS a, ${dialect.greatest(sql`9`, sql`2`)} AS b`,
+    );
     expect(row.rows[0]).toEqual({ a: 7, b: 9 });
   });
 });

@@ -49,7 +49,8 @@ describe('migratePostgres', () => {
     );
     const indexes = await pool.query<{ tablename: string; indexname: string }>(`SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public'`);
     const inDatabase: Record<string, { columns: string[]; indexes: string[] }> = {};
-    for (const c of columns.rows) (inDatabase[c.table_name] ??= { columns: [], indexes: [] }).columns.push(`${c.column_name}${c.is_nullable === 'NO' ? ' not null' : ''}`);
+    for (const c of columns.rows)
+      (inDatabase[c.table_name] ??= { columns: [], indexes: [] }).columns.push(`${c.column_name}${c.is_nullable === 'NO' ? ' not null' : ''}`);
     for (const i of indexes.rows) if (!i.indexname.endsWith('_pkey') && !i.indexname.endsWith('_pk')) inDatabase[i.tablename]!.indexes.push(i.indexname);
     const inSchema: typeof inDatabase = {};
     for (const table of Object.values(schema as Record<string, unknown>).filter((v): v is PgTable => is(v, PgTable))) {

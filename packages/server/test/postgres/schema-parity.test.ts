@@ -14,10 +14,14 @@ import * as pgSchema from '../../src/store/postgres/schema.js';
 const POSTGRES_ONLY = ['message_search', 'attachment_blobs', 'attachment_chunks'];
 
 const sqliteTables = new Map<string, SQLiteTable>(
-  Object.values(sqliteSchema as Record<string, unknown>).filter((v): v is SQLiteTable => is(v, SQLiteTable)).map((t) => [getTableName(t), t]),
+  Object.values(sqliteSchema as Record<string, unknown>)
+    .filter((v): v is SQLiteTable => is(v, SQLiteTable))
+    .map((t) => [getTableName(t), t]),
 );
 const pgTables = new Map<string, PgTable>(
-  Object.values(pgSchema as Record<string, unknown>).filter((v): v is PgTable => is(v, PgTable)).map((t) => [getTableName(t), t]),
+  Object.values(pgSchema as Record<string, unknown>)
+    .filter((v): v is PgTable => is(v, PgTable))
+    .map((t) => [getTableName(t), t]),
 );
 
 /** Defaults by meaning: the current time is `now` on both sides, whatever each dialect writes for it. */
@@ -62,9 +66,7 @@ function sqliteShape(table: SQLiteTable): Shape {
         },
       ]),
     ),
-    primaryKey: config.primaryKeys.length
-      ? config.primaryKeys[0]!.columns.map((c) => c.name)
-      : config.columns.filter((c) => c.primary).map((c) => c.name),
+    primaryKey: config.primaryKeys.length ? config.primaryKeys[0]!.columns.map((c) => c.name) : config.columns.filter((c) => c.primary).map((c) => c.name),
     foreignKeys: config.foreignKeys
       .map((fk) => fk.reference())
       .map((r) => `${r.columns.map((c) => c.name).join(',')} -> ${getTableName(r.foreignTable)}(${r.foreignColumns.map((c) => c.name).join(',')})`)
@@ -97,9 +99,7 @@ function pgShape(table: PgTable): Shape {
         },
       ]),
     ),
-    primaryKey: config.primaryKeys.length
-      ? config.primaryKeys[0]!.columns.map((c) => c.name)
-      : config.columns.filter((c) => c.primary).map((c) => c.name),
+    primaryKey: config.primaryKeys.length ? config.primaryKeys[0]!.columns.map((c) => c.name) : config.columns.filter((c) => c.primary).map((c) => c.name),
     foreignKeys: config.foreignKeys
       .map((fk) => fk.reference())
       .map((r) => `${r.columns.map((c) => c.name).join(',')} -> ${getTableName(r.foreignTable)}(${r.foreignColumns.map((c) => c.name).join(',')})`)
@@ -117,7 +117,6 @@ function pgShape(table: PgTable): Shape {
   };
 }
 
-
 describe('the SQLite and PostgreSQL schemas', () => {
   it('have the same tables, apart from what only PostgreSQL keeps in tables', () => {
     expect([...pgTables.keys()].filter((name) => !POSTGRES_ONLY.includes(name)).sort()).toEqual([...sqliteTables.keys()].sort());
@@ -133,7 +132,8 @@ describe('the SQLite and PostgreSQL schemas', () => {
   }
 
   it('know every SQL default they use (the current time), so that defaults compare by meaning', () => {
-    for (const [, table] of sqliteTables) for (const c of sqliteConfig(table).columns) expect(String(meaningOfDefault(c.default, 'sqlite'))).not.toMatch(/^sql:/);
+    for (const [, table] of sqliteTables)
+      for (const c of sqliteConfig(table).columns) expect(String(meaningOfDefault(c.default, 'sqlite'))).not.toMatch(/^sql:/);
     for (const [, table] of pgTables) for (const c of pgConfig(table).columns) expect(String(meaningOfDefault(c.default, 'pg'))).not.toMatch(/^sql:/);
   });
 

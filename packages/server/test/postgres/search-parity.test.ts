@@ -17,7 +17,34 @@ import { indexMessage, matchingMessages } from '../../src/store/postgres/search.
 import { ftsMatch, indexMessage as indexOnSqlite } from '../../src/store/sqlite/search.js';
 import { useTestDatabase } from './database.js';
 
-const VOCABULARY = ['café', 'Cafe', 'cafés', 'Éclair', 'eclat', 'e-mail', 'mail', 'Mailbox', 'refund', 'refunds', 're-fund', 'naïve', 'naive', 'Zürich', 'zurich', 'ZÜRICH', '2026', 'v2', 'order-12345', '12345', 'über', 'uber', 'Ångström', 'angstrom', 'crème', 'brûlée'];
+const VOCABULARY = [
+  'café',
+  'Cafe',
+  'cafés',
+  'Éclair',
+  'eclat',
+  'e-mail',
+  'mail',
+  'Mailbox',
+  'refund',
+  'refunds',
+  're-fund',
+  'naïve',
+  'naive',
+  'Zürich',
+  'zurich',
+  'ZÜRICH',
+  '2026',
+  'v2',
+  'order-12345',
+  '12345',
+  'über',
+  'uber',
+  'Ångström',
+  'angstrom',
+  'crème',
+  'brûlée',
+];
 const CONVERSATIONS = [
   { id: 'c1', accountId: 'acme', subject: 'Refund for the café' },
   { id: 'c2', accountId: 'acme', subject: 'Mailbox full' },
@@ -44,7 +71,9 @@ describe('search on PostgreSQL and on SQLite', () => {
     lite = openDb(':memory:');
     await pg.insert(accounts).values([{ id: 'acme' }, { id: 'globex' }]);
     await pg.insert(users).values({ id: 'u1', name: 'Priya', role: 'staff' });
-    await pg.insert(conversations).values(CONVERSATIONS.map((c) => ({ ...c, status: 'open' as const, createdBy: 'u1', createdAt: at, updatedAt: at, publicUpdatedAt: at })));
+    await pg
+      .insert(conversations)
+      .values(CONVERSATIONS.map((c) => ({ ...c, status: 'open' as const, createdBy: 'u1', createdAt: at, updatedAt: at, publicUpdatedAt: at })));
 
     const rows = fc.sample(
       fc.record({
@@ -61,7 +90,18 @@ describe('search on PostgreSQL and on SQLite', () => {
       const text = row.words.join(row.separator);
       const visibility = { doNotReply: row.doNotReply, staffOnly: row.staffOnly };
       const c = row.conversation;
-      await pg.insert(messages).values({ seq, id: `m${seq}`, conversationId: c.id, accountId: c.accountId, kind: 'message', body: text, text, authorId: 'u1', createdAt: at, ...visibility });
+      await pg.insert(messages).values({
+        seq,
+        id: `m${seq}`,
+        conversationId: c.id,
+        accountId: c.accountId,
+        kind: 'message',
+        body: text,
+        text,
+        authorId: 'u1',
+        createdAt: at,
+        ...visibility,
+      });
       const indexed = { seq, subject: c.subject, body: text, accountId: c.accountId, conversationId: c.id, hidden: hiddenFromCustomers(visibility) };
       await indexMessage(pg, indexed);
       indexOnSqlite(lite, indexed);
@@ -74,14 +114,18 @@ describe('search on PostgreSQL and on SQLite', () => {
 
   it('find the same messages for every viewer', async () => {
     const searches = fc.sample(
-      fc.array(
-        fc.oneof(
-          fc.constantFrom(...VOCABULARY),
-          // A prefix asked for: the first three or more characters and `%`.
-          fc.tuple(fc.constantFrom(...VOCABULARY.filter((w) => w.length >= 4)), fc.integer({ min: 3, max: 5 })).map(([w, n]) => `${[...w].slice(0, n).join('')}%`),
-        ),
-        { minLength: 1, maxLength: 3 },
-      ).map((words) => words.join(' ')),
+      fc
+        .array(
+          fc.oneof(
+            fc.constantFrom(...VOCABULARY),
+            // A prefix asked for: the first three or more characters and `%`.
+            fc
+              .tuple(fc.constantFrom(...VOCABULARY.filter((w) => w.length >= 4)), fc.integer({ min: 3, max: 5 }))
+              .map(([w, n]) => `${[...w].slice(0, n).join('')}%`),
+          ),
+          { minLength: 1, maxLength: 3 },
+        )
+        .map((words) => words.join(' ')),
       { numRuns: 60, seed: 7 },
     );
     let found = 0;
@@ -96,7 +140,9 @@ describe('search on PostgreSQL and on SQLite', () => {
       for (const [v, participations] of VIEWERS) {
         const scope = searchScope(v, participations);
         const match = ftsMatch(terms, scope);
-        const onSqlite = lite.all<{ seq: number }>(sql`SELECT rowid AS seq FROM message_search WHERE message_search MATCH ${match} ORDER BY rowid`).map((r) => r.seq);
+        const onSqlite = lite
+          .all<{ seq: number }>(sql`SELECT rowid AS seq FROM message_search WHERE message_search MATCH ${match} ORDER BY rowid`)
+          .map((r) => r.seq);
         const onPostgres = (await matchingMessages(pg, terms, scope)).map((m) => m.seq);
         expect(onPostgres, `${v.role} ${JSON.stringify(v.accounts)} +${participations.join(',')}: ${q}`).toEqual(onSqlite);
         found += onSqlite.length;

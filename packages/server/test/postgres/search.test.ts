@@ -11,7 +11,16 @@ import { hiddenFromCustomers, searchScope } from '../../src/domain/visibility.js
 import { parseSearch, type SearchTerm } from '../../src/search/terms.js';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
 import { accounts, conversations, messages, users } from '../../src/store/postgres/schema.js';
-import { conversationsMatching, indexMessage, matchingConversations, matchingMessages, scopeLexemes, scopeQuery, searchCondition, words } from '../../src/store/postgres/search.js';
+import {
+  conversationsMatching,
+  indexMessage,
+  matchingConversations,
+  matchingMessages,
+  scopeLexemes,
+  scopeQuery,
+  searchCondition,
+  words,
+} from '../../src/store/postgres/search.js';
 import { accountToken, ftsMatch, indexMessage as indexOnSqlite } from '../../src/store/sqlite/search.js';
 import { useTestDatabase } from './database.js';
 
@@ -71,9 +80,9 @@ describe('search on PostgreSQL', () => {
     await pg.insert(accounts).values([{ id: 'acme' }, { id: 'globex' }]);
     await pg.insert(users).values({ id: 'u1', name: 'Priya', role: 'staff' });
     const at = '2026-12-07T00:00:00.000Z';
-    await pg.insert(conversations).values(
-      Object.values(CONVERSATIONS).map((c) => ({ ...c, status: 'open' as const, createdBy: 'u1', createdAt: at, updatedAt: at, publicUpdatedAt: at })),
-    );
+    await pg
+      .insert(conversations)
+      .values(Object.values(CONVERSATIONS).map((c) => ({ ...c, status: 'open' as const, createdBy: 'u1', createdAt: at, updatedAt: at, publicUpdatedAt: at })));
     lite = openDb(':memory:');
     for (const row of ROWS) {
       const c = CONVERSATIONS[row.conversation];
@@ -90,7 +99,14 @@ describe('search on PostgreSQL', () => {
         createdAt: at,
         ...visibility,
       });
-      const indexed = { seq: row.seq, subject: c.subject, body: row.text, accountId: c.accountId, conversationId: c.id, hidden: hiddenFromCustomers(visibility) };
+      const indexed = {
+        seq: row.seq,
+        subject: c.subject,
+        body: row.text,
+        accountId: c.accountId,
+        conversationId: c.id,
+        hidden: hiddenFromCustomers(visibility),
+      };
       await indexMessage(pg, indexed);
       indexOnSqlite(lite, indexed);
     }
@@ -167,7 +183,10 @@ describe('search on PostgreSQL', () => {
     }
     expect(await conversationsMatching(pg, termsOf('refund'), searchScope(VIEWERS['acme customer']))).toEqual(new Set(['c2']));
     const page = await matchingMessages(pg, termsOf('refund'), null, { after: 2, limit: 2 });
-    expect(page).toEqual([{ seq: 3, conversationId: 'c2' }, { seq: 4, conversationId: 'c3' }]);
+    expect(page).toEqual([
+      { seq: 3, conversationId: 'c2' },
+      { seq: 4, conversationId: 'c3' },
+    ]);
   });
 
   it('gives the results of FTS5 for every viewer and search', async () => {
@@ -190,7 +209,9 @@ describe('search on PostgreSQL', () => {
       SELECT ${searchCondition([], searchScope(VIEWERS['acme customer']), sql`(setweight(to_tsvector('simple', ${literal}), 'B') || to_tsvector('simple', ${literal}))`)} AS hit`);
     expect(forged.rows[0]!.hit).toBe(false);
     // The real thing matches, so the query above is not vacuous.
-    const genuine = await pg.execute<{ hit: boolean }>(sql`SELECT ${searchCondition([], searchScope(VIEWERS['acme customer']), sql`${literal}::tsvector`)} AS hit`);
+    const genuine = await pg.execute<{ hit: boolean }>(
+      sql`SELECT ${searchCondition([], searchScope(VIEWERS['acme customer']), sql`${literal}::tsvector`)} AS hit`,
+    );
     expect(genuine.rows[0]!.hit).toBe(true);
   });
 
@@ -215,7 +236,17 @@ describe('search on PostgreSQL', () => {
     await pg.execute(sql`INSERT INTO message_search (seq, document)
       SELECT 1000 + i, setweight(to_tsvector('simple', 'common words ' || i), 'B') || ${globex}::tsvector FROM generate_series(1, 4000) AS i`);
     for (const seq of [10, 11, 12]) {
-      await pg.insert(messages).values({ seq, id: `m${seq}`, conversationId: 'c2', accountId: 'acme', kind: 'message', body: 'common', text: 'common', authorId: 'u1', createdAt: '2026-12-07T00:00:00.000Z' });
+      await pg.insert(messages).values({
+        seq,
+        id: `m${seq}`,
+        conversationId: 'c2',
+        accountId: 'acme',
+        kind: 'message',
+        body: 'common',
+        text: 'common',
+        authorId: 'u1',
+        createdAt: '2026-12-07T00:00:00.000Z',
+      });
       await indexMessage(pg, { seq, subject: 'Order 12345', body: 'common ground', accountId: 'acme', conversationId: 'c2', hidden: false });
     }
     await pg.execute(sql`ANALYZE message_search`);
@@ -231,11 +262,22 @@ describe('search on PostgreSQL', () => {
     expect(await onPostgres('common', VIEWERS['acme customer'])).toEqual([10, 11, 12]);
     // Frequent matches: the reading stops early (more than 150 conversations in the oldest eighth) only when asked to.
     await pg.insert(conversations).values(
-      Array.from({ length: 200 }, (_, i) => ({ id: `f${i}`, accountId: 'globex', subject: 'filler', status: 'open' as const, createdBy: 'u1', createdAt: at0, updatedAt: at0, publicUpdatedAt: at0 })),
+      Array.from({ length: 200 }, (_, i) => ({
+        id: `f${i}`,
+        accountId: 'globex',
+        subject: 'filler',
+        status: 'open' as const,
+        createdBy: 'u1',
+        createdAt: at0,
+        updatedAt: at0,
+        publicUpdatedAt: at0,
+      })),
     );
     await pg.execute(sql`UPDATE messages SET conversation_id = 'f' || (seq % 200) WHERE seq > 1000`);
     // The matches are then all among the oldest eighth of the messages.
-    await pg.insert(messages).values({ seq: 100_000, id: 'newest', conversationId: 'c2', accountId: 'acme', kind: 'message', body: 'x', text: 'x', authorId: 'u1', createdAt: at0 });
+    await pg
+      .insert(messages)
+      .values({ seq: 100_000, id: 'newest', conversationId: 'c2', accountId: 'acme', kind: 'message', body: 'x', text: 'x', authorId: 'u1', createdAt: at0 });
     const everything = await matchingConversations(pg, termsOf('common'), null, false);
     expect(everything.complete).toBe(true);
     expect(everything.ids).toHaveLength(201);

@@ -12,8 +12,7 @@ const open = async (token = 'token-bob', id = 'c-permit') => {
 };
 const panel = (el: Element) => q<SecureAnswerPanel>(el, 'secure-thread-view', 'secure-answer-panel')!;
 const inPanel = <E extends Element = HTMLElement>(el: Element, selector: string) => q<E>(el, 'secure-thread-view', 'secure-answer-panel', selector)!;
-const button = (el: Element, label: string) =>
-  qa<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', 'button').find((b) => text(b) === label)!;
+const button = (el: Element, label: string) => qa<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', 'button').find((b) => text(b) === label)!;
 const messages = (el: Element) => qa(el, 'secure-thread-view', '[part~="message"]');
 const posts = () => requestsTo('/conversations/c-permit/messages', 'POST').map((r) => r.body);
 

@@ -111,21 +111,23 @@ export class SecureAnswerPanel extends SecureElement {
         <strong id="internal-banner" part="internal-banner" class="banner">${t.internalBanner}</strong>
         ${button('resolve', t.answerResolve, 'internal')} ${button('internal_note', t.answerInternalNote, 'internal')}
       </div>
-      ${this.confirming
-        ? html`<div part="confirm" class="confirm internal" role="group" aria-labelledby="confirm-text" @keydown=${(event: KeyboardEvent) => {
-            if (event.key === 'Escape') {
-              event.preventDefault();
-              event.stopPropagation();
-              this.#cancel();
-            }
-          }}>
+      ${
+        this.confirming
+          ? html`<div part="confirm" class="confirm internal" role="group" aria-labelledby="confirm-text" @keydown=${(event: KeyboardEvent) => {
+              if (event.key === 'Escape') {
+                event.preventDefault();
+                event.stopPropagation();
+                this.#cancel();
+              }
+            }}>
             <p id="confirm-text"><strong>${t.internalBanner}.</strong> ${t.resolveConfirm}</p>
             <button id="confirm" part="button answer-button answer-internal" class="button internal" type="button" ?disabled=${this.sending} @click=${() => this.#choose('resolve')}>
               ${t.answerResolve}
             </button>
             <button part="button" class="button" type="button" @click=${this.#cancel}>${t.cancel}</button>
           </div>`
-        : nothing}
+          : nothing
+      }
       <p class="hint">${t.answerHint}</p>
     </div>`;
   }

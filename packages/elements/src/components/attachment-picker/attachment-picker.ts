@@ -145,16 +145,19 @@ export class SecureAttachmentPicker extends SecureElement {
           }}
         />${t.attachFiles}</label
       >
-      ${this.items.length
-        ? html`<ul part="attachment-list" aria-label=${t.attachments}>
+      ${
+        this.items.length
+          ? html`<ul part="attachment-list" aria-label=${t.attachments}>
             ${this.items.map((item, index) => {
-                const name = item.file.name;
-                const uploading = !item.attachment && !item.error;
-                return html`<li part="attachment-chip">
+              const name = item.file.name;
+              const uploading = !item.attachment && !item.error;
+              return html`<li part="attachment-chip">
                   <span>${name}</span> <span class="size">${fileSize(item.file.size)}</span>
-                  ${uploading
-                    ? html`<progress part="progress" max=${item.file.size || 1} .value=${item.loaded} aria-label=${fmt(t.uploading, { name })}></progress>`
-                    : nothing}
+                  ${
+                    uploading
+                      ? html`<progress part="progress" max=${item.file.size || 1} .value=${item.loaded} aria-label=${fmt(t.uploading, { name })}></progress>`
+                      : nothing
+                  }
                   <button
                     part="button ${uploading ? 'cancel-upload' : 'remove-attachment'}"
                     class="button quiet icon"
@@ -169,7 +172,8 @@ export class SecureAttachmentPicker extends SecureElement {
                 </li>`;
             })}
           </ul>`
-        : nothing}
+          : nothing
+      }
       <div class="sr-only" role="status">${this.announcement}</div>`;
   }
 }

@@ -31,7 +31,13 @@ export const xhrTransport: Transport = ({ url, token, file, onProgress, signal }
   });
 
 /** `POST /attachments` with the session's token (asked again once after a 401). */
-export async function upload(api: ApiClient, file: File, onProgress: UploadRequest['onProgress'], signal: AbortSignal, transport = xhrTransport): Promise<Attachment> {
+export async function upload(
+  api: ApiClient,
+  file: File,
+  onProgress: UploadRequest['onProgress'],
+  signal: AbortSignal,
+  transport = xhrTransport,
+): Promise<Attachment> {
   for (let attempt = 0; ; attempt++) {
     const token = await api.token(attempt > 0);
     const { status, body } = await transport({ url: api.url('/attachments'), token, file, onProgress, signal });

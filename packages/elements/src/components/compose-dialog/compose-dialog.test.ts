@@ -136,7 +136,7 @@ describe('compose dialog', () => {
     expect(el.conversation).to.equal(sent.detail.conversation.id);
   });
 
-  it("offers the topics of the chosen account and those of every account, and drops a topic of another one", async () => {
+  it('offers the topics of the chosen account and those of every account, and drops a topic of another one', async () => {
     const { el } = await openCompose('token-bob');
     const topicNames = () => [...field<HTMLSelectElement>(el, '[name="topicId"]').options].map((o) => o.text);
     expect(topicNames()).to.deep.equal(['No topic', 'Building permits', 'Fees and billing']);
@@ -242,13 +242,21 @@ describe('compose dialog', () => {
   it('lets staff write to staff only, notify all administrators, and shows a refused recipient list at the field', async () => {
     const { el } = await openCompose('token-bob');
     await until(() => qa(el, 'secure-compose-dialog', '.recipients label').length === 3);
-    expect(qa(el, 'secure-compose-dialog', '.recipients label').map(text)).to.deep.equal(['Alice Ng (Customer)', 'Carl Ode (Customer)', 'Dora Reviewer (Staff)']);
+    expect(qa(el, 'secure-compose-dialog', '.recipients label').map(text)).to.deep.equal([
+      'Alice Ng (Customer)',
+      'Carl Ode (Customer)',
+      'Dora Reviewer (Staff)',
+    ]);
     const notify = q<HTMLInputElement>(el, 'secure-compose-dialog', '[name="notifyAdmins"]')!;
     expect(text(notify.closest('label'))).to.equal('Notify all administrators');
     q<HTMLInputElement>(el, 'secure-compose-dialog', '[name="recipientId"][value="u-dora"]')!.click();
     notify.click();
     failWith('post', '/conversations', 422, {
-      error: { code: 'invalid', message: 'Invalid request body: recipientIds.', details: [{ field: 'recipientIds', message: 'staff must name at least one recipient' }] },
+      error: {
+        code: 'invalid',
+        message: 'Invalid request body: recipientIds.',
+        details: [{ field: 'recipientIds', message: 'staff must name at least one recipient' }],
+      },
     });
     await fill(el, 'Second opinion', 'Can you look at the plan?');
     field<HTMLButtonElement>(el, '[part~="send"]').click();

@@ -242,11 +242,7 @@ export class SecureComposeDialog extends SecureElement {
           <span aria-hidden="true">×</span>
         </button>
       </div>
-      ${this.loadError
-        ? renderError(t, this.loadError, () => this.#load())
-        : !this.ready
-          ? renderLoading(t)
-          : this.#renderForm()}
+      ${this.loadError ? renderError(t, this.loadError, () => this.#load()) : !this.ready ? renderLoading(t) : this.#renderForm()}
     </dialog>`;
   }
 
@@ -261,42 +257,48 @@ export class SecureComposeDialog extends SecureElement {
       @dragover=${allowDrop}
       @drop=${(event: DragEvent) => this.picker?.drop(event)}
     >
-      ${this.accounts.length > 1
-        ? html`<label part="field" class="field"
+      ${
+        this.accounts.length > 1
+          ? html`<label part="field" class="field"
             >${t.chooseAccount}
             <select name="accountId" @change=${(event: Event) => this.#selectAccount((event.target as HTMLSelectElement).value)}>
               ${this.accounts.map((a) => html`<option value=${a.id} ?selected=${a.id === this.accountId}>${a.name}</option>`)}
             </select></label
           >`
-        : nothing}
-      ${topics.length
-        ? html`<label part="field" class="field"
+          : nothing
+      }
+      ${
+        topics.length
+          ? html`<label part="field" class="field"
             >${t.topic}
             <select name="topicId">
               <option value="">${t.noTopic}</option>
               ${topics.map((topic) => html`<option value=${topic.id} title=${topic.description}>${topic.name}</option>`)}
             </select></label
           >`
-        : nothing}
+          : nothing
+      }
       <fieldset part="field recipients" class="recipients" aria-describedby="recipients-hint recipients-error" aria-invalid=${errors.recipients ? 'true' : 'false'}>
         <legend>${t.recipients}${this.staff ? html`<span aria-hidden="true"> *</span>` : nothing}</legend>
-        ${this.directoryError
-          ? renderError(t, this.directoryError, () => {
-              this.directory = undefined;
-              const id = this.accountId;
-              this.accountId = '';
-              this.#selectAccount(id);
-            })
-          : !this.directory
-            ? renderLoading(t)
-            : !this.directory.length
-              ? html`<p class="hint">${t.noOneToAddress}</p>`
-              : this.directory.map(
-                (person) => html`<label class="check"
+        ${
+          this.directoryError
+            ? renderError(t, this.directoryError, () => {
+                this.directory = undefined;
+                const id = this.accountId;
+                this.accountId = '';
+                this.#selectAccount(id);
+              })
+            : !this.directory
+              ? renderLoading(t)
+              : !this.directory.length
+                ? html`<p class="hint">${t.noOneToAddress}</p>`
+                : this.directory.map(
+                    (person) => html`<label class="check"
                   ><input type="checkbox" name="recipientId" value=${person.id} /> ${person.name}
                   <span class="muted">(${flagLabel(t, person)})</span></label
                 >`,
-              )}
+                  )
+        }
         <p id="recipients-hint" class="hint">${this.staff ? t.recipientsRequired : t.recipientsOptional}</p>
         <p id="recipients-error" part="error" class="error-text" ?hidden=${!errors.recipients}>${errors.recipients}</p>
       </fieldset>

@@ -65,7 +65,7 @@ describe('conversation controls (staff)', () => {
     await expect(el).to.be.accessible();
   });
 
-  it("shows a conversation already assigned to the signed-in staff member with their name", async () => {
+  it('shows a conversation already assigned to the signed-in staff member with their name', async () => {
     db.conversations.get('c-permit')!.conversation.assigneeId = 'u-bob';
     const el = await open();
     const assignee = control<HTMLSelectElement>(el, '[part~="assignee"]');
@@ -116,7 +116,12 @@ describe('conversation controls (staff)', () => {
     await expect(el).to.be.accessible();
     el.lang = 'pl';
     el.strings = {
-      adminsNotified: { one: 'Powiadomiono {count} administratora', few: 'Powiadomiono {count} administratorów (few)', many: 'Powiadomiono {count} administratorów', other: '{count}' },
+      adminsNotified: {
+        one: 'Powiadomiono {count} administratora',
+        few: 'Powiadomiono {count} administratorów (few)',
+        many: 'Powiadomiono {count} administratorów',
+        other: '{count}',
+      },
     };
     for (const [count, said] of [
       [3, 'Powiadomiono 3 administratorów (few)'],
@@ -130,4 +135,3 @@ describe('conversation controls (staff)', () => {
     await expect(el).to.be.accessible();
   });
 });
-

@@ -61,7 +61,8 @@ export class SecureConversationControls extends SecureElement {
       // The directory leaves the caller out: a staff member is offered to themselves too.
       Promise.all([this.session.api.directory(account), this.session.loadMe()])
         .then(([people, me]) => {
-          if (account === this.#account) this.people = [...(me.user.role === 'staff' ? [me.user] : []), ...people].filter((person) => person.role !== 'customer');
+          if (account === this.#account)
+            this.people = [...(me.user.role === 'staff' ? [me.user] : []), ...people].filter((person) => person.role !== 'customer');
         })
         .catch((error) => (this.error = error));
     }
@@ -118,14 +119,16 @@ export class SecureConversationControls extends SecureElement {
           ${people.map((person) => html`<option value=${person.id} ?selected=${person.id === c.assigneeId}>${person.name}</option>`)}
         </select></label
       >
-      ${me?.role === 'staff' && c.assigneeId !== me.id
-        ? html`<button part="button assign-me" class="button" type="button" ?disabled=${this.busy} @click=${() => {
-            // As if they had picked themselves in the list, which then has focus.
-            const select = this.renderRoot.querySelector('select')!;
-            select.value = me.id;
-            this.#patch(select, 'assigneeId').then(() => select.focus());
-          }}>${t.assignToMe}</button>`
-        : nothing}
+      ${
+        me?.role === 'staff' && c.assigneeId !== me.id
+          ? html`<button part="button assign-me" class="button" type="button" ?disabled=${this.busy} @click=${() => {
+              // As if they had picked themselves in the list, which then has focus.
+              const select = this.renderRoot.querySelector('select')!;
+              select.value = me.id;
+              this.#patch(select, 'assigneeId').then(() => select.focus());
+            }}>${t.assignToMe}</button>`
+          : nothing
+      }
       <label
         >${t.status}
         <select part="status-select" aria-describedby="status-help" ?disabled=${this.busy} @change=${(event: Event) => this.#patch(event.target as HTMLSelectElement, 'status')}>

@@ -7,7 +7,11 @@ import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
 /** The text a person sees in `node`: slots followed as the browser renders them (assigned content, else the fallback). */
 function seen(node: Node): string {
   const walk = (n: Node): string =>
-    n instanceof HTMLSlotElement ? n.assignedNodes({ flatten: true }).map(walk).join(' ') : n.nodeType === Node.TEXT_NODE ? n.textContent ?? '' : [...n.childNodes].map(walk).join(' ');
+    n instanceof HTMLSlotElement
+      ? n.assignedNodes({ flatten: true }).map(walk).join(' ')
+      : n.nodeType === Node.TEXT_NODE
+        ? (n.textContent ?? '')
+        : [...n.childNodes].map(walk).join(' ');
   return walk(node).replace(/\s+/g, ' ').trim();
 }
 
@@ -187,7 +191,11 @@ describe('conversation list', () => {
     stored.messages.at(-1)!.createdAt = today.toISOString();
     const wrapper = await fixture<HTMLElement>(html`<div lang="en-US" dir="rtl"><secure-inbox token="token-bob"></secure-inbox></div>`);
     const el = wrapper.querySelector('secure-inbox')!;
-    const time = await until(() => rows(el).map((row) => row.querySelector('[part~="time"]')!).find((t) => text(t).includes('AM')));
+    const time = await until(() =>
+      rows(el)
+        .map((row) => row.querySelector('[part~="time"]')!)
+        .find((t) => text(t).includes('AM')),
+    );
     const node = time.firstChild!.nodeType === Node.TEXT_NODE ? time.firstChild! : [...time.childNodes].find((n) => n.nodeType === Node.TEXT_NODE)!;
     const at = (needle: string) => {
       const range = document.createRange();
@@ -201,7 +209,7 @@ describe('conversation list', () => {
     await expect(el).to.be.accessible();
   });
 
-  it("shows in Sent the user's own last message and its time (\"You wrote\"), in Inbox the latest one", async () => {
+  it('shows in Sent the user\'s own last message and its time ("You wrote"), in Inbox the latest one', async () => {
     const reply = await fetch('/api/v1/conversations/c-permit/messages', {
       method: 'POST',
       headers: { Authorization: 'Bearer token-bob', 'Content-Type': 'application/json' },
@@ -223,4 +231,3 @@ describe('conversation list', () => {
     expect(inbox.querySelector('[part~="time"]')!.getAttribute('datetime')! > sentAt!).to.equal(true);
   });
 });
-

@@ -121,10 +121,7 @@ export class SecureConversationList extends SecureElement {
       }
       this.moreError = undefined;
       try {
-        const [page, me] = await Promise.all([
-          session.api.conversations(this.#query(), signal),
-          session.loadMe().catch(() => undefined),
-        ]);
+        const [page, me] = await Promise.all([session.api.conversations(this.#query(), signal), session.loadMe().catch(() => undefined)]);
         if (run !== this.#run) return;
         for (const account of me?.accounts ?? []) this.#accounts.set(account.id, account.name);
         this.items = page.items;
@@ -287,14 +284,16 @@ export class SecureConversationList extends SecureElement {
       <ul part="list" role="listbox" aria-label=${t.conversations} @keydown=${this.#onKeydown}>
         ${this.items.map((item, index) => this.#renderRow(item, index, locale))}
       </ul>
-      ${this.cursor
-        ? html`<div class="more">
+      ${
+        this.cursor
+          ? html`<div class="more">
             ${this.moreError ? renderError(t, this.moreError) : nothing}
             <button part="button load-more" class="button" type="button" ?disabled=${this.loadingMore} @click=${() => this.loadMore()}>
               ${this.loadingMore ? t.loadingMore : t.loadMore}
             </button>
           </div>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 
@@ -306,9 +305,7 @@ export class SecureConversationList extends SecureElement {
     const t = this.t;
     const q = this.q.trim();
     if (!q && !this.unreadOnly) return renderEmpty(t.empty);
-    const [text, action, change] = q
-      ? [fmt(t.emptySearch, { q }), t.clearSearch, { q: '' }]
-      : [t.emptyUnread, t.turnOffUnreadOnly, { unreadOnly: false }];
+    const [text, action, change] = q ? [fmt(t.emptySearch, { q }), t.clearSearch, { q: '' }] : [t.emptyUnread, t.turnOffUnreadOnly, { unreadOnly: false }];
     return html`<div part="empty" class="state empty" role="status">
       ${text}
       <button part="button" class="button" type="button" @click=${() => this.emit('secure-filter-change', change)}>${action}</button>
@@ -342,9 +339,7 @@ export class SecureConversationList extends SecureElement {
         <span part="flag flag-${flag}" class="flag">${flagLabel(t, author)}</span>
         <span part="account" class="account">${this.#accounts.get(item.accountId) ?? item.accountId}</span>
         <span part="status" class="status">${statusLabel(t, item.status)}</span>
-        ${unread
-          ? html`<span part="unread-marker" class="unread-marker">${plural(t.unreadMessages, item.unreadCount, locale)}</span>`
-          : nothing}
+        ${unread ? html`<span part="unread-marker" class="unread-marker">${plural(t.unreadMessages, item.unreadCount, locale)}</span>` : nothing}
       </span>
     </li>`;
   }

@@ -111,12 +111,13 @@ export class SecureNotificationCentre extends SessionFollower {
       >
         <h2 id="menu-title">${t.notifications}</h2>
         ${this.error && this.items ? html`<p part="error" class="error-text" role="alert">${errorMessage(t, this.error)}</p>` : nothing}
-        ${this.error && !this.items
-          ? renderError(t, this.error, () => this.#load())
-          : !this.items
-            ? renderLoading(t)
-            : this.items.length
-              ? html`<ul>
+        ${
+          this.error && !this.items
+            ? renderError(t, this.error, () => this.#load())
+            : !this.items
+              ? renderLoading(t)
+              : this.items.length
+                ? html`<ul>
                   ${this.items.map(
                     (notice) => html`<li>
                       <button
@@ -132,7 +133,8 @@ export class SecureNotificationCentre extends SessionFollower {
                     </li>`,
                   )}
                 </ul>`
-              : html`<p class="state">${t.noNotifications}</p>`}
+                : html`<p class="state">${t.noNotifications}</p>`
+        }
         <button part="button mark-all-read" class="button" type="button" ?disabled=${!unread} @click=${() => this.#post('/notifications/read-all')}>
           ${t.markAllRead}
         </button>

@@ -76,9 +76,7 @@ describe('queue filters (staff)', () => {
     const el = await open();
     const before = requestsTo('/queues', 'GET').length;
     el.conversation = 'c-permit';
-    const send = await until(() =>
-      qa<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', 'button').find((b) => text(b) === 'Send'),
-    );
+    const send = await until(() => qa<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', 'button').find((b) => text(b) === 'Send'));
     q<HTMLElement>(el, 'secure-thread-view', 'secure-rich-editor', '[part~="editor"]')!.focus();
     await sendKeys({ type: 'Answered' });
     send.click();

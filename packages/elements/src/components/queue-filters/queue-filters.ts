@@ -119,14 +119,16 @@ export class SecureQueueFilters extends SecureElement {
           ${option('none', this.assignee, t.unassigned, counts?.assignee.none)}
         </select></label
       >
-      ${this.accounts.length > 1
-        ? html`<label
+      ${
+        this.accounts.length > 1
+          ? html`<label
             >${t.account}
             <select part="queue-account" name="accountId">
               ${option('', this.accountId, t.allAccounts)} ${this.accounts.map((account) => option(account.id, this.accountId, account.name))}
             </select></label
           >`
-        : nothing}
+          : nothing
+      }
       <label><input part="queue-oldest" type="checkbox" .checked=${this.oldest} /> ${t.oldestFirst}</label>
     </div>`;
   }

@@ -227,15 +227,17 @@ export class SecureRichEditor extends SecureElement {
               </button>`,
           )}
         </div>
-        ${this.linking
-          ? html`<form part="link-form" class="link-form" @submit=${this.#applyLink}>
+        ${
+          this.linking
+            ? html`<form part="link-form" class="link-form" @submit=${this.#applyLink}>
               <label for="link-url">${t.linkAddress}</label>
               <input id="link-url" type="url" inputmode="url" placeholder="https://" aria-invalid=${this.linkError ? 'true' : 'false'} aria-describedby="link-error" />
               <button part="button" class="button" type="submit">${t.applyLink}</button>
               <button part="button" class="button quiet" type="button" @click=${this.#cancelLink}>${t.cancel}</button>
               <span id="link-error" class="error-text" role="alert">${this.linkError}</span>
             </form>`
-          : nothing}
+            : nothing
+        }
         <div
           id="editor"
           part="editor"

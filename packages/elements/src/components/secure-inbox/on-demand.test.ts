@@ -23,7 +23,9 @@ describe('<secure-inbox> parts loaded on demand', () => {
       expect(customElements.get('secure-thread-view')).to.equal(undefined);
       expect(customElements.get('secure-compose-dialog')).to.equal(undefined);
 
-      rows().find((row) => text(row).includes('Inspection date'))!.click();
+      rows()
+        .find((row) => text(row).includes('Inspection date'))!
+        .click();
       await until(() => focused()?.getAttribute('part') === 'subject');
       expect(text(focused())).to.equal('Inspection date for permit 2024-117');
       expect(q(el, '[part~="loading"]')).to.equal(null);

@@ -161,7 +161,9 @@ describe('<secure-inbox>', () => {
 
   it('opens a thread asked for by the conversation attribute while the Status tab is shown', async () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
-    folderButtons(el).find((b) => text(b) === 'Status')!.click();
+    folderButtons(el)
+      .find((b) => text(b) === 'Status')!
+      .click();
     await until(() => q(el, 'secure-status-tab', '[part~="status-tab"]'));
     // As a host page does when a badge item is chosen.
     el.setAttribute('conversation', 'c-xss');
@@ -404,7 +406,6 @@ describe('<secure-inbox>', () => {
     expect(text(el.shadowRoot!.querySelector('[part~="count"]'))).to.contain('12');
   });
 });
-
 
 describe('<secure-inbox> offline', () => {
   useMocks();

@@ -347,18 +347,22 @@ export class SecureInbox extends SessionRoot {
             </li>
           </ul>
           <span class="sr-only" role="status">${this.unread !== undefined ? plural(t.unreadInInbox, this.unread, locale) : ''}</span>
-          ${this.staff && this.#parts.loaded
-            ? html`<secure-notification-centre
+          ${
+            this.staff && this.#parts.loaded
+              ? html`<secure-notification-centre
                 theme=${this.theme}
                 exportparts="notifications-button, notifications-count, notifications, notification, notification-unread, mark-all-read, ${commonParts}"
                 @secure-conversation-open=${this.#openConversation}
               ></secure-notification-centre>`
-            : nothing}
-          ${this.connection && this.connection !== 'connecting'
-            ? html`<span part="connection" class="chip" role="status"
+              : nothing
+          }
+          ${
+            this.connection && this.connection !== 'connecting'
+              ? html`<span part="connection" class="chip" role="status"
                 >${this.connection === 'live' ? t.connectionLive : this.connection === 'offline' ? t.connectionOffline : this.connection === 'paused' ? t.connectionPaused : t.connectionReconnecting}</span
               >`
-            : nothing}
+              : nothing
+          }
         </nav>
         <section part="list-pane" class="list-pane" aria-label=${label[this.folder]} ?hidden=${this.view === 'status'}>
           <form part="search" class="search" role="search" @submit=${(event: Event) => {
@@ -390,8 +394,11 @@ export class SecureInbox extends SessionRoot {
             >
             <small part="search-hint" id="search-hint" class="search-hint">${t.searchHint}</small>
           </form>
-          ${this.staff && this.folder === 'inbox'
-            ? this.#parts.render(t, () => html`<secure-queue-filters
+          ${
+            this.staff && this.folder === 'inbox'
+              ? this.#parts.render(
+                  t,
+                  () => html`<secure-queue-filters
                 exportparts="queues, queue-status, queue-assignee, queue-account, queue-oldest"
                 theme=${this.theme}
                 .status=${this.queue?.status ?? ''}
@@ -399,8 +406,10 @@ export class SecureInbox extends SessionRoot {
                 .accountId=${this.queue?.accountId ?? ''}
                 .oldest=${this.queue?.sort === 'oldest'}
                 @secure-queue-change=${(event: CustomEvent<QueueFilter>) => (this.queue = event.detail)}
-              ></secure-queue-filters>`)
-            : nothing}
+              ></secure-queue-filters>`,
+                )
+              : nothing
+          }
           <secure-conversation-list
             class="list"
             exportparts="${listParts}, ${commonParts}"
@@ -416,14 +425,20 @@ export class SecureInbox extends SessionRoot {
           ></secure-conversation-list>
         </section>
         <section part="detail" class="detail" aria-label=${this.view === 'status' ? t.statusTab : t.messages}>
-          ${this.view === 'status'
-            ? this.#parts.render(t, () => html`<secure-status-tab
+          ${
+            this.view === 'status'
+              ? this.#parts.render(
+                  t,
+                  () => html`<secure-status-tab
                 exportparts="status-tab, messages, message, message-body, open-conversation, ${commonParts}"
                 theme=${this.theme}
                 @secure-conversation-open=${this.#openConversation}
-              ></secure-status-tab>`)
-            : this.conversation
-              ? this.#parts.render(t, () => html`<secure-thread-view
+              ></secure-status-tab>`,
+                )
+              : this.conversation
+                ? this.#parts.render(
+                    t,
+                    () => html`<secure-thread-view
                   exportparts="${threadParts}, ${commonParts}"
                   theme=${this.theme}
                   .conversationId=${this.conversation}
@@ -436,19 +451,26 @@ export class SecureInbox extends SessionRoot {
                   @secure-conversation-leave=${this.#leftThread}
                   @secure-sent=${this.#sent}
                   @secure-conversation-update=${this.#changed}
-                ></secure-thread-view>`)
-              : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`}
+                ></secure-thread-view>`,
+                  )
+                : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`
+          }
         </section>
       </div>
       <slot name="footer"></slot>
-      ${this.#composeAsked || this.#parts.loaded
-        ? this.#parts.render(t, () => html`<secure-compose-dialog
+      ${
+        this.#composeAsked || this.#parts.loaded
+          ? this.#parts.render(
+              t,
+              () => html`<secure-compose-dialog
             exportparts="compose, compose-title, field, recipients, close, send, ${editorParts}, ${commonParts}, ${attachParts}"
             theme=${this.theme}
             .context=${this.context}
             @secure-sent=${this.#sent}
-          ></secure-compose-dialog>`)
-        : nothing}
+          ></secure-compose-dialog>`,
+            )
+          : nothing
+      }
     </div>`;
   }
 }

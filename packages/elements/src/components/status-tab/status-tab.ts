@@ -84,20 +84,23 @@ export class SecureStatusTab extends SecureElement {
     const t = this.t;
     return html`<section part="status-tab" class="status-tab" aria-labelledby="status-title">
       <h2 id="status-title">${t.statusUpdates}</h2>
-      ${this.accounts.length > 1
-        ? html`<label part="field" class="field"
+      ${
+        this.accounts.length > 1
+          ? html`<label part="field" class="field"
             >${t.chooseAccount}
             <select @change=${(event: Event) => (this.accountId = (event.target as HTMLSelectElement).value)}>
               ${this.accounts.map((a) => html`<option value=${a.id} ?selected=${a.id === this.accountId}>${a.name}</option>`)}
             </select></label
           >`
-        : nothing}
-      ${this.#task.status === ERROR
-        ? renderError(t, this.#task.error, () => this.generation++, t.errorMissing)
-        : !this.#task.value
-          ? renderLoading(t)
-          : this.#task.value.length
-            ? html`<div part="messages" class="messages" role="feed" aria-label=${t.statusUpdates}>
+          : nothing
+      }
+      ${
+        this.#task.status === ERROR
+          ? renderError(t, this.#task.error, () => this.generation++, t.errorMissing)
+          : !this.#task.value
+            ? renderLoading(t)
+            : this.#task.value.length
+              ? html`<div part="messages" class="messages" role="feed" aria-label=${t.statusUpdates}>
                 ${this.#task.value.map(
                   (message, index, all) => html`<article
                     part="message"
@@ -117,7 +120,8 @@ export class SecureStatusTab extends SecureElement {
                   </article>`,
                 )}
               </div>`
-            : renderEmpty(t.noStatusUpdates)}
+              : renderEmpty(t.noStatusUpdates)
+      }
     </section>`;
   }
 }

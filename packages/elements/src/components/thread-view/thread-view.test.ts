@@ -145,7 +145,8 @@ describe('thread view', () => {
   });
 
   it('keeps the line breaks of the message it quotes', async () => {
-    db.conversations.get('c-permit')!.messages.at(-1)!.body = '<p>Hi Sarah,</p>\n<p>We are <strong>ready</strong>.<br>Tuesday suits us.</p><ul><li>Plan</li><li>Photos</li></ul>';
+    db.conversations.get('c-permit')!.messages.at(-1)!.body =
+      '<p>Hi Sarah,</p>\n<p>We are <strong>ready</strong>.<br>Tuesday suits us.</p><ul><li>Plan</li><li>Photos</li></ul>';
     const el = await open('token-alice');
     const quote = q(el, 'secure-thread-view', '[part~="reply-quote"] blockquote')!;
     expect(quote.innerText).to.equal('Hi Sarah,\nWe are ready.\nTuesday suits us.\nPlan\nPhotos');
@@ -159,7 +160,11 @@ describe('thread view', () => {
     await until(() => text(q(el, 'secure-thread-view', '[part~="reply-quote"]')).includes('When can the inspection take place?'));
     const again = messages(el).map((m) => m.querySelector('[part~="message-body"]')!);
     expect(again).to.deep.equal(bodies);
-    expect(again.map(text)).to.deep.equal(['When can the inspection take place?', 'We can come on Tuesday. Please upload the plan.', 'Here is the plan, see the drawing.']);
+    expect(again.map(text)).to.deep.equal([
+      'When can the inspection take place?',
+      'We can come on Tuesday. Please upload the plan.',
+      'Here is the plan, see the drawing.',
+    ]);
     expect(again[0].className).to.equal('body');
   });
 
@@ -392,7 +397,12 @@ describe('thread view', () => {
     stored.messages.push(
       { ...template, id: 'm-deep-div', body: nested('div', 4000, 'deep in divs &amp; more'), createdAt: '2025-03-02T10:00:00Z' },
       { ...template, id: 'm-deep-b', body: `<p>${nested('b', 4000, 'deep in bold')}</p>`, createdAt: '2025-03-02T10:01:00Z' },
-      { ...template, id: 'm-deep-unclosed', body: `${'<blockquote><b>'.repeat(2000)}unclosed <img src=x onerror="window.__xss=5">`, createdAt: '2025-03-02T10:02:00Z' },
+      {
+        ...template,
+        id: 'm-deep-unclosed',
+        body: `${'<blockquote><b>'.repeat(2000)}unclosed <img src=x onerror="window.__xss=5">`,
+        createdAt: '2025-03-02T10:02:00Z',
+      },
       { ...template, id: 'm-64', body: `<p>${nested('b', 63, 'as deep as allowed')}</p>`, createdAt: '2025-03-02T10:03:00Z' },
     );
     const errors: string[] = [];
@@ -409,7 +419,9 @@ describe('thread view', () => {
     try {
       const el = await open('token-alice');
       await until(() => messages(el).length === 7);
-      const bodies = messages(el).slice(3).map((m) => m.querySelector('[part~="message-body"]')!);
+      const bodies = messages(el)
+        .slice(3)
+        .map((m) => m.querySelector('[part~="message-body"]')!);
       expect(bodies.map(text)).to.deep.equal(['deep in divs & more', 'deep in bold', 'unclosed', 'as deep as allowed']);
       // Too deep for any body the server writes: text only. As deep as allowed: formatting kept.
       expect(bodies.slice(0, 3).map((b) => b.querySelectorAll('*').length)).to.deep.equal([0, 0, 0]);
@@ -440,7 +452,12 @@ describe('thread view', () => {
     const stored = db.conversations.get('c-permit')!;
     const template = stored.messages[0];
     for (let i = 0; i < 260; i++) {
-      stored.messages.unshift({ ...template, id: `m-older-${i}`, body: `<p>Older ${i}</p>`, createdAt: new Date(Date.UTC(2025, 1, 1, 0, 260 - i)).toISOString() });
+      stored.messages.unshift({
+        ...template,
+        id: `m-older-${i}`,
+        body: `<p>Older ${i}</p>`,
+        createdAt: new Date(Date.UTC(2025, 1, 1, 0, 260 - i)).toISOString(),
+      });
     }
     // Bigger pages than the default, to exercise drawing older messages from memory first.
     db.threadPageSize = 200;
@@ -469,7 +486,13 @@ describe('thread view', () => {
     const stored = db.conversations.get('c-permit')!;
     const template = stored.messages[0];
     for (let i = 0; i < 60; i++) {
-      stored.messages.unshift({ ...template, id: `m-older-${i}`, body: `<p>Older ${i}</p>`, tip: null, createdAt: new Date(Date.UTC(2025, 1, 1, 0, 60 - i)).toISOString() });
+      stored.messages.unshift({
+        ...template,
+        id: `m-older-${i}`,
+        body: `<p>Older ${i}</p>`,
+        tip: null,
+        createdAt: new Date(Date.UTC(2025, 1, 1, 0, 60 - i)).toISOString(),
+      });
     }
     const el = await open('token-alice');
     await until(() => messages(el).length === 50);
@@ -478,7 +501,14 @@ describe('thread view', () => {
     const reply = before[10].querySelector<HTMLButtonElement>('[part~="reply-to"]')!;
     reply.focus();
     const session = (el as unknown as { session: Session }).session;
-    stored.messages.push({ ...stored.messages.at(-1)!, id: 'm-live-2', body: '<p>Arrived while reading.</p>', attachments: [], tip: null, createdAt: '2025-03-03T10:00:00Z' });
+    stored.messages.push({
+      ...stored.messages.at(-1)!,
+      id: 'm-live-2',
+      body: '<p>Arrived while reading.</p>',
+      attachments: [],
+      tip: null,
+      createdAt: '2025-03-03T10:00:00Z',
+    });
     session.push({ type: 'message.created', conversationId: 'c-permit', messageId: 'm-live-2' });
     await until(() => messages(el).length === 51);
     const after = messages(el);

@@ -135,7 +135,6 @@ export class SecureThreadView extends SecureElement {
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
   private shown = pageOfMessages;
 
-
   private get editor() {
     return this.renderRoot?.querySelector('secure-rich-editor') as SecureRichEditor | null;
   }
@@ -468,7 +467,12 @@ export class SecureThreadView extends SecureElement {
     if (this.#task.status === ERROR) {
       // Retrying cannot bring back a conversation one left or may not see: say so, without a Retry.
       const error = this.#task.error as ApiError;
-      return renderError(t, error, error.kind === 'not_found' ? undefined : () => this.reload(), this.session?.left.has(this.conversationId) ? t.youLeft : undefined);
+      return renderError(
+        t,
+        error,
+        error.kind === 'not_found' ? undefined : () => this.reload(),
+        this.session?.left.has(this.conversationId) ? t.youLeft : undefined,
+      );
     }
     if (!data) return renderLoading(t);
     const { conversation, messages } = data;
@@ -493,18 +497,20 @@ export class SecureThreadView extends SecureElement {
           <p class="meta">
             <span part="status" class="chip">${statusLabel(t, conversation.status)}</span>
             ${conversation.topic ? html`<span>${t.topic}: ${conversation.topic.name}</span>` : nothing}
-            ${context?.url
-              ? html`<a part="record-link" class="record-link" href=${context.url} target="_blank" rel="noopener noreferrer"
+            ${
+              context?.url
+                ? html`<a part="record-link" class="record-link" href=${context.url} target="_blank" rel="noopener noreferrer"
                   >${fmt(t.viewRecord, { kind: context.kind })}${context.title ? html`: ${context.title}` : nothing}</a
                 >`
-              : nothing}
+                : nothing
+            }
           </p>
           <p part="participants" class="participants">
             ${t.participants}: ${new Intl.ListFormat(this.#locale, { type: 'unit' }).format(conversation.participants.map((p) => p.name))}
           </p>
-          <p part="answered-by" class="participants">${conversation.assignee
-            ? fmt(t.answeredBy, { name: conversation.assignee.name })
-            : fmt(t.answeredByTeam, { account: conversation.accountName })}</p>
+          <p part="answered-by" class="participants">${
+            conversation.assignee ? fmt(t.answeredBy, { name: conversation.assignee.name }) : fmt(t.answeredByTeam, { account: conversation.accountName })
+          }</p>
           <div part="thread-actions" class="actions" role="group" aria-label=${t.conversationActions}>
             <button part="button" class="button" type="button" @click=${() => this.#change('unread', 'secure-conversation-unread')}>${t.markUnread}</button>
             <button
@@ -518,37 +524,45 @@ export class SecureThreadView extends SecureElement {
             <button part="button" class="button" type="button" aria-expanded=${this.panel === 'add' ? 'true' : 'false'} @click=${this.#openAdd}>
               ${t.addRecipients}
             </button>
-            ${this.folder === 'trash'
-              ? html`<button part="button" class="button" type="button" @click=${() => this.#change('restore', 'secure-conversation-restore')}>${t.restore}</button>`
-              : html`<button part="button" class="button" type="button" @click=${() => this.#change('trash', 'secure-conversation-trash')}>
+            ${
+              this.folder === 'trash'
+                ? html`<button part="button" class="button" type="button" @click=${() => this.#change('restore', 'secure-conversation-restore')}>${t.restore}</button>`
+                : html`<button part="button" class="button" type="button" @click=${() => this.#change('trash', 'secure-conversation-trash')}>
                   ${t.moveToTrash}
-                </button>`}
+                </button>`
+            }
             <button part="button" class="button" type="button" aria-expanded=${this.panel === 'leave' ? 'true' : 'false'} @click=${this.#openLeave}>
               ${t.leave}
             </button>
             <span class="muted" role="status">${this.note}</span>
           </div>
-          ${this.staff
-            ? html`<secure-conversation-controls
+          ${
+            this.staff
+              ? html`<secure-conversation-controls
                 exportparts="controls, assignee, assign-me, status-select, notify-admins, result, button, error"
                 theme=${this.theme}
                 .conversation=${conversation}
                 @secure-conversation-update=${(event: CustomEvent<{ conversation: Conversation }>) =>
                   (this.data = { ...this.#current!, conversation: event.detail.conversation })}
               ></secure-conversation-controls>`
-            : nothing}
+              : nothing
+          }
           ${this.#renderPanel(conversation)}
-          ${this.actionError
-            ? html`<p part="error" class="error-text" role="alert">
+          ${
+            this.actionError
+              ? html`<p part="error" class="error-text" role="alert">
                 ${typeof this.actionError === 'string' ? this.actionError : errorMessage(t, this.actionError)}
               </p>`
-            : nothing}
+              : nothing
+          }
         </header>
-        ${data.nextCursor || messages.length > this.shown
-          ? html`<button part="button older" class="button quiet older" type="button" ?disabled=${this.loadingOlder} @click=${this.#loadOlder}>
+        ${
+          data.nextCursor || messages.length > this.shown
+            ? html`<button part="button older" class="button quiet older" type="button" ?disabled=${this.loadingOlder} @click=${this.#loadOlder}>
               ${this.loadingOlder ? t.loading : t.olderMessages}
             </button>`
-          : nothing}
+            : nothing
+        }
         <div
           part="messages"
           class="messages"
@@ -590,14 +604,16 @@ export class SecureThreadView extends SecureElement {
       <fieldset aria-describedby=${staffOnly ? 'add-hint' : nothing}>
         <legend>${t.addRecipients}</legend>
         ${staffOnly ? html`<p id="add-hint" part="panel-hint" class="muted">${t.customersSeeFromNow}</p>` : nothing}
-        ${candidates.length
-          ? candidates.map(
-              (person) => html`<label class="check"
+        ${
+          candidates.length
+            ? candidates.map(
+                (person) => html`<label class="check"
                 ><input type="checkbox" name="userId" value=${person.id} /> ${person.name}
                 <span class="muted">(${flagLabel(t, person)})</span></label
               >`,
-            )
-          : html`<p>${t.noOneToAdd}</p>`}
+              )
+            : html`<p>${t.noOneToAdd}</p>`
+        }
       </fieldset>
       ${candidates.length ? html`<button part="button" class="button primary" type="submit">${t.add}</button>` : nothing}
       <button part="button" class="button" type="button" @click=${this.#closePanel}>${t.cancel}</button>
@@ -626,12 +642,14 @@ export class SecureThreadView extends SecureElement {
           datetime=${message.createdAt}
           dir="auto"
           >${when}</time
-        >${message.tip
-          ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>`
-          : nothing}</header
-      >${internal ? html`<p part="internal-hint" class="internal-hint">${t.internalHint}</p>` : nothing}${bodyOf(message)}${message.attachments.length
-        ? this.#renderAttachments(message.attachments)
-        : nothing}<button part="button reply-to" class="button quiet reply-to" type="button"
+        >${
+          message.tip
+            ? html`<secure-tip-popover theme=${this.theme} exportparts="tip-button, tip, tip-text, tip-close" .tip=${message.tip}></secure-tip-popover>`
+            : nothing
+        }</header
+      >${internal ? html`<p part="internal-hint" class="internal-hint">${t.internalHint}</p>` : nothing}${bodyOf(message)}${
+        message.attachments.length ? this.#renderAttachments(message.attachments) : nothing
+      }<button part="button reply-to" class="button quiet reply-to" type="button"
         >${t.reply}<span class="sr-only">${`: ${message.author.name}, ${when}`}</span></button
       ></article
     >`;
@@ -649,9 +667,10 @@ export class SecureThreadView extends SecureElement {
         (attachment) => html`<li part="attachment">
           <span>${attachment.name}</span>
           <span class="muted">(${fileSize(attachment.size)})</span>
-          ${attachment.scanStatus === 'infected'
-            ? html`<strong part="scan-status" class="danger">${t.scanInfected}</strong>`
-            : html`${attachment.scanStatus === 'pending' ? html`<span part="scan-status" class="muted">${t.scanPending}</span>` : nothing}
+          ${
+            attachment.scanStatus === 'infected'
+              ? html`<strong part="scan-status" class="danger">${t.scanInfected}</strong>`
+              : html`${attachment.scanStatus === 'pending' ? html`<span part="scan-status" class="muted">${t.scanPending}</span>` : nothing}
                 <button
                   part="button attachment-download"
                   class="button quiet"
@@ -660,7 +679,8 @@ export class SecureThreadView extends SecureElement {
                   @click=${(event: Event) => this.#download(event, attachment)}
                 >
                   ${t.download}
-                </button>`}
+                </button>`
+          }
         </li>`,
       )}
     </ul>`;
@@ -669,9 +689,7 @@ export class SecureThreadView extends SecureElement {
   #renderReply(messages: Message[]) {
     const t = this.t;
     const answering =
-      messages.find((message) => message.id === this.replyTo) ??
-      [...messages].reverse().find((message) => !isInternal(message) || this.staff) ??
-      undefined;
+      messages.find((message) => message.id === this.replyTo) ?? [...messages].reverse().find((message) => !isInternal(message) || this.staff) ?? undefined;
     return html`<form
       part="reply"
       class="reply"
@@ -682,12 +700,14 @@ export class SecureThreadView extends SecureElement {
       aria-labelledby="reply-title"
     >
       <h3 id="reply-title" class="sr-only">${t.reply}</h3>
-      ${answering
-        ? html`<figure part="reply-quote" class="quote">
+      ${
+        answering
+          ? html`<figure part="reply-quote" class="quote">
             <figcaption>${fmt(t.replyingTo, { name: answering.author.name })}</figcaption>
             <blockquote>${quoteOf(answering)}</blockquote>
           </figure>`
-        : nothing}
+          : nothing
+      }
       <secure-rich-editor theme=${this.theme} .label=${t.yourReply} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
       <secure-attachment-picker
         theme=${this.theme}
@@ -695,14 +715,16 @@ export class SecureThreadView extends SecureElement {
         exportparts="attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment, button, error"
       ></secure-attachment-picker>
       <div class="reply-actions">
-        ${this.staff
-          ? html`<secure-answer-panel
+        ${
+          this.staff
+            ? html`<secure-answer-panel
               theme=${this.theme}
               exportparts="answer-panel, answer-button, answer-internal, internal-banner, confirm, tip-field, notify, button"
               ?sending=${this.sending}
               @secure-answer=${(event: CustomEvent<Answer>) => this.#send(event, event.detail)}
             ></secure-answer-panel>`
-          : html`<button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>`}
+            : html`<button part="button send" class="button primary" type="submit" ?disabled=${this.sending}>${this.sending ? t.sending : t.send}</button>`
+        }
         <span part="error" class="error-text" role="alert">${this.sendError}</span>
       </div>
     </form>`;

@@ -146,9 +146,11 @@ export class SecureUnreadBadge extends SessionFollower {
       <div id="menu" part="menu" class="menu" popover aria-labelledby="menu-title" @toggle=${this.#onToggle}>
         <h2 id="menu-title" class="menu-title">${t.latestUnread}</h2>
         ${this.#renderItems()}
-        ${this.href
-          ? html`<a part="view-all" class="view-all" href=${this.href}>${t.viewAll}</a>`
-          : html`<button part="button view-all" class="button view-all" type="button" @click=${this.#viewAll}>${t.viewAll}</button>`}
+        ${
+          this.href
+            ? html`<a part="view-all" class="view-all" href=${this.href}>${t.viewAll}</a>`
+            : html`<button part="button view-all" class="button view-all" type="button" @click=${this.#viewAll}>${t.viewAll}</button>`
+        }
       </div>
     </div>`;
   }
@@ -164,9 +166,11 @@ export class SecureUnreadBadge extends SessionFollower {
           <time datetime=${item.updatedAt} dir="auto">${shortDate(item.updatedAt, localeOf(this))}</time>
           <span class="subject">${item.subject}</span>`;
         return html`<li>
-          ${this.href
-            ? html`<a part="item" class="item" href=${linkTo(this.href, item.id)}>${content}</a>`
-            : html`<button part="item" class="item" type="button" @click=${() => this.#choose(item.id)}>${content}</button>`}
+          ${
+            this.href
+              ? html`<a part="item" class="item" href=${linkTo(this.href, item.id)}>${content}</a>`
+              : html`<button part="item" class="item" type="button" @click=${() => this.#choose(item.id)}>${content}</button>`
+          }
         </li>`;
       })}
     </ul>${nothing}`;

@@ -206,7 +206,14 @@ function summary(user: User, stored: Stored, folder: Folder = 'inbox'): Conversa
     context: stored.conversation.context,
     unreadCount: stored.unread,
     updatedAt: last.createdAt,
-    lastMessage: { id: last.id, preview: text, authorName: last.author.name, authorRole: last.author.role, authorStaffKind: last.author.staffKind, createdAt: last.createdAt },
+    lastMessage: {
+      id: last.id,
+      preview: text,
+      authorName: last.author.name,
+      authorRole: last.author.role,
+      authorStaffKind: last.author.staffKind,
+      createdAt: last.createdAt,
+    },
     assigneeId: stored.conversation.assigneeId,
   };
 }
@@ -512,8 +519,30 @@ export const live = {
     live.uploads.clear();
     live.uploadLimit = 1024 * 1024;
     live.notices = [
-      { id: '2', reason: 'new_message', reasonText: 'New message from a customer', conversationId: 'c-permit', subject: 'Inspection date', messageId: null, preview: 'Here is the plan.', authorName: 'Alice Ng', createdAt: '2025-03-01T10:00:00Z', read: false },
-      { id: '1', reason: 'assigned', reasonText: 'Assigned to you', conversationId: 'c-xss', subject: 'Strange formatting', messageId: null, preview: null, authorName: null, createdAt: '2025-03-01T09:00:00Z', read: true },
+      {
+        id: '2',
+        reason: 'new_message',
+        reasonText: 'New message from a customer',
+        conversationId: 'c-permit',
+        subject: 'Inspection date',
+        messageId: null,
+        preview: 'Here is the plan.',
+        authorName: 'Alice Ng',
+        createdAt: '2025-03-01T10:00:00Z',
+        read: false,
+      },
+      {
+        id: '1',
+        reason: 'assigned',
+        reasonText: 'Assigned to you',
+        conversationId: 'c-xss',
+        subject: 'Strange formatting',
+        messageId: null,
+        preview: null,
+        authorName: null,
+        createdAt: '2025-03-01T09:00:00Z',
+        read: true,
+      },
     ];
   },
 };
@@ -546,9 +575,16 @@ export const liveHandlers = [
     if (!user) return unauthorized();
     const file = (await request.formData()).get('file');
     if (!(file instanceof File) || !file.size) return error(422, 'invalid', 'The file is empty.', [{ field: 'file', message: 'is empty' }]);
-    if (file.size > live.uploadLimit) return error(413, 'too_large', `The file is larger than the ${live.uploadLimit}-byte limit.`, { limit: live.uploadLimit });
+    if (file.size > live.uploadLimit)
+      return error(413, 'too_large', `The file is larger than the ${live.uploadLimit}-byte limit.`, { limit: live.uploadLimit });
     if (file.name.endsWith('.svg')) return error(415, 'unsupported_type', 'Files of type image/svg+xml are not accepted.');
-    const attachment = { id: `att-up-${live.uploads.size + 1}`, name: file.name, size: file.size, contentType: file.type || 'application/octet-stream', scanStatus: 'clean' as const };
+    const attachment = {
+      id: `att-up-${live.uploads.size + 1}`,
+      name: file.name,
+      size: file.size,
+      contentType: file.type || 'application/octet-stream',
+      scanStatus: 'clean' as const,
+    };
     live.uploads.set(attachment.id, attachment);
     return HttpResponse.json({ attachment }, { status: 201 });
   }),
@@ -591,8 +627,7 @@ export function useMocks(): void {
 }
 
 /** The requests the mock received for a path (optionally a method). */
-export const requestsTo = (path: string, method?: string) =>
-  db.requests.filter((r) => r.path === `/api/v1${path}` && (!method || r.method === method));
+export const requestsTo = (path: string, method?: string) => db.requests.filter((r) => r.path === `/api/v1${path}` && (!method || r.method === method));
 
 /** Answers every request to `path` with an error, for the error-state tests. */
 export function failWith(method: 'get' | 'post' | 'patch', path: string, status: number, body?: JsonBodyType) {

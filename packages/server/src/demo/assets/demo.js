@@ -22,7 +22,10 @@ if (userId) {
   const inbox = document.querySelector('secure-inbox');
   const badge = document.querySelector('secure-unread-badge');
 
-  for (const [tag, element] of [['secure-inbox', inbox], ['secure-unread-badge', badge]]) {
+  for (const [tag, element] of [
+    ['secure-inbox', inbox],
+    ['secure-unread-badge', badge],
+  ]) {
     if (element) customElements.whenDefined(tag).then(() => (element.tokenProvider = tokenProvider));
   }
 

@@ -114,9 +114,13 @@ export async function deleteBlob(db: PgDb, sha256: string): Promise<void> {
 
 /** How many bytes are stored, in how many blobs (for health and tests). */
 export async function blobTotals(db: PgDb): Promise<{ blobs: number; chunks: number; bytes: number }> {
-  const [row] = await db.execute<{ blobs: string; chunks: string; bytes: string }>(sql`
+  const [row] = await db
+    .execute<{ blobs: string; chunks: string; bytes: string }>(
+      sql`
     SELECT (SELECT count(*) FROM attachment_blobs) AS blobs, (SELECT count(*) FROM attachment_chunks) AS chunks,
-           (SELECT coalesce(sum(length(data)), 0) FROM attachment_chunks) AS bytes`).then((r) => r.rows);
+           (SELECT coalesce(sum(length(data)), 0) FROM attachment_chunks) AS bytes`,
+    )
+    .then((r) => r.rows);
   return { blobs: Number(row!.blobs), chunks: Number(row!.chunks), bytes: Number(row!.bytes) };
 }
 

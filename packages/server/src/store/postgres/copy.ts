@@ -122,7 +122,9 @@ function openSource(file: string): Database.Database {
       );
     }
     if (applied > latest.when) {
-      throw new CopyRefused(`${file} was migrated by a newer version of Secure Inbox than this one (its latest migration is unknown here); run copy-to-postgres of that version.`);
+      throw new CopyRefused(
+        `${file} was migrated by a newer version of Secure Inbox than this one (its latest migration is unknown here); run copy-to-postgres of that version.`,
+      );
     }
     return source;
   } catch (error) {
@@ -194,7 +196,13 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
             sql`SELECT (SELECT count(*) FROM attachment_blobs) AS blobs, (SELECT coalesce(sum(length(data)), 0) FROM attachment_chunks) AS bytes`,
           )
         ).rows;
-        counts.push({ table: 'attachment files', source: files.count, target: Number(stored!.blobs), sourceBytes: files.bytes, targetBytes: Number(stored!.bytes) });
+        counts.push({
+          table: 'attachment files',
+          source: files.count,
+          target: Number(stored!.blobs),
+          sourceBytes: files.bytes,
+          targetBytes: Number(stored!.bytes),
+        });
         const differing = counts.filter((c) => c.source !== c.target || c.sourceBytes !== c.targetBytes).map((c) => c.table);
         if (differing.length > 0) throw new Differs({ counts, differing });
         return { counts, differing };
@@ -301,7 +309,13 @@ async function indexMessages(from: ReturnType<typeof drizzleSqlite>, tx: Tx, log
     const documents = rows.map((m) => ({
       seq: m.seq,
       // As domain/messages.ts indexes a message it inserts (hidden: domain/visibility.ts hiddenFromCustomers).
-      document: searchDocument({ subject: m.subject, body: m.text, conversationId: m.conversationId, accountId: m.accountId, hidden: m.doNotReply || m.staffOnly }),
+      document: searchDocument({
+        subject: m.subject,
+        body: m.text,
+        conversationId: m.conversationId,
+        accountId: m.accountId,
+        hidden: m.doNotReply || m.staffOnly,
+      }),
     }));
     await writing('message_search', () => tx.insert(pgSchema.messageSearch).values(documents));
     const before = indexed;
@@ -332,7 +346,8 @@ async function copyAttachments(source: Database.Database, tx: Tx, root: string, 
         (s) => s.size,
         () => null,
       );
-      if (size === null) throw new CopyRefused(`The bytes of attachment ${id} are missing: no file at ${file} (is SECURE_INBOX_DATA_DIR the installation's data folder?).`);
+      if (size === null)
+        throw new CopyRefused(`The bytes of attachment ${id} are missing: no file at ${file} (is SECURE_INBOX_DATA_DIR the installation's data folder?).`);
       const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
       try {
         // In a savepoint of the copy's transaction; a file whose bytes do not hash to its name fails the copy.

@@ -42,8 +42,12 @@ export const users = pgTable('users', {
 export const memberships = pgTable(
   'memberships',
   {
-    userId: text('user_id').notNull().references(() => users.id),
-    accountId: text('account_id').notNull().references(() => accounts.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
   },
   (t) => [primaryKey({ columns: [t.userId, t.accountId] }), index('memberships_account_idx').on(t.accountId, t.userId)],
 );
@@ -67,7 +71,9 @@ export const conversations = pgTable(
   'conversations',
   {
     id: text('id').primaryKey(),
-    accountId: text('account_id').notNull().references(() => accounts.id),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
     subject: text('subject').notNull(),
     topicId: text('topic_id').references(() => topics.id),
     contextKind: text('context_kind'),
@@ -76,7 +82,9 @@ export const conversations = pgTable(
     contextUrl: text('context_url'),
     status: text('status', { enum: ['open', 'attentive', 'answered', 'resolved'] }).notNull(),
     assigneeId: text('assignee_id').references(() => users.id),
-    createdBy: text('created_by').notNull().references(() => users.id),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => users.id),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
     /** Time of the last change a customer may see (hidden notes do not move it). */
@@ -103,8 +111,12 @@ export const conversations = pgTable(
 export const conversationUsers = pgTable(
   'conversation_users',
   {
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
-    userId: text('user_id').notNull().references(() => users.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     /** A current participant (customers see only conversations they participate in). */
     participant: boolean('participant').notNull().default(false),
     hasLeft: boolean('has_left').notNull().default(false),
@@ -127,8 +139,12 @@ export const departures = pgTable(
   'departures',
   {
     id: seq('id').primaryKey().generatedByDefaultAsIdentity(),
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
-    userId: text('user_id').notNull().references(() => users.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     at: text('at').notNull(),
   },
   (t) => [index('departures_conversation_idx').on(t.conversationId, t.at)],
@@ -140,14 +156,18 @@ export const messages = pgTable(
     /** Monotonic order of all messages; also the key of the search index. */
     seq: seq('seq').primaryKey().generatedByDefaultAsIdentity(),
     id: text('id').notNull(),
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
     /** Denormalised from the conversation: the Status tab lists by account. */
     accountId: text('account_id').notNull(),
     kind: text('kind', { enum: ['message', 'public_note', 'resolve_note', 'internal_note', 'status_update', 'acknowledgement'] }).notNull(),
     body: text('body').notNull(),
     /** Plain-text rendering of the body, for previews, search and e-mail. */
     text: text('text').notNull(),
-    authorId: text('author_id').notNull().references(() => users.id),
+    authorId: text('author_id')
+      .notNull()
+      .references(() => users.id),
     tip: text('tip'),
     /** DoNotReply: never shown to customers through any channel. */
     doNotReply: boolean('do_not_reply').notNull().default(false),
@@ -163,7 +183,9 @@ export const messages = pgTable(
     // Covers unread counts (author and visibility read from the index, not the table).
     index('messages_conversation_idx').on(t.conversationId, t.seq, t.authorId, t.doNotReply, t.staffOnly),
     // Only status updates: other messages never touch it on insert.
-    index('messages_status_updates_idx').on(t.accountId, t.seq).where(sql`kind = 'status_update'`),
+    index('messages_status_updates_idx')
+      .on(t.accountId, t.seq)
+      .where(sql`kind = 'status_update'`),
   ],
 );
 
@@ -174,7 +196,9 @@ export const messages = pgTable(
 export const messageSearch = pgTable(
   'message_search',
   {
-    seq: seq('seq').primaryKey().references(() => messages.seq),
+    seq: seq('seq')
+      .primaryKey()
+      .references(() => messages.seq),
     document: tsvector('document').notNull(),
   },
   (t) => [index('message_search_document_idx').using('gin', t.document)],
@@ -184,7 +208,9 @@ export const messageSearch = pgTable(
 export const messageProperties = pgTable(
   'message_properties',
   {
-    messageSeq: seq('message_seq').notNull().references(() => messages.seq),
+    messageSeq: seq('message_seq')
+      .notNull()
+      .references(() => messages.seq),
     key: text('key').notNull(),
     value: text('value').notNull(),
   },
@@ -195,7 +221,9 @@ export const attachments = pgTable(
   'attachments',
   {
     id: text('id').primaryKey(),
-    uploaderId: text('uploader_id').notNull().references(() => users.id),
+    uploaderId: text('uploader_id')
+      .notNull()
+      .references(() => users.id),
     name: text('name').notNull(),
     size: bigint('size', { mode: 'number' }).notNull(),
     contentType: text('content_type').notNull(),
@@ -235,14 +263,18 @@ export const notifications = pgTable(
   'notifications',
   {
     id: seq('id').primaryKey().generatedByDefaultAsIdentity(),
-    userId: text('user_id').notNull().references(() => users.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     channel: text('channel', { enum: ['email', 'in_app'] }).notNull(),
     reason: text('reason').notNull(),
     conversationId: text('conversation_id').notNull(),
     messageSeq: seq('message_seq'),
     /** Unique per recipient and cause: the same notice is never queued twice. */
     dedupeKey: text('dedupe_key').notNull(),
-    status: text('status', { enum: ['pending', 'sent', 'failed', 'read'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'sent', 'failed', 'read'] })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: text('next_attempt_at').notNull().default(now),
     lastError: text('last_error'),
@@ -291,8 +323,12 @@ export const auditEvents = pgTable(
 export const ratings = pgTable(
   'ratings',
   {
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
-    userId: text('user_id').notNull().references(() => users.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     /** Denormalised from the conversation: the summary counts by account and period. */
     accountId: text('account_id').notNull(),
     score: integer('score').notNull(),
@@ -305,7 +341,9 @@ export const ratings = pgTable(
 
 /** Settings an account's staff keep for it (domain/reply-times.ts, domain/seen.ts). */
 export const accountSettings = pgTable('account_settings', {
-  accountId: text('account_id').primaryKey().references(() => accounts.id),
+  accountId: text('account_id')
+    .primaryKey()
+    .references(() => accounts.id),
   /** The expected reply time; both null when none is stated. */
   replyAmount: integer('reply_amount'),
   replyUnit: text('reply_unit', { enum: ['minutes', 'hours', 'days', 'working_days'] }),
@@ -317,8 +355,12 @@ export const accountSettings = pgTable('account_settings', {
 export const topicReplyTimes = pgTable(
   'topic_reply_times',
   {
-    accountId: text('account_id').notNull().references(() => accounts.id),
-    topicId: text('topic_id').notNull().references(() => topics.id),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    topicId: text('topic_id')
+      .notNull()
+      .references(() => topics.id),
     amount: integer('amount').notNull(),
     unit: text('unit', { enum: ['minutes', 'hours', 'days', 'working_days'] }).notNull(),
   },
@@ -329,10 +371,14 @@ export const topicReplyTimes = pgTable(
 export const seenMarks = pgTable(
   'seen_marks',
   {
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
     side: text('side', { enum: ['staff', 'customer'] }).notNull(),
     messageSeq: seq('message_seq').notNull(),
-    readerId: text('reader_id').notNull().references(() => users.id),
+    readerId: text('reader_id')
+      .notNull()
+      .references(() => users.id),
     at: text('at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.side] })],

@@ -52,10 +52,7 @@ export function searchDocument(message: Omit<IndexedMessage, 'seq'>): SQL {
 /** Adds (or rewrites) the search document of a message, in the caller's transaction. */
 export async function indexMessage(db: PgDb, message: IndexedMessage): Promise<void> {
   const document = searchDocument(message);
-  await db
-    .insert(messageSearch)
-    .values({ seq: message.seq, document })
-    .onConflictDoUpdate({ target: messageSearch.seq, set: { document } });
+  await db.insert(messageSearch).values({ seq: message.seq, document }).onConflictDoUpdate({ target: messageSearch.seq, set: { document } });
 }
 
 /**
@@ -135,7 +132,12 @@ const MATCH_BATCH = 500;
  * more than FEW_HITS conversations were met within the oldest DENSE of all messages (`complete: false`), and the
  * domain walks the caller's conversations in page order instead.
  */
-export async function matchingConversations(db: PgDb, terms: SearchTerm[], scope: SearchScope, mayStop: boolean): Promise<{ ids: string[]; complete: boolean }> {
+export async function matchingConversations(
+  db: PgDb,
+  terms: SearchTerm[],
+  scope: SearchScope,
+  mayStop: boolean,
+): Promise<{ ids: string[]; complete: boolean }> {
   const ids = new Set<string>();
   const newest = mayStop ? Number((await db.execute<{ seq: string | null }>(sql`SELECT max(seq) AS seq FROM messages`)).rows[0]?.seq ?? 0) : 0;
   for (let after = 0, size = MATCH_BATCH; ; size *= 4) {

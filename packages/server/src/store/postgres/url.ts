@@ -60,8 +60,8 @@ export async function checkDatabase(target: DatabaseUrl, options: { timeoutMs?: 
     await client.query('SELECT 1');
   } catch (error) {
     const e = error as Error & { code?: string };
-    const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'].includes(e.code ?? '') ||
-      /timeout/i.test(e.message);
+    const unreachable =
+      ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'].includes(e.code ?? '') || /timeout/i.test(e.message);
     throw new ConfigError(
       unreachable
         ? `${variable}: no PostgreSQL answers at ${target.address} (${e.code ?? e.message}).`

@@ -44,5 +44,11 @@ export function eventsAfter(db: Db, userId: string, after: number, limit: number
 
 /** The newest event id of a user (0 for none): where a stream without Last-Event-ID starts. */
 export function latestEventId(db: Db, userId: string): number {
-  return db.select({ id: max(events.id) }).from(events).where(eq(events.userId, userId)).get()?.id ?? 0;
+  return (
+    db
+      .select({ id: max(events.id) })
+      .from(events)
+      .where(eq(events.userId, userId))
+      .get()?.id ?? 0
+  );
 }

@@ -29,8 +29,12 @@ export const users = sqliteTable('users', {
 export const memberships = sqliteTable(
   'memberships',
   {
-    userId: text('user_id').notNull().references(() => users.id),
-    accountId: text('account_id').notNull().references(() => accounts.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
   },
   (t) => [primaryKey({ columns: [t.userId, t.accountId] }), index('memberships_account_idx').on(t.accountId, t.userId)],
 );
@@ -54,7 +58,9 @@ export const conversations = sqliteTable(
   'conversations',
   {
     id: text('id').primaryKey(),
-    accountId: text('account_id').notNull().references(() => accounts.id),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
     subject: text('subject').notNull(),
     topicId: text('topic_id').references(() => topics.id),
     contextKind: text('context_kind'),
@@ -63,7 +69,9 @@ export const conversations = sqliteTable(
     contextUrl: text('context_url'),
     status: text('status', { enum: ['open', 'attentive', 'answered', 'resolved'] }).notNull(),
     assigneeId: text('assignee_id').references(() => users.id),
-    createdBy: text('created_by').notNull().references(() => users.id),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => users.id),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
     /** Time of the last change a customer may see (hidden notes do not move it). */
@@ -90,8 +98,12 @@ export const conversations = sqliteTable(
 export const conversationUsers = sqliteTable(
   'conversation_users',
   {
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
-    userId: text('user_id').notNull().references(() => users.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     /** A current participant (customers see only conversations they participate in). */
     participant: integer('participant', { mode: 'boolean' }).notNull().default(false),
     hasLeft: integer('has_left', { mode: 'boolean' }).notNull().default(false),
@@ -114,8 +126,12 @@ export const departures = sqliteTable(
   'departures',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
-    userId: text('user_id').notNull().references(() => users.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     at: text('at').notNull(),
   },
   (t) => [index('departures_conversation_idx').on(t.conversationId, t.at)],
@@ -127,14 +143,18 @@ export const messages = sqliteTable(
     /** Monotonic order of all messages; also the rowid of the search index. */
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     id: text('id').notNull(),
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
     /** Denormalised from the conversation: the Status tab lists by account. */
     accountId: text('account_id').notNull(),
     kind: text('kind', { enum: ['message', 'public_note', 'resolve_note', 'internal_note', 'status_update', 'acknowledgement'] }).notNull(),
     body: text('body').notNull(),
     /** Plain-text rendering of the body, for previews, search and e-mail. */
     text: text('text').notNull(),
-    authorId: text('author_id').notNull().references(() => users.id),
+    authorId: text('author_id')
+      .notNull()
+      .references(() => users.id),
     tip: text('tip'),
     /** DoNotReply: never shown to customers through any channel. */
     doNotReply: integer('do_not_reply', { mode: 'boolean' }).notNull().default(false),
@@ -150,7 +170,9 @@ export const messages = sqliteTable(
     // Covers unread counts (author and visibility read from the index, not the table).
     index('messages_conversation_idx').on(t.conversationId, t.seq, t.authorId, t.doNotReply, t.staffOnly),
     // Only status updates: other messages never touch it on insert.
-    index('messages_status_updates_idx').on(t.accountId, t.seq).where(sql`kind = 'status_update'`),
+    index('messages_status_updates_idx')
+      .on(t.accountId, t.seq)
+      .where(sql`kind = 'status_update'`),
   ],
 );
 
@@ -158,7 +180,9 @@ export const messages = sqliteTable(
 export const messageProperties = sqliteTable(
   'message_properties',
   {
-    messageSeq: integer('message_seq').notNull().references(() => messages.seq),
+    messageSeq: integer('message_seq')
+      .notNull()
+      .references(() => messages.seq),
     key: text('key').notNull(),
     value: text('value').notNull(),
   },
@@ -169,7 +193,9 @@ export const attachments = sqliteTable(
   'attachments',
   {
     id: text('id').primaryKey(),
-    uploaderId: text('uploader_id').notNull().references(() => users.id),
+    uploaderId: text('uploader_id')
+      .notNull()
+      .references(() => users.id),
     name: text('name').notNull(),
     size: integer('size').notNull(),
     contentType: text('content_type').notNull(),
@@ -188,14 +214,18 @@ export const notifications = sqliteTable(
   'notifications',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    userId: text('user_id').notNull().references(() => users.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     channel: text('channel', { enum: ['email', 'in_app'] }).notNull(),
     reason: text('reason').notNull(),
     conversationId: text('conversation_id').notNull(),
     messageSeq: integer('message_seq'),
     /** Unique per recipient and cause: the same notice is never queued twice. */
     dedupeKey: text('dedupe_key').notNull(),
-    status: text('status', { enum: ['pending', 'sent', 'failed', 'read'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'sent', 'failed', 'read'] })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: text('next_attempt_at').notNull().default(now),
     lastError: text('last_error'),
@@ -244,8 +274,12 @@ export const auditEvents = sqliteTable(
 export const ratings = sqliteTable(
   'ratings',
   {
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
-    userId: text('user_id').notNull().references(() => users.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     /** Denormalised from the conversation: the summary counts by account and period. */
     accountId: text('account_id').notNull(),
     score: integer('score').notNull(),
@@ -258,7 +292,9 @@ export const ratings = sqliteTable(
 
 /** Settings an account's staff keep for it (domain/reply-times.ts, domain/seen.ts). */
 export const accountSettings = sqliteTable('account_settings', {
-  accountId: text('account_id').primaryKey().references(() => accounts.id),
+  accountId: text('account_id')
+    .primaryKey()
+    .references(() => accounts.id),
   /** The expected reply time; both null when none is stated. */
   replyAmount: integer('reply_amount'),
   replyUnit: text('reply_unit', { enum: ['minutes', 'hours', 'days', 'working_days'] }),
@@ -270,8 +306,12 @@ export const accountSettings = sqliteTable('account_settings', {
 export const topicReplyTimes = sqliteTable(
   'topic_reply_times',
   {
-    accountId: text('account_id').notNull().references(() => accounts.id),
-    topicId: text('topic_id').notNull().references(() => topics.id),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    topicId: text('topic_id')
+      .notNull()
+      .references(() => topics.id),
     amount: integer('amount').notNull(),
     unit: text('unit', { enum: ['minutes', 'hours', 'days', 'working_days'] }).notNull(),
   },
@@ -285,10 +325,14 @@ export const topicReplyTimes = sqliteTable(
 export const seenMarks = sqliteTable(
   'seen_marks',
   {
-    conversationId: text('conversation_id').notNull().references(() => conversations.id),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
     side: text('side', { enum: ['staff', 'customer'] }).notNull(),
     messageSeq: integer('message_seq').notNull(),
-    readerId: text('reader_id').notNull().references(() => users.id),
+    readerId: text('reader_id')
+      .notNull()
+      .references(() => users.id),
     at: text('at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.side] })],

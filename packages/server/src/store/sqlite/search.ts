@@ -55,7 +55,10 @@ export function searchScopeTokens(conversation: { id: string; accountId: string 
 export function indexMessage(db: Db, message: IndexedMessage): void {
   const p = sql.placeholder;
   prepareOnce(db, 'search.index', (db) =>
-    db.insert(messageSearch).values({ rowid: p('seq'), subject: p('subject'), body: p('body'), scope: p('scope') }).prepare(),
+    db
+      .insert(messageSearch)
+      .values({ rowid: p('seq'), subject: p('subject'), body: p('body'), scope: p('scope') })
+      .prepare(),
   ).run({
     seq: message.seq,
     subject: message.subject,

@@ -24,9 +24,7 @@ export async function runAsSingleton<T>(pool: pg.Pool, key: string, fn: (signal:
   client.on('error', onError);
   let broken: Error | undefined;
   try {
-    const { rows } = await db.execute<{ locked: boolean }>(
-      sql`SELECT pg_try_advisory_lock(${SINGLETON_LOCK_SPACE}, hashtext(${key})) AS locked`,
-    );
+    const { rows } = await db.execute<{ locked: boolean }>(sql`SELECT pg_try_advisory_lock(${SINGLETON_LOCK_SPACE}, hashtext(${key})) AS locked`);
     if (!rows[0]?.locked) return { ran: false };
     try {
       return { ran: true, value: await fn(controller.signal) };

@@ -156,7 +156,10 @@ export function listenForWakeups(options: WakeListenerOptions): WakeListener {
       ? setInterval(() => {
           wake('all', 'tick');
           const current = client;
-          if (current && pid !== null) drizzle({ client: current }).execute(sql`SELECT 1`).catch((error: Error) => lost(current, error));
+          if (current && pid !== null)
+            drizzle({ client: current })
+              .execute(sql`SELECT 1`)
+              .catch((error: Error) => lost(current, error));
         }, catchUpMs)
       : undefined;
   tick?.unref();
