@@ -98,7 +98,17 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   return {
     name,
     url: databaseUrl(name),
-    drop: () => withAdmin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`))),
+    drop: () =>
+      withAdmin(async (client) => {
+        // Connections a test's pools are still closing are let go first: FORCE would end them with an error
+        // (57P01) that a client half way through closing reports as unhandled. After two seconds, FORCE ends what is left.
+        for (let waited = 0; waited < 2_000; waited += 50) {
+          const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (rows[0]!.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+      }),
   };
 }
 
