@@ -107,8 +107,9 @@ function openSource(file: string): Database.Database {
     const latest = journal.entries[journal.entries.length - 1]!;
     let applied: number | null;
     try {
-      const hasTable = source.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get();
-      applied = hasTable ? (source.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number | null }).at : null;
+      const db = drizzleSqlite(source);
+      const hasTable = db.get(sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`);
+      applied = hasTable ? (db.get<{ at: number | null }>(sql`SELECT max(created_at) AS at FROM __drizzle_migrations`)?.at ?? null) : null;
     } catch (error) {
       throw new CopyRefused(`${file} is not a SQLite database (${(error as Error).message}).`);
     }
@@ -133,15 +134,18 @@ function openSource(file: string): Database.Database {
   }
 }
 
+/** The SQLite installation being copied, read through Drizzle like every other query. */
+type SourceDb = ReturnType<typeof drizzleSqlite>;
+
 /** The highest id SQLite gave out in `table` (sqlite_sequence remembers ids of deleted rows too). */
-function highestId(source: Database.Database, table: string, column: string): number {
-  const max = (source.prepare(`SELECT coalesce(max("${column}"), 0) AS n FROM "${table}"`).get() as { n: number }).n;
-  const hasSequence = source.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'`).get();
-  const sequence = hasSequence ? ((source.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(table) as { seq: number } | undefined)?.seq ?? 0) : 0;
+function highestId(from: SourceDb, table: string, column: string): number {
+  const max = from.get<{ n: number }>(sql`SELECT coalesce(max(${sql.identifier(column)}), 0) AS n FROM ${sql.identifier(table)}`)!.n;
+  const hasSequence = from.get(sql`SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'`);
+  const sequence = hasSequence ? (from.get<{ seq: number }>(sql`SELECT seq FROM sqlite_sequence WHERE name = ${table}`)?.seq ?? 0) : 0;
   return Math.max(max, sequence);
 }
 
-const count = (source: Database.Database, table: string) => (source.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
+const count = (from: SourceDb, table: string) => from.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`)!.n;
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
@@ -164,7 +168,7 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
     const target = drizzlePg({ client, schema: pgSchema });
     const from = drizzleSqlite(source);
     // One snapshot of the source for the whole copy.
-    source.exec('BEGIN');
+    from.run(sql`BEGIN`);
 
     class Differs extends Error {
       constructor(readonly result: CopyResult) {
@@ -179,18 +183,18 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
 
         for (const [from_, to] of TABLES) await copyTable(from, tx, from_, to, log);
         await indexMessages(from, tx, log);
-        const files = await copyAttachments(source, tx, attachmentsDir, log);
+        const files = await copyAttachments(from, tx, attachmentsDir, log);
         for (const [table, column] of Object.entries(IDENTITIES)) {
-          const n = highestId(source, table, column);
+          const n = highestId(from, table, column);
           await tx.execute(sql`SELECT setval(pg_get_serial_sequence(${table}, ${column}), ${Math.max(n, 1)}, ${n > 0})`);
         }
 
         const counts: Count[] = [];
         for (const [, to] of TABLES) {
           const table = getTableName(to);
-          counts.push({ table, source: count(source, table), target: await countTarget(tx, table) });
+          counts.push({ table, source: count(from, table), target: await countTarget(tx, table) });
         }
-        counts.push({ table: 'message_search', source: count(source, 'messages'), target: await countTarget(tx, 'message_search') });
+        counts.push({ table: 'message_search', source: count(from, 'messages'), target: await countTarget(tx, 'message_search') });
         const [stored] = (
           await tx.execute<{ blobs: string; bytes: string }>(
             sql`SELECT (SELECT count(*) FROM attachment_blobs) AS blobs, (SELECT coalesce(sum(length(data)), 0) FROM attachment_chunks) AS bytes`,
@@ -211,7 +215,7 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
       if (error instanceof Differs) return error.result;
       throw error;
     } finally {
-      source.exec('COMMIT');
+      from.run(sql`COMMIT`);
     }
   } finally {
     await client?.end().catch(() => undefined);
@@ -258,7 +262,7 @@ async function refuseUnlessEmpty(tx: Tx, target: DatabaseUrl): Promise<void> {
 }
 
 /** Copies one table in batches by rowid, keys included. */
-async function copyTable(from: ReturnType<typeof drizzleSqlite>, tx: Tx, source: Table, target: Table, log: (line: string) => void): Promise<void> {
+async function copyTable(from: SourceDb, tx: Tx, source: Table, target: Table, log: (line: string) => void): Promise<void> {
   const name = getTableName(target);
   const columns = getTableColumns(source);
   let after = 0;
@@ -283,7 +287,7 @@ async function copyTable(from: ReturnType<typeof drizzleSqlite>, tx: Tx, source:
 }
 
 /** Writes the search document of every message, as sending it on PostgreSQL would have. */
-async function indexMessages(from: ReturnType<typeof drizzleSqlite>, tx: Tx, log: (line: string) => void): Promise<void> {
+async function indexMessages(from: SourceDb, tx: Tx, log: (line: string) => void): Promise<void> {
   const { messages, conversations } = sqliteSchema;
   let after = 0;
   let indexed = 0;
@@ -329,15 +333,16 @@ async function indexMessages(from: ReturnType<typeof drizzleSqlite>, tx: Tx, log
  * Streams the bytes of every stored attachment into the blob tables: each SHA-256 once, whatever number of
  * uploads share it. Bytes found infected were removed from disk (attachments/service.ts) and are not looked for.
  */
-async function copyAttachments(source: Database.Database, tx: Tx, root: string, log: (line: string) => void): Promise<{ count: number; bytes: number }> {
-  const next = source.prepare(`
-    SELECT sha256, min(id) AS id FROM attachments WHERE sha256 > ?
-    GROUP BY sha256 HAVING max(scan_status <> 'infected') = 1 ORDER BY sha256 LIMIT ${BATCH}`);
+async function copyAttachments(from: SourceDb, tx: Tx, root: string, log: (line: string) => void): Promise<{ count: number; bytes: number }> {
+  const next = (after: string) =>
+    from.all<{ sha256: string; id: string }>(sql`
+      SELECT sha256, min(id) AS id FROM attachments WHERE sha256 > ${after}
+      GROUP BY sha256 HAVING max(scan_status <> 'infected') = 1 ORDER BY sha256 LIMIT ${sql.raw(String(BATCH))}`);
   let after = '';
   let count = 0;
   let bytes = 0;
   for (;;) {
-    const batch = next.all(after) as { sha256: string; id: string }[];
+    const batch = next(after);
     if (batch.length === 0) break;
     after = batch[batch.length - 1]!.sha256;
     for (const { sha256, id } of batch) {
