@@ -71,6 +71,17 @@ export const limits = {
   /** An expected reply time's amount, in its unit. */
   replyAmount: { min: 1, max: 100 },
   threadPage: { default: 50, max: 200 },
+  /** A saved reply's title and body, in characters. */
+  savedReplyTitle: 100,
+  savedReplyBody: 5000,
+  /** Saved replies one account holds; the shared ones (every account) are bounded alike. */
+  savedRepliesPerAccount: 200,
+  /** The word prefix a saved-reply search (`q`) takes, in characters. */
+  savedReplyQuery: 50,
+  /** "Is writing" signals per user per minute. */
+  typingPerMinute: 20,
+  /** How long a `typing` event holds, in seconds, unless another follows. */
+  typingSeconds: 5,
 } as const;
 
 // ---------------------------------------------------------------- shared pieces
@@ -398,6 +409,68 @@ export const QueueCounts = z.object({
 });
 export type QueueCounts = z.infer<typeof QueueCounts>;
 
+// ---------------------------------------------------------------- saved replies (staff)
+/** The placeholders a saved reply may hold, as `{{name}}`; the server fills them for a conversation. */
+export const savedReplyPlaceholders = ['customer.firstName', 'conversation.subject', 'staff.name'] as const;
+export type SavedReplyPlaceholder = (typeof savedReplyPlaceholders)[number];
+
+/** A saved reply: an account's, or shared by every account (`accountId` null). Staff and admins only. */
+export const SavedReply = z.object({
+  id: z.string(),
+  accountId: z.string().nullable(),
+  title: z.string(),
+  /** Sanitized rich text with its placeholders as written. */
+  body: z.string(),
+  /** The placeholders the body uses. */
+  placeholders: z.array(z.enum(savedReplyPlaceholders)),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type SavedReply = z.infer<typeof SavedReply>;
+export const SavedReplyResponse = z.object({ savedReply: SavedReply });
+export const SavedReplyPage = z.object({ items: z.array(SavedReply), nextCursor: z.string().nullable() });
+export type SavedReplyPage = z.infer<typeof SavedReplyPage>;
+
+const SavedReplyTitle = z.string().trim().min(1).max(limits.savedReplyTitle);
+const SavedReplyText = z.string().trim().min(1).max(limits.savedReplyBody);
+export const CreateSavedReplyBody = z.strictObject({
+  /** The account it belongs to; null: shared by every account (admins only). */
+  accountId: Id.nullable(),
+  title: SavedReplyTitle,
+  body: SavedReplyText,
+});
+export type CreateSavedReplyBody = z.infer<typeof CreateSavedReplyBody>;
+export const PatchSavedReplyBody = z
+  .strictObject({ title: SavedReplyTitle.optional(), body: SavedReplyText.optional() })
+  .refine((value) => value.title !== undefined || value.body !== undefined, { message: 'name at least one of title, body' });
+export type PatchSavedReplyBody = z.infer<typeof PatchSavedReplyBody>;
+
+export const SavedRepliesQuery = z.strictObject({
+  /** An account the caller acts in: its replies and the shared ones. */
+  accountId: Id.optional(),
+  /** One word prefix (letters and digits): replies with a word of title or text beginning with it, ignoring case and accents. */
+  q: z
+    .string()
+    .regex(new RegExp(`^[\\p{L}\\p{N}]{1,${limits.savedReplyQuery}}$`, 'u'), `must be one word of 1 to ${limits.savedReplyQuery} letters or digits`)
+    .optional(),
+  cursor: z.string().max(200).optional(),
+  limit: intQuery(1, limits.pageSize.max).optional(),
+});
+export type SavedRepliesQuery = z.infer<typeof SavedRepliesQuery>;
+
+export const RenderSavedReplyBody = z.strictObject({ conversationId: Id });
+export type RenderSavedReplyBody = z.infer<typeof RenderSavedReplyBody>;
+/** A saved reply filled in for a conversation; `missing`: placeholders that had nothing to fill (left empty). */
+export const RenderedReply = z.object({
+  savedReplyId: z.string(),
+  conversationId: z.string(),
+  title: z.string(),
+  body: z.string(),
+  missing: z.array(z.enum(savedReplyPlaceholders)),
+});
+export type RenderedReply = z.infer<typeof RenderedReply>;
+export const RenderedReplyResponse = z.object({ rendered: RenderedReply });
+
 // ---------------------------------------------------------------- notification centre (staff)
 export const NotificationsQuery = z.strictObject({
   cursor: z.string().max(100).optional(),
@@ -483,6 +556,14 @@ export type EventData = z.infer<typeof EventData>;
 export const streamClosedEvent = 'stream.closed';
 export const StreamClosedData = z.object({ reason: z.enum(['too_many_streams']), limit: z.number().int() });
 export type StreamClosedData = z.infer<typeof StreamClosedData>;
+
+/**
+ * "<name> is writing" (staff and admins): an ephemeral event, sent without an `id`, never stored nor replayed. It holds
+ * for `expiresInSeconds` unless another follows.
+ */
+export const typingEvent = 'typing';
+export const TypingData = z.object({ conversationId: z.string(), user: UserRef, expiresInSeconds: z.number().int() });
+export type TypingData = z.infer<typeof TypingData>;
 
 // ---------------------------------------------------------------- rich text
 export { richText } from './rich-text.js';

@@ -447,6 +447,77 @@ export interface paths {
         patch: operations["patchAccountSettings"];
         trace?: never;
     };
+    "/conversations/{id}/typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tell the other staff who see the conversation that the caller is writing (staff, admin): an ephemeral `typing` event (a TypingData), never stored; at most 20 a minute */
+        post: operations["postTyping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/saved-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Saved replies of the caller's accounts (or of `accountId`) and the shared ones, by title; `q` finds a word prefix (staff, admin) */
+        get: operations["listSavedReplies"];
+        put?: never;
+        /** Save a reply for an account, or shared by every account (admin); at most 200 per account; unknown placeholders are a 422 naming them */
+        post: operations["createSavedReply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/saved-replies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved reply (staff, admin who may see it) */
+        get: operations["getSavedReply"];
+        put?: never;
+        post?: never;
+        /** Delete a saved reply (staff and admins of its account; shared ones: admin) */
+        delete: operations["deleteSavedReply"];
+        options?: never;
+        head?: never;
+        /** Change a saved reply's title or body (staff and admins of its account; shared ones: admin) */
+        patch: operations["updateSavedReply"];
+        trace?: never;
+    };
+    "/saved-replies/{id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A saved reply with its placeholders filled for a conversation the caller sees, from what they may see */
+        post: operations["renderSavedReply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/attachments": {
         parameters: {
             query?: never;
@@ -689,6 +760,24 @@ export interface components {
         };
         PatchAccountSettingsBody: {
             showReaderNames: boolean;
+        };
+        SavedRepliesQuery: {
+            accountId?: string;
+            q?: string;
+            cursor?: string;
+            limit?: string;
+        };
+        CreateSavedReplyBody: {
+            accountId: string | null;
+            title: string;
+            body: string;
+        };
+        PatchSavedReplyBody: {
+            title?: string;
+            body?: string;
+        };
+        RenderSavedReplyBody: {
+            conversationId: string;
         };
         Error: {
             error: {
@@ -997,6 +1086,37 @@ export interface components {
             /** @enum {string} */
             reason: "too_many_streams";
             limit: number;
+        };
+        TypingData: {
+            conversationId: string;
+            user: components["schemas"]["UserRef"];
+            expiresInSeconds: number;
+        };
+        SavedReply: {
+            id: string;
+            accountId: string | null;
+            title: string;
+            body: string;
+            placeholders: ("customer.firstName" | "conversation.subject" | "staff.name")[];
+            createdAt: string;
+            updatedAt: string;
+        };
+        SavedReplyResponse: {
+            savedReply: components["schemas"]["SavedReply"];
+        };
+        SavedReplyPage: {
+            items: components["schemas"]["SavedReply"][];
+            nextCursor: string | null;
+        };
+        RenderedReply: {
+            savedReplyId: string;
+            conversationId: string;
+            title: string;
+            body: string;
+            missing: ("customer.firstName" | "conversation.subject" | "staff.name")[];
+        };
+        RenderedReplyResponse: {
+            rendered: components["schemas"]["RenderedReply"];
         };
         Health: {
             /** @constant */
@@ -2908,6 +3028,534 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountSettingsResponse"];
+                };
+            };
+            /** @description `bad_request`: the body does not parse (JSON), or the upload was cut off */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_large`: the body is over its limit (1 MiB of JSON; SECURE_INBOX_MAX_UPLOAD_BYTES for a file, in `details.limit`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTyping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSavedReplies: {
+        parameters: {
+            query?: {
+                accountId?: string;
+                q?: string;
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReplyPage"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSavedReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSavedReplyBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReplyResponse"];
+                };
+            };
+            /** @description `bad_request`: the body does not parse (JSON), or the upload was cut off */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_large`: the body is over its limit (1 MiB of JSON; SECURE_INBOX_MAX_UPLOAD_BYTES for a file, in `details.limit`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSavedReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReplyResponse"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSavedReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateSavedReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatchSavedReplyBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReplyResponse"];
+                };
+            };
+            /** @description `bad_request`: the body does not parse (JSON), or the upload was cut off */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is missing or refused: `error.code` is `unauthorized`, `error.details.reason` one of missing, expired, audience, issuer, signature, claims, lifetime, and the message names the setting to change */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: the caller can see the resource but their role may not take this action, or acts in an account outside their claims; also any write from an origin not in SECURE_INBOX_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`: an unknown id and an id the caller may not see answer alike */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_large`: the body is over its limit (1 MiB of JSON; SECURE_INBOX_MAX_UPLOAD_BYTES for a file, in `details.limit`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_type`: a body that is not JSON (resp. not multipart/form-data), or a file type outside the allow-list, decided from its bytes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid`: well-formed input that breaks a rule, unknown fields included; `details` names the fields (`[{"field","message"}]`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: too many requests this minute (SECURE_INBOX_RATE_LIMIT writes per user, reads and sign-ins too) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    renderSavedReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenderSavedReplyBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedReplyResponse"];
                 };
             };
             /** @description `bad_request`: the body does not parse (JSON), or the upload was cut off */

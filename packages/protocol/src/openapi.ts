@@ -41,6 +41,10 @@ const requestSchemas = {
   RatingsQuery: p.RatingsQuery,
   PutReplyTimeBody: p.PutReplyTimeBody,
   PatchAccountSettingsBody: p.PatchAccountSettingsBody,
+  SavedRepliesQuery: p.SavedRepliesQuery,
+  CreateSavedReplyBody: p.CreateSavedReplyBody,
+  PatchSavedReplyBody: p.PatchSavedReplyBody,
+  RenderSavedReplyBody: p.RenderSavedReplyBody,
 } satisfies Record<string, z.ZodType>;
 
 /** Components the server answers with, described as a client receives them. */
@@ -81,6 +85,12 @@ const responseSchemas = {
   AccountSettingsResponse,
   EventData: p.EventData,
   StreamClosedData: p.StreamClosedData,
+  TypingData: p.TypingData,
+  SavedReply: p.SavedReply,
+  SavedReplyResponse: p.SavedReplyResponse,
+  SavedReplyPage: p.SavedReplyPage,
+  RenderedReply: p.RenderedReply,
+  RenderedReplyResponse: p.RenderedReplyResponse,
   Health,
   Readiness,
 } satisfies Record<string, z.ZodType>;
@@ -93,7 +103,7 @@ export type ClientError = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
 
 export interface Operation {
   operationId: string;
-  method: 'get' | 'post' | 'patch' | 'put';
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   /** Under /api/v1, in OpenAPI form (`{id}`), except `/healthz`, which sits at the root. */
   path: string;
   summary: string;
@@ -358,6 +368,66 @@ export const operations: Operation[] = [
     ok: 200,
     response: 'AccountSettingsResponse',
     errors: [403],
+  },
+  {
+    operationId: 'postTyping',
+    method: 'post',
+    path: '/conversations/{id}/typing',
+    summary: `Tell the other staff who see the conversation that the caller is writing (staff, admin): an ephemeral \`${p.typingEvent}\` event (a TypingData), never stored; at most ${p.limits.typingPerMinute} a minute`,
+    ok: 204,
+  },
+  {
+    operationId: 'listSavedReplies',
+    method: 'get',
+    path: '/saved-replies',
+    summary: "Saved replies of the caller's accounts (or of `accountId`) and the shared ones, by title; `q` finds a word prefix (staff, admin)",
+    query: 'SavedRepliesQuery',
+    ok: 200,
+    response: 'SavedReplyPage',
+    errors: [403],
+  },
+  {
+    operationId: 'createSavedReply',
+    method: 'post',
+    path: '/saved-replies',
+    summary: `Save a reply for an account, or shared by every account (admin); at most ${p.limits.savedRepliesPerAccount} per account; unknown placeholders are a 422 naming them`,
+    body: 'CreateSavedReplyBody',
+    ok: 201,
+    response: 'SavedReplyResponse',
+  },
+  {
+    operationId: 'getSavedReply',
+    method: 'get',
+    path: '/saved-replies/{id}',
+    summary: 'One saved reply (staff, admin who may see it)',
+    ok: 200,
+    response: 'SavedReplyResponse',
+    errors: [403],
+  },
+  {
+    operationId: 'updateSavedReply',
+    method: 'patch',
+    path: '/saved-replies/{id}',
+    summary: "Change a saved reply's title or body (staff and admins of its account; shared ones: admin)",
+    body: 'PatchSavedReplyBody',
+    ok: 200,
+    response: 'SavedReplyResponse',
+  },
+  {
+    operationId: 'deleteSavedReply',
+    method: 'delete',
+    path: '/saved-replies/{id}',
+    summary: 'Delete a saved reply (staff and admins of its account; shared ones: admin)',
+    ok: 204,
+  },
+  {
+    operationId: 'renderSavedReply',
+    method: 'post',
+    path: '/saved-replies/{id}/render',
+    summary: 'A saved reply with its placeholders filled for a conversation the caller sees, from what they may see',
+    body: 'RenderSavedReplyBody',
+    ok: 200,
+    response: 'RenderedReplyResponse',
   },
   {
     operationId: 'uploadAttachment',

@@ -20,7 +20,7 @@ import { apiRoutes, makeTestApp, people, signInAll, startConversation, type Test
 const { alice, adam, bob, sam, gina, root } = people;
 const nina: TestUser = { sub: 'nina', name: 'Nina Initech', role: 'customer', accounts: ['initech'] };
 
-type IdKind = 'conversation' | 'attachment' | 'notification' | 'account';
+type IdKind = 'conversation' | 'attachment' | 'notification' | 'account' | 'savedReply';
 
 interface Variant {
   body?: unknown;
@@ -47,6 +47,9 @@ async function answer(t: TestApp, id: string) {
   const res = await t.call(sam, 'POST', `/conversations/${id}/messages`, { body: 'An answer', action: 'send' });
   if (res.status !== 201) throw new Error(`answer failed: ${res.status} ${res.text}`);
 }
+
+/** Stands for the fixtures' conversation of Alice's in a request body (`send` puts its id in). */
+const ALICE_CONVERSATION = '<alice-conversation>';
 
 const staffActions = ['send', 'send_leave_open', 'resolve', 'internal_note', 'status_update'];
 
@@ -168,6 +171,30 @@ const table: Record<string, Entry> = {
     ok: { as: root, status: 200 },
     forbidden: [{ as: alice }, { as: sam }],
   },
+  'POST /api/v1/conversations/:id/typing': { id: 'conversation', ok: { as: sam, status: 204 }, forbidden: [{ as: alice }] },
+  'GET /api/v1/saved-replies': {
+    ok: { as: sam, status: 200 },
+    forbidden: [{ as: alice }, { as: adam, query: 'accountId=acme&q=hello' }, { as: gina, query: 'accountId=acme' }],
+  },
+  'POST /api/v1/saved-replies': {
+    request: { body: { accountId: 'acme', title: 'Hello', body: 'Hello {{customer.firstName}}' } },
+    ok: { as: sam, status: 201 },
+    forbidden: [
+      { as: alice },
+      { as: gina },
+      { as: sam, body: { accountId: null, title: 'For everyone', body: 'Hi' } },
+      { as: bob, body: { accountId: 'globex', title: 'Mine', body: 'Hi' } },
+    ],
+  },
+  'GET /api/v1/saved-replies/:id': { id: 'savedReply', ok: { as: sam, status: 200 }, forbidden: [{ as: alice }] },
+  'PATCH /api/v1/saved-replies/:id': { id: 'savedReply', request: { body: { title: 'Renamed' } }, ok: { as: sam, status: 200 }, forbidden: [{ as: alice }] },
+  'DELETE /api/v1/saved-replies/:id': { id: 'savedReply', ok: { as: sam, status: 204 }, forbidden: [{ as: alice }] },
+  'POST /api/v1/saved-replies/:id/render': {
+    id: 'savedReply',
+    request: { body: { conversationId: ALICE_CONVERSATION } },
+    ok: { as: sam, status: 200 },
+    forbidden: [{ as: alice }],
+  },
   'GET /api/v1/notifications': { ok: { as: sam, status: 200 }, forbidden: [{ as: alice }] },
   'GET /api/v1/notifications/unread-count': { ok: { as: sam, status: 200 }, forbidden: [{ as: alice }] },
   'POST /api/v1/notifications/read-all': { ok: { as: sam, status: 204 }, forbidden: [{ as: alice }] },
@@ -204,7 +231,7 @@ async function send(
     body = form;
   } else if (variant.body !== undefined) {
     headers['content-type'] = 'application/json';
-    body = JSON.stringify(variant.body);
+    body = JSON.stringify(variant.body).replaceAll(JSON.stringify(ALICE_CONVERSATION), JSON.stringify(aliceConversation));
   }
   const res = await t.app.request(`${path}${variant.query ? `?${variant.query}` : ''}`, { method, headers, body });
   const contentType = res.headers.get('content-type');
@@ -221,7 +248,11 @@ const unknownIds: Record<IdKind, string> = {
   attachment: `att_${randomBytes(12).toString('base64url')}`,
   notification: '987654321',
   account: 'no-such-account',
+  savedReply: `sr_${randomBytes(12).toString('base64url')}`,
 };
+
+/** The id ALICE_CONVERSATION stands for, once the fixtures are made. */
+let aliceConversation = '';
 
 // ------------------------------------------------------------------ fixtures
 interface Fixtures {
@@ -234,6 +265,14 @@ interface Fixtures {
   aliceSent: string;
   samNotice: string;
   ginaNotice: string;
+  acmeReply: string;
+  initechReply: string;
+}
+
+async function savedReply(t: TestApp, user: TestUser, accountId: string): Promise<string> {
+  const res = await t.call(user, 'POST', '/saved-replies', { accountId, title: `Of ${user.sub}`, body: 'Hello {{customer.firstName}}' });
+  if (res.status !== 201) throw new Error(`saving a reply failed: ${res.status} ${res.text}`);
+  return res.json.savedReply.id as string;
 }
 
 async function upload(t: TestApp, user: TestUser, text: string): Promise<string> {
@@ -275,7 +314,10 @@ async function makeFixtures(t: TestApp): Promise<Fixtures> {
   const hasNotices = t.db.get(sql`SELECT 1 AS ok FROM sqlite_master WHERE name = 'notifications'`);
   const samNotice = hasNotices ? insertNotice(t, 'sam', bobConv) : '1';
   const ginaNotice = hasNotices ? insertNotice(t, 'gina', bobConv) : '2';
-  return { aliceConv, adamConv, bobConv, initechConv, bobPending, bobSent, aliceSent, samNotice, ginaNotice };
+  aliceConversation = aliceConv;
+  const acmeReply = await savedReply(t, sam, 'acme');
+  const initechReply = await savedReply(t, root, 'initech');
+  return { aliceConv, adamConv, bobConv, initechConv, bobPending, bobSent, aliceSent, samNotice, ginaNotice, acmeReply, initechReply };
 }
 
 /** Who calls an `:id` route with which ids that they may not see. */
@@ -303,6 +345,11 @@ function foreignCases(kind: IdKind, f: Fixtures): { as: TestUser; ids: Record<st
       ];
     case 'account':
       return [];
+    case 'savedReply':
+      return [
+        { as: gina, ids: { 'a reply of an account not in the staff claims': f.acmeReply, 'a reply of a third account': f.initechReply } },
+        { as: sam, ids: { 'a reply of an account not in the staff claims': f.initechReply } },
+      ];
   }
 }
 
@@ -317,6 +364,8 @@ async function ownId(t: TestApp, kind: IdKind, user: TestUser): Promise<string> 
       return insertNotice(t, user.sub, (await startConversation(t, alice)).id);
     case 'account':
       return 'acme';
+    case 'savedReply':
+      return savedReply(t, user, 'acme');
   }
 }
 
@@ -331,6 +380,8 @@ async function visibleId(t: TestApp, kind: IdKind, user: TestUser, f: Fixtures):
       return f.samNotice;
     case 'account':
       return 'acme';
+    case 'savedReply':
+      return f.acmeReply;
   }
 }
 

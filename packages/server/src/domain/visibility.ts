@@ -20,10 +20,10 @@
  * SQL fragments below expect the aliases `c` (conversations), `cu` (the viewer's conversation_users
  * row, LEFT JOINed) and `m` (messages).
  */
-import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
 import { dialect, type Db } from '../store/sqlite/client.js';
-import { conversations, conversationUsers, messages, ratings, users } from '../store/sqlite/schema.js';
+import { conversations, conversationUsers, memberships, messages, ratings, savedReplies, users } from '../store/sqlite/schema.js';
 import { notFound } from '../errors.js';
 import type { SearchScope } from '../search/terms.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
@@ -221,6 +221,47 @@ export function sideMessages(side: 'customer' | 'staff'): SQL {
 
 /** Whether a customer's "seen" may name the staff member who read, or only the team (the account's setting). */
 export const seenNamesReader = (viewer: Viewer, accountShowsReaderNames: boolean) => viewer.role !== 'customer' || accountShowsReaderNames;
+
+// ------------------------------------------------------------------ saved replies, mentions, "is writing"
+/**
+ * Saved replies (domain/saved-replies.ts), mentions (domain/mentions.ts) and "is writing" (domain/typing.ts) are staff
+ * tools: customers get none of them, on any channel.
+ */
+export const usesStaffTools = (viewer: Viewer) => seesHiddenNotes(viewer);
+
+/**
+ * The saved replies the viewer may see: the shared ones (no account) and those of the accounts they act in (admins:
+ * all); with `accountId`, an account they act in, only that account's and the shared ones. Undefined: every reply.
+ */
+export function savedReplyVisible(viewer: Viewer, accountId?: string): SQL | undefined {
+  if (accountId !== undefined) return or(isNull(savedReplies.accountId), eq(savedReplies.accountId, accountId));
+  if (viewer.role === 'admin' || viewer.accounts === '*') return undefined;
+  return viewer.accounts.length ? or(isNull(savedReplies.accountId), inArray(savedReplies.accountId, viewer.accounts)) : isNull(savedReplies.accountId);
+}
+
+/** Whether the viewer sees one saved reply of `accountId` (null: shared): savedReplyVisible for one row. */
+export const seesSavedReply = (viewer: Viewer, accountId: string | null) => usesStaffTools(viewer) && (accountId === null || actsIn(viewer, accountId));
+
+/**
+ * Who may create, change or delete a saved reply: staff and admins, those of the accounts they act in; the shared ones
+ * speak for every account, so only admins manage them (staff use them).
+ */
+export const managesSavedReply = (viewer: Viewer, accountId: string | null) =>
+  accountId === null ? viewer.role === 'admin' : usesStaffTools(viewer) && actsIn(viewer, accountId);
+
+/**
+ * The users (`users` joined to `memberships`) a hidden note in an account may mention: its staff, as the directory lists
+ * them (members of the account whose role is staff or admin). Customers never.
+ */
+export function mentionable(accountId: string): SQL {
+  return and(eq(memberships.accountId, accountId), inArray(users.role, ['staff', 'admin']))!;
+}
+
+/** Mentions go only on messages customers never see: hidden notes (DoNotReply). */
+export const carriesMentions = (message: { doNotReply: boolean }) => message.doNotReply;
+
+/** Who is told that someone is writing in a conversation: those of its audience who see hidden notes. */
+export const receivesTyping = receivesStaffOnlyNews;
 
 // ------------------------------------------------------------------ search scope
 /**

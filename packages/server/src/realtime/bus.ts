@@ -1,11 +1,13 @@
 import type { Db } from '../store/sqlite/client.js';
 
-type Listener = () => void;
+/** Called with nothing (read the durable log) or with an ephemeral frame to write as it is. */
+type Listener = (frame?: string) => void;
 
 /**
- * The in-process wake-up bus. It carries no data: the durable `events` table is the source of truth,
+ * The in-process wake-up bus. A wake-up carries no data: the durable `events` table is the source of truth,
  * and a woken stream reads what is new for its user from there. Wake-ups are sent once the events
- * are committed (realtime/fanout.ts), so a woken stream always finds them.
+ * are committed (realtime/fanout.ts), so a woken stream always finds them. Ephemeral frames ("is writing",
+ * domain/typing.ts) are the exception: they are handed to the user's open streams and kept nowhere.
  */
 export class EventBus {
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -25,6 +27,16 @@ export class EventBus {
   /** Wakes the users' streams: called once what woke them has committed (realtime/fanout.ts `afterCommit`). */
   wake(userIds: Iterable<string>): void {
     for (const id of userIds) for (const listener of this.listeners.get(id) ?? []) listener();
+  }
+
+  /** Hands an ephemeral SSE frame (no `id:`) to the users' open streams; a user with none never gets it. */
+  send(userIds: Iterable<string>, frame: string): void {
+    for (const id of userIds) for (const listener of this.listeners.get(id) ?? []) listener(frame);
+  }
+
+  /** Whether the user has a stream open in this process. */
+  listening(userId: string): boolean {
+    return this.listeners.has(userId);
   }
 
   /** Connected streams, for tests and metrics. */

@@ -146,6 +146,8 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | undefined;
       let dirty = true;
+      /** Ephemeral frames waiting to be written (domain/typing.ts): no id, never stored. */
+      const frames: string[] = [];
       let expired = false;
       let closedBecause: StreamCloseReason | undefined;
       let closing = options.closing?.aborted ?? false;
@@ -154,8 +156,10 @@ export function eventsRoute(options: RealtimeOptions = {}) {
         wake?.();
       };
       options.closing?.addEventListener('abort', close, { once: true });
-      const unsubscribe = bus.subscribe(viewer.id, () => {
-        dirty = true;
+      const unsubscribe = bus.subscribe(viewer.id, (frame) => {
+        // A stream that cannot keep up drops ephemeral frames rather than holding them.
+        if (frame === undefined) dirty = true;
+        else if (frames.length < 100) frames.push(frame);
         wake?.();
       });
       // Past the user's cap their oldest stream ends, saying why, so the client does not open it again.
@@ -190,6 +194,10 @@ export function eventsRoute(options: RealtimeOptions = {}) {
         await stream.write(`retry: ${RETRY_MS}\n: connected\n\n`);
         // Ends at the token's expiry; returning closes the response.
         while (!stream.aborted && !stream.closed && !expired && !closedBecause && !closing) {
+          if (frames.length) {
+            await stream.write(frames.splice(0).join(''));
+            continue;
+          }
           if (!dirty) {
             await new Promise<void>((resolve) => (wake = resolve));
             wake = undefined;

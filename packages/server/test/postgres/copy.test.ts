@@ -118,6 +118,17 @@ describe('secure-inbox copy-to-postgres', () => {
       200,
     );
     expect((await t.call(people.gina, 'POST', `/conversations/${globex.id}/read`)).status).toBe(204);
+    // A saved reply (saved-replies.ts).
+    expect(
+      (await t.call(people.sam, 'POST', '/saved-replies', { accountId: 'acme', title: 'Thanks', body: '<p>Thanks, {{customer.firstName}}.</p>' })).status,
+    ).toBe(201);
+    // A mention on the hidden note (the table of mentions.ts).
+    const note = t.db
+      .select({ seq: sqliteSchema.messages.seq })
+      .from(sqliteSchema.messages)
+      .where(sql`kind = 'internal_note'`)
+      .get()!;
+    t.db.insert(sqliteSchema.messageMentions).values({ messageSeq: note.seq, userId: 'sam', position: 0 }).run();
     // An event id SQLite gave out and then removed: PostgreSQL must not give it out again.
     highestEventId = t.db.insert(sqliteSchema.events).values({ userId: 'alice', type: 'gone', data: '{}' }).returning().get().id;
     t.db
@@ -224,7 +235,7 @@ describe('secure-inbox copy-to-postgres', () => {
       const run = await copy(dir, empty.url);
       expect(run.code).toBe(1);
       expect(run.stderr.trim()).toBe(
-        `copy-to-postgres: ${file} is at migration 0010_has_left, not 0011_ratings_reply_times_seen; run \`secure-inbox migrate\` with SECURE_INBOX_DB=${file} first ` +
+        `copy-to-postgres: ${file} is at migration 0011_ratings_reply_times_seen, not 0012_saved_replies_mentions; run \`secure-inbox migrate\` with SECURE_INBOX_DB=${file} first ` +
           '(or start this version of the server on it once). No rows were written to PostgreSQL.',
       );
       expect(await rowsIn(emptyDb)).toEqual({});

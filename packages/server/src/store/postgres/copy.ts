@@ -55,6 +55,8 @@ const TABLES = [
   [sqliteSchema.accountSettings, pgSchema.accountSettings],
   [sqliteSchema.topicReplyTimes, pgSchema.topicReplyTimes],
   [sqliteSchema.seenMarks, pgSchema.seenMarks],
+  [sqliteSchema.savedReplies, pgSchema.savedReplies],
+  [sqliteSchema.messageMentions, pgSchema.messageMentions],
 ] as const;
 
 /** Tables whose key PostgreSQL numbers itself (an identity), with that key's column. */

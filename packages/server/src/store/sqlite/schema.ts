@@ -337,3 +337,42 @@ export const seenMarks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.side] })],
 );
+
+/**
+ * Saved replies (domain/saved-replies.ts): an account's, or shared by every account (`account_id` null). `title_key`
+ * orders them by title ignoring case; `search_text` holds the words of title and text, folded, each after a space,
+ * so a word prefix is one LIKE.
+ */
+export const savedReplies = sqliteTable(
+  'saved_replies',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id'),
+    title: text('title').notNull(),
+    titleKey: text('title_key').notNull(),
+    /** Sanitized rich text, placeholders kept as written. */
+    body: text('body').notNull(),
+    searchText: text('search_text').notNull(),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('saved_replies_account_idx').on(t.accountId, t.titleKey, t.id)],
+);
+
+/** The staff an internal note mentions (domain/mentions.ts), in the order the note names them. */
+export const messageMentions = sqliteTable(
+  'message_mentions',
+  {
+    messageSeq: integer('message_seq')
+      .notNull()
+      .references(() => messages.seq),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.messageSeq, t.userId] })],
+);
