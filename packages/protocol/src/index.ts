@@ -78,6 +78,8 @@ export const limits = {
   savedRepliesPerAccount: 200,
   /** The word prefix a saved-reply search (`q`) takes, in characters. */
   savedReplyQuery: 50,
+  /** Staff one hidden note may mention. */
+  mentions: 20,
   /** "Is writing" signals per user per minute. */
   typingPerMinute: 20,
   /** How long a `typing` event holds, in seconds, unless another follows. */
@@ -154,6 +156,8 @@ export const Message = z.object({
   doNotReply: z.boolean(),
   /** Extensible interaction properties (doNotReply is also here). */
   properties: z.record(z.string(), z.union([z.string(), z.boolean(), z.number()])),
+  /** Extension: the staff a hidden note mentions, in the order it names them (only on hidden notes, so only staff see it). */
+  mentions: z.array(UserRef).optional(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -330,6 +334,11 @@ export const PostMessageBody = z.strictObject({
    * those who may see the message it names only.
    */
   replyToId: Id.optional(),
+  /**
+   * Extension: staff of the conversation's account that a hidden note (`internal_note`, `resolve`) mentions, by id;
+   * each is notified. 422 with any other action or for anyone else; 403 for customers.
+   */
+  mentions: z.array(Id).min(1).max(limits.mentions).optional(),
 });
 export type PostMessageBody = z.infer<typeof PostMessageBody>;
 

@@ -682,6 +682,7 @@ export interface components {
             attachmentIds?: string[];
             notifyAdmins?: boolean;
             replyToId?: string;
+            mentions?: string[];
         };
         AddParticipantsBody: {
             userIds: string[];
@@ -904,6 +905,7 @@ export interface components {
             properties: {
                 [key: string]: string | boolean | number;
             };
+            mentions?: components["schemas"]["UserRef"][];
         };
         ConversationSummary: {
             id: string;

@@ -1,7 +1,7 @@
 /**
  * Hidden notes (internal notes and the resolve action's note) never reach a customer: a unique word
  * written in them appears in no response a customer can get, and leaves no trace in counts, order or
- * timestamps. Staff see them.
+ * timestamps. Nor do the staff a note mentions (their name and id). Staff see them.
  */
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,12 @@ const INTERNAL_WORD = 'xylophonicquagga';
 const RESOLVE_WORD = 'zanzibarbazooka';
 const TIP_WORD = 'quizzicalwombat';
 const secretWords = [INTERNAL_WORD, RESOLVE_WORD, TIP_WORD];
+/**
+ * Staff of the account whom the internal note mentions. The directory lists her to the account's customers, as it lists
+ * all its members; that she was mentioned shows nowhere else a customer looks.
+ */
+const mona: TestUser = { sub: 'mentioned-mona', name: 'Mona Quillfeather', role: 'staff', accounts: ['acme'], email: 'mona@example.com' };
+const mentionTraces = [mona.sub, 'Quillfeather'];
 
 let t: TestApp;
 let older: { id: string; updatedAt: string };
@@ -43,6 +49,7 @@ async function eventStream(user: TestUser, ms = 400, app: TestApp = t): Promise<
 beforeAll(async () => {
   t = makeTestApp();
   await signInAll(t);
+  expect((await t.call(mona, 'GET', '/me')).status).toBe(200);
   older = await startConversation(t, alice, { subject: 'Older question', body: 'About the fence' });
   await postMessage(t, alice, older.id, { body: 'More about the fence' });
   newer = await startConversation(t, alice, { subject: 'Newer question', body: 'About the roof' });
@@ -60,7 +67,12 @@ beforeAll(async () => {
     olderThread: (await t.call(alice, 'GET', `/conversations/${older.id}`)).json,
   };
 
-  const internal = await postMessage(t, sam, older.id, { body: `<p>Note: ${INTERNAL_WORD} suspected</p>`, action: 'internal_note', tip: `Tip ${TIP_WORD}` });
+  const internal = await postMessage(t, sam, older.id, {
+    body: `<p>Note: ${INTERNAL_WORD} suspected</p>`,
+    action: 'internal_note',
+    tip: `Tip ${TIP_WORD}`,
+    mentions: [mona.sub],
+  });
   expect(internal.doNotReply).toBe(true);
   hiddenIds = [internal.id];
 });
@@ -86,10 +98,31 @@ describe('an internal note', () => {
     expect((await t.call(adam, 'GET', '/me')).json).toEqual(before.adamMe);
   });
 
+  it('tells the staff it mentions, and no customer: no notice, no e-mail, no event of it', async () => {
+    const notices = t.db.all<{ userId: string; channel: string; reason: string }>(sql`
+      SELECT n.user_id AS userId, n.channel, n.reason FROM notifications n JOIN messages m ON m.seq = n.message_seq
+      WHERE m.id = ${hiddenIds[0]} ORDER BY n.user_id, n.channel`);
+    expect(notices).toEqual([
+      { userId: mona.sub, channel: 'email', reason: 'mention' },
+      { userId: mona.sub, channel: 'in_app', reason: 'mention' },
+    ]);
+    const customersTold = t.db.all(sql`SELECT n.id FROM notifications n JOIN users u ON u.id = n.user_id
+                                      WHERE u.role = 'customer' AND (n.reason = 'mention' OR n.message_seq IN (SELECT seq FROM messages WHERE do_not_reply = TRUE))`);
+    expect(customersTold).toEqual([]);
+    const customerEvents = t.db.all<{ data: string }>(sql`SELECT e.data FROM events e JOIN users u ON u.id = e.user_id WHERE u.role = 'customer'`);
+    for (const { data } of customerEvents) for (const secret of [hiddenIds[0]!, mona.sub]) expect(data).not.toContain(secret);
+    expect((await t.call(mona, 'GET', '/notifications')).json.items[0]).toMatchObject({ reason: 'mention', messageId: hiddenIds[0] });
+  });
+
   it('is seen by staff: thread, preview, order, unread', async () => {
     const thread = await t.call(sam, 'GET', `/conversations/${older.id}`);
     expect(thread.text).toContain(INTERNAL_WORD);
-    expect(thread.json.messages.at(-1)).toMatchObject({ kind: 'internal_note', doNotReply: true, tip: `Tip ${TIP_WORD}` });
+    expect(thread.json.messages.at(-1)).toMatchObject({
+      kind: 'internal_note',
+      doNotReply: true,
+      tip: `Tip ${TIP_WORD}`,
+      mentions: [{ id: mona.sub, name: mona.name, role: 'staff' }],
+    });
     // Sam writing a hidden note does not list him as a participant (customers see that list).
     expect(thread.json.conversation.participants.map((p: { id: string }) => p.id)).toEqual(['alice', 'adam']);
     const list = (await t.call(sam, 'GET', '/conversations')).json.items;
@@ -140,6 +173,7 @@ describe('after a resolve note as well', () => {
         expect(status, `${user.sub} ${path}`).toBe(200);
         for (const word of secretWords) expect(text, `${user.sub} ${path}`).not.toContain(word);
         for (const id of hiddenIds) expect(text, `${user.sub} ${path}`).not.toContain(id);
+        if (!path.startsWith('/directory')) for (const trace of mentionTraces) expect(text, `${user.sub} ${path}`).not.toContain(trace);
       }
     }
   });
@@ -180,7 +214,7 @@ describe('after a resolve note as well', () => {
   it('never reaches the customer event stream', async () => {
     const customer = await eventStream(alice);
     if (customer === null) return expect(t.app.routes.some((r) => r.path === '/api/v1/events')).toBe(false);
-    for (const word of secretWords) expect(customer).not.toContain(word);
+    for (const word of [...secretWords, ...mentionTraces]) expect(customer).not.toContain(word);
     for (const id of hiddenIds) expect(customer).not.toContain(id);
     const staff = await eventStream(sam);
     expect(staff).toContain(hiddenIds[0]);
@@ -189,7 +223,7 @@ describe('after a resolve note as well', () => {
   it('stays visible to staff and admins', async () => {
     for (const user of [sam, root]) {
       const thread = await t.call(user, 'GET', `/conversations/${older.id}`);
-      for (const word of secretWords) expect(thread.text).toContain(word);
+      for (const word of [...secretWords, ...mentionTraces]) expect(thread.text).toContain(word);
       expect(thread.json.messages.filter((m: { doNotReply: boolean }) => m.doNotReply).map((m: { id: string }) => m.id)).toEqual(hiddenIds);
     }
     expect((await t.call(sam, 'GET', '/conversations')).json.items.find((i: { id: string }) => i.id === older.id).lastMessage.preview).toContain(RESOLVE_WORD);

@@ -213,6 +213,24 @@ describe("the server's answers", () => {
     await conforms(root, 'GET', '/audit?limit=5', '/audit', undefined, 200);
     await conforms(sam, 'PUT', '/reply-times', '/reply-times', { accountId: 'acme', replyTime: { amount: 2, unit: 'working_days' } }, 200);
     await conforms(alice, 'GET', '/reply-times?accountId=acme', '/reply-times', undefined, 200);
+    const noted = await conforms(
+      root,
+      'POST',
+      `/conversations/${id}/messages`,
+      '/conversations/{id}/messages',
+      { body: 'Look, @Sam', action: 'internal_note', mentions: ['sam'] },
+      201,
+    );
+    expect(noted.json.message.mentions).toEqual([{ id: 'sam', name: 'Sam Staff', role: 'staff' }]);
+    expect((await t.call(sam, 'POST', `/conversations/${id}/typing`)).status).toBe(204);
+    const reply = (
+      await conforms(sam, 'POST', '/saved-replies', '/saved-replies', { accountId: 'acme', title: 'Hello', body: 'Hi {{customer.firstName}}' }, 201)
+    ).json.savedReply.id as string;
+    await conforms(sam, 'GET', '/saved-replies?q=hel&limit=5', '/saved-replies', undefined, 200);
+    await conforms(sam, 'GET', `/saved-replies/${reply}`, '/saved-replies/{id}', undefined, 200);
+    await conforms(sam, 'PATCH', `/saved-replies/${reply}`, '/saved-replies/{id}', { title: 'Hello again' }, 200);
+    await conforms(sam, 'POST', `/saved-replies/${reply}/render`, '/saved-replies/{id}/render', { conversationId: id }, 200);
+    expect((await t.call(sam, 'DELETE', `/saved-replies/${reply}`)).status).toBe(204);
     const asked = (await conforms(alice, 'POST', '/conversations', '/conversations', { accountId: 'acme', subject: 'Acknowledged', body: 'Hi' }, 201)).json
       .conversation.id;
     expect((await t.call(sam, 'POST', `/conversations/${asked}/read`)).status).toBe(204);
@@ -252,6 +270,20 @@ describe("the server's answers", () => {
     await conforms(alice, 'PUT', `/conversations/${id}/rating`, '/conversations/{id}/rating', { score: 9 }, 422);
     await conforms(alice, 'GET', '/ratings?accountId=acme', '/ratings', undefined, 403);
     await conforms(alice, 'GET', '/accounts/acme/settings', '/accounts/{id}/settings', undefined, 403);
+    await conforms(
+      sam,
+      'POST',
+      `/conversations/${id}/messages`,
+      '/conversations/{id}/messages',
+      { body: 'x', action: 'internal_note', mentions: ['alice'] },
+      422,
+    );
+    await conforms(alice, 'POST', `/conversations/${id}/typing`, '/conversations/{id}/typing', undefined, 403);
+    await conforms(alice, 'GET', '/saved-replies', '/saved-replies', undefined, 403);
+    await conforms(sam, 'GET', '/saved-replies?q=two%20words', '/saved-replies', undefined, 422);
+    await conforms(sam, 'POST', '/saved-replies', '/saved-replies', { accountId: 'acme', title: 'x', body: '{{nope}}' }, 422);
+    await conforms(sam, 'POST', '/saved-replies', '/saved-replies', { accountId: null, title: 'x', body: 'x' }, 403);
+    await conforms(sam, 'GET', '/saved-replies/sr_none', '/saved-replies/{id}', undefined, 404);
   });
 
   it('would be caught drifting: an answer with a field the schema lacks or a wrong type fails', async () => {

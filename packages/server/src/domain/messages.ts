@@ -10,6 +10,7 @@ import { indexMessage } from '../store/sqlite/search.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
+import { checkMentions, recordMentions } from './mentions.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
 import { cleanPlainText, type RichTextBody } from './text.js';
 import { userRef } from './users.js';
@@ -49,6 +50,8 @@ export interface CreatedMessage {
   authorRole: Role;
   notifyAdmins: boolean;
   isFirst: boolean;
+  /** The staff a hidden note mentions (domain/mentions.ts): each is told. */
+  mentions?: string[];
 }
 
 /**
@@ -71,6 +74,8 @@ interface NewMessage {
   createdAt: string;
   isFirst?: boolean;
   notifyAdmins: boolean;
+  /** Checked by domain/mentions.ts `checkMentions`. */
+  mentions?: string[];
 }
 
 const p = sql.placeholder;
@@ -190,6 +195,7 @@ export function insertMessage(
     createdAt: input.createdAt,
   })!.seq;
   q.insertProperty.run({ seq, key: 'doNotReply', value: String(input.doNotReply) });
+  if (input.mentions) recordMentions(db, seq, input.mentions);
 
   const attachmentIds = [...new Set(input.attachmentIds)];
   for (const attachmentId of attachmentIds) {
@@ -228,6 +234,7 @@ export function insertMessage(
     authorRole: author.role,
     notifyAdmins: input.notifyAdmins,
     isFirst: input.isFirst ?? false,
+    ...(input.mentions?.length ? { mentions: input.mentions } : {}),
   });
   return { seq, id, body };
 }
@@ -238,10 +245,19 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
   const rule = actions[action];
   const written = writeTx(db, () => {
     const conversation = loadVisibleConversation(db, viewer, conversationId, 'message.create');
-    if (viewer.role === 'customer' && (staffActions.includes(action) || input.tip !== undefined || input.notifyAdmins)) {
+    if (viewer.role === 'customer' && (staffActions.includes(action) || input.tip !== undefined || input.notifyAdmins || input.mentions !== undefined)) {
       audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'denied', targetType: 'conversation', targetId: conversationId });
-      throw forbidden(input.tip !== undefined && !staffActions.includes(action) ? 'Only staff can add a tip.' : `Only staff can use the "${action}" action.`);
+      throw forbidden(
+        staffActions.includes(action)
+          ? `Only staff can use the "${action}" action.`
+          : input.tip !== undefined
+            ? 'Only staff can add a tip.'
+            : input.mentions !== undefined
+              ? 'Only staff can mention people.'
+              : `Only staff can use the "${action}" action.`,
+      );
     }
+    const mentions = checkMentions(db, conversation.accountId, rule, input.mentions);
     if (input.replyToId !== undefined) {
       const original = db.get(sql`SELECT m.seq FROM messages m
                                   WHERE m.id = ${input.replyToId} AND m.conversation_id = ${conversationId} AND ${messageVisible(viewer)}`);
@@ -261,6 +277,7 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
         attachmentIds: input.attachmentIds ?? [],
         createdAt,
         notifyAdmins: input.notifyAdmins ?? false,
+        mentions,
       },
       effects,
     );

@@ -12,12 +12,13 @@ import { userSeesMessage } from '../domain/visibility.js';
 import { appendEvents, messageAudience, type Audience } from '../realtime/fanout.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
 
-export type NotifyReason = 'message' | 'question' | 'notify_admins';
+export type NotifyReason = 'message' | 'question' | 'notify_admins' | 'mention';
 
 export const reasonText: Record<NotifyReason, string> = {
   message: 'New message in a conversation you take part in',
   question: 'A customer is waiting for an answer',
   notify_admins: 'Administrators were asked to look at this conversation',
+  mention: 'You were mentioned in an internal note',
 };
 
 interface Candidate {
@@ -58,7 +59,8 @@ const allAdmins = (db: Db) =>
  * - a customer's message: the assignee, or every staff member of the account when there is none;
  * - a staff or admin message: the other current participants (customers only when they may see it,
  *   so a hidden note never reaches one);
- * - with `notifyAdmins`: every admin as well. Never the author.
+ * - with `notifyAdmins`: every admin as well;
+ * - the staff a hidden note mentions (domain/mentions.ts), as a mention even when told for another reason. Never the author.
  *
  * Decided from the conversation's audience (realtime/fanout.ts), which the message's events are
  * decided from too; someone named above who is not in it (an assignee outside the account, an admin
@@ -77,6 +79,7 @@ export function messageRecipients(
     for (const m of audience.members) if (m.participant) reasons.set(m.id, 'message');
   }
   if (message.notifyAdmins) for (const id of allAdmins(db)) if (!reasons.has(id)) reasons.set(id, 'notify_admins');
+  for (const id of message.mentions ?? []) reasons.set(id, 'mention');
   reasons.delete(message.authorId);
 
   const members = new Map(audience.members.map((m) => [m.id, m]));

@@ -12,6 +12,7 @@ import type { AppEnv } from '../context.js';
 import { addParticipants, changeState, conversationView, patchConversation, type StateChange } from '../domain/conversations.js';
 import { conversationDetails } from '../domain/conversation-details.js';
 import { listPageJson } from '../domain/list-cache.js';
+import { withMentions } from '../domain/mentions.js';
 import { threadPage } from '../domain/messages.js';
 import { recordSeen } from '../domain/seen.js';
 import { loadVisibleConversation } from '../domain/visibility.js';
@@ -37,14 +38,17 @@ export const conversations = new Hono<AppEnv>()
     const { before, limit } = c.req.valid('query');
     const row = loadVisibleConversation(db, viewer, c.req.param('id'));
     const page = threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
-    return c.json({ conversation: { ...conversationView(db, viewer, row), ...(await conversationDetails(db, viewer, row)) }, ...page });
+    const messages = await withMentions(db, viewer, page.messages);
+    return c.json({ conversation: { ...conversationView(db, viewer, row), ...(await conversationDetails(db, viewer, row)) }, ...page, messages });
   })
   .patch('/:id', jsonBody(PatchConversationBody), (c) => {
     const conversation = patchConversation(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
     return c.json({ conversation });
   })
   .post('/:id/messages', jsonBody(PostMessageBody), async (c) => {
-    const message = await c.get('deps').writes.postMessage(c.get('viewer'), c.req.param('id'), c.req.valid('json'));
+    const { writes, db } = c.get('deps');
+    const written = await writes.postMessage(c.get('viewer'), c.req.param('id'), c.req.valid('json'));
+    const [message] = await withMentions(db, c.get('viewer'), [written]);
     return c.json({ message }, 201);
   })
   .post('/:id/participants', jsonBody(AddParticipantsBody), (c) => {
