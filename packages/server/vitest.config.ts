@@ -16,6 +16,8 @@ const writerThreadSuites = [
   'fuzz',
   'notify',
   'reply-times',
+  'mentions',
+  'typing',
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes, expectError, makeTestApp, people, postMessage, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
-const { alice, adam, bob, sam, root } = people;
+const { alice, adam, bob, sam, gina, root } = people;
 const PORTAL = 'https://portal.example';
 const EVIL = 'https://evil.example';
 
@@ -22,6 +22,7 @@ interface World {
   bobConv: string;
   attachment: string;
   notice: string;
+  savedReply: string;
 }
 
 async function upload(t: TestApp, user: TestUser, text = 'Plain notes.\n'): Promise<string> {
@@ -40,6 +41,12 @@ function insertNotice(t: TestApp, userId: string, conversationId: string): strin
   );
 }
 
+async function freshReply(t: TestApp): Promise<string> {
+  const res = await t.call(sam, 'POST', '/saved-replies', { accountId: 'acme', title: 'Audited reply', body: 'Hello {{customer.firstName}}' });
+  if (res.status !== 201) throw new Error(`saving a reply failed: ${res.status} ${res.text}`);
+  return res.json.savedReply.id as string;
+}
+
 async function makeWorld(): Promise<World> {
   const t = makeTestApp({ SECURE_INBOX_ALLOWED_ORIGINS: PORTAL });
   await signInAll(t);
@@ -49,7 +56,7 @@ async function makeWorld(): Promise<World> {
   await postMessage(t, sam, conv, { body: 'Checking internally', action: 'internal_note' });
   await postMessage(t, sam, conv, { body: 'Works progress', action: 'status_update', tip: 'A tip' });
   const bobConv = (await startConversation(t, bob, { subject: 'Bob' })).id;
-  return { t, conv, bobConv, attachment, notice: insertNotice(t, 'sam', conv) };
+  return { t, conv, bobConv, attachment, notice: insertNotice(t, 'sam', conv), savedReply: await freshReply(t) };
 }
 
 let shared: Promise<World> | undefined;
@@ -63,7 +70,9 @@ function concrete(w: World, path: string): string {
       ? w.notice
       : path.startsWith('/api/v1/accounts/')
         ? 'acme'
-        : w.conv;
+        : path.startsWith('/api/v1/saved-replies/')
+          ? w.savedReply
+          : w.conv;
   const filled = path.replace(/:id\b/, id);
   const queries: Record<string, string> = { '/api/v1/directory': 'accountId=acme', '/api/v1/status-updates': 'accountId=acme' };
   return queries[path] ? `${filled}?${queries[path]}` : filled;
@@ -272,11 +281,12 @@ describe('GET requests', () => {
 interface WriteCase {
   as: TestUser;
   path: (w: World) => Promise<string> | string;
+  /** The body, or what makes it from the world (a conversation's id). */
   body?: unknown;
   upload?: boolean;
   status: number;
-  /** The action its ok row records. */
-  action: string;
+  /** The action its ok row records; null for a POST that changes nothing, which writes no ok row. */
+  action: string | null;
   /** A refused variant and the action its denied row records. */
   denied?: { as: TestUser; path?: (w: World) => Promise<string> | string; body?: unknown; status: 403 | 404; action: string };
 }
@@ -368,6 +378,44 @@ const writes: Record<string, WriteCase> = {
     action: 'account_settings.update',
     denied: { as: sam, status: 403, action: 'account_settings.update' },
   },
+  'POST /api/v1/saved-replies': {
+    as: sam,
+    path: () => '/api/v1/saved-replies',
+    body: { accountId: 'acme', title: 'Audited', body: 'Hello' },
+    status: 201,
+    action: 'saved_reply.create',
+    denied: { as: alice, status: 403, action: 'saved_reply.create' },
+  },
+  'PATCH /api/v1/saved-replies/:id': {
+    as: sam,
+    path: async (w) => `/api/v1/saved-replies/${await freshReply(w.t)}`,
+    body: { title: 'Changed' },
+    status: 200,
+    action: 'saved_reply.update',
+    denied: { as: gina, status: 404, action: 'saved_reply.update' },
+  },
+  'DELETE /api/v1/saved-replies/:id': {
+    as: sam,
+    path: async (w) => `/api/v1/saved-replies/${await freshReply(w.t)}`,
+    status: 204,
+    action: 'saved_reply.delete',
+    denied: { as: alice, status: 403, action: 'saved_reply.delete' },
+  },
+  'POST /api/v1/saved-replies/:id/render': {
+    as: sam,
+    path: async (w) => `/api/v1/saved-replies/${await freshReply(w.t)}/render`,
+    body: (w: World) => ({ conversationId: w.conv }),
+    status: 200,
+    action: null,
+    denied: { as: gina, status: 404, action: 'saved_reply.render' },
+  },
+  'POST /api/v1/conversations/:id/typing': {
+    as: sam,
+    path: async (w) => `/api/v1/conversations/${await fresh(w)}/typing`,
+    status: 204,
+    action: null,
+    denied: { as: alice, status: 403, action: 'conversation.typing' },
+  },
   'POST /api/v1/attachments': { as: alice, path: () => '/api/v1/attachments', upload: true, status: 201, action: 'attachment.upload' },
   'POST /api/v1/notifications/read-all': {
     as: sam,
@@ -421,24 +469,27 @@ describe('the audit log records', () => {
   });
 
   for (const [key, c] of Object.entries(writes)) {
-    it(`${key}: an ok row by the caller for the change${c.denied ? ', a denied row for a refusal' : ''}`, async () => {
+    it(`${key}: ${c.action === null ? 'no ok row (it changes nothing)' : 'an ok row by the caller for the change'}${c.denied ? ', a denied row for a refusal' : ''}`, async () => {
       const method = key.split(' ')[0]!;
       const path = await c.path(w);
       let mark = lastId(w.t);
-      const res = c.upload ? await sendUpload(w, c.as, path) : (await request(w.t, c.as, method, path, { body: c.body })).res;
+      const body = typeof c.body === 'function' ? (c.body as (w: World) => unknown)(w) : c.body;
+      const res = c.upload ? await sendUpload(w, c.as, path) : (await request(w.t, c.as, method, path, { body })).res;
       expect(res.status).toBe(c.status);
       const rows = rowsAfter(w.t, mark).filter((r) => r.outcome === 'ok' && r.actorId === c.as.sub);
-      expect(
-        rows.map((r) => r.action),
-        key,
-      ).toContain(c.action);
+      if (c.action === null) expect(rows, `${key} changes nothing`).toEqual([]);
+      else
+        expect(
+          rows.map((r) => r.action),
+          key,
+        ).toContain(c.action);
       if (c.denied) {
         const d = c.denied;
         // A 404 refusal is the same path called by someone who may not see it.
         const deniedPath = d.path ? await d.path(w) : path;
         mark = lastId(w.t);
         const counted = countsOf(w.t);
-        const refused = await request(w.t, d.as, method, deniedPath, { body: d.body ?? c.body });
+        const refused = await request(w.t, d.as, method, deniedPath, { body: d.body ?? body });
         expect(refused.res.status, refused.text).toBe(d.status);
         const rows = rowsAfter(w.t, mark);
         // A new denied row, or (a repeat within the minute of an earlier refusal) that row counted once more.
