@@ -10,6 +10,10 @@ import type {
   PatchConversationBody,
   PostMessageBody,
   QueueCounts,
+  RateBody,
+  Rating,
+  ReplyTimes,
+  ThreadConversation,
   Topic,
   UserRef,
 } from '@secure-inbox/protocol';
@@ -113,7 +117,7 @@ export interface Page<T> {
 }
 
 export interface Thread {
-  conversation: Conversation;
+  conversation: ThreadConversation;
   messages: Message[];
   nextCursor: string | null;
 }
@@ -310,6 +314,22 @@ export class ApiClient {
   async addParticipants(id: string, userIds: string[]): Promise<Conversation> {
     const path = `/conversations/${encodeURIComponent(id)}/participants`;
     return (await this.json<{ conversation: Conversation }>(path, { method: 'POST', json: { userIds } })).conversation;
+  }
+
+  /** Marks the conversation solved, or opens it again. */
+  async solve(id: string, solved: boolean): Promise<Conversation> {
+    const path = `/conversations/${encodeURIComponent(id)}/${solved ? 'solve' : 'reopen'}`;
+    return (await this.json<{ conversation: Conversation }>(path, { method: 'POST' })).conversation;
+  }
+
+  /** Customers: gives or changes their rating of an answered or solved conversation. */
+  async rate(id: string, body: RateBody): Promise<Rating> {
+    return (await this.json<{ rating: Rating }>(`/conversations/${encodeURIComponent(id)}/rating`, { method: 'PUT', json: body })).rating;
+  }
+
+  /** How soon the account, and each of its topics, usually answers. */
+  replyTimes(accountId: string): Promise<ReplyTimes> {
+    return this.json('/reply-times', { query: { accountId } });
   }
 
   /** Staff: counts per status and assignee filter. */

@@ -63,6 +63,16 @@ export const styles = css`
     border: 0;
     padding: 0;
   }
+  .scores {
+    grid-auto-flow: column;
+    justify-content: start;
+    column-gap: var(--_space-m);
+  }
+  .comment {
+    flex-basis: 100%;
+    display: grid;
+    gap: var(--_space-xs);
+  }
   legend {
     font-weight: 600;
     padding: 0;

@@ -1,7 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import { http } from 'msw';
-import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
+import { acknowledgement, db, failWith, focused, q, qa, requestsTo, text, until, useMocks, users, worker } from '../../internal/test/mocks.js';
 import type { Session } from '../../internal/session.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
@@ -535,5 +535,179 @@ describe('thread view', () => {
     expect(text(messages(el)[3].querySelector('[part~="message-body"]'))).to.equal('Tuesday at 10.');
     expect(qa(el, 'secure-thread-view', '[role="status"]').map(text)).to.include('New messages in this conversation.');
     await until(() => requestsTo('/conversations/c-permit/read', 'POST').length === 2);
+  });
+});
+
+describe('thread view: solving, rating, reply times and "seen"', () => {
+  useMocks();
+
+  const part = (el: Element, name: string) => q(el, 'secure-thread-view', `[part~="${name}"]`);
+  const announced = (el: Element) => qa(el, 'secure-thread-view', '[role="status"]').map(text);
+  const stored = () => db.conversations.get('c-permit')!;
+
+  it('lets a customer mark their conversation solved and open it again, by keyboard', async () => {
+    const el = await open('token-alice');
+    const updates: string[] = [];
+    el.addEventListener('secure-conversation-update', (event) => updates.push(event.detail.conversation.status));
+    const solve = part(el, 'solve') as HTMLButtonElement;
+    expect(text(solve)).to.equal('Mark as solved');
+    solve.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => text(part(el, 'status')) === 'Resolved');
+    expect(requestsTo('/conversations/c-permit/solve', 'POST')).to.have.length(1);
+    expect(text(solve)).to.equal('Reopen');
+    expect(focused()).to.equal(solve);
+    expect(announced(el)).to.include('Marked as solved.');
+    expect(updates).to.deep.equal(['resolved']);
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'Enter' });
+    await until(() => text(part(el, 'status')) === 'Open');
+    expect(requestsTo('/conversations/c-permit/reopen', 'POST')).to.have.length(1);
+    expect(text(solve)).to.equal('Mark as solved');
+    expect(announced(el)).to.include('Opened again.');
+    expect(updates).to.deep.equal(['resolved', 'open']);
+  });
+
+  it('offers no rating before the conversation is answered, and tells a waiting customer when they will hear back', async () => {
+    stored().conversation.status = 'open';
+    stored().details.expectedReply = { amount: 2, unit: 'working_days' };
+    const el = await open('token-alice');
+    expect(part(el, 'rating-form')).to.equal(null);
+    expect(text(part(el, 'expected-reply'))).to.equal('We usually answer within 2 working days.');
+    await expect(el).to.be.accessible();
+  });
+
+  it('lets a customer rate an answered conversation with a comment, and change the rating, by keyboard', async () => {
+    stored().conversation.status = 'answered';
+    const el = await open('token-alice');
+    const form = part(el, 'rating-form')!;
+    expect(text(form.querySelector('legend'))).to.equal('Rate this conversation, from 1 (poor) to 5 (excellent)');
+    await expect(el).to.be.accessible();
+    // Sending without a score says what is missing, at the form, and puts focus on the scores.
+    (form.querySelector('[type=submit]') as HTMLButtonElement).click();
+    await until(() => text(form.querySelector('[role="alert"]')) === 'Choose a rating from 1 to 5.');
+    const radios = [...form.querySelectorAll<HTMLInputElement>('[name=score]')];
+    expect(focused()).to.equal(radios[0]);
+    expect(requestsTo('/conversations/c-permit/rating', 'PUT')).to.have.length(0);
+    await expect(el).to.be.accessible();
+    // Arrow keys move through the scores (a native radio group); Tab reaches the comment.
+    await sendKeys({ press: 'ArrowRight' });
+    await sendKeys({ press: 'ArrowRight' });
+    await sendKeys({ press: 'ArrowRight' });
+    expect(radios.find((radio) => radio.checked)?.value).to.equal('4');
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal(form.querySelector('textarea'));
+    await sendKeys({ type: 'Quick and clear.' });
+    const rated = new Promise<CustomEvent>((resolve) => el.addEventListener('secure-rated', resolve as EventListener, { once: true }));
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ press: 'Enter' });
+    const event = await rated;
+    expect(requestsTo('/conversations/c-permit/rating', 'PUT').map((r) => r.body)).to.deep.equal([{ score: 4, comment: 'Quick and clear.' }]);
+    expect(event.detail.rating.score).to.equal(4);
+    const line = await until(() => part(el, 'rating'));
+    expect(text(line)).to.equal('You rated this conversation 4 of 5. Quick and clear. Change rating');
+    expect(text(line.querySelector('q'))).to.equal('Quick and clear.');
+    expect(focused()).to.equal(line);
+    expect(announced(el)).to.include('Thank you for your rating.');
+    await expect(el).to.be.accessible();
+    // Changing it: the form opens with the score given, focus on it; Escape closes it and focus returns.
+    (line.querySelector('button') as HTMLButtonElement).click();
+    const again = await until(() => part(el, 'rating-form'));
+    expect(focused()).to.equal(again.querySelector('[value="4"]'));
+    expect((again.querySelector('textarea') as HTMLTextAreaElement).value).to.equal('Quick and clear.');
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'Escape' });
+    await until(() => !part(el, 'rating-form'));
+    expect(focused()).to.equal(part(el, 'rating')!.querySelector('button'));
+    (part(el, 'rating')!.querySelector('button') as HTMLButtonElement).click();
+    await until(() => part(el, 'rating-form'));
+    await sendKeys({ press: 'ArrowRight' });
+    (part(el, 'rating-form')!.querySelector('[type=submit]') as HTMLButtonElement).click();
+    await until(() => text(part(el, 'rating')).startsWith('You rated this conversation 5 of 5.'));
+    expect(requestsTo('/conversations/c-permit/rating', 'PUT').map((r) => (r.body as { score: number }).score)).to.deep.equal([4, 5]);
+  });
+
+  it('shows a rating that may no longer be changed without "Change rating", and the server\'s refusal at the form', async () => {
+    stored().conversation.status = 'resolved';
+    stored().details.ratings = [
+      {
+        score: 2,
+        comment: null,
+        author: { id: users.alice.id, name: users.alice.name, role: 'customer' },
+        createdAt: '2025-01-01T10:00:00Z',
+        updatedAt: '2025-01-01T10:00:00Z',
+        changeableUntil: '2025-01-08T10:00:00Z',
+      },
+    ];
+    const el = await open('token-alice');
+    expect(text(part(el, 'rating'))).to.equal('You rated this conversation 2 of 5.');
+    expect(part(el, 'rating')!.querySelector('button')).to.equal(null);
+    expect(part(el, 'rating-form')).to.equal(null);
+
+    stored().details.ratings[0].changeableUntil = new Date(Date.now() + 86_400_000).toISOString();
+    worker.use(
+      http.put('*/api/v1/conversations/c-permit/rating', () =>
+        Response.json({ error: { code: 'conflict', message: 'The rating can no longer be changed.' } }, { status: 409 }),
+      ),
+    );
+    const again = await open('token-alice');
+    (part(again, 'rating')!.querySelector('button') as HTMLButtonElement).click();
+    await until(() => part(again, 'rating-form'));
+    (part(again, 'rating-form')!.querySelector('[type=submit]') as HTMLButtonElement).click();
+    await until(() => text(part(again, 'rating-form')!.querySelector('[role="alert"]')) === 'The rating can no longer be changed.');
+    await expect(again).to.be.accessible();
+  });
+
+  it("draws the acknowledgement of a new question as a line of the feed, in the reader's words, never as a message to answer", async () => {
+    stored().conversation.status = 'open';
+    // Written with the question, a moment after it.
+    const question = stored().messages[0];
+    const line = acknowledgement('c-permit', users.alice, 'Permit office', 4, 'hours');
+    line.createdAt = new Date(Date.parse(question.createdAt) + 1000).toISOString();
+    stored().messages.splice(1, 0, line);
+    const el = await open('token-alice');
+    const drawn = await until(() => part(el, 'acknowledgement'));
+    expect(text(drawn)).to.equal('Your question went to Permit office. We usually answer within 4 hours.');
+    expect(drawn.localName).to.equal('article');
+    expect(drawn.getAttribute('aria-posinset')).to.equal('2');
+    expect(drawn.querySelector('[part~="reply-to"]')).to.equal(null);
+    expect(messages(el)).to.have.length(3);
+    await expect(el).to.be.accessible();
+  });
+
+  it("says when the team read the customer's latest message, by name only when the server gives one", async () => {
+    const at = new Date();
+    at.setHours(10, 42, 0, 0);
+    const time = new Intl.DateTimeFormat('en', { timeStyle: 'short' }).format(at);
+    stored().details.seen = { messageId: 'x', at: at.toISOString(), by: { name: 'Permit office', team: true } };
+    const el = await fixture<SecureInbox>(html`<secure-inbox lang="en" token="token-alice" conversation="c-permit"></secure-inbox>`);
+    const seen = await until(() => part(el, 'seen'));
+    expect(text(seen)).to.equal(`Seen by the Permit office team, ${time}`);
+    await expect(el).to.be.accessible();
+    stored().details.seen = { messageId: 'x', at: at.toISOString(), by: { name: 'Bob Staff', team: false } };
+    (el.shadowRoot!.querySelector('secure-thread-view') as SecureThreadView).reload();
+    await until(() => text(part(el, 'seen')) === `Seen by Bob Staff, ${time}`);
+  });
+
+  it('shows staff every rating and when the customer read their answer, and no customer controls', async () => {
+    stored().conversation.status = 'answered';
+    stored().details.ratings = [
+      {
+        score: 5,
+        comment: 'Quick and clear.',
+        author: { id: users.alice.id, name: users.alice.name, role: 'customer' },
+        createdAt: '2025-03-02T10:00:00Z',
+        updatedAt: '2025-03-02T10:00:00Z',
+        changeableUntil: '2025-03-09T10:00:00Z',
+      },
+    ];
+    stored().details.seen = { messageId: 'x', at: '2025-03-02T10:00:00Z', by: { name: 'Alice Ng', team: false } };
+    const el = await open('token-bob');
+    expect(text(part(el, 'rating'))).to.equal('Alice Ng rated it 5 of 5. Quick and clear.');
+    expect(text(part(el, 'rating')!.querySelector('q'))).to.equal('Quick and clear.');
+    expect(text(part(el, 'seen'))).to.match(/^Seen by Alice Ng, /);
+    expect(part(el, 'rating-form')).to.equal(null);
+    expect(part(el, 'solve')).to.equal(null);
+    await expect(el).to.be.accessible();
   });
 });

@@ -1,8 +1,8 @@
-import type { Attachment, Conversation, Folder, Message, UserRef } from '@secure-inbox/protocol';
+import type { Attachment, Conversation, Folder, Message, ThreadConversation, UserRef } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
-import { fileSize, flagLabel, flagOf, localeOf, longDate, statusLabel } from '../../internal/format.js';
+import { fileSize, flagLabel, flagOf, localeOf, longDate, replyTime, shortDate, statusLabel } from '../../internal/format.js';
 import { fmt } from '../../internal/i18n.js';
 import { bodyOf, quoteOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -25,7 +25,7 @@ export const isInternal = (message: Message) => message.doNotReply || message.ki
 type Departure = Conversation['departures'][number];
 
 interface Loaded {
-  conversation: Conversation;
+  conversation: ThreadConversation;
   messages: Message[];
   nextCursor: string | null;
 }
@@ -51,6 +51,12 @@ interface Loaded {
  * @csspart message-internal - Staff: an internal note or resolve note (besides `message`).
  * @csspart message-status-update - A message posted as a status update (besides `message`).
  * @csspart departure - A line saying who left the conversation, and when.
+ * @csspart acknowledgement - The line under a new question: who it went to and how soon they usually answer.
+ * @csspart solve - Customers: "Mark as solved", or "Reopen" once solved.
+ * @csspart expected-reply - Customers, while the conversation waits for staff: "We usually answer within 2 working days."
+ * @csspart seen - "Seen by the Hartley team, 10:42" (customers), "Seen by Alice Ng, 10:42" (staff): when the other side read the latest message of yours.
+ * @csspart rating - The rating given: customers their own (with "Change rating" while it may be changed), staff every rating.
+ * @csspart rating-form - Customers, once the conversation is answered or solved: a score from 1 to 5 and an optional comment.
  * @csspart message-header - Author, role and time.
  * @csspart message-body - The sanitized body.
  * @csspart internal-label - The "Internal" marker.
@@ -83,6 +89,8 @@ interface Loaded {
  * @fires secure-conversation-restore - Restored from trash; `detail: { id }`.
  * @fires secure-conversation-leave - The user left; `detail: { id }`.
  * @fires secure-participants-added - `detail: { conversation }`.
+ * @fires secure-conversation-update - Marked solved or opened again; `detail: { conversation }`.
+ * @fires secure-rated - A rating was given or changed; `detail: { conversationId, rating }`.
  * @fires secure-before-send - Cancelable, before a reply is posted; `detail: { conversationId, body, action, tip?, notifyAdmins? }`.
  * @fires secure-sent - A reply was posted; `detail: { conversationId, message }`.
  * @fires secure-error - `detail: { error }`.
@@ -103,6 +111,8 @@ export class SecureThreadView extends SecureElement {
     announcement: { state: true },
     note: { state: true },
     loadingOlder: { state: true },
+    rating: { state: true },
+    ratingError: { state: true },
     generation: { state: true },
     shown: { state: true },
   };
@@ -131,6 +141,9 @@ export class SecureThreadView extends SecureElement {
   /** Shown beside the actions: "This is the last message in the list." */
   private note = '';
   private loadingOlder = false;
+  /** The rating form is open (a rating is given the first time, or changed). */
+  private rating = false;
+  private ratingError = '';
   private generation = 0;
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
   private shown = pageOfMessages;
@@ -172,7 +185,8 @@ export class SecureThreadView extends SecureElement {
           this.panel = undefined;
           this.actionError = undefined;
           this.sendError = '';
-          this.announcement = this.note = '';
+          this.announcement = this.note = this.ratingError = '';
+          this.rating = false;
           this.editor?.clear();
         }
         session.api
@@ -342,13 +356,64 @@ export class SecureThreadView extends SecureElement {
     if (!data || !this.session) return;
     try {
       const conversation = await this.session.api.addParticipants(data.conversation.id, ids);
-      this.data = { ...data, conversation };
+      this.#update(conversation);
       this.panel = undefined;
       this.actionError = undefined;
       this.announcement = this.t.recipientsAdded;
       this.emit('secure-participants-added', { conversation });
     } catch (error) {
       this.actionError = error;
+      this.emit('secure-error', { error });
+    }
+  }
+
+  /** A changed conversation (participants, status, assignee) keeps what only the thread answer carries (ratings, "seen"). */
+  #update(conversation: Conversation): void {
+    const current = this.#current;
+    if (current) this.data = { ...current, conversation: { ...current.conversation, ...conversation } };
+  }
+
+  /** Customers: marks the conversation solved, or opens it again. */
+  async #solve(): Promise<void> {
+    const data = this.#current;
+    if (!data || !this.session) return;
+    const solved = data.conversation.status !== 'resolved';
+    this.actionError = undefined;
+    try {
+      const conversation = await this.session.api.solve(data.conversation.id, solved);
+      this.#update(conversation);
+      this.announcement = solved ? this.t.markedSolved : this.t.reopened;
+      this.emit('secure-conversation-update', { conversation });
+    } catch (error) {
+      this.actionError = error;
+      this.emit('secure-error', { error });
+    }
+  }
+
+  async #rate(event: Event): Promise<void> {
+    event.preventDefault();
+    const data = this.#current;
+    if (!data || !this.session) return;
+    const form = new FormData(event.target as HTMLFormElement);
+    const score = Number(form.get('score'));
+    const comment = String(form.get('comment')).trim();
+    this.ratingError = '';
+    if (!score) {
+      this.ratingError = this.t.ratingRequired;
+      this.renderRoot.querySelector<HTMLInputElement>('[name=score]')?.focus();
+      return;
+    }
+    try {
+      const rating = await this.session.api.rate(data.conversation.id, comment ? { score, comment } : { score });
+      const current = this.#current ?? data;
+      this.data = { ...current, conversation: { ...current.conversation, ratings: [rating] } };
+      this.rating = false;
+      this.announcement = this.t.ratingSaved;
+      this.emit('secure-rated', { conversationId: data.conversation.id, rating });
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>('[part~="rating"]')?.focus();
+    } catch (error) {
+      this.ratingError = errorMessage(this.t, error);
       this.emit('secure-error', { error });
     }
   }
@@ -511,6 +576,7 @@ export class SecureThreadView extends SecureElement {
           <p part="answered-by" class="participants">${
             conversation.assignee ? fmt(t.answeredBy, { name: conversation.assignee.name }) : fmt(t.answeredByTeam, { account: conversation.accountName })
           }</p>
+          ${this.staff ? conversation.ratings.map((rating) => this.#renderRating(fmt(t.ratedBy, { name: rating.author.name, score: rating.score }), rating.comment)) : nothing}
           <div part="thread-actions" class="actions" role="group" aria-label=${t.conversationActions}>
             <button part="button" class="button" type="button" @click=${() => this.#change('unread', 'secure-conversation-unread')}>${t.markUnread}</button>
             <button
@@ -534,6 +600,13 @@ export class SecureThreadView extends SecureElement {
             <button part="button" class="button" type="button" aria-expanded=${this.panel === 'leave' ? 'true' : 'false'} @click=${this.#openLeave}>
               ${t.leave}
             </button>
+            ${
+              this.staff
+                ? nothing
+                : html`<button part="button solve" class="button" type="button" @click=${this.#solve}>
+                  ${conversation.status === 'resolved' ? t.reopen : t.markSolved}
+                </button>`
+            }
             <span class="muted" role="status">${this.note}</span>
           </div>
           ${
@@ -542,8 +615,7 @@ export class SecureThreadView extends SecureElement {
                 exportparts="controls, assignee, assign-me, status-select, notify-admins, result, button, error"
                 theme=${this.theme}
                 .conversation=${conversation}
-                @secure-conversation-update=${(event: CustomEvent<{ conversation: Conversation }>) =>
-                  (this.data = { ...this.#current!, conversation: event.detail.conversation })}
+                @secure-conversation-update=${(event: CustomEvent<{ conversation: Conversation }>) => this.#update(event.detail.conversation)}
               ></secure-conversation-controls>`
               : nothing
           }
@@ -571,14 +643,34 @@ export class SecureThreadView extends SecureElement {
           aria-busy=${this.loadingOlder ? 'true' : 'false'}
           @click=${this.#onFeedClick}
         >
-          ${items.map((item, index) =>
-            'at' in item
-              ? html`<article part="departure" class="muted" tabindex="0" aria-posinset=${first + index + 1} aria-setsize=${complete ? items.length : -1}
-                  >${fmt(t.personLeft, { name: item.user.name })} <time datetime=${item.at}>${longDate(item.at)}</time></article
-                >`
-              : this.#renderMessage(item, first + index, complete ? items.length : -1),
-          )}
+          ${items.map((item, index) => {
+            const position = first + index + 1;
+            const size = complete ? items.length : -1;
+            // Lines the feed tells rather than someone wrote: a departure, the acknowledgement of a new question.
+            const line = (content: unknown, acknowledged = false) =>
+              html`<article part=${acknowledged ? 'acknowledgement' : 'departure'} class="muted" tabindex="0" aria-posinset=${position} aria-setsize=${size}
+                >${content}</article
+              >`;
+            if ('at' in item) return line(html`${fmt(t.personLeft, { name: item.user.name })} <time datetime=${item.at}>${longDate(item.at)}</time>`);
+            const { sentTo, replyAmount, replyUnit } = item.properties;
+            if (item.kind === 'acknowledgement')
+              return line(
+                replyUnit
+                  ? `${fmt(t.questionSentTo, { name: String(sentTo) })} ${replyTime(t, { amount: Number(replyAmount), unit: String(replyUnit) }, this.#locale)}`
+                  : bodyOf(item),
+                true,
+              );
+            return this.#renderMessage(item, position - 1, size);
+          })}
         </div>
+        ${
+          conversation.seen
+            ? html`<p part="seen" class="muted">
+              ${fmt(conversation.seen.by.team ? t.seenByTeam : t.seenBy, { name: conversation.seen.by.name, time: shortDate(conversation.seen.at, this.#locale) })}
+            </p>`
+            : nothing
+        }
+        ${this.staff ? nothing : this.#renderCustomerRating(conversation)}
         <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
         ${this.#renderReply(messages)}
       </section>
@@ -618,6 +710,55 @@ export class SecureThreadView extends SecureElement {
       ${candidates.length ? html`<button part="button" class="button primary" type="submit">${t.add}</button>` : nothing}
       <button part="button" class="button" type="button" @click=${this.#closePanel}>${t.cancel}</button>
     </form>`;
+  }
+
+  /** A rating as a line: who gave it (staff) or "You rated…" (its author), its comment, and what follows (Change rating). */
+  #renderRating(text: string, comment: string | null, more: unknown = nothing) {
+    return html`<p part="rating" class="participants" tabindex="-1">${text}${comment ? html` <q>${comment}</q>` : nothing}${more}</p>`;
+  }
+
+  /**
+   * Customers: while the conversation waits for staff, how soon they usually answer; once it is answered or solved,
+   * the rating form, or the rating given (changeable until `changeableUntil`).
+   */
+  #renderCustomerRating(conversation: ThreadConversation) {
+    const t = this.t;
+    const mine = conversation.ratings[0];
+    const may = conversation.status === 'answered' || conversation.status === 'resolved';
+    if (conversation.status === 'open' && conversation.expectedReply)
+      return html`<p part="expected-reply" class="muted">${replyTime(t, conversation.expectedReply, this.#locale)}</p>`;
+    if (mine && !this.rating)
+      return this.#renderRating(
+        fmt(t.yourRating, { score: mine.score }),
+        mine.comment,
+        may && Date.parse(mine.changeableUntil) > Date.now()
+          ? html` <button part="button" class="button quiet" type="button" @click=${() => this.#openRating(true)}>${t.changeRating}</button>`
+          : nothing,
+      );
+    if (!may) return nothing;
+    return html`<form
+      part="rating-form"
+      class="panel"
+      @submit=${this.#rate}
+      @keydown=${(event: KeyboardEvent) => event.key === 'Escape' && mine && this.#openRating(false)}
+    >
+      <fieldset class="scores">
+        <legend>${t.rateLegend}</legend>
+        ${[1, 2, 3, 4, 5].map((score) => html`<label class="check"><input type="radio" name="score" value=${score} ?checked=${mine?.score === score} /> ${score}</label>`)}
+      </fieldset>
+      <label class="comment">${t.ratingComment}<textarea name="comment" rows="2" maxlength="1000" .value=${mine?.comment ?? ''}></textarea></label>
+      <button part="button" class="button primary" type="submit">${t.sendRating}</button>
+      ${mine ? html`<button part="button" class="button" type="button" @click=${() => this.#openRating(false)}>${t.cancel}</button>` : nothing}
+      <span part="error" class="error-text" role="alert">${this.ratingError}</span>
+    </form>`;
+  }
+
+  /** Opens the rating form to change a rating (focus on its score), or closes it (focus back on "Change rating"). */
+  async #openRating(open: boolean): Promise<void> {
+    this.rating = open;
+    this.ratingError = '';
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(open ? '[name=score]:checked' : '[part~="rating"] button')?.focus();
   }
 
   #renderMessage(message: Message, index: number, setSize: number) {
@@ -689,7 +830,8 @@ export class SecureThreadView extends SecureElement {
   #renderReply(messages: Message[]) {
     const t = this.t;
     const answering =
-      messages.find((message) => message.id === this.replyTo) ?? [...messages].reverse().find((message) => !isInternal(message) || this.staff) ?? undefined;
+      messages.find((message) => message.id === this.replyTo) ??
+      [...messages].reverse().find((message) => message.kind !== 'acknowledgement' && (!isInternal(message) || this.staff));
     return html`<form
       part="reply"
       class="reply"
