@@ -74,6 +74,22 @@ describe('compose dialog', () => {
     expect((requestsTo('/conversations', 'POST')[0].body as { attachmentIds?: string[] }).attachmentIds).to.have.length(1);
   });
 
+  it('uploads a screenshot pasted into the message like a chosen file', async () => {
+    const { el } = await openCompose('token-alice');
+    const files = new DataTransfer();
+    files.items.add(new File([new Uint8Array([137, 80, 78, 71])], 'image.png', { type: 'image/png' }));
+    const editor = q<HTMLElement>(el, 'secure-compose-dialog', 'secure-rich-editor', '[part~="editor"]')!;
+    editor.focus();
+    const paste = new ClipboardEvent('paste', { clipboardData: files, bubbles: true, cancelable: true, composed: true });
+    editor.dispatchEvent(paste);
+    expect(paste.defaultPrevented).to.equal(true);
+    const chip = () => q(el, 'secure-compose-dialog', 'secure-attachment-picker', '[part~="attachment-chip"]');
+    await until(() => chip() && !q(el, 'secure-compose-dialog', 'secure-attachment-picker', '[part~="progress"]'));
+    expect(text(chip())).to.contain('image.png');
+    expect(requestsTo('/attachments', 'POST')).to.have.length(1);
+    await expect(el).to.be.accessible();
+  });
+
   it('opens about a host record with a subject and topic filled in, and sends the record with the question', async () => {
     const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice"></secure-inbox>`);
     const context = { kind: 'permit', ref: '2024-117', title: 'Permit 2024-117', url: 'https://portal.example/permits/2024-117' };

@@ -278,6 +278,7 @@ export class SecureComposeDialog extends SecureElement {
       @submit=${this.#submit}
       @dragover=${allowDrop}
       @drop=${(event: DragEvent) => this.picker?.drop(event)}
+      @paste=${(event: ClipboardEvent) => this.picker?.drop(event)}
     >
       ${
         this.accounts.length > 1

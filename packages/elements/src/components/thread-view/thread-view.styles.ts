@@ -144,6 +144,12 @@ export const styles = css`
     margin: 0;
     padding-inline-start: var(--_space-l);
   }
+  [part~='attachment-preview']:not([hidden]) {
+    display: block;
+    max-inline-size: 100%;
+    margin-block: var(--_space-xs);
+    border-radius: var(--_radius);
+  }
   .reply-to {
     padding-inline: var(--_space-xs);
     min-block-size: 2rem;

@@ -125,7 +125,7 @@ describe('thread view', () => {
   it('lists attachments with download buttons that fetch with the token', async () => {
     const el = await open('token-alice');
     const items = qa(el, 'secure-thread-view', '[part~="attachment"]');
-    expect(items.map(text)).to.deep.equal(['inspection-checklist.pdf (47 KB) Download', 'plan.pdf (1.2 MB) Download']);
+    expect(items.map(text)).to.deep.equal(['PDF inspection-checklist.pdf (47 KB) Download', 'PDF plan.pdf (1.2 MB) Download']);
     const button = items[1].querySelector<HTMLButtonElement>('[part~="attachment-download"]')!;
     expect(button.getAttribute('aria-label')).to.equal('Download plan.pdf');
     button.click();
@@ -708,6 +708,87 @@ describe('thread view: solving, rating, reply times and "seen"', () => {
     expect(text(part(el, 'seen'))).to.match(/^Seen by Alice Ng, /);
     expect(part(el, 'rating-form')).to.equal(null);
     expect(part(el, 'solve')).to.equal(null);
+    await expect(el).to.be.accessible();
+  });
+});
+
+describe('thread view: image previews, the PDF icon and pasted screenshots', () => {
+  useMocks();
+
+  /** A PNG of one colour, made by the browser. */
+  const png = async (width: number, height: number, colour: string) => {
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = colour;
+    context.fillRect(0, 0, width, height);
+    return canvas.convertToBlob({ type: 'image/png' });
+  };
+  const addAttachment = (attachment: { id: string; name: string; size: number; contentType: string; scanStatus?: 'pending' | 'clean' | 'infected' }) =>
+    db.conversations.get('c-permit')!.messages[0].attachments.push(attachment);
+  const preview = (el: Element, name: string) => q<HTMLCanvasElement>(el, 'secure-thread-view', `[part~="attachment-preview"][aria-label="${name}"]`);
+
+  it('draws an image attachment small, from the bytes fetched with the token, without any URL', async () => {
+    db.files.set('att-photo', await png(640, 480, '#ff0000'));
+    addAttachment({ id: 'att-photo', name: 'photo.png', size: 4000, contentType: 'image/png', scanStatus: 'clean' });
+    const el = await open('token-alice');
+    const canvas = await until(() => (preview(el, 'photo.png')?.hidden === false ? preview(el, 'photo.png') : null));
+    expect([canvas.width, canvas.height]).to.deep.equal([320, 240]);
+    expect(canvas.getAttribute('role')).to.equal('img');
+    expect([...canvas.getContext('2d')!.getImageData(160, 120, 1, 1).data]).to.deep.equal([255, 0, 0, 255]);
+    const fetched = requestsTo('/attachments/att-photo', 'GET');
+    expect(fetched).to.have.length(1);
+    expect(fetched[0].auth).to.equal('Bearer token-alice');
+    expect(q(el, 'secure-thread-view', 'img')).to.equal(null);
+    // Drawn once: a re-read of the thread keeps it.
+    q<SecureThreadView>(el, 'secure-thread-view')!.reload();
+    await until(() => requestsTo('/conversations/c-permit', 'GET').length === 2);
+    await q<SecureThreadView>(el, 'secure-thread-view')!.updateComplete;
+    expect(preview(el, 'photo.png')).to.equal(canvas);
+    expect(requestsTo('/attachments/att-photo', 'GET')).to.have.length(1);
+    await expect(el).to.be.accessible();
+  });
+
+  it('previews no file still being scanned, no file that is not an image, and none that does not decode', async () => {
+    db.files.set('att-pending', await png(10, 10, '#00ff00'));
+    db.files.set('att-broken', new Blob(['not a picture'], { type: 'image/png' }));
+    addAttachment({ id: 'att-pending', name: 'pending.png', size: 100, contentType: 'image/png', scanStatus: 'pending' });
+    addAttachment({ id: 'att-broken', name: 'broken.png', size: 100, contentType: 'image/png' });
+    const el = await open('token-alice');
+    await until(() => requestsTo('/attachments/att-broken', 'GET').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(preview(el, 'pending.png')).to.equal(null);
+    expect(preview(el, 'broken.png')!.hidden).to.equal(true);
+    // PDFs get their icon and are not fetched until someone downloads them.
+    const pdf = qa(el, 'secure-thread-view', '[part~="attachment"]').find((item) => text(item).includes('plan.pdf'))!;
+    expect(text(pdf.querySelector('[part~="file-icon"]'))).to.equal('PDF');
+    expect(requestsTo('/attachments/att-plan', 'GET')).to.have.length(0);
+    expect(requestsTo('/attachments/att-pending', 'GET')).to.have.length(0);
+    await expect(el).to.be.accessible();
+  });
+
+  it('uploads a screenshot pasted into the reply like a chosen file, with its progress, and sends it', async () => {
+    const el = await open('token-alice');
+    const files = new DataTransfer();
+    files.items.add(new File([await png(20, 20, '#0000ff')], 'image.png', { type: 'image/png' }));
+    editor(el).focus();
+    const paste = new ClipboardEvent('paste', { clipboardData: files, bubbles: true, cancelable: true, composed: true });
+    editor(el).dispatchEvent(paste);
+    expect(paste.defaultPrevented, 'the file is not pasted into the text').to.equal(true);
+    const chip = () => q(el, 'secure-thread-view', 'secure-attachment-picker', '[part~="attachment-chip"]');
+    await until(() => chip() && !q(el, 'secure-thread-view', 'secure-attachment-picker', '[part~="progress"]'));
+    expect(text(chip())).to.contain('image.png');
+    expect(requestsTo('/attachments', 'POST')).to.have.length(1);
+    await typeReply(el, 'See the screenshot.');
+    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="send"]')!.click();
+    await until(() => requestsTo('/conversations/c-permit/messages', 'POST').length);
+    expect((requestsTo('/conversations/c-permit/messages', 'POST')[0].body as { attachmentIds?: string[] }).attachmentIds).to.deep.equal(['att-up-1']);
+    // Pasting text stays the editor's business.
+    const words = new DataTransfer();
+    words.setData('text/plain', 'words');
+    const pasted = new ClipboardEvent('paste', { clipboardData: words, bubbles: true, cancelable: true, composed: true });
+    editor(el).dispatchEvent(pasted);
+    expect(pasted.defaultPrevented).to.equal(false);
+    expect(requestsTo('/attachments', 'POST')).to.have.length(1);
     await expect(el).to.be.accessible();
   });
 });

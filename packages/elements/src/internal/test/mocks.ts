@@ -130,6 +130,8 @@ export const db = {
   pageSize: 25,
   /** The API's default thread page is 50 messages. */
   threadPageSize: 50,
+  /** The bytes of an attachment, by id (others download as a small PDF). */
+  files: new Map<string, Blob>(),
   /** Expected reply times per account (`GET /reply-times`); none by default. */
   replyTimes: {} as Record<string, ReplyTimes>,
 };
@@ -164,6 +166,7 @@ export function resetMocks(): void {
   db.pageSize = 25;
   db.threadPageSize = 50;
   db.replyTimes = {};
+  db.files.clear();
   adminCount.value = 3;
   const { alice, bob, sam, carl } = users;
   // 28 older conversations so the Inbox needs a second page.
@@ -564,7 +567,7 @@ export const handlers = [
       .flatMap((s) => visibleMessages(user, s).flatMap((m) => m.attachments))
       .find((a) => a.id === params.id);
     if (!attachment) return error(404, 'not_found', 'No such attachment.');
-    return new HttpResponse('%PDF-1.4 test', {
+    return new HttpResponse(db.files.get(attachment.id) ?? '%PDF-1.4 test', {
       headers: {
         'Content-Type': attachment.contentType,
         'Content-Disposition': `attachment; filename="${attachment.name}"`,
