@@ -332,6 +332,11 @@ export class ApiClient {
     return this.json('/reply-times', { query: { accountId } });
   }
 
+  /** Staff: tells the other staff of the conversation that the caller is writing (an ephemeral `typing` event). */
+  async typing(id: string): Promise<void> {
+    await this.fetch(`/conversations/${encodeURIComponent(id)}/typing`, { method: 'POST' });
+  }
+
   /** Staff: counts per status and assignee filter. */
   queues(query: QueueQuery = {}): Promise<QueueCounts> {
     return this.json('/queues', { query: { ...query } });

@@ -196,6 +196,8 @@ export const defaultStrings = {
   questionSentTo: 'Your question went to {name}.',
   seenByTeam: 'Seen by the {name} team, {time}',
   seenBy: 'Seen by {name}, {time}',
+  // Staff: someone else is answering
+  othersWriting: { one: '{names} is writing', other: '{names} are writing' } as Plural,
 };
 
 /** A counted text: one template per plural category of the language; `other` is the fallback. */

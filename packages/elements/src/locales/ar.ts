@@ -254,6 +254,14 @@ const ar: Partial<Strings> = {
   questionSentTo: 'أُرسل سؤالك إلى {name}.',
   seenByTeam: 'اطّلع عليها فريق {name}، {time}',
   seenBy: 'اطّلع عليها {name}، {time}',
+  othersWriting: {
+    zero: '{names} يكتبون الآن',
+    one: '{names} يكتب الآن',
+    two: '{names} يكتبان الآن',
+    few: '{names} يكتبون الآن',
+    many: '{names} يكتبون الآن',
+    other: '{names} يكتبون الآن',
+  },
 };
 
 export default ar;

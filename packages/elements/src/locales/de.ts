@@ -188,6 +188,7 @@ const de: Partial<Strings> = {
   questionSentTo: 'Ihre Frage ging an {name}.',
   seenByTeam: 'Gesehen vom Team {name}, {time}',
   seenBy: 'Gesehen von {name}, {time}',
+  othersWriting: { one: '{names} schreibt gerade', other: '{names} schreiben gerade' },
 };
 
 export default de;

@@ -200,6 +200,7 @@ const es: Partial<Strings> = {
   questionSentTo: 'Su pregunta se envió a {name}.',
   seenByTeam: 'Visto por el equipo de {name}, {time}',
   seenBy: 'Visto por {name}, {time}',
+  othersWriting: { one: '{names} está escribiendo', many: '{names} están escribiendo', other: '{names} están escribiendo' },
 };
 
 export default es;

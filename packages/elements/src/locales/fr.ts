@@ -208,6 +208,7 @@ const fr: Partial<Strings> = {
   questionSentTo: 'Votre question a été transmise à {name}.',
   seenByTeam: 'Vu par l’équipe {name}, {time}',
   seenBy: 'Vu par {name}, {time}',
+  othersWriting: { one: '{names} est en train d’écrire', many: '{names} sont en train d’écrire', other: '{names} sont en train d’écrire' },
 };
 
 export default fr;

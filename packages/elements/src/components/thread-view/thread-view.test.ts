@@ -792,3 +792,50 @@ describe('thread view: image previews, the PDF icon and pasted screenshots', () 
     await expect(el).to.be.accessible();
   });
 });
+
+describe('thread view: "someone else is writing" (staff)', () => {
+  useMocks();
+
+  const writing = (el: Element) => text(q(el, 'secure-thread-view', '[part~="writing"]'));
+  const sessionOf = (el: Element) => (el as unknown as { session: Session }).session;
+  const sam = { id: users.sam.id, name: users.sam.name };
+  const dora = { id: users.dora.id, name: users.dora.name };
+
+  it('says who else is writing in the thread until their notice ends, and names two together', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    const notice = q(el, 'secure-thread-view', '[part~="writing"]')!;
+    expect(notice.getAttribute('role')).to.equal('status');
+    expect(writing(el)).to.equal('');
+    sessionOf(el).push({ type: 'typing', conversationId: 'c-permit', user: sam, expiresInSeconds: 1 });
+    await until(() => writing(el) === 'Sam Support is writing');
+    await expect(el).to.be.accessible();
+    sessionOf(el).push({ type: 'typing', conversationId: 'c-permit', user: dora, expiresInSeconds: 5 });
+    await until(() => writing(el) === 'Sam Support and Dora Reviewer are writing');
+    // Another conversation's, or one's own, changes nothing.
+    sessionOf(el).push({ type: 'typing', conversationId: 'c-cafe', user: { id: 'u-x', name: 'X' }, expiresInSeconds: 5 });
+    sessionOf(el).push({ type: 'typing', conversationId: 'c-permit', user: { id: users.bob.id, name: users.bob.name }, expiresInSeconds: 5 });
+    // Sam's notice ends after its second; Dora's goes when her message arrives.
+    await until(() => writing(el) === 'Dora Reviewer is writing', 3000);
+    const stored = db.conversations.get('c-permit')!;
+    stored.messages.push({ ...stored.messages[1], id: 'm-dora', author: { ...dora, role: 'staff' }, body: '<p>Done.</p>', tip: null, attachments: [] });
+    sessionOf(el).push({ type: 'message.created', conversationId: 'c-permit', messageId: 'm-dora' });
+    await until(() => writing(el) === '');
+  });
+
+  it('tells the other staff when staff type an answer, at most every 3 seconds; customers never', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'We will');
+    await until(() => requestsTo('/conversations/c-permit/typing', 'POST').length === 1);
+    await sendKeys({ type: ' come on Tuesday' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestsTo('/conversations/c-permit/typing', 'POST')).to.have.length(1);
+
+    const customer = await open('token-alice');
+    await typeReply(customer, 'Thanks');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestsTo('/conversations/c-permit/typing', 'POST')).to.have.length(1);
+    expect(q(customer, 'secure-thread-view', '[part~="writing"]')).to.equal(null);
+  });
+});

@@ -3,7 +3,7 @@ import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
 import { fileSize, flagLabel, flagOf, localeOf, longDate, replyTime, shortDate, statusLabel } from '../../internal/format.js';
-import { fmt } from '../../internal/i18n.js';
+import { fmt, plural } from '../../internal/i18n.js';
 import { bodyOf, quoteOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
@@ -77,6 +77,7 @@ interface Loaded {
  * @csspart reply - The reply form.
  * @csspart reply-quote - The message being answered.
  * @csspart send - The Send button.
+ * @csspart writing - Staff: "Sam Staff is writing" while another staff member types an answer in this thread (a polite status).
  * @csspart answer-panel - Staff: the answer buttons (see `<secure-answer-panel>`); `controls` holds assignee and status.
  * @csspart button - Every button.
  * @csspart loading - The loading state.
@@ -118,6 +119,7 @@ export class SecureThreadView extends SecureElement {
     loadingOlder: { state: true },
     rating: { state: true },
     ratingError: { state: true },
+    writing: { state: true },
     generation: { state: true },
     shown: { state: true },
   };
@@ -149,6 +151,8 @@ export class SecureThreadView extends SecureElement {
   /** The rating form is open (a rating is given the first time, or changed). */
   private rating = false;
   private ratingError = '';
+  /** Staff: the others writing in this thread (from their `typing` events), and when each notice ends. */
+  private writing: { id: string; name: string; until: number }[] = [];
   private generation = 0;
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
   private shown = pageOfMessages;
@@ -172,6 +176,9 @@ export class SecureThreadView extends SecureElement {
   #refreshing = false;
   #unread?: number;
   #unsubscribe?: () => void;
+  #writingTimer?: ReturnType<typeof setTimeout>;
+  /** When this user's last `typing` went out (at most one every 3 seconds). */
+  #typedAt = 0;
   /** Image previews of the open conversation, by attachment id. */
   #previews = new Map<string, HTMLCanvasElement>();
 
@@ -195,6 +202,7 @@ export class SecureThreadView extends SecureElement {
           this.sendError = '';
           this.announcement = this.note = this.ratingError = '';
           this.rating = false;
+          this.#setWriting([]);
           this.editor?.clear();
         }
         session.api
@@ -231,6 +239,7 @@ export class SecureThreadView extends SecureElement {
     super.disconnectedCallback();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    clearTimeout(this.#writingTimer);
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
@@ -268,6 +277,26 @@ export class SecureThreadView extends SecureElement {
     if ((event.type === 'message.created' || event.type === 'conversation.updated') && event.conversationId === this.conversationId) {
       this.#refresh();
     }
+    if (event.type === 'typing' && event.conversationId === this.conversationId && this.staff && event.user.id !== this.session?.me?.user.id) {
+      const until = Date.now() + event.expiresInSeconds * 1000;
+      this.#setWriting([...this.writing.filter((writer) => writer.id !== event.user.id), { id: event.user.id, name: event.user.name, until }]);
+    }
+  }
+
+  /** Keeps the notices that have not ended, and wakes up when the next one ends. */
+  #setWriting(writers: { id: string; name: string; until: number }[]): void {
+    const now = Date.now();
+    this.writing = writers.filter((writer) => writer.until > now);
+    clearTimeout(this.#writingTimer);
+    if (this.writing.length) this.#writingTimer = setTimeout(() => this.#setWriting(this.writing), Math.min(...this.writing.map((w) => w.until)) - now + 20);
+  }
+
+  /** Staff typing an answer tell the other staff of the thread, at most every 3 seconds. */
+  #onInput(): void {
+    const id = this.conversationId;
+    if (!this.staff || !id || !this.session || Date.now() - this.#typedAt < 3000) return;
+    this.#typedAt = Date.now();
+    this.session.api.typing(id).catch(() => undefined);
   }
 
   get #current(): Loaded | undefined {
@@ -289,6 +318,8 @@ export class SecureThreadView extends SecureElement {
       this.data = { ...thread, messages: [...older, ...thread.messages], nextCursor: older.length ? this.data!.nextCursor : thread.nextCursor };
       const arrived = thread.messages.filter((message) => !before.has(message.id) && message.author.id !== session.me?.user.id);
       if (arrived.length) {
+        // Whoever was writing and has now sent is no longer writing.
+        this.#setWriting(this.writing.filter((writer) => !arrived.some((message) => message.author.id === writer.id)));
         this.announcement = this.t.newMessages;
         await session.api.change(id, 'read');
         session.refreshCounts();
@@ -892,12 +923,30 @@ export class SecureThreadView extends SecureElement {
           </figure>`
           : nothing
       }
-      <secure-rich-editor theme=${this.theme} .label=${t.yourReply} exportparts="label, toolbar, tool, editor, link-form, button, error"></secure-rich-editor>
+      <secure-rich-editor
+        theme=${this.theme}
+        .label=${t.yourReply}
+        exportparts="label, toolbar, tool, editor, link-form, button, error"
+        @secure-input=${this.#onInput}
+      ></secure-rich-editor>
       <secure-attachment-picker
         theme=${this.theme}
         .session=${this.session}
         exportparts="attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment, button, error"
       ></secure-attachment-picker>
+      ${
+        this.staff
+          ? html`<p part="writing" class="muted" role="status">
+            ${
+              this.writing.length
+                ? fmt(plural(t.othersWriting, this.writing.length, this.#locale), {
+                    names: new Intl.ListFormat(this.#locale).format(this.writing.map((writer) => writer.name)),
+                  })
+                : ''
+            }
+          </p>`
+          : nothing
+      }
       <div class="reply-actions">
         ${
           this.staff

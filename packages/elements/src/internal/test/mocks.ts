@@ -545,6 +545,13 @@ export const handlers = [
     if (!seesAccount(user, accountId)) return error(403, 'forbidden', 'You do not act in this account.');
     return HttpResponse.json(db.replyTimes[accountId] ?? { accountId, replyTime: null, topics: [] });
   }),
+  http.post(api('/conversations/:id/typing'), async ({ request, params }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    if (!find(user, String(params.id))) return notFound();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Only staff tell others they are writing.');
+    return new HttpResponse(null, { status: 204 });
+  }),
   http.post(api('/conversations/:id/:change'), async ({ request, params }) => {
     const { user } = await record(request);
     if (!user) return unauthorized();
