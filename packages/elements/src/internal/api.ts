@@ -122,6 +122,26 @@ export interface Thread {
   nextCursor: string | null;
 }
 
+/**
+ * A saved reply and one filled in for a conversation, as peer-server's docs/api.md ("Saved replies") gives them.
+ * Declared here until `@secure-inbox/protocol` carries `SavedReply`; then these go and the protocol's are imported.
+ */
+export interface SavedReply {
+  id: string;
+  accountId: string | null;
+  title: string;
+  body: string;
+  placeholders: string[];
+}
+export interface RenderedReply {
+  savedReplyId: string;
+  conversationId: string;
+  title: string;
+  body: string;
+  /** Placeholders with nothing to fill (no customer takes part). */
+  missing: string[];
+}
+
 export type StateChange = 'read' | 'unread' | 'trash' | 'restore' | 'leave';
 
 type Query = Record<string, string | number | boolean | undefined | null>;
@@ -335,6 +355,17 @@ export class ApiClient {
   /** Staff: tells the other staff of the conversation that the caller is writing (an ephemeral `typing` event). */
   async typing(id: string): Promise<void> {
     await this.fetch(`/conversations/${encodeURIComponent(id)}/typing`, { method: 'POST' });
+  }
+
+  /** Staff: the saved replies of an account (and the shared ones) with a word beginning with `q`. */
+  async savedReplies(accountId: string, q: string, signal?: AbortSignal): Promise<SavedReply[]> {
+    return (await this.json<Page<SavedReply>>('/saved-replies', { query: { accountId, q, limit: 10 }, signal })).items;
+  }
+
+  /** Staff: a saved reply with its placeholders filled in by the server for a conversation. */
+  async renderSavedReply(id: string, conversationId: string): Promise<RenderedReply> {
+    const path = `/saved-replies/${encodeURIComponent(id)}/render`;
+    return (await this.json<{ rendered: RenderedReply }>(path, { method: 'POST', json: { conversationId } })).rendered;
   }
 
   /** Staff: counts per status and assignee filter. */

@@ -198,6 +198,15 @@ export const defaultStrings = {
   seenBy: 'Seen by {name}, {time}',
   // Staff: someone else is answering
   othersWriting: { one: '{names} is writing', other: '{names} are writing' } as Plural,
+  savedReplies: 'Saved replies',
+  savedReplyHint: 'Type / and a word to insert a saved reply.',
+  savedRepliesFound: {
+    one: '{count} saved reply for “/{q}”: press Down to choose.',
+    other: '{count} saved replies for “/{q}”: press Down to choose.',
+  } as Plural,
+  noSavedReplies: 'No saved reply matches “/{q}”.',
+  savedReplyInserted: 'Saved reply “{title}” inserted.',
+  savedReplyMissing: 'Nothing to fill in for {names}: check the text before sending.',
 };
 
 /** A counted text: one template per plural category of the language; `other` is the fallback. */

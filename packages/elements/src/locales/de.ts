@@ -189,6 +189,15 @@ const de: Partial<Strings> = {
   seenByTeam: 'Gesehen vom Team {name}, {time}',
   seenBy: 'Gesehen von {name}, {time}',
   othersWriting: { one: '{names} schreibt gerade', other: '{names} schreiben gerade' },
+  savedReplies: 'Textbausteine',
+  savedReplyHint: 'Tippen Sie / und ein Wort, um einen Textbaustein einzufügen.',
+  savedRepliesFound: {
+    one: '{count} Textbaustein zu „/{q}“: mit Pfeil nach unten auswählen.',
+    other: '{count} Textbausteine zu „/{q}“: mit Pfeil nach unten auswählen.',
+  },
+  noSavedReplies: 'Kein Textbaustein passt zu „/{q}“.',
+  savedReplyInserted: 'Textbaustein „{title}“ eingefügt.',
+  savedReplyMissing: 'Nichts einzusetzen für {names}: prüfen Sie den Text vor dem Senden.',
 };
 
 export default de;

@@ -201,6 +201,16 @@ const es: Partial<Strings> = {
   seenByTeam: 'Visto por el equipo de {name}, {time}',
   seenBy: 'Visto por {name}, {time}',
   othersWriting: { one: '{names} está escribiendo', many: '{names} están escribiendo', other: '{names} están escribiendo' },
+  savedReplies: 'Respuestas guardadas',
+  savedReplyHint: 'Escriba / y una palabra para insertar una respuesta guardada.',
+  savedRepliesFound: {
+    one: '{count} respuesta guardada para «/{q}»: pulse abajo para elegir.',
+    many: '{count} respuestas guardadas para «/{q}»: pulse abajo para elegir.',
+    other: '{count} respuestas guardadas para «/{q}»: pulse abajo para elegir.',
+  },
+  noSavedReplies: 'Ninguna respuesta guardada coincide con «/{q}».',
+  savedReplyInserted: 'Respuesta guardada «{title}» insertada.',
+  savedReplyMissing: 'Nada que rellenar para {names}: revise el texto antes de enviarlo.',
 };
 
 export default es;

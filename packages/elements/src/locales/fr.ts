@@ -209,6 +209,16 @@ const fr: Partial<Strings> = {
   seenByTeam: 'Vu par l’équipe {name}, {time}',
   seenBy: 'Vu par {name}, {time}',
   othersWriting: { one: '{names} est en train d’écrire', many: '{names} sont en train d’écrire', other: '{names} sont en train d’écrire' },
+  savedReplies: 'Réponses enregistrées',
+  savedReplyHint: 'Tapez / et un mot pour insérer une réponse enregistrée.',
+  savedRepliesFound: {
+    one: '{count} réponse enregistrée pour « /{q} » : flèche bas pour choisir.',
+    many: '{count} réponses enregistrées pour « /{q} » : flèche bas pour choisir.',
+    other: '{count} réponses enregistrées pour « /{q} » : flèche bas pour choisir.',
+  },
+  noSavedReplies: 'Aucune réponse enregistrée ne correspond à « /{q} ».',
+  savedReplyInserted: 'Réponse enregistrée « {title} » insérée.',
+  savedReplyMissing: 'Rien à insérer pour {names} : vérifiez le texte avant l’envoi.',
 };
 
 export default fr;

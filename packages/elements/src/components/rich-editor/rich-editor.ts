@@ -92,6 +92,11 @@ export class SecureRichEditor extends SecureElement {
     });
   }
 
+  /** The plain text of the content, as typed (the staff answer's `/word` for a saved reply). */
+  get text(): string {
+    return this.editor?.textContent ?? '';
+  }
+
   get isEmpty(): boolean {
     return !this.editor || (this.editor.textContent ?? '').trim() === '';
   }

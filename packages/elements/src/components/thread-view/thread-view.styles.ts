@@ -68,6 +68,14 @@ export const styles = css`
     justify-content: start;
     column-gap: var(--_space-m);
   }
+  .saved {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_space-xs);
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
   .comment {
     flex-basis: 100%;
     display: grid;

@@ -839,3 +839,74 @@ describe('thread view: "someone else is writing" (staff)', () => {
     expect(q(customer, 'secure-thread-view', '[part~="writing"]')).to.equal(null);
   });
 });
+
+describe('thread view: saved replies in the answer (staff)', () => {
+  useMocks();
+
+  const status = (el: Element) => text(q(el, 'secure-thread-view', '[part~="saved-replies"] [role="status"]'));
+  const offered = (el: Element) => qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="saved-reply"]');
+
+  it('offers the saved replies for "/" and a word, chosen by keyboard and filled in by the server', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    expect(status(el)).to.equal('Type / and a word to insert a saved reply.');
+    await typeReply(el, '/perm');
+    await until(() => offered(el).length === 2);
+    const search = requestsTo('/saved-replies', 'GET').at(-1)!;
+    expect([search.query.get('accountId'), search.query.get('q')]).to.deep.equal(['acc-permit', 'perm']);
+    expect(offered(el).map(text)).to.deep.equal(['Permit fees', 'Permit received']);
+    expect(status(el)).to.equal('2 saved replies for “/perm”: press Down to choose.');
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'ArrowDown' });
+    expect(focused()).to.equal(offered(el)[0]);
+    await sendKeys({ press: 'ArrowDown' });
+    expect(focused()).to.equal(offered(el)[1]);
+    await sendKeys({ press: 'Enter' });
+    await until(() => text(editor(el)) === 'Hello Alice, we received your request about Inspection date for permit 2024-117.Bob Staff');
+    expect(requestsTo('/saved-replies/sr-permit/render', 'POST').map((r) => r.body)).to.deep.equal([{ conversationId: 'c-permit' }]);
+    expect(offered(el)).to.have.length(0);
+    expect(status(el)).to.equal('Saved reply “Permit received” inserted.');
+    await until(() => focused() === editor(el));
+    await expect(el).to.be.accessible();
+    q<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', '[part~="answer-button"]')!.click();
+    await until(() => requestsTo('/conversations/c-permit/messages', 'POST').length);
+    expect((requestsTo('/conversations/c-permit/messages', 'POST')[0].body as { body: string }).body).to.equal(
+      '<p>Hello Alice, we received your request about Inspection date for permit 2024-117.</p><p>Bob Staff</p>',
+    );
+  });
+
+  it('says when nothing matches, closes with Escape, and names the placeholders it could not fill', async () => {
+    db.savedReplies.push({
+      id: 'sr-hi',
+      accountId: null,
+      title: 'Hello customer',
+      body: '<p>Hi {{customer.firstName}}</p>',
+      placeholders: ['customer.firstName'],
+    });
+    const el = await open('token-bob', 'c-cafe');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, '/zzz');
+    await until(() => status(el) === 'No saved reply matches “/zzz”.');
+    for (let i = 0; i < 4; i++) await sendKeys({ press: 'Backspace' });
+    await sendKeys({ type: '/hell' });
+    await until(() => offered(el).length === 1);
+    await sendKeys({ press: 'ArrowDown' });
+    await sendKeys({ press: 'Escape' });
+    await until(() => offered(el).length === 0);
+    expect(focused()).to.equal(editor(el));
+    await sendKeys({ press: 'o' });
+    await until(() => offered(el).length === 1);
+    offered(el)[0].click();
+    await until(() => status(el) === 'Nothing to fill in for customer.firstName: check the text before sending.');
+    expect(text(editor(el))).to.equal('Hi');
+    await expect(el).to.be.accessible();
+  });
+
+  it('never asks for saved replies for a customer', async () => {
+    const el = await open('token-alice');
+    await typeReply(el, '/perm');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(requestsTo('/saved-replies')).to.have.length(0);
+    expect(q(el, 'secure-thread-view', '[part~="saved-replies"]')).to.equal(null);
+  });
+});

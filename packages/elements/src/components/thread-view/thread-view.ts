@@ -1,6 +1,6 @@
 import type { Attachment, Conversation, Folder, Message, ThreadConversation, UserRef } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import type { ApiError, StateChange } from '../../internal/api.js';
+import type { ApiError, SavedReply, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
 import { fileSize, flagLabel, flagOf, localeOf, longDate, replyTime, shortDate, statusLabel } from '../../internal/format.js';
 import { fmt, plural } from '../../internal/i18n.js';
@@ -77,6 +77,8 @@ interface Loaded {
  * @csspart reply - The reply form.
  * @csspart reply-quote - The message being answered.
  * @csspart send - The Send button.
+ * @csspart saved-replies - Staff: the saved replies offered when the answer is `/` and a word ("/perm"), with a status saying how many; Down reaches them, Enter inserts one filled in for this conversation, Escape returns to the answer.
+ * @csspart saved-reply - One saved reply's button (its title).
  * @csspart writing - Staff: "Sam Staff is writing" while another staff member types an answer in this thread (a polite status).
  * @csspart answer-panel - Staff: the answer buttons (see `<secure-answer-panel>`); `controls` holds assignee and status.
  * @csspart button - Every button.
@@ -120,6 +122,8 @@ export class SecureThreadView extends SecureElement {
     rating: { state: true },
     ratingError: { state: true },
     writing: { state: true },
+    saved: { state: true },
+    savedNote: { state: true },
     generation: { state: true },
     shown: { state: true },
   };
@@ -153,6 +157,10 @@ export class SecureThreadView extends SecureElement {
   private ratingError = '';
   /** Staff: the others writing in this thread (from their `typing` events), and when each notice ends. */
   private writing: { id: string; name: string; until: number }[] = [];
+  /** Staff: the saved replies offered for the reply's `/word`, with that word. */
+  private saved?: { q: string; items: SavedReply[] };
+  /** Staff: what happened to the last saved reply chosen (inserted, or placeholders left empty). */
+  private savedNote = '';
   private generation = 0;
   /** How many of the newest loaded messages are drawn; older ones are drawn on request (long threads stay fast). */
   private shown = pageOfMessages;
@@ -177,6 +185,8 @@ export class SecureThreadView extends SecureElement {
   #unread?: number;
   #unsubscribe?: () => void;
   #writingTimer?: ReturnType<typeof setTimeout>;
+  #savedTimer?: ReturnType<typeof setTimeout>;
+  #savedSearch?: AbortController;
   /** When this user's last `typing` went out (at most one every 3 seconds). */
   #typedAt = 0;
   /** Image previews of the open conversation, by attachment id. */
@@ -203,6 +213,8 @@ export class SecureThreadView extends SecureElement {
           this.announcement = this.note = this.ratingError = '';
           this.rating = false;
           this.#setWriting([]);
+          this.saved = undefined;
+          this.savedNote = '';
           this.editor?.clear();
         }
         session.api
@@ -291,12 +303,68 @@ export class SecureThreadView extends SecureElement {
     if (this.writing.length) this.#writingTimer = setTimeout(() => this.#setWriting(this.writing), Math.min(...this.writing.map((w) => w.until)) - now + 20);
   }
 
-  /** Staff typing an answer tell the other staff of the thread, at most every 3 seconds. */
+  /**
+   * Staff typing an answer tell the other staff of the thread, at most every 3 seconds; an answer that is only `/` and
+   * a word offers the saved replies with a word beginning so.
+   */
   #onInput(): void {
     const id = this.conversationId;
-    if (!this.staff || !id || !this.session || Date.now() - this.#typedAt < 3000) return;
-    this.#typedAt = Date.now();
-    this.session.api.typing(id).catch(() => undefined);
+    if (!this.staff || !id || !this.session) return;
+    if (Date.now() - this.#typedAt >= 3000) {
+      this.#typedAt = Date.now();
+      this.session.api.typing(id).catch(() => undefined);
+    }
+    const q = /^\s*\/([\p{L}\p{N}]{1,50})\s*$/u.exec(this.editor?.text ?? '')?.[1];
+    clearTimeout(this.#savedTimer);
+    this.#savedSearch?.abort();
+    if (!q) {
+      this.saved = undefined;
+      return;
+    }
+    this.#savedTimer = setTimeout(async () => {
+      const search = (this.#savedSearch = new AbortController());
+      try {
+        const items = await this.session!.api.savedReplies(this.#current!.conversation.accountId, q, search.signal);
+        if (!search.signal.aborted) this.saved = { q, items };
+      } catch (error) {
+        if (!search.signal.aborted) this.sendError = errorMessage(this.t, error);
+      }
+    }, 200);
+  }
+
+  /** Arrow keys move through the saved replies; Escape closes them and returns to the answer. */
+  #onSavedKeydown(event: KeyboardEvent): void {
+    const buttons = [...this.renderRoot.querySelectorAll<HTMLElement>('[part~="saved-reply"]')];
+    const index = buttons.indexOf(event.target as HTMLElement);
+    const next = event.key === 'ArrowDown' ? index + 1 : event.key === 'ArrowUp' ? index - 1 : NaN;
+    if (event.key === 'Escape') {
+      this.saved = undefined;
+      this.editor?.focus();
+    } else if (!Number.isNaN(next)) buttons[Math.max(0, Math.min(next, buttons.length - 1))]?.focus();
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  }
+
+  /** Puts the chosen saved reply, filled in by the server for this conversation, in place of the `/word`. */
+  async #insertSaved(reply: SavedReply): Promise<void> {
+    const data = this.#current;
+    if (!data || !this.session) return;
+    const t = this.t;
+    try {
+      const rendered = await this.session.api.renderSavedReply(reply.id, data.conversation.id);
+      const editor = this.editor!;
+      editor.value = rendered.body;
+      this.saved = undefined;
+      this.savedNote = rendered.missing.length
+        ? fmt(t.savedReplyMissing, { names: new Intl.ListFormat(this.#locale).format(rendered.missing) })
+        : fmt(t.savedReplyInserted, { title: rendered.title });
+      await editor.updateComplete;
+      editor.focus();
+    } catch (error) {
+      this.sendError = errorMessage(t, error);
+      this.emit('secure-error', { error });
+    }
   }
 
   get #current(): Loaded | undefined {
@@ -513,6 +581,12 @@ export class SecureThreadView extends SecureElement {
 
   /** Ctrl/Cmd+Enter sends with the default action (staff: Send, once the answer panel has loaded). */
   #onReplyKeydown(event: KeyboardEvent): void {
+    // Down from the answer reaches the saved replies offered for its `/word`.
+    if (event.key === 'ArrowDown' && this.saved?.items.length && !(event.target as Element).closest('[part~="saved-replies"]')) {
+      event.preventDefault();
+      this.renderRoot.querySelector<HTMLElement>('[part~="saved-reply"]')?.focus();
+      return;
+    }
     if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
     const panel = this.answerPanel;
     if (this.staff && !panel) event.preventDefault();
@@ -551,6 +625,7 @@ export class SecureThreadView extends SecureElement {
       picker?.clear();
       this.answerPanel?.reset();
       this.replyTo = undefined;
+      this.savedNote = '';
       const current = this.#current ?? data;
       this.data = { ...current, messages: [...current.messages.filter((m) => m.id !== message.id), message] };
       this.announcement = t.messageSent;
@@ -899,6 +974,33 @@ export class SecureThreadView extends SecureElement {
     return canvas;
   }
 
+  /** Staff: the saved replies for the answer's `/word` (a status says how many), and what the last one chosen did. */
+  #renderSaved() {
+    const t = this.t;
+    const saved = this.saved;
+    return html`<div part="saved-replies" role="group" aria-label=${t.savedReplies} @keydown=${this.#onSavedKeydown}>
+      <p class="muted" role="status">
+        ${
+          saved
+            ? saved.items.length
+              ? fmt(plural(t.savedRepliesFound, saved.items.length, this.#locale), { q: saved.q })
+              : fmt(t.noSavedReplies, { q: saved.q })
+            : this.savedNote || t.savedReplyHint
+        }
+      </p>
+      ${
+        saved?.items.length
+          ? html`<ul class="saved">
+            ${saved.items.map(
+              (reply) =>
+                html`<li><button part="button saved-reply" class="button quiet" type="button" @click=${() => this.#insertSaved(reply)}>${reply.title}</button></li>`,
+            )}
+          </ul>`
+          : nothing
+      }
+    </div>`;
+  }
+
   #renderReply(messages: Message[]) {
     const t = this.t;
     const answering =
@@ -934,6 +1036,7 @@ export class SecureThreadView extends SecureElement {
         .session=${this.session}
         exportparts="attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment, button, error"
       ></secure-attachment-picker>
+      ${this.staff ? this.#renderSaved() : nothing}
       ${
         this.staff
           ? html`<p part="writing" class="muted" role="status">

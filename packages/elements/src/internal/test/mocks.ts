@@ -132,6 +132,8 @@ export const db = {
   threadPageSize: 50,
   /** The bytes of an attachment, by id (others download as a small PDF). */
   files: new Map<string, Blob>(),
+  /** Saved replies (staff), as `GET /saved-replies` lists them. */
+  savedReplies: [] as { id: string; accountId: string | null; title: string; body: string; placeholders: string[] }[],
   /** Expected reply times per account (`GET /reply-times`); none by default. */
   replyTimes: {} as Record<string, ReplyTimes>,
 };
@@ -167,6 +169,17 @@ export function resetMocks(): void {
   db.threadPageSize = 50;
   db.replyTimes = {};
   db.files.clear();
+  db.savedReplies = [
+    {
+      id: 'sr-permit',
+      accountId: 'acc-permit',
+      title: 'Permit received',
+      body: '<p>Hello {{customer.firstName}}, we received your request about {{conversation.subject}}.</p><p>{{staff.name}}</p>',
+      placeholders: ['customer.firstName', 'conversation.subject', 'staff.name'],
+    },
+    { id: 'sr-perm-fees', accountId: null, title: 'Permit fees', body: '<p>The fee is listed on the permit.</p>', placeholders: [] },
+    { id: 'sr-cafe', accountId: 'acc-cafe', title: 'Permit for the terrace', body: '<p>Terrace.</p>', placeholders: [] },
+  ];
   adminCount.value = 3;
   const { alice, bob, sam, carl } = users;
   // 28 older conversations so the Inbox needs a second page.
@@ -544,6 +557,43 @@ export const handlers = [
     const accountId = new URL(request.url).searchParams.get('accountId') ?? '';
     if (!seesAccount(user, accountId)) return error(403, 'forbidden', 'You do not act in this account.');
     return HttpResponse.json(db.replyTimes[accountId] ?? { accountId, replyTime: null, topics: [] });
+  }),
+  http.get(api('/saved-replies'), async ({ request }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Saved replies are for staff.');
+    const query = new URL(request.url).searchParams;
+    const q = (query.get('q') ?? '').toLowerCase();
+    const accountId = query.get('accountId');
+    const items = db.savedReplies
+      .filter((r) => r.accountId === null || (accountId ? r.accountId === accountId : seesAccount(user, r.accountId)))
+      .filter(
+        (r) =>
+          !q ||
+          `${r.title} ${r.body.replace(/<[^>]*>/g, ' ')}`
+            .toLowerCase()
+            .split(/[^\p{L}\p{N}]+/u)
+            .some((word) => word.startsWith(q)),
+      )
+      .sort((a, b) => a.title.localeCompare(b.title));
+    return HttpResponse.json({ items, nextCursor: null });
+  }),
+  http.post(api('/saved-replies/:id/render'), async ({ request, params }) => {
+    const { user, body } = await record(request);
+    if (!user) return unauthorized();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Saved replies are for staff.');
+    const reply = db.savedReplies.find((r) => r.id === params.id);
+    const stored = find(user, String((body as { conversationId?: string })?.conversationId));
+    if (!reply || !stored) return error(404, 'not_found', 'Not found.');
+    const customer = stored.conversation.participants.find((p) => p.role === 'customer');
+    const values: Record<string, string> = {
+      'customer.firstName': customer?.name.split(' ')[0] ?? '',
+      'conversation.subject': stored.conversation.subject,
+      'staff.name': user.name,
+    };
+    const missing = reply.placeholders.filter((name) => !values[name]);
+    const filled = reply.body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => values[name] ?? '');
+    return HttpResponse.json({ rendered: { savedReplyId: reply.id, conversationId: stored.conversation.id, title: reply.title, body: filled, missing } });
   }),
   http.post(api('/conversations/:id/typing'), async ({ request, params }) => {
     const { user } = await record(request);
