@@ -199,7 +199,7 @@ export const defaultStrings = {
   // Staff: someone else is answering
   othersWriting: { one: '{names} is writing', other: '{names} are writing' } as Plural,
   savedReplies: 'Saved replies',
-  savedReplyHint: 'Type / and a word to insert a saved reply.',
+  suggestionsHint: 'Type / and a word for a saved reply, or @ and a name to mention someone in an internal note.',
   savedRepliesFound: {
     one: '{count} saved reply for “/{q}”: press Down to choose.',
     other: '{count} saved replies for “/{q}”: press Down to choose.',
@@ -207,6 +207,13 @@ export const defaultStrings = {
   noSavedReplies: 'No saved reply matches “/{q}”.',
   savedReplyInserted: 'Saved reply “{title}” inserted.',
   savedReplyMissing: 'Nothing to fill in for {names}: check the text before sending.',
+  mentions: 'Mention',
+  mentionsFound: {
+    one: '{count} person for “@{q}”: press Down to choose. Mentions notify in internal notes only.',
+    other: '{count} people for “@{q}”: press Down to choose. Mentions notify in internal notes only.',
+  } as Plural,
+  noMentions: 'No staff member’s name begins with “{q}”.',
+  mentionAdded: '{name} will be notified when you send this as an internal note.',
 };
 
 /** A counted text: one template per plural category of the language; `other` is the fallback. */

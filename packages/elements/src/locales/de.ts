@@ -190,7 +190,7 @@ const de: Partial<Strings> = {
   seenBy: 'Gesehen von {name}, {time}',
   othersWriting: { one: '{names} schreibt gerade', other: '{names} schreiben gerade' },
   savedReplies: 'Textbausteine',
-  savedReplyHint: 'Tippen Sie / und ein Wort, um einen Textbaustein einzufügen.',
+  suggestionsHint: 'Tippen Sie / und ein Wort für einen Textbaustein, oder @ und einen Namen, um jemanden in einer internen Notiz zu erwähnen.',
   savedRepliesFound: {
     one: '{count} Textbaustein zu „/{q}“: mit Pfeil nach unten auswählen.',
     other: '{count} Textbausteine zu „/{q}“: mit Pfeil nach unten auswählen.',
@@ -198,6 +198,13 @@ const de: Partial<Strings> = {
   noSavedReplies: 'Kein Textbaustein passt zu „/{q}“.',
   savedReplyInserted: 'Textbaustein „{title}“ eingefügt.',
   savedReplyMissing: 'Nichts einzusetzen für {names}: prüfen Sie den Text vor dem Senden.',
+  mentions: 'Erwähnen',
+  mentionsFound: {
+    one: '{count} Person zu „@{q}“: mit Pfeil nach unten auswählen. Erwähnungen benachrichtigen nur in internen Notizen.',
+    other: '{count} Personen zu „@{q}“: mit Pfeil nach unten auswählen. Erwähnungen benachrichtigen nur in internen Notizen.',
+  },
+  noMentions: 'Kein Name im Team beginnt mit „{q}“.',
+  mentionAdded: '{name} wird benachrichtigt, wenn Sie dies als interne Notiz senden.',
 };
 
 export default de;

@@ -202,7 +202,7 @@ const es: Partial<Strings> = {
   seenBy: 'Visto por {name}, {time}',
   othersWriting: { one: '{names} está escribiendo', many: '{names} están escribiendo', other: '{names} están escribiendo' },
   savedReplies: 'Respuestas guardadas',
-  savedReplyHint: 'Escriba / y una palabra para insertar una respuesta guardada.',
+  suggestionsHint: 'Escriba / y una palabra para una respuesta guardada, o @ y un nombre para mencionar a alguien en una nota interna.',
   savedRepliesFound: {
     one: '{count} respuesta guardada para «/{q}»: pulse abajo para elegir.',
     many: '{count} respuestas guardadas para «/{q}»: pulse abajo para elegir.',
@@ -211,6 +211,14 @@ const es: Partial<Strings> = {
   noSavedReplies: 'Ninguna respuesta guardada coincide con «/{q}».',
   savedReplyInserted: 'Respuesta guardada «{title}» insertada.',
   savedReplyMissing: 'Nada que rellenar para {names}: revise el texto antes de enviarlo.',
+  mentions: 'Mencionar',
+  mentionsFound: {
+    one: '{count} persona para «@{q}»: pulse abajo para elegir. Las menciones solo avisan en notas internas.',
+    many: '{count} personas para «@{q}»: pulse abajo para elegir. Las menciones solo avisan en notas internas.',
+    other: '{count} personas para «@{q}»: pulse abajo para elegir. Las menciones solo avisan en notas internas.',
+  },
+  noMentions: 'Ningún nombre del equipo empieza por «{q}».',
+  mentionAdded: '{name} recibirá un aviso si lo envía como nota interna.',
 };
 
 export default es;

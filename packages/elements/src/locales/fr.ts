@@ -210,7 +210,7 @@ const fr: Partial<Strings> = {
   seenBy: 'Vu par {name}, {time}',
   othersWriting: { one: '{names} est en train d’écrire', many: '{names} sont en train d’écrire', other: '{names} sont en train d’écrire' },
   savedReplies: 'Réponses enregistrées',
-  savedReplyHint: 'Tapez / et un mot pour insérer une réponse enregistrée.',
+  suggestionsHint: 'Tapez / et un mot pour une réponse enregistrée, ou @ et un nom pour mentionner quelqu’un dans une note interne.',
   savedRepliesFound: {
     one: '{count} réponse enregistrée pour « /{q} » : flèche bas pour choisir.',
     many: '{count} réponses enregistrées pour « /{q} » : flèche bas pour choisir.',
@@ -219,6 +219,14 @@ const fr: Partial<Strings> = {
   noSavedReplies: 'Aucune réponse enregistrée ne correspond à « /{q} ».',
   savedReplyInserted: 'Réponse enregistrée « {title} » insérée.',
   savedReplyMissing: 'Rien à insérer pour {names} : vérifiez le texte avant l’envoi.',
+  mentions: 'Mentionner',
+  mentionsFound: {
+    one: '{count} personne pour « @{q} » : flèche bas pour choisir. Les mentions ne notifient que dans les notes internes.',
+    many: '{count} personnes pour « @{q} » : flèche bas pour choisir. Les mentions ne notifient que dans les notes internes.',
+    other: '{count} personnes pour « @{q} » : flèche bas pour choisir. Les mentions ne notifient que dans les notes internes.',
+  },
+  noMentions: 'Aucun nom de l’équipe ne commence par « {q} ».',
+  mentionAdded: '{name} sera notifié(e) si vous envoyez ceci comme note interne.',
 };
 
 export default fr;

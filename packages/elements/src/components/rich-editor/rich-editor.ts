@@ -97,6 +97,20 @@ export class SecureRichEditor extends SecureElement {
     return this.editor?.textContent ?? '';
   }
 
+  /** Replaces the last `length` characters of the content with `text`, typed as text at the end (a mention's `@Name`). */
+  replaceEnd(length: number, text: string): void {
+    this.editor.focus();
+    const selection = this.#selection()!;
+    const end = document.createRange();
+    end.selectNodeContents(this.editor);
+    end.collapse(false);
+    selection.removeAllRanges();
+    selection.addRange(end);
+    for (let i = 0; i < length; i++) document.execCommand('delete');
+    document.execCommand('insertText', false, text);
+    this.#changed();
+  }
+
   get isEmpty(): boolean {
     return !this.editor || (this.editor.textContent ?? '').trim() === '';
   }

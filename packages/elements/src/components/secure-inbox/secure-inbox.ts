@@ -22,7 +22,7 @@ const editorParts = 'label, toolbar, tool, editor, link-form';
 const attachParts = 'attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment';
 const threadParts = `thread, thread-header, back, subject, status, record-link, participants, answered-by, thread-actions, panel, older, messages, message,
   message-internal, message-status-update, departure, acknowledgement, solve, expected-reply, seen, rating, rating-form, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
-  tip-button, tip, tip-text, tip-close, reply, reply-quote, send, writing, saved-replies, saved-reply, answer-panel, answer-button, answer-internal, internal-banner, confirm,
+  tip-button, tip, tip-text, tip-close, reply, reply-quote, send, writing, suggestions, saved-reply, mention, answer-panel, answer-button, answer-internal, internal-banner, confirm,
   tip-field, notify, controls, assignee, assign-me, status-select, notify-admins, result, attachment-download, attachment-preview, file-icon, scan-status, ${attachParts}, ${editorParts}`;
 const commonParts = 'button, loading, empty, error, retry';
 

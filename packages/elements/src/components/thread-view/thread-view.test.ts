@@ -843,13 +843,13 @@ describe('thread view: "someone else is writing" (staff)', () => {
 describe('thread view: saved replies in the answer (staff)', () => {
   useMocks();
 
-  const status = (el: Element) => text(q(el, 'secure-thread-view', '[part~="saved-replies"] [role="status"]'));
+  const status = (el: Element) => text(q(el, 'secure-thread-view', '[part~="suggestions"] [role="status"]'));
   const offered = (el: Element) => qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="saved-reply"]');
 
   it('offers the saved replies for "/" and a word, chosen by keyboard and filled in by the server', async () => {
     const el = await open('token-bob');
     await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
-    expect(status(el)).to.equal('Type / and a word to insert a saved reply.');
+    expect(status(el)).to.equal('Type / and a word for a saved reply, or @ and a name to mention someone in an internal note.');
     await typeReply(el, '/perm');
     await until(() => offered(el).length === 2);
     const search = requestsTo('/saved-replies', 'GET').at(-1)!;
@@ -907,6 +907,73 @@ describe('thread view: saved replies in the answer (staff)', () => {
     await typeReply(el, '/perm');
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(requestsTo('/saved-replies')).to.have.length(0);
-    expect(q(el, 'secure-thread-view', '[part~="saved-replies"]')).to.equal(null);
+    expect(q(el, 'secure-thread-view', '[part~="suggestions"]')).to.equal(null);
+  });
+});
+
+describe('thread view: @mentions in internal notes (staff)', () => {
+  useMocks();
+
+  const status = (el: Element) => text(q(el, 'secure-thread-view', '[part~="suggestions"] [role="status"]'));
+  const offered = (el: Element) => qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="mention"]');
+  const answer = (el: Element, label: string) =>
+    qa<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', '[part~="answer-button"]').find((b) => text(b) === label)!;
+  const posted = () => requestsTo('/conversations/c-permit/messages', 'POST').map((r) => r.body as { action: string; body: string; mentions?: string[] });
+
+  it('offers the account’s staff for "@", writes the name and mentions them in an internal note', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'Please check @do');
+    await until(() => offered(el).length === 1);
+    expect([...new Set(requestsTo('/directory').map((r) => r.query.get('accountId')))]).to.deep.equal(['acc-permit']);
+    expect(text(offered(el)[0])).to.equal('Dora Reviewer');
+    expect(status(el)).to.equal('1 person for “@do”: press Down to choose. Mentions notify in internal notes only.');
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'ArrowDown' });
+    expect(focused()).to.equal(offered(el)[0]);
+    await sendKeys({ press: 'Enter' });
+    await until(() => text(editor(el)) === 'Please check @Dora Reviewer');
+    expect(focused()).to.equal(editor(el));
+    expect(status(el)).to.equal('Dora Reviewer will be notified when you send this as an internal note.');
+    await sendKeys({ type: 'today.' });
+    answer(el, 'Internal note').click();
+    await until(() => posted().length === 1);
+    expect(posted()[0].action).to.equal('internal_note');
+    expect(posted()[0].mentions).to.deep.equal(['u-dora']);
+    expect(posted()[0].body).to.contain('@Dora Reviewer');
+    await expect(el).to.be.accessible();
+  });
+
+  it('sends no mentions with an answer the customer sees, nor for a name taken out again, and says when no name matches', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'Hi @zz');
+    await until(() => status(el) === 'No staff member’s name begins with “zz”.');
+    for (let i = 0; i < 2; i++) await sendKeys({ press: 'Backspace' });
+    await sendKeys({ type: 'rev' });
+    await until(() => offered(el).length === 1);
+    offered(el)[0].click();
+    await until(() => text(editor(el)).includes('@Dora Reviewer'));
+    answer(el, 'Send & leave open').click();
+    await until(() => posted().length === 1);
+    expect(posted()[0].mentions).to.equal(undefined);
+    // A mention whose name was deleted before sending the note is not sent.
+    await typeReply(el, 'Note for @do');
+    await until(() => offered(el).length === 1);
+    offered(el)[0].click();
+    await until(() => text(editor(el)).includes('@Dora Reviewer'));
+    for (let i = 0; i < 'Dora Reviewer '.length; i++) await sendKeys({ press: 'Backspace' });
+    await sendKeys({ type: 'the team' });
+    answer(el, 'Internal note').click();
+    await until(() => posted().length === 2);
+    expect(posted()[1].mentions).to.equal(undefined);
+  });
+
+  it('offers no mentions to a customer', async () => {
+    const el = await open('token-alice');
+    await typeReply(el, 'Hello @bo');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(requestsTo('/directory')).to.have.length(0);
+    expect(q(el, 'secure-thread-view', '[part~="mention"]')).to.equal(null);
   });
 });

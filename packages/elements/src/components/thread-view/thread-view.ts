@@ -1,4 +1,4 @@
-import type { Attachment, Conversation, Folder, Message, ThreadConversation, UserRef } from '@secure-inbox/protocol';
+import type { Attachment, Conversation, Folder, Message, PostMessageBody, ThreadConversation, UserRef } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { ApiError, SavedReply, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
@@ -77,8 +77,9 @@ interface Loaded {
  * @csspart reply - The reply form.
  * @csspart reply-quote - The message being answered.
  * @csspart send - The Send button.
- * @csspart saved-replies - Staff: the saved replies offered when the answer is `/` and a word ("/perm"), with a status saying how many; Down reaches them, Enter inserts one filled in for this conversation, Escape returns to the answer.
- * @csspart saved-reply - One saved reply's button (its title).
+ * @csspart suggestions - Staff: what the answer offers, with a status saying how many: the saved replies for `/` and a word ("/perm"), or the account's staff to mention for `@` and the start of a name. Down reaches them, Enter chooses, Escape returns to the answer.
+ * @csspart saved-reply - One saved reply's button (its title); Enter inserts it, filled in for this conversation by the server.
+ * @csspart mention - One staff member's button; Enter writes `@Name` into the answer and mentions them when it is sent as an internal note or resolve note.
  * @csspart writing - Staff: "Sam Staff is writing" while another staff member types an answer in this thread (a polite status).
  * @csspart answer-panel - Staff: the answer buttons (see `<secure-answer-panel>`); `controls` holds assignee and status.
  * @csspart button - Every button.
@@ -122,7 +123,7 @@ export class SecureThreadView extends SecureElement {
     rating: { state: true },
     ratingError: { state: true },
     writing: { state: true },
-    saved: { state: true },
+    offer: { state: true },
     savedNote: { state: true },
     generation: { state: true },
     shown: { state: true },
@@ -157,8 +158,8 @@ export class SecureThreadView extends SecureElement {
   private ratingError = '';
   /** Staff: the others writing in this thread (from their `typing` events), and when each notice ends. */
   private writing: { id: string; name: string; until: number }[] = [];
-  /** Staff: the saved replies offered for the reply's `/word`, with that word. */
-  private saved?: { q: string; items: SavedReply[] };
+  /** Staff: what the answer's `/word` (saved replies) or trailing `@word` (staff to mention) offers, with that word. */
+  private offer?: { q: string; saved: SavedReply[] } | { q: string; people: UserRef[] };
   /** Staff: what happened to the last saved reply chosen (inserted, or placeholders left empty). */
   private savedNote = '';
   private generation = 0;
@@ -185,8 +186,12 @@ export class SecureThreadView extends SecureElement {
   #unread?: number;
   #unsubscribe?: () => void;
   #writingTimer?: ReturnType<typeof setTimeout>;
-  #savedTimer?: ReturnType<typeof setTimeout>;
-  #savedSearch?: AbortController;
+  #offerTimer?: ReturnType<typeof setTimeout>;
+  #offerSearch?: AbortController;
+  /** Staff mentioned in the answer being written, by id (sent as `mentions` with a hidden note while `@Name` is still in it). */
+  #mentioned = new Map<string, string>();
+  /** The account's staff, for mentions (read once per conversation). */
+  #staffOf?: Promise<UserRef[]>;
   /** When this user's last `typing` went out (at most one every 3 seconds). */
   #typedAt = 0;
   /** Image previews of the open conversation, by attachment id. */
@@ -213,8 +218,10 @@ export class SecureThreadView extends SecureElement {
           this.announcement = this.note = this.ratingError = '';
           this.rating = false;
           this.#setWriting([]);
-          this.saved = undefined;
+          this.offer = undefined;
           this.savedNote = '';
+          this.#staffOf = undefined;
+          this.#mentioned.clear();
           this.editor?.clear();
         }
         session.api
@@ -304,41 +311,63 @@ export class SecureThreadView extends SecureElement {
   }
 
   /**
-   * Staff typing an answer tell the other staff of the thread, at most every 3 seconds; an answer that is only `/` and
-   * a word offers the saved replies with a word beginning so.
+   * Staff typing an answer tell the other staff of the thread, at most every 3 seconds. An answer that is only `/` and a
+   * word offers the saved replies with a word beginning so; an `@` and the start of a name at the end offers the
+   * account's staff to mention.
    */
   #onInput(): void {
-    const id = this.conversationId;
-    if (!this.staff || !id || !this.session) return;
+    const data = this.#current;
+    if (!this.staff || !data || !this.session) return;
+    const session = this.session;
     if (Date.now() - this.#typedAt >= 3000) {
       this.#typedAt = Date.now();
-      this.session.api.typing(id).catch(() => undefined);
+      session.api.typing(data.conversation.id).catch(() => undefined);
     }
-    const q = /^\s*\/([\p{L}\p{N}]{1,50})\s*$/u.exec(this.editor?.text ?? '')?.[1];
-    clearTimeout(this.#savedTimer);
-    this.#savedSearch?.abort();
-    if (!q) {
-      this.saved = undefined;
+    const typed = this.editor?.text ?? '';
+    const saved = /^\s*\/([\p{L}\p{N}]{1,50})\s*$/u.exec(typed)?.[1];
+    const mention = saved ? undefined : /(?:^|\s)@([\p{L}\p{N}]{0,30})$/u.exec(typed)?.[1];
+    clearTimeout(this.#offerTimer);
+    this.#offerSearch?.abort();
+    if (saved === undefined && mention === undefined) {
+      this.offer = undefined;
       return;
     }
-    this.#savedTimer = setTimeout(async () => {
-      const search = (this.#savedSearch = new AbortController());
+    this.#offerTimer = setTimeout(async () => {
+      const search = (this.#offerSearch = new AbortController());
       try {
-        const items = await this.session!.api.savedReplies(this.#current!.conversation.accountId, q, search.signal);
-        if (!search.signal.aborted) this.saved = { q, items };
+        const { accountId } = data.conversation;
+        let offer: typeof this.offer;
+        if (saved) offer = { q: saved, saved: await session.api.savedReplies(accountId, saved, search.signal) };
+        else {
+          const staff = await (this.#staffOf ??= session.api.directory(accountId).then((people) => people.filter((p) => p.role !== 'customer')));
+          const word = mention!.toLocaleLowerCase();
+          offer = {
+            q: mention!,
+            people: staff
+              .filter((p) =>
+                p.name
+                  .toLocaleLowerCase()
+                  .split(/\s+/)
+                  .some((part) => part.startsWith(word)),
+              )
+              .slice(0, 8),
+          };
+        }
+        if (!search.signal.aborted) this.offer = offer;
       } catch (error) {
+        this.#staffOf = undefined;
         if (!search.signal.aborted) this.sendError = errorMessage(this.t, error);
       }
     }, 200);
   }
 
-  /** Arrow keys move through the saved replies; Escape closes them and returns to the answer. */
-  #onSavedKeydown(event: KeyboardEvent): void {
-    const buttons = [...this.renderRoot.querySelectorAll<HTMLElement>('[part~="saved-reply"]')];
+  /** Arrow keys move through what is offered; Escape closes it and returns to the answer. */
+  #onOfferKeydown(event: KeyboardEvent): void {
+    const buttons = [...this.renderRoot.querySelectorAll<HTMLElement>('[part~="suggestions"] button')];
     const index = buttons.indexOf(event.target as HTMLElement);
     const next = event.key === 'ArrowDown' ? index + 1 : event.key === 'ArrowUp' ? index - 1 : NaN;
     if (event.key === 'Escape') {
-      this.saved = undefined;
+      this.offer = undefined;
       this.editor?.focus();
     } else if (!Number.isNaN(next)) buttons[Math.max(0, Math.min(next, buttons.length - 1))]?.focus();
     else return;
@@ -355,7 +384,7 @@ export class SecureThreadView extends SecureElement {
       const rendered = await this.session.api.renderSavedReply(reply.id, data.conversation.id);
       const editor = this.editor!;
       editor.value = rendered.body;
-      this.saved = undefined;
+      this.offer = undefined;
       this.savedNote = rendered.missing.length
         ? fmt(t.savedReplyMissing, { names: new Intl.ListFormat(this.#locale).format(rendered.missing) })
         : fmt(t.savedReplyInserted, { title: rendered.title });
@@ -365,6 +394,14 @@ export class SecureThreadView extends SecureElement {
       this.sendError = errorMessage(t, error);
       this.emit('secure-error', { error });
     }
+  }
+
+  /** Writes `@Name` (as text) in place of the `@word`, and remembers the person for the note's `mentions`. */
+  #mention(person: UserRef, q: string): void {
+    this.#mentioned.set(person.id, person.name);
+    this.offer = undefined;
+    this.savedNote = fmt(this.t.mentionAdded, { name: person.name });
+    this.editor?.replaceEnd(q.length + 1, `@${person.name}\u00a0`);
   }
 
   get #current(): Loaded | undefined {
@@ -582,9 +619,9 @@ export class SecureThreadView extends SecureElement {
   /** Ctrl/Cmd+Enter sends with the default action (staff: Send, once the answer panel has loaded). */
   #onReplyKeydown(event: KeyboardEvent): void {
     // Down from the answer reaches the saved replies offered for its `/word`.
-    if (event.key === 'ArrowDown' && this.saved?.items.length && !(event.target as Element).closest('[part~="saved-replies"]')) {
+    if (event.key === 'ArrowDown' && this.offer && !(event.target as Element).closest('[part~="suggestions"]')) {
       event.preventDefault();
-      this.renderRoot.querySelector<HTMLElement>('[part~="saved-reply"]')?.focus();
+      this.renderRoot.querySelector<HTMLElement>('[part~="suggestions"] button')?.focus();
       return;
     }
     if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
@@ -620,12 +657,22 @@ export class SecureThreadView extends SecureElement {
     }
     this.sending = true;
     try {
-      const message = await this.session.api.postMessage(data.conversation.id, { body, ...answer, ...(attachmentIds.length ? { attachmentIds } : {}) });
+      // Mentions go with a hidden note only (the server refuses them elsewhere), for those whose `@Name` is still written.
+      const text = editor.text;
+      const mentions =
+        action === 'internal_note' || action === 'resolve' ? [...this.#mentioned].filter(([, name]) => text.includes(`@${name}`)).map(([id]) => id) : [];
+      const message = await this.session.api.postMessage(data.conversation.id, {
+        body,
+        ...answer,
+        ...(attachmentIds.length ? { attachmentIds } : {}),
+        ...(mentions.length ? { mentions } : {}),
+      } as PostMessageBody);
       editor.clear();
       picker?.clear();
       this.answerPanel?.reset();
       this.replyTo = undefined;
       this.savedNote = '';
+      this.#mentioned.clear();
       const current = this.#current ?? data;
       this.data = { ...current, messages: [...current.messages.filter((m) => m.id !== message.id), message] };
       this.announcement = t.messageSent;
@@ -974,26 +1021,42 @@ export class SecureThreadView extends SecureElement {
     return canvas;
   }
 
-  /** Staff: the saved replies for the answer's `/word` (a status says how many), and what the last one chosen did. */
-  #renderSaved() {
+  /**
+   * Staff: the saved replies for the answer's `/word`, or the staff to mention for its `@word` (a status says how many),
+   * and what the last choice did.
+   */
+  #renderOffer() {
     const t = this.t;
-    const saved = this.saved;
-    return html`<div part="saved-replies" role="group" aria-label=${t.savedReplies} @keydown=${this.#onSavedKeydown}>
+    const offer = this.offer;
+    const items: { label: string; choose: () => unknown }[] = !offer
+      ? []
+      : 'saved' in offer
+        ? offer.saved.map((reply) => ({ label: reply.title, choose: () => this.#insertSaved(reply) }))
+        : offer.people.map((person) => ({ label: person.name, choose: () => this.#mention(person, offer.q) }));
+    const mentions = offer && 'people' in offer;
+    return html`<div part="suggestions" role="group" aria-label=${mentions ? t.mentions : t.savedReplies} @keydown=${this.#onOfferKeydown}>
       <p class="muted" role="status">
         ${
-          saved
-            ? saved.items.length
-              ? fmt(plural(t.savedRepliesFound, saved.items.length, this.#locale), { q: saved.q })
-              : fmt(t.noSavedReplies, { q: saved.q })
-            : this.savedNote || t.savedReplyHint
+          offer
+            ? fmt(
+                items.length
+                  ? plural(mentions ? t.mentionsFound : t.savedRepliesFound, items.length, this.#locale)
+                  : mentions
+                    ? t.noMentions
+                    : t.noSavedReplies,
+                {
+                  q: offer.q,
+                },
+              )
+            : this.savedNote || t.suggestionsHint
         }
       </p>
       ${
-        saved?.items.length
+        items.length
           ? html`<ul class="saved">
-            ${saved.items.map(
-              (reply) =>
-                html`<li><button part="button saved-reply" class="button quiet" type="button" @click=${() => this.#insertSaved(reply)}>${reply.title}</button></li>`,
+            ${items.map(
+              (item) =>
+                html`<li><button part=${mentions ? 'button mention' : 'button saved-reply'} class="button quiet" type="button" @click=${item.choose}>${item.label}</button></li>`,
             )}
           </ul>`
           : nothing
@@ -1036,7 +1099,7 @@ export class SecureThreadView extends SecureElement {
         .session=${this.session}
         exportparts="attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment, button, error"
       ></secure-attachment-picker>
-      ${this.staff ? this.#renderSaved() : nothing}
+      ${this.staff ? this.#renderOffer() : nothing}
       ${
         this.staff
           ? html`<p part="writing" class="muted" role="status">
