@@ -823,6 +823,26 @@ describe('thread view: "someone else is writing" (staff)', () => {
     await until(() => writing(el) === '');
   });
 
+  it('tells again after 3 seconds of typing, and stops telling a server that does not know the route', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'We');
+    await until(() => requestsTo('/conversations/c-permit/typing', 'POST').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    await sendKeys({ type: ' will' });
+    await until(() => requestsTo('/conversations/c-permit/typing', 'POST').length === 2);
+
+    failWith('post', '/conversations/c-cafe/typing', 404);
+    const older = await open('token-bob', 'c-cafe');
+    await until(() => q(older, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(older, 'We');
+    await until(() => requestsTo('/conversations/c-cafe/typing', 'POST').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    await sendKeys({ type: ' will' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestsTo('/conversations/c-cafe/typing', 'POST')).to.have.length(1);
+  });
+
   it('tells the other staff when staff type an answer, at most every 3 seconds; customers never', async () => {
     const el = await open('token-bob');
     await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));

@@ -321,7 +321,8 @@ export class SecureThreadView extends SecureElement {
     const session = this.session;
     if (Date.now() - this.#typedAt >= 3000) {
       this.#typedAt = Date.now();
-      session.api.typing(data.conversation.id).catch(() => undefined);
+      // A server without the route (older than this bundle's API) answers 404: this thread stops telling.
+      session.api.typing(data.conversation.id).catch((error: ApiError) => error.status === 404 && (this.#typedAt = Infinity));
     }
     const typed = this.editor?.text ?? '';
     const saved = /^\s*\/([\p{L}\p{N}]{1,50})\s*$/u.exec(typed)?.[1];
