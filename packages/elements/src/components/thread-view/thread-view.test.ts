@@ -989,6 +989,23 @@ describe('thread view: @mentions in internal notes (staff)', () => {
     expect(posted()[1].mentions).to.equal(undefined);
   });
 
+  it('mentions someone in the middle of the answer, where the caret is', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'Ask today');
+    await sendKeys({ press: 'Home' });
+    for (let i = 0; i < 3; i++) await sendKeys({ press: 'ArrowRight' });
+    await sendKeys({ type: ' @dor' });
+    await until(() => offered(el).length === 1);
+    offered(el)[0].click();
+    await until(() => text(editor(el)).startsWith('Ask @Dora Reviewer'));
+    const typed = () => editor(el).textContent!.replace(/\s/g, ' ');
+    expect(typed()).to.equal('Ask @Dora Reviewer  today');
+    // The caret stays after the name.
+    await sendKeys({ type: 'please' });
+    expect(typed()).to.equal('Ask @Dora Reviewer please today');
+  });
+
   it('offers no mentions to a customer', async () => {
     const el = await open('token-alice');
     await typeReply(el, 'Hello @bo');

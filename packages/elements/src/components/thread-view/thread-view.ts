@@ -312,8 +312,8 @@ export class SecureThreadView extends SecureElement {
 
   /**
    * Staff typing an answer tell the other staff of the thread, at most every 3 seconds. An answer that is only `/` and a
-   * word offers the saved replies with a word beginning so; an `@` and the start of a name at the end offers the
-   * account's staff to mention.
+   * word offers the saved replies with a word beginning so; an `@` and the start of a name just before the caret offers
+   * the account's staff to mention.
    */
   #onInput(): void {
     const data = this.#current;
@@ -326,7 +326,7 @@ export class SecureThreadView extends SecureElement {
     }
     const typed = this.editor?.text ?? '';
     const saved = /^\s*\/([\p{L}\p{N}]{1,50})\s*$/u.exec(typed)?.[1];
-    const mention = saved ? undefined : /(?:^|\s)@([\p{L}\p{N}]{0,30})$/u.exec(typed)?.[1];
+    const mention = saved ? undefined : /(?:^|\s)@([\p{L}\p{N}]{0,30})$/u.exec(this.editor!.textBeforeCaret)?.[1];
     clearTimeout(this.#offerTimer);
     this.#offerSearch?.abort();
     if (saved === undefined && mention === undefined) {
@@ -397,12 +397,12 @@ export class SecureThreadView extends SecureElement {
     }
   }
 
-  /** Writes `@Name` (as text) in place of the `@word`, and remembers the person for the note's `mentions`. */
+  /** Writes `@Name` (as text) in place of the `@word` before the caret, and remembers the person for the note's `mentions`. */
   #mention(person: UserRef, q: string): void {
     this.#mentioned.set(person.id, person.name);
     this.offer = undefined;
     this.savedNote = fmt(this.t.mentionAdded, { name: person.name });
-    this.editor?.replaceEnd(q.length + 1, `@${person.name}\u00a0`);
+    this.editor?.replaceBeforeCaret(q.length + 1, `@${person.name}\u00a0`);
   }
 
   get #current(): Loaded | undefined {
