@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin, UserConfig } from 'vite';
 
@@ -70,52 +67,6 @@ function minifyTemplates(): Plugin {
 }
 
 /**
- * DOMPurify from the TypeScript source its package ships, compiled for the bundle's target: its `dist` build is
- * lowered for old browsers (Babel helpers, `arguments` for default parameters), about 0.6 KB gzip more for the same
- * code. The version its build would inline is read from its package.json.
- *
- * Its default allow-lists are left out (about 1.9 KB gzip): every attribute list, and the HTML tag list. They only
- * serve as the defaults when a configuration names no `ALLOWED_TAGS`/`ALLOWED_ATTR`, and in `USE_PROFILES`; the
- * widget's one sanitizer (`src/internal/sanitize.ts`) always names both, from the allow-list it shares with the server.
- * Empty defaults can only remove more, never let more through. The SVG and MathML tag lists stay: the namespace
- * checks use them. The build stops if DOMPurify starts to use these lists anywhere else, so an update is looked at.
- */
-function dompurifySource(): Plugin {
-  const root = dirname(dirname(createRequire(here('packages/elements/package.json')).resolve('dompurify')));
-  const entry = join(root, 'src', 'purify.ts');
-  const attrs = join(root, 'src', 'attrs.ts');
-  const tags = join(root, 'src', 'tags.ts');
-  /** Where purify.ts may use the emptied lists: the defaults and `USE_PROFILES`, nowhere else. */
-  const expectedUses = { 'ATTRS.': 11, 'TAGS.html': 2 };
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  return {
-    name: 'secure-inbox:dompurify-source',
-    enforce: 'pre',
-    resolveId: (id) => (id === 'dompurify' ? entry : null),
-    transform(code, id) {
-      if (id === attrs || id === tags) {
-        const emptied =
-          id === attrs ? code.replace(/(export const \w+ = freeze\()\[[^\]]*\]/g, '$1[]') : code.replace(/(export const html = freeze\()\[[^\]]*\]/, '$1[]');
-        if (emptied === code) this.error(`DOMPurify source changed: no default list found in ${id}`);
-        return { code: emptied, map: null };
-      }
-      if (id !== entry) return null;
-      for (const [use, count] of Object.entries(expectedUses)) {
-        const found = code.split(use).length - 1;
-        if (found !== count)
-          this.error(`DOMPurify source changed: ${use} is used ${found} times (expected ${count}); check that its default lists may still be left out`);
-      }
-      if (!code.includes('DOMPurify.version = VERSION;')) this.error('DOMPurify source changed: its version is no longer set from VERSION');
-      // Its licence notice, as its own builds carry it (kept in the bundle with Lit's).
-      const notice = readFileSync(join(root, 'src', 'license_header'), 'utf8')
-        .replaceAll('VERSION', version)
-        .trim();
-      return { code: `${notice}\n${code.replace('DOMPurify.version = VERSION;', `DOMPurify.version = ${JSON.stringify(version)};`)}`, map: null };
-    },
-  };
-}
-
-/**
  * The translations (packages/elements/src/locales/<lang>.ts) are imported on demand, so each becomes its own file,
  * named for the BFF's `/secure-inbox/locales/<lang>.js` (a fixed name: the server serves only names it knows).
  */
@@ -123,12 +74,12 @@ const localeChunk = (chunk: { facadeModuleId: string | null }) =>
   /[\\/]packages[\\/]elements[\\/]src[\\/]locales[\\/]\w+\.ts$/.test(chunk.facadeModuleId ?? '');
 
 /**
- * The widget bundle: an ES module with Lit and DOMPurify included (no externals), served by the BFF at
+ * The widget bundle: an ES module with Lit included (no externals), served by the BFF at
  * `/secure-inbox.js`, and the modules it loads on demand, served under `/secure-inbox/`. `pnpm build` runs this, then the size budget check.
  * (A plain object: vite is a dependency of packages/elements, not of the root, so nothing is imported from it at runtime.)
  */
 const config: UserConfig = {
-  plugins: [dompurifySource(), minifyTemplates()],
+  plugins: [minifyTemplates()],
   publicDir: false,
   logLevel: 'warn',
   build: {
@@ -139,7 +90,7 @@ const config: UserConfig = {
     sourcemap: false,
     reportCompressedSize: false,
     // Library mode keeps whitespace in ES output by default; this file is an end product, so minify it fully.
-    // Only the licence notices of Lit and DOMPurify stay (`@license`); every other comment goes.
+    // Only Lit's licence notices stay (`@license`); every other comment goes.
     // The modules loaded on demand (the staff console) go beside the entry, under `secure-inbox/`, named by their
     // content's hash: the entry imports them by a relative address, so they come from the server the entry came from.
     // The entry may export more than its own names (what the chunks share with it), so the code they share stays in

@@ -3,7 +3,7 @@
  * entry does), `addEventListener('secure-sent', (e) => e.detail)` is typed on every element and on `document`.
  * Every event bubbles out of shadow roots (`composed`); `secure-before-send` is cancelable.
  */
-import type { Conversation, ConversationSummary, CreateConversationBody, Folder, Message, MessageAction } from '@secure-inbox/protocol';
+import type { Conversation, ConversationSummary, CreateConversationBody, Folder, Message, MessageAction, Rating } from '@secure-inbox/protocol';
 import type { Answer } from './components/answer-panel/answer-panel.js';
 import type { QueueFilter } from './components/queue-filters/queue-filters.js';
 import type { ApiError } from './internal/api.js';
@@ -27,6 +27,7 @@ export interface SecureEventDetails {
   'secure-conversation-leave': { id: string };
   'secure-conversation-update': { conversation: Conversation };
   'secure-participants-added': { conversation: Conversation };
+  'secure-rated': { conversationId: string; rating: Rating };
   'secure-thread-close': { id: string };
   'secure-next-conversation': { id: string };
   'secure-before-send': ReplyRequest | { request: CreateConversationBody };

@@ -1,9 +1,8 @@
 /**
  * Secure Inbox: one module that registers every element. Loading it twice is safe (the second copy warns).
  */
-// Evaluated first and so placed first in the bundle: DOMPurify, then every stylesheet side by side. Kept together,
+// Evaluated first and so placed first in the bundle: every stylesheet side by side. Kept together,
 // like with like, they compress better than spread between the elements' code (about 1.4 KB less gzip).
-import 'dompurify';
 import './internal/shared.styles.js';
 import './components/answer-panel/answer-panel.styles.js';
 import './components/attachment-picker/attachment-picker.styles.js';

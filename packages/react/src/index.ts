@@ -42,6 +42,7 @@ export const SecureInbox = createComponent({
     'secure-sent',
     'secure-queue-change',
     'secure-conversation-update',
+    'secure-rated',
     'secure-error',
   ),
 });
@@ -66,6 +67,8 @@ export const SecureThreadView = createComponent({
     'secure-conversation-restore',
     'secure-conversation-leave',
     'secure-participants-added',
+    'secure-conversation-update',
+    'secure-rated',
     'secure-before-send',
     'secure-sent',
     'secure-error',

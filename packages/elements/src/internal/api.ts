@@ -10,6 +10,10 @@ import type {
   PatchConversationBody,
   PostMessageBody,
   QueueCounts,
+  RateBody,
+  Rating,
+  ReplyTimes,
+  ThreadConversation,
   Topic,
   UserRef,
 } from '@secure-inbox/protocol';
@@ -113,9 +117,29 @@ export interface Page<T> {
 }
 
 export interface Thread {
-  conversation: Conversation;
+  conversation: ThreadConversation;
   messages: Message[];
   nextCursor: string | null;
+}
+
+/**
+ * A saved reply and one filled in for a conversation, as peer-server's docs/api.md ("Saved replies") gives them.
+ * Declared here until `@secure-inbox/protocol` carries `SavedReply`; then these go and the protocol's are imported.
+ */
+export interface SavedReply {
+  id: string;
+  accountId: string | null;
+  title: string;
+  body: string;
+  placeholders: string[];
+}
+export interface RenderedReply {
+  savedReplyId: string;
+  conversationId: string;
+  title: string;
+  body: string;
+  /** Placeholders with nothing to fill (no customer takes part). */
+  missing: string[];
 }
 
 export type StateChange = 'read' | 'unread' | 'trash' | 'restore' | 'leave';
@@ -310,6 +334,38 @@ export class ApiClient {
   async addParticipants(id: string, userIds: string[]): Promise<Conversation> {
     const path = `/conversations/${encodeURIComponent(id)}/participants`;
     return (await this.json<{ conversation: Conversation }>(path, { method: 'POST', json: { userIds } })).conversation;
+  }
+
+  /** Marks the conversation solved, or opens it again. */
+  async solve(id: string, solved: boolean): Promise<Conversation> {
+    const path = `/conversations/${encodeURIComponent(id)}/${solved ? 'solve' : 'reopen'}`;
+    return (await this.json<{ conversation: Conversation }>(path, { method: 'POST' })).conversation;
+  }
+
+  /** Customers: gives or changes their rating of an answered or solved conversation. */
+  async rate(id: string, body: RateBody): Promise<Rating> {
+    return (await this.json<{ rating: Rating }>(`/conversations/${encodeURIComponent(id)}/rating`, { method: 'PUT', json: body })).rating;
+  }
+
+  /** How soon the account, and each of its topics, usually answers. */
+  replyTimes(accountId: string): Promise<ReplyTimes> {
+    return this.json('/reply-times', { query: { accountId } });
+  }
+
+  /** Staff: tells the other staff of the conversation that the caller is writing (an ephemeral `typing` event). */
+  async typing(id: string): Promise<void> {
+    await this.fetch(`/conversations/${encodeURIComponent(id)}/typing`, { method: 'POST' });
+  }
+
+  /** Staff: the saved replies of an account (and the shared ones) with a word beginning with `q`. */
+  async savedReplies(accountId: string, q: string, signal?: AbortSignal): Promise<SavedReply[]> {
+    return (await this.json<Page<SavedReply>>('/saved-replies', { query: { accountId, q, limit: 10 }, signal })).items;
+  }
+
+  /** Staff: a saved reply with its placeholders filled in by the server for a conversation. */
+  async renderSavedReply(id: string, conversationId: string): Promise<RenderedReply> {
+    const path = `/saved-replies/${encodeURIComponent(id)}/render`;
+    return (await this.json<{ rendered: RenderedReply }>(path, { method: 'POST', json: { conversationId } })).rendered;
   }
 
   /** Staff: counts per status and assignee filter. */

@@ -11,6 +11,9 @@ export interface LiveEvent {
   conversationId: string;
   messageId?: string;
   unread?: number;
+  /** `typing` (staff): who is writing, and for how long the notice holds without another. */
+  user?: { id: string; name: string };
+  expiresInSeconds?: number;
 }
 
 /**

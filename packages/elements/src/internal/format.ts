@@ -1,5 +1,5 @@
 import type { Role, StaffKind } from '@secure-inbox/protocol';
-import type { Strings } from './i18n.js';
+import { plural, type Strings } from './i18n.js';
 
 const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
 const formats: Record<string, Intl.DateTimeFormat> = {};
@@ -76,6 +76,12 @@ export function statusLabel(t: Strings, status: string): string {
       return status;
   }
 }
+
+const replyUnits = { minutes: 'replyMinutes', hours: 'replyHours', days: 'replyDays', working_days: 'replyWorkingDays' } as const;
+
+/** "We usually answer within 2 working days.", in the reader's language. */
+export const replyTime = (t: Strings, time: { amount: number; unit: string }, locale?: string): string =>
+  plural(t[replyUnits[time.unit as keyof typeof replyUnits] ?? 'replyDays'], time.amount, locale);
 
 /** The active element, looking through shadow roots. */
 export function deepActiveElement(): Element | null {

@@ -1,11 +1,9 @@
 /**
  * What `<secure-inbox>` loads on demand (see `loadParts` in lazy.ts): reading and writing a conversation (thread
- * view, compose dialog, Status tab, rich editor, attachment picker, tip popover, and DOMPurify for message bodies)
- * and the staff console (answer panel, conversation controls, queue filters, notification centre). DOMPurify first,
- * then the elements (exported, so a bundler keeps their registration); their stylesheets are in the entry
- * (bundle.ts).
+ * view, compose dialog, Status tab, rich editor, attachment picker, tip popover, and the sanitizer for message bodies)
+ * and the staff console (answer panel, conversation controls, queue filters, notification centre). The elements are exported, so a bundler keeps their
+ * registration; their stylesheets are in the entry (bundle.ts).
  */
-import 'dompurify';
 export { SecureThreadView } from '../components/thread-view/thread-view.js';
 export { SecureComposeDialog } from '../components/compose-dialog/compose-dialog.js';
 export { SecureRichEditor } from '../components/rich-editor/rich-editor.js';

@@ -1,41 +1,109 @@
 import { richText } from '@secure-inbox/protocol/rich-text';
-import DOMPurify from 'dompurify';
 
 /** The allow-list shared with the server, re-exported for the editor. */
 export { richText };
 
-const purify = DOMPurify(window);
+/*
+ * The browser's second sanitizer: DOMPurify's rules for our allow-list, the same rules the server applies on write
+ * (packages/server/src/domain/rich-text.ts), as a walk over a tree parsed in an inert document. sanitize.test.ts holds
+ * its output to DOMPurify's (configured as the widget configured it before) for every XSS payload and random markup.
+ * - Elements outside the allow-list are unwrapped (their content kept), except those whose content is not markup a
+ *   reader should see (scripts, styles, SVG, MathML, templates, …), which go whole; so do elements outside the HTML
+ *   namespace, comments, and an element without element children whose text spells markup (DOMPurify's
+ *   namespace-confusion check), and a form whose named controls shadow the DOM's own properties.
+ * - Attributes outside the allow-list go; an allowed one is kept, trimmed, when empty or when, without white space, it
+ *   matches the allowed URL pattern, and not when it could close a raw-text element or a comment.
+ * - Links keep only an http(s)/mailto address and always get `rel` and `target=_blank`.
+ */
+const allowedTags = new Set<string>(richText.allowedTags);
+const allowedAttributes = new Set<string>(richText.allowedAttributes);
+/** DOMPurify's FORBID_CONTENTS: removed with everything inside. */
+const droppedWithContent = new Set(
+  'annotation-xml audio colgroup desc foreignobject head iframe math mi mn mo ms mtext noembed noframes noscript plaintext script selectedcontent style svg template thead title video xmp'.split(
+    ' ',
+  ),
+);
+/** White space and invisible characters ignored when an address is checked (control characters among them). */
+// eslint-disable-next-line no-control-regex -- DOMPurify's ATTR_WHITESPACE: control characters are what it matches
+const addressSpace = /[\u0000-\u0020\u00a0\u1680\u180e\u2000-\u2029\u205f\u3000]/g;
+/** A value that could end a raw-text element or a comment when the markup is parsed again. */
+const valueBreakout = /((--!?|])>)|<\/(style|script|title|xmp|textarea|noscript|iframe|noembed|noframes)/i;
+/** Text that spells markup. */
+const markup = /<[/\w!]/;
 
-purify.addHook('afterSanitizeAttributes', (node) => {
-  if (node.nodeName !== 'A') return;
-  const href = node.getAttribute('href');
-  if (href !== null && !richText.allowedUriPattern.test(href.trim())) node.removeAttribute('href');
-  node.setAttribute('target', '_blank');
-  node.setAttribute('rel', richText.linkRel);
-});
+function cleanAttributes(element: HTMLElement): void {
+  for (const { name, value, namespaceURI } of [...element.attributes]) {
+    const trimmed = value.trim();
+    if (
+      namespaceURI ||
+      !allowedAttributes.has(name) ||
+      valueBreakout.test(trimmed) ||
+      (trimmed && !richText.allowedUriPattern.test(trimmed.replace(addressSpace, '')))
+    )
+      element.removeAttribute(name);
+    else if (trimmed !== value) element.setAttribute(name, trimmed);
+  }
+  if (element.localName === 'a') {
+    const href = element.getAttribute('href');
+    if (href !== null && !richText.allowedUriPattern.test(href)) element.removeAttribute('href');
+    element.setAttribute('target', '_blank');
+    element.setAttribute('rel', richText.linkRel);
+  }
+}
 
-// Set once: passing a config to every sanitize() call would re-parse it each time (slow in long threads).
-purify.setConfig({
-  ALLOWED_TAGS: [...richText.allowedTags],
-  ALLOWED_ATTR: [...richText.allowedAttributes],
-  ALLOWED_URI_REGEXP: richText.allowedUriPattern,
-  ALLOW_DATA_ATTR: false,
-  ALLOW_ARIA_ATTR: false,
-  IN_PLACE: true,
-});
+/** Read from the prototype: a form's named controls can shadow its own `childNodes`. */
+const childNodes = Object.getOwnPropertyDescriptor(Node.prototype, 'childNodes')!.get!;
+
+/** A form whose named controls shadow what the walk uses (DOMPurify's clobbering check): it goes whole. */
+const clobbered = (form: HTMLFormElement) =>
+  typeof form.nodeName !== 'string' ||
+  typeof form.textContent !== 'string' ||
+  typeof form.removeChild !== 'function' ||
+  !(form.attributes instanceof NamedNodeMap) ||
+  typeof form.removeAttribute !== 'function' ||
+  typeof form.setAttribute !== 'function' ||
+  typeof form.namespaceURI !== 'string' ||
+  typeof form.insertBefore !== 'function' ||
+  typeof form.hasChildNodes !== 'function';
+
+/** Cleans the children of `parent` (an allowed element, never a form) in place, in document order. */
+function cleanChildren(parent: Node): void {
+  const nodes = parent.childNodes;
+  for (let i = 0, node: Node; (node = nodes[i]);) {
+    if (!(node instanceof HTMLElement)) {
+      // Text stays; comments and whatever is outside the HTML namespace go.
+      if (node.nodeType === 3) i++;
+      else parent.removeChild(node);
+    } else if (
+      (node instanceof HTMLFormElement && clobbered(node)) ||
+      (!node.firstElementChild && markup.test(node.innerHTML) && markup.test(node.textContent!)) ||
+      droppedWithContent.has(node.localName)
+    )
+      parent.removeChild(node);
+    else if (allowedTags.has(node.localName)) {
+      cleanAttributes(node);
+      cleanChildren(node);
+      i++;
+    } else {
+      // Unwrapped: its children take its place and are cleaned next.
+      for (const child of [...(childNodes.call(node) as NodeListOf<ChildNode>)]) parent.insertBefore(child, node);
+      parent.removeChild(node);
+    }
+  }
+}
 
 /**
- * Parsing happens in the inert document of a `<template>` (no scripts run, nothing loads), reusing one root, and
- * DOMPurify cleans that tree in place: much cheaper than a fresh DOMParser document per message in long threads.
+ * Parsing happens in the inert document of a `<template>` (no scripts run, nothing loads), and the tree is cleaned
+ * there, in place: much cheaper than a fresh DOMParser document per message in long threads.
  */
 let inert: Document | undefined;
-let root: HTMLElement | undefined;
 
-const parse = (html: string, tag: string) => {
-  const element = (inert ??= document.createElement('template').content.ownerDocument).createElement(tag);
+const parse = (html: string) => {
+  const element = (inert ??= document.createElement('template').content.ownerDocument).createElement('div');
   // Nested deeper than any body the server writes: only its text is shown (parsing it would cost the
   // page seconds). Without a `<` left, the parser reads text and character references only.
   element.innerHTML = nesting(html) > richText.maxDepth ? html.replace(/<[^<>]*>/g, '').replaceAll('<', '&lt;') : html;
+  cleanChildren(element);
   return element;
 };
 
@@ -47,39 +115,21 @@ const nesting = (html: string) => {
   return deepest;
 };
 
-function clean(html: string): HTMLElement {
-  purify.sanitize((root = parse(html, 'blockquote')));
-  return root;
-}
-
 /** Sanitizes HTML with the shared allow-list, as a string (the editor's value). */
 export function sanitize(html: string): string {
-  return clean(html).innerHTML;
+  return parse(html).innerHTML;
 }
-
-const plainTags = new Set<string>(richText.allowedTags.filter((tag) => tag !== 'a'));
-
-/** Only text and allow-listed elements without attributes (links excepted): DOMPurify would return it unchanged. */
-const plain = (node: Node): boolean => {
-  for (let child = node.firstChild; child; child = child.nextSibling) {
-    if (child.nodeType !== 3 && !(child instanceof HTMLElement && plainTags.has(child.localName) && !child.attributes.length && plain(child))) return false;
-  }
-  return true;
-};
 
 const bodies = new WeakMap<object, HTMLElement>();
 
 /**
  * A message's sanitized body, as the `<div part="message-body" class="body">` to render: its nodes are inserted as
  * they are, never serialized and parsed again. Made once per message object, so re-renders of long threads reuse it.
- * A body of plain formatting only (the usual message: the server cleaned it with the same allow-list) is kept as
- * parsed, for DOMPurify would return it unchanged and costs far more than parsing; any other goes through DOMPurify.
  */
 export function bodyOf(message: { body: string }): HTMLElement {
   let body = bodies.get(message);
   if (!body) {
-    bodies.set(message, (body = parse(message.body, 'div')));
-    if (!plain(body)) body.replaceChildren(...clean(message.body).childNodes);
+    bodies.set(message, (body = parse(message.body)));
     body.setAttribute('part', 'message-body');
     body.className = 'body';
   }
@@ -93,7 +143,7 @@ const shorten = (text: string, max: number) => {
 
 /** Plain text of a message body, for quotes and previews (rendered as text, never as HTML). */
 export function textOf(html: string, max = 160): string {
-  return shorten(clean(html).textContent!.replace(/\s+/g, ' '), max);
+  return shorten(parse(html).textContent!.replace(/\s+/g, ' '), max);
 }
 
 /** Text as it reads: a line break at each `<br>` and after each paragraph, list item, quote or `pre`. */

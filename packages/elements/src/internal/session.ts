@@ -14,6 +14,7 @@ export type SessionEvent =
   | { type: 'message.created'; conversationId: string; messageId?: string }
   | { type: 'conversation.updated'; conversationId: string }
   | { type: 'notification.created'; conversationId: string; messageId?: string }
+  | { type: 'typing'; conversationId: string; user: { id: string; name: string }; expiresInSeconds: number }
   | { type: 'credentials.changed' }
   | { type: 'connection'; state: ConnectionState };
 
@@ -77,13 +78,16 @@ export class Session {
     this.#unlisten = this.api.hasCredentials
       ? listen(this.api, {
           event: (event) => {
-            const { type, conversationId, messageId, unread } = event;
+            const { type, conversationId, messageId, unread, user, expiresInSeconds } = event;
             if (type === 'unread.changed') {
               if (typeof unread === 'number') this.push({ type, unread });
               // The folder counts (Sent, Trash) come with `/me` only.
               this.refreshCounts();
             } else if (type === 'message.created' || type === 'conversation.updated' || type === 'notification.created') {
               this.push({ type, conversationId, messageId });
+            } else if (type === 'typing' && user) {
+              // Ephemeral (no id, never replayed): another staff member is writing in a thread.
+              this.push({ type, conversationId, user, expiresInSeconds: Number(expiresInSeconds) || 5 });
             }
           },
           state: (state) => {

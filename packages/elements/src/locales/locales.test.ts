@@ -4,7 +4,7 @@ import '../components/unread-badge/unread-badge.js';
 import type { SecureInbox } from '../components/secure-inbox/secure-inbox.js';
 import { defaultStrings, type Plural, type Strings } from '../internal/i18n.js';
 import { shippedLanguages } from '../internal/languages.js';
-import { db, q, qa, text, until, useMocks } from '../internal/test/mocks.js';
+import { acknowledgement, db, q, qa, text, until, useMocks, users } from '../internal/test/mocks.js';
 import ar from './ar.js';
 import de from './de.js';
 import es from './es.js';
@@ -102,6 +102,32 @@ describe('<secure-inbox> in other languages', () => {
     await until(() => spoken() === '11 رسالة غير مقروءة');
     expect(text(el.shadowRoot!.querySelector('[part~="badge-button"]'))).to.contain('الرسائل');
     await expect(el).to.be.accessible();
+  });
+
+  it('reply times, acknowledgements and "seen" in German and Arabic, with each language’s plural forms', async () => {
+    const stored = db.conversations.get('c-permit')!;
+    stored.conversation.status = 'open';
+    stored.details.expectedReply = { amount: 2, unit: 'working_days' };
+    stored.details.seen = { messageId: 'x', at: '2025-03-02T10:42:00Z', by: { name: 'Bauamt', team: true } };
+    stored.messages.push(acknowledgement('c-permit', users.alice, 'Bauamt', 1, 'days'));
+    const part = (el: Element, name: string) => text(q(el, 'secure-thread-view', `[part~="${name}"]`));
+    const german = await fixture<SecureInbox>(html`<secure-inbox lang="de" token="token-alice" conversation="c-permit"></secure-inbox>`);
+    await until(() => part(german, 'expected-reply') === 'Wir antworten in der Regel innerhalb von 2 Werktagen.');
+    expect(part(german, 'acknowledgement')).to.equal('Ihre Frage ging an Bauamt. Wir antworten in der Regel innerhalb von 1 Tag.');
+    expect(part(german, 'seen')).to.equal(
+      `Gesehen vom Team Bauamt, ${new Intl.DateTimeFormat('de', { dateStyle: 'medium' }).format(new Date('2025-03-02T10:42:00Z'))}`,
+    );
+    expect(part(german, 'solve')).to.equal('Als gelöst markieren');
+    await expect(german).to.be.accessible();
+    german.remove();
+
+    stored.details.expectedReply = { amount: 3, unit: 'hours' };
+    const page = await fixture<HTMLElement>(html`<div lang="ar" dir="rtl"><secure-inbox token="token-alice" conversation="c-permit"></secure-inbox></div>`);
+    const arabic = page.querySelector('secure-inbox')!;
+    // Three: the "few" form; one: a form that spells the number.
+    await until(() => part(arabic, 'expected-reply') === 'نرد عادةً خلال 3 ساعات.');
+    expect(part(arabic, 'acknowledgement')).to.equal('أُرسل سؤالك إلى Bauamt. نرد عادةً خلال يوم واحد.');
+    await expect(arabic).to.be.accessible();
   });
 
   it('a key the language lacks is shown in English', async () => {

@@ -81,6 +81,22 @@ describe('live updates over the shared event stream', () => {
     await until(() => requestsTo('/conversations/c-permit/read', 'POST').length === 2);
   });
 
+  it("shows staff who else is writing from the stream's ephemeral typing event, which does not move the replay position", async () => {
+    backoff.min = 20;
+    backoff.max = 100;
+    const inbox = await fixture<SecureInbox>(html`<secure-inbox token="token-bob" conversation="c-permit"></secure-inbox>`);
+    await until(() => q(inbox, 'secure-thread-view', 'secure-answer-panel') && text(connection(inbox)) === 'Live');
+    live.send('conversation.updated', { conversationId: 'c-cafe' }, 12);
+    // As the server writes it: no `id:` line.
+    live.write(
+      `event: typing\ndata: ${JSON.stringify({ conversationId: 'c-permit', user: { id: 'u-sam', name: 'Sam Support', role: 'admin' }, expiresInSeconds: 5 })}\n\n`,
+    );
+    await until(() => text(q(inbox, 'secure-thread-view', '[part~="writing"]')) === 'Sam Support is writing');
+    live.drop();
+    await until(() => live.connects.length === 2);
+    expect(live.connects.at(-1)!.lastEventId).to.equal('12');
+  });
+
   it('shows Live, Reconnecting… and Offline as the stream goes, and resumes after the last event it saw', async () => {
     backoff.min = 20;
     backoff.max = 100;

@@ -24,8 +24,8 @@ export const allowDrop = (event: DragEvent): void => {
 };
 
 /**
- * @summary Attachments for a new message or a reply: a file button (a native file input), drag and drop (the host form
- * calls `drop`), a progress bar and Cancel per upload, chips with name and size and a Remove button, and the server's
+ * @summary Attachments for a new message or a reply: a file button (a native file input), drag and drop and pasting (the host
+ * form calls `drop` for both), a progress bar and Cancel per upload, chips with name and size and a Remove button, and the server's
  * reason when a file is refused (too large, a type not accepted).
  *
  * @csspart attach - The "Attach files" button (a label around the file input).
@@ -79,11 +79,12 @@ export class SecureAttachmentPicker extends SecureElement {
     this.items = [];
   }
 
-  /** `@drop` for a drop zone. */
-  drop(event: DragEvent): void {
-    if (!event.dataTransfer?.files.length) return;
+  /** `@drop` for a drop zone, and `@paste` for a form: dropped or pasted files (a screenshot) upload like chosen ones. */
+  drop(event: DragEvent | ClipboardEvent): void {
+    const files = ((event as DragEvent).dataTransfer ?? (event as ClipboardEvent).clipboardData)?.files;
+    if (!files?.length) return;
     event.preventDefault();
-    this.add(event.dataTransfer.files);
+    this.add(files);
   }
 
   /** Starts uploading files. */

@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { failWith, focused, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
+import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
 
@@ -26,6 +26,35 @@ async function fill(el: SecureInbox, subject: string, body: string) {
 describe('compose dialog', () => {
   useMocks();
 
+  it('tells a customer how soon the account, or the chosen topic, usually answers', async () => {
+    db.replyTimes['acc-permit'] = {
+      accountId: 'acc-permit',
+      replyTime: { amount: 2, unit: 'working_days' },
+      topics: [{ topicId: 'top-permits', replyTime: { amount: 1, unit: 'hours' } }],
+    };
+    const { el } = await openCompose('token-alice');
+    const expected = () => text(q(el, 'secure-compose-dialog', '[part~="expected-reply"]'));
+    await until(() => expected() === 'We usually answer within 2 working days.');
+    expect(requestsTo('/reply-times').map((r) => r.query.get('accountId'))).to.deep.equal(['acc-permit']);
+    await expect(el).to.be.accessible();
+    const topic = field<HTMLSelectElement>(el, '[name="topicId"]');
+    topic.focus();
+    await sendKeys({ press: 'ArrowDown' });
+    await until(() => expected() === 'We usually answer within 1 hour.');
+    await sendKeys({ press: 'ArrowDown' });
+    await until(() => expected() === 'We usually answer within 2 working days.');
+  });
+
+  it('says nothing about reply times when none is set, and never to staff', async () => {
+    const { el } = await openCompose('token-alice');
+    await until(() => requestsTo('/reply-times').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(q(el, 'secure-compose-dialog', '[part~="expected-reply"]')).to.equal(null);
+    const staff = await openCompose('token-bob');
+    expect(q(staff.el, 'secure-compose-dialog', '[part~="expected-reply"]')).to.equal(null);
+    expect(requestsTo('/reply-times')).to.have.length(1);
+  });
+
   it('takes a file dropped on the form, uploads it and sends it with the question', async () => {
     const { el } = await openCompose('token-alice');
     await fill(el, 'Site plan', 'Attached.');
@@ -43,6 +72,22 @@ describe('compose dialog', () => {
     field<HTMLButtonElement>(el, '[part~="send"]').click();
     await until(() => requestsTo('/conversations', 'POST').length);
     expect((requestsTo('/conversations', 'POST')[0].body as { attachmentIds?: string[] }).attachmentIds).to.have.length(1);
+  });
+
+  it('uploads a screenshot pasted into the message like a chosen file', async () => {
+    const { el } = await openCompose('token-alice');
+    const files = new DataTransfer();
+    files.items.add(new File([new Uint8Array([137, 80, 78, 71])], 'image.png', { type: 'image/png' }));
+    const editor = q<HTMLElement>(el, 'secure-compose-dialog', 'secure-rich-editor', '[part~="editor"]')!;
+    editor.focus();
+    const paste = new ClipboardEvent('paste', { clipboardData: files, bubbles: true, cancelable: true, composed: true });
+    editor.dispatchEvent(paste);
+    expect(paste.defaultPrevented).to.equal(true);
+    const chip = () => q(el, 'secure-compose-dialog', 'secure-attachment-picker', '[part~="attachment-chip"]');
+    await until(() => chip() && !q(el, 'secure-compose-dialog', 'secure-attachment-picker', '[part~="progress"]'));
+    expect(text(chip())).to.contain('image.png');
+    expect(requestsTo('/attachments', 'POST')).to.have.length(1);
+    await expect(el).to.be.accessible();
   });
 
   it('opens about a host record with a subject and topic filled in, and sends the record with the question', async () => {

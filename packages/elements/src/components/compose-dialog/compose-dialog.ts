@@ -1,7 +1,7 @@
-import type { Account, Context, CreateConversationBody, Topic, UserRef } from '@secure-inbox/protocol';
+import type { Account, Context, CreateConversationBody, ReplyTimes, Topic, UserRef } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiError } from '../../internal/api.js';
-import { deepActiveElement, flagLabel } from '../../internal/format.js';
+import { deepActiveElement, flagLabel, localeOf, replyTime } from '../../internal/format.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session } from '../../internal/session.js';
 import { shared } from '../../internal/shared.styles.js';
@@ -39,6 +39,7 @@ export interface ComposeOptions {
  * @csspart loading - Accounts, topics and recipients loading.
  * @csspart error - A validation or send error.
  * @csspart retry - The Retry button of an error.
+ * @csspart expected-reply - Customers: how soon the account (or the chosen topic) usually answers, when it says so.
  * @csspart attach - The "Attach files" button; also `attachment-list`, `attachment-chip`, `progress`, `cancel-upload`, `remove-attachment`.
  *
  * @cssprop --secure-compose-width - The dialog's width (default 36rem).
@@ -64,6 +65,8 @@ export class SecureComposeDialog extends SecureElement {
     errors: { state: true },
     sendError: { state: true },
     sending: { state: true },
+    replyTimes: { state: true },
+    topicId: { state: true },
   };
 
   static override sessionField = 'session';
@@ -89,6 +92,9 @@ export class SecureComposeDialog extends SecureElement {
   private errors: { subject?: string; recipients?: string; body?: string } = {};
   private sendError = '';
   private sending = false;
+  /** Customers: the chosen account's expected reply times. */
+  private replyTimes?: ReplyTimes;
+  private topicId = '';
 
   private get dialog() {
     return this.renderRoot?.querySelector('dialog') as HTMLDialogElement;
@@ -125,6 +131,7 @@ export class SecureComposeDialog extends SecureElement {
       const field = this.renderRoot.querySelector<HTMLInputElement>(`[name=${name}]`);
       if (field && options[name]) field.value = options[name];
     }
+    this.topicId = options.topicId ?? '';
     this.renderRoot.querySelector<HTMLElement>('select, input')?.focus();
   }
 
@@ -157,9 +164,17 @@ export class SecureComposeDialog extends SecureElement {
     const topic = this.renderRoot.querySelector<HTMLSelectElement>('[name=topicId]');
     if (topic) topic.value = '';
     this.accountId = accountId;
+    this.topicId = '';
     this.directory = undefined;
     this.directoryError = undefined;
+    this.replyTimes = undefined;
     if (!accountId || !this.session) return;
+    // Customers are told how soon they will hear back; without it (none set, or it failed) the form says nothing.
+    if (!this.staff)
+      this.session.api.replyTimes(accountId).then(
+        (times) => accountId === this.accountId && (this.replyTimes = times),
+        () => undefined,
+      );
     try {
       const people = await this.session.api.directory(accountId);
       if (accountId === this.accountId) this.directory = people.filter((person) => person.id !== this.session?.me?.user.id);
@@ -246,6 +261,13 @@ export class SecureComposeDialog extends SecureElement {
     </dialog>`;
   }
 
+  /** The topic's expected reply time, else the account's. */
+  #renderReplyTime() {
+    const times = this.replyTimes;
+    const time = times?.topics.find((topic) => topic.topicId === this.topicId)?.replyTime ?? times?.replyTime;
+    return time ? html`<p part="expected-reply" class="hint" role="status">${replyTime(this.t, time, localeOf(this))}</p>` : nothing;
+  }
+
   #renderForm() {
     const t = this.t;
     const errors = this.errors;
@@ -256,6 +278,7 @@ export class SecureComposeDialog extends SecureElement {
       @submit=${this.#submit}
       @dragover=${allowDrop}
       @drop=${(event: DragEvent) => this.picker?.drop(event)}
+      @paste=${(event: ClipboardEvent) => this.picker?.drop(event)}
     >
       ${
         this.accounts.length > 1
@@ -271,13 +294,14 @@ export class SecureComposeDialog extends SecureElement {
         topics.length
           ? html`<label part="field" class="field"
             >${t.topic}
-            <select name="topicId">
+            <select name="topicId" @change=${(event: Event) => (this.topicId = (event.target as HTMLSelectElement).value)}>
               <option value="">${t.noTopic}</option>
               ${topics.map((topic) => html`<option value=${topic.id} title=${topic.description}>${topic.name}</option>`)}
             </select></label
           >`
           : nothing
       }
+      ${this.#renderReplyTime()}
       <fieldset part="field recipients" class="recipients" aria-describedby="recipients-hint recipients-error" aria-invalid=${errors.recipients ? 'true' : 'false'}>
         <legend>${t.recipients}${this.staff ? html`<span aria-hidden="true"> *</span>` : nothing}</legend>
         ${

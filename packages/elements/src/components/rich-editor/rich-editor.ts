@@ -92,6 +92,31 @@ export class SecureRichEditor extends SecureElement {
     });
   }
 
+  /** The plain text of the content, as typed (the staff answer's `/word` for a saved reply). */
+  get text(): string {
+    return this.editor?.textContent ?? '';
+  }
+
+  /** The plain text from the start of the content to the caret (or to where it was when the editor lost focus). */
+  get textBeforeCaret(): string {
+    const selection = this.#selection();
+    const live = selection?.rangeCount && this.editor?.contains(selection.focusNode) ? selection.getRangeAt(0) : this.#range;
+    if (!live) return this.text;
+    const before = document.createRange();
+    before.selectNodeContents(this.editor);
+    before.setEnd(live.endContainer, live.endOffset);
+    return before.toString();
+  }
+
+  /** Replaces the `length` characters before the caret with `text`, typed as text (a mention's `@Name`). */
+  replaceBeforeCaret(length: number, text: string): void {
+    this.#restoreRange();
+    for (let i = 0; i < length; i++) document.execCommand('delete');
+    document.execCommand('insertText', false, text);
+    this.#saveRange();
+    this.#changed();
+  }
+
   get isEmpty(): boolean {
     return !this.editor || (this.editor.textContent ?? '').trim() === '';
   }

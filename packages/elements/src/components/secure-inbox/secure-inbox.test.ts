@@ -1,7 +1,7 @@
 import { expect, fixture, fixtureSync, html, oneEvent } from '@open-wc/testing';
 import { sendKeys, setViewport } from '@web/test-runner-commands';
 import { http, HttpResponse } from 'msw';
-import { failWith, focused, jwtFor, q, qa, requestsTo, text, unreachable, until, useMocks, users, worker } from '../../internal/test/mocks.js';
+import { db, failWith, focused, jwtFor, q, qa, requestsTo, text, unreachable, until, useMocks, users, worker } from '../../internal/test/mocks.js';
 import './secure-inbox.js';
 import type { SecureInbox } from './secure-inbox.js';
 import type { SecureConversationList } from '../conversation-list/conversation-list.js';
@@ -69,6 +69,36 @@ describe('<secure-inbox>', () => {
     await until(() => requestsTo('/conversations').some((r) => r.query.get('folder') === 'sent'));
     const sent = requestsTo('/conversations').find((r) => r.query.get('folder') === 'sent')!;
     expect(sent.query.has('unread')).to.equal(false);
+  });
+
+  it('filters a customer’s folders by status from the keyboard: open, waiting for me, answered, solved', async () => {
+    db.conversations.get('c-xss')!.conversation.status = 'resolved';
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-alice" folder="sent"></secure-inbox>`);
+    await loaded(el);
+    const select = el.shadowRoot!.querySelector<HTMLSelectElement>('[part~="status-filter"]')!;
+    expect([...select.options].map((option) => option.text)).to.deep.equal(['All', 'Open', 'Waiting for me', 'Answered', 'Solved']);
+    expect(text(select.closest('label'))).to.match(/^Show /);
+    await expect(el).to.be.accessible();
+    select.focus();
+    await sendKeys({ press: 'ArrowDown' });
+    await sendKeys({ press: 'ArrowDown' });
+    await until(() => requestsTo('/conversations').some((r) => r.query.get('status') === 'waiting_for_me'));
+    await until(() => rows(el).length === 1 && text(rows(el)[0]).includes('Inspection date'));
+    await sendKeys({ press: 'End' });
+    await until(() => requestsTo('/conversations').some((r) => r.query.get('status') === 'solved'));
+    await until(() => rows(el).length === 1 && text(rows(el)[0]).includes('Strange formatting'));
+    expect(focused()).to.equal(select);
+    await expect(el).to.be.accessible();
+    // The filter holds in every folder.
+    folderButtons(el)[0].click();
+    await until(() => requestsTo('/conversations').some((r) => r.query.get('folder') === 'inbox' && r.query.get('status') === 'solved'));
+  });
+
+  it('gives staff their queue filters instead of the customer’s status filter', async () => {
+    const el = await fixture<SecureInbox>(html`<secure-inbox token="token-bob"></secure-inbox>`);
+    await loaded(el);
+    await until(() => q(el, 'secure-queue-filters'));
+    expect(el.shadowRoot!.querySelector('[part~="status-filter"]')).to.equal(null);
   });
 
   it('keeps the person’s “Unread only” choice when they come back to the Inbox', async () => {

@@ -21,9 +21,9 @@ const listParts =
 const editorParts = 'label, toolbar, tool, editor, link-form';
 const attachParts = 'attach, attachment-list, attachment-chip, progress, cancel-upload, remove-attachment';
 const threadParts = `thread, thread-header, back, subject, status, record-link, participants, answered-by, thread-actions, panel, older, messages, message,
-  message-internal, message-status-update, departure, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
-  tip-button, tip, tip-text, tip-close, reply, reply-quote, send, answer-panel, answer-button, answer-internal, internal-banner, confirm,
-  tip-field, notify, controls, assignee, assign-me, status-select, notify-admins, result, attachment-download, scan-status, ${attachParts}, ${editorParts}`;
+  message-internal, message-status-update, departure, acknowledgement, solve, expected-reply, seen, rating, rating-form, message-header, internal-label, internal-hint, message-body, attachments, attachment, reply-to,
+  tip-button, tip, tip-text, tip-close, reply, reply-quote, send, writing, suggestions, saved-reply, mention, answer-panel, answer-button, answer-internal, internal-banner, confirm,
+  tip-field, notify, controls, assignee, assign-me, status-select, notify-admins, result, attachment-download, attachment-preview, file-icon, scan-status, ${attachParts}, ${editorParts}`;
 const commonParts = 'button, loading, empty, error, retry';
 
 /**
@@ -50,6 +50,7 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart search-button - The Search button.
  * @csspart search-hint - How to search ("Words, % for all, perm% for a prefix."), below the field; it wraps.
  * @csspart unread-toggle - The "Unread only" checkbox.
+ * @csspart status-filter - Customers: which conversations to show, by status (all, open, waiting for me, answered, solved).
  * @csspart queues - Staff: the queue filters above the list (see `<secure-queue-filters>`).
  * @csspart list-pane - The column holding search and list.
  * @csspart detail - The column holding the thread or Status tab.
@@ -69,7 +70,8 @@ const commonParts = 'button, loading, empty, error, retry';
  * @fires secure-before-send - Cancelable; from compose (`detail: { request }`) and replies (`detail: { conversationId, body, action }`).
  * @fires secure-sent - A conversation or reply was created.
  * @fires secure-queue-change - Staff changed a queue filter; `detail: { status, assignee, accountId, sort }`.
- * @fires secure-conversation-update - Staff changed a status or assignee; `detail: { conversation }`.
+ * @fires secure-conversation-update - Staff changed a status or assignee, or a customer marked a conversation solved or opened it again; `detail: { conversation }`.
+ * @fires secure-rated - A customer gave or changed a rating; `detail: { conversationId, rating }`.
  * @fires secure-error - Any failure; `detail: { error }` (an `ApiError` with `status`, `code`, `message`).
  */
 export class SecureInbox extends SessionRoot {
@@ -392,6 +394,30 @@ export class SecureInbox extends SessionRoot {
               />
               ${t.unreadOnly}</label
             >
+            ${
+              this.staff
+                ? nothing
+                : html`<label class="check"
+                  >${t.statusFilter}
+                  <select
+                    part="status-filter"
+                    @change=${(event: Event) => {
+                      const status = (event.target as HTMLSelectElement).value;
+                      this.queue = status ? ({ status } as QueueFilter) : undefined;
+                    }}
+                  >
+                    ${(
+                      [
+                        ['', t.all],
+                        ['open', t.statusOpen],
+                        ['waiting_for_me', t.waitingForMe],
+                        ['answered', t.statusAnswered],
+                        ['solved', t.solved],
+                      ] as const
+                    ).map(([status, label]) => html`<option value=${status}>${label}</option>`)}
+                  </select></label
+                >`
+            }
             <small part="search-hint" id="search-hint" class="search-hint">${t.searchHint}</small>
           </form>
           ${
@@ -418,7 +444,7 @@ export class SecureInbox extends SessionRoot {
             .q=${this.q}
             .unreadOnly=${this.unreadOnly}
             .selected=${this.conversation}
-            .queue=${this.staff && this.folder === 'inbox' ? this.queue : undefined}
+            .queue=${this.staff && this.folder !== 'inbox' ? undefined : this.queue}
             @secure-conversation-open=${this.#openConversation}
             @secure-filter-change=${this.#filterChange}
             ><slot name="empty" slot="empty">${t.empty}</slot

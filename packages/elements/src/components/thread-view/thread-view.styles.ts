@@ -63,6 +63,24 @@ export const styles = css`
     border: 0;
     padding: 0;
   }
+  .scores {
+    grid-auto-flow: column;
+    justify-content: start;
+    column-gap: var(--_space-m);
+  }
+  .saved {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_space-xs);
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
+  .comment {
+    flex-basis: 100%;
+    display: grid;
+    gap: var(--_space-xs);
+  }
   legend {
     font-weight: 600;
     padding: 0;
@@ -133,6 +151,12 @@ export const styles = css`
   .attachments {
     margin: 0;
     padding-inline-start: var(--_space-l);
+  }
+  [part~='attachment-preview']:not([hidden]) {
+    display: block;
+    max-inline-size: 100%;
+    margin-block: var(--_space-xs);
+    border-radius: var(--_radius);
   }
   .reply-to {
     padding-inline: var(--_space-xs);

@@ -1,7 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import { http } from 'msw';
-import { db, failWith, focused, q, qa, requestsTo, text, until, useMocks, worker } from '../../internal/test/mocks.js';
+import { acknowledgement, db, failWith, focused, q, qa, requestsTo, text, until, useMocks, users, worker } from '../../internal/test/mocks.js';
 import type { Session } from '../../internal/session.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
@@ -125,7 +125,7 @@ describe('thread view', () => {
   it('lists attachments with download buttons that fetch with the token', async () => {
     const el = await open('token-alice');
     const items = qa(el, 'secure-thread-view', '[part~="attachment"]');
-    expect(items.map(text)).to.deep.equal(['inspection-checklist.pdf (47 KB) Download', 'plan.pdf (1.2 MB) Download']);
+    expect(items.map(text)).to.deep.equal(['PDF inspection-checklist.pdf (47 KB) Download', 'PDF plan.pdf (1.2 MB) Download']);
     const button = items[1].querySelector<HTMLButtonElement>('[part~="attachment-download"]')!;
     expect(button.getAttribute('aria-label')).to.equal('Download plan.pdf');
     button.click();
@@ -535,5 +535,482 @@ describe('thread view', () => {
     expect(text(messages(el)[3].querySelector('[part~="message-body"]'))).to.equal('Tuesday at 10.');
     expect(qa(el, 'secure-thread-view', '[role="status"]').map(text)).to.include('New messages in this conversation.');
     await until(() => requestsTo('/conversations/c-permit/read', 'POST').length === 2);
+  });
+});
+
+describe('thread view: solving, rating, reply times and "seen"', () => {
+  useMocks();
+
+  const part = (el: Element, name: string) => q(el, 'secure-thread-view', `[part~="${name}"]`);
+  const announced = (el: Element) => qa(el, 'secure-thread-view', '[role="status"]').map(text);
+  const stored = () => db.conversations.get('c-permit')!;
+
+  it('lets a customer mark their conversation solved and open it again, by keyboard', async () => {
+    const el = await open('token-alice');
+    const updates: string[] = [];
+    el.addEventListener('secure-conversation-update', (event) => updates.push(event.detail.conversation.status));
+    const solve = part(el, 'solve') as HTMLButtonElement;
+    expect(text(solve)).to.equal('Mark as solved');
+    solve.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => text(part(el, 'status')) === 'Resolved');
+    expect(requestsTo('/conversations/c-permit/solve', 'POST')).to.have.length(1);
+    expect(text(solve)).to.equal('Reopen');
+    expect(focused()).to.equal(solve);
+    expect(announced(el)).to.include('Marked as solved.');
+    expect(updates).to.deep.equal(['resolved']);
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'Enter' });
+    await until(() => text(part(el, 'status')) === 'Open');
+    expect(requestsTo('/conversations/c-permit/reopen', 'POST')).to.have.length(1);
+    expect(text(solve)).to.equal('Mark as solved');
+    expect(announced(el)).to.include('Opened again.');
+    expect(updates).to.deep.equal(['resolved', 'open']);
+  });
+
+  it('offers no rating before the conversation is answered, and tells a waiting customer when they will hear back', async () => {
+    stored().conversation.status = 'open';
+    stored().details.expectedReply = { amount: 2, unit: 'working_days' };
+    const el = await open('token-alice');
+    expect(part(el, 'rating-form')).to.equal(null);
+    expect(text(part(el, 'expected-reply'))).to.equal('We usually answer within 2 working days.');
+    await expect(el).to.be.accessible();
+  });
+
+  it('lets a customer rate an answered conversation with a comment, and change the rating, by keyboard', async () => {
+    stored().conversation.status = 'answered';
+    const el = await open('token-alice');
+    const form = part(el, 'rating-form')!;
+    expect(text(form.querySelector('legend'))).to.equal('Rate this conversation, from 1 (poor) to 5 (excellent)');
+    await expect(el).to.be.accessible();
+    // Sending without a score says what is missing, at the form, and puts focus on the scores.
+    (form.querySelector('[type=submit]') as HTMLButtonElement).click();
+    await until(() => text(form.querySelector('[role="alert"]')) === 'Choose a rating from 1 to 5.');
+    const radios = [...form.querySelectorAll<HTMLInputElement>('[name=score]')];
+    expect(focused()).to.equal(radios[0]);
+    expect(requestsTo('/conversations/c-permit/rating', 'PUT')).to.have.length(0);
+    await expect(el).to.be.accessible();
+    // Arrow keys move through the scores (a native radio group); Tab reaches the comment.
+    await sendKeys({ press: 'ArrowRight' });
+    await sendKeys({ press: 'ArrowRight' });
+    await sendKeys({ press: 'ArrowRight' });
+    expect(radios.find((radio) => radio.checked)?.value).to.equal('4');
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal(form.querySelector('textarea'));
+    await sendKeys({ type: 'Quick and clear.' });
+    const rated = new Promise<CustomEvent>((resolve) => el.addEventListener('secure-rated', resolve as EventListener, { once: true }));
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ press: 'Enter' });
+    const event = await rated;
+    expect(requestsTo('/conversations/c-permit/rating', 'PUT').map((r) => r.body)).to.deep.equal([{ score: 4, comment: 'Quick and clear.' }]);
+    expect(event.detail.rating.score).to.equal(4);
+    const line = await until(() => part(el, 'rating'));
+    expect(text(line)).to.equal('You rated this conversation 4 of 5. Quick and clear. Change rating');
+    expect(text(line.querySelector('q'))).to.equal('Quick and clear.');
+    expect(focused()).to.equal(line);
+    expect(announced(el)).to.include('Thank you for your rating.');
+    await expect(el).to.be.accessible();
+    // Changing it: the form opens with the score given, focus on it; Escape closes it and focus returns.
+    (line.querySelector('button') as HTMLButtonElement).click();
+    const again = await until(() => part(el, 'rating-form'));
+    expect(focused()).to.equal(again.querySelector('[value="4"]'));
+    expect((again.querySelector('textarea') as HTMLTextAreaElement).value).to.equal('Quick and clear.');
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'Escape' });
+    await until(() => !part(el, 'rating-form'));
+    expect(focused()).to.equal(part(el, 'rating')!.querySelector('button'));
+    (part(el, 'rating')!.querySelector('button') as HTMLButtonElement).click();
+    await until(() => part(el, 'rating-form'));
+    await sendKeys({ press: 'ArrowRight' });
+    (part(el, 'rating-form')!.querySelector('[type=submit]') as HTMLButtonElement).click();
+    await until(() => text(part(el, 'rating')).startsWith('You rated this conversation 5 of 5.'));
+    expect(requestsTo('/conversations/c-permit/rating', 'PUT').map((r) => (r.body as { score: number }).score)).to.deep.equal([4, 5]);
+  });
+
+  it('shows a rating that may no longer be changed without "Change rating", and the server\'s refusal at the form', async () => {
+    stored().conversation.status = 'resolved';
+    stored().details.ratings = [
+      {
+        score: 2,
+        comment: null,
+        author: { id: users.alice.id, name: users.alice.name, role: 'customer' },
+        createdAt: '2025-01-01T10:00:00Z',
+        updatedAt: '2025-01-01T10:00:00Z',
+        changeableUntil: '2025-01-08T10:00:00Z',
+      },
+    ];
+    const el = await open('token-alice');
+    expect(text(part(el, 'rating'))).to.equal('You rated this conversation 2 of 5.');
+    expect(part(el, 'rating')!.querySelector('button')).to.equal(null);
+    expect(part(el, 'rating-form')).to.equal(null);
+
+    stored().details.ratings[0].changeableUntil = new Date(Date.now() + 86_400_000).toISOString();
+    worker.use(
+      http.put('*/api/v1/conversations/c-permit/rating', () =>
+        Response.json({ error: { code: 'conflict', message: 'The rating can no longer be changed.' } }, { status: 409 }),
+      ),
+    );
+    const again = await open('token-alice');
+    (part(again, 'rating')!.querySelector('button') as HTMLButtonElement).click();
+    await until(() => part(again, 'rating-form'));
+    (part(again, 'rating-form')!.querySelector('[type=submit]') as HTMLButtonElement).click();
+    await until(() => text(part(again, 'rating-form')!.querySelector('[role="alert"]')) === 'The rating can no longer be changed.');
+    await expect(again).to.be.accessible();
+  });
+
+  it("draws the acknowledgement of a new question as a line of the feed, in the reader's words, never as a message to answer", async () => {
+    stored().conversation.status = 'open';
+    // Written with the question, a moment after it.
+    const question = stored().messages[0];
+    const line = acknowledgement('c-permit', users.alice, 'Permit office', 4, 'hours');
+    line.createdAt = new Date(Date.parse(question.createdAt) + 1000).toISOString();
+    stored().messages.splice(1, 0, line);
+    const el = await open('token-alice');
+    const drawn = await until(() => part(el, 'acknowledgement'));
+    expect(text(drawn)).to.equal('Your question went to Permit office. We usually answer within 4 hours.');
+    expect(drawn.localName).to.equal('article');
+    expect(drawn.getAttribute('aria-posinset')).to.equal('2');
+    expect(drawn.querySelector('[part~="reply-to"]')).to.equal(null);
+    expect(messages(el)).to.have.length(3);
+    await expect(el).to.be.accessible();
+  });
+
+  it("says when the team read the customer's latest message, by name only when the server gives one", async () => {
+    const at = new Date();
+    at.setHours(10, 42, 0, 0);
+    const time = new Intl.DateTimeFormat('en', { timeStyle: 'short' }).format(at);
+    stored().details.seen = { messageId: 'x', at: at.toISOString(), by: { name: 'Permit office', team: true } };
+    const el = await fixture<SecureInbox>(html`<secure-inbox lang="en" token="token-alice" conversation="c-permit"></secure-inbox>`);
+    const seen = await until(() => part(el, 'seen'));
+    expect(text(seen)).to.equal(`Seen by the Permit office team, ${time}`);
+    await expect(el).to.be.accessible();
+    stored().details.seen = { messageId: 'x', at: at.toISOString(), by: { name: 'Bob Staff', team: false } };
+    (el.shadowRoot!.querySelector('secure-thread-view') as SecureThreadView).reload();
+    await until(() => text(part(el, 'seen')) === `Seen by Bob Staff, ${time}`);
+  });
+
+  it('shows staff every rating and when the customer read their answer, and no customer controls', async () => {
+    stored().conversation.status = 'answered';
+    stored().details.ratings = [
+      {
+        score: 5,
+        comment: 'Quick and clear.',
+        author: { id: users.alice.id, name: users.alice.name, role: 'customer' },
+        createdAt: '2025-03-02T10:00:00Z',
+        updatedAt: '2025-03-02T10:00:00Z',
+        changeableUntil: '2025-03-09T10:00:00Z',
+      },
+    ];
+    stored().details.seen = { messageId: 'x', at: '2025-03-02T10:00:00Z', by: { name: 'Alice Ng', team: false } };
+    const el = await open('token-bob');
+    expect(text(part(el, 'rating'))).to.equal('Alice Ng rated it 5 of 5. Quick and clear.');
+    expect(text(part(el, 'rating')!.querySelector('q'))).to.equal('Quick and clear.');
+    expect(text(part(el, 'seen'))).to.match(/^Seen by Alice Ng, /);
+    expect(part(el, 'rating-form')).to.equal(null);
+    expect(part(el, 'solve')).to.equal(null);
+    await expect(el).to.be.accessible();
+  });
+});
+
+describe('thread view: image previews, the PDF icon and pasted screenshots', () => {
+  useMocks();
+
+  /** A PNG of one colour, made by the browser. */
+  const png = async (width: number, height: number, colour: string) => {
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = colour;
+    context.fillRect(0, 0, width, height);
+    return canvas.convertToBlob({ type: 'image/png' });
+  };
+  const addAttachment = (attachment: { id: string; name: string; size: number; contentType: string; scanStatus?: 'pending' | 'clean' | 'infected' }) =>
+    db.conversations.get('c-permit')!.messages[0].attachments.push(attachment);
+  const preview = (el: Element, name: string) => q<HTMLCanvasElement>(el, 'secure-thread-view', `[part~="attachment-preview"][aria-label="${name}"]`);
+
+  it('draws an image attachment small, from the bytes fetched with the token, without any URL', async () => {
+    db.files.set('att-photo', await png(640, 480, '#ff0000'));
+    addAttachment({ id: 'att-photo', name: 'photo.png', size: 4000, contentType: 'image/png', scanStatus: 'clean' });
+    const el = await open('token-alice');
+    const canvas = await until(() => (preview(el, 'photo.png')?.hidden === false ? preview(el, 'photo.png') : null));
+    expect([canvas.width, canvas.height]).to.deep.equal([320, 240]);
+    expect(canvas.getAttribute('role')).to.equal('img');
+    expect([...canvas.getContext('2d')!.getImageData(160, 120, 1, 1).data]).to.deep.equal([255, 0, 0, 255]);
+    const fetched = requestsTo('/attachments/att-photo', 'GET');
+    expect(fetched).to.have.length(1);
+    expect(fetched[0].auth).to.equal('Bearer token-alice');
+    expect(q(el, 'secure-thread-view', 'img')).to.equal(null);
+    // Drawn once: a re-read of the thread keeps it.
+    q<SecureThreadView>(el, 'secure-thread-view')!.reload();
+    await until(() => requestsTo('/conversations/c-permit', 'GET').length === 2);
+    await q<SecureThreadView>(el, 'secure-thread-view')!.updateComplete;
+    expect(preview(el, 'photo.png')).to.equal(canvas);
+    expect(requestsTo('/attachments/att-photo', 'GET')).to.have.length(1);
+    await expect(el).to.be.accessible();
+  });
+
+  it('previews no file still being scanned, no file that is not an image, and none that does not decode', async () => {
+    db.files.set('att-pending', await png(10, 10, '#00ff00'));
+    db.files.set('att-broken', new Blob(['not a picture'], { type: 'image/png' }));
+    addAttachment({ id: 'att-pending', name: 'pending.png', size: 100, contentType: 'image/png', scanStatus: 'pending' });
+    addAttachment({ id: 'att-broken', name: 'broken.png', size: 100, contentType: 'image/png' });
+    const el = await open('token-alice');
+    await until(() => requestsTo('/attachments/att-broken', 'GET').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(preview(el, 'pending.png')).to.equal(null);
+    expect(preview(el, 'broken.png')!.hidden).to.equal(true);
+    // PDFs get their icon and are not fetched until someone downloads them.
+    const pdf = qa(el, 'secure-thread-view', '[part~="attachment"]').find((item) => text(item).includes('plan.pdf'))!;
+    expect(text(pdf.querySelector('[part~="file-icon"]'))).to.equal('PDF');
+    expect(requestsTo('/attachments/att-plan', 'GET')).to.have.length(0);
+    expect(requestsTo('/attachments/att-pending', 'GET')).to.have.length(0);
+    await expect(el).to.be.accessible();
+  });
+
+  it('uploads a screenshot pasted into the reply like a chosen file, with its progress, and sends it', async () => {
+    const el = await open('token-alice');
+    const files = new DataTransfer();
+    files.items.add(new File([await png(20, 20, '#0000ff')], 'image.png', { type: 'image/png' }));
+    editor(el).focus();
+    const paste = new ClipboardEvent('paste', { clipboardData: files, bubbles: true, cancelable: true, composed: true });
+    editor(el).dispatchEvent(paste);
+    expect(paste.defaultPrevented, 'the file is not pasted into the text').to.equal(true);
+    const chip = () => q(el, 'secure-thread-view', 'secure-attachment-picker', '[part~="attachment-chip"]');
+    await until(() => chip() && !q(el, 'secure-thread-view', 'secure-attachment-picker', '[part~="progress"]'));
+    expect(text(chip())).to.contain('image.png');
+    expect(requestsTo('/attachments', 'POST')).to.have.length(1);
+    await typeReply(el, 'See the screenshot.');
+    q<HTMLButtonElement>(el, 'secure-thread-view', '[part~="send"]')!.click();
+    await until(() => requestsTo('/conversations/c-permit/messages', 'POST').length);
+    expect((requestsTo('/conversations/c-permit/messages', 'POST')[0].body as { attachmentIds?: string[] }).attachmentIds).to.deep.equal(['att-up-1']);
+    // Pasting text stays the editor's business.
+    const words = new DataTransfer();
+    words.setData('text/plain', 'words');
+    const pasted = new ClipboardEvent('paste', { clipboardData: words, bubbles: true, cancelable: true, composed: true });
+    editor(el).dispatchEvent(pasted);
+    expect(pasted.defaultPrevented).to.equal(false);
+    expect(requestsTo('/attachments', 'POST')).to.have.length(1);
+    await expect(el).to.be.accessible();
+  });
+});
+
+describe('thread view: "someone else is writing" (staff)', () => {
+  useMocks();
+
+  const writing = (el: Element) => text(q(el, 'secure-thread-view', '[part~="writing"]'));
+  const sessionOf = (el: Element) => (el as unknown as { session: Session }).session;
+  const sam = { id: users.sam.id, name: users.sam.name };
+  const dora = { id: users.dora.id, name: users.dora.name };
+
+  it('says who else is writing in the thread until their notice ends, and names two together', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    const notice = q(el, 'secure-thread-view', '[part~="writing"]')!;
+    expect(notice.getAttribute('role')).to.equal('status');
+    expect(writing(el)).to.equal('');
+    sessionOf(el).push({ type: 'typing', conversationId: 'c-permit', user: sam, expiresInSeconds: 1 });
+    await until(() => writing(el) === 'Sam Support is writing');
+    await expect(el).to.be.accessible();
+    sessionOf(el).push({ type: 'typing', conversationId: 'c-permit', user: dora, expiresInSeconds: 5 });
+    await until(() => writing(el) === 'Sam Support and Dora Reviewer are writing');
+    // Another conversation's, or one's own, changes nothing.
+    sessionOf(el).push({ type: 'typing', conversationId: 'c-cafe', user: { id: 'u-x', name: 'X' }, expiresInSeconds: 5 });
+    sessionOf(el).push({ type: 'typing', conversationId: 'c-permit', user: { id: users.bob.id, name: users.bob.name }, expiresInSeconds: 5 });
+    // Sam's notice ends after its second; Dora's goes when her message arrives.
+    await until(() => writing(el) === 'Dora Reviewer is writing', 3000);
+    const stored = db.conversations.get('c-permit')!;
+    stored.messages.push({ ...stored.messages[1], id: 'm-dora', author: { ...dora, role: 'staff' }, body: '<p>Done.</p>', tip: null, attachments: [] });
+    sessionOf(el).push({ type: 'message.created', conversationId: 'c-permit', messageId: 'm-dora' });
+    await until(() => writing(el) === '');
+  });
+
+  it('tells again after 3 seconds of typing, and stops telling a server that does not know the route', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'We');
+    await until(() => requestsTo('/conversations/c-permit/typing', 'POST').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    await sendKeys({ type: ' will' });
+    await until(() => requestsTo('/conversations/c-permit/typing', 'POST').length === 2);
+
+    failWith('post', '/conversations/c-cafe/typing', 404);
+    const older = await open('token-bob', 'c-cafe');
+    await until(() => q(older, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(older, 'We');
+    await until(() => requestsTo('/conversations/c-cafe/typing', 'POST').length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    await sendKeys({ type: ' will' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestsTo('/conversations/c-cafe/typing', 'POST')).to.have.length(1);
+  });
+
+  it('tells the other staff when staff type an answer, at most every 3 seconds; customers never', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'We will');
+    await until(() => requestsTo('/conversations/c-permit/typing', 'POST').length === 1);
+    await sendKeys({ type: ' come on Tuesday' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestsTo('/conversations/c-permit/typing', 'POST')).to.have.length(1);
+
+    const customer = await open('token-alice');
+    await typeReply(customer, 'Thanks');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestsTo('/conversations/c-permit/typing', 'POST')).to.have.length(1);
+    expect(q(customer, 'secure-thread-view', '[part~="writing"]')).to.equal(null);
+  });
+});
+
+describe('thread view: saved replies in the answer (staff)', () => {
+  useMocks();
+
+  const status = (el: Element) => text(q(el, 'secure-thread-view', '[part~="suggestions"] [role="status"]'));
+  const offered = (el: Element) => qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="saved-reply"]');
+
+  it('offers the saved replies for "/" and a word, chosen by keyboard and filled in by the server', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    expect(status(el)).to.equal('Type / and a word for a saved reply, or @ and a name to mention someone in an internal note.');
+    await typeReply(el, '/perm');
+    await until(() => offered(el).length === 2);
+    const search = requestsTo('/saved-replies', 'GET').at(-1)!;
+    expect([search.query.get('accountId'), search.query.get('q')]).to.deep.equal(['acc-permit', 'perm']);
+    expect(offered(el).map(text)).to.deep.equal(['Permit fees', 'Permit received']);
+    expect(status(el)).to.equal('2 saved replies for “/perm”: press Down to choose.');
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'ArrowDown' });
+    expect(focused()).to.equal(offered(el)[0]);
+    await sendKeys({ press: 'ArrowDown' });
+    expect(focused()).to.equal(offered(el)[1]);
+    await sendKeys({ press: 'Enter' });
+    await until(() => text(editor(el)) === 'Hello Alice, we received your request about Inspection date for permit 2024-117.Bob Staff');
+    expect(requestsTo('/saved-replies/sr-permit/render', 'POST').map((r) => r.body)).to.deep.equal([{ conversationId: 'c-permit' }]);
+    expect(offered(el)).to.have.length(0);
+    expect(status(el)).to.equal('Saved reply “Permit received” inserted.');
+    await until(() => focused() === editor(el));
+    await expect(el).to.be.accessible();
+    q<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', '[part~="answer-button"]')!.click();
+    await until(() => requestsTo('/conversations/c-permit/messages', 'POST').length);
+    expect((requestsTo('/conversations/c-permit/messages', 'POST')[0].body as { body: string }).body).to.equal(
+      '<p>Hello Alice, we received your request about Inspection date for permit 2024-117.</p><p>Bob Staff</p>',
+    );
+  });
+
+  it('says when nothing matches, closes with Escape, and names the placeholders it could not fill', async () => {
+    db.savedReplies.push({
+      id: 'sr-hi',
+      accountId: null,
+      title: 'Hello customer',
+      body: '<p>Hi {{customer.firstName}}</p>',
+      placeholders: ['customer.firstName'],
+    });
+    const el = await open('token-bob', 'c-cafe');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, '/zzz');
+    await until(() => status(el) === 'No saved reply matches “/zzz”.');
+    for (let i = 0; i < 4; i++) await sendKeys({ press: 'Backspace' });
+    await sendKeys({ type: '/hell' });
+    await until(() => offered(el).length === 1);
+    await sendKeys({ press: 'ArrowDown' });
+    await sendKeys({ press: 'Escape' });
+    await until(() => offered(el).length === 0);
+    expect(focused()).to.equal(editor(el));
+    await sendKeys({ press: 'o' });
+    await until(() => offered(el).length === 1);
+    offered(el)[0].click();
+    await until(() => status(el) === 'Nothing to fill in for customer.firstName: check the text before sending.');
+    expect(text(editor(el))).to.equal('Hi');
+    await expect(el).to.be.accessible();
+  });
+
+  it('never asks for saved replies for a customer', async () => {
+    const el = await open('token-alice');
+    await typeReply(el, '/perm');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(requestsTo('/saved-replies')).to.have.length(0);
+    expect(q(el, 'secure-thread-view', '[part~="suggestions"]')).to.equal(null);
+  });
+});
+
+describe('thread view: @mentions in internal notes (staff)', () => {
+  useMocks();
+
+  const status = (el: Element) => text(q(el, 'secure-thread-view', '[part~="suggestions"] [role="status"]'));
+  const offered = (el: Element) => qa<HTMLButtonElement>(el, 'secure-thread-view', '[part~="mention"]');
+  const answer = (el: Element, label: string) =>
+    qa<HTMLButtonElement>(el, 'secure-thread-view', 'secure-answer-panel', '[part~="answer-button"]').find((b) => text(b) === label)!;
+  const posted = () => requestsTo('/conversations/c-permit/messages', 'POST').map((r) => r.body as { action: string; body: string; mentions?: string[] });
+
+  it('offers the account’s staff for "@", writes the name and mentions them in an internal note', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'Please check @do');
+    await until(() => offered(el).length === 1);
+    expect([...new Set(requestsTo('/directory').map((r) => r.query.get('accountId')))]).to.deep.equal(['acc-permit']);
+    expect(text(offered(el)[0])).to.equal('Dora Reviewer');
+    expect(status(el)).to.equal('1 person for “@do”: press Down to choose. Mentions notify in internal notes only.');
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'ArrowDown' });
+    expect(focused()).to.equal(offered(el)[0]);
+    await sendKeys({ press: 'Enter' });
+    await until(() => text(editor(el)) === 'Please check @Dora Reviewer');
+    expect(focused()).to.equal(editor(el));
+    expect(status(el)).to.equal('Dora Reviewer will be notified when you send this as an internal note.');
+    await sendKeys({ type: 'today.' });
+    answer(el, 'Internal note').click();
+    await until(() => posted().length === 1);
+    expect(posted()[0].action).to.equal('internal_note');
+    expect(posted()[0].mentions).to.deep.equal(['u-dora']);
+    expect(posted()[0].body).to.contain('@Dora Reviewer');
+    await expect(el).to.be.accessible();
+  });
+
+  it('sends no mentions with an answer the customer sees, nor for a name taken out again, and says when no name matches', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'Hi @zz');
+    await until(() => status(el) === 'No staff member’s name begins with “zz”.');
+    for (let i = 0; i < 2; i++) await sendKeys({ press: 'Backspace' });
+    await sendKeys({ type: 'rev' });
+    await until(() => offered(el).length === 1);
+    offered(el)[0].click();
+    await until(() => text(editor(el)).includes('@Dora Reviewer'));
+    answer(el, 'Send & leave open').click();
+    await until(() => posted().length === 1);
+    expect(posted()[0].mentions).to.equal(undefined);
+    // A mention whose name was deleted before sending the note is not sent.
+    await typeReply(el, 'Note for @do');
+    await until(() => offered(el).length === 1);
+    offered(el)[0].click();
+    await until(() => text(editor(el)).includes('@Dora Reviewer'));
+    for (let i = 0; i < 'Dora Reviewer '.length; i++) await sendKeys({ press: 'Backspace' });
+    await sendKeys({ type: 'the team' });
+    answer(el, 'Internal note').click();
+    await until(() => posted().length === 2);
+    expect(posted()[1].mentions).to.equal(undefined);
+  });
+
+  it('mentions someone in the middle of the answer, where the caret is', async () => {
+    const el = await open('token-bob');
+    await until(() => q(el, 'secure-thread-view', 'secure-answer-panel'));
+    await typeReply(el, 'Ask today');
+    await sendKeys({ press: 'Home' });
+    for (let i = 0; i < 3; i++) await sendKeys({ press: 'ArrowRight' });
+    await sendKeys({ type: ' @dor' });
+    await until(() => offered(el).length === 1);
+    offered(el)[0].click();
+    await until(() => text(editor(el)).startsWith('Ask @Dora Reviewer'));
+    const typed = () => editor(el).textContent!.replace(/\s/g, ' ');
+    expect(typed()).to.equal('Ask @Dora Reviewer  today');
+    // The caret stays after the name.
+    await sendKeys({ type: 'please' });
+    expect(typed()).to.equal('Ask @Dora Reviewer please today');
+  });
+
+  it('offers no mentions to a customer', async () => {
+    const el = await open('token-alice');
+    await typeReply(el, 'Hello @bo');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(requestsTo('/directory')).to.have.length(0);
+    expect(q(el, 'secure-thread-view', '[part~="mention"]')).to.equal(null);
   });
 });

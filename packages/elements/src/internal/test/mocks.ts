@@ -3,7 +3,21 @@
  * the `{"error":{code,message,details}}` body, customer visibility of `doNotReply` messages, cursor paging).
  * `useMocks()` starts the worker once per page and resets the data before each test.
  */
-import type { Account, Conversation, ConversationSummary, Folder, Me, Message, Role, Topic, UserRef, NotificationItem } from '@secure-inbox/protocol';
+import type {
+  Account,
+  Conversation,
+  ConversationDetails,
+  ConversationSummary,
+  Folder,
+  Me,
+  Message,
+  Rating,
+  ReplyTimes,
+  Role,
+  Topic,
+  UserRef,
+  NotificationItem,
+} from '@secure-inbox/protocol';
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { setupWorker } from 'msw/browser';
 
@@ -55,6 +69,8 @@ interface Stored {
   trashed: boolean;
   left: boolean;
   authors: Set<string>;
+  /** What the thread answer adds (expected reply time, "seen", ratings); tests set them. */
+  details: ConversationDetails;
 }
 
 export interface Recorded {
@@ -114,10 +130,32 @@ export const db = {
   pageSize: 25,
   /** The API's default thread page is 50 messages. */
   threadPageSize: 50,
+  /** The bytes of an attachment, by id (others download as a small PDF). */
+  files: new Map<string, Blob>(),
+  /** Saved replies (staff), as `GET /saved-replies` lists them. */
+  savedReplies: [] as { id: string; accountId: string | null; title: string; body: string; placeholders: string[] }[],
+  /** Expected reply times per account (`GET /reply-times`); none by default. */
+  replyTimes: {} as Record<string, ReplyTimes>,
 };
 
+/** A message as the server's acknowledgement of a new question is (written as the asker's). */
+export function acknowledgement(conversationId: string, author: User, sentTo: string, replyAmount: number, replyUnit: string): Message {
+  return message(conversationId, author, `<p>Your question went to ${sentTo}.</p>`, {
+    kind: 'acknowledgement',
+    properties: { doNotReply: false, sentTo, replyAmount, replyUnit },
+  });
+}
+
 function store(conv: Conversation, messages: Message[], unread = 0): Stored {
-  const stored: Stored = { conversation: conv, messages, unread, trashed: false, left: false, authors: new Set(messages.map((m) => m.author.id)) };
+  const stored: Stored = {
+    conversation: conv,
+    messages,
+    unread,
+    trashed: false,
+    left: false,
+    authors: new Set(messages.map((m) => m.author.id)),
+    details: { expectedReply: null, seen: null, ratings: [] },
+  };
   conv.updatedAt = messages.at(-1)?.createdAt ?? conv.updatedAt;
   db.conversations.set(conv.id, stored);
   return stored;
@@ -129,6 +167,19 @@ export function resetMocks(): void {
   db.requests.length = 0;
   db.pageSize = 25;
   db.threadPageSize = 50;
+  db.replyTimes = {};
+  db.files.clear();
+  db.savedReplies = [
+    {
+      id: 'sr-permit',
+      accountId: 'acc-permit',
+      title: 'Permit received',
+      body: '<p>Hello {{customer.firstName}}, we received your request about {{conversation.subject}}.</p><p>{{staff.name}}</p>',
+      placeholders: ['customer.firstName', 'conversation.subject', 'staff.name'],
+    },
+    { id: 'sr-perm-fees', accountId: null, title: 'Permit fees', body: '<p>The fee is listed on the permit.</p>', placeholders: [] },
+    { id: 'sr-cafe', accountId: 'acc-cafe', title: 'Permit for the terrace', body: '<p>Terrace.</p>', placeholders: [] },
+  ];
   adminCount.value = 3;
   const { alice, bob, sam, carl } = users;
   // 28 older conversations so the Inbox needs a second page.
@@ -231,6 +282,9 @@ function match(stored: Stored, user: User, q: string): boolean {
 
 const api = (path: string) => `*/api/v1${path}`;
 
+/** The names a customer's folder gives statuses, as the server reads them. */
+const statusAliases = (status: string) => ({ waiting_for_me: 'attentive', solved: 'resolved' })[status] ?? status;
+
 /** The staff queue filter: `me`, `none`, a user id, or absent for all. */
 function assigneeMatches(user: User, stored: Stored, assignee: string | null): boolean {
   if (!assignee || assignee === 'all') return true;
@@ -319,7 +373,7 @@ export const handlers = [
       .filter((s) => (folder === 'trash' ? s.trashed : !s.trashed && (folder === 'inbox' || s.authors.has(user.id))))
       .filter((s) => query.get('unread') !== 'true' || s.unread > 0)
       .filter((s) => !query.get('accountId') || s.conversation.accountId === query.get('accountId'))
-      .filter((s) => !query.get('status') || s.conversation.status === query.get('status'))
+      .filter((s) => !query.get('status') || s.conversation.status === statusAliases(query.get('status')!))
       .filter((s) => assigneeMatches(user, s, query.get('assignee')))
       .filter((s) => match(s, user, query.get('q') ?? ''))
       .map((s) => summary(user, s, folder))
@@ -371,7 +425,10 @@ export const handlers = [
     const end = before ? all.findIndex((m) => m.id === before) : all.length;
     const start = Math.max(0, end - limit);
     const messages = all.slice(start, end);
-    return HttpResponse.json({ conversation: stored.conversation, messages, nextCursor: start > 0 ? messages[0].id : null });
+    // Staff read every rating; a customer only their own.
+    const ratings = stored.details.ratings.filter((r) => user.role !== 'customer' || r.author.id === user.id);
+    const conversation = { ...stored.conversation, ...stored.details, ratings };
+    return HttpResponse.json({ conversation, messages, nextCursor: start > 0 ? messages[0].id : null });
   }),
   http.post(api('/conversations/:id/messages'), async ({ request, params }) => {
     const { user, body } = await record(request);
@@ -454,6 +511,97 @@ export const handlers = [
     if (user.role === 'customer') return error(403, 'forbidden', 'Only staff can notify the administrators.');
     return HttpResponse.json({ notified: adminCount.value }, { status: 202 });
   }),
+  http.post(api('/conversations/:id/solve'), async ({ request, params }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    const stored = find(user, String(params.id));
+    if (!stored) return notFound();
+    stored.conversation.status = 'resolved';
+    return HttpResponse.json({ conversation: stored.conversation });
+  }),
+  http.post(api('/conversations/:id/reopen'), async ({ request, params }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    const stored = find(user, String(params.id));
+    if (!stored) return notFound();
+    stored.conversation.status = 'open';
+    return HttpResponse.json({ conversation: stored.conversation });
+  }),
+  http.put(api('/conversations/:id/rating'), async ({ request, params }) => {
+    const { user, body } = await record(request);
+    if (!user) return unauthorized();
+    const stored = find(user, String(params.id));
+    if (!stored) return notFound();
+    if (user.role !== 'customer') return error(403, 'forbidden', 'Staff read ratings; they do not give them.');
+    const input = body as { score?: number; comment?: string };
+    if (!(Number.isInteger(input?.score) && input.score! >= 1 && input.score! <= 5)) {
+      return error(422, 'invalid', 'Invalid request body: score.', [{ field: 'score', message: 'Too small' }]);
+    }
+    if (!['answered', 'resolved'].includes(stored.conversation.status)) return error(409, 'conflict', 'Only an answered or solved conversation can be rated.');
+    const now = at();
+    const given = stored.details.ratings.find((r) => r.author.id === user.id);
+    const rating: Rating = {
+      score: input.score!,
+      comment: input.comment ?? null,
+      author: ref(user),
+      createdAt: given?.createdAt ?? now,
+      updatedAt: now,
+      changeableUntil: given?.changeableUntil ?? new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    };
+    stored.details.ratings = [...stored.details.ratings.filter((r) => r.author.id !== user.id), rating];
+    return HttpResponse.json({ rating });
+  }),
+  http.get(api('/reply-times'), async ({ request }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    const accountId = new URL(request.url).searchParams.get('accountId') ?? '';
+    if (!seesAccount(user, accountId)) return error(403, 'forbidden', 'You do not act in this account.');
+    return HttpResponse.json(db.replyTimes[accountId] ?? { accountId, replyTime: null, topics: [] });
+  }),
+  http.get(api('/saved-replies'), async ({ request }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Saved replies are for staff.');
+    const query = new URL(request.url).searchParams;
+    const q = (query.get('q') ?? '').toLowerCase();
+    const accountId = query.get('accountId');
+    const items = db.savedReplies
+      .filter((r) => r.accountId === null || (accountId ? r.accountId === accountId : seesAccount(user, r.accountId)))
+      .filter(
+        (r) =>
+          !q ||
+          `${r.title} ${r.body.replace(/<[^>]*>/g, ' ')}`
+            .toLowerCase()
+            .split(/[^\p{L}\p{N}]+/u)
+            .some((word) => word.startsWith(q)),
+      )
+      .sort((a, b) => a.title.localeCompare(b.title));
+    return HttpResponse.json({ items, nextCursor: null });
+  }),
+  http.post(api('/saved-replies/:id/render'), async ({ request, params }) => {
+    const { user, body } = await record(request);
+    if (!user) return unauthorized();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Saved replies are for staff.');
+    const reply = db.savedReplies.find((r) => r.id === params.id);
+    const stored = find(user, String((body as { conversationId?: string })?.conversationId));
+    if (!reply || !stored) return error(404, 'not_found', 'Not found.');
+    const customer = stored.conversation.participants.find((p) => p.role === 'customer');
+    const values: Record<string, string> = {
+      'customer.firstName': customer?.name.split(' ')[0] ?? '',
+      'conversation.subject': stored.conversation.subject,
+      'staff.name': user.name,
+    };
+    const missing = reply.placeholders.filter((name) => !values[name]);
+    const filled = reply.body.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => values[name] ?? '');
+    return HttpResponse.json({ rendered: { savedReplyId: reply.id, conversationId: stored.conversation.id, title: reply.title, body: filled, missing } });
+  }),
+  http.post(api('/conversations/:id/typing'), async ({ request, params }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    if (!find(user, String(params.id))) return notFound();
+    if (user.role === 'customer') return error(403, 'forbidden', 'Only staff tell others they are writing.');
+    return new HttpResponse(null, { status: 204 });
+  }),
   http.post(api('/conversations/:id/:change'), async ({ request, params }) => {
     const { user } = await record(request);
     if (!user) return unauthorized();
@@ -476,7 +624,7 @@ export const handlers = [
       .flatMap((s) => visibleMessages(user, s).flatMap((m) => m.attachments))
       .find((a) => a.id === params.id);
     if (!attachment) return error(404, 'not_found', 'No such attachment.');
-    return new HttpResponse('%PDF-1.4 test', {
+    return new HttpResponse(db.files.get(attachment.id) ?? '%PDF-1.4 test', {
       headers: {
         'Content-Type': attachment.contentType,
         'Content-Disposition': `attachment; filename="${attachment.name}"`,
