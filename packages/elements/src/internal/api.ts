@@ -12,7 +12,9 @@ import type {
   QueueCounts,
   RateBody,
   Rating,
+  RenderedReply,
   ReplyTimes,
+  SavedReply,
   ThreadConversation,
   Topic,
   UserRef,
@@ -120,26 +122,6 @@ export interface Thread {
   conversation: ThreadConversation;
   messages: Message[];
   nextCursor: string | null;
-}
-
-/**
- * A saved reply and one filled in for a conversation, as peer-server's docs/api.md ("Saved replies") gives them.
- * Declared here until `@secure-inbox/protocol` carries `SavedReply`; then these go and the protocol's are imported.
- */
-export interface SavedReply {
-  id: string;
-  accountId: string | null;
-  title: string;
-  body: string;
-  placeholders: string[];
-}
-export interface RenderedReply {
-  savedReplyId: string;
-  conversationId: string;
-  title: string;
-  body: string;
-  /** Placeholders with nothing to fill (no customer takes part). */
-  missing: string[];
 }
 
 export type StateChange = 'read' | 'unread' | 'trash' | 'restore' | 'leave';

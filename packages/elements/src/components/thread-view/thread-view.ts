@@ -1,6 +1,7 @@
 import type { Attachment, Conversation, Folder, Message, PostMessageBody, ThreadConversation, UserRef } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyDeclarations } from 'lit';
-import type { ApiError, SavedReply, StateChange } from '../../internal/api.js';
+import type { SavedReply } from '@secure-inbox/protocol';
+import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
 import { fileSize, flagLabel, flagOf, localeOf, longDate, replyTime, shortDate, statusLabel } from '../../internal/format.js';
 import { fmt, plural } from '../../internal/i18n.js';
