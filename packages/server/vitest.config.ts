@@ -23,6 +23,9 @@ const writerThreadSuites = [
 export default defineConfig({
   test: {
     pool: 'forks',
+    // The JSON report lets `pnpm test` name the failed tests in its summary (scripts/test.mjs).
+    reporters: ['default', 'json'],
+    outputFile: { json: 'node_modules/.cache/vitest/results.json' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
