@@ -12,6 +12,7 @@ import type {
   Me,
   Message,
   Rating,
+  ReplyTime,
   ReplyTimes,
   Role,
   Topic,
@@ -260,7 +261,7 @@ const visibleMessages = (user: User, stored: Stored) => (user.role === 'customer
 
 /** In Sent, a summary shows the caller's own last message (and its time), as the server does. */
 function summary(user: User, stored: Stored, folder: Folder = 'inbox'): ConversationSummary {
-  const messages = visibleMessages(user, stored).filter((m) => folder !== 'sent' || m.author.id === user.id);
+  const messages = visibleMessages(user, stored).filter((m) => folder !== 'sent' || (m.author.id === user.id && m.kind !== 'acknowledgement'));
   const last = messages.at(-1)!;
   const text = last.body.replace(/<[^>]*>/g, '').slice(0, 140);
   return {
@@ -279,6 +280,14 @@ function summary(user: User, stored: Stored, folder: Folder = 'inbox'): Conversa
       authorRole: last.author.role,
       authorStaffKind: last.author.staffKind,
       createdAt: last.createdAt,
+      ...(last.kind === 'acknowledgement'
+        ? {
+            acknowledgement: {
+              sentTo: String(last.properties.sentTo),
+              replyTime: { amount: Number(last.properties.replyAmount), unit: last.properties.replyUnit as ReplyTime['unit'] },
+            },
+          }
+        : {}),
     },
     assigneeId: stored.conversation.assigneeId,
   };
