@@ -112,6 +112,91 @@ try {
   await rowWith("Landlord's response").click();
   await page.locator(`${inbox} [part~="thread"] h2`).waitFor();
   await shot('dark-mode');
+
+  // The peer features (issue #22) in use. Set up through the API as the demo's people, then shown in the widget.
+  const api = async (userId, method, path, body) => {
+    const minted = await fetch(`${demo}/demo/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
+    const { token } = await minted.json();
+    const response = await fetch(`${demo}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.status === 204 ? null : response.json();
+  };
+  const permit = 'permit-bp-2026-0142';
+  await api('dan.reyes', 'PUT', '/reply-times', { accountId: permit, replyTime: { amount: 2, unit: 'working_days' } });
+  for (const [title, body] of [
+    [
+      'Permit received',
+      '<p>Hello {{customer.firstName}}, we received your request about {{conversation.subject}} and will review it this week.</p><p>{{staff.name}}</p>',
+    ],
+    ['Permit fees', '<p>Hello {{customer.firstName}}, the fee for this permit is listed on the permit page under "Fees".</p>'],
+    ['Inspection booked', '<p>Hello {{customer.firstName}}, the inspection is booked. Please keep the stamped plans on site.</p><p>{{staff.name}}</p>'],
+  ])
+    await api('dan.reyes', 'POST', '/saved-replies', { accountId: permit, title, body });
+  const { conversation: fence } = await api('maria.lopez', 'POST', '/conversations', {
+    accountId: permit,
+    subject: 'Height of the garden fence',
+    body: '<p>How high may the fence between our garden and the street be?</p>',
+  });
+  await api('dan.reyes', 'POST', `/conversations/${fence.id}/read`);
+  await api('dan.reyes', 'POST', `/conversations/${fence.id}/messages`, {
+    body: '<p>Up to 1.8 m along the street, Ms López; no permit needed below that.</p>',
+    action: 'send',
+  });
+
+  // 7. A customer: the acknowledgement with the reply time, "Seen by the … team", Mark as solved, the rating form.
+  await page.goto(`${demo}/?as=maria.lopez&conversation=${fence.id}`);
+  const ratingForm = page.locator(`${inbox} [part~="rating-form"]`);
+  await ratingForm.waitFor();
+  await page.locator(`${inbox} [part~="seen"]`).waitFor();
+  await ratingForm.locator('input[value="5"]').check();
+  await ratingForm.locator('textarea').fill('Quick and clear answer, thank you.');
+  await ratingForm.scrollIntoViewIfNeeded();
+  await shot('customer-rating-seen');
+
+  // 8. Staff: "/" and a word offers the saved replies in the answer.
+  const { conversation: deck } = await api('maria.lopez', 'POST', '/conversations', {
+    accountId: permit,
+    subject: 'Permit for a deck',
+    body: '<p>We would like to build a wooden deck behind the house. Which permit do we need?</p>',
+  });
+  await page.goto(`${demo}/?as=dan.reyes&conversation=${deck.id}`);
+  const answer = page.locator(`${inbox} [part~="reply"] [part~="editor"]`);
+  await answer.waitFor();
+  await answer.click();
+  await answer.pressSequentially('/perm');
+  await page.locator(`${inbox} [part~="saved-reply"]`).nth(1).waitFor();
+  await page.locator(`${inbox} [part~="reply"]`).scrollIntoViewIfNeeded();
+  await shot('staff-saved-replies');
+
+  // 9. Staff: "@" and a name offers the account's staff to mention in an internal note.
+  await page.keyboard.press('Escape');
+  await answer.fill('');
+  await answer.pressSequentially('Could you check the setback on site, @In');
+  await page.locator(`${inbox} [part~="mention"]`).first().waitFor();
+  await shot('staff-mention');
+
+  // 10. Staff: the saved replies' management view, with a new one being written.
+  await page.goto(`${demo}/?as=dan.reyes`);
+  await page.locator(`${inbox} [part~="folder"]`, { hasText: 'Saved replies' }).click();
+  await page.locator(`${inbox} [part~="saved-reply-item"]`).nth(2).waitFor();
+  await page.locator(`${inbox} [part~="new-reply"]`).click();
+  const replyForm = page.locator(`${inbox} [part~="reply-form"]`);
+  await replyForm.locator('#reply-title').fill('Deck permit');
+  await replyForm.locator('[part~="editor"]').click();
+  await page.keyboard.type('Hello {{customer.firstName}}, a deck under 60 cm high needs no permit.');
+  await shot('saved-replies-view');
+
+  // 11. A German portal: lang="de" on the page is all the widget needs.
+  await page.goto(`${examples}/branded-portal/permits.de.html?theme=light`);
+  await page.locator(`${inbox} [part~="unread-toggle"]`).uncheck();
+  await page.locator(`${inbox} [part~="row"]`).first().waitFor();
+  await rowWith('Framing inspection on Thursday').click();
+  await page.locator(`${inbox} [part~="thread"] h2`).waitFor();
+  await shot('german-portal');
 } finally {
   await browser?.close();
   await Promise.all(children.map((child) => child.stop()));

@@ -97,6 +97,21 @@ describe('solving, rating, reply times and "seen"', () => {
   });
 });
 
+describe('the acknowledgement in the list', () => {
+  it("is worded in the reader's language, as the thread words it", async () => {
+    expect((await api('dan.reyes', 'PUT', '/reply-times', { accountId: permit, replyTime: { amount: 3, unit: 'days' } })).status).toBe(200);
+    const subject = `Shed on the lawn ${stamp}`;
+    expect((await api('maria.lopez', 'POST', '/conversations', { accountId: permit, subject, body: '<p>May the shed stand here?</p>' })).status).toBe(201);
+    const maria = await visit('maria.lopez');
+    await inbox(maria).evaluate((element: HTMLElement & { locale?: string }) => (element.locale = 'de'));
+    await part(maria, 'unread-toggle').uncheck();
+    const preview = part(maria, 'row').filter({ hasText: subject }).locator('[part~="preview"]');
+    await expect
+      .poll(() => preview.textContent().then((text) => text?.trim()))
+      .toMatch(/^Ihre Frage ging an .+\. Wir antworten in der Regel innerhalb von 3 Tagen\.$/);
+  });
+});
+
 describe('files', () => {
   it('a screenshot pasted into a reply uploads with its progress and is previewed for the other side', async () => {
     const maria = await visit('maria.lopez');

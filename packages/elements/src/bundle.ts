@@ -1,7 +1,7 @@
 /**
  * The widget bundle's entry (`/secure-inbox.js`): registers what a customer's first paint uses — `<secure-inbox>`
  * with its conversation list, and `<secure-unread-badge>`. The rest — reading and writing a conversation, the
- * Status tab, the staff console — is one module loaded on demand from `/secure-inbox/` (see `loadParts` in
+ * Status tab, the staff console (saved replies' management too) — is one module loaded on demand from `/secure-inbox/` (see `loadParts` in
  * internal/lazy.ts). Loading it twice is safe (the second copy warns). The package's own entry is index.ts, which
  * registers every element.
  */
@@ -19,6 +19,7 @@ export { styles as conversationControlsStyles } from './components/conversation-
 export { styles as notificationCentreStyles } from './components/notification-centre/notification-centre.styles.js';
 export { styles as queueFiltersStyles } from './components/queue-filters/queue-filters.styles.js';
 export { styles as richEditorStyles } from './components/rich-editor/rich-editor.styles.js';
+export { styles as savedRepliesStyles } from './components/saved-replies/saved-replies.styles.js';
 export { styles as statusTabStyles } from './components/status-tab/status-tab.styles.js';
 export { styles as threadViewStyles } from './components/thread-view/thread-view.styles.js';
 export { styles as tipPopoverStyles } from './components/tip-popover/tip-popover.styles.js';
@@ -39,5 +40,5 @@ export type { SecureEventMap, SecureEventDetails, ReplyRequest } from './events.
 // An element of the module loaded on demand, placed in the page by itself (not inside <secure-inbox>), gets it too.
 const onDemand =
   'secure-thread-view, secure-compose-dialog, secure-status-tab, secure-rich-editor, secure-tip-popover, secure-attachment-picker, ' +
-  'secure-answer-panel, secure-conversation-controls, secure-notification-centre, secure-queue-filters';
+  'secure-answer-panel, secure-conversation-controls, secure-notification-centre, secure-queue-filters, secure-saved-replies';
 if (document.querySelector(onDemand)) void loadParts().catch(() => undefined);

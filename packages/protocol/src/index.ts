@@ -161,6 +161,16 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
+// ---------------------------------------------------------------- reply times (extension; conversation lists name them)
+export const replyUnits = ['minutes', 'hours', 'days', 'working_days'] as const;
+export const ReplyUnit = z.enum(replyUnits);
+/** How soon an account (or one of its topics) usually answers: "within 2 working days". */
+export const ReplyTime = z.strictObject({
+  amount: z.number().int().min(limits.replyAmount.min).max(limits.replyAmount.max),
+  unit: ReplyUnit,
+});
+export type ReplyTime = z.infer<typeof ReplyTime>;
+
 export const ConversationSummary = z.object({
   id: z.string(),
   subject: z.string(),
@@ -179,20 +189,17 @@ export const ConversationSummary = z.object({
     /** Extension: the author's kind of staff (`support`), when their token named one. */
     authorStaffKind: StaffKind.optional(),
     createdAt: z.string(),
+    /**
+     * Extension: when the newest message is the automatic acknowledgement of a new question, whom it went to and the
+     * expected reply time, so the list words it in the reader's language as the thread does (`preview` is English).
+     */
+    acknowledgement: z.object({ sentTo: z.string(), replyTime: ReplyTime }).optional(),
   }),
   assigneeId: z.string().nullable(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
-// ---------------------------------------------------------------- ratings, reply times, "seen" (extensions)
-export const replyUnits = ['minutes', 'hours', 'days', 'working_days'] as const;
-export const ReplyUnit = z.enum(replyUnits);
-/** How soon an account (or one of its topics) usually answers: "within 2 working days". */
-export const ReplyTime = z.strictObject({
-  amount: z.number().int().min(limits.replyAmount.min).max(limits.replyAmount.max),
-  unit: ReplyUnit,
-});
-export type ReplyTime = z.infer<typeof ReplyTime>;
+// ---------------------------------------------------------------- ratings, "seen" (extensions)
 
 /** A customer's rating of a conversation. Staff and admins see every rating; a customer only their own. */
 export const Rating = z.object({

@@ -934,6 +934,10 @@ export interface components {
                 /** @enum {string} */
                 authorStaffKind?: "support";
                 createdAt: string;
+                acknowledgement?: {
+                    sentTo: string;
+                    replyTime: components["schemas"]["ReplyTime"];
+                };
             };
             assigneeId: string | null;
         };

@@ -15,6 +15,7 @@ import {
   SecureNotificationCentre as SecureNotificationCentreElement,
   SecureQueueFilters as SecureQueueFiltersElement,
   SecureRichEditor as SecureRichEditorElement,
+  SecureSavedReplies as SecureSavedRepliesElement,
   SecureStatusTab as SecureStatusTabElement,
   SecureThreadView as SecureThreadViewElement,
   SecureTipPopover as SecureTipPopoverElement,
@@ -143,6 +144,13 @@ export const SecureQueueFilters = createComponent({
   tagName: 'secure-queue-filters',
   elementClass: SecureQueueFiltersElement,
   events: events('secure-queue-change', 'secure-error'),
+});
+
+export const SecureSavedReplies = createComponent({
+  react: React,
+  tagName: 'secure-saved-replies',
+  elementClass: SecureSavedRepliesElement,
+  events: events('secure-error'),
 });
 
 export type { SecureEventMap, SecureEventDetails } from '@secure-inbox/elements';

@@ -105,6 +105,14 @@ describe('the expected reply time in a conversation and the acknowledgement line
     expect(inbox.json.items.find((i: { id: string }) => i.id === plain.id).unreadCount).toBe(0);
     const sent = await t.call(alice, 'GET', '/conversations?folder=sent');
     expect(sent.json.items.find((i: { id: string }) => i.id === plain.id).lastMessage.id).toBe(question.id);
+    // The list names the acknowledgement's parts, so a widget words it in its reader's language; other rows have none.
+    const ackRow = inbox.json.items.find((i: { id: string }) => i.id === plain.id).lastMessage;
+    expect(ackRow).toMatchObject({ id: ack.id, acknowledgement: { sentTo: 'Hartley & <Co>', replyTime: { amount: 2, unit: 'working_days' } } });
+    expect((await t.call(sam, 'GET', '/conversations')).json.items.find((i: { id: string }) => i.id === onTopic.id).lastMessage.acknowledgement).toEqual({
+      sentTo: 'Hartley & <Co>',
+      replyTime: { amount: 1, unit: 'hours' },
+    });
+    expect(sent.json.items.find((i: { id: string }) => i.id === plain.id).lastMessage).not.toHaveProperty('acknowledgement');
     expect((await t.call(alice, 'GET', '/me')).json.unread.inbox).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import type { Role, StaffKind } from '@secure-inbox/protocol';
-import { plural, type Strings } from './i18n.js';
+import { fmt, plural, type Strings } from './i18n.js';
 
 const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
 const formats: Record<string, Intl.DateTimeFormat> = {};
@@ -82,6 +82,10 @@ const replyUnits = { minutes: 'replyMinutes', hours: 'replyHours', days: 'replyD
 /** "We usually answer within 2 working days.", in the reader's language. */
 export const replyTime = (t: Strings, time: { amount: number; unit: string }, locale?: string): string =>
   plural(t[replyUnits[time.unit as keyof typeof replyUnits] ?? 'replyDays'], time.amount, locale);
+
+/** The acknowledgement of a new question, "Your question went to Hartley. We usually answer within 2 days.", in the reader's language. */
+export const acknowledgementText = (t: Strings, sentTo: string, time: { amount: number; unit: string }, locale?: string): string =>
+  `${fmt(t.questionSentTo, { name: sentTo })} ${replyTime(t, time, locale)}`;
 
 /** The active element, looking through shadow roots. */
 export function deepActiveElement(): Element | null {

@@ -214,6 +214,25 @@ export const defaultStrings = {
   } as Plural,
   noMentions: 'No staff member’s name begins with “{q}”.',
   mentionAdded: '{name} will be notified when you send this as an internal note.',
+  // Staff: managing saved replies
+  newSavedReply: 'New saved reply',
+  editSavedReply: 'Edit “{title}”',
+  deleteSavedReply: 'Delete “{title}”',
+  confirmDeleteReply: 'Delete “{title}” for good? Press “Delete now” to confirm, Escape to keep it.',
+  edit: 'Edit',
+  delete: 'Delete',
+  confirmDelete: 'Delete now',
+  save: 'Save',
+  replyTitle: 'Title',
+  replyText: 'Text',
+  titleRequired: 'Give the reply a title.',
+  replyTextRequired: 'Write the text of the reply.',
+  placeholdersHint: 'Placeholders, filled in when the reply is inserted: {names}.',
+  sharedReply: 'Shared by all accounts',
+  sharedReadOnly: 'Shared: only admins change it.',
+  noSavedRepliesYet: 'No saved replies yet. “New saved reply” creates one.',
+  savedReplySaved: 'Saved reply “{title}” saved.',
+  savedReplyDeleted: 'Saved reply “{title}” deleted.',
 };
 
 /** A counted text: one template per plural category of the language; `other` is the fallback. */

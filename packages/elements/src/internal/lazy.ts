@@ -15,7 +15,7 @@ function once(load: () => Promise<unknown>): () => Promise<unknown> {
 /**
  * What the first paint — `<secure-inbox>` with its list, the unread badge — does without: reading and writing a
  * conversation (thread, compose dialog, Status tab and their parts, the sanitizer) and the staff console (answer panel,
- * conversation controls, queue filters, notification centre), in one module (`src/internal/parts.ts`). The bundle
+ * conversation controls, queue filters, notification centre, saved replies' management), in one module (`src/internal/parts.ts`). The bundle
  * emits it as a chunk beside the entry (`secure-inbox/parts-*.js`), resolved against the entry's own address, so it
  * comes from the server the entry came from. `<secure-inbox>` loads it once it has drawn the list, when the browser is
  * idle, so a conversation opened later shows at once; sooner when one is opened first.

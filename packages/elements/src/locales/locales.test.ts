@@ -118,6 +118,9 @@ describe('<secure-inbox> in other languages', () => {
       `Gesehen vom Team Bauamt, ${new Intl.DateTimeFormat('de', { dateStyle: 'medium' }).format(new Date('2025-03-02T10:42:00Z'))}`,
     );
     expect(part(german, 'solve')).to.equal('Als gelöst markieren');
+    // The list words the acknowledgement in the reader's language too, not in the server's English.
+    const preview = (el: Element) => text(rowOf(el, 'Inspection date')?.querySelector('[part~="preview"]'));
+    await until(() => preview(german) === 'Ihre Frage ging an Bauamt. Wir antworten in der Regel innerhalb von 1 Tag.');
     await expect(german).to.be.accessible();
     german.remove();
 

@@ -9,6 +9,7 @@ import {
   type CreateConversationBody,
   type ListConversationsQuery,
   type PatchConversationBody,
+  type ReplyTime,
   type Role,
   type StaffKind,
 } from '@secure-inbox/protocol';
@@ -207,6 +208,9 @@ interface SummaryRow {
   lastAuthorName: string;
   lastAuthorRole: Role;
   lastAuthorStaffKind: StaffKind | null;
+  ackSentTo: string | null;
+  ackAmount: string | null;
+  ackUnit: ReplyTime['unit'] | null;
 }
 
 function unreadCondition(viewer: Viewer): SQL {
@@ -397,7 +401,9 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
            (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
               AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}) AS unreadCount,
            lm.id AS lastId, lm.text AS lastText, lm.created_at AS lastAt, lu.name AS lastAuthorName, lu.role AS lastAuthorRole,
-           lu.staff_kind AS lastAuthorStaffKind
+           lu.staff_kind AS lastAuthorStaffKind,
+           ${acknowledgementProperty('sentTo')} AS ackSentTo, ${acknowledgementProperty('replyAmount')} AS ackAmount,
+           ${acknowledgementProperty('replyUnit')} AS ackUnit
     FROM ${source}
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
     LEFT JOIN topics t ON t.id = c.topic_id
@@ -424,12 +430,19 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
       authorRole: r.lastAuthorRole,
       ...(r.lastAuthorStaffKind ? { authorStaffKind: r.lastAuthorStaffKind } : {}),
       createdAt: r.lastAt,
+      ...(r.ackSentTo !== null && r.ackAmount !== null && r.ackUnit !== null
+        ? { acknowledgement: { sentTo: r.ackSentTo, replyTime: { amount: Number(r.ackAmount), unit: r.ackUnit } } }
+        : {}),
     },
     assigneeId: r.assigneeId,
   }));
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.sortKey) : null };
 }
+
+/** A property of the row's last message when it is an acknowledgement (looked up for those rows only), else null. */
+const acknowledgementProperty = (key: string): SQL =>
+  sql`CASE WHEN lm.kind = 'acknowledgement' THEN (SELECT mp.value FROM message_properties mp WHERE mp.message_seq = lm.seq AND mp.key = ${key}) END`;
 
 /**
  * A conversation is listed once it holds a message the viewer may see (a list row shows its last

@@ -2,7 +2,7 @@ import type { ConversationSummary, Folder } from '@secure-inbox/protocol';
 import { html, nothing, type PropertyValues, type PropertyDeclarations } from 'lit';
 import type { ConversationQuery } from '../../internal/api.js';
 import { COMPLETE, ERROR, Load } from '../../internal/load.js';
-import { flagLabel, flagOf, localeOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
+import { acknowledgementText, flagLabel, flagOf, localeOf, longDate, shortDate, statusLabel } from '../../internal/format.js';
 import { fmt, plural } from '../../internal/i18n.js';
 import { SecureElement } from '../../internal/secure-element.js';
 import type { Session, SessionEvent } from '../../internal/session.js';
@@ -318,6 +318,8 @@ export class SecureConversationList extends SecureElement {
     const flag = flagOf(author);
     const unread = item.unreadCount > 0;
     const selected = item.id === this.selected;
+    // The automatic acknowledgement is worded here, in the reader's language, as the thread words it.
+    const ack = item.lastMessage.acknowledgement;
     const parts = ['row', unread ? 'row-unread' : '', selected ? 'row-selected' : ''].filter(Boolean).join(' ');
     return html`<li
       id="row-${index}"
@@ -334,7 +336,9 @@ export class SecureConversationList extends SecureElement {
         <time part="time" class="time" datetime=${item.updatedAt} dir="auto" title=${longDate(item.updatedAt, locale)}>${shortDate(item.updatedAt, locale)}</time>
       </span>
       <span part="subject" class="subject">${item.subject}</span>
-      <span part="preview" class="preview">${item.lastMessage.preview}</span>
+      <span part="preview" class="preview"
+        >${ack ? acknowledgementText(t, ack.sentTo, ack.replyTime, locale) : item.lastMessage.preview}</span
+      >
       <span class="meta">
         <span part="flag flag-${flag}" class="flag">${flagLabel(t, author)}</span>
         <span part="account" class="account">${this.#accounts.get(item.accountId) ?? item.accountId}</span>

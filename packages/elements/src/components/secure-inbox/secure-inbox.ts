@@ -57,6 +57,8 @@ const commonParts = 'button, loading, empty, error, retry';
  * @csspart placeholder - "Select a conversation".
  * @csspart compose - The compose dialog.
  * @csspart status-tab - The Status tab.
+ * @csspart saved-replies - Staff: the saved replies' management view (see `<secure-saved-replies>`); also `new-reply`,
+ *   `replies`, `saved-reply-item`, `edit-reply`, `delete-reply`, `read-only`, `reply-form`.
  *
  * @cssprop --secure-inbox-height - Height of the message centre (default 40rem).
  * @cssprop --secure-nav-width - Width of the folder column (default 11rem).
@@ -105,7 +107,7 @@ export class SecureInbox extends SessionRoot {
   /** Shares the session and the merged strings with every element inside. */
   #share = provide(this, () => ({ session: this.session, strings: this.#providedStrings }));
 
-  private view: 'folder' | 'status' = 'folder';
+  private view: 'folder' | 'status' | 'replies' = 'folder';
   private q = '';
   private unreadOnly = true;
   /** The person's own "Unread only" choice per folder, kept for the element's lifetime (never stored). */
@@ -304,7 +306,7 @@ export class SecureInbox extends SessionRoot {
     const label = { inbox: t.inbox, sent: t.sent, trash: t.trash };
     const thread = Boolean(this.conversation) && this.view === 'folder';
     const locale = localeOf(this);
-    return html`<div part="base" class="base ${thread || this.view === 'status' ? 'has-detail' : 'no-detail'}">
+    return html`<div part="base" class="base ${thread || this.view !== 'folder' ? 'has-detail' : 'no-detail'}">
       <slot name="banner"></slot>
       <slot name="header"></slot>
       <div class="layout">
@@ -347,6 +349,24 @@ export class SecureInbox extends SessionRoot {
                 ${t.statusTab}
               </button>
             </li>
+            ${
+              this.staff
+                ? html`<li>
+                  <button
+                    part=${this.view === 'replies' ? 'folder folder-current' : 'folder'}
+                    class="folder"
+                    type="button"
+                    aria-current=${this.view === 'replies' ? 'page' : 'false'}
+                    @click=${() => {
+                      this.view = 'replies';
+                      this.conversation = undefined;
+                    }}
+                  >
+                    ${t.savedReplies}
+                  </button>
+                </li>`
+                : nothing
+            }
           </ul>
           <span class="sr-only" role="status">${this.unread !== undefined ? plural(t.unreadInInbox, this.unread, locale) : ''}</span>
           ${
@@ -366,7 +386,7 @@ export class SecureInbox extends SessionRoot {
               : nothing
           }
         </nav>
-        <section part="list-pane" class="list-pane" aria-label=${label[this.folder]} ?hidden=${this.view === 'status'}>
+        <section part="list-pane" class="list-pane" aria-label=${label[this.folder]} ?hidden=${this.view !== 'folder'}>
           <form part="search" class="search" role="search" @submit=${(event: Event) => {
             event.preventDefault();
             this.#search((event.target as HTMLFormElement).q.value, 0);
@@ -450,21 +470,29 @@ export class SecureInbox extends SessionRoot {
             ><slot name="empty" slot="empty">${t.empty}</slot
           ></secure-conversation-list>
         </section>
-        <section part="detail" class="detail" aria-label=${this.view === 'status' ? t.statusTab : t.messages}>
+        <section part="detail" class="detail" aria-label=${this.view === 'status' ? t.statusTab : this.view === 'replies' ? t.savedReplies : t.messages}>
           ${
-            this.view === 'status'
+            this.view === 'replies'
               ? this.#parts.render(
                   t,
-                  () => html`<secure-status-tab
+                  () => html`<secure-saved-replies
+                exportparts="saved-replies, new-reply, replies, saved-reply-item, edit-reply, delete-reply, read-only, reply-form, field, load-more, ${editorParts}, ${commonParts}"
+                theme=${this.theme}
+              ></secure-saved-replies>`,
+                )
+              : this.view === 'status'
+                ? this.#parts.render(
+                    t,
+                    () => html`<secure-status-tab
                 exportparts="status-tab, messages, message, message-body, open-conversation, ${commonParts}"
                 theme=${this.theme}
                 @secure-conversation-open=${this.#openConversation}
               ></secure-status-tab>`,
-                )
-              : this.conversation
-                ? this.#parts.render(
-                    t,
-                    () => html`<secure-thread-view
+                  )
+                : this.conversation
+                  ? this.#parts.render(
+                      t,
+                      () => html`<secure-thread-view
                   exportparts="${threadParts}, ${commonParts}"
                   theme=${this.theme}
                   .conversationId=${this.conversation}
@@ -478,8 +506,8 @@ export class SecureInbox extends SessionRoot {
                   @secure-sent=${this.#sent}
                   @secure-conversation-update=${this.#changed}
                 ></secure-thread-view>`,
-                  )
-                : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`
+                    )
+                  : html`<p part="placeholder" class="placeholder">${t.selectConversation}</p>`
           }
         </section>
       </div>

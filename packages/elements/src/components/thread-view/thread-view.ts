@@ -3,7 +3,7 @@ import { html, nothing, type PropertyDeclarations } from 'lit';
 import type { SavedReply } from '@secure-inbox/protocol';
 import type { ApiError, StateChange } from '../../internal/api.js';
 import { ERROR, Load } from '../../internal/load.js';
-import { fileSize, flagLabel, flagOf, localeOf, longDate, replyTime, shortDate, statusLabel } from '../../internal/format.js';
+import { acknowledgementText, fileSize, flagLabel, flagOf, localeOf, longDate, replyTime, shortDate, statusLabel } from '../../internal/format.js';
 import { fmt, plural } from '../../internal/i18n.js';
 import { bodyOf, quoteOf } from '../../internal/sanitize.js';
 import { SecureElement } from '../../internal/secure-element.js';
@@ -818,9 +818,7 @@ export class SecureThreadView extends SecureElement {
             const { sentTo, replyAmount, replyUnit } = item.properties;
             if (item.kind === 'acknowledgement')
               return line(
-                replyUnit
-                  ? `${fmt(t.questionSentTo, { name: String(sentTo) })} ${replyTime(t, { amount: Number(replyAmount), unit: String(replyUnit) }, this.#locale)}`
-                  : bodyOf(item),
+                replyUnit ? acknowledgementText(t, String(sentTo), { amount: Number(replyAmount), unit: String(replyUnit) }, this.#locale) : bodyOf(item),
                 true,
               );
             return this.#renderMessage(item, position - 1, size);

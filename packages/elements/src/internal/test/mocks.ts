@@ -12,6 +12,7 @@ import type {
   Me,
   Message,
   Rating,
+  ReplyTime,
   ReplyTimes,
   Role,
   Topic,
@@ -234,6 +235,21 @@ export function resetMocks(): void {
 
 // ---------------------------------------------------------------- visibility, as API.md says
 const seesAccount = (user: User, accountId: string) => user.accounts.includes('*') || user.accounts.includes(accountId);
+const knownPlaceholders = ['customer.firstName', 'conversation.subject', 'staff.name'];
+const placeholdersOf = (body: string) => [...new Set([...body.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]))];
+/** What the server answers a change to a saved reply that it refuses (as API.md's saved replies say), else nothing. */
+function savedReplyRefusal(user: User, accountId: string | null, body: string) {
+  if (user.role === 'customer') return error(403, 'forbidden', 'Saved replies are for staff.');
+  if (accountId === null ? user.role !== 'admin' : !seesAccount(user, accountId)) return error(403, 'forbidden', 'Only admins change shared saved replies.');
+  const unknown = placeholdersOf(body).filter((name) => !knownPlaceholders.includes(name));
+  if (unknown.length)
+    return error(422, 'invalid', 'Invalid body.', [
+      {
+        field: 'body',
+        message: `unknown placeholders: ${unknown.map((n) => `{{${n}}}`).join(', ')}; known: ${knownPlaceholders.map((n) => `{{${n}}}`).join(', ')}`,
+      },
+    ]);
+}
 function visible(user: User, stored: Stored): boolean {
   if (stored.left) return false;
   const participant = stored.conversation.participants.some((p) => p.id === user.id);
@@ -245,7 +261,7 @@ const visibleMessages = (user: User, stored: Stored) => (user.role === 'customer
 
 /** In Sent, a summary shows the caller's own last message (and its time), as the server does. */
 function summary(user: User, stored: Stored, folder: Folder = 'inbox'): ConversationSummary {
-  const messages = visibleMessages(user, stored).filter((m) => folder !== 'sent' || m.author.id === user.id);
+  const messages = visibleMessages(user, stored).filter((m) => folder !== 'sent' || (m.author.id === user.id && m.kind !== 'acknowledgement'));
   const last = messages.at(-1)!;
   const text = last.body.replace(/<[^>]*>/g, '').slice(0, 140);
   return {
@@ -264,6 +280,14 @@ function summary(user: User, stored: Stored, folder: Folder = 'inbox'): Conversa
       authorRole: last.author.role,
       authorStaffKind: last.author.staffKind,
       createdAt: last.createdAt,
+      ...(last.kind === 'acknowledgement'
+        ? {
+            acknowledgement: {
+              sentTo: String(last.properties.sentTo),
+              replyTime: { amount: Number(last.properties.replyAmount), unit: last.properties.replyUnit as ReplyTime['unit'] },
+            },
+          }
+        : {}),
     },
     assigneeId: stored.conversation.assigneeId,
   };
@@ -577,6 +601,43 @@ export const handlers = [
       )
       .sort((a, b) => a.title.localeCompare(b.title));
     return HttpResponse.json({ items, nextCursor: null });
+  }),
+  http.post(api('/saved-replies'), async ({ request }) => {
+    const { user, body } = await record(request);
+    if (!user) return unauthorized();
+    const input = body as { accountId: string | null; title: string; body: string };
+    const refused = savedReplyRefusal(user, input.accountId, input.body);
+    if (refused) return refused;
+    const reply = {
+      id: `sr-${db.savedReplies.length + 1}-${Date.now()}`,
+      accountId: input.accountId,
+      title: input.title,
+      body: input.body,
+      placeholders: placeholdersOf(input.body),
+    };
+    db.savedReplies.push(reply);
+    return HttpResponse.json({ savedReply: reply }, { status: 201 });
+  }),
+  http.patch(api('/saved-replies/:id'), async ({ request, params }) => {
+    const { user, body } = await record(request);
+    if (!user) return unauthorized();
+    const reply = db.savedReplies.find((r) => r.id === params.id);
+    if (!reply || (reply.accountId !== null && !seesAccount(user, reply.accountId))) return error(404, 'not_found', 'Not found.');
+    const input = body as { title?: string; body?: string };
+    const refused = savedReplyRefusal(user, reply.accountId, input.body ?? reply.body);
+    if (refused) return refused;
+    Object.assign(reply, input, { placeholders: placeholdersOf(input.body ?? reply.body) });
+    return HttpResponse.json({ savedReply: reply });
+  }),
+  http.delete(api('/saved-replies/:id'), async ({ request, params }) => {
+    const { user } = await record(request);
+    if (!user) return unauthorized();
+    const reply = db.savedReplies.find((r) => r.id === params.id);
+    if (!reply || (reply.accountId !== null && !seesAccount(user, reply.accountId))) return error(404, 'not_found', 'Not found.');
+    const refused = savedReplyRefusal(user, reply.accountId, reply.body);
+    if (refused) return refused;
+    db.savedReplies = db.savedReplies.filter((r) => r !== reply);
+    return new HttpResponse(null, { status: 204 });
   }),
   http.post(api('/saved-replies/:id/render'), async ({ request, params }) => {
     const { user, body } = await record(request);
