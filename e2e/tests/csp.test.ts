@@ -156,7 +156,7 @@ describe('under a strict CSP on the host page', () => {
         const thread = (await api(server.url, dan, 'GET', `/conversations/${conversation}`)).json;
         expect(thread.messages.map((m: { body: string }) => m.body).join(' ')).toContain('we will keep it at 1.1 m');
 
-        await page.locator('secure-inbox [part~="folder"]').last().click();
+        await page.locator('secure-inbox [part~="folder"]', { hasText: /^\s*Status\s*$/ }).click();
         await page.locator('secure-inbox [part~="status-tab"] [part~="message"]', { hasText: 'Office closed on Friday.' }).waitFor();
 
         await page.locator('secure-inbox [part~="compose-button"]').click();

@@ -359,7 +359,7 @@ describe.each([
         await expectClean(page, findings);
 
         // The Status tab.
-        await page.locator('secure-inbox [part~="folder"]').last().click();
+        await page.locator('secure-inbox [part~="folder"]', { hasText: /^\s*Status\s*$/ }).click();
         await expect.poll(() => page.locator('secure-inbox [part~="status-tab"] [part~="message"]').count()).toBeGreaterThan(10);
         await expectClean(page, findings);
 
