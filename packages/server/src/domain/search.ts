@@ -1,14 +1,18 @@
 /**
- * How a search finds its page (docs/performance.md, "How a search is planned"). The caller's conversations are
- * walked in page order, as the page itself lists them (visibility from ./visibility.ts and the page's own
- * conditions), and the messages they may see in them are read and matched directly (search/match.ts), until a page
- * of matching conversations is found, every conversation was walked, or DIRECT_READS messages were read. A small
- * scope is so read in full and never costs the index anything (an empty one costs nothing at all); a word frequent
- * in the caller's scope fills its page after a few conversations. Only when the walk reads DIRECT_READS messages
- * without a page is the index asked, with the caller's scope inside the query (store/sqlite/search.ts): the terms
- * are then rarer than a page in DIRECT_READS messages of that scope, and the index lists every conversation of the
- * scope that holds a match. Text the direct match cannot decide exactly as the index does (search/match.ts) goes to
- * the index too. Both ways give the same conversations.
+ * How a search finds its page (docs/performance.md, "How a search is planned"): its cost follows the caller's scope.
+ *
+ * 1. The messages the caller may see in the conversations the page may list are counted from the index of messages
+ *    by conversation, up to SMALL_SCOPE + 1 (visibility from ./visibility.ts, as for the page itself).
+ * 2. A scope of at most SMALL_SCOPE messages is matched directly: its conversations walked in page order, their
+ *    visible messages read newest first and matched here (search/match.ts) until a page is found. The index is never
+ *    asked; an empty scope reads nothing.
+ * 3. In a larger scope the index is asked, with the caller's scope inside the query, for at most FEW_MATCHES
+ *    matches; when there are no more, the page is picked from their conversations.
+ * 4. Otherwise the word is frequent in the caller's scope: the same direct walk stops after a page, reading at most
+ *    WALK_READS messages; only past those does the index list every matching conversation of the scope.
+ *
+ * Text the direct match cannot decide exactly as the index does goes to the index. Both ways give the same
+ * conversations (test/search-plan.test.ts, test/postgres/search.test.ts).
  */
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
