@@ -4,7 +4,7 @@
  */
 import { limits } from '@secure-inbox/protocol';
 import { describe, expect, it } from 'vitest';
-import { searchScope, searchScopeOf, type Viewer } from '../src/domain/visibility.js';
+import { searchScope, type Viewer } from '../src/domain/visibility.js';
 import { ApiError } from '../src/errors.js';
 import { parseSearch } from '../src/search/terms.js';
 import { accountToken, conversationToken, ftsMatch } from '../src/store/sqlite/search.js';
@@ -51,13 +51,13 @@ describe('the FTS5 query of terms and scope', () => {
     );
     // A customer's participations outside their accounts never widen their scope.
     expect(ftsMatch(terms, searchScope(viewer('customer', ['acme']), ['c_1']))).toBe(`${words} AND scope : (${accountToken('acme')}) NOT scope : vhidden`);
-    expect(ftsMatch(terms, searchScopeOf(viewer('staff', ['acme']), ['c_1', 'c_2']))).toBe(
+    expect(ftsMatch(terms, { accounts: [], conversations: ['c_1', 'c_2'], publicOnly: false })).toBe(
       `${words} AND scope : (${conversationToken('c_1')} OR ${conversationToken('c_2')})`,
     );
   });
 
   it('matches nothing for a caller who reaches nothing', () => {
     expect(ftsMatch(terms, searchScope(viewer('customer', [])))).toBe(`${words} AND scope : vhidden AND scope : vpublic`);
-    expect(ftsMatch(terms, searchScopeOf(viewer('customer', ['acme']), []))).toBe(`${words} AND scope : vhidden AND scope : vpublic`);
+    expect(ftsMatch(terms, { accounts: [], conversations: [], publicOnly: true })).toBe(`${words} AND scope : vhidden AND scope : vpublic`);
   });
 });

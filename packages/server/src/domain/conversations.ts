@@ -15,8 +15,8 @@ import {
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
 import { dialect, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
-import { parseSearch, type SearchTerm } from '../search/terms.js';
-import { conversationsMatching, matchingConversations } from '../store/sqlite/search.js';
+import { parseSearch } from '../search/terms.js';
+import { planSearch } from './search.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
@@ -32,8 +32,6 @@ import {
   lastVisibleSeq,
   loadVisibleConversation,
   messageVisible,
-  searchScope,
-  searchScopeOf,
   shownSeq,
   visibleUpdatedAt,
   type VisibleConversationRow,
@@ -278,67 +276,6 @@ function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
   return ids;
 }
 
-/**
- * The walk's batches. The first is barely above a page, since a search scoped to n conversations
- * costs FTS5 in proportion to n (its OR visits every branch per row); each later one is sized by the
- * share of the previous batches that matched, to find the rest of the page in one more batch, and at
- * most doubles. Past WALK_LIMIT times the page, the walk gives up.
- */
-const WALK_FIRST = 1.25;
-const WALK_MARGIN = 1.25;
-const WALK_MIN_BATCH = 8;
-const WALK_LIMIT = 32;
-
-/** The size of the walk's next batch, from how many of the `walked` conversations matched (`found`). */
-export function nextWalkBatch(wanted: number, walked: number, found: number, previous: number): number {
-  if (walked === 0) return Math.ceil(wanted * WALK_FIRST);
-  const share = found / walked;
-  const estimate = share === 0 ? Infinity : Math.ceil(((wanted - found) / share) * WALK_MARGIN);
-  return Math.max(WALK_MIN_BATCH, Math.min(estimate, previous * 2, wanted * WALK_LIMIT - walked));
-}
-
-/**
- * The first `wanted` conversations, in page order, that the viewer sees and that hold a message
- * matching `terms` the viewer may see; null when the walk gave up (it then falls back to matching
- * every conversation). Visibility is decided here as everywhere by conversationVisible() and
- * searchScopeOf(): a batch is chosen with the page's own conditions, and its search is scoped to
- * those conversations (and, for customers, to messages they may see).
- */
-function walkForMatches(db: Db, viewer: Viewer, terms: SearchTerm[], where: SQL[], sortKey: SQL, ascending: boolean, wanted: number): string[] | null {
-  const found: string[] = [];
-  let after: number | null = null;
-  let walked = 0;
-  let size = 0;
-  while (walked < wanted * WALK_LIMIT) {
-    size = nextWalkBatch(wanted, walked, found.length, size);
-    const position: SQL[] = after === null ? [] : [ascending ? sql`${sortKey} > ${after}` : sql`${sortKey} < ${after}`];
-    const batch: { id: string; sortKey: number }[] = db.all<{ id: string; sortKey: number }>(sql`
-      SELECT c.id, ${sortKey} AS sortKey FROM conversations c
-      LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-      WHERE ${sql.join([...where, ...position], sql` AND `)}
-      ORDER BY ${sortKey} ${sql.raw(ascending ? 'ASC' : 'DESC')}
-      LIMIT ${size}`);
-    if (batch.length === 0) return found;
-    const hits = conversationsMatching(
-      db,
-      terms,
-      searchScopeOf(
-        viewer,
-        batch.map((b) => b.id),
-      ),
-    );
-    for (const b of batch) {
-      if (!hits.has(b.id)) continue;
-      found.push(b.id);
-      if (found.length === wanted) return found;
-    }
-    if (batch.length < size) return found;
-    walked += batch.length;
-    after = batch[batch.length - 1]!.sortKey;
-  }
-  return null;
-}
-
 export function listConversations(db: Db, viewer: Viewer, query: ListConversationsQuery) {
   const folder = query.folder ?? 'inbox';
   const limit = query.limit ?? 25;
@@ -366,23 +303,12 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
   if (terms) {
     // Staff reach their accounts' conversations through the account tokens; only the conversations
     // they take part in outside those accounts need tokens of their own (usually none).
-    const participations = viewer.role === 'staff' ? participationsOutsideAccounts(db, viewer) : [];
-    const scope = searchScope(viewer, participations);
-    // Prefix terms may stop early too: the shortest allowed prefix comes from the prefix index, and a longer one
-    // matches few enough words that reading it again for each batch of the walk costs less than reading every match.
-    const found = matchingConversations(db, terms, scope, true);
-    if (found.ids.length === 0) return { items: [], nextCursor: null };
-    let page: string[] | null = null;
-    if (!found.complete) {
-      // Dense matches: the viewer's conversations are walked in page order, in batches, and each
-      // batch is searched with its own conversations' scope tokens until a page of matches is found,
-      // instead of reading every match of a frequent word to keep 26 of them.
-      page = walkForMatches(db, viewer, terms, where, sortKey, oldestFirst && folder !== 'sent', limit + 1);
-      if (page !== null && page.length === 0) return { items: [], nextCursor: null };
-    }
-    // Every matching conversation is known (or the walk found the page): the page is picked among
-    // them by ids and sort keys only, so that previews and unread counts are computed for its rows alone.
-    const ids = JSON.stringify(page ?? (found.complete ? found.ids : matchingConversations(db, terms, scope, false).ids));
+    const participations = () => (viewer.role === 'staff' ? participationsOutsideAccounts(db, viewer) : []);
+    const plan = planSearch(db, viewer, terms, { where, sortKey, ascending: oldestFirst && folder !== 'sent', wanted: limit + 1 }, participations);
+    if (plan.ids.length === 0) return { items: [], nextCursor: null };
+    // The page is picked among the matching conversations by ids and sort keys only, so that previews
+    // and unread counts are computed for its rows alone.
+    const ids = JSON.stringify(plan.ids);
     source = sql`(
       SELECT c.id FROM ${dialect.jsonEach(sql`${ids}`)} AS hits
       CROSS JOIN conversations c ON c.id = hits.value

@@ -69,6 +69,11 @@ export function messageVisible(viewer: Viewer): SQL {
   return seesHiddenNotes(viewer) ? sql`TRUE` : sql`(m.do_not_reply = FALSE AND m.staff_only = FALSE)`;
 }
 
+/** messageVisible() for queries built on the `messages` table itself; undefined: every message. */
+export function messageVisibleIn(viewer: Viewer): SQL | undefined {
+  return seesHiddenNotes(viewer) ? undefined : and(eq(messages.doNotReply, false), eq(messages.staffOnly, false));
+}
+
 /**
  * Whether a message is written for staff alone because no customer takes part in its conversation
  * at that moment (staff talking among themselves). A customer added later never sees it. Read
@@ -276,14 +281,6 @@ export function searchScope(viewer: Viewer, participations: string[] = []): Sear
     conversations: viewer.role === 'staff' ? participations : [],
     publicOnly: viewer.role === 'customer',
   };
-}
-
-/**
- * The search scope of a batch of conversations the caller has already found visible with
- * conversationVisible(): those conversations, and for customers only messages they may see.
- */
-export function searchScopeOf(viewer: Viewer, visibleConversationIds: string[]): SearchScope {
-  return { accounts: [], conversations: visibleConversationIds, publicOnly: !seesHiddenNotes(viewer) };
 }
 
 // ------------------------------------------------------------------ single conversation

@@ -32,12 +32,8 @@ export interface IndexedMessage {
 export interface SearchIndex {
   /** Adds a message, in the caller's transaction. */
   index(db: Db, message: IndexedMessage): void;
-  /**
-   * The conversations holding a match, in the index's order; with `mayStop`, possibly only the first
-   * ones (`complete: false`) when the matches are so many that walking the caller's conversations in
-   * page order finds a page sooner (domain/conversations.ts).
-   */
-  matchingConversations(db: Db, terms: SearchTerm[], scope: SearchScope, mayStop: boolean): { ids: string[]; complete: boolean };
+  /** The conversations of the first `limit` matches within `scope`, and whether those were all (domain/search.ts). */
+  firstMatches(db: Db, terms: SearchTerm[], scope: SearchScope, limit: number): { ids: string[]; complete: boolean; read: number };
   /** Of the conversations of `scope`, those holding a match. */
   conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Set<string>;
 }

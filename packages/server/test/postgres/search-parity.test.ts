@@ -2,7 +2,7 @@
  * PostgreSQL's search against FTS5 on generated rows and searches: the same messages for every viewer. Words
  * are drawn from a small vocabulary with diacritics, hyphens and shared beginnings, so that searches hit, miss,
  * and match as prefixes and phrases; letters the two fold differently (ß, ø, ł) are left out
- * (search.test.ts shows those).
+ * (search.test.ts shows those). The direct match of a small scope (domain/search.ts) finds the same on both.
  */
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
@@ -13,7 +13,8 @@ import { hiddenFromCustomers, searchScope } from '../../src/domain/visibility.js
 import { parseSearch, type SearchTerm } from '../../src/search/terms.js';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
 import { accounts, conversations, messages, users } from '../../src/store/postgres/schema.js';
-import { indexMessage, matchingMessages } from '../../src/store/postgres/search.js';
+import { indexMessage, matchingAmong, matchingMessages } from '../../src/store/postgres/search.js';
+import { foldTerms, matchesTerms } from '../../src/search/match.js';
 import { ftsMatch, indexMessage as indexOnSqlite } from '../../src/store/sqlite/search.js';
 import { useTestDatabase } from './database.js';
 
@@ -65,6 +66,7 @@ describe('search on PostgreSQL and on SQLite', () => {
   const database = useTestDatabase();
   let pg: PgDb;
   let lite: Db;
+  const generated: { seq: number; subject: string; text: string }[] = [];
 
   beforeAll(async () => {
     pg = openPostgres(database.url(), { max: 2 });
@@ -105,6 +107,7 @@ describe('search on PostgreSQL and on SQLite', () => {
       const indexed = { seq, subject: c.subject, body: text, accountId: c.accountId, conversationId: c.id, hidden: hiddenFromCustomers(visibility) };
       await indexMessage(pg, indexed);
       indexOnSqlite(lite, indexed);
+      generated.push({ seq, subject: c.subject, text });
     }
   });
 
@@ -146,6 +149,23 @@ describe('search on PostgreSQL and on SQLite', () => {
         const onPostgres = (await matchingMessages(pg, terms, scope)).map((m) => m.seq);
         expect(onPostgres, `${v.role} ${JSON.stringify(v.accounts)} +${participations.join(',')}: ${q}`).toEqual(onSqlite);
         found += onSqlite.length;
+        if (scope === null) {
+          // The direct match of a small scope (domain/search.ts) over every message: the same on both stores.
+          const folded = foldTerms(terms)!;
+          expect(
+            generated.filter((r) => matchesTerms(folded, r.subject, r.text)).map((r) => r.seq),
+            `direct on SQLite: ${q}`,
+          ).toEqual(onSqlite);
+          const direct = await matchingAmong(
+            pg,
+            terms,
+            generated.map((r) => r.seq),
+          );
+          expect(
+            [...direct].sort((a, b) => a - b),
+            `direct on PostgreSQL: ${q}`,
+          ).toEqual(onSqlite);
+        }
       }
     }
     // The searches find things, not only nothing.

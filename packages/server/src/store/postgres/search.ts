@@ -120,41 +120,38 @@ export async function conversationsMatching(db: PgDb, terms: SearchTerm[], scope
   return new Set(rows.rows.map((r) => r.id));
 }
 
-/** Above this many matching conversations, matches spread over less than DENSE of the messages are walked for (as on SQLite). */
-const FEW_HITS = 150;
-const DENSE = 0.125;
-/** The first batch of matches read; each next one is four times larger. */
-const MATCH_BATCH = 500;
-
 /**
- * The conversations holding a message that matches `terms` within `scope`, oldest message first, with the
- * SQLite store's contract (store/sqlite/search.ts `matchingConversations`): with `mayStop`, the reading stops once
- * more than FEW_HITS conversations were met within the oldest DENSE of all messages (`complete: false`), and the
- * domain walks the caller's conversations in page order instead.
+ * The conversations of the first `limit` messages (oldest first) that match `terms` within `scope`, and whether those
+ * were all of them: store/sqlite/search.ts `firstMatches`, the same (domain/search.ts asks it in a large scope).
  */
-export async function matchingConversations(
+export async function firstMatches(
   db: PgDb,
   terms: SearchTerm[],
   scope: SearchScope,
-  mayStop: boolean,
-): Promise<{ ids: string[]; complete: boolean }> {
-  const ids = new Set<string>();
-  const newest = mayStop ? Number((await db.execute<{ seq: string | null }>(sql`SELECT max(seq) AS seq FROM messages`)).rows[0]?.seq ?? 0) : 0;
-  for (let after = 0, size = MATCH_BATCH; ; size *= 4) {
-    const rows = await matchingMessages(db, terms, scope, { after, limit: size });
-    for (const row of rows) {
-      ids.add(row.conversationId);
-      if (mayStop && ids.size === FEW_HITS + 1 && row.seq < DENSE * newest) return { ids: [...ids], complete: false };
-    }
-    if (rows.length < size) break;
-    after = rows[rows.length - 1]!.seq;
-  }
-  return { ids: [...ids], complete: true };
+  limit: number,
+): Promise<{ ids: string[]; complete: boolean; read: number }> {
+  const rows = await matchingMessages(db, terms, scope, { limit: limit + 1 });
+  return { ids: [...new Set(rows.slice(0, limit).map((r) => r.conversationId))], complete: rows.length <= limit, read: rows.length };
+}
+
+/**
+ * Of the messages `seqs` (those a caller may see, chosen by domain/visibility.ts), the ones that match `terms`: their
+ * documents read by primary key and matched one by one, without the GIN index, so that the cost is the number of
+ * messages named (domain/search.ts matches a small scope so; on SQLite it is search/match.ts).
+ */
+export async function matchingAmong(db: PgDb, terms: SearchTerm[], seqs: number[]): Promise<Set<number>> {
+  if (seqs.length === 0 || terms.length === 0) return new Set();
+  const rows = await db.execute<{ seq: string }>(sql`
+    SELECT ms.seq FROM message_search ms
+    WHERE ms.seq IN (SELECT unnest(${`{${seqs.map((n) => Math.trunc(n)).join(',')}}`}::bigint[]))
+      AND ${searchCondition(terms, null, sql`ms.document`)}`);
+  return new Set(rows.rows.map((r) => Number(r.seq)));
 }
 
 /** The PostgreSQL store's search index: store/types.ts `SearchIndex`, async. */
 export const postgresSearch = {
   index: indexMessage,
-  matchingConversations,
+  firstMatches,
+  matchingAmong,
   conversationsMatching,
 };

@@ -86,48 +86,28 @@ export function ftsMatch(terms: SearchTerm[], scope: SearchScope): string {
   return `{subject body} : (${words})${limit ? ` AND ${limit}` : ''}`;
 }
 
-/** Above this many matching conversations, matches spread over less than DENSE of the messages are walked for. */
-const FEW_HITS = 150;
-const DENSE = 0.125;
-/** The first batch of matches read; each next one is four times larger. */
-const MATCH_BATCH = 500;
-
 /**
- * The conversations holding a message that matches `terms` within `scope`, read in the index's order
- * (oldest message first). With `mayStop`, the reading stops once more than FEW_HITS conversations
- * were met within the oldest DENSE of all messages: the word is then frequent enough that walking the
- * caller's conversations in page order finds a page sooner (`complete: false`, domain/conversations.ts).
- * Otherwise every matching conversation is returned.
+ * Of the conversations of `scope`, those holding a message that matches `terms`: one MATCH, so the index reads the
+ * caller's part of it (domain/search.ts asks it when a search's terms are rare in the caller's scope).
  */
-export function matchingConversations(db: Db, terms: SearchTerm[], scope: SearchScope, mayStop: boolean): { ids: string[]; complete: boolean } {
-  const ids = new Set<string>();
-  const newest = mayStop ? (db.get<{ seq: number | null }>(sql`SELECT max(seq) AS seq FROM messages`)?.seq ?? 0) : 0;
-  // LIMIT written into the text: bound as a parameter, it keeps SQLite from stopping early in a join (docs/performance.md, change 39).
-  const batch = (match: string, after: number, size: number) =>
-    db.all<{ id: string; seq: number }>(sql`
-      SELECT sm.conversation_id AS id, message_search.rowid AS seq FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
-      WHERE message_search MATCH ${match} AND message_search.rowid > ${after}
-      ORDER BY message_search.rowid LIMIT ${sql.raw(String(size))}`);
-  const match = ftsMatch(terms, scope);
-  // Read in the index's order in growing batches, so a frequent word stops after its first few hundred rows.
-  for (let after = 0, size = MATCH_BATCH; ; size *= 4) {
-    const rows = batch(match, after, size);
-    for (const row of rows) {
-      ids.add(row.id);
-      if (mayStop && ids.size === FEW_HITS + 1 && row.seq < DENSE * newest) return { ids: [...ids], complete: false };
-    }
-    if (rows.length < size) break;
-    after = rows[rows.length - 1]!.seq;
-  }
-  return { ids: [...ids], complete: true };
-}
-
-/** Of the conversations of `scope`, those holding a message that matches `terms`. */
 export function conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Set<string> {
   const rows = db.all<{ id: string }>(sql`SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
                                           WHERE message_search MATCH ${ftsMatch(terms, scope)}`);
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * The conversations of the first `limit` messages (in the index's order) that match `terms` within `scope`, and
+ * whether those were all of them (`complete`); `read` counts the matches read (at most limit + 1).
+ */
+export function firstMatches(db: Db, terms: SearchTerm[], scope: SearchScope, limit: number): { ids: string[]; complete: boolean; read: number } {
+  // LIMIT written into the text: bound as a parameter, it keeps SQLite from stopping early in a join (docs/performance.md, change 39).
+  const rows = db.all<{ id: string }>(sql`
+    SELECT sm.conversation_id AS id FROM (
+      SELECT rowid FROM message_search WHERE message_search MATCH ${ftsMatch(terms, scope)} LIMIT ${sql.raw(String(Math.floor(limit) + 1))}) AS hit
+    JOIN messages sm ON sm.seq = hit.rowid`);
+  return { ids: [...new Set(rows.slice(0, limit).map((r) => r.id))], complete: rows.length <= limit, read: rows.length };
+}
+
 /** The SQLite store's search index (store/types.ts). */
-export const sqliteSearch: SearchIndex = { index: indexMessage, matchingConversations, conversationsMatching };
+export const sqliteSearch: SearchIndex = { index: indexMessage, firstMatches, conversationsMatching };
