@@ -25,7 +25,7 @@
  *   within THREAD_WRITES_CHECK_MS.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../store/sqlite/client.js';
+import { homeOf, type Db } from '../store/sqlite/client.js';
 
 /** How stale a kept page may be after a write from outside the server's own connection. */
 export const OTHER_WRITES_CHECK_MS = 100;
@@ -77,10 +77,10 @@ const watchers = new WeakMap<object, (userIds: readonly string[]) => void>();
 const all = new WeakMap<object, Versions>();
 
 function versions(db: Db): Versions {
-  let v = all.get(db.$client);
+  let v = all.get(homeOf(db));
   if (!v) {
     all.set(
-      db.$client,
+      homeOf(db),
       (v = {
         sequence: 0,
         users: new Map(),
@@ -113,12 +113,12 @@ export function noteUserChanges(db: Db, userIds: readonly string[]): void {
   const v = versions(db);
   Atomics.add(v.counters, OWN_COMMITS, 1);
   moveUsers(v, userIds);
-  watchers.get(db.$client)?.(userIds);
+  watchers.get(homeOf(db))?.(userIds);
 }
 
 /** Calls `fn` with the users of every change noted on this connection (the writer thread reports them). */
 export function watchUserChanges(db: Db, fn: (userIds: readonly string[]) => void): void {
-  watchers.set(db.$client, fn);
+  watchers.set(homeOf(db), fn);
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import { dialect, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
+import { dialect, homeOf, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
 import { parseSearch, type SearchTerm } from '../search/terms.js';
 import { conversationsMatching, matchingConversations } from '../store/sqlite/search.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
@@ -254,8 +254,8 @@ const PARTICIPATION_CACHE_SIZE = 1_000;
  * accounts until anything at all is written to the database (writeVersion()).
  */
 function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
-  let cache = participationCache.get(db.$client);
-  if (!cache) participationCache.set(db.$client, (cache = new Map()));
+  let cache = participationCache.get(homeOf(db));
+  if (!cache) participationCache.set(homeOf(db), (cache = new Map()));
   const key = JSON.stringify([viewer.id, viewer.accounts]);
   const version = writeVersion(db);
   const hit = cache.get(key);
