@@ -149,6 +149,8 @@ export function writeTx<T>(db: Db, fn: () => T): T {
  * in order of arrival.
  */
 interface Lane {
+  /** The connection serving reads. */
+  home: Database.Database;
   tx: Db;
   held: boolean;
   waiting: (() => void)[];
@@ -184,7 +186,7 @@ function laneOf(db: Db): Lane {
       tx = connect(home.name, home.pragma('synchronous', { simple: true }) === 2 ? 'full' : 'normal');
       homes.set(tx.$client, home);
     }
-    lanes.set(home, (lane = { tx, held: false, waiting: [] }));
+    lanes.set(home, (lane = { home, tx, held: false, waiting: [] }));
   }
   return lane;
 }
@@ -195,6 +197,20 @@ export function closeLane(db: Db): void {
   const lane = lanes.get(home);
   lanes.delete(home);
   if (lane && lane.tx.$client !== home) lane.tx.$client.close();
+}
+
+/** Told of each commit of an async transaction on a connection of its own (domain/change-versions.ts). */
+export interface LaneCommits {
+  /** Just before the COMMIT: the transaction holds the write lock, nothing else commits before it. */
+  before(home: Database.Database): void;
+  /** Just after the COMMIT. */
+  after(home: Database.Database): void;
+}
+
+let laneCommits: LaneCommits | null = null;
+
+export function observeLaneCommits(observer: LaneCommits): void {
+  laneCommits = observer;
 }
 
 let savepoints = 0;
@@ -240,14 +256,17 @@ function run<T>(lane: Lane, fn: (tx: Db) => Promise<T> | T, options: Transaction
     frame.open = false;
     if (client.inTransaction) client.exec('ROLLBACK');
     hooks.delete(client);
-    release(lane);
     if (committed) runHooks(registered.commit);
     runHooks(registered.end);
+    release(lane);
   };
   const commit = (value: T): T => {
     if (options.afterCommit) registered.commit.push(options.afterCommit);
+    const observed = client !== lane.home ? laneCommits : null;
+    observed?.before(lane.home);
     client.exec('COMMIT');
     committed = true;
+    observed?.after(lane.home);
     return value;
   };
   let result: Promise<T> | T;
