@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
-import { writeTx, type Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
 import { audit } from '../domain/audit.js';
 import { newId } from '../domain/ids.js';
 import { seesMessageBySeq, type Viewer } from '../domain/visibility.js';
@@ -85,9 +85,9 @@ const inFlight = new Map<string, Promise<ScanStatus>>();
 /** Records a verdict for every upload of the same bytes; infected bytes are removed from the store. */
 async function recordVerdict(db: Db, store: BlobStore, sha256: string, verdict: ScanVerdict): Promise<ScanStatus> {
   if (verdict.infected) {
-    writeTx(db, () => {
-      db.run(sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
-      audit(db, {
+    await transaction(db, (tx) => {
+      tx.run(sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
+      audit(tx, {
         actorId: null,
         action: 'attachment.quarantine',
         outcome: 'ok',
@@ -160,9 +160,9 @@ export async function pruneUnsentUploads(db: Db, config: Config, now = Date.now(
   let removed = 0;
   for (const { sha256 } of files) {
     await withStoredFile(sha256, async () => {
-      const orphaned = writeTx(db, () => {
-        removed += db.run(sql`DELETE FROM attachments WHERE sha256 = ${sha256} AND message_seq IS NULL AND created_at < ${cutoff}`).changes;
-        return !db.get(sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`);
+      const orphaned = await transaction(db, (tx) => {
+        removed += tx.run(sql`DELETE FROM attachments WHERE sha256 = ${sha256} AND message_seq IS NULL AND created_at < ${cutoff}`).changes;
+        return !tx.get(sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`);
       });
       if (orphaned) await store.delete(sha256);
     });
@@ -199,13 +199,13 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
     // From the row to the stored bytes, one file at a time with the pruning of unsent uploads
     // (pruneUnsentUploads), which could otherwise remove these bytes as another upload's.
     return await withStoredFile(file.sha256, async () => {
-      writeTx(db, () => {
-        const used = usedBytes(db, viewer.id);
+      await transaction(db, (tx) => {
+        const used = usedBytes(tx, viewer.id);
         if (used + file.size > quota) throw overQuota(used, quota);
-        db.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
+        tx.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
                    VALUES (${id}, ${viewer.id}, ${decided.name}, ${file.size}, ${decided.contentType}, ${file.sha256},
                            ${scanned ? 'pending' : 'clean'})`);
-        audit(db, {
+        audit(tx, {
           actorId: viewer.id,
           action: 'attachment.upload',
           outcome: 'ok',

@@ -6,7 +6,7 @@ import { NotificationsQuery, type NotificationItem } from '@secure-inbox/protoco
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
-import { writeTx, type Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { preview } from '../domain/text.js';
@@ -91,31 +91,31 @@ export const notificationsRoute = new Hono<AppEnv>()
     staffOnly(viewer, db, 'notifications.read');
     return c.json({ unread: unreadNotices(db, viewer) });
   })
-  .post('/read-all', (c) => {
+  .post('/read-all', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read_all');
-    writeTx(db, () => {
-      db.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
-      audit(db, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
+    await transaction(db, (tx) => {
+      tx.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
+      audit(tx, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
     });
     return c.body(null, 204);
   })
-  .post('/:id/read', (c) => {
+  .post('/:id/read', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.mark_read');
     const id = parseNoticeId(c.req.param('id'));
-    const changed = writeTx(db, () => {
+    const changed = await transaction(db, (tx) => {
       if (id === null) return false;
-      const row = db.get<{ id: number }>(sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
+      const row = tx.get<{ id: number }>(sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
       if (!row) {
-        const exists = db.get<{ id: number }>(sql`SELECT id FROM notifications WHERE id = ${id}`);
-        if (exists) audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
+        const exists = tx.get<{ id: number }>(sql`SELECT id FROM notifications WHERE id = ${id}`);
+        if (exists) audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
         return false;
       }
-      db.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
-      audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
+      tx.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
+      audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
       return true;
     });
     if (!changed) throw notFound('notification');
@@ -123,17 +123,17 @@ export const notificationsRoute = new Hono<AppEnv>()
   });
 
 /** `POST /conversations/:id/notify-admins`: queue a notice for every administrator (staff and admins only). */
-export const notifyAdminsRoute = new Hono<AppEnv>().post('/:id/notify-admins', (c) => {
+export const notifyAdminsRoute = new Hono<AppEnv>().post('/:id/notify-admins', async (c) => {
   const { db, config } = c.get('deps');
   const viewer = c.get('viewer');
-  const notified = writeTx(db, () => {
-    const conversation = loadVisibleConversation(db, viewer, c.req.param('id'), 'conversation.notify_admins');
+  const notified = await transaction(db, (tx) => {
+    const conversation = loadVisibleConversation(tx, viewer, c.req.param('id'), 'conversation.notify_admins');
     if (viewer.role === 'customer') {
-      audit(db, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
+      audit(tx, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
       throw forbidden('Only staff can notify the administrators.');
     }
-    const count = enqueueAdminNotices(db, conversation, viewer.id, config.mailBatchSeconds);
-    audit(db, {
+    const count = enqueueAdminNotices(tx, conversation, viewer.id, config.mailBatchSeconds);
+    audit(tx, {
       actorId: viewer.id,
       action: 'conversation.notify_admins',
       outcome: 'ok',

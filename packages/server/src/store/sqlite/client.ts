@@ -33,12 +33,17 @@ export function openDb(file: string, options: { synchronous?: 'normal' | 'full';
 
 function connect(file: string, synchronous: 'normal' | 'full' | undefined): Db {
   const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('cache_size = -32000');
-  sqlite.pragma('temp_store = MEMORY');
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('cache_size = -32000');
+    sqlite.pragma('temp_store = MEMORY');
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   return drizzle(sqlite, { schema, casing: 'snake_case' }) as Db;
 }
 
@@ -191,6 +196,13 @@ function laneOf(db: Db): Lane {
   return lane;
 }
 
+/** The connections of `db`'s database in this process: the one serving reads and, for a file, the transactions' own (opened here if need be). */
+export function connectionsOf(db: Db): Database.Database[] {
+  const home = homeOf(db);
+  const lane = laneOf(db);
+  return lane.tx.$client !== home ? [home, lane.tx.$client] : [home];
+}
+
 /** Closes the connection `db`'s async transactions ran on, when it has one of its own (the store closes it with `db`). */
 export function closeLane(db: Db): void {
   const home = homeOf(db);
@@ -230,7 +242,13 @@ let savepoints = 0;
  */
 export function transaction<T>(db: Db, fn: (tx: Db) => Promise<T> | T, options: TransactionOptions = {}): Promise<T> {
   const frame = current.getStore();
-  const lane = laneOf(db);
+  let lane: Lane;
+  try {
+    lane = laneOf(db);
+  } catch (error) {
+    // A database file this process cannot open again (removed, read-only): the caller's error, as from the commit.
+    return Promise.reject(error);
+  }
   if (frame?.open && frame.lane === lane) return savepoint(lane, frame, fn, options);
   if (!lane.held) {
     lane.held = true;
