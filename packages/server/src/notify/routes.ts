@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
 import { transaction, type Db } from '../store/sqlite/client.js';
+import { firstRow, rows } from '../store/sql.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { preview } from '../domain/text.js';
@@ -26,8 +27,9 @@ const from = (viewer: Viewer) => sql`
   LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
   LEFT JOIN messages m ON m.seq = n.message_seq`;
 
-export function unreadNotices(db: Db, viewer: Viewer): number {
-  return db.get<{ n: number }>(sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`)?.n ?? 0;
+export async function unreadNotices(db: Db, viewer: Viewer): Promise<number> {
+  const row = await firstRow<{ n: number }>(db, sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`);
+  return row?.n ?? 0;
 }
 
 function staffOnly(viewer: Viewer, db: Db, action: string) {
@@ -42,7 +44,7 @@ function parseNoticeId(raw: string): number | null {
 }
 
 export const notificationsRoute = new Hono<AppEnv>()
-  .get('/', query(NotificationsQuery), (c) => {
+  .get('/', query(NotificationsQuery), async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read');
@@ -53,7 +55,7 @@ export const notificationsRoute = new Hono<AppEnv>()
       if (position === null) throw invalid('cursor', 'is not a cursor this API returned');
       before = position;
     }
-    const rows = db.all<{
+    const found = await rows<{
       id: number;
       reason: NotifyReason;
       conversationId: string;
@@ -63,13 +65,16 @@ export const notificationsRoute = new Hono<AppEnv>()
       authorName: string | null;
       createdAt: string;
       status: string;
-    }>(sql`
+    }>(
+      db,
+      sql`
       SELECT n.id, n.reason, n.conversation_id AS conversationId, c.subject, m.id AS messageId, m.text,
              (SELECT name FROM users WHERE id = m.author_id) AS authorName, n.created_at AS createdAt, n.status
       ${from(viewer)}
       WHERE ${visibleNotices(viewer)} AND n.id < ${before} ${unread === 'true' ? sql`AND n.status <> 'read'` : sql``}
-      ORDER BY n.id DESC LIMIT ${limit + 1}`);
-    const page = rows.slice(0, limit);
+      ORDER BY n.id DESC LIMIT ${limit + 1}`,
+    );
+    const page = found.slice(0, limit);
     const items: NotificationItem[] = page.map((r) => ({
       id: String(r.id),
       reason: r.reason,
@@ -83,13 +88,13 @@ export const notificationsRoute = new Hono<AppEnv>()
       read: r.status === 'read',
     }));
     const last = page[page.length - 1];
-    return c.json({ items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null, unread: unreadNotices(db, viewer) });
+    return c.json({ items, nextCursor: found.length > limit && last ? encodeCursor(last.id) : null, unread: await unreadNotices(db, viewer) });
   })
-  .get('/unread-count', (c) => {
+  .get('/unread-count', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read');
-    return c.json({ unread: unreadNotices(db, viewer) });
+    return c.json({ unread: await unreadNotices(db, viewer) });
   })
   .post('/read-all', async (c) => {
     const { db } = c.get('deps');

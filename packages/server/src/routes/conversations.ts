@@ -37,7 +37,7 @@ export const conversations = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     const { before, limit } = c.req.valid('query');
     const row = loadVisibleConversation(db, viewer, c.req.param('id'));
-    const page = threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
+    const page = await threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
     const messages = await withMentions(db, viewer, page.messages);
     return c.json({ conversation: { ...conversationView(db, viewer, row), ...(await conversationDetails(db, viewer, row)) }, ...page, messages });
   })

@@ -70,9 +70,9 @@ export const people = new Hono<AppEnv>()
       .map(userRef);
     return c.json({ items });
   })
-  .get('/status-updates', query(AccountQuery), (c) => {
+  .get('/status-updates', query(AccountQuery), async (c) => {
     const { accountId } = c.req.valid('query');
-    return c.json({ items: statusUpdates(c.get('deps').db, c.get('viewer'), accountId) });
+    return c.json({ items: await statusUpdates(c.get('deps').db, c.get('viewer'), accountId) });
   })
   .put('/accounts/:id', jsonBody(PutAccountBody), (c) => {
     const { db } = c.get('deps');
