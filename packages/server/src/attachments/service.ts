@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import { transaction, type Db } from '../store/sqlite/client.js';
+import { firstRow } from '../store/sql.js';
 import { audit } from '../domain/audit.js';
 import { newId } from '../domain/ids.js';
 import { seesMessageBySeq, type Viewer } from '../domain/visibility.js';
@@ -236,12 +237,15 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
 }
 
 // ------------------------------------------------------------------ download
-function loadRow(db: Db, id: string): AttachmentRow | undefined {
-  return db.get<AttachmentRow>(sql`
+function loadRow(db: Db, id: string): Promise<AttachmentRow | undefined> {
+  return firstRow<AttachmentRow>(
+    db,
+    sql`
     SELECT a.id, a.uploader_id AS uploaderId, a.name, a.size, a.content_type AS contentType, a.sha256,
            a.message_seq AS messageSeq, a.scan_status AS scanStatus, m.conversation_id AS conversationId
     FROM attachments a LEFT JOIN messages m ON m.seq = a.message_seq
-    WHERE a.id = ${id}`);
+    WHERE a.id = ${id}`,
+  );
 }
 
 /**
@@ -250,7 +254,7 @@ function loadRow(db: Db, id: string): AttachmentRow | undefined {
  * for a status update; hidden notes and staff-only messages included), so the Status tab lists
  * exactly the files its readers may download.
  */
-function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): void {
+async function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): Promise<void> {
   const deny = () => {
     audit(db, { actorId: viewer.id, action: 'attachment.read', outcome: 'denied', targetType: 'attachment', targetId: row.id });
     return notFound('attachment');
@@ -259,7 +263,7 @@ function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): void {
     if (row.uploaderId !== viewer.id) throw deny();
     return;
   }
-  if (!seesMessageBySeq(db, viewer, row.messageSeq)) throw deny();
+  if (!(await seesMessageBySeq(db, viewer, row.messageSeq))) throw deny();
 }
 
 export interface OpenedAttachment {
@@ -274,9 +278,9 @@ export interface OpenedAttachment {
  * see; 409 while it waits for its virus scan (one more scan is tried first) and once it was found infected.
  */
 export async function openAttachment(db: Db, config: Config, viewer: Viewer, id: string): Promise<OpenedAttachment> {
-  const row = loadRow(db, id);
+  const row = await loadRow(db, id);
   if (!row) throw notFound('attachment');
-  assertVisible(db, viewer, row);
+  await assertVisible(db, viewer, row);
 
   const { store, scanner } = attachmentServices(config);
   let status = row.scanStatus;

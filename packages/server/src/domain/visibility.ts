@@ -27,7 +27,7 @@ import { conversations, conversationUsers, memberships, messages, ratings, saved
 import { notFound } from '../errors.js';
 import type { SearchScope } from '../search/terms.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
-import { rows } from '../store/sql.js';
+import { firstRow, rows } from '../store/sql.js';
 import { audit } from './audit.js';
 
 export type Viewer = Identity;
@@ -116,13 +116,15 @@ export async function reachableMessageIds(db: Db, viewer: Viewer, ids: string[])
 }
 
 /** Whether the viewer may see the message with this seq (messageReachable): attachments sent with it. */
-export function seesMessageBySeq(db: Db, viewer: Viewer, seq: number): boolean {
-  return (
-    db.get(sql`
+export async function seesMessageBySeq(db: Db, viewer: Viewer, seq: number): Promise<boolean> {
+  const row = await firstRow(
+    db,
+    sql`
       SELECT 1 AS ok FROM messages m JOIN conversations c ON c.id = m.conversation_id
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-      WHERE m.seq = ${seq} AND ${messageReachable(viewer)}`) !== undefined
+      WHERE m.seq = ${seq} AND ${messageReachable(viewer)}`,
   );
+  return row !== undefined;
 }
 
 /**
