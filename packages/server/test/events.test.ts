@@ -430,7 +430,7 @@ describe('open streams are bounded', () => {
 });
 
 describe('event log retention', () => {
-  it('keeps each user’s last 1,000 events or the last 24 hours, whichever is more', () => {
+  it('keeps each user’s last 1,000 events or the last 24 hours, whichever is more', async () => {
     const t = makeTestApp();
     const old = '2000-01-01T00:00:00.000Z';
     const insert = (userId: string, n: number, createdAt?: string) =>
@@ -442,7 +442,7 @@ describe('event log retention', () => {
     insert('many-new', 1200);
     insert('mixed', 1000, old);
     insert('mixed', 10);
-    expect(pruneEvents(t.db)).toBe(100 + 10);
+    expect(await pruneEvents(t.db)).toBe(100 + 10);
     const count = (u: string) => t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM events WHERE user_id = ${u}`)!.n;
     expect(count('many-old')).toBe(KEEP_PER_USER);
     expect(count('few-old')).toBe(5);

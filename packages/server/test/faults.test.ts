@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { openDb, type Db } from '../src/store/sqlite/client.js';
+import { connectionsOf, openDb, type Db } from '../src/store/sqlite/client.js';
 import * as schema from '../src/store/sqlite/schema.js';
 import {
   expectError,
@@ -203,7 +203,8 @@ describe('a database that cannot be written', () => {
     await signInAll(t);
     const c = await startConversation(t, alice);
     const filesBefore = storedFiles(t);
-    t.db.$client.pragma('query_only = ON');
+    // Every connection of the database, the async transactions' own included.
+    for (const connection of connectionsOf(t.db)) connection.pragma('query_only = ON');
     const consoleError = console.error;
     console.error = () => {};
     try {
@@ -215,7 +216,7 @@ describe('a database that cannot be written', () => {
       expect((await t.call(alice, 'GET', `/conversations/${c.id}`)).json.messages).toHaveLength(1);
     } finally {
       console.error = consoleError;
-      t.db.$client.pragma('query_only = OFF');
+      for (const connection of connectionsOf(t.db)) connection.pragma('query_only = OFF');
     }
     expect(storedFiles(t)).toEqual(filesBefore);
     await postMessage(t, alice, c.id, { body: 'saved now' });

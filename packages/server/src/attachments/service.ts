@@ -11,7 +11,8 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
-import { writeTx, type Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
+import { firstRow } from '../store/sql.js';
 import { audit } from '../domain/audit.js';
 import { newId } from '../domain/ids.js';
 import { seesMessageBySeq, type Viewer } from '../domain/visibility.js';
@@ -85,9 +86,9 @@ const inFlight = new Map<string, Promise<ScanStatus>>();
 /** Records a verdict for every upload of the same bytes; infected bytes are removed from the store. */
 async function recordVerdict(db: Db, store: BlobStore, sha256: string, verdict: ScanVerdict): Promise<ScanStatus> {
   if (verdict.infected) {
-    writeTx(db, () => {
-      db.run(sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
-      audit(db, {
+    await transaction(db, (tx) => {
+      tx.run(sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
+      audit(tx, {
         actorId: null,
         action: 'attachment.quarantine',
         outcome: 'ok',
@@ -160,9 +161,9 @@ export async function pruneUnsentUploads(db: Db, config: Config, now = Date.now(
   let removed = 0;
   for (const { sha256 } of files) {
     await withStoredFile(sha256, async () => {
-      const orphaned = writeTx(db, () => {
-        removed += db.run(sql`DELETE FROM attachments WHERE sha256 = ${sha256} AND message_seq IS NULL AND created_at < ${cutoff}`).changes;
-        return !db.get(sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`);
+      const orphaned = await transaction(db, (tx) => {
+        removed += tx.run(sql`DELETE FROM attachments WHERE sha256 = ${sha256} AND message_seq IS NULL AND created_at < ${cutoff}`).changes;
+        return !tx.get(sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`);
       });
       if (orphaned) await store.delete(sha256);
     });
@@ -199,13 +200,13 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
     // From the row to the stored bytes, one file at a time with the pruning of unsent uploads
     // (pruneUnsentUploads), which could otherwise remove these bytes as another upload's.
     return await withStoredFile(file.sha256, async () => {
-      writeTx(db, () => {
-        const used = usedBytes(db, viewer.id);
+      await transaction(db, (tx) => {
+        const used = usedBytes(tx, viewer.id);
         if (used + file.size > quota) throw overQuota(used, quota);
-        db.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
+        tx.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
                    VALUES (${id}, ${viewer.id}, ${decided.name}, ${file.size}, ${decided.contentType}, ${file.sha256},
                            ${scanned ? 'pending' : 'clean'})`);
-        audit(db, {
+        audit(tx, {
           actorId: viewer.id,
           action: 'attachment.upload',
           outcome: 'ok',
@@ -236,12 +237,15 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
 }
 
 // ------------------------------------------------------------------ download
-function loadRow(db: Db, id: string): AttachmentRow | undefined {
-  return db.get<AttachmentRow>(sql`
+function loadRow(db: Db, id: string): Promise<AttachmentRow | undefined> {
+  return firstRow<AttachmentRow>(
+    db,
+    sql`
     SELECT a.id, a.uploader_id AS uploaderId, a.name, a.size, a.content_type AS contentType, a.sha256,
            a.message_seq AS messageSeq, a.scan_status AS scanStatus, m.conversation_id AS conversationId
     FROM attachments a LEFT JOIN messages m ON m.seq = a.message_seq
-    WHERE a.id = ${id}`);
+    WHERE a.id = ${id}`,
+  );
 }
 
 /**
@@ -250,7 +254,7 @@ function loadRow(db: Db, id: string): AttachmentRow | undefined {
  * for a status update; hidden notes and staff-only messages included), so the Status tab lists
  * exactly the files its readers may download.
  */
-function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): void {
+async function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): Promise<void> {
   const deny = () => {
     audit(db, { actorId: viewer.id, action: 'attachment.read', outcome: 'denied', targetType: 'attachment', targetId: row.id });
     return notFound('attachment');
@@ -259,7 +263,7 @@ function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): void {
     if (row.uploaderId !== viewer.id) throw deny();
     return;
   }
-  if (!seesMessageBySeq(db, viewer, row.messageSeq)) throw deny();
+  if (!(await seesMessageBySeq(db, viewer, row.messageSeq))) throw deny();
 }
 
 export interface OpenedAttachment {
@@ -274,9 +278,9 @@ export interface OpenedAttachment {
  * see; 409 while it waits for its virus scan (one more scan is tried first) and once it was found infected.
  */
 export async function openAttachment(db: Db, config: Config, viewer: Viewer, id: string): Promise<OpenedAttachment> {
-  const row = loadRow(db, id);
+  const row = await loadRow(db, id);
   if (!row) throw notFound('attachment');
-  assertVisible(db, viewer, row);
+  await assertVisible(db, viewer, row);
 
   const { store, scanner } = attachmentServices(config);
   let status = row.scanStatus;

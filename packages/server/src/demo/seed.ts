@@ -18,7 +18,7 @@ import {
 } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
 import { writeTx, type Db } from '../store/sqlite/client.js';
-import { changeState, createConversation, patchConversation, type StateChange } from '../domain/conversations.js';
+import { applyPatch, applyStateChange, createConversation, type StateChange } from '../domain/conversations.js';
 import { noEffects, postMessage } from '../domain/messages.js';
 import { writeUser } from '../domain/users.js';
 import { demoAccounts, demoUserList, demoUsers, type DemoUser } from './users.js';
@@ -444,11 +444,11 @@ function playHistory(db: Db, now: number) {
       // A status change is visible to customers even when the note that caused it is not.
       if (!message.doNotReply || step.post.action === 'resolve') dates.publicUpdated = at;
     } else if ('patch' in step) {
-      patchConversation(db, step.by, id, PatchConversationBody.parse(step.patch));
+      applyPatch(db, step.by, id, PatchConversationBody.parse(step.patch));
       dates.updated = at;
       dates.publicUpdated = at;
     } else {
-      changeState(db, step.by, id, step.state);
+      applyStateChange(db, step.by, id, step.state);
     }
   }
 

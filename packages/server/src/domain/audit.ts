@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterTransaction, type Db } from '../store/sqlite/client.js';
+import { afterTransaction, homeOf, type Db } from '../store/sqlite/client.js';
 import { auditEvents } from '../store/sqlite/schema.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
 
@@ -36,7 +36,7 @@ export function audit(db: Db, entry: AuditEntry): void {
 
 const MINUTE = 60_000;
 /** Per database: the row each (user, action, target) refusal of the current minute went to. */
-const repeats = new WeakMap<Db, { minute: number; rows: Map<string, number | bigint> }>();
+const repeats = new WeakMap<object, { minute: number; rows: Map<string, number | bigint> }>();
 
 /**
  * A refusal by a signed-in user that repeats one of the same minute (the same action on the same target) adds to that
@@ -46,8 +46,8 @@ const repeats = new WeakMap<Db, { minute: number; rows: Map<string, number | big
 function insert(db: Db, entry: AuditEntry): void {
   if (entry.outcome !== 'denied' || entry.actorId === null) return void append(db, entry);
   const minute = Math.floor(Date.now() / MINUTE);
-  let current = repeats.get(db);
-  if (!current || current.minute !== minute) repeats.set(db, (current = { minute, rows: new Map() }));
+  let current = repeats.get(homeOf(db));
+  if (!current || current.minute !== minute) repeats.set(homeOf(db), (current = { minute, rows: new Map() }));
   const key = JSON.stringify([entry.actorId, entry.action, entry.targetType ?? null, entry.targetId ?? null]);
   const row = current.rows.get(key);
   if (

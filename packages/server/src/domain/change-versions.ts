@@ -25,7 +25,7 @@
  *   within THREAD_WRITES_CHECK_MS.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../store/sqlite/client.js';
+import { homeOf, observeLaneCommits, type Db } from '../store/sqlite/client.js';
 
 /** How stale a kept page may be after a write from outside the server's own connection. */
 export const OTHER_WRITES_CHECK_MS = 100;
@@ -77,10 +77,14 @@ const watchers = new WeakMap<object, (userIds: readonly string[]) => void>();
 const all = new WeakMap<object, Versions>();
 
 function versions(db: Db): Versions {
-  let v = all.get(db.$client);
+  return versionsOf(homeOf(db));
+}
+
+function versionsOf(home: object): Versions {
+  let v = all.get(home);
   if (!v) {
     all.set(
-      db.$client,
+      home,
       (v = {
         sequence: 0,
         users: new Map(),
@@ -98,6 +102,25 @@ function versions(db: Db): Versions {
   return v;
 }
 
+/**
+ * The async transactions of a database file commit on a connection of their own (store/sqlite/client.ts
+ * `transaction`), which moves this connection's data_version. Read just before such a commit, with its
+ * write lock held, data_version tells whether others wrote before it; read just after, it takes the commit
+ * in as this thread's own. The writer thread counts it as this thread's too (OWN_COMMITS).
+ */
+observeLaneCommits({
+  before(home) {
+    const v = all.get(home);
+    if (!v) return;
+    Atomics.add(v.counters, OWN_COMMITS, 1);
+    noteReading(v, home.pragma('data_version', { simple: true }) as number, performance.now());
+  },
+  after(home) {
+    const v = all.get(home);
+    if (v) v.dataVersion = home.pragma('data_version', { simple: true }) as number;
+  },
+});
+
 /** Memory shared with the writer thread: this connection's commits and data_version readings, counted. */
 export function writeCounters(db: Db): SharedArrayBuffer {
   return versions(db).counters.buffer as SharedArrayBuffer;
@@ -113,12 +136,12 @@ export function noteUserChanges(db: Db, userIds: readonly string[]): void {
   const v = versions(db);
   Atomics.add(v.counters, OWN_COMMITS, 1);
   moveUsers(v, userIds);
-  watchers.get(db.$client)?.(userIds);
+  watchers.get(homeOf(db))?.(userIds);
 }
 
 /** Calls `fn` with the users of every change noted on this connection (the writer thread reports them). */
 export function watchUserChanges(db: Db, fn: (userIds: readonly string[]) => void): void {
-  watchers.set(db.$client, fn);
+  watchers.set(homeOf(db), fn);
 }
 
 /**
@@ -178,21 +201,25 @@ function expireLate(v: Versions, now: number): void {
   if (now - since >= THREAD_WRITES_CHECK_MS) expireAll(v);
 }
 
+/** This connection's data_version read `now`: a change nothing accounts for expires every kept page. */
+function noteReading(v: Versions, d: number, now: number): void {
+  const reading = Atomics.add(v.counters, OWN_READS, 1) + 1;
+  if (v.dataVersion !== null && d !== v.dataVersion) {
+    if (!v.threadWrote) expireAll(v);
+    else if (v.ambiguous) v.ambiguous.last = reading;
+    else v.ambiguous = { first: reading, last: reading, since: v.otherWritesCheckedAt };
+  }
+  v.dataVersion = d;
+  v.threadWrote = false;
+  v.otherWritesCheckedAt = now;
+}
+
 /** The version of everything `userId` could see; it differs from before whenever any of it may have changed. */
 export function changeVersion(db: Db, userId: string): string {
   const v = versions(db);
   const now = performance.now();
   if (now - v.otherWritesCheckedAt >= OTHER_WRITES_CHECK_MS) {
-    const d = db.get<{ d: number }>(sql`SELECT data_version AS d FROM pragma_data_version`)!.d;
-    const reading = Atomics.add(v.counters, OWN_READS, 1) + 1;
-    if (v.dataVersion !== null && d !== v.dataVersion) {
-      if (!v.threadWrote) expireAll(v);
-      else if (v.ambiguous) v.ambiguous.last = reading;
-      else v.ambiguous = { first: reading, last: reading, since: v.otherWritesCheckedAt };
-    }
-    v.dataVersion = d;
-    v.threadWrote = false;
-    v.otherWritesCheckedAt = now;
+    noteReading(v, db.get<{ d: number }>(sql`SELECT data_version AS d FROM pragma_data_version`)!.d, now);
   }
   expireLate(v, now);
   return `${v.users.get(userId) ?? 0}:${v.directory}:${v.otherWrites}`;

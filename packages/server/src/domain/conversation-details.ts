@@ -5,7 +5,7 @@
 import type { Conversation, ConversationDetails } from '@secure-inbox/protocol';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
-import { writeTx } from '../store/sqlite/client.js';
+import { transaction } from '../store/sqlite/client.js';
 import { conversations } from '../store/sqlite/schema.js';
 import { conversationUpdated } from '../realtime/fanout.js';
 import { audit } from './audit.js';
@@ -31,14 +31,14 @@ export async function conversationDetails(db: Db, viewer: Viewer, row: VisibleCo
  */
 export async function solveOrReopen(db: Db, viewer: Viewer, id: string, change: 'solve' | 'reopen'): Promise<Conversation> {
   const status = change === 'solve' ? 'resolved' : 'open';
-  writeTx(db, () => {
-    const row = loadVisibleConversation(db, viewer, id, `conversation.${change}`);
+  await transaction(db, (tx) => {
+    const row = loadVisibleConversation(tx, viewer, id, `conversation.${change}`);
     if (row.status !== status) {
       const at = nowIso();
-      db.update(conversations).set({ status, updatedAt: at, publicUpdatedAt: at }).where(eq(conversations.id, id)).run();
-      conversationUpdated(db, id);
+      tx.update(conversations).set({ status, updatedAt: at, publicUpdatedAt: at }).where(eq(conversations.id, id)).run();
+      conversationUpdated(tx, id);
     }
-    audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id, detail: { from: row.status } });
+    audit(tx, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id, detail: { from: row.status } });
   });
   return getConversation(db, viewer, id);
 }

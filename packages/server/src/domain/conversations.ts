@@ -14,7 +14,7 @@ import {
   type StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import { dialect, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
+import { dialect, homeOf, transaction, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
 import { parseSearch } from '../search/terms.js';
 import { planSearch } from './search.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
@@ -256,8 +256,8 @@ const PARTICIPATION_CACHE_SIZE = 1_000;
  * accounts until anything at all is written to the database (writeVersion()).
  */
 function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
-  let cache = participationCache.get(db.$client);
-  if (!cache) participationCache.set(db.$client, (cache = new Map()));
+  let cache = participationCache.get(homeOf(db));
+  if (!cache) participationCache.set(homeOf(db), (cache = new Map()));
   const key = JSON.stringify([viewer.id, viewer.accounts]);
   const version = writeVersion(db);
   const hit = cache.get(key);
@@ -420,27 +420,30 @@ export function folderCounts(db: Db, viewer: Viewer): FolderCounts {
 // ------------------------------------------------------------------ per-user state
 export type StateChange = 'read' | 'unread' | 'trash' | 'restore' | 'leave';
 
-export function changeState(db: Db, viewer: Viewer, id: string, change: StateChange): void {
-  writeTx(db, () => {
-    const row = loadVisibleConversation(db, viewer, id, `conversation.${change}`);
-    const seq = seesAll(viewer) ? row.lastSeq : row.lastPublicSeq;
-    db.run(sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
-    const set: Record<StateChange, SQL> = {
-      read: sql`last_read_seq = ${dialect.greatest(sql`last_read_seq`, sql`${seq}`)}, forced_unread = FALSE`,
-      unread: sql`forced_unread = TRUE`,
-      trash: sql`trashed = TRUE`,
-      restore: sql`trashed = FALSE`,
-      leave: sql`participant = FALSE, has_left = TRUE`,
-    };
-    db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
-    // The others see "Priya Shah left" in the thread; leaving a conversation one only saw through the account is not news.
-    if (change === 'leave' && row.participant === true)
-      db.run(sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
-    audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
-    if (change === 'leave') touch(db, id, true);
-    userStateChanged(db, viewer.id, id);
-    if (change === 'leave') conversationUpdated(db, id);
-  });
+export async function changeState(db: Db, viewer: Viewer, id: string, change: StateChange): Promise<void> {
+  await transaction(db, (tx) => applyStateChange(tx, viewer, id, change));
+}
+
+/** `changeState` in the caller's transaction. */
+export function applyStateChange(db: Db, viewer: Viewer, id: string, change: StateChange): void {
+  const row = loadVisibleConversation(db, viewer, id, `conversation.${change}`);
+  const seq = seesAll(viewer) ? row.lastSeq : row.lastPublicSeq;
+  db.run(sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
+  const set: Record<StateChange, SQL> = {
+    read: sql`last_read_seq = ${dialect.greatest(sql`last_read_seq`, sql`${seq}`)}, forced_unread = FALSE`,
+    unread: sql`forced_unread = TRUE`,
+    trash: sql`trashed = TRUE`,
+    restore: sql`trashed = FALSE`,
+    leave: sql`participant = FALSE, has_left = TRUE`,
+  };
+  db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
+  // The others see "Priya Shah left" in the thread; leaving a conversation one only saw through the account is not news.
+  if (change === 'leave' && row.participant === true)
+    db.run(sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
+  audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
+  if (change === 'leave') touch(db, id, true);
+  userStateChanged(db, viewer.id, id);
+  if (change === 'leave') conversationUpdated(db, id);
 }
 
 const seesAll = (viewer: Viewer) => viewer.role !== 'customer';
@@ -455,35 +458,38 @@ function touch(db: Db, id: string, visibleToCustomers: boolean) {
 }
 
 // ------------------------------------------------------------------ participants and workflow
-export function addParticipants(db: Db, viewer: Viewer, id: string, input: AddParticipantsBody): Conversation {
-  writeTx(db, () => {
-    const row = loadVisibleConversation(db, viewer, id, 'conversation.participants');
+export async function addParticipants(db: Db, viewer: Viewer, id: string, input: AddParticipantsBody): Promise<Conversation> {
+  await transaction(db, (tx) => {
+    const row = loadVisibleConversation(tx, viewer, id, 'conversation.participants');
     const userIds = [...new Set(input.userIds)];
-    requireMembers(db, row.accountId, userIds, 'userIds');
-    for (const userId of userIds) upsertParticipant(db, id, userId);
-    touch(db, id, true);
-    conversationUpdated(db, id, userIds);
-    audit(db, { actorId: viewer.id, action: 'conversation.participants', outcome: 'ok', targetType: 'conversation', targetId: id, detail: { added: userIds } });
+    requireMembers(tx, row.accountId, userIds, 'userIds');
+    for (const userId of userIds) upsertParticipant(tx, id, userId);
+    touch(tx, id, true);
+    conversationUpdated(tx, id, userIds);
+    audit(tx, { actorId: viewer.id, action: 'conversation.participants', outcome: 'ok', targetType: 'conversation', targetId: id, detail: { added: userIds } });
   });
   return getConversation(db, viewer, id);
 }
 
-export function patchConversation(db: Db, viewer: Viewer, id: string, input: PatchConversationBody): Conversation {
-  writeTx(db, () => {
-    const row = loadVisibleConversation(db, viewer, id, 'conversation.update');
-    if (viewer.role === 'customer') {
-      audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'denied', targetType: 'conversation', targetId: id });
-      throw forbidden('Only staff can change the status or the assignee.');
-    }
-    if (input.assigneeId) {
-      const found = membersOf(db, row.accountId, [input.assigneeId]).get(input.assigneeId);
-      if (!found || found.role === 'customer') throw invalid('assigneeId', `${input.assigneeId} is not a staff member of account ${row.accountId}`);
-    }
-    if (input.status !== undefined) db.run(sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
-    if (input.assigneeId !== undefined) db.run(sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
-    touch(db, id, true);
-    conversationUpdated(db, id);
-    audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'ok', targetType: 'conversation', targetId: id, detail: input });
-  });
-  return getConversation(db, viewer, id);
+export async function patchConversation(store: Db, viewer: Viewer, id: string, input: PatchConversationBody): Promise<Conversation> {
+  await transaction(store, (tx) => applyPatch(tx, viewer, id, input));
+  return getConversation(store, viewer, id);
+}
+
+/** `patchConversation` in the caller's transaction. */
+export function applyPatch(db: Db, viewer: Viewer, id: string, input: PatchConversationBody): void {
+  const row = loadVisibleConversation(db, viewer, id, 'conversation.update');
+  if (viewer.role === 'customer') {
+    audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'denied', targetType: 'conversation', targetId: id });
+    throw forbidden('Only staff can change the status or the assignee.');
+  }
+  if (input.assigneeId) {
+    const found = membersOf(db, row.accountId, [input.assigneeId]).get(input.assigneeId);
+    if (!found || found.role === 'customer') throw invalid('assigneeId', `${input.assigneeId} is not a staff member of account ${row.accountId}`);
+  }
+  if (input.status !== undefined) db.run(sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
+  if (input.assigneeId !== undefined) db.run(sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
+  touch(db, id, true);
+  conversationUpdated(db, id);
+  audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'ok', targetType: 'conversation', targetId: id, detail: input });
 }

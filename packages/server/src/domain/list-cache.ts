@@ -15,7 +15,7 @@
  * (`GET /me`, asked for on every live event) are kept the same way.
  */
 import type { ListConversationsQuery } from '@secure-inbox/protocol';
-import type { Db } from '../store/sqlite/client.js';
+import { homeOf, type Db } from '../store/sqlite/client.js';
 import { changeVersion } from './change-versions.js';
 import { folderCounts, listConversations, type FolderCounts } from './conversations.js';
 import type { Viewer } from './visibility.js';
@@ -67,8 +67,8 @@ const pages = new WeakMap<object, Kept<Uint8Array<ArrayBuffer>>>();
 const counts = new WeakMap<object, Kept<FolderCounts>>();
 
 function keptFor<T>(all: WeakMap<object, Kept<T>>, db: Db, sizeOf: (value: T) => number): Kept<T> {
-  let kept = all.get(db.$client);
-  if (!kept) all.set(db.$client, (kept = new Kept(sizeOf)));
+  let kept = all.get(homeOf(db));
+  if (!kept) all.set(homeOf(db), (kept = new Kept(sizeOf)));
   return kept;
 }
 

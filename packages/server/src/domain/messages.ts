@@ -8,6 +8,7 @@ import { deferToGroupEnd } from '../store/sqlite/group-commit.js';
 import { attachments, conversations, conversationUsers, messageProperties, messages, users } from '../store/sqlite/schema.js';
 import { indexMessage } from '../store/sqlite/search.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
+import { rows } from '../store/sql.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { checkMentions, recordMentions } from './mentions.js';
@@ -311,14 +312,21 @@ export function postMessage(db: Db, viewer: Viewer, conversationId: string, inpu
   };
 }
 
+type AttachmentRow = { messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' };
+
 /** The attachments of the messages `seqs`, in the order a thread lists them. */
-function attachmentsOf(db: Db, seqs: number[]) {
-  return db.all<{ messageSeq: number; id: string; name: string; size: number; contentType: string; scanStatus: 'pending' | 'clean' | 'infected' }>(sql`
+function attachmentsQuery(seqs: number[]) {
+  return sql`
     SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType, scan_status AS scanStatus FROM attachments
     WHERE message_seq IN (${sql.join(
       seqs.map((seq) => sql`${seq}`),
       sql`, `,
-    )}) ORDER BY created_at, id`);
+    )}) ORDER BY created_at, id`;
+}
+
+/** `attachmentsQuery` in a send's synchronous group commit. */
+function attachmentsOf(db: Db, seqs: number[]) {
+  return db.all<AttachmentRow>(attachmentsQuery(seqs));
 }
 
 // ------------------------------------------------------------------ reading
@@ -338,34 +346,37 @@ interface MessageRow {
 }
 
 /** Loads visible messages matching `where`, newest first, and shapes them as the API's Message. */
-function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, limit: number): Message[] {
-  const rows = db.all<MessageRow>(sql`
+async function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, limit: number): Promise<Message[]> {
+  const found = await rows<MessageRow>(
+    db,
+    sql`
     SELECT m.seq, m.id, m.conversation_id AS conversationId, m.kind, m.body, m.tip, m.do_not_reply AS doNotReply,
            m.created_at AS createdAt, u.id AS authorId, u.name AS authorName, u.role AS authorRole,
            u.staff_kind AS authorStaffKind
     FROM messages m JOIN users u ON u.id = m.author_id
     WHERE ${where} AND ${messageVisible(viewer)}
-    ORDER BY m.seq DESC LIMIT ${limit}`);
-  if (rows.length === 0) return [];
+    ORDER BY m.seq DESC LIMIT ${limit}`,
+  );
+  if (found.length === 0) return [];
   const seqs = sql.join(
-    rows.map((r) => sql`${r.seq}`),
+    found.map((r) => sql`${r.seq}`),
     sql`, `,
   );
-  const files = attachmentsOf(
+  const files = await rows<AttachmentRow>(db, attachmentsQuery(found.map((r) => r.seq)));
+  const stored = await rows<{ messageSeq: number; key: string; value: string }>(
     db,
-    rows.map((r) => r.seq),
+    sql`
+    SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`,
   );
-  const stored = db.all<{ messageSeq: number; key: string; value: string }>(sql`
-    SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`);
   // A property naming another message is shown only when the viewer may see that message.
   const references = stored.filter((p) => messageReferenceKeys.includes(p.key));
-  const reachable = reachableMessageIds(
+  const reachable = await reachableMessageIds(
     db,
     viewer,
     references.map((p) => p.value),
   );
   const properties = stored.filter((p) => !messageReferenceKeys.includes(p.key) || reachable.has(p.value));
-  return rows.map((r) => ({
+  return found.map((r) => ({
     id: r.id,
     conversationId: r.conversationId,
     kind: r.kind,
@@ -384,27 +395,33 @@ function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql>, lim
 }
 
 /** A page of a thread: the newest `limit` messages before the cursor, returned oldest first. */
-export function threadPage(db: Db, viewer: Viewer, conversationId: string, before: string | undefined, limit: number) {
+export async function threadPage(
+  db: Db,
+  viewer: Viewer,
+  conversationId: string,
+  before: string | undefined,
+  limit: number,
+): Promise<{ messages: Message[]; nextCursor: string | null }> {
   let position = Number.MAX_SAFE_INTEGER;
   if (before !== undefined) {
     const decoded = decodeCursor(before);
     if (decoded === null) throw invalid('before', 'is not a cursor this API returned');
     position = decoded;
   }
-  const page = loadMessages(db, viewer, sql`m.conversation_id = ${conversationId} AND m.seq < ${position}`, limit + 1);
+  const page = await loadMessages(db, viewer, sql`m.conversation_id = ${conversationId} AND m.seq < ${position}`, limit + 1);
   const more = page.length > limit;
   const shown = page.slice(0, limit);
   const oldest = shown[shown.length - 1];
   let nextCursor: string | null = null;
   if (more && oldest) {
-    const seq = db.get<{ seq: number }>(sql`SELECT seq FROM messages WHERE id = ${oldest.id}`)!.seq;
-    nextCursor = encodeCursor(seq);
+    const [row] = await db.select({ seq: messages.seq }).from(messages).where(eq(messages.id, oldest.id));
+    nextCursor = encodeCursor(row!.seq);
   }
   return { messages: shown.reverse(), nextCursor };
 }
 
 /** The account's Status tab: its status updates, newest first. Account-wide news for its members. */
-export function statusUpdates(db: Db, viewer: Viewer, accountId: string): Message[] {
+export async function statusUpdates(db: Db, viewer: Viewer, accountId: string): Promise<Message[]> {
   if (!actsIn(viewer, accountId)) {
     audit(db, { actorId: viewer.id, action: 'status_updates.read', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden(`You do not act in account ${accountId}.`);

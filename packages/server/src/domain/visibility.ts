@@ -27,6 +27,7 @@ import { conversations, conversationUsers, memberships, messages, ratings, saved
 import { notFound } from '../errors.js';
 import type { SearchScope } from '../search/terms.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
+import { firstRow, rows } from '../store/sql.js';
 import { audit } from './audit.js';
 
 export type Viewer = Identity;
@@ -107,23 +108,28 @@ export function messageReachable(viewer: Viewer): SQL {
 export const messageReferenceKeys: readonly string[] = ['replyToId'];
 
 /** Of the message ids `ids`, those the viewer may see (messageReachable): the references they may be shown. */
-export function reachableMessageIds(db: Db, viewer: Viewer, ids: string[]): Set<string> {
+export async function reachableMessageIds(db: Db, viewer: Viewer, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = db.all<{ id: string }>(sql`
+  const found = await rows<{ id: string }>(
+    db,
+    sql`
     SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE m.id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify([...new Set(ids)])}`)}) AND ${messageReachable(viewer)}`);
-  return new Set(rows.map((r) => r.id));
+    WHERE m.id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify([...new Set(ids)])}`)}) AND ${messageReachable(viewer)}`,
+  );
+  return new Set(found.map((r) => r.id));
 }
 
 /** Whether the viewer may see the message with this seq (messageReachable): attachments sent with it. */
-export function seesMessageBySeq(db: Db, viewer: Viewer, seq: number): boolean {
-  return (
-    db.get(sql`
+export async function seesMessageBySeq(db: Db, viewer: Viewer, seq: number): Promise<boolean> {
+  const row = await firstRow(
+    db,
+    sql`
       SELECT 1 AS ok FROM messages m JOIN conversations c ON c.id = m.conversation_id
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-      WHERE m.seq = ${seq} AND ${messageReachable(viewer)}`) !== undefined
+      WHERE m.seq = ${seq} AND ${messageReachable(viewer)}`,
   );
+  return row !== undefined;
 }
 
 /**

@@ -6,7 +6,8 @@ import { NotificationsQuery, type NotificationItem } from '@secure-inbox/protoco
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
-import { writeTx, type Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
+import { firstRow, rows } from '../store/sql.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { preview } from '../domain/text.js';
@@ -26,8 +27,9 @@ const from = (viewer: Viewer) => sql`
   LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
   LEFT JOIN messages m ON m.seq = n.message_seq`;
 
-export function unreadNotices(db: Db, viewer: Viewer): number {
-  return db.get<{ n: number }>(sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`)?.n ?? 0;
+export async function unreadNotices(db: Db, viewer: Viewer): Promise<number> {
+  const row = await firstRow<{ n: number }>(db, sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`);
+  return row?.n ?? 0;
 }
 
 function staffOnly(viewer: Viewer, db: Db, action: string) {
@@ -42,7 +44,7 @@ function parseNoticeId(raw: string): number | null {
 }
 
 export const notificationsRoute = new Hono<AppEnv>()
-  .get('/', query(NotificationsQuery), (c) => {
+  .get('/', query(NotificationsQuery), async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read');
@@ -53,7 +55,7 @@ export const notificationsRoute = new Hono<AppEnv>()
       if (position === null) throw invalid('cursor', 'is not a cursor this API returned');
       before = position;
     }
-    const rows = db.all<{
+    const found = await rows<{
       id: number;
       reason: NotifyReason;
       conversationId: string;
@@ -63,13 +65,16 @@ export const notificationsRoute = new Hono<AppEnv>()
       authorName: string | null;
       createdAt: string;
       status: string;
-    }>(sql`
+    }>(
+      db,
+      sql`
       SELECT n.id, n.reason, n.conversation_id AS conversationId, c.subject, m.id AS messageId, m.text,
              (SELECT name FROM users WHERE id = m.author_id) AS authorName, n.created_at AS createdAt, n.status
       ${from(viewer)}
       WHERE ${visibleNotices(viewer)} AND n.id < ${before} ${unread === 'true' ? sql`AND n.status <> 'read'` : sql``}
-      ORDER BY n.id DESC LIMIT ${limit + 1}`);
-    const page = rows.slice(0, limit);
+      ORDER BY n.id DESC LIMIT ${limit + 1}`,
+    );
+    const page = found.slice(0, limit);
     const items: NotificationItem[] = page.map((r) => ({
       id: String(r.id),
       reason: r.reason,
@@ -83,39 +88,39 @@ export const notificationsRoute = new Hono<AppEnv>()
       read: r.status === 'read',
     }));
     const last = page[page.length - 1];
-    return c.json({ items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null, unread: unreadNotices(db, viewer) });
+    return c.json({ items, nextCursor: found.length > limit && last ? encodeCursor(last.id) : null, unread: await unreadNotices(db, viewer) });
   })
-  .get('/unread-count', (c) => {
+  .get('/unread-count', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read');
-    return c.json({ unread: unreadNotices(db, viewer) });
+    return c.json({ unread: await unreadNotices(db, viewer) });
   })
-  .post('/read-all', (c) => {
+  .post('/read-all', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read_all');
-    writeTx(db, () => {
-      db.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
-      audit(db, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
+    await transaction(db, (tx) => {
+      tx.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
+      audit(tx, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
     });
     return c.body(null, 204);
   })
-  .post('/:id/read', (c) => {
+  .post('/:id/read', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.mark_read');
     const id = parseNoticeId(c.req.param('id'));
-    const changed = writeTx(db, () => {
+    const changed = await transaction(db, (tx) => {
       if (id === null) return false;
-      const row = db.get<{ id: number }>(sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
+      const row = tx.get<{ id: number }>(sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
       if (!row) {
-        const exists = db.get<{ id: number }>(sql`SELECT id FROM notifications WHERE id = ${id}`);
-        if (exists) audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
+        const exists = tx.get<{ id: number }>(sql`SELECT id FROM notifications WHERE id = ${id}`);
+        if (exists) audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
         return false;
       }
-      db.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
-      audit(db, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
+      tx.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
+      audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
       return true;
     });
     if (!changed) throw notFound('notification');
@@ -123,17 +128,17 @@ export const notificationsRoute = new Hono<AppEnv>()
   });
 
 /** `POST /conversations/:id/notify-admins`: queue a notice for every administrator (staff and admins only). */
-export const notifyAdminsRoute = new Hono<AppEnv>().post('/:id/notify-admins', (c) => {
+export const notifyAdminsRoute = new Hono<AppEnv>().post('/:id/notify-admins', async (c) => {
   const { db, config } = c.get('deps');
   const viewer = c.get('viewer');
-  const notified = writeTx(db, () => {
-    const conversation = loadVisibleConversation(db, viewer, c.req.param('id'), 'conversation.notify_admins');
+  const notified = await transaction(db, (tx) => {
+    const conversation = loadVisibleConversation(tx, viewer, c.req.param('id'), 'conversation.notify_admins');
     if (viewer.role === 'customer') {
-      audit(db, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
+      audit(tx, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
       throw forbidden('Only staff can notify the administrators.');
     }
-    const count = enqueueAdminNotices(db, conversation, viewer.id, config.mailBatchSeconds);
-    audit(db, {
+    const count = enqueueAdminNotices(tx, conversation, viewer.id, config.mailBatchSeconds);
+    audit(tx, {
       actorId: viewer.id,
       action: 'conversation.notify_admins',
       outcome: 'ok',

@@ -1,4 +1,4 @@
-import type { Db } from '../store/sqlite/client.js';
+import { homeOf, type Db } from '../store/sqlite/client.js';
 
 /** Called with nothing (read the durable log) or with an ephemeral frame to write as it is. */
 type Listener = (frame?: string) => void;
@@ -51,7 +51,7 @@ const buses = new WeakMap<object, EventBus>();
 
 /** The bus of a database: one writer connection per process, so one bus per connection. */
 export function eventBus(db: Db): EventBus {
-  let bus = buses.get(db.$client);
-  if (!bus) buses.set(db.$client, (bus = new EventBus()));
+  let bus = buses.get(homeOf(db));
+  if (!bus) buses.set(homeOf(db), (bus = new EventBus()));
   return bus;
 }

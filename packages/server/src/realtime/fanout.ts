@@ -5,7 +5,7 @@
  */
 import type { EventData, EventType } from '@secure-inbox/protocol';
 import { and, eq, sql } from 'drizzle-orm';
-import { afterCommit, dialect, type Db } from '../store/sqlite/client.js';
+import { afterCommit, dialect, homeOf, type Db } from '../store/sqlite/client.js';
 import { appendEventRows, type NewEvent } from '../store/sqlite/events.js';
 import { conversations, conversationUsers, users } from '../store/sqlite/schema.js';
 import { nowIso } from '../domain/ids.js';
@@ -36,7 +36,7 @@ const adminCache = new WeakMap<object, { at: number; ids: string[] }>();
  * database instead of scanning the users table on every message.
  */
 function adminIds(db: Db): string[] {
-  const cached = adminCache.get(db.$client);
+  const cached = adminCache.get(homeOf(db));
   const now = Date.now();
   if (cached && now - cached.at < ADMIN_CACHE_MS) return cached.ids;
   const ids = db
@@ -45,7 +45,7 @@ function adminIds(db: Db): string[] {
     .where(eq(users.role, 'admin'))
     .all()
     .map((r) => r.id);
-  adminCache.set(db.$client, { at: now, ids });
+  adminCache.set(homeOf(db), { at: now, ids });
   return ids;
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { writeTx, type Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
 import { startPeriodic } from '../periodic.js';
 
 /** Replay covers at least each user's last KEEP_PER_USER events or the last KEEP_HOURS hours, whichever is more. */
@@ -7,10 +7,10 @@ export const KEEP_PER_USER = 1000;
 export const KEEP_HOURS = 24;
 
 /** Deletes events that are both older than the retention window and beyond each user's newest KEEP_PER_USER. */
-export function pruneEvents(db: Db, now = Date.now()): number {
+export async function pruneEvents(db: Db, now = Date.now()): Promise<number> {
   const cutoff = new Date(now - KEEP_HOURS * 3600_000).toISOString();
-  return writeTx(db, () => {
-    const result = db.run(sql`
+  return transaction(db, (tx) => {
+    const result = tx.run(sql`
       DELETE FROM events WHERE id IN (
         SELECT id FROM (
           SELECT id, created_at, row_number() OVER (PARTITION BY user_id ORDER BY id DESC) AS position

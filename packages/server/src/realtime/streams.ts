@@ -1,4 +1,4 @@
-import type { Db } from '../store/sqlite/client.js';
+import { homeOf, type Db } from '../store/sqlite/client.js';
 
 /** Why the server closed a stream, sent as the `stream.closed` event before it ends the response. */
 export type StreamCloseReason = 'too_many_streams';
@@ -68,7 +68,7 @@ const registries = new WeakMap<object, StreamRegistry>();
 
 /** The stream registry of a database's process (one per writer connection, as the event bus). */
 export function streamRegistry(db: Db): StreamRegistry {
-  let registry = registries.get(db.$client);
-  if (!registry) registries.set(db.$client, (registry = new StreamRegistry()));
+  let registry = registries.get(homeOf(db));
+  if (!registry) registries.set(homeOf(db), (registry = new StreamRegistry()));
   return registry;
 }

@@ -13,6 +13,7 @@ import type { AppEnv } from '../context.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { forbidden, invalid } from '../errors.js';
+import { rows } from '../store/sql.js';
 import { query } from '../validate.js';
 
 function parseDetail(raw: string | null): unknown {
@@ -24,7 +25,7 @@ function parseDetail(raw: string | null): unknown {
   }
 }
 
-export const auditRoute = new Hono<AppEnv>().get('/', query(AuditQuery), (c) => {
+export const auditRoute = new Hono<AppEnv>().get('/', query(AuditQuery), async (c) => {
   const { db } = c.get('deps');
   const viewer = c.get('viewer');
   if (viewer.role !== 'admin') {
@@ -42,7 +43,7 @@ export const auditRoute = new Hono<AppEnv>().get('/', query(AuditQuery), (c) => 
   const actionFilter =
     action === undefined ? sql`` : action.endsWith('.') ? sql`AND substr(action, 1, ${action.length}) = ${action}` : sql`AND action = ${action}`;
   const outcomeFilter = outcome === undefined ? sql`` : sql`AND outcome = ${outcome}`;
-  const rows = db.all<{
+  const found = await rows<{
     id: number;
     at: string;
     actorId: string | null;
@@ -52,13 +53,16 @@ export const auditRoute = new Hono<AppEnv>().get('/', query(AuditQuery), (c) => 
     targetId: string | null;
     detail: string | null;
     count: number;
-  }>(sql`
+  }>(
+    db,
+    sql`
     SELECT id, at, actor_id AS actorId, action, outcome, target_type AS targetType, target_id AS targetId, detail, count
     FROM audit_events
     WHERE id < ${before} ${actorFilter} ${actionFilter} ${outcomeFilter}
-    ORDER BY id DESC LIMIT ${limit + 1}`);
-  const page = rows.slice(0, limit);
+    ORDER BY id DESC LIMIT ${limit + 1}`,
+  );
+  const page = found.slice(0, limit);
   const items: AuditEvent[] = page.map((r) => ({ ...r, id: String(r.id), detail: parseDetail(r.detail) }));
   const last = page[page.length - 1];
-  return c.json({ items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null });
+  return c.json({ items, nextCursor: found.length > limit && last ? encodeCursor(last.id) : null });
 });

@@ -37,12 +37,12 @@ export const conversations = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     const { before, limit } = c.req.valid('query');
     const row = loadVisibleConversation(db, viewer, c.req.param('id'));
-    const page = threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
+    const page = await threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
     const messages = await withMentions(db, viewer, page.messages);
     return c.json({ conversation: { ...conversationView(db, viewer, row), ...(await conversationDetails(db, viewer, row)) }, ...page, messages });
   })
-  .patch('/:id', jsonBody(PatchConversationBody), (c) => {
-    const conversation = patchConversation(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
+  .patch('/:id', jsonBody(PatchConversationBody), async (c) => {
+    const conversation = await patchConversation(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
     return c.json({ conversation });
   })
   .post('/:id/messages', jsonBody(PostMessageBody), async (c) => {
@@ -51,14 +51,14 @@ export const conversations = new Hono<AppEnv>()
     const [message] = await withMentions(db, c.get('viewer'), [written]);
     return c.json({ message }, 201);
   })
-  .post('/:id/participants', jsonBody(AddParticipantsBody), (c) => {
-    const conversation = addParticipants(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
+  .post('/:id/participants', jsonBody(AddParticipantsBody), async (c) => {
+    const conversation = await addParticipants(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));
     return c.json({ conversation });
   })
   .post('/:id/:change{read|unread|trash|restore|leave}', async (c) => {
     const change = c.req.param('change') as StateChange;
     if (!stateChanges.includes(change)) throw new Error('unreachable: the route pattern lists the changes');
-    changeState(c.get('deps').db, c.get('viewer'), c.req.param('id'), change);
+    await changeState(c.get('deps').db, c.get('viewer'), c.req.param('id'), change);
     if (change === 'read') await recordSeen(c.get('deps').db, c.get('viewer'), c.req.param('id'));
     return c.body(null, 204);
   });

@@ -8,6 +8,8 @@ import { statusUpdates } from '../domain/messages.js';
 import { userRef } from '../domain/users.js';
 import { actsIn, topicVisible } from '../domain/visibility.js';
 import { forbidden } from '../errors.js';
+import { transaction } from '../store/sqlite/client.js';
+import { rows } from '../store/sql.js';
 import { jsonBody, query } from '../validate.js';
 
 /** `/me`, topics, the directory, the Status tab and account provisioning. */
@@ -40,7 +42,7 @@ export const people = new Hono<AppEnv>()
       folders,
     });
   })
-  .get('/topics', query(TopicsQuery), (c) => {
+  .get('/topics', query(TopicsQuery), async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     const { accountId } = c.req.valid('query');
@@ -48,12 +50,15 @@ export const people = new Hono<AppEnv>()
       audit(db, { actorId: viewer.id, action: 'topics.read', outcome: 'denied', targetType: 'account', targetId: accountId });
       throw forbidden(`You do not act in account ${accountId}.`);
     }
-    const items = db.all<{ id: string; name: string; description: string; accountId: string | null }>(sql`
+    const items = await rows<{ id: string; name: string; description: string; accountId: string | null }>(
+      db,
+      sql`
       SELECT t.id, t.name, t.description, t.account_id AS accountId FROM topics t
-      WHERE ${topicVisible(viewer, accountId)} ORDER BY t.position, t.name`);
+      WHERE ${topicVisible(viewer, accountId)} ORDER BY t.position, t.name`,
+    );
     return c.json({ items });
   })
-  .get('/directory', query(AccountQuery), (c) => {
+  .get('/directory', query(AccountQuery), async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     const { accountId } = c.req.valid('query');
@@ -61,20 +66,19 @@ export const people = new Hono<AppEnv>()
       audit(db, { actorId: viewer.id, action: 'directory.read', outcome: 'denied', targetType: 'account', targetId: accountId });
       throw forbidden(`You do not act in account ${accountId}.`);
     }
-    const items = db
-      .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
-        sql`
+    const members = await rows<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
+      db,
+      sql`
       SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM memberships ms JOIN users u ON u.id = ms.user_id
       WHERE ms.account_id = ${accountId} AND u.id <> ${viewer.id} ORDER BY u.name, u.id`,
-      )
-      .map(userRef);
-    return c.json({ items });
+    );
+    return c.json({ items: members.map(userRef) });
   })
-  .get('/status-updates', query(AccountQuery), (c) => {
+  .get('/status-updates', query(AccountQuery), async (c) => {
     const { accountId } = c.req.valid('query');
-    return c.json({ items: statusUpdates(c.get('deps').db, c.get('viewer'), accountId) });
+    return c.json({ items: await statusUpdates(c.get('deps').db, c.get('viewer'), accountId) });
   })
-  .put('/accounts/:id', jsonBody(PutAccountBody), (c) => {
+  .put('/accounts/:id', jsonBody(PutAccountBody), async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     const id = c.req.param('id');
@@ -83,7 +87,9 @@ export const people = new Hono<AppEnv>()
       throw forbidden('Only admins can provision accounts.');
     }
     const { name } = c.req.valid('json');
-    db.run(sql`INSERT INTO accounts (id, name) VALUES (${id}, ${name}) ON CONFLICT (id) DO UPDATE SET name = ${name}`);
-    audit(db, { actorId: viewer.id, action: 'account.update', outcome: 'ok', targetType: 'account', targetId: id, detail: { name } });
+    await transaction(db, (tx) => {
+      tx.run(sql`INSERT INTO accounts (id, name) VALUES (${id}, ${name}) ON CONFLICT (id) DO UPDATE SET name = ${name}`);
+      audit(tx, { actorId: viewer.id, action: 'account.update', outcome: 'ok', targetType: 'account', targetId: id, detail: { name } });
+    });
     return c.json({ account: { id, name } });
   });

@@ -4,10 +4,16 @@
  * PostgreSQL (store/postgres/) mirrors the same table and column names, so the domain's Drizzle
  * queries are typed once, against the SQLite schema.
  *
- * Today the domain runs synchronously on the SQLite store: `transaction` takes a synchronous function
- * and the busy-path writes are the SQLite store's group commits (on its writer thread for a database
- * file). The domain becoming async, written once for both stores, is the next step (docs/architecture
- * in the README); the seam keeps its shape.
+ * The domain is becoming async, written once for both stores: its queries are Drizzle's, awaited, and
+ * its writes run in `transaction`, which settles after the commit. The modules not yet converted still
+ * run synchronously on the SQLite store's connection (`writeTx`); the busy-path writes are the SQLite
+ * store's group commits (on its writer thread for a database file).
+ *
+ * On SQLite a transaction holds the one write lock of the database file while it is open, and this
+ * thread's connection serves every read: so transactions run one at a time, in order of arrival, on a
+ * connection of their own (store/sqlite/client.ts `transaction`); a read outside a transaction never
+ * sees the rows of one still open or rolled back. A transaction's body awaits only its own queries (no
+ * network, no timers): while it awaits, every other write of the database waits for it.
  */
 import type { Writes } from '../domain/writes.js';
 import type { SearchScope, SearchTerm } from '../search/terms.js';
@@ -48,8 +54,11 @@ export interface Store {
   readonly db: Db;
   /** The SQL fragments that differ between stores. */
   readonly dialect: Dialect;
-  /** Runs `fn` in one write transaction (a savepoint inside one already open); then `afterCommit`. */
-  transaction<T>(fn: (tx: Db) => T, options?: TransactionOptions): T;
+  /**
+   * Runs `fn` in one write transaction (a savepoint inside one already open in the same async work) and
+   * settles after its commit, then `afterCommit`; after its rollback when `fn` throws or rejects.
+   */
+  transaction<T>(fn: (tx: Db) => Promise<T> | T, options?: TransactionOptions): Promise<T>;
   /** The busy path's writes (sends, sign-ins, the delivery worker's claims); each settles after its commit. */
   readonly writes: Writes;
   readonly search: SearchIndex;

@@ -10,7 +10,7 @@ import { writesInProcess } from '../../domain/writes.js';
 import { notifyEffects } from '../../notify/effects.js';
 import type { Store } from '../types.js';
 import { startCheckpointer } from './checkpointer.js';
-import { afterCommit, dialect, openDb, writeTx, type Db } from './client.js';
+import { closeLane, dialect, openDb, transaction, type Db } from './client.js';
 import { sqliteSearch } from './search.js';
 import { startWriterThread } from './writer-thread.js';
 
@@ -46,20 +46,11 @@ export function openSqliteStore(config: Config, options: SqliteStoreOptions = {}
     search: sqliteSearch,
     writes: writer ?? writesInProcess(db, options.effects ?? notifyEffects(config)),
     writerQueue: writer ? writer.queued : null,
-    transaction(fn, transactionOptions) {
-      if (transactionOptions?.afterCommit) {
-        const then = transactionOptions.afterCommit;
-        return writeTx(db, () => {
-          const value = fn(db);
-          afterCommit(db, then);
-          return value;
-        });
-      }
-      return writeTx(db, () => fn(db));
-    },
+    transaction: (fn, transactionOptions) => transaction(db, fn, transactionOptions),
     async close() {
       await writer?.stop();
       await checkpointer.stop();
+      closeLane(db);
       db.$client.close();
     },
   };

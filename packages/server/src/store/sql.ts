@@ -1,0 +1,23 @@
+/**
+ * Raw SQL, for what the query builder cannot say (aggregates over visibility fragments, window
+ * functions): the domain awaits it the same way whatever the store. Each store runs it through its
+ * own Drizzle driver; on SQLite (better-sqlite3) the statement runs at once and the promise settles
+ * with its rows.
+ */
+import type { SQL } from 'drizzle-orm';
+import type { Db } from './sqlite/client.js';
+
+/** The rows of `query`. */
+export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
+  return db.all<T>(query);
+}
+
+/** The first row of `query`, or undefined when it has none. */
+export async function firstRow<T>(db: Db, query: SQL): Promise<T | undefined> {
+  return db.get<T>(query);
+}
+
+/** Runs a statement that returns no rows; the number of rows it changed. */
+export async function execute(db: Db, query: SQL): Promise<number> {
+  return db.run(query).changes;
+}
