@@ -17,7 +17,7 @@ import {
 } from '@secure-inbox/protocol';
 import { and, asc, count, eq, gt, isNull, like, or, type SQL } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
 import { conversationUsers, savedReplies, users } from '../store/sqlite/schema.js';
 import { ApiError, forbidden, invalid, notFound } from '../errors.js';
 import { audit } from './audit.js';
@@ -145,14 +145,6 @@ export async function createSavedReply(db: Db, viewer: Viewer, input: CreateSave
   if (!title) throw invalid('title', 'has no text left after removing control characters');
   if (!body.text && !placeholdersIn(body.body).length) throw invalid('body', 'has no content left after removing what is not allowed');
   const inAccount = input.accountId === null ? isNull(savedReplies.accountId) : eq(savedReplies.accountId, input.accountId);
-  // A bound, not a ledger: two saves at the same moment may both pass it.
-  const [held] = await db.select({ n: count() }).from(savedReplies).where(inAccount);
-  if (Number(held?.n ?? 0) >= limits.savedRepliesPerAccount) {
-    throw invalid(
-      'accountId',
-      `${input.accountId === null ? 'the shared saved replies are' : `account ${input.accountId} holds`} at most ${limits.savedRepliesPerAccount} saved replies; delete one first`,
-    );
-  }
   const at = nowIso();
   const row: Row = {
     id: `sr_${randomBytes(12).toString('base64url')}`,
@@ -165,14 +157,24 @@ export async function createSavedReply(db: Db, viewer: Viewer, input: CreateSave
     createdAt: at,
     updatedAt: at,
   };
-  await db.insert(savedReplies).values(row);
-  audit(db, {
-    actorId: viewer.id,
-    action: 'saved_reply.create',
-    outcome: 'ok',
-    targetType: 'saved_reply',
-    targetId: row.id,
-    detail: { accountId: row.accountId },
+  await transaction(db, async (tx) => {
+    // Counted in the transaction that adds the reply: two saves at the same moment cannot both pass the bound.
+    const [held] = await tx.select({ n: count() }).from(savedReplies).where(inAccount);
+    if (Number(held?.n ?? 0) >= limits.savedRepliesPerAccount) {
+      throw invalid(
+        'accountId',
+        `${input.accountId === null ? 'the shared saved replies are' : `account ${input.accountId} holds`} at most ${limits.savedRepliesPerAccount} saved replies; delete one first`,
+      );
+    }
+    await tx.insert(savedReplies).values(row);
+    audit(tx, {
+      actorId: viewer.id,
+      action: 'saved_reply.create',
+      outcome: 'ok',
+      targetType: 'saved_reply',
+      targetId: row.id,
+      detail: { accountId: row.accountId },
+    });
   });
   return shape(row);
 }
@@ -188,9 +190,12 @@ export async function updateSavedReply(db: Db, viewer: Viewer, id: string, patch
   if (body && !body.text && !placeholdersIn(body.body).length) throw invalid('body', 'has no content left after removing what is not allowed');
   const html = body?.body ?? row.body;
   const changed = { title, titleKey: fold(title), body: html, searchText: searchText(title, body?.text ?? htmlToText(html)), updatedAt: nowIso() };
-  const [updated] = await db.update(savedReplies).set(changed).where(eq(savedReplies.id, id)).returning();
-  if (!updated) throw notFound('saved reply');
-  audit(db, { actorId: viewer.id, action: 'saved_reply.update', outcome: 'ok', targetType: 'saved_reply', targetId: id });
+  const updated = await transaction(db, async (tx) => {
+    const [written] = await tx.update(savedReplies).set(changed).where(eq(savedReplies.id, id)).returning();
+    if (!written) throw notFound('saved reply');
+    audit(tx, { actorId: viewer.id, action: 'saved_reply.update', outcome: 'ok', targetType: 'saved_reply', targetId: id });
+    return written;
+  });
   return shape(updated);
 }
 
@@ -198,8 +203,17 @@ export async function deleteSavedReply(db: Db, viewer: Viewer, id: string): Prom
   staffOnly(db, viewer, 'saved_reply.delete', id);
   const row = await loadVisible(db, viewer, id, 'saved_reply.delete');
   mayManage(db, viewer, row, 'saved_reply.delete');
-  await db.delete(savedReplies).where(eq(savedReplies.id, id));
-  audit(db, { actorId: viewer.id, action: 'saved_reply.delete', outcome: 'ok', targetType: 'saved_reply', targetId: id, detail: { accountId: row.accountId } });
+  await transaction(db, async (tx) => {
+    await tx.delete(savedReplies).where(eq(savedReplies.id, id));
+    audit(tx, {
+      actorId: viewer.id,
+      action: 'saved_reply.delete',
+      outcome: 'ok',
+      targetType: 'saved_reply',
+      targetId: id,
+      detail: { accountId: row.accountId },
+    });
+  });
 }
 
 const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
