@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { transaction } from '../src/store/sqlite/client.js';
 import { expectError, makeTestApp, people, postMessage, problemFields, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
@@ -79,6 +80,28 @@ describe('rating a conversation', () => {
     expect((await t.call(alice, 'PUT', `/conversations/${c.id}/rating`, { score: 5 })).status).toBe(200);
     await t.call(alice, 'POST', `/conversations/${c.id}/reopen`);
     expect((await t.call(alice, 'PUT', `/conversations/${c.id}/rating`, { score: 3 })).json.rating.score).toBe(3);
+  });
+
+  it('given while another write holds the database, waits its turn and is kept', async () => {
+    const id = await answered();
+    const order: string[] = [];
+    const held = transaction(t.db, async (tx) => {
+      await tx.run(sql`UPDATE conversations SET subject = 'Held' WHERE id = ${id}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      order.push('held');
+    });
+    const started = Date.now();
+    const rated = t.call(alice, 'PUT', `/conversations/${id}/rating`, { score: 5 }).then((res) => {
+      order.push('rated');
+      return res;
+    });
+    await held;
+    expect((await rated).status).toBe(200);
+    expect(order).toEqual(['held', 'rated']);
+    // Its turn came when the other write committed, not after the busy timeout.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(t.db.get(sql`SELECT score FROM ratings WHERE conversation_id = ${id}`)).toEqual({ score: 5 });
+    expect((await thread(alice, id)).subject).toBe('Held');
   });
 
   it('cannot be changed 7 days after it was given', async () => {

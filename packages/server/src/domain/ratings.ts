@@ -5,7 +5,7 @@
  */
 import { limits, type RateBody, type Rating, type RatingSummary, type Role, type StaffKind } from '@secure-inbox/protocol';
 import { and, asc, count, eq, gt, gte, lt } from 'drizzle-orm';
-import type { Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
 import { ratings, users } from '../store/sqlite/schema.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { appendEvents, conversationAudience } from '../realtime/fanout.js';
@@ -82,34 +82,36 @@ export async function rateConversation(db: Db, viewer: Viewer, conversationId: s
 
   const comment = input.comment ? cleanPlainText(input.comment, true) || null : null;
   const at = nowIso();
-  // One statement: the change is refused here too when the window closed since the read above.
-  const written = await db
-    .insert(ratings)
-    .values({ conversationId, userId: viewer.id, accountId: conversation.accountId, score: input.score, comment, createdAt: at, updatedAt: at })
-    .onConflictDoUpdate({
-      target: [ratings.conversationId, ratings.userId],
-      set: { score: input.score, comment, updatedAt: at },
-      setWhere: gt(ratings.createdAt, new Date(now - changeWindow).toISOString()),
-    })
-    .returning({ createdAt: ratings.createdAt, updatedAt: ratings.updatedAt });
-  const row = written[0];
-  if (!row) throw closed();
-  audit(db, {
-    actorId: viewer.id,
-    action: 'conversation.rate',
-    outcome: 'ok',
-    targetType: 'conversation',
-    targetId: conversationId,
-    detail: { score: input.score, changed: existing !== undefined },
+  const row = await transaction(db, async (tx) => {
+    // The change is refused here too when the window closed since the read above.
+    const [written] = await tx
+      .insert(ratings)
+      .values({ conversationId, userId: viewer.id, accountId: conversation.accountId, score: input.score, comment, createdAt: at, updatedAt: at })
+      .onConflictDoUpdate({
+        target: [ratings.conversationId, ratings.userId],
+        set: { score: input.score, comment, updatedAt: at },
+        setWhere: gt(ratings.createdAt, new Date(now - changeWindow).toISOString()),
+      })
+      .returning({ createdAt: ratings.createdAt, updatedAt: ratings.updatedAt });
+    if (!written) throw closed();
+    audit(tx, {
+      actorId: viewer.id,
+      action: 'conversation.rate',
+      outcome: 'ok',
+      targetType: 'conversation',
+      targetId: conversationId,
+      detail: { score: input.score, changed: existing !== undefined },
+    });
+    // Staff viewing the conversation reload it once it is committed; customers are not told (a rating is staff data).
+    const staff = conversationAudience(tx, conversationId).filter((u) => receivesStaffOnlyNews(u, u));
+    appendEvents(
+      tx,
+      staff.map((u) => u.id),
+      'conversation.updated',
+      { conversationId },
+    );
+    return written;
   });
-  // Staff viewing the conversation reload it; customers are not told (a rating is staff data).
-  const staff = conversationAudience(db, conversationId).filter((u) => receivesStaffOnlyNews(u, u));
-  appendEvents(
-    db,
-    staff.map((u) => u.id),
-    'conversation.updated',
-    { conversationId },
-  );
   const [author] = await db.select({ name: users.name, role: users.role, staffKind: users.staffKind }).from(users).where(eq(users.id, viewer.id));
   return shape({
     score: input.score,
