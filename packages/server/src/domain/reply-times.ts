@@ -5,7 +5,7 @@
  */
 import type { PutReplyTimeBody, ReplyTime, ReplyTimes } from '@secure-inbox/protocol';
 import { and, asc, eq, isNull, or } from 'drizzle-orm';
-import type { Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
 import { accounts, accountSettings, conversations, conversationUsers, messageProperties, messages, topicReplyTimes, topics } from '../store/sqlite/schema.js';
 import { forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
@@ -120,28 +120,30 @@ export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBo
       .from(topics)
       .where(and(eq(topics.id, topicId), or(isNull(topics.accountId), eq(topics.accountId, accountId))));
     if (!topic) throw invalid('topicId', `there is no topic ${topicId} in account ${accountId}`);
-    if (replyTime) {
-      await db
+  }
+  await transaction(db, async (tx) => {
+    if (topicId === undefined) {
+      const set = { replyAmount: replyTime?.amount ?? null, replyUnit: replyTime?.unit ?? null };
+      await tx
+        .insert(accountSettings)
+        .values({ accountId, ...set })
+        .onConflictDoUpdate({ target: accountSettings.accountId, set });
+    } else if (replyTime) {
+      await tx
         .insert(topicReplyTimes)
         .values({ accountId, topicId, ...replyTime })
         .onConflictDoUpdate({ target: [topicReplyTimes.accountId, topicReplyTimes.topicId], set: replyTime });
     } else {
-      await db.delete(topicReplyTimes).where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)));
+      await tx.delete(topicReplyTimes).where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)));
     }
-  } else {
-    const set = { replyAmount: replyTime?.amount ?? null, replyUnit: replyTime?.unit ?? null };
-    await db
-      .insert(accountSettings)
-      .values({ accountId, ...set })
-      .onConflictDoUpdate({ target: accountSettings.accountId, set });
-  }
-  audit(db, {
-    actorId: viewer.id,
-    action: 'reply_times.update',
-    outcome: 'ok',
-    targetType: 'account',
-    targetId: accountId,
-    detail: { topicId: topicId ?? null, replyTime },
+    audit(tx, {
+      actorId: viewer.id,
+      action: 'reply_times.update',
+      outcome: 'ok',
+      targetType: 'account',
+      targetId: accountId,
+      detail: { topicId: topicId ?? null, replyTime },
+    });
   });
   return replyTimesOf(db, viewer, accountId);
 }
