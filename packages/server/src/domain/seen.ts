@@ -9,7 +9,7 @@
  */
 import type { AccountSettings, Seen } from '@secure-inbox/protocol';
 import { and, eq, lt, max } from 'drizzle-orm';
-import type { Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
 import { accounts, accountSettings, messages, seenMarks, users } from '../store/sqlite/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { audit } from './audit.js';
@@ -37,24 +37,26 @@ export async function recordSeen(db: Db, viewer: Viewer, conversationId: string)
   const seq = await newestOf(db, conversationId, other(side));
   if (seq === null) return;
   const at = nowIso();
-  const moved = await db
-    .insert(seenMarks)
-    .values({ conversationId, side, messageSeq: seq, readerId: viewer.id, at })
-    .onConflictDoUpdate({
-      target: [seenMarks.conversationId, seenMarks.side],
-      set: { messageSeq: seq, readerId: viewer.id, at },
-      setWhere: lt(seenMarks.messageSeq, seq),
-    })
-    .returning({ at: seenMarks.at });
-  if (moved.length === 0) return;
-  // The other side's open views show "seen" at once; a read that moves nothing tells nobody anything.
-  const audience = conversationAudience(db, conversationId).filter((u) => u.id !== viewer.id && hearsOfSeen(u, other(side)));
-  appendEvents(
-    db,
-    audience.map((u) => u.id),
-    'conversation.updated',
-    { conversationId },
-  );
+  await transaction(db, async (tx) => {
+    const moved = await tx
+      .insert(seenMarks)
+      .values({ conversationId, side, messageSeq: seq, readerId: viewer.id, at })
+      .onConflictDoUpdate({
+        target: [seenMarks.conversationId, seenMarks.side],
+        set: { messageSeq: seq, readerId: viewer.id, at },
+        setWhere: lt(seenMarks.messageSeq, seq),
+      })
+      .returning({ at: seenMarks.at });
+    if (moved.length === 0) return;
+    // The other side's open views show "seen" once it is committed; a read that moves nothing tells nobody anything.
+    const audience = conversationAudience(tx, conversationId).filter((u) => u.id !== viewer.id && hearsOfSeen(u, other(side)));
+    appendEvents(
+      tx,
+      audience.map((u) => u.id),
+      'conversation.updated',
+      { conversationId },
+    );
+  });
 }
 
 /** Who is told that `side`'s latest message was seen: the customers taking part, or the staff who see the conversation. */
@@ -113,10 +115,12 @@ export async function patchAccountSettings(db: Db, viewer: Viewer, accountId: st
     audit(db, { actorId: viewer.id, action: 'account_settings.update', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden("Only admins change an account's settings.");
   }
-  await db
-    .insert(accountSettings)
-    .values({ accountId, showReaderNames: input.showReaderNames })
-    .onConflictDoUpdate({ target: accountSettings.accountId, set: { showReaderNames: input.showReaderNames } });
-  audit(db, { actorId: viewer.id, action: 'account_settings.update', outcome: 'ok', targetType: 'account', targetId: accountId, detail: input });
+  await transaction(db, async (tx) => {
+    await tx
+      .insert(accountSettings)
+      .values({ accountId, showReaderNames: input.showReaderNames })
+      .onConflictDoUpdate({ target: accountSettings.accountId, set: { showReaderNames: input.showReaderNames } });
+    audit(tx, { actorId: viewer.id, action: 'account_settings.update', outcome: 'ok', targetType: 'account', targetId: accountId, detail: input });
+  });
   return accountSettingsOf(db, viewer, accountId);
 }
