@@ -100,7 +100,7 @@ async function recordVerdict(db: Db, store: BlobStore, sha256: string, verdict: 
     await store.delete(sha256);
     return 'infected';
   }
-  db.run(sql`UPDATE attachments SET scan_status = 'clean' WHERE sha256 = ${sha256} AND scan_status = 'pending'`);
+  await transaction(db, (tx) => tx.run(sql`UPDATE attachments SET scan_status = 'clean' WHERE sha256 = ${sha256} AND scan_status = 'pending'`));
   return 'clean';
 }
 
