@@ -16,7 +16,7 @@ import {
 import { sql, type SQL } from 'drizzle-orm';
 import { dialect, homeOf, transaction, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
 import { parseSearch } from '../search/terms.js';
-import { planSearch } from './search.js';
+import { accountConversationsUnion, planSearch } from './search.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { decodeCursor, encodeCursor, newId, nowIso } from './ids.js';
@@ -225,13 +225,7 @@ function unreadCondition(viewer: Viewer): SQL {
 function staffCandidates(viewer: Viewer): SQL | null {
   if (viewer.role !== 'staff') return null;
   const accounts = viewer.accounts === '*' ? [] : viewer.accounts;
-  const inAccounts = accounts.length
-    ? sql`SELECT id FROM conversations WHERE account_id IN (${sql.join(
-        accounts.map((a) => sql`${a}`),
-        sql`, `,
-      )}) UNION ALL `
-    : sql``;
-  return sql`c.id IN (${inAccounts}SELECT conversation_id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = TRUE)`;
+  return sql`c.id IN (${accountConversationsUnion(accounts)}SELECT conversation_id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = TRUE)`;
 }
 
 export function folderCondition(viewer: Viewer, folder: 'inbox' | 'sent' | 'trash'): SQL {

@@ -155,13 +155,16 @@ function whereToLook(viewer: Viewer): SQL {
   const participations = sql`SELECT conversation_id AS id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = TRUE`;
   if (viewer.role === 'admin' || viewer.accounts === '*') return sql`conversations c`;
   const accounts = viewer.role === 'staff' && viewer.accounts.length > 0 ? viewer.accounts : [];
-  const inAccounts = accounts.length
-    ? sql`SELECT id FROM conversations WHERE account_id IN (${sql.join(
-        accounts.map((a) => sql`${a}`),
-        sql`, `,
-      )}) UNION ALL `
-    : sql``;
-  return sql`(${inAccounts}${participations}) AS k CROSS JOIN conversations c ON c.id = k.id`;
+  return sql`(${accountConversationsUnion(accounts)}${participations}) AS k CROSS JOIN conversations c ON c.id = k.id`;
+}
+
+/** `SELECT id FROM conversations WHERE account_id IN (…) UNION ALL `, to put before another id query; nothing without accounts. */
+export function accountConversationsUnion(accounts: readonly string[]): SQL {
+  if (!accounts.length) return sql``;
+  return sql`SELECT id FROM conversations WHERE account_id IN (${sql.join(
+    accounts.map((a) => sql`${a}`),
+    sql`, `,
+  )}) UNION ALL `;
 }
 
 /**
