@@ -60,3 +60,14 @@ export async function demoToken(server: RunningServer, userId: string): Promise<
   if (response.status !== 200) throw new Error(`POST /demo/token for ${userId}: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { token: string }).token;
 }
+
+/** A JSON request to the API as a demo user; `json` is null for an empty answer. */
+export async function demoApi<T>(server: RunningServer, userId: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${await demoToken(server, userId)}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: (text ? JSON.parse(text) : null) as T };
+}

@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoToken, launchBrowser, startServer, type RunningServer } from '../harness.js';
+import { demoApi, launchBrowser, startServer, type RunningServer } from '../harness.js';
 
 let server: RunningServer;
 let browser: Browser;
@@ -18,15 +18,7 @@ const inbox = (page: Page) => page.locator('secure-inbox');
 const part = (page: Page, name: string) => inbox(page).locator(`[part~="${name}"]`);
 const editorOf = (page: Page) => part(page, 'thread').locator('secure-rich-editor [part~="editor"]');
 
-async function api<T>(userId: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${await demoToken(server, userId)}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : null) as T };
-}
+const api = <T>(userId: string, method: string, path: string, body?: unknown) => demoApi<T>(server, userId, method, path, body);
 
 async function visit(userId: string, conversation?: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
