@@ -203,7 +203,7 @@ describe('refusals while a transaction holds the database', () => {
     // Well under the 5 s busy timeout a write beside the transaction would wait for.
     expect(answeredIn).toBeLessThan(1_000);
     await held;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await transaction(app.db, () => undefined); // after what waited for the lane behind it
     const rows = app.db.all<{ action: string; outcome: string; target_id: string }>(
       sql`SELECT action, outcome, target_id FROM audit_events WHERE actor_id = 'bob' AND outcome = 'denied'`,
     );

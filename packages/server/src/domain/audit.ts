@@ -28,7 +28,8 @@ export function audit(db: Db, entry: AuditEntry): void {
  * open beside it. A refusal is usually recorded just before an error is thrown, and often inside a
  * transaction that the error then rolls back: the row is written once that has ended, committed or
  * rolled back. Written before this returns when nothing holds the lane; otherwise queued behind what
- * does, and written before the store closes. Settles once written; never rejects.
+ * does, and written before the store closes. Settles once written; never rejects. Not to be awaited in
+ * a transaction's body: the row waits for that transaction to end.
  */
 export function refusal(db: Db, entry: AuditEntry): Promise<void> {
   return transactionAfter(db, (tx) => void insert(tx, entry)).catch((error: unknown) => {
