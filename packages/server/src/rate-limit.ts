@@ -18,7 +18,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Config } from './config.js';
 import type { AppEnv } from './context.js';
 import type { Db } from './store/sqlite/client.js';
-import { audit } from './domain/audit.js';
+import { audit, refusal } from './domain/audit.js';
 import { ApiError } from './errors.js';
 
 const MINUTE = 60_000;
@@ -103,10 +103,20 @@ export function clientAddress(c: Context, trustProxy: boolean): string | undefin
 
 const normalize = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
-/** Answers 429 `rate_limited` with Retry-After; the first refusal of a window is audited. */
+/** Answers 429 `rate_limited` with Retry-After; the first refusal of a window is audited (the row written through the lane, not awaited). */
 export function refuse(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): never {
   if (first) audit(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
-  throw new ApiError(429, 'rate_limited', `Too many ${what}: at most ${limit} a minute. Try again in ${retryAfter} s.`, undefined, {
+  throw rateLimited(what, limit, retryAfter);
+}
+
+/** `refuse` for a caller that may wait: the 429 once the refusal's audit row is written. */
+async function refuseAudited(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): Promise<never> {
+  if (first) await refusal(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
+  throw rateLimited(what, limit, retryAfter);
+}
+
+function rateLimited(what: string, limit: number, retryAfter: number): ApiError {
+  return new ApiError(429, 'rate_limited', `Too many ${what}: at most ${limit} a minute. Try again in ${retryAfter} s.`, undefined, {
     'Retry-After': String(retryAfter),
   });
 }
@@ -118,7 +128,7 @@ export function rateLimitWrites(perMinute: number) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
     const viewer = c.get('viewer');
     const refused = windows.hit(viewer.id);
-    if (refused) refuse(c.get('deps').db, 'changes', perMinute, refused.retryAfter, refused.first, viewer.id, 'user');
+    if (refused) await refuseAudited(c.get('deps').db, 'changes', perMinute, refused.retryAfter, refused.first, viewer.id, 'user');
     return next();
   });
 }
@@ -137,9 +147,9 @@ export function rateLimitReads(config: Pick<Config, 'readRateLimitPerMinute' | '
     const { db } = c.get('deps');
     const address = clientAddress(c, config.trustProxy);
     const byAddress = address === undefined ? null : perAddress.hit(address);
-    if (byAddress) refuse(db, 'requests from your network', perAddress.limit, byAddress.retryAfter, byAddress.first, viewer.id, 'reads-address');
+    if (byAddress) await refuseAudited(db, 'requests from your network', perAddress.limit, byAddress.retryAfter, byAddress.first, viewer.id, 'reads-address');
     const byUser = perUser.hit(viewer.id);
-    if (byUser) refuse(db, 'requests', perUser.limit, byUser.retryAfter, byUser.first, viewer.id, 'reads-user');
+    if (byUser) await refuseAudited(db, 'requests', perUser.limit, byUser.retryAfter, byUser.first, viewer.id, 'reads-user');
     return next();
   });
 }
@@ -156,7 +166,7 @@ export function rateLimitCreatesPerAddress(config: Pick<Config, 'rateLimitPerIpP
     if (address === undefined) return next();
     const refused = windows.hit(address);
     if (refused)
-      refuse(
+      await refuseAudited(
         c.get('deps').db,
         'messages, conversations and uploads from your network',
         windows.limit,

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { transaction } from '../src/store/sqlite/client.js';
 import { expectError, makeTestApp, people, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 
 const { alice, adam, bob, sam, root } = people;
@@ -184,5 +185,28 @@ describe('log injection', () => {
     // The filter finds the exact value, line breaks and all.
     const filtered = await t.call(root, 'GET', `/audit?actor=${encodeURIComponent(nasty.sub)}`);
     expect(filtered.json.items.map((r: Row) => r.actorId)).toEqual([nasty.sub]);
+  });
+});
+
+describe('refusals while a transaction holds the database', () => {
+  it('answers a refused read promptly and writes its audit row once the transaction has ended', async () => {
+    const app = makeTestApp();
+    await signInAll(app);
+    const c = await startConversation(app, alice, { subject: 'Held' });
+    const started = Date.now();
+    const held = transaction(app.db, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    });
+    const res = await app.call(bob, 'GET', `/conversations/${c.id}`);
+    const answeredIn = Date.now() - started;
+    expect(res.status, res.text).toBe(404);
+    // Well under the 5 s busy timeout a write beside the transaction would wait for.
+    expect(answeredIn).toBeLessThan(1_000);
+    await held;
+    await transaction(app.db, () => undefined); // after what waited for the lane behind it
+    const rows = app.db.all<{ action: string; outcome: string; target_id: string }>(
+      sql`SELECT action, outcome, target_id FROM audit_events WHERE actor_id = 'bob' AND outcome = 'denied'`,
+    );
+    expect(rows).toEqual([{ action: 'conversation.read', outcome: 'denied', target_id: c.id }]);
   });
 });

@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { afterCommit, closeLane, openDb, transaction, writeTx, type Db } from '../src/store/sqlite/client.js';
 import { accounts } from '../src/store/sqlite/schema.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
+import { audit } from '../src/domain/audit.js';
 import { SECRET } from './helpers.js';
 
 const opened: Db[] = [];
@@ -167,5 +168,24 @@ describe('async transactions on SQLite', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("writes a refusal's audit row once the transaction it was met in has rolled back, and only then", async () => {
+    const db = fileDb();
+    const deniedRows = () =>
+      db.all<{ target_id: string }>(sql`SELECT target_id FROM audit_events WHERE outcome = 'denied' ORDER BY id`).map((r) => r.target_id);
+    const seenInside: string[][] = [];
+    const failing = transaction(db, async (tx) => {
+      audit(tx, { actorId: 'bob', action: 'conversation.read', outcome: 'denied', targetType: 'conversation', targetId: 'c_tx' });
+      // Met with the connection serving reads, inside the transaction's async work: not a savepoint of it either.
+      audit(db, { actorId: 'bob', action: 'conversation.read', outcome: 'denied', targetType: 'conversation', targetId: 'c_home' });
+      await pause(20);
+      seenInside.push(deniedRows());
+      throw new Error('refused');
+    });
+    await expect(failing).rejects.toThrow('refused');
+    await transaction(db, () => undefined);
+    expect(seenInside).toEqual([[]]);
+    expect(deniedRows()).toEqual(['c_tx', 'c_home']);
   });
 });

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterTransaction, homeOf, type Db } from '../store/sqlite/client.js';
+import { homeOf, transactionAfter, type Db } from '../store/sqlite/client.js';
 import { auditEvents } from '../store/sqlite/schema.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
 
@@ -15,23 +15,27 @@ export interface AuditEntry {
 /**
  * Appends one audit row. Values are stored as data (JSON), never interpolated into a log line.
  *
- * A refusal is usually recorded just before an error is thrown, and often inside a write transaction
- * that the error then rolls back; so a denied row met inside a transaction is written once it has
- * ended, committed or rolled back (`afterTransaction`).
+ * A refused action's row is written by `refusal`, in a transaction of its own; this does not wait for it.
  */
 export function audit(db: Db, entry: AuditEntry): void {
-  if (entry.outcome === 'denied' && db.$client.inTransaction) {
-    afterTransaction(db, () => {
-      try {
-        insert(db, entry);
-      } catch (error) {
-        // Outside any request now: a database that cannot take the row must not take the process down.
-        console.error(`Audit row for a refused ${entry.action} could not be written: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
-    return;
-  }
+  if (entry.outcome === 'denied') return void refusal(db, entry);
   insert(db, entry);
+}
+
+/**
+ * Writes a refused action's audit row in a short transaction of its own, through the database's
+ * transaction lane (`transactionAfter`), so that it never waits on the write lock of a transaction
+ * open beside it. A refusal is usually recorded just before an error is thrown, and often inside a
+ * transaction that the error then rolls back: the row is written once that has ended, committed or
+ * rolled back. Written before this returns when nothing holds the lane; otherwise queued behind what
+ * does, and written before the store closes. Settles once written; never rejects. Not to be awaited in
+ * a transaction's body: the row waits for that transaction to end.
+ */
+export function refusal(db: Db, entry: AuditEntry): Promise<void> {
+  return transactionAfter(db, (tx) => void insert(tx, entry)).catch((error: unknown) => {
+    // Perhaps outside any request now: a database that cannot take the row must not take the process down.
+    console.error(`Audit row for a refused ${entry.action} could not be written: ${error instanceof Error ? error.message : String(error)}`);
+  });
 }
 
 const MINUTE = 60_000;

@@ -257,6 +257,30 @@ export function transaction<T>(db: Db, fn: (tx: Db) => Promise<T> | T, options: 
   return new Promise<void>((resolve) => lane.waiting.push(resolve)).then(() => run(lane, fn, options));
 }
 
+/**
+ * Runs `fn` in a transaction of its own (`transaction`), never inside one open here: once the transaction
+ * open in this async work on `db`'s lane, or the synchronous one open on `db`'s connection, has ended,
+ * committed or rolled back; at once when none is open (before this returns when nothing holds the lane).
+ * For rows that must be written whatever becomes of the work that asked for them (refusals' audit rows).
+ */
+export function transactionAfter<T>(db: Db, fn: (tx: Db) => T): Promise<T> {
+  let lane: Lane;
+  try {
+    lane = laneOf(db);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const frame = current.getStore();
+  const open = frame?.open && frame.lane === lane ? hooks.get(lane.tx.$client) : db.$client.inTransaction ? hooks.get(db.$client) : undefined;
+  if (!open) return transaction(db, fn);
+  return new Promise<T>((resolve, reject) => open.end.push(() => void transaction(db, fn).then(resolve, reject)));
+}
+
+/** Settles once every transaction of `db`'s database waiting for the lane when called has ended. */
+export function laneDrained(db: Db): Promise<void> {
+  return transaction(db, () => undefined).catch(() => undefined);
+}
+
 /** Hands the lane to the next transaction waiting, or frees it. */
 function release(lane: Lane): void {
   const next = lane.waiting.shift();

@@ -10,7 +10,7 @@ import { writesInProcess } from '../../domain/writes.js';
 import { notifyEffects } from '../../notify/effects.js';
 import type { Store } from '../types.js';
 import { startCheckpointer } from './checkpointer.js';
-import { closeLane, dialect, openDb, transaction, type Db } from './client.js';
+import { closeLane, dialect, laneDrained, openDb, transaction, type Db } from './client.js';
 import { sqliteSearch } from './search.js';
 import { startWriterThread } from './writer-thread.js';
 
@@ -50,6 +50,8 @@ export function openSqliteStore(config: Config, options: SqliteStoreOptions = {}
     async close() {
       await writer?.stop();
       await checkpointer.stop();
+      // Rows queued for the lane (refusals' audit rows) are written before it closes.
+      await laneDrained(db);
       closeLane(db);
       db.$client.close();
     },
