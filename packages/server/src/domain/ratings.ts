@@ -82,9 +82,9 @@ export async function rateConversation(db: Db, viewer: Viewer, conversationId: s
 
   const comment = input.comment ? cleanPlainText(input.comment, true) || null : null;
   const at = nowIso();
-  const row = await transaction(db, async (tx) => {
+  const row = await transaction(db, (tx) => {
     // The change is refused here too when the window closed since the read above.
-    const [written] = await tx
+    const written = tx
       .insert(ratings)
       .values({ conversationId, userId: viewer.id, accountId: conversation.accountId, score: input.score, comment, createdAt: at, updatedAt: at })
       .onConflictDoUpdate({
@@ -92,7 +92,8 @@ export async function rateConversation(db: Db, viewer: Viewer, conversationId: s
         set: { score: input.score, comment, updatedAt: at },
         setWhere: gt(ratings.createdAt, new Date(now - changeWindow).toISOString()),
       })
-      .returning({ createdAt: ratings.createdAt, updatedAt: ratings.updatedAt });
+      .returning({ createdAt: ratings.createdAt, updatedAt: ratings.updatedAt })
+      .get();
     if (!written) throw closed();
     audit(tx, {
       actorId: viewer.id,

@@ -121,20 +121,22 @@ export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBo
       .where(and(eq(topics.id, topicId), or(isNull(topics.accountId), eq(topics.accountId, accountId))));
     if (!topic) throw invalid('topicId', `there is no topic ${topicId} in account ${accountId}`);
   }
-  await transaction(db, async (tx) => {
+  await transaction(db, (tx) => {
     if (topicId === undefined) {
       const set = { replyAmount: replyTime?.amount ?? null, replyUnit: replyTime?.unit ?? null };
-      await tx
-        .insert(accountSettings)
+      tx.insert(accountSettings)
         .values({ accountId, ...set })
-        .onConflictDoUpdate({ target: accountSettings.accountId, set });
+        .onConflictDoUpdate({ target: accountSettings.accountId, set })
+        .run();
     } else if (replyTime) {
-      await tx
-        .insert(topicReplyTimes)
+      tx.insert(topicReplyTimes)
         .values({ accountId, topicId, ...replyTime })
-        .onConflictDoUpdate({ target: [topicReplyTimes.accountId, topicReplyTimes.topicId], set: replyTime });
+        .onConflictDoUpdate({ target: [topicReplyTimes.accountId, topicReplyTimes.topicId], set: replyTime })
+        .run();
     } else {
-      await tx.delete(topicReplyTimes).where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)));
+      tx.delete(topicReplyTimes)
+        .where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)))
+        .run();
     }
     audit(tx, {
       actorId: viewer.id,

@@ -238,7 +238,9 @@ let savepoints = 0;
  * rolled back. A body that returns without awaiting runs and commits before this returns when nothing
  * holds the lane. A body awaits only its own queries: while it awaits, it holds the write lock, and a
  * write of this thread outside `transaction` (the synchronous `writeTx` of the domain not yet async)
- * would wait for it.
+ * would wait for it, blocking the thread for up to the busy timeout. So, until every write of the
+ * domain goes through `transaction`, the domain's bodies are synchronous (Drizzle's `.run()`, `.get()`,
+ * `.all()`) and commit before `transaction` returns when the lane is free.
  */
 export function transaction<T>(db: Db, fn: (tx: Db) => Promise<T> | T, options: TransactionOptions = {}): Promise<T> {
   const frame = current.getStore();
