@@ -241,8 +241,8 @@ function loadRow(db: Db, id: string): Promise<AttachmentRow | undefined> {
   return firstRow<AttachmentRow>(
     db,
     sql`
-    SELECT a.id, a.uploader_id AS uploaderId, a.name, a.size, a.content_type AS contentType, a.sha256,
-           a.message_seq AS messageSeq, a.scan_status AS scanStatus, m.conversation_id AS conversationId
+    SELECT a.id, a.uploader_id AS "uploaderId", a.name, a.size, a.content_type AS "contentType", a.sha256,
+           a.message_seq AS "messageSeq", a.scan_status AS "scanStatus", m.conversation_id AS "conversationId"
     FROM attachments a LEFT JOIN messages m ON m.seq = a.message_seq
     WHERE a.id = ${id}`,
   );

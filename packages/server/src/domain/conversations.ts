@@ -76,18 +76,18 @@ export function conversationView(db: Db, viewer: Viewer, row: VisibleConversatio
   const participants = db
     .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
       sql`
-    SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM conversation_users cu JOIN users u ON u.id = cu.user_id
+    SELECT u.id, u.name, u.role, u.staff_kind AS "staffKind" FROM conversation_users cu JOIN users u ON u.id = cu.user_id
     WHERE cu.conversation_id = ${row.id} AND cu.participant = TRUE ORDER BY cu.joined_at, u.name`,
     )
     .map(userRef);
   const assignee = row.assigneeId
     ? db.get<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(sql`
-        SELECT id, name, role, staff_kind AS staffKind FROM users WHERE id = ${row.assigneeId}`)
+        SELECT id, name, role, staff_kind AS "staffKind" FROM users WHERE id = ${row.assigneeId}`)
     : undefined;
   const departures = db
     .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null; at: string }>(
       sql`
-    SELECT u.id, u.name, u.role, u.staff_kind AS staffKind, d.at FROM departures d JOIN users u ON u.id = d.user_id
+    SELECT u.id, u.name, u.role, u.staff_kind AS "staffKind", d.at FROM departures d JOIN users u ON u.id = d.user_id
     WHERE d.conversation_id = ${row.id} AND ${departureVisible(viewer)} ORDER BY d.at, d.id`,
     )
     .map(({ at, ...user }) => ({ user: userRef(user), at }));
@@ -144,7 +144,7 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
     if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
     let assigneeId: string | null = null;
     if (input.topicId) {
-      const topic = db.get<{ defaultAssigneeId: string | null }>(sql`SELECT default_assignee_id AS defaultAssigneeId FROM topics t
+      const topic = db.get<{ defaultAssigneeId: string | null }>(sql`SELECT default_assignee_id AS "defaultAssigneeId" FROM topics t
                                                                           WHERE t.id = ${input.topicId} AND ${topicVisible(viewer, input.accountId)}`);
       if (!topic) throw invalid('topicId', `there is no topic ${input.topicId} in account ${input.accountId}`);
       if (viewer.role === 'customer' && topic.defaultAssigneeId && membersOf(db, input.accountId, [topic.defaultAssigneeId]).size > 0) {
@@ -259,7 +259,7 @@ function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
   const ids = db
     .all<{ id: string; accountId: string }>(
       sql`
-    SELECT cu.conversation_id AS id, c.account_id AS accountId FROM conversation_users cu JOIN conversations c ON c.id = cu.conversation_id
+    SELECT cu.conversation_id AS id, c.account_id AS "accountId" FROM conversation_users cu JOIN conversations c ON c.id = cu.conversation_id
     WHERE cu.user_id = ${viewer.id} AND cu.participant = TRUE`,
     )
     .filter((r) => !actsIn(viewer, r.accountId))
@@ -314,16 +314,16 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
   }
 
   const rows = db.all<SummaryRow>(sql`
-    SELECT c.id, c.subject, c.status, c.account_id AS accountId, c.topic_id AS topicId, t.name AS topicName,
-           c.context_kind AS contextKind, c.context_ref AS contextRef, c.context_title AS contextTitle, c.context_url AS contextUrl,
-           c.assignee_id AS assigneeId, ${visibleUpdatedAt(viewer, folder, sql.raw('lm.created_at'))} AS updatedAt, ${sortKey} AS sortKey,
-           cu.forced_unread AS forcedUnread,
+    SELECT c.id, c.subject, c.status, c.account_id AS "accountId", c.topic_id AS "topicId", t.name AS "topicName",
+           c.context_kind AS "contextKind", c.context_ref AS "contextRef", c.context_title AS "contextTitle", c.context_url AS "contextUrl",
+           c.assignee_id AS "assigneeId", ${visibleUpdatedAt(viewer, folder, sql.raw('lm.created_at'))} AS "updatedAt", ${sortKey} AS "sortKey",
+           cu.forced_unread AS "forcedUnread",
            (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > coalesce(cu.last_read_seq, 0)
-              AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}) AS unreadCount,
-           lm.id AS lastId, lm.text AS lastText, lm.created_at AS lastAt, lu.name AS lastAuthorName, lu.role AS lastAuthorRole,
-           lu.staff_kind AS lastAuthorStaffKind,
-           ${acknowledgementProperty('sentTo')} AS ackSentTo, ${acknowledgementProperty('replyAmount')} AS ackAmount,
-           ${acknowledgementProperty('replyUnit')} AS ackUnit
+              AND m.author_id <> ${viewer.id} AND ${messageVisible(viewer)}) AS "unreadCount",
+           lm.id AS "lastId", lm.text AS "lastText", lm.created_at AS "lastAt", lu.name AS "lastAuthorName", lu.role AS "lastAuthorRole",
+           lu.staff_kind AS "lastAuthorStaffKind",
+           ${acknowledgementProperty('sentTo')} AS "ackSentTo", ${acknowledgementProperty('replyAmount')} AS "ackAmount",
+           ${acknowledgementProperty('replyUnit')} AS "ackUnit"
     FROM ${source}
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
     LEFT JOIN topics t ON t.id = c.topic_id

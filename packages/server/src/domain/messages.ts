@@ -317,7 +317,7 @@ type AttachmentRow = { messageSeq: number; id: string; name: string; size: numbe
 /** The attachments of the messages `seqs`, in the order a thread lists them. */
 function attachmentsQuery(seqs: number[]) {
   return sql`
-    SELECT message_seq AS messageSeq, id, name, size, content_type AS contentType, scan_status AS scanStatus FROM attachments
+    SELECT message_seq AS "messageSeq", id, name, size, content_type AS "contentType", scan_status AS "scanStatus" FROM attachments
     WHERE message_seq IN (${sql.join(
       seqs.map((seq) => sql`${seq}`),
       sql`, `,
@@ -350,9 +350,9 @@ async function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql
   const found = await rows<MessageRow>(
     db,
     sql`
-    SELECT m.seq, m.id, m.conversation_id AS conversationId, m.kind, m.body, m.tip, m.do_not_reply AS doNotReply,
-           m.created_at AS createdAt, u.id AS authorId, u.name AS authorName, u.role AS authorRole,
-           u.staff_kind AS authorStaffKind
+    SELECT m.seq, m.id, m.conversation_id AS "conversationId", m.kind, m.body, m.tip, m.do_not_reply AS "doNotReply",
+           m.created_at AS "createdAt", u.id AS "authorId", u.name AS "authorName", u.role AS "authorRole",
+           u.staff_kind AS "authorStaffKind"
     FROM messages m JOIN users u ON u.id = m.author_id
     WHERE ${where} AND ${messageVisible(viewer)}
     ORDER BY m.seq DESC LIMIT ${limit}`,
@@ -366,7 +366,7 @@ async function loadMessages(db: Db, viewer: Viewer, where: ReturnType<typeof sql
   const stored = await rows<{ messageSeq: number; key: string; value: string }>(
     db,
     sql`
-    SELECT message_seq AS messageSeq, key, value FROM message_properties WHERE message_seq IN (${seqs})`,
+    SELECT message_seq AS "messageSeq", key, value FROM message_properties WHERE message_seq IN (${seqs})`,
   );
   // A property naming another message is shown only when the viewer may see that message.
   const references = stored.filter((p) => messageReferenceKeys.includes(p.key));

@@ -179,7 +179,7 @@ function walk(db: Db, viewer: Viewer, folded: SearchTerm[], page: SearchPage, re
   for (;;) {
     const position: SQL[] = after === null ? [] : [page.ascending ? sql`${page.sortKey} > ${after}` : sql`${page.sortKey} < ${after}`];
     const batch = db.all<{ id: string; subject: string; sortKey: number }>(sql`
-      SELECT c.id, c.subject, ${page.sortKey} AS sortKey FROM conversations c
+      SELECT c.id, c.subject, ${page.sortKey} AS "sortKey" FROM conversations c
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
       WHERE ${sql.join([...page.where, ...position], sql` AND `)}
       ORDER BY ${page.sortKey} ${sql.raw(page.ascending ? 'ASC' : 'DESC')}

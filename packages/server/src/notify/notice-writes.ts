@@ -29,7 +29,7 @@ export function claimNotices(db: Db, leader: Leader, nowMs: number, leaseMs: num
   return writeTx(db, () => {
     const nowIso = new Date(nowMs).toISOString();
     const head = db.get<{ createdAt: string; attempts: number; status: string; nextAttemptAt: string }>(sql`
-      SELECT created_at AS createdAt, attempts, status, next_attempt_at AS nextAttemptAt FROM notifications WHERE id = ${leader.leaderId}`);
+      SELECT created_at AS "createdAt", attempts, status, next_attempt_at AS "nextAttemptAt" FROM notifications WHERE id = ${leader.leaderId}`);
     if (!head || head.status !== 'pending' || head.nextAttemptAt > nowIso) return null;
     const windowEnd = new Date(Date.parse(head.createdAt) + batchSeconds * 1000).toISOString();
     // The batch is complete only once its window has closed.

@@ -68,8 +68,8 @@ export const notificationsRoute = new Hono<AppEnv>()
     }>(
       db,
       sql`
-      SELECT n.id, n.reason, n.conversation_id AS conversationId, c.subject, m.id AS messageId, m.text,
-             (SELECT name FROM users WHERE id = m.author_id) AS authorName, n.created_at AS createdAt, n.status
+      SELECT n.id, n.reason, n.conversation_id AS "conversationId", c.subject, m.id AS "messageId", m.text,
+             (SELECT name FROM users WHERE id = m.author_id) AS "authorName", n.created_at AS "createdAt", n.status
       ${from(viewer)}
       WHERE ${visibleNotices(viewer)} AND n.id < ${before} ${unread === 'true' ? sql`AND n.status <> 'read'` : sql``}
       ORDER BY n.id DESC LIMIT ${limit + 1}`,

@@ -156,7 +156,7 @@ export class DeliveryWorker {
   private dueLeaders(): Leader[] {
     const now = new Date(this.now()).toISOString();
     return this.db.all<Leader>(sql`
-      SELECT user_id AS userId, min(id) AS leaderId FROM notifications
+      SELECT user_id AS "userId", min(id) AS "leaderId" FROM notifications
       WHERE channel = 'email' AND status = 'pending' AND next_attempt_at <= ${now}
       GROUP BY user_id ORDER BY leaderId LIMIT 50`);
   }
@@ -175,9 +175,9 @@ export class DeliveryWorker {
       return 'dropped';
     }
     const rows = this.db.all<BatchRow>(sql`
-      SELECT n.id, n.reason, n.conversation_id AS conversationId, n.message_seq AS messageSeq, n.created_at AS createdAt,
-             c.subject, c.account_id AS accountId, m.body AS messageBody, m.text AS messageText, m.do_not_reply AS doNotReply, m.staff_only AS staffOnly,
-             a.name AS authorName
+      SELECT n.id, n.reason, n.conversation_id AS "conversationId", n.message_seq AS "messageSeq", n.created_at AS "createdAt",
+             c.subject, c.account_id AS "accountId", m.body AS "messageBody", m.text AS "messageText", m.do_not_reply AS "doNotReply", m.staff_only AS "staffOnly",
+             a.name AS "authorName"
       FROM notifications n
       JOIN conversations c ON c.id = n.conversation_id
       LEFT JOIN messages m ON m.seq = n.message_seq
@@ -213,7 +213,7 @@ export class DeliveryWorker {
   private stillVisible(recipient: { id: string; role: string }, row: BatchRow): boolean {
     const membership = this.db.get<{ participant: number | boolean; inAccount: number | boolean }>(sql`
       SELECT coalesce((SELECT participant FROM conversation_users WHERE conversation_id = ${row.conversationId} AND user_id = ${recipient.id}), FALSE) AS participant,
-             EXISTS (SELECT 1 FROM memberships WHERE user_id = ${recipient.id} AND account_id = ${row.accountId}) AS inAccount`)!;
+             EXISTS (SELECT 1 FROM memberships WHERE user_id = ${recipient.id} AND account_id = ${row.accountId}) AS "inAccount"`)!;
     return userSeesMessage(
       recipient,
       { participant: Boolean(membership.participant), inAccount: Boolean(membership.inAccount) },

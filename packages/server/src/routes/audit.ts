@@ -56,7 +56,7 @@ export const auditRoute = new Hono<AppEnv>().get('/', query(AuditQuery), async (
   }>(
     db,
     sql`
-    SELECT id, at, actor_id AS actorId, action, outcome, target_type AS targetType, target_id AS targetId, detail, count
+    SELECT id, at, actor_id AS "actorId", action, outcome, target_type AS "targetType", target_id AS "targetId", detail, count
     FROM audit_events
     WHERE id < ${before} ${actorFilter} ${actionFilter} ${outcomeFilter}
     ORDER BY id DESC LIMIT ${limit + 1}`,

@@ -53,7 +53,7 @@ export const people = new Hono<AppEnv>()
     const items = await rows<{ id: string; name: string; description: string; accountId: string | null }>(
       db,
       sql`
-      SELECT t.id, t.name, t.description, t.account_id AS accountId FROM topics t
+      SELECT t.id, t.name, t.description, t.account_id AS "accountId" FROM topics t
       WHERE ${topicVisible(viewer, accountId)} ORDER BY t.position, t.name`,
     );
     return c.json({ items });
@@ -69,7 +69,7 @@ export const people = new Hono<AppEnv>()
     const members = await rows<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
       db,
       sql`
-      SELECT u.id, u.name, u.role, u.staff_kind AS staffKind FROM memberships ms JOIN users u ON u.id = ms.user_id
+      SELECT u.id, u.name, u.role, u.staff_kind AS "staffKind" FROM memberships ms JOIN users u ON u.id = ms.user_id
       WHERE ms.account_id = ${accountId} AND u.id <> ${viewer.id} ORDER BY u.name, u.id`,
     );
     return c.json({ items: members.map(userRef) });
