@@ -6,18 +6,28 @@
  */
 import type { SQL } from 'drizzle-orm';
 import type { Db } from './sqlite/client.js';
+import { isPostgres } from './runtime.js';
+
+interface PgResult<T> {
+  rows: T[];
+  rowCount: number | null;
+}
+const onPostgres = <T>(db: Db, query: SQL) => (db as unknown as { execute: (q: SQL) => Promise<PgResult<T>> }).execute(query);
 
 /** The rows of `query`. */
 export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
+  if (isPostgres(db)) return (await onPostgres<T>(db, query)).rows;
   return db.all<T>(query);
 }
 
 /** The first row of `query`, or undefined when it has none. */
 export async function firstRow<T>(db: Db, query: SQL): Promise<T | undefined> {
+  if (isPostgres(db)) return (await onPostgres<T>(db, query)).rows[0];
   return db.get<T>(query);
 }
 
 /** Runs a statement that returns no rows; the number of rows it changed. */
 export async function execute(db: Db, query: SQL): Promise<number> {
+  if (isPostgres(db)) return (await onPostgres<never>(db, query)).rowCount ?? 0;
   return db.run(query).changes;
 }

@@ -7,12 +7,19 @@ import { checkDatabase, type DatabaseUrl } from './url.js';
 
 export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 
+/**
+ * `bigint` (int8) values read as numbers, as SQLite gives them: the store's bigints are sequence values, sizes and
+ * counts, far below 2^53. node-postgres reads them as strings by default, and Drizzle's node-postgres driver asks
+ * node-postgres' process-wide parsers for every type it does not parse itself, so the parser is set process-wide.
+ */
+pg.types.setTypeParser(pg.types.builtins.INT8, Number);
+
 /** A pool of at most `max` connections to `url`, and Drizzle over it. */
 export function openPostgres(url: string, options: { max?: number } = {}): PgDb {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
   // An idle connection the server closed is replaced by the pool; it is not an uncaught error.
   pool.on('error', () => undefined);
-  return drizzle({ client: pool, schema });
+  return drizzle({ client: pool, schema, casing: 'snake_case' });
 }
 
 /**

@@ -1,0 +1,107 @@
+/**
+ * Transactions on the PostgreSQL store, with the meaning store/sqlite/client.ts `transaction` gives them on SQLite:
+ * one outermost transaction per async work, a savepoint for one begun inside it (rolled back alone with the work
+ * after commit registered in it), and work after the commit that runs only once the data is there for everyone.
+ * The transaction the current async work runs in is found through AsyncLocalStorage, so a body that calls domain
+ * code which begins a transaction of its own nests instead of taking a second connection from the pool.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { TransactionOptions } from '../types.js';
+
+type PgLike = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
+
+interface Hooks {
+  commit: (() => void)[];
+  end: (() => void)[];
+}
+
+/** One transaction or savepoint, while it is open. */
+interface Frame {
+  /** The database the outermost transaction was begun on (its pool). */
+  root: PgLike;
+  tx: PgLike;
+  hooks: Hooks;
+  /** Whether this transaction or savepoint is still open. */
+  open: boolean;
+  /** The outermost transaction's frame (itself for the outermost). */
+  outer: { open: boolean };
+}
+
+/** The frame of the current async work, while it and the transaction around it are open. */
+function openFrame(): Frame | undefined {
+  const frame = current.getStore();
+  return frame?.open && frame.outer.open ? frame : undefined;
+}
+
+const current = new AsyncLocalStorage<Frame>();
+
+/** The database (pool) of `db`: itself, or for a transaction of this module, the one it was begun on. */
+export function rootOf(db: PgLike): PgLike {
+  const frame = openFrame();
+  return frame && frame.tx === db ? frame.root : db;
+}
+
+/** See store/sqlite/client.ts `transaction`: the same, on PostgreSQL (READ COMMITTED, one pooled connection). */
+export async function transaction<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> | T, options: TransactionOptions = {}): Promise<T> {
+  const frame = openFrame();
+  if (frame) return savepoint(frame, fn, options);
+  const hooks: Hooks = { commit: [], end: [] };
+  let opened: Frame | undefined;
+  let committed = false;
+  try {
+    const value = await db.transaction((tx) => {
+      const outer = { open: true };
+      opened = { root: db, tx, hooks, open: true, outer };
+      return current.run(opened, () => Promise.resolve(fn(tx)));
+    });
+    committed = true;
+    if (options.afterCommit) hooks.commit.push(options.afterCommit);
+    return value;
+  } finally {
+    if (opened) opened.outer.open = opened.open = false;
+    if (committed) runHooks(hooks.commit);
+    runHooks(hooks.end);
+  }
+}
+
+async function savepoint<T>(frame: Frame, fn: (tx: PgLike) => Promise<T> | T, options: TransactionOptions): Promise<T> {
+  const mark = frame.hooks.commit.length;
+  const inner: Frame = { ...frame, open: true };
+  try {
+    const value = await frame.tx.transaction((tx) => current.run(Object.assign(inner, { tx }), () => Promise.resolve(fn(tx))));
+    if (options.afterCommit) frame.hooks.commit.push(options.afterCommit);
+    return value;
+  } catch (error) {
+    frame.hooks.commit.length = mark;
+    throw error;
+  } finally {
+    inner.open = false;
+  }
+}
+
+/** See store/sqlite/client.ts `afterCommit`. */
+export function afterCommit(fn: () => void): void {
+  const frame = openFrame();
+  if (frame) frame.hooks.commit.push(fn);
+  else fn();
+}
+
+/** See store/sqlite/client.ts `transactionAfter`: a transaction of its own once the one open here has ended. */
+export function transactionAfter<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> | T): Promise<T> {
+  const frame = openFrame();
+  if (!frame) return transaction(rootOf(db), fn);
+  const root = frame.root;
+  return new Promise<T>((resolve, reject) => frame.hooks.end.push(() => void transaction(root, fn).then(resolve, reject)));
+}
+
+function runHooks(list: (() => void)[]): void {
+  for (const hook of list) {
+    try {
+      hook();
+    } catch (error) {
+      // The transaction is over: a hook that fails must not turn a committed write into an error.
+      console.error(`Work after a commit failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
