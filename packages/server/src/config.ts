@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 import { LOG_LEVELS, type LogLevel } from './ops/log.js';
+import { parseDatabaseUrl, type DatabaseUrl } from './store/postgres/url.js';
 
 /**
  * Configuration, parsed once from the environment. A bad value stops start-up with one sentence
@@ -16,6 +17,8 @@ export interface Config {
   port: number;
   host: string;
   dbFile: string;
+  /** SECURE_INBOX_DATABASE_URL: the PostgreSQL store instead of the SQLite file `dbFile`; null for SQLite. */
+  database: DatabaseUrl | null;
   /** `normal`: commits survive a crash of the process (kill -9); `full`: also a power cut, at a cost per write. */
   dbSynchronous: 'normal' | 'full';
   jwt: {
@@ -112,13 +115,13 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 }
 
 /** The database settings alone: what `secure-inbox migrate` needs (no secret). */
-export function loadDatabaseConfig(env: Env = process.env): Pick<Config, 'dbFile' | 'dbSynchronous'> {
+export function loadDatabaseConfig(env: Env = process.env): Pick<Config, 'dbFile' | 'dbSynchronous' | 'database'> {
   const dbFile = env.SECURE_INBOX_DB?.trim() || './data/secure-inbox.db';
   const dbSynchronous = (env.SECURE_INBOX_DB_SYNCHRONOUS ?? 'normal').trim().toLowerCase();
   if (dbSynchronous !== 'normal' && dbSynchronous !== 'full') {
     throw new ConfigError(`SECURE_INBOX_DB_SYNCHRONOUS must be "normal" or "full" (it is "${dbSynchronous}").`);
   }
-  return { dbFile, dbSynchronous };
+  return { dbFile, dbSynchronous, database: parseDatabaseUrl(env) };
 }
 
 /**
@@ -224,13 +227,14 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Env> = {}):
     throw new ConfigError('SECURE_INBOX_METRICS_TOKEN must be at least 16 bytes (for example: openssl rand -hex 24); Prometheus sends it as a bearer token.');
   }
 
-  const { dbFile, dbSynchronous } = loadDatabaseConfig(e);
+  const { dbFile, dbSynchronous, database } = loadDatabaseConfig(e);
   const rateLimitPerMinute = int(e, 'SECURE_INBOX_RATE_LIMIT', 120, 0, 1_000_000);
   return {
     port,
     host,
     dbFile,
     dbSynchronous,
+    database,
     jwt: {
       secret: secret ? new TextEncoder().encode(secret) : undefined,
       secrets,

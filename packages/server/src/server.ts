@@ -5,6 +5,8 @@ import { createApp, type CreateAppOptions } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import type { Db } from './store/sqlite/client.js';
 import { openSqliteStore } from './store/sqlite/store.js';
+import { openPostgresStore } from './store/postgres/store.js';
+import type { Store } from './store/types.js';
 import { startBackgroundJobs } from './notify/background.js';
 import type { NoticeLink } from './notify/worker.js';
 import type { Readiness } from './ops/health.js';
@@ -21,22 +23,30 @@ export interface StartOptions extends CreateAppOptions {
 }
 
 /**
- * Opens the database, starts the background jobs and serves the app; stops gracefully on SIGINT and
+ * Opens the store (the SQLite file, or PostgreSQL when SECURE_INBOX_DATABASE_URL names one), starts the background jobs and serves the app; stops gracefully on SIGINT and
  * SIGTERM: no new connections, event streams ended with a retry hint (clients reconnect to another
  * instance), requests in flight (uploads included) finished within SECURE_INBOX_SHUTDOWN_GRACE_SECONDS,
  * then the background jobs drained, the database closed and exit code 0.
  */
-export function startServer(config: Config, options: StartOptions = {}) {
+export async function startServer(config: Config, options: StartOptions = {}) {
   const logger = createLogger(config.logLevel);
   const readiness: Readiness = { state: 'starting' };
-  // Sends and sign-ins are written in group commits, on a thread of their own for a database file (store/sqlite/).
-  const store = openSqliteStore(config, {
-    ...(options.prepare ? { prepare: options.prepare } : {}),
-    warn: (line) => logger.warn(line),
-    error: (line) => logger.error(line),
-  });
+  let store: Store;
+  let writerQueue: (() => number) | null = null;
+  if (config.database) {
+    store = await openPostgresStore(config, config.database, options.prepare ? { prepare: options.prepare } : {});
+  } else {
+    // Sends and sign-ins are written in group commits, on a thread of their own for a database file (store/sqlite/).
+    const sqlite = openSqliteStore(config, {
+      ...(options.prepare ? { prepare: options.prepare } : {}),
+      warn: (line) => logger.warn(line),
+      error: (line) => logger.error(line),
+    });
+    writerQueue = sqlite.writerQueue;
+    store = sqlite;
+  }
   const { db, writes } = store;
-  const metrics = config.metricsToken ? createMetrics({ db, ...(store.writerQueue ? { writerQueue: store.writerQueue } : {}) }) : null;
+  const metrics = config.metricsToken ? createMetrics({ db, ...(writerQueue ? { writerQueue } : {}) }) : null;
   const closing = new AbortController();
   const app = createApp({ db, config, logger, metrics, readiness, realtime: { closing: closing.signal }, writes }, options);
   const jobs = startBackgroundJobs(db, config, {
@@ -98,14 +108,18 @@ export function startServer(config: Config, options: StartOptions = {}) {
 }
 
 /** Runs `start`, turning a configuration mistake into one sentence and exit code 1. */
-export function runOrExplain(what: string, start: () => void) {
-  try {
-    start();
-  } catch (error) {
+export function runOrExplain(what: string, start: () => unknown) {
+  const explain = (error: unknown) => {
     if (error instanceof ConfigError) {
       console.error(`${what} cannot start: ${error.message}`);
       process.exit(1);
     }
     throw error;
+  };
+  try {
+    const started = start();
+    if (started instanceof Promise) started.catch(explain);
+  } catch (error) {
+    explain(error);
   }
 }

@@ -43,7 +43,7 @@ function start() {
   const config = loadConfig(env, defaults);
   demoAlgorithm(config);
   let seed: ReturnType<typeof seedDemo> | undefined;
-  startServer(config, {
+  return startServer(config, {
     mount: (root) => root.route('/', demoRoutes()),
     noticeLink: demoNoticeLink,
     prepare: (db) => {

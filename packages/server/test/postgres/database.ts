@@ -135,3 +135,41 @@ export function useTestDatabase(options: { migrated?: boolean } = {}) {
     pool: (): pg.Pool => (pool ??= new pg.Pool({ connectionString: url(), max: 4 })),
   };
 }
+
+/**
+ * A database made in the background, for code that needs one at once but can wait for its first connection
+ * (test/helpers.ts `makeTestApp`, which is synchronous): its name and URL now, `ready` once it exists, and a
+ * pool whose connections wait for `ready` before they connect.
+ */
+export function databaseInTheBackground(): TestDatabase & { ready: Promise<void>; pool(max: number): pg.Pool } {
+  const name = `secure_inbox_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const ready = withAdmin(async (client) => {
+    const template = await ensureTemplate(client);
+    await client.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}`);
+  });
+  // Whoever connects first hears of a failure; until then it must not count as unhandled.
+  ready.catch(() => undefined);
+  class AfterCreation extends pg.Client {
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (error: Error) => void): void;
+    override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
+      const connected = ready.then(() => super.connect());
+      if (!callback) return connected;
+      connected.then(
+        () => callback(null as unknown as Error),
+        (error: Error) => callback(error),
+      );
+    }
+  }
+  const url = databaseUrl(name);
+  return {
+    name,
+    url,
+    ready,
+    pool: (max) => new pg.Pool({ connectionString: url, max, Client: AfterCreation }),
+    drop: async () => {
+      await ready.catch(() => undefined);
+      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));
+    },
+  };
+}

@@ -17,6 +17,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, Number);
 /** A pool of at most `max` connections to `url`, and Drizzle over it. */
 export function openPostgres(url: string, options: { max?: number } = {}): PgDb {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  return postgresDb(pool);
+}
+
+/** Drizzle over `pool`, as the store uses it. */
+export function postgresDb(pool: pg.Pool): PgDb {
   // An idle connection the server closed is replaced by the pool; it is not an uncaught error.
   pool.on('error', () => undefined);
   return drizzle({ client: pool, schema, casing: 'snake_case' });

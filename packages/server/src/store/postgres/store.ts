@@ -1,0 +1,73 @@
+/**
+ * The PostgreSQL store (store/types.ts), selected by SECURE_INBOX_DATABASE_URL: one pool, migrations applied at start
+ * under their advisory lock, the domain's queries run through Drizzle's node-postgres driver, every write in a
+ * transaction of its own (PostgreSQL commits concurrent transactions side by side: no group commit, no writer
+ * thread), attachments in the database (blobs.ts), and the delivery worker's claims safe with several instances
+ * (cluster/outbox.ts).
+ */
+import type { Config } from '../../config.js';
+import { useAttachmentServices } from '../../attachments/service.js';
+import { createConversation } from '../../domain/conversations.js';
+import type { MessageEffects } from '../../domain/messages.js';
+import { postMessage } from '../../domain/messages.js';
+import { prepareRichText } from '../../domain/rich-text.js';
+import { writeUser } from '../../domain/users.js';
+import type { Writes } from '../../domain/writes.js';
+import { notifyEffects } from '../../notify/effects.js';
+import { transaction } from '../runtime.js';
+import type { Db } from '../sqlite/client.js';
+import type { Store } from '../types.js';
+import { postgresBlobStore } from './blobs.js';
+import { postgresNoticeWrites } from './cluster/outbox.js';
+import { connectPostgres, type PgDb } from './db.js';
+import { postgresDialect } from './dialect.js';
+import { postgresSearch } from './search.js';
+import type { DatabaseUrl } from './url.js';
+
+export interface PostgresStoreOptions {
+  /** Runs once the database is migrated, before the store is handed out (the demo seeds here). */
+  prepare?: (db: Db) => Promise<void> | void;
+  /** The side effects of a message (by default the notices and events of config). */
+  effects?: MessageEffects;
+  /** The pool's size (10 unless told otherwise; docs/operations.md, "Several instances"). */
+  poolSize?: number;
+}
+
+/** The busy path's writes on PostgreSQL: each in a transaction of its own. */
+export function postgresWrites(pg: PgDb, effects: MessageEffects): Writes {
+  const db = pg as unknown as Db;
+  return {
+    createConversation: (viewer, input) => {
+      const body = prepareRichText(input.body);
+      return transaction(db, (tx) => createConversation(tx, viewer, input, body, effects));
+    },
+    postMessage: (viewer, conversationId, input) => {
+      const body = prepareRichText(input.body);
+      return transaction(db, (tx) => postMessage(tx, viewer, conversationId, input, body, effects));
+    },
+    writeUser: (identity) => transaction(db, (tx) => writeUser(tx, identity)),
+    notices: postgresNoticeWrites(pg),
+  };
+}
+
+/** Connects to `target` (start-up stops with a sentence naming the variable when it cannot), migrates, and opens the store. */
+export async function openPostgresStore(config: Config, target: DatabaseUrl, options: PostgresStoreOptions = {}): Promise<Store> {
+  const pg = await connectPostgres(target, { max: options.poolSize });
+  const db = pg as unknown as Db;
+  try {
+    await options.prepare?.(db);
+  } catch (error) {
+    await pg.$client.end();
+    throw error;
+  }
+  // Files live in the database: any instance serves any download, no shared disk needed.
+  useAttachmentServices(config, { store: postgresBlobStore(pg) });
+  return {
+    db,
+    dialect: postgresDialect,
+    search: postgresSearch as unknown as Store['search'],
+    writes: postgresWrites(pg, options.effects ?? notifyEffects(config)),
+    transaction: (fn, transactionOptions) => transaction(db, fn, transactionOptions),
+    close: () => pg.$client.end(),
+  };
+}
