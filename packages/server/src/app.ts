@@ -4,6 +4,7 @@ import { apiHeaders, logRefusedOrigins, securityHeaders } from './answer-headers
 import { requireUser } from './auth/require-user.js';
 import { bundleRoute } from './bundle.js';
 import type { AppDeps, AppEnv } from './context.js';
+import { useAttachmentServices } from './attachments/service.js';
 import { writesInProcess } from './domain/writes.js';
 import { ApiError } from './errors.js';
 import { notifyEffects } from './notify/effects.js';
@@ -23,6 +24,10 @@ import { eventsRoute } from './realtime/stream.js';
 import { healthRoutes } from './ops/health.js';
 import { createLogger, requestLog } from './ops/log.js';
 import { createMetrics, metricsRoute } from './ops/metrics.js';
+import { postgresBlobStore } from './store/postgres/blobs.js';
+import type { PgDb } from './store/postgres/db.js';
+import { postgresWrites } from './store/postgres/store.js';
+import { isPostgres } from './store/runtime.js';
 
 export interface CreateAppOptions {
   /** Where the widget bundle is read from (tests point it elsewhere). */
@@ -42,9 +47,13 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
     logger,
     metrics,
     effects,
-    writes: input.writes ?? writesInProcess(input.db, effects),
+    writes:
+      input.writes ?? (isPostgres(input.db) ? postgresWrites(input.db as unknown as PgDb, effects) : writesInProcess(input.db, effects)),
   };
   const { config } = deps;
+  // On PostgreSQL files live in the database, so that any instance serves any download (replace the store after
+  // this with useAttachmentServices to keep them elsewhere).
+  if (isPostgres(input.db)) useAttachmentServices(config, { store: postgresBlobStore(input.db as unknown as PgDb) });
   const app = new Hono<AppEnv>();
 
   app.use('*', requestLog(logger, metrics));

@@ -6,9 +6,11 @@ import { SignJWT } from 'jose';
 import { afterAll, onTestFinished } from 'vitest';
 import { createApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { postgresDb } from '../src/store/postgres/db.js';
 import { openDb, type Db } from '../src/store/sqlite/client.js';
 import { startWriterThread, type WriterThread } from '../src/store/sqlite/writer-thread.js';
 import { createLogger, type Logger } from '../src/ops/log.js';
+import { databaseInTheBackground } from './postgres/database.js';
 
 /** A log line as written, parsed. */
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
@@ -30,29 +32,52 @@ export interface TestUser {
   email?: string;
 }
 
-const threadsOfFile: WriterThread[] = [];
-let stopsRegistered = false;
+const endsOfFile: (() => Promise<void>)[] = [];
+let endsRegistered = false;
+
+/** Runs `end` once the test that called this has finished, or the file when called outside a test. */
+function endAfterwards(end: () => Promise<void>) {
+  try {
+    onTestFinished(end);
+  } catch {
+    endsOfFile.push(end);
+    if (!endsRegistered) {
+      endsRegistered = true;
+      afterAll(() => Promise.all(endsOfFile.splice(0).map((fn) => fn())));
+    }
+  }
+}
 
 /** A writer thread lives as long as the test that made it, or the file when made outside a test. */
 function stopAfterwards(thread: WriterThread) {
-  try {
-    onTestFinished(() => thread.stop());
-  } catch {
-    threadsOfFile.push(thread);
-    if (!stopsRegistered) {
-      stopsRegistered = true;
-      afterAll(() => Promise.all(threadsOfFile.splice(0).map((t) => t.stop())));
-    }
-  }
+  endAfterwards(() => thread.stop());
+}
+
+/** Which store this run's apps are made on: PostgreSQL in the vitest project `server on PostgreSQL` (vitest.config.ts). */
+export const onPostgres = process.env.SECURE_INBOX_TEST_STORE === 'postgres';
+
+/**
+ * A fresh PostgreSQL database (test/postgres/database.ts) for one app, made in the background so that `makeTestApp`
+ * stays synchronous: its pool's connections wait until it exists. Dropped when the test (or the file) ends.
+ */
+function postgresTestDb(): Db {
+  const database = databaseInTheBackground();
+  const pool = database.pool(4);
+  endAfterwards(async () => {
+    await pool.end();
+    await database.drop();
+  });
+  return postgresDb(pool) as unknown as Db;
 }
 
 /** Whether this run writes sends and sign-ins on the writer thread (the writer-thread project, vitest.config.ts). */
 export const onWriterThread = Boolean(process.env.SECURE_INBOX_TEST_WRITER_THREAD);
 
 /**
- * A fresh app on a real SQLite file in a temporary folder. With `writerThread` (and throughout the
- * writer-thread project) sends and sign-ins are written the way the server writes them on a database
- * file: on the writer thread (src/store/sqlite/writer-thread.ts), stopped when the test ends.
+ * A fresh app on a real SQLite file in a temporary folder, or on a fresh PostgreSQL database in the
+ * `server on PostgreSQL` project. With `writerThread` (and throughout the writer-thread project) sends and
+ * sign-ins on SQLite are written the way the server writes them on a database file: on the writer thread
+ * (src/store/sqlite/writer-thread.ts), stopped when the test ends.
  */
 export function makeTestApp(env: Record<string, string> = {}, options: { writerThread?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-test-'));
@@ -63,8 +88,8 @@ export function makeTestApp(env: Record<string, string> = {}, options: { writerT
     SECURE_INBOX_DATA_DIR: dir,
     ...env,
   });
-  const db: Db = openDb(config.dbFile);
-  const writes = (options.writerThread ?? onWriterThread) ? startWriterThread(db, config) : undefined;
+  const db: Db = onPostgres ? postgresTestDb() : openDb(config.dbFile);
+  const writes = !onPostgres && (options.writerThread ?? onWriterThread) ? startWriterThread(db, config) : undefined;
   if (writes) stopAfterwards(writes);
   const { logger, lines: logs } = captureLogs();
   const app = createApp({ db, config, logger, ...(writes ? { writes } : {}) }, { bundlePath: join(dir, 'missing-bundle.js') });

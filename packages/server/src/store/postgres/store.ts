@@ -2,11 +2,10 @@
  * The PostgreSQL store (store/types.ts), selected by SECURE_INBOX_DATABASE_URL: one pool, migrations applied at start
  * under their advisory lock, the domain's queries run through Drizzle's node-postgres driver, every write in a
  * transaction of its own (PostgreSQL commits concurrent transactions side by side: no group commit, no writer
- * thread), attachments in the database (blobs.ts), and the delivery worker's claims safe with several instances
+ * thread), attachments in the database (blobs.ts, chosen by app.ts for a PostgreSQL database), and the delivery worker's claims safe with several instances
  * (cluster/outbox.ts).
  */
 import type { Config } from '../../config.js';
-import { useAttachmentServices } from '../../attachments/service.js';
 import { createConversation } from '../../domain/conversations.js';
 import type { MessageEffects } from '../../domain/messages.js';
 import { postMessage } from '../../domain/messages.js';
@@ -17,7 +16,6 @@ import { notifyEffects } from '../../notify/effects.js';
 import { transaction } from '../runtime.js';
 import type { Db } from '../sqlite/client.js';
 import type { Store } from '../types.js';
-import { postgresBlobStore } from './blobs.js';
 import { postgresNoticeWrites } from './cluster/outbox.js';
 import { connectPostgres, type PgDb } from './db.js';
 import { postgresDialect } from './dialect.js';
@@ -60,8 +58,6 @@ export async function openPostgresStore(config: Config, target: DatabaseUrl, opt
     await pg.$client.end();
     throw error;
   }
-  // Files live in the database: any instance serves any download, no shared disk needed.
-  useAttachmentServices(config, { store: postgresBlobStore(pg) });
   return {
     db,
     dialect: postgresDialect,

@@ -50,7 +50,7 @@ export async function lockUsersForEvents(tx: Executor, userIds: string[]): Promi
  * Appends events in the caller's transaction, under their users' locks, and wakes their users' streams on every
  * instance once it commits (wakeups.ts). Returns the new ids. Call it once per transaction, as its last write.
  */
-export async function appendEvents(tx: Writer, rows: { userId: string; type: string; data: string }[]): Promise<number[]> {
+export async function appendEvents(tx: Writer, rows: { userId: string; type: string; data: string; createdAt?: string }[]): Promise<number[]> {
   if (rows.length === 0) return [];
   const users = rows.map((r) => r.userId);
   await lockUsersForEvents(tx, users);
