@@ -14,8 +14,8 @@ import { createLogger } from './ops/log.js';
 import { createMetrics } from './ops/metrics.js';
 
 export interface StartOptions extends CreateAppOptions {
-  /** Runs after the database is open and before the app answers (the demo seeds here). */
-  prepare?: (db: Db) => void;
+  /** Runs after the database is open and is awaited before the app answers (the demo seeds here). */
+  prepare?: (db: Db) => void | Promise<void>;
   /** Called once listening, with the URL. */
   onListening?: (url: string) => void;
   /** The link in notice e-mails, when not the public URL with `conversation=<id>` (the demo's names the recipient). */
@@ -34,11 +34,10 @@ export async function startServer(config: Config, options: StartOptions = {}) {
   let store: Store;
   let writerQueue: (() => number) | null = null;
   if (config.database) {
-    store = await openPostgresStore(config, config.database, options.prepare ? { prepare: options.prepare } : {});
+    store = await openPostgresStore(config, config.database);
   } else {
     // Sends and sign-ins are written in group commits, on a thread of their own for a database file (store/sqlite/).
     const sqlite = openSqliteStore(config, {
-      ...(options.prepare ? { prepare: options.prepare } : {}),
       warn: (line) => logger.warn(line),
       error: (line) => logger.error(line),
     });
@@ -46,6 +45,8 @@ export async function startServer(config: Config, options: StartOptions = {}) {
     store = sqlite;
   }
   const { db, writes } = store;
+  // Its writes are committed before the server listens: a seed may be written through async transactions.
+  await options.prepare?.(db);
   const metrics = config.metricsToken ? createMetrics({ db, ...(writerQueue ? { writerQueue } : {}) }) : null;
   const closing = new AbortController();
   const app = createApp({ db, config, logger, metrics, readiness, realtime: { closing: closing.signal }, writes }, options);
@@ -107,8 +108,8 @@ export async function startServer(config: Config, options: StartOptions = {}) {
   return { db, app, server, stop, logger };
 }
 
-/** Runs `start`, turning a configuration mistake into one sentence and exit code 1. */
-export function runOrExplain(what: string, start: () => unknown) {
+/** Runs `start`, turning a configuration mistake into one sentence and exit code 1, whether it throws or rejects. */
+export function runOrExplain(what: string, start: () => unknown): void {
   const explain = (error: unknown) => {
     if (error instanceof ConfigError) {
       console.error(`${what} cannot start: ${error.message}`);
@@ -118,6 +119,7 @@ export function runOrExplain(what: string, start: () => unknown) {
   };
   try {
     const started = start();
+    // Anything but a configuration mistake still ends the process, as an error thrown at start-up does.
     if (started instanceof Promise) started.catch(explain);
   } catch (error) {
     explain(error);

@@ -32,7 +32,7 @@ function demoSecret(dataDir: string): string {
   return secret;
 }
 
-function start() {
+async function start() {
   const env = process.env;
   const dataDir = env.SECURE_INBOX_DATA_DIR?.trim() || join(repoRoot, 'data');
   const defaults = {
@@ -42,12 +42,12 @@ function start() {
   };
   const config = loadConfig(env, defaults);
   demoAlgorithm(config);
-  let seed: ReturnType<typeof seedDemo> | undefined;
-  return startServer(config, {
+  let seed: Awaited<ReturnType<typeof seedDemo>> | undefined;
+  await startServer(config, {
     mount: (root) => root.route('/', demoRoutes()),
     noticeLink: demoNoticeLink,
-    prepare: (db) => {
-      seed = seedDemo(db);
+    prepare: async (db) => {
+      seed = await seedDemo(db);
     },
     onListening: (url) => {
       const lines = [

@@ -23,8 +23,6 @@ import { postgresSearch } from './search.js';
 import type { DatabaseUrl } from './url.js';
 
 export interface PostgresStoreOptions {
-  /** Runs once the database is migrated, before the store is handed out (the demo seeds here). */
-  prepare?: (db: Db) => Promise<void> | void;
   /** The side effects of a message (by default the notices and events of config). */
   effects?: MessageEffects;
   /** The pool's size (10 unless told otherwise; docs/operations.md, "Several instances"). */
@@ -52,12 +50,6 @@ export function postgresWrites(pg: PgDb, effects: MessageEffects): Writes {
 export async function openPostgresStore(config: Config, target: DatabaseUrl, options: PostgresStoreOptions = {}): Promise<Store> {
   const pg = await connectPostgres(target, { max: options.poolSize });
   const db = pg as unknown as Db;
-  try {
-    await options.prepare?.(db);
-  } catch (error) {
-    await pg.$client.end();
-    throw error;
-  }
   return {
     db,
     dialect: postgresDialect,
