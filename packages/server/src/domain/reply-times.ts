@@ -121,24 +121,22 @@ export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBo
       .where(and(eq(topics.id, topicId), or(isNull(topics.accountId), eq(topics.accountId, accountId))));
     if (!topic) throw invalid('topicId', `there is no topic ${topicId} in account ${accountId}`);
   }
-  await transaction(db, (tx) => {
+  await transaction(db, async (tx) => {
     if (topicId === undefined) {
       const set = { replyAmount: replyTime?.amount ?? null, replyUnit: replyTime?.unit ?? null };
-      tx.insert(accountSettings)
+      await tx
+        .insert(accountSettings)
         .values({ accountId, ...set })
-        .onConflictDoUpdate({ target: accountSettings.accountId, set })
-        .run();
+        .onConflictDoUpdate({ target: accountSettings.accountId, set });
     } else if (replyTime) {
-      tx.insert(topicReplyTimes)
+      await tx
+        .insert(topicReplyTimes)
         .values({ accountId, topicId, ...replyTime })
-        .onConflictDoUpdate({ target: [topicReplyTimes.accountId, topicReplyTimes.topicId], set: replyTime })
-        .run();
+        .onConflictDoUpdate({ target: [topicReplyTimes.accountId, topicReplyTimes.topicId], set: replyTime });
     } else {
-      tx.delete(topicReplyTimes)
-        .where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)))
-        .run();
+      await tx.delete(topicReplyTimes).where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)));
     }
-    audit(tx, {
+    await audit(tx, {
       actorId: viewer.id,
       action: 'reply_times.update',
       outcome: 'ok',
