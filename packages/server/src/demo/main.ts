@@ -8,8 +8,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import { runOrExplain, startServer } from '../server.js';
+import { closeLane, openDb } from '../store/sqlite/client.js';
 import { demoNoticeLink, demoRoutes } from './page.js';
-import { seedDemo } from './seed.js';
+import { seedDemo, type SeedResult } from './seed.js';
 import { demoAlgorithm } from './token.js';
 import { accountNamesOf, demoUserList } from './users.js';
 
@@ -42,17 +43,30 @@ function start() {
   };
   const config = loadConfig(env, defaults);
   demoAlgorithm(config);
-  let seed: ReturnType<typeof seedDemo> | undefined;
+  // The seed awaits the domain's writes, which the store's synchronous start cannot: it is written on a connection
+  // of its own and committed before the server opens the file.
+  const db = openDb(config.dbFile, { synchronous: config.dbSynchronous });
+  const seeded = seedDemo(db).finally(() => {
+    closeLane(db);
+    db.$client.close();
+  });
+  seeded.then(
+    (seed) => runOrExplain('Secure Inbox demo', () => serveDemo(config, seed)),
+    (error: unknown) => {
+      console.error(`Secure Inbox demo cannot seed ${config.dbFile}: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+function serveDemo(config: ReturnType<typeof loadConfig>, seed: SeedResult) {
   startServer(config, {
     mount: (root) => root.route('/', demoRoutes()),
     noticeLink: demoNoticeLink,
-    prepare: (db) => {
-      seed = seedDemo(db);
-    },
     onListening: (url) => {
       const lines = [
         `Secure Inbox demo listening on ${url}`,
-        seed?.seeded ? `Seeded ${seed.conversations} demo conversations into ${config.dbFile}.` : `Kept the existing data in ${config.dbFile}.`,
+        seed.seeded ? `Seeded ${seed.conversations} demo conversations into ${config.dbFile}.` : `Kept the existing data in ${config.dbFile}.`,
         'Demo users (pick one on the page):',
         ...demoUserList.map((u) => `  ${u.id.padEnd(14)} ${u.role.padEnd(8)} ${u.name} — ${accountNamesOf(u).join(', ')}`),
       ];

@@ -20,8 +20,17 @@ export type JobRunner = <K extends JobName>(job: K, ...args: Parameters<WriteJob
 
 export function writeJobs(db: Db, effects: MessageEffects) {
   return {
-    createConversation: (viewer: Viewer, input: CreateConversationBody, body: RichTextBody) =>
-      groupWrite(db, () => createConversation(db, viewer, input, body, effects)),
+    createConversation: async (viewer: Viewer, input: CreateConversationBody, body: RichTextBody) => {
+      // The job writes the conversation and starts reading it back (getConversation is async). A group's jobs
+      // return plain values, so the read is handed over in an object; it runs once the group has ended. Should
+      // the group roll back, the caller gets the group's error and the read's failure is nobody's to hear.
+      const { read } = await groupWrite(db, () => {
+        const started = createConversation(db, viewer, input, body, effects);
+        started.catch(() => undefined);
+        return { read: started };
+      });
+      return read;
+    },
     postMessage: (viewer: Viewer, conversationId: string, input: PostMessageBody, body: RichTextBody) =>
       groupWrite(db, () => postMessage(db, viewer, conversationId, input, body, effects)),
     writeUser: (identity: Identity) => groupWrite(db, () => writeUser(db, identity)),

@@ -209,7 +209,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
           lastId = rows[rows.length - 1]!.id;
           if (rows.length === BATCH) dirty = true;
           const deliver = stillVisible(rows);
-          const unread = deliver.some((d) => d.row.type === 'unread.changed') ? inboxUnreadCount(db, viewer) : undefined;
+          const unread = deliver.some((d) => d.row.type === 'unread.changed') ? await inboxUnreadCount(db, viewer) : undefined;
           let chunk = '';
           for (const { row, data } of deliver) {
             // The stored JSON is sent as written; only `unread.changed` gains the count, which is the viewer's own.

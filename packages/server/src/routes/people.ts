@@ -14,7 +14,7 @@ import { jsonBody, query } from '../validate.js';
 
 /** `/me`, topics, the directory, the Status tab and account provisioning. */
 export const people = new Hono<AppEnv>()
-  .get('/me', (c) => {
+  .get('/me', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     // One prepared statement for the token's accounts (asked on every live change), in the token's order.
@@ -34,7 +34,7 @@ export const people = new Hono<AppEnv>()
       const names = new Map(rows.map((row) => [row.id, row.name]));
       accounts = ids.map((id) => ({ id, name: names.get(id) ?? id }));
     }
-    const folders = keptFolderCounts(db, viewer, c.get('deps').config.pageCacheBytes > 0);
+    const folders = await keptFolderCounts(db, viewer, c.get('deps').config.pageCacheBytes > 0);
     return c.json({
       user: { id: viewer.id, name: viewer.name, email: viewer.email, role: viewer.role },
       accounts,

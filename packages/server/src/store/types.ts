@@ -39,9 +39,9 @@ export interface SearchIndex {
   /** Adds a message, in the caller's transaction. */
   index(db: Db, message: IndexedMessage): void;
   /** The conversations of the first `limit` matches within `scope`, and whether those were all (domain/search.ts). */
-  firstMatches(db: Db, terms: SearchTerm[], scope: SearchScope, limit: number): { ids: string[]; complete: boolean; read: number };
+  firstMatches(db: Db, terms: SearchTerm[], scope: SearchScope, limit: number): Promise<{ ids: string[]; complete: boolean; read: number }>;
   /** Of the conversations of `scope`, those holding a match. */
-  conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Set<string>;
+  conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Promise<Set<string>>;
 }
 
 export interface TransactionOptions {
