@@ -121,14 +121,22 @@ export type App = ReturnType<typeof createApp>;
 /**
  * A database or disk that cannot take the write (full, read-only, locked beyond the busy timeout,
  * failing) is the server's condition, not the request's: 507/503 with a sentence, never a stack.
+ * PostgreSQL says so with SQLSTATE codes: disk full (53100); out of memory or connections (53200,
+ * 53300), a lost or refused connection (class 08, ECONNREFUSED), a server shutting down or starting
+ * (57P01–57P03), a read-only standby (25006) and a lock wait that timed out (55P03).
  */
 function storageProblem(error: unknown): { status: 503 | 507; message: string; cause: string } | null {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = String((e as { code?: unknown }).code ?? '');
-    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || code === '53100') {
       return { status: 507, cause: code, message: 'The server has run out of storage space; nothing was saved. Please try again later.' };
     }
-    if (/^SQLITE_(READONLY|BUSY|LOCKED|IOERR|CANTOPEN)/.test(code) || code === 'EROFS') {
+    if (
+      /^SQLITE_(READONLY|BUSY|LOCKED|IOERR|CANTOPEN)/.test(code) ||
+      code === 'EROFS' ||
+      /^(08...|53200|53300|57P0[123]|25006|55P03)$/.test(code) ||
+      code === 'ECONNREFUSED'
+    ) {
       return { status: 503, cause: code, message: 'The server cannot save changes right now; nothing was saved. Please try again shortly.' };
     }
   }

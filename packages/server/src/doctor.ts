@@ -12,6 +12,8 @@ import { dirname, resolve } from 'node:path';
 import { connect as connectTls } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { firstRow } from './store/sql.js';
+import * as schema from './store/sqlite/schema.js';
 
 export interface Check {
   name: string;
@@ -79,7 +81,7 @@ function writableFolder(folder: string): boolean {
   }
 }
 
-function checkDatabase(file: string): Check {
+async function checkDatabase(file: string): Promise<Check> {
   const name = 'database';
   const fix = 'set SECURE_INBOX_DB to a file in a folder the server may write to';
   if (!existsSync(file)) {
@@ -102,9 +104,10 @@ function checkDatabase(file: string): Check {
   try {
     const sqlite = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      const db = drizzle(sqlite);
-      const table = db.get(sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`);
-      last = table ? Number(db.get<{ last: number | null }>(sql`SELECT max(created_at) AS last FROM __drizzle_migrations`).last ?? 0) : 0;
+      // The file of SECURE_INBOX_DB is a SQLite database: its catalogue (sqlite_master) says whether it was ever migrated.
+      const db = drizzle(sqlite, { schema });
+      const table = await firstRow(db, sql`SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`);
+      last = table ? Number((await firstRow<{ last: number | null }>(db, sql`SELECT max(created_at) AS last FROM __drizzle_migrations`))?.last ?? 0) : 0;
     } finally {
       sqlite.close();
     }
@@ -324,7 +327,7 @@ export async function doctor(env: Env = process.env): Promise<Check[]> {
     ...[...problems]
       .filter(([variable]) => !checkOfVariable[variable])
       .map(([variable, sentence]) => ({ name: `setting ${variable}`, ok: false, detail: sentence, fix: 'see docs/configuration.md' })),
-    checkDatabase(config.dbFile),
+    await checkDatabase(config.dbFile),
     checkDataDir(config.dataDir),
   ];
   const mail = failed('mail');

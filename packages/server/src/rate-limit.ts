@@ -18,7 +18,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Config } from './config.js';
 import type { AppEnv } from './context.js';
 import type { Db } from './store/sqlite/client.js';
-import { audit, refusal } from './domain/audit.js';
+import { refusal } from './domain/audit.js';
 import { ApiError } from './errors.js';
 
 const MINUTE = 60_000;
@@ -103,14 +103,25 @@ export function clientAddress(c: Context, trustProxy: boolean): string | undefin
 
 const normalize = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
-/** Answers 429 `rate_limited` with Retry-After; the first refusal of a window is audited (the row written through the lane, not awaited). */
+/**
+ * Answers 429 `rate_limited` with Retry-After; the first refusal of a window is audited (the row written through the
+ * lane, not awaited: `refusal` never rejects). For the checks that stay synchronous (the sign-in guard, typing).
+ */
 export function refuse(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): never {
-  if (first) audit(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
+  if (first) void refusal(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
   throw rateLimited(what, limit, retryAfter);
 }
 
 /** `refuse` for a caller that may wait: the 429 once the refusal's audit row is written. */
-async function refuseAudited(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): Promise<never> {
+export async function refuseAudited(
+  db: Db,
+  what: string,
+  limit: number,
+  retryAfter: number,
+  first: boolean,
+  actorId: string | null,
+  scope: string,
+): Promise<never> {
   if (first) await refusal(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
   throw rateLimited(what, limit, retryAfter);
 }

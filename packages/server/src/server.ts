@@ -12,8 +12,8 @@ import { createLogger } from './ops/log.js';
 import { createMetrics } from './ops/metrics.js';
 
 export interface StartOptions extends CreateAppOptions {
-  /** Runs after the database is open and before the app answers. */
-  prepare?: (db: Db) => void;
+  /** Runs after the database is open and is awaited before the app answers (the demo seeds here). */
+  prepare?: (db: Db) => void | Promise<void>;
   /** Called once listening, with the URL. */
   onListening?: (url: string) => void;
   /** The link in notice e-mails, when not the public URL with `conversation=<id>` (the demo's names the recipient). */
@@ -26,16 +26,17 @@ export interface StartOptions extends CreateAppOptions {
  * instance), requests in flight (uploads included) finished within SECURE_INBOX_SHUTDOWN_GRACE_SECONDS,
  * then the background jobs drained, the database closed and exit code 0.
  */
-export function startServer(config: Config, options: StartOptions = {}) {
+export async function startServer(config: Config, options: StartOptions = {}) {
   const logger = createLogger(config.logLevel);
   const readiness: Readiness = { state: 'starting' };
   // Sends and sign-ins are written in group commits, on a thread of their own for a database file (store/sqlite/).
   const store = openSqliteStore(config, {
-    ...(options.prepare ? { prepare: options.prepare } : {}),
     warn: (line) => logger.warn(line),
     error: (line) => logger.error(line),
   });
   const { db, writes } = store;
+  // Its writes are committed before the server listens: a seed may be written through async transactions.
+  await options.prepare?.(db);
   const metrics = config.metricsToken ? createMetrics({ db, ...(store.writerQueue ? { writerQueue: store.writerQueue } : {}) }) : null;
   const closing = new AbortController();
   const app = createApp({ db, config, logger, metrics, readiness, realtime: { closing: closing.signal }, writes }, options);
@@ -97,15 +98,20 @@ export function startServer(config: Config, options: StartOptions = {}) {
   return { db, app, server, stop, logger };
 }
 
-/** Runs `start`, turning a configuration mistake into one sentence and exit code 1. */
-export function runOrExplain(what: string, start: () => void) {
-  try {
-    start();
-  } catch (error) {
+/** Runs `start`, turning a configuration mistake into one sentence and exit code 1, whether it throws or rejects. */
+export function runOrExplain(what: string, start: () => unknown): void {
+  const explain = (error: unknown) => {
     if (error instanceof ConfigError) {
       console.error(`${what} cannot start: ${error.message}`);
       process.exit(1);
     }
     throw error;
+  };
+  try {
+    const started = start();
+    // Anything but a configuration mistake still ends the process, as an error thrown at start-up does.
+    if (started instanceof Promise) started.catch(explain);
+  } catch (error) {
+    explain(error);
   }
 }

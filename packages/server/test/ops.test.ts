@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { expectError, makeTestApp, people, readAnswer, SECRET, startConversation } from './helpers.js';
+import { openDb } from '../src/store/sqlite/client.js';
+import { captureLogs, expectError, makeTestApp, people, readAnswer, SECRET, startConversation } from './helpers.js';
 
 const requestLines = (t: ReturnType<typeof makeTestApp>) => t.logs.filter((line) => line.msg === 'request');
 
@@ -47,6 +49,27 @@ describe('request log', () => {
     expect(loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET }).logLevel).toBe('info');
     expect(loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_LOG_LEVEL: 'silent' }).logLevel).toBe('silent');
     expect(() => loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_LOG_LEVEL: 'loud' })).toThrow(/SECURE_INBOX_LOG_LEVEL must be one of .*"loud"/);
+  });
+});
+
+describe('a store that cannot take the request', () => {
+  it("answers PostgreSQL's disk full with 507 and its lost connections, shutdowns and lock timeouts with 503, never 500", async () => {
+    const { logger, lines } = captureLogs();
+    const app = createApp(
+      { db: openDb(':memory:'), config: loadConfig({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DB: ':memory:' }), logger },
+      {
+        mount: (root) =>
+          root.get('/failing/:code', (c) => {
+            // As Drizzle reports a driver's error: the database's own, with its SQLSTATE, as the cause.
+            throw new Error('Failed query', { cause: Object.assign(new Error('the database said no'), { code: c.req.param('code') }) });
+          }),
+      },
+    );
+    const statusOf = async (code: string) => (await app.request(`/failing/${code}`)).status;
+    expect(await statusOf('53100')).toBe(507);
+    for (const code of ['08006', '08001', '53300', '57P01', '57P03', '25006', '55P03', 'ECONNREFUSED']) expect(await statusOf(code)).toBe(503);
+    expect(await statusOf('23505')).toBe(500);
+    expect(lines.filter((line) => line.msg.startsWith('Storage unavailable'))).toHaveLength(9);
   });
 });
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import { transaction, type Db } from '../store/sqlite/client.js';
-import { firstRow } from '../store/sql.js';
+import { execute, firstRow, rows } from '../store/sql.js';
 import { audit } from '../domain/audit.js';
 import { newId } from '../domain/ids.js';
 import { seesMessageBySeq, type Viewer } from '../domain/visibility.js';
@@ -68,8 +68,9 @@ export const attachmentJson = (row: Pick<AttachmentRow, 'id' | 'name' | 'size' |
   scanStatus: row.scanStatus,
 });
 
-const usedBytes = (db: Db, userId: string) =>
-  db.get<{ used: number }>(sql`SELECT COALESCE(SUM(size), 0) AS used FROM attachments WHERE uploader_id = ${userId}`)!.used;
+/** Bytes the user's uploads take. A number on both stores (PostgreSQL's sum of a bigint is a numeric, read as a string). */
+const usedBytes = async (db: Db, userId: string) =>
+  Number((await firstRow<{ used: number | string }>(db, sql`SELECT coalesce(sum(size), 0) AS used FROM attachments WHERE uploader_id = ${userId}`))?.used ?? 0);
 
 const overQuota = (used: number, quota: number) =>
   new ApiError(
@@ -86,9 +87,9 @@ const inFlight = new Map<string, Promise<ScanStatus>>();
 /** Records a verdict for every upload of the same bytes; infected bytes are removed from the store. */
 async function recordVerdict(db: Db, store: BlobStore, sha256: string, verdict: ScanVerdict): Promise<ScanStatus> {
   if (verdict.infected) {
-    await transaction(db, (tx) => {
-      tx.run(sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
-      audit(tx, {
+    await transaction(db, async (tx) => {
+      await execute(tx, sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
+      await audit(tx, {
         actorId: null,
         action: 'attachment.quarantine',
         outcome: 'ok',
@@ -100,7 +101,7 @@ async function recordVerdict(db: Db, store: BlobStore, sha256: string, verdict: 
     await store.delete(sha256);
     return 'infected';
   }
-  await transaction(db, (tx) => tx.run(sql`UPDATE attachments SET scan_status = 'clean' WHERE sha256 = ${sha256} AND scan_status = 'pending'`));
+  await transaction(db, (tx) => execute(tx, sql`UPDATE attachments SET scan_status = 'clean' WHERE sha256 = ${sha256} AND scan_status = 'pending'`));
   return 'clean';
 }
 
@@ -157,13 +158,13 @@ const UNSENT_UPLOAD_HOURS = 24;
 export async function pruneUnsentUploads(db: Db, config: Config, now = Date.now()): Promise<number> {
   const cutoff = new Date(now - UNSENT_UPLOAD_HOURS * 3600_000).toISOString();
   const { store } = attachmentServices(config);
-  const files = db.all<{ sha256: string }>(sql`SELECT DISTINCT sha256 FROM attachments WHERE message_seq IS NULL AND created_at < ${cutoff}`);
+  const files = await rows<{ sha256: string }>(db, sql`SELECT DISTINCT sha256 FROM attachments WHERE message_seq IS NULL AND created_at < ${cutoff}`);
   let removed = 0;
   for (const { sha256 } of files) {
     await withStoredFile(sha256, async () => {
-      const orphaned = await transaction(db, (tx) => {
-        removed += tx.run(sql`DELETE FROM attachments WHERE sha256 = ${sha256} AND message_seq IS NULL AND created_at < ${cutoff}`).changes;
-        return !tx.get(sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`);
+      const orphaned = await transaction(db, async (tx) => {
+        removed += await execute(tx, sql`DELETE FROM attachments WHERE sha256 = ${sha256} AND message_seq IS NULL AND created_at < ${cutoff}`);
+        return !(await firstRow(tx, sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`));
       });
       if (orphaned) await store.delete(sha256);
     });
@@ -188,7 +189,7 @@ export function startUploadPruner(db: Db, config: Config, intervalMs = 3600_000,
 export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, request: Request, incoming?: IncomingMessage): Promise<Attachment> {
   const { store, scanner } = attachmentServices(config);
   const quota = config.uploadQuotaBytes;
-  const before = usedBytes(db, viewer.id);
+  const before = await usedBytes(db, viewer.id);
   if (before >= quota) throw overQuota(before, quota);
 
   await prepareTempDir(store);
@@ -200,13 +201,16 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
     // From the row to the stored bytes, one file at a time with the pruning of unsent uploads
     // (pruneUnsentUploads), which could otherwise remove these bytes as another upload's.
     return await withStoredFile(file.sha256, async () => {
-      await transaction(db, (tx) => {
-        const used = usedBytes(tx, viewer.id);
+      await transaction(db, async (tx) => {
+        const used = await usedBytes(tx, viewer.id);
         if (used + file.size > quota) throw overQuota(used, quota);
-        tx.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
+        await execute(
+          tx,
+          sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
                    VALUES (${id}, ${viewer.id}, ${decided.name}, ${file.size}, ${decided.contentType}, ${file.sha256},
-                           ${scanned ? 'pending' : 'clean'})`);
-        audit(tx, {
+                           ${scanned ? 'pending' : 'clean'})`,
+        );
+        await audit(tx, {
           actorId: viewer.id,
           action: 'attachment.upload',
           outcome: 'ok',
@@ -224,7 +228,7 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
         try {
           await store.put(file.sha256, file.path);
         } catch (error) {
-          db.run(sql`DELETE FROM attachments WHERE id = ${id}`);
+          await transaction(db, (tx) => execute(tx, sql`DELETE FROM attachments WHERE id = ${id}`));
           throw error;
         }
         if (verdict) status = await recordVerdict(db, store, file.sha256, verdict);
@@ -255,15 +259,15 @@ function loadRow(db: Db, id: string): Promise<AttachmentRow | undefined> {
  * exactly the files its readers may download.
  */
 async function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): Promise<void> {
-  const deny = () => {
-    audit(db, { actorId: viewer.id, action: 'attachment.read', outcome: 'denied', targetType: 'attachment', targetId: row.id });
+  const deny = async () => {
+    await audit(db, { actorId: viewer.id, action: 'attachment.read', outcome: 'denied', targetType: 'attachment', targetId: row.id });
     return notFound('attachment');
   };
   if (row.messageSeq === null || row.conversationId === null) {
-    if (row.uploaderId !== viewer.id) throw deny();
+    if (row.uploaderId !== viewer.id) throw await deny();
     return;
   }
-  if (!(await seesMessageBySeq(db, viewer, row.messageSeq))) throw deny();
+  if (!(await seesMessageBySeq(db, viewer, row.messageSeq))) throw await deny();
 }
 
 export interface OpenedAttachment {

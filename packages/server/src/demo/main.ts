@@ -8,9 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import { runOrExplain, startServer } from '../server.js';
-import { closeLane, openDb } from '../store/sqlite/client.js';
 import { demoNoticeLink, demoRoutes } from './page.js';
-import { seedDemo, type SeedResult } from './seed.js';
+import { seedDemo } from './seed.js';
 import { demoAlgorithm } from './token.js';
 import { accountNamesOf, demoUserList } from './users.js';
 
@@ -33,7 +32,7 @@ function demoSecret(dataDir: string): string {
   return secret;
 }
 
-function start() {
+async function start() {
   const env = process.env;
   const dataDir = env.SECURE_INBOX_DATA_DIR?.trim() || join(repoRoot, 'data');
   const defaults = {
@@ -43,30 +42,17 @@ function start() {
   };
   const config = loadConfig(env, defaults);
   demoAlgorithm(config);
-  // The seed awaits the domain's writes, which the store's synchronous start cannot: it is written on a connection
-  // of its own and committed before the server opens the file.
-  const db = openDb(config.dbFile, { synchronous: config.dbSynchronous });
-  const seeded = seedDemo(db).finally(() => {
-    closeLane(db);
-    db.$client.close();
-  });
-  seeded.then(
-    (seed) => runOrExplain('Secure Inbox demo', () => serveDemo(config, seed)),
-    (error: unknown) => {
-      console.error(`Secure Inbox demo cannot seed ${config.dbFile}: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
-
-function serveDemo(config: ReturnType<typeof loadConfig>, seed: SeedResult) {
-  startServer(config, {
+  let seed: Awaited<ReturnType<typeof seedDemo>> | undefined;
+  await startServer(config, {
     mount: (root) => root.route('/', demoRoutes()),
     noticeLink: demoNoticeLink,
+    prepare: async (db) => {
+      seed = await seedDemo(db);
+    },
     onListening: (url) => {
       const lines = [
         `Secure Inbox demo listening on ${url}`,
-        seed.seeded ? `Seeded ${seed.conversations} demo conversations into ${config.dbFile}.` : `Kept the existing data in ${config.dbFile}.`,
+        seed?.seeded ? `Seeded ${seed.conversations} demo conversations into ${config.dbFile}.` : `Kept the existing data in ${config.dbFile}.`,
         'Demo users (pick one on the page):',
         ...demoUserList.map((u) => `  ${u.id.padEnd(14)} ${u.role.padEnd(8)} ${u.name} — ${accountNamesOf(u).join(', ')}`),
       ];

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
 import { transaction, type Db } from '../store/sqlite/client.js';
-import { firstRow, rows } from '../store/sql.js';
+import { execute, firstRow, rows } from '../store/sql.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';
 import { preview } from '../domain/text.js';
@@ -29,12 +29,12 @@ const from = (viewer: Viewer) => sql`
 
 export async function unreadNotices(db: Db, viewer: Viewer): Promise<number> {
   const row = await firstRow<{ n: number }>(db, sql`SELECT count(*) AS n ${from(viewer)} WHERE ${visibleNotices(viewer)} AND n.status <> 'read'`);
-  return row?.n ?? 0;
+  return Number(row?.n ?? 0);
 }
 
-function staffOnly(viewer: Viewer, db: Db, action: string) {
+async function staffOnly(viewer: Viewer, db: Db, action: string): Promise<void> {
   if (viewer.role === 'customer') {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied' });
+    await audit(db, { actorId: viewer.id, action, outcome: 'denied' });
     throw forbidden('The notification centre is for staff and administrators.');
   }
 }
@@ -47,7 +47,7 @@ export const notificationsRoute = new Hono<AppEnv>()
   .get('/', query(NotificationsQuery), async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
-    staffOnly(viewer, db, 'notifications.read');
+    await staffOnly(viewer, db, 'notifications.read');
     const { cursor, limit = 25, unread } = c.req.valid('query');
     let before = Number.MAX_SAFE_INTEGER;
     if (cursor !== undefined) {
@@ -93,34 +93,35 @@ export const notificationsRoute = new Hono<AppEnv>()
   .get('/unread-count', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
-    staffOnly(viewer, db, 'notifications.read');
+    await staffOnly(viewer, db, 'notifications.read');
     return c.json({ unread: await unreadNotices(db, viewer) });
   })
   .post('/read-all', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
-    staffOnly(viewer, db, 'notifications.read_all');
-    await transaction(db, (tx) => {
-      tx.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
-      audit(tx, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
+    await staffOnly(viewer, db, 'notifications.read_all');
+    await transaction(db, async (tx) => {
+      await execute(tx, sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
+      await audit(tx, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
     });
     return c.body(null, 204);
   })
   .post('/:id/read', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
-    staffOnly(viewer, db, 'notifications.mark_read');
+    await staffOnly(viewer, db, 'notifications.mark_read');
     const id = parseNoticeId(c.req.param('id'));
-    const changed = await transaction(db, (tx) => {
+    const changed = await transaction(db, async (tx) => {
       if (id === null) return false;
-      const row = tx.get<{ id: number }>(sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
+      const row = await firstRow<{ id: number }>(tx, sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
       if (!row) {
-        const exists = tx.get<{ id: number }>(sql`SELECT id FROM notifications WHERE id = ${id}`);
-        if (exists) audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
+        const exists = await firstRow<{ id: number }>(tx, sql`SELECT id FROM notifications WHERE id = ${id}`);
+        if (exists)
+          await audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
         return false;
       }
-      tx.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
-      audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
+      await execute(tx, sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
+      await audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
       return true;
     });
     if (!changed) throw notFound('notification');
@@ -131,14 +132,14 @@ export const notificationsRoute = new Hono<AppEnv>()
 export const notifyAdminsRoute = new Hono<AppEnv>().post('/:id/notify-admins', async (c) => {
   const { db, config } = c.get('deps');
   const viewer = c.get('viewer');
-  const notified = await transaction(db, (tx) => {
-    const conversation = loadVisibleConversation(tx, viewer, c.req.param('id'), 'conversation.notify_admins');
+  const notified = await transaction(db, async (tx) => {
+    const conversation = await loadVisibleConversation(tx, viewer, c.req.param('id'), 'conversation.notify_admins');
     if (viewer.role === 'customer') {
-      audit(tx, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
+      await audit(tx, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
       throw forbidden('Only staff can notify the administrators.');
     }
-    const count = enqueueAdminNotices(tx, conversation, viewer.id, config.mailBatchSeconds);
-    audit(tx, {
+    const count = await enqueueAdminNotices(tx, conversation, viewer.id, config.mailBatchSeconds);
+    await audit(tx, {
       actorId: viewer.id,
       action: 'conversation.notify_admins',
       outcome: 'ok',

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
+import { firstRow, rows } from '../store/sql.js';
 import { dialect, type Db } from '../store/sqlite/client.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { isPermanentMailError, mailerFor, type Mailer } from './mailer.js';
@@ -139,7 +140,7 @@ export class DeliveryWorker {
   async runOnce(): Promise<number> {
     let sent = 0;
     for (;;) {
-      const leaders = this.dueLeaders();
+      const leaders = await this.dueLeaders();
       if (leaders.length === 0) return sent;
       let progressed = false;
       for (let i = 0; i < leaders.length; i += this.concurrency) {
@@ -153,12 +154,15 @@ export class DeliveryWorker {
     }
   }
 
-  private dueLeaders(): Leader[] {
+  private dueLeaders(): Promise<Leader[]> {
     const now = new Date(this.now()).toISOString();
-    return this.db.all<Leader>(sql`
+    return rows<Leader>(
+      this.db,
+      sql`
       SELECT user_id AS "userId", min(id) AS "leaderId" FROM notifications
       WHERE channel = 'email' AND status = 'pending' AND next_attempt_at <= ${now}
-      GROUP BY user_id ORDER BY leaderId LIMIT 50`);
+      GROUP BY user_id ORDER BY "leaderId" LIMIT 50`,
+    );
   }
 
   private finish(ids: number[], status: 'sent' | 'failed', error: string | null): Promise<void> {
@@ -168,13 +172,19 @@ export class DeliveryWorker {
   private async deliver(leader: Leader): Promise<'sent' | 'dropped' | 'retry' | 'skipped'> {
     const batch = await this.writes.claim(leader, this.now(), this.leaseMs, this.config.mailBatchSeconds);
     if (!batch) return 'skipped';
-    const recipient = this.db.get<{ id: string; name: string; email: string | null; role: string }>(sql`
-      SELECT id, name, email, role FROM users WHERE id = ${leader.userId}`);
+    const recipient = await firstRow<{ id: string; name: string; email: string | null; role: string }>(
+      this.db,
+      sql`
+      SELECT id, name, email, role FROM users WHERE id = ${leader.userId}`,
+    );
     if (!recipient?.email) {
       await this.finish(batch.ids, 'failed', 'the recipient has no e-mail address');
       return 'dropped';
     }
-    const rows = this.db.all<BatchRow>(sql`
+    // The ids' list holds text on PostgreSQL: cast to the ids' type (SQLite reads it as an integer either way).
+    const batchRows = await rows<BatchRow>(
+      this.db,
+      sql`
       SELECT n.id, n.reason, n.conversation_id AS "conversationId", n.message_seq AS "messageSeq", n.created_at AS "createdAt",
              c.subject, c.account_id AS "accountId", m.body AS "messageBody", m.text AS "messageText", m.do_not_reply AS "doNotReply", m.staff_only AS "staffOnly",
              a.name AS "authorName"
@@ -182,9 +192,11 @@ export class DeliveryWorker {
       JOIN conversations c ON c.id = n.conversation_id
       LEFT JOIN messages m ON m.seq = n.message_seq
       LEFT JOIN users a ON a.id = m.author_id
-      WHERE n.id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(batch.ids)}`)})
-      ORDER BY n.id`);
-    const visible = rows.filter((row) => this.stillVisible(recipient, row));
+      WHERE n.id IN (SELECT CAST(value AS BIGINT) FROM ${dialect.jsonEach(sql`${JSON.stringify(batch.ids)}`)})
+      ORDER BY n.id`,
+    );
+    const visible: BatchRow[] = [];
+    for (const row of batchRows) if (await this.stillVisible(recipient, row)) visible.push(row);
     const gone = batch.ids.filter((id) => !visible.some((row) => row.id === id));
     if (gone.length) await this.finish(gone, 'failed', 'the recipient may no longer see this');
     const ids = visible.map((row) => row.id);
@@ -210,10 +222,13 @@ export class DeliveryWorker {
     return 'sent';
   }
 
-  private stillVisible(recipient: { id: string; role: string }, row: BatchRow): boolean {
-    const membership = this.db.get<{ participant: number | boolean; inAccount: number | boolean }>(sql`
+  private async stillVisible(recipient: { id: string; role: string }, row: BatchRow): Promise<boolean> {
+    const membership = (await firstRow<{ participant: number | boolean; inAccount: number | boolean }>(
+      this.db,
+      sql`
       SELECT coalesce((SELECT participant FROM conversation_users WHERE conversation_id = ${row.conversationId} AND user_id = ${recipient.id}), FALSE) AS participant,
-             EXISTS (SELECT 1 FROM memberships WHERE user_id = ${recipient.id} AND account_id = ${row.accountId}) AS "inAccount"`)!;
+             EXISTS (SELECT 1 FROM memberships WHERE user_id = ${recipient.id} AND account_id = ${row.accountId}) AS "inAccount"`,
+    ))!;
     return userSeesMessage(
       recipient,
       { participant: Boolean(membership.participant), inAccount: Boolean(membership.inAccount) },

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { Db } from '../store/sqlite/client.js';
+import { firstRow } from '../store/sql.js';
+import { dialect, type Db } from '../store/sqlite/client.js';
 import type { Logger } from './log.js';
 import { serverVersion } from '../version.js';
 
@@ -20,10 +21,10 @@ const unavailable = (message: string) => ({ ok: false, error: { code: 'unavailab
  */
 export function healthRoutes(db: Db, readiness: Readiness, logger: Logger) {
   return new Hono()
-    .get('/healthz', (c) => {
+    .get('/healthz', async (c) => {
       const cors = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' };
       try {
-        db.get(sql`SELECT id FROM __drizzle_migrations ORDER BY id DESC LIMIT 1`);
+        await firstRow(db, sql`SELECT id FROM ${dialect.migrations} ORDER BY id DESC LIMIT 1`);
       } catch (error) {
         const cause = error instanceof Error ? error.message : String(error);
         logger.error({ cause }, 'health check: the store cannot be read');

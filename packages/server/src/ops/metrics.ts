@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { sql } from 'drizzle-orm';
+import { firstRow } from '../store/sql.js';
 import type { Db } from '../store/sqlite/client.js';
 import { streamRegistry } from '../realtime/streams.js';
 
@@ -58,22 +59,22 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(streamRegistry(sources.db).total());
     },
   });
-  const countBy = (status: string) =>
-    sources.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM notifications WHERE channel = 'email' AND status = ${status}`)?.n ?? 0;
+  const countBy = async (status: string) =>
+    Number((await firstRow<{ n: number }>(sources.db, sql`SELECT count(*) AS n FROM notifications WHERE channel = 'email' AND status = ${status}`))?.n ?? 0);
   new Gauge({
     name: 'secure_inbox_outbox_pending',
     help: 'E-mail notices waiting in the outbox to be delivered.',
     registers: [registry],
-    collect() {
-      this.set(countBy('pending'));
+    async collect() {
+      this.set(await countBy('pending'));
     },
   });
   new Gauge({
     name: 'secure_inbox_outbox_failed',
     help: 'E-mail notices given up on (kept in the outbox with their last error).',
     registers: [registry],
-    collect() {
-      this.set(countBy('failed'));
+    async collect() {
+      this.set(await countBy('failed'));
     },
   });
   new Gauge({

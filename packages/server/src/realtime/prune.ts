@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { execute } from '../store/sql.js';
 import { transaction, type Db } from '../store/sqlite/client.js';
 import { startPeriodic } from '../periodic.js';
 
@@ -9,15 +10,18 @@ export const KEEP_HOURS = 24;
 /** Deletes events that are both older than the retention window and beyond each user's newest KEEP_PER_USER. */
 export async function pruneEvents(db: Db, now = Date.now()): Promise<number> {
   const cutoff = new Date(now - KEEP_HOURS * 3600_000).toISOString();
-  return transaction(db, (tx) => {
-    const result = tx.run(sql`
+  // The ranked rows are named (`ranked`): PostgreSQL wants an alias on every subquery in FROM.
+  return transaction(db, (tx) =>
+    execute(
+      tx,
+      sql`
       DELETE FROM events WHERE id IN (
         SELECT id FROM (
           SELECT id, created_at, row_number() OVER (PARTITION BY user_id ORDER BY id DESC) AS position
           FROM events WHERE user_id IN (SELECT DISTINCT user_id FROM events WHERE created_at < ${cutoff})
-        ) WHERE position > ${KEEP_PER_USER} AND created_at < ${cutoff})`);
-    return result.changes;
-  });
+        ) AS ranked WHERE position > ${KEEP_PER_USER} AND created_at < ${cutoff})`,
+    ),
+  );
 }
 
 /** Prunes once now and then every `intervalMs`; returns a function that stops it (after a run in progress). */

@@ -16,7 +16,7 @@ import { audit } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
-import { clientAddress, FixedWindows, refuse } from '../rate-limit.js';
+import { clientAddress, FixedWindows, refuseAudited } from '../rate-limit.js';
 import { eventBus } from './bus.js';
 import { streamRegistry, type StreamCloseReason } from './streams.js';
 
@@ -48,7 +48,7 @@ type Parsed = { row: EventRow; data: { conversationId: string; messageId?: strin
  * For one viewer, for the life of their stream: of the rows read, the ones the viewer may still see. The queries are
  * compiled once per stream; each batch of events then costs two prepared lookups.
  */
-function visibilityFilter(db: Db, viewer: Viewer): (rows: EventRow[]) => Parsed[] {
+function visibilityFilter(db: Db, viewer: Viewer): (rows: EventRow[]) => Promise<Parsed[]> {
   const ids = sql`(SELECT value FROM ${dialect.jsonEach(sql`${sql.placeholder('ids')}`)})`;
   const conversations = db
     .select({ id: sql<string>`c.id` })
@@ -60,15 +60,15 @@ function visibilityFilter(db: Db, viewer: Viewer): (rows: EventRow[]) => Parsed[
     .from(sql`messages m`)
     .where(sql`m.id IN ${ids} AND ${messageVisible(viewer)}`)
     .prepare();
-  const visible = (query: typeof conversations, list: string[]) =>
-    new Set(list.length === 0 ? [] : query.all({ ids: JSON.stringify([...new Set(list)]) }).map((r) => r.id));
-  return (rows) => {
+  const visible = async (query: typeof conversations, list: string[]) =>
+    new Set(list.length === 0 ? [] : (await query.execute({ ids: JSON.stringify([...new Set(list)]) })).map((r) => r.id));
+  return async (rows) => {
     const parsed: Parsed[] = rows.map((row) => ({ row, data: JSON.parse(row.data) }));
-    const seenConversations = visible(
+    const seenConversations = await visible(
       conversations,
       parsed.map((p) => p.data.conversationId),
     );
-    const seenMessages = visible(
+    const seenMessages = await visible(
       messages,
       parsed.flatMap((p) => (p.data.messageId ? [p.data.messageId] : [])),
     );
@@ -103,13 +103,13 @@ function parseLastEventId(header: string | undefined): number | undefined {
 export function eventsRoute(options: RealtimeOptions = {}) {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   let opens: FixedWindows | undefined;
-  return new Hono<AppEnv>().get('/events', (c) => {
+  return new Hono<AppEnv>().get('/events', async (c) => {
     const { db, config } = c.get('deps');
     const viewer = c.get('viewer');
     // Opening a stream costs more than most reads; a widget opens one per page and reconnects after a drop, backing off.
     opens ??= new FixedWindows(config.streamOpensPerMinute);
     const tooOften = opens.hit(viewer.id);
-    if (tooOften) refuse(db, 'event streams opened', config.streamOpensPerMinute, tooOften.retryAfter, tooOften.first, viewer.id, 'stream-opens');
+    if (tooOften) await refuseAudited(db, 'event streams opened', config.streamOpensPerMinute, tooOften.retryAfter, tooOften.first, viewer.id, 'stream-opens');
     const registry = streamRegistry(db);
     const address = clientAddress(c, config.trustProxy);
     if (!registry.admits(address, config.streamsPerAddress)) {
@@ -125,7 +125,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     const expiresAt = tokenExpiresAt(c.req.header('authorization'));
     // Still inside the verifier's clock-skew allowance: a stream would end at once, so ask for a fresh token now.
     if (expiresAt <= Date.now()) {
-      audit(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
+      await audit(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
       throw new ApiError(
         401,
         'unauthorized',
@@ -138,7 +138,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     }
     const bus = eventBus(db);
     // Read the starting point before answering, so nothing written after the request is missed.
-    let lastId = resumeFrom ?? latestEventId(db, viewer.id);
+    let lastId = resumeFrom ?? (await latestEventId(db, viewer.id));
     c.header('X-Accel-Buffering', 'no');
 
     const stillVisible = visibilityFilter(db, viewer);
@@ -204,11 +204,11 @@ export function eventsRoute(options: RealtimeOptions = {}) {
             continue;
           }
           dirty = false;
-          const rows = eventsAfter(db, viewer.id, lastId, BATCH) as EventRow[];
+          const rows = (await eventsAfter(db, viewer.id, lastId, BATCH)) as EventRow[];
           if (rows.length === 0) continue;
           lastId = rows[rows.length - 1]!.id;
           if (rows.length === BATCH) dirty = true;
-          const deliver = stillVisible(rows);
+          const deliver = await stillVisible(rows);
           const unread = deliver.some((d) => d.row.type === 'unread.changed') ? await inboxUnreadCount(db, viewer) : undefined;
           let chunk = '';
           for (const { row, data } of deliver) {

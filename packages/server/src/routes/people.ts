@@ -9,7 +9,7 @@ import { userRef } from '../domain/users.js';
 import { actsIn, topicVisible } from '../domain/visibility.js';
 import { forbidden } from '../errors.js';
 import { transaction } from '../store/sqlite/client.js';
-import { rows } from '../store/sql.js';
+import { execute, rows } from '../store/sql.js';
 import { jsonBody, query } from '../validate.js';
 
 /** `/me`, topics, the directory, the Status tab and account provisioning. */
@@ -17,21 +17,22 @@ export const people = new Hono<AppEnv>()
   .get('/me', async (c) => {
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
-    // One prepared statement for the token's accounts (asked on every live change), in the token's order.
+    // One query for the token's accounts (asked on every live change), answered in the token's order.
     let accounts: { id: string; name: string }[];
     if (viewer.accounts === '*') {
-      accounts = db.all(sql`SELECT id, coalesce(name, id) AS name FROM accounts ORDER BY coalesce(name, id)`);
+      accounts = await rows<{ id: string; name: string }>(db, sql`SELECT id, coalesce(name, id) AS name FROM accounts ORDER BY coalesce(name, id)`);
     } else {
       const ids = viewer.accounts;
-      const rows = ids.length
-        ? db.all<{ id: string; name: string | null }>(
+      const named = ids.length
+        ? await rows<{ id: string; name: string | null }>(
+            db,
             sql`SELECT id, name FROM accounts WHERE id IN (${sql.join(
               ids.map((id) => sql`${id}`),
               sql`, `,
             )})`,
           )
         : [];
-      const names = new Map(rows.map((row) => [row.id, row.name]));
+      const names = new Map(named.map((row) => [row.id, row.name]));
       accounts = ids.map((id) => ({ id, name: names.get(id) ?? id }));
     }
     const folders = await keptFolderCounts(db, viewer, c.get('deps').config.pageCacheBytes > 0);
@@ -47,7 +48,7 @@ export const people = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     const { accountId } = c.req.valid('query');
     if (accountId !== undefined && !actsIn(viewer, accountId)) {
-      audit(db, { actorId: viewer.id, action: 'topics.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+      await audit(db, { actorId: viewer.id, action: 'topics.read', outcome: 'denied', targetType: 'account', targetId: accountId });
       throw forbidden(`You do not act in account ${accountId}.`);
     }
     const items = await rows<{ id: string; name: string; description: string; accountId: string | null }>(
@@ -63,7 +64,7 @@ export const people = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     const { accountId } = c.req.valid('query');
     if (!actsIn(viewer, accountId)) {
-      audit(db, { actorId: viewer.id, action: 'directory.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+      await audit(db, { actorId: viewer.id, action: 'directory.read', outcome: 'denied', targetType: 'account', targetId: accountId });
       throw forbidden(`You do not act in account ${accountId}.`);
     }
     const members = await rows<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
@@ -83,13 +84,13 @@ export const people = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     const id = c.req.param('id');
     if (viewer.role !== 'admin') {
-      audit(db, { actorId: viewer.id, action: 'account.update', outcome: 'denied', targetType: 'account', targetId: id });
+      await audit(db, { actorId: viewer.id, action: 'account.update', outcome: 'denied', targetType: 'account', targetId: id });
       throw forbidden('Only admins can provision accounts.');
     }
     const { name } = c.req.valid('json');
-    await transaction(db, (tx) => {
-      tx.run(sql`INSERT INTO accounts (id, name) VALUES (${id}, ${name}) ON CONFLICT (id) DO UPDATE SET name = ${name}`);
-      audit(tx, { actorId: viewer.id, action: 'account.update', outcome: 'ok', targetType: 'account', targetId: id, detail: { name } });
+    await transaction(db, async (tx) => {
+      await execute(tx, sql`INSERT INTO accounts (id, name) VALUES (${id}, ${name}) ON CONFLICT (id) DO UPDATE SET name = ${name}`);
+      await audit(tx, { actorId: viewer.id, action: 'account.update', outcome: 'ok', targetType: 'account', targetId: id, detail: { name } });
     });
     return c.json({ account: { id, name } });
   });

@@ -10,4 +10,6 @@ export interface Dialect {
   jsonEach(json: SQL): SQL;
   /** The larger of two values (SQLite: two-argument max(); PostgreSQL: greatest()). */
   greatest(a: SQL, b: SQL): SQL;
+  /** The journal of applied migrations Drizzle's migrator keeps (PostgreSQL: in a schema of its own, `drizzle`). */
+  readonly migrations: SQL;
 }

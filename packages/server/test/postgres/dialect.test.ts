@@ -33,4 +33,9 @@ describe('the PostgreSQL dialect', () => {
     );
     expect(row.rows[0]).toEqual({ a: 7, b: 9 });
   });
+
+  it('names the migrations journal, which /healthz reads', async () => {
+    const row = await db.execute<{ id: number }>(sql`SELECT id FROM ${dialect.migrations} ORDER BY id DESC LIMIT 1`);
+    expect(row.rows).toHaveLength(1);
+  });
 });

@@ -5,4 +5,5 @@ import type { Dialect } from '../dialect.js';
 export const sqliteDialect: Dialect = {
   jsonEach: (json) => sql`json_each(${json})`,
   greatest: (a, b) => sql`max(${a}, ${b})`,
+  migrations: sql`__drizzle_migrations`,
 };
