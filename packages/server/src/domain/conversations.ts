@@ -499,8 +499,7 @@ export async function patchConversation(store: Db, viewer: Viewer, id: string, i
 export async function applyPatch(db: Db, viewer: Viewer, id: string, input: PatchConversationBody): Promise<void> {
   const row = await loadVisibleConversation(db, viewer, id, 'conversation.update');
   if (viewer.role === 'customer') {
-    // Written once the caller's transaction has ended (domain/audit.ts `refusal`): not awaited in its body.
-    void audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'denied', targetType: 'conversation', targetId: id });
+    await audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'denied', targetType: 'conversation', targetId: id });
     throw forbidden('Only staff can change the status or the assignee.');
   }
   if (input.assigneeId) {
