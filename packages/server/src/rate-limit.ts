@@ -105,7 +105,7 @@ const normalize = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+
 
 /** Answers 429 `rate_limited` with Retry-After; the first refusal of a window is audited (the row written through the lane, not awaited). */
 export function refuse(db: Db, what: string, limit: number, retryAfter: number, first: boolean, actorId: string | null, scope: string): never {
-  if (first) audit(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
+  if (first) void audit(db, { actorId, action: 'rate_limit', outcome: 'denied', detail: { scope, limit } });
   throw rateLimited(what, limit, retryAfter);
 }
 

@@ -49,17 +49,18 @@ beforeAll(async () => {
   // 420 conversations whose first message holds "apple"; 304 of the older 380 also "banana" in public.
   for (let i = 0; i < 420; i++) {
     const body = `<p>apple ${i}${i < 380 && i % 5 !== 0 ? ' banana' : ''}</p>`;
-    ids.push(createConversation(t.db, alice, { accountId: 'acme', subject: `Question ${i}`, body }, prepareRichText(body), noEffects).id);
+    ids.push((await createConversation(t.db, alice, { accountId: 'acme', subject: `Question ${i}`, body }, prepareRichText(body), noEffects)).id);
   }
   // Conversations of 200 messages without the words, among the older ones.
   for (let i = 0; i < 1400; i++)
-    postMessage(t.db, alice, ids[100 + (i % 7)]!, { body: `<p>filler ${i}</p>` }, prepareRichText(`<p>filler ${i}</p>`), noEffects);
+    await postMessage(t.db, alice, ids[100 + (i % 7)]!, { body: `<p>filler ${i}</p>` }, prepareRichText(`<p>filler ${i}</p>`), noEffects);
   // The newest 40 get "banana" in a hidden note only, and staff replies that move them up.
   for (const id of ids.slice(-40))
-    postMessage(t.db, sam, id, { body: '<p>banana internal</p>', action: 'internal_note' }, prepareRichText('<p>banana internal</p>'), noEffects);
-  for (const id of ids.slice(0, 30)) postMessage(t.db, sam, id, { body: '<p>a reply</p>' }, prepareRichText('<p>a reply</p>'), noEffects);
+    await postMessage(t.db, sam, id, { body: '<p>banana internal</p>', action: 'internal_note' }, prepareRichText('<p>banana internal</p>'), noEffects);
+  for (const id of ids.slice(0, 30)) await postMessage(t.db, sam, id, { body: '<p>a reply</p>' }, prepareRichText('<p>a reply</p>'), noEffects);
   // "cherry" in 1,260 messages, three in every conversation: more matches than the index is first asked for.
-  for (let i = 0; i < 1260; i++) postMessage(t.db, alice, ids[i % 420]!, { body: `<p>cherry ${i}</p>` }, prepareRichText(`<p>cherry ${i}</p>`), noEffects);
+  for (let i = 0; i < 1260; i++)
+    await postMessage(t.db, alice, ids[i % 420]!, { body: `<p>cherry ${i}</p>` }, prepareRichText(`<p>cherry ${i}</p>`), noEffects);
 }, 120_000);
 
 /** The Inbox page of `who`, newest first, wanting `wanted` rows. */
@@ -91,16 +92,16 @@ describe('how a search finds its page', () => {
       expect(plan(q, stranger), q).toEqual({ via: 'direct', ids: [], scopeMessages: 0, messagesRead: 0, matchesRead: 0 });
   });
 
-  it('matches a small scope directly, every conversation of it, with the same result as the index', () => {
+  it('matches a small scope directly, every conversation of it, with the same result as the index', async () => {
     const adam = viewer(people.adam);
-    const kiwi = createConversation(
+    const kiwi = await createConversation(
       t.db,
       adam,
       { accountId: 'acme', subject: 'Crème brûlée', body: '<p>apple pie, E-Mail me</p>' },
       prepareRichText('<p>apple pie, E-Mail me</p>'),
       noEffects,
     );
-    postMessage(t.db, sam, kiwi.id, { body: '<p>banana note</p>', action: 'internal_note' }, prepareRichText('<p>banana note</p>'), noEffects);
+    await postMessage(t.db, sam, kiwi.id, { body: '<p>banana note</p>', action: 'internal_note' }, prepareRichText('<p>banana note</p>'), noEffects);
     for (const q of ['apple', 'APPLE pie', 'creme', 'brûl%', 'e-mail', 'mail', 'email', 'banana', 'pie%']) {
       const found = plan(q, adam, 10_000);
       expect(found.via, q).toBe('direct');
@@ -127,9 +128,9 @@ describe('how a search finds its page', () => {
     for (const who of [alice, sam]) expect(listConversations(t.db, who, { q: 'cherry' }).items.map((i) => i.id)).toEqual(expected('cherry', who));
   });
 
-  it('asks the index for text it cannot match exactly as the index does, with the same result', () => {
+  it('asks the index for text it cannot match exactly as the index does, with the same result', async () => {
     const adam = viewer(people.adam);
-    const greek = createConversation(
+    const greek = await createConversation(
       t.db,
       adam,
       { accountId: 'acme', subject: 'ΟΔΟΣ', body: '<p>Straße οδος</p>' },
@@ -160,10 +161,10 @@ describe('how a search finds its page', () => {
     }
   });
 
-  it('finds a conversation staff take part in outside their accounts as soon as they join it, and not after they leave', () => {
+  it('finds a conversation staff take part in outside their accounts as soon as they join it, and not after they leave', async () => {
     const gina = viewer(people.gina);
     const bob = viewer(people.bob);
-    const conv = createConversation(
+    const conv = await createConversation(
       t.db,
       bob,
       { accountId: 'globex', subject: 'Kiwi', body: '<p>kiwi question</p>' },

@@ -86,9 +86,9 @@ const inFlight = new Map<string, Promise<ScanStatus>>();
 /** Records a verdict for every upload of the same bytes; infected bytes are removed from the store. */
 async function recordVerdict(db: Db, store: BlobStore, sha256: string, verdict: ScanVerdict): Promise<ScanStatus> {
   if (verdict.infected) {
-    await transaction(db, (tx) => {
+    await transaction(db, async (tx) => {
       tx.run(sql`UPDATE attachments SET scan_status = 'infected' WHERE sha256 = ${sha256}`);
-      audit(tx, {
+      await audit(tx, {
         actorId: null,
         action: 'attachment.quarantine',
         outcome: 'ok',
@@ -200,13 +200,13 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
     // From the row to the stored bytes, one file at a time with the pruning of unsent uploads
     // (pruneUnsentUploads), which could otherwise remove these bytes as another upload's.
     return await withStoredFile(file.sha256, async () => {
-      await transaction(db, (tx) => {
+      await transaction(db, async (tx) => {
         const used = usedBytes(tx, viewer.id);
         if (used + file.size > quota) throw overQuota(used, quota);
         tx.run(sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
                    VALUES (${id}, ${viewer.id}, ${decided.name}, ${file.size}, ${decided.contentType}, ${file.sha256},
                            ${scanned ? 'pending' : 'clean'})`);
-        audit(tx, {
+        await audit(tx, {
           actorId: viewer.id,
           action: 'attachment.upload',
           outcome: 'ok',
@@ -256,7 +256,7 @@ function loadRow(db: Db, id: string): Promise<AttachmentRow | undefined> {
  */
 async function assertVisible(db: Db, viewer: Viewer, row: AttachmentRow): Promise<void> {
   const deny = () => {
-    audit(db, { actorId: viewer.id, action: 'attachment.read', outcome: 'denied', targetType: 'attachment', targetId: row.id });
+    void audit(db, { actorId: viewer.id, action: 'attachment.read', outcome: 'denied', targetType: 'attachment', targetId: row.id });
     return notFound('attachment');
   };
   if (row.messageSeq === null || row.conversationId === null) {

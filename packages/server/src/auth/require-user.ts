@@ -57,7 +57,7 @@ export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGua
       // One line for the operator, saying what the answer says: never the token itself.
       deps.logger.warn({ reason: refusal, method: c.req.method, path: c.req.path }, `Sign-in refused (${refusal}): ${reason}; ${c.req.method} ${c.req.path}.`);
     }
-    audit(deps.db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason, path: c.req.path } });
+    await audit(deps.db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason, path: c.req.path } });
     throw new ApiError(401, 'unauthorized', `Sign-in rejected: ${reason}; ${FIXES[refusal]}.`, { reason: refusal }, { 'WWW-Authenticate': 'Bearer' });
   });
 }

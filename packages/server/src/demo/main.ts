@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import { runOrExplain, startServer } from '../server.js';
+import { closeLane, openDb } from '../store/sqlite/client.js';
 import { demoNoticeLink, demoRoutes } from './page.js';
 import { seedDemo } from './seed.js';
 import { demoAlgorithm } from './token.js';
@@ -42,23 +43,38 @@ function start() {
   };
   const config = loadConfig(env, defaults);
   demoAlgorithm(config);
-  let seed: ReturnType<typeof seedDemo> | undefined;
-  startServer(config, {
-    mount: (root) => root.route('/', demoRoutes()),
-    noticeLink: demoNoticeLink,
-    prepare: (db) => {
-      seed = seedDemo(db);
+  // Seeded before the server opens the file: its writer thread then starts on the seeded data.
+  void seedOnce(config.dbFile).then(
+    (seed) =>
+      startServer(config, {
+        mount: (root) => root.route('/', demoRoutes()),
+        noticeLink: demoNoticeLink,
+        onListening: (url) => {
+          const lines = [
+            `Secure Inbox demo listening on ${url}`,
+            seed.seeded ? `Seeded ${seed.conversations} demo conversations into ${config.dbFile}.` : `Kept the existing data in ${config.dbFile}.`,
+            'Demo users (pick one on the page):',
+            ...demoUserList.map((u) => `  ${u.id.padEnd(14)} ${u.role.padEnd(8)} ${u.name} — ${accountNamesOf(u).join(', ')}`),
+          ];
+          console.log(lines.join('\n'));
+        },
+      }),
+    (error: unknown) => {
+      console.error(`Secure Inbox demo cannot start: the demo data could not be written (${error instanceof Error ? error.message : String(error)}).`);
+      process.exit(1);
     },
-    onListening: (url) => {
-      const lines = [
-        `Secure Inbox demo listening on ${url}`,
-        seed?.seeded ? `Seeded ${seed.conversations} demo conversations into ${config.dbFile}.` : `Kept the existing data in ${config.dbFile}.`,
-        'Demo users (pick one on the page):',
-        ...demoUserList.map((u) => `  ${u.id.padEnd(14)} ${u.role.padEnd(8)} ${u.name} — ${accountNamesOf(u).join(', ')}`),
-      ];
-      console.log(lines.join('\n'));
-    },
-  });
+  );
+}
+
+/** Opens (and migrates) the file, seeds it unless it holds data, and closes it again. */
+async function seedOnce(file: string) {
+  const db = openDb(file);
+  try {
+    return await seedDemo(db);
+  } finally {
+    closeLane(db);
+    db.$client.close();
+  }
 }
 
 runOrExplain('Secure Inbox demo', start);

@@ -86,7 +86,7 @@ const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.ch
 /** The account's expected reply time and its topics' own. Everyone acting in the account. */
 export async function replyTimesOf(db: Db, viewer: Viewer, accountId: string): Promise<ReplyTimes> {
   if (!actsIn(viewer, accountId)) {
-    audit(db, { actorId: viewer.id, action: 'reply_times.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'reply_times.read', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden(`You do not act in account ${accountId}.`);
   }
   const [account] = await db
@@ -109,7 +109,7 @@ export async function replyTimesOf(db: Db, viewer: Viewer, accountId: string): P
 export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBody): Promise<ReplyTimes> {
   const { accountId, topicId, replyTime } = input;
   if (!actsIn(viewer, accountId) || viewer.role === 'customer') {
-    audit(db, { actorId: viewer.id, action: 'reply_times.update', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'reply_times.update', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden(viewer.role === 'customer' ? 'Only staff and admins set expected reply times.' : `You do not act in account ${accountId}.`);
   }
   const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
@@ -121,7 +121,7 @@ export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBo
       .where(and(eq(topics.id, topicId), or(isNull(topics.accountId), eq(topics.accountId, accountId))));
     if (!topic) throw invalid('topicId', `there is no topic ${topicId} in account ${accountId}`);
   }
-  await transaction(db, (tx) => {
+  await transaction(db, async (tx) => {
     if (topicId === undefined) {
       const set = { replyAmount: replyTime?.amount ?? null, replyUnit: replyTime?.unit ?? null };
       tx.insert(accountSettings)
@@ -138,7 +138,7 @@ export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBo
         .where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)))
         .run();
     }
-    audit(tx, {
+    await audit(tx, {
       actorId: viewer.id,
       action: 'reply_times.update',
       outcome: 'ok',

@@ -34,7 +34,7 @@ export async function unreadNotices(db: Db, viewer: Viewer): Promise<number> {
 
 function staffOnly(viewer: Viewer, db: Db, action: string) {
   if (viewer.role === 'customer') {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied' });
+    void audit(db, { actorId: viewer.id, action, outcome: 'denied' });
     throw forbidden('The notification centre is for staff and administrators.');
   }
 }
@@ -100,9 +100,9 @@ export const notificationsRoute = new Hono<AppEnv>()
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.read_all');
-    await transaction(db, (tx) => {
+    await transaction(db, async (tx) => {
       tx.run(sql`UPDATE notifications SET status = 'read' WHERE user_id = ${viewer.id} AND channel = 'in_app' AND status <> 'read'`);
-      audit(tx, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
+      await audit(tx, { actorId: viewer.id, action: 'notifications.read_all', outcome: 'ok' });
     });
     return c.body(null, 204);
   })
@@ -111,16 +111,17 @@ export const notificationsRoute = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     staffOnly(viewer, db, 'notifications.mark_read');
     const id = parseNoticeId(c.req.param('id'));
-    const changed = await transaction(db, (tx) => {
+    const changed = await transaction(db, async (tx) => {
       if (id === null) return false;
       const row = tx.get<{ id: number }>(sql`SELECT n.id ${from(viewer)} WHERE n.id = ${id} AND ${visibleNotices(viewer)}`);
       if (!row) {
         const exists = tx.get<{ id: number }>(sql`SELECT id FROM notifications WHERE id = ${id}`);
-        if (exists) audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
+        if (exists)
+          await audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'denied', targetType: 'notification', targetId: String(id) });
         return false;
       }
       tx.run(sql`UPDATE notifications SET status = 'read' WHERE id = ${id}`);
-      audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
+      await audit(tx, { actorId: viewer.id, action: 'notifications.mark_read', outcome: 'ok', targetType: 'notification', targetId: String(id) });
       return true;
     });
     if (!changed) throw notFound('notification');
@@ -131,14 +132,14 @@ export const notificationsRoute = new Hono<AppEnv>()
 export const notifyAdminsRoute = new Hono<AppEnv>().post('/:id/notify-admins', async (c) => {
   const { db, config } = c.get('deps');
   const viewer = c.get('viewer');
-  const notified = await transaction(db, (tx) => {
-    const conversation = loadVisibleConversation(tx, viewer, c.req.param('id'), 'conversation.notify_admins');
+  const notified = await transaction(db, async (tx) => {
+    const conversation = await loadVisibleConversation(tx, viewer, c.req.param('id'), 'conversation.notify_admins');
     if (viewer.role === 'customer') {
-      audit(tx, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
+      await audit(tx, { actorId: viewer.id, action: 'conversation.notify_admins', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
       throw forbidden('Only staff can notify the administrators.');
     }
-    const count = enqueueAdminNotices(tx, conversation, viewer.id, config.mailBatchSeconds);
-    audit(tx, {
+    const count = await enqueueAdminNotices(tx, conversation, viewer.id, config.mailBatchSeconds);
+    await audit(tx, {
       actorId: viewer.id,
       action: 'conversation.notify_admins',
       outcome: 'ok',

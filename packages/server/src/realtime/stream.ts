@@ -103,7 +103,7 @@ function parseLastEventId(header: string | undefined): number | undefined {
 export function eventsRoute(options: RealtimeOptions = {}) {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   let opens: FixedWindows | undefined;
-  return new Hono<AppEnv>().get('/events', (c) => {
+  return new Hono<AppEnv>().get('/events', async (c) => {
     const { db, config } = c.get('deps');
     const viewer = c.get('viewer');
     // Opening a stream costs more than most reads; a widget opens one per page and reconnects after a drop, backing off.
@@ -125,7 +125,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     const expiresAt = tokenExpiresAt(c.req.header('authorization'));
     // Still inside the verifier's clock-skew allowance: a stream would end at once, so ask for a fresh token now.
     if (expiresAt <= Date.now()) {
-      audit(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
+      await audit(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
       throw new ApiError(
         401,
         'unauthorized',
@@ -138,7 +138,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     }
     const bus = eventBus(db);
     // Read the starting point before answering, so nothing written after the request is missed.
-    let lastId = resumeFrom ?? latestEventId(db, viewer.id);
+    let lastId = resumeFrom ?? (await latestEventId(db, viewer.id));
     c.header('X-Accel-Buffering', 'no');
 
     const stillVisible = visibilityFilter(db, viewer);
@@ -204,7 +204,7 @@ export function eventsRoute(options: RealtimeOptions = {}) {
             continue;
           }
           dirty = false;
-          const rows = eventsAfter(db, viewer.id, lastId, BATCH) as EventRow[];
+          const rows = (await eventsAfter(db, viewer.id, lastId, BATCH)) as EventRow[];
           if (rows.length === 0) continue;
           lastId = rows[rows.length - 1]!.id;
           if (rows.length === BATCH) dirty = true;

@@ -29,7 +29,7 @@ export const auditRoute = new Hono<AppEnv>().get('/', query(AuditQuery), async (
   const { db } = c.get('deps');
   const viewer = c.get('viewer');
   if (viewer.role !== 'admin') {
-    audit(db, { actorId: viewer.id, action: 'audit.read', outcome: 'denied' });
+    await audit(db, { actorId: viewer.id, action: 'audit.read', outcome: 'denied' });
     throw forbidden('Only administrators can read the audit log.');
   }
   const { cursor, limit = 50, actor, action, outcome } = c.req.valid('query');

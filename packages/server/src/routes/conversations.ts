@@ -36,7 +36,7 @@ export const conversations = new Hono<AppEnv>()
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     const { before, limit } = c.req.valid('query');
-    const row = loadVisibleConversation(db, viewer, c.req.param('id'));
+    const row = await loadVisibleConversation(db, viewer, c.req.param('id'));
     const page = await threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
     const messages = await withMentions(db, viewer, page.messages);
     return c.json({ conversation: { ...conversationView(db, viewer, row), ...(await conversationDetails(db, viewer, row)) }, ...page, messages });

@@ -47,7 +47,7 @@ export const people = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     const { accountId } = c.req.valid('query');
     if (accountId !== undefined && !actsIn(viewer, accountId)) {
-      audit(db, { actorId: viewer.id, action: 'topics.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+      await audit(db, { actorId: viewer.id, action: 'topics.read', outcome: 'denied', targetType: 'account', targetId: accountId });
       throw forbidden(`You do not act in account ${accountId}.`);
     }
     const items = await rows<{ id: string; name: string; description: string; accountId: string | null }>(
@@ -63,7 +63,7 @@ export const people = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     const { accountId } = c.req.valid('query');
     if (!actsIn(viewer, accountId)) {
-      audit(db, { actorId: viewer.id, action: 'directory.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+      await audit(db, { actorId: viewer.id, action: 'directory.read', outcome: 'denied', targetType: 'account', targetId: accountId });
       throw forbidden(`You do not act in account ${accountId}.`);
     }
     const members = await rows<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
@@ -83,13 +83,13 @@ export const people = new Hono<AppEnv>()
     const viewer = c.get('viewer');
     const id = c.req.param('id');
     if (viewer.role !== 'admin') {
-      audit(db, { actorId: viewer.id, action: 'account.update', outcome: 'denied', targetType: 'account', targetId: id });
+      await audit(db, { actorId: viewer.id, action: 'account.update', outcome: 'denied', targetType: 'account', targetId: id });
       throw forbidden('Only admins can provision accounts.');
     }
     const { name } = c.req.valid('json');
-    await transaction(db, (tx) => {
+    await transaction(db, async (tx) => {
       tx.run(sql`INSERT INTO accounts (id, name) VALUES (${id}, ${name}) ON CONFLICT (id) DO UPDATE SET name = ${name}`);
-      audit(tx, { actorId: viewer.id, action: 'account.update', outcome: 'ok', targetType: 'account', targetId: id, detail: { name } });
+      await audit(tx, { actorId: viewer.id, action: 'account.update', outcome: 'ok', targetType: 'account', targetId: id, detail: { name } });
     });
     return c.json({ account: { id, name } });
   });
