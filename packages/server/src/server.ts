@@ -12,7 +12,7 @@ import { createLogger } from './ops/log.js';
 import { createMetrics } from './ops/metrics.js';
 
 export interface StartOptions extends CreateAppOptions {
-  /** Runs after the database is open and before the app answers (the demo seeds here). */
+  /** Runs after the database is open and before the app answers. */
   prepare?: (db: Db) => void;
   /** Called once listening, with the URL. */
   onListening?: (url: string) => void;
