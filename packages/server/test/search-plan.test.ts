@@ -53,13 +53,14 @@ beforeAll(async () => {
   }
   // Conversations of 200 messages without the words, among the older ones.
   for (let i = 0; i < 1400; i++)
-    postMessage(t.db, alice, ids[100 + (i % 7)]!, { body: `<p>filler ${i}</p>` }, prepareRichText(`<p>filler ${i}</p>`), noEffects);
+    await postMessage(t.db, alice, ids[100 + (i % 7)]!, { body: `<p>filler ${i}</p>` }, prepareRichText(`<p>filler ${i}</p>`), noEffects);
   // The newest 40 get "banana" in a hidden note only, and staff replies that move them up.
   for (const id of ids.slice(-40))
-    postMessage(t.db, sam, id, { body: '<p>banana internal</p>', action: 'internal_note' }, prepareRichText('<p>banana internal</p>'), noEffects);
-  for (const id of ids.slice(0, 30)) postMessage(t.db, sam, id, { body: '<p>a reply</p>' }, prepareRichText('<p>a reply</p>'), noEffects);
+    await postMessage(t.db, sam, id, { body: '<p>banana internal</p>', action: 'internal_note' }, prepareRichText('<p>banana internal</p>'), noEffects);
+  for (const id of ids.slice(0, 30)) await postMessage(t.db, sam, id, { body: '<p>a reply</p>' }, prepareRichText('<p>a reply</p>'), noEffects);
   // "cherry" in 1,260 messages, three in every conversation: more matches than the index is first asked for.
-  for (let i = 0; i < 1260; i++) postMessage(t.db, alice, ids[i % 420]!, { body: `<p>cherry ${i}</p>` }, prepareRichText(`<p>cherry ${i}</p>`), noEffects);
+  for (let i = 0; i < 1260; i++)
+    await postMessage(t.db, alice, ids[i % 420]!, { body: `<p>cherry ${i}</p>` }, prepareRichText(`<p>cherry ${i}</p>`), noEffects);
 }, 120_000);
 
 /** The Inbox page of `who`, newest first, wanting `wanted` rows. */
@@ -100,7 +101,7 @@ describe('how a search finds its page', () => {
       prepareRichText('<p>apple pie, E-Mail me</p>'),
       noEffects,
     );
-    postMessage(t.db, sam, kiwi.id, { body: '<p>banana note</p>', action: 'internal_note' }, prepareRichText('<p>banana note</p>'), noEffects);
+    await postMessage(t.db, sam, kiwi.id, { body: '<p>banana note</p>', action: 'internal_note' }, prepareRichText('<p>banana note</p>'), noEffects);
     for (const q of ['apple', 'APPLE pie', 'creme', 'brûl%', 'e-mail', 'mail', 'email', 'banana', 'pie%']) {
       const found = await plan(q, adam, 10_000);
       expect(found.via, q).toBe('direct');

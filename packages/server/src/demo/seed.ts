@@ -382,7 +382,7 @@ export interface SeedResult {
 
 /** True when the database already holds data: the demo never seeds over it. */
 async function hasData(db: Db): Promise<boolean> {
-  return Boolean((await firstRow(db, sql`SELECT 1 AS found FROM users LIMIT 1`)) ?? (await firstRow(db, sql`SELECT 1 AS found FROM conversations LIMIT 1`)));
+  return Boolean((await firstRow(db, sql`SELECT 1 AS one FROM users LIMIT 1`)) ?? (await firstRow(db, sql`SELECT 1 AS one FROM conversations LIMIT 1`)));
 }
 
 /**
@@ -409,7 +409,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
   });
 }
 
-async function playHistory(db: Db, now: number): Promise<void> {
+async function playHistory(db: Db, now: number) {
   type Event = { at: number; thread: Thread; step?: Step; order: number };
   const events: Event[] = [];
   for (const thread of threads) {
@@ -465,7 +465,7 @@ async function playHistory(db: Db, now: number): Promise<void> {
     await execute(
       db,
       sql`UPDATE conversations SET created_at = ${iso(t.created)}, updated_at = ${iso(t.updated)}, public_updated_at = ${iso(t.publicUpdated)}
-          WHERE id = ${conversationId}`,
+               WHERE id = ${conversationId}`,
     );
   }
 }

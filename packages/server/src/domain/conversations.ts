@@ -14,7 +14,7 @@ import {
   type StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import { dialect, homeOf, transaction, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
+import { dialect, homeOf, transaction, writeVersion, type Db } from '../store/sqlite/client.js';
 import { execute, firstRow, rows } from '../store/sql.js';
 import { parseSearch } from '../search/terms.js';
 import { accountConversationsUnion, planSearch } from './search.js';
@@ -42,20 +42,23 @@ import {
 
 // ------------------------------------------------------------------ helpers
 /** The subset of `userIds` who belong to the account (by membership) — or are admins. */
-function membersOf(db: Db, accountId: string, userIds: string[]): Map<string, { id: string; role: Role }> {
+async function membersOf(db: Db, accountId: string, userIds: string[]): Promise<Map<string, { id: string; role: Role }>> {
   if (userIds.length === 0) return new Map();
-  const rows = db.all<{ id: string; role: Role }>(sql`
+  const found = await rows<{ id: string; role: Role }>(
+    db,
+    sql`
     SELECT u.id, u.role FROM users u
     WHERE u.id IN (${sql.join(
       userIds.map((id) => sql`${id}`),
       sql`, `,
     )})
-      AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}))`);
-  return new Map(rows.map((r) => [r.id, r]));
+      AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}))`,
+  );
+  return new Map(found.map((r) => [r.id, r]));
 }
 
-function requireMembers(db: Db, accountId: string, userIds: string[], field: string) {
-  const found = membersOf(db, accountId, userIds);
+async function requireMembers(db: Db, accountId: string, userIds: string[], field: string) {
+  const found = await membersOf(db, accountId, userIds);
   const missing = userIds.filter((id) => !found.has(id));
   if (missing.length > 0) {
     throw new ApiError(422, 'invalid', `${field}: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not belong to account ${accountId}.`, [
@@ -65,10 +68,13 @@ function requireMembers(db: Db, accountId: string, userIds: string[], field: str
   return found;
 }
 
-function upsertParticipant(db: Db, conversationId: string, userId: string) {
-  db.run(sql`
+async function upsertParticipant(db: Db, conversationId: string, userId: string) {
+  await execute(
+    db,
+    sql`
     INSERT INTO conversation_users (conversation_id, user_id, participant, has_left) VALUES (${conversationId}, ${userId}, TRUE, FALSE)
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = TRUE, has_left = FALSE`);
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = TRUE, has_left = FALSE`,
+  );
 }
 
 // ------------------------------------------------------------------ one conversation
@@ -113,15 +119,24 @@ export async function getConversation(db: Db, viewer: Viewer, id: string): Promi
 }
 
 // ------------------------------------------------------------------ create
-/** Opens a conversation with `input` (its first message's body already prepared as `body`), as `viewer`. */
-export function createConversation(db: Db, viewer: Viewer, input: CreateConversationBody, body: RichTextBody, effects: MessageEffects): Promise<Conversation> {
+/**
+ * Opens a conversation with `input` (its first message's body already prepared as `body`), as `viewer`, in the
+ * caller's write transaction (a group commit's job, domain/write-jobs.ts).
+ */
+export async function createConversation(
+  db: Db,
+  viewer: Viewer,
+  input: CreateConversationBody,
+  body: RichTextBody,
+  effects: MessageEffects,
+): Promise<Conversation> {
   if (!actsIn(viewer, input.accountId)) {
-    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId });
+    await audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId });
     throw forbidden(`You do not act in account ${input.accountId}.`);
   }
   if (viewer.role === 'customer' && input.notifyAdmins) {
     // As on replies (messages.ts) and POST /conversations/:id/notify-admins: staff and admins only.
-    audit(db, {
+    await audit(db, {
       actorId: viewer.id,
       action: 'conversation.create',
       outcome: 'denied',
@@ -139,47 +154,51 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
   }
 
   const id = newId('c');
-  writeTx(db, () => {
-    const account = db.get<{ id: string }>(sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
-    if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
-    let assigneeId: string | null = null;
-    if (input.topicId) {
-      const topic = db.get<{ defaultAssigneeId: string | null }>(sql`SELECT default_assignee_id AS "defaultAssigneeId" FROM topics t
-                                                                          WHERE t.id = ${input.topicId} AND ${topicVisible(viewer, input.accountId)}`);
-      if (!topic) throw invalid('topicId', `there is no topic ${input.topicId} in account ${input.accountId}`);
-      if (viewer.role === 'customer' && topic.defaultAssigneeId && membersOf(db, input.accountId, [topic.defaultAssigneeId]).size > 0) {
-        assigneeId = topic.defaultAssigneeId;
-      }
-    }
-    requireMembers(db, input.accountId, recipientIds, 'recipientIds');
-    const at = nowIso();
-    const context = input.context;
-    db.run(sql`
-      INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
-                                 status, assignee_id, created_by, created_at, updated_at, public_updated_at)
-      VALUES (${id}, ${input.accountId}, ${subject}, ${input.topicId ?? null}, ${context ? cleanPlainText(context.kind) : null},
-              ${context ? cleanPlainText(context.ref) : null}, ${context?.title ? cleanPlainText(context.title) : null}, ${context?.url ?? null},
-              ${viewer.role === 'customer' ? 'open' : 'attentive'}, ${assigneeId}, ${viewer.id}, ${at}, ${at}, ${at})`);
-    upsertParticipant(db, id, viewer.id);
-    for (const recipient of recipientIds) upsertParticipant(db, id, recipient);
-    insertMessage(
+  const account = await firstRow<{ id: string }>(db, sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
+  if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
+  let assigneeId: string | null = null;
+  if (input.topicId) {
+    const topic = await firstRow<{ defaultAssigneeId: string | null }>(
       db,
-      viewer,
-      { id, accountId: input.accountId, subject },
-      {
-        kind: 'message',
-        body,
-        doNotReply: false,
-        attachmentIds: input.attachmentIds ?? [],
-        createdAt: at,
-        isFirst: true,
-        notifyAdmins: input.notifyAdmins ?? false,
-      },
-      effects,
+      sql`SELECT default_assignee_id AS "defaultAssigneeId" FROM topics t
+          WHERE t.id = ${input.topicId} AND ${topicVisible(viewer, input.accountId)}`,
     );
-    acknowledgeQuestion(db, viewer, { id, accountId: input.accountId, topicId: input.topicId ?? null }, at);
-    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'ok', targetType: 'conversation', targetId: id });
-  });
+    if (!topic) throw invalid('topicId', `there is no topic ${input.topicId} in account ${input.accountId}`);
+    if (viewer.role === 'customer' && topic.defaultAssigneeId && (await membersOf(db, input.accountId, [topic.defaultAssigneeId])).size > 0) {
+      assigneeId = topic.defaultAssigneeId;
+    }
+  }
+  await requireMembers(db, input.accountId, recipientIds, 'recipientIds');
+  const at = nowIso();
+  const context = input.context;
+  await execute(
+    db,
+    sql`
+    INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
+                               status, assignee_id, created_by, created_at, updated_at, public_updated_at)
+    VALUES (${id}, ${input.accountId}, ${subject}, ${input.topicId ?? null}, ${context ? cleanPlainText(context.kind) : null},
+            ${context ? cleanPlainText(context.ref) : null}, ${context?.title ? cleanPlainText(context.title) : null}, ${context?.url ?? null},
+            ${viewer.role === 'customer' ? 'open' : 'attentive'}, ${assigneeId}, ${viewer.id}, ${at}, ${at}, ${at})`,
+  );
+  await upsertParticipant(db, id, viewer.id);
+  for (const recipient of recipientIds) await upsertParticipant(db, id, recipient);
+  await insertMessage(
+    db,
+    viewer,
+    { id, accountId: input.accountId, subject },
+    {
+      kind: 'message',
+      body,
+      doNotReply: false,
+      attachmentIds: input.attachmentIds ?? [],
+      createdAt: at,
+      isFirst: true,
+      notifyAdmins: input.notifyAdmins ?? false,
+    },
+    effects,
+  );
+  await acknowledgeQuestion(db, viewer, { id, accountId: input.accountId, topicId: input.topicId ?? null }, at);
+  await audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'ok', targetType: 'conversation', targetId: id });
   return getConversation(db, viewer, id);
 }
 

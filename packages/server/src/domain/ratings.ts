@@ -65,7 +65,7 @@ export async function ratingsOf(db: Db, viewer: Viewer, conversationId: string):
 export async function rateConversation(db: Db, viewer: Viewer, conversationId: string, input: RateBody): Promise<Rating> {
   const conversation = await loadVisibleConversation(db, viewer, conversationId, 'conversation.rate');
   if (!mayRate(viewer)) {
-    audit(db, { actorId: viewer.id, action: 'conversation.rate', outcome: 'denied', targetType: 'conversation', targetId: conversationId });
+    await audit(db, { actorId: viewer.id, action: 'conversation.rate', outcome: 'denied', targetType: 'conversation', targetId: conversationId });
     throw forbidden('Only customers rate conversations; staff and admins see the ratings.');
   }
   const [existing] = await db
@@ -136,7 +136,7 @@ function instant(field: string, value: string | undefined, fallback: number): nu
 export async function ratingSummary(db: Db, viewer: Viewer, query: { accountId: string; from?: string; to?: string }): Promise<RatingSummary> {
   const { accountId } = query;
   if (!actsIn(viewer, accountId) || !seesAllRatings(viewer)) {
-    audit(db, { actorId: viewer.id, action: 'ratings.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'ratings.read', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden(actsIn(viewer, accountId) ? 'Ratings are for staff and admins.' : `You do not act in account ${accountId}.`);
   }
   const to = instant('to', query.to, Date.now());

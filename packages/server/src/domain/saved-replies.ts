@@ -80,7 +80,7 @@ function decodePosition(cursor: string): { titleKey: string; id: string } | null
 /** Customers get 403 from every saved-reply route, whatever the id: the replies are staff tools. */
 function staffOnly(db: Db, viewer: Viewer, action: string, targetId?: string): void {
   if (usesStaffTools(viewer)) return;
-  audit(db, { actorId: viewer.id, action, outcome: 'denied', ...(targetId ? { targetType: 'saved_reply', targetId } : {}) });
+  void audit(db, { actorId: viewer.id, action, outcome: 'denied', ...(targetId ? { targetType: 'saved_reply', targetId } : {}) });
   throw forbidden('Saved replies are for staff and administrators.');
 }
 
@@ -89,7 +89,7 @@ async function loadVisible(db: Db, viewer: Viewer, id: string, action: string): 
   const [row] = await db.select().from(savedReplies).where(eq(savedReplies.id, id)).limit(1);
   if (!row) throw notFound('saved reply');
   if (!seesSavedReply(viewer, row.accountId)) {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'saved_reply', targetId: id });
+    await audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'saved_reply', targetId: id });
     throw notFound('saved reply');
   }
   return row;
@@ -97,7 +97,13 @@ async function loadVisible(db: Db, viewer: Viewer, id: string, action: string): 
 
 function mayManage(db: Db, viewer: Viewer, row: { id?: string; accountId: string | null }, action: string): void {
   if (managesSavedReply(viewer, row.accountId)) return;
-  audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: row.id ? 'saved_reply' : 'account', targetId: row.id ?? row.accountId ?? 'shared' });
+  void audit(db, {
+    actorId: viewer.id,
+    action,
+    outcome: 'denied',
+    targetType: row.id ? 'saved_reply' : 'account',
+    targetId: row.id ?? row.accountId ?? 'shared',
+  });
   throw forbidden(
     row.accountId === null
       ? 'Shared saved replies are managed by administrators; staff use them.'
@@ -109,7 +115,7 @@ function mayManage(db: Db, viewer: Viewer, row: { id?: string; accountId: string
 export async function listSavedReplies(db: Db, viewer: Viewer, query: SavedRepliesQuery): Promise<SavedReplyPage> {
   staffOnly(db, viewer, 'saved_replies.read');
   if (query.accountId !== undefined && !actsIn(viewer, query.accountId)) {
-    audit(db, { actorId: viewer.id, action: 'saved_replies.read', outcome: 'denied', targetType: 'account', targetId: query.accountId });
+    await audit(db, { actorId: viewer.id, action: 'saved_replies.read', outcome: 'denied', targetType: 'account', targetId: query.accountId });
     throw forbidden(`You do not act in account ${query.accountId}.`);
   }
   const limit = query.limit ?? limits.pageSize.default;

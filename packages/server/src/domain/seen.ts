@@ -93,11 +93,11 @@ export async function seenFor(db: Db, viewer: Viewer, conversation: { id: string
 async function settingsAccount(db: Db, viewer: Viewer, accountId: string, action: string): Promise<void> {
   const [account] = actsIn(viewer, accountId) ? await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)) : [];
   if (!account) {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'account', targetId: accountId });
     throw notFound('account');
   }
   if (viewer.role === 'customer') {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden("Only staff and admins read or change an account's settings.");
   }
 }
@@ -112,7 +112,7 @@ export async function accountSettingsOf(db: Db, viewer: Viewer, accountId: strin
 export async function patchAccountSettings(db: Db, viewer: Viewer, accountId: string, input: { showReaderNames: boolean }): Promise<AccountSettings> {
   await settingsAccount(db, viewer, accountId, 'account_settings.update');
   if (viewer.role !== 'admin') {
-    audit(db, { actorId: viewer.id, action: 'account_settings.update', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'account_settings.update', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden("Only admins change an account's settings.");
   }
   await transaction(db, async (tx) => {

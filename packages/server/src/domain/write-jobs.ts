@@ -20,25 +20,16 @@ export type JobRunner = <K extends JobName>(job: K, ...args: Parameters<WriteJob
 
 export function writeJobs(db: Db, effects: MessageEffects) {
   return {
-    createConversation: async (viewer: Viewer, input: CreateConversationBody, body: RichTextBody) => {
-      // The job writes the conversation and starts reading it back (getConversation is async). A group's jobs
-      // return plain values, so the read is handed over in an object; it runs once the group has ended. Should
-      // the group roll back, the caller gets the group's error and the read's failure is nobody's to hear.
-      const { read } = await groupWrite(db, () => {
-        const started = createConversation(db, viewer, input, body, effects);
-        started.catch(() => undefined);
-        return { read: started };
-      });
-      return read;
-    },
+    createConversation: (viewer: Viewer, input: CreateConversationBody, body: RichTextBody) =>
+      groupWrite(db, (tx) => createConversation(tx, viewer, input, body, effects)),
     postMessage: (viewer: Viewer, conversationId: string, input: PostMessageBody, body: RichTextBody) =>
-      groupWrite(db, () => postMessage(db, viewer, conversationId, input, body, effects)),
-    writeUser: (identity: Identity) => groupWrite(db, () => writeUser(db, identity)),
+      groupWrite(db, (tx) => postMessage(tx, viewer, conversationId, input, body, effects)),
+    writeUser: (identity: Identity) => groupWrite(db, (tx) => writeUser(tx, identity)),
     claimNotices: (leader: Leader, nowMs: number, leaseMs: number, batchSeconds: number) =>
-      groupWrite(db, () => claimNotices(db, leader, nowMs, leaseMs, batchSeconds)),
+      groupWrite(db, (tx) => claimNotices(tx, leader, nowMs, leaseMs, batchSeconds)),
     finishNotices: (ids: number[], status: 'sent' | 'failed', error: string | null, atIso: string) =>
-      groupWrite(db, () => finishNotices(db, ids, status, error, atIso)),
-    postponeNotices: (ids: number[], nextAttemptIso: string, error: string) => groupWrite(db, () => postponeNotices(db, ids, nextAttemptIso, error)),
+      groupWrite(db, (tx) => finishNotices(tx, ids, status, error, atIso)),
+    postponeNotices: (ids: number[], nextAttemptIso: string, error: string) => groupWrite(db, (tx) => postponeNotices(tx, ids, nextAttemptIso, error)),
   };
 }
 

@@ -53,14 +53,14 @@ export function searchScopeTokens(conversation: { id: string; accountId: string 
 
 // ------------------------------------------------------------------ index
 /** Adds a message to the search index (in the caller's transaction). */
-export function indexMessage(db: Db, message: IndexedMessage): void {
+export async function indexMessage(db: Db, message: IndexedMessage): Promise<void> {
   const p = sql.placeholder;
-  prepareOnce(db, 'search.index', (db) =>
+  await prepareOnce(db, 'search.index', (db) =>
     db
       .insert(messageSearch)
       .values({ rowid: p('seq'), subject: p('subject'), body: p('body'), scope: p('scope') })
       .prepare(),
-  ).run({
+  ).execute({
     seq: message.seq,
     subject: message.subject,
     body: message.body,
