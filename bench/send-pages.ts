@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../packages/server/src/config.js';
 import { openDb, type Db } from '../packages/server/src/store/sqlite/client.js';
 import { BACKSTOP_PAGES } from '../packages/server/src/store/sqlite/checkpointer.js';
-import { groupWrite } from '../packages/server/src/store/sqlite/group-commit.js';
+import { groupWrite, ownConnection } from '../packages/server/src/store/sqlite/group-commit.js';
 import { prepareRichText } from '../packages/server/src/domain/rich-text.js';
 import { writeJobs } from '../packages/server/src/domain/write-jobs.js';
 import { notifyEffects } from '../packages/server/src/notify/effects.js';
@@ -63,7 +63,10 @@ function freshCopy(): Db {
   const chunk = Buffer.alloc(1 << 20);
   for (let position = 0; readSync(fd, chunk, 0, chunk.length, position) > 0; position += chunk.length);
   closeSync(fd);
-  return openDb(file, { migrate: false });
+  const db = openDb(file, { migrate: false });
+  // The writer thread's connection: its group commits run on it directly.
+  ownConnection(db);
+  return db;
 }
 
 /** Pages appended to the WAL since it was last empty, by the table or index they belong to. */

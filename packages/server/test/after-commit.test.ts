@@ -5,33 +5,33 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { afterCommit, afterTransaction, openDb, writeTx, type Db } from '../src/store/sqlite/client.js';
+import { afterCommit, afterTransaction, openDb, transaction, type Db } from '../src/store/sqlite/client.js';
 import { groupWrite } from '../src/store/sqlite/group-commit.js';
 
 let db: Db;
 afterEach(() => db?.$client.close());
 
 describe('work after a commit', () => {
-  it('runs after the commit, outside the transaction, and not at all for a rollback', () => {
+  it('runs after the commit, outside the transaction, and not at all for a rollback', async () => {
     db = openDb(':memory:');
     const seen: string[] = [];
     const note = (what: string) => () => seen.push(`${what}${db.$client.inTransaction ? ' (inside)' : ''}`);
-    writeTx(db, () => {
-      db.run(sql`INSERT INTO accounts (id) VALUES ('a1')`);
-      afterCommit(db, note('committed'));
-      afterTransaction(db, note('ended'));
+    await transaction(db, (tx) => {
+      tx.run(sql`INSERT INTO accounts (id) VALUES ('a1')`);
+      afterCommit(tx, note('committed'));
+      afterTransaction(tx, note('ended'));
       expect(seen).toEqual([]);
     });
     expect(seen).toEqual(['committed', 'ended']);
 
     seen.length = 0;
-    expect(() =>
-      writeTx(db, () => {
-        afterCommit(db, note('committed'));
-        afterTransaction(db, note('ended'));
+    await expect(
+      transaction(db, (tx) => {
+        afterCommit(tx, note('committed'));
+        afterTransaction(tx, note('ended'));
         throw new Error('refused');
       }),
-    ).toThrow('refused');
+    ).rejects.toThrow('refused');
     expect(seen).toEqual(['ended']);
 
     // Outside a transaction: at once.
@@ -40,19 +40,19 @@ describe('work after a commit', () => {
     expect(seen).toEqual(['now']);
   });
 
-  it('drops what a savepoint rolled back registered, and keeps the rest', () => {
+  it('drops what a savepoint rolled back registered, and keeps the rest', async () => {
     db = openDb(':memory:');
     const seen: string[] = [];
-    writeTx(db, () => {
-      afterCommit(db, () => seen.push('outer'));
-      expect(() =>
-        writeTx(db, () => {
-          afterCommit(db, () => seen.push('inner, rolled back'));
-          afterTransaction(db, () => seen.push('inner ended'));
+    await transaction(db, async (tx) => {
+      afterCommit(tx, () => seen.push('outer'));
+      await expect(
+        transaction(tx, (inner) => {
+          afterCommit(inner, () => seen.push('inner, rolled back'));
+          afterTransaction(inner, () => seen.push('inner ended'));
           throw new Error('inner');
         }),
-      ).toThrow('inner');
-      writeTx(db, () => afterCommit(db, () => seen.push('inner, kept')));
+      ).rejects.toThrow('inner');
+      await transaction(tx, (inner) => afterCommit(inner, () => seen.push('inner, kept')));
     });
     expect(seen).toEqual(['outer', 'inner, kept', 'inner ended']);
   });
@@ -61,12 +61,12 @@ describe('work after a commit', () => {
     db = openDb(':memory:');
     const seen: string[] = [];
     const results = await Promise.allSettled([
-      groupWrite(db, () => afterCommit(db, () => seen.push(`one${db.$client.inTransaction ? ' (inside)' : ''}`))),
-      groupWrite(db, () => {
-        afterCommit(db, () => seen.push('two'));
+      groupWrite(db, (tx) => afterCommit(tx, () => seen.push(`one${db.$client.inTransaction ? ' (inside)' : ''}`))),
+      groupWrite(db, (tx) => {
+        afterCommit(tx, () => seen.push('two'));
         throw new Error('two fails');
       }),
-      groupWrite(db, () => afterCommit(db, () => seen.push('three'))),
+      groupWrite(db, (tx) => afterCommit(tx, () => seen.push('three'))),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(seen).toEqual(['one', 'three']);

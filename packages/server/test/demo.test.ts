@@ -14,7 +14,7 @@ import { captureLogs } from './helpers.js';
 
 const SECRET = 'demo-test-secret-that-is-at-least-32-bytes';
 
-function makeDemo() {
+async function makeDemo() {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-demo-'));
   const config = loadConfig({
     SECURE_INBOX_JWT_SECRET: SECRET,
@@ -23,7 +23,7 @@ function makeDemo() {
     SECURE_INBOX_RATE_LIMIT: '0',
   });
   const db = openDb(config.dbFile);
-  const seed = seedDemo(db);
+  const seed = await seedDemo(db);
   const app = createApp(
     { db, config, logger: captureLogs().logger },
     { bundlePath: join(dir, 'missing-bundle.js'), mount: (root) => root.route('/', demoRoutes()) },
@@ -48,7 +48,7 @@ function makeDemo() {
   return { dir, config, db, seed, app, token, api };
 }
 
-type Demo = ReturnType<typeof makeDemo>;
+type Demo = Awaited<ReturnType<typeof makeDemo>>;
 
 const count = (db: Db, query: ReturnType<typeof sql>) => db.get<{ n: number }>(query)!.n;
 
@@ -65,8 +65,8 @@ const customers = demoUserList.filter((u) => u.role === 'customer');
 
 describe('the demo seed', () => {
   let demo: Demo;
-  beforeAll(() => {
-    demo = makeDemo();
+  beforeAll(async () => {
+    demo = await makeDemo();
   });
 
   it('creates accounts with names, topics, every demo user and conversations in every status', () => {
@@ -165,11 +165,11 @@ describe('the demo seed', () => {
     });
     expect(created.status).toBe(201);
     const before = tableCounts(db);
-    expect(seedDemo(db)).toEqual({ seeded: false, conversations: 0 });
+    expect(await seedDemo(db)).toEqual({ seeded: false, conversations: 0 });
     expect(tableCounts(db)).toEqual(before);
 
     const reopened = openDb(join(dir, 'demo.db'));
-    expect(seedDemo(reopened).seeded).toBe(false);
+    expect((await seedDemo(reopened)).seeded).toBe(false);
     expect(tableCounts(reopened)).toEqual(before);
     expect(count(reopened, sql`SELECT count(*) AS n FROM conversations WHERE subject = 'Fee receipt'`)).toBe(1);
     reopened.$client.close();
@@ -178,8 +178,8 @@ describe('the demo seed', () => {
 
 describe('the demo page', () => {
   let demo: Demo;
-  beforeAll(() => {
-    demo = makeDemo();
+  beforeAll(async () => {
+    demo = await makeDemo();
   });
 
   function expectNoInlineCode(html: string) {
@@ -262,8 +262,8 @@ describe('the demo page', () => {
 
 describe('POST /demo/token', () => {
   let demo: Demo;
-  beforeAll(() => {
-    demo = makeDemo();
+  beforeAll(async () => {
+    demo = await makeDemo();
   });
 
   it('mints a 15-minute token with the seeded claims that works against /api/v1/me', async () => {

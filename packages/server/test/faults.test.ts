@@ -266,7 +266,8 @@ describe('a database that cannot be written', () => {
     await signInAll(t);
     const c = await startConversation(t, alice);
     const pages = t.db.$client.pragma('page_count', { simple: true }) as number;
-    t.db.$client.pragma(`max_page_count = ${pages + 40}`);
+    // Every connection of the database: the sends are written on the transactions' own.
+    for (const connection of connectionsOf(t.db)) connection.pragma(`max_page_count = ${pages + 40}`);
     const consoleError = console.error;
     console.error = () => {};
     const acknowledged: string[] = [];
@@ -289,7 +290,7 @@ describe('a database that cannot be written', () => {
     for (const id of acknowledged) expect(ids).toContain(id);
     expect(integrity(t.config.dbFile)).toBe('ok0');
     // Space again: writing works as before.
-    t.db.$client.pragma('max_page_count = 1073741823');
+    for (const connection of connectionsOf(t.db)) connection.pragma('max_page_count = 1073741823');
     await postMessage(t, alice, c.id, { body: 'after the disk was cleaned up' });
   });
 });

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferToGroupEnd, groupWrite } from '../src/store/sqlite/group-commit.js';
+import { connectionsOf, type Db } from '../src/store/sqlite/client.js';
 import { makeTestApp, people, signInAll, startConversation, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -54,7 +55,7 @@ describe('group commit', () => {
     t = makeTestApp();
     const db = t.db;
     db.$client.exec('CREATE TABLE gc (v TEXT UNIQUE)');
-    const insert = (v: string) => () => db.$client.prepare('INSERT INTO gc (v) VALUES (?)').run(v).changes;
+    const insert = (v: string) => (tx: Db) => tx.$client.prepare('INSERT INTO gc (v) VALUES (?)').run(v).changes;
     let committedWhenAnswered = -1;
     const first = groupWrite(db, insert('a')).then((n) => {
       committedWhenAnswered = (db.$client.prepare('SELECT count(*) AS n FROM gc').get() as { n: number }).n;
@@ -76,12 +77,12 @@ describe('group commit', () => {
     const db = t.db;
     db.$client.exec('CREATE TABLE gc (v TEXT UNIQUE)');
     const order: string[] = [];
-    const write = (v: string) => () => {
-      db.$client.prepare('INSERT INTO gc (v) VALUES (?)').run(v);
+    const write = (v: string) => async (tx: Db) => {
+      tx.$client.prepare('INSERT INTO gc (v) VALUES (?)').run(v);
       order.push(`write ${v}`);
-      deferToGroupEnd(db, () => {
-        order.push(`deferred ${v} (in transaction: ${db.$client.inTransaction})`);
-        db.$client.prepare('INSERT INTO gc (v) VALUES (?)').run(`${v}-late`);
+      await deferToGroupEnd(tx, () => {
+        order.push(`deferred ${v} (in transaction: ${tx.$client.inTransaction})`);
+        tx.$client.prepare('INSERT INTO gc (v) VALUES (?)').run(`${v}-late`);
       });
       if (v === 'b') throw new Error('b is refused after deferring');
       return v;
@@ -93,7 +94,7 @@ describe('group commit', () => {
 
     // Outside a group the work runs at once.
     const alone: string[] = [];
-    deferToGroupEnd(db, () => alone.push('now'));
+    await deferToGroupEnd(db, () => alone.push('now'));
     expect(alone).toEqual(['now']);
   });
 
@@ -101,11 +102,11 @@ describe('group commit', () => {
     t = makeTestApp();
     const db = t.db;
     db.$client.exec('CREATE TABLE gc (v TEXT UNIQUE)');
-    const first = groupWrite(db, () => {
-      db.$client.prepare("INSERT INTO gc (v) VALUES ('x')").run();
-      deferToGroupEnd(db, () => db.$client.prepare("INSERT INTO gc (v) VALUES ('x')").run());
+    const first = groupWrite(db, async (tx) => {
+      tx.$client.prepare("INSERT INTO gc (v) VALUES ('x')").run();
+      await deferToGroupEnd(tx, () => tx.$client.prepare("INSERT INTO gc (v) VALUES ('x')").run());
     });
-    const second = groupWrite(db, () => db.$client.prepare("INSERT INTO gc (v) VALUES ('y')").run().changes);
+    const second = groupWrite(db, (tx) => tx.$client.prepare("INSERT INTO gc (v) VALUES ('y')").run().changes);
     await expect(first).rejects.toThrow(/UNIQUE/);
     await expect(second).rejects.toThrow(/UNIQUE/);
     expect((db.$client.prepare('SELECT count(*) AS n FROM gc').get() as { n: number }).n).toBe(0);
@@ -117,8 +118,8 @@ describe('group commit', () => {
     db.$client.exec('CREATE TABLE gc (id INTEGER PRIMARY KEY, v TEXT)');
     // A deferred foreign key is only checked at COMMIT: the whole group fails there.
     db.$client.exec('CREATE TABLE gc_child (p INTEGER REFERENCES gc(id) DEFERRABLE INITIALLY DEFERRED)');
-    const ok = groupWrite(db, () => db.$client.prepare("INSERT INTO gc (v) VALUES ('x')").run().changes);
-    const breaks = groupWrite(db, () => db.$client.prepare('INSERT INTO gc_child (p) VALUES (999)').run().changes);
+    const ok = groupWrite(db, (tx) => tx.$client.prepare("INSERT INTO gc (v) VALUES ('x')").run().changes);
+    const breaks = groupWrite(db, (tx) => tx.$client.prepare('INSERT INTO gc_child (p) VALUES (999)').run().changes);
     await expect(ok).rejects.toThrow(/FOREIGN KEY/);
     await expect(breaks).rejects.toThrow(/FOREIGN KEY/);
     expect((db.$client.prepare('SELECT count(*) AS n FROM gc').get() as { n: number }).n).toBe(0);
@@ -129,7 +130,8 @@ describe('group commit', () => {
     await signInAll(t);
     const conv = await startConversation(t, people.alice);
     const pages = t.db.$client.pragma('page_count', { simple: true }) as number;
-    t.db.$client.pragma(`max_page_count = ${pages + 30}`);
+    // Every connection of the database: the sends are written on the transactions' own.
+    for (const connection of connectionsOf(t.db)) connection.pragma(`max_page_count = ${pages + 30}`);
     const consoleError = console.error;
     console.error = () => {};
     const results = [];
@@ -153,7 +155,7 @@ describe('group commit', () => {
       .filter((r) => r.status === 201)
       .map((r) => r.json.message.id as string)
       .sort();
-    t.db.$client.pragma('max_page_count = 1073741823');
+    for (const connection of connectionsOf(t.db)) connection.pragma('max_page_count = 1073741823');
     const stored = (
       t.db.$client
         .prepare('SELECT id FROM messages WHERE conversation_id = ? AND seq > (SELECT first_seq FROM conversations WHERE id = ?)')

@@ -49,11 +49,11 @@ describe('kept inbox pages', () => {
           const answer = await t.call(user, 'GET', `/conversations?${new URLSearchParams(q)}`);
           expect(answer.status, `${after}: ${user.sub} ${JSON.stringify(q)}`).toBe(200);
           expect(answer.headers.get('content-type')).toBe('application/json');
-          const fresh = listConversations(t.db, identity(user), ListConversationsQuery.parse(q));
+          const fresh = await listConversations(t.db, identity(user), ListConversationsQuery.parse(q));
           expect(answer.json, `${after}: ${user.sub} ${JSON.stringify(q)}`).toEqual(JSON.parse(JSON.stringify(fresh)));
         }
         const me = await t.call(user, 'GET', '/me');
-        const counts = folderCounts(t.db, identity(user));
+        const counts = await folderCounts(t.db, identity(user));
         expect(me.json.folders, `${after}: ${user.sub} /me`).toEqual(counts);
         expect(me.json.unread.inbox).toBe(counts.inbox.unread);
       }
@@ -147,7 +147,7 @@ describe('kept inbox pages', () => {
     const renamed = { ...people.alice, name: 'Alice Renamed', role: 'staff' as const, accounts: ['globex'] };
     for (const user of [people.bob, people.sam]) {
       const answer = await t.call(user, 'GET', '/conversations');
-      expect(answer.json).toEqual(JSON.parse(JSON.stringify(listConversations(t.db, identity(user), ListConversationsQuery.parse({})))));
+      expect(answer.json).toEqual(JSON.parse(JSON.stringify(await listConversations(t.db, identity(user), ListConversationsQuery.parse({})))));
     }
     expect((await t.call(people.sam, 'GET', '/conversations')).json.items[0].lastMessage.authorName).toBe(renamed.name);
   });

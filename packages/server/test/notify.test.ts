@@ -188,7 +188,7 @@ describe('who is notified', () => {
       isFirst: true,
       staffOnly: false,
     };
-    expect(enqueueMessageNotices(t.db, message, 0)).toBe(0);
+    expect(await enqueueMessageNotices(t.db, message, 0)).toBe(0);
     expect(rows(t)).toHaveLength(1);
   });
 });

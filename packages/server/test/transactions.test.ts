@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { afterCommit, closeLane, openDb, transaction, writeTx, type Db } from '../src/store/sqlite/client.js';
+import { afterCommit, closeLane, openDb, transaction, type Db } from '../src/store/sqlite/client.js';
 import { accounts } from '../src/store/sqlite/schema.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { audit } from '../src/domain/audit.js';
@@ -112,8 +112,8 @@ describe('async transactions on SQLite', () => {
           ),
         ).rejects.toThrow('inner');
         await transaction(tx, (inner) => inner.insert(accounts).values({ id: 'inner-kept' }).run(), { afterCommit: () => after.push('kept option') });
-        // The synchronous domain not yet converted nests the same way.
-        writeTx(tx, () => tx.insert(accounts).values({ id: 'sync-kept' }).run());
+        // A body that does not await nests the same way.
+        await transaction(tx, (inner) => inner.insert(accounts).values({ id: 'sync-kept' }).run());
         expect(after).toEqual([]);
       },
       { afterCommit: () => after.push('outer option') },

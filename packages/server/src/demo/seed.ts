@@ -17,7 +17,8 @@ import {
   type PostMessageBody as PostInput,
 } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
-import { writeTx, type Db } from '../store/sqlite/client.js';
+import { transaction, type Db } from '../store/sqlite/client.js';
+import { execute, firstRow } from '../store/sql.js';
 import { applyPatch, applyStateChange, createConversation, type StateChange } from '../domain/conversations.js';
 import { noEffects, postMessage } from '../domain/messages.js';
 import { writeUser } from '../domain/users.js';
@@ -380,32 +381,35 @@ export interface SeedResult {
 }
 
 /** True when the database already holds data: the demo never seeds over it. */
-function hasData(db: Db): boolean {
-  return Boolean(db.get(sql`SELECT 1 FROM users LIMIT 1`) ?? db.get(sql`SELECT 1 FROM conversations LIMIT 1`));
+async function hasData(db: Db): Promise<boolean> {
+  return Boolean((await firstRow(db, sql`SELECT 1 AS one FROM users LIMIT 1`)) ?? (await firstRow(db, sql`SELECT 1 AS one FROM conversations LIMIT 1`)));
 }
 
 /**
  * Seeds the demo data set once. A database that already holds data (a second start) is left as it
  * is. The whole seed is one transaction: an interrupted first start leaves an empty database.
  */
-export function seedDemo(db: Db, now = Date.now()): SeedResult {
-  if (hasData(db)) return { seeded: false, conversations: 0 };
-  return writeTx(db, () => {
-    if (hasData(db)) return { seeded: false, conversations: 0 };
-    for (const user of demoUserList) writeUser(db, user);
+export async function seedDemo(db: Db, now = Date.now()): Promise<SeedResult> {
+  if (await hasData(db)) return { seeded: false, conversations: 0 };
+  return transaction(db, async (tx) => {
+    if (await hasData(tx)) return { seeded: false, conversations: 0 };
+    for (const user of demoUserList) await writeUser(tx, user);
     for (const account of Object.values(demoAccounts)) {
-      db.run(sql`INSERT INTO accounts (id, name) VALUES (${account.id}, ${account.name}) ON CONFLICT (id) DO UPDATE SET name = ${account.name}`);
+      await execute(tx, sql`INSERT INTO accounts (id, name) VALUES (${account.id}, ${account.name}) ON CONFLICT (id) DO UPDATE SET name = ${account.name}`);
     }
-    demoTopics.forEach((t, position) => {
-      db.run(sql`INSERT INTO topics (id, name, description, default_assignee_id, position, account_id)
-                 VALUES (${t.id}, ${t.name}, ${t.description}, ${t.defaultAssigneeId}, ${position}, ${t.accountId})`);
-    });
-    playHistory(db, now);
+    for (const [position, t] of demoTopics.entries()) {
+      await execute(
+        tx,
+        sql`INSERT INTO topics (id, name, description, default_assignee_id, position, account_id)
+            VALUES (${t.id}, ${t.name}, ${t.description}, ${t.defaultAssigneeId}, ${position}, ${t.accountId})`,
+      );
+    }
+    await playHistory(tx, now);
     return { seeded: true, conversations: threads.length };
   });
 }
 
-function playHistory(db: Db, now: number) {
+async function playHistory(db: Db, now: number) {
   type Event = { at: number; thread: Thread; step?: Step; order: number };
   const events: Event[] = [];
   for (const thread of threads) {
@@ -427,9 +431,12 @@ function playHistory(db: Db, now: number) {
   for (const { at, thread, step } of events) {
     if (!step) {
       const start = CreateConversationBody.parse(thread.start);
-      const conversation = createConversation(db, thread.by, start, prepareRichText(start.body), noEffects);
+      const conversation = await createConversation(db, thread.by, start, prepareRichText(start.body), noEffects);
       ids.set(thread.key, conversation.id);
-      const first = db.get<{ id: string }>(sql`SELECT m.id FROM messages m JOIN conversations c ON c.first_seq = m.seq WHERE c.id = ${conversation.id}`)!;
+      const first = (await firstRow<{ id: string }>(
+        db,
+        sql`SELECT m.id FROM messages m JOIN conversations c ON c.first_seq = m.seq WHERE c.id = ${conversation.id}`,
+      ))!;
       messageTimes.set(first.id, at);
       times.set(conversation.id, { created: at, updated: at, publicUpdated: at });
       continue;
@@ -438,25 +445,28 @@ function playHistory(db: Db, now: number) {
     const dates = times.get(id)!;
     if ('post' in step) {
       const post = PostMessageBody.parse(step.post);
-      const message = postMessage(db, step.by, id, post, prepareRichText(post.body), noEffects);
+      const message = await postMessage(db, step.by, id, post, prepareRichText(post.body), noEffects);
       messageTimes.set(message.id, at);
       dates.updated = at;
       // A status change is visible to customers even when the note that caused it is not.
       if (!message.doNotReply || step.post.action === 'resolve') dates.publicUpdated = at;
     } else if ('patch' in step) {
-      applyPatch(db, step.by, id, PatchConversationBody.parse(step.patch));
+      await applyPatch(db, step.by, id, PatchConversationBody.parse(step.patch));
       dates.updated = at;
       dates.publicUpdated = at;
     } else {
-      applyStateChange(db, step.by, id, step.state);
+      await applyStateChange(db, step.by, id, step.state);
     }
   }
 
   const iso = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
-  for (const [messageId, at] of messageTimes) db.run(sql`UPDATE messages SET created_at = ${iso(at)} WHERE id = ${messageId}`);
+  for (const [messageId, at] of messageTimes) await execute(db, sql`UPDATE messages SET created_at = ${iso(at)} WHERE id = ${messageId}`);
   for (const [conversationId, t] of times) {
-    db.run(sql`UPDATE conversations SET created_at = ${iso(t.created)}, updated_at = ${iso(t.updated)}, public_updated_at = ${iso(t.publicUpdated)}
-               WHERE id = ${conversationId}`);
+    await execute(
+      db,
+      sql`UPDATE conversations SET created_at = ${iso(t.created)}, updated_at = ${iso(t.updated)}, public_updated_at = ${iso(t.publicUpdated)}
+               WHERE id = ${conversationId}`,
+    );
   }
 }
 

@@ -13,13 +13,14 @@ export interface AuditEntry {
 }
 
 /**
- * Appends one audit row. Values are stored as data (JSON), never interpolated into a log line.
+ * Appends one audit row, in the caller's transaction. Values are stored as data (JSON), never interpolated
+ * into a log line.
  *
  * A refused action's row is written by `refusal`, in a transaction of its own; this does not wait for it.
  */
-export function audit(db: Db, entry: AuditEntry): void {
+export async function audit(db: Db, entry: AuditEntry): Promise<void> {
   if (entry.outcome === 'denied') return void refusal(db, entry);
-  insert(db, entry);
+  await insert(db, entry);
 }
 
 /**
@@ -27,12 +28,12 @@ export function audit(db: Db, entry: AuditEntry): void {
  * transaction lane (`transactionAfter`), so that it never waits on the write lock of a transaction
  * open beside it. A refusal is usually recorded just before an error is thrown, and often inside a
  * transaction that the error then rolls back: the row is written once that has ended, committed or
- * rolled back. Written before this returns when nothing holds the lane; otherwise queued behind what
+ * rolled back. Begun before this returns when nothing holds the lane; otherwise queued behind what
  * does, and written before the store closes. Settles once written; never rejects. Not to be awaited in
  * a transaction's body: the row waits for that transaction to end.
  */
 export function refusal(db: Db, entry: AuditEntry): Promise<void> {
-  return transactionAfter(db, (tx) => void insert(tx, entry)).catch((error: unknown) => {
+  return transactionAfter(db, (tx) => insert(tx, entry)).catch((error: unknown) => {
     // Perhaps outside any request now: a database that cannot take the row must not take the process down.
     console.error(`Audit row for a refused ${entry.action} could not be written: ${error instanceof Error ? error.message : String(error)}`);
   });
@@ -40,46 +41,47 @@ export function refusal(db: Db, entry: AuditEntry): Promise<void> {
 
 const MINUTE = 60_000;
 /** Per database: the row each (user, action, target) refusal of the current minute went to. */
-const repeats = new WeakMap<object, { minute: number; rows: Map<string, number | bigint> }>();
+const repeats = new WeakMap<object, { minute: number; rows: Map<string, number> }>();
 
 /**
  * A refusal by a signed-in user that repeats one of the same minute (the same action on the same target) adds to that
  * row's count instead of adding a row: a client asking again and again for something it may not see leaves one row a
  * minute, not one a request. Refusals without a user (failed sign-ins) are bounded by the sign-in limit instead.
  */
-function insert(db: Db, entry: AuditEntry): void {
-  if (entry.outcome !== 'denied' || entry.actorId === null) return void append(db, entry);
+async function insert(db: Db, entry: AuditEntry): Promise<void> {
+  if (entry.outcome !== 'denied' || entry.actorId === null) return void (await append(db, entry));
   const minute = Math.floor(Date.now() / MINUTE);
   let current = repeats.get(homeOf(db));
   if (!current || current.minute !== minute) repeats.set(homeOf(db), (current = { minute, rows: new Map() }));
   const key = JSON.stringify([entry.actorId, entry.action, entry.targetType ?? null, entry.targetId ?? null]);
   const row = current.rows.get(key);
-  if (
-    row !== undefined &&
-    db
+  if (row !== undefined) {
+    const counted = await db
       .update(auditEvents)
       .set({ count: sql`${auditEvents.count} + 1` })
-      .where(eq(auditEvents.id, Number(row)))
-      .run().changes === 1
-  )
-    return;
-  current.rows.set(key, append(db, entry));
+      .where(eq(auditEvents.id, row))
+      .returning({ id: auditEvents.id });
+    if (counted.length === 1) return;
+  }
+  current.rows.set(key, await append(db, entry));
 }
 
-function append(db: Db, entry: AuditEntry): number | bigint {
+async function append(db: Db, entry: AuditEntry): Promise<number> {
   // One row per write request: the statement is prepared once (`at` takes the column's default).
   const p = sql.placeholder;
-  return prepareOnce(db, 'audit.append', (db) =>
+  const [row] = await prepareOnce(db, 'audit.append', (db) =>
     db
       .insert(auditEvents)
       .values({ actorId: p('actorId'), action: p('action'), outcome: p('outcome'), targetType: p('targetType'), targetId: p('targetId'), detail: p('detail') })
+      .returning({ id: auditEvents.id })
       .prepare(),
-  ).run({
+  ).execute({
     actorId: entry.actorId,
     action: entry.action,
     outcome: entry.outcome,
     targetType: entry.targetType ?? null,
     targetId: entry.targetId ?? null,
     detail: entry.detail ? JSON.stringify(entry.detail) : null,
-  }).lastInsertRowid;
+  });
+  return row!.id;
 }

@@ -24,7 +24,6 @@
  * - the thread saw others write while this thread committed as well (either may have been the writer):
  *   within THREAD_WRITES_CHECK_MS.
  */
-import { sql } from 'drizzle-orm';
 import { homeOf, observeLaneCommits, type Db } from '../store/sqlite/client.js';
 
 /** How stale a kept page may be after a write from outside the server's own connection. */
@@ -103,6 +102,12 @@ function versionsOf(home: object): Versions {
 }
 
 /**
+ * SQLite's count of commits by other connections to the database file, read on `connection` itself: a
+ * pragma of the SQLite store, not a query of the data, so it is read at once and never awaits.
+ */
+const dataVersionOf = (connection: Db['$client']) => connection.pragma('data_version', { simple: true }) as number;
+
+/**
  * The async transactions of a database file commit on a connection of their own (store/sqlite/client.ts
  * `transaction`), which moves this connection's data_version. Read just before such a commit, with its
  * write lock held, data_version tells whether others wrote before it; read just after, it takes the commit
@@ -113,11 +118,11 @@ observeLaneCommits({
     const v = all.get(home);
     if (!v) return;
     Atomics.add(v.counters, OWN_COMMITS, 1);
-    noteReading(v, home.pragma('data_version', { simple: true }) as number, performance.now());
+    noteReading(v, dataVersionOf(home), performance.now());
   },
   after(home) {
     const v = all.get(home);
-    if (v) v.dataVersion = home.pragma('data_version', { simple: true }) as number;
+    if (v) v.dataVersion = dataVersionOf(home);
   },
 });
 
@@ -151,7 +156,7 @@ export function watchUserChanges(db: Db, fn: (userIds: readonly string[]) => voi
  */
 export function othersChecker(db: Db, counters: SharedArrayBuffer): () => OthersCheck {
   const shared = new Int32Array(counters);
-  const dataVersion = () => db.get<{ d: number }>(sql`SELECT data_version AS d FROM pragma_data_version`)!.d;
+  const dataVersion = () => dataVersionOf(db.$client);
   // data_version first, the count of readings after: a reading counted later than this was made after it.
   let since = performance.timeOrigin + performance.now();
   let seen = dataVersion();
@@ -219,7 +224,7 @@ export function changeVersion(db: Db, userId: string): string {
   const v = versions(db);
   const now = performance.now();
   if (now - v.otherWritesCheckedAt >= OTHER_WRITES_CHECK_MS) {
-    noteReading(v, db.get<{ d: number }>(sql`SELECT data_version AS d FROM pragma_data_version`)!.d, now);
+    noteReading(v, dataVersionOf(homeOf(db)), now);
   }
   expireLate(v, now);
   return `${v.users.get(userId) ?? 0}:${v.directory}:${v.otherWrites}`;

@@ -31,14 +31,21 @@ export async function conversationDetails(db: Db, viewer: Viewer, row: VisibleCo
  */
 export async function solveOrReopen(db: Db, viewer: Viewer, id: string, change: 'solve' | 'reopen'): Promise<Conversation> {
   const status = change === 'solve' ? 'resolved' : 'open';
-  await transaction(db, (tx) => {
-    const row = loadVisibleConversation(tx, viewer, id, `conversation.${change}`);
+  await transaction(db, async (tx) => {
+    const row = await loadVisibleConversation(tx, viewer, id, `conversation.${change}`);
     if (row.status !== status) {
       const at = nowIso();
-      tx.update(conversations).set({ status, updatedAt: at, publicUpdatedAt: at }).where(eq(conversations.id, id)).run();
-      conversationUpdated(tx, id);
+      await tx.update(conversations).set({ status, updatedAt: at, publicUpdatedAt: at }).where(eq(conversations.id, id));
+      await conversationUpdated(tx, id);
     }
-    audit(tx, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id, detail: { from: row.status } });
+    await audit(tx, {
+      actorId: viewer.id,
+      action: `conversation.${change}`,
+      outcome: 'ok',
+      targetType: 'conversation',
+      targetId: id,
+      detail: { from: row.status },
+    });
   });
   return getConversation(db, viewer, id);
 }

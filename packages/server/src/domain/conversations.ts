@@ -14,7 +14,8 @@ import {
   type StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import { dialect, homeOf, transaction, writeTx, writeVersion, type Db } from '../store/sqlite/client.js';
+import { dialect, homeOf, transaction, writeVersion, type Db } from '../store/sqlite/client.js';
+import { execute, firstRow, rows } from '../store/sql.js';
 import { parseSearch } from '../search/terms.js';
 import { accountConversationsUnion, planSearch } from './search.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
@@ -41,20 +42,23 @@ import {
 
 // ------------------------------------------------------------------ helpers
 /** The subset of `userIds` who belong to the account (by membership) — or are admins. */
-function membersOf(db: Db, accountId: string, userIds: string[]): Map<string, { id: string; role: Role }> {
+async function membersOf(db: Db, accountId: string, userIds: string[]): Promise<Map<string, { id: string; role: Role }>> {
   if (userIds.length === 0) return new Map();
-  const rows = db.all<{ id: string; role: Role }>(sql`
+  const found = await rows<{ id: string; role: Role }>(
+    db,
+    sql`
     SELECT u.id, u.role FROM users u
     WHERE u.id IN (${sql.join(
       userIds.map((id) => sql`${id}`),
       sql`, `,
     )})
-      AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}))`);
-  return new Map(rows.map((r) => [r.id, r]));
+      AND (u.role = 'admin' OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.user_id = u.id AND ms.account_id = ${accountId}))`,
+  );
+  return new Map(found.map((r) => [r.id, r]));
 }
 
-function requireMembers(db: Db, accountId: string, userIds: string[], field: string) {
-  const found = membersOf(db, accountId, userIds);
+async function requireMembers(db: Db, accountId: string, userIds: string[], field: string) {
+  const found = await membersOf(db, accountId, userIds);
   const missing = userIds.filter((id) => !found.has(id));
   if (missing.length > 0) {
     throw new ApiError(422, 'invalid', `${field}: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not belong to account ${accountId}.`, [
@@ -64,64 +68,75 @@ function requireMembers(db: Db, accountId: string, userIds: string[], field: str
   return found;
 }
 
-function upsertParticipant(db: Db, conversationId: string, userId: string) {
-  db.run(sql`
+async function upsertParticipant(db: Db, conversationId: string, userId: string) {
+  await execute(
+    db,
+    sql`
     INSERT INTO conversation_users (conversation_id, user_id, participant, has_left) VALUES (${conversationId}, ${userId}, TRUE, FALSE)
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = TRUE, has_left = FALSE`);
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET participant = TRUE, has_left = FALSE`,
+  );
 }
 
 // ------------------------------------------------------------------ one conversation
-export function conversationView(db: Db, viewer: Viewer, row: VisibleConversationRow): Conversation {
-  const topic = row.topicId ? db.get<{ id: string; name: string }>(sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
-  const participants = db
-    .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(
+export async function conversationView(db: Db, viewer: Viewer, row: VisibleConversationRow): Promise<Conversation> {
+  type UserRow = { id: string; name: string; role: Role; staffKind: StaffKind | null };
+  const [topic, participants, assignee, departures, account] = await Promise.all([
+    row.topicId ? firstRow<{ id: string; name: string }>(db, sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined,
+    rows<UserRow>(
+      db,
       sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS "staffKind" FROM conversation_users cu JOIN users u ON u.id = cu.user_id
     WHERE cu.conversation_id = ${row.id} AND cu.participant = TRUE ORDER BY cu.joined_at, u.name`,
-    )
-    .map(userRef);
-  const assignee = row.assigneeId
-    ? db.get<{ id: string; name: string; role: Role; staffKind: StaffKind | null }>(sql`
-        SELECT id, name, role, staff_kind AS "staffKind" FROM users WHERE id = ${row.assigneeId}`)
-    : undefined;
-  const departures = db
-    .all<{ id: string; name: string; role: Role; staffKind: StaffKind | null; at: string }>(
+    ),
+    row.assigneeId ? firstRow<UserRow>(db, sql`SELECT id, name, role, staff_kind AS "staffKind" FROM users WHERE id = ${row.assigneeId}`) : undefined,
+    rows<UserRow & { at: string }>(
+      db,
       sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS "staffKind", d.at FROM departures d JOIN users u ON u.id = d.user_id
     WHERE d.conversation_id = ${row.id} AND ${departureVisible(viewer)} ORDER BY d.at, d.id`,
-    )
-    .map(({ at, ...user }) => ({ user: userRef(user), at }));
+    ),
+    firstRow<{ name: string }>(db, sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`),
+  ]);
   return {
     id: row.id,
     subject: row.subject,
     status: row.status,
     accountId: row.accountId,
-    accountName: db.get<{ name: string }>(sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`)?.name ?? row.accountId,
+    accountName: account?.name ?? row.accountId,
     topic: topic ?? null,
     context: row.contextKind ? { kind: row.contextKind, ref: row.contextRef ?? '', title: row.contextTitle, url: row.contextUrl } : null,
     assigneeId: row.assigneeId,
     assignee: assignee ? userRef(assignee) : null,
-    participants,
-    departures,
+    participants: participants.map(userRef),
+    departures: departures.map(({ at, ...user }) => ({ user: userRef(user), at })),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
 }
 
-export function getConversation(db: Db, viewer: Viewer, id: string): Conversation {
-  return conversationView(db, viewer, loadVisibleConversation(db, viewer, id));
+export async function getConversation(db: Db, viewer: Viewer, id: string): Promise<Conversation> {
+  return conversationView(db, viewer, await loadVisibleConversation(db, viewer, id));
 }
 
 // ------------------------------------------------------------------ create
-/** Opens a conversation with `input` (its first message's body already prepared as `body`), as `viewer`. */
-export function createConversation(db: Db, viewer: Viewer, input: CreateConversationBody, body: RichTextBody, effects: MessageEffects): Conversation {
+/**
+ * Opens a conversation with `input` (its first message's body already prepared as `body`), as `viewer`, in the
+ * caller's write transaction (a group commit's job, domain/write-jobs.ts).
+ */
+export async function createConversation(
+  db: Db,
+  viewer: Viewer,
+  input: CreateConversationBody,
+  body: RichTextBody,
+  effects: MessageEffects,
+): Promise<Conversation> {
   if (!actsIn(viewer, input.accountId)) {
-    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId });
+    await audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'denied', targetType: 'account', targetId: input.accountId });
     throw forbidden(`You do not act in account ${input.accountId}.`);
   }
   if (viewer.role === 'customer' && input.notifyAdmins) {
     // As on replies (messages.ts) and POST /conversations/:id/notify-admins: staff and admins only.
-    audit(db, {
+    await audit(db, {
       actorId: viewer.id,
       action: 'conversation.create',
       outcome: 'denied',
@@ -139,47 +154,51 @@ export function createConversation(db: Db, viewer: Viewer, input: CreateConversa
   }
 
   const id = newId('c');
-  writeTx(db, () => {
-    const account = db.get<{ id: string }>(sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
-    if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
-    let assigneeId: string | null = null;
-    if (input.topicId) {
-      const topic = db.get<{ defaultAssigneeId: string | null }>(sql`SELECT default_assignee_id AS "defaultAssigneeId" FROM topics t
-                                                                          WHERE t.id = ${input.topicId} AND ${topicVisible(viewer, input.accountId)}`);
-      if (!topic) throw invalid('topicId', `there is no topic ${input.topicId} in account ${input.accountId}`);
-      if (viewer.role === 'customer' && topic.defaultAssigneeId && membersOf(db, input.accountId, [topic.defaultAssigneeId]).size > 0) {
-        assigneeId = topic.defaultAssigneeId;
-      }
-    }
-    requireMembers(db, input.accountId, recipientIds, 'recipientIds');
-    const at = nowIso();
-    const context = input.context;
-    db.run(sql`
-      INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
-                                 status, assignee_id, created_by, created_at, updated_at, public_updated_at)
-      VALUES (${id}, ${input.accountId}, ${subject}, ${input.topicId ?? null}, ${context ? cleanPlainText(context.kind) : null},
-              ${context ? cleanPlainText(context.ref) : null}, ${context?.title ? cleanPlainText(context.title) : null}, ${context?.url ?? null},
-              ${viewer.role === 'customer' ? 'open' : 'attentive'}, ${assigneeId}, ${viewer.id}, ${at}, ${at}, ${at})`);
-    upsertParticipant(db, id, viewer.id);
-    for (const recipient of recipientIds) upsertParticipant(db, id, recipient);
-    insertMessage(
+  const account = await firstRow<{ id: string }>(db, sql`SELECT id FROM accounts WHERE id = ${input.accountId}`);
+  if (!account) throw invalid('accountId', `there is no account ${input.accountId}`);
+  let assigneeId: string | null = null;
+  if (input.topicId) {
+    const topic = await firstRow<{ defaultAssigneeId: string | null }>(
       db,
-      viewer,
-      { id, accountId: input.accountId, subject },
-      {
-        kind: 'message',
-        body,
-        doNotReply: false,
-        attachmentIds: input.attachmentIds ?? [],
-        createdAt: at,
-        isFirst: true,
-        notifyAdmins: input.notifyAdmins ?? false,
-      },
-      effects,
+      sql`SELECT default_assignee_id AS "defaultAssigneeId" FROM topics t
+          WHERE t.id = ${input.topicId} AND ${topicVisible(viewer, input.accountId)}`,
     );
-    acknowledgeQuestion(db, viewer, { id, accountId: input.accountId, topicId: input.topicId ?? null }, at);
-    audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'ok', targetType: 'conversation', targetId: id });
-  });
+    if (!topic) throw invalid('topicId', `there is no topic ${input.topicId} in account ${input.accountId}`);
+    if (viewer.role === 'customer' && topic.defaultAssigneeId && (await membersOf(db, input.accountId, [topic.defaultAssigneeId])).size > 0) {
+      assigneeId = topic.defaultAssigneeId;
+    }
+  }
+  await requireMembers(db, input.accountId, recipientIds, 'recipientIds');
+  const at = nowIso();
+  const context = input.context;
+  await execute(
+    db,
+    sql`
+    INSERT INTO conversations (id, account_id, subject, topic_id, context_kind, context_ref, context_title, context_url,
+                               status, assignee_id, created_by, created_at, updated_at, public_updated_at)
+    VALUES (${id}, ${input.accountId}, ${subject}, ${input.topicId ?? null}, ${context ? cleanPlainText(context.kind) : null},
+            ${context ? cleanPlainText(context.ref) : null}, ${context?.title ? cleanPlainText(context.title) : null}, ${context?.url ?? null},
+            ${viewer.role === 'customer' ? 'open' : 'attentive'}, ${assigneeId}, ${viewer.id}, ${at}, ${at}, ${at})`,
+  );
+  await upsertParticipant(db, id, viewer.id);
+  for (const recipient of recipientIds) await upsertParticipant(db, id, recipient);
+  await insertMessage(
+    db,
+    viewer,
+    { id, accountId: input.accountId, subject },
+    {
+      kind: 'message',
+      body,
+      doNotReply: false,
+      attachmentIds: input.attachmentIds ?? [],
+      createdAt: at,
+      isFirst: true,
+      notifyAdmins: input.notifyAdmins ?? false,
+    },
+    effects,
+  );
+  await acknowledgeQuestion(db, viewer, { id, accountId: input.accountId, topicId: input.topicId ?? null }, at);
+  await audit(db, { actorId: viewer.id, action: 'conversation.create', outcome: 'ok', targetType: 'conversation', targetId: id });
   return getConversation(db, viewer, id);
 }
 
@@ -199,7 +218,7 @@ interface SummaryRow {
   updatedAt: string;
   sortKey: number;
   unreadCount: number;
-  forcedUnread: number | null;
+  forcedUnread: boolean | number | null;
   lastId: string;
   lastText: string;
   lastAt: string;
@@ -249,28 +268,32 @@ const PARTICIPATION_CACHE_SIZE = 1_000;
  * 10–20 ms for a busy staff member at a million messages), so the answer is kept per caller and
  * accounts until anything at all is written to the database (writeVersion()).
  */
-function participationsOutsideAccounts(db: Db, viewer: Viewer): string[] {
+async function participationsOutsideAccounts(db: Db, viewer: Viewer): Promise<string[]> {
   let cache = participationCache.get(homeOf(db));
   if (!cache) participationCache.set(homeOf(db), (cache = new Map()));
   const key = JSON.stringify([viewer.id, viewer.accounts]);
+  // Read before the rows: a write that lands between the two leaves them kept under the version before it.
   const version = writeVersion(db);
   const hit = cache.get(key);
   if (hit && hit.version === version) return hit.ids;
-  const ids = db
-    .all<{ id: string; accountId: string }>(
-      sql`
+  const participations = await rows<{ id: string; accountId: string }>(
+    db,
+    sql`
     SELECT cu.conversation_id AS id, c.account_id AS "accountId" FROM conversation_users cu JOIN conversations c ON c.id = cu.conversation_id
     WHERE cu.user_id = ${viewer.id} AND cu.participant = TRUE`,
-    )
-    .filter((r) => !actsIn(viewer, r.accountId))
-    .map((r) => r.id);
+  );
+  const ids = participations.filter((r) => !actsIn(viewer, r.accountId)).map((r) => r.id);
   cache.delete(key);
   if (cache.size >= PARTICIPATION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, { version, ids });
   return ids;
 }
 
-export function listConversations(db: Db, viewer: Viewer, query: ListConversationsQuery) {
+export async function listConversations(
+  db: Db,
+  viewer: Viewer,
+  query: ListConversationsQuery,
+): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
   const folder = query.folder ?? 'inbox';
   const limit = query.limit ?? 25;
   const oldestFirst = query.sort === 'oldest';
@@ -294,26 +317,32 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
   if (terms?.length === 0) return { items: [], nextCursor: null };
   const direction = sql.raw(oldestFirst && folder !== 'sent' ? 'ASC' : 'DESC');
   let source = sql`conversations c`;
+  /** How `source` joins `c` when it is not the table itself. */
+  const joined: SQL[] = [];
   if (terms) {
     // Staff reach their accounts' conversations through the account tokens; only the conversations
     // they take part in outside those accounts need tokens of their own (usually none).
-    const participations = () => (viewer.role === 'staff' ? participationsOutsideAccounts(db, viewer) : []);
-    const plan = planSearch(db, viewer, terms, { where, sortKey, ascending: oldestFirst && folder !== 'sent', wanted: limit + 1 }, participations);
+    const participations = async () => (viewer.role === 'staff' ? participationsOutsideAccounts(db, viewer) : []);
+    const plan = await planSearch(db, viewer, terms, { where, sortKey, ascending: oldestFirst && folder !== 'sent', wanted: limit + 1 }, participations);
     if (plan.ids.length === 0) return { items: [], nextCursor: null };
     // The page is picked among the matching conversations by ids and sort keys only, so that previews
-    // and unread counts are computed for its rows alone.
+    // and unread counts are computed for its rows alone. CROSS JOIN keeps SQLite's planner to this order;
+    // its condition goes in WHERE, as PostgreSQL takes no ON after CROSS JOIN.
     const ids = JSON.stringify(plan.ids);
     source = sql`(
       SELECT c.id FROM ${dialect.jsonEach(sql`${ids}`)} AS hits
-      CROSS JOIN conversations c ON c.id = hits.value
+      CROSS JOIN conversations c
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-      WHERE ${sql.join(where, sql` AND `)}
+      WHERE c.id = hits.value AND ${sql.join(where, sql` AND `)}
       ORDER BY ${sortKey} ${direction}
       LIMIT ${limit + 1}) AS page
-    CROSS JOIN conversations c ON c.id = page.id`;
+    CROSS JOIN conversations c`;
+    joined.push(sql`c.id = page.id`);
   }
 
-  const rows = db.all<SummaryRow>(sql`
+  const found = await rows<SummaryRow>(
+    db,
+    sql`
     SELECT c.id, c.subject, c.status, c.account_id AS "accountId", c.topic_id AS "topicId", t.name AS "topicName",
            c.context_kind AS "contextKind", c.context_ref AS "contextRef", c.context_title AS "contextTitle", c.context_url AS "contextUrl",
            c.assignee_id AS "assigneeId", ${visibleUpdatedAt(viewer, folder, sql.raw('lm.created_at'))} AS "updatedAt", ${sortKey} AS "sortKey",
@@ -329,11 +358,12 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     LEFT JOIN topics t ON t.id = c.topic_id
     JOIN messages lm ON lm.seq = ${shownSeq(viewer, folder)}
     JOIN users lu ON lu.id = lm.author_id
-    WHERE ${sql.join(where, sql` AND `)}
+    WHERE ${sql.join([...joined, ...where], sql` AND `)}
     ORDER BY ${sortKey} ${direction}
-    LIMIT ${limit + 1}`);
+    LIMIT ${limit + 1}`,
+  );
 
-  const page = rows.slice(0, limit);
+  const page = found.slice(0, limit);
   const items: ConversationSummary[] = page.map((r) => ({
     id: r.id,
     subject: r.subject,
@@ -341,7 +371,7 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     accountId: r.accountId,
     topic: r.topicId ? { id: r.topicId, name: r.topicName ?? '' } : null,
     context: r.contextKind ? { kind: r.contextKind, ref: r.contextRef ?? '', title: r.contextTitle, url: r.contextUrl } : null,
-    unreadCount: r.unreadCount > 0 ? r.unreadCount : r.forcedUnread ? 1 : 0,
+    unreadCount: Number(r.unreadCount) > 0 ? Number(r.unreadCount) : r.forcedUnread ? 1 : 0,
     updatedAt: r.updatedAt,
     lastMessage: {
       id: r.lastId,
@@ -357,7 +387,7 @@ export function listConversations(db: Db, viewer: Viewer, query: ListConversatio
     assigneeId: r.assigneeId,
   }));
   const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.sortKey) : null };
+  return { items, nextCursor: found.length > limit && last ? encodeCursor(Number(last.sortKey)) : null };
 }
 
 /** A property of the row's last message when it is an acknowledgement (looked up for those rows only), else null. */
@@ -372,13 +402,16 @@ const acknowledgementProperty = (key: string): SQL =>
 const listed = (viewer: Viewer): SQL => sql`${lastVisibleSeq(viewer)} > 0`;
 
 /** Conversations in the viewer's Inbox with something unread. */
-export function inboxUnreadCount(db: Db, viewer: Viewer): number {
+export async function inboxUnreadCount(db: Db, viewer: Viewer): Promise<number> {
   const candidates = staffCandidates(viewer);
-  const [row] = db.all<{ n: number }>(sql`
+  const row = await firstRow<{ n: number }>(
+    db,
+    sql`
     SELECT count(*) AS n FROM conversations c
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${listed(viewer)} AND ${folderCondition(viewer, 'inbox')} AND ${unreadCondition(viewer)}`);
-  return row?.n ?? 0;
+    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${listed(viewer)} AND ${folderCondition(viewer, 'inbox')} AND ${unreadCondition(viewer)}`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 export interface FolderCounts {
@@ -388,10 +421,12 @@ export interface FolderCounts {
 }
 
 /** Conversations in each folder, and how many of them have something unread, in one pass. */
-export function folderCounts(db: Db, viewer: Viewer): FolderCounts {
+export async function folderCounts(db: Db, viewer: Viewer): Promise<FolderCounts> {
   const candidates = staffCandidates(viewer);
   const folders = (['inbox', 'sent', 'trash'] as const).map((folder) => [folder, folderCondition(viewer, folder)] as const);
-  const [row] = db.all<Record<string, number | null>>(sql`
+  const row = await firstRow<Record<string, number | null>>(
+    db,
+    sql`
     SELECT ${sql.join(
       folders.map(
         ([name, condition]) =>
@@ -402,7 +437,8 @@ export function folderCounts(db: Db, viewer: Viewer): FolderCounts {
     )}
     FROM conversations c
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${listed(viewer)}`);
+    WHERE ${candidates ? sql`${candidates} AND ` : sql``}${conversationVisible(viewer)} AND ${listed(viewer)}`,
+  );
   const n = (key: string) => Number(row?.[key] ?? 0);
   return {
     inbox: { total: n('inboxTotal'), unread: n('inboxUnread') },
@@ -419,10 +455,10 @@ export async function changeState(db: Db, viewer: Viewer, id: string, change: St
 }
 
 /** `changeState` in the caller's transaction. */
-export function applyStateChange(db: Db, viewer: Viewer, id: string, change: StateChange): void {
-  const row = loadVisibleConversation(db, viewer, id, `conversation.${change}`);
+export async function applyStateChange(db: Db, viewer: Viewer, id: string, change: StateChange): Promise<void> {
+  const row = await loadVisibleConversation(db, viewer, id, `conversation.${change}`);
   const seq = seesAll(viewer) ? row.lastSeq : row.lastPublicSeq;
-  db.run(sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
+  await execute(db, sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
   const set: Record<StateChange, SQL> = {
     read: sql`last_read_seq = ${dialect.greatest(sql`last_read_seq`, sql`${seq}`)}, forced_unread = FALSE`,
     unread: sql`forced_unread = TRUE`,
@@ -430,21 +466,22 @@ export function applyStateChange(db: Db, viewer: Viewer, id: string, change: Sta
     restore: sql`trashed = FALSE`,
     leave: sql`participant = FALSE, has_left = TRUE`,
   };
-  db.run(sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
+  await execute(db, sql`UPDATE conversation_users SET ${set[change]} WHERE conversation_id = ${id} AND user_id = ${viewer.id}`);
   // The others see "Priya Shah left" in the thread; leaving a conversation one only saw through the account is not news.
   if (change === 'leave' && row.participant === true)
-    db.run(sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
-  audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
-  if (change === 'leave') touch(db, id, true);
-  userStateChanged(db, viewer.id, id);
-  if (change === 'leave') conversationUpdated(db, id);
+    await execute(db, sql`INSERT INTO departures (conversation_id, user_id, at) VALUES (${id}, ${viewer.id}, ${nowIso()})`);
+  await audit(db, { actorId: viewer.id, action: `conversation.${change}`, outcome: 'ok', targetType: 'conversation', targetId: id });
+  if (change === 'leave') await touch(db, id, true);
+  await userStateChanged(db, viewer.id, id);
+  if (change === 'leave') await conversationUpdated(db, id);
 }
 
 const seesAll = (viewer: Viewer) => viewer.role !== 'customer';
 
-function touch(db: Db, id: string, visibleToCustomers: boolean) {
+async function touch(db: Db, id: string, visibleToCustomers: boolean): Promise<void> {
   const at = nowIso();
-  db.run(
+  await execute(
+    db,
     visibleToCustomers
       ? sql`UPDATE conversations SET updated_at = ${at}, public_updated_at = ${at} WHERE id = ${id}`
       : sql`UPDATE conversations SET updated_at = ${at} WHERE id = ${id}`,
@@ -453,14 +490,21 @@ function touch(db: Db, id: string, visibleToCustomers: boolean) {
 
 // ------------------------------------------------------------------ participants and workflow
 export async function addParticipants(db: Db, viewer: Viewer, id: string, input: AddParticipantsBody): Promise<Conversation> {
-  await transaction(db, (tx) => {
-    const row = loadVisibleConversation(tx, viewer, id, 'conversation.participants');
+  await transaction(db, async (tx) => {
+    const row = await loadVisibleConversation(tx, viewer, id, 'conversation.participants');
     const userIds = [...new Set(input.userIds)];
-    requireMembers(tx, row.accountId, userIds, 'userIds');
-    for (const userId of userIds) upsertParticipant(tx, id, userId);
-    touch(tx, id, true);
-    conversationUpdated(tx, id, userIds);
-    audit(tx, { actorId: viewer.id, action: 'conversation.participants', outcome: 'ok', targetType: 'conversation', targetId: id, detail: { added: userIds } });
+    await requireMembers(tx, row.accountId, userIds, 'userIds');
+    for (const userId of userIds) await upsertParticipant(tx, id, userId);
+    await touch(tx, id, true);
+    await conversationUpdated(tx, id, userIds);
+    await audit(tx, {
+      actorId: viewer.id,
+      action: 'conversation.participants',
+      outcome: 'ok',
+      targetType: 'conversation',
+      targetId: id,
+      detail: { added: userIds },
+    });
   });
   return getConversation(db, viewer, id);
 }
@@ -471,19 +515,19 @@ export async function patchConversation(store: Db, viewer: Viewer, id: string, i
 }
 
 /** `patchConversation` in the caller's transaction. */
-export function applyPatch(db: Db, viewer: Viewer, id: string, input: PatchConversationBody): void {
-  const row = loadVisibleConversation(db, viewer, id, 'conversation.update');
+export async function applyPatch(db: Db, viewer: Viewer, id: string, input: PatchConversationBody): Promise<void> {
+  const row = await loadVisibleConversation(db, viewer, id, 'conversation.update');
   if (viewer.role === 'customer') {
-    audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'denied', targetType: 'conversation', targetId: id });
+    await audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'denied', targetType: 'conversation', targetId: id });
     throw forbidden('Only staff can change the status or the assignee.');
   }
   if (input.assigneeId) {
-    const found = membersOf(db, row.accountId, [input.assigneeId]).get(input.assigneeId);
+    const found = (await membersOf(db, row.accountId, [input.assigneeId])).get(input.assigneeId);
     if (!found || found.role === 'customer') throw invalid('assigneeId', `${input.assigneeId} is not a staff member of account ${row.accountId}`);
   }
-  if (input.status !== undefined) db.run(sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
-  if (input.assigneeId !== undefined) db.run(sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
-  touch(db, id, true);
-  conversationUpdated(db, id);
-  audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'ok', targetType: 'conversation', targetId: id, detail: input });
+  if (input.status !== undefined) await execute(db, sql`UPDATE conversations SET status = ${input.status} WHERE id = ${id}`);
+  if (input.assigneeId !== undefined) await execute(db, sql`UPDATE conversations SET assignee_id = ${input.assigneeId} WHERE id = ${id}`);
+  await touch(db, id, true);
+  await conversationUpdated(db, id);
+  await audit(db, { actorId: viewer.id, action: 'conversation.update', outcome: 'ok', targetType: 'conversation', targetId: id, detail: input });
 }

@@ -35,8 +35,12 @@ class Kept<T> {
 
   constructor(private readonly sizeOf: (value: T) => number) {}
 
-  /** The value kept under `key` at `version`, or a fresh one from `compute`, kept when it fits `budget`. */
-  get(key: string, version: string, budget: number, compute: () => T): T {
+  /**
+   * The value kept under `key` at `version`, or a fresh one from `compute`, kept when it fits `budget`. `version`
+   * is read before `compute` starts, so a value computed while a change commits is kept under the version from
+   * before it and computed again on the next request.
+   */
+  async get(key: string, version: string, budget: number, compute: () => Promise<T>): Promise<T> {
     const hit = this.#entries.get(key);
     this.#forget(key);
     if (hit && hit.version === version) {
@@ -45,8 +49,10 @@ class Kept<T> {
       this.#used += hit.size;
       return hit.value;
     }
-    const value = compute();
+    const value = await compute();
     const size = this.sizeOf(value);
+    // Another request for the same key may have kept its value while this one was computed: this one replaces it.
+    this.#forget(key);
     if (size <= budget) {
       while (this.#used + size > budget) this.#forget(this.#entries.keys().next().value!);
       this.#entries.set(key, { version, value, size });
@@ -81,15 +87,15 @@ const pageSize = (json: Uint8Array) => (json.byteLength <= MAX_PAGE_BYTES ? json
  * fresh one. Kept pages hold at most `budgetBytes` in all (SECURE_INBOX_PAGE_CACHE_MB); the least
  * recently used go first, and 0 keeps none.
  */
-export function listPageJson(db: Db, viewer: Viewer, query: ListConversationsQuery, budgetBytes: number): Uint8Array<ArrayBuffer> {
-  const fresh = () => encode(listConversations(db, viewer, query));
+export async function listPageJson(db: Db, viewer: Viewer, query: ListConversationsQuery, budgetBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const fresh = async () => encode(await listConversations(db, viewer, query));
   if (query.q !== undefined || budgetBytes === 0) return fresh();
   const key = JSON.stringify([viewer.id, viewer.role, viewer.accounts, query]);
   return keptFor(pages, db, pageSize).get(key, changeVersion(db, viewer.id), budgetBytes, fresh);
 }
 
 /** The viewer's folder counts: the kept ones while nothing they see has changed, else fresh ones (always, with `keep` off). */
-export function keptFolderCounts(db: Db, viewer: Viewer, keep: boolean): FolderCounts {
+export async function keptFolderCounts(db: Db, viewer: Viewer, keep: boolean): Promise<FolderCounts> {
   const fresh = () => folderCounts(db, viewer);
   if (!keep) return fresh();
   const key = JSON.stringify([viewer.id, viewer.role, viewer.accounts]);

@@ -14,21 +14,20 @@ import { carriesMentions, mentionable, usesStaffTools, type Viewer } from './vis
 
 /**
  * The ids a new message mentions, each once, in the order given; refuses (422 on `mentions`) mentions on a message
- * customers may see and anyone who is not staff of the account. Runs inside the message's write transaction, which is
- * synchronous: these are the only synchronous statements of mentions.
+ * customers may see and anyone who is not staff of the account. Runs inside the message's write transaction.
  */
-export function checkMentions(db: Db, accountId: string, message: { doNotReply: boolean }, ids: string[] | undefined): string[] {
+export async function checkMentions(db: Db, accountId: string, message: { doNotReply: boolean }, ids: string[] | undefined): Promise<string[]> {
   if (ids === undefined) return [];
   if (!carriesMentions(message)) throw invalid('mentions', 'go only with a hidden note: the actions internal_note and resolve');
   const wanted = [...new Set(ids)];
   const staff = new Set(
-    db
-      .select({ id: users.id })
-      .from(users)
-      .innerJoin(memberships, eq(memberships.userId, users.id))
-      .where(and(inArray(users.id, wanted), mentionable(accountId)))
-      .all()
-      .map((row) => row.id),
+    (
+      await db
+        .select({ id: users.id })
+        .from(users)
+        .innerJoin(memberships, eq(memberships.userId, users.id))
+        .where(and(inArray(users.id, wanted), mentionable(accountId)))
+    ).map((row) => row.id),
   );
   const refused = wanted.filter((id) => !staff.has(id));
   if (refused.length) {
@@ -39,11 +38,8 @@ export function checkMentions(db: Db, accountId: string, message: { doNotReply: 
 }
 
 /** Stores a new message's mentions, in its write transaction (see checkMentions). */
-export function recordMentions(db: Db, messageSeq: number, ids: string[]): void {
-  if (ids.length)
-    db.insert(messageMentions)
-      .values(ids.map((userId, position) => ({ messageSeq, userId, position })))
-      .run();
+export async function recordMentions(db: Db, messageSeq: number, ids: string[]): Promise<void> {
+  if (ids.length) await db.insert(messageMentions).values(ids.map((userId, position) => ({ messageSeq, userId, position })));
 }
 
 /** The messages with the staff their notes mention (`mentions`), for a viewer who may see mentions; others get them as they are. */

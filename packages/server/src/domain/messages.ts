@@ -3,12 +3,12 @@
  */
 import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role, type StaffKind } from '@secure-inbox/protocol';
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
-import { writeTx, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
 import { deferToGroupEnd } from '../store/sqlite/group-commit.js';
 import { attachments, conversations, conversationUsers, messageProperties, messages, users } from '../store/sqlite/schema.js';
 import { indexMessage } from '../store/sqlite/search.js';
 import { prepareOnce } from '../store/sqlite/prepared.js';
-import { rows } from '../store/sql.js';
+import { execute, firstRow, rows } from '../store/sql.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
 import { checkMentions, recordMentions } from './mentions.js';
@@ -60,10 +60,10 @@ export interface CreatedMessage {
  * Called inside the write transaction: they commit or roll back with the message.
  */
 export interface MessageEffects {
-  messageCreated(db: Db, message: CreatedMessage): void;
+  messageCreated(db: Db, message: CreatedMessage): Promise<void>;
 }
 
-export const noEffects: MessageEffects = { messageCreated() {} };
+export const noEffects: MessageEffects = { async messageCreated() {} };
 
 interface NewMessage {
   kind: MessageKind;
@@ -112,6 +112,7 @@ function sendQueries(db: Db, hidden: boolean) {
       .update(attachments)
       .set({ messageSeq: sql`${p('seq')}` })
       .where(and(eq(attachments.id, p('id')), eq(attachments.uploaderId, p('uploaderId')), isNull(attachments.messageSeq)))
+      .returning({ id: attachments.id })
       .prepare(),
     movePointers: db
       .update(conversations)
@@ -169,20 +170,20 @@ function authorJoins(db: Db, joins: boolean) {
 }
 
 /** Inserts a message inside the caller's write transaction and moves the conversation's pointers. */
-export function insertMessage(
+export async function insertMessage(
   db: Db,
   author: Viewer,
   conversation: { id: string; accountId: string; subject: string },
   input: NewMessage,
   effects: MessageEffects,
-): { seq: number; id: string; body: string } {
+): Promise<{ seq: number; id: string; body: string }> {
   const { body, text } = input.body;
   if (!text && !/<a\b/i.test(body)) throw invalid('body', 'has no content left after removing what is not allowed');
   const id = newId('m');
-  const staffOnly = writtenForStaffOnly(db, author, conversation.id);
+  const staffOnly = await writtenForStaffOnly(db, author, conversation.id);
   const hidden = hiddenFromCustomers({ doNotReply: input.doNotReply, staffOnly });
   const q = sendQueries(db, hidden);
-  const seq = q.insertMessage.get({
+  const [inserted] = await q.insertMessage.execute({
     id,
     conversationId: conversation.id,
     accountId: conversation.accountId,
@@ -194,36 +195,37 @@ export function insertMessage(
     doNotReply: input.doNotReply,
     staffOnly,
     createdAt: input.createdAt,
-  })!.seq;
-  q.insertProperty.run({ seq, key: 'doNotReply', value: String(input.doNotReply) });
-  if (input.mentions) recordMentions(db, seq, input.mentions);
+  });
+  const seq = inserted!.seq;
+  await q.insertProperty.execute({ seq, key: 'doNotReply', value: String(input.doNotReply) });
+  if (input.mentions) await recordMentions(db, seq, input.mentions);
 
   const attachmentIds = [...new Set(input.attachmentIds)];
   for (const attachmentId of attachmentIds) {
-    const claimed = q.claimAttachment.run({ seq, id: attachmentId, uploaderId: author.id });
-    if (claimed.changes !== 1)
+    const claimed = await q.claimAttachment.execute({ seq, id: attachmentId, uploaderId: author.id });
+    if (claimed.length !== 1)
       throw new ApiError(404, 'not_found', `No such attachment: ${attachmentId}.`, [
         { field: 'attachmentIds', message: `no such attachment: ${attachmentId}` },
       ]);
   }
 
-  deferToGroupEnd(db, () =>
+  await deferToGroupEnd(db, () =>
     indexMessage(db, { seq, subject: conversation.subject, body: text, conversationId: conversation.id, accountId: conversation.accountId, hidden }),
   );
-  q.movePointers.run({ seq, at: input.createdAt, id: conversation.id });
-  if (input.isFirst) db.update(conversations).set({ firstSeq: seq }).where(eq(conversations.id, conversation.id)).run();
+  await q.movePointers.execute({ seq, at: input.createdAt, id: conversation.id });
+  if (input.isFirst) await db.update(conversations).set({ firstSeq: seq }).where(eq(conversations.id, conversation.id));
   // A new message brings the conversation back to the Inbox of whoever moved it to Trash and may see
   // it (API.md), unread: as mail clients do. Their events below tell their widgets and kept pages.
-  q.untrash.run({ conversationId: conversation.id, authorId: author.id });
+  await q.untrash.execute({ conversationId: conversation.id, authorId: author.id });
   // Writing makes the author a participant who has read everything up to their own message. A hidden
   // note does not make its author a participant: customers see the participant list. Participation is
   // set by a statement of its own that changes a row only when it changes something: any statement
   // setting these columns rewrites the row's entry in conversation_users_user_idx, a page more per send.
   const joins = !input.doNotReply;
-  q.authorRead.run({ conversationId: conversation.id, userId: author.id, participant: joins, seq });
-  authorJoins(db, joins).run({ conversationId: conversation.id, userId: author.id });
+  await q.authorRead.execute({ conversationId: conversation.id, userId: author.id, participant: joins, seq });
+  await authorJoins(db, joins).execute({ conversationId: conversation.id, userId: author.id });
 
-  effects.messageCreated(db, {
+  await effects.messageCreated(db, {
     seq,
     id,
     conversationId: conversation.id,
@@ -240,73 +242,84 @@ export function insertMessage(
   return { seq, id, body };
 }
 
-/** Writes `input` (its body already prepared as `body`) to the conversation, as `viewer`. */
-export function postMessage(db: Db, viewer: Viewer, conversationId: string, input: PostMessageBody, body: RichTextBody, effects: MessageEffects): Message {
+/**
+ * Writes `input` (its body already prepared as `body`) to the conversation, as `viewer`, in the caller's write
+ * transaction (a group commit's job, domain/write-jobs.ts).
+ */
+export async function postMessage(
+  db: Db,
+  viewer: Viewer,
+  conversationId: string,
+  input: PostMessageBody,
+  body: RichTextBody,
+  effects: MessageEffects,
+): Promise<Message> {
   const action = input.action ?? 'reply';
   const rule = actions[action];
-  const written = writeTx(db, () => {
-    const conversation = loadVisibleConversation(db, viewer, conversationId, 'message.create');
-    if (viewer.role === 'customer' && (staffActions.includes(action) || input.tip !== undefined || input.notifyAdmins || input.mentions !== undefined)) {
-      audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'denied', targetType: 'conversation', targetId: conversationId });
-      throw forbidden(
-        staffActions.includes(action)
-          ? `Only staff can use the "${action}" action.`
-          : input.tip !== undefined
-            ? 'Only staff can add a tip.'
-            : input.mentions !== undefined
-              ? 'Only staff can mention people.'
-              : `Only staff can use the "${action}" action.`,
-      );
-    }
-    const mentions = checkMentions(db, conversation.accountId, rule, input.mentions);
-    if (input.replyToId !== undefined) {
-      const original = db.get(sql`SELECT m.seq FROM messages m
-                                  WHERE m.id = ${input.replyToId} AND m.conversation_id = ${conversationId} AND ${messageVisible(viewer)}`);
-      if (!original) throw invalid('replyToId', 'is not a message of this conversation');
-    }
-    const createdAt = nowIso();
-    const tip = input.tip ? cleanPlainText(input.tip, true) : undefined;
-    const created = insertMessage(
-      db,
-      viewer,
-      conversation,
-      {
-        kind: rule.kind,
-        body,
-        doNotReply: rule.doNotReply,
-        tip,
-        attachmentIds: input.attachmentIds ?? [],
-        createdAt,
-        notifyAdmins: input.notifyAdmins ?? false,
-        mentions,
-      },
-      effects,
+  const conversation = await loadVisibleConversation(db, viewer, conversationId, 'message.create');
+  if (viewer.role === 'customer' && (staffActions.includes(action) || input.tip !== undefined || input.notifyAdmins || input.mentions !== undefined)) {
+    await audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'denied', targetType: 'conversation', targetId: conversationId });
+    throw forbidden(
+      staffActions.includes(action)
+        ? `Only staff can use the "${action}" action.`
+        : input.tip !== undefined
+          ? 'Only staff can add a tip.'
+          : input.mentions !== undefined
+            ? 'Only staff can mention people.'
+            : `Only staff can use the "${action}" action.`,
     );
-    if (input.replyToId !== undefined) {
-      // The message answered, for the "replying to" quote; an interaction property like DoNotReply.
-      db.run(sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${created.seq}, 'replyToId', ${input.replyToId})`);
-    }
-    const status = rule.status(viewer.role);
-    if (status && status !== conversation.status) {
-      // A status change is visible to customers even when the note that caused it is not.
-      sendQueries(db, false).setStatus.run({ status, at: createdAt, id: conversationId });
-      conversationUpdated(db, conversationId);
-    }
-    audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'ok', targetType: 'message', targetId: created.id, detail: { conversationId } });
-    return { ...created, conversationId: conversation.id, createdAt, tip: tip ?? null };
-  });
+  }
+  const mentions = await checkMentions(db, conversation.accountId, rule, input.mentions);
+  if (input.replyToId !== undefined) {
+    const original = await firstRow(
+      db,
+      sql`SELECT m.seq FROM messages m
+          WHERE m.id = ${input.replyToId} AND m.conversation_id = ${conversationId} AND ${messageVisible(viewer)}`,
+    );
+    if (!original) throw invalid('replyToId', 'is not a message of this conversation');
+  }
+  const createdAt = nowIso();
+  const tip = input.tip ? cleanPlainText(input.tip, true) : undefined;
+  const created = await insertMessage(
+    db,
+    viewer,
+    conversation,
+    {
+      kind: rule.kind,
+      body,
+      doNotReply: rule.doNotReply,
+      tip,
+      attachmentIds: input.attachmentIds ?? [],
+      createdAt,
+      notifyAdmins: input.notifyAdmins ?? false,
+      mentions,
+    },
+    effects,
+  );
+  if (input.replyToId !== undefined) {
+    // The message answered, for the "replying to" quote; an interaction property like DoNotReply.
+    await execute(db, sql`INSERT INTO message_properties (message_seq, key, value) VALUES (${created.seq}, 'replyToId', ${input.replyToId})`);
+  }
+  const status = rule.status(viewer.role);
+  const q = sendQueries(db, false);
+  if (status && status !== conversation.status) {
+    // A status change is visible to customers even when the note that caused it is not.
+    await q.setStatus.execute({ status, at: createdAt, id: conversationId });
+    await conversationUpdated(db, conversationId);
+  }
+  await audit(db, { actorId: viewer.id, action: `message.${action}`, outcome: 'ok', targetType: 'message', targetId: created.id, detail: { conversationId } });
   // The author's new message as their next read of the thread shows it, from what was just written
   // (test/routes.test.ts holds the two equal); only its attachments and author row are read back.
-  const author = sendQueries(db, false).author.get({ id: viewer.id })!;
+  const [author] = await q.author.execute({ id: viewer.id });
   return {
-    id: written.id,
-    conversationId: written.conversationId,
+    id: created.id,
+    conversationId: conversation.id,
     kind: rule.kind,
-    body: written.body,
-    author: userRef(author),
-    createdAt: written.createdAt,
-    attachments: input.attachmentIds?.length ? attachmentsOf(db, [written.seq]).map(({ messageSeq: _, ...file }) => file) : [],
-    tip: written.tip,
+    body: created.body,
+    author: userRef(author!),
+    createdAt,
+    attachments: input.attachmentIds?.length ? (await rows<AttachmentRow>(db, attachmentsQuery([created.seq]))).map(({ messageSeq: _, ...file }) => file) : [],
+    tip: tip ?? null,
     doNotReply: rule.doNotReply,
     properties: { doNotReply: rule.doNotReply, ...(input.replyToId !== undefined ? { replyToId: input.replyToId } : {}) },
   };
@@ -322,11 +335,6 @@ function attachmentsQuery(seqs: number[]) {
       seqs.map((seq) => sql`${seq}`),
       sql`, `,
     )}) ORDER BY created_at, id`;
-}
-
-/** `attachmentsQuery` in a send's synchronous group commit. */
-function attachmentsOf(db: Db, seqs: number[]) {
-  return db.all<AttachmentRow>(attachmentsQuery(seqs));
 }
 
 // ------------------------------------------------------------------ reading
@@ -423,7 +431,7 @@ export async function threadPage(
 /** The account's Status tab: its status updates, newest first. Account-wide news for its members. */
 export async function statusUpdates(db: Db, viewer: Viewer, accountId: string): Promise<Message[]> {
   if (!actsIn(viewer, accountId)) {
-    audit(db, { actorId: viewer.id, action: 'status_updates.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'status_updates.read', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden(`You do not act in account ${accountId}.`);
   }
   return loadMessages(db, viewer, sql`m.account_id = ${accountId} AND m.kind = 'status_update'`, 100);

@@ -63,9 +63,9 @@ export async function ratingsOf(db: Db, viewer: Viewer, conversationId: string):
 
 /** Gives or changes the viewer's rating of a conversation they see. */
 export async function rateConversation(db: Db, viewer: Viewer, conversationId: string, input: RateBody): Promise<Rating> {
-  const conversation = loadVisibleConversation(db, viewer, conversationId, 'conversation.rate');
+  const conversation = await loadVisibleConversation(db, viewer, conversationId, 'conversation.rate');
   if (!mayRate(viewer)) {
-    audit(db, { actorId: viewer.id, action: 'conversation.rate', outcome: 'denied', targetType: 'conversation', targetId: conversationId });
+    await audit(db, { actorId: viewer.id, action: 'conversation.rate', outcome: 'denied', targetType: 'conversation', targetId: conversationId });
     throw forbidden('Only customers rate conversations; staff and admins see the ratings.');
   }
   const [existing] = await db
@@ -82,9 +82,9 @@ export async function rateConversation(db: Db, viewer: Viewer, conversationId: s
 
   const comment = input.comment ? cleanPlainText(input.comment, true) || null : null;
   const at = nowIso();
-  const row = await transaction(db, (tx) => {
+  const row = await transaction(db, async (tx) => {
     // The change is refused here too when the window closed since the read above.
-    const written = tx
+    const [written] = await tx
       .insert(ratings)
       .values({ conversationId, userId: viewer.id, accountId: conversation.accountId, score: input.score, comment, createdAt: at, updatedAt: at })
       .onConflictDoUpdate({
@@ -92,10 +92,9 @@ export async function rateConversation(db: Db, viewer: Viewer, conversationId: s
         set: { score: input.score, comment, updatedAt: at },
         setWhere: gt(ratings.createdAt, new Date(now - changeWindow).toISOString()),
       })
-      .returning({ createdAt: ratings.createdAt, updatedAt: ratings.updatedAt })
-      .get();
+      .returning({ createdAt: ratings.createdAt, updatedAt: ratings.updatedAt });
     if (!written) throw closed();
-    audit(tx, {
+    await audit(tx, {
       actorId: viewer.id,
       action: 'conversation.rate',
       outcome: 'ok',
@@ -104,8 +103,8 @@ export async function rateConversation(db: Db, viewer: Viewer, conversationId: s
       detail: { score: input.score, changed: existing !== undefined },
     });
     // Staff viewing the conversation reload it once it is committed; customers are not told (a rating is staff data).
-    const staff = conversationAudience(tx, conversationId).filter((u) => receivesStaffOnlyNews(u, u));
-    appendEvents(
+    const staff = (await conversationAudience(tx, conversationId)).filter((u) => receivesStaffOnlyNews(u, u));
+    await appendEvents(
       tx,
       staff.map((u) => u.id),
       'conversation.updated',
@@ -137,7 +136,7 @@ function instant(field: string, value: string | undefined, fallback: number): nu
 export async function ratingSummary(db: Db, viewer: Viewer, query: { accountId: string; from?: string; to?: string }): Promise<RatingSummary> {
   const { accountId } = query;
   if (!actsIn(viewer, accountId) || !seesAllRatings(viewer)) {
-    audit(db, { actorId: viewer.id, action: 'ratings.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'ratings.read', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden(actsIn(viewer, accountId) ? 'Ratings are for staff and admins.' : `You do not act in account ${accountId}.`);
   }
   const to = instant('to', query.to, Date.now());

@@ -22,7 +22,7 @@ const unitWords: Record<ReplyTime['unit'], [string, string]> = {
 /** "2 working days": the English wording (the elements word it in the reader's language from amount and unit). */
 export const replyTimeWords = (time: ReplyTime) => `${time.amount} ${unitWords[time.unit][time.amount === 1 ? 0 : 1]}`;
 
-/** The two rows the expected reply time of a conversation is chosen from; run sync in a transaction or awaited. */
+/** The two rows the expected reply time of a conversation is chosen from, each awaited. */
 function replyTimeQueries(db: Db, accountId: string, topicId: string | null) {
   return {
     topic: db
@@ -54,30 +54,33 @@ export async function expectedReplyTime(db: Db, accountId: string, topicId: stri
  * time, an `acknowledgement` line under it naming who it went to and the time. Written as the asker's (read by them,
  * never in their Sent order nor in search) and seen by everyone who sees the question.
  */
-export function acknowledgeQuestion(db: Db, asker: Viewer, conversation: { id: string; accountId: string; topicId: string | null }, at: string): void {
+export async function acknowledgeQuestion(
+  db: Db,
+  asker: Viewer,
+  conversation: { id: string; accountId: string; topicId: string | null },
+  at: string,
+): Promise<void> {
   if (asker.role !== 'customer') return;
   const q = replyTimeQueries(db, conversation.accountId, conversation.topicId);
-  const account = q.account.get();
-  const time = chosen(q.topic.get(), account);
+  const [[topic], [account]] = await Promise.all([q.topic, q.account]);
+  const time = chosen(topic, account);
   if (!time) return;
   const sentTo = account?.name ?? conversation.accountId;
   const text = `Your question went to ${sentTo}. We usually answer within ${replyTimeWords(time)}.`;
   const body = `<p>${escapeHtml(text)}</p>`;
   const id = newId('m');
-  const written = db
+  const [written] = await db
     .insert(messages)
     .values({ id, conversationId: conversation.id, accountId: conversation.accountId, kind: 'acknowledgement', body, text, authorId: asker.id, createdAt: at })
-    .returning({ seq: messages.seq })
-    .get();
+    .returning({ seq: messages.seq });
+  const seq = written!.seq;
   const properties = { doNotReply: 'false', sentTo, replyAmount: String(time.amount), replyUnit: time.unit };
-  db.insert(messageProperties)
-    .values(Object.entries(properties).map(([key, value]) => ({ messageSeq: written.seq, key, value })))
-    .run();
-  db.update(conversations).set({ lastSeq: written.seq, lastPublicSeq: written.seq }).where(eq(conversations.id, conversation.id)).run();
-  db.update(conversationUsers)
-    .set({ lastReadSeq: written.seq })
-    .where(and(eq(conversationUsers.conversationId, conversation.id), eq(conversationUsers.userId, asker.id)))
-    .run();
+  await db.insert(messageProperties).values(Object.entries(properties).map(([key, value]) => ({ messageSeq: seq, key, value })));
+  await db.update(conversations).set({ lastSeq: seq, lastPublicSeq: seq }).where(eq(conversations.id, conversation.id));
+  await db
+    .update(conversationUsers)
+    .set({ lastReadSeq: seq })
+    .where(and(eq(conversationUsers.conversationId, conversation.id), eq(conversationUsers.userId, asker.id)));
 }
 
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -86,7 +89,7 @@ const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.ch
 /** The account's expected reply time and its topics' own. Everyone acting in the account. */
 export async function replyTimesOf(db: Db, viewer: Viewer, accountId: string): Promise<ReplyTimes> {
   if (!actsIn(viewer, accountId)) {
-    audit(db, { actorId: viewer.id, action: 'reply_times.read', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'reply_times.read', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden(`You do not act in account ${accountId}.`);
   }
   const [account] = await db
@@ -109,7 +112,7 @@ export async function replyTimesOf(db: Db, viewer: Viewer, accountId: string): P
 export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBody): Promise<ReplyTimes> {
   const { accountId, topicId, replyTime } = input;
   if (!actsIn(viewer, accountId) || viewer.role === 'customer') {
-    audit(db, { actorId: viewer.id, action: 'reply_times.update', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'reply_times.update', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden(viewer.role === 'customer' ? 'Only staff and admins set expected reply times.' : `You do not act in account ${accountId}.`);
   }
   const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
@@ -121,24 +124,22 @@ export async function putReplyTime(db: Db, viewer: Viewer, input: PutReplyTimeBo
       .where(and(eq(topics.id, topicId), or(isNull(topics.accountId), eq(topics.accountId, accountId))));
     if (!topic) throw invalid('topicId', `there is no topic ${topicId} in account ${accountId}`);
   }
-  await transaction(db, (tx) => {
+  await transaction(db, async (tx) => {
     if (topicId === undefined) {
       const set = { replyAmount: replyTime?.amount ?? null, replyUnit: replyTime?.unit ?? null };
-      tx.insert(accountSettings)
+      await tx
+        .insert(accountSettings)
         .values({ accountId, ...set })
-        .onConflictDoUpdate({ target: accountSettings.accountId, set })
-        .run();
+        .onConflictDoUpdate({ target: accountSettings.accountId, set });
     } else if (replyTime) {
-      tx.insert(topicReplyTimes)
+      await tx
+        .insert(topicReplyTimes)
         .values({ accountId, topicId, ...replyTime })
-        .onConflictDoUpdate({ target: [topicReplyTimes.accountId, topicReplyTimes.topicId], set: replyTime })
-        .run();
+        .onConflictDoUpdate({ target: [topicReplyTimes.accountId, topicReplyTimes.topicId], set: replyTime });
     } else {
-      tx.delete(topicReplyTimes)
-        .where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)))
-        .run();
+      await tx.delete(topicReplyTimes).where(and(eq(topicReplyTimes.accountId, accountId), eq(topicReplyTimes.topicId, topicId)));
     }
-    audit(tx, {
+    await audit(tx, {
       actorId: viewer.id,
       action: 'reply_times.update',
       outcome: 'ok',

@@ -80,7 +80,7 @@ function decodePosition(cursor: string): { titleKey: string; id: string } | null
 /** Customers get 403 from every saved-reply route, whatever the id: the replies are staff tools. */
 function staffOnly(db: Db, viewer: Viewer, action: string, targetId?: string): void {
   if (usesStaffTools(viewer)) return;
-  audit(db, { actorId: viewer.id, action, outcome: 'denied', ...(targetId ? { targetType: 'saved_reply', targetId } : {}) });
+  void audit(db, { actorId: viewer.id, action, outcome: 'denied', ...(targetId ? { targetType: 'saved_reply', targetId } : {}) });
   throw forbidden('Saved replies are for staff and administrators.');
 }
 
@@ -89,7 +89,7 @@ async function loadVisible(db: Db, viewer: Viewer, id: string, action: string): 
   const [row] = await db.select().from(savedReplies).where(eq(savedReplies.id, id)).limit(1);
   if (!row) throw notFound('saved reply');
   if (!seesSavedReply(viewer, row.accountId)) {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'saved_reply', targetId: id });
+    await audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'saved_reply', targetId: id });
     throw notFound('saved reply');
   }
   return row;
@@ -97,7 +97,13 @@ async function loadVisible(db: Db, viewer: Viewer, id: string, action: string): 
 
 function mayManage(db: Db, viewer: Viewer, row: { id?: string; accountId: string | null }, action: string): void {
   if (managesSavedReply(viewer, row.accountId)) return;
-  audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: row.id ? 'saved_reply' : 'account', targetId: row.id ?? row.accountId ?? 'shared' });
+  void audit(db, {
+    actorId: viewer.id,
+    action,
+    outcome: 'denied',
+    targetType: row.id ? 'saved_reply' : 'account',
+    targetId: row.id ?? row.accountId ?? 'shared',
+  });
   throw forbidden(
     row.accountId === null
       ? 'Shared saved replies are managed by administrators; staff use them.'
@@ -109,7 +115,7 @@ function mayManage(db: Db, viewer: Viewer, row: { id?: string; accountId: string
 export async function listSavedReplies(db: Db, viewer: Viewer, query: SavedRepliesQuery): Promise<SavedReplyPage> {
   staffOnly(db, viewer, 'saved_replies.read');
   if (query.accountId !== undefined && !actsIn(viewer, query.accountId)) {
-    audit(db, { actorId: viewer.id, action: 'saved_replies.read', outcome: 'denied', targetType: 'account', targetId: query.accountId });
+    await audit(db, { actorId: viewer.id, action: 'saved_replies.read', outcome: 'denied', targetType: 'account', targetId: query.accountId });
     throw forbidden(`You do not act in account ${query.accountId}.`);
   }
   const limit = query.limit ?? limits.pageSize.default;
@@ -157,17 +163,17 @@ export async function createSavedReply(db: Db, viewer: Viewer, input: CreateSave
     createdAt: at,
     updatedAt: at,
   };
-  await transaction(db, (tx) => {
+  await transaction(db, async (tx) => {
     // Counted in the transaction that adds the reply: two saves at the same moment cannot both pass the bound.
-    const held = tx.select({ n: count() }).from(savedReplies).where(inAccount).get();
+    const [held] = await tx.select({ n: count() }).from(savedReplies).where(inAccount);
     if (Number(held?.n ?? 0) >= limits.savedRepliesPerAccount) {
       throw invalid(
         'accountId',
         `${input.accountId === null ? 'the shared saved replies are' : `account ${input.accountId} holds`} at most ${limits.savedRepliesPerAccount} saved replies; delete one first`,
       );
     }
-    tx.insert(savedReplies).values(row).run();
-    audit(tx, {
+    await tx.insert(savedReplies).values(row);
+    await audit(tx, {
       actorId: viewer.id,
       action: 'saved_reply.create',
       outcome: 'ok',
@@ -190,10 +196,10 @@ export async function updateSavedReply(db: Db, viewer: Viewer, id: string, patch
   if (body && !body.text && !placeholdersIn(body.body).length) throw invalid('body', 'has no content left after removing what is not allowed');
   const html = body?.body ?? row.body;
   const changed = { title, titleKey: fold(title), body: html, searchText: searchText(title, body?.text ?? htmlToText(html)), updatedAt: nowIso() };
-  const updated = await transaction(db, (tx) => {
-    const written = tx.update(savedReplies).set(changed).where(eq(savedReplies.id, id)).returning().get();
+  const updated = await transaction(db, async (tx) => {
+    const [written] = await tx.update(savedReplies).set(changed).where(eq(savedReplies.id, id)).returning();
     if (!written) throw notFound('saved reply');
-    audit(tx, { actorId: viewer.id, action: 'saved_reply.update', outcome: 'ok', targetType: 'saved_reply', targetId: id });
+    await audit(tx, { actorId: viewer.id, action: 'saved_reply.update', outcome: 'ok', targetType: 'saved_reply', targetId: id });
     return written;
   });
   return shape(updated);
@@ -203,9 +209,9 @@ export async function deleteSavedReply(db: Db, viewer: Viewer, id: string): Prom
   staffOnly(db, viewer, 'saved_reply.delete', id);
   const row = await loadVisible(db, viewer, id, 'saved_reply.delete');
   mayManage(db, viewer, row, 'saved_reply.delete');
-  await transaction(db, (tx) => {
-    tx.delete(savedReplies).where(eq(savedReplies.id, id)).run();
-    audit(tx, {
+  await transaction(db, async (tx) => {
+    await tx.delete(savedReplies).where(eq(savedReplies.id, id));
+    await audit(tx, {
       actorId: viewer.id,
       action: 'saved_reply.delete',
       outcome: 'ok',
@@ -226,7 +232,7 @@ const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (ch) => htmlEsca
 export async function renderSavedReply(db: Db, viewer: Viewer, id: string, conversationId: string): Promise<RenderedReply> {
   staffOnly(db, viewer, 'saved_reply.render', id);
   const reply = await loadVisible(db, viewer, id, 'saved_reply.render');
-  const conversation = loadVisibleConversation(db, viewer, conversationId, 'saved_reply.render');
+  const conversation = await loadVisibleConversation(db, viewer, conversationId, 'saved_reply.render');
   if (reply.accountId !== null && reply.accountId !== conversation.accountId) {
     throw new ApiError(
       422,

@@ -16,6 +16,7 @@
  */
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
+import { firstRow, rows } from '../store/sql.js';
 import type { SearchTerm } from '../search/terms.js';
 import { foldTerms, matchesTerms } from '../search/match.js';
 import { conversationsMatching, firstMatches } from '../store/sqlite/search.js';
@@ -37,26 +38,26 @@ const CHUNK = 32;
  * Whether the conversation holds a message the viewer may see that matches `folded`, reading at most `left` of
  * them, newest first; undefined when that was not enough, or when a message's text is not decided directly.
  */
-function matchConversation(
+async function matchConversation(
   db: Db,
   viewer: Viewer,
   folded: SearchTerm[],
   conversation: { id: string; subject: string },
   left: number,
-): { match: boolean | undefined; read: number } {
+): Promise<{ match: boolean | undefined; read: number }> {
   let read = 0;
   let before = Number.MAX_SAFE_INTEGER;
   for (;;) {
     const size = Math.min(CHUNK, left - read);
     if (size <= 0) return { match: undefined, read };
-    const rows = newestMessages(db, viewer).all({ conversationId: conversation.id, before, size });
-    read += rows.length;
-    for (const row of rows) {
+    const chunk = await newestMessages(db, viewer).execute({ conversationId: conversation.id, before, size });
+    read += chunk.length;
+    for (const row of chunk) {
       const match = matchesTerms(folded, conversation.subject, row.text);
       if (match !== false) return { match, read };
     }
-    if (rows.length < size) return { match: false, read };
-    before = rows[rows.length - 1]!.seq;
+    if (chunk.length < size) return { match: false, read };
+    before = chunk[chunk.length - 1]!.seq;
   }
 }
 
@@ -101,29 +102,29 @@ export interface SearchPage {
  * conversations staff take part in outside their accounts (the index's scope needs them; the walk finds them by
  * visibility).
  */
-export function planSearch(db: Db, viewer: Viewer, terms: SearchTerm[], page: SearchPage, participations: () => string[]): SearchPlan {
+export async function planSearch(db: Db, viewer: Viewer, terms: SearchTerm[], page: SearchPage, participations: () => Promise<string[]>): Promise<SearchPlan> {
   const folded = foldTerms(terms);
-  const scope = () => searchScope(viewer, participations());
-  const allFromIndex = (walked: Walked | null): SearchPlan => ({
+  const scope = async () => searchScope(viewer, await participations());
+  const allFromIndex = async (walked: Walked | null): Promise<SearchPlan> => ({
     via: 'index',
-    ids: [...conversationsMatching(db, terms, scope())],
+    ids: [...(await conversationsMatching(db, terms, await scope()))],
     scopeMessages: walked ? walked.scopeMessages : null,
     messagesRead: walked?.messagesRead ?? 0,
     matchesRead: null,
   });
   if (!folded) return allFromIndex(null);
-  const scopeMessages = countScope(db, viewer, page);
+  const scopeMessages = await countScope(db, viewer, page);
   if (scopeMessages <= SMALL_SCOPE) {
-    const walked = walk(db, viewer, folded, page, SMALL_SCOPE);
+    const walked = await walk(db, viewer, folded, page, SMALL_SCOPE);
     return walked.ids
       ? { via: 'direct', ids: walked.ids, scopeMessages, messagesRead: walked.read, matchesRead: 0 }
       : allFromIndex({ scopeMessages, messagesRead: walked.read });
   }
-  const first = firstMatches(db, terms, scope(), FEW_MATCHES);
+  const first = await firstMatches(db, terms, await scope(), FEW_MATCHES);
   if (first.complete) return { via: 'index', ids: first.ids, scopeMessages, messagesRead: 0, matchesRead: first.read };
-  const walked = walk(db, viewer, folded, page, WALK_READS);
+  const walked = await walk(db, viewer, folded, page, WALK_READS);
   if (walked.ids) return { via: 'direct', ids: walked.ids, scopeMessages, messagesRead: walked.read, matchesRead: first.read };
-  return { ...allFromIndex({ scopeMessages, messagesRead: walked.read }), matchesRead: null };
+  return { ...(await allFromIndex({ scopeMessages, messagesRead: walked.read })), matchesRead: null };
 }
 
 interface Walked {
@@ -135,27 +136,33 @@ interface Walked {
  * How many messages the viewer may see in the conversations the page may list, counted up to SMALL_SCOPE + 1 only
  * (from messages_conversation_idx, without reading the messages).
  */
-function countScope(db: Db, viewer: Viewer, page: SearchPage): number {
-  const row = db.get<{ n: number }>(sql`
+async function countScope(db: Db, viewer: Viewer, page: SearchPage): Promise<number> {
+  const look = whereToLook(viewer);
+  const row = await firstRow<{ n: number }>(
+    db,
+    sql`
     SELECT count(*) AS n FROM (
-      SELECT 1 FROM ${whereToLook(viewer)}
+      SELECT 1 FROM ${look.from}
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
       JOIN messages m ON m.conversation_id = c.id
-      WHERE ${sql.join([...page.where, messageVisible(viewer)], sql` AND `)}
-      LIMIT ${SMALL_SCOPE + 1})`);
-  return row?.n ?? 0;
+      WHERE ${sql.join([...look.where, ...page.where, messageVisible(viewer)], sql` AND `)}
+      LIMIT ${SMALL_SCOPE + 1}) AS scope`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 /**
  * The conversations (`c`) worth counting in, read lazily by index so that the count stops early: a customer's and a
  * staff member's participations, and the conversations of a staff member's accounts (a conversation met twice is
  * counted twice, which only makes the count larger). Who sees what is still decided by the page's conditions.
+ * `from` joins the candidates to `c` with CROSS JOIN, which keeps SQLite's planner from reordering them; the join's
+ * condition is in `where` (PostgreSQL takes no ON after CROSS JOIN).
  */
-function whereToLook(viewer: Viewer): SQL {
+function whereToLook(viewer: Viewer): { from: SQL; where: SQL[] } {
   const participations = sql`SELECT conversation_id AS id FROM conversation_users WHERE user_id = ${viewer.id} AND participant = TRUE`;
-  if (viewer.role === 'admin' || viewer.accounts === '*') return sql`conversations c`;
+  if (viewer.role === 'admin' || viewer.accounts === '*') return { from: sql`conversations c`, where: [] };
   const accounts = viewer.role === 'staff' && viewer.accounts.length > 0 ? viewer.accounts : [];
-  return sql`(${accountConversationsUnion(accounts)}${participations}) AS k CROSS JOIN conversations c ON c.id = k.id`;
+  return { from: sql`(${accountConversationsUnion(accounts)}${participations}) AS k CROSS JOIN conversations c`, where: [sql`c.id = k.id`] };
 }
 
 /** `SELECT id FROM conversations WHERE account_id IN (…) UNION ALL `, to put before another id query; nothing without accounts. */
@@ -172,21 +179,24 @@ export function accountConversationsUnion(accounts: readonly string[]): SQL {
  * their messages directly; `ids` undefined when that needed more than `reads` messages, or a text is not decided
  * directly (search/match.ts).
  */
-function walk(db: Db, viewer: Viewer, folded: SearchTerm[], page: SearchPage, reads: number): { ids: string[] | undefined; read: number } {
+async function walk(db: Db, viewer: Viewer, folded: SearchTerm[], page: SearchPage, reads: number): Promise<{ ids: string[] | undefined; read: number }> {
   const found: string[] = [];
   let read = 0;
   let after: number | null = null;
   for (;;) {
     const position: SQL[] = after === null ? [] : [page.ascending ? sql`${page.sortKey} > ${after}` : sql`${page.sortKey} < ${after}`];
-    const batch = db.all<{ id: string; subject: string; sortKey: number }>(sql`
+    const batch = await rows<{ id: string; subject: string; sortKey: number }>(
+      db,
+      sql`
       SELECT c.id, c.subject, ${page.sortKey} AS "sortKey" FROM conversations c
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
       WHERE ${sql.join([...page.where, ...position], sql` AND `)}
       ORDER BY ${page.sortKey} ${sql.raw(page.ascending ? 'ASC' : 'DESC')}
-      LIMIT ${page.wanted}`);
+      LIMIT ${page.wanted}`,
+    );
     for (const c of batch) {
       // Newest first, a few at a time: a conversation is decided by its first matching message, or by all of them.
-      const decided = matchConversation(db, viewer, folded, c, reads - read);
+      const decided = await matchConversation(db, viewer, folded, c, reads - read);
       read += decided.read;
       if (decided.match === undefined) return { ids: undefined, read };
       if (!decided.match) continue;
@@ -194,6 +204,6 @@ function walk(db: Db, viewer: Viewer, folded: SearchTerm[], page: SearchPage, re
       if (found.length === page.wanted) return { ids: found, read };
     }
     if (batch.length < page.wanted) return { ids: found, read };
-    after = batch[batch.length - 1]!.sortKey;
+    after = Number(batch[batch.length - 1]!.sortKey);
   }
 }

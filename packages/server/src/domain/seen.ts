@@ -37,8 +37,8 @@ export async function recordSeen(db: Db, viewer: Viewer, conversationId: string)
   const seq = await newestOf(db, conversationId, other(side));
   if (seq === null) return;
   const at = nowIso();
-  await transaction(db, (tx) => {
-    const moved = tx
+  await transaction(db, async (tx) => {
+    const moved = await tx
       .insert(seenMarks)
       .values({ conversationId, side, messageSeq: seq, readerId: viewer.id, at })
       .onConflictDoUpdate({
@@ -46,12 +46,11 @@ export async function recordSeen(db: Db, viewer: Viewer, conversationId: string)
         set: { messageSeq: seq, readerId: viewer.id, at },
         setWhere: lt(seenMarks.messageSeq, seq),
       })
-      .returning({ at: seenMarks.at })
-      .all();
+      .returning({ at: seenMarks.at });
     if (moved.length === 0) return;
     // The other side's open views show "seen" once it is committed; a read that moves nothing tells nobody anything.
-    const audience = conversationAudience(tx, conversationId).filter((u) => u.id !== viewer.id && hearsOfSeen(u, other(side)));
-    appendEvents(
+    const audience = (await conversationAudience(tx, conversationId)).filter((u) => u.id !== viewer.id && hearsOfSeen(u, other(side)));
+    await appendEvents(
       tx,
       audience.map((u) => u.id),
       'conversation.updated',
@@ -94,11 +93,11 @@ export async function seenFor(db: Db, viewer: Viewer, conversation: { id: string
 async function settingsAccount(db: Db, viewer: Viewer, accountId: string, action: string): Promise<void> {
   const [account] = actsIn(viewer, accountId) ? await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)) : [];
   if (!account) {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'account', targetId: accountId });
     throw notFound('account');
   }
   if (viewer.role === 'customer') {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden("Only staff and admins read or change an account's settings.");
   }
 }
@@ -113,15 +112,15 @@ export async function accountSettingsOf(db: Db, viewer: Viewer, accountId: strin
 export async function patchAccountSettings(db: Db, viewer: Viewer, accountId: string, input: { showReaderNames: boolean }): Promise<AccountSettings> {
   await settingsAccount(db, viewer, accountId, 'account_settings.update');
   if (viewer.role !== 'admin') {
-    audit(db, { actorId: viewer.id, action: 'account_settings.update', outcome: 'denied', targetType: 'account', targetId: accountId });
+    await audit(db, { actorId: viewer.id, action: 'account_settings.update', outcome: 'denied', targetType: 'account', targetId: accountId });
     throw forbidden("Only admins change an account's settings.");
   }
-  await transaction(db, (tx) => {
-    tx.insert(accountSettings)
+  await transaction(db, async (tx) => {
+    await tx
+      .insert(accountSettings)
       .values({ accountId, showReaderNames: input.showReaderNames })
-      .onConflictDoUpdate({ target: accountSettings.accountId, set: { showReaderNames: input.showReaderNames } })
-      .run();
-    audit(tx, { actorId: viewer.id, action: 'account_settings.update', outcome: 'ok', targetType: 'account', targetId: accountId, detail: input });
+      .onConflictDoUpdate({ target: accountSettings.accountId, set: { showReaderNames: input.showReaderNames } });
+    await audit(tx, { actorId: viewer.id, action: 'account_settings.update', outcome: 'ok', targetType: 'account', targetId: accountId, detail: input });
   });
   return accountSettingsOf(db, viewer, accountId);
 }

@@ -19,15 +19,15 @@ export const typingWindows = () => new FixedWindows(limits.typingPerMinute);
 
 /** Tells the other staff watching the conversation that the viewer is writing; returns how many streams' users were told. */
 export async function announceTyping(db: Db, viewer: Viewer, conversationId: string, windows: FixedWindows): Promise<number> {
-  const conversation = loadVisibleConversation(db, viewer, conversationId, 'conversation.typing');
+  const conversation = await loadVisibleConversation(db, viewer, conversationId, 'conversation.typing');
   if (!usesStaffTools(viewer)) {
-    audit(db, { actorId: viewer.id, action: 'conversation.typing', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
+    await audit(db, { actorId: viewer.id, action: 'conversation.typing', outcome: 'denied', targetType: 'conversation', targetId: conversation.id });
     throw forbidden('Only staff tell others that they are writing.');
   }
   const tooOften = windows.hit(viewer.id);
   if (tooOften) refuse(db, '"is writing" signals', limits.typingPerMinute, tooOften.retryAfter, tooOften.first, viewer.id, 'typing');
   const bus = eventBus(db);
-  const told = conversationAudience(db, conversation.id)
+  const told = (await conversationAudience(db, conversation.id))
     .filter((user) => user.id !== viewer.id && receivesTyping(user, user) && bus.listening(user.id))
     .map((user) => user.id);
   const data: TypingData = {

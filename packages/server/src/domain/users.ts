@@ -1,7 +1,7 @@
 import type { Role, StaffKind, UserRef } from '@secure-inbox/protocol';
 import { and, eq, notInArray } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
-import { writeTx, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
 import { accounts, memberships, users } from '../store/sqlite/schema.js';
 import { noteDirectoryChange } from './change-versions.js';
 import { nowIso } from './ids.js';
@@ -38,48 +38,40 @@ export function createUserSync(db: Db, write: (identity: Identity) => Promise<bo
 }
 
 /**
- * Upserts the user and their memberships from the token's claims, in the caller's transaction or one of its own.
- * Returns whether what others may see of them changed: their name, role or staff kind, or their memberships
- * (a user new to the table counts as changed); the e-mail address and `updated_at` show in no page.
+ * Upserts the user and their memberships from the token's claims, in the caller's transaction (a group commit's
+ * job, domain/write-jobs.ts). Returns whether what others may see of them changed: their name, role or staff kind,
+ * or their memberships (a user new to the table counts as changed); the e-mail address and `updated_at` show in no page.
  */
-export function writeUser(db: Db, identity: Identity): boolean {
-  return writeTx(db, () => {
-    const staffKind = identity.staffKind ?? null;
-    const before = db.select({ name: users.name, role: users.role, staffKind: users.staffKind }).from(users).where(eq(users.id, identity.id)).get();
-    const held = db.select({ accountId: memberships.accountId }).from(memberships).where(eq(memberships.userId, identity.id)).all();
-    const wanted = identity.accounts === '*' ? [] : [...new Set(identity.accounts)];
-    const changed =
-      before === undefined ||
-      before.name !== identity.name ||
-      before.role !== identity.role ||
-      before.staffKind !== staffKind ||
-      held.length !== wanted.length ||
-      held.some((m) => !wanted.includes(m.accountId));
-    db.insert(users)
-      .values({ id: identity.id, name: identity.name, email: identity.email, role: identity.role, staffKind })
-      .onConflictDoUpdate({
-        target: users.id,
-        set: { name: identity.name, email: identity.email, role: identity.role, staffKind, updatedAt: nowIso() },
-      })
-      .run();
-    if (identity.accounts === '*') {
-      db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
-      return changed;
-    }
-    const ids = identity.accounts;
-    if (ids.length === 0) {
-      db.delete(memberships).where(eq(memberships.userId, identity.id)).run();
-      return changed;
-    }
-    db.delete(memberships)
-      .where(and(eq(memberships.userId, identity.id), notInArray(memberships.accountId, ids)))
-      .run();
-    for (const accountId of ids) {
-      db.insert(accounts).values({ id: accountId }).onConflictDoNothing().run();
-      db.insert(memberships).values({ userId: identity.id, accountId }).onConflictDoNothing().run();
-    }
+export async function writeUser(db: Db, identity: Identity): Promise<boolean> {
+  const staffKind = identity.staffKind ?? null;
+  const [before] = await db.select({ name: users.name, role: users.role, staffKind: users.staffKind }).from(users).where(eq(users.id, identity.id));
+  const held = await db.select({ accountId: memberships.accountId }).from(memberships).where(eq(memberships.userId, identity.id));
+  const wanted = identity.accounts === '*' ? [] : [...new Set(identity.accounts)];
+  const changed =
+    before === undefined ||
+    before.name !== identity.name ||
+    before.role !== identity.role ||
+    before.staffKind !== staffKind ||
+    held.length !== wanted.length ||
+    held.some((m) => !wanted.includes(m.accountId));
+  await db
+    .insert(users)
+    .values({ id: identity.id, name: identity.name, email: identity.email, role: identity.role, staffKind })
+    .onConflictDoUpdate({
+      target: users.id,
+      set: { name: identity.name, email: identity.email, role: identity.role, staffKind, updatedAt: nowIso() },
+    });
+  const ids = identity.accounts;
+  if (ids === '*' || ids.length === 0) {
+    await db.delete(memberships).where(eq(memberships.userId, identity.id));
     return changed;
-  });
+  }
+  await db.delete(memberships).where(and(eq(memberships.userId, identity.id), notInArray(memberships.accountId, ids)));
+  for (const accountId of ids) {
+    await db.insert(accounts).values({ id: accountId }).onConflictDoNothing();
+    await db.insert(memberships).values({ userId: identity.id, accountId }).onConflictDoNothing();
+  }
+  return changed;
 }
 
 /** A person as the API shows them: `staffKind` only when there is one. */

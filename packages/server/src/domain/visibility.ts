@@ -80,9 +80,9 @@ export function messageVisibleIn(viewer: Viewer): SQL | undefined {
  * at that moment (staff talking among themselves). A customer added later never sees it. Read
  * inside the write transaction of the message; customers always take part where they write.
  */
-export function writtenForStaffOnly(db: Db, author: Viewer, conversationId: string): boolean {
+export async function writtenForStaffOnly(db: Db, author: Viewer, conversationId: string): Promise<boolean> {
   if (author.role === 'customer') return false;
-  const row = prepareOnce(db, 'visibility.customer-takes-part', (db) =>
+  const [row] = await prepareOnce(db, 'visibility.customer-takes-part', (db) =>
     db
       .select({
         customers: sql<number | boolean>`EXISTS (SELECT 1 FROM conversation_users cu JOIN users u ON u.id = cu.user_id
@@ -91,7 +91,7 @@ export function writtenForStaffOnly(db: Db, author: Viewer, conversationId: stri
       .from(conversations)
       .where(eq(conversations.id, sql.placeholder('conversationId')))
       .prepare(),
-  ).get({ conversationId });
+  ).execute({ conversationId });
   return !row?.customers;
 }
 
@@ -379,12 +379,12 @@ function conversationRow(db: Db, staff: boolean) {
  * Loads a conversation the viewer may see, or throws the same 404 for unknown and foreign ids.
  * A foreign id is recorded in the audit log as a denied access.
  */
-export function loadVisibleConversation(db: Db, viewer: Viewer, id: string, action = 'conversation.read'): VisibleConversationRow {
+export async function loadVisibleConversation(db: Db, viewer: Viewer, id: string, action = 'conversation.read'): Promise<VisibleConversationRow> {
   // Who may see the row is decided below, by the rule conversationVisible() states in SQL for lists.
-  const row: VisibleConversationRow | undefined = conversationRow(db, seesHiddenNotes(viewer)).get({ viewerId: viewer.id, id });
+  const [row]: (VisibleConversationRow | undefined)[] = await conversationRow(db, seesHiddenNotes(viewer)).execute({ viewerId: viewer.id, id });
   if (!row) throw notFound();
   if (!seesConversation(viewer, row)) {
-    audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'conversation', targetId: id });
+    await audit(db, { actorId: viewer.id, action, outcome: 'denied', targetType: 'conversation', targetId: id });
     throw notFound();
   }
   return row;

@@ -21,15 +21,15 @@ export type JobRunner = <K extends JobName>(job: K, ...args: Parameters<WriteJob
 export function writeJobs(db: Db, effects: MessageEffects) {
   return {
     createConversation: (viewer: Viewer, input: CreateConversationBody, body: RichTextBody) =>
-      groupWrite(db, () => createConversation(db, viewer, input, body, effects)),
+      groupWrite(db, (tx) => createConversation(tx, viewer, input, body, effects)),
     postMessage: (viewer: Viewer, conversationId: string, input: PostMessageBody, body: RichTextBody) =>
-      groupWrite(db, () => postMessage(db, viewer, conversationId, input, body, effects)),
-    writeUser: (identity: Identity) => groupWrite(db, () => writeUser(db, identity)),
+      groupWrite(db, (tx) => postMessage(tx, viewer, conversationId, input, body, effects)),
+    writeUser: (identity: Identity) => groupWrite(db, (tx) => writeUser(tx, identity)),
     claimNotices: (leader: Leader, nowMs: number, leaseMs: number, batchSeconds: number) =>
-      groupWrite(db, () => claimNotices(db, leader, nowMs, leaseMs, batchSeconds)),
+      groupWrite(db, (tx) => claimNotices(tx, leader, nowMs, leaseMs, batchSeconds)),
     finishNotices: (ids: number[], status: 'sent' | 'failed', error: string | null, atIso: string) =>
-      groupWrite(db, () => finishNotices(db, ids, status, error, atIso)),
-    postponeNotices: (ids: number[], nextAttemptIso: string, error: string) => groupWrite(db, () => postponeNotices(db, ids, nextAttemptIso, error)),
+      groupWrite(db, (tx) => finishNotices(tx, ids, status, error, atIso)),
+    postponeNotices: (ids: number[], nextAttemptIso: string, error: string) => groupWrite(db, (tx) => postponeNotices(tx, ids, nextAttemptIso, error)),
   };
 }
 

@@ -9,11 +9,11 @@ import { enqueueMessageNotices } from './outbox.js';
  */
 export function notifyEffects(config: Pick<Config, 'mailBatchSeconds'>): MessageEffects {
   return {
-    messageCreated(db, message) {
+    async messageCreated(db, message) {
       // One read of who may see the conversation decides both.
-      const audience = messageAudience(db, message.conversationId);
-      enqueueMessageNotices(db, message, config.mailBatchSeconds, Date.now(), audience);
-      messageEvents(db, message, audience);
+      const audience = await messageAudience(db, message.conversationId);
+      await enqueueMessageNotices(db, message, config.mailBatchSeconds, Date.now(), audience);
+      await messageEvents(db, message, audience);
     },
   };
 }

@@ -29,9 +29,9 @@ interface Candidate {
   inAccount: boolean;
 }
 
-function loadCandidates(db: Db, conversationId: string, accountId: string, userIds: string[]): Candidate[] {
+async function loadCandidates(db: Db, conversationId: string, accountId: string, userIds: string[]): Promise<Candidate[]> {
   if (userIds.length === 0) return [];
-  const rows = db
+  const rows = await db
     .select({
       id: users.id,
       role: users.role,
@@ -41,18 +41,11 @@ function loadCandidates(db: Db, conversationId: string, accountId: string, userI
     })
     .from(users)
     .leftJoin(conversationUsers, and(eq(conversationUsers.conversationId, conversationId), eq(conversationUsers.userId, users.id)))
-    .where(sql`${users.id} IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(userIds)}`)})`)
-    .all();
+    .where(sql`${users.id} IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(userIds)}`)})`);
   return rows.map((r) => ({ ...r, participant: Boolean(r.participant), inAccount: Boolean(r.inAccount) }));
 }
 
-const allAdmins = (db: Db) =>
-  db
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(users.role, 'admin'))
-    .all()
-    .map((r) => r.id);
+const allAdmins = async (db: Db) => (await db.select({ id: users.id }).from(users).where(eq(users.role, 'admin'))).map((r) => r.id);
 
 /**
  * Who is told about a message:
@@ -66,11 +59,8 @@ const allAdmins = (db: Db) =>
  * decided from too; someone named above who is not in it (an assignee outside the account, an admin
  * newer than the audience's list of admins) is read on their own.
  */
-export function messageRecipients(
-  db: Db,
-  message: CreatedMessage,
-  audience: Audience = messageAudience(db, message.conversationId),
-): { user: Candidate; reason: NotifyReason }[] {
+export async function messageRecipients(db: Db, message: CreatedMessage, given?: Audience): Promise<{ user: Candidate; reason: NotifyReason }[]> {
+  const audience = given ?? (await messageAudience(db, message.conversationId));
   const reasons = new Map<string, NotifyReason>();
   if (message.authorRole === 'customer') {
     const staff = audience.assigneeId ? [audience.assigneeId] : audience.members.filter((m) => m.role === 'staff' && m.inAccount).map((m) => m.id);
@@ -78,7 +68,7 @@ export function messageRecipients(
   } else {
     for (const m of audience.members) if (m.participant) reasons.set(m.id, 'message');
   }
-  if (message.notifyAdmins) for (const id of allAdmins(db)) if (!reasons.has(id)) reasons.set(id, 'notify_admins');
+  if (message.notifyAdmins) for (const id of await allAdmins(db)) if (!reasons.has(id)) reasons.set(id, 'notify_admins');
   for (const id of message.mentions ?? []) reasons.set(id, 'mention');
   reasons.delete(message.authorId);
 
@@ -90,7 +80,7 @@ export function messageRecipients(
     if (m) candidates.push({ id: m.id, role: m.role as Role, email: m.email, participant: m.participant, inAccount: m.inAccount });
     else elsewhere.push(id);
   }
-  candidates.push(...loadCandidates(db, message.conversationId, message.accountId, elsewhere));
+  candidates.push(...(await loadCandidates(db, message.conversationId, message.accountId, elsewhere)));
   return candidates.filter((user) => userSeesMessage(user, user, message)).map((user) => ({ user, reason: reasons.get(user.id)! }));
 }
 
@@ -112,9 +102,9 @@ interface QueuedNotice {
  * Inserts a notice unless its dedupe key exists. A new in-app notice is also a `notification.created` event in its
  * recipient's (and only their) event log, in the same transaction, so their notification centre updates live.
  */
-function insertNotice(db: Db, { messageId, ...n }: QueuedNotice): boolean {
+async function insertNotice(db: Db, { messageId, ...n }: QueuedNotice): Promise<boolean> {
   const p = sql.placeholder;
-  const result = prepareOnce(db, 'outbox.insert', (db) =>
+  const [inserted] = await prepareOnce(db, 'outbox.insert', (db) =>
     db
       .insert(notifications)
       .values({
@@ -129,12 +119,14 @@ function insertNotice(db: Db, { messageId, ...n }: QueuedNotice): boolean {
         nextAttemptAt: p('notBefore'),
       })
       .onConflictDoNothing({ target: notifications.dedupeKey })
+      .returning({ id: notifications.id })
       .prepare(),
-  ).run(n);
-  if (result.changes !== 1) return false;
+  ).execute(n);
+  // No row back: the dedupe key was there already.
+  if (!inserted) return false;
   if (n.channel === 'in_app') {
-    const data = { conversationId: n.conversationId, notificationId: String(result.lastInsertRowid), ...(messageId ? { messageId } : {}) };
-    appendEvents(db, [n.userId], 'notification.created', data);
+    const data = { conversationId: n.conversationId, notificationId: String(inserted.id), ...(messageId ? { messageId } : {}) };
+    await appendEvents(db, [n.userId], 'notification.created', data);
   }
   return true;
 }
@@ -148,17 +140,11 @@ function channelsOf(user: { role: Role; email: string | null }): ('email' | 'in_
 }
 
 /** Queues the notices a new message causes. Runs inside the message's write transaction. */
-export function enqueueMessageNotices(
-  db: Db,
-  message: CreatedMessage,
-  batchSeconds: number,
-  now = Date.now(),
-  audience: Audience = messageAudience(db, message.conversationId),
-): number {
+export async function enqueueMessageNotices(db: Db, message: CreatedMessage, batchSeconds: number, now = Date.now(), audience?: Audience): Promise<number> {
   const createdAt = new Date(now).toISOString();
   const notBefore = new Date(now + batchSeconds * 1000).toISOString();
   let queued = 0;
-  for (const { user, reason } of messageRecipients(db, message, audience)) {
+  for (const { user, reason } of await messageRecipients(db, message, audience)) {
     for (const channel of channelsOf(user)) {
       // The cause first: a new message's keys sort after the ones before, so the unique index takes
       // them on its last page (keyed by recipient first, every notice was a random page more).
@@ -174,7 +160,7 @@ export function enqueueMessageNotices(
         createdAt,
         notBefore,
       };
-      if (insertNotice(db, notice)) queued++;
+      if (await insertNotice(db, notice)) queued++;
     }
   }
   return queued;
@@ -184,28 +170,28 @@ export function enqueueMessageNotices(
  * "Notify all administrators" as a later action; returns how many admins were newly notified. Keyed by the conversation's newest message, so
  * asking twice about the same state queues one notice per admin, not two.
  */
-export function enqueueAdminNotices(
+export async function enqueueAdminNotices(
   db: Db,
   conversation: { id: string; lastSeq: number },
   requestedBy: string,
   batchSeconds: number,
   now = Date.now(),
-): number {
+): Promise<number> {
   const createdAt = new Date(now).toISOString();
   const notBefore = new Date(now + batchSeconds * 1000).toISOString();
   let queued = 0;
-  const admins = loadCandidates(
+  const admins = await loadCandidates(
     db,
     conversation.id,
     '',
-    allAdmins(db).filter((id) => id !== requestedBy),
+    (await allAdmins(db)).filter((id) => id !== requestedBy),
   );
   for (const user of admins) {
     let any = false;
     for (const channel of channelsOf(user)) {
       const key = `${channel}:${user.id}:notify_admins:${conversation.id}:${conversation.lastSeq}`;
       if (
-        insertNotice(db, {
+        await insertNotice(db, {
           userId: user.id,
           channel,
           reason: 'notify_admins',

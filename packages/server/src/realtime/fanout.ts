@@ -35,16 +35,11 @@ const adminCache = new WeakMap<object, { at: number; ids: string[] }>();
  * Admins see every conversation. `users.role` has no index, so the list is cached briefly per
  * database instead of scanning the users table on every message.
  */
-function adminIds(db: Db): string[] {
+async function adminIds(db: Db): Promise<string[]> {
   const cached = adminCache.get(homeOf(db));
   const now = Date.now();
   if (cached && now - cached.at < ADMIN_CACHE_MS) return cached.ids;
-  const ids = db
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(users.role, 'admin'))
-    .all()
-    .map((r) => r.id);
+  const ids = (await db.select({ id: users.id }).from(users).where(eq(users.role, 'admin'))).map((r) => r.id);
   adminCache.set(homeOf(db), { at: now, ids });
   return ids;
 }
@@ -81,40 +76,32 @@ function audienceQueries(db: Db) {
 }
 
 /** Everyone who might see the conversation: its participants, the members of its account, the admins. */
-export function conversationAudience(db: Db, conversationId: string): AudienceMember[] {
-  return messageAudience(db, conversationId).members;
+export async function conversationAudience(db: Db, conversationId: string): Promise<AudienceMember[]> {
+  return (await messageAudience(db, conversationId)).members;
 }
 
 /** The conversation's audience and assignee, read once for a new message's events and notices (notify/effects.ts). */
-export function messageAudience(db: Db, conversationId: string): Audience {
+export async function messageAudience(db: Db, conversationId: string): Promise<Audience> {
   const queries = audienceQueries(db);
-  const conversation = queries.conversation.get({ conversationId });
+  const [conversation] = await queries.conversation.execute({ conversationId });
   if (!conversation) return { assigneeId: null, members: [] };
-  // The rows as arrays, in the order of the select: a new message's audience is tens of rows, and mapping each
-  // field of each through Drizzle's result mapper was a measurable share of a send (docs/performance.md, change 39).
-  const rows = queries.members.values({ conversationId, accountId: conversation.accountId, admins: JSON.stringify(adminIds(db)) }) as [
-    string,
-    string,
-    string | null,
-    number | boolean,
-    number | boolean,
-  ][];
+  const rows = await queries.members.execute({ conversationId, accountId: conversation.accountId, admins: JSON.stringify(await adminIds(db)) });
   return {
     assigneeId: conversation.assigneeId,
-    members: rows.map(([id, role, email, participant, inAccount]) => ({ id, role, email, participant: Boolean(participant), inAccount: Boolean(inAccount) })),
+    members: rows.map(({ id, role, email, participant, inAccount }) => ({ id, role, email, participant: Boolean(participant), inAccount: Boolean(inAccount) })),
   };
 }
 
 /** Appends one event per user and wakes their streams after commit. */
-export function appendEvents(db: Db, userIds: Iterable<string>, type: EventType, data: EventData): void {
-  appendEventGroups(db, [{ userIds, type, data }]);
+export async function appendEvents(db: Db, userIds: Iterable<string>, type: EventType, data: EventData): Promise<void> {
+  await appendEventGroups(db, [{ userIds, type, data }]);
 }
 
 /**
  * Appends the events of several groups (each: one event per user) in one statement, in order, and
  * wakes the users' streams after commit.
  */
-function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: EventType; data: EventData }[]): void {
+async function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: EventType; data: EventData }[]): Promise<void> {
   const rows: NewEvent[] = [];
   const users = new Set<string>();
   for (const group of groups) {
@@ -125,7 +112,7 @@ function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: Ev
     }
   }
   if (rows.length === 0) return;
-  appendEventRows(db, rows, nowIso());
+  await appendEventRows(db, rows, nowIso());
   const ids = [...users];
   // Kept pages expire and streams read the new events once they are committed, never before.
   afterCommit(db, () => {
@@ -135,13 +122,13 @@ function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; type: Ev
 }
 
 /** A message was written: `message.created` to everyone who may see it, `unread.changed` to all of them but the author. */
-export function messageEvents(
+export async function messageEvents(
   db: Db,
   message: { id: string; conversationId: string; authorId: string; doNotReply: boolean; staffOnly?: boolean },
-  audience: Audience = messageAudience(db, message.conversationId),
-): void {
-  const seeing = audience.members.filter((u) => userSeesMessage(u, u, message)).map((u) => u.id);
-  appendEventGroups(db, [
+  audience?: Audience,
+): Promise<void> {
+  const seeing = (audience ?? (await messageAudience(db, message.conversationId))).members.filter((u) => userSeesMessage(u, u, message)).map((u) => u.id);
+  await appendEventGroups(db, [
     { userIds: seeing, type: 'message.created', data: { conversationId: message.conversationId, messageId: message.id } },
     { userIds: seeing.filter((id) => id !== message.authorId), type: 'unread.changed', data: { conversationId: message.conversationId } },
   ]);
@@ -154,16 +141,14 @@ export type ConversationChange = 'status' | 'assignee' | 'participants' | 'left'
  * `conversation.updated` to everyone who sees the conversation. `alsoUnreadFor` names users whose
  * inbox count changed with it (new participants).
  */
-export function conversationUpdated(db: Db, conversationId: string, alsoUnreadFor: string[] = []): void {
-  const seeing = conversationAudience(db, conversationId)
-    .filter((u) => userSeesMessage(u, u, { doNotReply: false }))
-    .map((u) => u.id);
-  appendEvents(db, seeing, 'conversation.updated', { conversationId });
+export async function conversationUpdated(db: Db, conversationId: string, alsoUnreadFor: string[] = []): Promise<void> {
+  const seeing = (await conversationAudience(db, conversationId)).filter((u) => userSeesMessage(u, u, { doNotReply: false })).map((u) => u.id);
+  await appendEvents(db, seeing, 'conversation.updated', { conversationId });
   const unread = alsoUnreadFor.filter((id) => seeing.includes(id));
-  if (unread.length) appendEvents(db, unread, 'unread.changed', { conversationId });
+  if (unread.length) await appendEvents(db, unread, 'unread.changed', { conversationId });
 }
 
 /** The caller's own per-user state changed (read, unread, trash, restore, leave): their unread count may have moved. */
-export function userStateChanged(db: Db, userId: string, conversationId: string): void {
-  appendEvents(db, [userId], 'unread.changed', { conversationId });
+export async function userStateChanged(db: Db, userId: string, conversationId: string): Promise<void> {
+  await appendEvents(db, [userId], 'unread.changed', { conversationId });
 }

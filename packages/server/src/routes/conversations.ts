@@ -21,10 +21,10 @@ import { jsonBody, query } from '../validate.js';
 const stateChanges: readonly StateChange[] = ['read', 'unread', 'trash', 'restore', 'leave'];
 
 export const conversations = new Hono<AppEnv>()
-  .get('/', query(ListConversationsQuery), (c) => {
+  .get('/', query(ListConversationsQuery), async (c) => {
     // A page the viewer asked for before is served again while nothing they see changed (domain/list-cache.ts).
     const { db, config } = c.get('deps');
-    const json = listPageJson(db, c.get('viewer'), c.req.valid('query'), config.pageCacheBytes);
+    const json = await listPageJson(db, c.get('viewer'), c.req.valid('query'), config.pageCacheBytes);
     return c.body(json, 200, { 'Content-Type': 'application/json' });
   })
   .post('/', jsonBody(CreateConversationBody), async (c) => {
@@ -36,10 +36,11 @@ export const conversations = new Hono<AppEnv>()
     const { db } = c.get('deps');
     const viewer = c.get('viewer');
     const { before, limit } = c.req.valid('query');
-    const row = loadVisibleConversation(db, viewer, c.req.param('id'));
+    const row = await loadVisibleConversation(db, viewer, c.req.param('id'));
     const page = await threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
     const messages = await withMentions(db, viewer, page.messages);
-    return c.json({ conversation: { ...conversationView(db, viewer, row), ...(await conversationDetails(db, viewer, row)) }, ...page, messages });
+    const [conversation, details] = await Promise.all([conversationView(db, viewer, row), conversationDetails(db, viewer, row)]);
+    return c.json({ conversation: { ...conversation, ...details }, ...page, messages });
   })
   .patch('/:id', jsonBody(PatchConversationBody), async (c) => {
     const conversation = await patchConversation(c.get('deps').db, c.get('viewer'), c.req.param('id'), c.req.valid('json'));

@@ -11,7 +11,7 @@ export const queues = new Hono<AppEnv>().get('/', query(QueueQuery), async (c) =
   const { db } = c.get('deps');
   const viewer = c.get('viewer');
   if (viewer.role === 'customer') {
-    audit(db, { actorId: viewer.id, action: 'queues.read', outcome: 'denied' });
+    await audit(db, { actorId: viewer.id, action: 'queues.read', outcome: 'denied' });
     throw forbidden('Queues are for staff.');
   }
   return c.json(await queueCounts(db, viewer, c.req.valid('query')));

@@ -5,9 +5,8 @@
  * queries are typed once, against the SQLite schema.
  *
  * The domain is becoming async, written once for both stores: its queries are Drizzle's, awaited, and
- * its writes run in `transaction`, which settles after the commit. The modules not yet converted still
- * run synchronously on the SQLite store's connection (`writeTx`); the busy-path writes are the SQLite
- * store's group commits (on its writer thread for a database file).
+ * its writes run in `transaction`, which settles after the commit. The busy-path writes (`Writes`) are the
+ * SQLite store's group commits (on its writer thread for a database file), whose jobs are async too.
  *
  * On SQLite a transaction holds the one write lock of the database file while it is open, and this
  * thread's connection serves every read: so transactions run one at a time, in order of arrival, on a
@@ -37,11 +36,11 @@ export interface IndexedMessage {
 /** Search over subjects and visible bodies with the caller's scope inside the index (search/terms.ts). */
 export interface SearchIndex {
   /** Adds a message, in the caller's transaction. */
-  index(db: Db, message: IndexedMessage): void;
+  index(db: Db, message: IndexedMessage): Promise<void>;
   /** The conversations of the first `limit` matches within `scope`, and whether those were all (domain/search.ts). */
-  firstMatches(db: Db, terms: SearchTerm[], scope: SearchScope, limit: number): { ids: string[]; complete: boolean; read: number };
+  firstMatches(db: Db, terms: SearchTerm[], scope: SearchScope, limit: number): Promise<{ ids: string[]; complete: boolean; read: number }>;
   /** Of the conversations of `scope`, those holding a match. */
-  conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Set<string>;
+  conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Promise<Set<string>>;
 }
 
 export interface TransactionOptions {

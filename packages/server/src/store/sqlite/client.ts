@@ -47,20 +47,6 @@ function connect(file: string, synchronous: 'normal' | 'full' | undefined): Db {
   return drizzle(sqlite, { schema, casing: 'snake_case' }) as Db;
 }
 
-const runners = new WeakMap<Database.Database, Database.Transaction<(fn: () => unknown) => unknown>>();
-
-/**
- * Runs `fn` in a transaction on `client`, or in a savepoint when one is open (rolled back alone when
- * `fn` throws); `.immediate(fn)` takes the write lock up front. One wrapper per connection:
- * better-sqlite3's `transaction(fn)` builds four functions and defines their properties on every call,
- * ~5% of the writer thread's time when it ran twice per send.
- */
-export function transactionOf(client: Database.Database): Database.Transaction<(fn: () => unknown) => unknown> {
-  let runner = runners.get(client);
-  if (!runner) runners.set(client, (runner = client.transaction((fn: () => unknown) => fn())));
-  return runner;
-}
-
 /**
  * Changes whenever anything is written to the database: by this connection (every row changed, even
  * when rolled back, counts in total_changes()) or by another one (data_version). For caches of
@@ -97,13 +83,16 @@ export function afterTransaction(db: Db, fn: () => void): void {
   else fn();
 }
 
-/** Runs `fn` as the outermost transaction on `client`, then its hooks: commit hooks only when it committed. */
-export function withHooks<T>(client: Database.Database, fn: (registered: TransactionHooks) => T): T {
+/**
+ * Runs `fn`, which opens and ends the outermost transaction on `client` itself (a group commit on a connection
+ * of its own, group-commit.ts), then the work registered for after it: after the commit only when `fn` settled.
+ */
+export async function withHooks<T>(client: Database.Database, fn: (registered: TransactionHooks) => Promise<T>): Promise<T> {
   const registered: TransactionHooks = { commit: [], end: [] };
   hooks.set(client, registered);
   let committed = false;
   try {
-    const value = fn(registered);
+    const value = await fn(registered);
     committed = true;
     return value;
   } finally {
@@ -122,26 +111,6 @@ function runHooks(list: (() => void)[]): void {
       console.error(`Work after a commit failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-}
-
-/**
- * Runs fn in one IMMEDIATE transaction: the write lock is taken up front, so two writers never
- * deadlock on a lock upgrade and no SQLITE_BUSY reaches a client. Inside a transaction already open,
- * a savepoint, rolled back alone (with the commit hooks registered in it) when fn throws.
- */
-export function writeTx<T>(db: Db, fn: () => T): T {
-  const client = db.$client;
-  if (client.inTransaction) {
-    const open = hooks.get(client);
-    const mark = open?.commit.length ?? 0;
-    try {
-      return transactionOf(client)(fn) as T;
-    } catch (error) {
-      if (open) open.commit.length = mark;
-      throw error;
-    }
-  }
-  return withHooks(client, () => transactionOf(client).immediate(fn) as T);
 }
 
 // ------------------------------------------------------------------ async transactions
@@ -189,6 +158,8 @@ function laneOf(db: Db): Lane {
     let tx = db;
     if (!home.memory) {
       tx = connect(home.name, home.pragma('synchronous', { simple: true }) === 2 ? 'full' : 'normal');
+      // A file opened read-only here is written through neither connection.
+      if (home.readonly) tx.$client.pragma('query_only = ON');
       homes.set(tx.$client, home);
     }
     lanes.set(home, (lane = { home, tx, held: false, waiting: [] }));
@@ -237,10 +208,10 @@ let savepoints = 0;
  * database file (`Lane`): reads outside them never see their rows before the commit, nor ever rows
  * rolled back. A body that returns without awaiting runs and commits before this returns when nothing
  * holds the lane. A body awaits only its own queries: while it awaits, it holds the write lock, and a
- * write of this thread outside `transaction` (the synchronous `writeTx` of the domain not yet async)
- * would wait for it, blocking the thread for up to the busy timeout. So, until every write of the
- * domain goes through `transaction`, the domain's bodies are synchronous (Drizzle's `.run()`, `.get()`,
- * `.all()`) and commit before `transaction` returns when the lane is free.
+ * write of this thread outside `transaction` would wait for it, blocking the thread for up to the busy
+ * timeout. So every write of this thread goes through `transaction`, the sends' group commits included
+ * (group-commit.ts); only the writer thread, which nothing else writes on, runs its groups on its own
+ * connection directly.
  */
 export function transaction<T>(db: Db, fn: (tx: Db) => Promise<T> | T, options: TransactionOptions = {}): Promise<T> {
   const frame = current.getStore();
@@ -265,7 +236,7 @@ export function transaction<T>(db: Db, fn: (tx: Db) => Promise<T> | T, options: 
  * committed or rolled back; at once when none is open (before this returns when nothing holds the lane).
  * For rows that must be written whatever becomes of the work that asked for them (refusals' audit rows).
  */
-export function transactionAfter<T>(db: Db, fn: (tx: Db) => T): Promise<T> {
+export function transactionAfter<T>(db: Db, fn: (tx: Db) => Promise<T> | T): Promise<T> {
   let lane: Lane;
   try {
     lane = laneOf(db);

@@ -17,7 +17,7 @@ export interface NewEvent {
 }
 
 /** Appends `rows` to their users' logs, in order, in the caller's transaction. */
-export function appendEventRows(db: Db, rows: NewEvent[], createdAt: string): void {
+export async function appendEventRows(db: Db, rows: NewEvent[], createdAt: string): Promise<void> {
   if (rows.length === 0) return;
   const append = prepareOnce(db, 'events.append', (db) =>
     db
@@ -26,11 +26,11 @@ export function appendEventRows(db: Db, rows: NewEvent[], createdAt: string): vo
       .select(sql`SELECT NULL, value ->> 0, value ->> 1, value ->> 2, ${sql.placeholder('createdAt')} FROM json_each(${sql.placeholder('rows')})`)
       .prepare(),
   );
-  append.run({ rows: JSON.stringify(rows.map((r) => [r.userId, r.type, r.data])), createdAt });
+  await append.execute({ rows: JSON.stringify(rows.map((r) => [r.userId, r.type, r.data])), createdAt });
 }
 
 /** A user's events after `after`, oldest first, at most `limit`: every stream's read on every wake-up. */
-export function eventsAfter(db: Db, userId: string, after: number, limit: number): { id: number; type: string; data: string }[] {
+export async function eventsAfter(db: Db, userId: string, after: number, limit: number): Promise<{ id: number; type: string; data: string }[]> {
   return prepareOnce(db, 'events.after', (db) =>
     db
       .select({ id: events.id, type: events.type, data: events.data })
@@ -39,16 +39,14 @@ export function eventsAfter(db: Db, userId: string, after: number, limit: number
       .orderBy(asc(events.id))
       .limit(sql.placeholder('limit'))
       .prepare(),
-  ).all({ userId, after, limit });
+  ).execute({ userId, after, limit });
 }
 
 /** The newest event id of a user (0 for none): where a stream without Last-Event-ID starts. */
-export function latestEventId(db: Db, userId: string): number {
-  return (
-    db
-      .select({ id: max(events.id) })
-      .from(events)
-      .where(eq(events.userId, userId))
-      .get()?.id ?? 0
-  );
+export async function latestEventId(db: Db, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ id: max(events.id) })
+    .from(events)
+    .where(eq(events.userId, userId));
+  return row?.id ?? 0;
 }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from './client.js';
 import type { SearchScope, SearchTerm } from '../../search/terms.js';
 import type { IndexedMessage, SearchIndex } from '../types.js';
+import { rows } from '../sql.js';
 import { prepareOnce } from './prepared.js';
 
 /** The FTS5 table as Drizzle writes to it. Not in store/sqlite/schema.ts: drizzle-kit cannot create virtual tables (0001 does). */
@@ -52,14 +53,14 @@ export function searchScopeTokens(conversation: { id: string; accountId: string 
 
 // ------------------------------------------------------------------ index
 /** Adds a message to the search index (in the caller's transaction). */
-export function indexMessage(db: Db, message: IndexedMessage): void {
+export async function indexMessage(db: Db, message: IndexedMessage): Promise<void> {
   const p = sql.placeholder;
-  prepareOnce(db, 'search.index', (db) =>
+  await prepareOnce(db, 'search.index', (db) =>
     db
       .insert(messageSearch)
       .values({ rowid: p('seq'), subject: p('subject'), body: p('body'), scope: p('scope') })
       .prepare(),
-  ).run({
+  ).execute({
     seq: message.seq,
     subject: message.subject,
     body: message.body,
@@ -90,23 +91,34 @@ export function ftsMatch(terms: SearchTerm[], scope: SearchScope): string {
  * Of the conversations of `scope`, those holding a message that matches `terms`: one MATCH, so the index reads the
  * caller's part of it (domain/search.ts asks it when a search's terms are rare in the caller's scope).
  */
-export function conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Set<string> {
-  const rows = db.all<{ id: string }>(sql`SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
-                                          WHERE message_search MATCH ${ftsMatch(terms, scope)}`);
-  return new Set(rows.map((r) => r.id));
+export async function conversationsMatching(db: Db, terms: SearchTerm[], scope: SearchScope): Promise<Set<string>> {
+  const found = await rows<{ id: string }>(
+    db,
+    sql`SELECT DISTINCT sm.conversation_id AS id FROM message_search JOIN messages sm ON sm.seq = message_search.rowid
+        WHERE message_search MATCH ${ftsMatch(terms, scope)}`,
+  );
+  return new Set(found.map((r) => r.id));
 }
 
 /**
  * The conversations of the first `limit` messages (in the index's order) that match `terms` within `scope`, and
  * whether those were all of them (`complete`); `read` counts the matches read (at most limit + 1).
  */
-export function firstMatches(db: Db, terms: SearchTerm[], scope: SearchScope, limit: number): { ids: string[]; complete: boolean; read: number } {
+export async function firstMatches(
+  db: Db,
+  terms: SearchTerm[],
+  scope: SearchScope,
+  limit: number,
+): Promise<{ ids: string[]; complete: boolean; read: number }> {
   // LIMIT written into the text: bound as a parameter, it keeps SQLite from stopping early in a join (docs/performance.md, change 39).
-  const rows = db.all<{ id: string }>(sql`
+  const hits = await rows<{ id: string }>(
+    db,
+    sql`
     SELECT sm.conversation_id AS id FROM (
       SELECT rowid FROM message_search WHERE message_search MATCH ${ftsMatch(terms, scope)} LIMIT ${sql.raw(String(Math.floor(limit) + 1))}) AS hit
-    JOIN messages sm ON sm.seq = hit.rowid`);
-  return { ids: [...new Set(rows.slice(0, limit).map((r) => r.id))], complete: rows.length <= limit, read: rows.length };
+    JOIN messages sm ON sm.seq = hit.rowid`,
+  );
+  return { ids: [...new Set(hits.slice(0, limit).map((r) => r.id))], complete: hits.length <= limit, read: hits.length };
 }
 
 /** The SQLite store's search index (store/types.ts). */

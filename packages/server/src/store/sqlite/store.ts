@@ -20,7 +20,7 @@ export interface SqliteStore extends Store {
 }
 
 export interface SqliteStoreOptions {
-  /** Runs once the database is open and migrated, before the writer thread starts (the demo seeds here). */
+  /** Runs once the database is open and migrated, before the writer thread starts. */
   prepare?: (db: Db) => void;
   /** The side effects of a message written on this thread (by default the notices and events of config). */
   effects?: MessageEffects;

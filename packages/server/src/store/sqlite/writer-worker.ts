@@ -7,6 +7,7 @@ import { othersChecker, watchUserChanges } from '../../domain/change-versions.js
 import { runHere, writeJobs, type JobName } from '../../domain/write-jobs.js';
 import { notifyEffects } from '../../notify/effects.js';
 import { openDb } from './client.js';
+import { ownConnection } from './group-commit.js';
 import { describeError, type WriterData, type WriterOutcome, type WriterReport, type WriterRequest } from './writer-messages.js';
 
 const port = parentPort!;
@@ -14,6 +15,8 @@ const data = workerData as WriterData;
 // The server's thread opened the file and migrated it before starting this thread.
 const db = openDb(data.config.dbFile, { synchronous: data.config.dbSynchronous, migrate: false });
 db.$client.pragma(`wal_autocheckpoint = ${data.walAutocheckpoint}`);
+// Only the group commits write through this connection: they run on it directly.
+ownConnection(db);
 const run = runHere(writeJobs(db, notifyEffects(data.config))) as (job: JobName, ...args: unknown[]) => Promise<unknown>;
 
 const checkOthers = othersChecker(db, data.counters);
