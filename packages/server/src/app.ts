@@ -47,8 +47,7 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
     logger,
     metrics,
     effects,
-    writes:
-      input.writes ?? (isPostgres(input.db) ? postgresWrites(input.db as unknown as PgDb, effects) : writesInProcess(input.db, effects)),
+    writes: input.writes ?? (isPostgres(input.db) ? postgresWrites(input.db as unknown as PgDb, effects) : writesInProcess(input.db, effects)),
   };
   const { config } = deps;
   // On PostgreSQL files live in the database, so that any instance serves any download (replace the store after

@@ -17,7 +17,8 @@ import {
   type PostMessageBody as PostInput,
 } from '@secure-inbox/protocol';
 import { sql } from 'drizzle-orm';
-import { transaction, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { execute, firstRow } from '../store/sql.js';
 import { applyPatch, applyStateChange, createConversation, type StateChange } from '../domain/conversations.js';
 import { noEffects, postMessage } from '../domain/messages.js';

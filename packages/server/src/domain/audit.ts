@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
-import { homeOf, transactionAfter, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { homeOf, transactionAfter } from '../store/runtime.js';
 import { auditEvents } from '../store/sqlite/schema.js';
-import { prepareOnce } from '../store/sqlite/prepared.js';
+import { prepareOnce } from '../store/prepared.js';
 
 export interface AuditEntry {
   actorId: string | null;

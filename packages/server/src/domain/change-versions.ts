@@ -24,7 +24,8 @@
  * - the thread saw others write while this thread committed as well (either may have been the writer):
  *   within THREAD_WRITES_CHECK_MS.
  */
-import { homeOf, observeLaneCommits, type Db } from '../store/sqlite/client.js';
+import { observeLaneCommits, type Db } from '../store/sqlite/client.js';
+import { homeOf, isPostgres } from '../store/runtime.js';
 
 /** How stale a kept page may be after a write from outside the server's own connection. */
 export const OTHER_WRITES_CHECK_MS = 100;
@@ -223,8 +224,9 @@ function noteReading(v: Versions, d: number, now: number): void {
 export function changeVersion(db: Db, userId: string): string {
   const v = versions(db);
   const now = performance.now();
-  if (now - v.otherWritesCheckedAt >= OTHER_WRITES_CHECK_MS) {
-    noteReading(v, dataVersionOf(homeOf(db)), now);
+  // On PostgreSQL every write of this instance moves the versions itself; another instance's cannot be seen here yet.
+  if (now - v.otherWritesCheckedAt >= OTHER_WRITES_CHECK_MS && !isPostgres(db)) {
+    noteReading(v, dataVersionOf(homeOf(db) as Db['$client']), now);
   }
   expireLate(v, now);
   return `${v.users.get(userId) ?? 0}:${v.directory}:${v.otherWrites}`;

@@ -5,7 +5,7 @@
 import type { Conversation, ConversationDetails } from '@secure-inbox/protocol';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
-import { transaction } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { conversations } from '../store/sqlite/schema.js';
 import { conversationUpdated } from '../realtime/fanout.js';
 import { audit } from './audit.js';

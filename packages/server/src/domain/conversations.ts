@@ -14,7 +14,8 @@ import {
   type StaffKind,
 } from '@secure-inbox/protocol';
 import { sql, type SQL } from 'drizzle-orm';
-import { dialect, homeOf, transaction, writeVersion, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { dialectOf, homeOf, transaction, writeVersion } from '../store/runtime.js';
 import { execute, firstRow, rows } from '../store/sql.js';
 import { parseSearch } from '../search/terms.js';
 import { accountConversationsUnion, planSearch } from './search.js';
@@ -275,7 +276,7 @@ async function participationsOutsideAccounts(db: Db, viewer: Viewer): Promise<st
   // Read before the rows: a write that lands between the two leaves them kept under the version before it.
   const version = writeVersion(db);
   const hit = cache.get(key);
-  if (hit && hit.version === version) return hit.ids;
+  if (hit && version !== null && hit.version === version) return hit.ids;
   const participations = await rows<{ id: string; accountId: string }>(
     db,
     sql`
@@ -284,6 +285,7 @@ async function participationsOutsideAccounts(db: Db, viewer: Viewer): Promise<st
   );
   const ids = participations.filter((r) => !actsIn(viewer, r.accountId)).map((r) => r.id);
   cache.delete(key);
+  if (version === null) return ids;
   if (cache.size >= PARTICIPATION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, { version, ids });
   return ids;
@@ -330,7 +332,7 @@ export async function listConversations(
     // its condition goes in WHERE, as PostgreSQL takes no ON after CROSS JOIN.
     const ids = JSON.stringify(plan.ids);
     source = sql`(
-      SELECT c.id FROM ${dialect.jsonEach(sql`${ids}`)} AS hits
+      SELECT c.id FROM ${dialectOf(db).jsonEach(sql`${ids}`)} AS hits
       CROSS JOIN conversations c
       LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
       WHERE c.id = hits.value AND ${sql.join(where, sql` AND `)}
@@ -460,7 +462,7 @@ export async function applyStateChange(db: Db, viewer: Viewer, id: string, chang
   const seq = seesAll(viewer) ? row.lastSeq : row.lastPublicSeq;
   await execute(db, sql`INSERT INTO conversation_users (conversation_id, user_id) VALUES (${id}, ${viewer.id}) ON CONFLICT DO NOTHING`);
   const set: Record<StateChange, SQL> = {
-    read: sql`last_read_seq = ${dialect.greatest(sql`last_read_seq`, sql`${seq}`)}, forced_unread = FALSE`,
+    read: sql`last_read_seq = ${dialectOf(db).greatest(sql`last_read_seq`, sql`${seq}`)}, forced_unread = FALSE`,
     unread: sql`forced_unread = TRUE`,
     trash: sql`trashed = TRUE`,
     restore: sql`trashed = FALSE`,

@@ -15,7 +15,8 @@
  * (`GET /me`, asked for on every live event) are kept the same way.
  */
 import type { ListConversationsQuery } from '@secure-inbox/protocol';
-import { homeOf, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { homeOf } from '../store/runtime.js';
 import { changeVersion } from './change-versions.js';
 import { folderCounts, listConversations, type FolderCounts } from './conversations.js';
 import type { Viewer } from './visibility.js';

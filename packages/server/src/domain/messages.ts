@@ -6,8 +6,8 @@ import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
 import { deferToGroupEnd } from '../store/sqlite/group-commit.js';
 import { attachments, conversations, conversationUsers, messageProperties, messages, users } from '../store/sqlite/schema.js';
-import { indexMessage } from '../store/sqlite/search.js';
-import { prepareOnce } from '../store/sqlite/prepared.js';
+import { searchIndexOf } from '../store/search.js';
+import { prepareOnce } from '../store/prepared.js';
 import { execute, firstRow, rows } from '../store/sql.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
@@ -210,7 +210,7 @@ export async function insertMessage(
   }
 
   await deferToGroupEnd(db, () =>
-    indexMessage(db, { seq, subject: conversation.subject, body: text, conversationId: conversation.id, accountId: conversation.accountId, hidden }),
+    searchIndexOf(db).index(db, { seq, subject: conversation.subject, body: text, conversationId: conversation.id, accountId: conversation.accountId, hidden }),
   );
   await q.movePointers.execute({ seq, at: input.createdAt, id: conversation.id });
   if (input.isFirst) await db.update(conversations).set({ firstSeq: seq }).where(eq(conversations.id, conversation.id));

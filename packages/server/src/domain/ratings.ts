@@ -5,7 +5,8 @@
  */
 import { limits, type RateBody, type Rating, type RatingSummary, type Role, type StaffKind } from '@secure-inbox/protocol';
 import { and, asc, count, eq, gt, gte, lt } from 'drizzle-orm';
-import { transaction, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { ratings, users } from '../store/sqlite/schema.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { appendEvents, conversationAudience } from '../realtime/fanout.js';

@@ -5,7 +5,8 @@
  */
 import type { PutReplyTimeBody, ReplyTime, ReplyTimes } from '@secure-inbox/protocol';
 import { and, asc, eq, isNull, or } from 'drizzle-orm';
-import { transaction, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { accounts, accountSettings, conversations, conversationUsers, messageProperties, messages, topicReplyTimes, topics } from '../store/sqlite/schema.js';
 import { forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';

@@ -17,7 +17,8 @@ import {
 } from '@secure-inbox/protocol';
 import { and, asc, count, eq, gt, isNull, like, or, type SQL } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
-import { transaction, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { conversationUsers, savedReplies, users } from '../store/sqlite/schema.js';
 import { ApiError, forbidden, invalid, notFound } from '../errors.js';
 import { audit } from './audit.js';

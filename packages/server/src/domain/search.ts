@@ -19,9 +19,9 @@ import type { Db } from '../store/sqlite/client.js';
 import { firstRow, rows } from '../store/sql.js';
 import type { SearchTerm } from '../search/terms.js';
 import { foldTerms, matchesTerms } from '../search/match.js';
-import { conversationsMatching, firstMatches } from '../store/sqlite/search.js';
+import { searchIndexOf } from '../store/search.js';
 import { messages } from '../store/sqlite/schema.js';
-import { prepareOnce } from '../store/sqlite/prepared.js';
+import { prepareOnce } from '../store/prepared.js';
 import { messageVisible, messageVisibleIn, searchScope, seesHiddenNotes, type Viewer } from './visibility.js';
 
 /** A scope of at most this many messages is matched directly, in full. */
@@ -107,7 +107,7 @@ export async function planSearch(db: Db, viewer: Viewer, terms: SearchTerm[], pa
   const scope = async () => searchScope(viewer, await participations());
   const allFromIndex = async (walked: Walked | null): Promise<SearchPlan> => ({
     via: 'index',
-    ids: [...(await conversationsMatching(db, terms, await scope()))],
+    ids: [...(await searchIndexOf(db).conversationsMatching(db, terms, await scope()))],
     scopeMessages: walked ? walked.scopeMessages : null,
     messagesRead: walked?.messagesRead ?? 0,
     matchesRead: null,
@@ -120,7 +120,7 @@ export async function planSearch(db: Db, viewer: Viewer, terms: SearchTerm[], pa
       ? { via: 'direct', ids: walked.ids, scopeMessages, messagesRead: walked.read, matchesRead: 0 }
       : allFromIndex({ scopeMessages, messagesRead: walked.read });
   }
-  const first = await firstMatches(db, terms, await scope(), FEW_MATCHES);
+  const first = await searchIndexOf(db).firstMatches(db, terms, await scope(), FEW_MATCHES);
   if (first.complete) return { via: 'index', ids: first.ids, scopeMessages, messagesRead: 0, matchesRead: first.read };
   const walked = await walk(db, viewer, folded, page, WALK_READS);
   if (walked.ids) return { via: 'direct', ids: walked.ids, scopeMessages, messagesRead: walked.read, matchesRead: first.read };

@@ -9,7 +9,8 @@
  */
 import type { AccountSettings, Seen } from '@secure-inbox/protocol';
 import { and, eq, lt, max } from 'drizzle-orm';
-import { transaction, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { accounts, accountSettings, messages, seenMarks, users } from '../store/sqlite/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { audit } from './audit.js';

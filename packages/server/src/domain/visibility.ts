@@ -22,11 +22,12 @@
  */
 import { and, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Identity } from '../auth/token.js';
-import { dialect, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { dialectOf } from '../store/runtime.js';
 import { conversations, conversationUsers, memberships, messages, ratings, savedReplies, users } from '../store/sqlite/schema.js';
 import { notFound } from '../errors.js';
 import type { SearchScope } from '../search/terms.js';
-import { prepareOnce } from '../store/sqlite/prepared.js';
+import { prepareOnce } from '../store/prepared.js';
 import { firstRow, rows } from '../store/sql.js';
 import { audit } from './audit.js';
 
@@ -115,7 +116,7 @@ export async function reachableMessageIds(db: Db, viewer: Viewer, ids: string[])
     sql`
     SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
     LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-    WHERE m.id IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify([...new Set(ids)])}`)}) AND ${messageReachable(viewer)}`,
+    WHERE m.id IN (SELECT value FROM ${dialectOf(db).jsonEach(sql`${JSON.stringify([...new Set(ids)])}`)}) AND ${messageReachable(viewer)}`,
   );
   return new Set(found.map((r) => r.id));
 }

@@ -5,12 +5,13 @@
  */
 import type { Role } from '@secure-inbox/protocol';
 import { and, eq, sql } from 'drizzle-orm';
-import { dialect, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { dialectOf } from '../store/runtime.js';
 import { conversationUsers, notifications, users } from '../store/sqlite/schema.js';
 import type { CreatedMessage } from '../domain/messages.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { appendEvents, messageAudience, type Audience } from '../realtime/fanout.js';
-import { prepareOnce } from '../store/sqlite/prepared.js';
+import { prepareOnce } from '../store/prepared.js';
 
 export type NotifyReason = 'message' | 'question' | 'notify_admins' | 'mention';
 
@@ -41,7 +42,7 @@ async function loadCandidates(db: Db, conversationId: string, accountId: string,
     })
     .from(users)
     .leftJoin(conversationUsers, and(eq(conversationUsers.conversationId, conversationId), eq(conversationUsers.userId, users.id)))
-    .where(sql`${users.id} IN (SELECT value FROM ${dialect.jsonEach(sql`${JSON.stringify(userIds)}`)})`);
+    .where(sql`${users.id} IN (SELECT value FROM ${dialectOf(db).jsonEach(sql`${JSON.stringify(userIds)}`)})`);
   return rows.map((r) => ({ ...r, participant: Boolean(r.participant), inAccount: Boolean(r.inAccount) }));
 }
 

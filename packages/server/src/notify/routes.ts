@@ -6,7 +6,8 @@ import { NotificationsQuery, type NotificationItem } from '@secure-inbox/protoco
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.js';
-import { transaction, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { execute, firstRow, rows } from '../store/sql.js';
 import { audit } from '../domain/audit.js';
 import { decodeCursor, encodeCursor } from '../domain/ids.js';

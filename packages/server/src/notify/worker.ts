@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import { firstRow, rows } from '../store/sql.js';
-import { dialect, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { dialectOf } from '../store/runtime.js';
 import { userSeesMessage } from '../domain/visibility.js';
 import { isPermanentMailError, mailerFor, type Mailer } from './mailer.js';
 import { noticeWritesOn, type Leader, type NoticeWrites } from './notice-writes.js';
@@ -192,7 +193,7 @@ export class DeliveryWorker {
       JOIN conversations c ON c.id = n.conversation_id
       LEFT JOIN messages m ON m.seq = n.message_seq
       LEFT JOIN users a ON a.id = m.author_id
-      WHERE n.id IN (SELECT CAST(value AS BIGINT) FROM ${dialect.jsonEach(sql`${JSON.stringify(batch.ids)}`)})
+      WHERE n.id IN (SELECT CAST(value AS BIGINT) FROM ${dialectOf(this.db).jsonEach(sql`${JSON.stringify(batch.ids)}`)})
       ORDER BY n.id`,
     );
     const visible: BatchRow[] = [];

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { firstRow } from '../store/sql.js';
-import { dialect, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { dialectOf } from '../store/runtime.js';
 import type { Logger } from './log.js';
 import { serverVersion } from '../version.js';
 
@@ -24,7 +25,7 @@ export function healthRoutes(db: Db, readiness: Readiness, logger: Logger) {
     .get('/healthz', async (c) => {
       const cors = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' };
       try {
-        await firstRow(db, sql`SELECT id FROM ${dialect.migrations} ORDER BY id DESC LIMIT 1`);
+        await firstRow(db, sql`SELECT id FROM ${dialectOf(db).migrations} ORDER BY id DESC LIMIT 1`);
       } catch (error) {
         const cause = error instanceof Error ? error.message : String(error);
         logger.error({ cause }, 'health check: the store cannot be read');

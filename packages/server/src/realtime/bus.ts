@@ -1,4 +1,5 @@
-import { homeOf, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { homeOf } from '../store/runtime.js';
 
 /** Called with nothing (read the durable log) or with an ephemeral frame to write as it is. */
 type Listener = (frame?: string) => void;

@@ -5,13 +5,14 @@
  */
 import type { EventData, EventType } from '@secure-inbox/protocol';
 import { and, eq, sql } from 'drizzle-orm';
-import { afterCommit, dialect, homeOf, type Db } from '../store/sqlite/client.js';
-import { appendEventRows, type NewEvent } from '../store/sqlite/events.js';
+import type { Db } from '../store/sqlite/client.js';
+import { afterCommit, dialectOf, homeOf } from '../store/runtime.js';
+import { appendEventRows, type NewEvent } from '../store/events.js';
 import { conversations, conversationUsers, users } from '../store/sqlite/schema.js';
 import { nowIso } from '../domain/ids.js';
 import { noteUserChanges } from '../domain/change-versions.js';
 import { userSeesMessage } from '../domain/visibility.js';
-import { prepareOnce } from '../store/sqlite/prepared.js';
+import { prepareOnce } from '../store/prepared.js';
 import { eventBus } from './bus.js';
 
 export interface AudienceMember {
@@ -69,7 +70,7 @@ function audienceQueries(db: Db) {
         sql`${users.id} IN (
           SELECT user_id FROM conversation_users WHERE conversation_id = ${p('conversationId')} AND participant = TRUE
           UNION SELECT user_id FROM memberships WHERE account_id = ${p('accountId')}
-          UNION SELECT value FROM ${dialect.jsonEach(sql`${p('admins')}`)})`,
+          UNION SELECT value FROM ${dialectOf(db).jsonEach(sql`${p('admins')}`)})`,
       )
       .prepare(),
   }));

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { execute } from '../store/sql.js';
-import { transaction, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { startPeriodic } from '../periodic.js';
 
 /** Replay covers at least each user's last KEEP_PER_USER events or the last KEEP_HOURS hours, whichever is more. */

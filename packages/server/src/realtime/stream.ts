@@ -10,8 +10,9 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { decodeJwt } from 'jose';
 import type { AppEnv } from '../context.js';
-import { dialect, type Db } from '../store/sqlite/client.js';
-import { eventsAfter, latestEventId } from '../store/sqlite/events.js';
+import type { Db } from '../store/sqlite/client.js';
+import { dialectOf } from '../store/runtime.js';
+import { eventsAfter, latestEventId } from '../store/events.js';
 import { audit } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
@@ -49,7 +50,7 @@ type Parsed = { row: EventRow; data: { conversationId: string; messageId?: strin
  * compiled once per stream; each batch of events then costs two prepared lookups.
  */
 function visibilityFilter(db: Db, viewer: Viewer): (rows: EventRow[]) => Promise<Parsed[]> {
-  const ids = sql`(SELECT value FROM ${dialect.jsonEach(sql`${sql.placeholder('ids')}`)})`;
+  const ids = sql`(SELECT value FROM ${dialectOf(db).jsonEach(sql`${sql.placeholder('ids')}`)})`;
   const conversations = db
     .select({ id: sql<string>`c.id` })
     .from(sql`conversations c LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}`)

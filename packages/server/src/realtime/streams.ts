@@ -1,4 +1,5 @@
-import { homeOf, type Db } from '../store/sqlite/client.js';
+import type { Db } from '../store/sqlite/client.js';
+import { homeOf } from '../store/runtime.js';
 
 /** Why the server closed a stream, sent as the `stream.closed` event before it ends the response. */
 export type StreamCloseReason = 'too_many_streams';

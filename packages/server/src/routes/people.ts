@@ -8,7 +8,7 @@ import { statusUpdates } from '../domain/messages.js';
 import { userRef } from '../domain/users.js';
 import { actsIn, topicVisible } from '../domain/visibility.js';
 import { forbidden } from '../errors.js';
-import { transaction } from '../store/sqlite/client.js';
+import { transaction } from '../store/runtime.js';
 import { execute, rows } from '../store/sql.js';
 import { jsonBody, query } from '../validate.js';
 

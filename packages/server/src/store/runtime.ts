@@ -52,3 +52,11 @@ export function homeOf(db: Db): object {
 export function dialectOf(db: Db): Dialect {
   return isPostgres(db) ? postgresDialect : sqlite.dialect;
 }
+
+/**
+ * A version of everything in `db`'s database, for caches of derived data that must never be older than the last write:
+ * SQLite's (store/sqlite/client.ts `writeVersion`); null on PostgreSQL, which has no cheap one, so nothing is kept by it.
+ */
+export function writeVersion(db: Db): string | null {
+  return isPostgres(db) ? null : sqlite.writeVersion(db);
+}

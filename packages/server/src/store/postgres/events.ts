@@ -11,7 +11,10 @@ import { events } from './schema.js';
 /** Appends `rows` to their users' logs, in order, in the caller's transaction (as its last write: cluster/feed.ts). */
 export async function appendEventRows(db: PgDb, rows: NewEvent[], createdAt: string): Promise<void> {
   if (rows.length === 0) return;
-  await appendEvents(db, rows.map((row) => ({ ...row, createdAt })));
+  await appendEvents(
+    db,
+    rows.map((row) => ({ ...row, createdAt })),
+  );
 }
 
 /** A user's events after `after`, oldest first, at most `limit`. */
@@ -21,6 +24,9 @@ export async function eventsAfter(db: PgDb, userId: string, after: number, limit
 
 /** The newest event id of a user (0 for none). */
 export async function latestEventId(db: PgDb, userId: string): Promise<number> {
-  const [row] = await db.select({ id: max(events.id) }).from(events).where(eq(events.userId, userId));
+  const [row] = await db
+    .select({ id: max(events.id) })
+    .from(events)
+    .where(eq(events.userId, userId));
   return row?.id ?? 0;
 }

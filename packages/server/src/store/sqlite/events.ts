@@ -5,7 +5,7 @@
  * of the writer thread's time (docs/performance.md, change 39).
  */
 import { and, asc, eq, gt, max, sql } from 'drizzle-orm';
-import { prepareOnce } from './prepared.js';
+import { prepareOnce } from '../prepared.js';
 import type { Db } from './client.js';
 import { events } from './schema.js';
 

@@ -11,7 +11,7 @@ import type { Db } from './client.js';
 import type { SearchScope, SearchTerm } from '../../search/terms.js';
 import type { IndexedMessage, SearchIndex } from '../types.js';
 import { rows } from '../sql.js';
-import { prepareOnce } from './prepared.js';
+import { prepareOnce } from '../prepared.js';
 
 /** The FTS5 table as Drizzle writes to it. Not in store/sqlite/schema.ts: drizzle-kit cannot create virtual tables (0001 does). */
 const messageSearch = sqliteTable('message_search', {
