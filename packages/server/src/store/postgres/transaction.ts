@@ -36,10 +36,12 @@ function openFrame(): Frame | undefined {
 
 const current = new AsyncLocalStorage<Frame>();
 
+/** The database each transaction and savepoint of this module was begun on; kept after it ends (work after commit). */
+const roots = new WeakMap<PgLike, PgLike>();
+
 /** The database (pool) of `db`: itself, or for a transaction of this module, the one it was begun on. */
 export function rootOf(db: PgLike): PgLike {
-  const frame = openFrame();
-  return frame && frame.tx === db ? frame.root : db;
+  return roots.get(db) ?? db;
 }
 
 /** See store/sqlite/client.ts `transaction`: the same, on PostgreSQL (READ COMMITTED, one pooled connection). */
@@ -52,7 +54,8 @@ export async function transaction<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> 
   try {
     const value = await db.transaction((tx) => {
       const outer = { open: true };
-      opened = { root: db, tx, hooks, open: true, outer };
+      roots.set(tx, rootOf(db));
+      opened = { root: rootOf(db), tx, hooks, open: true, outer };
       return current.run(opened, () => Promise.resolve(fn(tx)));
     });
     committed = true;
@@ -69,7 +72,10 @@ async function savepoint<T>(frame: Frame, fn: (tx: PgLike) => Promise<T> | T, op
   const mark = frame.hooks.commit.length;
   const inner: Frame = { ...frame, open: true };
   try {
-    const value = await frame.tx.transaction((tx) => current.run(Object.assign(inner, { tx }), () => Promise.resolve(fn(tx))));
+    const value = await frame.tx.transaction((tx) => {
+      roots.set(tx, frame.root);
+      return current.run(Object.assign(inner, { tx }), () => Promise.resolve(fn(tx)));
+    });
     if (options.afterCommit) frame.hooks.commit.push(options.afterCommit);
     return value;
   } catch (error) {
