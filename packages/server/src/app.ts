@@ -83,6 +83,12 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
   });
   api.route('/', openapi);
   api.use('*', requireUser(deps, signInGuard(config, deps.db)));
+  api.use('*', async (c, next) => {
+    // No id holds U+0000 (ids are made of letters, digits, `_` and `-`), and PostgreSQL cannot even compare text with
+    // it: a path naming one names nothing, on either store.
+    if (/%00/.test(c.req.path)) throw new ApiError(404, 'not_found', 'Nothing here has that name.');
+    await next();
+  });
   api.use('*', rateLimitWrites(config.rateLimitPerMinute));
   api.use('*', rateLimitReads(config));
   api.use('*', rateLimitCreatesPerAddress(config));
@@ -113,6 +119,9 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
         status === 400 ? 'bad_request' : status === 401 ? 'unauthorized' : status === 413 ? 'too_large' : status === 404 ? 'not_found' : 'bad_request';
       return c.json({ error: { code, message: error.message || 'The request could not be processed.' } }, status >= 500 ? 400 : status);
     }
+    if (unstorableCharacter(error)) {
+      return c.json({ error: { code: 'invalid', message: 'The request holds a character the store cannot keep (U+0000).' } }, 422);
+    }
     const storage = storageProblem(error);
     if (storage) {
       logger.error({ cause: storage.cause, error: error instanceof Error ? error.message : String(error) }, `Storage unavailable (${storage.cause})`);
@@ -125,6 +134,19 @@ export function createApp(input: AppDeps, options: CreateAppOptions = {}) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * A value holding U+0000, which PostgreSQL's text cannot hold (SQLSTATE 22021 or 22P05): the request's fault, a 422.
+ * Text fields drop control characters before they are stored (domain/text.ts); this is for what reaches a query as
+ * given (a search, a cursor).
+ */
+function unstorableCharacter(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (code === '22021' || code === '22P05') return true;
+  }
+  return false;
+}
 
 /**
  * A database or disk that cannot take the write (full, read-only, locked beyond the busy timeout,
