@@ -1,5 +1,5 @@
 /**
- * `pnpm start`: the demo. Opens (or creates) the SQLite file, seeds the demo data once, and serves
+ * `pnpm start`: the demo. Opens (or creates) the SQLite file, or the PostgreSQL database SECURE_INBOX_DATABASE_URL names, seeds the demo data once, and serves
  * the demo portal at `/` next to the API. Not for production: `pnpm serve` has no demo login.
  */
 import { randomBytes } from 'node:crypto';
@@ -43,6 +43,7 @@ async function start() {
   const config = loadConfig(env, defaults);
   demoAlgorithm(config);
   let seed: Awaited<ReturnType<typeof seedDemo>> | undefined;
+  const store = config.database ? `PostgreSQL database "${config.database.database}" at ${config.database.address}` : config.dbFile;
   await startServer(config, {
     mount: (root) => root.route('/', demoRoutes()),
     noticeLink: demoNoticeLink,
@@ -52,7 +53,7 @@ async function start() {
     onListening: (url) => {
       const lines = [
         `Secure Inbox demo listening on ${url}`,
-        seed?.seeded ? `Seeded ${seed.conversations} demo conversations into ${config.dbFile}.` : `Kept the existing data in ${config.dbFile}.`,
+        seed?.seeded ? `Seeded ${seed.conversations} demo conversations into ${store}.` : `Kept the existing data in ${store}.`,
         'Demo users (pick one on the page):',
         ...demoUserList.map((u) => `  ${u.id.padEnd(14)} ${u.role.padEnd(8)} ${u.name} — ${accountNamesOf(u).join(', ')}`),
       ];

@@ -17,11 +17,9 @@ import { seenFor } from './seen.js';
 import { loadVisibleConversation, type Viewer, type VisibleConversationRow } from './visibility.js';
 
 export async function conversationDetails(db: Db, viewer: Viewer, row: VisibleConversationRow): Promise<ConversationDetails> {
-  const [expectedReply, seen, ratings] = await Promise.all([
-    expectedReplyTime(db, row.accountId, row.topicId),
-    seenFor(db, viewer, row),
-    ratingsOf(db, viewer, row.id),
-  ]);
+  const expectedReply = await expectedReplyTime(db, row.accountId, row.topicId);
+  const seen = await seenFor(db, viewer, row);
+  const ratings = await ratingsOf(db, viewer, row.id);
   return { expectedReply, seen, ratings };
 }
 

@@ -81,23 +81,24 @@ async function upsertParticipant(db: Db, conversationId: string, userId: string)
 // ------------------------------------------------------------------ one conversation
 export async function conversationView(db: Db, viewer: Viewer, row: VisibleConversationRow): Promise<Conversation> {
   type UserRow = { id: string; name: string; role: Role; staffKind: StaffKind | null };
-  const [topic, participants, assignee, departures, account] = await Promise.all([
-    row.topicId ? firstRow<{ id: string; name: string }>(db, sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined,
-    rows<UserRow>(
-      db,
-      sql`
+  // One query after the other: inside a transaction (a new conversation's answer) they share one connection.
+  const topic = row.topicId ? await firstRow<{ id: string; name: string }>(db, sql`SELECT id, name FROM topics WHERE id = ${row.topicId}`) : undefined;
+  const participants = await rows<UserRow>(
+    db,
+    sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS "staffKind" FROM conversation_users cu JOIN users u ON u.id = cu.user_id
     WHERE cu.conversation_id = ${row.id} AND cu.participant = TRUE ORDER BY cu.joined_at, u.name`,
-    ),
-    row.assigneeId ? firstRow<UserRow>(db, sql`SELECT id, name, role, staff_kind AS "staffKind" FROM users WHERE id = ${row.assigneeId}`) : undefined,
-    rows<UserRow & { at: string }>(
-      db,
-      sql`
+  );
+  const assignee = row.assigneeId
+    ? await firstRow<UserRow>(db, sql`SELECT id, name, role, staff_kind AS "staffKind" FROM users WHERE id = ${row.assigneeId}`)
+    : undefined;
+  const departures = await rows<UserRow & { at: string }>(
+    db,
+    sql`
     SELECT u.id, u.name, u.role, u.staff_kind AS "staffKind", d.at FROM departures d JOIN users u ON u.id = d.user_id
     WHERE d.conversation_id = ${row.id} AND ${departureVisible(viewer)} ORDER BY d.at, d.id`,
-    ),
-    firstRow<{ name: string }>(db, sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`),
-  ]);
+  );
+  const account = await firstRow<{ name: string }>(db, sql`SELECT coalesce(name, id) AS name FROM accounts WHERE id = ${row.accountId}`);
   return {
     id: row.id,
     subject: row.subject,

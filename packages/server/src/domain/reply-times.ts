@@ -46,7 +46,8 @@ function chosen(topic: ReplyTime | undefined, account: { amount: number | null; 
 /** The expected reply time of a conversation on `topicId` (or none) in the account: the topic's, else the account's. */
 export async function expectedReplyTime(db: Db, accountId: string, topicId: string | null): Promise<ReplyTime | null> {
   const q = replyTimeQueries(db, accountId, topicId);
-  const [[topic], [account]] = await Promise.all([q.topic, q.account]);
+  const [topic] = await q.topic;
+  const [account] = await q.account;
   return chosen(topic, account);
 }
 
@@ -63,7 +64,8 @@ export async function acknowledgeQuestion(
 ): Promise<void> {
   if (asker.role !== 'customer') return;
   const q = replyTimeQueries(db, conversation.accountId, conversation.topicId);
-  const [[topic], [account]] = await Promise.all([q.topic, q.account]);
+  const [topic] = await q.topic;
+  const [account] = await q.account;
   const time = chosen(topic, account);
   if (!time) return;
   const sentTo = account?.name ?? conversation.accountId;

@@ -39,7 +39,8 @@ export const conversations = new Hono<AppEnv>()
     const row = await loadVisibleConversation(db, viewer, c.req.param('id'));
     const page = await threadPage(db, viewer, row.id, before, limit ?? limits.threadPage.default);
     const messages = await withMentions(db, viewer, page.messages);
-    const [conversation, details] = await Promise.all([conversationView(db, viewer, row), conversationDetails(db, viewer, row)]);
+    const conversation = await conversationView(db, viewer, row);
+    const details = await conversationDetails(db, viewer, row);
     return c.json({ conversation: { ...conversation, ...details }, ...page, messages });
   })
   .patch('/:id', jsonBody(PatchConversationBody), async (c) => {
