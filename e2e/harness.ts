@@ -1,6 +1,7 @@
 /**
  * End-to-end harness: the real demo server (real SQLite file, real bundle) in a child process,
- * and Debian's Chromium driven by playwright-core.
+ * and Debian's Chromium driven by playwright-core. In the project `e2e on PostgreSQL` (vitest.config.ts)
+ * the server stores everything in a fresh PostgreSQL database instead (SECURE_INBOX_DATABASE_URL).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort, startChild } from '../scripts/child-server.mjs';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
+import { createTestDatabase } from '../packages/server/test/postgres/database.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const serverDir = join(root, 'packages/server');
@@ -22,10 +24,14 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** Starts `src/demo/main.ts` (or another entry) on a fresh data folder and waits for /healthz. */
+/** Whether this run's servers store everything in PostgreSQL (the project `e2e on PostgreSQL`). */
+export const onPostgres = process.env.SECURE_INBOX_E2E_STORE === 'postgres';
+
+/** Starts `src/demo/main.ts` (or another entry) on a fresh data folder (and database) and waits for /healthz. */
 export async function startServer(options: { entry?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'secure-inbox-e2e-'));
+  const database = onPostgres ? await createTestDatabase() : null;
   const child = await startChild({
     args: ['--import', 'tsx', options.entry ?? 'src/demo/main.ts'],
     cwd: serverDir,
@@ -36,11 +42,16 @@ export async function startServer(options: { entry?: string; env?: Record<string
       SECURE_INBOX_DATA_DIR: dataDir,
       SECURE_INBOX_PUBLIC_URL: `http://127.0.0.1:${port}/`,
       SECURE_INBOX_RATE_LIMIT: '0',
+      ...(database ? { SECURE_INBOX_DATABASE_URL: database.url } : {}),
       ...options.env,
     },
     readyUrl: `http://127.0.0.1:${port}/healthz`,
   });
-  return { url: `http://127.0.0.1:${port}`, dataDir, output: child.output, stop: child.stop };
+  const stop = async () => {
+    await child.stop();
+    await database?.drop();
+  };
+  return { url: `http://127.0.0.1:${port}`, dataDir, output: child.output, stop };
 }
 
 export async function launchBrowser(): Promise<Browser> {

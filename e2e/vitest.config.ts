@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** The suites also run with the server storing everything in PostgreSQL (harness.ts `onPostgres`). */
+const postgresSuites = ['inbox-flows', 'folders', 'staff', 'staff-only-history', 'live-attachments', 'peer-features'].map((name) => `tests/${name}.test.ts`);
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     pool: 'forks',
     // The JSON report lets `pnpm test` name the failed tests in its summary (scripts/test.mjs).
     reporters: ['default', 'json'],
@@ -10,5 +12,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'e2e', include: ['tests/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e on PostgreSQL', include: postgresSuites, env: { SECURE_INBOX_E2E_STORE: 'postgres' } } },
+    ],
   },
 });
