@@ -1,7 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
 /** The suites also run with the server storing everything in PostgreSQL (harness.ts `onPostgres`). */
-const postgresSuites = ['inbox-flows', 'folders', 'staff', 'staff-only-history', 'live-attachments', 'peer-features'].map((name) => `tests/${name}.test.ts`);
+const postgresSuites = [
+  'demo',
+  'inbox-flows',
+  'inbox-in-use',
+  'folders',
+  'staff',
+  'staff-only-history',
+  'live-attachments',
+  'peer-features',
+  'peer-staff',
+  'email-link',
+  'csp',
+].map((name) => `tests/${name}.test.ts`);
 
 export default defineConfig({
   test: {
