@@ -502,13 +502,14 @@ describe('the audit log records', () => {
         const counted = await countsOf(w.t);
         const refused = await request(w.t, d.as, method, deniedPath, { body: d.body ?? body });
         expect(refused.res.status, refused.text).toBe(d.status);
+        // A new denied row, or (a repeat within the minute of an earlier refusal) that row counted once more; written
+        // beside the answer, in a transaction of its own (domain/audit.ts `refusal`).
+        const deniedActions = async () =>
+          [...(await rowsAfter(w.t, mark)).filter((r) => r.outcome === 'denied'), ...(await countedAgain(w.t, counted))]
+            .filter((r) => r.actorId === d.as.sub)
+            .map((r) => r.action);
+        await expect.poll(deniedActions, { message: key }).toContain(d.action);
         const rows = await rowsAfter(w.t, mark);
-        // A new denied row, or (a repeat within the minute of an earlier refusal) that row counted once more.
-        const denied = [...rows.filter((r) => r.outcome === 'denied'), ...(await countedAgain(w.t, counted))].filter((r) => r.actorId === d.as.sub);
-        expect(
-          denied.map((r) => r.action),
-          key,
-        ).toContain(d.action);
         expect(
           rows.filter((r) => r.outcome === 'ok'),
           'a refusal changes nothing',
@@ -523,10 +524,14 @@ describe('the audit log records', () => {
     const token = `${good.slice(0, -4)}${good.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
     const res = await request(w.t, null, 'GET', '/api/v1/me', { headers: { authorization: `Bearer ${token}` } });
     expect(res.res.status).toBe(401);
-    const rows = await allRows<{ actorId: string | null; outcome: string; action: string; detail: string }>(
-      w.t.db,
-      sql`SELECT actor_id AS "actorId", outcome, action, detail FROM audit_events WHERE id > ${mark}`,
-    );
+    const refusals = () =>
+      allRows<{ actorId: string | null; outcome: string; action: string; detail: string }>(
+        w.t.db,
+        sql`SELECT actor_id AS "actorId", outcome, action, detail FROM audit_events WHERE id > ${mark}`,
+      );
+    // Written beside the answer, in a transaction of its own (domain/audit.ts `refusal`).
+    await expect.poll(refusals).toHaveLength(1);
+    const rows = await refusals();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ actorId: null, outcome: 'denied', action: 'auth' });
     expect(JSON.parse(rows[0]!.detail)).toMatchObject({ path: '/api/v1/me', reason: expect.any(String) });
