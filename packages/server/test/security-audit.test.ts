@@ -112,7 +112,11 @@ describe('repeated refusals', () => {
     for (let i = 0; i < 500; i++) expect((await t.call(bob, 'GET', `/conversations/${c.id}`)).status).toBe(404);
     await t.call(bob, 'GET', `/conversations/${other.id}`);
     await t.call(adam, 'GET', `/conversations/${c.id}`);
-    const rows = (await t.call(root, 'GET', '/audit?outcome=denied&limit=200')).json.items as (Row & { count: number })[];
+    const denied = async () => (await t.call(root, 'GET', '/audit?outcome=denied&limit=200')).json.items as (Row & { count: number })[];
+    // The rows are written beside the answers, each in a transaction of its own (domain/audit.ts `refusal`).
+    await expect.poll(async () => (await denied()).filter((r) => r.actorId !== 'bob' || r.targetId !== c.id).length).toBe(2);
+    await expect.poll(async () => (await denied()).filter((r) => r.actorId === 'bob' && r.targetId === c.id).reduce((n, r) => n + r.count, 0)).toBe(500);
+    const rows = await denied();
     const probes = rows.filter((r) => r.actorId === 'bob' && r.targetId === c.id);
     // One row, or two when a minute turned over during the loop; every refusal counted.
     expect(probes.length).toBeGreaterThanOrEqual(1);
