@@ -9,6 +9,8 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, people, signInAll, type TestApp } from './helpers.js';
+import { sql } from 'drizzle-orm';
+import { firstRow } from '../src/store/sql.js';
 
 let t: TestApp;
 let port: number;
@@ -30,7 +32,7 @@ afterAll(() => close());
 
 const BOUNDARY = 'b0undary';
 const MB = 1024 * 1024;
-const attachmentRows = () => (t.db.$client.prepare('SELECT count(*) AS n FROM attachments').get() as { n: number }).n;
+const attachmentRows = async () => (await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM attachments`))!.n;
 const leftOnDisk = () => {
   const dir = join(t.dir, 'attachments');
   const walk = (d: string): string[] =>
@@ -72,7 +74,7 @@ describe('uploads through @hono/node-server', () => {
     ['an executable named .png', 'holiday.png', ELF, /content is ELF/],
     ['8 MB of NUL bytes named .txt', 'notes.txt', Buffer.alloc(0), /neither a recognised document or image nor UTF-8 text/],
   ])('refuse %s with 415 from its first bytes, before the rest is sent, and the connection goes on', async (_what, name, start, reason) => {
-    const before = attachmentRows();
+    const before = await attachmentRows();
     const size = 8 * MB;
     const c = await rawConnection();
     const { head, end } = await uploadHead(name, size);
@@ -92,7 +94,7 @@ describe('uploads through @hono/node-server', () => {
     expect(await c.until(() => c.answers().length === 2, 15_000)).toBe(true);
     expect(c.answers()).toEqual(['HTTP/1.1 415', 'HTTP/1.1 201']);
     c.socket.destroy();
-    expect(attachmentRows()).toBe(before + 1);
+    expect(await attachmentRows()).toBe(before + 1);
     expect(leftOnDisk().filter((f) => f.startsWith('upload-'))).toEqual([]);
   });
 });

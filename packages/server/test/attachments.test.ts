@@ -7,6 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { attachmentServices, pruneUnsentUploads, useAttachmentServices } from '../src/attachments/service.js';
 import { startBackgroundJobs } from '../src/notify/background.js';
 import { makeTestApp, people, signInAll, type TestUser } from './helpers.js';
+import { sql } from 'drizzle-orm';
+import { execute, firstRow } from '../src/store/sql.js';
 
 type T = ReturnType<typeof makeTestApp>;
 
@@ -255,7 +257,7 @@ describe('uploading attachments', () => {
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('bad_request');
     expect(storedFiles(t)).toEqual([]);
-    expect(t.db.$client.prepare('SELECT COUNT(*) AS n FROM attachments').get()).toEqual({ n: 0 });
+    expect(await firstRow(t.db, sql`SELECT COUNT(*) AS n FROM attachments`)).toEqual({ n: 0 });
   });
 
   it('refuses an empty file and a body without a file field with 422, and a non-multipart body with 415', async () => {
@@ -407,7 +409,7 @@ describe('uploads never sent', () => {
     await signInAll(t);
     const stale = (await upload(t, people.alice, PDF, 'stale.pdf')).json.attachment.id;
     const fresh = (await upload(t, people.alice, PNG, 'fresh.png')).json.attachment.id;
-    t.db.$client.prepare("UPDATE attachments SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ?").run(stale);
+    await execute(t.db, sql`UPDATE attachments SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ${stale}`);
     const jobs = startBackgroundJobs(t.db, t.config);
     await jobs.stop();
     expect((await download(t, people.alice, stale)).status).toBe(404);
@@ -715,7 +717,7 @@ describe('uploads over a real HTTP connection', () => {
     for (let i = 0; i < 100 && !check(); i++) await new Promise((done) => setTimeout(done, 20));
     return check();
   };
-  const rows = () => (t.db.$client.prepare('SELECT COUNT(*) AS n FROM attachments').get() as { n: number }).n;
+  const rows = async () => (await firstRow<{ n: number }>(t.db, sql`SELECT COUNT(*) AS n FROM attachments`))!.n;
 
   it('leaves nothing behind when the client hangs up halfway', async () => {
     const socket: Socket = await open();
@@ -724,7 +726,7 @@ describe('uploads over a real HTTP connection', () => {
     socket.destroy();
     expect(await until(() => tempFiles(t).length === 0)).toBe(true);
     expect(storedFiles(t)).toEqual([]);
-    expect(rows()).toBe(0);
+    expect(await rows()).toBe(0);
   });
 
   it('answers a chunked upload over the limit with a 413 the client can read', async () => {
@@ -742,7 +744,7 @@ describe('uploads over a real HTTP connection', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     socket.destroy();
     expect(await until(() => tempFiles(t).length === 0)).toBe(true);
-    expect(rows()).toBe(0);
+    expect(await rows()).toBe(0);
   });
 });
 

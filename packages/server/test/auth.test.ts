@@ -7,6 +7,7 @@ import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { expectError, makeTestApp, readAnswer, people, SECRET, signInAll, startConversation, type TestApp } from './helpers.js';
+import { rows as allRows } from '../src/store/sql.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const enc = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -150,7 +151,10 @@ describe('bad tokens answer 401', () => {
 
   it('records refused sign-ins in the audit log', async () => {
     await callWith(t, 'Bearer garbage');
-    const rows = t.db.all<{ outcome: string; detail: string }>(sql`SELECT outcome, detail FROM audit_events WHERE action = 'auth'`);
+    // The refusal's row is written beside the answer, in a transaction of its own (domain/audit.ts `refusal`).
+    const refusals = () => allRows<{ outcome: string; detail: string }>(t.db, sql`SELECT outcome, detail FROM audit_events WHERE action = 'auth'`);
+    await expect.poll(refusals).toHaveLength(1);
+    const rows = await refusals();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.outcome).toBe('denied');
     expect(rows[0]!.detail).not.toContain('garbage');
@@ -159,7 +163,7 @@ describe('bad tokens answer 401', () => {
   it('creates no user from a refused token', async () => {
     await callWith(t, `Bearer ${await signHs({ ...validClaims(), sub: 'mallory', role: 'superuser' })}`);
     await callWith(t, `Bearer ${await signHs({ ...validClaims(), sub: 'mallory' }, new TextEncoder().encode('x'.repeat(40)))}`);
-    expect(t.db.all(sql`SELECT id FROM users WHERE id = 'mallory'`)).toEqual([]);
+    expect(await allRows(t.db, sql`SELECT id FROM users WHERE id = 'mallory'`)).toEqual([]);
   });
 
   it('checks iss when an issuer is configured', async () => {
@@ -321,7 +325,7 @@ describe('users and memberships follow the claims', () => {
     expect((await t.call(people.sam, 'GET', '/directory?accountId=acme')).json.items).toContainEqual({ id: 'alice', name: clean, role: 'customer' });
     const c = await startConversation(t, hostile);
     expect(c.participants).toEqual([{ id: 'alice', name: clean, role: 'customer' }]);
-    const stored = t.db.all<{ name: string }>(sql`SELECT name FROM users WHERE id = 'alice'`);
+    const stored = await allRows<{ name: string }>(t.db, sql`SELECT name FROM users WHERE id = 'alice'`);
     expect(stored).toEqual([{ name: clean }]);
     // A name with nothing left shows the user's id rather than nothing.
     expect((await t.call({ ...people.alice, name: '\u202e\r\n ' }, 'GET', '/me')).json.user.name).toBe('alice');
@@ -339,7 +343,7 @@ describe('users and memberships follow the claims', () => {
       expectError(res, 401, 'unauthorized');
       expect(res.json.error.message, email).toContain('email');
     }
-    const rows = t.db.all<{ email: string | null }>(sql`SELECT email FROM users WHERE id = 'alice'`);
+    const rows = await allRows<{ email: string | null }>(t.db, sql`SELECT email FROM users WHERE id = 'alice'`);
     expect(rows).toEqual([{ email: 'alice@example.com' }]);
   });
 

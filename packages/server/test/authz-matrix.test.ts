@@ -16,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../src/routes/openapi.js';
 import { apiRoutes, makeTestApp, people, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { firstRow } from '../src/store/sql.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
 const nina: TestUser = { sub: 'nina', name: 'Nina Initech', role: 'customer', accounts: ['initech'] };
@@ -284,11 +285,14 @@ async function upload(t: TestApp, user: TestUser, text: string): Promise<string>
 }
 
 let noticeCounter = 0;
-function insertNotice(t: TestApp, userId: string, conversationId: string): string {
+async function insertNotice(t: TestApp, userId: string, conversationId: string): Promise<string> {
   noticeCounter += 1;
-  const row = t.db.get<{ id: number }>(sql`
+  const row = await firstRow<{ id: number }>(
+    t.db,
+    sql`
     INSERT INTO notifications (user_id, channel, reason, conversation_id, dedupe_key)
-    VALUES (${userId}, 'in_app', 'message', ${conversationId}, ${`matrix-${noticeCounter}-${randomBytes(4).toString('hex')}`}) RETURNING id`);
+    VALUES (${userId}, 'in_app', 'message', ${conversationId}, ${`matrix-${noticeCounter}-${randomBytes(4).toString('hex')}`}) RETURNING id`,
+  );
   return String(row!.id);
 }
 
@@ -311,9 +315,8 @@ async function makeFixtures(t: TestApp): Promise<Fixtures> {
     expect((await t.call(bob, 'POST', `/conversations/${bobConv}/messages`, { body: 'see file', attachmentIds: [bobSent] })).status).toBe(201);
     expect((await t.call(alice, 'POST', `/conversations/${aliceConv}/messages`, { body: 'see file', attachmentIds: [aliceSent] })).status).toBe(201);
   }
-  const hasNotices = t.db.get(sql`SELECT 1 AS ok FROM sqlite_master WHERE name = 'notifications'`);
-  const samNotice = hasNotices ? insertNotice(t, 'sam', bobConv) : '1';
-  const ginaNotice = hasNotices ? insertNotice(t, 'gina', bobConv) : '2';
+  const samNotice = await insertNotice(t, 'sam', bobConv);
+  const ginaNotice = await insertNotice(t, 'gina', bobConv);
   aliceConversation = aliceConv;
   const acmeReply = await savedReply(t, sam, 'acme');
   const initechReply = await savedReply(t, root, 'initech');

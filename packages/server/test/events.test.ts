@@ -9,6 +9,7 @@ import { eventBus } from '../src/realtime/bus.js';
 import { KEEP_PER_USER, pruneEvents } from '../src/realtime/prune.js';
 import { DEFAULT_HEARTBEAT_MS } from '../src/realtime/stream.js';
 import { makeTestApp, people, postMessage, SECRET, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { execute, firstRow, rows as allRows } from '../src/store/sql.js';
 
 interface SseEvent {
   event: string;
@@ -255,7 +256,7 @@ describe('GET /api/v1/events', () => {
     expect(stale.status).toBe(401);
     await stale.ended;
     expect(JSON.parse(stale.raw()).error.details).toEqual({ reason: 'expired' });
-    const denied = t.db.all<{ detail: string }>(sql`SELECT detail FROM audit_events WHERE action = 'auth' AND outcome = 'denied'`);
+    const denied = await allRows<{ detail: string }>(t.db, sql`SELECT detail FROM audit_events WHERE action = 'auth' AND outcome = 'denied'`);
     expect(denied.map((r) => JSON.parse(r.detail))).toContainEqual({ reason: 'the token has expired', path: '/api/v1/events' });
     // A fresh token resuming from the last id receives what came in between.
     const resumed = await connect(t, base, people.alice, { 'Last-Event-ID': expiring.events.at(-1)!.id });
@@ -433,23 +434,26 @@ describe('event log retention', () => {
   it('keeps each user’s last 1,000 events or the last 24 hours, whichever is more', async () => {
     const t = makeTestApp();
     const old = '2000-01-01T00:00:00.000Z';
-    const insert = (userId: string, n: number, createdAt?: string) =>
-      t.db.run(sql`INSERT INTO events (user_id, type, data, created_at)
+    const insert = async (userId: string, n: number, createdAt?: string) =>
+      execute(
+        t.db,
+        sql`INSERT INTO events (user_id, type, data, created_at)
                    SELECT ${userId}, 'message.created', '{"conversationId":"c"}', ${createdAt ?? new Date().toISOString()}
-                   FROM (WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${n}) SELECT i FROM k)`);
-    insert('many-old', 1100, old);
-    insert('few-old', 5, old);
-    insert('many-new', 1200);
-    insert('mixed', 1000, old);
-    insert('mixed', 10);
+                   FROM (WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${n}) SELECT i FROM k) AS numbers`,
+      );
+    await insert('many-old', 1100, old);
+    await insert('few-old', 5, old);
+    await insert('many-new', 1200);
+    await insert('mixed', 1000, old);
+    await insert('mixed', 10);
     expect(await pruneEvents(t.db)).toBe(100 + 10);
-    const count = (u: string) => t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM events WHERE user_id = ${u}`)!.n;
-    expect(count('many-old')).toBe(KEEP_PER_USER);
-    expect(count('few-old')).toBe(5);
-    expect(count('many-new')).toBe(1200);
-    expect(count('mixed')).toBe(1000);
+    const count = async (u: string) => (await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM events WHERE user_id = ${u}`))!.n;
+    expect(await count('many-old')).toBe(KEEP_PER_USER);
+    expect(await count('few-old')).toBe(5);
+    expect(await count('many-new')).toBe(1200);
+    expect(await count('mixed')).toBe(1000);
     // The newest are the ones kept.
-    const kept = t.db.get<{ min: number; max: number }>(sql`SELECT min(id) AS min, max(id) AS max FROM events WHERE user_id = 'many-old'`)!;
+    const kept = await firstRow<{ min: number; max: number }>(t.db, sql`SELECT min(id) AS min, max(id) AS max FROM events WHERE user_id = 'many-old'`);
     expect(kept).toEqual({ min: 101, max: 1100 });
   });
 });

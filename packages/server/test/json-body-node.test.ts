@@ -9,6 +9,8 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JSON_BODY_LIMIT } from '../src/validate.js';
 import { makeTestApp, people, signInAll, type TestApp } from './helpers.js';
+import { sql } from 'drizzle-orm';
+import { firstRow } from '../src/store/sql.js';
 
 let t: TestApp;
 let base: string;
@@ -26,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
-const conversations = () => (t.db.$client.prepare('SELECT count(*) AS n FROM conversations').get() as { n: number }).n;
+const conversations = async () => (await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM conversations`))!.n;
 const question = (subject: string) => JSON.stringify({ accountId: 'acme', subject, body: '<p>Where is my permit?</p>' });
 
 async function post(body: BodyInit, headers: Record<string, string> = {}) {
@@ -60,7 +62,7 @@ async function rawConnection() {
 
 describe('JSON bodies through @hono/node-server', () => {
   it('are read with and without a declared length', async () => {
-    const before = conversations();
+    const before = await conversations();
     expect((await post(question('declared length'))).status).toBe(201);
     const bytes = new TextEncoder().encode(question('chunked'));
     const chunked = new ReadableStream({
@@ -73,7 +75,7 @@ describe('JSON bodies through @hono/node-server', () => {
     const created = await post(chunked);
     expect(created.status).toBe(201);
     expect(created.json.conversation.subject).toBe('chunked');
-    expect(conversations()).toBe(before + 2);
+    expect(await conversations()).toBe(before + 2);
   });
 
   it('are decoded as UTF-8 with a leading byte order mark dropped, as fetch decodes text', async () => {
@@ -92,7 +94,7 @@ describe('JSON bodies through @hono/node-server', () => {
   });
 
   it('answer 413 for a declared length over the limit, and the connection goes on to the next request', async () => {
-    const before = conversations();
+    const before = await conversations();
     const c = await rawConnection();
     const big = `{"accountId":"acme","subject":"big","body":"${'x'.repeat(JSON_BODY_LIMIT)}"}`;
     c.socket.write((await c.head(`Content-Length: ${big.length}\r\n`)) + big);
@@ -102,11 +104,11 @@ describe('JSON bodies through @hono/node-server', () => {
     expect(c.answers()).toEqual(['HTTP/1.1 413', 'HTTP/1.1 201']);
     expect(c.text()).toContain('"code":"too_large"');
     c.socket.destroy();
-    expect(conversations()).toBe(before + 1);
+    expect(await conversations()).toBe(before + 1);
   });
 
   it('answer 413 for a chunked body that grows past the limit, and the connection goes on to the next request', async () => {
-    const before = conversations();
+    const before = await conversations();
     const c = await rawConnection();
     c.socket.write(await c.head('Transfer-Encoding: chunked\r\n'));
     const piece = 'y'.repeat(0x8000);
@@ -120,18 +122,18 @@ describe('JSON bodies through @hono/node-server', () => {
     expect(await c.until(() => c.answers().length === 2)).toBe(true);
     expect(c.answers()).toEqual(['HTTP/1.1 413', 'HTTP/1.1 201']);
     c.socket.destroy();
-    expect(conversations()).toBe(before + 1);
+    expect(await conversations()).toBe(before + 1);
   });
 
   it('write nothing when the client hangs up halfway through the body, and the server goes on', async () => {
-    const before = conversations();
+    const before = await conversations();
     const c = await rawConnection();
     const body = question('never finished');
     c.socket.write((await c.head(`Content-Length: ${Buffer.byteLength(body) + 100}\r\n`)) + body);
     await new Promise((done) => setTimeout(done, 50));
     c.socket.destroy();
     await new Promise((done) => setTimeout(done, 50));
-    expect(conversations()).toBe(before);
+    expect(await conversations()).toBe(before);
     expect((await post(question('still answering'))).status).toBe(201);
   });
 });

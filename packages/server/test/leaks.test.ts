@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, people, postMessage, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { rows as allRows } from '../src/store/sql.js';
 
 const { alice, adam, sam, root } = people;
 const INTERNAL_WORD = 'xylophonicquagga';
@@ -99,17 +100,23 @@ describe('an internal note', () => {
   });
 
   it('tells the staff it mentions, and no customer: no notice, no e-mail, no event of it', async () => {
-    const notices = t.db.all<{ userId: string; channel: string; reason: string }>(sql`
-      SELECT n.user_id AS userId, n.channel, n.reason FROM notifications n JOIN messages m ON m.seq = n.message_seq
-      WHERE m.id = ${hiddenIds[0]} ORDER BY n.user_id, n.channel`);
+    const notices = await allRows<{ userId: string; channel: string; reason: string }>(
+      t.db,
+      sql`
+      SELECT n.user_id AS "userId", n.channel, n.reason FROM notifications n JOIN messages m ON m.seq = n.message_seq
+      WHERE m.id = ${hiddenIds[0]} ORDER BY n.user_id, n.channel`,
+    );
     expect(notices).toEqual([
       { userId: mona.sub, channel: 'email', reason: 'mention' },
       { userId: mona.sub, channel: 'in_app', reason: 'mention' },
     ]);
-    const customersTold = t.db.all(sql`SELECT n.id FROM notifications n JOIN users u ON u.id = n.user_id
-                                      WHERE u.role = 'customer' AND (n.reason = 'mention' OR n.message_seq IN (SELECT seq FROM messages WHERE do_not_reply = TRUE))`);
+    const customersTold = await allRows(
+      t.db,
+      sql`SELECT n.id FROM notifications n JOIN users u ON u.id = n.user_id
+                                      WHERE u.role = 'customer' AND (n.reason = 'mention' OR n.message_seq IN (SELECT seq FROM messages WHERE do_not_reply = TRUE))`,
+    );
     expect(customersTold).toEqual([]);
-    const customerEvents = t.db.all<{ data: string }>(sql`SELECT e.data FROM events e JOIN users u ON u.id = e.user_id WHERE u.role = 'customer'`);
+    const customerEvents = await allRows<{ data: string }>(t.db, sql`SELECT e.data FROM events e JOIN users u ON u.id = e.user_id WHERE u.role = 'customer'`);
     for (const { data } of customerEvents) for (const secret of [hiddenIds[0]!, mona.sub]) expect(data).not.toContain(secret);
     expect((await t.call(mona, 'GET', '/notifications')).json.items[0]).toMatchObject({ reason: 'mention', messageId: hiddenIds[0] });
   });
@@ -420,8 +427,11 @@ describe('messages written while no customer took part', () => {
     });
 
     it('e-mails the customer about the later messages only', async () => {
-      const noticed = s.db.all<{ id: string }>(sql`SELECT DISTINCT m.id FROM notifications n JOIN messages m ON m.seq = n.message_seq
-                                                   WHERE n.user_id = 'alice' AND n.channel = 'email' ORDER BY m.seq`);
+      const noticed = await allRows<{ id: string }>(
+        s.db,
+        sql`SELECT DISTINCT m.id, m.seq FROM notifications n JOIN messages m ON m.seq = n.message_seq
+                                                   WHERE n.user_id = 'alice' AND n.channel = 'email' ORDER BY m.seq`,
+      );
       expect(noticed.map((r) => r.id)).toEqual([welcome.id, reply.id]);
     });
   });

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryWorker } from '../src/notify/worker.js';
 import { expectError, makeTestApp, people, postMessage, problemFields, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 import { readable, startSmtp, type TestSmtp } from './notify-smtp.js';
+import { firstRow, rows as allRows } from '../src/store/sql.js';
 
 const { alice, bob, sam, gina, root } = people;
 const stan: TestUser = { sub: 'stan', name: 'Stan Second Staff', role: 'staff', accounts: ['acme'], email: 'stan@example.com' };
@@ -29,10 +30,13 @@ beforeEach(async () => {
 });
 
 type Notice = { userId: string; channel: string; reason: string };
-const noticesOf = (messageId: string) =>
-  t.db.all<Notice>(sql`SELECT n.user_id AS userId, n.channel, n.reason FROM notifications n JOIN messages m ON m.seq = n.message_seq
-                       WHERE m.id = ${messageId} ORDER BY n.user_id, n.channel`);
-const count = (table: string) => t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`)!.n;
+const noticesOf = async (messageId: string) =>
+  allRows<Notice>(
+    t.db,
+    sql`SELECT n.user_id AS "userId", n.channel, n.reason FROM notifications n JOIN messages m ON m.seq = n.message_seq
+                       WHERE m.id = ${messageId} ORDER BY n.user_id, n.channel`,
+  );
+const count = async (table: string) => (await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`))!.n;
 
 async function note(author: TestUser, conversationId: string, body: Record<string, unknown>) {
   const res = await t.call(author, 'POST', `/conversations/${conversationId}/messages`, body);
@@ -64,13 +68,16 @@ describe('a mention in an internal note', () => {
     await w.runOnce(); // the question's notices to the account's staff
     server.delivered.splice(0);
     const written = await note(sam, c.id, { action: 'internal_note', body: '<p>Secret pelican detail for @Stan</p>', mentions: ['stan'] });
-    expect(noticesOf(written.id)).toEqual([
+    expect(await noticesOf(written.id)).toEqual([
       { userId: 'stan', channel: 'email', reason: 'mention' },
       { userId: 'stan', channel: 'in_app', reason: 'mention' },
     ]);
     const centre = (await t.call(stan, 'GET', '/notifications')).json.items[0];
     expect(centre).toMatchObject({ reason: 'mention', reasonText: 'You were mentioned in an internal note', conversationId: c.id, messageId: written.id });
-    const event = t.db.get<{ data: string }>(sql`SELECT data FROM events WHERE user_id = 'stan' AND type = 'notification.created' ORDER BY id DESC LIMIT 1`)!;
+    const event = (await firstRow<{ data: string }>(
+      t.db,
+      sql`SELECT data FROM events WHERE user_id = 'stan' AND type = 'notification.created' ORDER BY id DESC LIMIT 1`,
+    ))!;
     expect(JSON.parse(event.data)).toMatchObject({ conversationId: c.id, messageId: written.id });
 
     await w.runOnce();
@@ -85,7 +92,7 @@ describe('a mention in an internal note', () => {
   it('tells a participant who is also mentioned once, as a mention; never the author', async () => {
     const c = await startConversation(t, sam, { recipientIds: ['alice', 'stan'] });
     const written = await note(sam, c.id, { action: 'internal_note', body: 'For both of us', mentions: ['stan', 'sam'] });
-    expect(noticesOf(written.id)).toEqual([
+    expect(await noticesOf(written.id)).toEqual([
       { userId: 'stan', channel: 'email', reason: 'mention' },
       { userId: 'stan', channel: 'in_app', reason: 'mention' },
     ]);
@@ -95,29 +102,25 @@ describe('a mention in an internal note', () => {
     const c = await startConversation(t, alice);
     const written = await note(root, c.id, { action: 'resolve', body: 'Closing, FYI', mentions: ['sam'] });
     expect(written.mentions).toEqual([{ id: 'sam', name: 'Sam Staff', role: 'staff' }]);
-    expect(
-      noticesOf(written.id)
-        .filter((n) => n.reason === 'mention')
-        .map((n) => n.userId),
-    ).toEqual(['sam', 'sam']);
+    expect((await noticesOf(written.id)).filter((n) => n.reason === 'mention').map((n) => n.userId)).toEqual(['sam', 'sam']);
   });
 });
 
 describe('refused mentions', () => {
   it('go only with a hidden note: any other action is a 422 naming mentions, writing nothing', async () => {
     const c = await startConversation(t, alice);
-    const before = { messages: count('messages'), mentions: count('message_mentions'), notifications: count('notifications') };
+    const before = { messages: await count('messages'), mentions: await count('message_mentions'), notifications: await count('notifications') };
     for (const action of [undefined, 'reply', 'send', 'send_leave_open', 'status_update']) {
       const res = await t.call(sam, 'POST', `/conversations/${c.id}/messages`, { body: 'x', mentions: ['stan'], ...(action ? { action } : {}) });
       expectError(res, 422, 'invalid');
       expect(problemFields(res), String(action)).toEqual(['mentions']);
     }
-    expect({ messages: count('messages'), mentions: count('message_mentions'), notifications: count('notifications') }).toEqual(before);
+    expect({ messages: await count('messages'), mentions: await count('message_mentions'), notifications: await count('notifications') }).toEqual(before);
   });
 
   it('name only staff of the conversation’s account: customers, other accounts’ staff and unknown ids are a 422 naming them', async () => {
     const c = await startConversation(t, alice);
-    const before = { messages: count('messages'), mentions: count('message_mentions') };
+    const before = { messages: await count('messages'), mentions: await count('message_mentions') };
     for (const [mentions, refused] of [
       [['alice'], 'alice'],
       [['stan', 'gina'], 'gina'],
@@ -130,7 +133,7 @@ describe('refused mentions', () => {
       expect(problemFields(res)).toEqual(['mentions']);
       expect(error.message).toContain(`cannot mention ${refused}:`);
     }
-    expect({ messages: count('messages'), mentions: count('message_mentions') }).toEqual(before);
+    expect({ messages: await count('messages'), mentions: await count('message_mentions') }).toEqual(before);
     // Tess acts in both accounts: she may be mentioned in either.
     const other = await startConversation(t, bob);
     expect((await note(gina, other.id, { action: 'internal_note', body: 'x', mentions: ['tess'] })).mentions).toHaveLength(1);

@@ -11,6 +11,7 @@ import { DeliveryWorker, retryDelay, type WorkerOptions } from '../src/notify/wo
 import type { Mailer } from '../src/notify/mailer.js';
 import { expectError, makeTestApp, people, postMessage, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 import { freePort, readable, startSmtp, type TestSmtp } from './notify-smtp.js';
+import { execute, firstRow, rows as allRows } from '../src/store/sql.js';
 
 const stan: TestUser = { sub: 'stan', name: 'Stan Second Staff', role: 'staff', accounts: ['acme'], email: 'stan@example.com' };
 const cora: TestUser = { sub: 'cora', name: 'Cora Customer', role: 'customer', accounts: ['acme'], email: 'cora@example.com' };
@@ -42,17 +43,13 @@ async function smtp(port?: number) {
 }
 
 type Row = { userId: string; channel: string; reason: string; status: string; attempts: number; nextAttemptAt: string; lastError: string | null };
-const rows = (t: TestApp) =>
-  t.db.all<Row>(sql`SELECT user_id AS userId, channel, reason, status, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError
-                    FROM notifications ORDER BY id`);
-const recipients = (t: TestApp, channel = 'email') =>
-  [
-    ...new Set(
-      rows(t)
-        .filter((r) => r.channel === channel)
-        .map((r) => r.userId),
-    ),
-  ].sort();
+const rows = async (t: TestApp) =>
+  allRows<Row>(
+    t.db,
+    sql`SELECT user_id AS "userId", channel, reason, status, attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError"
+                    FROM notifications ORDER BY id`,
+  );
+const recipients = async (t: TestApp, channel = 'email') => [...new Set((await rows(t)).filter((r) => r.channel === channel).map((r) => r.userId))].sort();
 const mailTo = (server: TestSmtp, user: TestUser) => server.delivered.filter((d) => d.to === user.email);
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,66 +57,62 @@ describe('who is notified', () => {
   it('tells every staff member of the account about a customer question when nobody is assigned, never the author', async () => {
     const t = await setup();
     await startConversation(t, people.alice, { subject: 'Fence permit' });
-    expect(recipients(t)).toEqual(['sam', 'stan']);
-    expect(recipients(t, 'in_app')).toEqual(['sam', 'stan']);
-    expect(rows(t).every((r) => r.reason === 'question')).toBe(true);
+    expect(await recipients(t)).toEqual(['sam', 'stan']);
+    expect(await recipients(t, 'in_app')).toEqual(['sam', 'stan']);
+    expect((await rows(t)).every((r) => r.reason === 'question')).toBe(true);
   });
 
   it('tells only the assignee once there is one', async () => {
     const t = await setup();
     const conv = await startConversation(t, people.alice);
     expect((await t.call(people.sam, 'PATCH', `/conversations/${conv.id}`, { assigneeId: 'stan' })).status).toBe(200);
-    t.db.run(sql`DELETE FROM notifications`);
+    await execute(t.db, sql`DELETE FROM notifications`);
     await postMessage(t, people.alice, conv.id, { body: 'Any news?' });
-    expect(recipients(t)).toEqual(['stan']);
+    expect(await recipients(t)).toEqual(['stan']);
   });
 
   it('tells the customer participants about a visible staff answer, by e-mail only', async () => {
     const t = await setup();
     const conv = await startConversation(t, people.sam, { recipientIds: ['alice', 'cora'] });
-    expect(recipients(t)).toEqual(['alice', 'cora']);
-    expect(recipients(t, 'in_app')).toEqual([]);
-    t.db.run(sql`DELETE FROM notifications`);
+    expect(await recipients(t)).toEqual(['alice', 'cora']);
+    expect(await recipients(t, 'in_app')).toEqual([]);
+    await execute(t.db, sql`DELETE FROM notifications`);
     await postMessage(t, people.sam, conv.id, { body: 'Answer', action: 'send' });
-    expect(recipients(t)).toEqual(['alice', 'cora']);
+    expect(await recipients(t)).toEqual(['alice', 'cora']);
   });
 
   it('never queues a notice about a hidden note for a customer, but does tell other staff participants', async () => {
     const t = await setup();
     const conv = await startConversation(t, people.sam, { recipientIds: ['alice', 'stan'] });
-    t.db.run(sql`DELETE FROM notifications`);
+    await execute(t.db, sql`DELETE FROM notifications`);
     await postMessage(t, people.sam, conv.id, { body: 'internal only', action: 'internal_note' });
     await postMessage(t, people.sam, conv.id, { body: 'closing quietly', action: 'resolve' });
-    expect(recipients(t)).toEqual(['stan']);
+    expect(await recipients(t)).toEqual(['stan']);
   });
 
   it('notifies the other participants of a staff-to-staff conversation', async () => {
     const t = await setup();
     await startConversation(t, people.sam, { recipientIds: ['stan'] });
-    expect(recipients(t)).toEqual(['stan']);
+    expect(await recipients(t)).toEqual(['stan']);
   });
 
   it('adds every admin when notifyAdmins is set', async () => {
     const t = await setup();
     const conv = await startConversation(t, people.sam);
-    t.db.run(sql`DELETE FROM notifications`);
+    await execute(t.db, sql`DELETE FROM notifications`);
     await postMessage(t, people.sam, conv.id, { body: 'Please look', notifyAdmins: true });
-    expect(recipients(t)).toEqual(['alice', 'root']);
-    expect(
-      rows(t)
-        .filter((r) => r.userId === 'root')
-        .map((r) => r.reason),
-    ).toEqual(['notify_admins', 'notify_admins']);
+    expect(await recipients(t)).toEqual(['alice', 'root']);
+    expect((await rows(t)).filter((r) => r.userId === 'root').map((r) => r.reason)).toEqual(['notify_admins', 'notify_admins']);
   });
 
   it('refuses notifyAdmins from a customer with 403, on a new conversation as on a reply, writing nothing', async () => {
     const t = await setup();
-    const countOf = (table: string) => t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`)!.n;
+    const countOf = async (table: string) => (await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`))!.n;
     const before = {
-      conversations: countOf('conversations'),
-      messages: countOf('messages'),
-      notifications: countOf('notifications'),
-      events: countOf('events'),
+      conversations: await countOf('conversations'),
+      messages: await countOf('messages'),
+      notifications: await countOf('notifications'),
+      events: await countOf('events'),
     };
     const created = await t.call(people.alice, 'POST', '/conversations', {
       accountId: 'acme',
@@ -129,24 +122,24 @@ describe('who is notified', () => {
     });
     expect(expectError(created, 403, 'forbidden').message).toMatch(/staff/i);
     expect({
-      conversations: countOf('conversations'),
-      messages: countOf('messages'),
-      notifications: countOf('notifications'),
-      events: countOf('events'),
+      conversations: await countOf('conversations'),
+      messages: await countOf('messages'),
+      notifications: await countOf('notifications'),
+      events: await countOf('events'),
     }).toEqual(before);
     expect((await t.call(people.root, 'GET', '/notifications')).json.items).toEqual([]);
     expect((await t.call(people.alice, 'GET', '/conversations')).json.items).toEqual([]);
 
     const conv = await startConversation(t, people.alice);
-    t.db.run(sql`DELETE FROM notifications`);
+    await execute(t.db, sql`DELETE FROM notifications`);
     expectError(await t.call(people.alice, 'POST', `/conversations/${conv.id}/messages`, { body: 'Again', notifyAdmins: true }), 403, 'forbidden');
-    expect(rows(t)).toEqual([]);
+    expect(await rows(t)).toEqual([]);
     // false is no request to notify anyone: allowed.
     expect((await t.call(people.alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Plain', body: 'Hi', notifyAdmins: false })).status).toBe(201);
-    expect(recipients(t)).not.toContain('root');
+    expect(await recipients(t)).not.toContain('root');
     // Staff and admins may.
     await startConversation(t, people.sam, { notifyAdmins: true });
-    expect(recipients(t)).toContain('root');
+    expect(await recipients(t)).toContain('root');
   });
 
   it('tells an admin who signed in a moment ago, and an assignee outside the account only when they may see it', async () => {
@@ -155,26 +148,26 @@ describe('who is notified', () => {
     // The first message made the writer note the admins it knew; this one signs in right after.
     const newAdmin = { sub: 'ada2', name: 'Second Admin', role: 'admin' as const, accounts: ['*'], email: 'ada2@example.com' };
     expect((await t.call(newAdmin, 'GET', '/me')).status).toBe(200);
-    t.db.run(sql`DELETE FROM notifications`);
+    await execute(t.db, sql`DELETE FROM notifications`);
     await postMessage(t, people.sam, conv.id, { body: 'Please look', notifyAdmins: true });
-    expect(recipients(t)).toEqual(['ada2', 'alice', 'root']);
+    expect(await recipients(t)).toEqual(['ada2', 'alice', 'root']);
 
     // An assignee who left the account (gina acts in globex only) is not told of a customer's question.
     const question = await startConversation(t, people.alice);
     expect((await t.call(people.sam, 'PATCH', `/conversations/${question.id}`, { assigneeId: 'sam' })).status).toBe(200);
-    t.db.run(sql`UPDATE conversations SET assignee_id = 'gina' WHERE id = ${question.id}`);
-    t.db.run(sql`DELETE FROM notifications`);
+    await execute(t.db, sql`UPDATE conversations SET assignee_id = 'gina' WHERE id = ${question.id}`);
+    await execute(t.db, sql`DELETE FROM notifications`);
     await postMessage(t, people.alice, question.id, { body: 'Anyone?' });
-    expect(recipients(t)).toEqual([]);
-    t.db.run(sql`UPDATE conversations SET assignee_id = 'sam' WHERE id = ${question.id}`);
+    expect(await recipients(t)).toEqual([]);
+    await execute(t.db, sql`UPDATE conversations SET assignee_id = 'sam' WHERE id = ${question.id}`);
     await postMessage(t, people.alice, question.id, { body: 'Still there?' });
-    expect(recipients(t)).toEqual(['sam']);
+    expect(await recipients(t)).toEqual(['sam']);
   });
 
   it('queues the same notice only once for the same cause', async () => {
     const t = await setup();
     const conv = await startConversation(t, people.sam);
-    const seq = t.db.get<{ seq: number }>(sql`SELECT max(seq) AS seq FROM messages`)!.seq;
+    const seq = (await firstRow<{ seq: number }>(t.db, sql`SELECT max(seq) AS seq FROM messages`))!.seq;
     const message = {
       seq,
       id: 'm',
@@ -189,7 +182,7 @@ describe('who is notified', () => {
       staffOnly: false,
     };
     expect(await enqueueMessageNotices(t.db, message, 0)).toBe(0);
-    expect(rows(t)).toHaveLength(1);
+    expect(await rows(t)).toHaveLength(1);
   });
 });
 
@@ -274,7 +267,7 @@ describe('e-mail content', () => {
     expect((await t.call(people.alice, 'POST', `/conversations/${conv.id}/leave`)).status).toBe(204);
     await worker(t).runOnce();
     expect(mailTo(server, people.alice)).toHaveLength(0);
-    expect(rows(t).find((r) => r.userId === 'alice')?.status).toBe('failed');
+    expect((await rows(t)).find((r) => r.userId === 'alice')?.status).toBe('failed');
   });
 
   it('uses templates from a directory, which still cannot reach the content in secure mode', async () => {
@@ -328,7 +321,7 @@ describe('delivery', () => {
     await startConversation(t, people.sam);
     const w = worker(t);
     expect(await w.runOnce()).toBe(0);
-    const [row] = rows(t);
+    const [row] = await rows(t);
     expect(row).toMatchObject({ status: 'pending', attempts: 1 });
     expect(row!.lastError).toMatch(/ECONNREFUSED|connect/i);
 
@@ -338,7 +331,7 @@ describe('delivery', () => {
     await wait(30);
     expect(await w.runOnce()).toBe(0);
     expect(server.delivered).toHaveLength(1);
-    expect(rows(t)[0]).toMatchObject({ status: 'sent', lastError: null });
+    expect((await rows(t))[0]).toMatchObject({ status: 'sent', lastError: null });
   });
 
   it('retries when the server rejects the message and delivers exactly once when it accepts', async () => {
@@ -350,7 +343,7 @@ describe('delivery', () => {
     expect(await w.runOnce()).toBe(0);
     await wait(20);
     expect(await w.runOnce()).toBe(0);
-    expect(rows(t)[0]).toMatchObject({ status: 'pending', attempts: 2 });
+    expect((await rows(t))[0]).toMatchObject({ status: 'pending', attempts: 2 });
     await wait(40);
     expect(await w.runOnce()).toBe(1);
     expect(server.delivered).toHaveLength(1);
@@ -365,7 +358,7 @@ describe('delivery', () => {
     const gaps: number[] = [];
     for (let i = 0; i < 8; i++) {
       await w.runOnce();
-      const next = Date.parse(rows(t)[0]!.nextAttemptAt);
+      const next = Date.parse((await rows(t))[0]!.nextAttemptAt);
       gaps.push(next - now);
       now = next;
     }
@@ -382,7 +375,7 @@ describe('delivery', () => {
     await w.runOnce();
     await wait(20);
     await w.runOnce();
-    expect(rows(t)[0]).toMatchObject({ status: 'failed', attempts: 2 });
+    expect((await rows(t))[0]).toMatchObject({ status: 'failed', attempts: 2 });
     expect(server.delivered).toHaveLength(0);
   });
 
@@ -413,7 +406,7 @@ describe('delivery', () => {
     expect(await later.runOnce()).toBe(0);
     expect(server.delivered.map((d) => d.to).sort()).toEqual(['alice@example.com', 'carl@example.com', 'cora@example.com']);
     expect(new Set(server.delivered.map((d) => d.messageId)).size).toBe(3);
-    expect(rows(t).every((r) => r.status === 'sent')).toBe(true);
+    expect((await rows(t)).every((r) => r.status === 'sent')).toBe(true);
     (real as unknown as { mailer: Mailer }).mailer.close();
   });
 
@@ -434,7 +427,7 @@ describe('delivery', () => {
     expect(b!.messageId).toBe(a!.messageId);
     expect(b!.mail.subject).toBe(a!.mail.subject);
     expect(b!.mail.text).toBe(a!.mail.text);
-    expect(rows(t)[0]!.status).toBe('sent');
+    expect((await rows(t))[0]!.status).toBe('sent');
   });
 
   it('batches messages to one recipient within the window into one e-mail', async () => {
@@ -453,7 +446,7 @@ describe('delivery', () => {
     expect(mail!.mail.text).toContain(`conversation=${other.id}`);
 
     // A message after the window makes the next e-mail.
-    t.db.run(sql`UPDATE notifications SET created_at = '2000-01-01T00:00:00.000Z' WHERE status = 'sent'`);
+    await execute(t.db, sql`UPDATE notifications SET created_at = '2000-01-01T00:00:00.000Z' WHERE status = 'sent'`);
     await postMessage(t, people.sam, conv.id, { body: 'five', action: 'send_leave_open' });
     expect(await worker(t, { now: () => Date.now() + 6000 }).runOnce()).toBe(1);
     expect(mailTo(server, people.alice).map((d) => d.mail.subject)).toEqual(['4 secure messages are waiting for you', 'A secure message is waiting for you']);
@@ -571,6 +564,6 @@ describe('POST /conversations/:id/notify-admins', () => {
     const unknown = expectError(await t.call(people.sam, 'POST', '/conversations/c_unknown/notify-admins'), 404, 'not_found');
     expect(foreign).toEqual(unknown);
     expectError(await t.call(people.bob, 'POST', `/conversations/${conv.id}/notify-admins`), 404, 'not_found');
-    expect(rows(t).some((r) => r.reason === 'notify_admins')).toBe(false);
+    expect((await rows(t)).some((r) => r.reason === 'notify_admins')).toBe(false);
   });
 });

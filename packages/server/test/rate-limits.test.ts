@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { FixedWindows } from '../src/rate-limit.js';
 import { expectError, makeTestApp, readAnswer, people, SECRET, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { firstRow, rows as allRows } from '../src/store/sql.js';
 
 const { alice, adam, bob, sam } = people;
 
@@ -45,8 +46,9 @@ const upload = (name = 'notes.txt') => {
 };
 
 const auditRows = (t: TestApp, action: string) =>
-  t.db.all<{ actorId: string | null; outcome: string; detail: string | null }>(
-    sql`SELECT actor_id AS actorId, outcome, detail FROM audit_events WHERE action = ${action} ORDER BY id`,
+  allRows<{ actorId: string | null; outcome: string; detail: string | null }>(
+    t.db,
+    sql`SELECT actor_id AS "actorId", outcome, detail FROM audit_events WHERE action = ${action} ORDER BY id`,
   );
 
 function expect429(res: Awaited<ReturnType<typeof readAnswer>>) {
@@ -74,7 +76,7 @@ describe('sends, new conversations and uploads per client address', () => {
     expect429(await from(t, office, adam, 'POST', '/attachments', upload()));
     // Nothing was stored by the refused requests.
     expect((await from(t, null, root(), 'GET', `/conversations/${id}`)).json.messages).toHaveLength(2);
-    expect(t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM conversations`)!.n).toBe(1);
+    expect((await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM conversations`))!.n).toBe(1);
 
     // Reads and per-user state from the same address are not creates.
     expect((await from(t, office, alice, 'GET', `/conversations/${id}`)).status).toBe(200);
@@ -83,7 +85,7 @@ describe('sends, new conversations and uploads per client address', () => {
     expect((await from(t, '203.0.113.9', alice, 'POST', `/conversations/${id}/messages`, { body: 'from home' })).status).toBe(201);
 
     // One audit row for the window, not one per refused request.
-    const rows = auditRows(t, 'rate_limit');
+    const rows = await auditRows(t, 'rate_limit');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ outcome: 'denied', actorId: 'bob' });
     expect(JSON.parse(rows[0]!.detail!)).toEqual({ scope: 'address', limit: 3 });
@@ -150,7 +152,7 @@ describe('writes per user', () => {
     expect((await from(t, '192.0.2.11', alice, 'POST', '/attachments', upload())).status).toBe(201);
     expect429(await from(t, '192.0.2.12', alice, 'POST', `/conversations/${c.json.conversation.id}/messages`, { body: 'third' }));
     expect((await from(t, '192.0.2.12', adam, 'POST', '/conversations', { accountId: 'acme', subject: 'S', body: 'b' })).status).toBe(201);
-    const rows = auditRows(t, 'rate_limit');
+    const rows = await auditRows(t, 'rate_limit');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ actorId: 'alice', outcome: 'denied' });
     expect(JSON.parse(rows[0]!.detail!)).toEqual({ scope: 'user', limit: 2 });
@@ -171,7 +173,7 @@ describe('reads per user and per client address', () => {
     expect((await from(t, '192.0.2.23', adam, 'GET', '/me')).status).toBe(200);
     // Writes have their own budget.
     expect((await from(t, '192.0.2.23', alice, 'POST', '/conversations', { accountId: 'acme', subject: 'S', body: 'b' })).status).toBe(201);
-    const rows = auditRows(t, 'rate_limit');
+    const rows = await auditRows(t, 'rate_limit');
     expect(rows).toHaveLength(1);
     expect(JSON.parse(rows[0]!.detail!)).toEqual({ scope: 'reads-user', limit: 5 });
   });
@@ -233,8 +235,8 @@ describe('failed sign-ins per client address', () => {
     // The public document needs no token and stays reachable.
     expect((await from(t, attacker, null, 'GET', '/openapi.json')).status).toBe(200);
 
-    expect(auditRows(t, 'auth').filter((r) => r.outcome === 'denied')).toHaveLength(3);
-    const locks = auditRows(t, 'rate_limit');
+    expect((await auditRows(t, 'auth')).filter((r) => r.outcome === 'denied')).toHaveLength(3);
+    const locks = await auditRows(t, 'rate_limit');
     expect(locks).toHaveLength(1);
     expect(locks[0]!.actorId).toBeNull();
     expect(JSON.parse(locks[0]!.detail!)).toEqual({ scope: 'sign-in', limit: 3 });

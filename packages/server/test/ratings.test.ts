@@ -5,8 +5,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { transaction } from '../src/store/sqlite/client.js';
+import { transaction } from '../src/store/runtime.js';
 import { expectError, makeTestApp, people, postMessage, problemFields, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { execute, firstRow, rows as allRows } from '../src/store/sql.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
 
@@ -40,9 +41,11 @@ describe('solve and reopen', () => {
 
   it('tells the others with conversation.updated', async () => {
     const id = await answered();
-    const before = t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM events WHERE user_id = 'sam' AND type = 'conversation.updated'`)!.n;
+    const before = (await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM events WHERE user_id = 'sam' AND type = 'conversation.updated'`))!.n;
     await t.call(alice, 'POST', `/conversations/${id}/solve`);
-    expect(t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM events WHERE user_id = 'sam' AND type = 'conversation.updated'`)!.n).toBe(before + 1);
+    expect((await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM events WHERE user_id = 'sam' AND type = 'conversation.updated'`))!.n).toBe(
+      before + 1,
+    );
   });
 
   it('answers the same 404 for conversations the caller may not see', async () => {
@@ -71,7 +74,7 @@ describe('rating a conversation', () => {
     expect(until).toBe(7 * 24 * 3600 * 1000);
     const changed = await t.call(alice, 'PUT', `/conversations/${id}/rating`, { score: 2 });
     expect(changed.json.rating).toMatchObject({ score: 2, comment: null, createdAt: first.json.rating.createdAt });
-    expect(t.db.all(sql`SELECT score FROM ratings WHERE conversation_id = ${id}`)).toEqual([{ score: 2 }]);
+    expect(await allRows(t.db, sql`SELECT score FROM ratings WHERE conversation_id = ${id}`)).toEqual([{ score: 2 }]);
   });
 
   it('may be given after the conversation was solved by the customer, and changed after it was reopened', async () => {
@@ -86,7 +89,7 @@ describe('rating a conversation', () => {
     const id = await answered();
     const order: string[] = [];
     const held = transaction(t.db, async (tx) => {
-      await tx.run(sql`UPDATE conversations SET subject = 'Held' WHERE id = ${id}`);
+      await execute(tx, sql`UPDATE conversations SET subject = 'Held' WHERE id = ${id}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
       order.push('held');
     });
@@ -100,7 +103,7 @@ describe('rating a conversation', () => {
     expect(order).toEqual(['held', 'rated']);
     // Its turn came when the other write committed, not after the busy timeout.
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(t.db.get(sql`SELECT score FROM ratings WHERE conversation_id = ${id}`)).toEqual({ score: 5 });
+    expect(await firstRow(t.db, sql`SELECT score FROM ratings WHERE conversation_id = ${id}`)).toEqual({ score: 5 });
     expect((await thread(alice, id)).subject).toBe('Held');
   });
 
@@ -108,10 +111,10 @@ describe('rating a conversation', () => {
     const id = await answered();
     await t.call(alice, 'PUT', `/conversations/${id}/rating`, { score: 4 });
     const longAgo = new Date(Date.now() - 7 * 24 * 3600 * 1000 - 1000).toISOString();
-    t.db.run(sql`UPDATE ratings SET created_at = ${longAgo} WHERE conversation_id = ${id}`);
+    await execute(t.db, sql`UPDATE ratings SET created_at = ${longAgo} WHERE conversation_id = ${id}`);
     const res = await t.call(alice, 'PUT', `/conversations/${id}/rating`, { score: 1 });
     expect(expectError(res, 409, 'conflict').message).toMatch(/7 days/);
-    expect(t.db.get(sql`SELECT score FROM ratings WHERE conversation_id = ${id}`)).toEqual({ score: 4 });
+    expect(await firstRow(t.db, sql`SELECT score FROM ratings WHERE conversation_id = ${id}`)).toEqual({ score: 4 });
   });
 
   it('refuses bad input naming the field', async () => {
@@ -145,7 +148,7 @@ describe('rating a conversation', () => {
     await postMessage(t, sam, mine.id, { body: 'Answer', action: 'send' });
     expect((await t.call(adam, 'PUT', `/conversations/${mine.id}/rating`, { score: 1 })).text).toBe(unknown.text);
     expect((await t.call(alice, 'PUT', `/conversations/${theirs.id}/rating`, { score: 1 })).text).toBe(unknown.text);
-    expect(t.db.all(sql`SELECT conversation_id FROM ratings`)).toEqual([]);
+    expect(await allRows(t.db, sql`SELECT conversation_id FROM ratings`)).toEqual([]);
   });
 });
 
@@ -167,14 +170,14 @@ describe('who sees a rating', () => {
 
   it('never reaches another customer: no event, no notice, nothing in lists or threads', async () => {
     const id = await answered();
-    const events = () => t.db.all<{ userId: string; type: string }>(sql`SELECT user_id AS userId, type FROM events ORDER BY id`);
-    const notices = () => t.db.all(sql`SELECT id FROM notifications`);
-    const before = { events: events().length, notices: notices().length };
+    const events = () => allRows<{ userId: string; type: string }>(t.db, sql`SELECT user_id AS "userId", type FROM events ORDER BY id`);
+    const notices = () => allRows(t.db, sql`SELECT id FROM notifications`);
+    const before = { events: (await events()).length, notices: (await notices()).length };
     const adamBefore = JSON.stringify([await t.call(adam, 'GET', '/conversations'), await thread(adam, id)]);
     await t.call(alice, 'PUT', `/conversations/${id}/rating`, { score: 2, comment: 'Secret opinion' });
-    const after = events().slice(before.events);
+    const after = (await events()).slice(before.events);
     expect(after.map((e) => e.userId).sort()).toEqual(['root', 'sam']);
-    expect(notices().length).toBe(before.notices);
+    expect((await notices()).length).toBe(before.notices);
     expect(JSON.stringify([await t.call(adam, 'GET', '/conversations'), await thread(adam, id)])).toBe(adamBefore);
     const list = await t.call(adam, 'GET', '/conversations');
     expect(list.text).not.toContain('Secret opinion');

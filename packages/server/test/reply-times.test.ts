@@ -5,7 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { expectError, makeTestApp, people, problemFields, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { expectError, makeTestApp, onPostgres, people, problemFields, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { execute, firstRow, rows as allRows } from '../src/store/sql.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
 
@@ -13,8 +14,8 @@ let t: TestApp;
 beforeEach(async () => {
   t = makeTestApp();
   await signInAll(t);
-  t.db.run(sql`INSERT INTO topics (id, name, description, position) VALUES ('t-permits', 'Permits', 'Building permits', 1)`);
-  t.db.run(sql`INSERT INTO topics (id, name, description, position, account_id) VALUES ('t-globex', 'Globex only', '', 2, 'globex')`);
+  await execute(t.db, sql`INSERT INTO topics (id, name, description, position) VALUES ('t-permits', 'Permits', 'Building permits', 1)`);
+  await execute(t.db, sql`INSERT INTO topics (id, name, description, position, account_id) VALUES ('t-globex', 'Globex only', '', 2, 'globex')`);
 });
 
 const put = (user: TestUser, body: unknown) => t.call(user, 'PUT', '/reply-times', body);
@@ -40,7 +41,7 @@ describe('setting and reading expected reply times', () => {
     expectError(await put(alice, { accountId: 'acme', replyTime: { amount: 1, unit: 'days' } }), 403, 'forbidden');
     expectError(await put(gina, { accountId: 'acme', replyTime: { amount: 1, unit: 'days' } }), 403, 'forbidden');
     expectError(await t.call(bob, 'GET', '/reply-times?accountId=acme'), 403, 'forbidden');
-    expect(t.db.all(sql`SELECT * FROM account_settings`)).toEqual([]);
+    expect(await allRows(t.db, sql`SELECT * FROM account_settings`)).toEqual([]);
   });
 
   it('refuses bad input naming the field', async () => {
@@ -126,15 +127,31 @@ describe('the expected reply time in a conversation and the acknowledgement line
 
   it('writes the acknowledgement in the same transaction as the question: when it fails, neither is kept', async () => {
     await put(sam, { accountId: 'acme', replyTime: { amount: 3, unit: 'days' } });
-    t.db.run(sql`CREATE TRIGGER refuse_acknowledgements BEFORE INSERT ON messages WHEN NEW.kind = 'acknowledgement'
-                 BEGIN SELECT RAISE(ABORT, 'acknowledgement refused'); END`);
-    const count = () => t.db.get<{ c: number; m: number }>(sql`SELECT (SELECT count(*) FROM conversations) AS c, (SELECT count(*) FROM messages) AS m`);
-    const before = count();
+    // A trigger that refuses the acknowledgement, in each store's own words.
+    if (onPostgres) {
+      await execute(
+        t.db,
+        sql`CREATE FUNCTION refuse_acknowledgements() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'acknowledgement refused'; END $$`,
+      );
+      await execute(
+        t.db,
+        sql`CREATE TRIGGER refuse_acknowledgements BEFORE INSERT ON messages FOR EACH ROW WHEN (NEW.kind = 'acknowledgement')
+                   EXECUTE FUNCTION refuse_acknowledgements()`,
+      );
+    } else {
+      await execute(
+        t.db,
+        sql`CREATE TRIGGER refuse_acknowledgements BEFORE INSERT ON messages WHEN NEW.kind = 'acknowledgement'
+                   BEGIN SELECT RAISE(ABORT, 'acknowledgement refused'); END`,
+      );
+    }
+    const count = () => firstRow<{ c: number; m: number }>(t.db, sql`SELECT (SELECT count(*) FROM conversations) AS c, (SELECT count(*) FROM messages) AS m`);
+    const before = await count();
     const res = await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Hi', body: 'Hello' });
     expect(res.status).toBeGreaterThanOrEqual(500);
-    expect(count()).toEqual(before);
-    t.db.run(sql`DROP TRIGGER refuse_acknowledgements`);
+    expect(await count()).toEqual(before);
+    await execute(t.db, onPostgres ? sql`DROP TRIGGER refuse_acknowledgements ON messages` : sql`DROP TRIGGER refuse_acknowledgements`);
     expect((await t.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Hi', body: 'Hello' })).status).toBe(201);
-    expect(count()).toEqual({ c: before!.c + 1, m: before!.m + 2 });
+    expect(await count()).toEqual({ c: before!.c + 1, m: before!.m + 2 });
   });
 });

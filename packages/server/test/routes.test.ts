@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectError, makeTestApp, people, postMessage, problemFields, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { execute } from '../src/store/sql.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
 
@@ -51,7 +52,8 @@ describe('GET /me', () => {
 describe('GET /topics and topics on conversations', () => {
   it('lists the provisioned topics in order and ties a conversation to one', async () => {
     expect((await t.call(alice, 'GET', '/topics')).json).toEqual({ items: [] });
-    t.db.run(
+    await execute(
+      t.db,
       sql`INSERT INTO topics (id, name, description, position) VALUES ('t-permits', 'Permits', 'Building permits', 2), ('t-tax', 'Taxes', 'Tax questions', 1)`,
     );
     const res = await t.call(alice, 'GET', '/topics');
@@ -71,9 +73,12 @@ describe('GET /topics and topics on conversations', () => {
   });
 
   it("offers only the topics of the caller's accounts and those of every account, and refuses another account's", async () => {
-    t.db.run(sql`INSERT INTO accounts (id) VALUES ('acme'), ('globex') ON CONFLICT DO NOTHING`);
-    t.db.run(sql`INSERT INTO topics (id, name, description, position, account_id) VALUES
-      ('t-help', 'Portal help', '', 1, NULL), ('t-permits', 'Permits', '', 2, 'acme'), ('t-tax', 'Taxes', '', 3, 'globex')`);
+    await execute(t.db, sql`INSERT INTO accounts (id) VALUES ('acme'), ('globex') ON CONFLICT DO NOTHING`);
+    await execute(
+      t.db,
+      sql`INSERT INTO topics (id, name, description, position, account_id) VALUES
+      ('t-help', 'Portal help', '', 1, NULL), ('t-permits', 'Permits', '', 2, 'acme'), ('t-tax', 'Taxes', '', 3, 'globex')`,
+    );
     const ids = async (user: TestUser, query = '') => {
       const res = await t.call(user, 'GET', `/topics${query}`);
       expect(res.status, res.text).toBe(200);
@@ -103,13 +108,13 @@ describe('GET /topics and topics on conversations', () => {
   });
 
   it('assigns a customer question to the topic default assignee', async () => {
-    t.db.run(sql`INSERT INTO topics (id, name, default_assignee_id) VALUES ('t-permits', 'Permits', 'sam')`);
+    await execute(t.db, sql`INSERT INTO topics (id, name, default_assignee_id) VALUES ('t-permits', 'Permits', 'sam')`);
     const conversation = await startConversation(t, alice, { topicId: 't-permits' });
     expect(Conversation.parse(conversation).assigneeId).toBe('sam');
   });
 
   it('names who answers a question: the assignee, also to the customer, or no one (the account team)', async () => {
-    t.db.run(sql`INSERT INTO topics (id, name, default_assignee_id) VALUES ('t-permits', 'Permits', 'sam')`);
+    await execute(t.db, sql`INSERT INTO topics (id, name, default_assignee_id) VALUES ('t-permits', 'Permits', 'sam')`);
     const routed = await startConversation(t, alice, { topicId: 't-permits' });
     const seenBy = async (user: TestUser, id: string) => Conversation.parse((await t.call(user, 'GET', `/conversations/${id}`)).json.conversation);
     expect((await seenBy(alice, routed.id)).assignee).toEqual({ id: 'sam', name: 'Sam Staff', role: 'staff' });
@@ -633,8 +638,8 @@ describe('per-user state and folders', () => {
 
     // Added again later, a customer sees departures from then on, not the one before they rejoined.
     expect((await t.call(alice, 'POST', `/conversations/${c.id}/leave`)).status).toBe(204);
-    t.db.run(sql`UPDATE departures SET at = '2000-01-01T00:00:00.000Z'`);
-    t.db.run(sql`UPDATE conversation_users SET joined_at = '2001-01-01T00:00:00.000Z' WHERE user_id = 'adam'`);
+    await execute(t.db, sql`UPDATE departures SET at = '2000-01-01T00:00:00.000Z'`);
+    await execute(t.db, sql`UPDATE conversation_users SET joined_at = '2001-01-01T00:00:00.000Z' WHERE user_id = 'adam'`);
     await t.call(sam, 'POST', `/conversations/${c.id}/participants`, { userIds: ['adam'] });
     expect(await departuresSeenBy(adam)).toEqual([]);
     expect(await departuresSeenBy(sam)).toEqual(['Adam Co-owner', 'Alice Applicant']);

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectError, makeTestApp, people, problemFields, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { execute, rows as allRows } from '../src/store/sql.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
 
@@ -113,9 +114,12 @@ describe('rules', () => {
     ]) {
       expectError(await save(sam, body), 422, 'invalid');
     }
-    t.db.run(sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+    await execute(
+      t.db,
+      sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
                  INSERT INTO saved_replies (id, account_id, title, title_key, body, search_text, created_by, created_at, updated_at)
-                 SELECT 'sr_fill' || i, 'acme', 'r' || i, 'r' || i, 'b', ' b ', 'sam', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM n`);
+                 SELECT 'sr_fill' || i, 'acme', 'r' || i, 'r' || i, 'b', ' b ', 'sam', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM n`,
+    );
     const full = await save(sam, { accountId: 'acme', title: 'One more', body: 'x' });
     expect(expectError(full, 422, 'invalid').message).toContain('at most 200');
     expect(problemFields(full)).toEqual(['accountId']);
@@ -139,7 +143,10 @@ describe('rules', () => {
     expect((await t.call(sam, 'DELETE', `/saved-replies/${acme.id}`)).status).toBe(204);
     expectError(await t.call(sam, 'GET', `/saved-replies/${acme.id}`), 404, 'not_found');
     expect((await t.call(root, 'DELETE', `/saved-replies/${shared.id}`)).status).toBe(204);
-    const actions = t.db.all<{ action: string }>(sql`SELECT action FROM audit_events WHERE action LIKE 'saved_reply.%' AND outcome = 'ok' ORDER BY id`);
+    const actions = await allRows<{ action: string }>(
+      t.db,
+      sql`SELECT action FROM audit_events WHERE action LIKE 'saved_reply.%' AND outcome = 'ok' ORDER BY id`,
+    );
     expect(actions.map((a) => a.action)).toEqual([
       'saved_reply.create',
       'saved_reply.create',

@@ -12,7 +12,8 @@ import { FEW_MATCHES, SMALL_SCOPE, planSearch, type SearchPage } from '../src/do
 import { folderCondition } from '../src/domain/conversations.js';
 import { conversationVisible, lastVisibleSeq, searchScope, type Viewer } from '../src/domain/visibility.js';
 import { parseSearch } from '../src/search/terms.js';
-import { conversationsMatching } from '../src/store/sqlite/search.js';
+import { searchIndexOf } from '../src/store/search.js';
+import { rows as allRows, execute } from '../src/store/sql.js';
 import { makeTestApp, people, signInAll, type TestApp } from './helpers.js';
 import { prepareRichText } from '../src/domain/rich-text.js';
 
@@ -29,17 +30,19 @@ const alice = viewer(people.alice);
 const sam = viewer(people.sam);
 
 /** What the caller should get for a word, by brute force: newest first, hidden notes only for staff. */
-function expected(word: string, who: Viewer, limit = 25): string[] {
+async function expected(word: string, who: Viewer, limit = 25): Promise<string[]> {
   const customer = who.role === 'customer';
-  const rows = t.db.$client
-    .prepare(
-      `SELECT c.id FROM conversations c
-       WHERE EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ? ${customer ? 'AND m.do_not_reply = 0' : ''})
-         AND ${customer ? `EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.conversation_id = c.id AND cu.user_id = ? AND cu.participant = 1 AND cu.has_left = 0 AND cu.trashed = 0) AND c.account_id IN ('acme')` : `c.account_id IN ('acme', 'globex') AND ? IS NOT NULL`}
-       ORDER BY ${customer ? 'c.last_public_seq' : 'c.last_seq'} DESC LIMIT ?`,
-    )
-    .all(`%${word}%`, who.id, limit) as { id: string }[];
-  return rows.map((r) => r.id);
+  const hidden = customer ? sql`AND m.do_not_reply = FALSE` : sql``;
+  const seen = customer
+    ? sql`EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.conversation_id = c.id AND cu.user_id = ${who.id} AND cu.participant = TRUE AND cu.has_left = FALSE AND cu.trashed = FALSE) AND c.account_id IN ('acme')`
+    : sql`c.account_id IN ('acme', 'globex')`;
+  const found = await allRows<{ id: string }>(
+    t.db,
+    sql`SELECT c.id FROM conversations c
+        WHERE EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ${`%${word}%`} ${hidden}) AND ${seen}
+        ORDER BY ${customer ? sql`c.last_public_seq` : sql`c.last_seq`} DESC LIMIT ${limit}`,
+  );
+  return found.map((r) => r.id);
 }
 
 beforeAll(async () => {
@@ -75,14 +78,15 @@ const plan = (q: string, who: Viewer, wanted = 26) => planSearch(t.db, who, pars
 /** What the index finds for `who`, among the conversations they see in their Inbox (the page's own conditions). */
 async function viaIndex(q: string, who: Viewer): Promise<string[]> {
   const visible = new Set(
-    t.db
-      .all<{ id: string }>(
+    (
+      await allRows<{ id: string }>(
+        t.db,
         sql`SELECT c.id FROM conversations c LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${who.id}
             WHERE ${conversationVisible(who)} AND ${folderCondition(who, 'inbox')}`,
       )
-      .map((r) => r.id),
+    ).map((r) => r.id),
   );
-  return [...(await conversationsMatching(t.db, parseSearch(q)!, searchScope(who)))].filter((id) => visible.has(id)).sort();
+  return [...(await searchIndexOf(t.db).conversationsMatching(t.db, parseSearch(q)!, searchScope(who)))].filter((id) => visible.has(id)).sort();
 }
 
 describe('how a search finds its page', () => {
@@ -125,7 +129,7 @@ describe('how a search finds its page', () => {
     expect(cherry).toMatchObject({ via: 'direct', matchesRead: FEW_MATCHES + 1 });
     expect(cherry.ids).toHaveLength(26);
     expect(cherry.messagesRead).toBeLessThanOrEqual(26 * 5);
-    for (const who of [alice, sam]) expect((await listConversations(t.db, who, { q: 'cherry' })).items.map((i) => i.id)).toEqual(expected('cherry', who));
+    for (const who of [alice, sam]) expect((await listConversations(t.db, who, { q: 'cherry' })).items.map((i) => i.id)).toEqual(await expected('cherry', who));
   });
 
   it('asks the index for text it cannot match exactly as the index does, with the same result', async () => {
@@ -146,18 +150,18 @@ describe('how a search finds its page', () => {
   it('gives customers the newest conversations with a visible match, never one matched by a hidden note', async () => {
     for (const word of ['apple', 'banana']) {
       const items = (await listConversations(t.db, alice, { q: word })).items.map((i) => i.id);
-      expect(items, word).toEqual(expected(word, alice));
+      expect(items, word).toEqual(await expected(word, alice));
     }
     // Page 2 by cursor continues the same order.
     const first = await listConversations(t.db, alice, { q: 'apple' });
     const second = await listConversations(t.db, alice, { q: 'apple', cursor: first.nextCursor! });
-    expect(second.items.map((i) => i.id)).toEqual(expected('apple', alice, 50).slice(25));
+    expect(second.items.map((i) => i.id)).toEqual((await expected('apple', alice, 50)).slice(25));
   });
 
   it('gives staff hidden-note matches as well', async () => {
     for (const word of ['apple', 'banana']) {
       const items = (await listConversations(t.db, sam, { q: word })).items.map((i) => i.id);
-      expect(items, word).toEqual(expected(word, sam));
+      expect(items, word).toEqual(await expected(word, sam));
     }
   });
 
@@ -174,9 +178,9 @@ describe('how a search finds its page', () => {
     const samAcmeOnly: Viewer = { ...sam, accounts: ['acme'] };
     expect((await listConversations(t.db, samAcmeOnly, { q: 'kiwi' })).items).toEqual([]);
     // Joined by another writer (here straight in the database): the next search sees it.
-    t.db.$client.prepare('INSERT INTO conversation_users (conversation_id, user_id, participant) VALUES (?, ?, 1)').run(conv.id, 'sam');
+    await execute(t.db, sql`INSERT INTO conversation_users (conversation_id, user_id, participant) VALUES (${conv.id}, 'sam', TRUE)`);
     expect((await listConversations(t.db, samAcmeOnly, { q: 'kiwi' })).items.map((i) => i.id)).toEqual([conv.id]);
-    t.db.$client.prepare('UPDATE conversation_users SET participant = 0, has_left = 1 WHERE conversation_id = ? AND user_id = ?').run(conv.id, 'sam');
+    await execute(t.db, sql`UPDATE conversation_users SET participant = FALSE, has_left = TRUE WHERE conversation_id = ${conv.id} AND user_id = 'sam'`);
     expect((await listConversations(t.db, samAcmeOnly, { q: 'kiwi' })).items).toEqual([]);
     expect((await listConversations(t.db, gina, { q: 'kiwi' })).items.map((i) => i.id)).toEqual([conv.id]);
   });

@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiRoutes, expectError, makeTestApp, people, postMessage, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { apiRoutes, expectError, makeTestApp, onPostgres, people, postMessage, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { firstRow, rows as allRows } from '../src/store/sql.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
 const PORTAL = 'https://portal.example';
@@ -33,11 +34,14 @@ async function upload(t: TestApp, user: TestUser, text = 'Plain notes.\n'): Prom
   return ((await res.json()) as { attachment: { id: string } }).attachment.id;
 }
 
-function insertNotice(t: TestApp, userId: string, conversationId: string): string {
+async function insertNotice(t: TestApp, userId: string, conversationId: string): Promise<string> {
   return String(
-    t.db.get<{ id: number }>(sql`
+    (await firstRow<{ id: number }>(
+      t.db,
+      sql`
       INSERT INTO notifications (user_id, channel, reason, conversation_id, dedupe_key)
-      VALUES (${userId}, 'in_app', 'message', ${conversationId}, ${`security-${randomBytes(6).toString('hex')}`}) RETURNING id`)!.id,
+      VALUES (${userId}, 'in_app', 'message', ${conversationId}, ${`security-${randomBytes(6).toString('hex')}`}) RETURNING id`,
+    ))!.id,
   );
 }
 
@@ -56,11 +60,15 @@ async function makeWorld(): Promise<World> {
   await postMessage(t, sam, conv, { body: 'Checking internally', action: 'internal_note' });
   await postMessage(t, sam, conv, { body: 'Works progress', action: 'status_update', tip: 'A tip' });
   const bobConv = (await startConversation(t, bob, { subject: 'Bob' })).id;
-  return { t, conv, bobConv, attachment, notice: insertNotice(t, 'sam', conv), savedReply: await freshReply(t) };
+  return { t, conv, bobConv, attachment, notice: await insertNotice(t, 'sam', conv), savedReply: await freshReply(t) };
 }
 
 let shared: Promise<World> | undefined;
 const world = () => (shared ??= makeWorld());
+// Made for the whole file, outside any test: an app made inside a test ends with that test (test/helpers.ts).
+beforeAll(async () => {
+  await world();
+});
 
 /** A concrete path for a route: its `:id` filled with something the caller can see. */
 function concrete(w: World, path: string): string {
@@ -91,19 +99,20 @@ async function request(t: TestApp, user: TestUser | null, method: string, path: 
 }
 
 /** Everything the database holds, except the audit log (which records reads that were refused). */
-function snapshot(t: TestApp): Record<string, unknown[]> {
-  const tables = t.db
-    .all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name`)
+async function snapshot(t: TestApp): Promise<Record<string, unknown[]>> {
+  const tables = (
+    await allRows<{ name: string }>(
+      t.db,
+      onPostgres
+        ? sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
+        : sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name`,
+    )
+  )
     .map((r) => r.name)
     .filter((name) => name !== 'audit_events' && !name.includes('_fts'));
   const out: Record<string, unknown[]> = {};
   // Rows sorted by their content, so tables without a rowid compare as well.
-  for (const name of tables)
-    out[name] = t.db.$client
-      .prepare(`SELECT * FROM "${name}"`)
-      .all()
-      .map((r) => JSON.stringify(r))
-      .sort();
+  for (const name of tables) out[name] = (await allRows(t.db, sql`SELECT * FROM ${sql.identifier(name)}`)).map((r) => JSON.stringify(r)).sort();
   return out;
 }
 
@@ -161,13 +170,13 @@ describe('CORS', () => {
     const { t } = w;
     const writes = apiRoutes(t.app).filter((r) => r.method !== 'GET');
     expect(writes.length).toBeGreaterThanOrEqual(12);
-    const before = snapshot(t);
+    const before = await snapshot(t);
     for (const route of writes) {
       const res = await request(t, root, route.method, concrete(w, route.path), { body: {}, headers: { origin: EVIL } });
       expectError({ status: res.res.status, json: JSON.parse(res.text), headers: res.res.headers, text: res.text }, 403, 'forbidden');
       expect(JSON.parse(res.text).error.message, routeKey(route)).toContain('SECURE_INBOX_ALLOWED_ORIGINS');
     }
-    expect(snapshot(t)).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
     const fromPortal = await request(t, alice, 'POST', `/api/v1/conversations/${w.conv}/read`, { headers: { origin: PORTAL } });
     expect(fromPortal.res.status).toBe(204);
     const sameOrigin = await request(t, alice, 'POST', `http://localhost/api/v1/conversations/${w.conv}/read`, { headers: { origin: 'http://localhost' } });
@@ -244,8 +253,8 @@ describe('GET requests', () => {
     const { t } = w;
     const gets = apiRoutes(t.app).filter((r) => r.method === 'GET');
     expect(gets.length).toBeGreaterThanOrEqual(10);
-    const before = snapshot(t);
-    const auditBefore = t.db.get<{ n: number }>(sql`SELECT max(id) AS n FROM audit_events`)!.n;
+    const before = await snapshot(t);
+    const auditBefore = (await firstRow<{ n: number }>(t.db, sql`SELECT max(id) AS n FROM audit_events`))!.n;
     let ok = 0;
     for (const route of gets) {
       for (const user of [alice, adam, sam, root]) {
@@ -258,12 +267,12 @@ describe('GET requests', () => {
       }
     }
     expect(ok).toBeGreaterThanOrEqual(gets.length * 2);
-    const after = snapshot(t);
+    const after = await snapshot(t);
     for (const table of Object.keys(before)) expect(after[table], table).toEqual(before[table]);
     expect(Object.keys(after)).toEqual(Object.keys(before));
     expect(before.conversation_users!.length).toBeGreaterThan(0);
     // The only trace a GET may leave is a refusal in the audit log.
-    const added = t.db.all<{ outcome: string }>(sql`SELECT outcome FROM audit_events WHERE id > ${auditBefore}`);
+    const added = await allRows<{ outcome: string }>(t.db, sql`SELECT outcome FROM audit_events WHERE id > ${auditBefore}`);
     expect(added.every((r) => r.outcome === 'denied')).toBe(true);
   });
 
@@ -426,7 +435,7 @@ const writes: Record<string, WriteCase> = {
   },
   'POST /api/v1/notifications/:id/read': {
     as: sam,
-    path: async (w) => `/api/v1/notifications/${insertNotice(w.t, 'sam', await fresh(w))}/read`,
+    path: async (w) => `/api/v1/notifications/${await insertNotice(w.t, 'sam', await fresh(w))}/read`,
     status: 204,
     action: 'notifications.mark_read',
     denied: { as: alice, status: 403, action: 'notifications.mark_read' },
@@ -440,20 +449,22 @@ async function sendUpload(w: World, as: TestUser, path: string) {
 }
 
 describe('the audit log records', () => {
-  const lastId = (t: TestApp) => t.db.get<{ n: number | null }>(sql`SELECT max(id) AS n FROM audit_events`)!.n ?? 0;
+  const lastId = async (t: TestApp) => (await firstRow<{ n: number | null }>(t.db, sql`SELECT max(id) AS n FROM audit_events`))!.n ?? 0;
   const rowsAfter = (t: TestApp, id: number) =>
-    t.db.all<{ actorId: string | null; action: string; outcome: string; targetId: string | null }>(
-      sql`SELECT actor_id AS actorId, action, outcome, target_id AS targetId FROM audit_events WHERE id > ${id} ORDER BY id`,
+    allRows<{ actorId: string | null; action: string; outcome: string; targetId: string | null }>(
+      t.db,
+      sql`SELECT actor_id AS "actorId", action, outcome, target_id AS "targetId" FROM audit_events WHERE id > ${id} ORDER BY id`,
     );
 
-  const countsOf = (t: TestApp) =>
-    new Map(t.db.all<{ id: number; count: number }>(sql`SELECT id, count FROM audit_events WHERE outcome = 'denied'`).map((r) => [r.id, r.count]));
-  const countedAgain = (t: TestApp, before: Map<number, number>) =>
-    t.db
-      .all<{ id: number; count: number; actorId: string | null; action: string; outcome: string; targetId: string | null }>(
-        sql`SELECT id, count, actor_id AS actorId, action, outcome, target_id AS targetId FROM audit_events WHERE outcome = 'denied'`,
+  const countsOf = async (t: TestApp) =>
+    new Map((await allRows<{ id: number; count: number }>(t.db, sql`SELECT id, count FROM audit_events WHERE outcome = 'denied'`)).map((r) => [r.id, r.count]));
+  const countedAgain = async (t: TestApp, before: Map<number, number>) =>
+    (
+      await allRows<{ id: number; count: number; actorId: string | null; action: string; outcome: string; targetId: string | null }>(
+        t.db,
+        sql`SELECT id, count, actor_id AS "actorId", action, outcome, target_id AS "targetId" FROM audit_events WHERE outcome = 'denied'`,
       )
-      .filter((r) => before.has(r.id) && r.count > before.get(r.id)!);
+    ).filter((r) => before.has(r.id) && r.count > before.get(r.id)!);
 
   let w: World;
   beforeAll(async () => {
@@ -472,11 +483,11 @@ describe('the audit log records', () => {
     it(`${key}: ${c.action === null ? 'no ok row (it changes nothing)' : 'an ok row by the caller for the change'}${c.denied ? ', a denied row for a refusal' : ''}`, async () => {
       const method = key.split(' ')[0]!;
       const path = await c.path(w);
-      let mark = lastId(w.t);
+      let mark = await lastId(w.t);
       const body = typeof c.body === 'function' ? (c.body as (w: World) => unknown)(w) : c.body;
       const res = c.upload ? await sendUpload(w, c.as, path) : (await request(w.t, c.as, method, path, { body })).res;
       expect(res.status).toBe(c.status);
-      const rows = rowsAfter(w.t, mark).filter((r) => r.outcome === 'ok' && r.actorId === c.as.sub);
+      const rows = (await rowsAfter(w.t, mark)).filter((r) => r.outcome === 'ok' && r.actorId === c.as.sub);
       if (c.action === null) expect(rows, `${key} changes nothing`).toEqual([]);
       else
         expect(
@@ -487,17 +498,18 @@ describe('the audit log records', () => {
         const d = c.denied;
         // A 404 refusal is the same path called by someone who may not see it.
         const deniedPath = d.path ? await d.path(w) : path;
-        mark = lastId(w.t);
-        const counted = countsOf(w.t);
+        mark = await lastId(w.t);
+        const counted = await countsOf(w.t);
         const refused = await request(w.t, d.as, method, deniedPath, { body: d.body ?? body });
         expect(refused.res.status, refused.text).toBe(d.status);
-        const rows = rowsAfter(w.t, mark);
-        // A new denied row, or (a repeat within the minute of an earlier refusal) that row counted once more.
-        const denied = [...rows.filter((r) => r.outcome === 'denied'), ...countedAgain(w.t, counted)].filter((r) => r.actorId === d.as.sub);
-        expect(
-          denied.map((r) => r.action),
-          key,
-        ).toContain(d.action);
+        // A new denied row, or (a repeat within the minute of an earlier refusal) that row counted once more; written
+        // beside the answer, in a transaction of its own (domain/audit.ts `refusal`).
+        const deniedActions = async () =>
+          [...(await rowsAfter(w.t, mark)).filter((r) => r.outcome === 'denied'), ...(await countedAgain(w.t, counted))]
+            .filter((r) => r.actorId === d.as.sub)
+            .map((r) => r.action);
+        await expect.poll(deniedActions, { message: key }).toContain(d.action);
+        const rows = await rowsAfter(w.t, mark);
         expect(
           rows.filter((r) => r.outcome === 'ok'),
           'a refusal changes nothing',
@@ -507,14 +519,19 @@ describe('the audit log records', () => {
   }
 
   it('a denied row with no actor for each rejected token, naming the reason and never the token', async () => {
-    const mark = lastId(w.t);
+    const mark = await lastId(w.t);
     const good = await w.t.token(alice);
     const token = `${good.slice(0, -4)}${good.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
     const res = await request(w.t, null, 'GET', '/api/v1/me', { headers: { authorization: `Bearer ${token}` } });
     expect(res.res.status).toBe(401);
-    const rows = w.t.db.all<{ actorId: string | null; outcome: string; action: string; detail: string }>(
-      sql`SELECT actor_id AS actorId, outcome, action, detail FROM audit_events WHERE id > ${mark}`,
-    );
+    const refusals = () =>
+      allRows<{ actorId: string | null; outcome: string; action: string; detail: string }>(
+        w.t.db,
+        sql`SELECT actor_id AS "actorId", outcome, action, detail FROM audit_events WHERE id > ${mark}`,
+      );
+    // Written beside the answer, in a transaction of its own (domain/audit.ts `refusal`).
+    await expect.poll(refusals).toHaveLength(1);
+    const rows = await refusals();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ actorId: null, outcome: 'denied', action: 'auth' });
     expect(JSON.parse(rows[0]!.detail)).toMatchObject({ path: '/api/v1/me', reason: expect.any(String) });

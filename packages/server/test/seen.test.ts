@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectError, makeTestApp, people, postMessage, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { firstRow, rows as allRows } from '../src/store/sql.js';
 
 const { alice, adam, sam, gina, root } = people;
 
@@ -18,7 +19,8 @@ beforeEach(async () => {
 
 const view = async (user: TestUser, id: string) => (await t.call(user, 'GET', `/conversations/${id}`)).json;
 const read = async (user: TestUser, id: string) => expect((await t.call(user, 'POST', `/conversations/${id}/read`)).status).toBe(204);
-const seenAt = (id: string, side: string) => t.db.get<{ at: string }>(sql`SELECT at FROM seen_marks WHERE conversation_id = ${id} AND side = ${side}`)?.at;
+const seenAt = async (id: string, side: string) =>
+  (await firstRow<{ at: string }>(t.db, sql`SELECT at FROM seen_marks WHERE conversation_id = ${id} AND side = ${side}`))?.at;
 
 describe('seen, for customers', () => {
   it("says when the account's staff read the customer's latest message, by the team's name", async () => {
@@ -26,7 +28,7 @@ describe('seen, for customers', () => {
     expect((await view(alice, c.id)).conversation.seen).toBeNull();
     await read(sam, c.id);
     const thread = await view(alice, c.id);
-    expect(thread.conversation.seen).toEqual({ messageId: thread.messages[0].id, at: seenAt(c.id, 'staff'), by: { name: 'Hartley', team: true } });
+    expect(thread.conversation.seen).toEqual({ messageId: thread.messages[0].id, at: await seenAt(c.id, 'staff'), by: { name: 'Hartley', team: true } });
     // A co-participant customer sees the same: it is about the customers' side.
     await t.call(alice, 'POST', `/conversations/${c.id}/participants`, { userIds: ['adam'] });
     expect((await view(adam, c.id)).conversation.seen).toEqual(thread.conversation.seen);
@@ -59,37 +61,34 @@ describe('seen, for customers', () => {
     const c = await startConversation(t, alice);
     await read(sam, c.id);
     const before = JSON.stringify(await view(alice, c.id));
-    const firstSeen = seenAt(c.id, 'staff');
-    const aliceEvents = () => t.db.all(sql`SELECT type, data FROM events WHERE user_id = 'alice' ORDER BY id`);
-    const eventsBefore = aliceEvents();
+    const firstSeen = await seenAt(c.id, 'staff');
+    const aliceEvents = () => allRows(t.db, sql`SELECT type, data FROM events WHERE user_id = 'alice' ORDER BY id`);
+    const eventsBefore = await aliceEvents();
     await new Promise((r) => setTimeout(r, 5));
     // Staff write hidden notes and read the thread again, several of them.
     await postMessage(t, sam, c.id, { body: 'Checked the file', action: 'internal_note' });
     await read(root, c.id);
-    expect(aliceEvents()).toEqual(eventsBefore);
+    expect(await aliceEvents()).toEqual(eventsBefore);
     await postMessage(t, root, c.id, { body: 'Closing internally', action: 'resolve' });
     await read(sam, c.id);
-    expect(seenAt(c.id, 'staff')).toBe(firstSeen);
+    expect(await seenAt(c.id, 'staff')).toBe(firstSeen);
     const after = await view(alice, c.id);
     expect(after.conversation.seen).toEqual(JSON.parse(before).conversation.seen);
     expect(after.messages).toEqual(JSON.parse(before).messages);
     // The status change the resolve note caused is visible (API.md); the read after it tells nothing more.
-    expect(
-      aliceEvents()
-        .slice(eventsBefore.length)
-        .map((e) => (e as { type: string }).type),
-    ).toEqual(['conversation.updated']);
+    expect((await aliceEvents()).slice(eventsBefore.length).map((e) => (e as { type: string }).type)).toEqual(['conversation.updated']);
   });
 
   it("tells the customer's open views when staff first read their message, and only then", async () => {
     const c = await startConversation(t, alice);
-    const updates = () => t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM events WHERE user_id = 'alice' AND type = 'conversation.updated'`)!.n;
-    const before = updates();
+    const updates = async () =>
+      (await firstRow<{ n: number }>(t.db, sql`SELECT count(*) AS n FROM events WHERE user_id = 'alice' AND type = 'conversation.updated'`))!.n;
+    const before = await updates();
     await read(sam, c.id);
-    expect(updates()).toBe(before + 1);
+    expect(await updates()).toBe(before + 1);
     await read(sam, c.id);
     await read(root, c.id);
-    expect(updates()).toBe(before + 1);
+    expect(await updates()).toBe(before + 1);
   });
 
   it('is about the latest customer message, never a note even when a hidden note is the newest message', async () => {
@@ -110,7 +109,7 @@ describe('seen, for staff', () => {
     await read(alice, c.id);
     expect((await view(sam, c.id)).conversation.seen).toEqual({
       messageId: answer.id,
-      at: seenAt(c.id, 'customer'),
+      at: await seenAt(c.id, 'customer'),
       by: { name: 'Alice Applicant', team: false },
     });
     // A hidden note after it is not "their" latest message for customers: seen stays.
@@ -134,6 +133,6 @@ describe('account settings', () => {
     expect((await t.call(root, 'GET', '/accounts/no-such-account/settings')).text).toBe(unknown.text);
     expectError(await t.call(root, 'PATCH', '/accounts/acme/settings', { showReaderNames: 'yes' }), 422, 'invalid');
     expectError(await t.call(root, 'PATCH', '/accounts/acme/settings', {}), 422, 'invalid');
-    expect(t.db.all(sql`SELECT * FROM account_settings`)).toEqual([]);
+    expect(await allRows(t.db, sql`SELECT * FROM account_settings`)).toEqual([]);
   });
 });

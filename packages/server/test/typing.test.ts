@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectError, makeTestApp, people, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
+import { rows as allRows } from '../src/store/sql.js';
 
 const { alice, adam, bob, sam, gina, root } = people;
 const stan: TestUser = { sub: 'stan', name: 'Stan Second Staff', role: 'staff', accounts: ['acme'] };
@@ -81,7 +82,7 @@ describe('POST /conversations/:id/typing', () => {
     expect((await t.call(sam, 'POST', `/conversations/${c.id}/typing`)).status).toBe(204);
     await settle();
     expect(typingFrames(await watching.close())).toHaveLength(1);
-    expect(t.db.all(sql`SELECT id FROM events WHERE type = 'typing' OR data LIKE '%expiresInSeconds%'`)).toEqual([]);
+    expect(await allRows(t.db, sql`SELECT id FROM events WHERE type = 'typing' OR data LIKE '%expiresInSeconds%'`)).toEqual([]);
     const replay = await openStream(stan, '0');
     await settle();
     const text = await replay.close();

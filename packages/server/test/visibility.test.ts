@@ -7,9 +7,10 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../src/auth/token.js';
 import { ApiError } from '../src/errors.js';
-import { transaction } from '../src/store/sqlite/client.js';
+import { transaction } from '../src/store/runtime.js';
 import { conversationVisible, loadVisibleConversation } from '../src/domain/visibility.js';
 import { makeTestApp, people, signInAll, startConversation } from './helpers.js';
+import { execute, firstRow } from '../src/store/sql.js';
 
 const viewers: Identity[] = [
   { id: 'root', name: 'Admin', email: null, role: 'admin', accounts: '*' },
@@ -35,17 +36,23 @@ describe('conversation visibility', () => {
     for (const state of states) {
       for (const viewer of viewers) {
         // Through the database's transactions, behind the refusals' audit rows written there.
-        await transaction(t.db, (tx) => {
-          tx.run(sql`DELETE FROM conversation_users WHERE conversation_id = ${conversation} AND user_id = ${viewer.id}`);
+        await transaction(t.db, async (tx) => {
+          await execute(tx, sql`DELETE FROM conversation_users WHERE conversation_id = ${conversation} AND user_id = ${viewer.id}`);
           if (state)
-            tx.run(sql`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left)
-                       VALUES (${conversation}, ${viewer.id}, ${state.participant}, ${state.left})`);
+            await execute(
+              tx,
+              sql`INSERT INTO conversation_users (conversation_id, user_id, participant, has_left)
+                  VALUES (${conversation}, ${viewer.id}, ${state.participant ? sql`TRUE` : sql`FALSE`}, ${state.left ? sql`TRUE` : sql`FALSE`})`,
+            );
         });
         const listed =
-          t.db.get<{ n: number }>(sql`
+          (await firstRow<{ n: number }>(
+            t.db,
+            sql`
           SELECT count(*) AS n FROM conversations c
           LEFT JOIN conversation_users cu ON cu.conversation_id = c.id AND cu.user_id = ${viewer.id}
-          WHERE c.id = ${conversation} AND ${conversationVisible(viewer)}`)!.n === 1;
+          WHERE c.id = ${conversation} AND ${conversationVisible(viewer)}`,
+          ))!.n === 1;
         let opened: boolean;
         try {
           opened = (await loadVisibleConversation(t.db, viewer, conversation)).id === conversation;

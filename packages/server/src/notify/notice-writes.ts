@@ -54,7 +54,7 @@ export async function claimNotices(db: Db, leader: Leader, nowMs: number, leaseM
   await execute(
     db,
     sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease}
-        WHERE id IN (SELECT value FROM ${dialectOf(db).jsonEach(sql`${JSON.stringify(ids)}`)})`,
+        WHERE id IN (SELECT CAST(value AS BIGINT) FROM ${dialectOf(db).jsonEach(sql`${JSON.stringify(ids)}`)})`,
   );
   return { ids, attempts: Number(head.attempts) + 1, createdAt: head.createdAt };
 }
@@ -64,7 +64,7 @@ export async function finishNotices(db: Db, ids: number[], status: 'sent' | 'fai
   await execute(
     db,
     sql`UPDATE notifications SET status = ${status}, last_error = ${error}, delivered_at = ${status === 'sent' ? atIso : null}
-        WHERE id IN (SELECT value FROM ${dialectOf(db).jsonEach(sql`${JSON.stringify(ids)}`)}) AND status = 'pending'`,
+        WHERE id IN (SELECT CAST(value AS BIGINT) FROM ${dialectOf(db).jsonEach(sql`${JSON.stringify(ids)}`)}) AND status = 'pending'`,
   );
 }
 
@@ -73,7 +73,7 @@ export async function postponeNotices(db: Db, ids: number[], nextAttemptIso: str
   await execute(
     db,
     sql`UPDATE notifications SET next_attempt_at = ${nextAttemptIso}, last_error = ${error}
-        WHERE id IN (SELECT value FROM ${dialectOf(db).jsonEach(sql`${JSON.stringify(ids)}`)}) AND status = 'pending'`,
+        WHERE id IN (SELECT CAST(value AS BIGINT) FROM ${dialectOf(db).jsonEach(sql`${JSON.stringify(ids)}`)}) AND status = 'pending'`,
   );
 }
 
