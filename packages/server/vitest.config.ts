@@ -20,6 +20,41 @@ const writerThreadSuites = [
   'typing',
 ].map((name) => `test/${name}.test.ts`);
 
+/**
+ * Suites also run with every app on a fresh PostgreSQL database instead of a SQLite file (test/helpers.ts
+ * `makeTestApp`). Not (yet) here: attachments, ratings, list-cache and security-audit, each for one or a few cases that
+ * test SQLite by nature (files on disk, the single writer's wait, another program writing the file) or a PostgreSQL
+ * difference still open (a token `sub` holding U+0000); and the suites of the SQLite store's own machinery (writer
+ * thread, group commit, checkpointer, faults, migrations, crash).
+ */
+const postgresSuites = [
+  'api-headers-node',
+  'attachments-node',
+  'auth',
+  'auth-cache',
+  'authz-matrix',
+  'events',
+  'flow',
+  'fuzz',
+  'json-body-node',
+  'key-rotation',
+  'leaks',
+  'linear-input',
+  'mentions',
+  'notify',
+  'openapi',
+  'queues',
+  'rate-limits',
+  'reply-times',
+  'routes',
+  'saved-replies',
+  'search-plan',
+  'security',
+  'seen',
+  'typing',
+  'visibility',
+].map((name) => `test/${name}.test.ts`);
+
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -31,6 +66,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'server', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/postgres/**'] } },
       { extends: true, test: { name: 'writer thread', include: writerThreadSuites, env: { SECURE_INBOX_TEST_WRITER_THREAD: '1' } } },
+      { extends: true, test: { name: 'server on PostgreSQL', include: postgresSuites, env: { SECURE_INBOX_TEST_STORE: 'postgres' } } },
       // The PostgreSQL store's own tests, on a database of their own per file (test/postgres/database.ts).
       // `gc()` lets the attachment test measure what stays in memory while 20 MB stream through.
       { extends: true, test: { name: 'postgres', include: ['test/postgres/**/*.test.ts'], execArgv: ['--expose-gc'] } },
