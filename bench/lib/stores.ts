@@ -3,21 +3,23 @@
  * how to keep a store holding the generated data for later runs, and how to hand a run its own copy of it, so that the
  * writes of one run never reach the next. Adding a store is one entry of `stores`.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import pg from 'pg';
 
 export interface StoreRun {
   /** The server's environment for this store. */
   env: Record<string, string>;
   /** Keeps what the server wrote as the cached data of `key` (the server is stopped). */
-  keep(cacheDir: string): void;
+  keep(cacheDir: string): Promise<void>;
   /** Frees what the run used. */
   dispose(): Promise<void>;
 }
 
 export interface Store {
   /** Why the store cannot be used here, or null when it can: asked before anything starts. */
-  unavailable(): string | null;
+  unavailable(): Promise<string | null>;
   /** A store with nothing in it, for writing the data through the API. */
   empty(runDir: string): Promise<StoreRun>;
   /** A copy of the data kept under `cacheDir`, or null when there is none. */
@@ -29,7 +31,7 @@ const SQLITE_FILES = ['', '-wal', '-shm'];
 function sqliteRun(file: string): StoreRun {
   return {
     env: { SECURE_INBOX_DB: file },
-    keep(cacheDir) {
+    async keep(cacheDir) {
       mkdirSync(cacheDir, { recursive: true });
       for (const suffix of SQLITE_FILES) {
         rmSync(join(cacheDir, 'inbox.db' + suffix), { force: true });
@@ -43,7 +45,7 @@ function sqliteRun(file: string): StoreRun {
 }
 
 const sqlite: Store = {
-  unavailable: () => null,
+  unavailable: async () => null,
   async empty(runDir) {
     const file = join(runDir, 'inbox.db');
     for (const suffix of SQLITE_FILES) rmSync(file + suffix, { force: true });
@@ -61,18 +63,76 @@ const sqlite: Store = {
 };
 
 /**
- * PostgreSQL, once the server reads SECURE_INBOX_DATABASE_URL: `empty` creates a database of its own for the run and
- * points SECURE_INBOX_DATABASE_URL at it, `keep` copies it to a template database named after the cache key, `cached`
- * creates the run's database from that template (CREATE DATABASE … TEMPLATE …), `dispose` drops the run's database.
+ * PostgreSQL: `empty` creates a database of its own for the run and points SECURE_INBOX_DATABASE_URL at it (the server
+ * migrates it on start), `keep` copies it to a template database named after the cache key, `cached` creates the run's
+ * database from that template (CREATE DATABASE … TEMPLATE …), `dispose` drops the run's database. The administrator's
+ * URL is the tests' one, `SECURE_INBOX_TEST_DATABASE_URL`.
+ *
+ * A template stays when its cache directory is dropped for a newer build; `psql -c 'DROP DATABASE
+ * secure_inbox_bench_<hash>'` frees it (they are listed by `psql -l`).
  */
-const POSTGRES_MISSING = 'the PostgreSQL store is not available in this build';
+const adminUrl = () => process.env.SECURE_INBOX_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function databaseUrl(name: string): string {
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The template of a cache key: a hash, since a database name holds at most 63 bytes and the key is longer. */
+const templateOf = (cacheDir: string) => `secure_inbox_bench_${createHash('sha256').update(basename(cacheDir)).digest('hex').slice(0, 16)}`;
+
+async function databaseExists(client: pg.Client, name: string): Promise<boolean> {
+  return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+}
+
+/** The run's database, created (from `template`, or empty) under a name no other run has. */
+async function postgresRun(template?: string): Promise<StoreRun> {
+  const name = `secure_inbox_bench_run_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE ${ident(name)}${template ? ` TEMPLATE ${ident(template)}` : ''}`));
+  return {
+    env: { SECURE_INBOX_DATABASE_URL: databaseUrl(name) },
+    async keep(cacheDir) {
+      mkdirSync(cacheDir, { recursive: true });
+      const kept = templateOf(cacheDir);
+      await withAdmin(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${ident(kept)} WITH (FORCE)`);
+        await c.query(`CREATE DATABASE ${ident(kept)} TEMPLATE ${ident(name)}`);
+      });
+    },
+    dispose: () => withAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`))),
+  };
+}
+
 const postgres: Store = {
-  unavailable: () => POSTGRES_MISSING,
-  async empty() {
-    throw new StoreUnavailable(POSTGRES_MISSING);
+  async unavailable() {
+    try {
+      await withAdmin((c) => c.query('SELECT 1'));
+      return null;
+    } catch (error) {
+      return (
+        `no PostgreSQL answers at ${adminUrl()} (${(error as Error).message}): install one with \`apt-get install -y postgresql\` ` +
+        "and start it with `pg_ctlcluster <version> main start`, or set SECURE_INBOX_TEST_DATABASE_URL to an administrator's URL"
+      );
+    }
   },
-  async cached() {
-    throw new StoreUnavailable(POSTGRES_MISSING);
+  empty: () => postgresRun(),
+  async cached(cacheDir) {
+    const template = templateOf(cacheDir);
+    if (!existsSync(join(cacheDir, 'written.json')) || !(await withAdmin((c) => databaseExists(c, template)))) return null;
+    return postgresRun(template);
   },
 };
 

@@ -113,10 +113,15 @@ describe('writing it through the API', () => {
 });
 
 describe('the runner', () => {
-  it('refuses the PostgreSQL store, saying so, before starting anything', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'traffic.ts', '--store', 'postgres'], { cwd: benchDir, encoding: 'utf8' });
+  it('refuses the PostgreSQL store when no PostgreSQL answers, saying how to start one, before starting anything', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'traffic.ts', '--store', 'postgres'], {
+      cwd: benchDir,
+      encoding: 'utf8',
+      env: { ...process.env, SECURE_INBOX_TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' },
+    });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('the PostgreSQL store is not available in this build');
+    expect(run.stderr).toContain('no PostgreSQL answers at postgres://postgres@127.0.0.1:1/postgres');
+    expect(run.stderr).toContain('pg_ctlcluster');
     expect(run.stdout).toBe('');
   }, 30_000);
 });

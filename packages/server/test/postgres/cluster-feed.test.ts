@@ -7,6 +7,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
 import { appendEvents, readEventsAfter } from '../../src/store/postgres/cluster/feed.js';
+import { appendEventRows } from '../../src/store/postgres/events.js';
+import { transaction } from '../../src/store/postgres/transaction.js';
 import { useTestDatabase } from './database.js';
 
 const database = useTestDatabase();
@@ -107,6 +109,35 @@ describe('appendEvents and readEventsAfter', () => {
     );
     expect(results.flat()).toHaveLength(60);
     for (const user of ['v1', 'v2', 'v3']) expect(await ids(user, null)).toHaveLength(20);
+  });
+
+  it('writes the appends of one transaction together at its end: appends one after the other, for users in opposite orders, never deadlock', async () => {
+    // A message's notices and then its events, each for users of their own, as notify/effects.ts appends them.
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        transaction(db, async (tx) => {
+          for (const user of i % 2 ? ['d1', 'd2', 'd3'] : ['d3', 'd2', 'd1']) {
+            await appendEventRows(tx as PgDb, [event(user)], new Date().toISOString());
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    for (const user of ['d1', 'd2', 'd3']) expect(await ids(user, null)).toHaveLength(20);
+  });
+
+  it('drops the appends of a savepoint that rolls back, and keeps the others of its transaction', async () => {
+    await transaction(db, async (tx) => {
+      await appendEventRows(tx as PgDb, [event('s1', 'kept')], new Date().toISOString());
+      await expect(
+        transaction(db, async (inner) => {
+          await appendEventRows(inner as PgDb, [event('s1', 'dropped')], new Date().toISOString());
+          throw new Error('inner fails');
+        }),
+      ).rejects.toThrow('inner fails');
+    });
+    expect((await readEventsAfter(db, 's1', null)).map((e) => e.type)).toEqual(['kept']);
   });
 
   it('reads only the user’s own events, after lastId, a bounded page at a time', async () => {

@@ -7,14 +7,25 @@ import type { NewEvent } from '../sqlite/events.js';
 import type { PgDb } from './db.js';
 import { appendEvents, readEventsAfter } from './cluster/feed.js';
 import { events } from './schema.js';
+import { lastWrite } from './transaction.js';
 
-/** Appends `rows` to their users' logs, in order, in the caller's transaction (as its last write: cluster/feed.ts). */
+/**
+ * Appends `rows` to their users' logs, in order, as the last write of the caller's transaction: the rows of every
+ * append in one transaction are written together, at its end, so the users' event locks are taken once, in one
+ * order (cluster/feed.ts). A message's notices and its events, appended one after the other, each taking their own
+ * locks, deadlocked two messages written at once.
+ */
 export async function appendEventRows(db: PgDb, rows: NewEvent[], createdAt: string): Promise<void> {
   if (rows.length === 0) return;
-  await appendEvents(
+  await lastWrite(
     db,
+    writeEvents,
     rows.map((row) => ({ ...row, createdAt })),
   );
+}
+
+async function writeEvents(tx: PgDb, rows: (NewEvent & { createdAt: string })[]): Promise<void> {
+  await appendEvents(tx, rows);
 }
 
 /** A user's events after `after`, oldest first, at most `limit`. */

@@ -14,7 +14,12 @@ type PgLike = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 interface Hooks {
   commit: (() => void)[];
   end: (() => void)[];
+  /** Rows kept for one write at the end of the transaction, by the function that writes them (`lastWrite`). */
+  last: Map<LastWrite, unknown[]>;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type LastWrite = (tx: PgLike, rows: any[]) => Promise<void>;
 
 /** One transaction or savepoint, while it is open. */
 interface Frame {
@@ -48,7 +53,7 @@ export function rootOf(db: PgLike): PgLike {
 export async function transaction<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> | T, options: TransactionOptions = {}): Promise<T> {
   const frame = openFrame();
   if (frame) return savepoint(frame, fn, options);
-  const hooks: Hooks = { commit: [], end: [] };
+  const hooks: Hooks = { commit: [], end: [], last: new Map() };
   let opened: Frame | undefined;
   let committed = false;
   try {
@@ -56,7 +61,11 @@ export async function transaction<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> 
       const outer = { open: true };
       roots.set(tx, rootOf(db));
       opened = { root: rootOf(db), tx, hooks, open: true, outer };
-      return current.run(opened, () => Promise.resolve(fn(tx)));
+      return current.run(opened, async () => {
+        const value = await fn(tx);
+        for (const [write, rows] of hooks.last) await write(tx, rows);
+        return value;
+      });
     });
     committed = true;
     if (options.afterCommit) hooks.commit.push(options.afterCommit);
@@ -70,6 +79,7 @@ export async function transaction<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> 
 
 async function savepoint<T>(frame: Frame, fn: (tx: PgLike) => Promise<T> | T, options: TransactionOptions): Promise<T> {
   const mark = frame.hooks.commit.length;
+  const lastMarks = new Map([...frame.hooks.last].map(([write, rows]) => [write, rows.length]));
   const inner: Frame = { ...frame, open: true };
   try {
     const value = await frame.tx.transaction((tx) => {
@@ -80,6 +90,7 @@ async function savepoint<T>(frame: Frame, fn: (tx: PgLike) => Promise<T> | T, op
     return value;
   } catch (error) {
     frame.hooks.commit.length = mark;
+    for (const [write, rows] of frame.hooks.last) rows.length = lastMarks.get(write) ?? 0;
     throw error;
   } finally {
     inner.open = false;
@@ -91,6 +102,21 @@ export function afterCommit(fn: () => void): void {
   const frame = openFrame();
   if (frame) frame.hooks.commit.push(fn);
   else fn();
+}
+
+/**
+ * Keeps `rows` to be written by `write` as the last write of the transaction open here, together with every other
+ * row kept for the same `write` in it (those of a savepoint rolled back are dropped); writes them at once when no
+ * transaction is open. For writes that must happen once per transaction, such as the event feed's (cluster/feed.ts).
+ */
+export async function lastWrite<D extends PgLike, R>(db: D, write: (tx: D, rows: R[]) => Promise<void>, rows: R[]): Promise<void> {
+  const frame = openFrame();
+  if (!frame || db === frame.root) return write(db, rows);
+  // The transaction's `tx` is of the same kind as `db`, which was handed it (or is it).
+  const key = write as unknown as LastWrite;
+  const kept = frame.hooks.last.get(key);
+  if (kept) kept.push(...rows);
+  else frame.hooks.last.set(key, [...rows]);
 }
 
 /** See store/sqlite/client.ts `transactionAfter`: a transaction of its own once the one open here has ended. */

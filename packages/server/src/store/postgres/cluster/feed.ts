@@ -16,7 +16,8 @@
  * - every insert into `events` goes through appendEvents (or takes the same locks first);
  * - the id sequence hands out values in time order across sessions (an identity's default `CACHE 1`);
  * - appendEvents runs once per transaction, as its last write, so the locks are held only for the commit and are
- *   always taken in one order (two calls in one transaction could take them out of order and deadlock).
+ *   always taken in one order (two calls in one transaction could take them out of order and deadlock): the store's
+ *   appends (events.ts) keep their rows and write them together at the end of the transaction (`lastWrite`).
  * Appends for one user wait for each other's commit; appends for different users do not.
  *
  * Rejected: reading only below the oldest transaction in flight (`pg_snapshot_xmin(pg_current_snapshot())`, rows
