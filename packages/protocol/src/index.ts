@@ -540,12 +540,19 @@ export type AuditEvent = z.infer<typeof AuditEvent>;
 export const AuditList = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() });
 
 // ---------------------------------------------------------------- token claims
+/** An id from a token names a row: no U+0000, which PostgreSQL's text cannot hold (so neither store takes it). */
+const tokenId = z
+  .string()
+  .min(1)
+  .max(limits.id)
+  .refine((value) => !value.includes('\u0000'), 'must not hold U+0000');
+
 export const TokenClaims = z.object({
-  sub: z.string().min(1).max(limits.id),
+  sub: tokenId,
   name: z.string().min(1).max(200),
   email: z.string().email().max(320).optional(),
   role: Role,
-  accounts: z.array(z.string().min(1).max(limits.id)).max(1000),
+  accounts: z.array(tokenId).max(1000),
   /** Extension: a kind of staff (`support`); only with role `staff` or `admin`. */
   staffKind: StaffKind.optional(),
 });

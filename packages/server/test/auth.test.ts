@@ -197,6 +197,8 @@ describe('a refused token says why, in one word, and the log says the same', () 
     ['signature', 'garbage', async () => 'garbage'],
     ['claims', 'an unknown role', async () => signHs({ ...validClaims(), role: 'superuser' })],
     ['claims', 'no sub', async () => signHs(without(validClaims(), 'sub'))],
+    ['claims', 'a sub holding U+0000', async () => signHs({ ...validClaims(), sub: 'ops\u0000' })],
+    ['claims', 'an account holding U+0000', async () => signHs({ ...validClaims(), accounts: ['acme\u0000'] })],
     ['lifetime', 'a lifetime over the maximum', async () => signHs({ ...validClaims(), iat: now(), exp: now() + 3600 + 600 })],
     ['lifetime', 'iat in the future', async () => signHs({ ...validClaims(), iat: now() + 300, exp: now() + 900 })],
   ];

@@ -151,7 +151,8 @@ describe('log injection', () => {
   const ANSI = '\u001b[2J\u001b[1;31mADMIN\u001b[0m\u0007';
   const fakeJson = '"},{"actorId":"root","action":"account.update","outcome":"ok"}';
   const nasty: TestUser = { sub: `${CRLF_LINE}${ANSI}`, name: `Eve\r\n[INFO] login ok${ANSI}`, role: 'customer', accounts: [`acme\nX-Injected: 1${ANSI}`] };
-  const admin2: TestUser = { sub: `ops\r\n${fakeJson}\u0000`, name: 'Ops', role: 'admin', accounts: ['*'] };
+  // (U+0000 is refused in ids: auth.test.ts.)
+  const admin2: TestUser = { sub: `ops\r\n${fakeJson}\u0007`, name: 'Ops', role: 'admin', accounts: ['*'] };
 
   it('stores CR/LF, ANSI escapes and fake log lines in ids and names as data, and answers them JSON-escaped', async () => {
     // A denied action by a user whose id is a fake log line.
