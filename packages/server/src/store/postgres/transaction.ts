@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { TransactionOptions } from '../types.js';
+import { runHooks } from '../hooks.js';
 
 type PgLike = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
@@ -125,15 +126,4 @@ export function transactionAfter<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> |
   if (!frame) return transaction(rootOf(db), fn);
   const root = frame.root;
   return new Promise<T>((resolve, reject) => frame.hooks.end.push(() => void transaction(root, fn).then(resolve, reject)));
-}
-
-function runHooks(list: (() => void)[]): void {
-  for (const hook of list) {
-    try {
-      hook();
-    } catch (error) {
-      // The transaction is over: a hook that fails must not turn a committed write into an error.
-      console.error(`Work after a commit failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
 }

@@ -10,6 +10,7 @@ import type { Dialect } from '../dialect.js';
 import type { TransactionOptions } from '../types.js';
 import { sqliteDialect } from './dialect.js';
 import * as schema from './schema.js';
+import { runHooks } from '../hooks.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -99,17 +100,6 @@ export async function withHooks<T>(client: Database.Database, fn: (registered: T
     hooks.delete(client);
     if (committed) runHooks(registered.commit);
     runHooks(registered.end);
-  }
-}
-
-function runHooks(list: (() => void)[]): void {
-  for (const hook of list) {
-    try {
-      hook();
-    } catch (error) {
-      // The transaction is over: a hook that fails must not turn a committed write into an error.
-      console.error(`Work after a commit failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
   }
 }
 
