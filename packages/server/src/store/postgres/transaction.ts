@@ -19,8 +19,8 @@ interface Hooks {
   last: Map<LastWrite, unknown[]>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type LastWrite = (tx: PgLike, rows: any[]) => Promise<void>;
+/** A writer of kept rows, as `lastWrite` keeps it: each is called back with the rows kept for it, which it gave. */
+type LastWrite = (tx: PgLike, rows: unknown[]) => Promise<void>;
 
 /** One transaction or savepoint, while it is open. */
 interface Frame {
