@@ -9,6 +9,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { PgDb } from '../../src/store/postgres/db.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/types.js';
 import { captureLogs, people, readAnswer, SECRET, type TestUser } from '../helpers.js';
@@ -171,5 +172,45 @@ describe('limits across instances', () => {
     expect((await a.call(alice, 'GET', '/me', undefined, from)).status).toBe(429);
     expect((await b.call(alice, 'GET', '/me', undefined, from)).status).toBe(429);
     expect((await b.call(alice, 'GET', '/me', undefined, { 'x-forwarded-for': '203.0.113.10' })).status).toBe(200);
+  });
+});
+
+describe('conversation pointers', () => {
+  beforeEach(async () => {
+    pair = await twoInstances();
+  });
+
+  it('never move backwards when two sends commit out of order', async () => {
+    const { a, b } = pair;
+    const id = await conversationOn(a);
+    const pool = (a.store.db as unknown as PgDb).$client;
+    await pool.query(
+      `INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status) VALUES ('att_held', 'alice', 'a.txt', 1, 'text/plain', $1, 'clean')`,
+      ['0'.repeat(64)],
+    );
+    // The first send draws its seq, then waits to claim an attachment whose row another transaction holds locked.
+    const holder = await pool.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT id FROM attachments WHERE id = 'att_held' FOR UPDATE`);
+    const first = a.call(alice, 'POST', `/conversations/${id}/messages`, { body: '<p>first</p>', attachmentIds: ['att_held'] });
+    await until(
+      async () => (await pool.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rowCount === 1,
+      'the first send to wait',
+    );
+    // The second draws a larger seq, moves the pointers and commits first (through the other instance).
+    const second = await b.call(alice, 'POST', `/conversations/${id}/messages`, { body: '<p>second</p>' });
+    expect(second.status).toBe(201);
+    await holder.query('COMMIT');
+    holder.release();
+    expect((await first).status).toBe(201);
+
+    const { rows } = await pool.query<{ last_seq: number; last_public_seq: number; newest: number }>(
+      `SELECT last_seq, last_public_seq, (SELECT max(seq) FROM messages WHERE conversation_id = $1) AS newest FROM conversations WHERE id = $1`,
+      [id],
+    );
+    expect(rows[0]!.last_seq).toBe(rows[0]!.newest);
+    expect(rows[0]!.last_public_seq).toBe(rows[0]!.newest);
+    // What a client sees: the inbox previews the newest message, on either instance.
+    for (const on of [a, b]) expect((await on.call(alice, 'GET', '/conversations')).json.items[0].lastMessage.preview).toContain('second');
   });
 });
