@@ -9,6 +9,9 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { eventBus } from '../../src/realtime/bus.js';
+import { sendToStreams } from '../../src/store/postgres/cluster/instance.js';
+import { PAYLOAD_MAX_BYTES } from '../../src/store/postgres/cluster/wakeups.js';
 import type { PgDb } from '../../src/store/postgres/db.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/types.js';
@@ -136,6 +139,20 @@ describe('two instances on one database', () => {
     expect(JSON.parse(frame.split('\ndata: ')[1]!)).toMatchObject({ conversationId: id, user: { id: 'sam' } });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(customer.frames().some((f) => f.startsWith('event: typing'))).toBe(false);
+  });
+
+  it('an ephemeral frame for more users than one notification holds reaches each of them on B, once', async () => {
+    const { a, b } = pair;
+    // 120 ids of 200 characters: about 24 KB of ids, three times what one notification may carry.
+    const ids = Array.from({ length: 120 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(197)}`);
+    expect(Buffer.byteLength(JSON.stringify(ids))).toBeGreaterThan(3 * PAYLOAD_MAX_BYTES);
+    const received = new Map<string, string[]>();
+    for (const id of ids) eventBus(b.store.db).subscribe(id, (frame) => void (frame && received.set(id, [...(received.get(id) ?? []), frame])));
+    const frame = 'event: typing\ndata: {"conversationId":"c_x"}\n\n';
+    await sendToStreams(a.store.db, ids, frame);
+    await until(() => received.size === ids.length, 'every user on B');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([...received.values()].every((frames) => frames.length === 1 && frames[0] === frame)).toBe(true);
   });
 
   it('a page kept by B goes stale when A writes, and when a sign-in on A renames someone', async () => {
