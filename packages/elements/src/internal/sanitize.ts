@@ -98,21 +98,61 @@ function cleanChildren(parent: Node): void {
  */
 let inert: Document | undefined;
 
+/** The HTML parser's formatting elements: an end tag of one leaves the blocks opened inside it open. */
+const formatting = /^(?:a|b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u)$/;
+
+/**
+ * Whether elements would nest deeper than any body the server writes (`richText.maxDepth`), read from the tags alone,
+ * as the parser nests them: a start tag opens an element (`<br>` excepted); an end tag closes the innermost open
+ * element of its name and those inside it, or only itself for a formatting element (the blocks inside stay open); an
+ * end tag of nothing open changes nothing. Exact for the server's markup (every element closed where it was opened);
+ * it can only overcount other markup. Parsing such a body would cost the page seconds, so it is not parsed at all.
+ */
+function tooDeepToParse(html: string): boolean {
+  const open: string[] = [];
+  for (const [, end, name] of html.matchAll(/<(\/?)([a-z][^\s/>]*)/gi)) {
+    const tag = name!.toLowerCase();
+    if (tag === 'br') continue;
+    if (!end) {
+      if (open.push(tag) > richText.maxDepth) return true;
+    } else {
+      const at = open.lastIndexOf(tag);
+      if (at >= 0) open.splice(at, formatting.test(tag) ? 1 : open.length);
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether the parsed tree nests deeper than `richText.maxDepth` all the same (the parser can nest elements without
+ * their tags saying so, e.g. misnested formatting): one walk, stopping at the first element too deep. A tree walker,
+ * not the nodes' own `firstChild`/`nextSibling`, which a form's named controls can shadow.
+ */
+function tooDeep(root: Node): boolean {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
+  let depth = 0;
+  for (;;) {
+    if (walker.firstChild()) {
+      if (++depth > richText.maxDepth) return true;
+      continue;
+    }
+    while (!walker.nextSibling()) {
+      if (!walker.parentNode()) return false;
+      depth--;
+    }
+  }
+}
+
+/** The body's text, when it nests too deep to be shown as markup. Without a `<` left, the parser reads text only. */
+const textOnly = (html: string) => html.replace(/<[^<>]*>/g, '').replaceAll('<', '&lt;');
+
 const parse = (html: string) => {
   const element = (inert ??= document.createElement('template').content.ownerDocument).createElement('div');
-  // Nested deeper than any body the server writes: only its text is shown (parsing it would cost the
-  // page seconds). Without a `<` left, the parser reads text and character references only.
-  element.innerHTML = nesting(html) > richText.maxDepth ? html.replace(/<[^<>]*>/g, '').replaceAll('<', '&lt;') : html;
+  element.innerHTML = tooDeepToParse(html) ? textOnly(html) : html;
+  // Nested deeper all the same: only its text is shown.
+  if (tooDeep(element)) element.replaceChildren(element.textContent!);
   cleanChildren(element);
   return element;
-};
-
-/** How deep elements nest, from the tags alone: exact for the server's markup (all closed, `<br>` the only void element). */
-const nesting = (html: string) => {
-  let depth = 0;
-  let deepest = 0;
-  for (const [tag] of html.matchAll(/<\/?(?!br\b)[a-z]/gi)) deepest = Math.max(deepest, (depth = tag[1] === '/' ? Math.max(depth - 1, 0) : depth + 1));
-  return deepest;
 };
 
 /** Sanitizes HTML with the shared allow-list, as a string (the editor's value). */

@@ -3,6 +3,8 @@ import { sendKeys } from '@web/test-runner-commands';
 import { http } from 'msw';
 import { acknowledgement, db, failWith, focused, q, qa, requestsTo, text, until, useMocks, users, worker } from '../../internal/test/mocks.js';
 import type { Session } from '../../internal/session.js';
+import { richText } from '../../internal/sanitize.js';
+import { payloads } from '../../internal/test/xss.js';
 import '../secure-inbox/secure-inbox.js';
 import type { SecureInbox } from '../secure-inbox/secure-inbox.js';
 import type { SecureThreadView } from './thread-view.js';
@@ -434,6 +436,85 @@ describe('thread view', () => {
     } finally {
       clearInterval(ticker);
       window.removeEventListener('error', onError);
+    }
+  });
+
+  it('bounds the depth of bodies whose tags do not say how deep they nest, without freezing the page', async () => {
+    const stored = db.conversations.get('c-permit')!;
+    const template = stored.messages[0];
+    stored.messages.push(
+      // End tags of elements that are not open change nothing: 5,000 <b> nest all the same.
+      { ...template, id: 'm-stray-ends', body: `${'<b></q>'.repeat(5000)}stray end tags`, createdAt: '2025-03-02T10:00:00Z' },
+      // Misnested formatting: the parser keeps each <div> open inside the last.
+      { ...template, id: 'm-misnested', body: `${'<b><div></b>'.repeat(2500)}misnested`, createdAt: '2025-03-02T10:01:00Z' },
+      { ...template, id: 'm-nested-b', body: `${'<b>'.repeat(5000)}five thousand${'</b>'.repeat(5000)}`, createdAt: '2025-03-02T10:02:00Z' },
+    );
+    const errors: string[] = [];
+    const onError = (event: ErrorEvent) => errors.push(event.message);
+    window.addEventListener('error', onError);
+    let longestPause = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestPause = Math.max(longestPause, now - last);
+      last = now;
+    }, 10);
+    try {
+      const el = await open('token-alice');
+      await until(() => messages(el).length === 6);
+      const bodies = messages(el)
+        .slice(3)
+        .map((m) => m.querySelector('[part~="message-body"]')!);
+      expect(bodies.map(text)).to.deep.equal(['stray end tags', 'misnested', 'five thousand']);
+      // How deep elements nest inside each body: never deeper than any body the server writes.
+      const depth = (node: Element): number => Math.max(0, ...[...node.children].map((child) => 1 + depth(child)));
+      for (const body of bodies) expect(depth(body)).to.be.at.most(64);
+      expect(errors).to.deep.equal([]);
+      expect(longestPause).to.be.below(500);
+      await expect(el).to.be.accessible();
+    } finally {
+      clearInterval(ticker);
+      window.removeEventListener('error', onError);
+    }
+  });
+
+  it('renders bodies carrying XSS payloads without a script, handler, style or unsafe address, and stays accessible', async () => {
+    const stored = db.conversations.get('c-permit')!;
+    const template = stored.messages[0];
+    stored.messages.splice(
+      0,
+      stored.messages.length,
+      ...payloads.map((payload, i) => ({
+        ...template,
+        id: `m-xss-${i + 1}`,
+        body: `<p>before ${i + 1}</p>${payload.replaceAll('__xss(1)', `__xss(${i + 1})`)}`,
+        createdAt: `2025-03-02T10:${String(i).padStart(2, '0')}:00Z`,
+      })),
+    );
+    const ran: unknown[] = [];
+    const page = window as unknown as Record<string, unknown>;
+    const saved = { alert: page.alert, confirm: page.confirm, prompt: page.prompt };
+    page.__xss = (n: unknown) => ran.push(n);
+    page.alert = page.confirm = page.prompt = (n: unknown) => ran.push(`dialog ${String(n)}`);
+    try {
+      const el = await open('token-alice');
+      await until(() => messages(el).length === payloads.length);
+      const bodies = messages(el).map((m) => m.querySelector('[part~="message-body"]')!);
+      // Each body is shown (its own text first) and holds only the allow-list: no element, attribute or address besides.
+      expect(bodies.map((body) => text(body.querySelector('p')))).to.deep.equal(payloads.map((_, i) => `before ${i + 1}`));
+      for (const [i, body] of bodies.entries()) {
+        for (const element of body.querySelectorAll('*')) {
+          expect(richText.allowedTags as readonly string[], payloads[i]).to.include(element.localName);
+          for (const name of element.getAttributeNames()) expect(richText.allowedAttributes as readonly string[], payloads[i]).to.include(name);
+          if (element.hasAttribute('href')) expect(element.getAttribute('href'), payloads[i]).to.match(richText.allowedUriPattern);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(ran).to.deep.equal([]);
+      await expect(el).to.be.accessible();
+    } finally {
+      Object.assign(page, saved);
+      delete page.__xss;
     }
   });
 
