@@ -13,7 +13,7 @@ import type { AppEnv } from '../context.js';
 import type { Db } from '../store/sqlite/client.js';
 import { dialectOf } from '../store/runtime.js';
 import { eventsAfter, latestEventId } from '../store/events.js';
-import { audit } from '../domain/audit.js';
+import { refusal } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
@@ -127,7 +127,8 @@ export function eventsRoute(options: RealtimeOptions = {}) {
     const expiresAt = tokenExpiresAt(c.req.header('authorization'));
     // Still inside the verifier's clock-skew allowance: a stream would end at once, so ask for a fresh token now.
     if (expiresAt <= Date.now()) {
-      await audit(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
+      // Awaited: outside any transaction here, and the row is then written before the client hears the refusal.
+      await refusal(db, { actorId: null, action: 'auth', outcome: 'denied', detail: { reason: 'the token has expired', path: c.req.path } });
       throw new ApiError(
         401,
         'unauthorized',
