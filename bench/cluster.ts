@@ -10,10 +10,11 @@
  * The instances are real `serve` processes (e2e/cluster.ts: src/main.ts as `pnpm serve` runs it, delivery worker
  * included, each on its own port and data folder) on one empty database that they migrate as they start together; the
  * administrator's URL is the tests' one (`SECURE_INBOX_TEST_DATABASE_URL`, default the local server). 1,000 customers
- * in 100 accounts each take part in one conversation with a staff member; customer k keeps an event stream open on
- * instance k mod N, so the streams are spread evenly. The staff member then posts messages to them at a steady rate
- * (each POST leaves on its own tick, not waiting for the one before), every other one through another instance than
- * the recipient's stream and the rest through the stream's own, so both paths are measured. Recorded: the time
+ * in 100 accounts each take part in one conversation with one of 20 staff members; customer k keeps an event stream
+ * open on instance k mod N, so the streams are spread evenly. The staff then post messages to them at a steady rate
+ * (each POST leaves on its own tick, not waiting for the one before) through the instances in turn, half of them to
+ * a recipient whose stream is on another instance and half to one whose stream is on the sending one, so both paths
+ * are measured and each instance takes an equal share of the sends. Recorded: the time
  * from the POST leaving to the `message.created` event arriving, by path, and the POST's own time (send → 201), since
  * the event is written in the message's transaction and cannot arrive before it commits.
  *
@@ -30,6 +31,8 @@ import { machine, saveResults } from './lib/report.js';
 import { stores } from './lib/stores.js';
 
 const BUDGET_P99_MS = 100;
+/** Staff members sending, as in `bench:traffic`. */
+const STAFF = 20;
 
 const { values } = parseArgs({
   options: {
@@ -99,7 +102,17 @@ const streams: EventStream[] = [];
 try {
   const accounts = Math.max(1, Math.ceil(clientCount / 10));
   const accountIds = Array.from({ length: accounts }, (_, i) => `acct-${i}`);
-  const staff: Claims = { sub: 'bench-staff', name: 'Bench Staff', role: 'staff', accounts: accountIds };
+  // Staff member j looks after the accounts a with a mod STAFF = j. One member alone would send everything, and
+  // one user's events are appended one transaction at a time (store/postgres/cluster/feed.ts), so their sends would
+  // queue behind each other's commits: that is the send path, not the streams this measures.
+  const staffCount = Math.min(STAFF, accounts);
+  const staff: Claims[] = Array.from({ length: staffCount }, (_, j) => ({
+    sub: `bench-staff-${j}`,
+    name: `Bench Staff ${j}`,
+    role: 'staff',
+    accounts: accountIds.filter((_a, a) => a % staffCount === j),
+  }));
+  const staffFor = (k: number): Claims => staff[(k % accounts) % staffCount]!;
   const customers: Claims[] = Array.from({ length: clientCount }, (_, i) => ({
     sub: `bench-customer-${i}`,
     name: `Customer ${i}`,
@@ -109,11 +122,11 @@ try {
   const streamOn = (k: number): Instance => instances[k % instances.length]!;
 
   t = performance.now();
-  await ok(instances[0]!, staff, 'GET', '/me');
+  await Promise.all(staff.map((s, j) => ok(instances[j % instances.length]!, s, 'GET', '/me')));
   await inBatches(customers, 16, async (c, k) => void (await ok(streamOn(k), c, 'GET', '/me')));
   const conversationIds: string[] = new Array(clientCount);
   await inBatches(customers, 8, async (c, k) => {
-    const created = await ok(streamOn(k + 1), staff, 'POST', '/conversations', {
+    const created = await ok(streamOn(k + 1), staffFor(k), 'POST', '/conversations', {
       accountId: c.accounts[0],
       subject: `Case ${k}`,
       body: 'Welcome',
@@ -137,13 +150,21 @@ try {
   const sent = new Map<string, { start: number; ack: number; cross: boolean }>();
   const failures: string[] = [];
   t = performance.now();
+  // The sends go to the instances in turn (each takes an equal share, as behind a balancer), and every other round
+  // of them to a recipient whose stream is on another instance: both paths are measured, neither instance does all
+  // the sending. Recipients are taken in turn among the customers whose stream is where the path needs it.
+  const streamsOn = instances.map((_, j) => customers.flatMap((_c, k) => (k % instances.length === j ? [k] : [])));
+  const taken = instances.map(() => 0);
   await paced(messageCount, rate, async (i) => {
-    const k = i % clientCount;
-    // Every other message through another instance than the stream's, the rest through the stream's own.
-    const via = i % 2 === 0 ? streamOn(k + 1) : streamOn(k);
+    const n = instances.length;
+    const via = instances[i % n]!;
+    const crossing = n > 1 && Math.floor(i / n) % 2 === 0;
+    const streamIndex = crossing ? (i + 1) % n : i % n;
+    const candidates = streamsOn[streamIndex]!;
+    const k = candidates[taken[streamIndex]!++ % candidates.length]!;
     const start = performance.now();
     try {
-      const answer = await ok(via, staff, 'POST', `/conversations/${conversationIds[k]}/messages`, { body: `Message ${i}`, action: 'send_leave_open' });
+      const answer = await ok(via, staffFor(k), 'POST', `/conversations/${conversationIds[k]}/messages`, { body: `Message ${i}`, action: 'send_leave_open' });
       sent.set(answer.message.id, { start, ack: performance.now(), cross: via !== streamOn(k) });
     } catch (error) {
       failures.push((error as Error).message);
