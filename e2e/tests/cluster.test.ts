@@ -145,7 +145,6 @@ describe('two instances on one PostgreSQL', () => {
         const start = performance.now();
         const message = await reply(A, agent(), conversationId, `Reply ${i}`);
         sent.set(message.id, { start, ack: performance.now() });
-        await sleep(10);
       }
       const received = (id: string) => stream.events.find((e) => e.type === 'message.created' && e.data.messageId === id);
       const deadline = Date.now() + 3_000;
@@ -296,7 +295,7 @@ describe('two instances on one PostgreSQL', () => {
     const deadline = Date.now() + 20_000;
     while (ours().length < recipients.length && Date.now() < deadline) await sleep(100);
     // Longer than a batch window and a worker's poll: a second copy would be here by now.
-    await sleep(MAIL_BATCH_SECONDS * 1000 + 2_000);
+    await sleep(MAIL_BATCH_SECONDS * 1000 + 1_500);
     expect(ours().sort()).toEqual(recipients.map((r) => r.agent.email).sort());
   });
 
@@ -348,17 +347,17 @@ describe('two instances on one PostgreSQL', () => {
     });
     const onA = () => acknowledged.filter((m) => m.on === 'A').length;
     const deadline = Date.now() + 10_000;
-    while (onA() < 30 && Date.now() < deadline) await sleep(5);
+    while (onA() < 20 && Date.now() < deadline) await sleep(5);
     await A.kill();
     const atKill = acknowledged.length;
-    await sleep(1_500);
+    await sleep(1_000);
     stopping = true;
     await Promise.all(senders);
     console.log(
       `cluster: ${acknowledged.length} sends acknowledged (${onA()} by A, ${acknowledged.length - atKill} after A was killed); ${failedOnA} sends to A failed`,
     );
 
-    expect(onA()).toBeGreaterThanOrEqual(30);
+    expect(onA()).toBeGreaterThanOrEqual(20);
     expect(acknowledged.length - atKill, 'sends B acknowledged after A died').toBeGreaterThan(0);
     expect(failedOnB).toEqual([]);
     for (const conversationId of conversations) {
