@@ -18,7 +18,8 @@
  * from the POST leaving to the `message.created` event arriving, by path, and the POST's own time (send → 201), since
  * the event is written in the message's transaction and cannot arrive before it commits.
  *
- * A missing event, a failed send, or a p99 over the budget makes the run exit 1 after the table. The clients live in
+ * A missing event, a failed send, or a p99 over the budget makes the run exit 1 after the table, which also says when the
+ * sends over the budget were sent (a periodic stall shows as stretches at a steady interval). The clients live in
  * this process, so on a small machine they compete with the instances and PostgreSQL for the same cores.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -150,6 +151,7 @@ try {
   const sent = new Map<string, { start: number; ack: number; cross: boolean }>();
   const failures: string[] = [];
   t = performance.now();
+  const sendingFrom = t;
   // The sends go to the instances in turn (each takes an equal share, as behind a balancer), and every other round
   // of them to a recipient whose stream is on another instance: both paths are measured, neither instance does all
   // the sending. Recipients are taken in turn among the customers whose stream is where the path needs it.
@@ -195,6 +197,23 @@ try {
   console.log(`${missing} events missing, ${failures.length} failed sends, ${accepted.toFixed(0)} sends/s accepted of ${rate}/s offered`);
   if (accepted < rate * 0.95) console.log('  the instances fell behind the offered rate: send → event includes the queue of sends');
   if (failures.length) console.log(`  first failure: ${failures[0]}`);
+  // When the slow ones were sent: a stall of the machine or of one periodic job shows as one stretch of time.
+  const slow = [...sent]
+    .filter(([id, s]) => !received.has(id) || received.get(id)! - s.start > BUDGET_P99_MS)
+    .map(([, s]) => (s.start - sendingFrom) / 1000)
+    .sort((a, b) => a - b);
+  const stretches: [number, number, number][] = [];
+  for (const at of slow) {
+    const last = stretches[stretches.length - 1];
+    if (last && at - last[1] < 1) {
+      last[1] = at;
+      last[2]++;
+    } else stretches.push([at, at, 1]);
+  }
+  if (slow.length)
+    console.log(
+      `over ${BUDGET_P99_MS} ms: ${slow.length} sends, sent at ${stretches.map(([from, to, n]) => `${from.toFixed(1)}–${to.toFixed(1)} s (${n})`).join(', ')} into the run`,
+    );
   const met = all.p99 <= BUDGET_P99_MS && cross.p99 <= BUDGET_P99_MS;
   console.log(`budget p99 ≤ ${BUDGET_P99_MS} ms with ${clientCount} connected users over ${instanceCount} instances: ${met ? 'ok' : 'MISS'}`);
   if (!met || missing > 0 || failures.length > 0) process.exitCode = 1;
