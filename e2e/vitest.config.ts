@@ -15,6 +15,9 @@ const postgresSuites = [
   'csp',
 ].map((name) => `tests/${name}.test.ts`);
 
+/** Several instances on one PostgreSQL (cluster.ts): PostgreSQL only, so it runs once, with the suites above. */
+const clusterSuite = 'tests/cluster.test.ts';
+
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -25,8 +28,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'e2e', include: ['tests/**/*.test.ts'] } },
-      { extends: true, test: { name: 'e2e on PostgreSQL', include: postgresSuites, env: { SECURE_INBOX_E2E_STORE: 'postgres' } } },
+      { extends: true, test: { name: 'e2e', include: ['tests/**/*.test.ts'], exclude: [clusterSuite] } },
+      {
+        extends: true,
+        test: { name: 'e2e on PostgreSQL', include: [...postgresSuites, clusterSuite], env: { SECURE_INBOX_E2E_STORE: 'postgres' } },
+      },
     ],
   },
 });
