@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -38,7 +39,7 @@ async function token(user: TestUser, overrides: Record<string, unknown> = {}) {
 }
 
 /** One instance: a store opened on `database` as the server opens it, and an app on it. */
-async function instance(database: TestDatabase, env: Record<string, string> = {}) {
+async function instance(database: TestDatabase, env: Record<string, string> = {}, catchUpMs?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-cluster-'));
   const config = loadConfig({
     SECURE_INBOX_JWT_SECRET: SECRET,
@@ -47,7 +48,7 @@ async function instance(database: TestDatabase, env: Record<string, string> = {}
     SECURE_INBOX_RATE_LIMIT: '0',
     ...env,
   });
-  const store: Store = await openPostgresStore(config, config.database!, { poolSize: 4 });
+  const store: Store = await openPostgresStore(config, config.database!, { poolSize: 4, ...(catchUpMs !== undefined ? { catchUpMs } : {}) });
   ends.push(() => store.close());
   const app = createApp({ db: store.db, config, logger: captureLogs().logger, writes: store.writes }, { bundlePath: join(dir, 'missing-bundle.js') });
 
@@ -168,6 +169,30 @@ describe('two instances on one database', () => {
     expect(await author()).toBe(alice.name);
     expect((await a.call({ ...alice, name: 'Alice Renamed' }, 'GET', '/me')).status).toBe(200);
     await until(async () => (await author()) === 'Alice Renamed', "B's page to show the new name");
+  });
+});
+
+describe('catching up on lost notifications', () => {
+  it('a stream is woken by the catch-up read for an event whose notification was lost, and idle streams are left alone', async () => {
+    const database = await createTestDatabase();
+    ends.push(() => database.drop());
+    const a = await instance(database, {}, 100);
+    for (const user of [alice, sam]) expect((await a.call(user, 'GET', '/me')).status).toBe(200);
+    const id = await conversationOn(a);
+    const watching = await a.stream(alice);
+    let samWakes = 0;
+    eventBus(a.store.db).subscribe(sam.sub, (frame) => void (frame === undefined && samWakes++));
+    // Several ticks: the first only sets where catching up starts; the next ones read past the conversation's events.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    samWakes = 0;
+    // Written as a commit whose notification never arrived: no pg_notify.
+    await (a.store.db as unknown as PgDb).execute(
+      sql`INSERT INTO events (user_id, type, data, created_at) VALUES ('alice', 'conversation.updated', ${JSON.stringify({ conversationId: id })}, ${new Date().toISOString()})`,
+    );
+    await until(() => watching.frames().some((f) => f.startsWith('event: conversation.updated') && f.includes(id)), 'the lost event on the stream', 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Several ticks went by, and nothing new concerned sam: his stream was never woken.
+    expect(samWakes).toBe(0);
   });
 });
 

@@ -31,6 +31,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Told when the wake listener loses its connection (it reconnects by itself). */
   warn?: (line: string) => void;
+  /** How often the wake listener catches up on notifications it may have missed (5 s unless told; tests). */
+  catchUpMs?: number;
 }
 
 /** How long start-up waits for the wake listener before it goes on (the listener keeps trying). */
@@ -59,6 +61,7 @@ export async function openPostgresStore(config: Config, target: DatabaseUrl, opt
   const db = pg as unknown as Db;
   const listener = joinCluster(pg, {
     url: target.url,
+    ...(options.catchUpMs !== undefined ? { catchUpMs: options.catchUpMs } : {}),
     onError: (error) => options.warn?.(`Listening for other instances' changes: ${error.message}; reconnecting`),
   });
   let waited: NodeJS.Timeout | undefined;

@@ -7,8 +7,11 @@
  *   streams here (realtime/bus.ts) and moves their change versions (domain/change-versions.ts), so pages this
  *   instance kept for them are computed again.
  * - A wake-up for all users wakes every stream. When it says that wake-ups were lost (the listening connection came
- *   back, or a commit named too many users to list), every kept page expires too; the periodic catch-up tick only
- *   wakes streams (a kept page cannot miss a notification without a reconnect telling so).
+ *   back, or a commit named too many users to list), every kept page expires too.
+ * - The periodic catch-up tick does not wake every stream (with hundreds of streams that is hundreds of reads at
+ *   once, every tick, which held sends back by seconds): it reads which users have events newer than the mark of two
+ *   ticks before (one range read on the events' primary key), and wakes and expires only those. The mark lags a tick
+ *   so that an event whose id was drawn before the last mark but committed after it is still found.
  * - Signals (SIGNAL_CHANNEL) carry what is not stored: an "is writing" frame for some users' streams, and "a sign-in
  *   changed the directory". A signal names the instance that sent it, which already delivered it itself.
  *
@@ -36,7 +39,14 @@ interface Instance {
   listener: WakeListener;
   /** From the first LISTEN on; before it, this instance's commits wake its streams itself. */
   listening: boolean;
+  /** The newest event id seen by the last two catch-up reads, older first; the read after them starts at the first. */
+  marks: number[];
+  /** A catch-up read is in progress (a slow one is not started again beside itself). */
+  catchingUp: boolean;
 }
+
+/** More users than this with new events since the mark, and the catch-up wakes every stream instead. */
+const CATCH_UP_USERS_MAX = 10_000;
 
 const instances = new WeakMap<object, Instance>();
 
@@ -63,10 +73,10 @@ export function joinCluster(pgDb: PgDb, options: JoinOptions): WakeListener {
     ...(options.client ? { client: options.client } : {}),
     ...(options.catchUpMs !== undefined ? { catchUpMs: options.catchUpMs } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
-    onWake: (wake) => onWake(db, wake),
+    onWake: (wake) => onWake(instance, wake, options.onError),
     onSignal: (payload) => onSignal(db, id, payload),
   });
-  const instance: Instance = { id, db: pgDb, listener, listening: false };
+  const instance: Instance = { id, db: pgDb, listener, listening: false, marks: [], catchingUp: false };
   instances.set(home, instance);
   void listener.ready.then(() => (instance.listening = true));
   publishDirectoryChanges(db, () => void sendSignal(pgDb, { o: id, t: 'directory' }).catch((error: Error) => options.onError?.(error)));
@@ -88,15 +98,51 @@ export function inCluster(db: Db): boolean {
   return instances.get(homeOf(db))?.listening ?? false;
 }
 
-function onWake(db: Db, wake: Wake): void {
+function onWake(instance: Instance, wake: Wake, onError?: (error: Error) => void): void {
+  const db = instance.db as unknown as Db;
+  if (wake.reason === 'tick') {
+    void catchUp(instance).catch((error: Error) => onError?.(error));
+    return;
+  }
   const bus = eventBus(db);
   if (wake.users === 'all') {
-    if (wake.reason !== 'tick') noteUnknownChanges(db);
+    noteUnknownChanges(db);
     bus.wakeAll();
     return;
   }
   noteRemoteUserChanges(db, wake.users);
   bus.wake(wake.users);
+}
+
+/** Wakes (and expires the kept pages of) the users with events newer than the mark of two ticks before. */
+async function catchUp(instance: Instance): Promise<void> {
+  if (instance.catchingUp) return;
+  instance.catchingUp = true;
+  try {
+    const db = instance.db as unknown as Db;
+    const since = instance.marks[0];
+    if (since === undefined) {
+      // The first tick: nothing is known to be missed yet; only where to start.
+      const { rows } = await instance.db.execute<{ top: number | null }>(sql`SELECT max(id) AS top FROM events`);
+      instance.marks = [rows[0]?.top ?? 0];
+      return;
+    }
+    const { rows } = await instance.db.execute<{ user_id: string; top: number }>(sql`
+      SELECT user_id, max(id) AS top FROM events WHERE id > ${since} GROUP BY user_id LIMIT ${CATCH_UP_USERS_MAX + 1}`);
+    const top = rows.reduce((newest, row) => Math.max(newest, Number(row.top)), instance.marks.at(-1)!);
+    instance.marks = [instance.marks.at(-1)!, top];
+    if (rows.length > CATCH_UP_USERS_MAX) {
+      noteUnknownChanges(db);
+      eventBus(db).wakeAll();
+      return;
+    }
+    const users = rows.map((row) => row.user_id);
+    if (users.length === 0) return;
+    noteRemoteUserChanges(db, users);
+    eventBus(db).wake(users);
+  } finally {
+    instance.catchingUp = false;
+  }
 }
 
 function onSignal(db: Db, self: string, payload: string): void {

@@ -8,9 +8,10 @@
  *   MAX_PAYLOADS of them one ALL_USERS marker is sent instead, which makes listeners wake every stream they hold.
  * - `listenForWakeups` holds ONE dedicated connection per instance (not one of the pool's: LISTEN belongs to a
  *   session). When that connection drops it reconnects with a growing pause, and wakes everything once back, since
- *   notifications sent while it was away are lost. A periodic catch-up tick wakes everything too, so a lost
- *   notification only delays an event by at most one tick, never loses it; the tick also pings the connection, so a
- *   connection that died silently is noticed.
+ *   notifications sent while it was away are lost. A periodic catch-up tick is handed to `onWake` too (reason
+ *   'tick'), for the owner to read what a lost notification would have told (instance.ts reads which users have new
+ *   events), so a lost notification only delays an event by at most a tick or two, never loses it; the tick also pings
+ *   the connection, so a connection that died silently is noticed.
  * - The same connection listens on SIGNAL_CHANNEL too, for what is sent to every instance without being stored
  *   (instance.ts: "is writing" frames, sign-in directory changes); those are handed to `onSignal` as they come.
  */
