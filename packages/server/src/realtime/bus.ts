@@ -12,17 +12,30 @@ type Listener = (frame?: string) => void;
  */
 export class EventBus {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Where a listener's stream has read its user's log up to (`subscribe`'s `position`), for `wakeBehind`. */
+  private readonly positions = new WeakMap<Listener, () => number>();
 
-  subscribe(userId: string, listener: Listener): () => void {
+  /** `position`, when given, tells the id of the last event the listener's stream has read. */
+  subscribe(userId: string, listener: Listener, position?: () => number): () => void {
     let set = this.listeners.get(userId);
     if (!set) this.listeners.set(userId, (set = new Set()));
     set.add(listener);
+    if (position) this.positions.set(listener, position);
     return () => {
       const current = this.listeners.get(userId);
       if (!current) return;
       current.delete(listener);
       if (current.size === 0) this.listeners.delete(userId);
     };
+  }
+
+  /** Wakes the streams that have not read up to their user's newest event id in `newest` (a catch-up read's finding). */
+  wakeBehind(newest: Map<string, number>): void {
+    for (const [id, top] of newest)
+      for (const listener of this.listeners.get(id) ?? []) {
+        const position = this.positions.get(listener);
+        if (!position || position() < top) listener();
+      }
   }
 
   /** Wakes the users' streams: called once what woke them has committed (realtime/fanout.ts `afterCommit`). */

@@ -159,12 +159,16 @@ export function eventsRoute(options: RealtimeOptions = {}) {
         wake?.();
       };
       options.closing?.addEventListener('abort', close, { once: true });
-      const unsubscribe = bus.subscribe(viewer.id, (frame) => {
-        // A stream that cannot keep up drops ephemeral frames rather than holding them.
-        if (frame === undefined) dirty = true;
-        else if (frames.length < 100) frames.push(frame);
-        wake?.();
-      });
+      const unsubscribe = bus.subscribe(
+        viewer.id,
+        (frame) => {
+          // A stream that cannot keep up drops ephemeral frames rather than holding them.
+          if (frame === undefined) dirty = true;
+          else if (frames.length < 100) frames.push(frame);
+          wake?.();
+        },
+        () => lastId,
+      );
       // Past the user's cap their oldest stream ends, saying why, so the client does not open it again.
       const unregister = registry.open(viewer.id, address, config.streamsPerUser, (reason) => {
         closedBecause = reason;

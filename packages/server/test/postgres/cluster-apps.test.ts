@@ -173,7 +173,7 @@ describe('two instances on one database', () => {
 });
 
 describe('catching up on lost notifications', () => {
-  it('a stream is woken by the catch-up read for an event whose notification was lost, and idle streams are left alone', async () => {
+  it('a stream is woken by the catch-up read for an event whose notification was lost, and streams with nothing left to read are left alone', async () => {
     const database = await createTestDatabase();
     ends.push(() => database.drop());
     const a = await instance(database, {}, 100);
@@ -182,9 +182,17 @@ describe('catching up on lost notifications', () => {
     const watching = await a.stream(alice);
     let samWakes = 0;
     eventBus(a.store.db).subscribe(sam.sub, (frame) => void (frame === undefined && samWakes++));
+    // A stream of alice's that has read everything already is not woken by a catch-up either.
+    let readAllWakes = 0;
+    eventBus(a.store.db).subscribe(
+      alice.sub,
+      (frame) => void (frame === undefined && readAllWakes++),
+      () => Number.MAX_SAFE_INTEGER,
+    );
     // Several ticks: the first only sets where catching up starts; the next ones read past the conversation's events.
     await new Promise((resolve) => setTimeout(resolve, 500));
     samWakes = 0;
+    readAllWakes = 0;
     // Written as a commit whose notification never arrived: no pg_notify.
     await (a.store.db as unknown as PgDb).execute(
       sql`INSERT INTO events (user_id, type, data, created_at) VALUES ('alice', 'conversation.updated', ${JSON.stringify({ conversationId: id })}, ${new Date().toISOString()})`,
@@ -193,6 +201,7 @@ describe('catching up on lost notifications', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     // Several ticks went by, and nothing new concerned sam: his stream was never woken.
     expect(samWakes).toBe(0);
+    expect(readAllWakes).toBe(0);
   });
 });
 

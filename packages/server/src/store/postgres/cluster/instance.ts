@@ -9,9 +9,11 @@
  * - A wake-up for all users wakes every stream. When it says that wake-ups were lost (the listening connection came
  *   back, or a commit named too many users to list), every kept page expires too.
  * - The periodic catch-up tick does not wake every stream (with hundreds of streams that is hundreds of reads at
- *   once, every tick, which held sends back by seconds): it reads which users have events newer than the mark of two
- *   ticks before (one range read on the events' primary key), and wakes and expires only those. The mark lags a tick
- *   so that an event whose id was drawn before the last mark but committed after it is still found.
+ *   once, every tick, which held sends back by seconds): it reads each user's newest event id past the mark of two
+ *   ticks before (one range read on the events' primary key), and wakes only the streams that have not read that
+ *   far, which is none unless a notification was lost. The mark lags a tick so that an event whose id was drawn
+ *   before the last mark but committed after it is still found. Kept pages are left alone: a notification is lost
+ *   only with the listening connection, and the reconnect expires them all.
  * - Signals (SIGNAL_CHANNEL) carry what is not stored: an "is writing" frame for some users' streams, and "a sign-in
  *   changed the directory". A signal names the instance that sent it, which already delivered it itself.
  *
@@ -114,7 +116,7 @@ function onWake(instance: Instance, wake: Wake, onError?: (error: Error) => void
   bus.wake(wake.users);
 }
 
-/** Wakes (and expires the kept pages of) the users with events newer than the mark of two ticks before. */
+/** Wakes the streams that have not read their users' events newer than the mark of two ticks before. */
 async function catchUp(instance: Instance): Promise<void> {
   if (instance.catchingUp) return;
   instance.catchingUp = true;
@@ -136,10 +138,7 @@ async function catchUp(instance: Instance): Promise<void> {
       eventBus(db).wakeAll();
       return;
     }
-    const users = rows.map((row) => row.user_id);
-    if (users.length === 0) return;
-    noteRemoteUserChanges(db, users);
-    eventBus(db).wake(users);
+    if (rows.length > 0) eventBus(db).wakeBehind(new Map(rows.map((row) => [row.user_id, Number(row.top)])));
   } finally {
     instance.catchingUp = false;
   }
