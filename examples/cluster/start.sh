@@ -85,26 +85,25 @@ exit_code_of() {
   done
 }
 
-# SIGTERM to both instances (each drains: /readyz 503, streams ended with a retry hint, requests in flight finished)
-# and a soft stop to HAProxy (it stops listening and lets the connections it holds finish); then the exit codes.
+# SIGTERM to the instances still running (each drains: /readyz 503, streams ended with a retry hint, requests in
+# flight finished) and a soft stop to HAProxy (it stops listening and lets the connections it holds finish); then
+# their exit codes.
 status=0
 stop_all() {
   trap '' INT TERM
-  for pid in "${instances[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  if [ -n "${proxy:-}" ]; then kill -USR1 "$proxy" 2>/dev/null || true; fi
+  for name in "${!pids[@]}"; do kill -TERM "${pids[$name]}" 2>/dev/null || true; done
+  if [ -n "$proxy" ]; then kill -USR1 "$proxy" 2>/dev/null || true; fi
   for name in a b; do
-    pid=${pids[$name]:-}
-    [ -n "$pid" ] || continue
-    exit_code_of "$pid"
+    [ -n "${pids[$name]:-}" ] || continue
+    exit_code_of "${pids[$name]}"
     echo "instance $name exited with code $code"
     [ "$code" = 0 ] || status=1
   done
-  if [ -n "${proxy:-}" ]; then exit_code_of "$proxy"; fi
+  if [ -n "$proxy" ]; then exit_code_of "$proxy"; fi
   exit "$status"
 }
 
 declare -A pids=()
-instances=()
 proxy=""
 # One after the other: the first migrates (and seeds the demo), the second finds nothing left to do. `serve`
 # instances could start at once (migrations run under an advisory lock); two demo seeds at once could collide.
@@ -112,7 +111,6 @@ for name in a b; do
   if [ "$name" = a ]; then port=$INSTANCE_A_PORT; else port=$INSTANCE_B_PORT; fi
   PORT=$port run_instance &
   pids[$name]=$!
-  instances+=("$!")
   until curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; do
     if [ "$stopping" = 1 ]; then stop_all; fi
     if ! kill -0 "${pids[$name]}" 2>/dev/null; then
@@ -122,7 +120,7 @@ for name in a b; do
     fi
     sleep 0.2
   done
-  echo "instance $name ready on 127.0.0.1:$port"
+  echo "instance $name ready on 127.0.0.1:$port (pid ${pids[$name]})"
 done
 
 haproxy -db -f "$here/haproxy.cfg" &
@@ -138,10 +136,29 @@ until curl -fsS -o /dev/null "http://$CLUSTER_HOST:$CLUSTER_PORT/readyz" 2>/dev/
 done
 echo "Secure Inbox on http://$CLUSTER_HOST:$CLUSTER_PORT/ through HAProxy (instances on $INSTANCE_A_PORT and $INSTANCE_B_PORT, HAProxy's statistics on http://$CLUSTER_HOST:$CLUSTER_STATS_PORT/); Ctrl-C stops all three"
 
-# Until Ctrl-C, or until one of the three exits on its own, which stops the others.
-wait -n || true
-if [ "$stopping" = 0 ]; then
-  echo "a process of the cluster exited on its own; stopping the others" >&2
-  status=1
-fi
-stop_all
+# Until Ctrl-C. An instance that exits meanwhile (stopped by hand, as in a rolling restart, or failed) is reported
+# and HAProxy sends everything to the other; the script stops once no instance is left or HAProxy exits.
+while :; do
+  exited=""
+  if wait -n -p exited; then code=0; else code=$?; fi
+  if [ "$stopping" = 1 ]; then stop_all; fi
+  if [ -z "$exited" ]; then continue; fi
+  if [ "$exited" = "$proxy" ]; then
+    echo "HAProxy exited with code $code; stopping the instances" >&2
+    proxy=""
+    status=1
+    stop_all
+  fi
+  for name in a b; do
+    if [ "${pids[$name]:-}" = "$exited" ]; then
+      unset "pids[$name]"
+      echo "instance $name exited with code $code; the other one answers everything"
+      [ "$code" = 0 ] || status=1
+    fi
+  done
+  if [ "${#pids[@]}" = 0 ]; then
+    echo "no instance is left; stopping HAProxy" >&2
+    status=1
+    stop_all
+  fi
+done
