@@ -1,6 +1,8 @@
 /**
- * Rate limits (fixed one-minute windows, kept in memory: one server process holds the one writer
- * connection, so there is no second process to share counts with).
+ * Rate limits (fixed one-minute windows). On SQLite they are kept in memory: one server process holds the one
+ * writer connection, so there is no second process to share counts with. On PostgreSQL, where several instances
+ * share the database behind a load balancer, they are counted in the database (store/postgres/cluster/counters.ts,
+ * an UNLOGGED table with one atomic upsert per count), so a limit holds for requests spread over every instance.
  *
  *  - writes per user (SECURE_INBOX_RATE_LIMIT): every POST/PUT/PATCH/DELETE of a signed-in user;
  *  - sends, new conversations and uploads per client address (SECURE_INBOX_RATE_LIMIT_IP);
@@ -12,6 +14,7 @@
  * Every refusal is 429 `rate_limited` with Retry-After; the first refusal of a window is audited
  * (one row, not one per request, so a flood cannot flood the audit table as well).
  */
+import { createHash } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -19,6 +22,9 @@ import type { Config } from './config.js';
 import type { AppEnv } from './context.js';
 import type { Db } from './store/sqlite/client.js';
 import { refusal } from './domain/audit.js';
+import { KEY_MAX_CHARS, SharedWindows } from './store/postgres/cluster/counters.js';
+import type { PgDb } from './store/postgres/db.js';
+import { homeOf, isPostgres } from './store/runtime.js';
 import { ApiError } from './errors.js';
 
 const MINUTE = 60_000;
@@ -78,6 +84,58 @@ export class FixedWindows {
   }
 }
 
+type Refusal = { retryAfter: number; first: boolean };
+
+/**
+ * One kind of limit (`name`: writes, reads-user, typing, ...) counted per key in fixed windows, on the store of the
+ * database it is asked with: in memory on SQLite (FixedWindows, answered at once), in the database every instance
+ * shares on PostgreSQL (SharedWindows, under keys `<name>:<key>`). Awaiting an answer that is a plain value costs
+ * SQLite nothing more than a microtask.
+ */
+export class RateWindows {
+  private local: FixedWindows | undefined;
+  private readonly shared = new WeakMap<object, SharedWindows>();
+
+  constructor(
+    readonly name: string,
+    readonly limit: number,
+    private readonly windowMs = MINUTE,
+  ) {}
+
+  private sharedFor(db: Db): SharedWindows {
+    let windows = this.shared.get(homeOf(db));
+    if (!windows) this.shared.set(homeOf(db), (windows = new SharedWindows(db as unknown as PgDb, this.limit, this.windowMs)));
+    return windows;
+  }
+
+  /** The shared key: the kind and the key, or their hash when that is too long for the table. */
+  private sharedKey(key: string): string {
+    const full = `${this.name}:${key}`;
+    return full.length <= KEY_MAX_CHARS ? full : `${this.name}:sha256:${createHash('sha256').update(key).digest('hex')}`;
+  }
+
+  /** Counts one event; a refusal when it is over the limit. */
+  hit(db: Db, key: string): Refusal | null | Promise<Refusal | null> {
+    if (this.limit === 0) return null;
+    if (isPostgres(db)) return this.sharedFor(db).hit(this.sharedKey(key));
+    return (this.local ??= new FixedWindows(this.limit, this.windowMs)).hit(key);
+  }
+
+  /** Counts one event without refusing it. */
+  count(db: Db, key: string): void | Promise<void> {
+    if (this.limit === 0) return;
+    if (isPostgres(db)) return this.sharedFor(db).count(this.sharedKey(key));
+    (this.local ??= new FixedWindows(this.limit, this.windowMs)).count(key);
+  }
+
+  /** Whether the key is already at its limit, without counting. */
+  over(db: Db, key: string): Refusal | null | Promise<Refusal | null> {
+    if (this.limit === 0) return null;
+    if (isPostgres(db)) return this.sharedFor(db).over(this.sharedKey(key));
+    return (this.local ??= new FixedWindows(this.limit, this.windowMs)).over(key);
+  }
+}
+
 /**
  * The client's address: the socket's peer, or with `trustProxy` the last X-Forwarded-For entry (the one
  * the nearest proxy added; earlier entries are whatever the client claimed). Undefined when the request
@@ -134,12 +192,13 @@ function rateLimited(what: string, limit: number, retryAfter: number): ApiError 
 
 /** Writes per user per minute. 0 turns the limit off. */
 export function rateLimitWrites(perMinute: number) {
-  const windows = new FixedWindows(perMinute);
+  const windows = new RateWindows('writes', perMinute);
   return createMiddleware<AppEnv>(async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
     const viewer = c.get('viewer');
-    const refused = windows.hit(viewer.id);
-    if (refused) await refuseAudited(c.get('deps').db, 'changes', perMinute, refused.retryAfter, refused.first, viewer.id, 'user');
+    const { db } = c.get('deps');
+    const refused = await windows.hit(db, viewer.id);
+    if (refused) await refuseAudited(db, 'changes', perMinute, refused.retryAfter, refused.first, viewer.id, 'user');
     return next();
   });
 }
@@ -150,16 +209,16 @@ export function rateLimitWrites(perMinute: number) {
  * asking in a loop meets them.
  */
 export function rateLimitReads(config: Pick<Config, 'readRateLimitPerMinute' | 'readRateLimitPerIpPerMinute' | 'trustProxy'>) {
-  const perUser = new FixedWindows(config.readRateLimitPerMinute);
-  const perAddress = new FixedWindows(config.readRateLimitPerIpPerMinute);
+  const perUser = new RateWindows('reads-user', config.readRateLimitPerMinute);
+  const perAddress = new RateWindows('reads-address', config.readRateLimitPerIpPerMinute);
   return createMiddleware<AppEnv>(async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
     const viewer = c.get('viewer');
     const { db } = c.get('deps');
     const address = clientAddress(c, config.trustProxy);
-    const byAddress = address === undefined ? null : perAddress.hit(address);
+    const byAddress = address === undefined ? null : await perAddress.hit(db, address);
     if (byAddress) await refuseAudited(db, 'requests from your network', perAddress.limit, byAddress.retryAfter, byAddress.first, viewer.id, 'reads-address');
-    const byUser = perUser.hit(viewer.id);
+    const byUser = await perUser.hit(db, viewer.id);
     if (byUser) await refuseAudited(db, 'requests', perUser.limit, byUser.retryAfter, byUser.first, viewer.id, 'reads-user');
     return next();
   });
@@ -170,12 +229,12 @@ const CREATES = /^\/api\/v1\/(conversations(\/[^/]+\/messages)?|attachments)\/?$
 
 /** Sends, new conversations and uploads per client address per minute. */
 export function rateLimitCreatesPerAddress(config: Pick<Config, 'rateLimitPerIpPerMinute' | 'trustProxy'>) {
-  const windows = new FixedWindows(config.rateLimitPerIpPerMinute);
+  const windows = new RateWindows('creates-address', config.rateLimitPerIpPerMinute);
   return createMiddleware<AppEnv>(async (c, next) => {
     if (c.req.method !== 'POST' || !CREATES.test(c.req.path)) return next();
     const address = clientAddress(c, config.trustProxy);
     if (address === undefined) return next();
-    const refused = windows.hit(address);
+    const refused = await windows.hit(c.get('deps').db, address);
     if (refused)
       await refuseAudited(
         c.get('deps').db,
@@ -190,26 +249,30 @@ export function rateLimitCreatesPerAddress(config: Pick<Config, 'rateLimitPerIpP
   });
 }
 
-/** Failed sign-ins per client address; used by requireUser. */
+/** Failed sign-ins per client address; used by requireUser. Both answer at once on SQLite (no promise). */
 export interface SignInGuard {
-  /** Throws 429 when the address is over its failures for this minute. */
-  check(c: Context<AppEnv>): void;
+  /** Throws (or rejects with) 429 when the address is over its failures for this minute. */
+  check(c: Context<AppEnv>): void | Promise<void>;
   /** Counts one failure. */
-  failed(c: Context<AppEnv>): void;
+  failed(c: Context<AppEnv>): void | Promise<void>;
 }
 
 export function signInGuard(config: Pick<Config, 'authFailuresPerMinute' | 'trustProxy'>, db: Db): SignInGuard {
-  const windows = new FixedWindows(config.authFailuresPerMinute);
+  const windows = new RateWindows('sign-in', config.authFailuresPerMinute);
+  const refuseOver = (refused: Refusal | null) => {
+    if (refused) refuse(db, 'failed sign-ins from your network', windows.limit, refused.retryAfter, refused.first, null, 'sign-in');
+  };
   return {
     check(c) {
       const address = clientAddress(c, config.trustProxy);
       if (address === undefined) return;
-      const refused = windows.over(address);
-      if (refused) refuse(db, 'failed sign-ins from your network', windows.limit, refused.retryAfter, refused.first, null, 'sign-in');
+      const refused = windows.over(db, address);
+      if (refused instanceof Promise) return refused.then(refuseOver);
+      refuseOver(refused);
     },
     failed(c) {
       const address = clientAddress(c, config.trustProxy);
-      if (address !== undefined) windows.count(address);
+      if (address !== undefined) return windows.count(db, address);
     },
   };
 }

@@ -34,7 +34,7 @@ export async function startServer(config: Config, options: StartOptions = {}) {
   let store: Store;
   let writerQueue: (() => number) | null = null;
   if (config.database) {
-    store = await openPostgresStore(config, config.database);
+    store = await openPostgresStore(config, config.database, { warn: (line) => logger.warn(line) });
   } else {
     // Sends and sign-ins are written in group commits, on a thread of their own for a database file (store/sqlite/).
     const sqlite = openSqliteStore(config, {

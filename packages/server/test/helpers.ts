@@ -6,6 +6,7 @@ import { SignJWT } from 'jose';
 import { afterAll, onTestFinished } from 'vitest';
 import { createApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { joinCluster, leaveCluster } from '../src/store/postgres/cluster/instance.js';
 import { postgresDb } from '../src/store/postgres/db.js';
 import { openDb, type Db } from '../src/store/sqlite/client.js';
 import { startWriterThread, type WriterThread } from '../src/store/sqlite/writer-thread.js';
@@ -58,16 +59,20 @@ export const onPostgres = process.env.SECURE_INBOX_TEST_STORE === 'postgres';
 
 /**
  * A fresh PostgreSQL database (test/postgres/database.ts) for one app, made in the background so that `makeTestApp`
- * stays synchronous: its pool's connections wait until it exists. Dropped when the test (or the file) ends.
+ * stays synchronous: its pool's connections wait until it exists. With its wake listener, as openPostgresStore opens
+ * it, so streams are woken the way the server wakes them. Dropped when the test (or the file) ends.
  */
 function postgresTestDb(): Db {
   const database = databaseInTheBackground();
   const pool = database.pool(4);
+  const db = postgresDb(pool);
+  joinCluster(db, { url: database.url, client: database.client });
   endAfterwards(async () => {
+    await leaveCluster(db);
     await pool.end();
     await database.drop();
   });
-  return postgresDb(pool) as unknown as Db;
+  return db as unknown as Db;
 }
 
 /** Whether this run writes sends and sign-ins on the writer thread (the writer-thread project, vitest.config.ts). */

@@ -33,7 +33,7 @@ export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGua
   const verify = createTokenVerifier(deps.config.jwt);
   const syncUser = createUserSync(deps.db, deps.writes.writeUser);
   return createMiddleware<AppEnv>(async (c, next) => {
-    guard?.check(c);
+    await guard?.check(c);
     const header = c.req.header('authorization');
     const match = header?.match(/^Bearer ([A-Za-z0-9_\-.=]+)$/);
     let reason = 'no bearer token in the Authorization header';
@@ -53,7 +53,7 @@ export function requireUser(deps: AppEnv['Variables']['deps'], guard?: SignInGua
       }
     }
     if (presented) {
-      guard?.failed(c);
+      await guard?.failed(c);
       // One line for the operator, saying what the answer says: never the token itself.
       deps.logger.warn({ reason: refusal, method: c.req.method, path: c.req.path }, `Sign-in refused (${refusal}): ${reason}; ${c.req.method} ${c.req.path}.`);
     }

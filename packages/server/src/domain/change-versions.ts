@@ -23,6 +23,20 @@
  *   whose reading covers the same time, shows no other program's write, within THREAD_WRITES_CHECK_MS;
  * - the thread saw others write while this thread committed as well (either may have been the writer):
  *   within THREAD_WRITES_CHECK_MS.
+ *
+ * On PostgreSQL, with several instances on one database, the versions stay in each instance's memory and move by
+ * what every instance already hears (store/postgres/cluster/instance.ts): a commit that appends events sends its users'
+ * ids to every instance (pg_notify, cluster/wakeups.ts), whose listener moves those users' versions here
+ * (`noteRemoteUserChanges`); a gap in those wake-ups (the listening connection was lost) expires every kept page
+ * (`noteUnknownChanges`); a sign-in's directory change is sent as a signal and moves `directory` everywhere. This
+ * instance's own commits still move its versions in `afterCommit`, before the writer is answered, so one instance
+ * reads its own writes at once; another instance sees them once the notification arrives (PostgreSQL sends it as
+ * the commit lands; on one network it arrives within about a millisecond). The alternative, versions
+ * in the shared_versions table (cluster/counters.ts), bumped in every transaction that appends events and read on every
+ * kept-page request, costs a round trip to the database per request, which is what keeping pages is there to save,
+ * and a write per transaction; the notifications cost nothing more, being sent already for live updates. The race
+ * stays as on SQLite: a kept page is keyed by the version read BEFORE it is computed (list-cache.ts), so a page
+ * computed from data before a commit is never kept under the version a late notification moves to.
  */
 import { observeLaneCommits, type Db } from '../store/sqlite/client.js';
 import { homeOf, isPostgres } from '../store/runtime.js';
@@ -193,6 +207,29 @@ export function noteThreadWrites(db: Db, userIds: readonly string[], check: Othe
 /** Sign-in changed a user's name, role or memberships. */
 export function noteDirectoryChange(db: Db): void {
   versions(db).directory++;
+  directoryPublishers.get(homeOf(db))?.();
+}
+
+const directoryPublishers = new WeakMap<object, () => void>();
+
+/** Calls `fn` on every directory change noted here (the PostgreSQL instance tells the other instances). */
+export function publishDirectoryChanges(db: Db, fn: () => void): void {
+  directoryPublishers.set(homeOf(db), fn);
+}
+
+/** Another instance committed something these users may see (its wake-up reached this one). */
+export function noteRemoteUserChanges(db: Db, userIds: readonly string[]): void {
+  moveUsers(versions(db), userIds);
+}
+
+/** Another instance's sign-in changed a name, role or membership. */
+export function noteRemoteDirectoryChange(db: Db): void {
+  versions(db).directory++;
+}
+
+/** Anything may have changed and nothing says what (wake-ups were lost): every kept page expires. */
+export function noteUnknownChanges(db: Db): void {
+  expireAll(versions(db));
 }
 
 function expireAll(v: Versions): void {
@@ -224,7 +261,7 @@ function noteReading(v: Versions, d: number, now: number): void {
 export function changeVersion(db: Db, userId: string): string {
   const v = versions(db);
   const now = performance.now();
-  // On PostgreSQL every write of this instance moves the versions itself; another instance's cannot be seen here yet.
+  // On PostgreSQL every write of this instance moves the versions itself, and another instance's through its wake-up.
   if (now - v.otherWritesCheckedAt >= OTHER_WRITES_CHECK_MS && !isPostgres(db)) {
     noteReading(v, dataVersionOf(homeOf(db) as Db['$client']), now);
   }

@@ -30,6 +30,11 @@ export class EventBus {
     for (const id of userIds) for (const listener of this.listeners.get(id) ?? []) listener();
   }
 
+  /** Wakes every stream of this process (a wake-up for all users from another instance, or after a gap in them). */
+  wakeAll(): void {
+    for (const set of this.listeners.values()) for (const listener of set) listener();
+  }
+
   /** Hands an ephemeral SSE frame (no `id:`) to the users' open streams; a user with none never gets it. */
   send(userIds: Iterable<string>, frame: string): void {
     for (const id of userIds) for (const listener of this.listeners.get(id) ?? []) listener(frame);
@@ -50,7 +55,10 @@ export class EventBus {
 
 const buses = new WeakMap<object, EventBus>();
 
-/** The bus of a database: one writer connection per process, so one bus per connection. */
+/**
+ * The bus of a database: one writer connection per process, so one bus per connection. On PostgreSQL, one per pool;
+ * the instance's wake listener (store/postgres/cluster/instance.ts) wakes it for commits made by any instance.
+ */
 export function eventBus(db: Db): EventBus {
   let bus = buses.get(homeOf(db));
   if (!bus) buses.set(homeOf(db), (bus = new EventBus()));

@@ -1,6 +1,6 @@
 /**
  * Writes events to the per-user durable log, inside the transaction of the change that caused them,
- * and wakes the connected streams after commit. Who receives an event is decided here with
+ * and wakes the connected streams after commit (on PostgreSQL, those of every instance). Who receives an event is decided here with
  * domain/visibility.ts `userSeesMessage`, once per user, at write time.
  */
 import type { EventData, EventType } from '@secure-inbox/protocol';
@@ -12,6 +12,7 @@ import { conversations, conversationUsers, users } from '../store/sqlite/schema.
 import { nowIso } from '../domain/ids.js';
 import { noteUserChanges } from '../domain/change-versions.js';
 import { userSeesMessage } from '../domain/visibility.js';
+import { inCluster } from '../store/postgres/cluster/instance.js';
 import { prepareOnce } from '../store/prepared.js';
 import { eventBus } from './bus.js';
 
@@ -115,10 +116,13 @@ async function appendEventGroups(db: Db, groups: { userIds: Iterable<string>; ty
   if (rows.length === 0) return;
   await appendEventRows(db, rows, nowIso());
   const ids = [...users];
-  // Kept pages expire and streams read the new events once they are committed, never before.
+  // Kept pages expire and streams read the new events once they are committed, never before. With a wake listener
+  // (PostgreSQL, store/postgres/cluster/instance.ts) the commit's notification wakes the streams of every instance,
+  // this one's included, and only it: a second wake from here would cost each stream a read that finds nothing new.
+  // The versions move here all the same, before the writer is answered, so that it reads its own write at once.
   afterCommit(db, () => {
     noteUserChanges(db, ids);
-    eventBus(db).wake(ids);
+    if (!inCluster(db)) eventBus(db).wake(ids);
   });
 }
 

@@ -17,7 +17,7 @@ import { audit } from '../domain/audit.js';
 import { inboxUnreadCount } from '../domain/conversations.js';
 import { conversationVisible, messageVisible, type Viewer } from '../domain/visibility.js';
 import { ApiError } from '../errors.js';
-import { clientAddress, FixedWindows, refuseAudited } from '../rate-limit.js';
+import { clientAddress, RateWindows, refuseAudited } from '../rate-limit.js';
 import { eventBus } from './bus.js';
 import { streamRegistry, type StreamCloseReason } from './streams.js';
 
@@ -103,13 +103,14 @@ function parseLastEventId(header: string | undefined): number | undefined {
 
 export function eventsRoute(options: RealtimeOptions = {}) {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  let opens: FixedWindows | undefined;
+  let opens: RateWindows | undefined;
   return new Hono<AppEnv>().get('/events', async (c) => {
     const { db, config } = c.get('deps');
     const viewer = c.get('viewer');
     // Opening a stream costs more than most reads; a widget opens one per page and reconnects after a drop, backing off.
-    opens ??= new FixedWindows(config.streamOpensPerMinute);
-    const tooOften = opens.hit(viewer.id);
+    // Counted across instances on PostgreSQL (rate-limit.ts), so a client reconnecting through every instance in turn meets it too.
+    opens ??= new RateWindows('stream-opens', config.streamOpensPerMinute);
+    const tooOften = await opens.hit(db, viewer.id);
     if (tooOften) await refuseAudited(db, 'event streams opened', config.streamOpensPerMinute, tooOften.retryAfter, tooOften.first, viewer.id, 'stream-opens');
     const registry = streamRegistry(db);
     const address = clientAddress(c, config.trustProxy);

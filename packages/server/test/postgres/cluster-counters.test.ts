@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
-import { bumpVersions, pruneCounters, readVersions, SHARED_COUNTERS_DDL, SharedWindows } from '../../src/store/postgres/cluster/counters.js';
+import { bumpVersions, pruneCounters, readVersions, SharedWindows } from '../../src/store/postgres/cluster/counters.js';
 import { useTestDatabase } from './database.js';
 
 const database = useTestDatabase();
@@ -12,8 +12,6 @@ let a: PgDb;
 let b: PgDb;
 
 beforeAll(async () => {
-  // This database gets the tables the counters need (SHARED_COUNTERS_DDL).
-  for (const statement of SHARED_COUNTERS_DDL) await database.pool().query(statement);
   a = openPostgres(database.url(), { max: 5 });
   b = openPostgres(database.url(), { max: 5 });
 });

@@ -139,9 +139,9 @@ export function useTestDatabase(options: { migrated?: boolean } = {}) {
 /**
  * A database made in the background, for code that needs one at once but can wait for its first connection
  * (test/helpers.ts `makeTestApp`, which is synchronous): its name and URL now, `ready` once it exists, and a
- * pool whose connections wait for `ready` before they connect.
+ * pool and clients (the wake listener's) whose connections wait for `ready` before they connect.
  */
-export function databaseInTheBackground(): TestDatabase & { ready: Promise<void>; pool(max: number): pg.Pool } {
+export function databaseInTheBackground(): TestDatabase & { ready: Promise<void>; pool(max: number): pg.Pool; client(): pg.Client } {
   const name = `secure_inbox_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const ready = withAdmin(async (client) => {
     const template = await ensureTemplate(client);
@@ -167,6 +167,7 @@ export function databaseInTheBackground(): TestDatabase & { ready: Promise<void>
     url,
     ready,
     pool: (max) => new pg.Pool({ connectionString: url, max, Client: AfterCreation }),
+    client: () => new AfterCreation({ connectionString: url, keepAlive: true }),
     drop: async () => {
       await ready.catch(() => undefined);
       await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));

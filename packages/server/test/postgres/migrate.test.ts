@@ -9,6 +9,7 @@ import * as schema from '../../src/store/postgres/schema.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { connectPostgres } from '../../src/store/postgres/db.js';
+import { SHARED_TABLES } from '../../src/store/postgres/cluster/counters.js';
 import { migratePostgres, migrationsFolder } from '../../src/store/postgres/migrate.js';
 import { parseDatabaseUrl } from '../../src/store/postgres/url.js';
 import { createTestDatabase, useTestDatabase } from './database.js';
@@ -52,6 +53,11 @@ describe('migratePostgres', () => {
     for (const c of columns.rows)
       (inDatabase[c.table_name] ??= { columns: [], indexes: [] }).columns.push(`${c.column_name}${c.is_nullable === 'NO' ? ' not null' : ''}`);
     for (const i of indexes.rows) if (!i.indexname.endsWith('_pkey') && !i.indexname.endsWith('_pk')) inDatabase[i.tablename]!.indexes.push(i.indexname);
+    // The shared counters' UNLOGGED tables are made by a migration written by hand (cluster/counters.ts), not schema.ts.
+    for (const table of SHARED_TABLES) {
+      expect(inDatabase[table], `${table} is migrated`).toBeDefined();
+      delete inDatabase[table];
+    }
     const inSchema: typeof inDatabase = {};
     for (const table of Object.values(schema as Record<string, unknown>).filter((v): v is PgTable => is(v, PgTable))) {
       const config = getTableConfig(table);

@@ -2,8 +2,9 @@
  * The PostgreSQL store (store/types.ts), selected by SECURE_INBOX_DATABASE_URL: one pool, migrations applied at start
  * under their advisory lock, the domain's queries run through Drizzle's node-postgres driver, every write in a
  * transaction of its own (PostgreSQL commits concurrent transactions side by side: no group commit, no writer
- * thread), attachments in the database (blobs.ts, chosen by app.ts for a PostgreSQL database), and the delivery worker's claims safe with several instances
- * (cluster/outbox.ts).
+ * thread), attachments in the database (blobs.ts, chosen by app.ts for a PostgreSQL database), the delivery worker's
+ * claims safe with several instances (cluster/outbox.ts), and this instance's wake listener (cluster/instance.ts), which
+ * brings other instances' commits, "is writing" frames and sign-in changes to this one's streams and kept pages.
  */
 import type { Config } from '../../config.js';
 import { createConversation } from '../../domain/conversations.js';
@@ -16,6 +17,7 @@ import { notifyEffects } from '../../notify/effects.js';
 import { transaction } from '../runtime.js';
 import type { Db } from '../sqlite/client.js';
 import type { Store } from '../types.js';
+import { joinCluster, leaveCluster } from './cluster/instance.js';
 import { postgresNoticeWrites } from './cluster/outbox.js';
 import { connectPostgres, type PgDb } from './db.js';
 import { postgresDialect } from './dialect.js';
@@ -27,7 +29,12 @@ export interface PostgresStoreOptions {
   effects?: MessageEffects;
   /** The pool's size (10 unless told otherwise; docs/operations.md, "Several instances"). */
   poolSize?: number;
+  /** Told when the wake listener loses its connection (it reconnects by itself). */
+  warn?: (line: string) => void;
 }
+
+/** How long start-up waits for the wake listener before it goes on (the listener keeps trying). */
+const LISTEN_WAIT_MS = 10_000;
 
 /** The busy path's writes on PostgreSQL: each in a transaction of its own. */
 export function postgresWrites(pg: PgDb, effects: MessageEffects): Writes {
@@ -50,12 +57,22 @@ export function postgresWrites(pg: PgDb, effects: MessageEffects): Writes {
 export async function openPostgresStore(config: Config, target: DatabaseUrl, options: PostgresStoreOptions = {}): Promise<Store> {
   const pg = await connectPostgres(target, { max: options.poolSize });
   const db = pg as unknown as Db;
+  const listener = joinCluster(pg, {
+    url: target.url,
+    onError: (error) => options.warn?.(`Listening for other instances' changes: ${error.message}; reconnecting`),
+  });
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([listener.ready, new Promise((resolve) => (waited = setTimeout(resolve, LISTEN_WAIT_MS)))]);
+  clearTimeout(waited);
   return {
     db,
     dialect: postgresDialect,
     search: postgresSearch as unknown as Store['search'],
     writes: postgresWrites(pg, options.effects ?? notifyEffects(config)),
     transaction: (fn, transactionOptions) => transaction(db, fn, transactionOptions),
-    close: () => pg.$client.end(),
+    close: async () => {
+      await leaveCluster(pg);
+      await pg.$client.end();
+    },
   };
 }

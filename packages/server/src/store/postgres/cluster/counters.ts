@@ -1,6 +1,6 @@
 /**
  * Counters shared by every instance: rate limits, failed sign-ins and upload quotas (fixed windows, as
- * rate-limit.ts's FixedWindows counts them in memory today), and the "what changed" versions behind kept pages.
+ * rate-limit.ts's FixedWindows counts them in memory on SQLite), and the "what changed" versions behind kept pages.
  *
  * They live in UNLOGGED tables (SHARED_COUNTERS_DDL): writes skip the WAL, which is what makes a counter per request
  * cheap, and after a crash PostgreSQL empties them. For rate limits that forgets at most one window's counts. For
@@ -15,7 +15,10 @@ import { sql, type SQL } from 'drizzle-orm';
 import { postgresDialect } from '../dialect.js';
 import type { Executor } from './feed.js';
 
-/** The tables and sequence these counters need (the statements a migration of drizzle-pg/ would run). */
+/**
+ * The tables and sequence these counters need: what drizzle-pg/0004_shared_counters.sql makes (written by hand, since
+ * drizzle-kit cannot express UNLOGGED; so they are not in schema.ts, and SHARED_TABLES names them for the tests).
+ */
 export const SHARED_COUNTERS_DDL = [
   `CREATE UNLOGGED TABLE shared_counters (
      key text PRIMARY KEY,
@@ -27,6 +30,9 @@ export const SHARED_COUNTERS_DDL = [
   'CREATE SEQUENCE shared_versions_seq',
   'CREATE UNLOGGED TABLE shared_versions (key text PRIMARY KEY, version bigint NOT NULL)',
 ] as const;
+
+/** The tables of SHARED_COUNTERS_DDL, which schema.ts does not declare. */
+export const SHARED_TABLES = ['shared_counters', 'shared_versions'] as const;
 
 export const KEY_MAX_CHARS = 256;
 

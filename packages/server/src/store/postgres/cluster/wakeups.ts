@@ -11,6 +11,8 @@
  *   notifications sent while it was away are lost. A periodic catch-up tick wakes everything too, so a lost
  *   notification only delays an event by at most one tick, never loses it; the tick also pings the connection, so a
  *   connection that died silently is noticed.
+ * - The same connection listens on SIGNAL_CHANNEL too, for what is sent to every instance without being stored
+ *   (instance.ts: "is writing" frames, sign-in directory changes); those are handed to `onSignal` as they come.
  */
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
@@ -19,6 +21,8 @@ import type { Executor } from './feed.js';
 
 /** The one channel every instance listens on. */
 export const WAKE_CHANNEL = 'secure_inbox_wake';
+/** The channel of signals that are not stored anywhere (instance.ts). */
+export const SIGNAL_CHANNEL = 'secure_inbox_signal';
 /** The payload that means "every user": listeners read all the streams they hold. */
 export const ALL_USERS = '*';
 /** Below PostgreSQL's 8,000-byte payload limit, with room to spare. */
@@ -74,6 +78,10 @@ export interface WakeListenerOptions {
   /** The database; the listener opens its own connection to it. */
   url: string;
   onWake(wake: Wake): void;
+  /** Each payload sent on SIGNAL_CHANNEL (by any instance, this one included); when given, that channel is listened to. */
+  onSignal?(payload: string): void;
+  /** Makes the listening connection (by default a pg.Client on `url`). */
+  client?: () => pg.Client;
   /** Every this many ms, everything is woken (and the connection pinged). Default 5 s; 0 for never. */
   catchUpMs?: number;
   /** The first pause before reconnecting, doubled up to `maxReconnectMs`. Defaults 100 ms and 5 s. */
@@ -127,17 +135,25 @@ export function listenForWakeups(options: WakeListenerOptions): WakeListener {
 
   const connect = async () => {
     if (closed) return;
-    const next = new pg.Client({ connectionString: options.url, keepAlive: true });
+    const next = options.client?.() ?? new pg.Client({ connectionString: options.url, keepAlive: true });
     client = next;
     next.on('error', (error) => lost(next, error));
     next.on('end', () => lost(next, new Error('the listening connection ended')));
     next.on('notification', (message) => {
       if (message.channel === WAKE_CHANNEL) wake(parseWakePayload(message.payload), 'notify');
+      else if (message.channel === SIGNAL_CHANNEL && message.payload) {
+        try {
+          options.onSignal?.(message.payload);
+        } catch (error) {
+          options.onError?.(error as Error);
+        }
+      }
     });
     try {
       await next.connect();
       const db = drizzle({ client: next });
       await db.execute(sql`LISTEN ${sql.identifier(WAKE_CHANNEL)}`);
+      if (options.onSignal) await db.execute(sql`LISTEN ${sql.identifier(SIGNAL_CHANNEL)}`);
       const { rows } = await db.execute<{ pid: number }>(sql`SELECT pg_backend_pid() AS pid`);
       if (client !== next) return;
       pid = rows[0]!.pid;

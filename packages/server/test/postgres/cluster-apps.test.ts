@@ -1,0 +1,175 @@
+/**
+ * Two instances in one process, each a store opened as `serve` opens it (its own pool and wake listener) and an app
+ * on it, both on ONE database: what a client sees does not depend on which of them answers.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openPostgresStore } from '../../src/store/postgres/store.js';
+import type { Store } from '../../src/store/types.js';
+import { captureLogs, people, readAnswer, SECRET, type TestUser } from '../helpers.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+const { alice, sam, root } = people;
+const stan: TestUser = { sub: 'stan', name: 'Stan Second Staff', role: 'staff', accounts: ['acme'] };
+
+const ends: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const end of ends.splice(0).reverse()) await end();
+});
+
+async function token(user: TestUser, overrides: Record<string, unknown> = {}) {
+  const { sub, ...claims } = user;
+  return new SignJWT({ ...claims, ...overrides })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setAudience('secure-inbox')
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(SECRET));
+}
+
+/** One instance: a store opened on `database` as the server opens it, and an app on it. */
+async function instance(database: TestDatabase, env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-cluster-'));
+  const config = loadConfig({
+    SECURE_INBOX_JWT_SECRET: SECRET,
+    SECURE_INBOX_DATA_DIR: dir,
+    SECURE_INBOX_DATABASE_URL: database.url,
+    SECURE_INBOX_RATE_LIMIT: '0',
+    ...env,
+  });
+  const store: Store = await openPostgresStore(config, config.database!, { poolSize: 4 });
+  ends.push(() => store.close());
+  const app = createApp({ db: store.db, config, logger: captureLogs().logger, writes: store.writes }, { bundlePath: join(dir, 'missing-bundle.js') });
+
+  async function call(user: TestUser | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const h: Record<string, string> = { ...headers };
+    if (user) h.authorization = `Bearer ${await token(user)}`;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    return readAnswer(await app.request(`/api/v1${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }));
+  }
+
+  /** An open event stream of `user` on this instance; `frames` are the SSE blocks that arrived so far. */
+  async function stream(user: TestUser) {
+    const controller = new AbortController();
+    const res = await app.request('/api/v1/events', { headers: { authorization: `Bearer ${await token(user)}` }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const reading = (async () => {
+      for (;;) {
+        const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+        if (chunk.done) return;
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+    })();
+    const frames = () => text.split('\n\n').filter((frame) => frame.startsWith('event: '));
+    ends.push(async () => {
+      await reader.cancel().catch(() => undefined);
+      await reading;
+    });
+    await until(() => text.includes(': connected'), 'the stream to open');
+    return { frames };
+  }
+
+  return { app, store, call, stream };
+}
+
+/** Waits for `check` for at most `ms`, well under the listener's catch-up tick (5 s): only a wake-up can be this quick. */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 2_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function twoInstances(env: Record<string, string> = {}) {
+  const database = await createTestDatabase();
+  ends.push(() => database.drop());
+  const a = await instance(database, env);
+  const b = await instance(database, env);
+  for (const user of [alice, sam, root, stan]) expect((await a.call(user, 'GET', '/me')).status).toBe(200);
+  return { a, b };
+}
+
+async function conversationOn(on: Awaited<ReturnType<typeof instance>>) {
+  const res = await on.call(alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Across instances', body: '<p>Hello</p>' });
+  expect(res.status).toBe(201);
+  return res.json.conversation.id as string;
+}
+
+let pair: Awaited<ReturnType<typeof twoInstances>>;
+
+describe('two instances on one database', () => {
+  beforeEach(async () => {
+    pair = await twoInstances();
+  });
+
+  it("a customer's stream on B receives a staff reply posted on A, at once", async () => {
+    const { a, b } = pair;
+    const id = await conversationOn(a);
+    const watching = await b.stream(alice);
+    const sent = Date.now();
+    const reply = await a.call(sam, 'POST', `/conversations/${id}/messages`, { body: '<p>On it</p>' });
+    expect(reply.status).toBe(201);
+    await until(() => watching.frames().some((f) => f.includes(reply.json.message.id)), 'the reply on B');
+    expect(Date.now() - sent).toBeLessThan(2_000);
+    expect(watching.frames().filter((f) => f.startsWith('event: message.created'))).toHaveLength(1);
+  });
+
+  it('"is writing" on A reaches the other staff\'s stream on B, and never the customer\'s', async () => {
+    const { a, b } = pair;
+    const id = await conversationOn(a);
+    const staff = await b.stream(stan);
+    const customer = await b.stream(alice);
+    expect((await a.call(sam, 'POST', `/conversations/${id}/typing`)).status).toBe(204);
+    await until(() => staff.frames().some((f) => f.startsWith('event: typing')), 'the typing frame on B');
+    const frame = staff.frames().find((f) => f.startsWith('event: typing'))!;
+    expect(JSON.parse(frame.split('\ndata: ')[1]!)).toMatchObject({ conversationId: id, user: { id: 'sam' } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(customer.frames().some((f) => f.startsWith('event: typing'))).toBe(false);
+  });
+
+  it('a page kept by B goes stale when A writes, and when a sign-in on A renames someone', async () => {
+    const { a, b } = pair;
+    const id = await conversationOn(a);
+    const subjects = async () => (await b.call(sam, 'GET', '/conversations')).json.items.map((i: { id: string; status: string }) => `${i.id}:${i.status}`);
+    expect(await subjects()).toEqual([`${id}:open`]);
+    expect(await subjects()).toEqual([`${id}:open`]);
+    expect((await a.call(sam, 'PATCH', `/conversations/${id}`, { status: 'resolved' })).status).toBe(200);
+    await until(async () => (await subjects())[0] === `${id}:resolved`, "B's page to show A's change");
+
+    const author = async () => (await b.call(sam, 'GET', '/conversations')).json.items[0].lastMessage.authorName as string;
+    expect(await author()).toBe(alice.name);
+    expect((await a.call({ ...alice, name: 'Alice Renamed' }, 'GET', '/me')).status).toBe(200);
+    await until(async () => (await author()) === 'Alice Renamed', "B's page to show the new name");
+  });
+});
+
+describe('limits across instances', () => {
+  it('a write limit of 4 is reached by writes split over A and B', async () => {
+    const { a, b } = await twoInstances({ SECURE_INBOX_RATE_LIMIT: '4' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await (i % 2 ? b : a).call(alice, 'POST', '/conversations', { accountId: 'acme', subject: `s${i}`, body: 'x' })).status);
+    expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
+  });
+
+  it('failed sign-ins from one address are counted over A and B', async () => {
+    const { a, b } = await twoInstances({ SECURE_INBOX_AUTH_FAILURES_PER_MINUTE: '3', SECURE_INBOX_TRUST_PROXY: 'true' });
+    const from = { 'x-forwarded-for': '203.0.113.9' };
+    for (let i = 0; i < 3; i++)
+      expect((await (i % 2 ? b : a).call(null, 'GET', '/me', undefined, { ...from, authorization: 'Bearer nonsense' })).status).toBe(401);
+    // Over the limit on both, even with a good token, until the minute is over.
+    expect((await a.call(alice, 'GET', '/me', undefined, from)).status).toBe(429);
+    expect((await b.call(alice, 'GET', '/me', undefined, from)).status).toBe(429);
+    expect((await b.call(alice, 'GET', '/me', undefined, { 'x-forwarded-for': '203.0.113.10' })).status).toBe(200);
+  });
+});
