@@ -118,7 +118,7 @@ for name in a b; do
       status=1
       stop_all
     fi
-    sleep 0.2
+    sleep 0.2 || true
   done
   echo "instance $name ready on 127.0.0.1:$port (pid ${pids[$name]})"
 done
@@ -132,7 +132,7 @@ until curl -fsS -o /dev/null "http://$CLUSTER_HOST:$CLUSTER_PORT/readyz" 2>/dev/
     status=1
     stop_all
   fi
-  sleep 0.2
+  sleep 0.2 || true
 done
 echo "Secure Inbox on http://$CLUSTER_HOST:$CLUSTER_PORT/ through HAProxy (instances on $INSTANCE_A_PORT and $INSTANCE_B_PORT, HAProxy's statistics on http://$CLUSTER_HOST:$CLUSTER_STATS_PORT/); Ctrl-C stops all three"
 
