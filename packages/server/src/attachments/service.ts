@@ -19,6 +19,7 @@ import { newId } from '../domain/ids.js';
 import { seesMessageBySeq, type Viewer } from '../domain/visibility.js';
 import { ApiError, notFound } from '../errors.js';
 import { startPeriodic } from '../periodic.js';
+import { oneInstanceAtATime } from '../store/postgres/cluster/singleton.js';
 import { cleanFileName } from './names.js';
 import { noScanner, scannerFor, type Scanner, type ScanVerdict } from './scanner.js';
 import { decideType } from './sniff.js';
@@ -175,8 +176,9 @@ export async function pruneUnsentUploads(db: Db, config: Config, now = Date.now(
 
 /** Prunes unsent uploads once now and then every `intervalMs`; returns a function that stops it (after a run in progress). */
 export function startUploadPruner(db: Db, config: Config, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => Promise<void> {
+  // On PostgreSQL one instance at a time prunes: the others skip their turn while it does.
   return startPeriodic(
-    () => pruneUnsentUploads(db, config),
+    () => oneInstanceAtATime(db, 'upload-pruner', () => pruneUnsentUploads(db, config)),
     intervalMs,
     (error) => log(`removing unsent uploads failed: ${error.message}`),
   );

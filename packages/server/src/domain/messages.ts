@@ -2,12 +2,13 @@
  * Messages: the six actions of API.md, threads, and the account Status tab.
  */
 import { staffActions, type Message, type MessageAction, type MessageKind, type PostMessageBody, type Role, type StaffKind } from '@secure-inbox/protocol';
-import { and, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, or, sql, type AnyColumn } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
 import { deferToGroupEnd } from '../store/sqlite/group-commit.js';
 import { attachments, conversations, conversationUsers, messageProperties, messages, users } from '../store/sqlite/schema.js';
 import { searchIndexOf } from '../store/search.js';
 import { prepareOnce } from '../store/prepared.js';
+import { dialectOf } from '../store/runtime.js';
 import { execute, firstRow, rows } from '../store/sql.js';
 import { ApiError, forbidden, invalid } from '../errors.js';
 import { audit } from './audit.js';
@@ -81,6 +82,9 @@ interface NewMessage {
 
 const p = sql.placeholder;
 
+/** A column set to the placeholder's value unless it already holds a larger one. */
+const forward = (db: Db, column: AnyColumn, placeholder: string) => dialectOf(db).greatest(sql`${column}`, sql`${p(placeholder)}`);
+
 /**
  * The statements of every send, prepared once per connection (store/sqlite/prepared.ts): building
  * and preparing them for each send was a large share of the writer thread's time under sustained sends.
@@ -114,12 +118,21 @@ function sendQueries(db: Db, hidden: boolean) {
       .where(and(eq(attachments.id, p('id')), eq(attachments.uploaderId, p('uploaderId')), isNull(attachments.messageSeq)))
       .returning({ id: attachments.id })
       .prepare(),
+    // Only ever forward: on PostgreSQL two sends commit side by side, and the one that drew the smaller seq may move
+    // the pointers after the other. The UPDATE takes the row's lock and, having waited for it, computes greatest()
+    // from the row as the other left it (READ COMMITTED re-reads a row that changed under its lock). On SQLite one
+    // writer at a time makes it a no-op.
     movePointers: db
       .update(conversations)
       .set(
         hidden
-          ? { lastSeq: sql`${p('seq')}`, updatedAt: sql`${p('at')}` }
-          : { lastSeq: sql`${p('seq')}`, lastPublicSeq: sql`${p('seq')}`, updatedAt: sql`${p('at')}`, publicUpdatedAt: sql`${p('at')}` },
+          ? { lastSeq: forward(db, conversations.lastSeq, 'seq'), updatedAt: forward(db, conversations.updatedAt, 'at') }
+          : {
+              lastSeq: forward(db, conversations.lastSeq, 'seq'),
+              lastPublicSeq: forward(db, conversations.lastPublicSeq, 'seq'),
+              updatedAt: forward(db, conversations.updatedAt, 'at'),
+              publicUpdatedAt: forward(db, conversations.publicUpdatedAt, 'at'),
+            },
       )
       .where(eq(conversations.id, p('id')))
       .prepare(),

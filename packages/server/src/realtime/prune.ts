@@ -3,6 +3,7 @@ import { execute } from '../store/sql.js';
 import type { Db } from '../store/sqlite/client.js';
 import { transaction } from '../store/runtime.js';
 import { startPeriodic } from '../periodic.js';
+import { oneInstanceAtATime } from '../store/postgres/cluster/singleton.js';
 
 /** Replay covers at least each user's last KEEP_PER_USER events or the last KEEP_HOURS hours, whichever is more. */
 export const KEEP_PER_USER = 1000;
@@ -25,10 +26,13 @@ export async function pruneEvents(db: Db, now = Date.now()): Promise<number> {
   );
 }
 
-/** Prunes once now and then every `intervalMs`; returns a function that stops it (after a run in progress). */
+/**
+ * Prunes once now and then every `intervalMs`; returns a function that stops it (after a run in progress). On
+ * PostgreSQL one instance at a time prunes; the others skip their turn while it does.
+ */
 export function startEventPruner(db: Db, intervalMs = 3600_000, log: (line: string) => void = console.warn): () => Promise<void> {
   return startPeriodic(
-    () => pruneEvents(db),
+    () => oneInstanceAtATime(db, 'event-pruner', () => pruneEvents(db)),
     intervalMs,
     (error) => log(`pruning the event log failed: ${error.message}`),
   );

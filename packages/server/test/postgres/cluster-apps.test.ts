@@ -9,6 +9,10 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { eventBus } from '../../src/realtime/bus.js';
+import { sendToStreams } from '../../src/store/postgres/cluster/instance.js';
+import { PAYLOAD_MAX_BYTES } from '../../src/store/postgres/cluster/wakeups.js';
+import type { PgDb } from '../../src/store/postgres/db.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/types.js';
 import { captureLogs, people, readAnswer, SECRET, type TestUser } from '../helpers.js';
@@ -137,6 +141,20 @@ describe('two instances on one database', () => {
     expect(customer.frames().some((f) => f.startsWith('event: typing'))).toBe(false);
   });
 
+  it('an ephemeral frame for more users than one notification holds reaches each of them on B, once', async () => {
+    const { a, b } = pair;
+    // 120 ids of 200 characters: about 24 KB of ids, three times what one notification may carry.
+    const ids = Array.from({ length: 120 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(197)}`);
+    expect(Buffer.byteLength(JSON.stringify(ids))).toBeGreaterThan(3 * PAYLOAD_MAX_BYTES);
+    const received = new Map<string, string[]>();
+    for (const id of ids) eventBus(b.store.db).subscribe(id, (frame) => void (frame && received.set(id, [...(received.get(id) ?? []), frame])));
+    const frame = 'event: typing\ndata: {"conversationId":"c_x"}\n\n';
+    await sendToStreams(a.store.db, ids, frame);
+    await until(() => received.size === ids.length, 'every user on B');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([...received.values()].every((frames) => frames.length === 1 && frames[0] === frame)).toBe(true);
+  });
+
   it('a page kept by B goes stale when A writes, and when a sign-in on A renames someone', async () => {
     const { a, b } = pair;
     const id = await conversationOn(a);
@@ -171,5 +189,45 @@ describe('limits across instances', () => {
     expect((await a.call(alice, 'GET', '/me', undefined, from)).status).toBe(429);
     expect((await b.call(alice, 'GET', '/me', undefined, from)).status).toBe(429);
     expect((await b.call(alice, 'GET', '/me', undefined, { 'x-forwarded-for': '203.0.113.10' })).status).toBe(200);
+  });
+});
+
+describe('conversation pointers', () => {
+  beforeEach(async () => {
+    pair = await twoInstances();
+  });
+
+  it('never move backwards when two sends commit out of order', async () => {
+    const { a, b } = pair;
+    const id = await conversationOn(a);
+    const pool = (a.store.db as unknown as PgDb).$client;
+    await pool.query(
+      `INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status) VALUES ('att_held', 'alice', 'a.txt', 1, 'text/plain', $1, 'clean')`,
+      ['0'.repeat(64)],
+    );
+    // The first send draws its seq, then waits to claim an attachment whose row another transaction holds locked.
+    const holder = await pool.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT id FROM attachments WHERE id = 'att_held' FOR UPDATE`);
+    const first = a.call(alice, 'POST', `/conversations/${id}/messages`, { body: '<p>first</p>', attachmentIds: ['att_held'] });
+    await until(
+      async () => (await pool.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rowCount === 1,
+      'the first send to wait',
+    );
+    // The second draws a larger seq, moves the pointers and commits first (through the other instance).
+    const second = await b.call(alice, 'POST', `/conversations/${id}/messages`, { body: '<p>second</p>' });
+    expect(second.status).toBe(201);
+    await holder.query('COMMIT');
+    holder.release();
+    expect((await first).status).toBe(201);
+
+    const { rows } = await pool.query<{ last_seq: number; last_public_seq: number; newest: number }>(
+      `SELECT last_seq, last_public_seq, (SELECT max(seq) FROM messages WHERE conversation_id = $1) AS newest FROM conversations WHERE id = $1`,
+      [id],
+    );
+    expect(rows[0]!.last_seq).toBe(rows[0]!.newest);
+    expect(rows[0]!.last_public_seq).toBe(rows[0]!.newest);
+    // What a client sees: the inbox previews the newest message, on either instance.
+    for (const on of [a, b]) expect((await on.call(alice, 'GET', '/conversations')).json.items[0].lastMessage.preview).toContain('second');
   });
 });

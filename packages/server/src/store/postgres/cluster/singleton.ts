@@ -10,6 +10,8 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
+import { homeOf, isPostgres } from '../../runtime.js';
+import type { Db } from '../../sqlite/client.js';
 
 /** The first half of every singleton's lock key (the second is `hashtext(key)`), apart from other advisory locks. */
 export const SINGLETON_LOCK_SPACE = 0x5ec0_0051;
@@ -42,4 +44,28 @@ export async function runAsSingleton<T>(pool: pg.Pool, key: string, fn: (signal:
     // A connection that failed is closed rather than returned to the pool still holding the lock.
     client.release(broken ?? (controller.signal.aborted ? new Error('the lock connection was lost') : undefined));
   }
+}
+
+/** Per pool, the singleton jobs of this process, run one after another. */
+const queues = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Runs a periodic job's `fn` on `db`: on PostgreSQL under runAsSingleton (skipped, resolving to undefined, while
+ * another instance runs the job named `key`); on SQLite, where one process holds the database, simply. On
+ * PostgreSQL this process's jobs take turns: each holds a connection of the pool for its lock while `fn` queries on
+ * another, and jobs started together could otherwise hold every connection of a small pool with their locks and
+ * wait for ever for one more.
+ */
+export function oneInstanceAtATime<T>(db: Db, key: string, fn: () => Promise<T>): Promise<T | undefined> {
+  if (!isPostgres(db)) return fn();
+  const pool = homeOf(db) as pg.Pool;
+  const run = (queues.get(pool) ?? Promise.resolve()).then(async () => {
+    const result = await runAsSingleton(pool, key, () => fn());
+    return result.ran ? result.value : undefined;
+  });
+  queues.set(
+    pool,
+    run.catch(() => undefined),
+  );
+  return run;
 }
