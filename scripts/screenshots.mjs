@@ -2,6 +2,11 @@
 // `pnpm screenshots`: regenerates the pictures in docs/images/ from the real thing. Starts the demo server on a
 // fresh data folder and the examples server next to it, drives headless Chromium, and writes one PNG per view.
 // Needs the bundle (`pnpm build`) and Chromium (/usr/bin/chromium, or CHROME_PATH).
+// `pnpm screenshots --cluster` makes the pictures of the cluster instead (docs/images/cluster-*.png): it runs
+// examples/cluster/start.sh on a new PostgreSQL database (at SECURE_INBOX_TEST_DATABASE_URL's server, dropped at the
+// end) and so needs HAProxy and PostgreSQL too.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -9,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startChild } from './child-server.mjs';
 import { chromiumArgs, chromiumPath } from './chromium.mjs';
+import { testDatabaseUrl } from './postgres.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'docs/images');
@@ -17,6 +23,11 @@ const { chromium } = createRequire(join(root, 'e2e/package.json'))('playwright-c
 if (!existsSync(join(root, 'packages/elements/dist/secure-inbox.js'))) {
   console.error('The widget bundle is missing: run `pnpm build` first.');
   process.exit(1);
+}
+
+if (process.argv.includes('--cluster')) {
+  await clusterScreenshots();
+  process.exit(0);
 }
 
 const children = [];
@@ -202,4 +213,143 @@ try {
   await Promise.all(children.map((child) => child.stop()));
   await new Promise((r) => setTimeout(r, 500));
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * The cluster: examples/cluster/start.sh (two demo instances behind HAProxy) on a new database. A customer keeps her
+ * thread open while staff answer it through the balancer; the answer reaches her page live, from whichever instance
+ * took it to whichever holds her event stream. Writes the two pages side by side, each captioned with the instance
+ * HAProxy says answered it (X-Served-By), and HAProxy's statistics page.
+ */
+async function clusterScreenshots() {
+  const pg = createRequire(join(root, 'packages/server/package.json'))('pg');
+  const database = `secure_inbox_screenshots_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = new URL(testDatabaseUrl);
+  databaseUrl.pathname = `/${database}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'secure-inbox-screenshots-cluster-'));
+  const [port, statsPort, portA, portB] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const cluster = `http://127.0.0.1:${port}`;
+  let log = '';
+  // A process group of its own, so that stopping it is Ctrl-C for the script and all it started.
+  const script = spawn('bash', [join(root, 'examples/cluster/start.sh')], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      SECURE_INBOX_DATABASE_URL: databaseUrl.toString(),
+      SECURE_INBOX_DATA_DIR: dataDir,
+      SECURE_INBOX_RATE_LIMIT: '0',
+      SECURE_INBOX_SMTP_URL: '',
+      CLUSTER_PORT: String(port),
+      CLUSTER_STATS_PORT: String(statsPort),
+      INSTANCE_A_PORT: String(portA),
+      INSTANCE_B_PORT: String(portB),
+    },
+  });
+  script.stdout.on('data', (chunk) => (log += chunk));
+  script.stderr.on('data', (chunk) => (log += chunk));
+  const exited = new Promise((done) => script.once('exit', done));
+  let browser;
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!log.includes('Ctrl-C stops all three')) {
+      if (script.exitCode !== null || Date.now() > deadline) throw new Error(`examples/cluster/start.sh did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const api = async (userId, method, path, body) => {
+      const minted = await fetch(`${cluster}/demo/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId }),
+      });
+      const { token } = await minted.json();
+      const response = await fetch(`${cluster}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return response.json();
+    };
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    const inbox = 'secure-inbox';
+    const served = (page, test) =>
+      new Promise((resolveServed) => {
+        const listen = (response) => {
+          if (!test(response)) return;
+          page.off('response', listen);
+          resolveServed(response.headers()['x-served-by']);
+        };
+        page.on('response', listen);
+      });
+    const open = async (userId, conversationId) => {
+      const context = await browser.newContext({ viewport: { width: 900, height: 760 }, colorScheme: 'light', reducedMotion: 'reduce' });
+      const page = await context.newPage();
+      const stream = served(page, (response) => response.url().startsWith(`${cluster}/api/v1/events`));
+      await page.goto(`${cluster}/?as=${userId}&conversation=${conversationId}`);
+      await page.locator(`${inbox} [part~="thread"] h2`).waitFor();
+      return { context, page, stream: await stream };
+    };
+    const answer = 'Friday at 9 am works, Ms López. The inspector will call half an hour ahead.';
+    // HAProxy picks the instance (leastconn, ties in turn): the picture wants the answer taken by the instance that
+    // does not hold the customer's stream, so a run where both were one instance is tried again, a few times.
+    let customer;
+    let staff;
+    let sentBy;
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await customer?.context.close();
+      await staff?.context.close();
+      const { conversation } = await api('maria.lopez', 'POST', '/conversations', {
+        accountId: 'permit-bp-2026-0142',
+        subject: 'Inspection window on Friday',
+        body: '<p>Could the final inspection be on Friday morning? We are away in the afternoon.</p>',
+      });
+      customer = await open('maria.lopez', conversation.id);
+      staff = await open('dan.reyes', conversation.id);
+      await staff.page.locator(`${inbox} [part~="reply"] [part~="editor"]`).fill(answer);
+      const sent = served(
+        staff.page,
+        (response) => response.request().method() === 'POST' && response.url().includes(`/conversations/${conversation.id}/messages`),
+      );
+      await staff.page.locator(`${inbox} [part~="answer-button"]`, { hasText: /^\s*Send\s*$/ }).click();
+      sentBy = await sent;
+      await staff.page.locator(`${inbox} [part~="message"]`, { hasText: answer }).waitFor();
+      // No reload: the answer arrives on the customer's open event stream.
+      await customer.page.locator(`${inbox} [part~="message"]`, { hasText: answer }).waitFor({ timeout: 10_000 });
+      if (sentBy !== customer.stream) break;
+    }
+    await staff.page.locator(`${inbox} [part~="message"]`, { hasText: answer }).scrollIntoViewIfNeeded();
+    await customer.page.waitForTimeout(400);
+    await staff.page.waitForTimeout(400);
+    const [customerPng, staffPng] = await Promise.all(
+      [customer.page, staff.page].map((page) => page.screenshot({ animations: 'disabled' }).then((png) => png.toString('base64'))),
+    );
+
+    mkdirSync(out, { recursive: true });
+    const sheet = await (await browser.newContext({ viewport: { width: 1840, height: 860 } })).newPage();
+    const escape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    await sheet.setContent(`<!doctype html><html><body style="margin:0;padding:16px;background:#eef1f4;font:15px system-ui,sans-serif;color:#1d2733">
+<div style="display:flex;gap:16px">
+  <figure style="margin:0"><figcaption style="margin-bottom:8px"><b>Maria López</b> (customer): her event stream is on instance <b>${escape(customer.stream)}</b>; the answer appeared without a reload</figcaption>
+  <img style="display:block;border:1px solid #c8d0d8" src="data:image/png;base64,${customerPng}"></figure>
+  <figure style="margin:0"><figcaption style="margin-bottom:8px"><b>Dan Reyes</b> (staff): his answer was taken by instance <b>${escape(sentBy)}</b>, through HAProxy</figcaption>
+  <img style="display:block;border:1px solid #c8d0d8" src="data:image/png;base64,${staffPng}"></figure>
+</div></body></html>`);
+    await sheet.screenshot({ path: join(out, 'cluster-live-update.png'), fullPage: true });
+    console.log(`wrote docs/images/cluster-live-update.png (stream on ${customer.stream}, answer through ${sentBy})`);
+
+    const stats = await (await browser.newContext({ viewport: { width: 1400, height: 600 } })).newPage();
+    await stats.goto(`http://127.0.0.1:${statsPort}/`);
+    await stats.screenshot({ path: join(out, 'cluster-haproxy.png') });
+    console.log('wrote docs/images/cluster-haproxy.png');
+  } finally {
+    await browser?.close();
+    if (script.exitCode === null) process.kill(-script.pid, 'SIGINT');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+    const admin = new pg.Client({ connectionString: testDatabaseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
+  }
 }

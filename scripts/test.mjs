@@ -14,6 +14,14 @@ if (!existsSync(chrome)) {
   process.exit(1);
 }
 
+if (spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).status !== 0) {
+  console.error(
+    'HAProxy is needed for the end-to-end test of the cluster example (examples/cluster) and was not found on the PATH: ' +
+      'install it with `sudo apt-get install -y haproxy` (Debian/Ubuntu); its own service can stay stopped.',
+  );
+  process.exit(1);
+}
+
 if (!(await postgresAnswers())) {
   const { host } = new URL(testDatabaseUrl);
   console.error(

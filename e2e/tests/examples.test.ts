@@ -1,15 +1,19 @@
 /**
  * The examples in examples/, served on their own origin and embedding the real bundle cross-origin:
  * the branded portals show their brand (light, dark, OS dark), the React and Vue apps pass properties and
- * receive events, and the host-login site mints tokens that `pnpm serve` accepts.
+ * receive events, and the host-login site mints tokens that `pnpm serve` accepts. The cluster example runs as its
+ * one command does: two instances on a new PostgreSQL database behind a real HAProxy, stopped as Ctrl-C stops it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page, Response as PageResponse } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, launchBrowser, startServer, type RunningServer } from '../harness.js';
+import { createTestDatabase, type TestDatabase } from '../../packages/server/test/postgres/database.js';
 
 const examplesDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples');
 
@@ -310,5 +314,128 @@ describe('host login', () => {
 describe('every example page', () => {
   it('ran under its strict Content-Security-Policy (no inline script or style) without a violation', () => {
     expect(cspViolations).toEqual([]);
+  });
+});
+
+describe('cluster (examples/cluster/start.sh)', () => {
+  interface Cluster {
+    url: string;
+    stats: string;
+    instanceA: string;
+    instanceB: string;
+    output: () => string;
+    /** Ctrl-C as a terminal sends it (SIGINT to the whole process group); resolves with the script's exit code. */
+    interrupt: () => Promise<number | null>;
+  }
+  let database: TestDatabase;
+  let cluster: Cluster;
+  const dataDir = mkdtempSync(join(tmpdir(), 'secure-inbox-cluster-'));
+
+  beforeAll(async () => {
+    // A database name that does not exist yet: the script creates it, as on a first start with its default URL.
+    database = await createTestDatabase({ migrated: false });
+    await database.drop();
+    const [port, statsPort, portA, portB] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    let log = '';
+    const child = spawn('bash', [join(examplesDir, 'cluster/start.sh')], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        SECURE_INBOX_DATABASE_URL: database.url,
+        SECURE_INBOX_DATA_DIR: dataDir,
+        CLUSTER_PORT: String(port),
+        CLUSTER_STATS_PORT: String(statsPort),
+        INSTANCE_A_PORT: String(portA),
+        INSTANCE_B_PORT: String(portB),
+      },
+    });
+    child.stdout!.on('data', (chunk) => (log += chunk));
+    child.stderr!.on('data', (chunk) => (log += chunk));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    cluster = {
+      url: `http://127.0.0.1:${port}`,
+      stats: `http://127.0.0.1:${statsPort}`,
+      instanceA: `http://127.0.0.1:${portA}`,
+      instanceB: `http://127.0.0.1:${portB}`,
+      output: () => log,
+      interrupt: async () => {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
+        return exited;
+      },
+    };
+    const deadline = Date.now() + 45_000;
+    while (!log.includes('Ctrl-C stops all three')) {
+      if (child.exitCode !== null) throw new Error(`start.sh exited early:\n${log}`);
+      if (Date.now() > deadline) {
+        process.kill(-child.pid!, 'SIGKILL');
+        throw new Error(`start.sh did not start the cluster within 45 s:\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  afterAll(async () => {
+    if (cluster) await cluster.interrupt();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('two instances behind HAProxy on one new database: the demo login and a send through the balancer, answered by both instances, and Ctrl-C drains both to exit code 0', async () => {
+    expect(cluster.output()).toContain(`created the database "${database.name}"`);
+    // HAProxy's statistics list both instances UP (health checks on /readyz; "UP 1/2" while a check is under way).
+    const csv = await (await fetch(`${cluster.stats}/;csv`)).text();
+    const state = (server: string) =>
+      csv
+        .split('\n')
+        .find((line) => line.startsWith(`instances,${server},`))
+        ?.split(',')[17];
+    expect([state('a'), state('b')]).toEqual([expect.stringMatching(/^UP\b/), expect.stringMatching(/^UP\b/)]);
+
+    // Maria signs in through the demo's login page, served through the balancer, and asks a question.
+    const servedBy: string[] = [];
+    const clusterContext = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const clusterPage = await clusterContext.newPage();
+    clusterPage.on('response', (response) => {
+      const instance = response.headers()['x-served-by'];
+      if (response.url().startsWith(cluster.url) && instance) servedBy.push(instance);
+    });
+    await clusterPage.goto(`${cluster.url}/?as=maria.lopez`);
+    await clusterPage.locator('secure-inbox [part~="row"]').first().waitFor();
+    const subject = `Asked through the cluster ${Date.now().toString(36)}`;
+    await clusterPage.locator('secure-inbox [part~="compose-button"]').click();
+    const compose = clusterPage.locator('secure-inbox [part~="compose"]');
+    await compose.locator('input[name="subject"]').fill(subject);
+    await compose.locator('[part~="editor"]').fill('Which instance gets this question?');
+    await compose.locator('[part~="send"]').click();
+    await clusterPage.locator('secure-inbox [part~="thread"] h2', { hasText: subject }).waitFor();
+    const conversationId = await clusterPage.locator('secure-inbox').getAttribute('conversation');
+    expect(conversationId).toMatch(/\S/);
+    await clusterContext.close();
+
+    // Dan, the permit's staff, signs in through the balancer and reads it there.
+    const minted = await fetch(`${cluster.url}/demo/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"userId":"dan.reyes"}',
+    });
+    const { token } = (await minted.json()) as { token: string };
+    const read = async (origin: string) => {
+      const answer = await fetch(`${origin}/api/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(answer.status).toBe(200);
+      const instance = answer.headers.get('x-served-by');
+      if (instance) servedBy.push(instance);
+      return ((await answer.json()) as { conversation: { subject: string } }).conversation.subject;
+    };
+    for (let i = 0; i < 4; i++) expect(await read(cluster.url)).toBe(subject);
+    // HAProxy spread the requests over both instances (by open connections: the page's event stream held one).
+    expect(new Set(servedBy)).toEqual(new Set(['a', 'b']));
+    // And each instance, asked directly, has the question, whichever of them took it.
+    expect([await read(cluster.instanceA), await read(cluster.instanceB)]).toEqual([subject, subject]);
+
+    // Ctrl-C: both instances drain and exit 0, and so does the script.
+    expect(await cluster.interrupt()).toBe(0);
+    expect(cluster.output()).toContain('instance a exited with code 0');
+    expect(cluster.output()).toContain('instance b exited with code 0');
   });
 });
