@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Db } from '../store/sqlite/client.js';
-import { transaction } from '../store/runtime.js';
+import { serializeFor, transaction } from '../store/runtime.js';
 import { execute, firstRow, rows } from '../store/sql.js';
 import { audit } from '../domain/audit.js';
 import { newId } from '../domain/ids.js';
@@ -128,6 +128,9 @@ function once(sha256: string, run: () => Promise<ScanStatus>): Promise<ScanStatu
 }
 
 // ------------------------------------------------------------------ one stored file at a time
+/** What `serializeFor` locks for the stored bytes of `sha256` (on PostgreSQL, across instances). */
+export const storedFileKey = (sha256: string) => `stored-file:${sha256}`;
+
 const fileQueues = new Map<string, Promise<unknown>>();
 
 /**
@@ -165,8 +168,17 @@ export async function pruneUnsentUploads(db: Db, config: Config, now = Date.now(
   for (const { sha256 } of files) {
     await withStoredFile(sha256, async () => {
       const orphaned = await transaction(db, async (tx) => {
+        // An upload of the same bytes through another instance waits for this, and this for it (uploadAttachment).
+        await serializeFor(tx, storedFileKey(sha256));
         removed += await execute(tx, sql`DELETE FROM attachments WHERE sha256 = ${sha256} AND message_seq IS NULL AND created_at < ${cutoff}`);
-        return !(await firstRow(tx, sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`));
+        const none = !(await firstRow(tx, sql`SELECT 1 AS kept FROM attachments WHERE sha256 = ${sha256}`));
+        // Bytes kept in the database go in this transaction, before the lock is let go: deleted after it, they could
+        // be the bytes another instance's upload of the same file has just found stored and so did not store again.
+        if (none && store.deleteInTransaction) {
+          await store.deleteInTransaction(tx, sha256);
+          return false;
+        }
+        return none;
       });
       if (orphaned) await store.delete(sha256);
     });
@@ -205,6 +217,10 @@ export async function uploadAttachment(db: Db, config: Config, viewer: Viewer, r
     // (pruneUnsentUploads), which could otherwise remove these bytes as another upload's.
     return await withStoredFile(file.sha256, async () => {
       await transaction(db, async (tx) => {
+        // Two uploads of one user at once (through one instance or two) must not both fit in the room left for one.
+        await serializeFor(tx, `upload-quota:${viewer.id}`);
+        // Nor may a prune on another instance take these bytes away between this row and storing them (pruneUnsentUploads).
+        await serializeFor(tx, storedFileKey(file.sha256));
         const used = await usedBytes(tx, viewer.id);
         if (used + file.size > quota) throw overQuota(used, quota);
         await execute(

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Db } from '../store/sqlite/client.js';
 
 export interface BlobStore {
   /** A folder on the same file system as the store where uploads are written while they arrive. */
@@ -17,6 +18,11 @@ export interface BlobStore {
   get(sha256: string): Promise<Readable | null>;
   /** Forgets the bytes of `sha256`; nothing happens when they are not stored. */
   delete(sha256: string): Promise<void>;
+  /**
+   * A store that keeps the bytes in the database itself forgets them in the caller's transaction `tx` instead, so
+   * that they go with the last row that held them, under that transaction's lock (service.ts, pruning).
+   */
+  deleteInTransaction?(tx: Db, sha256: string): Promise<void>;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;

@@ -3,7 +3,7 @@
  * against the `Db` type (Drizzle, typed by the SQLite schema; store/types.ts) and calls these, which run on the
  * SQLite store (store/sqlite/client.ts) or the PostgreSQL store (store/postgres/) as the database is one or the other.
  */
-import { is } from 'drizzle-orm';
+import { is, sql } from 'drizzle-orm';
 import { PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Dialect } from './dialect.js';
 import { postgresDialect } from './postgres/dialect.js';
@@ -59,4 +59,16 @@ export function dialectOf(db: Db): Dialect {
  */
 export function writeVersion(db: Db): string | null {
   return isPostgres(db) ? null : sqlite.writeVersion(db);
+}
+
+/** The first half of the locks `serializeFor` takes (the second is `hashtext(key)`), apart from other advisory locks. */
+const SERIALIZE_LOCK_SPACE = 0x5ec0_0a7c;
+
+/**
+ * Makes the transaction open on `db` the only one working on `key` until it ends (a check then a write that must not
+ * interleave with another's, such as an uploader's quota). On SQLite one transaction writes at a time already; on
+ * PostgreSQL, where transactions run side by side on every instance, a transaction-level advisory lock.
+ */
+export async function serializeFor(db: Db, key: string): Promise<void> {
+  if (isPostgres(db)) await pg(db).execute(sql`SELECT pg_advisory_xact_lock(${SERIALIZE_LOCK_SPACE}, hashtext(${key}))`);
 }

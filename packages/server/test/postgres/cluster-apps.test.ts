@@ -5,16 +5,20 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { pruneUnsentUploads, storedFileKey } from '../../src/attachments/service.js';
 import { loadConfig } from '../../src/config.js';
 import { eventBus } from '../../src/realtime/bus.js';
 import { sendToStreams } from '../../src/store/postgres/cluster/instance.js';
 import { PAYLOAD_MAX_BYTES } from '../../src/store/postgres/cluster/wakeups.js';
 import type { PgDb } from '../../src/store/postgres/db.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
+import { serializeFor, transaction } from '../../src/store/runtime.js';
+import { execute } from '../../src/store/sql.js';
 import type { Store } from '../../src/store/types.js';
 import { captureLogs, people, readAnswer, SECRET, type TestUser } from '../helpers.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -83,7 +87,13 @@ async function instance(database: TestDatabase, env: Record<string, string> = {}
     return { frames };
   }
 
-  return { app, store, call, stream };
+  async function upload(user: TestUser, content: string, name: string) {
+    const form = new FormData();
+    form.append('file', new Blob([content], { type: 'text/plain' }), name);
+    return readAnswer(await app.request('/api/v1/attachments', { method: 'POST', body: form, headers: { authorization: `Bearer ${await token(user)}` } }));
+  }
+
+  return { app, store, config, call, stream, upload };
 }
 
 /** Waits for `check` for at most `ms`, well under the listener's catch-up tick (5 s): only a wake-up can be this quick. */
@@ -202,6 +212,52 @@ describe('catching up on lost notifications', () => {
     // Several ticks went by, and nothing new concerned sam: his stream was never woken.
     expect(samWakes).toBe(0);
     expect(readAllWakes).toBe(0);
+  });
+});
+
+describe('uploads across instances', () => {
+  it('uploads by one user at once through A and B never pass the quota together', async () => {
+    const { a, b } = await twoInstances({ SECURE_INBOX_UPLOAD_QUOTA_BYTES: '3000' });
+    const answers = await Promise.all([0, 1, 2, 3].map((i) => (i % 2 ? b : a).upload(alice, String(i).repeat(2000), `f${i}.txt`)));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 413, 413, 413]);
+  });
+
+  it("a prune on A never takes away the bytes another instance's upload of the same file has just found stored", async () => {
+    const { a, b } = await twoInstances();
+    const content = 'the same bytes, uploaded twice';
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const first = await a.upload(alice, content, 'first.txt');
+    expect(first.status).toBe(201);
+    const pgOf = (on: typeof a) => on.store.db as unknown as PgDb;
+    // Never sent, and two days old: the prune removes it.
+    await pgOf(a).execute(
+      sql`UPDATE attachments SET created_at = ${new Date(Date.now() - 48 * 3600_000).toISOString()} WHERE id = ${first.json.attachment.id}`,
+    );
+    // B's upload of the same bytes, between its row and its bytes, holds what its transaction holds.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const upload = transaction(b.store.db, async (tx) => {
+      await serializeFor(tx, storedFileKey(sha256));
+      locked();
+      await held;
+      await execute(
+        tx,
+        sql`INSERT INTO attachments (id, uploader_id, name, size, content_type, sha256, scan_status)
+            VALUES ('att_second', 'alice', 'second.txt', ${content.length}, 'text/plain', ${sha256}, 'clean')`,
+      );
+    });
+    await holding;
+    const pruning = pruneUnsentUploads(a.store.db, a.config);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await upload;
+    expect(await pruning).toBe(1);
+    // B found the bytes stored and kept them: they are still there for its upload.
+    const download = await b.app.request('/api/v1/attachments/att_second', { headers: { authorization: `Bearer ${await token(alice)}` } });
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe(content);
   });
 });
 

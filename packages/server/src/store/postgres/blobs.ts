@@ -145,5 +145,6 @@ export function postgresBlobStore(db: PgDb, options: { tempDir?: string } = {}):
     },
     get: (sha256) => readBlob(db, sha256),
     delete: (sha256) => deleteBlob(db, sha256),
+    deleteInTransaction: (tx, sha256) => deleteBlob(tx as unknown as PgDb, sha256),
   };
 }
