@@ -197,6 +197,9 @@ describe('log injection', () => {
     expect(stored[1]!.targetId).toBe(accountId);
     expect(JSON.parse(stored[1]!.detail!)).toEqual({ name: `Name\n${fakeJson}${ANSI}` });
 
+    // The rejected token's row too is written beside its answer.
+    const authRows = async () => (await t.call(root, 'GET', '/audit?action=auth&limit=200')).json.items as Row[];
+    await expect.poll(async () => (await authRows()).some((r) => String((r.detail as { path: string }).path).includes('INFO'))).toBe(true);
     const res = await t.call(root, 'GET', '/audit?limit=200');
     expect(res.status).toBe(200);
     // The raw answer holds no line break, escape or NUL character: JSON escaped them all.
@@ -236,11 +239,11 @@ describe('refusals while a transaction holds the database', () => {
     // Well under the 5 s busy timeout a write beside the transaction would wait for.
     expect(answeredIn).toBeLessThan(1_000);
     await held;
-    await transaction(app.db, () => undefined); // after what waited for the lane behind it
-    const rows = await allRows<{ action: string; outcome: string; target_id: string }>(
-      app.db,
-      sql`SELECT action, outcome, target_id FROM audit_events WHERE actor_id = 'bob' AND outcome = 'denied'`,
-    );
-    expect(rows).toEqual([{ action: 'conversation.read', outcome: 'denied', target_id: c.id }]);
+    const rows = () =>
+      allRows<{ action: string; outcome: string; target_id: string }>(
+        app.db,
+        sql`SELECT action, outcome, target_id FROM audit_events WHERE actor_id = 'bob' AND outcome = 'denied'`,
+      );
+    await expect.poll(rows).toEqual([{ action: 'conversation.read', outcome: 'denied', target_id: c.id }]);
   });
 });
