@@ -9,6 +9,7 @@ const writerThreadSuites = [
   'events',
   'leaks',
   'list-cache',
+  'list-cache-other-writers',
   'authz-matrix',
   'security',
   'security-audit',
@@ -22,13 +23,14 @@ const writerThreadSuites = [
 
 /**
  * Suites also run with every app on a fresh PostgreSQL database instead of a SQLite file (test/helpers.ts
- * `makeTestApp`). Not (yet) here: attachments, ratings, list-cache and security-audit, each for one or a few cases that
- * test SQLite by nature (files on disk, the single writer's wait, another program writing the file) or a PostgreSQL
- * difference still open (a token `sub` holding U+0000); and the suites of the SQLite store's own machinery (writer
- * thread, group commit, checkpointer, faults, migrations, crash).
+ * `makeTestApp`): every suite of the domain and the API. Not here, because they test SQLite by nature: the cases about
+ * files on disk, the single writer's wait and another program writing the file (attachments-disk,
+ * ratings-single-writer, list-cache-other-writers), and the SQLite store's own machinery (writer thread, group
+ * commit, checkpointer, faults, migrations, crash). PostgreSQL's own counterparts live in test/postgres/.
  */
 const postgresSuites = [
   'api-headers-node',
+  'attachments',
   'attachments-node',
   'auth',
   'auth-cache',
@@ -40,16 +42,19 @@ const postgresSuites = [
   'key-rotation',
   'leaks',
   'linear-input',
+  'list-cache',
   'mentions',
   'notify',
   'openapi',
   'queues',
   'rate-limits',
+  'ratings',
   'reply-times',
   'routes',
   'saved-replies',
   'search-plan',
   'security',
+  'security-audit',
   'seen',
   'typing',
   'visibility',

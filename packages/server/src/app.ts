@@ -25,7 +25,7 @@ import { healthRoutes } from './ops/health.js';
 import { createLogger, requestLog } from './ops/log.js';
 import { createMetrics, metricsRoute } from './ops/metrics.js';
 import { postgresBlobStore } from './store/postgres/blobs.js';
-import type { PgDb } from './store/postgres/db.js';
+import { lostConnection, type PgDb } from './store/postgres/db.js';
 import { postgresWrites } from './store/postgres/store.js';
 import { isPostgres } from './store/runtime.js';
 
@@ -153,7 +153,8 @@ function unstorableCharacter(error: unknown): boolean {
  * failing) is the server's condition, not the request's: 507/503 with a sentence, never a stack.
  * PostgreSQL says so with SQLSTATE codes: disk full (53100); out of memory or connections (53200,
  * 53300), a lost or refused connection (class 08, ECONNREFUSED), a server shutting down or starting
- * (57P01–57P03), a read-only standby (25006) and a lock wait that timed out (55P03).
+ * (57P01–57P03), a read-only standby (25006) and a lock wait that timed out (55P03); node-postgres itself says so
+ * for a connection lost or not made in time (`lostConnection`).
  */
 function storageProblem(error: unknown): { status: 503 | 507; message: string; cause: string } | null {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -165,9 +166,15 @@ function storageProblem(error: unknown): { status: 503 | 507; message: string; c
       /^SQLITE_(READONLY|BUSY|LOCKED|IOERR|CANTOPEN)/.test(code) ||
       code === 'EROFS' ||
       /^(08...|53200|53300|57P0[123]|25006|55P03)$/.test(code) ||
-      code === 'ECONNREFUSED'
+      code === 'ECONNREFUSED' ||
+      code === 'ECONNRESET' ||
+      lostConnection(e)
     ) {
-      return { status: 503, cause: code, message: 'The server cannot save changes right now; nothing was saved. Please try again shortly.' };
+      return {
+        status: 503,
+        cause: code || 'connection lost',
+        message: 'The server cannot save changes right now; nothing was saved. Please try again shortly.',
+      };
     }
   }
   return null;

@@ -11,7 +11,10 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { connect as connectTls } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrationsFolder as postgresMigrations } from './store/postgres/migrate.js';
+import type { DatabaseUrl } from './store/postgres/url.js';
 import { firstRow } from './store/sql.js';
 import * as schema from './store/sqlite/schema.js';
 
@@ -38,6 +41,7 @@ const checkOfVariable: Record<string, string> = {
   SECURE_INBOX_ALLOWED_ORIGINS: 'allowed origins',
   SECURE_INBOX_SMTP_URL: 'mail',
   SECURE_INBOX_CLAMD_URL: 'virus scan',
+  SECURE_INBOX_DATABASE_URL: 'database',
 };
 
 /**
@@ -125,6 +129,87 @@ async function checkDatabase(file: string): Promise<Check> {
     };
   }
   return { name, ok: true, detail: `${file} is writable and migrated (${applied} migrations)` };
+}
+
+/**
+ * The PostgreSQL store at SECURE_INBOX_DATABASE_URL: that it answers, its version and size, how many of this
+ * version's migrations it holds (drizzle's journal in drizzle.__drizzle_migrations), and the extension search
+ * needs (unaccent), installed or at least available to the first migration.
+ */
+async function checkPostgres(target: DatabaseUrl): Promise<Check[]> {
+  const name = 'database';
+  const where = `PostgreSQL at ${target.address}, database "${target.database}"`;
+  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    return [
+      {
+        name,
+        ok: false,
+        detail: `${where}: ${e.code ? `${e.code}: ` : ''}${e.message}`,
+        fix: 'check SECURE_INBOX_DATABASE_URL (host, port, user, password, database), that PostgreSQL runs, and that it lets this host in (pg_hba.conf)',
+      },
+    ];
+  }
+  try {
+    const { rows } = await client.query<{
+      version: string;
+      size: string;
+      journal: string | null;
+      create: boolean;
+      installed: string | null;
+      available: string | null;
+    }>(
+      `SELECT current_setting('server_version') AS version,
+              pg_size_pretty(pg_database_size(current_database())) AS size,
+              to_regclass('drizzle.__drizzle_migrations')::text AS journal,
+              has_database_privilege(current_database(), 'CREATE') AS "create",
+              (SELECT extversion FROM pg_extension WHERE extname = 'unaccent') AS installed,
+              (SELECT default_version FROM pg_available_extensions WHERE name = 'unaccent') AS available`,
+    );
+    const found = rows[0]!;
+    const about = `${where}: PostgreSQL ${found.version}, ${found.size}`;
+    const last = found.journal
+      ? Number((await client.query<{ last: string | null }>('SELECT max(created_at) AS last FROM drizzle.__drizzle_migrations')).rows[0]!.last ?? 0)
+      : 0;
+    const entries = (JSON.parse(readFileSync(resolve(postgresMigrations, 'meta/_journal.json'), 'utf8')) as { entries: { when: number }[] }).entries;
+    const applied = entries.filter((entry) => entry.when <= last).length;
+    const migrations: Check =
+      applied === entries.length
+        ? { name, ok: true, detail: `${about}; migrated (${applied} migrations)` }
+        : applied === 0 && !found.journal
+          ? { name, ok: true, detail: `${about}; not migrated yet: the first start migrates it (${entries.length} migrations)` }
+          : {
+              name,
+              ok: false,
+              detail: `${about}; ${applied} of ${entries.length} migrations applied`,
+              fix: 'run `secure-inbox migrate` with SECURE_INBOX_DATABASE_URL set, or start the server once (it migrates at start), after a backup (docs/operations.md)',
+            };
+    const search: Check = found.installed
+      ? { name: 'search extension', ok: true, detail: `unaccent ${found.installed} is installed (search folds diacritics)` }
+      : found.available && found.create
+        ? { name: 'search extension', ok: true, detail: `unaccent ${found.available} is available; the first migration creates it` }
+        : {
+            name: 'search extension',
+            ok: false,
+            detail: found.available
+              ? `unaccent is available but not installed, and this user may not create it in "${target.database}"`
+              : 'unaccent, which search needs, is not available on this PostgreSQL server',
+            fix: found.available
+              ? `run \`CREATE EXTENSION unaccent\` in "${target.database}" as its owner, or give this user CREATE on the database`
+              : "install PostgreSQL's contrib modules (the postgresql-contrib package; Debian's postgresql package includes them)",
+          };
+    return [migrations, search];
+  } catch (error) {
+    return [
+      { name, ok: false, detail: `${where}: ${(error as Error).message}`, fix: 'check that the user of SECURE_INBOX_DATABASE_URL may read this database' },
+    ];
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 function checkDataDir(dir: string): Check {
@@ -327,7 +412,11 @@ export async function doctor(env: Env = process.env): Promise<Check[]> {
     ...[...problems]
       .filter(([variable]) => !checkOfVariable[variable])
       .map(([variable, sentence]) => ({ name: `setting ${variable}`, ok: false, detail: sentence, fix: 'see docs/configuration.md' })),
-    await checkDatabase(config.dbFile),
+    ...(failed('database').length
+      ? failed('database').map(([, sentence]) => ({ name: 'database', ok: false, detail: sentence, fix: 'see docs/operations.md (choosing a store)' }))
+      : config.database
+        ? await checkPostgres(config.database)
+        : [await checkDatabase(config.dbFile)]),
     checkDataDir(config.dataDir),
   ];
   const mail = failed('mail');

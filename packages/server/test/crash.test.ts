@@ -1,15 +1,17 @@
 /**
  * The real server as a child process: an acknowledged message survives `kill -9` mid-burst, data
- * survives restarts, and start-up without a secret fails with a sentence naming the variable.
+ * survives restarts — on a SQLite file and on a fresh PostgreSQL database the server migrates itself —
+ * and start-up without a secret fails with a sentence naming the variable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { freePort, people, SECRET, type TestUser } from './helpers.js';
+import { createTestDatabase, type TestDatabase } from './postgres/database.js';
 
 const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const started: ChildProcess[] = [];
@@ -17,6 +19,22 @@ const started: ChildProcess[] = [];
 afterEach(() => {
   for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
+
+const databases: TestDatabase[] = [];
+afterAll(() => Promise.all(databases.map((database) => database.drop())));
+
+/** Where a server keeps its data: a SQLite file in `dir`, or a fresh, empty PostgreSQL database. */
+const stores: [string, (dir: string) => Promise<Record<string, string>>][] = [
+  ['on a SQLite file', async (dir) => ({ SECURE_INBOX_DB: join(dir, 'inbox.db') })],
+  [
+    'on PostgreSQL',
+    async (dir) => {
+      const database = await createTestDatabase({ migrated: false });
+      databases.push(database);
+      return { SECURE_INBOX_DB: join(dir, 'unused.db'), SECURE_INBOX_DATABASE_URL: database.url };
+    },
+  ],
+];
 
 /** The environment of a bare `serve`: nothing of ours inherited from the test run. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -35,11 +53,11 @@ function run(env: Record<string, string>) {
   return { child, exited, output: () => output };
 }
 
-async function startServer(dbFile: string, dataDir: string) {
+async function startServer(store: Record<string, string>, dataDir: string) {
   const port = await freePort();
   const proc = run({
+    ...store,
     SECURE_INBOX_JWT_SECRET: SECRET,
-    SECURE_INBOX_DB: dbFile,
     SECURE_INBOX_DATA_DIR: dataDir,
     SECURE_INBOX_RATE_LIMIT: '0',
     PORT: String(port),
@@ -93,11 +111,11 @@ async function threadIds(base: string, user: TestUser, id: string): Promise<stri
   return ids;
 }
 
-describe('the real server process', () => {
+describe.each(stores)('the real server process %s', (_, storeIn) => {
   it('keeps every acknowledged message when killed with SIGKILL mid-burst', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-crash-'));
-    const dbFile = join(dir, 'inbox.db');
-    const first = await startServer(dbFile, dir);
+    const store = await storeIn(dir);
+    const first = await startServer(store, dir);
     const { alice } = people;
     expect((await api(first.base, people.sam, 'GET', '/me')).status).toBe(200);
     const created = await api(first.base, alice, 'POST', '/conversations', { accountId: 'acme', subject: 'Crash test', body: 'first' });
@@ -144,7 +162,7 @@ describe('the real server process', () => {
     expect(acknowledged.length).toBeLessThan(TOTAL); // the kill really landed mid-burst
     expect(failed).toBeGreaterThan(0);
 
-    const second = await startServer(dbFile, dir);
+    const second = await startServer(store, dir);
     const ids = await threadIds(second.base, alice, conversationId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids[0]).toBe(firstMessage);
@@ -158,7 +176,7 @@ describe('the real server process', () => {
     await second.exited;
 
     // An ordinary stop and a third start keep everything, read state included.
-    const third = await startServer(dbFile, dir);
+    const third = await startServer(store, dir);
     expect(await threadIds(third.base, alice, conversationId)).toEqual([...ids, after.json.message.id]);
     const list = await api(third.base, alice, 'GET', '/conversations');
     expect(list.json.items).toHaveLength(1);
@@ -166,8 +184,12 @@ describe('the real server process', () => {
     expect((await api(third.base, people.sam, 'GET', '/me')).json.unread.inbox).toBe(1);
     third.child.kill('SIGTERM');
     await third.exited;
+    // On PostgreSQL nothing was written to a SQLite file beside it.
+    if (store.SECURE_INBOX_DATABASE_URL) expect(existsSync(store.SECURE_INBOX_DB!)).toBe(false);
   }, 120_000);
+});
 
+describe('the real server process', () => {
   it('refuses to start without SECURE_INBOX_JWT_SECRET, or with a short one, saying so', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-nosecret-'));
     const port = String(await freePort());

@@ -3,15 +3,18 @@
  * refuses the sender), a clamd stand-in answering PING, and SQLite files migrated or not.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { migrationsFolder } from '../src/store/postgres/migrate.js';
 import { openDb } from '../src/store/sqlite/client.js';
+import { createTestDatabase, type TestDatabase } from './postgres/database.js';
 import { doctor, formatChecks } from '../src/doctor.js';
 import { freePort, startSmtp, type TestSmtp } from './notify-smtp.js';
 
@@ -186,5 +189,61 @@ describe('doctor', () => {
     const fresh = byName(await doctor({ ...base, SECURE_INBOX_DB: join(dir, 'new', 'secure-inbox.db') })).database!;
     expect(fresh.ok).toBe(true);
     expect(fresh.detail).toMatch(/created and migrated at the first start/);
+  });
+});
+
+describe('doctor on PostgreSQL (SECURE_INBOX_DATABASE_URL set)', () => {
+  const databases: TestDatabase[] = [];
+  afterAll(() => Promise.all(databases.map((database) => database.drop())));
+  const fresh = async (options: { migrated?: boolean } = {}) => {
+    const database = await createTestDatabase(options);
+    databases.push(database);
+    return database;
+  };
+  const check = async (url: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-doctor-'));
+    return byName(await doctor({ SECURE_INBOX_JWT_SECRET: SECRET, SECURE_INBOX_DATA_DIR: dir, SECURE_INBOX_DATABASE_URL: url }));
+  };
+  const migrations = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')).entries.length as number;
+
+  it('checks the PostgreSQL store instead of the SQLite file: reachable, its version and size, migrated, unaccent installed', async () => {
+    const database = await fresh();
+    const found = await check(database.url);
+    const address = `${new URL(database.url).hostname}:${new URL(database.url).port || 5432}`;
+    expect(found.database).toMatchObject({ ok: true });
+    expect(found.database!.detail).toMatch(
+      new RegExp(
+        `^PostgreSQL at ${address.replace(/\./g, '\\.')}, database "${database.name}": PostgreSQL \\d+\\.\\d+.*, \\d+ [kMG]?B; migrated \\(${migrations} migrations\\)$`,
+      ),
+    );
+    expect(found.database!.detail).not.toMatch(/\.db\b/);
+    expect(found['search extension']).toMatchObject({ ok: true, detail: expect.stringMatching(/^unaccent [\d.]+ is installed/) });
+  });
+
+  it('passes an empty database (the first start migrates it), and fails one missing the latest migration, naming what to run', async () => {
+    const empty = await check((await fresh({ migrated: false })).url);
+    expect(empty.database).toMatchObject({ ok: true, detail: expect.stringMatching(/not migrated yet: the first start migrates it/) });
+    expect(empty['search extension']).toMatchObject({ ok: true, detail: expect.stringMatching(/is available; the first migration creates it/) });
+
+    const stale = await fresh();
+    const client = new pg.Client({ connectionString: stale.url });
+    await client.connect();
+    await client.query('DELETE FROM drizzle.__drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM drizzle.__drizzle_migrations)');
+    await client.end();
+    const found = (await check(stale.url)).database!;
+    expect(found.ok).toBe(false);
+    expect(found.detail).toMatch(new RegExp(`; ${migrations - 1} of ${migrations} migrations applied$`));
+    expect(found.fix).toMatch(/secure-inbox migrate/);
+  });
+
+  it('fails a PostgreSQL that does not answer, or a URL that is not one, naming the variable', async () => {
+    const port = await freePort();
+    const unreachable = (await check(`postgres://postgres:secret-password@127.0.0.1:${port}/inbox`)).database!;
+    expect(unreachable.ok).toBe(false);
+    expect(unreachable.detail).toMatch(new RegExp(`^PostgreSQL at 127\\.0\\.0\\.1:${port}, database "inbox": ECONNREFUSED`));
+    expect(unreachable.detail).not.toContain('secret-password');
+    expect(unreachable.fix).toMatch(/SECURE_INBOX_DATABASE_URL/);
+    const notOne = (await check('mysql://db/inbox')).database!;
+    expect(notOne).toMatchObject({ ok: false, detail: expect.stringMatching(/^SECURE_INBOX_DATABASE_URL must start with postgres:\/\//) });
   });
 });

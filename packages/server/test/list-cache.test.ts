@@ -4,15 +4,13 @@
  * is asked for again through the API and compared with listConversations run directly (and GET /me's
  * counts with folderCounts).
  */
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { ListConversationsQuery } from '@secure-inbox/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../src/auth/token.js';
-import { changeVersion, OTHER_WRITES_CHECK_MS, THREAD_WRITES_CHECK_MS } from '../src/domain/change-versions.js';
+import { changeVersion } from '../src/domain/change-versions.js';
 import { folderCounts, listConversations } from '../src/domain/conversations.js';
 import { createUserSync, writeUser } from '../src/domain/users.js';
-import { makeTestApp, onPostgres, onWriterThread, people, type TestUser } from './helpers.js';
+import { makeTestApp, people, type TestUser } from './helpers.js';
 
 const identity = (user: TestUser): Identity => ({
   id: user.sub,
@@ -96,22 +94,7 @@ describe('kept inbox pages', () => {
     await checkAll('wider token', [wider]);
     await checkAll('the narrow token again', [people.alice]);
 
-    // Another process (an operator's sqlite3 or psql session) writes to the same database.
-    if (onPostgres) {
-      const other = new pg.Client({ connectionString: (t.db.$client as unknown as pg.Pool).options.connectionString });
-      await other.connect();
-      await other.query('UPDATE conversations SET subject = $1 WHERE id = $2', ['Fence (renamed elsewhere)', id]);
-      await other.end();
-    } else {
-      const other = new Database(t.config.dbFile);
-      other.prepare('UPDATE conversations SET subject = ? WHERE id = ?').run('Fence (renamed elsewhere)', id);
-      other.close();
-    }
-    // Seen through SQLite's data_version, read at most every OTHER_WRITES_CHECK_MS; when the writer
-    // thread wrote too since the last reading, within THREAD_WRITES_CHECK_MS (src/domain/change-versions.ts).
-    await new Promise((resolve) => setTimeout(resolve, (onWriterThread ? THREAD_WRITES_CHECK_MS : OTHER_WRITES_CHECK_MS) + 20));
-    await checkAll('a write by another connection');
-    expect((await t.call(people.alice, 'GET', '/conversations')).json.items.map((i: { subject: string }) => i.subject)).toContain('Fence (renamed elsewhere)');
+    // (A write by another program to the SQLite file: list-cache-other-writers.test.ts.)
   });
 
   it('never hands one viewer’s page to another asking the same question', async () => {

@@ -85,24 +85,16 @@ describe('rating a conversation', () => {
     expect((await t.call(alice, 'PUT', `/conversations/${c.id}/rating`, { score: 3 })).json.rating.score).toBe(3);
   });
 
-  it('given while another write holds the database, waits its turn and is kept', async () => {
+  it('given while another write is open, is kept, and so is the other write', async () => {
     const id = await answered();
-    const order: string[] = [];
     const held = transaction(t.db, async (tx) => {
       await execute(tx, sql`UPDATE conversations SET subject = 'Held' WHERE id = ${id}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      order.push('held');
     });
-    const started = Date.now();
-    const rated = t.call(alice, 'PUT', `/conversations/${id}/rating`, { score: 5 }).then((res) => {
-      order.push('rated');
-      return res;
-    });
+    const rated = t.call(alice, 'PUT', `/conversations/${id}/rating`, { score: 5 });
     await held;
     expect((await rated).status).toBe(200);
-    expect(order).toEqual(['held', 'rated']);
-    // Its turn came when the other write committed, not after the busy timeout.
-    expect(Date.now() - started).toBeLessThan(2000);
+    // (That it waits its turn behind SQLite's single writer: ratings-single-writer.test.ts.)
     expect(await firstRow(t.db, sql`SELECT score FROM ratings WHERE conversation_id = ${id}`)).toEqual({ score: 5 });
     expect((await thread(alice, id)).subject).toBe('Held');
   });

@@ -1,6 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
-import { homeOf, transactionAfter } from '../store/runtime.js';
+import { transactionAfter } from '../store/runtime.js';
 import { auditEvents } from '../store/sqlite/schema.js';
 import { prepareOnce } from '../store/prepared.js';
 
@@ -41,40 +41,34 @@ export function refusal(db: Db, entry: AuditEntry): Promise<void> {
 }
 
 const MINUTE = 60_000;
-/** Per database: the row each (user, action, target) refusal of the current minute went to. */
-const repeats = new WeakMap<object, { minute: number; rows: Map<string, number> }>();
 
 /**
  * A refusal by a signed-in user that repeats one of the same minute (the same action on the same target) adds to that
  * row's count instead of adding a row: a client asking again and again for something it may not see leaves one row a
- * minute, not one a request. Refusals without a user (failed sign-ins) are bounded by the sign-in limit instead.
+ * minute, not one a request. The row is found by its `repeat_key`, unique in the table, with one upsert: refusals
+ * arriving together (PostgreSQL writes them side by side, and several instances may share it) still make one row.
+ * Refusals without a user (failed sign-ins) are bounded by the sign-in limit instead.
  */
 async function insert(db: Db, entry: AuditEntry): Promise<void> {
-  if (entry.outcome !== 'denied' || entry.actorId === null) return void (await append(db, entry));
-  const minute = Math.floor(Date.now() / MINUTE);
-  let current = repeats.get(homeOf(db));
-  if (!current || current.minute !== minute) repeats.set(homeOf(db), (current = { minute, rows: new Map() }));
-  const key = JSON.stringify([entry.actorId, entry.action, entry.targetType ?? null, entry.targetId ?? null]);
-  const row = current.rows.get(key);
-  if (row !== undefined) {
-    const counted = await db
-      .update(auditEvents)
-      .set({ count: sql`${auditEvents.count} + 1` })
-      .where(eq(auditEvents.id, row))
-      .returning({ id: auditEvents.id });
-    if (counted.length === 1) return;
-  }
-  current.rows.set(key, await append(db, entry));
-}
-
-async function append(db: Db, entry: AuditEntry): Promise<number> {
+  const repeatKey =
+    entry.outcome === 'denied' && entry.actorId !== null
+      ? JSON.stringify([Math.floor(Date.now() / MINUTE), entry.actorId, entry.action, entry.targetType ?? null, entry.targetId ?? null])
+      : null;
   // One row per write request: the statement is prepared once (`at` takes the column's default).
   const p = sql.placeholder;
-  const [row] = await prepareOnce(db, 'audit.append', (db) =>
+  await prepareOnce(db, 'audit.append', (db) =>
     db
       .insert(auditEvents)
-      .values({ actorId: p('actorId'), action: p('action'), outcome: p('outcome'), targetType: p('targetType'), targetId: p('targetId'), detail: p('detail') })
-      .returning({ id: auditEvents.id })
+      .values({
+        actorId: p('actorId'),
+        action: p('action'),
+        outcome: p('outcome'),
+        targetType: p('targetType'),
+        targetId: p('targetId'),
+        detail: p('detail'),
+        repeatKey: p('repeatKey'),
+      })
+      .onConflictDoUpdate({ target: auditEvents.repeatKey, set: { count: sql`${auditEvents.count} + 1` } })
       .prepare(),
   ).execute({
     actorId: entry.actorId,
@@ -83,6 +77,6 @@ async function append(db: Db, entry: AuditEntry): Promise<number> {
     targetType: entry.targetType ?? null,
     targetId: entry.targetId ?? null,
     detail: entry.detail ? JSON.stringify(entry.detail) : null,
+    repeatKey,
   });
-  return row!.id;
 }

@@ -229,7 +229,7 @@ describe('secure-inbox copy-to-postgres', () => {
       const run = await copy(dir, empty.url);
       expect(run.code).toBe(1);
       expect(run.stderr.trim()).toBe(
-        `copy-to-postgres: ${file} is at migration 0011_ratings_reply_times_seen, not 0012_saved_replies_mentions; run \`secure-inbox migrate\` with SECURE_INBOX_DB=${file} first ` +
+        `copy-to-postgres: ${file} is at migration 0012_saved_replies_mentions, not 0013_audit_repeat_key; run \`secure-inbox migrate\` with SECURE_INBOX_DB=${file} first ` +
           '(or start this version of the server on it once). No rows were written to PostgreSQL.',
       );
       expect(await rowsIn(emptyDb)).toEqual({});

@@ -9,6 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { TransactionOptions } from '../types.js';
 import { runHooks } from '../hooks.js';
+import { onOneConnection, type PgDb } from './db.js';
 
 type PgLike = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
@@ -58,16 +59,18 @@ export async function transaction<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> 
   let opened: Frame | undefined;
   let committed = false;
   try {
-    const value = await db.transaction((tx) => {
-      const outer = { open: true };
-      roots.set(tx, rootOf(db));
-      opened = { root: rootOf(db), tx, hooks, open: true, outer };
-      return current.run(opened, async () => {
-        const value = await fn(tx);
-        for (const [write, rows] of hooks.last) await write(tx, rows);
-        return value;
-      });
-    });
+    const value = await onOneConnection(db as PgDb, (one) =>
+      one.transaction((tx) => {
+        const outer = { open: true };
+        roots.set(tx, rootOf(db));
+        opened = { root: rootOf(db), tx, hooks, open: true, outer };
+        return current.run(opened, async () => {
+          const value = await fn(tx);
+          for (const [write, rows] of hooks.last) await write(tx, rows);
+          return value;
+        });
+      }),
+    );
     committed = true;
     if (options.afterCommit) hooks.commit.push(options.afterCommit);
     return value;

@@ -266,8 +266,13 @@ export const auditEvents = sqliteTable(
     detail: text('detail'),
     /** Refusals of the same action on the same target by the same user within a minute share one row (domain/audit.ts). */
     count: integer('count').notNull().default(1),
+    /**
+     * On a refusal by a signed-in user, what makes it a repeat: the user, action, target and minute (domain/audit.ts).
+     * Unique, so that refusals arriving together add to one row's count on either store; null on every other row.
+     */
+    repeatKey: text('repeat_key'),
   },
-  (t) => [index('audit_events_at_idx').on(t.at)],
+  (t) => [index('audit_events_at_idx').on(t.at), uniqueIndex('audit_events_repeat_key_idx').on(t.repeatKey)],
 );
 
 /** A customer's rating of a conversation (domain/ratings.ts): one per customer and conversation, changeable for a while. */
