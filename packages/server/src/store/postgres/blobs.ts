@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
 import type { BlobStore } from '../../attachments/storage.js';
-import type { PgDb } from './db.js';
+import { onOneConnection, type PgDb } from './db.js';
 import { attachmentBlobs, attachmentChunks } from './schema.js';
 
 /** The size of a chunk row; the last chunk of a file holds what remains. */
@@ -137,7 +137,8 @@ export function postgresBlobStore(db: PgDb, options: { tempDir?: string } = {}):
       checkKey(sha256);
       const stream = createReadStream(file, { highWaterMark: CHUNK_BYTES });
       try {
-        await writeBlob(db, sha256, stream);
+        // On a connection checked out here: one whose BEGIN fails goes back to the pool all the same (db.ts).
+        await onOneConnection(db, (one) => writeBlob(one, sha256, stream));
       } finally {
         stream.destroy();
       }

@@ -13,7 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { ClaimedBatch, Leader, NoticeWrites } from '../../../notify/notice-writes.js';
-import type { PgDb } from '../db.js';
+import { onOneConnection, type PgDb } from '../db.js';
 import { postgresDialect } from '../dialect.js';
 import type { Executor } from './feed.js';
 
@@ -31,28 +31,31 @@ export async function dueLeaders(db: Executor, nowMs: number, limit = 50): Promi
 
 /** Claims the leader's batch (a lease), or returns null when it is not ready or another instance holds it. */
 export async function claimNotices(db: PgDb, leader: Leader, nowMs: number, leaseMs: number, batchSeconds: number): Promise<ClaimedBatch | null> {
-  return db.transaction(async (tx) => {
-    const nowIso = new Date(nowMs).toISOString();
-    const { rows: heads } = await tx.execute<{ created_at: string; attempts: number; status: string; next_attempt_at: string }>(sql`
+  // On a connection checked out here: one whose BEGIN fails goes back to the pool all the same (db.ts).
+  return onOneConnection(db, (one) =>
+    one.transaction(async (tx) => {
+      const nowIso = new Date(nowMs).toISOString();
+      const { rows: heads } = await tx.execute<{ created_at: string; attempts: number; status: string; next_attempt_at: string }>(sql`
       SELECT created_at, attempts, status, next_attempt_at FROM notifications
       WHERE id = ${leader.leaderId} AND user_id = ${leader.userId}
       FOR UPDATE SKIP LOCKED`);
-    const head = heads[0];
-    if (!head || head.status !== 'pending' || head.next_attempt_at > nowIso) return null;
-    const windowEnd = new Date(Date.parse(head.created_at) + batchSeconds * 1000).toISOString();
-    // The batch is complete only once its window has closed.
-    if (windowEnd > nowIso) return null;
-    const { rows } = await tx.execute<{ id: string }>(sql`
+      const head = heads[0];
+      if (!head || head.status !== 'pending' || head.next_attempt_at > nowIso) return null;
+      const windowEnd = new Date(Date.parse(head.created_at) + batchSeconds * 1000).toISOString();
+      // The batch is complete only once its window has closed.
+      if (windowEnd > nowIso) return null;
+      const { rows } = await tx.execute<{ id: string }>(sql`
       SELECT id FROM notifications
       WHERE user_id = ${leader.userId} AND channel = 'email' AND status = 'pending' AND id >= ${leader.leaderId}
         AND (id = ${leader.leaderId} OR created_at < ${windowEnd})
       ORDER BY id
       FOR UPDATE SKIP LOCKED`);
-    const ids = rows.map((r) => Number(r.id));
-    const lease = new Date(nowMs + leaseMs).toISOString();
-    await tx.execute(sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease} WHERE id IN (${idList(ids)})`);
-    return { ids, attempts: head.attempts + 1, createdAt: head.created_at };
-  });
+      const ids = rows.map((r) => Number(r.id));
+      const lease = new Date(nowMs + leaseMs).toISOString();
+      await tx.execute(sql`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ${lease} WHERE id IN (${idList(ids)})`);
+      return { ids, attempts: head.attempts + 1, createdAt: head.created_at };
+    }),
+  );
 }
 
 /** Marks pending notices sent or failed. */
