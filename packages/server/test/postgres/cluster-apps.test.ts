@@ -270,6 +270,21 @@ describe('limits across instances', () => {
     expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
   });
 
+  it('a read limit of 10 is reached by reads split over A and B, their counts shared within a moment', async () => {
+    const { a, b } = await twoInstances({ SECURE_INBOX_READ_RATE_LIMIT: '10' });
+    // Setting up read alice's /me once on A. Reads a moment apart, in turn on B and A: counted on one instance only,
+    // each would allow 10, and all 14 would pass.
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      statuses.push((await (i % 2 ? a : b).call(alice, 'GET', '/conversations')).status);
+    }
+    const passed = statuses.filter((status) => status === 200).length;
+    // One instance may not yet know of the other's last read: 10 or 11 in all.
+    expect(passed === 9 || passed === 10).toBe(true);
+    expect(statuses.slice(passed)).toEqual(Array(14 - passed).fill(429));
+  });
+
   it('failed sign-ins from one address are counted over A and B', async () => {
     const { a, b } = await twoInstances({ SECURE_INBOX_AUTH_FAILURES_PER_MINUTE: '3', SECURE_INBOX_TRUST_PROXY: 'true' });
     const from = { 'x-forwarded-for': '203.0.113.9' };
