@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
-import { bumpVersions, pruneCounters, readVersions, SharedWindows } from '../../src/store/postgres/cluster/counters.js';
+import { bumpVersions, pruneCounters, readVersions, SharedWindows, SyncedWindows } from '../../src/store/postgres/cluster/counters.js';
 import { useTestDatabase } from './database.js';
 
 const database = useTestDatabase();
@@ -79,6 +79,20 @@ describe('SharedWindows', () => {
       { relname: 'shared_counters', relpersistence: 'u' },
       { relname: 'shared_versions', relpersistence: 'u' },
     ]);
+  });
+});
+
+describe('SyncedWindows', () => {
+  it('keeps counting the hits it is sending while their answer is on its way', async () => {
+    const windows = new SyncedWindows(a, 5, 60_000, 60_000);
+    for (let i = 0; i < 3; i += 1) expect(windows.hit('reads:user:s1')).toBeNull();
+    const sending = windows.send();
+    // Sent, not answered yet: the three still count.
+    expect(windows.hit('reads:user:s1')).toBeNull();
+    expect(windows.hit('reads:user:s1')).toBeNull();
+    expect(windows.hit('reads:user:s1')).toMatchObject({ first: true });
+    await sending;
+    expect(windows.hit('reads:user:s1')).toMatchObject({ first: false });
   });
 });
 

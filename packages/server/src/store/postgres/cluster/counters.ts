@@ -127,6 +127,8 @@ export class SharedWindows {
 export class SyncedWindows {
   /** Counts not sent yet. */
   private readonly pending = new Map<string, number>();
+  /** Counts sent whose answer has not come back yet: still counted here, or a sync would hide them for its round trip. */
+  private readonly sent = new Map<string, number>();
   /** What the database answered at the last exchange: every instance's count in the key's window and its start. */
   private readonly known = new Map<string, { start: number; count: number; refused: boolean }>();
   private timer: NodeJS.Timeout | undefined;
@@ -150,7 +152,7 @@ export class SyncedWindows {
     const pending = (this.pending.get(key) ?? 0) + 1;
     this.pending.set(key, pending);
     this.schedule();
-    if ((known?.count ?? 0) + pending <= this.limit) return null;
+    if ((known?.count ?? 0) + (this.sent.get(key) ?? 0) + pending <= this.limit) return null;
     if (!known) this.known.set(key, (known = { start: now, count: 0, refused: false }));
     const first = !known.refused;
     known.refused = true;
@@ -171,16 +173,21 @@ export class SyncedWindows {
     if (this.pending.size === 0) return;
     const counts = [...this.pending];
     this.pending.clear();
+    for (const [key, count] of counts) this.sent.set(key, count);
     const now = sql`(extract(epoch FROM statement_timestamp()) * 1000)::bigint`;
     const ended = sql`${now} - c.window_start >= ${this.windowMs}`;
-    const { rows } = await this.db.execute<{ key: string; window_start: string; count: string; now: string }>(sql`
+    const { rows } = await this.db
+      .execute<{ key: string; window_start: string; count: string; now: string }>(
+        sql`
       INSERT INTO shared_counters AS c (key, window_start, count)
       SELECT value->>0, ${now}, (value->>1)::bigint FROM json_array_elements(${JSON.stringify(counts)}::json)
       ON CONFLICT (key) DO UPDATE SET
         window_start = CASE WHEN ${ended} THEN ${now} ELSE c.window_start END,
         count = CASE WHEN ${ended} THEN excluded.count ELSE c.count + excluded.count END,
         refused = CASE WHEN ${ended} THEN false ELSE c.refused END
-      RETURNING c.key, c.window_start, c.count, ${now} AS now`);
+      RETURNING c.key, c.window_start, c.count, ${now} AS now`,
+      )
+      .finally(() => this.sent.clear());
     const local = Date.now();
     for (const row of rows) {
       // The window's start on this instance's clock, from its age on the database's.
