@@ -4,7 +4,8 @@
  * share the database behind a load balancer, they are counted in the database (store/postgres/cluster/counters.ts,
  * an UNLOGGED table with one atomic upsert per count), so a limit holds for requests spread over every instance;
  * the limits on reads are counted in memory and their counts shared every 100 ms (SyncedWindows), since a round
- * trip per read cost more than the read.
+ * trip per read cost more than the read, and for the same reason whether an address is over its failed sign-ins is
+ * answered from memory for 100 ms (KeptAnswers) while the failures themselves are counted exactly.
  *
  *  - writes per user (SECURE_INBOX_RATE_LIMIT): every POST/PUT/PATCH/DELETE of a signed-in user;
  *  - sends, new conversations and uploads per client address (SECURE_INBOX_RATE_LIMIT_IP);
@@ -274,20 +275,81 @@ export interface SignInGuard {
 
 export function signInGuard(config: Pick<Config, 'authFailuresPerMinute' | 'trustProxy'>, db: Db): SignInGuard {
   const windows = new RateWindows('sign-in', config.authFailuresPerMinute);
+  const kept = isPostgres(db) ? new KeptAnswers((address) => windows.over(db, address)) : undefined;
+  const what = 'failed sign-ins from your network';
   const refuseOver = (refused: Refusal | null) => {
-    if (refused) refuse(db, 'failed sign-ins from your network', windows.limit, refused.retryAfter, refused.first, null, 'sign-in');
+    if (refused) refuse(db, what, windows.limit, refused.retryAfter, refused.first, null, 'sign-in');
+  };
+  // Where the answer took a round trip anyway, the 429 waits for its audit row too.
+  const refuseOverAudited = async (refused: Refusal | null) => {
+    if (refused) await refuseAudited(db, what, windows.limit, refused.retryAfter, refused.first, null, 'sign-in');
   };
   return {
     check(c) {
       const address = clientAddress(c, config.trustProxy);
       if (address === undefined) return;
-      const refused = windows.over(db, address);
-      if (refused instanceof Promise) return refused.then(refuseOver);
+      const refused = kept ? kept.ask(address) : windows.over(db, address);
+      if (refused instanceof Promise) return refused.then(refuseOverAudited);
       refuseOver(refused);
     },
     failed(c) {
       const address = clientAddress(c, config.trustProxy);
-      if (address !== undefined) return windows.count(db, address);
+      if (address === undefined) return;
+      const counted = windows.count(db, address);
+      // The next request from the address on this instance asks the database again, so the failure that reached
+      // the limit refuses it at once here; other instances learn it when their answer is older than KEPT_MS.
+      return counted instanceof Promise ? counted.finally(() => kept?.forget(address)) : counted;
     },
   };
+}
+
+/** How long an answer to "is this address over its failed sign-ins?" is kept on PostgreSQL. */
+export const KEPT_MS = 100;
+
+/**
+ * The sign-in guard's answers on PostgreSQL, kept per address for KEPT_MS: every request that needs a token asks
+ * whether its address is over its failed sign-ins, and a round trip per request (an update on the shared counters
+ * row) cost the read-only inbox page on PostgreSQL more than half its throughput (docs/performance.md). Failures are
+ * still counted exactly in the database; an address that reaches its limit through another instance is refused here
+ * within KEPT_MS, and at once through this one (its failure forgets the kept answer). Requests arriving while the
+ * database is asked share the one answer; only the first refusal of a window is audited (the database decides
+ * which instance tells it first).
+ */
+export class KeptAnswers {
+  private readonly answers = new Map<string, { at: number; until: number; asking?: Promise<Refusal | null> | undefined }>();
+
+  constructor(
+    private readonly askDatabase: (key: string) => Refusal | null | Promise<Refusal | null>,
+    private readonly keepMs = KEPT_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  ask(key: string): Refusal | null | Promise<Refusal | null> {
+    const now = this.now();
+    const kept = this.answers.get(key);
+    if (kept && now - kept.at < this.keepMs) {
+      if (kept.asking) return kept.asking.then((refusal) => refusal && { ...refusal, first: false });
+      return kept.until > now ? { retryAfter: Math.max(1, Math.ceil((kept.until - now) / 1000)), first: false } : null;
+    }
+    const entry: { at: number; until: number; asking?: Promise<Refusal | null> | undefined } = { at: now, until: 0 };
+    entry.asking = Promise.resolve(this.askDatabase(key)).then(
+      (refusal) => {
+        entry.until = refusal ? now + refusal.retryAfter * 1000 : 0;
+        entry.asking = undefined;
+        return refusal;
+      },
+      (error: unknown) => {
+        if (this.answers.get(key) === entry) this.answers.delete(key);
+        throw error;
+      },
+    );
+    this.answers.set(key, entry);
+    if (this.answers.size > MAX_KEYS) for (const [k, answer] of this.answers) if (now - answer.at >= this.keepMs && !answer.asking) this.answers.delete(k);
+    return entry.asking;
+  }
+
+  /** The next ask for the key goes to the database. */
+  forget(key: string): void {
+    this.answers.delete(key);
+  }
 }
