@@ -4,8 +4,9 @@
  * share the database behind a load balancer, they are counted in the database (store/postgres/cluster/counters.ts,
  * an UNLOGGED table with one atomic upsert per count), so a limit holds for requests spread over every instance;
  * the limits on reads are counted in memory and their counts shared every 100 ms (SyncedWindows), since a round
- * trip per read cost more than the read, and for the same reason whether an address is over its failed sign-ins is
- * answered from memory for 100 ms (KeptAnswers) while the failures themselves are counted exactly.
+ * trip per read cost more than the read; for the same reason whether an address is over its failed sign-ins is
+ * answered from memory, the addresses at their limit read again every 100 ms (SyncedLimits), while the failures
+ * themselves are counted exactly.
  *
  *  - writes per user (SECURE_INBOX_RATE_LIMIT): every POST/PUT/PATCH/DELETE of a signed-in user;
  *  - sends, new conversations and uploads per client address (SECURE_INBOX_RATE_LIMIT_IP);
@@ -25,7 +26,7 @@ import type { Config } from './config.js';
 import type { AppEnv } from './context.js';
 import type { Db } from './store/sqlite/client.js';
 import { refusal } from './domain/audit.js';
-import { KEY_MAX_CHARS, SharedWindows, SyncedWindows } from './store/postgres/cluster/counters.js';
+import { KEY_MAX_CHARS, SharedWindows, SyncedLimits, SyncedWindows } from './store/postgres/cluster/counters.js';
 import type { PgDb } from './store/postgres/db.js';
 import { homeOf, isPostgres } from './store/runtime.js';
 import { ApiError } from './errors.js';
@@ -99,17 +100,19 @@ export class RateWindows {
   private local: FixedWindows | undefined;
   private readonly shared = new WeakMap<object, SharedWindows>();
   private readonly synced = new WeakMap<object, SyncedWindows>();
+  private readonly blocks = new WeakMap<object, SyncedLimits>();
 
   /**
    * `sharing` 'synced' counts on PostgreSQL in memory and shares the counts every 100 ms (SyncedWindows) instead of
    * one upsert per count: for the limits on reads, met only by a client asking in a loop, where a round trip per
-   * request would cost more than the read.
+   * request would cost more than the read. 'blocks' counts exactly but answers `over` from memory, the keys at their
+   * limit read again every 100 ms (SyncedLimits): for failed sign-ins, counted rarely and asked on every request.
    */
   constructor(
     readonly name: string,
     readonly limit: number,
     private readonly windowMs = MINUTE,
-    private readonly sharing: 'exact' | 'synced' = 'exact',
+    private readonly sharing: 'exact' | 'synced' | 'blocks' = 'exact',
   ) {}
 
   private sharedFor(db: Db): SharedWindows {
@@ -122,6 +125,12 @@ export class RateWindows {
     let windows = this.synced.get(homeOf(db));
     if (!windows) this.synced.set(homeOf(db), (windows = new SyncedWindows(db as unknown as PgDb, this.limit, this.windowMs)));
     return windows;
+  }
+
+  private blocksFor(db: Db): SyncedLimits {
+    let limits = this.blocks.get(homeOf(db));
+    if (!limits) this.blocks.set(homeOf(db), (limits = new SyncedLimits(db as unknown as PgDb, `${this.name}:`, this.limit, this.windowMs)));
+    return limits;
   }
 
   /** The shared key: the kind and the key, or their hash when that is too long for the table. */
@@ -140,14 +149,14 @@ export class RateWindows {
   /** Counts one event without refusing it. */
   count(db: Db, key: string): void | Promise<void> {
     if (this.limit === 0) return;
-    if (isPostgres(db)) return this.sharedFor(db).count(this.sharedKey(key));
+    if (isPostgres(db)) return this.sharing === 'blocks' ? this.blocksFor(db).count(this.sharedKey(key)) : this.sharedFor(db).count(this.sharedKey(key));
     (this.local ??= new FixedWindows(this.limit, this.windowMs)).count(key);
   }
 
   /** Whether the key is already at its limit, without counting. */
   over(db: Db, key: string): Refusal | null | Promise<Refusal | null> {
     if (this.limit === 0) return null;
-    if (isPostgres(db)) return this.sharedFor(db).over(this.sharedKey(key));
+    if (isPostgres(db)) return this.sharing === 'blocks' ? this.blocksFor(db).over(this.sharedKey(key)) : this.sharedFor(db).over(this.sharedKey(key));
     return (this.local ??= new FixedWindows(this.limit, this.windowMs)).over(key);
   }
 }
@@ -274,8 +283,7 @@ export interface SignInGuard {
 }
 
 export function signInGuard(config: Pick<Config, 'authFailuresPerMinute' | 'trustProxy'>, db: Db): SignInGuard {
-  const windows = new RateWindows('sign-in', config.authFailuresPerMinute);
-  const kept = isPostgres(db) ? new KeptAnswers((address) => windows.over(db, address)) : undefined;
+  const windows = new RateWindows('sign-in', config.authFailuresPerMinute, MINUTE, 'blocks');
   const what = 'failed sign-ins from your network';
   const refuseOver = (refused: Refusal | null) => {
     if (refused) refuse(db, what, windows.limit, refused.retryAfter, refused.first, null, 'sign-in');
@@ -288,68 +296,13 @@ export function signInGuard(config: Pick<Config, 'authFailuresPerMinute' | 'trus
     check(c) {
       const address = clientAddress(c, config.trustProxy);
       if (address === undefined) return;
-      const refused = kept ? kept.ask(address) : windows.over(db, address);
+      const refused = windows.over(db, address);
       if (refused instanceof Promise) return refused.then(refuseOverAudited);
       refuseOver(refused);
     },
     failed(c) {
       const address = clientAddress(c, config.trustProxy);
-      if (address === undefined) return;
-      const counted = windows.count(db, address);
-      // The next request from the address on this instance asks the database again, so the failure that reached
-      // the limit refuses it at once here; other instances learn it when their answer is older than KEPT_MS.
-      return counted instanceof Promise ? counted.finally(() => kept?.forget(address)) : counted;
+      if (address !== undefined) return windows.count(db, address);
     },
   };
-}
-
-/** How long an answer to "is this address over its failed sign-ins?" is kept on PostgreSQL. */
-export const KEPT_MS = 100;
-
-/**
- * The sign-in guard's answers on PostgreSQL, kept per address for KEPT_MS: every request that needs a token asks
- * whether its address is over its failed sign-ins, and a round trip per request (an update on the shared counters
- * row) cost the read-only inbox page on PostgreSQL more than half its throughput (docs/performance.md). Failures are
- * still counted exactly in the database; an address that reaches its limit through another instance is refused here
- * within KEPT_MS, and at once through this one (its failure forgets the kept answer). Requests arriving while the
- * database is asked share the one answer; only the first refusal of a window is audited (the database decides
- * which instance tells it first).
- */
-export class KeptAnswers {
-  private readonly answers = new Map<string, { at: number; until: number; asking?: Promise<Refusal | null> | undefined }>();
-
-  constructor(
-    private readonly askDatabase: (key: string) => Refusal | null | Promise<Refusal | null>,
-    private readonly keepMs = KEPT_MS,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  ask(key: string): Refusal | null | Promise<Refusal | null> {
-    const now = this.now();
-    const kept = this.answers.get(key);
-    if (kept && now - kept.at < this.keepMs) {
-      if (kept.asking) return kept.asking.then((refusal) => refusal && { ...refusal, first: false });
-      return kept.until > now ? { retryAfter: Math.max(1, Math.ceil((kept.until - now) / 1000)), first: false } : null;
-    }
-    const entry: { at: number; until: number; asking?: Promise<Refusal | null> | undefined } = { at: now, until: 0 };
-    entry.asking = Promise.resolve(this.askDatabase(key)).then(
-      (refusal) => {
-        entry.until = refusal ? now + refusal.retryAfter * 1000 : 0;
-        entry.asking = undefined;
-        return refusal;
-      },
-      (error: unknown) => {
-        if (this.answers.get(key) === entry) this.answers.delete(key);
-        throw error;
-      },
-    );
-    this.answers.set(key, entry);
-    if (this.answers.size > MAX_KEYS) for (const [k, answer] of this.answers) if (now - answer.at >= this.keepMs && !answer.asking) this.answers.delete(k);
-    return entry.asking;
-  }
-
-  /** The next ask for the key goes to the database. */
-  forget(key: string): void {
-    this.answers.delete(key);
-  }
 }

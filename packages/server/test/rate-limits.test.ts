@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { FixedWindows, KeptAnswers } from '../src/rate-limit.js';
+import { FixedWindows } from '../src/rate-limit.js';
 import { expectError, makeTestApp, readAnswer, people, SECRET, signInAll, startConversation, type TestApp, type TestUser } from './helpers.js';
 import { firstRow, rows as allRows } from '../src/store/sql.js';
 
@@ -281,52 +281,6 @@ describe('windows', () => {
   it('never refuses with a limit of 0', () => {
     const windows = new FixedWindows(0);
     for (let i = 0; i < 1000; i++) expect(windows.hit('k')).toBeNull();
-  });
-});
-
-describe('kept answers (the sign-in guard on PostgreSQL)', () => {
-  it('ask the database once per key while an answer is fresh, share one question, and ask again when told to forget', async () => {
-    let now = 1_000_000;
-    const asked: string[] = [];
-    let over = false;
-    const kept = new KeptAnswers(
-      async (key) => {
-        asked.push(key);
-        return over ? { retryAfter: 30, first: asked.length === 3 } : null;
-      },
-      100,
-      () => now,
-    );
-    // Requests arriving together share the one question.
-    expect(await Promise.all([kept.ask('a'), kept.ask('a'), kept.ask('a')])).toEqual([null, null, null]);
-    for (let i = 0; i < 50; i++) expect(await kept.ask('a')).toBeNull();
-    expect(asked).toEqual(['a']);
-    // Another instance counted the failure that reached the limit: refused here once the answer is older than 100 ms.
-    over = true;
-    now += 99;
-    expect(await kept.ask('a')).toBeNull();
-    now += 1;
-    expect(await kept.ask('b')).toEqual({ retryAfter: 30, first: false });
-    expect(await kept.ask('a')).toEqual({ retryAfter: 30, first: true });
-    // Later refusals come from memory, never audited again, with Retry-After counting down.
-    now += 50;
-    expect(kept.ask('a')).toEqual({ retryAfter: 30, first: false });
-    expect(asked).toEqual(['a', 'b', 'a']);
-    // A failure counted here: the next request asks at once.
-    kept.forget('a');
-    await kept.ask('a');
-    expect(asked).toHaveLength(4);
-  });
-
-  it('do not keep a failed question', async () => {
-    let fail = true;
-    const kept = new KeptAnswers(async () => {
-      if (fail) throw new Error('connection lost');
-      return null;
-    });
-    await expect(kept.ask('a')).rejects.toThrow('connection lost');
-    fail = false;
-    expect(await kept.ask('a')).toBeNull();
   });
 });
 

@@ -2,9 +2,9 @@
  * Counters shared by two instances (two pools): a limit of 10 holds for hits split over both at once, the first
  * refusal is told once, windows end, and versions never repeat even after the unlogged table is emptied.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
-import { bumpVersions, pruneCounters, readVersions, SharedWindows, SyncedWindows } from '../../src/store/postgres/cluster/counters.js';
+import { bumpVersions, pruneCounters, readVersions, SharedWindows, SyncedLimits, SyncedWindows } from '../../src/store/postgres/cluster/counters.js';
 import { useTestDatabase } from './database.js';
 
 const database = useTestDatabase();
@@ -93,6 +93,37 @@ describe('SyncedWindows', () => {
     expect(windows.hit('reads:user:s1')).toMatchObject({ first: true });
     await sending;
     expect(windows.hit('reads:user:s1')).toMatchObject({ first: false });
+  });
+});
+
+describe('SyncedLimits', () => {
+  it('refuses a key at its limit through this instance at once, through another within 100 ms, and tells the first refusal once', async () => {
+    const onA = new SyncedLimits(a, 'sign-in:', 3);
+    const onB = new SyncedLimits(b, 'sign-in:', 3);
+    expect(await onA.over('sign-in:198.51.100.1')).toBeNull();
+    expect(await onB.over('sign-in:198.51.100.1')).toBeNull();
+    await onA.count('sign-in:198.51.100.1');
+    await onB.count('sign-in:198.51.100.1');
+    await onA.count('sign-in:198.51.100.1');
+    const first = await onA.over('sign-in:198.51.100.1');
+    expect(first).toMatchObject({ first: true });
+    expect(first!.retryAfter).toBeGreaterThan(50);
+    expect(await onA.over('sign-in:198.51.100.1')).toMatchObject({ first: false });
+    expect(await onA.over('sign-in:198.51.100.2')).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 110));
+    expect(await onB.over('sign-in:198.51.100.1')).toMatchObject({ first: false });
+    expect(await onB.over('sign-in:198.51.100.2')).toBeNull();
+  });
+
+  it('answers from memory between its reads, which requests arriving together share', async () => {
+    const limits = new SyncedLimits(a, 'sign-in:', 3, 60_000, 60_000);
+    const query = vi.spyOn(a.$client, 'query');
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => limits.over(`sign-in:192.0.2.${i + 10}`)));
+    for (let i = 0; i < 200; i += 1) expect(limits.over(`sign-in:192.0.2.${i}`)).toBeNull();
+    const reads = query.mock.calls.length;
+    query.mockRestore();
+    expect(answers).toEqual(Array.from({ length: 20 }, () => null));
+    expect(reads).toBe(1);
   });
 });
 

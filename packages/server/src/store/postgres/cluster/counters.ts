@@ -63,8 +63,8 @@ export class SharedWindows {
     return this.now ? sql`${this.now()}::bigint` : sql`(extract(epoch FROM statement_timestamp()) * 1000)::bigint`;
   }
 
-  /** Counts one event in the key's current window (a new one if it ended); returns the count and the time. */
-  private async add(key: string): Promise<{ start: number; count: number; now: number }> {
+  /** Counts one event in the key's current window (a new one if it ended); returns the window's start, the count and the time. */
+  async add(key: string): Promise<{ start: number; count: number; now: number }> {
     checkKey(key);
     const now = this.nowSql();
     const ended = sql`${now} - c.window_start >= ${this.windowMs}`;
@@ -198,6 +198,81 @@ export class SyncedWindows {
       this.known.set(row.key, { start, count, refused: before?.refused === true && count >= before.count });
     }
     for (const [key, known] of this.known) if (local - known.start >= this.windowMs) this.known.delete(key);
+  }
+}
+
+/**
+ * A limit whose check every request makes, answered from memory: whether a key (a client address) is over its failed
+ * sign-ins. A round trip per request for it cost the read-only inbox page on PostgreSQL half its throughput
+ * (docs/performance.md). Counts stay exact, one upsert each (SharedWindows). The keys at their limit, few at any time,
+ * are read again at most every `syncMs`, by one read that the requests arriving meanwhile wait for; so a key that
+ * reached its limit through another instance is refused here within `syncMs`, and through this one at once. The first
+ * refusal of a window here asks the database whether it is the first of all instances (audited once).
+ */
+export class SyncedLimits {
+  private readonly exact: SharedWindows;
+  /** Keys at their limit: until when (this instance's clock), since when known, and whether a refusal was told here. */
+  private blocked = new Map<string, { until: number; since: number; told: boolean }>();
+  private readAt = -Infinity;
+  private reading: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Executor,
+    /** The keys' common start (`sign-in:`), which the read of the keys at their limit looks for. */
+    private readonly prefix: string,
+    readonly limit: number,
+    private readonly windowMs = 60_000,
+    private readonly syncMs = 100,
+  ) {
+    this.exact = new SharedWindows(db, limit, windowMs);
+  }
+
+  /** Counts one event; a key that reaches its limit is refused here from the next check on. */
+  async count(key: string): Promise<void> {
+    if (this.limit === 0) return;
+    const { start, count, now } = await this.exact.add(key);
+    const local = Date.now();
+    if (count >= this.limit) this.blocked.set(key, { until: local + start + this.windowMs - now, since: local, told: this.blocked.get(key)?.told ?? false });
+  }
+
+  /** Whether the key is at its limit, without counting: from memory, unless the last read is older than `syncMs`. */
+  over(key: string): Refusal | null | Promise<Refusal | null> {
+    if (this.limit === 0) return null;
+    if (Date.now() - this.readAt >= this.syncMs) return this.read().then(() => this.answer(key));
+    return this.answer(key);
+  }
+
+  private answer(key: string): Refusal | null | Promise<Refusal | null> {
+    const now = Date.now();
+    const block = this.blocked.get(key);
+    if (!block || block.until <= now) return null;
+    if (!block.told) {
+      block.told = true;
+      return this.exact.over(key);
+    }
+    return { retryAfter: Math.max(1, Math.ceil((block.until - now) / 1000)), first: false };
+  }
+
+  private read(): Promise<void> {
+    this.reading ??= (async () => {
+      const started = Date.now();
+      try {
+        const now = sql`(extract(epoch FROM statement_timestamp()) * 1000)::bigint`;
+        const { rows } = await this.db.execute<{ key: string; left_ms: string }>(sql`
+          SELECT key, ${this.windowMs} - (${now} - window_start) AS left_ms FROM shared_counters
+          WHERE key LIKE ${`${this.prefix.replace(/[\\%_]/g, '\\$&')}%`} AND count >= ${this.limit} AND ${now} - window_start < ${this.windowMs}`);
+        const local = Date.now();
+        const next = new Map<string, { until: number; since: number; told: boolean }>();
+        for (const row of rows) next.set(row.key, { until: local + Number(row.left_ms), since: local, told: this.blocked.get(row.key)?.told ?? false });
+        // A key this instance blocked after the read began may be missing from it.
+        for (const [key, block] of this.blocked) if (!next.has(key) && block.since >= started && block.until > local) next.set(key, block);
+        this.blocked = next;
+        this.readAt = started;
+      } finally {
+        this.reading = undefined;
+      }
+    })();
+    return this.reading;
   }
 }
 
