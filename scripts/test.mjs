@@ -36,7 +36,7 @@ const hasTests = (dir) => existsSync(dir) && readdirSync(dir, { recursive: true 
 
 // The vitest suites write a JSON report (their vitest.config.ts), so the summary can name what failed.
 const steps = [
-  ['lint (ESLint, Prettier)', ['lint']],
+  ['lint (ESLint, Prettier, merge conflict markers)', ['lint']],
   ['type check', ['-r', 'typecheck']],
   ['bundle build and size budget', ['build']],
   ['server tests', ['test:server'], 'packages/server'],
