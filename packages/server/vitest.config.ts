@@ -43,6 +43,7 @@ const postgresSuites = [
   'leaks',
   'linear-input',
   'list-cache',
+  'list-truth',
   'mentions',
   'notify',
   'openapi',

@@ -7,6 +7,8 @@
 import type { SQL } from 'drizzle-orm';
 import type { Db } from './sqlite/client.js';
 import { isPostgres } from './runtime.js';
+import { namedStatementRows } from './postgres/named.js';
+import { keptStatementRows } from './sqlite/statements.js';
 
 interface PgResult<T> {
   rows: T[];
@@ -18,6 +20,16 @@ const onPostgres = <T>(db: Db, query: SQL) => (db as unknown as { execute: (q: S
 export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
   if (isPostgres(db)) return (await onPostgres<T>(db, query)).rows;
   return db.all<T>(query);
+}
+
+/**
+ * The rows of `query`, for a hot read whose text repeats with other values: its statement is kept prepared (per
+ * SQLite connection and text; a named statement per pooled PostgreSQL connection) instead of being compiled on every
+ * call. Only for texts of bounded variety: values go in as parameters, never into the text.
+ */
+export async function rowsOfKeptStatement<T>(db: Db, query: SQL): Promise<T[]> {
+  if (isPostgres(db)) return (await namedStatementRows<T>(db, query)) ?? (await onPostgres<T>(db, query)).rows;
+  return keptStatementRows<T>(db, query);
 }
 
 /** The first row of `query`, or undefined when it has none. */
