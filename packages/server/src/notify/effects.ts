@@ -11,7 +11,8 @@ export function notifyEffects(config: Pick<Config, 'mailBatchSeconds'>): Message
   return {
     async messageCreated(db, message) {
       // One read of who may see the conversation decides both.
-      const audience = await messageAudience(db, message.conversationId);
+      const known = message.assigneeId !== undefined ? { accountId: message.accountId, assigneeId: message.assigneeId } : undefined;
+      const audience = await messageAudience(db, message.conversationId, known);
       await enqueueMessageNotices(db, message, config.mailBatchSeconds, Date.now(), audience);
       await messageEvents(db, message, audience);
     },

@@ -6,7 +6,8 @@
 import type { Role } from '@secure-inbox/protocol';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../store/sqlite/client.js';
-import { dialectOf } from '../store/runtime.js';
+import { dialectOf, isPostgres } from '../store/runtime.js';
+import { rows } from '../store/sql.js';
 import { conversationUsers, notifications, users } from '../store/sqlite/schema.js';
 import type { CreatedMessage } from '../domain/messages.js';
 import { userSeesMessage } from '../domain/visibility.js';
@@ -145,6 +146,7 @@ export async function enqueueMessageNotices(db: Db, message: CreatedMessage, bat
   const createdAt = new Date(now).toISOString();
   const notBefore = new Date(now + batchSeconds * 1000).toISOString();
   let queued = 0;
+  const notices: QueuedNotice[] = [];
   for (const { user, reason } of await messageRecipients(db, message, audience)) {
     for (const channel of channelsOf(user)) {
       // The cause first: a new message's keys sort after the ones before, so the unique index takes
@@ -161,10 +163,38 @@ export async function enqueueMessageNotices(db: Db, message: CreatedMessage, bat
         createdAt,
         notBefore,
       };
-      if (await insertNotice(db, notice)) queued++;
+      notices.push(notice);
     }
   }
+  if (isPostgres(db) && notices.length > 1) return insertNoticesTogether(db, notices);
+  for (const notice of notices) if (await insertNotice(db, notice)) queued++;
   return queued;
+}
+
+/**
+ * `insertNotice` for each of `notices` (of one message), in one statement: on PostgreSQL each statement is a round
+ * trip made inside the message's transaction, and a message to an account's staff queues four notices or more.
+ * SQLite runs them one by one, each a prepared statement in its process.
+ */
+async function insertNoticesTogether(db: Db, notices: QueuedNotice[]): Promise<number> {
+  const first = notices[0]!;
+  const values = JSON.stringify(notices.map((n) => [n.userId, n.channel, n.reason, n.dedupeKey]));
+  const inserted = await rows<{ id: number; dedupe_key: string }>(
+    db,
+    sql`INSERT INTO notifications (user_id, channel, reason, conversation_id, message_seq, dedupe_key, status, created_at, next_attempt_at)
+        SELECT e.value->>0, e.value->>1, e.value->>2, ${first.conversationId}, ${first.messageSeq}, e.value->>3, 'pending', ${first.createdAt}, ${first.notBefore}
+        FROM json_array_elements(${values}::json) WITH ORDINALITY AS e(value, n) ORDER BY e.n
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING id, dedupe_key`,
+  );
+  const ids = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
+  for (const n of notices) {
+    const id = ids.get(n.dedupeKey);
+    if (id === undefined || n.channel !== 'in_app') continue;
+    const data = { conversationId: n.conversationId, notificationId: String(id), ...(n.messageId ? { messageId: n.messageId } : {}) };
+    await appendEvents(db, [n.userId], 'notification.created', data);
+  }
+  return inserted.length;
 }
 
 /**

@@ -82,10 +82,14 @@ export async function conversationAudience(db: Db, conversationId: string): Prom
   return (await messageAudience(db, conversationId)).members;
 }
 
-/** The conversation's audience and assignee, read once for a new message's events and notices (notify/effects.ts). */
-export async function messageAudience(db: Db, conversationId: string): Promise<Audience> {
+/**
+ * The conversation's audience and assignee, read once for a new message's events and notices (notify/effects.ts).
+ * `known`: the conversation's account and assignee when the caller has just read them in its transaction (a send
+ * returns them from the statement that moves the conversation's pointers), saving a read of the row.
+ */
+export async function messageAudience(db: Db, conversationId: string, known?: { accountId: string; assigneeId: string | null }): Promise<Audience> {
   const queries = audienceQueries(db);
-  const [conversation] = await queries.conversation.execute({ conversationId });
+  const [conversation] = known ? [known] : await queries.conversation.execute({ conversationId });
   if (!conversation) return { assigneeId: null, members: [] };
   const rows = await queries.members.execute({ conversationId, accountId: conversation.accountId, admins: JSON.stringify(await adminIds(db)) });
   return {

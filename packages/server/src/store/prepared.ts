@@ -6,6 +6,7 @@
  * as is. Entries are named by their callers (a name per query shape), so the cache holds a few dozen;
  * it is bounded all the same.
  */
+import { connectionOf } from './postgres/transaction.js';
 import { isPostgres } from './runtime.js';
 import type { Db } from './sqlite/client.js';
 
@@ -13,19 +14,27 @@ const MAX_QUERIES = 256;
 const caches = new WeakMap<object, Map<string, unknown>>();
 
 /**
- * The prepared query named `key` on this connection, built by `build` the first time. On PostgreSQL, built each
- * time: a query prepared on the pool would not run in the transaction `db` may be, and node-postgres prepares
- * a statement per connection anyway.
+ * The prepared query named `key` on this connection, built by `build` the first time. On PostgreSQL, kept per
+ * pooled connection (store/postgres/transaction.ts `connectionOf`): a query built on a connection runs there, inside
+ * the transaction open on it, so it is built on that connection, never on the pool. Built each time for a
+ * transaction begun elsewhere. Building Drizzle queries cost a send on PostgreSQL more of the server's CPU than any
+ * statement it ran (docs/performance.md, change 46).
  */
 export function prepareOnce<T>(db: Db, key: string, build: (db: Db) => T): T {
-  if (isPostgres(db)) return build(db);
-  let cache = caches.get(db.$client);
-  if (!cache) caches.set(db.$client, (cache = new Map()));
+  let home: Db = db;
+  if (isPostgres(db)) {
+    const connection = connectionOf(db as unknown as Parameters<typeof connectionOf>[0]);
+    if (!connection) return build(db);
+    home = connection as unknown as Db;
+  }
+  const owner: object = isPostgres(home) ? home : home.$client;
+  let cache = caches.get(owner);
+  if (!cache) caches.set(owner, (cache = new Map()));
   let query = cache.get(key) as T | undefined;
   if (query === undefined) {
     // The oldest entry goes first; a query still held elsewhere stays valid (it is only forgotten here).
     if (cache.size >= MAX_QUERIES) cache.delete(cache.keys().next().value!);
-    query = build(db);
+    query = build(home);
     cache.set(key, query);
   }
   return query;

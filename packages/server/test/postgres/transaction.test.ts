@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type PgDb } from '../../src/store/postgres/db.js';
 import { afterCommit, homeOf, isPostgres, transaction, transactionAfter } from '../../src/store/runtime.js';
+import { prepareOnce } from '../../src/store/prepared.js';
 import { execute, firstRow, rows } from '../../src/store/sql.js';
 import type { Db } from '../../src/store/sqlite/client.js';
 import * as schema from '../../src/store/sqlite/schema.js';
@@ -140,5 +141,59 @@ describe('transactions on PostgreSQL', () => {
     const ids = await accountIds();
     expect(ids).toContain('refusal-row');
     expect(ids).not.toContain('doomed');
+  });
+});
+
+describe('queries kept by prepareOnce on PostgreSQL', () => {
+  const insertAccount = (tx: Db) =>
+    prepareOnce(tx, 'test.insert-account', (d) =>
+      d
+        .insert(schema.accounts)
+        .values({ id: sql.placeholder('id'), name: 'Kept' })
+        .prepare(),
+    );
+
+  it('run inside the transaction open on their connection: rolled back with it, kept by its commit, reused by the next', async () => {
+    const kept: unknown[] = [];
+    await expect(
+      transaction(db, async (tx) => {
+        const query = insertAccount(tx);
+        kept.push(query);
+        await query.execute({ id: 'kept-rolled-back' });
+        expect(await accountIds(tx)).toContain('kept-rolled-back');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await accountIds()).not.toContain('kept-rolled-back');
+    // Three connections: enough transactions one after the other to come back to the first one's connection.
+    for (let i = 0; i < 4; i++) {
+      await transaction(db, async (tx) => {
+        const query = insertAccount(tx);
+        kept.push(query);
+        await query.execute({ id: `kept-${i}` });
+      });
+    }
+    expect(await accountIds()).toEqual(expect.arrayContaining(['kept-0', 'kept-1', 'kept-2', 'kept-3']));
+    // Built once per connection, not once per transaction.
+    expect(new Set(kept).size).toBeLessThan(kept.length);
+  });
+
+  it('never cross from one connection’s transaction into another’s', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = transaction(db, async (tx) => {
+      await insertAccount(tx).execute({ id: 'kept-first' });
+      await held;
+      throw new Error('roll back the first');
+    });
+    await transaction(db, async (tx) => {
+      await insertAccount(tx).execute({ id: 'kept-second' });
+      expect(await accountIds(tx)).not.toContain('kept-first');
+    });
+    release();
+    await expect(first).rejects.toThrow('roll back the first');
+    const ids = await accountIds();
+    expect(ids).toContain('kept-second');
+    expect(ids).not.toContain('kept-first');
   });
 });

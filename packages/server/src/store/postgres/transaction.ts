@@ -7,6 +7,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
 import type { TransactionOptions } from '../types.js';
 import { runHooks } from '../hooks.js';
 import { onOneConnection, type PgDb } from './db.js';
@@ -46,6 +47,22 @@ const current = new AsyncLocalStorage<Frame>();
 /** The database each transaction and savepoint of this module was begun on; kept after it ends (work after commit). */
 const roots = new WeakMap<PgLike, PgLike>();
 
+/** The Drizzle over the one connection each transaction and savepoint of this module runs on. */
+const connections = new WeakMap<PgLike, PgLike>();
+
+/**
+ * The Drizzle whose queries run where `db`'s do, for queries built once and run many times (store/prepared.ts): the
+ * connection of a transaction of this module (a query run on it runs inside the transaction, which is that
+ * connection's), or `db` itself when it is a database of its own (a pool, or one client); undefined for a
+ * transaction begun elsewhere.
+ */
+export function connectionOf(db: PgLike): PgLike | undefined {
+  const connection = connections.get(db);
+  if (connection) return connection;
+  const client = (db as unknown as { $client?: unknown }).$client;
+  return client instanceof pg.Pool || client instanceof pg.Client ? db : undefined;
+}
+
 /** The database (pool) of `db`: itself, or for a transaction of this module, the one it was begun on. */
 export function rootOf(db: PgLike): PgLike {
   return roots.get(db) ?? db;
@@ -63,6 +80,7 @@ export async function transaction<T>(db: PgLike, fn: (tx: PgLike) => Promise<T> 
       one.transaction((tx) => {
         const outer = { open: true };
         roots.set(tx, rootOf(db));
+        connections.set(tx, one as unknown as PgLike);
         opened = { root: rootOf(db), tx, hooks, open: true, outer };
         return current.run(opened, async () => {
           const value = await fn(tx);
@@ -88,6 +106,8 @@ async function savepoint<T>(frame: Frame, fn: (tx: PgLike) => Promise<T> | T, op
   try {
     const value = await frame.tx.transaction((tx) => {
       roots.set(tx, frame.root);
+      const connection = connections.get(frame.tx);
+      if (connection) connections.set(tx, connection);
       return current.run(Object.assign(inner, { tx }), () => Promise.resolve(fn(tx)));
     });
     if (options.afterCommit) frame.hooks.commit.push(options.afterCommit);

@@ -28,8 +28,7 @@
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { postgresDialect } from '../dialect.js';
-import { events } from '../schema.js';
-import { notifyUsers } from './wakeups.js';
+import { wakeQuery } from './wakeups.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Executor = Pick<NodePgDatabase<any>, 'execute'>;
@@ -39,25 +38,57 @@ export type Writer = Pick<NodePgDatabase<any>, 'execute' | 'insert'>;
 /** The first half of every user's event lock (the second is `hashtext(user_id)`), apart from other advisory locks. */
 export const EVENT_LOCK_SPACE = 0x5ec0_00e7;
 
-/** Takes the users' event locks until the transaction ends, in ascending key order (so two appends never deadlock). */
+/**
+ * Takes the users' event locks until the transaction ends, in ascending key order (so two appends never deadlock).
+ * appendEvents takes them in its one statement instead; this is for a caller that must hold them before other work.
+ */
 export async function lockUsersForEvents(tx: Executor, userIds: string[]): Promise<void> {
   if (userIds.length === 0) return;
-  const { rows } = await tx.execute<{ key: number }>(sql`
-    SELECT DISTINCT hashtext(value) AS key FROM ${postgresDialect.jsonEach(sql`${JSON.stringify(userIds)}`)} ORDER BY key`);
-  for (const { key } of rows) await tx.execute(sql`SELECT pg_advisory_xact_lock(${EVENT_LOCK_SPACE}, ${key})`);
+  await tx.execute(sql`SELECT count(*) FROM (${lockedKeys(userIds)}) locked`);
 }
 
 /**
+ * A query that takes the event lock of each of `userIds`, one row per lock, in ascending key order: the keys are
+ * sorted in a subquery the planner cannot flatten (OFFSET 0), and the locks taken one row at a time above it.
+ */
+function lockedKeys(userIds: string[]) {
+  return sql`SELECT pg_advisory_xact_lock(${EVENT_LOCK_SPACE}, key) FROM (
+      SELECT DISTINCT hashtext(value) AS key FROM ${postgresDialect.jsonEach(sql`${JSON.stringify(userIds)}`)} ORDER BY key OFFSET 0
+    ) keys`;
+}
+
+/** What the events table's created_at defaults to (schema.ts), for rows appended without one. */
+const NOW_TEXT = sql`to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
  * Appends events in the caller's transaction, under their users' locks, and wakes their users' streams on every
- * instance once it commits (wakeups.ts). Returns the new ids. Call it once per transaction, as its last write.
+ * instance once it commits (wakeups.ts). Returns the new ids, in the order of `rows`. Call it once per transaction,
+ * as its last write.
+ *
+ * One statement, one round trip: the locks (in key order), the insert and the notifications. The locks are taken
+ * before any id is drawn: the inserted rows are joined with the count of locks taken, an aggregate that yields its
+ * one row only after every lock is held, and the ids (the column's default) are drawn for the joined rows, in the
+ * order of `rows`. The notifications are sent by a subquery of the same statement; they are delivered at commit
+ * like any other. Four statements and more before (the keys, one per lock, the insert, one per notification), each
+ * a round trip made while the locks were held.
  */
 export async function appendEvents(tx: Writer, rows: { userId: string; type: string; data: string; createdAt?: string }[]): Promise<number[]> {
   if (rows.length === 0) return [];
   const users = rows.map((r) => r.userId);
-  await lockUsersForEvents(tx, users);
-  const ids = await tx.insert(events).values(rows).returning({ id: events.id });
-  await notifyUsers(tx, users);
-  return ids.map((r) => r.id);
+  const values = JSON.stringify(rows.map((r) => [r.userId, r.type, r.data, r.createdAt ?? null]));
+  const { rows: ids } = await tx.execute<{ id: number }>(sql`
+    WITH locked AS MATERIALIZED (${lockedKeys(users)}),
+    appended AS (
+      INSERT INTO events (user_id, type, data, created_at)
+      SELECT e.value->>0, e.value->>1, e.value->>2, coalesce(e.value->>3, ${NOW_TEXT})
+      FROM json_array_elements(${values}::json) WITH ORDINALITY AS e(value, n)
+      CROSS JOIN (SELECT count(*) AS held FROM locked) l
+      ORDER BY e.n
+      RETURNING id
+    ),
+    woken AS MATERIALIZED (${wakeQuery(users)})
+    SELECT id FROM appended WHERE (SELECT count(*) FROM woken) >= 0 ORDER BY id`);
+  return ids.map((r) => Number(r.id));
 }
 
 export interface FeedEvent {

@@ -15,7 +15,7 @@
  * - The same connection listens on SIGNAL_CHANNEL too, for what is sent to every instance without being stored
  *   (instance.ts: "is writing" frames, sign-in directory changes); those are handed to `onSignal` as they come.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Executor } from './feed.js';
@@ -54,7 +54,12 @@ export function wakePayloads(userIds: Iterable<string>): string[] {
 
 /** Wakes `userIds`' streams on every instance once the surrounding transaction commits. */
 export async function notifyUsers(db: Executor, userIds: Iterable<string>): Promise<void> {
-  for (const payload of wakePayloads(userIds)) await db.execute(sql`SELECT pg_notify(${WAKE_CHANNEL}, ${payload})`);
+  await db.execute(sql`SELECT count(*) FROM (${wakeQuery(userIds)}) woken`);
+}
+
+/** A query that sends the notifications waking `userIds` (one row per notification), for a statement doing more. */
+export function wakeQuery(userIds: Iterable<string>): SQL {
+  return sql`SELECT pg_notify(${WAKE_CHANNEL}, payload) FROM json_array_elements_text(${JSON.stringify(wakePayloads(userIds))}::json) AS payload`;
 }
 
 /** Which streams to wake: some users, or all of them (after a gap, on the tick, or for the ALL_USERS marker). */
