@@ -7,6 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import pg from 'pg';
+import { copySqliteToPostgres } from '../../packages/server/src/store/postgres/copy.js';
+import { parseDatabaseUrl } from '../../packages/server/src/store/postgres/url.js';
 
 export interface StoreRun {
   /** The server's environment for this store. */
@@ -135,6 +137,31 @@ const postgres: Store = {
     return postgresRun(template);
   },
 };
+
+/**
+ * A PostgreSQL database of the run's own holding a copy of a SQLite installation (its file and the attachments under
+ * `dataDir`), made the way `secure-inbox copy-to-postgres` makes one; `dispose` drops it. For the benchmarks that run
+ * on a generated SQLite database (bench/generate.ts), so that both stores serve the same data.
+ */
+export async function postgresCopyOf(sqliteFile: string, dataDir: string, log: (line: string) => void = () => {}): Promise<StoreRun> {
+  const run = await postgresRun();
+  try {
+    const target = parseDatabaseUrl({ SECURE_INBOX_DATABASE_URL: run.env.SECURE_INBOX_DATABASE_URL });
+    if (!target) throw new Error(`not a PostgreSQL URL: ${run.env.SECURE_INBOX_DATABASE_URL}`);
+    const { counts, differing } = await copySqliteToPostgres({ sqliteFile, dataDir, target, log });
+    if (differing.length) throw new Error(`copying ${sqliteFile} to PostgreSQL: ${differing.join(', ')} differ (${JSON.stringify(counts)})`);
+    return run;
+  } catch (error) {
+    await run.dispose();
+    throw error;
+  }
+}
+
+/** The stores a benchmark's `--store` names: one of them, or `both` (SQLite first). */
+export function storesOption(raw: string): StoreName[] | null {
+  if (raw === 'both') return ['sqlite', 'postgres'];
+  return raw in stores ? [raw as StoreName] : null;
+}
 
 export class StoreUnavailable extends Error {}
 
