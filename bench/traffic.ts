@@ -321,6 +321,14 @@ async function checkAnswers(url: string, data: Written) {
     if (page.status !== 200 || !page.json.items?.length)
       throw new Error(`${who.sub}'s inbox answered ${page.status} with ${page.json?.items?.length ?? 'no'} conversations: is the data there?`);
   }
+  // The ids kept beside the data are the store's: the conversations the replies go to are there to be opened.
+  const bySub = new Map(data.customers.map((c) => [c.sub, c]));
+  for (const conversation of [data.conversations[0]!, data.conversations.at(-1)!]) {
+    const who = bySub.get(conversation.customers[0]!)!;
+    const opened = await call(who, 'GET', `/api/v1/conversations/${conversation.id}`);
+    if (opened.status !== 200)
+      throw new Error(`conversation ${conversation.id} of the kept data answered ${opened.status} to ${who.sub}: the store holds other data (--regenerate)`);
+  }
   let hits = 0;
   for (const word of VOCABULARY) hits += (await call(data.staff[0]!, 'GET', `/api/v1/conversations?q=${word}`)).json.items?.length ?? 0;
   if (hits === 0) throw new Error(`searching the common words as ${data.staff[0]!.sub} found nothing: is the data there?`);

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { copySqliteToPostgres } from '../../packages/server/src/store/postgres/copy.js';
 import { parseDatabaseUrl } from '../../packages/server/src/store/postgres/url.js';
@@ -93,8 +93,13 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** The template of a cache key: a hash, since a database name holds at most 63 bytes and the key is longer. */
-const templateOf = (cacheDir: string) => `secure_inbox_bench_${createHash('sha256').update(basename(cacheDir)).digest('hex').slice(0, 16)}`;
+/**
+ * The template of a cache directory: a hash, since a database name holds at most 63 bytes and the key is longer. Of
+ * the whole path, not the key alone: two checkouts of the same build on one PostgreSQL server have the same key, and
+ * each keeps the ids of its own data (written.json) beside its cache, so a template they shared would be overwritten
+ * by one under the other's ids (every reply to a conversation of the other's data then answers 404).
+ */
+export const templateOf = (cacheDir: string) => `secure_inbox_bench_${createHash('sha256').update(resolve(cacheDir)).digest('hex').slice(0, 16)}`;
 
 async function databaseExists(client: pg.Client, name: string): Promise<boolean> {
   return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;

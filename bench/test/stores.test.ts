@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ensureDb } from '../generate.js';
-import { postgresCopyOf, stores, storesOption } from '../lib/stores.js';
+import { postgresCopyOf, stores, storesOption, templateOf } from '../lib/stores.js';
 
 const adminUrl = process.env.SECURE_INBOX_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -55,6 +55,15 @@ describe('the PostgreSQL store', () => {
     }
     await query(adminUrl, `DROP DATABASE "${template[0]}"`);
   }, 30_000);
+
+  it('keeps the data of two checkouts of the same build apart: the template is named after the whole cache path', () => {
+    const key = 'postgres-100-1000-20-4000-16000-7dbcf541-b484c311634d';
+    const mine = templateOf(join('/work/one/bench/.data/traffic/cache', key));
+    const theirs = templateOf(join('/work/two/bench/.data/traffic/cache', key));
+    expect(mine).not.toBe(theirs);
+    expect(mine).toMatch(/^secure_inbox_bench_[0-9a-f]{16}$/);
+    expect(templateOf(join('/work/one/bench/.data/traffic/cache', key))).toBe(mine);
+  });
 });
 
 describe('a generated SQLite database on PostgreSQL', () => {
