@@ -17,21 +17,28 @@
  * memory, and exits 1 when a phase misses the budget (bystander p99 > 250 ms, or any answer to the bystander but 200)
  * or anything answered 5xx.
  *
- *   pnpm bench:no-stall [--size 20k] [--seconds 8]
+ * `--store postgres` runs it on the PostgreSQL store: the generated database copied into a PostgreSQL database of the
+ * run's own (as `secure-inbox copy-to-postgres` copies one; lib/stores.ts), dropped at the end; `--store both` runs
+ * SQLite and then PostgreSQL on the same data, each table printed, and fails when either misses.
+ *
+ *   pnpm bench:no-stall [--size 20k] [--seconds 8] [--store sqlite|postgres|both]
  */
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ensureDb, type Persona } from './generate.js';
+import { ensureDb, type GeneratedMeta, type Persona } from './generate.js';
 import { dataDir } from './lib/paths.js';
 import { machine, saveResults } from './lib/report.js';
 import { startApiServer, tokenFor } from './lib/server.js';
+import { postgresCopyOf, stores, storesOption, type StoreName, type StoreRun } from './lib/stores.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 };
 const SIZE = arg('size', '20k');
+const STORE = arg('store', 'sqlite');
 const SECONDS = Number(arg('seconds', process.env.NO_STALL_SECONDS ?? '8'));
 const BUDGET_P99_MS = 250;
 const INTERVAL_MS = 50;
@@ -203,13 +210,28 @@ const tally = (counts: Map<number, number>) =>
     .map(([s, n]) => `${s === 0 ? 'error' : s}×${n}`)
     .join(' ') || '—';
 
-async function main() {
-  const { file, meta } = ensureDb(SIZE, { log: (line) => console.log(line) });
-  const runDir = join(dataDir, 'no-stall');
+interface PhaseResult {
+  phase: string;
+  sanitizer: boolean;
+  bystander: { n: number; p50: number; p99: number; max: number; statuses: string };
+  attacker: string;
+  rssMb: number;
+  ok: boolean;
+}
+
+/** The phases on one store: the server on its own copy of the generated database (on PostgreSQL, a database of its own). */
+async function runOn(storeName: StoreName, file: string, meta: GeneratedMeta): Promise<PhaseResult[]> {
+  const runDir = join(dataDir, 'no-stall', storeName);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   const copy = join(runDir, 'inbox.db');
   copyFileSync(file, copy);
+  let store: StoreRun | undefined;
+  if (storeName === 'postgres') {
+    const started = Date.now();
+    store = await postgresCopyOf(copy, runDir);
+    console.log(`Copied to PostgreSQL (${store.env.SECURE_INBOX_DATABASE_URL}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
 
   const heavy: Persona = meta.personas.customer;
   const bystander = meta.customers.find((c) => c.sub !== heavy.sub && !c.accounts.some((a) => heavy.accounts.includes(a)))!;
@@ -217,15 +239,11 @@ async function main() {
   // The limits at their defaults: the benchmark servers otherwise run with SECURE_INBOX_RATE_LIMIT=0.
   // Behind a proxy, as in production: the attacker and the bystander come from addresses of their own (documentation
   // ranges, named in X-Forwarded-For; nothing is sent to them), so per-address limits count each on its own.
-  const server = await startApiServer(copy, runDir, { SECURE_INBOX_RATE_LIMIT: '', SECURE_INBOX_TRUST_PROXY: 'true' });
-  const results: {
-    phase: string;
-    sanitizer: boolean;
-    bystander: { n: number; p50: number; p99: number; max: number; statuses: string };
-    attacker: string;
-    rssMb: number;
-    ok: boolean;
-  }[] = [];
+  const server = await startApiServer(copy, runDir, { SECURE_INBOX_RATE_LIMIT: '', SECURE_INBOX_TRUST_PROXY: 'true', ...store?.env }).catch(async (error) => {
+    await store?.dispose();
+    throw error;
+  });
+  const results: PhaseResult[] = [];
   try {
     const bystanderToken = await tokenFor(bystander);
     await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${bystanderToken}` } }).then(status);
@@ -238,7 +256,11 @@ async function main() {
       if (page.items[0]) ctxs.push({ url: server.url, token, conversationId: attacker === heavy ? meta.typicalThreadId : page.items[0].id, who: attacker.sub });
     }
 
-    console.log(`No stall: ${SIZE} (${meta.messages.toLocaleString('en')} messages), ${SECONDS} s a phase, limits at their defaults`);
+    console.log(
+      `\nNo stall on ${storeName}: ${SIZE} (${meta.messages.toLocaleString('en')} messages), ${SECONDS} s a phase, limits at their defaults; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     console.log(
       `attackers: one customer a phase (${ctxs.map((c) => c.who).join(', ')}); bystander ${bystander.sub}: GET /me every ${INTERVAL_MS} ms; ${machine()}`,
     );
@@ -296,6 +318,7 @@ async function main() {
     }
   } finally {
     await server.stop();
+    await store?.dispose();
   }
 
   const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
@@ -312,13 +335,35 @@ async function main() {
   console.log(
     `\n* depends on the rich-text sanitizer and file-name cleaning. Budget: the bystander's p99 ≤ ${BUDGET_P99_MS} ms, every answer to them 200, no 5xx (error = no answer).`,
   );
-  saveResults('no-stall', { size: SIZE, seconds: SECONDS, results });
   const missed = results.filter((r) => !r.ok);
+  console.log(missed.length ? `MISS on ${storeName}: ${missed.map((r) => r.phase).join(', ')}` : `All phases within the budget on ${storeName}.`);
+  return results;
+}
+
+async function main() {
+  const storeNames = storesOption(STORE);
+  if (!storeNames) {
+    console.error(`bench:no-stall: --store must be sqlite, postgres or both (got "${STORE}")`);
+    process.exit(2);
+  }
+  for (const name of storeNames) {
+    const unavailable = await stores[name].unavailable();
+    if (unavailable) {
+      console.error(`bench:no-stall: --store ${STORE}: ${unavailable}.`);
+      process.exit(2);
+    }
+  }
+  const { file, meta } = ensureDb(SIZE, { log: (line) => console.log(line) });
+  // With both stores, one after the other on the same generated data: the budget is absolute (ms), not a ratio.
+  const byStore: { store: StoreName; results: PhaseResult[] }[] = [];
+  for (const name of storeNames) byStore.push({ store: name, results: await runOn(name, file, meta) });
+  saveResults('no-stall', { size: SIZE, seconds: SECONDS, store: STORE, loadAverage: loadavg(), results: byStore });
+  const missed = byStore.flatMap((s) => s.results.filter((r) => !r.ok).map((r) => `${r.phase} (${s.store})`));
   if (missed.length) {
-    console.log(`MISS: ${missed.map((r) => r.phase).join(', ')}`);
+    console.log(`MISS: ${missed.join(', ')}`);
     process.exit(1);
   }
-  console.log('All phases within the budget.');
+  console.log(`All phases within the budget on ${storeNames.join(' and ')}.`);
 }
 
 await main();

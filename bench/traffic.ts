@@ -24,12 +24,18 @@
  * Before the workloads every user signs in once (GET /me), as on a server that has been running a while, and the
  * outbox is left to deliver the notices of what was written.
  *
+ * Stores: `--store sqlite` (the default), `--store postgres` (a PostgreSQL database of the run's own; lib/stores.ts),
+ * or `--store both`: the two stores in one run, each server on its own copy of the data, every workload measured on
+ * one and then the other (which goes first alternating from one workload to the next), hello after each, and one
+ * table with the stores side by side, each against its own budgets (PRODUCT.md asks one PostgreSQL instance for half
+ * of SQLite's ratios and sends).
+ *
  * Every user's requests come from an address of their own (X-Forwarded-For, the server trusting its proxy), and the
  * limits are raised with the server's documented variables (20 staff members asking thousands of pages a second are
  * far beyond what the per-user limits allow). Any answer of 400 or more, a 429 included, or a socket error makes the run
  * fail (exit 1) after the table; a budget missed is reported, not an error.
  *
- *   pnpm bench:traffic [--store sqlite|postgres] [--seconds 8] [--warmup 2] [--threads 1] [--connections 16]
+ *   pnpm bench:traffic [--store sqlite|postgres|both] [--seconds 8] [--warmup 2] [--threads 1] [--connections 16]
  *                      [--customers 1000] [--accounts 100] [--staff 20] [--conversations 4000] [--messages 16000]
  *                      [--regenerate] [--only inbox,staffInbox,searchCustomers,searchStaff,mixed,sends]
  */
@@ -315,6 +321,14 @@ async function checkAnswers(url: string, data: Written) {
     if (page.status !== 200 || !page.json.items?.length)
       throw new Error(`${who.sub}'s inbox answered ${page.status} with ${page.json?.items?.length ?? 'no'} conversations: is the data there?`);
   }
+  // The ids kept beside the data are the store's: the conversations the replies go to are there to be opened.
+  const bySub = new Map(data.customers.map((c) => [c.sub, c]));
+  for (const conversation of [data.conversations[0]!, data.conversations.at(-1)!]) {
+    const who = bySub.get(conversation.customers[0]!)!;
+    const opened = await call(who, 'GET', `/api/v1/conversations/${conversation.id}`);
+    if (opened.status !== 200)
+      throw new Error(`conversation ${conversation.id} of the kept data answered ${opened.status} to ${who.sub}: the store holds other data (--regenerate)`);
+  }
   let hits = 0;
   for (const word of VOCABULARY) hits += (await call(data.staff[0]!, 'GET', `/api/v1/conversations?q=${word}`)).json.items?.length ?? 0;
   if (hits === 0) throw new Error(`searching the common words as ${data.staff[0]!.sub} found nothing: is the data there?`);
@@ -324,6 +338,7 @@ async function checkAnswers(url: string, data: Written) {
 interface Row {
   key: string;
   name: string;
+  store: StoreName;
   result: WrkResult;
   /** The hello runs just before and just after this workload (req/s). */
   helloBeside: [number, number];
@@ -333,17 +348,37 @@ interface Row {
   met: boolean | null;
 }
 
+/** One store's part of a run: its copy of the data and, once started, its server. */
+interface Side {
+  name: StoreName;
+  run: StoreRun;
+  data: Written;
+  generated: { cached: boolean; seconds: number };
+  logFile: string;
+  dataDir: string;
+  server?: Running;
+  signInSeconds?: number;
+  workloads?: Workload[];
+}
+
+/** `--store both` measures the two stores in one run, beside the same hello. */
+const STORE_CHOICES = ['sqlite', 'postgres', 'both'] as const;
+
 async function main() {
-  const storeName = opts.store!;
-  let store: Store;
-  try {
-    store = storeNamed(storeName);
-  } catch (error) {
-    if (error instanceof StoreUnavailable) fail(error.message);
-    throw error;
+  const storeOption = opts.store!;
+  if (!(STORE_CHOICES as readonly string[]).includes(storeOption)) fail(`--store must be one of ${STORE_CHOICES.join(', ')} (got "${storeOption}")`);
+  const storeNames: StoreName[] = storeOption === 'both' ? ['sqlite', 'postgres'] : [storeOption as StoreName];
+  const chosen = new Map<StoreName, Store>();
+  for (const name of storeNames) {
+    try {
+      chosen.set(name, storeNamed(name));
+    } catch (error) {
+      if (error instanceof StoreUnavailable) fail(error.message);
+      throw error;
+    }
+    const unavailable = await chosen.get(name)!.unavailable();
+    if (unavailable) fail(`--store ${storeOption}: ${unavailable}.`);
   }
-  const unavailable = await store.unavailable();
-  if (unavailable) fail(`--store ${storeName}: ${unavailable}.`);
   const params: TrafficParams = {
     accounts: whole('accounts', opts.accounts!, 1, 100_000),
     customers: whole('customers', opts.customers!, 1, 100_000),
@@ -367,43 +402,46 @@ async function main() {
   const trafficDir = join(dataDir, 'traffic');
   const runDir = join(trafficDir, 'run');
   rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(join(runDir, 'data'), { recursive: true });
+  mkdirSync(runDir, { recursive: true });
   const generator = createHash('sha256')
     .update(readFileSync(join(benchDir, 'lib/traffic-data.ts')))
     .digest('hex')
     .slice(0, 8);
-  const key = `${storeName}-${Object.values(params).join('-')}-${generator}-${buildFingerprint()}`;
-  const cacheDir = join(trafficDir, 'cache', key);
-  const logFile = join(runDir, 'server.log');
-
-  let run = opts.regenerate ? null : await store.cached(cacheDir, runDir);
-  const serverEnv = (r: StoreRun) => ({
+  const fingerprint = buildFingerprint();
+  const serverEnv = (side: Pick<Side, 'run' | 'dataDir'>) => ({
     SECURE_INBOX_JWT_SECRET: SECRET,
-    SECURE_INBOX_DATA_DIR: join(runDir, 'data'),
+    SECURE_INBOX_DATA_DIR: side.dataDir,
     SECURE_INBOX_METRICS_TOKEN: METRICS_TOKEN,
     ...LIMITS,
-    ...r.env,
+    ...side.run.env,
   });
 
   const loadBefore = loadavg();
   console.log(
-    `Real traffic on ${machine()}; load average ${loadBefore.map((l) => fmt(l, 1)).join(' ')}; wrk ${threads} thread(s), ${connections} connections, ${seconds} s per workload after ${warmup} s of warm-up; store ${storeName}`,
+    `Real traffic on ${machine()}; load average ${loadBefore.map((l) => fmt(l, 1)).join(' ')}; wrk ${threads} thread(s), ${connections} connections, ${seconds} s per workload after ${warmup} s of warm-up; store ${storeNames.join(' and ')}`,
   );
-  let data: Written;
-  let generated: { cached: boolean; seconds: number };
-  if (run) {
-    data = JSON.parse(readFileSync(join(cacheDir, 'written.json'), 'utf8'));
-    generated = { cached: true, seconds: data.seconds };
-    console.log(`Data: a copy of ${cacheDir} (written through the API in ${fmt(data.seconds, 1)} s when made)`);
-  } else {
-    run = await store.empty(runDir);
+
+  /** The store's copy of the data: from the cache, or written through the API into an empty store and kept. */
+  async function prepare(storeName: StoreName, store: Store): Promise<Side> {
+    const key = `${storeName}-${Object.values(params).join('-')}-${generator}-${fingerprint}`;
+    const cacheDir = join(trafficDir, 'cache', key);
+    const logFile = join(runDir, `server-${storeName}.log`);
+    const sideData = join(runDir, `data-${storeName}`);
+    mkdirSync(sideData, { recursive: true });
+    const cached = opts.regenerate ? null : await store.cached(cacheDir, runDir);
+    if (cached) {
+      const data: Written = JSON.parse(readFileSync(join(cacheDir, 'written.json'), 'utf8'));
+      console.log(`Data (${storeName}): a copy of ${cacheDir} (written through the API in ${fmt(data.seconds, 1)} s when made)`);
+      return { name: storeName, run: cached, data, generated: { cached: true, seconds: data.seconds }, logFile, dataDir: sideData };
+    }
+    const run = await store.empty(runDir);
     console.log(
-      `Data: writing ${params.conversations.toLocaleString('en')} conversations and ${params.messages.toLocaleString('en')} messages through the API…`,
+      `Data (${storeName}): writing ${params.conversations.toLocaleString('en')} conversations and ${params.messages.toLocaleString('en')} messages through the API…`,
     );
+    let data: Written;
     // A run that fails here frees its store (on PostgreSQL a database of its own would stay behind).
-    const empty = run;
     try {
-      const writer = await startServer(serverEnv(run), logFile);
+      const writer = await startServer(serverEnv({ run, dataDir: sideData }), logFile);
       try {
         data = await writePlan(makePlan(params), caller(writer.url), { log: (line) => console.log(line) });
         const outbox = await drained(writer.url, 600_000);
@@ -414,7 +452,7 @@ async function main() {
         await writer.stop();
       }
     } catch (error) {
-      await empty.dispose();
+      await run.dispose();
       throw error;
     }
     // The data of earlier builds (or generators) for the same store and parameters is not used again.
@@ -424,88 +462,96 @@ async function main() {
     }
     await run.keep(cacheDir);
     writeFileSync(join(cacheDir, 'written.json'), JSON.stringify(data));
-    generated = { cached: false, seconds: data.seconds };
     console.log(`  written in ${fmt(data.seconds, 1)} s, kept in ${cacheDir}`);
+    return { name: storeName, run, data, generated: { cached: false, seconds: data.seconds }, logFile, dataDir: sideData };
   }
 
+  const sides: Side[] = [];
   const rows: Row[] = [];
   const helloRuns: WrkResult[] = [];
   const serverCpuDuringHello: number[] = [];
-  let signIn: number;
-  const hello = await startHelloServer();
-  const server = await startServer(serverEnv(run), logFile).catch(async (error) => {
-    await hello.stop();
-    await run.dispose();
-    throw error;
-  });
+  let hello: Running | undefined;
   try {
-    // Every user signs in once, as on a server that has been running for a while: the first request of each user
-    // after a start writes their row and expires every kept page (domain/users.ts), which is a start's cost, not
-    // the steady state's.
-    const signInStarted = Date.now();
-    const call = caller(server.url);
-    await inTurn([...data.staff, ...data.customers], 16, async (p) => {
-      const { status } = await call(p, 'GET', '/api/v1/me');
-      if (status !== 200) throw new Error(`GET /api/v1/me as ${p.sub} answered ${status}`);
-    });
-    signIn = (Date.now() - signInStarted) / 1000;
-    console.log(`Every user signed in once (GET /api/v1/me, 16 at a time): ${fmt(signIn, 1)} s`);
-    await checkAnswers(server.url, data);
-    const outbox = await drained(server.url, 120_000);
-    if (outbox.pending) console.log(`Note: ${outbox.pending} e-mail notices still pending after ${fmt(outbox.seconds, 0)} s`);
-    const all = await workloads(data, BUDGETS[storeName as StoreName]);
-    const servers = all.filter((w) => w.on === 'server');
+    for (const name of storeNames) sides.push(await prepare(name, chosen.get(name)!));
+    hello = await startHelloServer();
+    for (const side of sides) {
+      side.server = await startServer(serverEnv(side), side.logFile);
+      // Every user signs in once, as on a server that has been running for a while: the first request of each user
+      // after a start writes their row and expires every kept page (domain/users.ts), which is a start's cost, not
+      // the steady state's.
+      const signInStarted = Date.now();
+      const call = caller(side.server.url);
+      await inTurn([...side.data.staff, ...side.data.customers], 16, async (p) => {
+        const { status } = await call(p, 'GET', '/api/v1/me');
+        if (status !== 200) throw new Error(`GET /api/v1/me as ${p.sub} on ${side.name} answered ${status}`);
+      });
+      side.signInSeconds = (Date.now() - signInStarted) / 1000;
+      console.log(`Every user signed in once on ${side.name} (GET /api/v1/me, 16 at a time): ${fmt(side.signInSeconds, 1)} s`);
+      await checkAnswers(side.server.url, side.data);
+      const outbox = await drained(side.server.url, 120_000);
+      if (outbox.pending) console.log(`Note: ${outbox.pending} e-mail notices still pending on ${side.name} after ${fmt(outbox.seconds, 0)} s`);
+      side.workloads = await workloads(side.data, BUDGETS[side.name]);
+    }
+    const helloWorkload = sides[0]!.workloads!.find((w) => w.on === 'hello')!;
+    const keys = sides[0]!.workloads!.filter((w) => w.on === 'server').map((w) => w.key);
     const only = opts.only?.split(',').map((k) => k.trim());
-    const unknown = only?.filter((k) => !servers.some((w) => w.key === k));
-    if (unknown?.length) throw new Error(`--only: no workload ${unknown.join(', ')}; there are ${servers.map((w) => w.key).join(', ')}`);
-    const measure = async (w: Workload, warm: boolean) => {
-      const file = join(runDir, `${w.key}.txt`);
+    const unknown = only?.filter((k) => !keys.includes(k));
+    if (unknown?.length) throw new Error(`--only: no workload ${unknown.join(', ')}; there are ${keys.join(', ')}`);
+    const measure = async (w: Workload, url: string, label: string, warm: boolean) => {
+      const file = join(runDir, `${label}.txt`);
       writeRequests(file, w.requests);
       let second: { file: string; share: number } | undefined;
       if (w.second) {
-        second = { file: join(runDir, `${w.key}-writes.txt`), share: w.second.share };
+        second = { file: join(runDir, `${label}-writes.txt`), share: w.second.share };
         writeRequests(second.file, w.second.requests);
       }
-      const url = w.on === 'hello' ? hello.url : server.url;
       if (warm && warmup > 0) await runWrk({ url, requestsFile: file, second, seconds: warmup, threads, connections });
       const result = await runWrk({ url, requestsFile: file, second, seconds, threads, connections });
       const bad = result.non2xx + result.socketErrors;
       console.log(
-        `  ${w.name}: ${fmt(result.rps, 0)} req/s, p50 ${fmt(result.p50Ms)} ms, p99 ${fmt(result.p99Ms)} ms${bad ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : ''}`,
+        `  ${w.name}${w.on === 'server' && sides.length > 1 ? ` (${label.split('-')[0]})` : ''}: ${fmt(result.rps, 0)} req/s, p50 ${fmt(result.p50Ms)} ms, p99 ${fmt(result.p99Ms)} ms${bad ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : ''}`,
       );
       return result;
     };
     // The machine's pace moves within a run (other work on shared cores), so hello is measured before the first
-    // workload and again after each.
-    const helloWorkload = all.find((w) => w.on === 'hello')!;
-    // What the server under test did meanwhile (its CPU seconds): its background work competes with hello.
+    // workload and again after each, whichever store it ran on. What the servers under test did meanwhile (their CPU
+    // seconds) is noted: their background work competes with hello.
+    const cpu = () => sides.reduce((sum, s) => sum + cpuSeconds(s.server!.pid), 0);
     const measureHello = async (warm: boolean) => {
-      const before = cpuSeconds(server.pid);
-      helloRuns.push(await measure(helloWorkload, warm));
-      serverCpuDuringHello.push(cpuSeconds(server.pid) - before);
+      const before = cpu();
+      helloRuns.push(await measure(helloWorkload, hello!.url, 'hello', warm));
+      serverCpuDuringHello.push(cpu() - before);
     };
     await measureHello(true);
-    for (const w of servers.filter((w) => !only || only.includes(w.key))) {
-      const result = await measure(w, true);
-      // The notices of a workload's writes are delivered before hello runs, not while it runs.
-      const outbox = await drained(server.url, 120_000);
-      if (outbox.seconds >= 1 || outbox.pending)
-        console.log(`    its notices delivered in ${fmt(outbox.seconds, 1)} s${outbox.pending ? `, ${outbox.pending} still pending` : ''}`);
-      await measureHello(false);
-      rows.push({
-        key: w.key,
-        name: w.name,
-        result,
-        helloBeside: [helloRuns.at(-2)!.rps, helloRuns.at(-1)!.rps],
-        ratio: NaN,
-        budget: w.budget ?? null,
-        met: null,
-      });
+    let turn = 0;
+    for (const key of keys.filter((k) => !only || only.includes(k))) {
+      // With two stores, each workload runs on both in turn, hello between them, and the store that goes first
+      // alternates from one workload to the next, so that neither is always measured in the same part of the run.
+      const order = turn++ % 2 ? [...sides].reverse() : sides;
+      for (const side of order) {
+        const w = side.workloads!.find((x) => x.key === key)!;
+        const result = await measure(w, side.server!.url, `${side.name}-${w.key}`, true);
+        // The notices of a workload's writes are delivered before hello runs, not while it runs.
+        const outbox = await drained(side.server!.url, 120_000);
+        if (outbox.seconds >= 1 || outbox.pending)
+          console.log(`    its notices delivered in ${fmt(outbox.seconds, 1)} s${outbox.pending ? `, ${outbox.pending} still pending` : ''}`);
+        await measureHello(false);
+        rows.push({
+          key: w.key,
+          name: w.name,
+          store: side.name,
+          result,
+          helloBeside: [helloRuns.at(-2)!.rps, helloRuns.at(-1)!.rps],
+          ratio: NaN,
+          budget: w.budget ?? null,
+          met: null,
+        });
+      }
     }
   } finally {
-    await server.stop();
-    await hello.stop();
-    await run.dispose();
+    for (const side of sides) await side.server?.stop();
+    await hello?.stop();
+    for (const side of sides) await side.run.dispose();
   }
 
   // The yardstick is the median of the run's hello runs: on shared cores one of them can land in a slow spell of its
@@ -520,26 +566,32 @@ async function main() {
     if (row.budget?.rps !== undefined) row.met = row.result.rps >= row.budget.rps;
   }
 
+  // One table: a line per workload, the stores side by side.
   const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
   const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
   const width = Math.max(...rows.map((r) => r.name.length)) + 2;
-  console.log(
-    `\n${pad('workload', width)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('non-2xx', 9)}${lpad('× hello', 9)}${lpad('hello beside', 15)}  budget`,
-  );
-  for (const r of rows) {
+  const cell = (r: Row | undefined) => {
+    if (!r) return lpad('', 58);
     const status = r.met === null ? '' : r.met ? ' met' : ' MISSED';
-    console.log(
-      `${pad(r.name, width)}${lpad(fmt(r.result.rps, 0), 9)}${lpad(fmt(r.result.p50Ms), 9)}${lpad(fmt(r.result.p99Ms), 9)}${lpad(String(r.result.non2xx + r.result.socketErrors), 9)}${lpad(fmt(r.ratio, 3), 9)}${lpad(r.helloBeside.map((h) => fmt(h, 0)).join('/'), 15)}  ${r.budget?.label ?? ''}${status}`,
-    );
+    const bad = r.result.non2xx + r.result.socketErrors;
+    return `${lpad(fmt(r.result.rps, 0), 8)}${lpad(fmt(r.result.p50Ms), 8)}${lpad(fmt(r.result.p99Ms), 9)}${lpad(fmt(r.ratio, 3), 8)}  ${pad(`${r.budget?.label ?? ''}${status}${bad ? ` (${bad} errors)` : ''}`, 23)}`;
+  };
+  const heading = `${lpad('req/s', 8)}${lpad('p50 ms', 8)}${lpad('p99 ms', 9)}${lpad('× hello', 8)}  ${pad('budget', 23)}`;
+  console.log(`\n${pad('', width)}${sides.map((s) => `| ${pad(s.name, heading.length)}`).join('')}`);
+  console.log(`${pad('workload', width)}${sides.map(() => `| ${heading}`).join('')}`);
+  for (const key of [...new Set(rows.map((r) => r.key))]) {
+    const mine = rows.filter((r) => r.key === key);
+    console.log(`${pad(mine[0]!.name, width)}${sides.map((s) => `| ${cell(mine.find((r) => r.store === s.name))}`).join('')}`);
   }
   console.log(
-    `\nhello (bare Hono on @hono/node-server, the same headers): ${helloAll.length} runs, ${fmt(Math.min(...helloAll), 0)}–${fmt(Math.max(...helloAll), 0)} req/s, median ${fmt(helloMedian, 0)}: "× hello" is a share of the median; "hello beside" the runs just before and after.`,
+    `\nhello (bare Hono on @hono/node-server, the same headers): ${helloAll.length} runs, ${fmt(Math.min(...helloAll), 0)}–${fmt(Math.max(...helloAll), 0)} req/s, median ${fmt(helloMedian, 0)}: "× hello" is a share of the median (each row's hello runs just before and after are in the JSON).`,
   );
-  console.log(`The server under test used ${serverCpuDuringHello.map((c) => fmt(c, 2)).join(' / ')} s of CPU during the hello runs (background work).`);
-  const mixed = rows.find((r) => r.key === 'mixed');
-  if (mixed)
+  console.log(
+    `The server${sides.length > 1 ? 's' : ''} under test used ${serverCpuDuringHello.map((c) => fmt(c, 2)).join(' / ')} s of CPU during the hello runs (background work).`,
+  );
+  for (const mixed of rows.filter((r) => r.key === 'mixed'))
     console.log(
-      `The mixed workload sent ${mixed.result.secondSent.toLocaleString('en')} replies among ${mixed.result.requests.toLocaleString('en')} answered requests.`,
+      `The mixed workload on ${mixed.store} sent ${mixed.result.secondSent.toLocaleString('en')} replies among ${mixed.result.requests.toLocaleString('en')} answered requests.`,
     );
   const loadAfter = loadavg();
   console.log(`Load average at the end: ${loadAfter.map((l) => fmt(l, 1)).join(' ')} (other work on the machine shows here).`);
@@ -550,7 +602,8 @@ async function main() {
   );
 
   saveResults('traffic', {
-    store: storeName,
+    store: storeOption,
+    stores: sides.map((s) => ({ store: s.name, data: s.generated, signInSeconds: s.signInSeconds })),
     params,
     seconds,
     warmup,
@@ -558,17 +611,17 @@ async function main() {
     connections,
     replyShare: REPLY_SHARE,
     limits: LIMITS,
-    data: generated,
-    signInSeconds: signIn,
     loadAverage: { before: loadBefore, after: loadAfter },
     hello: { runs: helloRuns, medianRps: helloMedian, serverCpuSeconds: serverCpuDuringHello },
     rows,
   });
-  const failed = [...rows.map((r) => ({ name: r.name, result: r.result })), ...helloRuns.map((result) => ({ name: 'hello', result }))].filter(
+  const failed = [...rows.map((r) => ({ name: `${r.name} (${r.store})`, result: r.result })), ...helloRuns.map((result) => ({ name: 'hello', result }))].filter(
     (r) => r.result.non2xx + r.result.socketErrors > 0,
   );
   if (failed.length) {
-    console.error(`FAIL: answers of 400 or more, or socket errors, in: ${[...new Set(failed.map((r) => r.name))].join(', ')} (the server's log: ${logFile})`);
+    console.error(
+      `FAIL: answers of 400 or more, or socket errors, in: ${[...new Set(failed.map((r) => r.name))].join(', ')} (the servers' logs: ${sides.map((s) => s.logFile).join(', ')})`,
+    );
     process.exit(1);
   }
 }

@@ -5,8 +5,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { copySqliteToPostgres } from '../../packages/server/src/store/postgres/copy.js';
+import { parseDatabaseUrl } from '../../packages/server/src/store/postgres/url.js';
 
 export interface StoreRun {
   /** The server's environment for this store. */
@@ -91,8 +93,13 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** The template of a cache key: a hash, since a database name holds at most 63 bytes and the key is longer. */
-const templateOf = (cacheDir: string) => `secure_inbox_bench_${createHash('sha256').update(basename(cacheDir)).digest('hex').slice(0, 16)}`;
+/**
+ * The template of a cache directory: a hash, since a database name holds at most 63 bytes and the key is longer. Of
+ * the whole path, not the key alone: two checkouts of the same build on one PostgreSQL server have the same key, and
+ * each keeps the ids of its own data (written.json) beside its cache, so a template they shared would be overwritten
+ * by one under the other's ids (every reply to a conversation of the other's data then answers 404).
+ */
+export const templateOf = (cacheDir: string) => `secure_inbox_bench_${createHash('sha256').update(resolve(cacheDir)).digest('hex').slice(0, 16)}`;
 
 async function databaseExists(client: pg.Client, name: string): Promise<boolean> {
   return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
@@ -135,6 +142,31 @@ const postgres: Store = {
     return postgresRun(template);
   },
 };
+
+/**
+ * A PostgreSQL database of the run's own holding a copy of a SQLite installation (its file and the attachments under
+ * `dataDir`), made the way `secure-inbox copy-to-postgres` makes one; `dispose` drops it. For the benchmarks that run
+ * on a generated SQLite database (bench/generate.ts), so that both stores serve the same data.
+ */
+export async function postgresCopyOf(sqliteFile: string, dataDir: string, log: (line: string) => void = () => {}): Promise<StoreRun> {
+  const run = await postgresRun();
+  try {
+    const target = parseDatabaseUrl({ SECURE_INBOX_DATABASE_URL: run.env.SECURE_INBOX_DATABASE_URL });
+    if (!target) throw new Error(`not a PostgreSQL URL: ${run.env.SECURE_INBOX_DATABASE_URL}`);
+    const { counts, differing } = await copySqliteToPostgres({ sqliteFile, dataDir, target, log });
+    if (differing.length) throw new Error(`copying ${sqliteFile} to PostgreSQL: ${differing.join(', ')} differ (${JSON.stringify(counts)})`);
+    return run;
+  } catch (error) {
+    await run.dispose();
+    throw error;
+  }
+}
+
+/** The stores a benchmark's `--store` names: one of them, or `both` (SQLite first). */
+export function storesOption(raw: string): StoreName[] | null {
+  if (raw === 'both') return ['sqlite', 'postgres'];
+  return raw in stores ? [raw as StoreName] : null;
+}
 
 export class StoreUnavailable extends Error {}
 

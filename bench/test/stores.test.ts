@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { stores } from '../lib/stores.js';
+import { ensureDb } from '../generate.js';
+import { postgresCopyOf, stores, storesOption, templateOf } from '../lib/stores.js';
 
 const adminUrl = process.env.SECURE_INBOX_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -54,4 +55,36 @@ describe('the PostgreSQL store', () => {
     }
     await query(adminUrl, `DROP DATABASE "${template[0]}"`);
   }, 30_000);
+
+  it('keeps the data of two checkouts of the same build apart: the template is named after the whole cache path', () => {
+    const key = 'postgres-100-1000-20-4000-16000-7dbcf541-b484c311634d';
+    const mine = templateOf(join('/work/one/bench/.data/traffic/cache', key));
+    const theirs = templateOf(join('/work/two/bench/.data/traffic/cache', key));
+    expect(mine).not.toBe(theirs);
+    expect(mine).toMatch(/^secure_inbox_bench_[0-9a-f]{16}$/);
+    expect(templateOf(join('/work/one/bench/.data/traffic/cache', key))).toBe(mine);
+  });
+});
+
+describe('a generated SQLite database on PostgreSQL', () => {
+  it('is copied into a database of its own that holds the same messages, dropped when the run is done', async () => {
+    const { file } = ensureDb('3000', { log: () => {} });
+    const dir = mkdtempSync(join(tmpdir(), 'bench-stores-'));
+    const run = await postgresCopyOf(file, dir);
+    const url = run.env.SECURE_INBOX_DATABASE_URL!;
+    try {
+      expect(databaseOf(url)).toMatch(/^secure_inbox_bench_run_/);
+      expect(await query(url, 'SELECT count(*)::int AS n FROM messages')).toEqual([{ n: 3000 }]);
+    } finally {
+      await run.dispose();
+    }
+    expect(await databases()).not.toContain(databaseOf(url));
+  }, 120_000);
+
+  it('reads --store: one store, or both, SQLite first', () => {
+    expect(storesOption('sqlite')).toEqual(['sqlite']);
+    expect(storesOption('postgres')).toEqual(['postgres']);
+    expect(storesOption('both')).toEqual(['sqlite', 'postgres']);
+    expect(storesOption('mysql')).toBeNull();
+  });
 });

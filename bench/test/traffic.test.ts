@@ -124,4 +124,19 @@ describe('the runner', () => {
     expect(run.stderr).toContain('pg_ctlcluster');
     expect(run.stdout).toBe('');
   }, 30_000);
+
+  it('refuses both stores when no PostgreSQL answers, and a store it does not know, before starting anything', () => {
+    const both = spawnSync(process.execPath, ['--import', 'tsx', 'traffic.ts', '--store', 'both'], {
+      cwd: benchDir,
+      encoding: 'utf8',
+      env: { ...process.env, SECURE_INBOX_TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' },
+    });
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('no PostgreSQL answers at postgres://postgres@127.0.0.1:1/postgres');
+    expect(both.stdout).toBe('');
+    const unknown = spawnSync(process.execPath, ['--import', 'tsx', 'traffic.ts', '--store', 'mysql'], { cwd: benchDir, encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('--store must be one of sqlite, postgres, both (got "mysql")');
+    expect(unknown.stdout).toBe('');
+  }, 30_000);
 });

@@ -23,10 +23,15 @@ const writerThreadSuites = [
 
 /**
  * Suites also run with every app on a fresh PostgreSQL database instead of a SQLite file (test/helpers.ts
- * `makeTestApp`): every suite of the domain and the API. Not here, because they test SQLite by nature: the cases about
- * files on disk, the single writer's wait and another program writing the file (attachments-disk,
- * ratings-single-writer, list-cache-other-writers), and the SQLite store's own machinery (writer thread, group
- * commit, checkpointer, faults, migrations, crash). PostgreSQL's own counterparts live in test/postgres/.
+ * `makeTestApp`): every suite of the domain and the API, and the operations routes (ops). Not here:
+ * - those that test SQLite by nature: the cases about files on disk, the single writer's wait and another program
+ *   writing the file (attachments-disk, ratings-single-writer, list-cache-other-writers), the SQLite store's own
+ *   machinery (writer thread, group commit, checkpointer, faults, migrations, crash, transactions, after-commit) and
+ *   its FTS5 search (search-match, search-terms); PostgreSQL's own counterparts live in test/postgres/;
+ * - those that touch no store: api-headers, attachments-names, ids, sanitizer, validate;
+ * - doctor, which checks each store's configuration in cases of its own (a PostgreSQL URL among them);
+ * - not yet on PostgreSQL, though the code they test also runs there: demo (the demo's seed and page, made on a
+ *   SQLite file) and shutdown (SIGTERM on the real server process, started on a SQLite file).
  */
 const postgresSuites = [
   'api-headers-node',
@@ -47,6 +52,7 @@ const postgresSuites = [
   'mentions',
   'notify',
   'openapi',
+  'ops',
   'queues',
   'rate-limits',
   'ratings',

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { DrizzleQueryError, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { firstRow } from '../store/sql.js';
 import type { Db } from '../store/sqlite/client.js';
@@ -27,7 +27,9 @@ export function healthRoutes(db: Db, readiness: Readiness, logger: Logger) {
       try {
         await firstRow(db, sql`SELECT id FROM ${dialectOf(db).migrations} ORDER BY id DESC LIMIT 1`);
       } catch (error) {
-        const cause = error instanceof Error ? error.message : String(error);
+        // The database's own words: Drizzle wraps a driver's error in "Failed query: <the SQL>", the reason in its cause.
+        const cause =
+          error instanceof DrizzleQueryError && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
         logger.error({ cause }, 'health check: the store cannot be read');
         return c.json(unavailable(`The store cannot be read (${cause}); check the database file and the disk.`), 503, cors);
       }
