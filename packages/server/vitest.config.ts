@@ -23,15 +23,15 @@ const writerThreadSuites = [
 
 /**
  * Suites also run with every app on a fresh PostgreSQL database instead of a SQLite file (test/helpers.ts
- * `makeTestApp`): every suite of the domain and the API, and the operations routes (ops). Not here:
+ * `makeTestApp`): every suite of the domain and the API, the operations routes (ops), the demo's seed, page and
+ * login (demo: its store opened as `pnpm start` opens SECURE_INBOX_DATABASE_URL) and SIGTERM's drain on the real
+ * server process (shutdown: started with SECURE_INBOX_DATABASE_URL). Not here:
  * - those that test SQLite by nature: the cases about files on disk, the single writer's wait and another program
  *   writing the file (attachments-disk, ratings-single-writer, list-cache-other-writers), the SQLite store's own
  *   machinery (writer thread, group commit, checkpointer, faults, migrations, crash, transactions, after-commit) and
  *   its FTS5 search (search-match, search-terms); PostgreSQL's own counterparts live in test/postgres/;
  * - those that touch no store: api-headers, attachments-names, ids, sanitizer, validate;
- * - doctor, which checks each store's configuration in cases of its own (a PostgreSQL URL among them);
- * - not yet on PostgreSQL, though the code they test also runs there: demo (the demo's seed and page, made on a
- *   SQLite file) and shutdown (SIGTERM on the real server process, started on a SQLite file).
+ * - doctor, which checks each store's configuration in cases of its own (a PostgreSQL URL among them).
  */
 const postgresSuites = [
   'api-headers-node',
@@ -40,6 +40,7 @@ const postgresSuites = [
   'auth',
   'auth-cache',
   'authz-matrix',
+  'demo',
   'events',
   'flow',
   'fuzz',
@@ -63,6 +64,7 @@ const postgresSuites = [
   'security',
   'security-audit',
   'seen',
+  'shutdown',
   'typing',
   'visibility',
 ].map((name) => `test/${name}.test.ts`);

@@ -1,28 +1,55 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import { sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { openPostgresStore } from '../src/store/postgres/store.js';
+import { parseDatabaseUrl } from '../src/store/postgres/url.js';
 import { openDb, type Db } from '../src/store/sqlite/client.js';
+import { rows } from '../src/store/sql.js';
 import { demoRoutes } from '../src/demo/page.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { demoAccounts, demoUserList, demoUsers, type DemoUser } from '../src/demo/users.js';
-import { captureLogs } from './helpers.js';
+import { captureLogs, freePort, onPostgres } from './helpers.js';
+import { createTestDatabase } from './postgres/database.js';
 
 const SECRET = 'demo-test-secret-that-is-at-least-32-bytes';
 
+/**
+ * The demo's store, opened as `pnpm start` opens it: the SQLite file, or (in the `server on PostgreSQL` project) a
+ * fresh PostgreSQL database named by SECURE_INBOX_DATABASE_URL. Each call opens it anew, as a restart does.
+ */
+async function openStore(config: Config): Promise<{ db: Db; close: () => Promise<void> }> {
+  if (!config.database) {
+    const db = openDb(config.dbFile);
+    return {
+      db,
+      close: async () => {
+        db.$client.close();
+      },
+    };
+  }
+  const store = await openPostgresStore(config, config.database);
+  return { db: store.db, close: store.close };
+}
+
 async function makeDemo() {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-demo-'));
+  const database = onPostgres ? await createTestDatabase() : null;
   const config = loadConfig({
     SECURE_INBOX_JWT_SECRET: SECRET,
     SECURE_INBOX_DB: join(dir, 'demo.db'),
     SECURE_INBOX_DATA_DIR: dir,
     SECURE_INBOX_RATE_LIMIT: '0',
+    ...(database ? { SECURE_INBOX_DATABASE_URL: database.url } : {}),
   });
-  const db = openDb(config.dbFile);
+  const store = await openStore(config);
+  const { db } = store;
   const seed = await seedDemo(db);
   const app = createApp(
     { db, config, logger: captureLogs().logger },
@@ -45,20 +72,25 @@ async function makeDemo() {
     return { status: res.status, text, json: text ? JSON.parse(text) : null };
   }
 
-  return { dir, config, db, seed, app, token, api };
+  /** Closes the store (and drops the PostgreSQL database); returned from beforeAll, so it runs after the tests. */
+  async function close() {
+    await store.close();
+    await database?.drop();
+  }
+
+  return { dir, config, db, seed, app, token, api, close };
 }
 
 type Demo = Awaited<ReturnType<typeof makeDemo>>;
 
-const count = (db: Db, query: ReturnType<typeof sql>) => db.get<{ n: number }>(query)!.n;
+/** How many rows `query` (a `SELECT count(*) AS n ...`) counts; PostgreSQL's count is a bigint, read as a string. */
+const count = async (db: Db, query: ReturnType<typeof sql>) => Number((await rows<{ n: number | string }>(db, query))[0]!.n);
 
-function tableCounts(db: Db) {
-  return Object.fromEntries(
-    ['users', 'accounts', 'memberships', 'topics', 'conversations', 'conversation_users', 'messages'].map((table) => [
-      table,
-      count(db, sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`),
-    ]),
-  );
+async function tableCounts(db: Db) {
+  const tables = ['users', 'accounts', 'memberships', 'topics', 'conversations', 'conversation_users', 'messages'];
+  const counts: Record<string, number> = {};
+  for (const table of tables) counts[table] = await count(db, sql`SELECT count(*) AS n FROM ${sql.identifier(table)}`);
+  return counts;
 }
 
 const customers = demoUserList.filter((u) => u.role === 'customer');
@@ -67,33 +99,39 @@ describe('the demo seed', () => {
   let demo: Demo;
   beforeAll(async () => {
     demo = await makeDemo();
+    return demo.close;
   });
 
-  it('creates accounts with names, topics, every demo user and conversations in every status', () => {
+  it('creates accounts with names, topics, every demo user and conversations in every status', async () => {
     const { db } = demo;
     expect(demo.seed.seeded).toBe(true);
-    const accounts = db.all<{ id: string; name: string }>(sql`SELECT id, name FROM accounts ORDER BY id`);
-    expect(accounts).toEqual(Object.values(demoAccounts).sort((a, b) => a.id.localeCompare(b.id)));
-    expect(count(db, sql`SELECT count(*) AS n FROM topics`)).toBeGreaterThanOrEqual(4);
-    const users = db.all<{ id: string; role: string }>(sql`SELECT id, role FROM users`);
+    const accounts = await rows<{ id: string; name: string }>(db, sql`SELECT id, name FROM accounts`);
+    expect([...accounts].sort((a, b) => a.id.localeCompare(b.id))).toEqual(Object.values(demoAccounts).sort((a, b) => a.id.localeCompare(b.id)));
+    expect(await count(db, sql`SELECT count(*) AS n FROM topics`)).toBeGreaterThanOrEqual(4);
+    const users = await rows<{ id: string; role: string }>(db, sql`SELECT id, role FROM users`);
     expect(new Set(users.map((u) => u.id))).toEqual(new Set(demoUserList.map((u) => u.id)));
     expect(new Set(users.map((u) => u.role))).toEqual(new Set(['customer', 'staff', 'admin']));
 
-    const statuses = db.all<{ status: string }>(sql`SELECT DISTINCT status FROM conversations`).map((r) => r.status);
+    const statuses = (await rows<{ status: string }>(db, sql`SELECT DISTINCT status FROM conversations`)).map((r) => r.status);
     expect(new Set(statuses)).toEqual(new Set(['open', 'attentive', 'answered', 'resolved']));
-    const kinds = db.all<{ kind: string }>(sql`SELECT DISTINCT context_kind AS kind FROM conversations WHERE context_kind IS NOT NULL`).map((r) => r.kind);
+    const kinds = (await rows<{ kind: string }>(db, sql`SELECT DISTINCT context_kind AS kind FROM conversations WHERE context_kind IS NOT NULL`)).map(
+      (r) => r.kind,
+    );
     expect(new Set(kinds)).toEqual(new Set(['permit', 'engagement', 'matter']));
-    const messageKinds = db.all<{ kind: string; doNotReply: number }>(sql`SELECT DISTINCT kind, do_not_reply AS doNotReply FROM messages`);
+    // A flag is an integer in SQLite and a boolean in PostgreSQL.
+    const messageKinds = (
+      await rows<{ kind: string; doNotReply: number | boolean }>(db, sql`SELECT DISTINCT kind, do_not_reply AS "doNotReply" FROM messages`)
+    ).map((r) => ({ kind: r.kind, doNotReply: Boolean(r.doNotReply) }));
     expect(messageKinds).toEqual(
       expect.arrayContaining([
-        { kind: 'internal_note', doNotReply: 1 },
-        { kind: 'resolve_note', doNotReply: 1 },
-        { kind: 'resolve_note', doNotReply: 0 },
-        { kind: 'public_note', doNotReply: 0 },
-        { kind: 'status_update', doNotReply: 0 },
+        { kind: 'internal_note', doNotReply: true },
+        { kind: 'resolve_note', doNotReply: true },
+        { kind: 'resolve_note', doNotReply: false },
+        { kind: 'public_note', doNotReply: false },
+        { kind: 'status_update', doNotReply: false },
       ]),
     );
-    expect(count(db, sql`SELECT count(*) AS n FROM messages WHERE tip IS NOT NULL`)).toBeGreaterThan(0);
+    expect(await count(db, sql`SELECT count(*) AS n FROM messages WHERE tip IS NOT NULL`)).toBeGreaterThan(0);
   });
 
   it('includes a staff-to-staff conversation about the permit, from the reviewer to the inspector', async () => {
@@ -128,7 +166,7 @@ describe('the demo seed', () => {
   });
 
   it('never shows a hidden note to a customer, through threads, lists, previews, search or the Status tab', async () => {
-    const hidden = demo.db.all<{ id: string; accountId: string }>(sql`SELECT id, account_id AS accountId FROM messages WHERE do_not_reply = 1`);
+    const hidden = await rows<{ id: string }>(demo.db, sql`SELECT id FROM messages WHERE do_not_reply`);
     expect(hidden.length).toBeGreaterThanOrEqual(3);
     for (const customer of customers) {
       const seen: string[] = [];
@@ -158,21 +196,24 @@ describe('the demo seed', () => {
   });
 
   it('does not duplicate anything when seeded again, and a second start keeps the data', async () => {
-    const { db, dir } = demo;
+    const { db, config } = demo;
     const created = await demo.api(demoUsers.maria, '/conversations', {
       method: 'POST',
       body: JSON.stringify({ accountId: demoAccounts.permit.id, subject: 'Fee receipt', body: '<p>Where do I find the receipt for the permit fee?</p>' }),
     });
     expect(created.status).toBe(201);
-    const before = tableCounts(db);
+    const before = await tableCounts(db);
     expect(await seedDemo(db)).toEqual({ seeded: false, conversations: 0 });
-    expect(tableCounts(db)).toEqual(before);
+    expect(await tableCounts(db)).toEqual(before);
 
-    const reopened = openDb(join(dir, 'demo.db'));
-    expect((await seedDemo(reopened)).seeded).toBe(false);
-    expect(tableCounts(reopened)).toEqual(before);
-    expect(count(reopened, sql`SELECT count(*) AS n FROM conversations WHERE subject = 'Fee receipt'`)).toBe(1);
-    reopened.$client.close();
+    const reopened = await openStore(config);
+    try {
+      expect((await seedDemo(reopened.db)).seeded).toBe(false);
+      expect(await tableCounts(reopened.db)).toEqual(before);
+      expect(await count(reopened.db, sql`SELECT count(*) AS n FROM conversations WHERE subject = 'Fee receipt'`)).toBe(1);
+    } finally {
+      await reopened.close();
+    }
   });
 });
 
@@ -180,6 +221,7 @@ describe('the demo page', () => {
   let demo: Demo;
   beforeAll(async () => {
     demo = await makeDemo();
+    return demo.close;
   });
 
   function expectNoInlineCode(html: string) {
@@ -264,6 +306,7 @@ describe('POST /demo/token', () => {
   let demo: Demo;
   beforeAll(async () => {
     demo = await makeDemo();
+    return demo.close;
   });
 
   it('mints a 15-minute token with the seeded claims that works against /api/v1/me', async () => {
@@ -307,5 +350,82 @@ describe('POST /demo/token', () => {
     });
     expect(res.status).toBe(404);
     expect((await plain.request('/')).status).toBe(404);
+  });
+});
+
+describe('`pnpm start`', () => {
+  const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** The demo's entry point in a process of its own, as `pnpm start` runs it, until it says it listens. */
+  async function startDemo(store: Record<string, string>) {
+    const port = await freePort();
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SECURE_INBOX_') && key !== 'PORT' && key !== 'HOST'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts'], {
+      cwd: serverDir,
+      env: { ...inherited, ...store, SECURE_INBOX_RATE_LIMIT: '0', PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
+    const deadline = Date.now() + 25_000;
+    while (!/Demo users/.test(output)) {
+      if (child.exitCode !== null) throw new Error(`the demo exited early: ${output}`);
+      if (Date.now() > deadline) throw new Error(`the demo did not start: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stop = async () => {
+      child.kill('SIGTERM');
+      return exited;
+    };
+    return { base: `http://127.0.0.1:${port}`, output: () => output, stop };
+  }
+
+  it('seeds the store it is given once, serves the page and signs in, and keeps the data at the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-demo-start-'));
+    const store: Record<string, string> = { SECURE_INBOX_DATA_DIR: dir, SECURE_INBOX_DB: join(dir, 'demo.db') };
+    let where = join(dir, 'demo.db');
+    if (onPostgres) {
+      const database = await createTestDatabase({ migrated: false });
+      cleanups.push(() => database.drop());
+      store.SECURE_INBOX_DATABASE_URL = database.url;
+      where = `PostgreSQL database "${database.name}" at ${parseDatabaseUrl({ SECURE_INBOX_DATABASE_URL: database.url })!.address}`;
+    }
+
+    const first = await startDemo(store);
+    const said = first.output().match(/Seeded (\d+) demo conversations into (.*)\.\n/);
+    expect(said?.[2], first.output()).toBe(where);
+    const page = await fetch(`${first.base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(demoUsers.maria.name);
+    const login = await fetch(`${first.base}/demo/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: demoUsers.maria.id }),
+    });
+    expect(login.status).toBe(200);
+    const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+    const list = await fetch(`${first.base}/api/v1/conversations`, { headers: auth });
+    expect(list.status).toBe(200);
+    const seeded = ((await list.json()) as { items: { id: string }[] }).items;
+    expect(seeded.length).toBeGreaterThan(0);
+    expect(seeded.length).toBeLessThanOrEqual(Number(said![1]));
+    expect(await first.stop()).toBe(0);
+
+    // The next start finds the data (and the demo's signing secret in the data folder: the token still works).
+    const second = await startDemo(store);
+    expect(second.output()).toContain(`Kept the existing data in ${where}.`);
+    const again = await fetch(`${second.base}/api/v1/conversations`, { headers: auth });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { items: { id: string }[] }).items.map((c) => c.id)).toEqual(seeded.map((c) => c.id));
+    expect(await second.stop()).toBe(0);
   });
 });

@@ -1,6 +1,8 @@
 /**
- * SIGTERM on the real server process: an upload in flight is still answered 201, an open event stream ends with a
- * retry hint, no new connection is accepted, and the process says so and exits 0.
+ * SIGTERM on the real server process: an upload in flight is still answered 201 (and is there after a restart), an
+ * open event stream ends with a retry hint, no new connection is accepted, and the process says so and exits 0. On a
+ * SQLite file, or (in the `server on PostgreSQL` project) on a fresh PostgreSQL database named by
+ * SECURE_INBOX_DATABASE_URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,17 +14,32 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { freePort, people, SECRET, type TestUser } from './helpers.js';
+import { freePort, onPostgres, people, SECRET, type TestUser } from './helpers.js';
+import { createTestDatabase, type TestDatabase } from './postgres/database.js';
 
 const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const started: ChildProcess[] = [];
+const databases: TestDatabase[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const database of databases.splice(0)) await database.drop();
 });
 
-async function startServer(env: Record<string, string> = {}) {
+/** Where a server keeps its data: a folder (with the SQLite file), and on PostgreSQL a fresh database of its own. */
+async function makeStore(): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'secure-inbox-shutdown-'));
+  const store: Record<string, string> = { SECURE_INBOX_DB: join(dir, 'secure-inbox.db'), SECURE_INBOX_DATA_DIR: dir };
+  if (onPostgres) {
+    const database = await createTestDatabase();
+    databases.push(database);
+    store.SECURE_INBOX_DATABASE_URL = database.url;
+  }
+  return store;
+}
+
+async function startServer(env: Record<string, string> = {}, store?: Record<string, string>) {
+  store ??= await makeStore();
   const port = await freePort();
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SECURE_INBOX_') && key !== 'PORT' && key !== 'HOST'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -30,8 +47,7 @@ async function startServer(env: Record<string, string> = {}) {
     env: {
       ...inherited,
       SECURE_INBOX_JWT_SECRET: SECRET,
-      SECURE_INBOX_DB: join(dir, 'secure-inbox.db'),
-      SECURE_INBOX_DATA_DIR: dir,
+      ...store,
       SECURE_INBOX_RATE_LIMIT: '0',
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -57,7 +73,7 @@ async function startServer(env: Record<string, string> = {}) {
     if (Date.now() > deadline) throw new Error(`server did not become healthy: ${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, port, base, exited, output: () => output };
+  return { child, port, base, exited, output: () => output, store };
 }
 
 const token = (user: TestUser) =>
@@ -130,11 +146,20 @@ describe('SIGTERM', () => {
     upload.end(tail);
     const { status, body } = await answered;
     expect(status, body).toBe(201);
-    expect(JSON.parse(body).attachment.size).toBe(chunk.length * chunks);
+    const { attachment } = JSON.parse(body);
+    expect(attachment.size).toBe(chunk.length * chunks);
 
     expect(await server.exited).toBe(0);
     expect(server.output()).toMatch(/SIGTERM received; no new connections, finishing the requests in flight \(up to 25 s\)/);
     expect(server.output()).toMatch(/Secure Inbox stopped after [\d.]+ s; exit code 0/);
+
+    // What was acknowledged during the drain is kept: the next start on the same store serves the upload whole.
+    const restarted = await startServer({}, server.store);
+    const kept = await fetch(`${restarted.base}/api/v1/attachments/${attachment.id}`, { headers: { authorization: auth } });
+    expect(kept.status).toBe(200);
+    const bytes = Buffer.from(await kept.arrayBuffer());
+    expect(bytes.length).toBe(chunk.length * chunks);
+    expect(bytes.equals(Buffer.concat(Array.from({ length: chunks }, () => chunk)))).toBe(true);
   });
 
   it('cuts what is still open at the end of the grace period, and exits 0', async () => {
@@ -160,7 +185,7 @@ describe('SIGTERM', () => {
   it('says on /readyz that it takes no new work once the drain began, and logs JSON lines', async () => {
     const metricsToken = 'metrics-token-0123456789abcdef';
     const server = await startServer({ SECURE_INBOX_METRICS_TOKEN: metricsToken });
-    // The served process measures its writer thread's queue and its own process.
+    // The served process measures its writer thread's queue (none on PostgreSQL: 0) and its own process.
     const scrape = await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
     expect(scrape.status).toBe(200);
     const metrics = await scrape.text();
