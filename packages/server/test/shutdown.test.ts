@@ -5,7 +5,7 @@
  * SECURE_INBOX_DATABASE_URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -153,6 +153,8 @@ describe('SIGTERM', () => {
     expect(server.output()).toMatch(/SIGTERM received; no new connections, finishing the requests in flight \(up to 25 s\)/);
     expect(server.output()).toMatch(/Secure Inbox stopped after [\d.]+ s; exit code 0/);
 
+    // The store is the one it was given: on PostgreSQL no SQLite file was made.
+    expect(existsSync(server.store.SECURE_INBOX_DB!)).toBe(!onPostgres);
     // What was acknowledged during the drain is kept: the next start on the same store serves the upload whole.
     const restarted = await startServer({}, server.store);
     const kept = await fetch(`${restarted.base}/api/v1/attachments/${attachment.id}`, { headers: { authorization: auth } });
@@ -160,7 +162,8 @@ describe('SIGTERM', () => {
     const bytes = Buffer.from(await kept.arrayBuffer());
     expect(bytes.length).toBe(chunk.length * chunks);
     expect(bytes.equals(Buffer.concat(Array.from({ length: chunks }, () => chunk)))).toBe(true);
-  });
+    // Two starts of a real server, each allowed 25 s on a loaded machine.
+  }, 60_000);
 
   it('cuts what is still open at the end of the grace period, and exits 0', async () => {
     const server = await startServer({ SECURE_INBOX_SHUTDOWN_GRACE_SECONDS: '1' });
