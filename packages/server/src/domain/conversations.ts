@@ -330,7 +330,7 @@ export async function listConversations(
   if (!terms && viewer.role === 'customer') {
     // A customer sees only conversations they take part in (conversationVisible), so the page starts from their own
     // rows, a handful, rather than from every conversation of their accounts in the order of the page; CROSS JOIN
-    // keeps SQLite's planner to this order (change 46).
+    // keeps SQLite's planner to this order (change 47).
     source = sql`conversation_users cu CROSS JOIN conversations c`;
     joined.push(sql`cu.conversation_id = c.id AND cu.user_id = ${viewer.id}`);
     holdsViewerRow = true;
@@ -356,7 +356,7 @@ export async function listConversations(
     joined.push(sql`c.id = page.id`);
   }
 
-  // The page's statement is kept prepared: compiling this text cost more than running it (change 46).
+  // The page's statement is kept prepared: compiling this text cost more than running it (change 47).
   const found = await rowsOfKeptStatement<SummaryRow>(
     db,
     sql`

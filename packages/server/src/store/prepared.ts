@@ -18,7 +18,7 @@ const caches = new WeakMap<object, Map<string, unknown>>();
  * pooled connection (store/postgres/transaction.ts `connectionOf`): a query built on a connection runs there, inside
  * the transaction open on it, so it is built on that connection, never on the pool. Built each time for a
  * transaction begun elsewhere. Building Drizzle queries cost a send on PostgreSQL more of the server's CPU than any
- * statement it ran (docs/performance.md, change 46).
+ * statement it ran (docs/performance.md, change 48).
  */
 export function prepareOnce<T>(db: Db, key: string, build: (db: Db) => T): T {
   let home: Db = db;
