@@ -113,12 +113,16 @@ describe('writing it through the API', () => {
 });
 
 describe('the runner', () => {
-  it('refuses the PostgreSQL store when no PostgreSQL answers, saying how to start one, before starting anything', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'traffic.ts', '--store', 'postgres'], {
+  /** The runner with `--store <store>`, told of a PostgreSQL server where none answers. */
+  const withoutPostgres = (store: string) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'traffic.ts', '--store', store], {
       cwd: benchDir,
       encoding: 'utf8',
       env: { ...process.env, SECURE_INBOX_TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' },
     });
+
+  it('refuses the PostgreSQL store when no PostgreSQL answers, saying how to start one, before starting anything', () => {
+    const run = withoutPostgres('postgres');
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('no PostgreSQL answers at postgres://postgres@127.0.0.1:1/postgres');
     expect(run.stderr).toContain('pg_ctlcluster');
@@ -126,11 +130,7 @@ describe('the runner', () => {
   }, 30_000);
 
   it('refuses both stores when no PostgreSQL answers, and a store it does not know, before starting anything', () => {
-    const both = spawnSync(process.execPath, ['--import', 'tsx', 'traffic.ts', '--store', 'both'], {
-      cwd: benchDir,
-      encoding: 'utf8',
-      env: { ...process.env, SECURE_INBOX_TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' },
-    });
+    const both = withoutPostgres('both');
     expect(both.status).toBe(2);
     expect(both.stderr).toContain('no PostgreSQL answers at postgres://postgres@127.0.0.1:1/postgres');
     expect(both.stdout).toBe('');
